@@ -1,0 +1,1 @@
+"""Sources and fetching: polite HTTP, one parser per source kind, canonical ids."""

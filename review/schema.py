@@ -1,0 +1,162 @@
+"""The schema of ``candidates.db`` as an ordered list of migrations, applied by ``PRAGMA user_version``.
+
+A migration is never edited once released: a change is a new entry at the end.  Decisions are
+append-only, enforced by triggers, so no code path (and no hand-typed SQL) can rewrite the record.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: list[str] = [
+    # 1: the first release.
+    """
+    CREATE TABLE sources (
+        name TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        url TEXT,
+        etag TEXT,
+        last_modified TEXT,
+        last_attempt TEXT,
+        last_success TEXT,
+        last_error TEXT,
+        last_error_at TEXT,
+        consecutive_failures INTEGER NOT NULL DEFAULT 0,
+        not_before TEXT,                 -- Retry-After or backoff: no fetch before this time
+        paused INTEGER NOT NULL DEFAULT 0,
+        paused_reason TEXT,
+        cursor TEXT                      -- resumable harvests (OAI-PMH resumption token)
+    );
+    CREATE TABLE fetches (
+        id INTEGER PRIMARY KEY,
+        source TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        finished_at TEXT NOT NULL,
+        outcome TEXT NOT NULL CHECK (outcome IN ('ok', 'not_modified', 'error')),
+        requests INTEGER NOT NULL DEFAULT 0,
+        bytes INTEGER NOT NULL DEFAULT 0,
+        items INTEGER NOT NULL DEFAULT 0,
+        new_works INTEGER NOT NULL DEFAULT 0,
+        new_candidates INTEGER NOT NULL DEFAULT 0,
+        error TEXT
+    );
+    CREATE INDEX fetches_source ON fetches (source, started_at);
+    CREATE TABLE works (
+        id TEXT PRIMARY KEY,             -- canonical id: arxiv:..., doi:..., url:...
+        title TEXT NOT NULL,
+        summary TEXT NOT NULL DEFAULT '',
+        url TEXT NOT NULL,
+        published TEXT,
+        authors TEXT NOT NULL DEFAULT '[]',
+        links TEXT NOT NULL DEFAULT '[]',
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        -- The latest decision, kept here in the same transaction as the append to `decisions`
+        -- so the queue is one indexed read.
+        status TEXT NOT NULL DEFAULT 'new'
+            CHECK (status IN ('new', 'accepted', 'rejected', 'deferred', 'out_of_scope')),
+        queued_at TEXT,                  -- joined the review queue (NULL: never above the threshold)
+        queue_reason TEXT,               -- score, submitted, audit, uncertain
+        -- The latest score, copied from `scores` for the same reason.
+        score REAL,
+        model_version INTEGER,
+        category TEXT
+    );
+    CREATE INDEX works_queue ON works (status, score DESC) WHERE queued_at IS NOT NULL;
+    CREATE INDEX works_first_seen ON works (first_seen);
+    CREATE INDEX works_unscored ON works (model_version);
+    CREATE TABLE sightings (
+        id INTEGER PRIMARY KEY,
+        work_id TEXT NOT NULL REFERENCES works (id),
+        source TEXT NOT NULL,
+        item_key TEXT NOT NULL,
+        url TEXT,
+        title TEXT,
+        seen_at TEXT NOT NULL,
+        announce_type TEXT,
+        version INTEGER,
+        via TEXT,
+        UNIQUE (source, item_key, work_id)
+    );
+    CREATE INDEX sightings_work ON sightings (work_id);
+    CREATE INDEX sightings_source ON sightings (source, seen_at);
+    CREATE TABLE scores (
+        work_id TEXT NOT NULL REFERENCES works (id),
+        model_version INTEGER NOT NULL,
+        score REAL NOT NULL,
+        threshold REAL NOT NULL,
+        category TEXT,
+        category_confidence REAL,
+        category_fits INTEGER,
+        why TEXT NOT NULL DEFAULT '[]',
+        nearest TEXT NOT NULL DEFAULT '[]',
+        scored_at TEXT NOT NULL,
+        PRIMARY KEY (work_id, model_version)
+    );
+    CREATE TABLE decisions (
+        id INTEGER PRIMARY KEY,
+        work_id TEXT NOT NULL REFERENCES works (id),
+        action TEXT NOT NULL CHECK (action IN ('accept', 'reject', 'defer', 'out_of_scope', 'undo')),
+        category TEXT,
+        note TEXT,
+        reverses INTEGER REFERENCES decisions (id),
+        decided_at TEXT NOT NULL,
+        model_version INTEGER,
+        score REAL,
+        origin TEXT NOT NULL DEFAULT 'cli'
+    );
+    CREATE INDEX decisions_work ON decisions (work_id, id);
+    CREATE TRIGGER decisions_no_update BEFORE UPDATE ON decisions
+        BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
+    CREATE TRIGGER decisions_no_delete BEFORE DELETE ON decisions
+        BEGIN SELECT RAISE(ABORT, 'decisions are append-only'); END;
+    CREATE TABLE catalog (
+        id INTEGER PRIMARY KEY,          -- the public list's ID column
+        work_id TEXT UNIQUE,
+        title TEXT NOT NULL,
+        description TEXT NOT NULL DEFAULT '',
+        category TEXT,
+        url TEXT,
+        year INTEGER,
+        date_published TEXT,
+        authors TEXT,
+        affiliations TEXT,
+        submitter TEXT,
+        flags TEXT NOT NULL DEFAULT '[]',
+        origin TEXT NOT NULL,            -- seed, import, accept
+        added_at TEXT NOT NULL
+    );
+    CREATE TABLE models (
+        version INTEGER PRIMARY KEY,
+        created_at TEXT NOT NULL,
+        active INTEGER NOT NULL DEFAULT 0,
+        trained_on TEXT NOT NULL DEFAULT '{}',
+        params TEXT NOT NULL DEFAULT '{}',
+        metrics TEXT NOT NULL DEFAULT '{}',
+        note TEXT,
+        blob BLOB NOT NULL               -- arrays and vocabulary (npz + JSON), never a pickle
+    );
+    CREATE TABLE settings (
+        key TEXT NOT NULL,
+        value TEXT NOT NULL,
+        set_at TEXT NOT NULL,
+        reason TEXT
+    );
+    CREATE INDEX settings_key ON settings (key, set_at);
+    """,
+    # 2: full-text search over works (title + summary) for the review page's "/" search.  A plain FTS5
+    # table keyed by work id (not external content on the implicit rowid, which VACUUM may renumber),
+    # kept in sync by triggers, and filled from the works already there.
+    """
+    CREATE VIRTUAL TABLE works_fts USING fts5(work_id UNINDEXED, title, summary, tokenize = 'unicode61 remove_diacritics 2');
+    INSERT INTO works_fts (work_id, title, summary) SELECT id, title, summary FROM works;
+    CREATE TRIGGER works_fts_insert AFTER INSERT ON works BEGIN
+        INSERT INTO works_fts (work_id, title, summary) VALUES (new.id, new.title, new.summary);
+    END;
+    CREATE TRIGGER works_fts_update AFTER UPDATE OF id, title, summary ON works BEGIN
+        DELETE FROM works_fts WHERE work_id = old.id;
+        INSERT INTO works_fts (work_id, title, summary) VALUES (new.id, new.title, new.summary);
+    END;
+    CREATE TRIGGER works_fts_delete AFTER DELETE ON works BEGIN
+        DELETE FROM works_fts WHERE work_id = old.id;
+    END;
+    """,
+]

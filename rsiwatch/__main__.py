@@ -1,0 +1,3 @@
+from rsiwatch.cli import main
+
+main()

@@ -1,0 +1,128 @@
+"""The command line: a thin click layer over the library.
+
+Every command takes ``--config`` and ``--db``; ``--json`` writes JSON to stdout and nothing else, while
+progress and logs go to stderr.  Exit status: 0 success, 1 runtime failure, 2 bad usage or config, each
+failure with one line that names its cause.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import re
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from review.store import Store, StoreError, iso_ago
+from rsiwatch import __version__
+from rsiwatch.config import DEFAULT_CONFIG_PATH, Config, ConfigError, load_config, parse_duration
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+SEED_CATALOG = PROJECT_ROOT / "data" / "catalog_seed.csv"
+DEFAULT_CONFIG_TEMPLATE = Path(__file__).with_name("templates") / "config.yaml"
+
+
+class Failure(click.ClickException):
+    """A runtime failure: one line on stderr, exit status 1."""
+
+    exit_code = 1
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"rsiwatch: {self.format_message()}", err=True)
+
+
+class BadConfig(Failure):
+    exit_code = 2
+
+
+@dataclass
+class Env:
+    """What every command receives: the config path, the database path, the loaded config."""
+
+    config_path: Path
+    db_override: Path | None
+    config_required: bool = False
+    _config: Config | None = None
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            self._config = load_config(self.config_path, required=self.config_required)
+        return self._config
+
+    @property
+    def db_path(self) -> Path:
+        if self.db_override is not None:
+            return self.db_override
+        database = Path(self.config.database)
+        # A relative database path in a config file is relative to that file.
+        return database if database.is_absolute() else self.config_path.parent / database
+
+    def store(self) -> Store:
+        return Store(self.db_path)
+
+
+def common(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Add ``--config`` and ``--db`` to a command and turn expected errors into one-line exits."""
+
+    @click.option(
+        "--config", "config_path", type=click.Path(path_type=Path), default=DEFAULT_CONFIG_PATH, show_default=True,
+        help="The configuration file.",
+    )
+    @click.option("--db", "db_path", type=click.Path(path_type=Path), default=None, help="The database (default: the config's, else ./candidates.db).")
+    @functools.wraps(func)
+    def wrapper(config_path: Path, db_path: Path | None, **kwargs: Any) -> Any:
+        explicit = click.get_current_context().get_parameter_source("config_path")
+        env = Env(config_path, db_path, config_required=explicit == click.core.ParameterSource.COMMANDLINE)
+        try:
+            return func(env, **kwargs)
+        except ConfigError as exc:
+            raise BadConfig(str(exc)) from None
+        except StoreError as exc:
+            raise Failure(str(exc)) from None
+
+    return wrapper
+
+
+def emit_json(value: Any) -> None:
+    click.echo(json.dumps(value, indent=2, ensure_ascii=False, default=str))
+
+
+def setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
+    )
+
+
+def since_to_iso(since: str | None) -> str | None:
+    """``7d`` / ``12h`` / an ISO date -> an ISO timestamp to compare with the store's."""
+    if not since:
+        return None
+    if re.match(r"^\d{4}-\d{2}-\d{2}", since):
+        return since if "T" in since else since + "T00:00:00Z"
+    try:
+        seconds = parse_duration(since)
+    except ValueError:
+        raise click.BadParameter(f"{since!r}: expected a duration such as 7d or a date such as 2026-01-31") from None
+    return iso_ago(seconds)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="rsiwatch")
+def cli() -> None:
+    """rsiwatch finds new examples of AI improving AI development in arXiv, newsletters and blogs,
+    scores them, queues the promising ones for review, and keeps the catalog."""
+
+
+def main() -> None:
+    cli.main(prog_name="rsiwatch")
+
+
+# Commands live in their own modules, one area each; importing them registers them on `cli`.
+from rsiwatch import commands_crawl, commands_daemon, commands_model, commands_review  # noqa: E402,F401

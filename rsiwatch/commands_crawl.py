@@ -1,0 +1,159 @@
+"""Commands that set up and gather: ``init``, ``crawl``, ``status``."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime, timezone
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from crawler.http import PoliteClient
+from review.catalog import CatalogFormatError, read_catalog
+from review.store import Store, iso
+from rsiwatch.cli import DEFAULT_CONFIG_TEMPLATE, SEED_CATALOG, Env, Failure, cli, common, emit_json, setup_logging
+from rsiwatch.pipeline import SourceOutcome, crawl, due_sources, next_due
+from rsiwatch.scoring import effective_threshold
+
+stderr = Console(stderr=True)
+
+
+def load_seed_catalog(store: Store, path: Path) -> int:
+    """Load the starting catalog once; an existing catalog is never overwritten."""
+    if store.count("catalog"):
+        return 0
+    try:
+        entries = read_catalog(path)
+    except CatalogFormatError as exc:
+        raise Failure(str(exc)) from None
+    from review.catalog_store import import_entries
+
+    return import_entries(store, entries, origin="seed")
+
+
+@cli.command()
+@common
+def init(env: Env) -> None:
+    """Write a commented config.yaml if none exists, create the database, load the seed catalog."""
+    if not env.config_path.exists():
+        shutil.copyfile(DEFAULT_CONFIG_TEMPLATE, env.config_path)
+        click.echo(f"wrote {env.config_path} (edit `contact` and the sources to taste)", err=True)
+    else:
+        click.echo(f"kept the existing {env.config_path}", err=True)
+    config = env.config
+    seed = Path(config.catalog_seed) if config.catalog_seed else SEED_CATALOG
+    with env.store() as store:
+        store.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in config.sources)
+        loaded = load_seed_catalog(store, seed)
+        click.echo(
+            f"database {env.db_path}: {store.count('catalog')} catalog entries"
+            + (f" ({loaded} loaded from {seed.name})" if loaded else ""),
+            err=True,
+        )
+
+
+def _print_outcome(outcome: SourceOutcome) -> None:
+    if not outcome.ok:
+        stderr.print(f"[red]✗[/red] {outcome.source}: {outcome.error}", highlight=False, markup=True)
+    elif outcome.not_modified:
+        stderr.print(f"[dim]=[/dim] {outcome.source}: not modified", highlight=False)
+    else:
+        stderr.print(
+            f"[green]✓[/green] {outcome.source}: {outcome.items} items, {outcome.new_works} new works, "
+            f"{outcome.new_candidates} new candidates",
+            highlight=False,
+        )
+    for warning in outcome.warnings:
+        stderr.print(f"  [yellow]![/yellow] {warning}", highlight=False)
+
+
+@cli.command(name="crawl")
+@click.option("--source", "names", multiple=True, help="Crawl only this source (repeatable), due or not.")
+@click.option("--all", "everything", is_flag=True, help="Crawl every active source, due or not.")
+@click.option("--json", "as_json", is_flag=True, help="Write the report as JSON to stdout.")
+@click.option("-v", "--verbose", is_flag=True, help="Log each fetch to stderr.")
+@common
+def crawl_command(env: Env, names: tuple[str, ...], everything: bool, as_json: bool, verbose: bool) -> None:
+    """One pass over the sources that are due: fetch, store, score, queue. A failing source is recorded
+    and the others go on."""
+    setup_logging(verbose)
+    config = env.config
+    with env.store() as store:
+        store.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in config.sources)
+        if not store.count("catalog"):
+            load_seed_catalog(store, Path(config.catalog_seed) if config.catalog_seed else SEED_CATALOG)
+        sources = due_sources(config, store, everything=everything, names=names)
+        if not sources:
+            stderr.print("no source is due (use --all to crawl them anyway)")
+        with PoliteClient(config.http, config.politeness, config.contact) as client:
+            report = crawl(config, store, client, sources, on_source=_print_outcome)
+        if as_json:
+            emit_json(report.to_dict())
+        else:
+            totals = report.to_dict()["totals"]
+            stderr.print(
+                f"crawled {len(report.sources)} sources ({len(report.failed)} failed): "
+                f"{totals['new_works']} new works, {totals['new_candidates']} new candidates; "
+                f"{store.count('works')} works in {env.db_path}"
+            )
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Write JSON to stdout.")
+@common
+def status(env: Env, as_json: bool) -> None:
+    """Per source: last success, last error, consecutive failures, items, candidates, acceptance rate, next run."""
+    config = env.config
+    with env.store() as store:
+        store.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in config.sources)
+        configured = {s.name: s for s in config.sources}
+        rows = []
+        for row in store.source_report():
+            source = configured.get(row["name"])
+            due = next_due(source, store) if source else None
+            rows.append(
+                {
+                    "name": row["name"],
+                    "kind": row["kind"],
+                    "configured": source is not None,
+                    "last_success": row["last_success"],
+                    "last_error": row["last_error"],
+                    "last_error_at": row["last_error_at"],
+                    "consecutive_failures": row["consecutive_failures"],
+                    "paused": row["paused"],
+                    "paused_reason": row["paused_reason"],
+                    "items": row["items"],
+                    "candidates": row["candidates"],
+                    "acceptance_rate": row["acceptance_rate"],
+                    "next_run": iso(max(due, datetime.now(timezone.utc))) if due else None,
+                }
+            )
+        summary = {
+            "database": str(env.db_path),
+            "works": store.count("works"),
+            "catalog": store.count("catalog"),
+            "decisions": store.count("decisions"),
+            "queue": len(store.candidates(status="new", limit=None)),
+            "threshold": effective_threshold(store, config),
+            "model_version": (store.active_model() or (None,))[0],
+        }
+    if as_json:
+        emit_json({"summary": summary, "sources": {r["name"]: r for r in rows}})
+        return
+    table = Table(title=f"rsiwatch: {summary['works']} works, {summary['queue']} in the queue, threshold {summary['threshold']}")
+    for column in ("source", "last success", "failures", "last error", "items", "cand.", "accept", "next run"):
+        table.add_column(column)
+    for r in rows:
+        table.add_row(
+            r["name"] + (" (paused)" if r["paused"] else ""),
+            r["last_success"] or "never",
+            str(r["consecutive_failures"]),
+            (r["last_error"] or "")[:60],
+            str(r["items"]),
+            str(r["candidates"]),
+            "" if r["acceptance_rate"] is None else f"{r['acceptance_rate']:.0%}",
+            r["next_run"] or "paused",
+        )
+    Console().print(table)

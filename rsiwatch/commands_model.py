@@ -1,0 +1,130 @@
+"""Commands for the model: ``train``, ``tune``, ``score``, ``evaluate``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from classifier import DataFileError, Doc, evaluate_files, load_catalog_csv, load_jsonl_docs
+from rsiwatch.cli import SEED_CATALOG, Env, Failure, cli, common, emit_json
+from rsiwatch.scoring import (
+    THRESHOLD_SETTING,
+    active_model,
+    catalog_docs,
+    effective_threshold,
+    score_works,
+    train_and_save,
+)
+
+
+@cli.command()
+@click.option("--rollback", is_flag=True, help="Go back to the previous model version and rescore.")
+@click.option("--json", "as_json", is_flag=True, help="Write the result as JSON to stdout.")
+@common
+def train(env: Env, rollback: bool, as_json: bool) -> None:
+    """Retrain from the catalog, every decision and the crawled pool; rescore the open candidates.
+    The old version is kept for --rollback."""
+    config = env.config
+    with env.store() as store:
+        if rollback:
+            models = store.models()
+            current = next((m for m in models if m["active"]), None)
+            older = [m for m in models if current and m["version"] < current["version"]]
+            if not older:
+                raise Failure("no earlier model version to roll back to")
+            version = older[-1]["version"]
+            store.activate_model(version)
+            trained_on = older[-1]["trained_on"]
+        else:
+            version, model = train_and_save(store, "rsiwatch train")
+            trained_on = model.trained_on
+        run = score_works(store, config, store.open_work_ids())
+    result = {"model_version": version, "trained_on": trained_on, "rescored": run.scored, "newly_queued": len(run.queued)}
+    if as_json:
+        emit_json(result)
+    else:
+        verb = "rolled back to" if rollback else "trained"
+        click.echo(
+            f"{verb} model version {version} ({json.dumps(trained_on)}); rescored {run.scored} open works, "
+            f"{len(run.queued)} newly queued",
+            err=True,
+        )
+
+
+@cli.command()
+@click.option("--set", "new_threshold", type=click.FloatRange(0, 1), help="Set the threshold (kept in the database with the time).")
+@click.option("--reason", default="set by hand", show_default=True, help="Why, kept with the change.")
+@click.option("--json", "as_json", is_flag=True, help="Write JSON to stdout.")
+@common
+def tune(env: Env, new_threshold: float | None, reason: str, as_json: bool) -> None:
+    """Show the threshold, or set it with --set."""
+    config = env.config
+    with env.store() as store:
+        if new_threshold is not None:
+            store.set_setting(THRESHOLD_SETTING, new_threshold, reason)
+        threshold = effective_threshold(store, config)
+        queue = len(store.candidates(status="new", limit=None))
+    if as_json:
+        emit_json({"threshold": threshold, "queue": queue})
+    else:
+        click.echo(f"threshold {threshold} ({queue} candidates waiting)")
+
+
+def _read_items(path: Path) -> list[tuple[Doc, int | None]]:
+    try:
+        return load_jsonl_docs(path)
+    except DataFileError as exc:
+        raise Failure(str(exc)) from None
+    except OSError as exc:
+        raise Failure(f"{path}: cannot read: {exc.strerror}") from None
+
+
+@cli.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@common
+def score(env: Env, file: Path) -> None:
+    """Score items from a JSON Lines file (id, title, summary) with the current model: one JSON object a
+    line on stdout with id, score, category and why."""
+    with env.store() as store:
+        found = active_model(store)
+        if found is None:
+            version, model = train_and_save(store, "cold start for `rsiwatch score`")
+        else:
+            version, model = found
+    docs = [doc for doc, _ in _read_items(file)]
+    out = sys.stdout
+    for s in model.score_docs(docs):
+        out.write(json.dumps({"id": s.id, "score": round(float(s.score), 6), "category": s.category,
+                              "why": [t for t, _ in s.why], "model_version": version}, ensure_ascii=False) + "\n")
+
+
+@cli.command()
+@click.option("--train", "train_path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Training items (JSONL, label 1/0/null).")
+@click.option("--test", "test_path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Test items (JSONL with labels).")
+@click.option("--scores", "scores_path", type=click.Path(dir_okay=False, path_type=Path), help="Write each test item's score (JSONL).")
+@click.option("--threshold", type=click.FloatRange(0, 1), help="Threshold for precision/recall (default: the config's).")
+@click.option("--json", "as_json", is_flag=True, help="Write the metrics as JSON to stdout.")
+@common
+def evaluate(env: Env, train_path: Path, test_path: Path, scores_path: Path | None, threshold: float | None,
+             as_json: bool) -> None:
+    """Train a fresh model exactly as `train` does (the catalog as positives, TRAIN's labels, TRAIN's
+    unlabelled rows as the pool) and report metrics on TEST. Needs no config file; writes no database."""
+    if env.db_override is not None:
+        with env.store() as store:
+            catalog = catalog_docs(store)
+    else:
+        catalog = load_catalog_csv(SEED_CATALOG)
+    if threshold is None:
+        threshold = env.config.threshold
+    try:
+        report = evaluate_files(train_path, test_path, catalog, threshold, scores_out=scores_path)
+    except DataFileError as exc:
+        raise Failure(str(exc)) from None
+    if as_json:
+        emit_json(report)
+        return
+    for key, value in report.items():
+        click.echo(f"{key:>24}: {value:.4f}" if isinstance(value, float) else f"{key:>24}: {value}")

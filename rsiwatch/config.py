@@ -1,0 +1,295 @@
+"""One typed configuration, loaded once from ``config.yaml`` and passed down.
+
+Every default lives here.  Unknown keys are errors, and every error becomes a single line that names
+the file, the field, the value and what was expected (``ConfigError``), so the CLI can exit with 2.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+DEFAULT_CONFIG_PATH = Path("config.yaml")
+DEFAULT_DATABASE = "candidates.db"
+DEFAULT_THRESHOLD = 0.35
+DEFAULT_DELAY_S = 1.0
+# arXiv asks for one request every 3 s across its API, RSS and OAI-PMH together.
+ARXIV_HOSTS = ("export.arxiv.org", "rss.arxiv.org", "arxiv.org", "oaipmh.arxiv.org")
+ARXIV_DELAY_S = 3.0
+DEFAULT_ARXIV_API_URL = "https://export.arxiv.org/api/query"
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)\s*$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_CRON_FIELD = re.compile(r"^[\d*/,\-A-Za-z?]+$")
+
+
+class ConfigError(Exception):
+    """A configuration problem, already phrased as the one line a user should see."""
+
+
+def parse_duration(value: str | int | float) -> float:
+    """``3s``, ``10m``, ``6h``, ``1d``, ``2w`` (or a bare number of seconds) -> seconds."""
+    if isinstance(value, bool):
+        raise ValueError("expected a duration such as 30s, 10m, 6h or 1d")
+    if isinstance(value, (int, float)):
+        seconds = float(value)
+    else:
+        match = _DURATION.match(str(value))
+        if not match:
+            raise ValueError("expected a duration such as 30s, 10m, 6h or 1d")
+        seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    if seconds <= 0:
+        raise ValueError("expected a duration greater than zero")
+    return seconds
+
+
+def is_cron(value: str) -> bool:
+    """Five whitespace-separated crontab fields, e.g. ``0 6 * * mon-fri``."""
+    fields = str(value).split()
+    return len(fields) == 5 and all(_CRON_FIELD.match(f) for f in fields)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Politeness(_Strict):
+    default_delay_s: Annotated[float, Field(ge=0)] = DEFAULT_DELAY_S
+    per_host_delay_s: dict[str, Annotated[float, Field(ge=0)]] = Field(
+        default_factory=lambda: {host: ARXIV_DELAY_S for host in ARXIV_HOSTS}
+    )
+    # Hosts that share one request budget: arXiv's API, RSS and OAI-PMH count as one site.
+    host_groups: dict[str, list[str]] = Field(default_factory=lambda: {"arxiv": list(ARXIV_HOSTS)})
+    obey_robots: bool = True
+    max_retry_after_s: Annotated[float, Field(ge=0)] = 3600.0
+
+
+class Http(_Strict):
+    connect_timeout_s: Annotated[float, Field(gt=0)] = 10.0
+    read_timeout_s: Annotated[float, Field(gt=0)] = 30.0
+    total_timeout_s: Annotated[float, Field(gt=0)] = 90.0
+    max_body_bytes: Annotated[int, Field(gt=0)] = 20 * 1024 * 1024
+    max_redirects: Annotated[int, Field(ge=0)] = 5
+    retries: Annotated[int, Field(ge=0, le=10)] = 2
+    allow_private_addresses: bool = False
+
+
+class Selectors(_Strict):
+    """CSS selectors for an ``html`` source; ``a@href`` reads an attribute."""
+
+    item: str
+    title: str | None = None
+    link: str | None = None
+    summary: str | None = None
+    date: str | None = None
+
+
+SourceKind = Literal["feed", "arxiv_rss", "arxiv_api", "html", "oai_pmh"]
+
+
+class Source(_Strict):
+    name: Annotated[str, Field(min_length=1, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")]
+    kind: SourceKind
+    url: str | None = None
+    query: str | None = None
+    every: str | int | None = None
+    cron: str | None = None
+    enabled: bool = True
+    threshold: Annotated[float, Field(ge=0, le=1)] | None = None
+    max_results: Annotated[int, Field(gt=0, le=30000)] = 200
+    page_size: Annotated[int, Field(gt=0, le=2000)] = 100
+    include_replacements: bool = False
+    split_stories: bool = False
+    follow_links: bool = False
+    select: Selectors | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^\s/]+", value):
+            raise ValueError("expected an http:// or https:// URL")
+        return value
+
+    @field_validator("every")
+    @classmethod
+    def _every(cls, value: str | int | None) -> str | int | None:
+        if value is None or (isinstance(value, str) and is_cron(value)):
+            return value
+        parse_duration(value)
+        return value
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, value: str | None) -> str | None:
+        if value is not None and not is_cron(value):
+            raise ValueError("expected a crontab expression of five fields, e.g. '0 6 * * *'")
+        return value
+
+    @model_validator(mode="after")
+    def _kind_needs(self) -> "Source":
+        if self.kind in ("feed", "arxiv_rss", "html", "oai_pmh") and not self.url:
+            raise ValueError(f"a source of kind {self.kind} needs a url")
+        if self.kind == "arxiv_api" and not self.query:
+            raise ValueError("a source of kind arxiv_api needs a query")
+        if self.every is not None and self.cron is not None:
+            raise ValueError("give either every or cron, not both")
+        return self
+
+    @property
+    def endpoint(self) -> str:
+        """The URL this source fetches (``arxiv_api`` defaults to arXiv's own API)."""
+        return self.url or DEFAULT_ARXIV_API_URL
+
+    @property
+    def cron_expression(self) -> str | None:
+        if self.cron:
+            return self.cron
+        if isinstance(self.every, str) and is_cron(self.every):
+            return self.every
+        return None
+
+    @property
+    def interval_s(self) -> float:
+        """Seconds between runs for interval schedules (a day when nothing is said)."""
+        if self.every is None or self.cron_expression:
+            return 86400.0
+        return parse_duration(self.every)
+
+
+class Review(_Strict):
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=1, le=65535)] = 8765
+    password: str | None = None
+    export_dir: str = "exports"
+    audit_per_week: Annotated[int, Field(ge=0)] = 5
+    uncertain_share: Annotated[float, Field(ge=0, le=1)] = 0.1
+
+
+class Digest(_Strict):
+    to: list[str] = Field(default_factory=list)
+    smtp_host: str | None = None
+    smtp_port: Annotated[int, Field(ge=1, le=65535)] = 587
+    smtp_user: str | None = None
+    smtp_password: str | None = None
+    sender: str | None = None
+
+
+class Schedule(_Strict):
+    jitter_s: Annotated[float, Field(ge=0)] = 60.0
+    misfire_grace_s: Annotated[float, Field(ge=0)] = 6 * 3600.0
+    retrain_every: str | int | None = "7d"
+    retrain_after_decisions: Annotated[int, Field(ge=0)] = 50
+    digest_every: str | None = "0 8 * * mon"
+    pause_after_failures: Annotated[int, Field(ge=1)] = 5
+    # A failing source waits backoff_base_s, then twice that, and so on up to backoff_max_s.
+    backoff_base_s: Annotated[float, Field(ge=0)] = 300.0
+    backoff_max_s: Annotated[float, Field(ge=0)] = 86400.0
+
+
+class Logging(_Strict):
+    format: Literal["human", "json"] = "human"
+    file: str | None = None
+
+
+class Config(_Strict):
+    database: str = DEFAULT_DATABASE
+    contact: str = "rsiwatch-user@example.org"
+    threshold: Annotated[float, Field(ge=0, le=1)] = DEFAULT_THRESHOLD
+    catalog_seed: str | None = None
+    politeness: Politeness = Field(default_factory=Politeness)
+    http: Http = Field(default_factory=Http)
+    sources: list[Source] = Field(default_factory=list)
+    review: Review = Field(default_factory=Review)
+    digest: Digest = Field(default_factory=Digest)
+    schedule: Schedule = Field(default_factory=Schedule)
+    logging: Logging = Field(default_factory=Logging)
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> "Config":
+        seen: set[str] = set()
+        for source in self.sources:
+            if source.name in seen:
+                raise ValueError(f"source name {source.name!r} is used twice")
+            seen.add(source.name)
+        return self
+
+    def source(self, name: str) -> Source:
+        for source in self.sources:
+            if source.name == name:
+                return source
+        known = ", ".join(s.name for s in self.sources) or "none"
+        raise ConfigError(f"no source named {name!r} (configured: {known})")
+
+
+def _field_path(loc: tuple[Any, ...], data: Any) -> tuple[str, Any]:
+    """Render a pydantic location as ``sources[2].every`` and fetch the offending value."""
+    path, value, present = "", data, True
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif part in ("function-after", "function-before") or str(part).startswith(("str", "int", "float")):
+            continue
+        else:
+            path += f".{part}" if path else str(part)
+        try:
+            value = value[part]
+        except (KeyError, IndexError, TypeError):
+            present = False
+    return path or "(top level)", value if present else None
+
+
+def _one_line(path: Path, error: ValidationError, data: Any) -> str:
+    first = error.errors()[0]
+    # Union members (str | int) yield one error per member; show the location without the member.
+    loc = tuple(p for p in first["loc"] if p not in ("str", "int", "float", "bool", "constrained-float"))
+    field, value = _field_path(loc, data)
+    message = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        return f"{path}: {field}: unknown key (check its spelling; see `rsiwatch init` for the accepted keys)"
+    if first["type"] == "missing":
+        return f"{path}: {field}: required key is missing"
+    shown = repr(value) if value is not None else "null"
+    if len(shown) > 80:
+        shown = shown[:77] + "..."
+    return f"{path}: {field}: {shown} is invalid: {message}"
+
+
+def parse_config(text: str, path: Path = DEFAULT_CONFIG_PATH) -> Config:
+    """Validate YAML text (``safe_load`` only) into a ``Config``; raise ``ConfigError`` with one line."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or "not valid YAML"
+        raise ConfigError(f"{path}: invalid YAML{where}: {problem}") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of keys (database, contact, sources, ...), got {type(data).__name__}")
+    try:
+        return Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_one_line(path, exc, data)) from None
+
+
+def load_config(path: Path | str | None = None, *, required: bool = False) -> Config:
+    """Read ``config.yaml``; a missing file gives the defaults unless ``required``."""
+    path = Path(path) if path is not None else DEFAULT_CONFIG_PATH
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        if required:
+            raise ConfigError(f"{path}: no such file (run `rsiwatch init` to write one)") from None
+        return Config()
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+    return parse_config(text, path)

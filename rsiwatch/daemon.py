@@ -1,0 +1,124 @@
+"""``rsiwatch daemon``: the schedule in the foreground until SIGTERM or SIGINT.
+
+One daemon per database (a lock file beside it); each source is a job that runs the same one-shot
+crawl as ``rsiwatch crawl --source NAME``; weekly retraining is another job.  Stopping lets the write in
+progress commit and exits 0 within a few seconds; a daemon killed outright loses nothing, because every
+step is its own transaction and the next due time is read back from the database.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import signal
+import sys
+import threading
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import IO
+
+from crawler.http import PoliteClient
+from crawler.scheduler import Job, Scheduler
+from review.store import Store, parse_iso, quiesce_writes
+from rsiwatch.config import Config, Source, parse_duration
+from rsiwatch.pipeline import crawl, next_due
+from rsiwatch.scoring import score_works, train_and_save
+
+log = logging.getLogger("rsiwatch.daemon")
+STOP_GRACE_S = 4.0
+
+
+class AlreadyRunning(Exception):
+    """Another daemon holds the database."""
+
+
+def take_lock(db_path: Path) -> IO[str]:
+    """An exclusive lock beside the database; released by the OS when the process ends, however it ends."""
+    lock_path = db_path.with_name(db_path.name + ".daemon.lock")
+    handle = open(lock_path, "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "unknown"
+        handle.close()
+        raise AlreadyRunning(f"another rsiwatch daemon is already running on {db_path} (pid {holder})") from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(str(os.getpid()))
+    handle.flush()
+    return handle
+
+
+def source_job(source: Source, config: Config, db_path: Path, client: PoliteClient) -> Job:
+    def due() -> datetime | None:
+        with Store(db_path) as store:
+            return next_due(source, store)
+
+    def run() -> None:
+        with Store(db_path) as store:
+            crawl(config, store, client, [source])
+
+    return Job(name=f"source:{source.name}", due=due, run=run)
+
+
+def retrain_job(config: Config, db_path: Path) -> Job | None:
+    every = config.schedule.retrain_every
+    if every is None:
+        return None
+    interval = parse_duration(every)
+
+    def due() -> datetime | None:
+        with Store(db_path) as store:
+            models = store.models()
+            last = parse_iso(models[-1]["created_at"]) if models else None
+            decisions_since = store.decisions_since(models[-1]["created_at"]) if models else 0
+        if last is None:
+            return None  # the first crawl trains the first model
+        if config.schedule.retrain_after_decisions and decisions_since >= config.schedule.retrain_after_decisions:
+            return datetime.now(timezone.utc)
+        return min(last + timedelta(seconds=interval), datetime.now(timezone.utc) + timedelta(hours=1))
+
+    def run() -> None:
+        with Store(db_path) as store:
+            version, _ = train_and_save(store, "scheduled retrain")
+            result = score_works(store, config, store.open_work_ids())
+        log.info("retrained: model version %d, rescored %d open works", version, result.scored)
+
+    return Job(name="retrain", due=due, run=run)
+
+
+def run_daemon(config: Config, db_path: Path, *, out: IO[str] = sys.stderr) -> int:
+    """Run until SIGTERM/SIGINT; returns the exit status."""
+    lock = take_lock(db_path)
+    with Store(db_path) as store:
+        store.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in config.sources)
+    stop = threading.Event()
+    client = PoliteClient(config.http, config.politeness, config.contact, stop=stop)
+    jobs = [source_job(s, config, db_path, client) for s in config.sources if s.enabled]
+    if (job := retrain_job(config, db_path)) is not None:
+        jobs.append(job)
+    scheduler = Scheduler(jobs, jitter_s=config.schedule.jitter_s, misfire_grace_s=config.schedule.misfire_grace_s)
+
+    def on_signal(signum: int, _frame: object) -> None:
+        log.info("received %s: stopping", signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    scheduler.start()
+    log.info("daemon started: %d sources on %s (pid %d)", len(jobs), db_path, os.getpid())
+    stop.wait()
+    clean = scheduler.stop(STOP_GRACE_S)
+    if not clean:
+        # A fetch is still under way: let the write in progress commit, forbid new ones, and leave.
+        # Nothing is lost: the unfinished source is simply due again at the next start.
+        quiesce_writes(timeout=10.0)
+        log.info("stopped (abandoned the fetch under way for %s)", ", ".join(sorted(scheduler.running)))
+        logging.shutdown()
+        os._exit(0)
+    client.close()
+    lock.close()
+    log.info("stopped")
+    return 0

@@ -1,0 +1,148 @@
+"""One idempotent crawl: for each due source, fetch -> parse -> store sightings -> score -> queue.
+
+This is the whole flow of an item from a feed to the review queue, top to bottom.  A person, cron and
+the daemon all call ``crawl``; a failing source is recorded and the others go on.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta, timezone
+
+from crawler.http import FetchError, PoliteClient
+from crawler.scheduler import next_cron_time
+from crawler.sources import collect
+from review.store import Store, iso, parse_iso, utcnow
+from rsiwatch.config import Config, Source
+from rsiwatch.scoring import score_works
+
+log = logging.getLogger("rsiwatch.crawl")
+
+
+# Due time of a source that never ran: overdue, before anything else.
+NEVER_RUN = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+@dataclass
+class SourceOutcome:
+    source: str
+    ok: bool
+    not_modified: bool = False
+    items: int = 0
+    new_works: int = 0
+    new_sightings: int = 0
+    new_candidates: int = 0
+    requests: int = 0
+    error: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+@dataclass
+class CrawlReport:
+    started: str
+    finished: str = ""
+    model_version: int | None = None
+    sources: list[SourceOutcome] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[SourceOutcome]:
+        return [s for s in self.sources if not s.ok]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "started": self.started,
+            "finished": self.finished,
+            "model_version": self.model_version,
+            "sources": [asdict(s) for s in self.sources],
+            "totals": {
+                key: sum(getattr(s, key) for s in self.sources)
+                for key in ("items", "new_works", "new_sightings", "new_candidates", "requests")
+            },
+        }
+
+
+def next_due(source: Source, store: Store) -> datetime | None:
+    """When a source is next due: after its interval from the last success, or its back-off; None if paused."""
+    state = store.source_state(source.name)
+    if state.paused or not source.enabled:
+        return None
+    candidates = []
+    if last := parse_iso(state.last_success):
+        cron = source.cron_expression
+        candidates.append(next_cron_time(cron, last) if cron else last + timedelta(seconds=source.interval_s))
+    if not_before := parse_iso(state.not_before):
+        candidates.append(not_before)
+    return max(candidates) if candidates else NEVER_RUN
+
+
+def due_sources(config: Config, store: Store, *, everything: bool = False, names: Sequence[str] = ()) -> list[Source]:
+    """The sources to visit now. Named sources and ``--all`` skip the schedule but never a paused source."""
+    if names:
+        return [config.source(n) for n in names]
+    now = datetime.now(timezone.utc)
+    chosen = []
+    for source in config.sources:
+        due = next_due(source, store)
+        if due is not None and (everything or due <= now):
+            chosen.append(source)
+    return chosen
+
+
+def crawl_source(source: Source, store: Store, client: PoliteClient, config: Config) -> SourceOutcome:
+    started = utcnow()
+    state = store.source_state(source.name)
+    try:
+        result = collect(source, client, state.validators)
+    except FetchError as exc:
+        failures = store.source_state(source.name).consecutive_failures + 1
+        backoff = config.schedule.backoff_base_s * 2 ** min(failures - 1, 30)
+        wait = max(getattr(exc, "retry_after", None) or 0.0, min(backoff, config.schedule.backoff_max_s))
+        not_before = iso(datetime.now(timezone.utc) + timedelta(seconds=wait))
+        store.record_failure(
+            source.name, str(exc), started, not_before=not_before, pause_after=config.schedule.pause_after_failures
+        )
+        log.warning("%s: %s", source.name, exc)
+        return SourceOutcome(source.name, ok=False, error=str(exc))
+    stats = store.ingest(source.name, result.items) if result.items else None
+    queued = score_works(store, config, stats.new_works).queued if stats and stats.new_works else []
+    store.record_success(source.name, result, stats, len(queued), started)
+    outcome = SourceOutcome(
+        source.name,
+        ok=True,
+        not_modified=result.not_modified,
+        items=len(result.items),
+        new_works=len(stats.new_works) if stats else 0,
+        new_sightings=stats.new_sightings if stats else 0,
+        new_candidates=len(queued),
+        requests=result.requests,
+        warnings=list(result.warnings),
+    )
+    log.info(
+        "%s: %s, %d items, %d new works, %d new candidates",
+        source.name, "not modified" if result.not_modified else "ok", outcome.items, outcome.new_works,
+        outcome.new_candidates,
+    )
+    return outcome
+
+
+def crawl(
+    config: Config,
+    store: Store,
+    client: PoliteClient,
+    sources: Sequence[Source],
+    on_source: Callable[[SourceOutcome], None] | None = None,
+) -> CrawlReport:
+    """Visit each source once; a failure is recorded against its source and the crawl goes on."""
+    report = CrawlReport(started=utcnow())
+    store.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in config.sources)
+    for source in sources:
+        outcome = crawl_source(source, store, client, config)
+        report.sources.append(outcome)
+        if on_source:
+            on_source(outcome)
+    found = store.active_model()
+    report.model_version = found[0] if found else None
+    report.finished = utcnow()
+    return report

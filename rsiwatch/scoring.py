@@ -1,0 +1,112 @@
+"""Between the store and the classifier: assemble training data, keep model versions, score works.
+
+The classifier is pure (documents in, numbers out); this module is where it meets the database, so the
+rest of the program never handles model blobs or training sets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from classifier import Doc, Model, TrainingSet, train
+from review.store import Store
+from rsiwatch.config import Config
+
+THRESHOLD_SETTING = "threshold"
+POOL_LIMIT = 200_000  # the newest undecided works; enough to learn what the stream looks like
+
+
+@dataclass(frozen=True)
+class ScoreRun:
+    model_version: int
+    scored: int
+    queued: list[str]
+
+
+def effective_threshold(store: Store, config: Config) -> float:
+    """The threshold ``rsiwatch tune`` set (kept in the database with time and reason), else the config's."""
+    return float(store.setting(THRESHOLD_SETTING, config.threshold))
+
+
+def catalog_docs(store: Store) -> list[Doc]:
+    return [
+        Doc(id=e["work_id"] or f"catalog:{e['id']}", title=e["title"], summary=e["description"], category=e["category"])
+        for e in store.catalog()
+    ]
+
+
+def training_set(store: Store) -> TrainingSet:
+    """Everything the curator has said: the catalog, accepted and rejected works; plus the stream as the pool."""
+    catalog = catalog_docs(store)
+    catalog_ids = {d.id for d in catalog}
+    labels = store.labelled_work_ids()
+    texts = {t.id: t for t in store.texts([i for i in labels if i not in catalog_ids])}
+    positives = list(catalog)
+    negatives: list[Doc] = []
+    for work_id, label in labels.items():
+        text = texts.get(work_id)
+        if text is None:
+            continue
+        doc = Doc(id=text.id, title=text.title, summary=text.summary)
+        (positives if label == 1 else negatives).append(doc)
+    pool = [Doc(id=t.id, title=t.title, summary=t.summary) for t in store.pool_texts(POOL_LIMIT)]
+    return TrainingSet(positives=positives, negatives=negatives, pool=pool, catalog=catalog)
+
+
+def train_and_save(store: Store, note: str, *, activate: bool = True) -> tuple[int, Model]:
+    ts = training_set(store)
+    model = train(ts)
+    version = store.save_model(
+        model.to_bytes(),
+        trained_on={
+            "positives": len(ts.positives), "negatives": len(ts.negatives), "pool": len(ts.pool),
+            "catalog": len(ts.catalog),
+        },
+        params=model.params.to_dict(),
+        note=note,
+        activate=activate,
+    )
+    return version, model
+
+
+def active_model(store: Store) -> tuple[int, Model] | None:
+    found = store.active_model()
+    if found is None:
+        return None
+    version, blob = found
+    return version, Model.from_bytes(blob)
+
+
+def ensure_model(store: Store) -> tuple[int, Model]:
+    """The active model; on the very first run, a cold one from the catalog and what was crawled."""
+    return active_model(store) or train_and_save(store, "cold start: catalog as positives, crawled works as pool")
+
+
+def thresholds_for(store: Store, config: Config, work_ids: Sequence[str]) -> dict[str, float]:
+    """Per work, the lowest threshold of the sources that mentioned it (a rich source may lower its own)."""
+    base = effective_threshold(store, config)
+    per_source = {s.name: s.threshold for s in config.sources if s.threshold is not None}
+    sources = store.sources_of(work_ids) if per_source else {}
+    return {
+        work_id: min([base, *(per_source[s] for s in sources.get(work_id, ()) if s in per_source)])
+        for work_id in work_ids
+    }
+
+
+def score_works(store: Store, config: Config, work_ids: Sequence[str], *, queue: bool = True) -> ScoreRun:
+    """Score works with the active model, record each score with its version, queue those above threshold."""
+    if not work_ids:
+        found = store.active_model()
+        return ScoreRun(found[0] if found else 0, 0, [])
+    version, model = ensure_model(store)
+    texts = store.texts(work_ids)
+    scored = model.score_docs([Doc(id=t.id, title=t.title, summary=t.summary) for t in texts])
+    queued = store.record_scores(version, scored, thresholds_for(store, config, [t.id for t in texts]), queue=queue)
+    return ScoreRun(version, len(scored), queued)
+
+
+def score_unscored(store: Store, config: Config) -> ScoreRun:
+    """Score every work the active model has not scored yet (new works, or all after a retrain)."""
+    version, _ = ensure_model(store)
+    return score_works(store, config, store.unscored(version))

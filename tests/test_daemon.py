@@ -1,0 +1,106 @@
+"""Issue 7: the real daemon process against a local server; the server's own request log is the judge."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from cli_support import run_cli, write_config
+from local_server import Response
+
+FIXTURES = Path(__file__).parent / "fixtures" / "e2e"
+SPACING_S = 0.4
+
+
+def start_daemon(project: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "rsiwatch", "daemon"], cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL, text=True,
+    )
+
+
+def times(server, path: str) -> list[float]:
+    return [r.time for r in server.requests if r.path == path]
+
+
+@pytest.mark.slow
+def test_daemon_keeps_schedule_spacing_retry_after_and_pauses_a_failing_source(tmp_path: Path, local_server) -> None:
+    feed = (FIXTURES / "newsletter.xml").read_bytes()
+    local_server.add("/fast", body=feed)
+    throttled_hits = []
+
+    def throttled(request):
+        throttled_hits.append(request.time)
+        if len(throttled_hits) == 1:
+            return Response(429, b"slow down", {"Retry-After": "2"})
+        return Response(200, feed)
+
+    local_server.add("/throttled", handler=throttled)
+    local_server.add("/broken", handler=lambda request: Response(500, b"oops"))
+    write_config(
+        tmp_path / "config.yaml",
+        [
+            {"name": "fast", "kind": "feed", "url": local_server.url + "/fast", "every": "2s"},
+            {"name": "throttled", "kind": "feed", "url": local_server.url + "/throttled", "every": "3s"},
+            {"name": "broken", "kind": "feed", "url": local_server.url + "/broken", "every": "1s"},
+        ],
+        politeness={"default_delay_s": SPACING_S, "per_host_delay_s": {}},
+        http={"connect_timeout_s": 2, "read_timeout_s": 2, "total_timeout_s": 5, "retries": 0},
+        schedule={"jitter_s": 0.2, "pause_after_failures": 3, "backoff_base_s": 1.0, "retrain_every": None},
+    )
+    run_cli("init", cwd=tmp_path)
+    daemon = start_daemon(tmp_path)
+    try:
+        time.sleep(11)
+        assert daemon.poll() is None, daemon.stderr.read() if daemon.stderr else ""
+        second = start_daemon(tmp_path)
+        _, err = second.communicate(timeout=30)
+        assert second.returncode == 1
+        assert "another rsiwatch daemon is already running" in err and len(err.strip().splitlines()) == 1
+        stopped_at = time.monotonic()
+        daemon.send_signal(signal.SIGTERM)
+        daemon.wait(timeout=15)
+        stop_took = time.monotonic() - stopped_at
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+    assert daemon.returncode == 0, daemon.stderr.read()
+    assert stop_took < 8
+
+    # Per-host spacing: no two requests to this host closer than the configured delay.
+    arrivals = sorted(r.time for r in local_server.requests)
+    gaps = [b - a for a, b in zip(arrivals, arrivals[1:])]
+    assert min(gaps) >= SPACING_S - 0.05, gaps
+
+    # The schedule: `fast` ran again and again, about every 2 s (plus jitter and spacing), never early.
+    fast = times(local_server, "/fast")
+    assert len(fast) >= 4, fast
+    fast_gaps = [b - a for a, b in zip(fast, fast[1:])]
+    assert all(1.9 <= g <= 4.0 for g in fast_gaps), fast_gaps
+
+    # Retry-After: 2 s was obeyed before the throttled source was asked again.
+    assert len(throttled_hits) >= 2
+    assert throttled_hits[1] - throttled_hits[0] >= 1.95
+
+    # The broken source backed off (each wait longer than the last) and was paused after 3 failures.
+    broken = times(local_server, "/broken")
+    assert len(broken) == 3, broken
+    assert broken[2] - broken[1] > broken[1] - broken[0]
+    conn = sqlite3.connect(tmp_path / "candidates.db")
+    paused, reason, failures = conn.execute(
+        "SELECT paused, paused_reason, consecutive_failures FROM sources WHERE name = 'broken'"
+    ).fetchone()
+    assert paused == 1 and failures == 3 and "HTTP 500" in reason
+    status = run_cli("status", "--json", cwd=tmp_path).stdout
+    assert '"paused": true' in status
+
+    # Resume brings it back; a restart does not refetch what is not due.
+    run_cli("sources", "resume", "broken", cwd=tmp_path)
+    assert conn.execute("SELECT paused FROM sources WHERE name = 'broken'").fetchone()[0] == 0
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
