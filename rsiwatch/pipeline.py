@@ -11,7 +11,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from crawler.http import FetchError, PoliteClient
+from crawler.errors import CrawlError
+from crawler.http import PoliteClient
 from crawler.scheduler import next_cron_time
 from crawler.sources import collect
 from review.store import Store, iso, parse_iso, utcnow
@@ -95,7 +96,10 @@ def crawl_source(source: Source, store: Store, client: PoliteClient, config: Con
     state = store.source_state(source.name)
     try:
         result = collect(source, client, state.validators)
-    except FetchError as exc:
+    except Exception as exc:  # noqa: BLE001 - one broken source must never stop the others
+        if not isinstance(exc, CrawlError):
+            log.exception("%s: unexpected error", source.name)
+            exc = CrawlError(f"{source.endpoint}: internal error: {type(exc).__name__}: {exc}")
         failures = store.source_state(source.name).consecutive_failures + 1
         backoff = config.schedule.backoff_base_s * 2 ** min(failures - 1, 30)
         wait = max(getattr(exc, "retry_after", None) or 0.0, min(backoff, config.schedule.backoff_max_s))

@@ -1,0 +1,96 @@
+"""arXiv's RSS and Atom listings, in the format used since January 2024.
+
+Each entry carries ``<arxiv:announce_type>`` (new, cross, replace, replace-cross), a GUID
+``oai:arXiv.org:2401.01234v2`` and a description that starts ``arXiv:2401.01234v2 Announce Type: new
+Abstract: ...``.  Replacements are new versions of papers already announced, so they are not new
+candidates unless the source asks for them.  The feed is empty on weekends and holidays: not an error.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from crawler.errors import one_line
+from crawler.feed import entry_date, entry_to_item, is_html, parse_document
+from crawler.ids import arxiv_id, arxiv_version, normalize_doi
+from crawler.items import Item
+from crawler.text import NAME_MAX, SUMMARY_MAX, TITLE_MAX, clean_text
+
+ANNOUNCE_TYPES = ("new", "cross", "replace", "replace-cross")
+REPLACEMENTS = frozenset({"replace", "replace-cross"})
+_PREFIX = re.compile(
+    r"^\s*arXiv:\s*(?P<id>\S+?)\s+Announce\s+Type:\s*(?P<type>[A-Za-z\-]+)\s*(?:Abstract:\s*)?", re.IGNORECASE
+)
+_AUTHOR_SPLIT = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+")
+
+
+def split_abstract(text: str) -> tuple[str | None, str | None, str]:
+    """``arXiv:2401.01234v2 Announce Type: new Abstract: X`` -> (``2401.01234v2``, ``new``, ``X``)."""
+    match = _PREFIX.match(text)
+    if not match:
+        return None, None, text
+    return match.group("id"), match.group("type").lower(), text[match.end():].strip()
+
+
+def split_authors(value: str) -> tuple[str, ...]:
+    """arXiv's ``dc:creator`` is one comma-separated list of names."""
+    names = (clean_text(n, NAME_MAX) for n in _AUTHOR_SPLIT.split(value or ""))
+    return tuple(n for n in names if n)[:1000]
+
+
+def parse_arxiv_rss(
+    body: bytes,
+    headers: Mapping[str, str],
+    url: str,
+    *,
+    include_replacements: bool = False,
+    warnings: list[str] | None = None,
+) -> list[Item]:
+    """Items of an arXiv RSS/Atom listing, replacements dropped unless ``include_replacements``."""
+    result = parse_document(body, headers, url, warnings)
+    items: list[Item] = []
+    seen: set[str] = set()
+    for entry in result.entries:
+        item = _entry(entry, url, warnings)
+        if item is None or item.key in seen:
+            continue
+        if item.announce_type in REPLACEMENTS and not include_replacements:
+            continue
+        seen.add(item.key)
+        items.append(item)
+    return items
+
+
+def _entry(entry: Any, url: str, warnings: list[str] | None) -> Item | None:
+    raw_summary = entry.get("summary", "")
+    summary = clean_text(raw_summary, SUMMARY_MAX * 2, html=is_html(entry.get("summary_detail")))
+    prefixed_id, prefixed_type, abstract = split_abstract(summary)
+    guid = str(entry.get("id") or "")
+    ident = next((s for s in (guid, prefixed_id or "", entry.get("link") or "") if arxiv_id(s)), None)
+    if ident is None:  # not an arXiv entry after all: keep it as a plain feed item
+        if warnings is not None and len(warnings) < 100:
+            warnings.append(one_line(f"{url}: entry without an arXiv id: {guid or entry.get('title', '')!r}"))
+        return entry_to_item(entry, url)
+    paper = arxiv_id(ident)
+    assert paper is not None
+    version = arxiv_version(ident) or (arxiv_version(prefixed_id) if prefixed_id else None)
+    announce = str(entry.get("arxiv_announce_type") or prefixed_type or "").strip().lower() or None
+    authors = split_authors(entry.get("author", "")) if entry.get("author") else ()
+    links = [f"https://arxiv.org/pdf/{paper}" + (f"v{version}" if version else "")]
+    doi = normalize_doi(str(entry.get("arxiv_doi") or ""))
+    if doi:
+        links.append(f"https://doi.org/{doi}")
+    return Item(
+        canonical_id=f"arxiv:{paper}",
+        title=clean_text(entry.get("title"), TITLE_MAX, html=is_html(entry.get("title_detail"))),
+        summary=abstract[:SUMMARY_MAX].rstrip(),
+        url=f"https://arxiv.org/abs/{paper}",
+        key=guid or f"oai:arXiv.org:{paper}" + (f"v{version}" if version else ""),
+        published=entry_date(entry),
+        authors=authors,
+        version=version,
+        announce_type=announce,
+        links=tuple(links),
+    )

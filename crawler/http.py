@@ -1,0 +1,328 @@
+"""Polite, bounded HTTP GET: the only place the crawler touches the network.
+
+Every fetch is bounded in time (connect, read and a total deadline enforced on every socket operation),
+in memory (the *decoded* body is capped, so a gzip bomb stops at the cap), and in hops (redirects are
+followed by hand, each hop through the ``HostGate``).  It identifies itself, sends conditional requests,
+honours Retry-After, and retries only what is worth retrying.  Every failure is a ``FetchError`` whose
+text is one line naming the URL and the cause.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import ipaddress
+import threading
+import time
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from urllib.parse import urljoin, urlsplit
+
+import httpx2
+
+from crawler.errors import FetchError
+from crawler.items import Validators
+from crawler.politeness import GateClosed, HostGate
+from crawler.transport import Deadline, DeadlineTransport
+from rsiwatch import __version__
+from rsiwatch.config import Http, Politeness
+
+FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.1"
+# Retry-After waits up to this long happen inside the request; longer ones fail fast with .retry_after.
+DEFAULT_MAX_INLINE_WAIT_S = 30.0
+DEFAULT_BACKOFF_S = 1.0
+MAX_BACKOFF_S = 60.0
+ERROR_BODY_BYTES = 64 * 1024  # what we keep of an error response (for messages like arXiv's)
+_CHUNK = 64 * 1024
+_REDIRECTS = (301, 302, 303, 307, 308)
+
+
+def user_agent(contact: str) -> str:
+    """``rsiwatch/0.1.0 (+mailto:you@example.org)``: arXiv and most sites ask bots to say who they are."""
+    return f"rsiwatch/{__version__} (+mailto:{contact})"
+
+
+@dataclass
+class Fetched:
+    """One successful (2xx or 304) response, body fully read and decoded."""
+
+    status: int
+    body: bytes
+    headers: dict[str, str]  # lower-case names
+    url: str  # after redirects
+    validators: Validators = field(default_factory=Validators)
+    elapsed: float = 0.0  # seconds, waits for the host included
+    not_modified: bool = False
+    requests: int = 1  # HTTP exchanges it took (redirects and retries included)
+
+
+class _Retryable(Exception):
+    """A failure worth another try (connection refused or reset, 5xx)."""
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Retry-After as seconds from now: ``120`` or an HTTP date; None when absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+
+
+def _host(url: str) -> str | None:
+    """The host of an http(s) URL; None for other schemes and for URLs that do not parse."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return None
+    return host if parts.scheme in ("http", "https") and host else None
+
+
+def _is_private_host(host: str) -> bool:
+    host = host.lower().rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False  # a name: we do not resolve it here
+    return address.is_private or address.is_loopback or address.is_link_local or address.is_reserved or address.is_unspecified
+
+
+def _mib(n: int) -> str:
+    return f"{n / 1048576:g} MiB" if n >= 1048576 else f"{n} bytes"
+
+
+class _Decoder:
+    """Content-Encoding decoding with a hard output bound per call (zlib ``max_length``)."""
+
+    def __init__(self, encoding: str) -> None:
+        codings = [c.strip().lower() for c in encoding.split(",") if c.strip().lower() not in ("", "identity")]
+        if len(codings) > 1 or (codings and codings[0] not in ("gzip", "x-gzip", "deflate")):
+            raise ValueError(f"unsupported Content-Encoding {encoding!r}")
+        self.coding = codings[0] if codings else None
+        self._z: zlib._Decompress | None = None
+        if self.coding in ("gzip", "x-gzip"):
+            self._z = zlib.decompressobj(16 + zlib.MAX_WBITS)
+
+    def decode(self, data: bytes, room: int) -> bytes:
+        """Decode ``data``, producing at most ``room`` bytes (more input left means the cap is hit)."""
+        if self.coding is None:
+            return data[:room]
+        if self._z is None:  # deflate: zlib-wrapped per the RFC, raw from some servers
+            zlib_header = len(data) >= 2 and data[0] & 0x0F == 8 and ((data[0] << 8) | data[1]) % 31 == 0
+            self._z = zlib.decompressobj(zlib.MAX_WBITS if zlib_header else -zlib.MAX_WBITS)
+        out = bytearray()
+        buf = data
+        while buf and len(out) < room and not self._z.eof:
+            out += self._z.decompress(buf, room - len(out))
+            buf = self._z.unconsumed_tail
+        return bytes(out)
+
+    def flush(self) -> bytes:
+        return self._z.flush() if self._z is not None and not self._z.eof else b""
+
+
+class PoliteClient:
+    """GET with every bound DESIGN.md asks for.  One instance per crawl; safe to share between threads."""
+
+    def __init__(
+        self,
+        http: Http,
+        politeness: Politeness,
+        contact: str,
+        *,
+        gate: HostGate | None = None,
+        max_inline_wait_s: float = DEFAULT_MAX_INLINE_WAIT_S,
+        backoff_s: float = DEFAULT_BACKOFF_S,
+        sleep: Callable[[float], None] = time.sleep,
+        stop: threading.Event | None = None,
+    ) -> None:
+        """``stop`` (the daemon's shutdown event) cuts short every wait for a host and fails the fetch."""
+        self.http = http
+        self.politeness = politeness
+        self.gate = gate or HostGate(politeness, sleep=sleep, stop=stop)
+        self.max_inline_wait_s = max_inline_wait_s
+        self.backoff_s = backoff_s
+        self.user_agent = user_agent(contact)
+        self._deadline = Deadline()
+        self._client = httpx2.Client(
+            transport=DeadlineTransport(self._deadline),
+            follow_redirects=False,
+            trust_env=False,
+            headers={"User-Agent": self.user_agent, "Accept-Encoding": "gzip, deflate"},
+        )
+        self._timeout = httpx2.Timeout(
+            connect=http.connect_timeout_s, read=http.read_timeout_s, write=http.read_timeout_s, pool=http.connect_timeout_s
+        )
+        self._robots: "RobotsCache | None" = None
+
+    def __enter__(self) -> "PoliteClient":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._client.close()
+
+    @property
+    def robots(self) -> "RobotsCache":
+        """robots.txt rules per host, fetched through this client (used by ``html`` sources)."""
+        if self._robots is None:
+            from crawler.robots import RobotsCache
+
+            self._robots = RobotsCache(self)
+        return self._robots
+
+    def get(self, url: str, validators: Validators | None = None, accept: str | None = None) -> Fetched:
+        """Fetch ``url``; 2xx or 304 come back as ``Fetched``, everything else raises ``FetchError``."""
+        started = time.monotonic()
+        validators = validators or Validators()
+        headers = {"Accept": accept or "*/*"}
+        if validators.etag:
+            headers["If-None-Match"] = validators.etag
+        if validators.last_modified:
+            headers["If-Modified-Since"] = validators.last_modified
+        current, seen, hops, attempts, requests = url, {url}, 0, 0, 0
+        origin_private = _is_private_host(_host(url) or "")
+
+        def fail(cause: str, **kw: object) -> FetchError:
+            where = f" (at {current})" if current != url else ""
+            return FetchError(f"{url}: {cause}{where}", **kw)  # type: ignore[arg-type]
+
+        while True:
+            host = _host(current)
+            if host is None:
+                raise fail("not an http(s) URL")
+            try:
+                with self.gate.slot(host):
+                    requests += 1
+                    status, resp_headers, body = self._exchange(current, headers, fail)
+            except GateClosed:
+                raise fail("stopped: the crawler is shutting down") from None
+            except _Retryable as exc:
+                attempts += 1
+                if attempts > self.http.retries:
+                    raise fail(f"{exc} (after {attempts} attempts)") from None
+                self.gate.defer(host, min(MAX_BACKOFF_S, self.backoff_s * 2 ** (attempts - 1)))
+                continue
+
+            if status in _REDIRECTS and "location" in resp_headers:
+                hops += 1
+                if hops > self.http.max_redirects:
+                    raise fail(f"more than {self.http.max_redirects} redirects")
+                target = urljoin(current, resp_headers["location"].strip())
+                if target in seen:
+                    raise fail(f"redirect loop back to {target}")
+                target_host = _host(target) or ""
+                if not self.http.allow_private_addresses and not origin_private and _is_private_host(target_host):
+                    raise fail(f"redirect to private address {target_host} refused")
+                seen.add(target)
+                current = target
+                continue
+
+            new_validators = Validators(
+                etag=resp_headers.get("etag") or (validators.etag if status == 304 else None),
+                last_modified=resp_headers.get("last-modified") or (validators.last_modified if status == 304 else None),
+            )
+            if status == 304 or 200 <= status < 300:
+                return Fetched(
+                    status=status,
+                    body=b"" if status == 304 else body,
+                    headers=resp_headers,
+                    url=current,
+                    validators=new_validators,
+                    elapsed=time.monotonic() - started,
+                    not_modified=status == 304,
+                    requests=requests,
+                )
+
+            retry_after = parse_retry_after(resp_headers.get("retry-after")) if status in (429, 503) else None
+            if retry_after is not None:
+                if retry_after <= self.max_inline_wait_s and attempts < self.http.retries:
+                    attempts += 1
+                    self.gate.defer(host, retry_after)
+                    continue
+                wait = min(retry_after, self.politeness.max_retry_after_s)
+                self.gate.defer(host, wait)
+                raise fail(f"HTTP {status}, server asks to retry after {wait:.0f} s", retry_after=wait, status=status, body=body)
+            if status >= 500 or status == 429:
+                attempts += 1
+                if attempts > self.http.retries:
+                    raise fail(f"HTTP {status} (after {attempts} attempts)", status=status, body=body)
+                self.gate.defer(host, min(MAX_BACKOFF_S, self.backoff_s * 2 ** (attempts - 1)))
+                continue
+            raise fail(f"HTTP {status}", status=status, body=body)
+
+    def _exchange(self, url: str, headers: dict[str, str], fail: Callable[..., FetchError]) -> tuple[int, dict[str, str], bytes]:
+        """One request/response under the total deadline; the body is read (capped) unless it is a redirect."""
+        total = self.http.total_timeout_s
+        self._deadline.at = time.monotonic() + total
+        try:
+            with self._client.stream("GET", url, headers=headers, timeout=self._timeout) as response:
+                resp_headers = {k.lower(): v for k, v in response.headers.items()}
+                status = response.status_code
+                if status in _REDIRECTS or status == 304:
+                    return status, resp_headers, b""
+                ok = 200 <= status < 300
+                cap = self.http.max_body_bytes if ok else ERROR_BODY_BYTES
+                try:
+                    body = self._read_body(response, resp_headers.get("content-encoding", ""), cap, strict=ok)
+                except _CapExceeded:
+                    raise fail(f"body larger than {_mib(cap)} cap") from None
+                except (ValueError, zlib.error) as exc:
+                    if ok:
+                        raise fail(f"cannot decode body: {exc}") from None
+                    body = b""
+                return status, resp_headers, body
+        except FetchError:
+            raise
+        except httpx2.TimeoutException as exc:
+            if self._deadline.passed():
+                raise fail(f"timed out after {total:g} s (total deadline)") from None
+            if isinstance(exc, httpx2.ConnectTimeout):
+                raise _Retryable(f"connect timed out after {self.http.connect_timeout_s:g} s") from None
+            raise fail(f"read timed out after {self.http.read_timeout_s:g} s") from None
+        except httpx2.ConnectError as exc:
+            message = str(exc) or type(exc).__name__
+            if "SSL" in message or "TLS" in message or "certificate" in message.lower():
+                raise fail(f"TLS handshake failed: {message}") from None
+            raise _Retryable(f"cannot connect: {message}") from None
+        except (httpx2.ReadError, httpx2.RemoteProtocolError, httpx2.WriteError) as exc:
+            raise _Retryable(f"connection broken: {exc or type(exc).__name__}") from None
+        except httpx2.InvalidURL as exc:
+            raise fail(f"invalid URL: {exc}") from None
+        except httpx2.HTTPError as exc:
+            raise fail(f"{type(exc).__name__}: {exc}") from None
+        finally:
+            self._deadline.at = None
+
+    def _read_body(self, response: httpx2.Response, encoding: str, cap: int, *, strict: bool) -> bytes:
+        decoder = _Decoder(encoding)
+        out = bytearray()
+        for raw in response.iter_raw(_CHUNK):
+            out += decoder.decode(raw, cap + 1 - len(out))
+            if len(out) > cap:
+                if strict:
+                    raise _CapExceeded
+                return bytes(out[:cap])
+            if self._deadline.passed():
+                raise httpx2.ReadTimeout("total deadline")
+        out += decoder.flush()[: cap + 1 - len(out)]
+        if len(out) > cap and strict:
+            raise _CapExceeded
+        return bytes(out[:cap])
+
+
+class _CapExceeded(Exception):
+    pass
