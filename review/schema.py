@@ -159,4 +159,45 @@ MIGRATIONS: list[str] = [
         DELETE FROM works_fts WHERE work_id = old.id;
     END;
     """,
+    # 3: linking, backfill and submissions.  `work_titles` holds each work's normalised title (Python's
+    # normalisation, so it is filled by the store as works arrive, from `works_rowid` on; existing works
+    # are indexed on first use).  `backfills` keeps an OAI-PMH harvest's resumption token after each page,
+    # so an interrupted backfill resumes where it stopped.  `submissions` records who sent what and why.
+    """
+    CREATE TABLE work_titles (
+        work_id TEXT PRIMARY KEY,
+        norm TEXT NOT NULL,
+        works_rowid INTEGER NOT NULL
+    );
+    CREATE INDEX work_titles_norm ON work_titles (norm);
+    CREATE INDEX work_titles_rowid ON work_titles (works_rowid);
+    CREATE TABLE backfills (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL UNIQUE,        -- endpoint, format, set, dates and categories: one harvest
+        endpoint TEXT NOT NULL,
+        metadata_prefix TEXT NOT NULL,
+        set_spec TEXT,
+        from_date TEXT,
+        until_date TEXT,
+        categories TEXT NOT NULL DEFAULT '[]',
+        token TEXT,                      -- the next resumptionToken; NULL before the first page
+        pages INTEGER NOT NULL DEFAULT 0,
+        records INTEGER NOT NULL DEFAULT 0,
+        new_works INTEGER NOT NULL DEFAULT 0,
+        new_candidates INTEGER NOT NULL DEFAULT 0,
+        complete_size INTEGER,
+        last_datestamp TEXT,
+        started_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        finished_at TEXT
+    );
+    CREATE TABLE submissions (
+        id INTEGER PRIMARY KEY,
+        work_id TEXT NOT NULL REFERENCES works (id),
+        url TEXT NOT NULL,
+        note TEXT,
+        submitted_at TEXT NOT NULL
+    );
+    CREATE INDEX submissions_work ON submissions (work_id);
+    """,
 ]

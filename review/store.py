@@ -26,6 +26,9 @@ from crawler.items import Item, SourceResult, Validators
 from review.schema import MIGRATIONS
 
 BUSY_TIMEOUT_S = 30.0
+# Keys of the `settings` table, whose every change is kept with its time and reason.
+THRESHOLD_SETTING = "threshold"  # set by `rsiwatch tune`
+RETRAIN_SETTING = "retrain_last"  # the latest retraining's outcome
 ACTIONS = ("accept", "reject", "defer", "out_of_scope")
 STATUS_OF_ACTION = {"accept": "accepted", "reject": "rejected", "defer": "deferred", "out_of_scope": "out_of_scope"}
 QUEUE_STATUSES = ("new", "accepted", "rejected", "deferred", "out_of_scope", "all")
@@ -461,26 +464,18 @@ class Store:
 
         ``enqueue=False`` records a decision without making the work a queue entry (catalog imports).
         """
-        if action not in ACTIONS:
-            raise StoreError(f"unknown action {action!r} (expected one of {', '.join(ACTIONS)})")
         with self.transaction() as conn:
-            work = conn.execute("SELECT score, model_version FROM works WHERE id = ?", (work_id,)).fetchone()
-            if work is None:
-                raise StoreError(f"no work with id {work_id!r} (see `rsiwatch candidates`)")
-            cur = conn.execute(
-                "INSERT INTO decisions (work_id, action, category, note, decided_at, model_version, score, origin)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (work_id, action, category, note, utcnow(), work["model_version"], work["score"], origin),
-            )
-            conn.execute("UPDATE works SET status = ? WHERE id = ?", (STATUS_OF_ACTION[action], work_id))
-            if enqueue:
-                conn.execute(
-                    "UPDATE works SET queued_at = ?, queue_reason = 'decided' WHERE id = ? AND queued_at IS NULL",
-                    (utcnow(), work_id),
-                )
-            if category:
-                conn.execute("UPDATE works SET category = ? WHERE id = ?", (category, work_id))
-            return int(cur.lastrowid)
+            return _append_decision(conn, work_id, action, category, note, origin, enqueue)
+
+    def accept(self, work_id: str, entry: dict[str, Any], *, note: str | None = None, origin: str = "cli") -> tuple[int, int]:
+        """Accept a work and save its catalog entry in one transaction: never one without the other.
+
+        Returns (decision id, catalog id).
+        """
+        with self.transaction() as conn:
+            decision = _append_decision(conn, work_id, "accept", entry.get("category"), note, origin, True)
+            catalog_id = _upsert_catalog(conn, {**entry, "work_id": work_id}, "accept")
+            return decision, catalog_id
 
     def undo(self, work_id: str, *, origin: str = "cli") -> str:
         """Append a reversal of the work's latest standing decision; returns the status it goes back to."""
@@ -495,7 +490,7 @@ class Store:
             )
             status = STATUS_OF_ACTION[standing[-2]["action"]] if len(standing) > 1 else "new"
             conn.execute("UPDATE works SET status = ? WHERE id = ?", (status, work_id))
-            if target["action"] == "accept":
+            if target["action"] == "accept" and status != "accepted":
                 conn.execute("DELETE FROM catalog WHERE work_id = ? AND origin = 'accept'", (work_id,))
             return status
 
@@ -523,31 +518,8 @@ class Store:
     # ---- catalog -------------------------------------------------------------------------------
 
     def catalog_add(self, entry: dict[str, Any], origin: str) -> int:
-        fields = (
-            "work_id", "title", "description", "category", "url", "year", "date_published", "authors",
-            "affiliations", "submitter",
-        )
-        values = [entry.get(f) for f in fields]
-        flags = json.dumps(list(entry.get("flags") or []))
         with self.transaction() as conn:
-            if entry.get("id") is not None:
-                conn.execute(
-                    f"INSERT OR REPLACE INTO catalog (id, {', '.join(fields)}, flags, origin, added_at)"
-                    f" VALUES (?, {', '.join('?' * len(fields))}, ?, ?, ?)",
-                    [entry["id"], *values, flags, origin, utcnow()],
-                )
-                return int(entry["id"])
-            cur = conn.execute(
-                f"INSERT INTO catalog ({', '.join(fields)}, flags, origin, added_at)"
-                f" VALUES ({', '.join('?' * len(fields))}, ?, ?, ?) "
-                "ON CONFLICT (work_id) DO UPDATE SET title = excluded.title, description = excluded.description,"
-                " category = excluded.category, url = excluded.url, year = excluded.year,"
-                " date_published = excluded.date_published, authors = excluded.authors,"
-                " affiliations = excluded.affiliations, submitter = excluded.submitter, flags = excluded.flags",
-                [*values, flags, origin, utcnow()],
-            )
-            row = conn.execute("SELECT id FROM catalog WHERE work_id IS ? ", (entry.get("work_id"),)).fetchone()
-            return int(row[0]) if row and entry.get("work_id") else int(cur.lastrowid)
+            return _upsert_catalog(conn, entry, origin)
 
     def catalog(self) -> list[dict[str, Any]]:
         rows = [dict(r) for r in self._all("SELECT * FROM catalog ORDER BY id")]
@@ -716,6 +688,254 @@ class Store:
         standing = _standing_decisions(self.conn, work_id)
         return dict(standing[-1]) if standing else None
 
+    # ---- tuning and audit queries ----------------------------------------------------------------
+
+    def review_history(self) -> list[dict[str, Any]]:
+        """Each work's standing accept/reject/out-of-scope decision with the score it had then, for tuning.
+
+        One row per work: ``label`` (1 accepted, 0 not), ``score`` and ``model_version`` at decision time,
+        ``decided_at``, the work's ``first_seen`` and ``queue_reason``, and the sources that mentioned it.
+        Catalog imports and seeds are left out (no score stood behind them), and so are works never scored.
+        """
+        reversed_ids = {r[0] for r in self._all("SELECT reverses FROM decisions WHERE action = 'undo'")}
+        standing: dict[str, sqlite3.Row] = {}
+        for row in self._all(
+            "SELECT d.*, w.first_seen, w.queue_reason FROM decisions d JOIN works w ON w.id = d.work_id "
+            "WHERE d.action != 'undo' ORDER BY d.id"
+        ):
+            if row["id"] not in reversed_ids:
+                standing[row["work_id"]] = row
+        kept = [
+            r for r in standing.values()
+            if r["action"] in ("accept", "reject", "out_of_scope") and r["score"] is not None
+            and r["origin"] not in ("import", "seed")
+        ]
+        sources = _sources_of(self.conn, [r["work_id"] for r in kept])
+        return [
+            {
+                "work_id": r["work_id"], "label": 1 if r["action"] == "accept" else 0, "score": float(r["score"]),
+                "model_version": r["model_version"], "decided_at": r["decided_at"], "first_seen": r["first_seen"],
+                "queue_reason": r["queue_reason"], "origin": r["origin"], "sources": sorted(sources.get(r["work_id"], [])),
+            }
+            for r in kept
+        ]
+
+    def record_decision_at(
+        self, work_id: str, action: str, decided_at: str, *, category: str | None = None, note: str | None = None,
+        origin: str = "replay",
+    ) -> int:
+        """Append a decision with an explicit time, for replaying a past review history (tests, imports).
+
+        Same effect as ``decide`` (append, status, queue entry), only ``decided_at`` is given; decisions
+        stay append-only.
+        """
+        with self.transaction() as conn:
+            return _append_decision(conn, work_id, action, category, note, origin, True, decided_at)
+
+    def queue_works(self, work_ids: Sequence[str], reason: str, now: str | None = None) -> list[str]:
+        """Put undecided, unqueued works into the review queue for ``reason`` (audit, uncertain)."""
+        now = now or utcnow()
+        queued: list[str] = []
+        with self.transaction() as conn:
+            for work_id in work_ids:
+                cur = conn.execute(
+                    "UPDATE works SET queued_at = ?, queue_reason = ? WHERE id = ? AND queued_at IS NULL AND status = 'new'",
+                    (now, reason, work_id),
+                )
+                if cur.rowcount:
+                    queued.append(work_id)
+        return queued
+
+    def below_threshold_pool(self, start: str, end: str) -> list[dict[str, Any]]:
+        """Works first seen in [start, end) that nobody queued or decided, with their score and threshold.
+
+        The threshold is the one recorded with the work's latest score; the audit draws from these.
+        """
+        rows = self._all(
+            "SELECT w.id, w.score, s.threshold FROM works w "
+            "JOIN scores s ON s.work_id = w.id AND s.model_version = w.model_version "
+            "WHERE w.first_seen >= ? AND w.first_seen < ? AND w.queued_at IS NULL AND w.status = 'new' "
+            "AND w.score IS NOT NULL ORDER BY w.id",
+            (start, end),
+        )
+        return [dict(r) for r in rows]
+
+    def queued_count(self, start: str, end: str, reason: str) -> int:
+        """Works first seen in [start, end) that joined the queue for ``reason``."""
+        return self._one(
+            "SELECT COUNT(*) FROM works WHERE first_seen >= ? AND first_seen < ? AND queue_reason = ?",
+            (start, end, reason),
+        )[0]
+
+    def stream_scores(self, since: str) -> list[tuple[str, float]]:
+        """(first_seen, latest score) of every scored work first seen since then: the weekly load and drift."""
+        return [
+            (r[0], float(r[1]))
+            for r in self._all(
+                "SELECT first_seen, score FROM works WHERE first_seen >= ? AND score IS NOT NULL ORDER BY first_seen",
+                (since,),
+            )
+        ]
+
+    def first_work_seen(self) -> str | None:
+        row = self._one("SELECT MIN(first_seen) FROM works")
+        return row[0] if row else None
+
+    def setting_history(self, key: str) -> list[dict[str, Any]]:
+        """Every value a setting has had, oldest first, with when and why it was set."""
+        return [
+            {"value": json.loads(r["value"]), "set_at": r["set_at"], "reason": r["reason"]}
+            for r in self._all("SELECT value, set_at, reason FROM settings WHERE key = ? ORDER BY rowid", (key,))
+        ]
+
+    # ---- linking, backfill and submissions ----
+
+    def index_titles(self) -> int:
+        """Give every work its normalised title in ``work_titles`` (new works since the last call; all at first).
+
+        Works arrive through ``ingest`` and elsewhere; catching up by rowid here keeps them all in the
+        index without a trigger that would need Python.  Returns how many titles were added.
+        """
+        from crawler.link import normalise_title
+
+        mark = self._one("SELECT COALESCE(MAX(works_rowid), 0) FROM work_titles")[0]
+        rows = self._all("SELECT rowid, id, title FROM works WHERE rowid > ? ORDER BY rowid", (mark,))
+        if not rows and self._one("SELECT COUNT(*) FROM work_titles")[0] >= self._one("SELECT COUNT(*) FROM works")[0]:
+            return 0
+        if not rows:  # rowids renumbered (VACUUM): find the works the index lacks
+            rows = self._all(
+                "SELECT rowid, id, title FROM works WHERE id NOT IN (SELECT work_id FROM work_titles) ORDER BY rowid"
+            )
+        with self.transaction() as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO work_titles (work_id, norm, works_rowid) VALUES (?, ?, ?)",
+                [(r["id"], normalise_title(r["title"]), r["rowid"]) for r in rows],
+            )
+        return len(rows)
+
+    def work_ids_by_title(self, norm_titles: Sequence[str]) -> dict[str, list[str]]:
+        """Normalised title -> the works that have exactly it (``crawler.link.normalise_title``), one indexed read."""
+        self.index_titles()
+        out: dict[str, list[str]] = {}
+        for chunk in _chunks(sorted({t for t in norm_titles if t}), 500):
+            marks = ",".join("?" * len(chunk))
+            for row in self._all(f"SELECT norm, work_id FROM work_titles WHERE norm IN ({marks}) ORDER BY work_id", chunk):
+                out.setdefault(row[0], []).append(row[1])
+        return out
+
+    def similar_titles(self, norm_title: str, limit: int = 10) -> list[tuple[str, str]]:
+        """Works whose title holds the five longest words of ``norm_title`` (full-text index): candidates
+        for a near-duplicate title match, which ``crawler.link`` then measures."""
+        words = sorted(set(norm_title.split()), key=lambda w: (-len(w), w))[:5]
+        if not words:
+            return []
+        match = "title : (" + " ".join(f'"{w}"' for w in words) + ")"
+        try:
+            rows = self._all("SELECT work_id, title FROM works_fts WHERE works_fts MATCH ? LIMIT ?", (match, limit))
+        except sqlite3.OperationalError:
+            return []
+        return [(r[0], r[1]) for r in rows]
+
+    def titles_of(self, work_ids: Sequence[str]) -> dict[str, str]:
+        return {t.id: t.title for t in self.texts(work_ids)}
+
+    def sightings_since_decision(self, work_id: str) -> dict[str, Any]:
+        """A decided work's standing decision and the sightings that came after it (shown next to it).
+
+        ``{"decision": {...} | None, "sightings": [...]}``; with no standing decision every sighting is new.
+        """
+        standing = _standing_decisions(self.conn, work_id)
+        decision = dict(standing[-1]) if standing else None
+        since = decision["decided_at"] if decision else ""
+        rows = self._all(
+            "SELECT * FROM sightings WHERE work_id = ? AND seen_at > ? ORDER BY seen_at, id", (work_id, since)
+        )
+        return {"decision": decision, "sightings": [dict(r) for r in rows]}
+
+    def seen_again_after_decision(self, since: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        """Decided works with sightings newer than their status (newest first): "it came back, already decided"."""
+        rows = self._all(
+            """
+            SELECT w.*, MAX(g.seen_at) AS seen_again_at, COUNT(g.id) AS new_sightings, d.decided_at
+            FROM works w
+            JOIN (SELECT work_id, MAX(decided_at) AS decided_at FROM decisions GROUP BY work_id) d ON d.work_id = w.id
+            JOIN sightings g ON g.work_id = w.id AND g.seen_at > d.decided_at
+            WHERE w.status != 'new' AND g.seen_at >= ?
+            GROUP BY w.id ORDER BY seen_again_at DESC LIMIT ?
+            """,
+            (since or "", limit),
+        )
+        return [_work_dict(r) for r in rows]
+
+    def unscored_among(self, work_ids: Sequence[str]) -> list[str]:
+        """The works among these that no model has scored yet (a page ingested before a crash, say)."""
+        out: list[str] = []
+        for chunk in _chunks(list(dict.fromkeys(work_ids)), 500):
+            marks = ",".join("?" * len(chunk))
+            out.extend(r[0] for r in self._all(f"SELECT id FROM works WHERE id IN ({marks}) AND score IS NULL", chunk))
+        return out
+
+    def backfill(self, key: str) -> dict[str, Any] | None:
+        row = self._one("SELECT * FROM backfills WHERE key = ?", (key,))
+        return dict(row) if row else None
+
+    def backfill_start(self, key: str, params: dict[str, Any]) -> dict[str, Any]:
+        """The harvest named ``key``: the unfinished one to resume, else a new one (a finished one restarts)."""
+        now = utcnow()
+        with self.transaction() as conn:
+            row = conn.execute("SELECT * FROM backfills WHERE key = ?", (key,)).fetchone()
+            if row is not None and row["finished_at"] is None:
+                return dict(row)
+            conn.execute("DELETE FROM backfills WHERE key = ?", (key,))
+            conn.execute(
+                "INSERT INTO backfills (key, endpoint, metadata_prefix, set_spec, from_date, until_date, categories,"
+                " started_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (key, params["endpoint"], params["metadata_prefix"], params.get("set_spec"), params.get("from_date"),
+                 params.get("until_date"), json.dumps(list(params.get("categories") or [])), now, now),
+            )
+            return dict(conn.execute("SELECT * FROM backfills WHERE key = ?", (key,)).fetchone())
+
+    def backfill_page_done(
+        self, backfill_id: int, token: str | None, *, records: int, new_works: int, new_candidates: int,
+        complete_size: int | None = None, last_datestamp: str | None = None,
+    ) -> None:
+        """Record a page as harvested and keep the next resumption token (None: the list is complete)."""
+        now = utcnow()
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE backfills SET token = ?, pages = pages + 1, records = records + ?, new_works = new_works + ?,"
+                " new_candidates = new_candidates + ?, complete_size = COALESCE(?, complete_size),"
+                " last_datestamp = COALESCE(?, last_datestamp), updated_at = ?,"
+                " finished_at = CASE WHEN ? IS NULL THEN ? ELSE NULL END WHERE id = ?",
+                (token, records, new_works, new_candidates, complete_size, last_datestamp, now, token, now, backfill_id),
+            )
+
+    def backfills(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in self._all("SELECT * FROM backfills ORDER BY id")]
+
+    def record_submission(self, work_id: str, url: str, note: str | None = None) -> dict[str, Any]:
+        """Queue a submitted work whatever its score (``queue_reason='submitted'``) unless it was already
+        decided; the submission itself is kept.  Returns the work's status and whether it is queued now."""
+        now = utcnow()
+        with self.transaction() as conn:
+            work = conn.execute("SELECT status FROM works WHERE id = ?", (work_id,)).fetchone()
+            if work is None:
+                raise StoreError(f"no work with id {work_id!r}")
+            conn.execute(
+                "INSERT INTO submissions (work_id, url, note, submitted_at) VALUES (?, ?, ?, ?)", (work_id, url, note, now)
+            )
+            cur = conn.execute(
+                "UPDATE works SET queued_at = COALESCE(queued_at, ?), queue_reason = 'submitted' "
+                "WHERE id = ? AND status = 'new'",
+                (now, work_id),
+            )
+            return {"status": work["status"], "queued": bool(cur.rowcount)}
+
+    def submissions(self, work_id: str | None = None) -> list[dict[str, Any]]:
+        if work_id:
+            return [dict(r) for r in self._all("SELECT * FROM submissions WHERE work_id = ? ORDER BY id", (work_id,))]
+        return [dict(r) for r in self._all("SELECT * FROM submissions ORDER BY id")]
+
 
 def _standing_decisions(conn: sqlite3.Connection, work_id: str) -> list[sqlite3.Row]:
     """The decisions about a work that no undo has reversed, oldest first."""
@@ -770,3 +990,58 @@ def fts_query(text: str) -> str | None:
     if not words:
         return None
     return " ".join(f'"{w}"' for w in words[:-1]) + (" " if len(words) > 1 else "") + f'"{words[-1]}"*'
+
+
+CATALOG_FIELDS = (
+    "work_id", "title", "description", "category", "url", "year", "date_published", "authors", "affiliations",
+    "submitter",
+)
+
+
+def _append_decision(
+    conn: sqlite3.Connection, work_id: str, action: str, category: str | None, note: str | None, origin: str,
+    enqueue: bool, decided_at: str | None = None,
+) -> int:
+    if action not in ACTIONS:
+        raise StoreError(f"unknown action {action!r} (expected one of {', '.join(ACTIONS)})")
+    work = conn.execute("SELECT score, model_version FROM works WHERE id = ?", (work_id,)).fetchone()
+    if work is None:
+        raise StoreError(f"no work with id {work_id!r} (see `rsiwatch candidates`)")
+    now = decided_at or utcnow()
+    cur = conn.execute(
+        "INSERT INTO decisions (work_id, action, category, note, decided_at, model_version, score, origin)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (work_id, action, category, note, now, work["model_version"], work["score"], origin),
+    )
+    conn.execute("UPDATE works SET status = ? WHERE id = ?", (STATUS_OF_ACTION[action], work_id))
+    if enqueue:
+        conn.execute(
+            "UPDATE works SET queued_at = ?, queue_reason = 'decided' WHERE id = ? AND queued_at IS NULL", (now, work_id)
+        )
+    if category:
+        conn.execute("UPDATE works SET category = ? WHERE id = ?", (category, work_id))
+    return int(cur.lastrowid)
+
+
+def _upsert_catalog(conn: sqlite3.Connection, entry: dict[str, Any], origin: str) -> int:
+    """Insert or update a catalog entry: by its ID when given, else by its work (one entry per work)."""
+    values = [entry.get(f) for f in CATALOG_FIELDS]
+    values[CATALOG_FIELDS.index("description")] = entry.get("description") or ""
+    flags = json.dumps(list(entry.get("flags") or []))
+    columns = ", ".join(CATALOG_FIELDS)
+    marks = ", ".join("?" * len(CATALOG_FIELDS))
+    if entry.get("id") is not None:
+        conn.execute(
+            f"INSERT OR REPLACE INTO catalog (id, {columns}, flags, origin, added_at) VALUES (?, {marks}, ?, ?, ?)",
+            [entry["id"], *values, flags, origin, utcnow()],
+        )
+        return int(entry["id"])
+    updates = ", ".join(f"{f} = excluded.{f}" for f in CATALOG_FIELDS if f != "work_id")
+    cur = conn.execute(
+        f"INSERT INTO catalog ({columns}, flags, origin, added_at) VALUES ({marks}, ?, ?, ?) "
+        f"ON CONFLICT (work_id) DO UPDATE SET {updates}, flags = excluded.flags",
+        [*values, flags, origin, utcnow()],
+    )
+    if entry.get("work_id"):
+        return int(conn.execute("SELECT id FROM catalog WHERE work_id = ?", (entry["work_id"],)).fetchone()[0])
+    return int(cur.lastrowid)

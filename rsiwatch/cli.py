@@ -125,4 +125,4 @@ def main() -> None:
 
 
 # Commands live in their own modules, one area each; importing them registers them on `cli`.
-from rsiwatch import commands_crawl, commands_daemon, commands_model, commands_review  # noqa: E402,F401
+from rsiwatch import commands_crawl, commands_daemon, commands_model, commands_review, commands_sources, commands_tune, commands_web  # noqa: E402,F401

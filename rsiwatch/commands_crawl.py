@@ -12,7 +12,8 @@ from rich.table import Table
 
 from crawler.http import PoliteClient
 from review.catalog import CatalogFormatError, read_catalog
-from review.store import Store, iso
+from review.store import RETRAIN_SETTING, Store, iso
+from review.tuning_report import health_warnings
 from rsiwatch.cli import DEFAULT_CONFIG_TEMPLATE, SEED_CATALOG, Env, Failure, cli, common, emit_json, setup_logging
 from rsiwatch.pipeline import SourceOutcome, crawl, due_sources, next_due
 from rsiwatch.scoring import effective_threshold
@@ -138,6 +139,8 @@ def status(env: Env, as_json: bool) -> None:
             "queue": len(store.candidates(status="new", limit=None)),
             "threshold": effective_threshold(store, config),
             "model_version": (store.active_model() or (None,))[0],
+            "retrain_last": store.setting(RETRAIN_SETTING),
+            "warnings": health_warnings(store, config),
         }
     if as_json:
         emit_json({"summary": summary, "sources": {r["name"]: r for r in rows}})
@@ -157,3 +160,5 @@ def status(env: Env, as_json: bool) -> None:
             r["next_run"] or "paused",
         )
     Console().print(table)
+    for warning in summary["warnings"]:
+        stderr.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)

@@ -1,10 +1,10 @@
-"""``daemon`` and the ``sources`` group (list, pause, resume)."""
+"""``daemon``: the schedule in the foreground (the ``sources`` group lives in ``commands_sources``)."""
 
 from __future__ import annotations
 
 import click
 
-from rsiwatch.cli import Env, Failure, cli, common, emit_json
+from rsiwatch.cli import Env, Failure, cli, common
 from rsiwatch.daemon import AlreadyRunning, run_daemon
 from rsiwatch.logs import setup_logging
 
@@ -25,53 +25,3 @@ def daemon(env: Env, log_format: str | None, log_file: str | None) -> None:
     except AlreadyRunning as exc:
         raise Failure(str(exc)) from None
 
-
-@cli.group()
-def sources() -> None:
-    """The configured sources: list them, pause one, resume a paused one."""
-
-
-@sources.command(name="list")
-@click.option("--json", "as_json", is_flag=True, help="Write JSON to stdout.")
-@common
-def sources_list(env: Env, as_json: bool) -> None:
-    """The sources in the config with their state."""
-    config = env.config
-    with env.store() as store:
-        rows = []
-        for source in config.sources:
-            state = store.source_state(source.name)
-            rows.append({"name": source.name, "kind": source.kind, "url": source.url or source.endpoint,
-                         "every": source.cron_expression or source.every, "enabled": source.enabled,
-                         "paused": state.paused, "paused_reason": state.paused_reason})
-    if as_json:
-        emit_json(rows)
-        return
-    for r in rows:
-        flag = " (paused: " + (r["paused_reason"] or "by hand") + ")" if r["paused"] else ""
-        click.echo(f"{r['name']:<24} {r['kind']:<10} {r['every'] or '1d':<8} {r['url']}{flag}")
-
-
-@sources.command()
-@click.argument("name")
-@common
-def resume(env: Env, name: str) -> None:
-    """Bring a paused source back (its failure count starts again from zero)."""
-    env.config.source(name)
-    with env.store() as store:
-        store.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in env.config.sources)
-        store.set_paused(name, False)
-    click.echo(f"resumed {name}", err=True)
-
-
-@sources.command()
-@click.argument("name")
-@click.option("--reason", default="paused by hand", show_default=True, help="Shown in `rsiwatch status`.")
-@common
-def pause(env: Env, name: str, reason: str) -> None:
-    """Pause a source: no fetches until `rsiwatch sources resume NAME`."""
-    env.config.source(name)
-    with env.store() as store:
-        store.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in env.config.sources)
-        store.set_paused(name, True, reason)
-    click.echo(f"paused {name}", err=True)

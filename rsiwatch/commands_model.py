@@ -1,4 +1,4 @@
-"""Commands for the model: ``train``, ``tune``, ``score``, ``evaluate``."""
+"""Commands for the model: ``train``, ``score``, ``evaluate`` (``tune`` is in commands_tune)."""
 
 from __future__ import annotations
 
@@ -10,14 +10,7 @@ import click
 
 from classifier import DataFileError, Doc, evaluate_files, load_catalog_csv, load_jsonl_docs
 from rsiwatch.cli import SEED_CATALOG, Env, Failure, cli, common, emit_json
-from rsiwatch.scoring import (
-    THRESHOLD_SETTING,
-    active_model,
-    catalog_docs,
-    effective_threshold,
-    score_works,
-    train_and_save,
-)
+from rsiwatch.scoring import active_model, catalog_docs, score_works, train_and_save
 
 
 @cli.command()
@@ -52,25 +45,6 @@ def train(env: Env, rollback: bool, as_json: bool) -> None:
             f"{len(run.queued)} newly queued",
             err=True,
         )
-
-
-@cli.command()
-@click.option("--set", "new_threshold", type=click.FloatRange(0, 1), help="Set the threshold (kept in the database with the time).")
-@click.option("--reason", default="set by hand", show_default=True, help="Why, kept with the change.")
-@click.option("--json", "as_json", is_flag=True, help="Write JSON to stdout.")
-@common
-def tune(env: Env, new_threshold: float | None, reason: str, as_json: bool) -> None:
-    """Show the threshold, or set it with --set."""
-    config = env.config
-    with env.store() as store:
-        if new_threshold is not None:
-            store.set_setting(THRESHOLD_SETTING, new_threshold, reason)
-        threshold = effective_threshold(store, config)
-        queue = len(store.candidates(status="new", limit=None))
-    if as_json:
-        emit_json({"threshold": threshold, "queue": queue})
-    else:
-        click.echo(f"threshold {threshold} ({queue} candidates waiting)")
 
 
 def _read_items(path: Path) -> list[tuple[Doc, int | None]]:

@@ -12,14 +12,10 @@ from rich.table import Table
 
 from review.catalog import FORMATS, CatalogFormatError, read_catalog
 from review.catalog_store import import_entries
+from review.present import CATEGORIES, entry_prefill
 from review.store import QUEUE_STATUSES, StoreError
 from rsiwatch.cli import Env, Failure, cli, common, emit_json, since_to_iso
 
-CATEGORIES = (
-    "training-data-self-play", "architecture-algorithm-search", "feedback-evaluation-alignment", "compilers-kernels",
-    "prompt-agent-optimization", "hardware-design", "coding-assistance", "infrastructure-datacenter",
-    "research-automation",
-)
 
 
 @cli.command()
@@ -73,24 +69,21 @@ def _decision_command(action: str, help_text: str) -> None:
             work = store.work(canonical_id)
             if work is None:
                 raise Failure(f"no work with id {canonical_id!r} (see `rsiwatch candidates`)")
-            decision_id = store.decide(canonical_id, action, category=category, note=note, origin="cli")
             if action == "accept":
-                import_entries_from_work(store, work, category, note)
+                decision_id, _ = store.accept(canonical_id, entry_from_work(work, category, note), note=note)
+            else:
+                decision_id = store.decide(canonical_id, action, category=category, note=note, origin="cli")
         click.echo(f"{action} {canonical_id} (decision {decision_id})", err=True)
 
 
-def import_entries_from_work(store, work: dict, category: str | None, note: str | None) -> None:
-    """An accepted work becomes a catalog entry, prefilled from what rsiwatch knows about it."""
-    published = work.get("published") or ""
-    store.catalog_add(
-        {
-            "work_id": work["id"], "title": work["title"], "description": note or work["title"],
-            "category": category or work.get("category"), "url": work["url"],
-            "year": int(published[:4]) if published[:4].isdigit() else None,
-            "date_published": published[:10] or None, "authors": ", ".join(work.get("authors") or []) or None,
-        },
-        origin="accept",
-    )
+def entry_from_work(work: dict, category: str | None, note: str | None) -> dict:
+    """An accepted work's catalog entry: the review page's prefill, with the CLI's category and note."""
+    entry = entry_prefill(work)
+    if category:
+        entry["category"] = category
+    if note:
+        entry["description"] = note
+    return entry
 
 
 _decision_command("accept", "Accept a candidate: it joins the catalog (and the training data).")

@@ -23,7 +23,8 @@ from crawler.scheduler import Job, Scheduler
 from review.store import Store, parse_iso, quiesce_writes
 from rsiwatch.config import Config, Source, parse_duration
 from rsiwatch.pipeline import crawl, next_due
-from rsiwatch.scoring import score_works, train_and_save
+from rsiwatch.retrain import retrain_if_better
+from rsiwatch.scoring import score_works
 
 log = logging.getLogger("rsiwatch.daemon")
 STOP_GRACE_S = 4.0
@@ -81,10 +82,11 @@ def retrain_job(config: Config, db_path: Path) -> Job | None:
         return min(last + timedelta(seconds=interval), datetime.now(timezone.utc) + timedelta(hours=1))
 
     def run() -> None:
+
         with Store(db_path) as store:
-            version, _ = train_and_save(store, "scheduled retrain")
-            result = score_works(store, config, store.open_work_ids())
-        log.info("retrained: model version %d, rescored %d open works", version, result.scored)
+            outcome = retrain_if_better(store, config)
+            rescored = score_works(store, config, store.open_work_ids()).scored if outcome.activated else 0
+        log.info("retrain: %s; rescored %d open works", outcome.reason, rescored)
 
     return Job(name="retrain", due=due, run=run)
 

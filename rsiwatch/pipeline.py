@@ -13,8 +13,10 @@ from datetime import datetime, timedelta, timezone
 
 from crawler.errors import CrawlError
 from crawler.http import PoliteClient
+from crawler.link import link_items
 from crawler.scheduler import next_cron_time
 from crawler.sources import collect
+from review.audit import queue_weekly
 from review.store import Store, iso, parse_iso, utcnow
 from rsiwatch.config import Config, Source
 from rsiwatch.scoring import score_works
@@ -109,6 +111,7 @@ def crawl_source(source: Source, store: Store, client: PoliteClient, config: Con
         )
         log.warning("%s: %s", source.name, exc)
         return SourceOutcome(source.name, ok=False, error=str(exc))
+    result.items = link_items(result.items, store)
     stats = store.ingest(source.name, result.items) if result.items else None
     queued = score_works(store, config, stats.new_works).queued if stats and stats.new_works else []
     store.record_success(source.name, result, stats, len(queued), started)
@@ -146,6 +149,8 @@ def crawl(
         report.sources.append(outcome)
         if on_source:
             on_source(outcome)
+    # The weekly audit sample and uncertainty picks (idempotent: drawn once a week).
+    queue_weekly(store, config.review.audit_per_week, config.review.uncertain_share)
     found = store.active_model()
     report.model_version = found[0] if found else None
     report.finished = utcnow()

@@ -10,10 +10,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from classifier import Doc, Model, TrainingSet, train
-from review.store import Store
+from review.store import THRESHOLD_SETTING, Store
 from rsiwatch.config import Config
 
-THRESHOLD_SETTING = "threshold"
 POOL_LIMIT = 200_000  # the newest undecided works; enough to learn what the stream looks like
 
 

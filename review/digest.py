@@ -1,0 +1,133 @@
+"""The weekly digest: the week's top candidates, what was accepted, and per-source counts.
+
+``build_digest`` reads the store; ``to_html`` and ``to_markdown`` are pure renderers (web text escaped,
+only http(s) URLs linked); ``send_digest`` mails both versions by SMTP (STARTTLS when offered, and never
+a password over plain text to another machine).
+"""
+
+from __future__ import annotations
+
+import smtplib
+import socket
+import ssl
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from review.present import clean_text, html_to_text, one_sentence, safe_url, work_links
+from review.store import Store, utcnow
+from review.web_security import is_loopback
+from rsiwatch.config import Digest as DigestConfig
+
+DEFAULT_TOP = 20
+SMTP_TIMEOUT_S = 30.0
+TEMPLATES = Path(__file__).with_name("templates")
+
+
+class DigestError(Exception):
+    """A digest that cannot be sent, as one line naming the setting or the server's answer."""
+
+
+@dataclass
+class Digest:
+    since: str
+    until: str
+    top: list[dict[str, Any]] = field(default_factory=list)
+    accepted: list[dict[str, Any]] = field(default_factory=list)
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    queued: int = 0
+
+    @property
+    def subject(self) -> str:
+        return f"rsiwatch digest {self.since[:10]} to {self.until[:10]}: {self.queued} candidates, {len(self.accepted)} accepted"
+
+
+def _row(work: dict[str, Any]) -> dict[str, Any]:
+    links = work_links(work)
+    return {
+        "id": work["id"], "title": clean_text(html_to_text(work.get("entry_title") or work.get("title"))),
+        "score": work.get("score"),
+        "category": work.get("entry_category") or work.get("category"), "status": work.get("status"),
+        "summary": one_sentence(work.get("entry_description") or work.get("summary") or ""),
+        "url": links[0].url if links else None,
+    }
+
+
+def build_digest(store: Store, since: str, top: int = DEFAULT_TOP) -> Digest:
+    works, total = store.review_queue(status="all", since=since, limit=top)
+    return Digest(
+        since=since, until=utcnow(), top=[_row(w) for w in works], accepted=[_row(w) for w in store.accepted_since(since)],
+        sources=store.source_counts_since(since), queued=total,
+    )
+
+
+def to_html(digest: Digest) -> str:
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True))
+    return env.get_template("digest.html").render(d=digest)
+
+
+def md_text(text: Any) -> str:
+    """Plain text safe inside Markdown: no markup, links or raw HTML can come out of it."""
+    out = clean_text(text)
+    for ch in "\\`*_[]<>|#!{}":
+        out = out.replace(ch, "\\" + ch)
+    return out
+
+
+def md_link(text: str, url: str | None) -> str:
+    url = safe_url(url)
+    if not url:
+        return md_text(text)
+    return f"[{md_text(text)}]({url.replace('(', '%28').replace(')', '%29').replace('<', '%3C').replace('>', '%3E')})"
+
+
+def to_markdown(digest: Digest) -> str:
+    lines = [f"# rsiwatch digest, {digest.since[:10]} to {digest.until[:10]}", ""]
+    lines += [f"{digest.queued} candidates queued, {len(digest.accepted)} accepted.", "", "## Accepted", ""]
+    lines += [f"- {md_link(w['title'], w['url'])} ({md_text(w['category'] or 'no category')}): {md_text(w['summary'])}"
+              for w in digest.accepted] or ["Nothing accepted this week."]
+    lines += ["", "## Top candidates", ""]
+    lines += [f"{i}. **{w['score']:.2f}** {md_link(w['title'], w['url'])} · {md_text(w['category'] or 'no category')}"
+              f" · {md_text(w['status'])}" for i, w in enumerate(digest.top, 1)] or ["No new candidates."]
+    lines += ["", "## Sources", "", "| source | sightings | new works | candidates | accepted |", "| --- | --- | --- | --- | --- |"]
+    lines += [f"| {md_text(s['source'])} | {s['sightings']} | {s['new_works']} | {s['candidates']} | {s['accepted']} |"
+              for s in digest.sources]
+    return "\n".join(lines) + "\n"
+
+
+def send_digest(config: DigestConfig, digest: Digest, *, html: str, text: str) -> list[str]:
+    """Mail the digest to ``config.to``; returns the recipients."""
+    if not config.to:
+        raise DigestError("digest.to: no recipients configured")
+    if not config.smtp_host:
+        raise DigestError("digest.smtp_host: not set (the SMTP server to send through)")
+    message = EmailMessage()
+    message["Subject"] = digest.subject
+    message["From"] = config.sender or f"rsiwatch@{socket.getfqdn()}"
+    message["To"] = ", ".join(config.to)
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    context = ssl.create_default_context()
+    try:
+        if config.smtp_port == 465:
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(config.smtp_host, config.smtp_port, timeout=SMTP_TIMEOUT_S, context=context)
+        else:
+            smtp = smtplib.SMTP(config.smtp_host, config.smtp_port, timeout=SMTP_TIMEOUT_S)
+        with smtp:
+            smtp.ehlo()
+            secure = config.smtp_port == 465
+            if not secure and smtp.has_extn("starttls"):
+                smtp.starttls(context=context)
+                smtp.ehlo()
+                secure = True
+            if config.smtp_user:
+                if not secure and not is_loopback(config.smtp_host):
+                    raise DigestError(f"digest.smtp_host: {config.smtp_host} offers no TLS; refusing to send the password")
+                smtp.login(config.smtp_user, config.smtp_password or "")
+            smtp.send_message(message)
+    except (smtplib.SMTPException, OSError) as exc:
+        raise DigestError(f"digest: sending through {config.smtp_host}:{config.smtp_port} failed: {exc}") from None
+    return list(config.to)

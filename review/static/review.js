@@ -1,0 +1,207 @@
+// rsiwatch review page: keyboard review of the queue.  Plain JavaScript, no inline script (CSP), and
+// never innerHTML: everything from the server is set with textContent or form values.
+"use strict";
+(function () {
+  const meta = document.querySelector('meta[name="csrf-token"]');
+  const csrf = meta ? meta.content : "";
+  const items = Array.from(document.querySelectorAll("li.item"));
+  const flash = document.getElementById("flash");
+  const search = document.getElementById("search");
+  const acceptDialog = document.getElementById("accept-dialog");
+  const reasonDialog = document.getElementById("reason-dialog");
+  const helpDialog = document.getElementById("help-dialog");
+  const undoStack = [];
+  let current = -1;
+
+  function say(text, isError) {
+    if (!flash) return;
+    flash.textContent = text;
+    flash.classList.toggle("is-error", Boolean(isError));
+  }
+
+  function select(index) {
+    if (!items.length) return;
+    index = Math.max(0, Math.min(items.length - 1, index));
+    if (current >= 0 && items[current]) items[current].classList.remove("current");
+    current = index;
+    const item = items[current];
+    item.classList.add("current");
+    item.setAttribute("aria-current", "true");
+    item.focus({ preventScroll: true });
+    item.scrollIntoView({ block: "nearest", behavior: "instant" });
+    items.forEach((other, i) => { if (i !== current) other.removeAttribute("aria-current"); });
+  }
+
+  function currentItem() { return current >= 0 ? items[current] : null; }
+
+  function itemById(id) { return items.find((item) => item.dataset.id === id) || null; }
+
+  function setStatus(item, status, category) {
+    item.dataset.status = status;
+    const label = item.querySelector("[data-status-label]");
+    if (label) label.textContent = status.replace(/_/g, " ");
+    if (category) {
+      const chip = item.querySelector("[data-category]");
+      if (chip) chip.textContent = category;
+    }
+  }
+
+  async function post(url, fields) {
+    const body = new FormData();
+    Object.entries(fields).forEach(([key, value]) => body.append(key, value));
+    const response = await fetch(url, {
+      method: "POST", body, credentials: "same-origin", headers: { "X-CSRF-Token": csrf, Accept: "application/json" },
+    });
+    let data = {};
+    try { data = await response.json(); } catch (e) { data = { error: response.statusText }; }
+    if (!response.ok) throw new Error(data.error || ("HTTP " + response.status));
+    return data;
+  }
+
+  function nextUndecided() {
+    for (let i = current + 1; i < items.length; i++) if (items[i].dataset.status === "new") return i;
+    return Math.min(current + 1, items.length - 1);
+  }
+
+  async function decide(item, action, note) {
+    try {
+      const data = await post("/api/decide", { id: item.dataset.id, action, note: note || "" });
+      setStatus(item, data.status);
+      undoStack.push(item.dataset.id);
+      say(action.replace(/_/g, " ") + ": " + item.dataset.id + " (u to undo)");
+      select(nextUndecided());
+    } catch (err) { say("could not save: " + err.message, true); }
+  }
+
+  async function undo() {
+    const id = undoStack.length ? undoStack.pop() : (currentItem() && currentItem().dataset.id);
+    if (!id) return;
+    const item = itemById(id);
+    try {
+      const data = await post("/api/undo", { id });
+      if (item) { setStatus(item, data.status); select(items.indexOf(item)); }
+      say("undone: " + id + " is " + data.status.replace(/_/g, " ") + " again");
+    } catch (err) { say("could not undo: " + err.message, true); }
+  }
+
+  function openDialog(dialog) {
+    dialog.querySelectorAll("[data-error]").forEach((el) => { el.textContent = ""; });
+    dialog.showModal();
+  }
+
+  function askReason(item, action) {
+    const form = reasonDialog.querySelector("form");
+    form.elements.id.value = item.dataset.id;
+    form.elements.action.value = action;
+    form.elements.note.value = "";
+    reasonDialog.querySelector("h2").textContent = action === "reject" ? "Reject" : "Out of scope";
+    const title = item.querySelector(".title");
+    reasonDialog.querySelector("[data-title]").textContent = title ? title.textContent : item.dataset.id;
+    openDialog(reasonDialog);
+    form.elements.note.focus();
+  }
+
+  async function openAccept(item) {
+    let entry;
+    try {
+      const response = await fetch("/api/entry?id=" + encodeURIComponent(item.dataset.id), { credentials: "same-origin" });
+      entry = await response.json();
+      if (!response.ok) throw new Error(entry.error || response.statusText);
+    } catch (err) { say("could not load the entry: " + err.message, true); return; }
+    const form = acceptDialog.querySelector("form");
+    form.elements.id.value = item.dataset.id;
+    ["title", "description", "category", "year", "date_published", "url", "authors", "affiliations"].forEach((name) => {
+      const value = entry[name];
+      form.elements[name].value = value === null || value === undefined ? "" : String(value);
+    });
+    ["company_reported", "disputed", "deployed_in_production"].forEach((flag) => {
+      form.elements[flag].checked = (entry.flags || []).includes(flag);
+    });
+    openDialog(acceptDialog);
+    form.elements.description.focus();
+  }
+
+  function formFields(form) {
+    const fields = {};
+    new FormData(form).forEach((value, key) => { fields[key] = value; });
+    return fields;
+  }
+
+  if (acceptDialog) {
+    acceptDialog.querySelector("form").addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const form = event.target;
+      const id = form.elements.id.value;
+      try {
+        const data = await post("/api/accept", formFields(form));
+        acceptDialog.close();
+        const item = itemById(id);
+        if (item) { setStatus(item, "accepted", data.category); }
+        undoStack.push(id);
+        say("accepted into the catalog as entry " + data.catalog_id + " (u to undo)");
+        if (item) { select(items.indexOf(item)); select(nextUndecided()); }
+      } catch (err) { acceptDialog.querySelector("[data-error]").textContent = err.message; }
+    });
+    // Enter in the description saves too (Shift+Enter for a new line).
+    acceptDialog.querySelector("textarea").addEventListener("keydown", (event) => {
+      if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); event.target.form.requestSubmit(); }
+    });
+  }
+
+  if (reasonDialog) {
+    reasonDialog.querySelector("form").addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const form = event.target;
+      const item = itemById(form.elements.id.value);
+      reasonDialog.close();
+      if (item) await decide(item, form.elements.action.value, form.elements.note.value);
+    });
+  }
+
+  document.querySelectorAll("dialog [data-close]").forEach((button) => {
+    button.addEventListener("click", () => button.closest("dialog").close());
+  });
+
+  function act(action, item) {
+    if (!item) return;
+    if (action === "accept") openAccept(item);
+    else if (action === "reject" || action === "out_of_scope") askReason(item, action);
+    else if (action === "defer") decide(item, "defer", "");
+    else if (action === "undo") undo();
+  }
+
+  items.forEach((item, index) => {
+    item.addEventListener("click", (event) => {
+      const button = event.target.closest("button[data-action]");
+      if (event.target.closest("a")) return;
+      select(index);
+      if (button) act(button.dataset.action, item);
+    });
+  });
+
+  document.addEventListener("keydown", (event) => {
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    if (document.querySelector("dialog[open]")) return;  // dialogs handle their own keys (Esc closes)
+    const target = event.target;
+    if (target.closest && target.closest("input, textarea, select")) {
+      if (event.key === "Escape") target.blur();
+      return;
+    }
+    const item = currentItem();
+    switch (event.key) {
+      case "j": select(current + 1); break;
+      case "k": select(current - 1); break;
+      case "a": act("accept", item); break;
+      case "r": act("reject", item); break;
+      case "o": act("out_of_scope", item); break;
+      case "d": act("defer", item); break;
+      case "u": undo(); break;
+      case "/": if (search) { search.focus(); search.select(); } break;
+      case "?": if (helpDialog) helpDialog.showModal(); break;
+      default: return;
+    }
+    event.preventDefault();
+  });
+
+  if (items.length) select(0);
+})();

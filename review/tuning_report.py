@@ -1,0 +1,218 @@
+"""Everything ``rsiwatch tune``, ``status`` and the stats view show about the threshold, read from the store.
+
+This is the edge where the pure figures of ``review.tuning`` meet the database: it loads the review
+history with its audit weights, the stream's recent scores and the settings, and returns plain values.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from review import audit
+from review.store import RETRAIN_SETTING, THRESHOLD_SETTING, Store, iso, parse_iso
+from review.tuning import (
+    DEFAULT_GRID,
+    WEEK,
+    CurvePoint,
+    DriftCheck,
+    RecallEstimate,
+    Reviewed,
+    acceptance_drift,
+    curve,
+    recall_estimate,
+    score_drift,
+    weekly_series,
+)
+from rsiwatch.config import Config
+
+TARGET_SETTING = "threshold_target"  # what the tuner asked for: {"recall": 0.95} or {"budget": 40}
+DEFAULT_LOAD_WEEKS = 8
+BUDGET_OVERRUN = 1.5  # warn when last week's load is this many times the budget
+
+
+@dataclass
+class TuningReport:
+    threshold: float
+    threshold_set_at: str | None
+    threshold_reason: str | None
+    scope: str
+    audited_scope: bool  # False: no audit decided yet, so recall is among reviewed works only
+    history: list[Reviewed]
+    curve: list[CurvePoint]
+    current: CurvePoint
+    estimate: RecallEstimate
+    load_since: str
+    span_weeks: float
+    stream_scores: list[float]
+    sources: list[dict[str, Any]]
+    drift: list[DriftCheck] = field(default_factory=list)
+    weekly: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "threshold": self.threshold,
+            "threshold_set_at": self.threshold_set_at,
+            "threshold_reason": self.threshold_reason,
+            "scope": self.scope,
+            "audited_scope": self.audited_scope,
+            "decisions": len(self.history),
+            "accepted": sum(r.label for r in self.history),
+            "load_since": self.load_since,
+            "span_weeks": round(self.span_weeks, 3),
+            "current": self.current.to_dict(),
+            "curve": [p.to_dict() for p in self.curve],
+            "recall_estimate": self.estimate.to_dict(),
+            "sources": self.sources,
+            "drift": [d.to_dict() for d in self.drift],
+            "weekly": self.weekly,
+        }
+
+
+def current_threshold(store: Store, config: Config) -> tuple[float, str | None, str | None]:
+    """The threshold in force with when and why it was set (the config's when ``tune`` never set one)."""
+    history = store.setting_history(THRESHOLD_SETTING)
+    if not history:
+        return float(config.threshold), None, "from config.yaml"
+    last = history[-1]
+    return float(last["value"]), last["set_at"], last["reason"]
+
+
+def load_history(store: Store) -> tuple[list[Reviewed], list[tuple[datetime, datetime]]]:
+    """The review history with audit weights applied, and the audited weeks (the estimate's scope)."""
+    rows = store.review_history()
+    decided = {r["work_id"] for r in rows}
+    all_draws = audit.draws(store)
+    weights = audit.audit_weights(all_draws, decided)
+    history = []
+    for r in rows:
+        reason = r["queue_reason"] or "decided"
+        if reason == audit.AUDIT and r["work_id"] not in weights:
+            reason = "decided"  # queued as audit outside a recorded draw: it stands for itself only
+        history.append(
+            Reviewed(
+                work_id=r["work_id"], label=r["label"], score=r["score"], decided_at=parse_iso(r["decided_at"]),
+                first_seen=parse_iso(r["first_seen"]), reason=reason, sources=tuple(r["sources"]),
+                weight=weights.get(r["work_id"], 1.0),
+            )
+        )
+    return history, audit.audited_windows(all_draws, decided)
+
+
+def in_windows(history: Sequence[Reviewed], windows: Sequence[tuple[datetime, datetime]]) -> list[Reviewed]:
+    return [r for r in history if any(a <= r.first_seen < b for a, b in windows)]
+
+
+def stream_window(store: Store, now: datetime, weeks: int) -> tuple[str, float, list[datetime], list[float]]:
+    """The stream's scores over the last ``weeks`` weeks (or since the first work) and the span in weeks."""
+    since = now - WEEK * weeks
+    first = parse_iso(store.first_work_seen())
+    start = max(since, first) if first else since
+    rows = store.stream_scores(iso(start))
+    span = max((now - start).total_seconds(), 86400.0) / WEEK.total_seconds()
+    return iso(start), span, [parse_iso(t) for t, _ in rows], [s for _, s in rows]
+
+
+def build_report(
+    store: Store, config: Config, *, now: datetime | None = None, weeks: int = DEFAULT_LOAD_WEEKS,
+    grid: Sequence[float] = DEFAULT_GRID,
+) -> TuningReport:
+    now = now or datetime.now(timezone.utc)
+    threshold, set_at, reason = current_threshold(store, config)
+    history, windows = load_history(store)
+    scoped = in_windows(history, windows) if windows else history
+    if windows:
+        first, last = min(a for a, _ in windows), max(b for _, b in windows)
+        scope = f"{len(scoped)} decisions on works first seen in {len(windows)} audited weeks ({first.date()} to {last.date()})"
+    else:
+        scope = f"all {len(history)} decisions; no audit decided yet, so recall counts only what was reviewed"
+    since, span, seen, scores = stream_window(store, now, weeks)
+    thresholds = sorted({*grid, threshold})
+    points = curve(scoped, thresholds, stream_scores=scores, span_weeks=span)
+    current = next(p for p in points if p.threshold == threshold)
+    drift = [c for c in (score_drift(seen, scores, now), acceptance_drift(history, now)) if c is not None]
+    return TuningReport(
+        threshold=threshold, threshold_set_at=set_at, threshold_reason=reason, scope=scope,
+        audited_scope=bool(windows), history=scoped, curve=points, current=current,
+        estimate=recall_estimate(scoped), load_since=since, span_weeks=span, stream_scores=scores,
+        sources=source_figures(store, config, scoped, threshold), drift=drift,
+        weekly=weekly_series(seen, scores, history, threshold, now, weeks),
+    )
+
+
+def source_figures(
+    store: Store, config: Config, history: Sequence[Reviewed], threshold: float
+) -> list[dict[str, Any]]:
+    """Per source: candidates, accepted share and the audit's recall estimate for its works.
+
+    The estimate restricts the weighted history to works the source mentioned (domain estimation: an
+    audited work still stands for its week's population, so the sum over a source's audited works
+    estimates that source's share of what was missed).  Few audits a source means a wide interval.
+    """
+    own = {s.name: s.threshold for s in config.sources}
+    report = {r["name"]: r for r in store.source_report()}
+    names = sorted({*report, *(s for r in history for s in r.sources)} - {""})
+    out = []
+    for name in names:
+        if name.startswith("catalog:"):
+            continue
+        row = report.get(name, {})
+        est = recall_estimate([r for r in history if name in r.sources])
+        out.append(
+            {
+                "source": name,
+                "threshold": own.get(name) if own.get(name) is not None else threshold,
+                "candidates": row.get("candidates", 0),
+                "decided": row.get("decided", 0),
+                "accepted": row.get("accepted", 0),
+                "accepted_share": row.get("acceptance_rate"),
+                "recall": est.recall,
+                "recall_low": est.low,
+                "recall_high": est.high,
+                "audited": est.audited,
+                "audit_positives": est.audit_positives,
+            }
+        )
+    return out
+
+
+def curve_points(store: Store, config: Config, grid: Sequence[float] = DEFAULT_GRID) -> list[dict[str, Any]]:
+    """Precision, recall and weekly load per threshold, as plain dicts (for the review page's stats view)."""
+    return [p.to_dict() for p in build_report(store, config, grid=grid).curve]
+
+
+def health_warnings(store: Store, config: Config, *, now: datetime | None = None) -> list[str]:
+    """One line per thing the operator should look at: drift, a retrain that kept the old model,
+    a recall below what the tuner asked for, a queue over budget, an audit not drawn lately."""
+    now = now or datetime.now(timezone.utc)
+    report = build_report(store, config, now=now)
+    warnings = [f"drift: {c.detail}" for c in report.drift if c.alert]
+    retrain = store.setting(RETRAIN_SETTING)
+    if isinstance(retrain, dict) and not retrain.get("activated", True):
+        warnings.append(f"retrain at {retrain.get('at', '?')[:16]} kept model {retrain.get('active_version')}: {retrain.get('reason')}")
+    target = store.setting(TARGET_SETTING) or {}
+    est = report.estimate
+    if target.get("recall") and est.high is not None and est.high < target["recall"]:
+        warnings.append(
+            f"estimated recall {est.recall:.0%} (95% CI {est.low:.0%}-{est.high:.0%}) is below the target "
+            f"{target['recall']:.0%}; run `rsiwatch tune --recall {target['recall']}` again"
+        )
+    if target.get("budget") and report.weekly and (report.weekly[-1]["works"] or 0):
+        last = report.weekly[-1]
+        load = (last["above_threshold"] or 0.0) * last["works"]
+        if load > BUDGET_OVERRUN * target["budget"]:
+            warnings.append(
+                f"{load:.0f} works scored above the threshold in the last 7 days against a budget of "
+                f"{target['budget']:g} a week; run `rsiwatch tune --budget {target['budget']:g}` again"
+            )
+    if config.review.audit_per_week > 0 and store.count("works"):
+        draws = audit.draws(store)
+        last_draw = parse_iso(draws[-1].drawn_at) if draws else None
+        first = parse_iso(store.first_work_seen())
+        if (last_draw is None and first and now - first > timedelta(days=14)) or (
+            last_draw and now - last_draw > timedelta(days=14)
+        ):
+            warnings.append("no audit sample drawn in the last two weeks, so the recall estimate is going stale")
+    return warnings

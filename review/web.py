@@ -1,0 +1,260 @@
+"""The review page: a Flask app over the store, built by ``create_app(config, db_path)``.
+
+Each request opens its own ``Store`` (SQLite in WAL mode copes with the crawler writing meanwhile) and
+closes it at teardown.  Pages are server-rendered with autoescaping; ``static/review.js`` adds the
+keyboard and posts decisions as JSON calls, each carrying the CSRF token (see ``web_security``).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import (
+    Flask, Response, abort, current_app, g, jsonify, redirect, render_template, request, send_from_directory, url_for,
+)
+from werkzeug.exceptions import HTTPException
+
+from review.catalog import FORMATS
+from review.present import (
+    CATEGORIES, FLAGS, EntryError, entry_from_form, entry_prefill, highlight_html, html_to_text, positive_terms,
+    safe_url, work_links,
+)
+from review.store import ACTIONS, QUEUE_STATUSES, Store, StoreError
+from review.web_security import Binding, install
+from rsiwatch.config import Config
+
+PAGE_SIZE = 100
+MIMETYPES = {"csv": "text/csv", "json": "application/json", "md": "text/markdown"}
+
+
+def create_app(
+    config: Config, db_path: str | Path, *, host: str | None = None, port: int | None = None,
+    export_dir: Path | None = None,
+) -> Flask:
+    """The review app for ``db_path``; ``host``/``port`` (default: the config's) are what the Host check expects.
+
+    Saved exports go to ``export_dir`` (default: ``config.review.export_dir``, relative to the working directory).
+    """
+    app = Flask(__name__)
+    binding = Binding(host or config.review.host, config.review.port if port is None else port, config.review.password)
+    install(app, binding)
+    app.config["RSIWATCH_DB"] = Path(db_path)
+    app.config["RSIWATCH_EXPORT_DIR"] = (export_dir or Path(config.review.export_dir)).resolve()
+    app.jinja_env.filters.update(hl=_hl, text=html_to_text, safe_url=safe_url)
+    app.jinja_env.globals.update(CATEGORIES=CATEGORIES, FLAGS=FLAGS)
+
+    @app.teardown_appcontext
+    def close_store(_: BaseException | None) -> None:
+        store = g.pop("store", None)
+        if store is not None:
+            store.close()
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Any:
+        if request.path.startswith("/api/"):
+            return jsonify(error=exc.description), exc.code
+        return render_template("error.html", code=exc.code, message=exc.description), exc.code
+
+    @app.errorhandler(StoreError)
+    def store_error(exc: StoreError) -> Any:
+        return jsonify(error=str(exc)), 409
+
+    app.add_url_rule("/favicon.ico", view_func=lambda: Response(status=204))
+    app.add_url_rule("/", view_func=queue)
+    app.add_url_rule("/catalog", view_func=catalog)
+    app.add_url_rule("/stats", view_func=stats)
+    app.add_url_rule("/api/entry", view_func=api_entry)
+    app.add_url_rule("/api/decide", view_func=api_decide, methods=["POST"])
+    app.add_url_rule("/api/accept", view_func=api_accept, methods=["POST"])
+    app.add_url_rule("/api/undo", view_func=api_undo, methods=["POST"])
+    app.add_url_rule("/export/catalog.<fmt>", view_func=export_download)
+    app.add_url_rule("/export/catalog.<fmt>", view_func=export_save, methods=["POST"])
+    app.add_url_rule("/exports/<name>", view_func=export_file)
+    return app
+
+
+def store() -> Store:
+    if "store" not in g:
+        g.store = Store(current_app.config["RSIWATCH_DB"])
+    return g.store
+
+
+def _hl(text: Any, terms: list[str]) -> Any:
+    return highlight_html(html_to_text(text), terms)
+
+
+# ---- pages ---------------------------------------------------------------------------------------
+
+
+def _float_arg(name: str) -> float | None:
+    try:
+        value = float(request.args.get(name, ""))
+    except ValueError:
+        return None
+    return value if 0.0 <= value <= 1.0 else None
+
+
+def _week_range(text: str) -> tuple[str, str] | None:
+    """``2026-W05`` (an HTML week input) -> its Monday and the next Monday as ISO timestamps."""
+    try:
+        year, week = text.split("-W")
+        monday = date.fromisocalendar(int(year), int(week), 1)
+    except ValueError:
+        return None
+    return f"{monday.isoformat()}T00:00:00Z", f"{(monday + timedelta(days=7)).isoformat()}T00:00:00Z"
+
+
+def queue() -> str:
+    args = request.args
+    query = args.get("q", "").strip()[:200]
+    status = args.get("status") or ("all" if query else "new")
+    status = status if status in QUEUE_STATUSES else "new"
+    week = args.get("week", "").strip()
+    since, until = _week_range(week) or (None, None)
+    filters = {
+        "q": query, "status": status, "source": args.get("source", "").strip()[:200],
+        "category": args.get("category") if args.get("category") in CATEGORIES else "",
+        "min": _float_arg("min"), "max": _float_arg("max"), "week": week if since else "",
+    }
+    try:
+        offset = max(0, int(args.get("offset", "0")))
+    except ValueError:
+        offset = 0
+    s = store()
+    works, total = s.review_queue(
+        status=status, query=query or None, source=filters["source"] or None, category=filters["category"] or None,
+        min_score=filters["min"], max_score=filters["max"], since=since, until=until, limit=PAGE_SIZE, offset=offset,
+    )
+    items = [_item(s, w) for w in works]
+    for item in items:  # the searched words are highlighted too
+        item["terms"] = [*item["terms"], *re.findall(r"\w{3,}", query)]
+    return render_template(
+        "queue.html", items=items, total=total, offset=offset, page_size=PAGE_SIZE, filters=filters,
+        sources=s.source_names(), statuses=QUEUE_STATUSES, counts=s.status_counts(),
+    )
+
+
+def _item(s: Store, work: dict[str, Any]) -> dict[str, Any]:
+    latest = s.latest_score(work["id"]) or {}
+    why = latest.get("why") or []
+    sightings = [
+        {
+            "source": g_["source"], "title": html_to_text(g_.get("title")), "url": safe_url(g_.get("url")),
+            "raw_url": g_.get("url") or "", "seen_at": (g_.get("seen_at") or "")[:10], "via": g_.get("via"),
+        }
+        for g_ in s.sightings(work["id"])
+    ]
+    standing = s.standing_decision(work["id"])
+    return {
+        **work, "terms": positive_terms(why), "why": why[:8], "nearest": latest.get("nearest") or [],
+        "category_fits": latest.get("category_fits", 1), "links": work_links(work), "sightings": sightings,
+        "note": (standing or {}).get("note"), "safe_url": safe_url(work.get("url")),
+    }
+
+
+def catalog() -> str:
+    saved = request.args.get("saved", "")
+    return render_template(
+        "catalog.html", entries=store().catalog(), formats=sorted(FORMATS), exports=_exports(),
+        saved=saved if saved in _exports() else "",
+    )
+
+
+def stats() -> str:
+    s = store()
+    return render_template(
+        "stats.html", sources=s.source_report(), counts=s.status_counts(), weeks=s.decision_counts_by_week(8),
+        totals={t: s.count(t) for t in ("works", "sightings", "decisions", "catalog")},
+    )
+
+
+# ---- the JSON calls the page makes ---------------------------------------------------------------
+
+
+def _work_or_404(work_id: str) -> dict[str, Any]:
+    work = store().work(work_id) if work_id else None
+    if work is None:
+        abort(404, description=f"no work with id {work_id!r}")
+    return work
+
+
+def api_entry() -> Response:
+    """The catalog entry drafted from a work, to prefill the accept form."""
+    return jsonify(entry_prefill(_work_or_404(request.args.get("id", ""))))
+
+
+def api_decide() -> Response:
+    work = _work_or_404(request.form.get("id", ""))
+    action = request.form.get("action", "")
+    if action not in ACTIONS or action == "accept":
+        abort(400, description="action must be one of reject, defer, out_of_scope (accept has its own form)")
+    note = (request.form.get("note") or "").strip()[:2000] or None
+    decision = store().decide(work["id"], action, note=note, origin="web")
+    return jsonify(id=work["id"], status=store().work(work["id"])["status"], decision=decision)
+
+
+def api_accept() -> Response:
+    work = _work_or_404(request.form.get("id", ""))
+    try:
+        entry = entry_from_form(request.form, work["id"])
+    except EntryError as exc:
+        return jsonify(error=str(exc)), 400
+    s = store()
+    decision, catalog_id = s.accept(work["id"], entry, origin="web")
+    return jsonify(id=work["id"], status="accepted", decision=decision, catalog_id=catalog_id,
+                   category=entry["category"])
+
+
+def api_undo() -> Response:
+    work = _work_or_404(request.form.get("id", ""))
+    status = store().undo(work["id"], origin="web")
+    return jsonify(id=work["id"], status=status)
+
+
+# ---- catalog export: generated by the app, saved only inside review.export_dir --------------------
+
+
+def _format_or_404(fmt: str) -> str:
+    if fmt not in FORMATS:
+        abort(404, description=f"unknown format {fmt!r}")
+    return fmt
+
+
+def export_download(fmt: str) -> Response:
+    text = FORMATS[_format_or_404(fmt)](store().catalog())
+    return Response(
+        text, mimetype=MIMETYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="rsiwatch-catalog.{fmt}"'},
+    )
+
+
+def _export_dir() -> Path:
+    return current_app.config["RSIWATCH_EXPORT_DIR"]
+
+
+def _exports() -> list[str]:
+    folder = _export_dir()
+    if not folder.is_dir():
+        return []
+    return sorted((p.name for p in folder.iterdir() if p.is_file() and p.suffix[1:] in FORMATS), reverse=True)
+
+
+def export_save(fmt: str) -> Response:
+    """Write the export into ``review.export_dir`` under a name the app chooses (never the user's)."""
+    text = FORMATS[_format_or_404(fmt)](store().catalog())
+    folder = _export_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"catalog-{datetime.now().strftime('%Y%m%d-%H%M%S')}.{fmt}"
+    tmp = folder / f".{name}.tmp"
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(folder / name)
+    return redirect(url_for("catalog", saved=name), code=303)
+
+
+def export_file(name: str) -> Response:
+    if name not in _exports():
+        abort(404, description="no such export")
+    return send_from_directory(_export_dir(), name, as_attachment=True)

@@ -1,0 +1,119 @@
+"""The review page's guards: Host check (DNS rebinding), password, CSRF token, and response headers.
+
+Safe by default: the page binds to loopback; bound anywhere else it refuses to start without a password.
+Every state-changing request is a POST carrying the session's CSRF token; a request naming another Host
+is refused before anything else runs, so a rebinding page on another domain reaches nothing.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import secrets
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, abort, request, session
+
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]")
+WILDCARD_HOSTS = ("0.0.0.0", "::", "")
+
+
+class UnsafeBind(ValueError):
+    """Bound off loopback without a password: the one line ``serve`` prints before exiting with 2."""
+
+
+def is_loopback(host: str) -> bool:
+    if host.strip("[]").lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+@dataclass
+class Binding:
+    """Where the app is served; ``port`` is updated once a server has bound (port 0 in tests)."""
+
+    host: str
+    port: int
+    password: str | None
+
+    def allowed_hosts(self) -> set[str] | None:
+        """Host header values accepted; None means any (a wildcard bind, which requires a password)."""
+        if self.host in WILDCARD_HOSTS:
+            return None
+        names = set(LOOPBACK_NAMES) if is_loopback(self.host) else {self.host.lower()}
+        names = {f"[{n}]" if ":" in n and not n.startswith("[") else n for n in names}
+        allowed = {f"{n}:{self.port}" for n in names}
+        if self.port == 80:
+            allowed |= names
+        return allowed
+
+
+def check_binding(binding: Binding) -> None:
+    if not is_loopback(binding.host) and not binding.password:
+        raise UnsafeBind(
+            f"refusing to serve on {binding.host}: set review.password in config.yaml to serve beyond this machine"
+        )
+
+
+def csrf_token() -> str:
+    token = session.get("csrf")
+    if not isinstance(token, str):
+        token = secrets.token_urlsafe(32)
+        session["csrf"] = token
+    return token
+
+
+def install(app: Flask, binding: Binding) -> None:
+    """Register the guards and headers on ``app``."""
+    check_binding(binding)
+    app.secret_key = secrets.token_bytes(32)
+    app.config.update(
+        SESSION_COOKIE_NAME="rsiwatch_session", SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Strict",
+        MAX_CONTENT_LENGTH=256 * 1024,
+    )
+    app.extensions["rsiwatch_binding"] = binding
+
+    @app.before_request
+    def guard() -> Response | None:
+        allowed = binding.allowed_hosts()
+        if allowed is not None and request.host.lower() not in allowed:
+            abort(403, description="unexpected Host header")
+        if binding.password:
+            auth = request.authorization
+            given = (auth.password or "") if auth is not None else ""
+            if not hmac.compare_digest(given.encode("utf-8"), binding.password.encode("utf-8")):
+                return Response(
+                    "password required\n", 401, {"WWW-Authenticate": 'Basic realm="rsiwatch review"'},
+                    mimetype="text/plain",
+                )
+        if request.method not in ("GET", "HEAD", "OPTIONS"):
+            origin = request.headers.get("Origin")
+            # Compared by host:port only, so a TLS-terminating proxy in front does not break the page.
+            if origin and urlsplit(origin).netloc.lower() != request.host.lower():
+                abort(403, description="cross-origin request")
+            expected = session.get("csrf")
+            given_token = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token") or ""
+            if not isinstance(expected, str) or not hmac.compare_digest(given_token.encode(), expected.encode()):
+                abort(403, description="missing or wrong CSRF token; reload the page")
+        return None
+
+    @app.after_request
+    def headers(response: Response) -> Response:
+        response.headers["Content-Security-Policy"] = CSP
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        if response.mimetype in ("text/html", "application/json"):
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+    app.jinja_env.globals["csrf_token"] = csrf_token

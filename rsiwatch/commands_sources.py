@@ -1,0 +1,300 @@
+"""Where items come from: the ``sources`` group (list, add, remove, test, pause, resume, OPML),
+``backfill`` (arXiv's past over OAI-PMH) and ``submit`` (one page a person sends in)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from crawler.errors import CrawlError
+from crawler.http import PoliteClient
+from crawler.items import Validators
+from crawler.link import link_by_references
+from crawler.oai_pmh import DEFAULT_OAI_URL, METADATA_PREFIXES
+from crawler.sources import collect
+from rsiwatch.backfill import BackfillPlan, Progress as PageProgress, run_backfill
+from rsiwatch.cli import Env, Failure, cli, common, emit_json, setup_logging
+from rsiwatch.config import Selectors
+from rsiwatch.source_list import (
+    add_source_text, add_sources_text, export_opml, opml_entries, read_opml, remove_source_text, write_atomically,
+)
+from rsiwatch.submit import submit as submit_page
+
+stderr = Console(stderr=True)
+KINDS = ("feed", "arxiv_rss", "arxiv_api", "html", "oai_pmh")
+
+
+def _config_text(env: Env) -> str:
+    env.config  # validates the current file first (exit 2 on a broken one)
+    try:
+        return env.config_path.read_text(encoding="utf-8") if env.config_path.exists() else ""
+    except OSError as exc:
+        raise Failure(f"{env.config_path}: cannot read: {exc.strerror}") from None
+
+
+def _write_config(env: Env, text: str) -> None:
+    try:
+        write_atomically(env.config_path, text)
+    except OSError as exc:
+        raise Failure(f"{env.config_path}: cannot write: {exc.strerror}") from None
+
+
+# ---- the sources group ---------------------------------------------------------------------------
+
+
+@cli.group()
+def sources() -> None:
+    """The configured sources: list, add, remove, test, pause, resume; OPML import and export."""
+
+
+@sources.command(name="list")
+@click.option("--json", "as_json", is_flag=True, help="Write JSON to stdout.")
+@common
+def sources_list(env: Env, as_json: bool) -> None:
+    """The sources in the config with their state."""
+    config = env.config
+    with env.store() as store:
+        rows = []
+        for source in config.sources:
+            state = store.source_state(source.name)
+            rows.append({"name": source.name, "kind": source.kind, "url": source.url or source.endpoint,
+                         "every": source.cron_expression or source.every, "enabled": source.enabled,
+                         "paused": state.paused, "paused_reason": state.paused_reason})
+    if as_json:
+        emit_json(rows)
+        return
+    for r in rows:
+        flag = " (paused: " + (r["paused_reason"] or "by hand") + ")" if r["paused"] else ""
+        click.echo(f"{r['name']:<24} {r['kind']:<10} {r['every'] or '1d':<8} {r['url']}{flag}")
+
+
+@sources.command()
+@click.argument("name")
+@common
+def resume(env: Env, name: str) -> None:
+    """Bring a paused source back (its failure count starts again from zero)."""
+    env.config.source(name)
+    with env.store() as store:
+        store.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in env.config.sources)
+        store.set_paused(name, False)
+    click.echo(f"resumed {name}", err=True)
+
+
+@sources.command()
+@click.argument("name")
+@click.option("--reason", default="paused by hand", show_default=True, help="Shown in `rsiwatch status`.")
+@common
+def pause(env: Env, name: str, reason: str) -> None:
+    """Pause a source: no fetches until `rsiwatch sources resume NAME`."""
+    env.config.source(name)
+    with env.store() as store:
+        store.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in env.config.sources)
+        store.set_paused(name, True, reason)
+    click.echo(f"paused {name}", err=True)
+
+
+@sources.command(name="add")
+@click.argument("name")
+@click.option("--kind", type=click.Choice(KINDS), required=True, help="How to read the source.")
+@click.option("--url", help="The feed, page or endpoint (required except for arxiv_api).")
+@click.option("--every", help="How often: 30m, 6h, 1d, or a crontab expression.")
+@click.option("--query", help="arxiv_api: the search query; oai_pmh: the categories (cs.LG cs.AI).")
+@click.option("--threshold", type=click.FloatRange(0, 1), help="A threshold of its own for this source.")
+@click.option("--split-stories", is_flag=True, help="feed: cut each newsletter issue into its stories.")
+@click.option("--follow-links", is_flag=True, help="html: read each item's page for its summary and date.")
+@click.option("--select", "select", multiple=True, metavar="FIELD=CSS",
+              help="html: a selector, e.g. item=article, title=h3, link=a@href, summary=p, date=time (repeatable).")
+@common
+def sources_add(env: Env, name: str, kind: str, url: str | None, every: str | None, query: str | None,
+                threshold: float | None, split_stories: bool, follow_links: bool, select: tuple[str, ...]) -> None:
+    """Add a source to config.yaml (one line at the end of `sources:`, comments kept)."""
+    entry: dict[str, Any] = {"name": name, "kind": kind}
+    for key, value in (("url", url), ("every", every), ("query", query), ("threshold", threshold)):
+        if value is not None:
+            entry[key] = value
+    if split_stories:
+        entry["split_stories"] = True
+    if follow_links:
+        entry["follow_links"] = True
+    if select:
+        selectors: dict[str, str] = {}
+        for spec in select:
+            field, sep, css = spec.partition("=")
+            if not sep or field not in Selectors.model_fields:
+                raise click.BadParameter(f"{spec!r}: expected FIELD=CSS with FIELD one of {', '.join(Selectors.model_fields)}")
+            selectors[field] = css
+        entry["select"] = selectors
+    if any(s.name == name for s in env.config.sources):
+        raise click.BadParameter(f"a source named {name!r} exists already", param_hint="NAME")
+    text = add_source_text(_config_text(env), entry, env.config_path)
+    _write_config(env, text)
+    click.echo(f"added {name} to {env.config_path}", err=True)
+
+
+@sources.command(name="remove")
+@click.argument("name")
+@common
+def sources_remove(env: Env, name: str) -> None:
+    """Remove a source from config.yaml (its sightings and history stay in the database)."""
+    text = remove_source_text(_config_text(env), name, env.config_path)
+    _write_config(env, text)
+    click.echo(f"removed {name} from {env.config_path}", err=True)
+
+
+@sources.command(name="test")
+@click.argument("name")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="Show at most this many items.")
+@click.option("--json", "as_json", is_flag=True, help="Write the items as JSON to stdout.")
+@common
+def sources_test(env: Env, name: str, limit: int, as_json: bool) -> None:
+    """Fetch and parse a source once and print what would be stored; stores nothing."""
+    config = env.config
+    source = config.source(name)
+    try:
+        with PoliteClient(config.http, config.politeness, config.contact) as client:
+            result = collect(source, client, Validators())
+    except CrawlError as exc:
+        raise Failure(str(exc)) from None
+    items = [link_by_references(i) for i in result.items]
+    if as_json:
+        emit_json({"source": name, "items": [asdict(i) for i in items[:limit]], "count": len(items),
+                   "warnings": result.warnings})
+        return
+    stderr.print(f"{name}: {len(items)} items, {result.requests} requests, {result.bytes_read} bytes", highlight=False)
+    for warning in result.warnings:
+        stderr.print(f"  ! {warning}", highlight=False, markup=False)
+    for item in items[:limit]:
+        click.echo(f"{item.canonical_id}\n  {item.title}\n  {item.url}" + (f"  (via {item.via})" if item.via else "")
+                   + (f"\n  {item.published}" if item.published else "")
+                   + (f"\n  {item.summary[:160]}" if item.summary else ""))
+
+
+@sources.command(name="import-opml")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--every", help="Schedule for the imported feeds (default: the config's default, daily).")
+@click.option("--dry-run", is_flag=True, help="Show what would be added; change nothing.")
+@common
+def import_opml(env: Env, file: Path, every: str | None, dry_run: bool) -> None:
+    """Add the feeds of an OPML subscription list (from any feed reader) as sources; known URLs are skipped."""
+    found = read_opml(file.read_bytes(), file)
+    entries, skipped = opml_entries(found, env.config, every)
+    if not dry_run and entries:
+        _write_config(env, add_sources_text(_config_text(env), entries, env.config_path))
+    for entry in entries:
+        click.echo(f"{'would add' if dry_run else 'added'} {entry['name']} ({entry['kind']}) {entry['url']}", err=True)
+    click.echo(f"{len(entries)} feeds {'to add' if dry_run else 'added'}, {len(skipped)} already configured", err=True)
+
+
+@sources.command(name="export-opml")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file instead of stdout.")
+@common
+def export_opml_command(env: Env, output: Path | None) -> None:
+    """The feed sources as OPML, for any feed reader."""
+    text = export_opml(env.config)
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        write_atomically(output, text)
+        click.echo(f"wrote {output}", err=True)
+
+
+# ---- backfill --------------------------------------------------------------------------------------
+
+
+def _day(value: str | None, option: str) -> str | None:
+    if value is None:
+        return None
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise click.BadParameter(f"{value!r}: expected a date such as 2025-01-31", param_hint=option)
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r}: no such date", param_hint=option) from None
+    return value
+
+
+@cli.command()
+@click.option("--from", "from_date", required=True, help="First day to harvest (YYYY-MM-DD, by OAI datestamp).")
+@click.option("--until", help="Last day to harvest (YYYY-MM-DD); default: up to now.")
+@click.option("--categories", multiple=True, metavar="CAT...",
+              help="arXiv categories to keep, e.g. --categories cs.LG cs.AI (the sets they belong to are harvested).")
+@click.option("--url", "endpoint", default=DEFAULT_OAI_URL, show_default=True, help="The OAI-PMH endpoint.")
+@click.option("--format", "metadata_prefix", type=click.Choice(METADATA_PREFIXES), default="arXiv", show_default=True,
+              help="Metadata format to ask for.")
+@click.option("--json", "as_json", is_flag=True, help="Write the report as JSON to stdout.")
+@click.option("-v", "--verbose", is_flag=True, help="Log each request to stderr.")
+@click.argument("more_categories", nargs=-1, metavar="")
+@common
+def backfill(env: Env, from_date: str, until: str | None, categories: tuple[str, ...], endpoint: str,
+             metadata_prefix: str, as_json: bool, verbose: bool, more_categories: tuple[str, ...]) -> None:
+    """Harvest arXiv's past over OAI-PMH, store and score it; interrupt it any time and run the same
+    command again to resume where it stopped."""
+    setup_logging(verbose)
+    cats = tuple(c for spec in (*categories, *more_categories) for c in spec.replace(",", " ").split())
+    for cat in cats:
+        if not re.fullmatch(r"[a-z][a-z\-]*(\.[A-Za-z\-]+)?", cat):
+            raise click.BadParameter(f"{cat!r}: expected an arXiv category such as cs.LG", param_hint="--categories")
+    plan = BackfillPlan(from_date=_day(from_date, "--from") or "", until=_day(until, "--until"), categories=cats,
+                        endpoint=endpoint, metadata_prefix=metadata_prefix)
+    config = env.config
+    with env.store() as store, PoliteClient(config.http, config.politeness, config.contact) as client:
+        progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                            TextColumn("{task.fields[detail]}"), TimeElapsedColumn(), console=stderr,
+                            disable=as_json and not stderr.is_terminal)
+        tasks: dict[str | None, Any] = {}
+
+        def on_page(p: PageProgress) -> None:
+            detail = f"{p.pages} pages, {p.new_works} new works, {p.new_candidates} candidates"
+            if p.set_spec not in tasks:
+                tasks[p.set_spec] = progress.add_task(f"set {p.set_spec or 'all'}" + (" (resumed)" if p.resumed else ""),
+                                                      total=p.complete_size, detail=detail)
+            progress.update(tasks[p.set_spec], completed=p.records, total=p.complete_size, detail=detail)
+
+        try:
+            with progress:
+                report = run_backfill(config, store, client, plan, on_page)
+        except KeyboardInterrupt:
+            raise Failure("interrupted; run the same command again to resume where it stopped") from None
+        except CrawlError as exc:
+            raise Failure(f"{exc} (what was harvested is kept; run the same command again to resume)") from None
+    if as_json:
+        emit_json(asdict(report))
+        return
+    for warning in report.warnings:
+        stderr.print(f"! {warning}", highlight=False, markup=False)
+    stderr.print(f"backfill: {report.records} records in {report.pages} pages, {report.new_works} new works, "
+                 f"{report.new_candidates} new candidates", highlight=False)
+
+
+# ---- submit ----------------------------------------------------------------------------------------
+
+
+@cli.command(name="submit")
+@click.argument("url")
+@click.option("--note", help="Why it is worth a look (kept with the submission).")
+@click.option("--json", "as_json", is_flag=True, help="Write the result as JSON to stdout.")
+@common
+def submit_command(env: Env, url: str, note: str | None, as_json: bool) -> None:
+    """Read one page (title, summary, date from its metadata), score it, and queue it as submitted."""
+    config = env.config
+    with env.store() as store:
+        try:
+            result = submit_page(config, store, url, note)
+        except CrawlError as exc:
+            raise Failure(str(exc)) from None
+    if as_json:
+        emit_json(asdict(result))
+        return
+    if result.queued:
+        click.echo(f"queued {result.canonical_id}: {result.title} (score {result.score:.2f})" if result.score is not None
+                   else f"queued {result.canonical_id}: {result.title}")
+    else:
+        click.echo(f"{result.canonical_id} was already decided ({result.status}); the submission is recorded next to it")
+

@@ -1,0 +1,157 @@
+"""``rsiwatch tune``: what each threshold costs and catches, and moving it on evidence.
+
+The figures come from ``review.tuning_report`` (the review history weighted by the audit); this module
+only picks, saves and prints.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from review.tuning import CurvePoint, curve, net_budget, threshold_for_budget, threshold_for_recall
+from review.store import THRESHOLD_SETTING
+from review.tuning_report import TARGET_SETTING, TuningReport, build_report
+from rsiwatch.cli import Env, Failure, cli, common, emit_json
+
+
+def _pct(value: float | None) -> str:
+    return "–" if value is None else f"{value:.0%}"
+
+
+def _choose(report: TuningReport, env: Env, recall: float | None, budget: float | None, value: float | None) -> tuple[float, dict[str, Any]] | None:
+    """The threshold asked for and the target to remember, or None when nothing is to change."""
+    if recall is not None:
+        chosen = threshold_for_recall(report.history, recall)
+        if chosen is None:
+            raise Failure("no accepted work in the review history yet: accept some candidates first, or use --set")
+        return chosen, {"recall": recall}
+    if budget is not None:
+        review = env.config.review
+        net = net_budget(budget, review.audit_per_week, review.uncertain_share)
+        chosen = threshold_for_budget(report.stream_scores, report.span_weeks, net)
+        if chosen is None:
+            raise Failure(
+                f"a budget of {budget:g} a week leaves {net:.1f} for works above the threshold (after "
+                f"{review.audit_per_week} audit works and the {review.uncertain_share:.0%} uncertainty share), "
+                "which not even the best-scoring work of the window fits; raise --budget"
+                if report.stream_scores else "no scored works yet: crawl first, then tune by budget"
+            )
+        return chosen, {"budget": budget}
+    if value is not None:
+        return value, {}
+    return None
+
+
+def _why(target: dict[str, Any], point: CurvePoint, note: str | None) -> str:
+    asked = (
+        f"target recall {target['recall']:g}" if "recall" in target
+        else f"budget {target['budget']:g} a week" if "budget" in target else "set by hand"
+    )
+    figures = f"precision {_pct(point.precision)}, recall {_pct(point.recall)}, " + (
+        f"{point.per_week:.1f} a week" if point.per_week is not None else "load unknown"
+    )
+    return f"rsiwatch tune: {asked}; {figures}" + (f"; {note}" if note else "")
+
+
+def _print(report: TuningReport, chosen: CurvePoint | None, saved: bool) -> None:
+    echo = click.echo
+    when = f"set {report.threshold_set_at[:16]}, " if report.threshold_set_at else ""
+    echo(f"threshold {report.threshold:.3f} ({when}{report.threshold_reason or 'no reason given'})")
+    echo(f"evidence: {report.scope}")
+    est = report.estimate
+    if est.recall is None:
+        echo("estimated recall: unknown (no accepted work yet)")
+    elif est.low is None:
+        echo(f"recall among reviewed works: {_pct(est.recall)} (no audit decisions yet, so no estimate of what is missed)")
+    else:
+        echo(
+            f"estimated recall: {_pct(est.recall)} (95% CI {_pct(est.low)}-{_pct(est.high)}): {est.caught} caught, "
+            f"{est.found_below} found below the threshold, ~{est.missed:.1f} missed "
+            f"(audit: {est.audit_positives} relevant in {est.audited} decisions standing for {est.population:.0f} works)"
+        )
+    echo(f"weekly load over {report.span_weeks:.1f} weeks since {report.load_since[:10]}")
+    echo("")
+    echo("  threshold  precision  recall  per week  reviewed  accepted")
+    marks = {report.threshold: "in use"}
+    if chosen is not None:
+        marks[chosen.threshold] = "saved" if saved else "chosen"
+    rows = sorted({p.threshold: p for p in [*report.curve, *([chosen] if chosen else [])]}.values(), key=lambda p: p.threshold)
+    for p in rows:
+        load = "–" if p.per_week is None else f"{p.per_week:8.1f}"
+        mark = marks.get(p.threshold, "")
+        echo(
+            f"{'→' if mark else ' '} {p.threshold:9.3f}  {_pct(p.precision):>9}  {_pct(p.recall):>6}  {load:>8}  "
+            f"{p.reviewed:8d}  {p.accepted:8d}  {mark}".rstrip()
+        )
+    if report.sources:
+        echo("")
+        echo("  source                 threshold  candidates  accepted share  recall (audit, 95% CI)")
+        for s in report.sources:
+            ci = f" ({_pct(s['recall_low'])}-{_pct(s['recall_high'])}, {s['audited']} audited)" if s["recall_low"] is not None else ""
+            echo(
+                f"  {s['source'][:22]:<22} {s['threshold']:9.3f}  {s['candidates']:10d}  "
+                f"{_pct(s['accepted_share']):>14}  {_pct(s['recall'])}{ci}"
+            )
+    for check in report.drift:
+        echo(("WARNING drift: " if check.alert else "drift ok: ") + check.detail, err=check.alert)
+
+
+@cli.command()
+@click.option("--recall", "target_recall", type=click.FloatRange(0, 1, min_open=True), help="Pick the highest threshold whose estimated recall reaches this (e.g. 0.95) and save it.")
+@click.option("--budget", type=click.FloatRange(0, min_open=True), help="Pick the lowest threshold that keeps the review load within this many works a week (audit and uncertainty picks included) and save it.")
+@click.option("--set", "new_threshold", type=click.FloatRange(0, 1), help="Set the threshold by hand and save it.")
+@click.option("--reason", default=None, help="Why, kept with the change beside the figures.")
+@click.option("--dry-run", is_flag=True, help="Show what --recall/--budget/--set would choose without saving it.")
+@click.option("--weeks", default=8, show_default=True, type=click.IntRange(1, 520), help="Weeks of the stream the weekly load is measured over.")
+@click.option("--plot", "plot_path", type=click.Path(dir_okay=False, path_type=Path), help="Draw precision/recall and the weekly load against the threshold into this PNG.")
+@click.option("--json", "as_json", is_flag=True, help="Write the figures as JSON to stdout.")
+@common
+def tune(env: Env, target_recall: float | None, budget: float | None, new_threshold: float | None, reason: str | None,
+         dry_run: bool, weeks: int, plot_path: Path | None, as_json: bool) -> None:
+    """Show precision, recall and weekly load per threshold from the review history, the audit's
+    estimate of the recall achieved, and per-source figures; pick and save a threshold by target
+    recall (--recall 0.95), weekly budget (--budget 40) or by hand (--set 0.3)."""
+    if sum(v is not None for v in (target_recall, budget, new_threshold)) > 1:
+        raise click.UsageError("give only one of --recall, --budget and --set")
+    config = env.config
+    with env.store() as store:
+        report = build_report(store, config, weeks=weeks)
+        picked = _choose(report, env, target_recall, budget, new_threshold)
+        chosen = saved = None
+        if picked is not None:
+            value, target = picked
+            chosen = curve(report.history, [value], stream_scores=report.stream_scores, span_weeks=report.span_weeks)[0]
+            if not dry_run:
+                why = _why(target, chosen, reason)
+                store.set_setting(THRESHOLD_SETTING, value, why)
+                store.set_setting(TARGET_SETTING, target, why)
+                saved = why
+    if plot_path is not None:
+        from review.tuning_plot import report_png
+
+        net = label = None
+        if budget is not None:
+            review = config.review
+            net = net_budget(budget, review.audit_per_week, review.uncertain_share)
+            label = f"budget {budget:g} a week = {net:.1f} above the threshold + audit + uncertain"
+        png = report_png(report, chosen=chosen.threshold if chosen else None, budget=net, budget_label=label)
+        tmp = plot_path.with_name(plot_path.name + ".tmp")
+        try:
+            tmp.write_bytes(png)
+            tmp.replace(plot_path)
+        except OSError as exc:
+            raise Failure(f"{plot_path}: cannot write the plot: {exc.strerror}") from None
+    if as_json:
+        out = report.to_dict()
+        out["chosen"] = None if chosen is None else {**chosen.to_dict(), "saved": saved is not None, "reason": saved}
+        out["plot"] = str(plot_path) if plot_path else None
+        emit_json(out)
+        return
+    _print(report, chosen, saved is not None)
+    if saved:
+        click.echo(f"saved threshold {chosen.threshold:.4f}: {saved} (applies to works scored from now on)", err=True)
+    if plot_path:
+        click.echo(f"wrote {plot_path}", err=True)

@@ -1,0 +1,116 @@
+"""Commands for the weekly sitting: the review page (``serve``), terminal review and the digest."""
+
+from __future__ import annotations
+
+import os
+import signal
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import click
+
+from review.digest import DEFAULT_TOP, DigestError, build_digest, send_digest, to_html, to_markdown
+from review.present import CATEGORIES
+from review.web_security import UnsafeBind
+from rsiwatch.cli import BadConfig, Env, Failure, cli, common, since_to_iso
+
+
+@cli.command()
+@click.option("--host", help="Address to bind (default: review.host in the config, 127.0.0.1). Anything but loopback needs review.password.")
+@click.option("--port", type=click.IntRange(0, 65535), help="Port (default: review.port in the config, 8765).")
+@common
+def serve(env: Env, host: str | None, port: int | None) -> None:
+    """The review page: the queue, keyboard decisions, the catalog and its exports."""
+    from werkzeug.serving import make_server
+
+    from review.web import create_app
+
+    config = env.config
+    host = host or config.review.host
+    port = config.review.port if port is None else port
+    try:
+        # A relative export folder in a config file is relative to that file, like the database.
+        export_dir = Path(config.review.export_dir)
+        export_dir = export_dir if export_dir.is_absolute() else env.config_path.parent / export_dir
+        app = create_app(config, env.db_path, host=host, port=port, export_dir=export_dir)
+    except UnsafeBind as exc:
+        raise BadConfig(str(exc)) from None
+    env.store().close()  # create and migrate the database now: a bad path fails before serving
+    try:
+        server = make_server(host, port, app, threaded=True)
+    except OSError as exc:
+        raise Failure(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    app.extensions["rsiwatch_binding"].port = server.server_port
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"review page on http://{shown}:{server.server_port}/ (Ctrl-C stops)", err=True)
+
+    def stop(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+@cli.command()
+@click.option("--status", type=click.Choice(["new", "deferred"]), default="new", show_default=True, help="Which candidates to step through.")
+@click.option("--source", help="Only candidates this source mentioned.")
+@click.option("--category", type=click.Choice(CATEGORIES), help="Only this suggested category.")
+@common
+def review(env: Env, status: str, source: str | None, category: str | None) -> None:
+    """Review the queue in the terminal: j/k move, a accept, r reject, o out of scope, d defer, u undo, q quit.
+
+    Keys are read one at a time (stdin may be a pipe); a, r and o then read one line (category or reason).
+    """
+    from review.tui import review_terminal
+
+    with env.store() as store:
+        counts = review_terminal(store, status=status, source=source, category=category)
+    done = ", ".join(f"{n} {action.replace('_', ' ')}" for action, n in counts.items()) or "no decisions"
+    click.echo(f"review finished: {done}", err=True)
+
+
+@cli.command()
+@click.option("--since", default="7d", show_default=True, help="The period: a duration (7d) or a date (2026-01-31).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE.html or FILE.md (default: Markdown on stdout).")
+@click.option("--top", type=click.IntRange(1, 500), default=DEFAULT_TOP, show_default=True, help="How many top candidates.")
+@click.option("--send", is_flag=True, help="Also mail it by SMTP to digest.to in the config.")
+@common
+def digest(env: Env, since: str, out: Path | None, top: int, send: bool) -> None:
+    """The week's top candidates, what was accepted, and per-source counts."""
+    if out is not None and out.suffix.lower() not in (".html", ".htm", ".md"):
+        raise click.BadParameter(f"{out}: expected a file name ending in .html or .md", param_hint="--out")
+    since_iso = since_to_iso(since) or ""
+    with env.store() as store:
+        result = build_digest(store, since_iso, top=top)
+    html, markdown = to_html(result), to_markdown(result)
+    if out is None and not send:
+        click.echo(markdown, nl=False)
+    if out is not None:
+        _write_atomic(out, html if out.suffix.lower() in (".html", ".htm") else markdown)
+        click.echo(f"wrote {out}", err=True)
+    if send:
+        try:
+            recipients = send_digest(env.config.digest, result, html=html, text=markdown)
+        except DigestError as exc:
+            raise Failure(str(exc)) from None
+        click.echo(f"sent the digest to {', '.join(recipients)}", err=True)
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.")
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise Failure(f"{path}: cannot write: {exc.strerror or exc}") from None
+
+
+__all__ = ["serve", "review", "digest"]

@@ -1,0 +1,127 @@
+"""The retraining gate: a new model replaces the active one only if it ranks recent decisions at least as well.
+
+Why a gate: retraining on a week of decisions usually helps, but a batch of odd decisions, a source
+gone wrong or a recipe change can make a model worse, and a worse model silently hides relevant work
+below the threshold.  So the newest decisions are held out (the latest 20% by time, at least 20), a
+candidate is trained without them, and both the candidate and the active model score them; average
+precision (the ranking quality over all thresholds) decides, ties going to the candidate.
+
+If the candidate passes, the same recipe is trained again on every decision and that model becomes
+active (the newest decisions are the most valuable; leaving them out of production to keep the
+evaluated artefact bit-identical would waste them).  If it fails, the candidate is saved inactive with
+the reason in ``models.note`` and the active model stays.  Either way the outcome is kept in the
+setting ``retrain_last`` so ``rsiwatch status`` can say why a model did or did not change.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from classifier import Doc, Model, TrainingSet, metrics, train
+from review.store import RETRAIN_SETTING, Store, utcnow
+from rsiwatch.config import Config
+from rsiwatch.scoring import active_model, effective_threshold, training_set
+
+HOLDOUT_SHARE = 0.2
+MIN_HOLDOUT = 20
+
+Trainer = Callable[[TrainingSet], Model]
+
+
+@dataclass(frozen=True)
+class RetrainResult:
+    activated: bool
+    version: int  # the model this run saved
+    active_version: int  # the model active afterwards
+    previous_version: int | None
+    candidate_ap: float | None
+    active_ap: float | None
+    holdout: int
+    holdout_positives: int
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def holdout_ids(history: Sequence[dict[str, Any]], share: float = HOLDOUT_SHARE, minimum: int = MIN_HOLDOUT) -> list[str]:
+    """The latest decisions by time: ``max(ceil(share * n), minimum)`` of them, [] if fewer than twice that."""
+    size = max(math.ceil(share * len(history)), minimum)
+    if len(history) < 2 * size:
+        return []
+    ordered = sorted(history, key=lambda r: (r["decided_at"], r["work_id"]))
+    return [r["work_id"] for r in ordered[-size:]]
+
+
+def without(ts: TrainingSet, ids: set[str]) -> TrainingSet:
+    """The training set minus the held-out works (including their catalog entries, if accepted)."""
+    keep = lambda docs: [d for d in docs if d.id not in ids]  # noqa: E731
+    return TrainingSet(positives=keep(ts.positives), negatives=keep(ts.negatives), pool=keep(ts.pool), catalog=keep(ts.catalog))
+
+
+def _save(store: Store, model: Model, ts: TrainingSet, note: str, activate: bool, figures: dict[str, Any]) -> int:
+    return store.save_model(
+        model.to_bytes(),
+        trained_on={"positives": len(ts.positives), "negatives": len(ts.negatives), "pool": len(ts.pool), "catalog": len(ts.catalog)},
+        params=model.params.to_dict(), metrics=figures, note=note, activate=activate,
+    )
+
+
+def _ap(labels: list[int], scores: Sequence[float], threshold: float) -> float:
+    value = metrics(labels, list(scores), threshold)["average_precision"]
+    return float(value)
+
+
+def retrain_if_better(
+    store: Store, config: Config, *, trainer: Trainer = train, share: float = HOLDOUT_SHARE, minimum: int = MIN_HOLDOUT
+) -> RetrainResult:
+    """Train a candidate, compare it with the active model on held-out recent decisions, keep the better."""
+    threshold = effective_threshold(store, config)
+    history = store.review_history()
+    labels = {r["work_id"]: r["label"] for r in history}
+    held = holdout_ids(history, share, minimum)
+    current = active_model(store)
+    full = training_set(store)
+    y = [labels[i] for i in held]
+    positives = sum(y)
+
+    def finish(activated: bool, version: int, reason: str, cand: float | None = None, act: float | None = None) -> RetrainResult:
+        active_now = (store.active_model() or (version, b""))[0]
+        result = RetrainResult(
+            activated, version, active_now, current[0] if current else None, cand, act, len(held), positives, reason
+        )
+        store.set_setting(RETRAIN_SETTING, {**result.to_dict(), "at": utcnow()}, reason)
+        return result
+
+    if current is None or not held or positives == 0:
+        why = (
+            "no active model to compare with" if current is None
+            else f"only {len(history)} decisions: too few to hold out {minimum} and still train" if not held
+            else f"the {len(held)} held-out decisions hold no accepted work, so ranking cannot be compared"
+        )
+        reason = f"new model activated without a comparison: {why}"
+        return finish(True, _save(store, trainer(full), full, reason, True, {}), reason)
+
+    texts = {t.id: t for t in store.texts(held)}
+    docs = [Doc(id=i, title=texts[i].title, summary=texts[i].summary) for i in held]
+    reduced = without(full, set(held))
+    candidate = trainer(reduced)
+    cand_ap = _ap(y, candidate.score(docs), threshold)
+    act_ap = _ap(y, current[1].score(docs), threshold)
+    figures = {"holdout": len(held), "holdout_positives": positives, "candidate_ap": cand_ap, "active_ap": act_ap,
+               "active_version": current[0]}
+    comparison = (
+        f"average precision on the latest {len(held)} decisions ({positives} accepted): "
+        f"new {cand_ap:.3f} vs active model {current[0]} {act_ap:.3f}"
+    )
+    if cand_ap >= act_ap:
+        reason = f"new model activated: {comparison}"
+        model = trainer(full)
+        version = _save(store, model, full, reason + "; refitted on every decision", True, figures)
+        return finish(True, version, reason, cand_ap, act_ap)
+    reason = f"kept model {current[0]}: {comparison}"
+    version = _save(store, candidate, reduced, reason, False, figures)
+    return finish(False, version, reason, cand_ap, act_ap)

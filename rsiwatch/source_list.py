@@ -1,0 +1,228 @@
+"""Edit the ``sources:`` list of config.yaml by hand-sized text edits, and speak OPML.
+
+A curator's config.yaml carries comments worth keeping, and PyYAML drops them on a round trip.  So an
+added source is one flow-style line (``- {name: x, kind: feed, url: ...}``) placed after the last entry of
+the block, and a removed source is the lines of its entry; positions come from PyYAML's node marks.  The
+result is validated as a whole ``Config`` before it replaces the file (temp file + rename), so a bad edit
+never reaches the disk.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from xml.sax.saxutils import quoteattr
+
+import yaml
+from lxml import etree
+
+from rsiwatch.config import Config, ConfigError, parse_config
+
+OPML_MAX_BYTES = 5 * 1024 * 1024
+
+
+class EditError(ConfigError):
+    """The file cannot be edited safely by rsiwatch (one line, says what to do instead)."""
+
+
+def flow_line(entry: dict[str, Any]) -> str:
+    """``{name: x, kind: feed, url: 'https://...'}`` on one line, keys in the given order."""
+    return yaml.safe_dump(entry, default_flow_style=True, sort_keys=False, width=10_000, allow_unicode=True).strip()
+
+
+def _sources_node(text: str, path: Path) -> tuple[yaml.Node | None, yaml.Node | None]:
+    """(the ``sources`` key node, its value node) of the document, or (None, None)."""
+    try:
+        root = yaml.compose(text)
+    except yaml.YAMLError as exc:
+        raise EditError(f"{path}: cannot edit: not valid YAML ({exc.__class__.__name__})") from None
+    if root is None:
+        return None, None
+    if not isinstance(root, yaml.MappingNode):
+        raise EditError(f"{path}: cannot edit: the top level is not a mapping")
+    for key, value in root.value:
+        if key.value == "sources":
+            return key, value
+    return None, None
+
+
+def _is_content(line: str) -> bool:
+    stripped = line.strip()
+    return bool(stripped) and not stripped.startswith("#")
+
+
+def add_source_text(text: str, entry: dict[str, Any], path: Path = Path("config.yaml")) -> str:
+    """``text`` with one more source; ``ConfigError`` when the result is not a valid config."""
+    return add_sources_text(text, [entry], path)
+
+
+def add_sources_text(text: str, entries: Sequence[dict[str, Any]], path: Path = Path("config.yaml")) -> str:
+    if not entries:
+        return text
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    key, node = _sources_node(text, path)
+    new = [flow_line(e) for e in entries]
+    if key is None:
+        lines += ["sources:\n", *[f"  - {n}\n" for n in new]]
+    elif isinstance(node, yaml.SequenceNode) and node.value and not node.flow_style:
+        indent = " " * max(0, node.value[0].start_mark.column - 2)
+        last = _entry_end(lines, node.value[-1])
+        lines[last + 1:last + 1] = [f"{indent}- {n}\n" for n in new]
+    elif (isinstance(node, yaml.SequenceNode) and not node.value) or (isinstance(node, yaml.ScalarNode) and node.value in ("", "~", "null")):
+        line = key.start_mark.line
+        if node.end_mark.line != line or not lines[line].lstrip().startswith("sources"):
+            raise EditError(f"{path}: cannot edit the sources list safely; add the source by hand")
+        comment = lines[line].split("#", 1)[1] if "#" in lines[line] else ""
+        lines[line] = "sources:" + (f"  # {comment.strip()}" if comment else "") + "\n"
+        lines[line + 1:line + 1] = [f"  - {n}\n" for n in new]
+    else:
+        raise EditError(f"{path}: sources is written in flow style ([...]); make it a block list to edit it here")
+    result = "".join(lines)
+    parse_config(result, path)
+    return result
+
+
+def _entry_end(lines: list[str], node: yaml.Node) -> int:
+    """The last line (0-based) holding an entry's content, trailing comments and blanks left out."""
+    end = node.end_mark.line - (1 if node.end_mark.column == 0 else 0)
+    end = min(end, len(lines) - 1)
+    while end > node.start_mark.line and not _is_content(lines[end]):
+        end -= 1
+    return end
+
+
+def remove_source_text(text: str, name: str, path: Path = Path("config.yaml")) -> str:
+    """``text`` without the source ``name``; ``ConfigError`` when there is no such source."""
+    key, node = _sources_node(text, path)
+    if not isinstance(node, yaml.SequenceNode):
+        raise ConfigError(f"{path}: no source named {name!r} (the config has no sources list)")
+    lines = text.splitlines(keepends=True)
+    for item in node.value:
+        names = [v.value for k, v in getattr(item, "value", []) if isinstance(k, yaml.ScalarNode) and k.value == "name"]
+        if names != [name]:
+            continue
+        if node.flow_style:
+            raise EditError(f"{path}: sources is written in flow style ([...]); remove {name!r} by hand")
+        start = item.start_mark.line
+        end = _entry_end(lines, item)
+        dash = lines[start][: item.start_mark.column]
+        if dash.strip() != "-":
+            raise EditError(f"{path}: cannot find where source {name!r} starts; remove it by hand")
+        tail = lines[end][_end_column(item, end):] if item.end_mark.line == end else "\n"
+        if _is_content(tail) :
+            raise EditError(f"{path}: source {name!r} shares a line with other content; remove it by hand")
+        del lines[start:end + 1]
+        result = "".join(lines)
+        parse_config(result, path)
+        return result
+    raise ConfigError(f"{path}: no source named {name!r}")
+
+
+def _end_column(item: yaml.Node, end_line: int) -> int:
+    return item.end_mark.column if item.end_mark.line == end_line else 0
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Replace ``path`` with ``text`` (temp file in the same folder, fsync, rename); keeps its mode."""
+    mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or Path("."))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# ---- OPML ---------------------------------------------------------------------------------------
+
+
+def slug(text: str) -> str:
+    """A source name from a feed's title: ``Import AI`` -> ``import-ai``."""
+    name = re.sub(r"[^A-Za-z0-9_.\-]+", "-", text.strip().lower()).strip("-._")
+    return name[:60] or "feed"
+
+
+def kind_for(url: str) -> str:
+    host = (urlsplit(url).hostname or "").lower()
+    return "arxiv_rss" if host in ("rss.arxiv.org", "export.arxiv.org") and "/rss" in urlsplit(url).path else "feed"
+
+
+def read_opml(data: bytes, path: Path) -> list[tuple[str, str]]:
+    """(title, feed URL) of every outline with an ``xmlUrl``, nested folders included."""
+    if len(data) > OPML_MAX_BYTES:
+        raise ConfigError(f"{path}: larger than {OPML_MAX_BYTES // 1048576} MiB, not an OPML subscription list")
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, recover=False)
+    try:
+        root = etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as exc:
+        raise ConfigError(f"{path}: not valid OPML: {exc}") from None
+    if root is None or etree.QName(root).localname.lower() != "opml":
+        raise ConfigError(f"{path}: not OPML (the root element is not <opml>)")
+    found = []
+    for outline in root.iter("{*}outline", "outline"):
+        url = (outline.get("xmlUrl") or outline.get("xmlurl") or "").strip()
+        if not re.match(r"^https?://[^\s/]+", url):
+            continue
+        title = (outline.get("title") or outline.get("text") or urlsplit(url).hostname or "feed").strip()
+        found.append((title, url))
+    return found
+
+
+def opml_entries(found: Iterable[tuple[str, str]], config: Config, every: str | None) -> tuple[list[dict[str, Any]], list[str]]:
+    """New source entries for the feeds not configured yet (by URL); names made unique; and the skipped URLs."""
+    taken = {s.name for s in config.sources}
+    known_urls = {s.url for s in config.sources if s.url}
+    entries, skipped = [], []
+    for title, url in found:
+        if url in known_urls:
+            skipped.append(url)
+            continue
+        base = slug(title)
+        name, n = base, 2
+        while name in taken:
+            name, n = f"{base}-{n}", n + 1
+        taken.add(name)
+        known_urls.add(url)
+        entry: dict[str, Any] = {"name": name, "kind": kind_for(url), "url": url}
+        if every:
+            entry["every"] = every
+        entries.append(entry)
+    return entries, skipped
+
+
+def export_opml(config: Config, title: str = "rsiwatch sources") -> str:
+    """The feed-like sources (feed, arxiv_rss) as OPML 2.0; html sources as plain links."""
+    lines = [
+        '<?xml version="1.0" encoding="UTF-8"?>',
+        '<opml version="2.0">',
+        f"  <head><title>{_xml_text(title)}</title></head>",
+        "  <body>",
+    ]
+    for source in config.sources:
+        if not source.url:
+            continue
+        if source.kind in ("feed", "arxiv_rss"):
+            lines.append(
+                f"    <outline type=\"rss\" text={quoteattr(source.name)} title={quoteattr(source.name)} "
+                f"xmlUrl={quoteattr(source.url)}/>"
+            )
+        elif source.kind == "html":
+            lines.append(f"    <outline type=\"link\" text={quoteattr(source.name)} url={quoteattr(source.url)}/>")
+    lines += ["  </body>", "</opml>", ""]
+    return "\n".join(lines)
+
+
+def _xml_text(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")

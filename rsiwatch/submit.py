@@ -1,0 +1,71 @@
+"""A page someone sends in: read it, score it, and queue it as submitted whatever its score.
+
+The URL comes from a person, not from the operator's config, so every address it leads to is vetted
+(``crawler.netguard``): private, loopback and link-local networks are refused unless the config says
+``http.allow_private_addresses: true``, redirects included.  A person asked for this one page, so
+robots.txt (a rule for crawlers) is not consulted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from crawler.errors import ParseError
+from crawler.html import HTML_ACCEPT, page_item
+from crawler.http import PoliteClient
+from crawler.ids import arxiv_id, canonical_id, canonical_url
+from crawler.link import link_items
+from crawler.netguard import AddressGuard
+from review.store import Store
+from rsiwatch.config import Config
+from rsiwatch.scoring import score_works
+
+SOURCE_NAME = "submitted"
+_NOT_HTML = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04")
+
+
+@dataclass(frozen=True)
+class Submission:
+    canonical_id: str
+    title: str
+    url: str
+    score: float | None
+    status: str
+    queued: bool
+
+
+def fetch_url_for(url: str) -> str:
+    """arXiv PDF links are read from the abstract page, which carries the metadata."""
+    paper = arxiv_id(url)
+    if paper and "/pdf/" in url:
+        return f"https://arxiv.org/abs/{paper}"
+    return url
+
+
+def submit(config: Config, store: Store, url: str, note: str | None = None, guard: AddressGuard | None = None) -> Submission:
+    guard = guard or AddressGuard(allow_private=config.http.allow_private_addresses)
+    target = fetch_url_for(url.strip())
+    guard.check_url(target)  # a clear refusal before any connection
+    with PoliteClient(config.http, config.politeness, config.contact, guard=guard) as client:
+        fetched = client.get(target, accept=HTML_ACCEPT)
+    if fetched.body.lstrip()[:8].startswith(_NOT_HTML):
+        raise ParseError(f"{url}: not a web page (send the page that describes the work)")
+    item = page_item(fetched.body, fetched.url, fetched.headers.get("content-type"))
+    own = canonical_id(url)  # the submitted URL's arXiv id or DOI names the work, wherever it redirected
+    if not own.startswith("url:") and item.canonical_id.startswith("url:"):
+        item = replace(item, canonical_id=own)
+    item = replace(item, key=f"submitted:{canonical_url(url)}")
+    item = link_items([item], store)[0]
+    store.ingest(SOURCE_NAME, [item])
+    if store.unscored_among([item.canonical_id]):
+        score_works(store, config, [item.canonical_id], queue=False)
+    outcome = store.record_submission(item.canonical_id, url, note)
+    work = store.work(item.canonical_id) or {}
+    return Submission(
+        canonical_id=item.canonical_id,
+        title=work.get("title", item.title),
+        url=work.get("url", item.url),
+        score=work.get("score"),
+        status=outcome["status"],
+        queued=outcome["queued"],
+    )

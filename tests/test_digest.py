@@ -1,0 +1,143 @@
+"""The weekly digest: contents, escaping in HTML and Markdown, the command, and sending by real SMTP."""
+
+from __future__ import annotations
+
+import email
+import socketserver
+import threading
+from collections.abc import Iterator
+from email import policy
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from review_fixtures import populate
+
+from review.digest import build_digest, md_text, to_html, to_markdown
+from review.present import CATEGORIES
+from review.store import Store, iso_ago
+from rsiwatch.cli import cli
+
+
+class SMTPHandler(socketserver.StreamRequestHandler):
+    """Just enough SMTP (RFC 5321) to accept one message: EHLO, MAIL, RCPT, DATA, QUIT."""
+
+    def reply(self, line: str) -> None:
+        self.wfile.write(line.encode() + b"\r\n")
+
+    def handle(self) -> None:
+        server: SMTPServer = self.server  # type: ignore[assignment]
+        self.reply("220 localhost test SMTP")
+        envelope: dict[str, object] = {"rcpt": []}
+        while True:
+            line = self.rfile.readline(65536)
+            if not line:
+                return
+            verb = line.decode().strip().split(" ")[0].upper()
+            if verb in ("EHLO", "HELO"):
+                self.reply("250-localhost\r\n250 8BITMIME")
+            elif verb == "MAIL":
+                envelope["from"] = line.decode().strip()
+                self.reply("250 OK")
+            elif verb == "RCPT":
+                envelope["rcpt"].append(line.decode().strip())  # type: ignore[union-attr]
+                self.reply("250 OK")
+            elif verb == "DATA":
+                self.reply("354 end with .")
+                data = b""
+                while not data.endswith(b"\r\n.\r\n"):
+                    chunk = self.rfile.readline(65536)
+                    if not chunk:
+                        return
+                    data += chunk
+                envelope["data"] = data[: -len(b".\r\n")].replace(b"\r\n..", b"\r\n.")
+                server.messages.append(envelope)
+                self.reply("250 queued")
+            elif verb == "QUIT":
+                self.reply("221 bye")
+                return
+            else:
+                self.reply("502 not implemented")
+
+
+class SMTPServer(socketserver.ThreadingTCPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), SMTPHandler)
+        self.messages: list[dict[str, object]] = []
+
+
+@pytest.fixture
+def smtp() -> Iterator[SMTPServer]:
+    server = SMTPServer()
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    path = tmp_path / "candidates.db"
+    ids = populate(path, 8, hostile=True)
+    with Store(path) as store:
+        store.decide(ids[2], "accept", category=CATEGORIES[0], origin="web")
+        store.catalog_add({"work_id": ids[2], "title": "Accepted one", "description": "It counts.",
+                           "category": CATEGORIES[0]}, origin="accept")
+        store.decide(ids[3], "reject", origin="web")
+        store.decide(ids[4], "accept", origin="web")
+        store.undo(ids[4], origin="web")
+    return path
+
+
+def test_digest_contents(db: Path) -> None:
+    with Store(db) as store:
+        digest = build_digest(store, iso_ago(7 * 86400), top=5)
+    assert digest.queued == 10 and len(digest.top) == 5
+    assert [w["title"] for w in digest.accepted] == ["Accepted one"]  # the entry as the curator saved it
+    assert digest.accepted[0]["summary"] == "It counts."
+    assert {s["source"] for s in digest.sources} == {"arxiv-ml", "import-ai", "<b>evil-source</b>"}
+    html, md = to_html(digest), to_markdown(digest)
+    assert "<script>" not in html and "<img" not in html and "javascript:" not in html.lower()
+    assert "&lt;b&gt;evil-source&lt;/b&gt;" in html
+    assert "<b>" not in md and "\\<b\\>evil-source\\</b\\>" in md
+    assert "[Self" in md and "(https://arxiv.org/abs/2501.10000)" in md and "javascript" not in md.lower()
+    assert md_text("*bold* [x](javascript:y) | <i>") == "\\*bold\\* \\[x\\](javascript:y) \\| \\<i\\>"
+
+
+def test_digest_command_writes_html_and_md(db: Path, tmp_path: Path) -> None:
+    runner = CliRunner()
+    for name in ("week.html", "week.md"):
+        result = runner.invoke(cli, ["digest", "--since", "7d", "--db", str(db), "--out", str(tmp_path / name)])
+        assert result.exit_code == 0, result.output
+    assert (tmp_path / "week.html").read_text().startswith("<!doctype html>")
+    assert (tmp_path / "week.md").read_text().startswith("# rsiwatch digest")
+    bad = runner.invoke(cli, ["digest", "--db", str(db), "--out", str(tmp_path / "week.pdf")])
+    assert bad.exit_code == 2
+
+
+def test_digest_send_over_smtp(db: Path, tmp_path: Path, smtp: SMTPServer) -> None:
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "digest:\n  to: [curator@example.org, second@example.org]\n  smtp_host: 127.0.0.1\n"
+        f"  smtp_port: {smtp.server_address[1]}\n  sender: rsiwatch@example.org\n"
+    )
+    result = CliRunner().invoke(cli, ["digest", "--send", "--config", str(config), "--db", str(db),
+                                      "--out", str(tmp_path / "d.md")])
+    assert result.exit_code == 0, result.output
+    [message] = smtp.messages
+    assert len(message["rcpt"]) == 2  # type: ignore[arg-type]
+    parsed = email.message_from_bytes(message["data"], policy=policy.default)  # type: ignore[arg-type]
+    assert parsed["To"] == "curator@example.org, second@example.org"
+    assert parsed["Subject"].startswith("rsiwatch digest") and "1 accepted" in parsed["Subject"]
+    assert "Accepted one" in parsed.get_body(("plain",)).get_content()
+    assert "<!doctype html>" in parsed.get_body(("html",)).get_content()
+
+
+def test_digest_send_without_recipients_fails_in_one_line(db: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["digest", "--send", "--db", str(db)])
+    assert result.exit_code == 1
+    assert "digest.to" in result.output

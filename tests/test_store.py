@@ -1,0 +1,122 @@
+"""The store keeps every decision: append-only, atomic accepts, undo that reverses exactly one step."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+
+from crawler.items import Item
+from review.store import Store, StoreError
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    s = Store(tmp_path / "candidates.db")
+    s.ingest("feed", [Item("arxiv:2611.00001", "A paper", "About it", "https://arxiv.org/abs/2611.00001", "k1")])
+    yield s
+    s.close()
+
+
+def test_new_database_is_wal_and_migrated(store: Store) -> None:
+    assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    from review.schema import MIGRATIONS
+
+    assert store.conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+    assert store.integrity_ok()
+
+
+def test_reopening_an_existing_database_migrates_nothing_twice(tmp_path: Path, store: Store) -> None:
+    store.close()
+    again = Store(tmp_path / "candidates.db")
+    assert again.count("works") == 1
+    again.close()
+
+
+def test_a_newer_schema_is_refused_with_one_line(tmp_path: Path, store: Store) -> None:
+    store.conn.execute("PRAGMA user_version = 999")
+    store.close()
+    with pytest.raises(StoreError, match="newer than this rsiwatch knows"):
+        Store(tmp_path / "candidates.db")
+
+
+def test_not_a_database_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "junk.db").write_bytes(b"this is not sqlite" * 100)
+    with pytest.raises(StoreError, match="not a usable rsiwatch database"):
+        Store(tmp_path / "junk.db")
+
+
+def test_decisions_cannot_be_rewritten_even_by_hand(store: Store) -> None:
+    store.decide("arxiv:2611.00001", "reject", note="off topic")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        store.conn.execute("UPDATE decisions SET action = 'accept'")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        store.conn.execute("DELETE FROM decisions")
+
+
+def test_accept_and_its_catalog_entry_are_one_transaction(store: Store) -> None:
+    with pytest.raises(sqlite3.Error):
+        store.accept("arxiv:2611.00001", {"id": "not-a-number", "title": "A paper", "category": "compilers-kernels"})
+    assert store.decisions() == []
+    assert store.catalog() == []
+    assert store.work("arxiv:2611.00001")["status"] == "new"
+    store.accept("arxiv:2611.00001", {"title": "A paper", "category": "compilers-kernels"})
+    assert [e["work_id"] for e in store.catalog()] == ["arxiv:2611.00001"]
+
+
+def test_undo_reverses_one_step_and_keeps_an_entry_still_accepted(store: Store) -> None:
+    work = "arxiv:2611.00001"
+    store.decide(work, "reject")
+    store.accept(work, {"title": "A paper"})
+    store.accept(work, {"title": "A paper, edited"})
+    assert store.undo(work) == "accepted"
+    assert [e["title"] for e in store.catalog()] == ["A paper, edited"]
+    assert store.undo(work) == "rejected"
+    assert store.catalog() == []
+    assert store.undo(work) == "new"
+    with pytest.raises(StoreError, match="no decision to undo"):
+        store.undo(work)
+    actions = [d["action"] for d in store.decisions(work)]
+    assert actions == ["reject", "accept", "accept", "undo", "undo", "undo"]
+
+
+def test_unknown_work_and_action_are_refused(store: Store) -> None:
+    with pytest.raises(StoreError, match="no work with id"):
+        store.decide("arxiv:0000.00000", "accept")
+    with pytest.raises(StoreError, match="unknown action"):
+        store.decide("arxiv:2611.00001", "maybe")
+
+
+def test_a_work_is_created_once_whoever_sees_it(store: Store) -> None:
+    item = Item("arxiv:2611.00001", "A paper", "About it", "https://arxiv.org/abs/2611.00001", "k1")
+    stats = store.ingest("feed", [item, item])
+    assert stats.new_works == [] and stats.new_sightings == 0
+    stats = store.ingest("blog", [Item("arxiv:2611.00001", "A post about it", "", "https://blog.example/p", "p1")])
+    assert stats.new_works == [] and stats.new_sightings == 1
+    assert store.count("works") == 1 and store.count("sightings") == 2
+    assert store.work("arxiv:2611.00001")["title"] == "A paper"
+
+
+def test_writers_in_many_threads_lose_nothing(tmp_path: Path, store: Store) -> None:
+    path = tmp_path / "candidates.db"
+    errors: list[Exception] = []
+
+    def writer(n: int) -> None:
+        s = Store(path)
+        try:
+            for i in range(40):
+                s.decide("arxiv:2611.00001", "defer", note=f"{n}-{i}")
+        except Exception as exc:  # pragma: no cover - the assertion below reports it
+            errors.append(exc)
+        finally:
+            s.close()
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert len(store.decisions()) == 240

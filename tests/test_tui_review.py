@@ -1,0 +1,73 @@
+"""Terminal review: the same keys as the page, read one character at a time (here from a pipe)."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from review_fixtures import make_config, populate
+from rich.console import Console
+
+from review.store import Store
+from review.tui import review_terminal
+
+PROJECT = Path(__file__).resolve().parents[1]
+
+
+def run(db: Path, keys: str, **kwargs: object) -> tuple[dict[str, int], str]:
+    out = io.StringIO()
+    with Store(db) as store:
+        counts = review_terminal(store, stream=io.StringIO(keys), console=Console(file=out, width=100), **kwargs)
+    return counts, out.getvalue()
+
+
+def test_keys_decide_and_undo(tmp_path: Path) -> None:
+    db = tmp_path / "candidates.db"
+    ids = populate(db, 6)
+    # accept #0 as hardware-design (6), reject #1 with a reason, out-of-scope #2 without, j skips #3,
+    # defer #4, k back to #4, undo (the defer), q.
+    counts, output = run(db, "a6\nrtoo vague\no\njdku" + "q")
+    assert counts == {"accept": 1, "reject": 1, "out_of_scope": 1, "defer": 1, "undo": 1}
+    with Store(db) as store:
+        assert [store.work(i)["status"] for i in ids] == ["accepted", "rejected", "out_of_scope", "new", "new", "new"]
+        [entry] = store.catalog()
+        assert entry["work_id"] == ids[0] and entry["category"] == "hardware-design"
+        assert entry["description"].startswith("We study self-play")
+        assert store.decisions(ids[1])[0]["note"] == "too vague" and store.decisions(ids[1])[0]["origin"] == "tui"
+        assert [d["action"] for d in store.decisions(ids[4])] == ["defer", "undo"]
+    assert "1 of 6" in output and "Self-play reinforcement learning" in output
+
+
+def test_end_of_input_stops_cleanly(tmp_path: Path) -> None:
+    db = tmp_path / "candidates.db"
+    populate(db, 2)
+    counts, output = run(db, "jjjj")
+    assert counts == {} and "2 of 2" in output
+    counts, _ = run(tmp_path / "empty.db", "a\n")
+    assert counts == {}
+
+
+def test_hostile_text_cannot_drive_the_terminal(tmp_path: Path) -> None:
+    db = tmp_path / "candidates.db"
+    populate(db, 0, hostile=True)
+    _, output = run(db, "jq")
+    assert "\x1b" not in output and "\u202e" not in output
+    assert "terminal escapes" in output
+
+
+def test_review_command_reads_a_pipe(tmp_path: Path) -> None:
+    db = tmp_path / "candidates.db"
+    ids = populate(db, 3)
+    make_config(tmp_path)  # the command runs with defaults; --db is enough
+    env = {**os.environ, "COLUMNS": "100", "PYTHONPATH": str(PROJECT)}
+    result = subprocess.run(
+        [sys.executable, "-c", "from rsiwatch.cli import main; main()", "review", "--db", str(db)],
+        input="d" + "r\n" + "q", capture_output=True, text=True, timeout=60, cwd=tmp_path, env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "review finished: 1 defer, 1 reject" in result.stderr
+    with Store(db) as store:
+        assert [store.work(i)["status"] for i in ids] == ["deferred", "rejected", "new"]
