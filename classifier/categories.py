@@ -1,0 +1,98 @@
+"""Category suggestion among the nine catalog categories, with a confidence and a "no fit" flag.
+
+Nearest centroid in TF-IDF space: each category is the normalised mean of its catalog entries, the
+accepted works filed under it, and a short descriptor text taken from CATALOG_RULES.md (so a category
+with two catalog entries still has a sensible centroid). With under a hundred examples a centroid is as
+accurate as a multinomial model and cannot overfit. Confidence is a softmax over cosine similarities;
+an item whose best similarity is below ``min_sim`` fits no category (a possible new kind of example).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+
+from .docs import Doc
+
+CATEGORY_TEXT: dict[str, str] = {
+    "training-data-self-play": (
+        "self-play; synthetic, self-generated or AI-filtered training data; AI-assisted labelling; "
+        "model generates its own training data, data synthesis, self-instruct, self-improvement through "
+        "self-generated tasks and curricula, model-based data filtering and selection"),
+    "architecture-algorithm-search": (
+        "neural architecture search NAS; discovered activations, optimizers, losses, RL rules; learned "
+        "optimizers; AutoML; automated algorithm discovery, evolutionary program search for algorithms"),
+    "feedback-evaluation-alignment": (
+        "AI feedback and reward models, LLM judges used in training, RLAIF, AI-written evals, automated "
+        "red-teaming, automated interpretability, model critiques and self-rewarding"),
+    "compilers-kernels": (
+        "learned compiler heuristics, ML in compilers, tensor-program tuning, auto-tuning, discovered "
+        "matmul and sort routines, LLM-generated GPU kernels, CUDA kernel optimisation"),
+    "prompt-agent-optimization": (
+        "automatic prompt optimisation, automated agent design, agentic workflow search, self-modifying "
+        "agents that rewrite their own code, prompts, tools or weights"),
+    "hardware-design": (
+        "chip floorplanning, placement and routing with reinforcement learning, arithmetic circuits, "
+        "accelerator architecture design space exploration, LLMs for chip design, RTL and Verilog generation"),
+    "coding-assistance": (
+        "code assistants used by AI engineers; AI-written share of code at AI labs; LLM coding agents "
+        "writing machine learning code"),
+    "infrastructure-datacenter": (
+        "data-centre cooling control, device placement, AI cluster scheduling, ML for GPU cluster resource "
+        "management and training job scheduling"),
+    "research-automation": (
+        "end-to-end AI research agents: ideas to experiments to papers; AI scientist, automated ML research, "
+        "ML-engineering agents that run experiments"),
+}
+CATEGORY_SLUGS: tuple[str, ...] = tuple(CATEGORY_TEXT)
+
+
+def descriptor_docs() -> list[Doc]:
+    """One pseudo-document per category, built from the catalog rules."""
+    return [Doc(id=f"category:{s}", title=s.replace("-", " "), summary=t, category=s) for s, t in CATEGORY_TEXT.items()]
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    category: str | None
+    confidence: float
+    fits: bool
+
+
+class CategoryModel:
+    """Cosine nearest centroid over the nine slugs (rows of ``centroids`` follow ``CATEGORY_SLUGS``)."""
+
+    def __init__(self, centroids: np.ndarray, min_sim: float, temperature: float) -> None:
+        self.centroids = centroids.astype(np.float32)
+        self.min_sim = float(min_sim)
+        self.temperature = float(temperature)
+
+    @classmethod
+    def fit(cls, x: sp.csr_matrix, cats: Sequence[str | None], min_sim: float, temperature: float) -> "CategoryModel":
+        """``x`` holds l2-normalised rows of categorised docs; unknown slugs are ignored."""
+        cent = np.zeros((len(CATEGORY_SLUGS), x.shape[1]), dtype=np.float32)
+        for k, slug in enumerate(CATEGORY_SLUGS):
+            rows = [i for i, c in enumerate(cats) if c == slug]
+            if rows:
+                v = np.asarray(x[rows].mean(axis=0)).ravel()
+                n = float(np.linalg.norm(v))
+                if n > 0:
+                    cent[k] = v / n
+        return cls(cent, min_sim, temperature)
+
+    def similarities(self, x: sp.csr_matrix) -> np.ndarray:
+        return np.asarray(x @ self.centroids.T)
+
+    def suggest(self, x: sp.csr_matrix) -> list[Suggestion]:
+        sims = self.similarities(x)
+        out: list[Suggestion] = []
+        for row in sims:
+            k = int(np.argmax(row))
+            z = (row - row[k]) / self.temperature
+            conf = float(1.0 / np.exp(z).sum())
+            fits = bool(row[k] >= self.min_sim)
+            out.append(Suggestion(CATEGORY_SLUGS[k] if row[k] > 0 else None, conf, fits))
+        return out

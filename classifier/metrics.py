@@ -1,0 +1,57 @@
+"""Ranking and threshold metrics for screening (as in ASReview / systematic-review tooling).
+
+Rank-based metrics (recall at top k%, WSS@95) walk the items in score order; ties are broken by input
+order (stable sort) so the figures are reproducible.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import numpy as np
+from sklearn.metrics import average_precision_score, roc_auc_score
+
+
+def _recall_at_share(y_sorted: np.ndarray, share: float, n_pos: int) -> float:
+    k = int(math.ceil(share * y_sorted.size))
+    return float(y_sorted[:k].sum() / n_pos) if n_pos else float("nan")
+
+
+def metrics(labels: Sequence[int] | np.ndarray, scores: Sequence[float] | np.ndarray, threshold: float) -> dict:
+    """Screening metrics of ``scores`` against binary ``labels`` (1 relevant).
+
+    ``wss_at_95`` = (TN + FN) / N - 0.05 at the first cutoff (in score order) that reaches 95% recall;
+    ``read_at_95`` = share of the items read to get there (= 0.95 - WSS@95).
+    """
+    y = np.asarray(labels, dtype=np.int64)
+    s = np.asarray(scores, dtype=np.float64)
+    if y.shape != s.shape:
+        raise ValueError(f"labels ({y.size}) and scores ({s.size}) differ in length")
+    n, n_pos = int(y.size), int(y.sum())
+    both = 0 < n_pos < n
+    pred = s >= threshold
+    tp = int((pred & (y == 1)).sum())
+    order = np.argsort(-s, kind="stable")
+    ys = y[order]
+    if n_pos:
+        need = int(math.ceil(0.95 * n_pos - 1e-9))
+        m = int(np.searchsorted(np.cumsum(ys), need) + 1)  # items read to reach 95% recall
+        wss = (n - m) / n - 0.05
+        read = m / n
+    else:
+        wss = read = float("nan")
+    return {
+        "average_precision": float(average_precision_score(y, s)) if n_pos else float("nan"),
+        "roc_auc": float(roc_auc_score(y, s)) if both else float("nan"),
+        "precision_at_threshold": tp / int(pred.sum()) if pred.any() else float("nan"),
+        "recall_at_threshold": tp / n_pos if n_pos else float("nan"),
+        "recall_at_top_1pct": _recall_at_share(ys, 0.01, n_pos),
+        "recall_at_top_5pct": _recall_at_share(ys, 0.05, n_pos),
+        "recall_at_top_10pct": _recall_at_share(ys, 0.10, n_pos),
+        "wss_at_95": wss,
+        "read_at_95": read,
+        "n": n,
+        "positives": n_pos,
+        "threshold": float(threshold),
+    }

@@ -1,0 +1,231 @@
+"""Training and scoring: TF-IDF + one linear model, PU-style, with scores calibrated on the stream.
+
+Recipe (each choice measured, see ``bench/bench_classifier.py --sweep``):
+
+* positives = catalog entries + accepted works (+ one descriptor text per category, which lets the
+  model start from the catalog rules on day one); negatives = rejected / label-0 works;
+* the unlabelled pool are *weak* negatives (arxiv-sanity-lite "tagged vs rest", but each pool item
+  weighs ``pool_weight`` of a reviewed negative, because a few percent of the pool is relevant);
+* PU refinement: after a first fit, the ``pu_drop`` share of the pool that scores highest (the likely
+  hidden positives) is removed from the negatives and the model is refitted;
+* class imbalance: positives are re-weighted so they carry ``pos_balance`` x the total negative weight;
+* L2 logistic regression (liblinear), so the margin is a sum of term contributions (see explain.py).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.linear_model import LogisticRegression
+
+from .calibration import DECADES, MIN_SAMPLE, StreamCalibration
+from .baselines import keyword_scores
+from .categories import CATEGORY_SLUGS, CategoryModel, descriptor_docs
+from .docs import Doc, TrainingSet
+from .explain import nearest_rows, term_contributions
+from .features import FeatureParams, Featurizer
+
+FORMAT = "rsiwatch-classifier/1"
+DEFAULT_THRESHOLD = 0.25  # = top 10% of the stream (see calibration.py); 0.35 = top ~4.5%
+
+
+@dataclass(frozen=True)
+class TrainParams:
+    """Everything that decides a model; stored in the blob so a score can be traced to its recipe."""
+
+    features: FeatureParams = field(default_factory=FeatureParams)
+    C: float = 4.0
+    pos_balance: float = 1.0
+    pool_weight: float = 0.3
+    pu_drop: float = 0.1
+    category_docs: bool = True
+    catalog_weight: float = 0.3  # weight of a catalog positive relative to an accepted work
+    keyword_seed_min: int = 2  # >0: pool items with this many keyword hits become weak positives
+    keyword_seed_weight: float = 0.3
+    vocab_pool_sample: int = 30_000
+    calibration_fraction: float = 0.2
+    calibration_max: int = 10_000
+    category_min_sim: float = 0.03  # ~3% of dev grade-2 papers fall below (measured)
+    category_temperature: float = 0.01  # mean confidence ~= accuracy on dev grade-2 papers
+    seed: int = 0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "TrainParams":
+        d = dict(d)
+        feats = FeatureParams(**d.pop("features", {}))
+        known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
+        return cls(features=feats, **known)
+
+
+@dataclass(frozen=True)
+class Scored:
+    id: str
+    score: float  # 0..1, see calibration.py
+    category: str | None
+    category_confidence: float
+    category_fits: bool  # False = no category fits (possible new kind)
+    why: list[tuple[str, float]]  # (term, contribution), strongest first
+    nearest: list[tuple[str, float]]  # (catalog entry title, cosine similarity)
+
+
+def _dedupe(docs: Sequence[Doc], exclude: set[str]) -> list[Doc]:
+    seen = set(exclude)
+    out = []
+    for d in docs:
+        if d.id not in seen:
+            seen.add(d.id)
+            out.append(d)
+    return out
+
+
+def _fit_linear(x: sp.csr_matrix, y: np.ndarray, w: np.ndarray, C: float, seed: int) -> tuple[np.ndarray, float]:
+    clf = LogisticRegression(C=C, solver="liblinear", dual=True, max_iter=500, random_state=seed)
+    clf.fit(x, y, sample_weight=w)
+    return clf.coef_.ravel().astype(np.float32), float(clf.intercept_[0])
+
+
+def _weights(rel_pos: np.ndarray, n_neg: int, n_pool: int, p: TrainParams) -> np.ndarray:
+    neg_total = n_neg + p.pool_weight * n_pool
+    w_pos = p.pos_balance * neg_total / max(float(rel_pos.sum()), 1e-9) if neg_total > 0 else 1.0
+    return np.concatenate([w_pos * rel_pos, np.ones(n_neg), np.full(n_pool, p.pool_weight)])
+
+
+class Model:
+    """A trained classifier: featurizer, weights, stream calibration, category centroids, catalog rows."""
+
+    def __init__(self, params: TrainParams, trained_on: dict, featurizer: Featurizer, coef: np.ndarray,
+                 intercept: float, calibration: StreamCalibration, categories: CategoryModel,
+                 catalog_x: sp.csr_matrix, catalog_titles: list[str]) -> None:
+        self.params = params
+        self.trained_on = trained_on
+        self.featurizer = featurizer
+        self.coef = coef.astype(np.float32)
+        self.intercept = float(intercept)
+        self.calibration = calibration
+        self.categories = categories
+        self.catalog_x = catalog_x.tocsr()
+        self.catalog_titles = catalog_titles
+
+    def raw(self, docs: Sequence[Doc]) -> np.ndarray:
+        """Uncalibrated margins (only meaningful within one model version)."""
+        if not docs:
+            return np.zeros(0)
+        return self.featurizer.transform(docs) @ self.coef + self.intercept
+
+    def score(self, docs: Sequence[Doc]) -> np.ndarray:
+        """Calibrated 0..1 scores, fast path without explanations; batches keep memory flat."""
+        out = [self.calibration(self.raw(docs[i:i + 4096])) for i in range(0, len(docs), 4096)]
+        return np.concatenate(out) if out else np.zeros(0)
+
+    def score_docs(self, docs: Sequence[Doc], explain: bool = True, top_terms: int = 8) -> list[Scored]:
+        out: list[Scored] = []
+        names = self.featurizer.feature_names() if explain else []
+        for i0 in range(0, len(docs), 2048):
+            chunk = docs[i0:i0 + 2048]
+            x = self.featurizer.transform(chunk)
+            scores = self.calibration(x @ self.coef + self.intercept)
+            sugg = self.categories.suggest(x)
+            near = nearest_rows(x, self.catalog_x, self.catalog_titles, 3) if explain else [[] for _ in chunk]
+            for j, d in enumerate(chunk):
+                why = term_contributions(x, j, self.coef, names, top_terms) if explain else []
+                s = sugg[j]
+                out.append(Scored(d.id, float(scores[j]), s.category, s.confidence, s.fits, why, near[j]))
+        return out
+
+    # ---- storage: np.savez + JSON, never pickle ----------------------------------------------------------
+    def to_bytes(self) -> bytes:
+        meta = {"format": FORMAT, "params": self.params.to_dict(), "trained_on": self.trained_on,
+                "tokens": self.featurizer.token_list, "catalog_titles": self.catalog_titles,
+                "intercept": self.intercept, "category_slugs": list(CATEGORY_SLUGS),
+                "category_min_sim": self.categories.min_sim, "category_temperature": self.categories.temperature}
+        cx = self.catalog_x
+        arrays = {**self.featurizer.arrays(), **self.calibration.arrays(), "coef": self.coef,
+                  "cat_centroids": self.categories.centroids, "catalog_data": cx.data, "catalog_indices": cx.indices,
+                  "catalog_indptr": cx.indptr, "catalog_shape": np.array(cx.shape, dtype=np.int64),
+                  "meta_json": np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)}
+        buf = io.BytesIO()
+        np.savez_compressed(buf, **arrays)
+        return buf.getvalue()
+
+    @classmethod
+    def from_bytes(cls, blob: bytes) -> "Model":
+        with np.load(io.BytesIO(blob), allow_pickle=False) as z:
+            a = {k: z[k] for k in z.files}
+        meta = json.loads(a.pop("meta_json").tobytes().decode("utf-8"))
+        if meta.get("format") != FORMAT:
+            raise ValueError(f"model blob format is {meta.get('format')!r}; expected {FORMAT!r}")
+        params = TrainParams.from_dict(meta["params"])
+        feat = Featurizer.from_arrays(params.features, meta["tokens"], a)
+        cx = sp.csr_matrix((a["catalog_data"], a["catalog_indices"], a["catalog_indptr"]),
+                           shape=tuple(a["catalog_shape"].tolist()))
+        cats = CategoryModel(a["cat_centroids"], meta["category_min_sim"], meta["category_temperature"])
+        return cls(params, meta["trained_on"], feat, a["coef"], meta["intercept"],
+                   StreamCalibration.from_arrays(a), cats, cx, meta["catalog_titles"])
+
+
+def train(ts: TrainingSet, params: TrainParams | None = None) -> Model:
+    """Fit a model on a training set; deterministic for a given ``params.seed``."""
+    p = params or TrainParams()
+    rng = np.random.default_rng(p.seed)
+    extra = descriptor_docs() if p.category_docs else []
+    pos = _dedupe(list(ts.positives) + extra, set())
+    pos_ids = {d.id for d in pos}
+    neg = _dedupe(ts.negatives, pos_ids)
+    pool = _dedupe(ts.pool, pos_ids | {d.id for d in neg})
+    if len(pool) >= 10 * MIN_SAMPLE:  # hold out a calibration sample that the weights never see
+        perm = rng.permutation(len(pool))
+        n_cal = min(int(len(pool) * p.calibration_fraction), p.calibration_max)
+        cal = [pool[i] for i in perm[:n_cal]]
+        pool_fit = [pool[i] for i in np.sort(perm[n_cal:])]
+    else:
+        cal, pool_fit = pool, pool
+    cat_ids = {d.id for d in ts.catalog}
+    rel_pos = [p.catalog_weight if d.id in cat_ids or d.id.startswith("category:") else 1.0 for d in pos]
+    if p.keyword_seed_min > 0 and pool_fit:
+        hits = keyword_scores(pool_fit)
+        seeds = [d for d, h in zip(pool_fit, hits) if h >= p.keyword_seed_min]
+        pool_fit = [d for d, h in zip(pool_fit, hits) if h < p.keyword_seed_min]
+        pos = pos + seeds
+        rel_pos += [p.keyword_seed_weight] * len(seeds)
+    rel_pos_arr = np.asarray(rel_pos, dtype=np.float64)
+    if not pos:
+        raise ValueError("training set has no positives: load the catalog or accept some works first")
+    sample = pool_fit
+    if len(pool_fit) > p.vocab_pool_sample:
+        sample = [pool_fit[i] for i in np.sort(rng.choice(len(pool_fit), p.vocab_pool_sample, replace=False))]
+    feat = Featurizer.fit(pos + neg + sample + list(ts.catalog), p.features)
+    x = feat.transform(pos + neg + pool_fit)
+    n_p, n_n, n_u = len(pos), len(neg), len(pool_fit)
+    y = np.concatenate([np.ones(n_p), np.zeros(n_n + n_u)])
+    if n_n + n_u == 0:
+        raise ValueError("training set has no negatives and no pool: crawl or reject something first")
+    w = _weights(rel_pos_arr, n_n, n_u, p)
+    coef, b = _fit_linear(x, y, w, p.C, p.seed)
+    dropped = 0
+    if p.pu_drop > 0 and n_u >= 100:
+        pool_raw = x[n_p + n_n:] @ coef
+        dropped = int(n_u * p.pu_drop)
+        keep = np.ones(x.shape[0], dtype=bool)
+        keep[n_p + n_n + np.argsort(-pool_raw)[:dropped]] = False
+        w = _weights(rel_pos_arr, n_n, n_u - dropped, p)
+        coef, b = _fit_linear(x[keep], y[keep], w, p.C, p.seed)
+    cal_raw = feat.transform(cal) @ coef + b if cal else np.zeros(0)
+    calibration = StreamCalibration.fit(cal_raw)
+    cat_docs = [d for d in pos + list(ts.catalog) if d.category in CATEGORY_SLUGS]
+    cat_docs = _dedupe(cat_docs, set())
+    categories = CategoryModel.fit(feat.transform(cat_docs), [d.category for d in cat_docs],
+                                   p.category_min_sim, p.category_temperature)
+    catalog = _dedupe(ts.catalog, set())
+    trained_on = {"positives": len(ts.positives), "negatives": n_n, "pool": n_u, "calibration_sample": len(cal),
+                  "pu_dropped": dropped, "catalog": len(catalog), "features": feat.n_features,
+                  "calibrated": len(cal) >= MIN_SAMPLE, "scale_decades": DECADES}
+    return Model(p, trained_on, feat, coef, b, calibration, categories,
+                 feat.transform(catalog), [d.title for d in catalog])
