@@ -61,3 +61,13 @@ def keyword_scores(docs: Sequence[Doc]) -> np.ndarray:
         in_title = _hits(d.title or "")
         out[i] = 2 * len(in_title) + len(_hits(d.summary or "") - in_title)
     return out
+
+
+def keyword_prior(feature_names: Sequence[str]) -> np.ndarray:
+    """1.0 for every feature (word or bigram) that one of the keyword phrases matches, else 0: the list
+    as a linear weight vector, so it can join a model without a second pass over the text."""
+    out = np.zeros(len(feature_names), dtype=np.float32)
+    for i, name in enumerate(feature_names):
+        if _hits(name):
+            out[i] = 1.0
+    return out

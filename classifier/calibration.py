@@ -13,14 +13,28 @@ A threshold therefore always means the same reading load (0.35 = top ~4.5% of ar
 the model version; precision and recall at that load are what improve as the model learns. Between
 sample points the map is linear; above the best sampled item the exponential tail of the top decade is
 extrapolated and squashed below 1, so the order of the very best items is kept.
+
+Small pools (fewer than ``SMALL_POOL`` unlabelled items, e.g. the first crawl of a new user): a held-out
+sample would be a handful of items, so the empirical map is replaced by a normal approximation
+(:meth:`StreamCalibration.normal`). The reference is every pool item (plus, below ``MIN_SAMPLE`` pool
+items, the built-in background of ordinary ML abstracts, background.py) scored by the model itself; its
+robust centre (median) and spread (1.4826 x MAD, floored) define ``q = P(N(centre, spread) >= raw)``.
+Those items were training negatives, so they score a little lower than fresh items would: the error
+leans towards more candidates, not fewer. The score keeps its meaning, "log10 of 1 / the estimated share of
+ordinary papers scoring higher, over 4", but it is an estimate from a few dozen items and an assumed
+normal tail: expect errors of about +-0.1 around 0.5 (measured in bench/bench_classifier.py). The
+model's ``trained_on["calibration"]`` says which map a version uses; ``calibrated`` is True only for the
+empirical one.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import ndtr
 
 DECADES = 4.0
 MIN_SAMPLE = 50
+SMALL_POOL = 500  # below this many pool items: normal approximation on out-of-fold scores
 
 
 class StreamCalibration:
@@ -57,6 +71,27 @@ class StreamCalibration:
             slope = 0.0
         spread = float(np.std(r)) or 1.0
         return cls(r_u, s_u, max(slope, 1e-3 / spread), 1.0 / spread)
+
+    @classmethod
+    def normal(cls, ref_raw: np.ndarray, min_spread: float = 0.0) -> "StreamCalibration":
+        """The map for a normal approximation of the stream: centre = median, spread = 1.4826 x MAD of
+        ``ref_raw`` (std if the MAD is 0; never below ``min_spread``, so a pool of near-identical items
+        cannot make every other item look extreme), stored as knots like the empirical map."""
+        r = np.asarray(ref_raw, dtype=np.float64)
+        if r.size == 0:
+            r = np.zeros(1)
+        centre = float(np.median(r))
+        spread = 1.4826 * float(np.median(np.abs(r - centre)))
+        if not spread > 0:
+            spread = float(np.std(r))
+        spread = max(spread, float(min_spread)) or 1.0
+        z = np.linspace(-4.0, 4.0, 161)
+        q = ndtr(-z)
+        s = np.log10(1.0 / q) / DECADES
+        keep = s <= 0.9
+        z, s = z[keep], s[keep]
+        slope = float((s[-1] - s[-2]) / ((z[-1] - z[-2]) * spread))
+        return cls(centre + spread * z, s, slope, 1.0 / spread)
 
     def __call__(self, raw: np.ndarray) -> np.ndarray:
         raw = np.asarray(raw, dtype=np.float64)

@@ -20,6 +20,7 @@ class Doc:
     title: str
     summary: str
     category: str | None = None  # known category (catalog entries)
+    categories: tuple[str, ...] = ()  # arXiv subject classes ("cs.LG", "cs.AR", ...), primary first; () = unknown
 
 
 @dataclass
@@ -44,8 +45,18 @@ def _text(value: object) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _categories(value: object) -> tuple[str, ...]:
+    """arXiv subject classes from a list (or a space-separated string); anything else is "unknown"."""
+    if isinstance(value, str):
+        value = value.split()
+    if isinstance(value, (list, tuple)):
+        return tuple(c for c in value if isinstance(c, str) and c)
+    return ()
+
+
 def load_jsonl_docs(path: str | Path) -> list[tuple[Doc, int | None]]:
-    """Read an item file: one JSON object a line with ``id``, ``title``, ``summary`` and optional ``label``.
+    """Read an item file: one JSON object a line with ``id``, ``title``, ``summary`` and optional ``label``
+    (and optional ``categories``, a list of arXiv subject classes).
 
     ``label`` is 1 (relevant), 0 (not relevant) or absent/null (unlabelled). Blank lines are skipped; a
     malformed line raises :class:`DataFileError` naming the file and line, because silently dropping
@@ -73,6 +84,7 @@ def load_jsonl_docs(path: str | Path) -> list[tuple[Doc, int | None]]:
                 title=_text(obj.get("title")),
                 summary=_text(obj.get("summary")),
                 category=obj.get("category") if isinstance(obj.get("category"), str) else None,
+                categories=_categories(obj.get("categories")),
             )
             out.append((doc, label))
     return out

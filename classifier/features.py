@@ -38,6 +38,22 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(text.lower())
 
 
+CATEGORY_PREFIX = "arxivcat"  # category "cs.AR" becomes the token "arxivcatcsar"; no English word starts so
+
+
+def category_text(categories: Sequence[str]) -> str:
+    """arXiv subject classes as pseudo-words, one token each (the tokenizer keeps letters and digits)."""
+    return " ".join(CATEGORY_PREFIX + re.sub(r"[^0-9a-z]", "", c.lower()) for c in categories)
+
+
+def _fields(d: Doc, params: "FeatureParams") -> list[tuple[str, float]]:
+    """The texts of a doc with the weight of each; a bigram never spans two of them."""
+    out = [(d.title, float(params.title_weight)), (d.summary, 1.0)]
+    if params.category_weight > 0 and d.categories:
+        out.append((category_text(d.categories), float(params.category_weight)))
+    return out
+
+
 @dataclass(frozen=True)
 class FeatureParams:
     """How text becomes vectors. Defaults are the measured best (see module docstring)."""
@@ -47,6 +63,7 @@ class FeatureParams:
     max_features: int = 50_000
     title_weight: float = 2.0  # a title word counts this many times a summary word
     sublinear_tf: bool = True
+    category_weight: float = 4.0  # >0: arXiv categories (Doc.categories) are features, counted this many times
 
 
 class Featurizer:
@@ -75,7 +92,7 @@ class Featurizer:
         n_docs = len(docs)
         df_tok: Counter[str] = Counter()
         for d in docs:  # two passes over the text instead of keeping every token list: memory stays flat
-            df_tok.update(set(tokens(d.title)) | set(tokens(d.summary)))
+            df_tok.update({t for text, _ in _fields(d, params) for t in tokens(text)})
         min_df = max(1, min(params.min_df, n_docs))
         token_list = sorted(t for t, c in df_tok.items() if c >= min_df and t not in _STOP and not t.isdigit())
         index = {t: i for i, t in enumerate(token_list)}
@@ -87,7 +104,7 @@ class Featurizer:
             get = index.get
             for d in docs:
                 per_doc = []
-                for text in (d.title, d.summary):  # a bigram never spans title and summary
+                for text, _ in _fields(d, params):  # a bigram never spans title and summary
                     ids = np.array([get(x, -1) for x in tokens(text)], dtype=np.int64)
                     if ids.size >= 2:
                         ok = (ids[:-1] >= 0) & (ids[1:] >= 0)
@@ -124,12 +141,12 @@ class Featurizer:
     def counts(self, docs: Sequence[Doc]) -> sp.csr_matrix:
         """Weighted term counts (title x title_weight + summary), before tf scaling and idf."""
         n_tok = max(len(self.token_list), 1)
-        w_title = float(self.params.title_weight)
         id_chunks: list[list[int]] = []
         row_idx: list[int] = []
         weights: list[float] = []
+        params = self.params
         for r, d in enumerate(docs):
-            for text, w in ((d.title, w_title), (d.summary, 1.0)):
+            for text, w in _fields(d, params):
                 ids = self._ids(text)
                 if ids:
                     id_chunks.append(ids)
@@ -186,7 +203,8 @@ class Featurizer:
             names = [""] * self.n_features
             for t, f in enumerate(self.uni_feat.tolist()):
                 if f >= 0:
-                    names[f] = self.token_list[t]
+                    tok = self.token_list[t]
+                    names[f] = f"[arXiv {tok[len(CATEGORY_PREFIX):]}]" if tok.startswith(CATEGORY_PREFIX) else tok
             n_tok = max(len(self.token_list), 1)
             for k, f in zip(self.bi_keys.tolist(), self.bi_feat.tolist()):
                 names[f] = f"{self.token_list[k // n_tok]} {self.token_list[k % n_tok]}"

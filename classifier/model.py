@@ -5,11 +5,20 @@ Recipe (each choice measured, see ``bench/bench_classifier.py --sweep``):
 * positives = catalog entries + accepted works (+ one descriptor text per category, which lets the
   model start from the catalog rules on day one); negatives = rejected / label-0 works;
 * the unlabelled pool are *weak* negatives (arxiv-sanity-lite "tagged vs rest", but each pool item
-  weighs ``pool_weight`` of a reviewed negative, because a few percent of the pool is relevant);
+  weighs ``pool_weight`` of a reviewed negative, because a few percent of the pool is relevant); pool
+  items with ``keyword_seed_min`` keyword hits become weak positives, and pool items that are close
+  copies of a positive (cosine >= ``pool_sim_drop``) are never negatives;
+* a built-in background of hand-written ordinary-ML abstracts (background.py) are weak negatives at
+  every pool size, so a tiny pool still tells the model which words are ordinary;
 * PU refinement: after a first fit, the ``pu_drop`` share of the pool that scores highest (the likely
   hidden positives) is removed from the negatives and the model is refitted;
 * class imbalance: positives are re-weighted so they carry ``pos_balance`` x the total negative weight;
-* L2 logistic regression (liblinear), so the margin is a sum of term contributions (see explain.py).
+* L2 logistic regression (liblinear), blended with a similarity component (centroid of the positives
+  minus centroid of the negatives, plus the keyword list as a weight vector) whose share
+  ``similarity_n0 / (similarity_n0 + pool size)`` is large for a tiny pool and ~1% for a real one.
+  Both are linear, so the model stays one weight vector and the margin is a sum of term
+  contributions (see explain.py);
+* arXiv categories (``Doc.categories``) are features when the item carries them.
 """
 
 from __future__ import annotations
@@ -23,15 +32,18 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 
-from .calibration import DECADES, MIN_SAMPLE, StreamCalibration
-from .baselines import keyword_scores
+from .background import background_docs
+from .calibration import DECADES, MIN_SAMPLE, SMALL_POOL, StreamCalibration
+from .baselines import keyword_prior, keyword_scores
 from .categories import CATEGORY_SLUGS, CategoryModel, descriptor_docs
 from .docs import Doc, TrainingSet
 from .explain import nearest_rows, term_contributions
 from .features import FeatureParams, Featurizer
 
 FORMAT = "rsiwatch-classifier/1"
-DEFAULT_THRESHOLD = 0.25  # = top 10% of the stream (see calibration.py); 0.35 = top ~4.5%
+# 0.5 = the top 1% of the stream (see calibration.py): about 70 arXiv papers a week from cs.LG, AI, CL,
+# NE, AR and PL, which fits a curator's weekly sitting; 0.25 would be the top 10%.
+DEFAULT_THRESHOLD = 0.5
 
 
 @dataclass(frozen=True)
@@ -53,6 +65,12 @@ class TrainParams:
     category_min_sim: float = 0.03  # ~3% of dev grade-2 papers fall below (measured)
     category_temperature: float = 0.01  # mean confidence ~= accuracy on dev grade-2 papers
     seed: int = 0
+    background_weight: float = 3.0  # each built-in ordinary-ML abstract (background.py) as a weak negative; 0 = off
+    pool_sim_drop: float = 0.5  # pool items this cosine-similar to a positive never act as negatives; 1 = off
+    similarity_n0: float = 300.0  # share of the similarity component = n0 / (n0 + pool size); 0 = off
+    similarity_gamma: float = 1.0  # weight of the negatives' centroid in the similarity component
+    keyword_prior: float = 4.0  # weight of the keyword-list vector inside the similarity component; 0 = off
+    min_spread: float = 0.2  # small pools: the normal approximation's spread is at least this x the training rows' std
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -92,10 +110,78 @@ def _fit_linear(x: sp.csr_matrix, y: np.ndarray, w: np.ndarray, C: float, seed: 
     return clf.coef_.ravel().astype(np.float32), float(clf.intercept_[0])
 
 
-def _weights(rel_pos: np.ndarray, n_neg: int, n_pool: int, p: TrainParams) -> np.ndarray:
-    neg_total = n_neg + p.pool_weight * n_pool
-    w_pos = p.pos_balance * neg_total / max(float(rel_pos.sum()), 1e-9) if neg_total > 0 else 1.0
-    return np.concatenate([w_pos * rel_pos, np.ones(n_neg), np.full(n_pool, p.pool_weight)])
+def _unit_mean(x: sp.csr_matrix, w: np.ndarray | None = None) -> np.ndarray:
+    if x.shape[0] == 0:
+        return np.zeros(x.shape[1], dtype=np.float64)
+    v = np.asarray(x.T @ (np.ones(x.shape[0]) if w is None else w)).ravel()
+    n = float(np.linalg.norm(v))
+    return v / n if n > 0 else v
+
+
+@dataclass
+class _Fit:
+    coef: np.ndarray
+    intercept: float
+    pu_dropped: int = 0
+    pool_excluded: int = 0
+    keyword_seeds: int = 0
+    similarity_share: float = 0.0
+
+
+def _fit_core(xp: sp.csr_matrix, rel_pos: np.ndarray, xn: sp.csr_matrix, xu: sp.csr_matrix, hits: np.ndarray,
+              xb: sp.csr_matrix, p: "TrainParams", prior: np.ndarray | None = None) -> _Fit:
+    """One fit on featurised rows: positives (with relative weights), reviewed negatives, the pool
+    (with keyword hits per item) and the built-in background. Returns the blended linear model."""
+    n_true = xp.shape[0]
+    seeds = np.zeros(xu.shape[0], dtype=bool)
+    if p.keyword_seed_min > 0 and xu.shape[0]:
+        seeds = hits >= p.keyword_seed_min
+    keep_u = ~seeds
+    excluded = 0
+    if p.pool_sim_drop < 1.0 and xu.shape[0] and n_true:
+        sim = np.asarray((xu @ xp.T).max(axis=1).todense()).ravel()
+        near = (sim >= p.pool_sim_drop) & keep_u
+        excluded = int(near.sum())
+        keep_u &= ~near
+    xs, xu_neg = xu[np.flatnonzero(seeds)], xu[np.flatnonzero(keep_u)]
+    xpos = sp.vstack([xp, xs], format="csr") if xs.shape[0] else xp
+    rel = np.concatenate([rel_pos, np.full(xs.shape[0], p.keyword_seed_weight)])
+    n_p, n_n, n_u, n_b = xpos.shape[0], xn.shape[0], xu_neg.shape[0], xb.shape[0]
+    x = sp.vstack([xpos, xn, xu_neg, xb], format="csr")
+    y = np.concatenate([np.ones(n_p), np.zeros(n_n + n_u + n_b)])
+    if n_n + n_u + n_b == 0:
+        raise ValueError("training set has no negatives and no pool: crawl or reject something first")
+
+    def weights(n_u_kept: int) -> np.ndarray:
+        neg_total = n_n + p.pool_weight * n_u_kept + p.background_weight * n_b
+        w_pos = p.pos_balance * neg_total / max(float(rel.sum()), 1e-9)
+        return np.concatenate([w_pos * rel, np.ones(n_n), np.full(n_u_kept, p.pool_weight), np.full(n_b, p.background_weight)])
+
+    coef, b = _fit_linear(x, y, weights(n_u), p.C, p.seed)
+    dropped = 0
+    if p.pu_drop > 0 and n_u >= 100:
+        pool_raw = x[n_p + n_n:n_p + n_n + n_u] @ coef
+        dropped = int(n_u * p.pu_drop)
+        keep = np.ones(x.shape[0], dtype=bool)
+        keep[n_p + n_n + np.argsort(-pool_raw)[:dropped]] = False
+        coef, b = _fit_linear(x[keep], y[keep], weights(n_u - dropped), p.C, p.seed)
+    lam = p.similarity_n0 / (p.similarity_n0 + n_u) if p.similarity_n0 > 0 else 0.0
+    if lam > 0:
+        # similarity component (Rocchio): direction of the positives' centroid minus the negatives'. Linear
+        # in the item's TF-IDF row, so the blend stays one weight vector and explanations stay exact; it
+        # needs no negatives to be meaningful, which is what a tiny pool lacks.
+        c_pos = _unit_mean(xpos, rel)
+        c_neg = _unit_mean(x[n_p:])
+        r = (c_pos - p.similarity_gamma * c_neg).astype(np.float32)
+        r /= float(np.std(x @ r)) or 1.0
+        if prior is not None and p.keyword_prior > 0 and prior.any():
+            # the hand-written keyword list as a weight vector: +1 on every term it names
+            r = r + p.keyword_prior * prior / (float(np.std(x @ prior)) or 1.0)
+        lr_raw, r_raw = x @ coef + b, x @ r
+        s_lr, s_r = float(np.std(lr_raw)) or 1.0, float(np.std(r_raw)) or 1.0
+        coef = ((1 - lam) * coef / s_lr + lam * r / s_r).astype(np.float32)
+        b = (1 - lam) * b / s_lr
+    return _Fit(coef, float(b), dropped, excluded, int(seeds.sum()), float(lam))
 
 
 class Model:
@@ -180,52 +266,47 @@ def train(ts: TrainingSet, params: TrainParams | None = None) -> Model:
     pos_ids = {d.id for d in pos}
     neg = _dedupe(ts.negatives, pos_ids)
     pool = _dedupe(ts.pool, pos_ids | {d.id for d in neg})
-    if len(pool) >= 10 * MIN_SAMPLE:  # hold out a calibration sample that the weights never see
+    if not pos:
+        raise ValueError("training set has no positives: load the catalog or accept some works first")
+    bg = background_docs() if p.background_weight > 0 else []
+    small = len(pool) < SMALL_POOL
+    if not small:  # hold out a calibration sample that the weights never see
         perm = rng.permutation(len(pool))
         n_cal = min(int(len(pool) * p.calibration_fraction), p.calibration_max)
         cal = [pool[i] for i in perm[:n_cal]]
         pool_fit = [pool[i] for i in np.sort(perm[n_cal:])]
     else:
-        cal, pool_fit = pool, pool
+        cal, pool_fit = [], pool
     cat_ids = {d.id for d in ts.catalog}
-    rel_pos = [p.catalog_weight if d.id in cat_ids or d.id.startswith("category:") else 1.0 for d in pos]
-    if p.keyword_seed_min > 0 and pool_fit:
-        hits = keyword_scores(pool_fit)
-        seeds = [d for d, h in zip(pool_fit, hits) if h >= p.keyword_seed_min]
-        pool_fit = [d for d, h in zip(pool_fit, hits) if h < p.keyword_seed_min]
-        pos = pos + seeds
-        rel_pos += [p.keyword_seed_weight] * len(seeds)
-    rel_pos_arr = np.asarray(rel_pos, dtype=np.float64)
-    if not pos:
-        raise ValueError("training set has no positives: load the catalog or accept some works first")
+    rel_pos = np.asarray([p.catalog_weight if d.id in cat_ids or d.id.startswith("category:") else 1.0 for d in pos])
+    hits = keyword_scores(pool_fit) if p.keyword_seed_min > 0 and pool_fit else np.zeros(len(pool_fit))
     sample = pool_fit
     if len(pool_fit) > p.vocab_pool_sample:
         sample = [pool_fit[i] for i in np.sort(rng.choice(len(pool_fit), p.vocab_pool_sample, replace=False))]
-    feat = Featurizer.fit(pos + neg + sample + list(ts.catalog), p.features)
-    x = feat.transform(pos + neg + pool_fit)
-    n_p, n_n, n_u = len(pos), len(neg), len(pool_fit)
-    y = np.concatenate([np.ones(n_p), np.zeros(n_n + n_u)])
-    if n_n + n_u == 0:
-        raise ValueError("training set has no negatives and no pool: crawl or reject something first")
-    w = _weights(rel_pos_arr, n_n, n_u, p)
-    coef, b = _fit_linear(x, y, w, p.C, p.seed)
-    dropped = 0
-    if p.pu_drop > 0 and n_u >= 100:
-        pool_raw = x[n_p + n_n:] @ coef
-        dropped = int(n_u * p.pu_drop)
-        keep = np.ones(x.shape[0], dtype=bool)
-        keep[n_p + n_n + np.argsort(-pool_raw)[:dropped]] = False
-        w = _weights(rel_pos_arr, n_n, n_u - dropped, p)
-        coef, b = _fit_linear(x[keep], y[keep], w, p.C, p.seed)
-    cal_raw = feat.transform(cal) @ coef + b if cal else np.zeros(0)
-    calibration = StreamCalibration.fit(cal_raw)
+    feat = Featurizer.fit(pos + neg + sample + list(ts.catalog) + bg, p.features)
+    xp, xn, xu, xb = (feat.transform(d) for d in (pos, neg, pool_fit, bg))
+    prior = keyword_prior(feat.feature_names()) if p.keyword_prior > 0 else None
+    fit = _fit_core(xp, rel_pos, xn, xu, hits, xb, p, prior)
+    if not small:
+        calibration = StreamCalibration.fit(feat.transform(cal) @ fit.coef + fit.intercept)
+        how = "stream sample"
+    else:
+        # too few pool items to hold some out: a normal approximation to the pool's scores (calibration.py)
+        ref_docs = pool_fit if len(pool_fit) >= MIN_SAMPLE else pool_fit + bg
+        ref = sp.vstack([xu, xb] if len(pool_fit) < MIN_SAMPLE else [xu], format="csr") @ fit.coef + fit.intercept
+        train_raw = sp.vstack([xp, xn, xu, xb], format="csr") @ fit.coef + fit.intercept
+        cal = ref_docs
+        calibration = StreamCalibration.normal(ref, min_spread=p.min_spread * float(np.std(train_raw)))
+        how = "normal approximation (small pool)"
     cat_docs = [d for d in pos + list(ts.catalog) if d.category in CATEGORY_SLUGS]
     cat_docs = _dedupe(cat_docs, set())
     categories = CategoryModel.fit(feat.transform(cat_docs), [d.category for d in cat_docs],
                                    p.category_min_sim, p.category_temperature)
     catalog = _dedupe(ts.catalog, set())
-    trained_on = {"positives": len(ts.positives), "negatives": n_n, "pool": n_u, "calibration_sample": len(cal),
-                  "pu_dropped": dropped, "catalog": len(catalog), "features": feat.n_features,
-                  "calibrated": len(cal) >= MIN_SAMPLE, "scale_decades": DECADES}
-    return Model(p, trained_on, feat, coef, b, calibration, categories,
+    trained_on = {"positives": len(ts.positives), "negatives": len(neg), "pool": len(pool_fit),
+                  "calibration_sample": len(cal), "pu_dropped": fit.pu_dropped, "pool_excluded": fit.pool_excluded,
+                  "keyword_seeds": fit.keyword_seeds, "background": len(bg), "similarity_share": round(fit.similarity_share, 4),
+                  "catalog": len(catalog), "features": feat.n_features, "calibrated": not small,
+                  "calibration": how, "scale_decades": DECADES}
+    return Model(p, trained_on, feat, fit.coef, fit.intercept, calibration, categories,
                  feat.transform(catalog), [d.title for d in catalog])

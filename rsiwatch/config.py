@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 DEFAULT_CONFIG_PATH = Path("config.yaml")
 DEFAULT_DATABASE = "candidates.db"
-DEFAULT_THRESHOLD = 0.35
+DEFAULT_THRESHOLD = 0.5  # the same as classifier.DEFAULT_THRESHOLD (a test checks): the top 1% of the stream
 DEFAULT_DELAY_S = 1.0
 # arXiv asks for one request every 3 s across its API, RSS and OAI-PMH together.
 ARXIV_HOSTS = ("export.arxiv.org", "rss.arxiv.org", "arxiv.org", "oaipmh.arxiv.org")

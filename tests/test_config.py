@@ -78,6 +78,13 @@ def test_durations_and_cron() -> None:
         parse_duration("0s")
 
 
+def test_the_default_threshold_is_the_classifiers() -> None:
+    import classifier
+    from rsiwatch.config import DEFAULT_THRESHOLD
+
+    assert DEFAULT_THRESHOLD == classifier.DEFAULT_THRESHOLD == Config().threshold
+
+
 def test_an_empty_file_gives_the_defaults() -> None:
     assert parse_config("") == Config()
 
