@@ -23,6 +23,7 @@ import httpx2
 
 from crawler.errors import FetchError
 from crawler.items import Validators
+from crawler.netguard import AddressGuard
 from crawler.politeness import GateClosed, HostGate
 from crawler.transport import Deadline, DeadlineTransport
 from rsiwatch import __version__
@@ -146,8 +147,10 @@ class PoliteClient:
         backoff_s: float = DEFAULT_BACKOFF_S,
         sleep: Callable[[float], None] = time.sleep,
         stop: threading.Event | None = None,
+        guard: "AddressGuard | None" = None,
     ) -> None:
-        """``stop`` (the daemon's shutdown event) cuts short every wait for a host and fails the fetch."""
+        """``stop`` (the daemon's shutdown event) cuts short every wait for a host and fails the fetch;
+        ``guard`` vets every address connected to, redirects included (URLs from strangers)."""
         self.http = http
         self.politeness = politeness
         self.gate = gate or HostGate(politeness, sleep=sleep, stop=stop)
@@ -156,7 +159,7 @@ class PoliteClient:
         self.user_agent = user_agent(contact)
         self._deadline = Deadline()
         self._client = httpx2.Client(
-            transport=DeadlineTransport(self._deadline),
+            transport=DeadlineTransport(self._deadline, guard=guard),
             follow_redirects=False,
             trust_env=False,
             headers={"User-Agent": self.user_agent, "Accept-Encoding": "gzip, deflate"},
@@ -165,6 +168,7 @@ class PoliteClient:
             connect=http.connect_timeout_s, read=http.read_timeout_s, write=http.read_timeout_s, pool=http.connect_timeout_s
         )
         self._robots: "RobotsCache | None" = None
+        self.guard = guard
 
     def __enter__(self) -> "PoliteClient":
         return self
@@ -204,6 +208,11 @@ class PoliteClient:
             host = _host(current)
             if host is None:
                 raise fail("not an http(s) URL")
+            # A host that said Retry-After: 3600 (to this source or another on the same host) is not
+            # waited for here: that would stall the whole crawl.  The source is deferred instead.
+            ahead = self.gate.ready_in(host)
+            if ahead > max(self.max_inline_wait_s, self.gate.delay(host)) + 1.0:
+                raise fail(f"{host} asked us to retry after {ahead:.0f} s; not waiting in this crawl", retry_after=ahead)
             try:
                 with self.gate.slot(host):
                     requests += 1

@@ -12,11 +12,14 @@ from crawler.arxiv_api import search
 from crawler.arxiv_rss import parse_arxiv_rss
 from crawler.errors import FetchError
 from crawler.feed import parse_feed
+from crawler.html import collect_html
 from crawler.http import FEED_ACCEPT, PoliteClient
 from crawler.items import Item, SourceResult, Validators
+from crawler.oai_pmh import collect_oai
+from crawler.stories import parse_newsletter
 from rsiwatch.config import Source
 
-SUPPORTED_KINDS = ("feed", "arxiv_rss", "arxiv_api")
+SUPPORTED_KINDS = ("feed", "arxiv_rss", "arxiv_api", "html", "oai_pmh")
 
 FeedParser = Callable[[bytes, Mapping[str, str], str, list[str]], list[Item]]
 
@@ -25,6 +28,8 @@ def collect(source: Source, client: PoliteClient, validators: Validators | None 
     """Everything ``source`` has now; ``not_modified`` when a conditional GET says nothing changed."""
     validators = validators or Validators()
     if source.kind == "feed":
+        if source.split_stories:
+            return _fetch_feed(source, client, validators, lambda b, h, u, w: parse_newsletter(b, h, u, w))
         return _fetch_feed(source, client, validators, lambda b, h, u, w: parse_feed(b, h, u, w))
     if source.kind == "arxiv_rss":
         return _fetch_feed(
@@ -36,6 +41,10 @@ def collect(source: Source, client: PoliteClient, validators: Validators | None 
     if source.kind == "arxiv_api":
         assert source.query is not None  # the config guarantees it
         return search(client, source.endpoint, source.query, source.max_results, source.page_size, validators)
+    if source.kind == "html":
+        return collect_html(source, client, validators)
+    if source.kind == "oai_pmh":
+        return collect_oai(source, client, validators)
     raise FetchError(f"{source.endpoint}: source {source.name}: kind {source.kind} not supported yet")
 
 

@@ -52,6 +52,8 @@ def clean_text(value: str | None, limit: int, *, html: bool = True) -> str:
     value = _CONTROL.sub(" ", value[: limit * 10 + 1000])
     if (html and ("<" in value or "&" in value)) or _TAG_LIKE.search(value):
         value = _html_to_text(value)
+        if _TAG_LIKE.search(value):  # markup escaped twice ("&lt;script&gt;" in an HTML field) is markup too
+            value = _html_to_text(value)
         value = _CONTROL.sub(" ", value)
     text = " ".join(value.split())
     return text[:limit].rstrip()

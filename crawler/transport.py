@@ -59,9 +59,11 @@ class _DeadlineStream(httpcore2.NetworkStream):
 class DeadlineBackend(httpcore2.NetworkBackend):
     """httpcore's synchronous backend with every timeout clamped to ``deadline``."""
 
-    def __init__(self, deadline: Deadline) -> None:
+    def __init__(self, deadline: Deadline, guard: Any = None) -> None:
+        """``guard`` (a ``crawler.netguard.AddressGuard``) vets every host before connecting to it."""
         self._inner = httpcore2.SyncBackend()
         self.deadline = deadline
+        self.guard = guard
 
     def connect_tcp(
         self,
@@ -71,6 +73,8 @@ class DeadlineBackend(httpcore2.NetworkBackend):
         local_address: str | None = None,
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore2.NetworkStream:
+        if self.guard is not None:
+            host = self.guard.check(host, port)[0]  # connect to the address that was checked, not a new lookup
         stream = self._inner.connect_tcp(host, port, self.deadline.clamp(timeout), local_address, socket_options)
         return _DeadlineStream(stream, self.deadline)
 
@@ -85,7 +89,7 @@ class DeadlineBackend(httpcore2.NetworkBackend):
 class DeadlineTransport(httpx2.HTTPTransport):
     """``httpx2.HTTPTransport`` over a ``DeadlineBackend`` (no proxy support: we connect directly)."""
 
-    def __init__(self, deadline: Deadline, *, limits: httpx2.Limits | None = None) -> None:
+    def __init__(self, deadline: Deadline, *, limits: httpx2.Limits | None = None, guard: Any = None) -> None:
         limits = limits or httpx2.Limits(max_connections=20, max_keepalive_connections=10, keepalive_expiry=30.0)
         super().__init__(limits=limits, trust_env=False)
         # httpx builds its pool without a way to pass a network backend; rebuild it with ours.
@@ -95,5 +99,5 @@ class DeadlineTransport(httpx2.HTTPTransport):
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,
-            network_backend=DeadlineBackend(deadline),
+            network_backend=DeadlineBackend(deadline, guard),
         )

@@ -107,6 +107,9 @@ class Store:
             raise StoreError(f"{self.path}: cannot open database: {exc}") from None
         self.conn = conn
         self.conn.row_factory = sqlite3.Row
+        # Values derived from the database that callers may keep for this connection's lifetime, keyed so
+        # they cannot go stale (the decoded active model, by its immutable version).
+        self.memo: dict[str, Any] = {}
         self.db = sqlite_utils.Database(conn)
         try:
             self.conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
@@ -418,7 +421,8 @@ class Store:
         """The review queue, best first."""
         where, params = ["w.queued_at IS NOT NULL"], []
         if status != "all":
-            where.append("w.status = ?")
+            # With a narrower filter, "+" keeps the planner off the status index (every queued row).
+            where.append("+w.status = ?" if since or source else "w.status = ?")
             params.append(status)
         if since:
             where.append("w.queued_at >= ?")
@@ -433,7 +437,7 @@ class Store:
             where.append("w.score <= ?")
             params.append(max_score)
         if source:
-            where.append("EXISTS (SELECT 1 FROM sightings g WHERE g.work_id = w.id AND g.source = ?)")
+            where.append("w.id IN (SELECT g.work_id FROM sightings g WHERE g.source = ?)")
             params.append(source)
         sql = f"SELECT w.* FROM works w WHERE {' AND '.join(where)} ORDER BY w.score DESC, w.id"
         if limit is not None:
@@ -509,6 +513,9 @@ class Store:
             labels[row["id"]] = 1 if row["status"] == "accepted" else 0
         return labels
 
+    def pool_size(self) -> int:
+        return self._one("SELECT COUNT(*) FROM works WHERE status IN ('new', 'deferred')")[0]
+
     def pool_texts(self, limit: int | None = None) -> list[WorkText]:
         """Undecided works: the unlabelled pool the classifier learns the stream from."""
         sql = "SELECT id, title, summary FROM works WHERE status IN ('new', 'deferred') ORDER BY first_seen DESC"
@@ -543,6 +550,11 @@ class Store:
                  blob),
             )
             return int(cur.lastrowid)
+
+    def active_model_version(self) -> int | None:
+        """The active model's version without reading its blob (a version's blob never changes)."""
+        row = self._one("SELECT version FROM models WHERE active = 1 ORDER BY version DESC LIMIT 1")
+        return int(row[0]) if row else None
 
     def active_model(self) -> tuple[int, bytes] | None:
         row = self._one("SELECT version, blob FROM models WHERE active = 1 ORDER BY version DESC LIMIT 1")
@@ -610,12 +622,14 @@ class Store:
         else:
             where.append("w.queued_at IS NOT NULL")
         if status != "all":
-            where.append("w.status = ?")
+            # A week or a source narrows more than the status does: "+" keeps the planner off the status
+            # index (every queued row), onto the week's index or the source's sightings.
+            where.append("+w.status = ?" if since or until or source else "w.status = ?")
             params.append(status)
         for clause, value in (
             ("w.category = ?", category), ("w.score >= ?", min_score), ("w.score <= ?", max_score),
             ("w.queued_at >= ?", since), ("w.queued_at < ?", until),
-            ("EXISTS (SELECT 1 FROM sightings g WHERE g.work_id = w.id AND g.source = ?)", source),
+            ("w.id IN (SELECT g.work_id FROM sightings g WHERE g.source = ?)", source),
         ):
             if value is not None and value != "":
                 where.append(clause)
@@ -623,14 +637,21 @@ class Store:
         condition = " AND ".join(where) or "1"
         total = self._one(f"SELECT COUNT(*) FROM works w WHERE {condition}", params)[0]
         rows = self._all(
-            f"SELECT w.* FROM works w WHERE {condition} ORDER BY w.score IS NULL, w.score DESC, w.id LIMIT ? OFFSET ?",
+            # SQLite sorts NULL scores last in DESC order; said this way the queue index gives the order.
+            f"SELECT w.* FROM works w WHERE {condition} ORDER BY w.score DESC, w.id LIMIT ? OFFSET ?",
             [*params, limit, offset],
         )
         return [_work_dict(r) for r in rows], int(total)
 
     def source_names(self) -> list[str]:
         """Every source that has a row or a sighting, for the filter menu."""
-        rows = self._all("SELECT name FROM sources UNION SELECT DISTINCT source FROM sightings ORDER BY 1")
+        # DISTINCT over sightings reads the whole index (a million rows); hopping from one source name to
+        # the next through the index costs one seek per source instead.
+        rows = self._all(
+            "WITH RECURSIVE seen(source) AS (SELECT MIN(source) FROM sightings UNION ALL"
+            " SELECT (SELECT MIN(source) FROM sightings WHERE source > seen.source) FROM seen WHERE seen.source IS NOT NULL)"
+            " SELECT name FROM sources UNION SELECT source FROM seen WHERE source IS NOT NULL ORDER BY 1"
+        )
         return [r[0] for r in rows]
 
     def status_counts(self) -> dict[str, int]:

@@ -239,7 +239,10 @@ def _exports() -> list[str]:
     folder = _export_dir()
     if not folder.is_dir():
         return []
-    return sorted((p.name for p in folder.iterdir() if p.is_file() and p.suffix[1:] in FORMATS), reverse=True)
+    # Only regular files the app wrote: a symlink planted in the folder could point anywhere.
+    return sorted(
+        (p.name for p in folder.iterdir() if not p.is_symlink() and p.is_file() and p.suffix[1:] in FORMATS), reverse=True
+    )
 
 
 def export_save(fmt: str) -> Response:

@@ -11,6 +11,7 @@ import functools
 import json
 import logging
 import re
+import sqlite3
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -86,6 +87,12 @@ def common(func: Callable[..., Any]) -> Callable[..., Any]:
             raise BadConfig(str(exc)) from None
         except StoreError as exc:
             raise Failure(str(exc)) from None
+        except sqlite3.Error as exc:
+            # Every write is one transaction: whatever stopped here, the database holds all or none of it.
+            raise Failure(f"{env.db_path}: database error: {exc}") from None
+        except OSError as exc:
+            where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+            raise Failure(f"{where}{exc.strerror or exc}") from None
 
     return wrapper
 

@@ -96,7 +96,8 @@ def crawl_command(env: Env, names: tuple[str, ...], everything: bool, as_json: b
             totals = report.to_dict()["totals"]
             stderr.print(
                 f"crawled {len(report.sources)} sources ({len(report.failed)} failed): "
-                f"{totals['new_works']} new works, {totals['new_candidates']} new candidates; "
+                f"{totals['new_works']} new works, "
+                f"{totals['new_candidates'] + report.queued_after_retrain} new candidates; "
                 f"{store.count('works')} works in {env.db_path}"
             )
 

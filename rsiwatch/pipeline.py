@@ -19,7 +19,7 @@ from crawler.sources import collect
 from review.audit import queue_weekly
 from review.store import Store, iso, parse_iso, utcnow
 from rsiwatch.config import Config, Source
-from rsiwatch.scoring import score_works
+from rsiwatch.scoring import refresh_if_pool_grew, score_works
 
 log = logging.getLogger("rsiwatch.crawl")
 
@@ -48,6 +48,7 @@ class CrawlReport:
     finished: str = ""
     model_version: int | None = None
     sources: list[SourceOutcome] = field(default_factory=list)
+    queued_after_retrain: int = 0  # works queued when a grown pool retrained the model
 
     @property
     def failed(self) -> list[SourceOutcome]:
@@ -58,6 +59,7 @@ class CrawlReport:
             "started": self.started,
             "finished": self.finished,
             "model_version": self.model_version,
+            "queued_after_retrain": self.queued_after_retrain,
             "sources": [asdict(s) for s in self.sources],
             "totals": {
                 key: sum(getattr(s, key) for s in self.sources)
@@ -109,7 +111,9 @@ def crawl_source(source: Source, store: Store, client: PoliteClient, config: Con
         store.record_failure(
             source.name, str(exc), started, not_before=not_before, pause_after=config.schedule.pause_after_failures
         )
-        log.warning("%s: %s", source.name, exc)
+        log.warning("%s: %s", source.name, exc,
+                    extra={"fields": {"source": source.name, "outcome": "error", "error": str(exc),
+                                      "consecutive_failures": failures}})
         return SourceOutcome(source.name, ok=False, error=str(exc))
     result.items = link_items(result.items, store)
     stats = store.ingest(source.name, result.items) if result.items else None
@@ -130,6 +134,9 @@ def crawl_source(source: Source, store: Store, client: PoliteClient, config: Con
         "%s: %s, %d items, %d new works, %d new candidates",
         source.name, "not modified" if result.not_modified else "ok", outcome.items, outcome.new_works,
         outcome.new_candidates,
+        extra={"fields": {"source": source.name, "outcome": "not_modified" if result.not_modified else "ok",
+                          "items": outcome.items, "new_works": outcome.new_works,
+                          "new_candidates": outcome.new_candidates, "requests": outcome.requests}},
     )
     return outcome
 
@@ -149,6 +156,12 @@ def crawl(
         report.sources.append(outcome)
         if on_source:
             on_source(outcome)
+    # A young model learnt the stream from a small pool: retrain as the pool grows (cheap while small).
+    refreshed = refresh_if_pool_grew(store, config)
+    if refreshed is not None:
+        report.queued_after_retrain = len(refreshed.queued)
+        log.info("retrained on a grown pool: model %d, %d open works rescored, %d newly queued",
+                 refreshed.model_version, refreshed.scored, len(refreshed.queued))
     # The weekly audit sample and uncertainty picks (idempotent: drawn once a week).
     queue_weekly(store, config.review.audit_per_week, config.review.uncertain_share)
     found = store.active_model()

@@ -14,6 +14,7 @@ from review.store import THRESHOLD_SETTING, Store
 from rsiwatch.config import Config
 
 POOL_LIMIT = 200_000  # the newest undecided works; enough to learn what the stream looks like
+POOL_REFRESH_UNTIL = 20_000  # below this many pool works, a doubling of the pool triggers a retrain
 
 
 @dataclass(frozen=True)
@@ -70,16 +71,43 @@ def train_and_save(store: Store, note: str, *, activate: bool = True) -> tuple[i
 
 
 def active_model(store: Store) -> tuple[int, Model] | None:
+    """The active model, decoded once per store and version: a crawl scores source after source, and
+    decoding the blob (and the term names explanations need) cost more than scoring a feed."""
+    version = store.active_model_version()
+    if version is None:
+        return None
+    cached = store.memo.get("model")
+    if cached is not None and cached[0] == version:
+        return cached
     found = store.active_model()
     if found is None:
         return None
-    version, blob = found
-    return version, Model.from_bytes(blob)
+    loaded = (found[0], Model.from_bytes(found[1]))
+    store.memo["model"] = loaded
+    return loaded
 
 
 def ensure_model(store: Store) -> tuple[int, Model]:
     """The active model; on the very first run, a cold one from the catalog and what was crawled."""
     return active_model(store) or train_and_save(store, "cold start: catalog as positives, crawled works as pool")
+
+
+def refresh_if_pool_grew(store: Store, config: Config) -> ScoreRun | None:
+    """Retrain when the stream seen has at least doubled since a small model was trained.
+
+    The first model is trained on whatever the first crawl brought, perhaps a few dozen items; it
+    learns what ordinary papers look like from that pool, so it is refreshed (and the open works
+    rescored) as the pool grows, until the pool is large enough that only scheduled retraining matters.
+    """
+    found = store.models()
+    active = next((m for m in reversed(found) if m["active"]), None)
+    if active is None:
+        return None
+    trained_pool = int(active["trained_on"].get("pool", 0))
+    if trained_pool >= POOL_REFRESH_UNTIL or store.pool_size() < 2 * max(trained_pool, 25):
+        return None
+    train_and_save(store, f"pool grew from {trained_pool} to {store.pool_size()} works")
+    return score_works(store, config, store.open_work_ids())
 
 
 def thresholds_for(store: Store, config: Config, work_ids: Sequence[str]) -> dict[str, float]:

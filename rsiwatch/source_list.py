@@ -89,9 +89,19 @@ def add_sources_text(text: str, entries: Sequence[dict[str, Any]], path: Path = 
     return result
 
 
+def _last_node(node: yaml.Node) -> yaml.Node:
+    """The node that ends an entry: block collections end where their last scalar or flow value ends."""
+    if isinstance(node, yaml.MappingNode) and not node.flow_style and node.value:
+        return _last_node(node.value[-1][1])
+    if isinstance(node, yaml.SequenceNode) and not node.flow_style and node.value:
+        return _last_node(node.value[-1])
+    return node
+
+
 def _entry_end(lines: list[str], node: yaml.Node) -> int:
     """The last line (0-based) holding an entry's content, trailing comments and blanks left out."""
-    end = node.end_mark.line - (1 if node.end_mark.column == 0 else 0)
+    last = _last_node(node)
+    end = last.end_mark.line - (1 if last.end_mark.column == 0 and last.end_mark.line > node.start_mark.line else 0)
     end = min(end, len(lines) - 1)
     while end > node.start_mark.line and not _is_content(lines[end]):
         end -= 1
@@ -115,18 +125,15 @@ def remove_source_text(text: str, name: str, path: Path = Path("config.yaml")) -
         dash = lines[start][: item.start_mark.column]
         if dash.strip() != "-":
             raise EditError(f"{path}: cannot find where source {name!r} starts; remove it by hand")
-        tail = lines[end][_end_column(item, end):] if item.end_mark.line == end else "\n"
-        if _is_content(tail) :
+        last = _last_node(item)
+        tail = lines[end][last.end_mark.column:] if last.end_mark.line == end else "\n"
+        if _is_content(tail):
             raise EditError(f"{path}: source {name!r} shares a line with other content; remove it by hand")
         del lines[start:end + 1]
         result = "".join(lines)
         parse_config(result, path)
         return result
     raise ConfigError(f"{path}: no source named {name!r}")
-
-
-def _end_column(item: yaml.Node, end_line: int) -> int:
-    return item.end_mark.column if item.end_mark.line == end_line else 0
 
 
 def write_atomically(path: Path, text: str) -> None:
