@@ -65,10 +65,12 @@ def test_html_where_a_feed_was_expected(local_server: LocalServer) -> None:
     assert str(info.value) == f"{url}: got an HTML page (text/html), not a feed"
 
 
-def test_unsupported_kinds_fail_as_crawl_errors(local_server: LocalServer) -> None:
-    source = Source(name="h", kind="html", url=local_server.url + "/x")
-    with client_for() as client, pytest.raises(FetchError, match="kind html not supported yet"):
-        collect(source, client)
+def test_every_kind_fails_as_a_crawl_error(local_server: LocalServer) -> None:
+    """html and oai_pmh are supported now (tests/test_sources_html.py, test_backfill_oai.py); a missing page is a FetchError."""
+    for kind in ("html", "oai_pmh"):
+        source = Source(name="h", kind=kind, url=local_server.url + "/x")
+        with client_for() as client, pytest.raises(FetchError, match="HTTP 404"):
+            collect(source, client)
     assert issubclass(ParseError, CrawlError) and issubclass(FetchError, CrawlError)
 
 

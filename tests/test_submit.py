@@ -1,0 +1,88 @@
+"""`rsiwatch submit URL`: one page read, scored and queued as submitted; private addresses refused.
+
+Every request here goes to 127.0.0.1; the refusals are checked before any connection is made.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from crawler.netguard import AddressGuard, AddressRefused, forbidden_reason
+from local_server import LocalServer, redirect
+from review.store import Store
+from rsiwatch.cli import cli
+from rsiwatch.config import parse_config
+from rsiwatch.submit import submit
+
+FIXTURES = Path(__file__).parent / "fixtures" / "sources"
+HTML = {"Content-Type": "text/html; charset=utf-8"}
+
+
+def config(allow_private: bool):
+    return parse_config(yaml.safe_dump({
+        "politeness": {"default_delay_s": 0, "per_host_delay_s": {}},
+        "http": {"connect_timeout_s": 1, "read_timeout_s": 2, "total_timeout_s": 3, "retries": 0,
+                 "allow_private_addresses": allow_private},
+        "threshold": 0.99,
+    }))
+
+
+def test_address_classes() -> None:
+    assert forbidden_reason("127.0.0.1") == "loopback" and forbidden_reason("::1") == "loopback"
+    assert forbidden_reason("10.1.2.3") == "private" and forbidden_reason("169.254.169.254") == "link-local"
+    assert forbidden_reason("::ffff:127.0.0.1") == "loopback" and forbidden_reason("fe80::1") == "link-local"
+    assert forbidden_reason("0.0.0.0") is not None
+    assert forbidden_reason("8.8.8.8") is None  # classified only: nothing is sent anywhere
+    guard = AddressGuard(resolver=lambda host, port: ["93.184.215.14", "10.0.0.7"])
+    with pytest.raises(AddressRefused, match="10.0.0.7"):
+        guard.check("mixed.example", 80)  # every address counts, not just the first
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "[::1]"])
+def test_private_addresses_are_refused_before_connecting(tmp_path: Path, local_server: LocalServer, host: str) -> None:
+    local_server.add("/post", body=(FIXTURES / "blog_post_kernels.html").read_bytes(), headers=HTML)
+    url = f"http://{host}:{local_server.port}/post"
+    with Store(tmp_path / "c.db") as store, pytest.raises(AddressRefused, match="loopback.*allow_private_addresses"):
+        submit(config(False), store, url)
+    assert local_server.requests == []
+
+
+def test_cli_refusal_is_one_line_exit_1(tmp_path: Path, local_server: LocalServer) -> None:
+    (tmp_path / "config.yaml").write_text("politeness: {default_delay_s: 0}\n")
+    result = CliRunner().invoke(cli, ["submit", f"http://127.0.0.1:{local_server.port}/x", "--config",
+                                      str(tmp_path / "config.yaml")])
+    assert result.exit_code == 1 and "refused" in result.output and "Traceback" not in result.output
+    assert local_server.requests == []
+
+
+def test_redirects_are_checked_hop_by_hop(tmp_path: Path, local_server: LocalServer) -> None:
+    local_server.add("/hop", handler=redirect(f"http://127.0.0.2:{local_server.port}/post"))
+    guard = AddressGuard(allowed=frozenset({"127.0.0.1"}))  # the test server itself, and nothing else
+    with Store(tmp_path / "c.db") as store, pytest.raises(AddressRefused, match="127.0.0.2"):
+        submit(config(False), store, local_server.url + "/hop", guard=guard)
+    assert [r.path for r in local_server.requests] == ["/hop"]
+
+
+def test_submission_is_queued_whatever_its_score_and_linked(tmp_path: Path, local_server: LocalServer) -> None:
+    url = local_server.add("/post", body=(FIXTURES / "blog_post_kernels.html").read_bytes(), headers=HTML)
+    with Store(tmp_path / "c.db") as store:
+        result = submit(config(True), store, url, note="kernels written by agents")
+        # The post names one arXiv paper: the submission is that paper's work, the post its sighting.
+        assert result.canonical_id == "arxiv:2611.04242" and result.queued and result.status == "new"
+        work = store.work(result.canonical_id)
+        assert work["queue_reason"] == "submitted" and work["queued_at"] and work["score"] is not None
+        assert work["title"] == "Agents that write the kernels that train them"
+        assert store.submissions()[0]["note"] == "kernels written by agents"
+        sighting = store.sightings(result.canonical_id)[0]
+        assert sighting["source"] == "submitted" and sighting["url"] == url
+        store.decide(result.canonical_id, "reject", note="not about training")
+        again = submit(config(True), store, url, note="please look again")
+        assert not again.queued and again.status == "rejected"
+        assert store.work(result.canonical_id)["status"] == "rejected"
+        assert len(store.submissions(result.canonical_id)) == 2
+        since = store.sightings_since_decision(result.canonical_id)
+        assert since["decision"]["action"] == "reject"
