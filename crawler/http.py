@@ -306,6 +306,10 @@ class PoliteClient:
             message = str(exc) or type(exc).__name__
             if "SSL" in message or "TLS" in message or "certificate" in message.lower():
                 raise fail(f"TLS handshake failed: {message}") from None
+            if "Name or service not known" in message or "nodename nor servname" in message:
+                # The name does not resolve (no network, or a typo): retrying now only delays the crawl;
+                # the source's back-off tries again later.
+                raise fail(f"cannot resolve host: {message}") from None
             raise _Retryable(f"cannot connect: {message}") from None
         except (httpx2.ReadError, httpx2.RemoteProtocolError, httpx2.WriteError) as exc:
             raise _Retryable(f"connection broken: {exc or type(exc).__name__}") from None

@@ -102,8 +102,9 @@ def emit_json(value: Any) -> None:
 
 
 def setup_logging(verbose: bool) -> None:
+    """Commands print their own one-line outcomes; logs add detail only with -v (errors always show)."""
     logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
+        level=logging.INFO if verbose else logging.ERROR, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
     )
 
 

@@ -18,7 +18,7 @@ from rsiwatch.cli import DEFAULT_CONFIG_TEMPLATE, SEED_CATALOG, Env, Failure, cl
 from rsiwatch.pipeline import SourceOutcome, crawl, due_sources, next_due
 from rsiwatch.scoring import effective_threshold
 
-stderr = Console(stderr=True)
+stderr = Console(stderr=True, soft_wrap=True)
 
 
 def load_seed_catalog(store: Store, path: Path) -> int:
