@@ -1,18 +1,41 @@
 """rsiwatch classifier: TF-IDF + a linear model that ranks items as examples of AI improving AI.
 
 The public API other packages call; see model.py for the recipe and calibration.py for the score scale.
+Names are imported on first use (PEP 562): scoring needs numpy only, while training and evaluation
+pull in scikit-learn, which costs about a second of start-up that `rsiwatch status` should not pay.
 """
 
-from .calibration import DECADES
-from .categories import CATEGORY_SLUGS
-from .docs import DataFileError, Doc, TrainingSet, load_catalog_csv, load_jsonl_docs
-from .evaluate import evaluate_files
-from .features import FeatureParams
-from .metrics import metrics
-from .model import DEFAULT_THRESHOLD, Model, Scored, TrainParams, train
+from __future__ import annotations
 
-__all__ = [
-    "CATEGORY_SLUGS", "DECADES", "DEFAULT_THRESHOLD", "DataFileError", "Doc", "FeatureParams", "Model",
-    "Scored", "TrainParams", "TrainingSet", "evaluate_files", "load_catalog_csv", "load_jsonl_docs",
-    "metrics", "train",
-]
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_HOME = {
+    "DECADES": "calibration",
+    "CATEGORY_SLUGS": "categories",
+    "DataFileError": "docs", "Doc": "docs", "TrainingSet": "docs", "load_catalog_csv": "docs",
+    "load_jsonl_docs": "docs",
+    "evaluate_files": "evaluate",
+    "FeatureParams": "features",
+    "metrics": "metrics",
+    "DEFAULT_THRESHOLD": "model", "Model": "model", "Scored": "model", "TrainParams": "model", "train": "model",
+}
+
+__all__ = sorted(_HOME)
+
+if TYPE_CHECKING:
+    from .calibration import DECADES
+    from .categories import CATEGORY_SLUGS
+    from .docs import DataFileError, Doc, TrainingSet, load_catalog_csv, load_jsonl_docs
+    from .evaluate import evaluate_files
+    from .features import FeatureParams
+    from .metrics import metrics
+    from .model import DEFAULT_THRESHOLD, Model, Scored, TrainParams, train
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOME:
+        raise AttributeError(f"module 'classifier' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_HOME[name]}", __name__), name)
+    globals()[name] = value
+    return value

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from classifier import DataFileError, Doc, evaluate_files, load_catalog_csv, load_jsonl_docs
+from classifier import DataFileError, Doc, load_catalog_csv, load_jsonl_docs
 from rsiwatch.cli import SEED_CATALOG, Env, Failure, cli, common, emit_json
 from rsiwatch.scoring import active_model, catalog_docs, score_works, train_and_save
 
@@ -94,6 +94,8 @@ def evaluate(env: Env, train_path: Path, test_path: Path, scores_path: Path | No
     if threshold is None:
         threshold = env.config.threshold
     try:
+        from classifier import evaluate_files
+
         report = evaluate_files(train_path, test_path, catalog, threshold, scores_out=scores_path)
     except DataFileError as exc:
         raise Failure(str(exc)) from None

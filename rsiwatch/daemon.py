@@ -23,7 +23,6 @@ from crawler.scheduler import Job, Scheduler
 from review.store import Store, parse_iso, quiesce_writes
 from rsiwatch.config import Config, Source, parse_duration
 from rsiwatch.pipeline import crawl, next_due
-from rsiwatch.retrain import retrain_if_better
 from rsiwatch.scoring import score_works
 
 log = logging.getLogger("rsiwatch.daemon")
@@ -82,6 +81,7 @@ def retrain_job(config: Config, db_path: Path) -> Job | None:
         return min(last + timedelta(seconds=interval), datetime.now(timezone.utc) + timedelta(hours=1))
 
     def run() -> None:
+        from rsiwatch.retrain import retrain_if_better  # the classifier loads only when needed
 
         with Store(db_path) as store:
             outcome = retrain_if_better(store, config)

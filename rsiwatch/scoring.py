@@ -8,10 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from classifier import Doc, Model, TrainingSet, train
 from review.store import THRESHOLD_SETTING, Store
 from rsiwatch.config import Config
+
+if TYPE_CHECKING:
+    from classifier import Doc, Model, TrainingSet
+
+# The classifier (numpy, scipy, scikit-learn) is imported inside the functions that score or train,
+# so commands that only read the queue start in a fraction of a second.
 
 POOL_LIMIT = 200_000  # the newest undecided works; enough to learn what the stream looks like
 POOL_REFRESH_UNTIL = 20_000  # below this many pool works, a doubling of the pool triggers a retrain
@@ -30,6 +36,8 @@ def effective_threshold(store: Store, config: Config) -> float:
 
 
 def catalog_docs(store: Store) -> list[Doc]:
+    from classifier import Doc
+
     return [
         Doc(id=e["work_id"] or f"catalog:{e['id']}", title=e["title"], summary=e["description"], category=e["category"])
         for e in store.catalog()
@@ -38,6 +46,8 @@ def catalog_docs(store: Store) -> list[Doc]:
 
 def training_set(store: Store) -> TrainingSet:
     """Everything the curator has said: the catalog, accepted and rejected works; plus the stream as the pool."""
+    from classifier import Doc, TrainingSet
+
     catalog = catalog_docs(store)
     catalog_ids = {d.id for d in catalog}
     labels = store.labelled_work_ids()
@@ -55,6 +65,8 @@ def training_set(store: Store) -> TrainingSet:
 
 
 def train_and_save(store: Store, note: str, *, activate: bool = True) -> tuple[int, Model]:
+    from classifier import train
+
     ts = training_set(store)
     model = train(ts)
     version = store.save_model(
@@ -82,6 +94,8 @@ def active_model(store: Store) -> tuple[int, Model] | None:
     found = store.active_model()
     if found is None:
         return None
+    from classifier import Model
+
     loaded = (found[0], Model.from_bytes(found[1]))
     store.memo["model"] = loaded
     return loaded
@@ -123,6 +137,8 @@ def thresholds_for(store: Store, config: Config, work_ids: Sequence[str]) -> dic
 
 def score_works(store: Store, config: Config, work_ids: Sequence[str], *, queue: bool = True) -> ScoreRun:
     """Score works with the active model, record each score with its version, queue those above threshold."""
+    from classifier import Doc
+
     if not work_ids:
         found = store.active_model()
         return ScoreRun(found[0] if found else 0, 0, [])
