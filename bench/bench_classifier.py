@@ -236,7 +236,7 @@ def main() -> None:
 
 
 SWEEP: list[dict] = [
-    {}, {"C": 1.0}, {"C": 16.0}, {"pool_weight": 0.05}, {"pool_weight": 1.0}, {"pu_drop": 0.0}, {"pu_drop": 0.03},
+    {}, {"C": 1.0}, {"C": 16.0}, {"pool_weight": 0.05}, {"pool_weight": 0.3}, {"pool_weight": 1.0}, {"pu_drop": 0.0}, {"pu_drop": 0.03},
     {"catalog_weight": 1.0}, {"keyword_seed_min": 0}, {"keyword_seed_min": 3}, {"keyword_seed_weight": 1.0},
     {"category_docs": False}, {"pos_balance": 3.0}, {"features": {"title_weight": 1.0}}, {"features": {"title_weight": 3.0}},
     {"features": {"ngram_max": 1}}, {"features": {"max_features": 20_000}}, {"features": {"max_features": 150_000}},
