@@ -17,20 +17,22 @@ _HOME = {
     "load_jsonl_docs": "docs",
     "evaluate_files": "evaluate",
     "FeatureParams": "features",
-    "metrics": "metrics",
     "DEFAULT_THRESHOLD": "model", "Model": "model", "Scored": "model", "TrainParams": "model", "train": "model",
 }
 
-__all__ = sorted(_HOME)
+__all__ = sorted([*_HOME, "metrics"])
+
+# `metrics` is both a submodule and the function it defines: bind the function now, or the import
+# system would leave the module under that name once any sibling imports it.
+from .metrics import metrics  # noqa: E402
 
 if TYPE_CHECKING:
-    from .calibration import DECADES
-    from .categories import CATEGORY_SLUGS
-    from .docs import DataFileError, Doc, TrainingSet, load_catalog_csv, load_jsonl_docs
-    from .evaluate import evaluate_files
-    from .features import FeatureParams
-    from .metrics import metrics
-    from .model import DEFAULT_THRESHOLD, Model, Scored, TrainParams, train
+    from .calibration import DECADES  # noqa: F401
+    from .categories import CATEGORY_SLUGS  # noqa: F401
+    from .docs import DataFileError, Doc, TrainingSet, load_catalog_csv, load_jsonl_docs  # noqa: F401
+    from .evaluate import evaluate_files  # noqa: F401
+    from .features import FeatureParams  # noqa: F401
+    from .model import DEFAULT_THRESHOLD, Model, Scored, TrainParams, train  # noqa: F401
 
 
 def __getattr__(name: str) -> Any:

@@ -10,7 +10,6 @@ import math
 from typing import Sequence
 
 import numpy as np
-from sklearn.metrics import average_precision_score, roc_auc_score
 
 
 def _recall_at_share(y_sorted: np.ndarray, share: float, n_pos: int) -> float:
@@ -41,6 +40,8 @@ def metrics(labels: Sequence[int] | np.ndarray, scores: Sequence[float] | np.nda
         read = m / n
     else:
         wss = read = float("nan")
+    from sklearn.metrics import average_precision_score, roc_auc_score  # loaded when metrics are asked for
+
     return {
         "average_precision": float(average_precision_score(y, s)) if n_pos else float("nan"),
         "roc_auc": float(roc_auc_score(y, s)) if both else float("nan"),

@@ -15,6 +15,7 @@ import threading
 import time
 import zlib
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from urllib.parse import urljoin, urlsplit
@@ -28,6 +29,9 @@ from crawler.politeness import GateClosed, HostGate
 from crawler.transport import Deadline, DeadlineTransport
 from rsiwatch import __version__
 from rsiwatch.config import Http, Politeness
+
+if TYPE_CHECKING:
+    from crawler.robots import RobotsCache
 
 FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.1"
 # Retry-After waits up to this long happen inside the request; longer ones fail fast with .retry_after.

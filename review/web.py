@@ -25,6 +25,7 @@ from review.present import (
 from review.store import ACTIONS, QUEUE_STATUSES, Store, StoreError
 from review.web_security import Binding, install
 from rsiwatch.config import Config
+from rsiwatch.files import write_atomically
 
 PAGE_SIZE = 100
 MIMETYPES = {"csv": "text/csv", "json": "application/json", "md": "text/markdown"}
@@ -251,9 +252,7 @@ def export_save(fmt: str) -> Response:
     folder = _export_dir()
     folder.mkdir(parents=True, exist_ok=True)
     name = f"catalog-{datetime.now().strftime('%Y%m%d-%H%M%S')}.{fmt}"
-    tmp = folder / f".{name}.tmp"
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(folder / name)
+    write_atomically(folder / name, text)
     return redirect(url_for("catalog", saved=name), code=303)
 
 

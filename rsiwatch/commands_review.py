@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import click
@@ -14,6 +12,7 @@ from review.catalog import FORMATS, CatalogFormatError, read_catalog
 from review.catalog_store import import_entries
 from review.present import CATEGORIES, entry_prefill
 from review.store import QUEUE_STATUSES, StoreError
+from rsiwatch.files import write_atomically
 from rsiwatch.cli import Env, Failure, cli, common, emit_json, since_to_iso
 
 
@@ -118,11 +117,7 @@ def catalog_export(env: Env, fmt: str, out: Path | None) -> None:
     if out is None:
         click.echo(text, nl=False)
         return
-    # Written beside the target and renamed into place: a reader never sees half a file.
-    fd, tmp = tempfile.mkstemp(dir=out.parent if str(out.parent) else ".", prefix=f".{out.name}.")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(tmp, out)
+    write_atomically(out, text)
     click.echo(f"wrote {out}", err=True)
 
 

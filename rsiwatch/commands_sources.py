@@ -20,10 +20,11 @@ from crawler.link import link_by_references
 from crawler.oai_pmh import DEFAULT_OAI_URL, METADATA_PREFIXES
 from crawler.sources import collect
 from rsiwatch.backfill import BackfillPlan, Progress as PageProgress, run_backfill
+from rsiwatch.files import write_atomically
 from rsiwatch.cli import Env, Failure, cli, common, emit_json, setup_logging
 from rsiwatch.config import Selectors
 from rsiwatch.source_list import (
-    add_source_text, add_sources_text, export_opml, opml_entries, read_opml, remove_source_text, write_atomically,
+    add_source_text, add_sources_text, export_opml, opml_entries, read_opml, remove_source_text,
 )
 from rsiwatch.submit import submit as submit_page
 

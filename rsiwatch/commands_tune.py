@@ -14,6 +14,7 @@ import click
 from review.tuning import CurvePoint, curve, net_budget, threshold_for_budget, threshold_for_recall
 from review.store import THRESHOLD_SETTING
 from review.tuning_report import TARGET_SETTING, TuningReport, build_report
+from rsiwatch.files import write_atomically
 from rsiwatch.cli import Env, Failure, cli, common, emit_json
 
 
@@ -138,10 +139,8 @@ def tune(env: Env, target_recall: float | None, budget: float | None, new_thresh
             net = net_budget(budget, review.audit_per_week, review.uncertain_share)
             label = f"budget {budget:g} a week = {net:.1f} above the threshold + audit + uncertain"
         png = report_png(report, chosen=chosen.threshold if chosen else None, budget=net, budget_label=label)
-        tmp = plot_path.with_name(plot_path.name + ".tmp")
         try:
-            tmp.write_bytes(png)
-            tmp.replace(plot_path)
+            write_atomically(plot_path, png)
         except OSError as exc:
             raise Failure(f"{plot_path}: cannot write the plot: {exc.strerror}") from None
     if as_json:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +11,7 @@ import click
 from review.digest import DEFAULT_TOP, DigestError, build_digest, send_digest, to_html, to_markdown
 from review.present import CATEGORIES
 from review.web_security import UnsafeBind
+from rsiwatch.files import write_atomically
 from rsiwatch.cli import BadConfig, Env, Failure, cli, common, since_to_iso
 
 
@@ -103,12 +102,8 @@ def digest(env: Env, since: str, out: Path | None, top: int, send: bool) -> None
 
 
 def _write_atomic(path: Path, text: str) -> None:
-    folder = path.parent if str(path.parent) else Path(".")
     try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
+        write_atomically(path, text)
     except OSError as exc:
         raise Failure(f"{path}: cannot write: {exc.strerror or exc}") from None
 

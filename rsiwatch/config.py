@@ -7,6 +7,7 @@ the file, the field, the value and what was expected (``ConfigError``), so the C
 from __future__ import annotations
 
 import re
+import reprlib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -21,6 +22,9 @@ DEFAULT_DELAY_S = 1.0
 ARXIV_HOSTS = ("export.arxiv.org", "rss.arxiv.org", "arxiv.org", "oaipmh.arxiv.org")
 ARXIV_DELAY_S = 3.0
 DEFAULT_ARXIV_API_URL = "https://export.arxiv.org/api/query"
+
+# Durations beyond this are typos (``99999999999d``) and would overflow date arithmetic later.
+MAX_DURATION_S = 10 * 366 * 86400.0
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -42,8 +46,10 @@ def parse_duration(value: str | int | float) -> float:
         if not match:
             raise ValueError("expected a duration such as 30s, 10m, 6h or 1d")
         seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
-    if seconds <= 0:
+    if not seconds > 0:  # also catches NaN
         raise ValueError("expected a duration greater than zero")
+    if seconds > MAX_DURATION_S:
+        raise ValueError("expected a duration of at most 10 years")
     return seconds
 
 
@@ -53,19 +59,24 @@ def is_cron(value: str) -> bool:
     return len(fields) == 5 and all(_CRON_FIELD.match(f) for f in fields)
 
 
+# A wait or delay in seconds: at most MAX_DURATION_S, so date arithmetic on it cannot overflow.
+Seconds = Annotated[float, Field(ge=0, le=MAX_DURATION_S)]
+
+
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # No inf or NaN: ``jitter_s: .inf`` would pass ``ge=0`` and overflow the scheduler's date arithmetic.
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Politeness(_Strict):
-    default_delay_s: Annotated[float, Field(ge=0)] = DEFAULT_DELAY_S
-    per_host_delay_s: dict[str, Annotated[float, Field(ge=0)]] = Field(
+    default_delay_s: Seconds = DEFAULT_DELAY_S
+    per_host_delay_s: dict[str, Seconds] = Field(
         default_factory=lambda: {host: ARXIV_DELAY_S for host in ARXIV_HOSTS}
     )
     # Hosts that share one request budget: arXiv's API, RSS and OAI-PMH count as one site.
     host_groups: dict[str, list[str]] = Field(default_factory=lambda: {"arxiv": list(ARXIV_HOSTS)})
     obey_robots: bool = True
-    max_retry_after_s: Annotated[float, Field(ge=0)] = 3600.0
+    max_retry_after_s: Seconds = 3600.0
 
 
 class Http(_Strict):
@@ -170,6 +181,7 @@ class Review(_Strict):
 
 
 class Digest(_Strict):
+    out_dir: str = "digests"  # where the daemon writes each week's digest, beside the database
     to: list[str] = Field(default_factory=list)
     smtp_host: str | None = None
     smtp_port: Annotated[int, Field(ge=1, le=65535)] = 587
@@ -179,15 +191,23 @@ class Digest(_Strict):
 
 
 class Schedule(_Strict):
-    jitter_s: Annotated[float, Field(ge=0)] = 60.0
-    misfire_grace_s: Annotated[float, Field(ge=0)] = 6 * 3600.0
+    jitter_s: Seconds = 60.0
+    misfire_grace_s: Seconds = 6 * 3600.0
     retrain_every: str | int | None = "7d"
     retrain_after_decisions: Annotated[int, Field(ge=0)] = 50
-    digest_every: str | None = "0 8 * * mon"
+    digest_every: str | None = "0 8 * * mon"  # a crontab expression (UTC); null: no weekly digest
     pause_after_failures: Annotated[int, Field(ge=1)] = 5
     # A failing source waits backoff_base_s, then twice that, and so on up to backoff_max_s.
-    backoff_base_s: Annotated[float, Field(ge=0)] = 300.0
-    backoff_max_s: Annotated[float, Field(ge=0)] = 86400.0
+    backoff_base_s: Seconds = 300.0
+    backoff_max_s: Seconds = 86400.0
+
+
+    @field_validator("digest_every")
+    @classmethod
+    def _digest_cron(cls, value: str | None) -> str | None:
+        if value is not None and not is_cron(value):
+            raise ValueError("expected a crontab expression of five fields, e.g. '0 8 * * mon'")
+        return value
 
 
 class Logging(_Strict):
@@ -242,6 +262,10 @@ def _field_path(loc: tuple[Any, ...], data: Any) -> tuple[str, Any]:
     return path or "(top level)", value if present else None
 
 
+_SHORT_REPR = reprlib.Repr()
+_SHORT_REPR.maxlevel, _SHORT_REPR.maxlist, _SHORT_REPR.maxdict, _SHORT_REPR.maxstring, _SHORT_REPR.maxother = 3, 6, 6, 80, 80
+
+
 def _one_line(path: Path, error: ValidationError, data: Any) -> str:
     first = error.errors()[0]
     # Union members (str | int) yield one error per member; show the location without the member.
@@ -252,7 +276,8 @@ def _one_line(path: Path, error: ValidationError, data: Any) -> str:
         return f"{path}: {field}: unknown key (check its spelling; see `rsiwatch init` for the accepted keys)"
     if first["type"] == "missing":
         return f"{path}: {field}: required key is missing"
-    shown = repr(value) if value is not None else "null"
+    # A bounded repr: a YAML alias bomb is a few lines of text but a value with billions of elements.
+    shown = _SHORT_REPR.repr(value) if value is not None else "null"
     if len(shown) > 80:
         shown = shown[:77] + "..."
     return f"{path}: {field}: {shown} is invalid: {message}"
@@ -267,6 +292,10 @@ def parse_config(text: str, path: Path = DEFAULT_CONFIG_PATH) -> Config:
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or "not valid YAML"
         raise ConfigError(f"{path}: invalid YAML{where}: {problem}") from None
+    except RecursionError:
+        raise ConfigError(f"{path}: invalid YAML: nested too deeply") from None
+    except (ValueError, TypeError, OverflowError) as exc:  # a tagged scalar that does not convert: ``!!int x``
+        raise ConfigError(f"{path}: invalid YAML: {type(exc).__name__}: {exc}".replace("\n", " ")) from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -275,6 +304,8 @@ def parse_config(text: str, path: Path = DEFAULT_CONFIG_PATH) -> Config:
         return Config.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_one_line(path, exc, data)) from None
+    except RecursionError:  # a self-referencing alias (``a: &a [*a]``) in a field pydantic descends into
+        raise ConfigError(f"{path}: a value refers to itself or is nested too deeply") from None
 
 
 def load_config(path: Path | str | None = None, *, required: bool = False) -> Config:

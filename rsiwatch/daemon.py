@@ -19,14 +19,16 @@ from pathlib import Path
 from typing import IO
 
 from crawler.http import PoliteClient
-from crawler.scheduler import Job, Scheduler
-from review.store import Store, parse_iso, quiesce_writes
+from crawler.scheduler import Job, Scheduler, next_cron_time
+from review.store import Store, iso_ago, parse_iso, quiesce_writes, utcnow
 from rsiwatch.config import Config, Source, parse_duration
+from rsiwatch.files import write_atomically
 from rsiwatch.pipeline import crawl, next_due
 from rsiwatch.scoring import score_works
 
 log = logging.getLogger("rsiwatch.daemon")
 STOP_GRACE_S = 4.0
+DIGEST_SETTING = "digest_last"
 
 
 class AlreadyRunning(Exception):
@@ -91,6 +93,41 @@ def retrain_job(config: Config, db_path: Path) -> Job | None:
     return Job(name="retrain", due=due, run=run)
 
 
+def digest_job(config: Config, db_path: Path) -> Job | None:
+    """The weekly digest: written beside the database, and mailed when SMTP and recipients are set."""
+    cron = config.schedule.digest_every
+    if cron is None:
+        return None
+
+    def due() -> datetime | None:
+        with Store(db_path) as store:
+            last = store.setting(DIGEST_SETTING)
+        # Never sent: the next slot from now (a fresh daemon does not mail at once).
+        after = parse_iso(last["at"]) if last else datetime.now(timezone.utc)
+        return next_cron_time(cron, after)
+
+    def run() -> None:
+        from review.digest import DigestError, build_digest, send_digest, to_html, to_markdown
+
+        with Store(db_path) as store:
+            digest = build_digest(store, iso_ago(7 * 86400))
+            html = to_html(digest)
+            folder = db_path.parent / config.digest.out_dir
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"digest-{datetime.now(timezone.utc):%Y-%m-%d}.html"
+            write_atomically(path, html)
+            sent: list[str] = []
+            if config.digest.to and config.digest.smtp_host:
+                try:
+                    sent = send_digest(config.digest, digest, html=html, text=to_markdown(digest))
+                except DigestError as exc:
+                    log.warning("digest: %s", exc)
+            store.set_setting(DIGEST_SETTING, {"at": utcnow(), "file": str(path), "sent_to": sent}, "weekly digest")
+        log.info("digest written to %s%s", path, f", sent to {', '.join(sent)}" if sent else "")
+
+    return Job(name="digest", due=due, run=run)
+
+
 def run_daemon(config: Config, db_path: Path, *, out: IO[str] = sys.stderr) -> int:
     """Run until SIGTERM/SIGINT; returns the exit status."""
     lock = take_lock(db_path)
@@ -99,8 +136,7 @@ def run_daemon(config: Config, db_path: Path, *, out: IO[str] = sys.stderr) -> i
     stop = threading.Event()
     client = PoliteClient(config.http, config.politeness, config.contact, stop=stop)
     jobs = [source_job(s, config, db_path, client) for s in config.sources if s.enabled]
-    if (job := retrain_job(config, db_path)) is not None:
-        jobs.append(job)
+    jobs += [job for job in (retrain_job(config, db_path), digest_job(config, db_path)) if job is not None]
     scheduler = Scheduler(jobs, jitter_s=config.schedule.jitter_s, misfire_grace_s=config.schedule.misfire_grace_s)
 
     def on_signal(signum: int, _frame: object) -> None:

@@ -36,8 +36,8 @@ IMG = '<img src=x onerror="alert(1)">'
 HOSTILE = [
     Item(
         "url:https://evil.example/post-1", f"{SCRIPT} self-play {IMG}",
-        f'<p>Summary <svg onload="alert(2)"></svg><script>alert(3)</script> with <a href="javascript:alert(4)">link</a></p>'
-        f'<iframe src="https://evil.example"></iframe> &lt;script&gt;alert(5)&lt;/script&gt;',
+        '<p>Summary <svg onload="alert(2)"></svg><script>alert(3)</script> with <a href="javascript:alert(4)">link</a></p>'
+        '<iframe src="https://evil.example"></iframe> &lt;script&gt;alert(5)&lt;/script&gt;',
         "javascript:alert('url')", key="evil-1", authors=(SCRIPT, "Eve <b onmouseover=alert(6)>"),
         links=("javascript:alert(7)", "data:text/html,<script>alert(8)</script>", "https://github.com/evil/repo"),
         via='"><script>alert(9)</script>',

@@ -104,3 +104,27 @@ def test_daemon_keeps_schedule_spacing_retry_after_and_pauses_a_failing_source(t
     run_cli("sources", "resume", "broken", cwd=tmp_path)
     assert conn.execute("SELECT paused FROM sources WHERE name = 'broken'").fetchone()[0] == 0
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_weekly_digest_job_writes_the_digest_and_waits_for_its_cron_slot(tmp_path: Path) -> None:
+    from datetime import datetime, timezone
+
+    from crawler.items import Item
+    from review.store import Store
+    from rsiwatch.config import Config, Schedule
+    from rsiwatch.daemon import DIGEST_SETTING, digest_job
+
+    db = tmp_path / "candidates.db"
+    with Store(db) as store:
+        store.ingest("feed", [Item("arxiv:2611.00001", "Kernels <b>by</b> agents", "", "https://arxiv.org/abs/2611.00001", "k")])
+    job = digest_job(Config(schedule=Schedule(digest_every="0 8 * * mon")), db)
+    due = job.due()
+    assert due > datetime.now(timezone.utc) and due.weekday() == 0 and (due.hour, due.minute) == (8, 0)
+    job.run()
+    written = list((tmp_path / "digests").glob("digest-*.html"))
+    assert len(written) == 1 and "<html" in written[0].read_text().lower()
+    with Store(db) as store:
+        last = store.setting(DIGEST_SETTING)
+    assert last["file"] == str(written[0]) and last["sent_to"] == []
+    assert job.due() > datetime.now(timezone.utc)
+    assert digest_job(Config(schedule=Schedule(digest_every=None)), db) is None
