@@ -348,7 +348,7 @@ def run(data: Data, with_footprint: bool) -> None:
     ratio_c = cold["ap"] / kw["ap"]
     print(f"  cold AP / keyword AP: {cold['ap']:.3f} / {kw['ap']:.3f} = {ratio_c:.2f}x  (goal >= 1.2x) {goal(ratio_c >= 1.2)}")
     print(f"  cold share of stream read for 95% recall: {cold['read95']:.1%}")
-    print(f"  training time on this split: " + ", ".join(f"{k} {v:.1f}s" for k, v in timings.items()))
+    print("  training time on this split: " + ", ".join(f"{k} {v:.1f}s" for k, v in timings.items()))
     small_pools(data, split, kw)
     thresholds(data, split, models["rsiwatch warm"])
     if with_footprint:
