@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import datetime, timedelta, timezone
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from crawler.errors import one_line
 from crawler.feed import entry_date, entry_to_item, is_html, parse_document
@@ -20,6 +22,10 @@ from crawler.text import NAME_MAX, SUMMARY_MAX, TITLE_MAX, clean_text
 
 ANNOUNCE_TYPES = ("new", "cross", "replace", "replace-cross")
 REPLACEMENTS = frozenset({"replace", "replace-cross"})
+try:
+    NEW_YORK: Any = ZoneInfo("America/New_York")
+except ZoneInfoNotFoundError:  # no time-zone database on this machine: Eastern Standard Time will do
+    NEW_YORK = timezone(timedelta(hours=-5))
 _PREFIX = re.compile(
     r"^\s*arXiv:\s*(?P<id>\S+?)\s+Announce\s+Type:\s*(?P<type>[A-Za-z\-]+)\s*(?:Abstract:\s*)?", re.IGNORECASE
 )
@@ -47,9 +53,16 @@ def parse_arxiv_rss(
     *,
     include_replacements: bool = False,
     warnings: list[str] | None = None,
+    now: datetime | None = None,
 ) -> list[Item]:
-    """Items of an arXiv RSS/Atom listing, replacements dropped unless ``include_replacements``."""
+    """Items of an arXiv RSS/Atom listing, replacements dropped unless ``include_replacements``.
+
+    An empty listing is normal on weekends and holidays; on a weekday (arXiv's announcement days,
+    Monday to Friday in New York) it is worth a warning, since it may also mean a changed feed.
+    """
     result = parse_document(body, headers, url, warnings)
+    if not result.entries and warnings is not None and is_announcement_day(now or datetime.now(timezone.utc)):
+        warnings.append(f"{url}: no entries on an announcement day (a holiday, or has the feed changed?)")
     items: list[Item] = []
     seen: set[str] = set()
     for entry in result.entries:
@@ -61,6 +74,11 @@ def parse_arxiv_rss(
         seen.add(item.key)
         items.append(item)
     return items
+
+
+def is_announcement_day(moment: datetime) -> bool:
+    """arXiv announces new papers Monday to Friday (New York time); its RSS is empty on the other days."""
+    return moment.astimezone(NEW_YORK).weekday() < 5
 
 
 def _entry(entry: Any, url: str, warnings: list[str] | None) -> Item | None:
