@@ -24,6 +24,8 @@ from review.present import (
 )
 from review.store import ACTIONS, QUEUE_STATUSES, Store, StoreError
 from review.web_security import Binding, install
+from review.tuning_plot import report_png
+from review.tuning_report import build_report
 from rsiwatch.config import Config
 from rsiwatch.files import write_atomically
 
@@ -43,6 +45,7 @@ def create_app(
     binding = Binding(host or config.review.host, config.review.port if port is None else port, config.review.password)
     install(app, binding)
     app.config["RSIWATCH_DB"] = Path(db_path)
+    app.config["RSIWATCH_CONFIG"] = config
     app.config["RSIWATCH_EXPORT_DIR"] = (export_dir or Path(config.review.export_dir)).resolve()
     app.jinja_env.filters.update(hl=_hl, text=html_to_text, safe_url=safe_url)
     app.jinja_env.globals.update(CATEGORIES=CATEGORIES, FLAGS=FLAGS)
@@ -67,6 +70,7 @@ def create_app(
     app.add_url_rule("/", view_func=queue)
     app.add_url_rule("/catalog", view_func=catalog)
     app.add_url_rule("/stats", view_func=stats)
+    app.add_url_rule("/stats/tune.png", view_func=stats_plot)
     app.add_url_rule("/api/entry", view_func=api_entry)
     app.add_url_rule("/api/decide", view_func=api_decide, methods=["POST"])
     app.add_url_rule("/api/accept", view_func=api_accept, methods=["POST"])
@@ -166,10 +170,20 @@ def catalog() -> str:
 
 def stats() -> str:
     s = store()
+    report = build_report(s, current_app.config["RSIWATCH_CONFIG"])
     return render_template(
         "stats.html", sources=s.source_report(), counts=s.status_counts(), weeks=s.decision_counts_by_week(8),
-        totals={t: s.count(t) for t in ("works", "sightings", "decisions", "catalog")},
+        totals={t: s.count(t) for t in ("works", "sightings", "decisions", "catalog")}, tune=report,
+        plottable=any(p.reviewed for p in report.curve),
     )
+
+
+def stats_plot() -> Response:
+    """The picture `rsiwatch tune --plot` draws: precision and recall against the threshold, weekly load."""
+    report = build_report(store(), current_app.config["RSIWATCH_CONFIG"])
+    if not any(p.reviewed for p in report.curve):
+        abort(404, description="no reviewed decisions yet to draw")
+    return Response(report_png(report), mimetype="image/png", headers={"Cache-Control": "no-store"})
 
 
 # ---- the JSON calls the page makes ---------------------------------------------------------------

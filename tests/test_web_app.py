@@ -199,3 +199,18 @@ def test_serve_refuses_off_loopback_without_password(tmp_path: Path) -> None:
     assert result.exit_code == 2
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1 and "review.password" in lines[0]
+
+
+def test_stats_view_shows_the_tune_picture_once_there_are_decisions(client, db: Path) -> None:
+    before = client.get("/stats", base_url=BASE).get_data(as_text=True)
+    assert 'id="stats"' in before and "tune.png" not in before
+    assert client.get("/stats/tune.png", base_url=BASE).status_code == 404
+    with Store(db) as store:
+        queued = [c["id"] for c in store.candidates(limit=None)]
+        for i, work_id in enumerate(queued[:8]):
+            store.decide(work_id, "accept" if i % 2 == 0 else "reject")
+    page = client.get("/stats", base_url=BASE).get_data(as_text=True)
+    assert "/stats/tune.png" in page and "threshold" in page.lower()
+    picture = client.get("/stats/tune.png", base_url=BASE)
+    assert picture.status_code == 200 and picture.mimetype == "image/png"
+    assert picture.data.startswith(b"\x89PNG\r\n\x1a\n") and len(picture.data) > 10_000
