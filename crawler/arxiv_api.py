@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from crawler.errors import FetchError, ParseError
-from crawler.feed import entry_authors, entry_date, is_html, parse_document
-from crawler.ids import arxiv_id, arxiv_version, normalize_doi
+from crawler.feed import arxiv_doi_links, entry_authors, entry_date, is_html, parse_document
+from crawler.ids import arxiv_id, arxiv_version
 from crawler.items import Item, SourceResult, Validators
 from crawler.text import SUMMARY_MAX, TITLE_MAX, clean_text
 
@@ -81,9 +81,7 @@ def _entry(entry: Any, entry_id: str) -> Item | None:
     for link in entry.get("links", []):
         if link.get("type") == "application/pdf" or link.get("title") == "pdf":
             links.append(str(link.get("href")))
-    doi = normalize_doi(str(entry.get("arxiv_doi") or ""))
-    if doi:
-        links.append(f"https://doi.org/{doi}")
+    links += arxiv_doi_links(entry)
     return Item(
         canonical_id=f"arxiv:{paper}",
         title=clean_text(entry.get("title"), TITLE_MAX, html=is_html(entry.get("title_detail"))),

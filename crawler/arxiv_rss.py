@@ -15,8 +15,8 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from crawler.errors import one_line
-from crawler.feed import entry_date, entry_to_item, is_html, parse_document
-from crawler.ids import arxiv_id, arxiv_version, normalize_doi
+from crawler.feed import arxiv_doi_links, entry_date, entry_to_item, is_html, parse_document
+from crawler.ids import arxiv_id, arxiv_version
 from crawler.items import Item
 from crawler.text import NAME_MAX, SUMMARY_MAX, TITLE_MAX, clean_text
 
@@ -97,9 +97,7 @@ def _entry(entry: Any, url: str, warnings: list[str] | None) -> Item | None:
     announce = str(entry.get("arxiv_announce_type") or prefixed_type or "").strip().lower() or None
     authors = split_authors(entry.get("author", "")) if entry.get("author") else ()
     links = [f"https://arxiv.org/pdf/{paper}" + (f"v{version}" if version else "")]
-    doi = normalize_doi(str(entry.get("arxiv_doi") or ""))
-    if doi:
-        links.append(f"https://doi.org/{doi}")
+    links += arxiv_doi_links(entry)
     return Item(
         canonical_id=f"arxiv:{paper}",
         title=clean_text(entry.get("title"), TITLE_MAX, html=is_html(entry.get("title_detail"))),

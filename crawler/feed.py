@@ -75,6 +75,12 @@ def parse_document(
     return result
 
 
+def arxiv_doi_links(entry: Any) -> list[str]:
+    """The journal DOI arXiv lists for a paper (``<arxiv:doi>``), as a link; empty when there is none."""
+    doi = normalize_doi(str(entry.get("arxiv_doi") or ""))
+    return [f"https://doi.org/{doi}"] if doi else []
+
+
 def parse_feed(body: bytes, headers: Mapping[str, str], url: str, warnings: list[str] | None = None) -> list[Item]:
     """Items of an RSS/Atom feed; entries with neither title nor link are skipped, duplicate keys kept once."""
     result = parse_document(body, headers, url, warnings, sanitize=False)  # entry_to_item keeps text only

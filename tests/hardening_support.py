@@ -228,13 +228,20 @@ class Elements(HTMLParser):
         self.tags.append((tag, dict(attrs)))
 
 
-def injected(html: str) -> list[str]:
-    """Elements, handlers or URLs in a page that only a payload could have put there."""
+def elements(html: str) -> list[tuple[str, dict[str, str | None]]]:
+    """Every start tag of a page with its attributes."""
     parser = Elements()
     parser.feed(html)
+    return parser.tags
+
+
+def injected(html: str) -> list[str]:
+    """Elements, handlers or URLs in a page that only a payload could have put there."""
     found = []
-    for tag, attrs in parser.tags:
-        if tag in ("img", "svg", "iframe", "object", "embed", "math", "base", "frame", "video", "audio"):
+    for tag, attrs in elements(html):
+        if tag in ("img", "svg", "iframe", "object", "embed", "math", "base", "frame", "video", "audio") and not (
+            tag == "img" and attrs.get("src") == "/stats/tune.png"  # the stats view's own picture
+        ):
             found.append(f"<{tag}> element")
         if tag == "script" and attrs != {"src": "/static/review.js"}:
             found.append(f"<script {attrs}>")
