@@ -439,7 +439,8 @@ class Store:
         if source:
             where.append("w.id IN (SELECT g.work_id FROM sightings g WHERE g.source = ?)")
             params.append(source)
-        sql = f"SELECT w.* FROM works w WHERE {' AND '.join(where)} ORDER BY w.score DESC, w.id"
+        table = "works w INDEXED BY works_queued_id" if source else "works w"  # see review_queue
+        sql = f"SELECT w.* FROM {table} WHERE {' AND '.join(where)} ORDER BY w.score DESC, w.id"
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
             params += [limit, offset]
@@ -608,17 +609,28 @@ class Store:
     ) -> tuple[list[dict[str, Any]], int]:
         """The queue for the review page, best first, with its total; ``query`` searches titles and summaries.
 
-        With a query every matching work is a result, queued or not (the curator is looking for it);
+        With a query every matching work is a result, queued or not (the curator is looking for it),
+        among the newest SEARCH_CAP text matches (the total's ``capped`` says there were more);
         without one, only queued works.  ``since``/``until`` bound ``queued_at`` (a week).
         """
         where: list[str] = []
         params: list[Any] = []
         match = fts_query(query) if query else None
+        capped = False
         if match:
-            where.append("w.id IN (SELECT work_id FROM works_fts WHERE works_fts MATCH ?)")
-            params.append(match)
+            # Every match's work id is a read of the FTS table's content row: at a million works a common
+            # word matches tens of thousands (and ranking them by bm25 costs as much).  The newest
+            # SEARCH_CAP matches (by FTS rowid: the order works arrived or were last edited) are the
+            # candidates, ordered by score like the queue.
+            hits = [r[0] for r in self._all(
+                "SELECT work_id FROM works_fts WHERE works_fts MATCH ? ORDER BY rowid DESC LIMIT ?",
+                (match, SEARCH_CAP + 1),
+            )]
+            capped = len(hits) > SEARCH_CAP
+            where.append("w.id IN (SELECT value FROM json_each(?))")
+            params.append(json.dumps(hits[:SEARCH_CAP]))
         elif query:
-            return [], 0
+            return [], QueueTotal(0)
         else:
             where.append("w.queued_at IS NOT NULL")
         if status != "all":
@@ -635,13 +647,18 @@ class Store:
                 where.append(clause)
                 params.append(value)
         condition = " AND ".join(where) or "1"
-        total = self._one(f"SELECT COUNT(*) FROM works w WHERE {condition}", params)[0]
+        # One source's sightings are checked against the queued works' own small index (migration 5);
+        # without statistics the planner would take the primary key and read each work's whole row.
+        table = "works w INDEXED BY works_queued_id" if source and not match else "works w"
+        total = self._one(f"SELECT COUNT(*) FROM {table} WHERE {condition}", params)[0]
         rows = self._all(
             # SQLite sorts NULL scores last in DESC order; said this way the queue index gives the order.
-            f"SELECT w.* FROM works w WHERE {condition} ORDER BY w.score DESC, w.id LIMIT ? OFFSET ?",
+            f"SELECT w.* FROM {table} WHERE {condition} ORDER BY w.score DESC, w.id LIMIT ? OFFSET ?",
             [*params, limit, offset],
         )
-        return [_work_dict(r) for r in rows], int(total)
+        out = QueueTotal(total)
+        out.capped, out.cap = capped, SEARCH_CAP
+        return [_work_dict(r) for r in rows], out
 
     def source_names(self) -> list[str]:
         """Every source that has a row or a sighting, for the filter menu."""
@@ -1003,6 +1020,16 @@ def _sources_of(conn: sqlite3.Connection, work_ids: Sequence[str]) -> dict[str, 
         for row in conn.execute(f"SELECT DISTINCT work_id, source FROM sightings WHERE work_id IN ({marks})", chunk):
             out.setdefault(row[0], []).append(row[1])
     return out
+
+
+SEARCH_CAP = 1000  # text matches a search considers (the newest); more are reported as "1,000+"
+
+
+class QueueTotal(int):
+    """The queue's total; ``capped`` when a search stopped at SEARCH_CAP text matches and there are more."""
+
+    capped: bool = False
+    cap: int = 0
 
 
 def fts_query(text: str) -> str | None:

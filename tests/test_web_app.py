@@ -214,3 +214,18 @@ def test_stats_view_shows_the_tune_picture_once_there_are_decisions(client, db: 
     picture = client.get("/stats/tune.png", base_url=BASE)
     assert picture.status_code == 200 and picture.mimetype == "image/png"
     assert picture.data.startswith(b"\x89PNG\r\n\x1a\n") and len(picture.data) > 10_000
+
+
+def test_a_broad_search_is_capped_and_says_so(client, db: Path, monkeypatch) -> None:
+    import review.store
+
+    with Store(db) as store:
+        rows, total = store.review_queue(status="all", query="AI")
+    assert int(total) >= 3 and not total.capped
+    monkeypatch.setattr(review.store, "SEARCH_CAP", 2)
+    with Store(db) as store:
+        capped_rows, capped_total = store.review_queue(status="all", query="AI")
+    assert capped_total.capped and len(capped_rows) <= 2
+    assert {r["id"] for r in capped_rows} <= {r["id"] for r in rows}
+    page = client.get("/?q=AI&status=all", base_url=BASE).get_data(as_text=True)
+    assert "+ matches for" in page and "add words to narrow" in page
