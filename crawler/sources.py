@@ -1,19 +1,20 @@
 """One pass over one configured source: fetch with the polite client, parse by kind, report.
 
-The only function the pipeline needs from the crawler.  It raises ``CrawlError`` (``FetchError`` or
+``collect`` is what the pipeline needs from the crawler (a crawl of many sources may also split a feed's
+pass into ``fetch_feed`` and ``parse_fetched`` to parse in worker processes).  It raises ``CrawlError`` (``FetchError`` or
 ``ParseError``, one line each) for a failed source; the caller records it and goes on with the others.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
 from crawler.arxiv_api import search
 from crawler.arxiv_rss import parse_arxiv_rss
 from crawler.errors import FetchError
 from crawler.feed import parse_feed
 from crawler.html import collect_html
-from crawler.http import FEED_ACCEPT, PoliteClient
+from crawler.http import FEED_ACCEPT, Fetched, PoliteClient
 from crawler.items import Item, SourceResult, Validators
 from crawler.oai_pmh import collect_oai
 from crawler.stories import parse_newsletter
@@ -21,23 +22,16 @@ from rsiwatch.config import Source
 
 SUPPORTED_KINDS = ("feed", "arxiv_rss", "arxiv_api", "html", "oai_pmh")
 
-FeedParser = Callable[[bytes, Mapping[str, str], str, list[str]], list[Item]]
-
 
 def collect(source: Source, client: PoliteClient, validators: Validators | None = None) -> SourceResult:
     """Everything ``source`` has now; ``not_modified`` when a conditional GET says nothing changed."""
     validators = validators or Validators()
-    if source.kind == "feed":
-        if source.split_stories:
-            return _fetch_feed(source, client, validators, lambda b, h, u, w: parse_newsletter(b, h, u, w))
-        return _fetch_feed(source, client, validators, lambda b, h, u, w: parse_feed(b, h, u, w))
-    if source.kind == "arxiv_rss":
-        return _fetch_feed(
-            source,
-            client,
-            validators,
-            lambda b, h, u, w: parse_arxiv_rss(b, h, u, include_replacements=source.include_replacements, warnings=w),
-        )
+    if is_separable(source):
+        result, fetched = fetch_feed(source, client, validators)
+        if fetched is not None:
+            result.items, warnings = parse_fetched(parse_spec(source), fetched.body, fetched.headers, fetched.url)
+            result.warnings.extend(warnings)
+        return result
     if source.kind == "arxiv_api":
         assert source.query is not None  # the config guarantees it
         return search(client, source.endpoint, source.query, source.max_results, source.page_size, validators)
@@ -48,11 +42,40 @@ def collect(source: Source, client: PoliteClient, validators: Validators | None 
     raise FetchError(f"{source.endpoint}: source {source.name}: kind {source.kind} not supported yet")
 
 
-def _fetch_feed(source: Source, client: PoliteClient, validators: Validators, parse: FeedParser) -> SourceResult:
+# Kinds whose pass is one GET then a pure parse of the bytes: the parse may run elsewhere (a worker process).
+SEPARABLE_KINDS = ("feed", "arxiv_rss")
+
+# What the parse of a separable source needs to know about it: (kind, split_stories, include_replacements).
+ParseSpec = tuple[str, bool, bool]
+
+
+def is_separable(source: Source) -> bool:
+    """Whether ``collect`` for this source is ``fetch_feed`` then ``parse_fetched``."""
+    return source.kind in SEPARABLE_KINDS
+
+
+def parse_spec(source: Source) -> ParseSpec:
+    return (source.kind, bool(source.split_stories), bool(source.include_replacements))
+
+
+def fetch_feed(source: Source, client: PoliteClient, validators: Validators) -> tuple[SourceResult, Fetched | None]:
+    """The fetch half of a separable source: its result without items, and the response to parse (None on 304)."""
     fetched = client.get(source.endpoint, validators, accept=FEED_ACCEPT)
     result = SourceResult(validators=fetched.validators, requests=fetched.requests, bytes_read=len(fetched.body))
     if fetched.not_modified:
         result.not_modified = True
-        return result
-    result.items = parse(fetched.body, fetched.headers, fetched.url, result.warnings)
-    return result
+        return result, None
+    return result, fetched
+
+
+def parse_fetched(spec: ParseSpec, body: bytes, headers: Mapping[str, str], url: str) -> tuple[list[Item], list[str]]:
+    """The parse half of a separable source: (items, warnings).  Pure, and picklable for a worker process."""
+    kind, split_stories, include_replacements = spec
+    warnings: list[str] = []
+    if kind == "arxiv_rss":
+        items = parse_arxiv_rss(body, headers, url, include_replacements=include_replacements, warnings=warnings)
+    elif split_stories:
+        items = parse_newsletter(body, headers, url, warnings)
+    else:
+        items = parse_feed(body, headers, url, warnings)
+    return items, warnings

@@ -13,12 +13,14 @@ from datetime import datetime, timedelta, timezone
 
 from crawler.errors import CrawlError
 from crawler.http import PoliteClient
+from crawler.items import SourceResult
 from crawler.link import link_items
 from crawler.scheduler import next_cron_time
-from crawler.sources import collect
+from crawler.sources import collect, is_separable
 from review.audit import queue_weekly
 from review.store import Store, iso, parse_iso, utcnow
 from rsiwatch.config import Config, Source
+from rsiwatch.prefetch import Prefetcher
 from rsiwatch.scoring import refresh_if_pool_grew, score_works
 
 log = logging.getLogger("rsiwatch.crawl")
@@ -95,11 +97,20 @@ def due_sources(config: Config, store: Store, *, everything: bool = False, names
     return chosen
 
 
-def crawl_source(source: Source, store: Store, client: PoliteClient, config: Config) -> SourceOutcome:
+def crawl_source(
+    source: Source,
+    store: Store,
+    client: PoliteClient,
+    config: Config,
+    prefetched: Callable[[], tuple[str, SourceResult]] | None = None,
+) -> SourceOutcome:
+    """Crawl one source and record its outcome; ``prefetched`` hands (started, result) fetched elsewhere."""
     started = utcnow()
-    state = store.source_state(source.name)
     try:
-        result = collect(source, client, state.validators)
+        if prefetched is not None:
+            started, result = prefetched()
+        else:
+            result = collect(source, client, store.source_state(source.name).validators)
     except Exception as exc:  # noqa: BLE001 - one broken source must never stop the others
         if not isinstance(exc, CrawlError):
             log.exception("%s: unexpected error", source.name)
@@ -151,11 +162,20 @@ def crawl(
     """Visit each source once; a failure is recorded against its source and the crawl goes on."""
     report = CrawlReport(started=utcnow())
     store.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in config.sources)
-    for source in sources:
-        outcome = crawl_source(source, store, client, config)
-        report.sources.append(outcome)
-        if on_source:
-            on_source(outcome)
+    # Several feeds (each source named once): fetch and parse ahead, overlapping this thread's store work.
+    names = [s.name for s in sources]
+    prefetcher = None
+    if sum(1 for s in sources if is_separable(s)) >= 2 and len(set(names)) == len(names):
+        prefetcher = Prefetcher(store, client, sources)
+    try:
+        for source in sources:
+            outcome = crawl_source(source, store, client, config, prefetcher.take if prefetcher else None)
+            report.sources.append(outcome)
+            if on_source:
+                on_source(outcome)
+    finally:
+        if prefetcher is not None:
+            prefetcher.close()
     # A young model learnt the stream from a small pool: retrain as the pool grows (cheap while small).
     refreshed = refresh_if_pool_grew(store, config)
     if refreshed is not None:
