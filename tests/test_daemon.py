@@ -128,3 +128,40 @@ def test_weekly_digest_job_writes_the_digest_and_waits_for_its_cron_slot(tmp_pat
     assert last["file"] == str(written[0]) and last["sent_to"] == []
     assert job.due() > datetime.now(timezone.utc)
     assert digest_job(Config(schedule=Schedule(digest_every=None)), db) is None
+
+
+def test_daemon_logs_one_json_line_per_fetch_to_a_file(tmp_path: Path, local_server) -> None:
+    import json
+
+    local_server.add("/feed", body=(FIXTURES / "newsletter.xml").read_bytes())
+    local_server.add("/gone", status=404, body=b"no")
+    write_config(
+        tmp_path / "config.yaml",
+        [
+            {"name": "ok-feed", "kind": "feed", "url": local_server.url + "/feed", "every": "1s"},
+            {"name": "gone", "kind": "feed", "url": local_server.url + "/gone", "every": "1d"},
+        ],
+        schedule={"jitter_s": 0.1, "retrain_every": None, "digest_every": None},
+    )
+    run_cli("init", cwd=tmp_path)
+    log_file = tmp_path / "rsiwatch.log"
+    daemon = subprocess.Popen(
+        [sys.executable, "-m", "rsiwatch", "daemon", "--log-format", "json", "--log-file", str(log_file)],
+        cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        time.sleep(4)
+        daemon.send_signal(signal.SIGTERM)
+        daemon.wait(timeout=15)
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+    assert daemon.returncode == 0
+    entries = [json.loads(line) for line in log_file.read_text().splitlines() if line.strip()]
+    fetches = [e for e in entries if e.get("source")]
+    ok = [e for e in fetches if e["source"] == "ok-feed"]
+    assert len(ok) >= 2 and all(e["outcome"] in ("ok", "not_modified") and "items" in e for e in ok)
+    assert ok[0]["items"] == 2 and ok[0]["new_works"] == 2
+    gone = [e for e in fetches if e["source"] == "gone"]
+    assert len(gone) == 1 and gone[0]["outcome"] == "error" and "404" in gone[0]["error"]
+    assert all({"time", "level", "message"} <= set(e) for e in entries)
