@@ -165,3 +165,42 @@ def test_daemon_logs_one_json_line_per_fetch_to_a_file(tmp_path: Path, local_ser
     gone = [e for e in fetches if e["source"] == "gone"]
     assert len(gone) == 1 and gone[0]["outcome"] == "error" and "404" in gone[0]["error"]
     assert all({"time", "level", "message"} <= set(e) for e in entries)
+
+
+def test_a_daemon_killed_outright_resumes_without_refetching_what_is_not_due(tmp_path: Path, local_server) -> None:
+    local_server.add("/daily", body=(FIXTURES / "newsletter.xml").read_bytes())
+    local_server.add("/often", body=(FIXTURES / "arxiv_rss.xml").read_bytes())
+    write_config(
+        tmp_path / "config.yaml",
+        [
+            {"name": "daily", "kind": "feed", "url": local_server.url + "/daily", "every": "1d"},
+            {"name": "often", "kind": "arxiv_rss", "url": local_server.url + "/often", "every": "1s"},
+        ],
+        schedule={"jitter_s": 0.1, "retrain_every": None, "digest_every": None},
+    )
+    run_cli("init", cwd=tmp_path)
+    first = start_daemon(tmp_path)
+    time.sleep(4)
+    first.kill()  # SIGKILL: no chance to clean up
+    first.wait(timeout=10)
+    assert len(times(local_server, "/daily")) == 1
+    often_before = len(times(local_server, "/often"))
+    assert often_before >= 2
+
+    second = start_daemon(tmp_path)  # the lock died with the process: a new daemon may start
+    try:
+        time.sleep(3)
+        assert second.poll() is None
+        second.send_signal(signal.SIGTERM)
+        second.wait(timeout=15)
+    finally:
+        if second.poll() is None:
+            second.kill()
+    assert second.returncode == 0
+    assert len(times(local_server, "/daily")) == 1, "a source that is not due was fetched again"
+    assert len(times(local_server, "/often")) > often_before, "a due source was forgotten"
+    conn = sqlite3.connect(tmp_path / "candidates.db")
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert conn.execute("SELECT COUNT(*) FROM works").fetchone()[0] == conn.execute(
+        "SELECT COUNT(DISTINCT id) FROM works"
+    ).fetchone()[0]
