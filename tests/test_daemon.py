@@ -18,11 +18,20 @@ FIXTURES = Path(__file__).parent / "fixtures" / "e2e"
 SPACING_S = 0.4
 
 
-def start_daemon(project: Path) -> subprocess.Popen[str]:
+def start_daemon(project: Path, *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [sys.executable, "-m", "rsiwatch", "daemon"], cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [sys.executable, "-m", "rsiwatch", "daemon", *args], cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         stdin=subprocess.DEVNULL, text=True,
     )
+
+
+# Quick schedules for the short daemon tests: no weekly jobs, little jitter.
+QUICK = {"jitter_s": 0.1, "retrain_every": None, "digest_every": None}
+
+
+def quick_project(project: Path, sources: list[dict]) -> None:
+    write_config(project / "config.yaml", sources, schedule=QUICK)
+    run_cli("init", cwd=project)
 
 
 def times(server, path: str) -> list[float]:
@@ -135,20 +144,12 @@ def test_daemon_logs_one_json_line_per_fetch_to_a_file(tmp_path: Path, local_ser
 
     local_server.add("/feed", body=(FIXTURES / "newsletter.xml").read_bytes())
     local_server.add("/gone", status=404, body=b"no")
-    write_config(
-        tmp_path / "config.yaml",
-        [
-            {"name": "ok-feed", "kind": "feed", "url": local_server.url + "/feed", "every": "1s"},
-            {"name": "gone", "kind": "feed", "url": local_server.url + "/gone", "every": "1d"},
-        ],
-        schedule={"jitter_s": 0.1, "retrain_every": None, "digest_every": None},
-    )
-    run_cli("init", cwd=tmp_path)
+    quick_project(tmp_path, [
+        {"name": "ok-feed", "kind": "feed", "url": local_server.url + "/feed", "every": "1s"},
+        {"name": "gone", "kind": "feed", "url": local_server.url + "/gone", "every": "1d"},
+    ])
     log_file = tmp_path / "rsiwatch.log"
-    daemon = subprocess.Popen(
-        [sys.executable, "-m", "rsiwatch", "daemon", "--log-format", "json", "--log-file", str(log_file)],
-        cwd=tmp_path, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
+    daemon = start_daemon(tmp_path, "--log-format", "json", "--log-file", str(log_file))
     try:
         time.sleep(4)
         daemon.send_signal(signal.SIGTERM)
@@ -170,15 +171,10 @@ def test_daemon_logs_one_json_line_per_fetch_to_a_file(tmp_path: Path, local_ser
 def test_a_daemon_killed_outright_resumes_without_refetching_what_is_not_due(tmp_path: Path, local_server) -> None:
     local_server.add("/daily", body=(FIXTURES / "newsletter.xml").read_bytes())
     local_server.add("/often", body=(FIXTURES / "arxiv_rss.xml").read_bytes())
-    write_config(
-        tmp_path / "config.yaml",
-        [
-            {"name": "daily", "kind": "feed", "url": local_server.url + "/daily", "every": "1d"},
-            {"name": "often", "kind": "arxiv_rss", "url": local_server.url + "/often", "every": "1s"},
-        ],
-        schedule={"jitter_s": 0.1, "retrain_every": None, "digest_every": None},
-    )
-    run_cli("init", cwd=tmp_path)
+    quick_project(tmp_path, [
+        {"name": "daily", "kind": "feed", "url": local_server.url + "/daily", "every": "1d"},
+        {"name": "often", "kind": "arxiv_rss", "url": local_server.url + "/often", "every": "1s"},
+    ])
     first = start_daemon(tmp_path)
     time.sleep(4)
     first.kill()  # SIGKILL: no chance to clean up
