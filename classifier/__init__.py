@@ -24,7 +24,7 @@ __all__ = sorted([*_HOME, "metrics"])
 
 # `metrics` is both a submodule and the function it defines: bind the function now, or the import
 # system would leave the module under that name once any sibling imports it.
-from .metrics import metrics  # noqa: E402
+from .metrics import metrics  # noqa: E402,F401
 
 if TYPE_CHECKING:
     from .calibration import DECADES  # noqa: F401

@@ -20,7 +20,6 @@ from crawler.ids import arxiv_id, arxiv_version
 from crawler.items import Item
 from crawler.text import NAME_MAX, SUMMARY_MAX, TITLE_MAX, clean_text
 
-ANNOUNCE_TYPES = ("new", "cross", "replace", "replace-cross")
 REPLACEMENTS = frozenset({"replace", "replace-cross"})
 try:
     NEW_YORK: Any = ZoneInfo("America/New_York")

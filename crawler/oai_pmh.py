@@ -33,7 +33,6 @@ OAI_ACCEPT = "text/xml, application/xml;q=0.9, */*;q=0.1"
 METADATA_PREFIXES = ("arXiv", "oai_dc")
 OAI_NS = "http://www.openarchives.org/OAI/2.0/"
 ARXIV_NS = "http://arxiv.org/OAI/arXiv/"
-DC_NS = "http://purl.org/dc/elements/1.1/"
 MAX_AUTHORS = 1000
 # arXiv's archives that its OAI interface files under the "physics" set.
 PHYSICS_ARCHIVES = frozenset(
@@ -109,7 +108,7 @@ def _child_text(element: etree._Element, name: str) -> str:
     return ""
 
 
-def _record_item(record: etree._Element, prefix_hint: str | None, wanted: frozenset[str]) -> tuple[Item | None, str | None]:
+def _record_item(record: etree._Element, wanted: frozenset[str]) -> tuple[Item | None, str | None]:
     """(item or None for deleted/filtered/unusable records, the header's datestamp)."""
     header = next((c for c in record if _local(c.tag) == "header"), None)
     if header is None:
@@ -191,7 +190,7 @@ def _dc_item(
     )
 
 
-def parse_page(body: bytes, url: str, categories: Sequence[str] = (), prefix: str | None = None) -> OaiPage:
+def parse_page(body: bytes, url: str, categories: Sequence[str] = ()) -> OaiPage:
     """One ``ListRecords`` response, streamed; ``OaiError`` for a protocol error other than noRecordsMatch."""
     page = OaiPage()
     wanted = frozenset(c for c in categories if "." in c or c in PHYSICS_ARCHIVES)
@@ -206,7 +205,7 @@ def parse_page(body: bytes, url: str, categories: Sequence[str] = (), prefix: st
             # Only the protocol's own elements (a <title> or <error> inside metadata is not ours).
             name = _local(tag) if not tag.startswith("{") or tag.startswith(f"{{{OAI_NS}}}") else ""
             if name == "record":
-                item, datestamp = _record_item(element, prefix, wanted)
+                item, datestamp = _record_item(element, wanted)
                 page.records += 1
                 if item is not None:
                     page.items.append(item)
@@ -265,7 +264,7 @@ def fetch_page(
         if exc.body and b"<error" in exc.body:
             parse_page(exc.body, url, categories)  # raises OaiError with the endpoint's reason
         raise
-    page = parse_page(fetched.body, url, categories, metadata_prefix)
+    page = parse_page(fetched.body, url, categories)
     return Fetched(page, url, fetched.requests, len(fetched.body))
 
 

@@ -85,9 +85,6 @@ class Scheduler:
         with self._lock:
             return set(self._running)
 
-    def planned(self) -> dict[str, datetime]:
-        return {j.id: j.next_run_time for j in self._aps.get_jobs() if j.id in self.jobs}
-
     # ---- internals -----------------------------------------------------------------------------
 
     def _plan(self, name: str, *, first: bool = False) -> None:

@@ -20,7 +20,6 @@ from crawler.oai_pmh import collect_oai
 from crawler.stories import parse_newsletter
 from rsiwatch.config import Source
 
-SUPPORTED_KINDS = ("feed", "arxiv_rss", "arxiv_api", "html", "oai_pmh")
 
 
 def collect(source: Source, client: PoliteClient, validators: Validators | None = None) -> SourceResult:

@@ -340,15 +340,6 @@ class Store:
             )
         return out
 
-    def unscored(self, model_version: int) -> list[str]:
-        """Works without a score from this model version (new since it was trained, or never scored)."""
-        return [
-            r[0]
-            for r in self._all(
-                "SELECT id FROM works WHERE model_version IS NULL OR model_version != ?", (model_version,)
-            )
-        ]
-
     def open_work_ids(self) -> list[str]:
         """Works still awaiting a decision: these are rescored when the model changes."""
         return [r[0] for r in self._all("SELECT id FROM works WHERE status IN ('new', 'deferred')")]

@@ -178,11 +178,6 @@ def source_figures(
     return out
 
 
-def curve_points(store: Store, config: Config, grid: Sequence[float] = DEFAULT_GRID) -> list[dict[str, Any]]:
-    """Precision, recall and weekly load per threshold, as plain dicts (for the review page's stats view)."""
-    return [p.to_dict() for p in build_report(store, config, grid=grid).curve]
-
-
 def health_warnings(store: Store, config: Config, *, now: datetime | None = None) -> list[str]:
     """One line per thing the operator should look at: drift, a retrain that kept the old model,
     a recall below what the tuner asked for, a queue over budget, an audit not drawn lately."""

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from crawler.http import PoliteClient
@@ -139,9 +139,3 @@ def _store_page(
         "complete_size": page.complete_size if page.complete_size is not None else row["complete_size"],
         "last_datestamp": page.last_datestamp or row.get("last_datestamp"),
     }
-
-
-def plan_from(from_date: str, until: str | None, categories: Sequence[str], endpoint: str | None) -> BackfillPlan:
-    return BackfillPlan(
-        from_date=from_date, until=until, categories=tuple(categories), endpoint=endpoint or DEFAULT_OAI_URL
-    )

@@ -147,9 +147,3 @@ def score_works(store: Store, config: Config, work_ids: Sequence[str], *, queue:
     scored = model.score_docs([Doc(id=t.id, title=t.title, summary=t.summary) for t in texts])
     queued = store.record_scores(version, scored, thresholds_for(store, config, [t.id for t in texts]), queue=queue)
     return ScoreRun(version, len(scored), queued)
-
-
-def score_unscored(store: Store, config: Config) -> ScoreRun:
-    """Score every work the active model has not scored yet (new works, or all after a retrain)."""
-    version, _ = ensure_model(store)
-    return score_works(store, config, store.unscored(version))
