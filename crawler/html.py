@@ -18,7 +18,7 @@ from soupsieve import SelectorSyntaxError
 from crawler.errors import CrawlError, FetchError, ParseError, one_line
 from crawler.feed import http_url
 from crawler.ids import arxiv_id, arxiv_version, canonical_id, canonical_url, find_references, id_to_url
-from crawler.items import Item, SourceResult, Validators
+from crawler.items import Item, SourceResult, Validators, first_per_key
 from crawler.pagemeta import PageMeta, item_list, page_meta, parse_date, soup_of
 from crawler.text import SUMMARY_MAX, TITLE_MAX, clean_text
 from rsiwatch.config import Selectors, Source
@@ -100,13 +100,7 @@ def parse_listing(
             warnings.append(one_line(f"{url}: selector {select.item!r} found no items; read the page's metadata instead"))
     if not items:
         items = _by_metadata(soup, url)
-    seen: set[str] = set()
-    unique = []
-    for item in items:
-        if item.key not in seen:
-            seen.add(item.key)
-            unique.append(item)
-    return unique
+    return first_per_key(items)
 
 
 def _by_selectors(elements: list[Tag], select: Selectors, base: str) -> list[Item]:

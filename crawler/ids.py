@@ -215,10 +215,4 @@ def find_references(text_or_html: str) -> list[str]:
         if owner in _GITHUB_NOT_OWNERS or not repo:
             continue
         found.append((match.start(), f"url:https://github.com/{owner}/{repo}"))
-    seen: set[str] = set()
-    result = []
-    for _, cid in sorted(found, key=lambda pair: pair[0]):
-        if cid not in seen:
-            seen.add(cid)
-            result.append(cid)
-    return result
+    return list(dict.fromkeys(cid for _, cid in sorted(found, key=lambda pair: pair[0])))

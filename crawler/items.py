@@ -26,6 +26,14 @@ class Item:
     via: str | None = None  # the newsletter issue or listing a story was cut from
 
 
+def first_per_key(items: list[Item]) -> list[Item]:
+    """Items in order, each ``key`` once (the first mention wins): a source lists a thing once."""
+    first: dict[str, Item] = {}
+    for item in items:
+        first.setdefault(item.key, item)
+    return list(first.values())
+
+
 @dataclass(frozen=True, slots=True)
 class Validators:
     """What a conditional GET sends back next time."""

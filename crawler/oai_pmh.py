@@ -151,16 +151,7 @@ def _arxiv_item(body: etree._Element, identifier: str, datestamp: str | None, wa
     if doi:
         links.append(f"https://doi.org/{doi}")
     created = _child_text(body, "created").strip() or datestamp
-    return Item(
-        canonical_id=f"arxiv:{paper}",
-        title=clean_text(_child_text(body, "title"), TITLE_MAX, html=False),
-        summary=clean_text(_child_text(body, "abstract"), SUMMARY_MAX, html=False),
-        url=f"https://arxiv.org/abs/{paper}",
-        key=f"oai:arXiv.org:{paper}",
-        published=f"{created}T00:00:00Z" if created and len(created) == 10 else None,
-        authors=tuple(authors),
-        links=tuple(links),
-    )
+    return _paper(paper, _child_text(body, "title"), _child_text(body, "abstract"), created, authors, links)
 
 
 def _dc_item(
@@ -178,15 +169,25 @@ def _dc_item(
     authors = [clean_text(e.text, NAME_MAX, html=False) for e in body if _local(e.tag) == "creator"][:MAX_AUTHORS]
     dates = sorted((e.text or "").strip() for e in body if _local(e.tag) == "date")
     created = dates[0] if dates else datestamp
+    return _paper(
+        paper, _child_text(body, "title"), _child_text(body, "description"), created, [a for a in authors if a],
+        [f"https://arxiv.org/pdf/{paper}"],
+    )
+
+
+def _paper(
+    paper: str, title: str, summary: str, created: str | None, authors: list[str], links: list[str]
+) -> Item:
+    """The Item of a harvested arXiv record, whichever metadata format it came in."""
     return Item(
         canonical_id=f"arxiv:{paper}",
-        title=clean_text(_child_text(body, "title"), TITLE_MAX, html=False),
-        summary=clean_text(_child_text(body, "description"), SUMMARY_MAX, html=False),
+        title=clean_text(title, TITLE_MAX, html=False),
+        summary=clean_text(summary, SUMMARY_MAX, html=False),
         url=f"https://arxiv.org/abs/{paper}",
         key=f"oai:arXiv.org:{paper}",
         published=f"{created[:10]}T00:00:00Z" if created and len(created) >= 10 else None,
-        authors=tuple(a for a in authors if a),
-        links=(f"https://arxiv.org/pdf/{paper}",),
+        authors=tuple(authors),
+        links=tuple(links),
     )
 
 

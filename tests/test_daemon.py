@@ -25,6 +25,19 @@ def start_daemon(project: Path, *args: str) -> subprocess.Popen[str]:
     )
 
 
+def run_daemon_for(project: Path, seconds: float, *args: str) -> int:
+    """Start the daemon, let it run, SIGTERM it; its exit status (killed if it will not stop)."""
+    daemon = start_daemon(project, *args)
+    try:
+        time.sleep(seconds)
+        assert daemon.poll() is None, daemon.stderr.read() if daemon.stderr else ""
+        daemon.send_signal(signal.SIGTERM)
+        return daemon.wait(timeout=15)
+    finally:
+        if daemon.poll() is None:
+            daemon.kill()
+
+
 # Quick schedules for the short daemon tests: no weekly jobs, little jitter.
 QUICK = {"jitter_s": 0.1, "retrain_every": None, "digest_every": None}
 
@@ -149,15 +162,7 @@ def test_daemon_logs_one_json_line_per_fetch_to_a_file(tmp_path: Path, local_ser
         {"name": "gone", "kind": "feed", "url": local_server.url + "/gone", "every": "1d"},
     ])
     log_file = tmp_path / "rsiwatch.log"
-    daemon = start_daemon(tmp_path, "--log-format", "json", "--log-file", str(log_file))
-    try:
-        time.sleep(4)
-        daemon.send_signal(signal.SIGTERM)
-        daemon.wait(timeout=15)
-    finally:
-        if daemon.poll() is None:
-            daemon.kill()
-    assert daemon.returncode == 0
+    assert run_daemon_for(tmp_path, 4, "--log-format", "json", "--log-file", str(log_file)) == 0
     entries = [json.loads(line) for line in log_file.read_text().splitlines() if line.strip()]
     fetches = [e for e in entries if e.get("source")]
     ok = [e for e in fetches if e["source"] == "ok-feed"]
@@ -183,16 +188,8 @@ def test_a_daemon_killed_outright_resumes_without_refetching_what_is_not_due(tmp
     often_before = len(times(local_server, "/often"))
     assert often_before >= 2
 
-    second = start_daemon(tmp_path)  # the lock died with the process: a new daemon may start
-    try:
-        time.sleep(3)
-        assert second.poll() is None
-        second.send_signal(signal.SIGTERM)
-        second.wait(timeout=15)
-    finally:
-        if second.poll() is None:
-            second.kill()
-    assert second.returncode == 0
+    # The lock died with the process: a new daemon may start.
+    assert run_daemon_for(tmp_path, 3) == 0
     assert len(times(local_server, "/daily")) == 1, "a source that is not due was fetched again"
     assert len(times(local_server, "/often")) > often_before, "a due source was forgotten"
     conn = sqlite3.connect(tmp_path / "candidates.db")
