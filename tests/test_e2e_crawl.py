@@ -79,6 +79,7 @@ def test_one_paper_three_sources_is_one_work_with_three_sightings(project: Path,
     )
     assert [c["canonical_id"] for c in queue] == [r["id"] for r in expected]
     assert queue[0]["canonical_id"] == STAR, "the kernel-evolving paper should lead the queue"
+    assert run_json("status", cwd=project)["summary"]["queue"] == len(queue)
     assert set(queue[0]) >= {"canonical_id", "title", "url", "score", "status"}
     # The filler (rendering, legal QA, proteins ...) scores below the paper that fits the catalog.
     star_score = scored[STAR]["score"]
