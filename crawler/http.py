@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import email.utils
 import ipaddress
+import socket
 import threading
 import time
 import zlib
@@ -80,6 +81,18 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     if when.tzinfo is None:
         when = when.replace(tzinfo=timezone.utc)
     return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+
+
+def _name_did_not_resolve(exc: BaseException) -> bool:
+    """A DNS failure somewhere under the transport's exception (``socket.gaierror``)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, socket.gaierror):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return "Name or service not known" in str(exc) or "nodename nor servname" in str(exc)
 
 
 def _host(url: str) -> str | None:
@@ -310,7 +323,7 @@ class PoliteClient:
             message = str(exc) or type(exc).__name__
             if "SSL" in message or "TLS" in message or "certificate" in message.lower():
                 raise fail(f"TLS handshake failed: {message}") from None
-            if "Name or service not known" in message or "nodename nor servname" in message:
+            if _name_did_not_resolve(exc):
                 # The name does not resolve (no network, or a typo): retrying now only delays the crawl;
                 # the source's back-off tries again later.
                 raise fail(f"cannot resolve host: {message}") from None

@@ -310,3 +310,22 @@ def test_private_address_detection() -> None:
         assert _is_private_host(host), host
     for host in ("8.8.8.8", "export.arxiv.org", "2001:4860:4860::8888"):
         assert not _is_private_host(host), host
+
+
+def test_a_name_that_does_not_resolve_fails_at_once(client: PoliteClient, monkeypatch) -> None:
+    import socket
+
+    real = socket.getaddrinfo
+    calls = []
+
+    def no_such_name(host, *args, **kwargs):  # no resolver is asked: the lookup fails here
+        if host == "feeds.invalid":
+            calls.append(host)
+            raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_such_name)
+    with pytest.raises(FetchError, match="cannot resolve host") as info:
+        client.get("http://feeds.invalid/feed.xml")
+    assert "attempts" not in str(info.value)
+    assert len(calls) == 1
