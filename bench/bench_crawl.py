@@ -112,7 +112,7 @@ def stage_costs(bodies: list[tuple[str, bytes]], pool: list[Doc], work: Path) ->
     out: dict[str, float] = {}
     with CpuTimer() as t:
         for url, body in bodies:
-            parse_document(body, headers, url, sanitize=False)
+            parse_document(body, headers, url, text_only=True)
     with CpuTimer() as t2:
         parsed = [parse_feed(body, headers, url) for url, body in bodies]
     n = sum(len(items) for items in parsed)

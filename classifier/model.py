@@ -32,7 +32,7 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import asdict, dataclass, field
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -217,7 +217,14 @@ class Model:
         out = [self.calibration(self.raw(docs[i:i + 4096])) for i in range(0, len(docs), 4096)]
         return np.concatenate(out) if out else np.zeros(0)
 
-    def score_docs(self, docs: Sequence[Doc], explain: bool = True, top_terms: int = 8) -> list[Scored]:
+    def score_docs(self, docs: Sequence[Doc], explain: bool = True, top_terms: int = 8,
+                   explain_from: Mapping[str, float] | None = None) -> list[Scored]:
+        """Scores with category suggestions and, when ``explain``, why-terms and nearest catalog entries.
+
+        ``explain_from`` (doc id -> score) explains only the docs scoring at least their value (the
+        queue's threshold): terms and neighbours cost more than the score itself (bench/bench_crawl.py)
+        and are read only for works a curator will see.
+        """
         out: list[Scored] = []
         names = self.featurizer.feature_names() if explain else []
         for i0 in range(0, len(docs), 2048):
@@ -225,11 +232,14 @@ class Model:
             x = self.featurizer.transform(chunk)
             scores = self.calibration(x @ self.coef + self.intercept)
             sugg = self.categories.suggest(x)
-            near = nearest_rows(x, self.catalog_x, self.catalog_titles, 3) if explain else [[] for _ in chunk]
+            shown = [explain and (explain_from is None or scores[j] >= explain_from.get(d.id, 0.0))
+                     for j, d in enumerate(chunk)]
+            rows = [j for j, s in enumerate(shown) if s]
+            near = dict(zip(rows, nearest_rows(x[rows], self.catalog_x, self.catalog_titles, 3))) if rows else {}
             for j, d in enumerate(chunk):
-                why = term_contributions(x, j, self.coef, names, top_terms) if explain else []
+                why = term_contributions(x, j, self.coef, names, top_terms) if shown[j] else []
                 s = sugg[j]
-                out.append(Scored(d.id, float(scores[j]), s.category, s.confidence, s.fits, why, near[j]))
+                out.append(Scored(d.id, float(scores[j]), s.category, s.confidence, s.fits, why, near.get(j, [])))
         return out
 
     # ---- storage: np.savez + JSON, never pickle ----------------------------------------------------------

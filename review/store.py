@@ -110,6 +110,7 @@ class Store:
         # Values derived from the database that callers may keep for this connection's lifetime, keyed so
         # they cannot go stale (the decoded active model, by its immutable version).
         self.memo: dict[str, Any] = {}
+        self._synchronous = ""  # the connection's PRAGMA synchronous, as ``transaction`` last set it
         self.db = sqlite_utils.Database(conn)
         try:
             self.conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
@@ -147,9 +148,19 @@ class Store:
                 self.conn.execute(f"PRAGMA user_version = {number + 1}")
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction, taken up front (``IMMEDIATE``) so writers queue instead of deadlocking."""
+    def transaction(self, *, durable: bool = True) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taken up front (``IMMEDIATE``) so writers queue instead of deadlocking.
+
+        ``durable=False`` is for what the next crawl brings back (works, sightings, scores, source state):
+        its commit is not synced to disk (WAL with ``synchronous = NORMAL``), so a power cut may lose the
+        newest such transactions but never corrupts the file, and the next durable commit (a decision, the
+        catalog, a setting, a model) syncs everything written before it.  Decisions stay fully durable.
+        """
         with _PROCESS_WRITES:
+            level = "FULL" if durable else "NORMAL"
+            if self._synchronous != level:
+                self.conn.execute(f"PRAGMA synchronous = {level}")
+                self._synchronous = level
             with self._immediate() as conn:
                 yield conn
 
@@ -185,7 +196,7 @@ class Store:
     # ---- sources -------------------------------------------------------------------------------
 
     def ensure_sources(self, sources: Iterable[tuple[str, str, str | None]]) -> None:
-        with self.transaction() as conn:
+        with self.transaction(durable=False) as conn:
             conn.executemany(
                 "INSERT INTO sources (name, kind, url) VALUES (?, ?, ?) "
                 "ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, url = excluded.url",
@@ -213,7 +224,7 @@ class Store:
         self, name: str, result: SourceResult, stats: IngestStats | None, new_candidates: int, started: str
     ) -> None:
         finished = utcnow()
-        with self.transaction() as conn:
+        with self.transaction(durable=False) as conn:
             v = result.validators
             conn.execute(
                 "UPDATE sources SET last_attempt = ?, last_success = ?, consecutive_failures = 0, not_before = NULL, "
@@ -235,7 +246,7 @@ class Store:
     ) -> int:
         """Count a failed fetch; returns the consecutive failures.  Pauses the source past ``pause_after``."""
         finished = utcnow()
-        with self.transaction() as conn:
+        with self.transaction(durable=False) as conn:
             conn.execute(
                 "UPDATE sources SET last_attempt = ?, last_error = ?, last_error_at = ?, "
                 "consecutive_failures = consecutive_failures + 1, not_before = ? WHERE name = ?",
@@ -291,7 +302,7 @@ class Store:
         """Upsert works and record sightings in one transaction; a work is created once, whoever saw it."""
         now = now or utcnow()
         ids = list(dict.fromkeys(item.canonical_id for item in items))
-        with self.transaction() as conn:
+        with self.transaction(durable=False) as conn:
             existing: set[str] = set()
             for chunk in _chunks(ids, 500):
                 marks = ",".join("?" * len(chunk))
@@ -368,7 +379,7 @@ class Store:
         """
         now = utcnow()
         queued: list[str] = []
-        with self.transaction() as conn:
+        with self.transaction(durable=False) as conn:
             conn.executemany(
                 "INSERT OR REPLACE INTO scores (work_id, model_version, score, threshold, category,"
                 " category_confidence, category_fits, why, nearest, scored_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -397,6 +408,24 @@ class Store:
                     if cur.rowcount:
                         queued.append(s.id)
         return queued
+
+    def queued_among(self, work_ids: Sequence[str]) -> list[str]:
+        """The given works that are in the queue (whatever their status)."""
+        out: list[str] = []
+        for chunk in _chunks(list(work_ids), 500):
+            marks = ",".join("?" * len(chunk))
+            out += [r[0] for r in self._all(f"SELECT id FROM works WHERE id IN ({marks}) AND queued_at IS NOT NULL", chunk)]
+        return out
+
+    def save_explanations(self, model_version: int, scored: Sequence[Any]) -> int:
+        """Fill in why-terms and nearest entries of scores recorded without them (``classifier.Scored``)."""
+        with self.transaction(durable=False) as conn:
+            before = conn.total_changes
+            conn.executemany(
+                "UPDATE scores SET why = ?, nearest = ? WHERE work_id = ? AND model_version = ?",
+                [(json.dumps(_pairs(s.why)), json.dumps(_pairs(s.nearest)), s.id, model_version) for s in scored],
+            )
+            return conn.total_changes - before
 
     def candidates(
         self,
@@ -835,7 +864,7 @@ class Store:
             rows = self._all(
                 "SELECT rowid, id, title FROM works WHERE id NOT IN (SELECT work_id FROM work_titles) ORDER BY rowid"
             )
-        with self.transaction() as conn:
+        with self.transaction(durable=False) as conn:
             conn.executemany(
                 "INSERT OR REPLACE INTO work_titles (work_id, norm, works_rowid) VALUES (?, ?, ?)",
                 [(r["id"], normalise_title(r["title"]), r["rowid"]) for r in rows],
@@ -930,7 +959,7 @@ class Store:
     ) -> None:
         """Record a page as harvested and keep the next resumption token (None: the list is complete)."""
         now = utcnow()
-        with self.transaction() as conn:
+        with self.transaction(durable=False) as conn:
             conn.execute(
                 "UPDATE backfills SET token = ?, pages = pages + 1, records = records + ?, new_works = new_works + ?,"
                 " new_candidates = new_candidates + ?, complete_size = COALESCE(?, complete_size),"

@@ -21,7 +21,7 @@ from review.audit import queue_weekly
 from review.store import Store, iso, parse_iso, utcnow
 from rsiwatch.config import Config, Source
 from rsiwatch.prefetch import Prefetcher
-from rsiwatch.scoring import refresh_if_pool_grew, score_works
+from rsiwatch.scoring import explain_works, refresh_if_pool_grew, score_works
 
 log = logging.getLogger("rsiwatch.crawl")
 
@@ -183,7 +183,9 @@ def crawl(
         log.info("retrained on a grown pool: model %d, %d open works rescored, %d newly queued",
                  refreshed.model_version, refreshed.scored, len(refreshed.queued))
     # The weekly audit sample and uncertainty picks (idempotent: drawn once a week).
-    queue_weekly(store, config.review.audit_per_week, config.review.uncertain_share)
+    draw = queue_weekly(store, config.review.audit_per_week, config.review.uncertain_share)
+    if draw is not None:  # picks below the threshold were scored without why-terms
+        explain_works(store, draw.audit + draw.uncertain)
     found = store.active_model()
     report.model_version = found[0] if found else None
     report.finished = utcnow()

@@ -135,8 +135,14 @@ def thresholds_for(store: Store, config: Config, work_ids: Sequence[str]) -> dic
     }
 
 
-def score_works(store: Store, config: Config, work_ids: Sequence[str], *, queue: bool = True) -> ScoreRun:
-    """Score works with the active model, record each score with its version, queue those above threshold."""
+def score_works(
+    store: Store, config: Config, work_ids: Sequence[str], *, queue: bool = True, explain_all: bool = False
+) -> ScoreRun:
+    """Score works with the active model, record each score with its version, queue those above threshold.
+
+    Why-terms and nearest catalog entries are computed for the works a curator will see: those at or
+    above their threshold and those already in the queue (``explain_all``: every one, as for a submission).
+    """
     from classifier import Doc
 
     if not work_ids:
@@ -144,6 +150,22 @@ def score_works(store: Store, config: Config, work_ids: Sequence[str], *, queue:
         return ScoreRun(found[0] if found else 0, 0, [])
     version, model = ensure_model(store)
     texts = store.texts(work_ids)
-    scored = model.score_docs([Doc(id=t.id, title=t.title, summary=t.summary) for t in texts])
-    queued = store.record_scores(version, scored, thresholds_for(store, config, [t.id for t in texts]), queue=queue)
+    thresholds = thresholds_for(store, config, [t.id for t in texts])
+    explain_from = None if explain_all else {**thresholds, **dict.fromkeys(store.queued_among(work_ids), 0.0)}
+    docs = [Doc(id=t.id, title=t.title, summary=t.summary) for t in texts]
+    scored = model.score_docs(docs, explain_from=explain_from)
+    queued = store.record_scores(version, scored, thresholds, queue=queue)
     return ScoreRun(version, len(scored), queued)
+
+
+def explain_works(store: Store, work_ids: Sequence[str]) -> int:
+    """Add why-terms and nearest entries to the latest scores of works that joined the queue below their
+    threshold (the weekly audit and uncertainty picks).  Returns how many were explained."""
+    from classifier import Doc
+
+    found = active_model(store)
+    if found is None or not work_ids:
+        return 0
+    version, model = found
+    docs = [Doc(id=t.id, title=t.title, summary=t.summary) for t in store.texts(work_ids)]
+    return store.save_explanations(version, model.score_docs(docs))

@@ -58,7 +58,7 @@ def submit(config: Config, store: Store, url: str, note: str | None = None, guar
     item = link_items([item], store)[0]
     store.ingest(SOURCE_NAME, [item])
     if store.unscored_among([item.canonical_id]):
-        score_works(store, config, [item.canonical_id], queue=False)
+        score_works(store, config, [item.canonical_id], queue=False, explain_all=True)
     outcome = store.record_submission(item.canonical_id, url, note)
     work = store.work(item.canonical_id) or {}
     return Submission(
