@@ -320,6 +320,10 @@ class Store:
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 list(new_rows.values()),
             )
+            conn.executemany(  # the search index (schema migration 6: no per-row trigger)
+                "INSERT INTO works_fts (work_id, title, summary) VALUES (?, ?, ?)",
+                [row[:3] for row in new_rows.values()],
+            )
             known = [i for i in ids if i in existing]
             for chunk in _chunks(known, 500):
                 marks = ",".join("?" * len(chunk))

@@ -120,3 +120,29 @@ def test_writers_in_many_threads_lose_nothing(tmp_path: Path, store: Store) -> N
         t.join()
     assert errors == []
     assert len(store.decisions()) == 240
+
+
+def test_search_finds_works_from_before_and_after_migration_6(tmp_path: Path) -> None:
+    """Migration 6 moves the full-text insert from a trigger into ``ingest``: a database made under
+    schema 5 (trigger) keeps its indexed works, and new ones are indexed once, not twice."""
+    from review.schema import MIGRATIONS
+
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    from review.store import _split_sql
+
+    for number, script in enumerate(MIGRATIONS[:5]):
+        for statement in _split_sql(script):
+            conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {number + 1}")
+    conn.execute("INSERT INTO works (id, title, summary, url, first_seen, last_seen) VALUES ('arxiv:2501.00001', "
+                 "'Learned optimizers that train themselves', 'Old work.', 'https://arxiv.org/abs/2501.00001', '2025-01-01', '2025-01-01')")
+    conn.close()
+    with Store(path) as store:
+        store.ingest("feed", [Item("arxiv:2611.00002", "Optimizers learned by a model", "New work.", "https://arxiv.org/abs/2611.00002", "k2")])
+        store.ingest("feed", [Item("arxiv:2611.00002", "Optimizers learned by a model", "Seen again.", "https://arxiv.org/abs/2611.00002", "k3")])
+        rows, total = store.review_queue(query="optimizers", status="all")
+        assert sorted(r["id"] for r in rows) == ["arxiv:2501.00001", "arxiv:2611.00002"]
+        assert store.conn.execute("SELECT COUNT(*) FROM works_fts").fetchone()[0] == 2
+        assert store.conn.execute("SELECT COUNT(*) FROM sqlite_master WHERE name = 'works_fts_insert'").fetchone()[0] == 0
