@@ -218,4 +218,11 @@ MIGRATIONS: list[str] = [
     """
     DROP TRIGGER works_fts_insert;
     """,
+    # 7: the near-duplicate title probe of linking (crawler/link.py) reads a titles-only index of the
+    # normalised titles, without positions: 0.07 ms a probe against 0.28 ms in works_fts at 20,000 works,
+    # where each word's list also carries every summary's positions.  Filled with work_titles.
+    """
+    CREATE VIRTUAL TABLE titles_fts USING fts5(work_id UNINDEXED, norm, detail = none);
+    INSERT INTO titles_fts (work_id, norm) SELECT work_id, norm FROM work_titles;
+    """,
 ]

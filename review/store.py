@@ -868,11 +868,10 @@ class Store:
             rows = self._all(
                 "SELECT rowid, id, title FROM works WHERE id NOT IN (SELECT work_id FROM work_titles) ORDER BY rowid"
             )
+        titles = [(r["id"], normalise_title(r["title"]), r["rowid"]) for r in rows]
         with self.transaction(durable=False) as conn:
-            conn.executemany(
-                "INSERT OR REPLACE INTO work_titles (work_id, norm, works_rowid) VALUES (?, ?, ?)",
-                [(r["id"], normalise_title(r["title"]), r["rowid"]) for r in rows],
-            )
+            conn.executemany("INSERT OR REPLACE INTO work_titles (work_id, norm, works_rowid) VALUES (?, ?, ?)", titles)
+            conn.executemany("INSERT INTO titles_fts (work_id, norm) VALUES (?, ?)", [t[:2] for t in titles])
         return len(rows)
 
     def work_ids_by_title(self, norm_titles: Sequence[str]) -> dict[str, list[str]]:
@@ -886,14 +885,14 @@ class Store:
         return out
 
     def similar_titles(self, norm_title: str, limit: int = 10) -> list[tuple[str, str]]:
-        """Works whose title holds the five longest words of ``norm_title`` (full-text index): candidates
-        for a near-duplicate title match, which ``crawler.link`` then measures."""
+        """(work id, normalised title) of works whose title holds the five longest words of ``norm_title``
+        (titles-only full-text index): candidates for a near-duplicate match, which ``crawler.link`` measures."""
         words = sorted(set(norm_title.split()), key=lambda w: (-len(w), w))[:5]
         if not words:
             return []
-        match = "title : (" + " ".join(f'"{w}"' for w in words) + ")"
+        match = " ".join(f'"{w}"' for w in words)
         try:
-            rows = self._all("SELECT work_id, title FROM works_fts WHERE works_fts MATCH ? LIMIT ?", (match, limit))
+            rows = self._all("SELECT work_id, norm FROM titles_fts WHERE titles_fts MATCH ? LIMIT ?", (match, limit))
         except sqlite3.OperationalError:
             return []
         return [(r[0], r[1]) for r in rows]

@@ -122,27 +122,52 @@ def test_writers_in_many_threads_lose_nothing(tmp_path: Path, store: Store) -> N
     assert len(store.decisions()) == 240
 
 
-def test_search_finds_works_from_before_and_after_migration_6(tmp_path: Path) -> None:
-    """Migration 6 moves the full-text insert from a trigger into ``ingest``: a database made under
-    schema 5 (trigger) keeps its indexed works, and new ones are indexed once, not twice."""
+def database_at_schema(path: Path, version: int) -> sqlite3.Connection:
+    """A database as an older rsiwatch left it: migrations 1..``version`` applied."""
     from review.schema import MIGRATIONS
-
-    path = tmp_path / "old.db"
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA journal_mode = WAL")
     from review.store import _split_sql
 
-    for number, script in enumerate(MIGRATIONS[:5]):
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    for number, script in enumerate(MIGRATIONS[:version]):
         for statement in _split_sql(script):
             conn.execute(statement)
         conn.execute(f"PRAGMA user_version = {number + 1}")
-    conn.execute("INSERT INTO works (id, title, summary, url, first_seen, last_seen) VALUES ('arxiv:2501.00001', "
-                 "'Learned optimizers that train themselves', 'Old work.', 'https://arxiv.org/abs/2501.00001', '2025-01-01', '2025-01-01')")
+    return conn
+
+
+OLD_WORK = ("arxiv:2501.00001", "Learned optimizers that train themselves", "Old work.", "https://arxiv.org/abs/2501.00001")
+
+
+def test_search_finds_works_from_before_and_after_migration_6(tmp_path: Path) -> None:
+    """Migration 6 moves the full-text insert from a trigger into ``ingest``: a database made under
+    schema 5 (trigger) keeps its indexed works, and new ones are indexed once, not twice."""
+    conn = database_at_schema(tmp_path / "old.db", 5)
+    conn.execute("INSERT INTO works (id, title, summary, url, first_seen, last_seen) VALUES (?, ?, ?, ?, '2025-01-01', '2025-01-01')",
+                 OLD_WORK)
     conn.close()
-    with Store(path) as store:
+    with Store(tmp_path / "old.db") as store:
         store.ingest("feed", [Item("arxiv:2611.00002", "Optimizers learned by a model", "New work.", "https://arxiv.org/abs/2611.00002", "k2")])
         store.ingest("feed", [Item("arxiv:2611.00002", "Optimizers learned by a model", "Seen again.", "https://arxiv.org/abs/2611.00002", "k3")])
         rows, total = store.review_queue(query="optimizers", status="all")
         assert sorted(r["id"] for r in rows) == ["arxiv:2501.00001", "arxiv:2611.00002"]
         assert store.conn.execute("SELECT COUNT(*) FROM works_fts").fetchone()[0] == 2
         assert store.conn.execute("SELECT COUNT(*) FROM sqlite_master WHERE name = 'works_fts_insert'").fetchone()[0] == 0
+
+
+def test_titles_indexed_before_migration_7_are_probed_after_it(tmp_path: Path) -> None:
+    """Migration 7 gives the title probe its own index, filled from the normalised titles already kept."""
+    from crawler.link import normalise_title
+
+    conn = database_at_schema(tmp_path / "old.db", 6)
+    conn.execute("INSERT INTO works (id, title, summary, url, first_seen, last_seen) VALUES (?, ?, ?, ?, '2025-01-01', '2025-01-01')",
+                 OLD_WORK)
+    conn.execute("INSERT INTO work_titles (work_id, norm, works_rowid) VALUES (?, ?, 1)", (OLD_WORK[0], normalise_title(OLD_WORK[1])))
+    conn.close()
+    with Store(tmp_path / "old.db") as store:
+        assert store.similar_titles(normalise_title("Optimizers that train themselves, learned")) == [
+            (OLD_WORK[0], "learned optimizers train themselves")]
+        assert store.index_titles() == 0  # nothing to catch up: the old title was kept, and probed once
+        store.ingest("feed", [Item("arxiv:2611.00002", "Optimizers that train other optimizers", "", "u", "k2")])
+        assert store.index_titles() == 1
+        assert [w for w, _ in store.similar_titles(normalise_title("optimizers train"))] == [OLD_WORK[0], "arxiv:2611.00002"]
