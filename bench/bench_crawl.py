@@ -191,7 +191,9 @@ def main() -> None:
                 with Timer() as first:
                     report = profile_to(args.profile, crawl, config, store, client, sources)
                 # The crawl's own parse workers count too (reaped when crawl returns; the server is not yet).
-                cpu = time.process_time() - cpu + _children_cpu() - children
+                own_cpu = time.process_time() - cpu
+                worker_cpu = _children_cpu() - children
+                cpu = own_cpu + worker_cpu
                 first_peak = peak_mb()
                 works = store.count("works")
             progress("recrawl (all 304) ...")
@@ -233,7 +235,8 @@ def main() -> None:
         f"failed sources: {len(failed)}",
         f"recrawl: {not_modified}/{args.feeds} sources answered 304",
         f"parse-only runs: {', '.join(f'{r[0]:.2f} s ({r[2]:.2f} s CPU)' for r in runs)} (two before the crawl, one after; best kept)",
-        f"first crawl: {cpu:.1f} s of CPU in the crawling process and its parse workers; load average {load:.2f} when it started "
+        f"first crawl: {cpu:.1f} s of CPU ({own_cpu:.1f} s in the crawling process, {worker_cpu:.1f} s in its parse workers); "
+        f"load average {load:.2f} when it started "
         f"({os.cpu_count()} cores; the server has its own process)",
     ]
     out.extra = {"parse_s": parse_s, "crawl_s": first.seconds, "recrawl_s": second.seconds, "crawl_cpu_s": cpu, "stages_us": stages, **totals}

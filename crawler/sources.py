@@ -7,19 +7,14 @@ pass into ``fetch_feed`` and ``parse_fetched`` to parse in worker processes).  I
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from crawler.arxiv_api import search
-from crawler.arxiv_rss import parse_arxiv_rss
 from crawler.errors import FetchError
-from crawler.feed import parse_feed
 from crawler.html import collect_html
 from crawler.http import FEED_ACCEPT, Fetched, PoliteClient
-from crawler.items import Item, SourceResult, Validators
+from crawler.items import SourceResult, Validators
 from crawler.oai_pmh import collect_oai
-from crawler.stories import parse_newsletter
+from crawler.parsing import ParseSpec, parse_fetched
 from rsiwatch.config import Source
-
 
 
 def collect(source: Source, client: PoliteClient, validators: Validators | None = None) -> SourceResult:
@@ -44,10 +39,6 @@ def collect(source: Source, client: PoliteClient, validators: Validators | None 
 # Kinds whose pass is one GET then a pure parse of the bytes: the parse may run elsewhere (a worker process).
 SEPARABLE_KINDS = ("feed", "arxiv_rss")
 
-# What the parse of a separable source needs to know about it: (kind, split_stories, include_replacements).
-ParseSpec = tuple[str, bool, bool]
-
-
 def is_separable(source: Source) -> bool:
     """Whether ``collect`` for this source is ``fetch_feed`` then ``parse_fetched``."""
     return source.kind in SEPARABLE_KINDS
@@ -65,16 +56,3 @@ def fetch_feed(source: Source, client: PoliteClient, validators: Validators) -> 
         result.not_modified = True
         return result, None
     return result, fetched
-
-
-def parse_fetched(spec: ParseSpec, body: bytes, headers: Mapping[str, str], url: str) -> tuple[list[Item], list[str]]:
-    """The parse half of a separable source: (items, warnings).  Pure, and picklable for a worker process."""
-    kind, split_stories, include_replacements = spec
-    warnings: list[str] = []
-    if kind == "arxiv_rss":
-        items = parse_arxiv_rss(body, headers, url, include_replacements=include_replacements, warnings=warnings)
-    elif split_stories:
-        items = parse_newsletter(body, headers, url, warnings)
-    else:
-        items = parse_feed(body, headers, url, warnings)
-    return items, warnings

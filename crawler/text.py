@@ -49,8 +49,10 @@ def clean_text(value: str | None, limit: int, *, html: bool = True) -> str:
     common HTML tag: a "plain" title of ``<img onerror=...>`` is an attack or a mislabel, not a title."""
     if not value:
         return ""
-    value = _CONTROL.sub(" ", value[: limit * 10 + 1000])
-    if (html and ("<" in value or "&" in value)) or _TAG_LIKE.search(value):
+    value = value[: limit * 10 + 1000]
+    if not value.isprintable():  # printable text holds none of _CONTROL's characters (a C-speed check)
+        value = _CONTROL.sub(" ", value)
+    if (html and ("<" in value or "&" in value)) or ("<" in value and _TAG_LIKE.search(value)):
         value = _html_to_text(value)
         if _TAG_LIKE.search(value):  # markup escaped twice ("&lt;script&gt;" in an HTML field) is markup too
             value = _html_to_text(value)

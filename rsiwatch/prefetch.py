@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from crawler.http import PoliteClient
 from crawler.items import SourceResult, Validators
-from crawler.sources import collect, fetch_feed, is_separable, parse_fetched, parse_spec
+from crawler.parsing import parse_fetched
+from crawler.sources import collect, fetch_feed, is_separable, parse_spec
 from review.store import Store, utcnow
 from rsiwatch.config import Source
 
@@ -28,6 +31,24 @@ PREFETCH_AHEAD = 4  # sources fetched (and parsed) ahead of the one being stored
 def parse_workers() -> int:
     """Parse processes: one core is left to this process's link/store/score (2 workers on 2 cores were slower)."""
     return max(1, (os.cpu_count() or 2) - 1)
+
+
+@contextmanager
+def workers_skip_main_script() -> Iterator[None]:
+    """Workers started inside this skip the parent's main script.
+
+    A spawned worker re-runs the parent's ``__main__`` file before its first task (multiprocessing does
+    so that functions defined there can be unpickled), which for ``rsiwatch`` imports the whole CLI (0.6 s
+    of CPU) and for bench/bench_crawl.py the classifier too (1.3 s).  Parse tasks name functions of
+    ``crawler.parsing``; with no ``__file__`` on ``__main__`` while a worker starts, it imports only those.
+    """
+    main = sys.modules["__main__"]
+    path = main.__dict__.pop("__file__", None)
+    try:
+        yield
+    finally:
+        if path is not None:
+            main.__file__ = path
 
 
 class Prefetcher:
@@ -66,7 +87,8 @@ class Prefetcher:
             self.parser = ProcessPoolExecutor(max_workers=parse_workers(),
                                               mp_context=multiprocessing.get_context("spawn"))
         try:
-            parsing = self.parser.submit(parse_fetched, spec, fetched.body, fetched.headers, fetched.url)
+            with workers_skip_main_script():  # a submit may start a worker
+                parsing = self.parser.submit(parse_fetched, spec, fetched.body, fetched.headers, fetched.url)
         except (BrokenProcessPool, RuntimeError):
             parsing = None
         return started, result, (parsing, spec, fetched)
