@@ -585,6 +585,10 @@ class Store:
         row = self._one("SELECT version, blob FROM models WHERE active = 1 ORDER BY version DESC LIMIT 1")
         return (int(row["version"]), bytes(row["blob"])) if row else None
 
+    def model_created_at(self, version: int) -> str:
+        row = self._one("SELECT created_at FROM models WHERE version = ?", (version,))
+        return row[0] if row else ""
+
     def models(self) -> list[dict[str, Any]]:
         rows = self._all(
             "SELECT version, created_at, active, trained_on, params, metrics, note FROM models ORDER BY version"

@@ -133,7 +133,8 @@ def queue() -> str:
         status=status, query=query or None, source=filters["source"] or None, category=filters["category"] or None,
         min_score=filters["min"], max_score=filters["max"], since=since, until=until, limit=PAGE_SIZE, offset=offset,
     )
-    items = [_item(s, w) for w in works]
+    latest = _with_explanations(s, {w["id"]: s.latest_score(w["id"]) or {} for w in works})
+    items = [_item(s, w, latest[w["id"]]) for w in works]
     for item in items:  # the searched words are highlighted too
         item["terms"] = [*item["terms"], *re.findall(r"\w{3,}", query)]
     return render_template(
@@ -142,8 +143,21 @@ def queue() -> str:
     )
 
 
-def _item(s: Store, work: dict[str, Any]) -> dict[str, Any]:
-    latest = s.latest_score(work["id"]) or {}
+def _with_explanations(s: Store, latest: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Scores with why-terms and nearest entries, computed now for works scored without them (below the
+    threshold and never queued: a search finds them) when the model that scored them is still active."""
+    active = s.active_model_version()
+    missing = [i for i, score in latest.items() if score and not score["why"] and score["model_version"] == active]
+    if not missing:
+        return latest
+    from rsiwatch.scoring import explanations  # the classifier is loaded only when a page needs it
+
+    found = explanations(s, missing)
+    return {i: {**score, "why": found[i].why, "nearest": found[i].nearest} if i in found else score
+            for i, score in latest.items()}
+
+
+def _item(s: Store, work: dict[str, Any], latest: dict[str, Any]) -> dict[str, Any]:
     why = latest.get("why") or []
     sightings = [
         {

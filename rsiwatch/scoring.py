@@ -14,7 +14,7 @@ from review.store import THRESHOLD_SETTING, Store
 from rsiwatch.config import Config
 
 if TYPE_CHECKING:
-    from classifier import Doc, Model, TrainingSet
+    from classifier import Doc, Model, Scored, TrainingSet
 
 # The classifier (numpy, scipy, scikit-learn) is imported inside the functions that score or train,
 # so commands that only read the queue start in a fraction of a second.
@@ -82,8 +82,12 @@ def train_and_save(store: Store, note: str, *, activate: bool = True) -> tuple[i
     return version, model
 
 
+# The decoded active model per database, for processes that open a store per request (the review page).
+_DECODED: dict[tuple[str, int, str], Model] = {}
+
+
 def active_model(store: Store) -> tuple[int, Model] | None:
-    """The active model, decoded once per store and version: a crawl scores source after source, and
+    """The active model, decoded once per database and version: a crawl scores source after source, and
     decoding the blob (and the term names explanations need) cost more than scoring a feed."""
     version = store.active_model_version()
     if version is None:
@@ -91,14 +95,19 @@ def active_model(store: Store) -> tuple[int, Model] | None:
     cached = store.memo.get("model")
     if cached is not None and cached[0] == version:
         return cached
-    found = store.active_model()
-    if found is None:
-        return None
-    from classifier import Model
+    key = (str(store.path.resolve()), version, store.model_created_at(version))
+    model = _DECODED.get(key)
+    if model is None:
+        found = store.active_model()
+        if found is None:
+            return None
+        from classifier import Model
 
-    loaded = (found[0], Model.from_bytes(found[1]))
-    store.memo["model"] = loaded
-    return loaded
+        model = Model.from_bytes(found[1])
+        _DECODED.clear()  # one model held: the newest one asked for
+        _DECODED[key] = model
+    store.memo["model"] = (version, model)
+    return version, model
 
 
 def ensure_model(store: Store) -> tuple[int, Model]:
@@ -158,14 +167,20 @@ def score_works(
     return ScoreRun(version, len(scored), queued)
 
 
-def explain_works(store: Store, work_ids: Sequence[str]) -> int:
-    """Add why-terms and nearest entries to the latest scores of works that joined the queue below their
-    threshold (the weekly audit and uncertainty picks).  Returns how many were explained."""
+def explanations(store: Store, work_ids: Sequence[str]) -> dict[str, Scored]:
+    """Why-terms and nearest entries of works, by the active model, without storing them."""
     from classifier import Doc
 
     found = active_model(store)
     if found is None or not work_ids:
-        return 0
-    version, model = found
+        return {}
     docs = [Doc(id=t.id, title=t.title, summary=t.summary) for t in store.texts(work_ids)]
-    return store.save_explanations(version, model.score_docs(docs))
+    return {s.id: s for s in found[1].score_docs(docs)}
+
+
+def explain_works(store: Store, work_ids: Sequence[str]) -> int:
+    """Add why-terms and nearest entries to the latest scores of works that joined the queue below their
+    threshold (the weekly audit and uncertainty picks).  Returns how many were explained."""
+    version = store.active_model_version()
+    scored = explanations(store, work_ids)
+    return store.save_explanations(version, list(scored.values())) if scored and version is not None else 0

@@ -4,6 +4,7 @@ catalog entries; the many works below the threshold are scored without them (rea
 from __future__ import annotations
 
 import random
+import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from crawler.items import Item
 from review.audit import queue_weekly
 from review.store import Store, iso
 from rsiwatch.config import Config
-from rsiwatch.scoring import explain_works, score_works, train_and_save
+from rsiwatch.scoring import explain_works, explanations, score_works, train_and_save
 
 ON = ["neural architecture search", "learned optimizer", "AI-designed chip placement", "self-improving code agent",
       "compiler autotuning with reinforcement learning", "synthetic training data from a model"]
@@ -111,3 +112,22 @@ def test_crawl_writes_skip_the_disk_sync_and_decisions_never_do(store: Store) ->
     assert level() == 1
     store.set_setting("threshold", 0.4, "test")
     assert level() == 2
+
+
+def test_the_review_page_explains_a_searched_work_that_was_never_queued(store: Store, tmp_path: Path) -> None:
+    from review.web import create_app
+    from review_fixtures import make_config
+
+    work = Item("url:https://x.org/searched", "A study of crop yield estimation", "We present work on crop yield "
+                "estimation from weather radar, with experiments.", "https://x.org/searched", "k")
+    store.ingest("feed", [work])
+    assert score_works(store, Config(threshold=0.99), [work.canonical_id]).queued == []
+    assert latest(store, work.canonical_id)["why"] == []
+    client = create_app(make_config(tmp_path), store.path).test_client()
+    html = client.get("/?q=crop+yield&status=all", base_url="http://127.0.0.1:8765").get_data(as_text=True)
+    assert 'data-id="url:https://x.org/searched"' in html
+    why = re.search(r'<div class="row why">(.*?)</div>', html, re.S)
+    assert why is not None
+    terms = re.findall(r'<span class="term (?:pos|neg)"[^>]*>([^<]+)</span>', why.group(1))
+    assert {t for t, _ in explanations(store, [work.canonical_id])[work.canonical_id].why} == set(terms)
+    assert latest(store, work.canonical_id)["why"] == []  # shown, not written by a page view
