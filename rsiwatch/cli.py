@@ -24,8 +24,8 @@ from review.store import Store, StoreError, iso_ago
 from rsiwatch import __version__
 from rsiwatch.config import DEFAULT_CONFIG_PATH, Config, ConfigError, load_config, parse_duration
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-SEED_CATALOG = PROJECT_ROOT / "data" / "catalog_seed.csv"
+# The shipped starting catalog: data/catalog_seed.csv, linked into the package so wheels carry it too.
+SEED_CATALOG = Path(__file__).with_name("seed") / "catalog_seed.csv"
 DEFAULT_CONFIG_TEMPLATE = Path(__file__).with_name("templates") / "config.yaml"
 
 
