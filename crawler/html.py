@@ -10,6 +10,7 @@ newest first on every blog we know) for the summary and date the listing does no
 from __future__ import annotations
 
 from dataclasses import replace
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from bs4 import BeautifulSoup, Tag
@@ -178,8 +179,14 @@ def enrich(item: Item, meta: PageMeta) -> Item:
     )
 
 
-def collect_html(source: Source, client: "PoliteClient", validators: Validators) -> SourceResult:
-    """Fetch the listing (conditionally), parse it, and read up to ``FOLLOW_MAX`` article pages if asked."""
+def collect_html(
+    source: Source, client: "PoliteClient", validators: Validators, seen_keys: Collection[str] = ()
+) -> SourceResult:
+    """Fetch the listing (conditionally), parse it, and read up to ``FOLLOW_MAX`` article pages if asked.
+
+    Posts whose key is in ``seen_keys`` (this source's earlier sightings) are not read again: their work
+    already has what the page said, and a listing that changed for one new post costs one page, not twenty.
+    """
     url = source.endpoint
     if not client.robots.allowed(url):
         raise FetchError(f"{url}: robots.txt forbids this page to rsiwatch")
@@ -191,7 +198,8 @@ def collect_html(source: Source, client: "PoliteClient", validators: Validators)
     items = parse_listing(fetched.body, fetched.url, source.select, result.warnings, fetched.headers.get("content-type"))
     if source.follow_links:
         for index, item in enumerate(items[:FOLLOW_MAX]):
-            items[index] = _follow(item, client, result)
+            if item.key not in seen_keys:
+                items[index] = _follow(item, client, result)
     result.items = items
     return result
 

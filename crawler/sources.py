@@ -7,6 +7,8 @@ pass into ``fetch_feed`` and ``parse_fetched`` to parse in worker processes).  I
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from crawler.arxiv_api import search
 from crawler.errors import FetchError
 from crawler.html import collect_html
@@ -17,8 +19,13 @@ from crawler.parsing import ParseSpec, parse_fetched
 from rsiwatch.config import Source
 
 
-def collect(source: Source, client: PoliteClient, validators: Validators | None = None) -> SourceResult:
-    """Everything ``source`` has now; ``not_modified`` when a conditional GET says nothing changed."""
+def collect(
+    source: Source, client: PoliteClient, validators: Validators | None = None, seen_keys: Collection[str] = ()
+) -> SourceResult:
+    """Everything ``source`` has now; ``not_modified`` when a conditional GET says nothing changed.
+
+    ``seen_keys``: item keys this source gave before; an ``html`` source does not follow those posts again.
+    """
     validators = validators or Validators()
     if is_separable(source):
         result, fetched = fetch_feed(source, client, validators)
@@ -30,7 +37,7 @@ def collect(source: Source, client: PoliteClient, validators: Validators | None 
         assert source.query is not None  # the config guarantees it
         return search(client, source.endpoint, source.query, source.max_results, source.page_size, validators)
     if source.kind == "html":
-        return collect_html(source, client, validators)
+        return collect_html(source, client, validators, seen_keys)
     if source.kind == "oai_pmh":
         return collect_oai(source, client, validators)
     raise FetchError(f"{source.endpoint}: source {source.name}: kind {source.kind} not supported yet")

@@ -363,6 +363,11 @@ class Store:
         """Which sources mentioned each work (for per-source thresholds and filters)."""
         return _sources_of(self.conn, work_ids)
 
+    def sighting_keys(self, source: str, limit: int = 5_000) -> set[str]:
+        """The item keys of a source's newest sightings (what a listing showed before)."""
+        rows = self._all("SELECT item_key FROM sightings WHERE source = ? ORDER BY id DESC LIMIT ?", (source, limit))
+        return {r[0] for r in rows}
+
     def sightings(self, work_id: str) -> list[dict[str, Any]]:
         return [dict(r) for r in self._all("SELECT * FROM sightings WHERE work_id = ? ORDER BY seen_at", (work_id,))]
 

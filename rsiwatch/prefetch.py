@@ -33,6 +33,13 @@ def parse_workers() -> int:
     return max(1, (os.cpu_count() or 2) - 1)
 
 
+def seen_keys(source: Source, store: Store) -> frozenset[str]:
+    """Item keys an ``html`` source that follows links gave before: its posts not to read again."""
+    if source.kind != "html" or not source.follow_links:
+        return frozenset()
+    return frozenset(store.sighting_keys(source.name))
+
+
 @contextmanager
 def workers_skip_main_script() -> Iterator[None]:
     """Workers started inside this skip the parent's main script.
@@ -67,14 +74,15 @@ class Prefetcher:
 
     def _submit_next(self) -> None:
         source = self.sources[self.submitted]
-        validators = self.store.source_state(source.name).validators  # read here: the store is this thread's
-        self.pending.append(self.fetcher.submit(self._fetch, source, validators))
+        # Read here: the store is this thread's.
+        validators, seen = self.store.source_state(source.name).validators, seen_keys(source, self.store)
+        self.pending.append(self.fetcher.submit(self._fetch, source, validators, seen))
         self.submitted += 1
 
-    def _fetch(self, source: Source, validators: Validators) -> tuple:  # runs on the fetch thread
+    def _fetch(self, source: Source, validators: Validators, seen: frozenset[str]) -> tuple:  # on the fetch thread
         started = utcnow()
         if not is_separable(source):
-            return started, collect(source, self.client, validators), None
+            return started, collect(source, self.client, validators, seen), None
         result, fetched = fetch_feed(source, self.client, validators)
         if fetched is None:
             return started, result, None

@@ -131,3 +131,36 @@ def test_follow_links_is_bounded(local_server: LocalServer) -> None:
         result = collect(Source(name="b", kind="html", url=url, select=SELECT, follow_links=True), client)
     assert len(result.items) == 40
     assert sum(1 for r in local_server.requests if r.path.startswith("/p/")) == FOLLOW_MAX
+
+
+def test_a_crawl_reads_only_the_posts_it_has_not_seen(tmp_path: Path, local_server: LocalServer) -> None:
+    """The listing changes for one new post: the next crawl reads that post's page and no other."""
+    from review.store import Store
+    from rsiwatch.config import Config
+    from rsiwatch.pipeline import crawl
+
+    url = serve_blog(local_server, robots=b"User-agent: *\nDisallow: /private/\n")
+    source = Source(name="blog", kind="html", url=url, select=SELECT, follow_links=True)
+    config = Config(sources=[source], politeness=FAST)
+    with Store(tmp_path / "c.db") as store:
+        store.catalog_add({"title": "Kernel agents", "description": "Agents that write GPU kernels.", "category": None},
+                          origin="seed")
+        with client_for() as client:
+            first = crawl(config, store, client, [source])
+        assert first.sources[0].ok and first.sources[0].items == 3
+        assert [len(local_server.hits(f"/blog/{p}")) for p in ("kernel-agents", "robot-kitchen")] == [1, 1]
+        kitchen = store.work("url:" + local_server.url + "/blog/robot-kitchen")
+        assert kitchen["summary"] == "We taught a robot arm to knead dough; it is slow but steady."  # from its page
+
+        listing = (FIXTURES / "blog_listing.html").read_bytes().replace(
+            b'<main class="posts">', b'<main class="posts"><article class="post"><h3><a href="/blog/new-post">'
+            b'A new post</a></h3></article>')
+        local_server.add("/blog/", body=listing, headers=HTML, etag='"l2"')
+        local_server.add("/blog/new-post", body=b"<html><head><meta name=description content='Fresh text.'></head></html>",
+                         headers=HTML)
+        with client_for() as client:
+            second = crawl(config, store, client, [source])
+        assert second.sources[0].ok and second.sources[0].items == 4
+        assert [len(local_server.hits(f"/blog/{p}")) for p in ("kernel-agents", "robot-kitchen", "new-post")] == [1, 1, 1]
+        assert store.work("url:" + local_server.url + "/blog/new-post")["summary"] == "Fresh text."
+        assert store.work("url:" + local_server.url + "/blog/robot-kitchen")["summary"] == kitchen["summary"]
