@@ -9,8 +9,8 @@ newest first on every blog we know) for the summary and date the listing does no
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
-from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 from bs4 import BeautifulSoup, Tag
@@ -20,6 +20,7 @@ from crawler.errors import CrawlError, FetchError, ParseError, one_line
 from crawler.feed import http_url
 from crawler.ids import arxiv_id, arxiv_version, canonical_id, canonical_url, find_references, id_to_url
 from crawler.items import Item, SourceResult, Validators, first_per_key
+from crawler.link import attach
 from crawler.pagemeta import PageMeta, item_list, page_meta, parse_date, soup_of
 from crawler.text import SUMMARY_MAX, TITLE_MAX, clean_text
 from rsiwatch.config import Selectors, Source
@@ -180,12 +181,13 @@ def enrich(item: Item, meta: PageMeta) -> Item:
 
 
 def collect_html(
-    source: Source, client: "PoliteClient", validators: Validators, seen_keys: Collection[str] = ()
+    source: Source, client: "PoliteClient", validators: Validators, seen: Mapping[str, str] | None = None
 ) -> SourceResult:
     """Fetch the listing (conditionally), parse it, and read up to ``FOLLOW_MAX`` article pages if asked.
 
-    Posts whose key is in ``seen_keys`` (this source's earlier sightings) are not read again: their work
-    already has what the page said, and a listing that changed for one new post costs one page, not twenty.
+    A post in ``seen`` (item key -> work, this source's earlier sightings) is not read again: it stays a
+    sighting of the work its page made it (a paper the page named), and a listing that changed for one
+    new post costs one page, not twenty.
     """
     url = source.endpoint
     if not client.robots.allowed(url):
@@ -198,8 +200,8 @@ def collect_html(
     items = parse_listing(fetched.body, fetched.url, source.select, result.warnings, fetched.headers.get("content-type"))
     if source.follow_links:
         for index, item in enumerate(items[:FOLLOW_MAX]):
-            if item.key not in seen_keys:
-                items[index] = _follow(item, client, result)
+            work = (seen or {}).get(item.key)
+            items[index] = attach(item, work) if work else _follow(item, client, result)
     result.items = items
     return result
 

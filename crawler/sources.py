@@ -7,7 +7,7 @@ pass into ``fetch_feed`` and ``parse_fetched`` to parse in worker processes).  I
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Mapping
 
 from crawler.arxiv_api import search
 from crawler.errors import FetchError
@@ -20,11 +20,12 @@ from rsiwatch.config import Source
 
 
 def collect(
-    source: Source, client: PoliteClient, validators: Validators | None = None, seen_keys: Collection[str] = ()
+    source: Source, client: PoliteClient, validators: Validators | None = None, seen: Mapping[str, str] | None = None
 ) -> SourceResult:
     """Everything ``source`` has now; ``not_modified`` when a conditional GET says nothing changed.
 
-    ``seen_keys``: item keys this source gave before; an ``html`` source does not follow those posts again.
+    ``seen``: item key -> work of what this source gave before; an ``html`` source does not read those
+    posts' pages again.
     """
     validators = validators or Validators()
     if is_separable(source):
@@ -37,7 +38,7 @@ def collect(
         assert source.query is not None  # the config guarantees it
         return search(client, source.endpoint, source.query, source.max_results, source.page_size, validators)
     if source.kind == "html":
-        return collect_html(source, client, validators, seen_keys)
+        return collect_html(source, client, validators, seen)
     if source.kind == "oai_pmh":
         return collect_oai(source, client, validators)
     raise FetchError(f"{source.endpoint}: source {source.name}: kind {source.kind} not supported yet")

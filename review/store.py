@@ -363,10 +363,14 @@ class Store:
         """Which sources mentioned each work (for per-source thresholds and filters)."""
         return _sources_of(self.conn, work_ids)
 
-    def sighting_keys(self, source: str, limit: int = 5_000) -> set[str]:
-        """The item keys of a source's newest sightings (what a listing showed before)."""
-        rows = self._all("SELECT item_key FROM sightings WHERE source = ? ORDER BY id DESC LIMIT ?", (source, limit))
-        return {r[0] for r in rows}
+    def sighting_works(self, source: str, limit: int = 5_000) -> dict[str, str]:
+        """Item key -> work id of a source's newest sightings (what a listing showed before, and as what)."""
+        rows = self._all(
+            "SELECT item_key, work_id FROM (SELECT id, item_key, work_id FROM sightings WHERE source = ?"
+            " ORDER BY id DESC LIMIT ?) ORDER BY id",
+            (source, limit),
+        )
+        return {r[0]: r[1] for r in rows}  # oldest first: a key seen twice keeps its newest work
 
     def sightings(self, work_id: str) -> list[dict[str, Any]]:
         return [dict(r) for r in self._all("SELECT * FROM sightings WHERE work_id = ? ORDER BY seen_at", (work_id,))]

@@ -20,7 +20,7 @@ from crawler.sources import collect, is_separable
 from review.audit import queue_weekly
 from review.store import Store, iso, parse_iso, utcnow
 from rsiwatch.config import Config, Source
-from rsiwatch.prefetch import Prefetcher, seen_keys
+from rsiwatch.prefetch import Prefetcher, seen_posts
 from rsiwatch.scoring import explain_works, refresh_if_pool_grew, score_works
 
 log = logging.getLogger("rsiwatch.crawl")
@@ -110,7 +110,7 @@ def crawl_source(
         if prefetched is not None:
             started, result = prefetched()
         else:
-            result = collect(source, client, store.source_state(source.name).validators, seen_keys(source, store))
+            result = collect(source, client, store.source_state(source.name).validators, seen_posts(source, store))
     except Exception as exc:  # noqa: BLE001 - one broken source must never stop the others
         if not isinstance(exc, CrawlError):
             log.exception("%s: unexpected error", source.name)

@@ -12,7 +12,7 @@ import multiprocessing
 import os
 import sys
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -33,11 +33,11 @@ def parse_workers() -> int:
     return max(1, (os.cpu_count() or 2) - 1)
 
 
-def seen_keys(source: Source, store: Store) -> frozenset[str]:
-    """Item keys an ``html`` source that follows links gave before: its posts not to read again."""
+def seen_posts(source: Source, store: Store) -> dict[str, str]:
+    """Item key -> work of the posts an ``html`` source that follows links gave before: not read again."""
     if source.kind != "html" or not source.follow_links:
-        return frozenset()
-    return frozenset(store.sighting_keys(source.name))
+        return {}
+    return store.sighting_works(source.name)
 
 
 @contextmanager
@@ -75,11 +75,11 @@ class Prefetcher:
     def _submit_next(self) -> None:
         source = self.sources[self.submitted]
         # Read here: the store is this thread's.
-        validators, seen = self.store.source_state(source.name).validators, seen_keys(source, self.store)
+        validators, seen = self.store.source_state(source.name).validators, seen_posts(source, self.store)
         self.pending.append(self.fetcher.submit(self._fetch, source, validators, seen))
         self.submitted += 1
 
-    def _fetch(self, source: Source, validators: Validators, seen: frozenset[str]) -> tuple:  # on the fetch thread
+    def _fetch(self, source: Source, validators: Validators, seen: Mapping[str, str]) -> tuple:  # on the fetch thread
         started = utcnow()
         if not is_separable(source):
             return started, collect(source, self.client, validators, seen), None
