@@ -100,6 +100,8 @@ def build(path: Path, n: int, bank: list[str]) -> None:
         conn.executemany(
             "INSERT INTO works (id, title, summary, url, published, first_seen, last_seen, status, queued_at,"
             " queue_reason, score, model_version, category) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)", works)
+        conn.executemany("INSERT INTO works_fts (work_id, title, summary) VALUES (?, ?, ?)",
+                         [w[:3] for w in works])  # as Store.ingest does (schema migration 6)
         conn.executemany("INSERT INTO sightings (work_id, source, item_key, title, seen_at) VALUES (?, ?, ?, ?, ?)",
                          sightings)
         conn.executemany(
