@@ -1,4 +1,5 @@
-"""The weekly digest: the week's top candidates, what was accepted, and per-source counts.
+"""The weekly digest: the week's top candidates, what was accepted, works that came back after a
+decision (a rejected paper now discussed in newsletters may deserve a second look), per-source counts.
 
 ``build_digest`` reads the store; ``to_html`` and ``to_markdown`` are pure renderers (web text escaped,
 only http(s) URLs linked); ``send_digest`` mails both versions by SMTP (STARTTLS when offered, and never
@@ -39,6 +40,7 @@ class Digest:
     accepted: list[dict[str, Any]] = field(default_factory=list)
     sources: list[dict[str, Any]] = field(default_factory=list)
     queued: int = 0
+    seen_again: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def subject(self) -> str:
@@ -56,11 +58,17 @@ def _row(work: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _seen_again_row(work: dict[str, Any]) -> dict[str, Any]:
+    return {**_row(work), "decided_at": work["decided_at"], "new_sightings": work["new_sightings"],
+            "sources": [clean_text(s) for s in work["sources"]]}
+
+
 def build_digest(store: Store, since: str, top: int = DEFAULT_TOP) -> Digest:
     works, total = store.review_queue(status="all", since=since, limit=top)
     return Digest(
         since=since, until=utcnow(), top=[_row(w) for w in works], accepted=[_row(w) for w in store.accepted_since(since)],
         sources=store.source_counts_since(since), queued=total,
+        seen_again=[_seen_again_row(w) for w in store.seen_again_after_decision(since, limit=top)],
     )
 
 
@@ -92,6 +100,10 @@ def to_markdown(digest: Digest) -> str:
     lines += ["", "## Top candidates", ""]
     lines += [f"{i}. **{w['score']:.2f}** {md_link(w['title'], w['url'])} · {md_text(w['category'] or 'no category')}"
               f" · {md_text(w['status'])}" for i, w in enumerate(digest.top, 1)] or ["No new candidates."]
+    lines += ["", "## Seen again after a decision", ""]
+    lines += [f"- {md_link(w['title'], w['url'])}: {md_text((w['status'] or '').replace('_', ' '))} on {w['decided_at'][:10]},"
+              f" since then {w['new_sightings']} sighting(s) in {md_text(', '.join(w['sources']))}"
+              for w in digest.seen_again] or ["Nothing decided came back."]
     lines += ["", "## Sources", "", "| source | sightings | new works | candidates | accepted |", "| --- | --- | --- | --- | --- |"]
     lines += [f"| {md_text(s['source'])} | {s['sightings']} | {s['new_works']} | {s['candidates']} | {s['accepted']} |"
               for s in digest.sources]

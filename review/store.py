@@ -930,7 +930,8 @@ class Store:
         """Decided works with sightings newer than their status (newest first): "it came back, already decided"."""
         rows = self._all(
             """
-            SELECT w.*, MAX(g.seen_at) AS seen_again_at, COUNT(g.id) AS new_sightings, d.decided_at
+            SELECT w.*, MAX(g.seen_at) AS seen_again_at, COUNT(g.id) AS new_sightings, d.decided_at,
+                   json_group_array(DISTINCT g.source) AS again_sources
             FROM works w
             JOIN (SELECT work_id, MAX(decided_at) AS decided_at FROM decisions GROUP BY work_id) d ON d.work_id = w.id
             JOIN sightings g ON g.work_id = w.id AND g.seen_at > d.decided_at
@@ -939,7 +940,7 @@ class Store:
             """,
             (since or "", limit),
         )
-        return [_work_dict(r) for r in rows]
+        return [{**_work_dict(r), "sources": sorted(json.loads(r["again_sources"]))} for r in rows]
 
     def unscored_among(self, work_ids: Sequence[str]) -> list[str]:
         """The works among these that no model has scored yet (a page ingested before a crash, say)."""

@@ -141,3 +141,32 @@ def test_digest_send_without_recipients_fails_in_one_line(db: Path, tmp_path: Pa
     result = CliRunner().invoke(cli, ["digest", "--send", "--db", str(db)])
     assert result.exit_code == 1
     assert "digest.to" in result.output
+
+
+def test_digest_lists_works_that_came_back_after_a_decision(db: Path) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    from crawler.items import Item
+    from review.store import iso
+
+    later = iso(datetime.now(timezone.utc) + timedelta(minutes=5))
+    with Store(db) as store:
+        rejected = [w for w in store.candidates(status="rejected", limit=None)][0]
+        again = Item(rejected["id"], rejected["title"], "", "https://news.example.org/issue-9", "story-9")
+        store.ingest("<i>newsletter</i>", [again], now=later)
+        store.ingest("lab-blog", [Item(rejected["id"], rejected["title"], "", "https://lab.example.org/p", "p")], now=later)
+        digest = build_digest(store, iso_ago(7 * 86400), top=5)
+    assert [w["id"] for w in digest.seen_again] == [rejected["id"]]
+    row = digest.seen_again[0]
+    assert row["status"] == "rejected" and row["new_sightings"] == 2
+    assert row["sources"] == ["<i>newsletter</i>", "lab-blog"]
+    html, md = to_html(digest), to_markdown(digest)
+    assert "Seen again after a decision" in html and "since then 2 sightings in &lt;i&gt;newsletter&lt;/i&gt;, lab-blog" in html
+    assert "rejected on" in md and "2 sighting(s) in \\<i\\>newsletter\\</i\\>, lab-blog" in md
+
+
+def test_digest_says_when_nothing_came_back(db: Path) -> None:
+    with Store(db) as store:
+        digest = build_digest(store, iso_ago(7 * 86400), top=5)
+    assert digest.seen_again == []
+    assert "Nothing decided came back." in to_html(digest) and "Nothing decided came back." in to_markdown(digest)
