@@ -225,4 +225,21 @@ MIGRATIONS: list[str] = [
     CREATE VIRTUAL TABLE titles_fts USING fts5(work_id UNINDEXED, norm, detail = none);
     INSERT INTO titles_fts (work_id, norm) SELECT work_id, norm FROM work_titles;
     """,
+    # 8: catalog entries edited on the review page keep every earlier value: each edit appends the fields
+    # it changed, before and after, and the log cannot be rewritten (as decisions cannot).
+    """
+    CREATE TABLE catalog_edits (
+        id INTEGER PRIMARY KEY,
+        entry_id INTEGER NOT NULL,
+        before TEXT NOT NULL,            -- JSON: the changed fields as they were
+        after TEXT NOT NULL,             -- JSON: the same fields as they became
+        edited_at TEXT NOT NULL,
+        origin TEXT NOT NULL
+    );
+    CREATE INDEX catalog_edits_entry ON catalog_edits (entry_id, id);
+    CREATE TRIGGER catalog_edits_no_update BEFORE UPDATE ON catalog_edits
+        BEGIN SELECT RAISE(ABORT, 'catalog edits are append-only'); END;
+    CREATE TRIGGER catalog_edits_no_delete BEFORE DELETE ON catalog_edits
+        BEGIN SELECT RAISE(ABORT, 'catalog edits are append-only'); END;
+    """,
 ]

@@ -69,6 +69,7 @@ def create_app(
     app.add_url_rule("/favicon.ico", view_func=lambda: Response(status=204))
     app.add_url_rule("/", view_func=queue)
     app.add_url_rule("/catalog", view_func=catalog)
+    app.add_url_rule("/catalog/<int:entry_id>", view_func=catalog_edit, methods=["POST"])
     app.add_url_rule("/stats", view_func=stats)
     app.add_url_rule("/stats/tune.png", view_func=stats_plot)
     app.add_url_rule("/api/entry", view_func=api_entry)
@@ -176,10 +177,25 @@ def _item(s: Store, work: dict[str, Any], latest: dict[str, Any]) -> dict[str, A
 
 def catalog() -> str:
     saved = request.args.get("saved", "")
+    edited = request.args.get("edited", "")
     return render_template(
         "catalog.html", entries=store().catalog(), formats=sorted(FORMATS), exports=_exports(),
-        saved=saved if saved in _exports() else "",
+        saved=saved if saved in _exports() else "", edited=int(edited) if edited.isdigit() else None,
     )
+
+
+def catalog_edit(entry_id: int) -> Response:
+    """Save an edited catalog entry (a plain form: works without JavaScript); the old values are logged."""
+    s = store()
+    entry = s.catalog_entry(entry_id)
+    if entry is None:
+        abort(404, description=f"catalog entry {entry_id}: no such entry")
+    try:
+        edited = entry_from_form(request.form, entry["work_id"])
+    except EntryError as exc:
+        abort(400, description=f"catalog entry {entry_id}: {exc}")
+    s.catalog_edit(entry_id, edited, origin="web")
+    return redirect(url_for("catalog", edited=entry_id) + f"#entry-{entry_id}", code=303)
 
 
 def stats() -> str:

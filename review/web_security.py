@@ -110,7 +110,9 @@ def install(app: Flask, binding: Binding) -> None:
         response.headers["Content-Security-Policy"] = CSP
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["X-Frame-Options"] = "DENY"
-        response.headers["Referrer-Policy"] = "no-referrer"
+        # same-origin, not no-referrer: under no-referrer a browser's plain form POST says "Origin: null",
+        # which the guard above refuses (a forged request can say it too); links out still send no referrer.
+        response.headers["Referrer-Policy"] = "same-origin"
         response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
         if response.mimetype in ("text/html", "application/json"):
             response.headers["Cache-Control"] = "no-store"

@@ -196,3 +196,34 @@ def test_hostile_feed_renders_inert(tmp_path: Path, page: Any) -> None:
         page.screenshot(path=str(SCREENSHOTS / "rsiwatch_review_hostile.png"), full_page=True)
     assert page.dialogs == []
     assert injected == {"elements": 0, "scripts": ["/static/review.js"], "handlers": [], "badLinks": []}
+
+
+def test_edit_a_catalog_entry_in_the_browser_with_javascript_off(tmp_path: Path, browser: Any) -> None:
+    """The edit form is a plain form: it works with JavaScript switched off, and the export follows."""
+    db = tmp_path / "candidates.db"
+    with Store(db) as store:
+        store.catalog_add({"title": "MLGO", "description": "Learned inlining heuristics inside LLVM.",
+                           "category": "compilers-kernels", "work_id": "arxiv:2101.04808"}, origin="seed")
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    try:
+        for base in serve(tmp_path, db):
+            page.goto(base + "/catalog")
+            row = page.locator("tr#entry-1")
+            row.locator("summary").click()
+            row.locator('input[name="title"]').fill("MLGO: learned inlining in LLVM")
+            row.locator('select[name="category"]').select_option("compilers-kernels")
+            row.locator('input[name="deployed_in_production"]').check()
+            row.locator("button[type=submit]").click()
+            expect(page.locator("p.saved")).to_contain_text("Saved entry 1")
+            expect(page.locator("tr#entry-1 .entry-title")).to_have_text("MLGO: learned inlining in LLVM")
+            exported = page.request.get(base + "/export/catalog.csv").text()
+            page.get_by_role("button", name="save csv to exports").click()  # the other plain form on the page
+            expect(page.locator("p.saved")).to_contain_text("Saved catalog-")
+    finally:
+        context.close()
+    row = next(csv.DictReader(io.StringIO(exported)))
+    assert row["Title"] == "MLGO: learned inlining in LLVM" and row["Flags"] == "deployed_in_production"
+    with Store(db) as store:
+        assert [e["after"]["title"] for e in store.catalog_edits(1)] == ["MLGO: learned inlining in LLVM"]

@@ -55,6 +55,7 @@ def test_security_headers(client) -> None:
     csp = response.headers["Content-Security-Policy"]
     assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"  # a form POST must carry its real Origin
     assert "<script>" not in response.get_data(as_text=True)  # only <script src=...>
 
 
