@@ -851,6 +851,15 @@ class Store:
                     queued.append(work_id)
         return queued
 
+    def unqueued_at_or_above(self, threshold: float, since: str) -> list[str]:
+        """Undecided, unqueued works first seen since ``since`` whose latest score reaches ``threshold``."""
+        rows = self._all(
+            "SELECT id FROM works WHERE first_seen >= ? AND queued_at IS NULL AND status = 'new' AND score >= ?"
+            " ORDER BY score DESC",
+            (since, threshold),
+        )
+        return [r[0] for r in rows]
+
     def below_threshold_pool(self, start: str, end: str) -> list[dict[str, Any]]:
         """Works first seen in [start, end) that nobody queued or decided, with their score and threshold.
 

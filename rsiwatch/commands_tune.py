@@ -11,11 +11,20 @@ from typing import Any
 
 import click
 
-from review.tuning import CurvePoint, curve, net_budget, threshold_for_budget, threshold_for_recall
-from review.store import THRESHOLD_SETTING
+from review.store import THRESHOLD_SETTING, Store, iso_ago
+from review.tuning import CAUGHT, CurvePoint, curve, net_budget, threshold_for_budget, threshold_for_recall
 from review.tuning_report import TARGET_SETTING, TuningReport, build_report
 from rsiwatch.files import write_atomically
 from rsiwatch.cli import Env, Failure, cli, common, emit_json
+
+
+def _requeue(store: Store, threshold: float, days: int) -> list[str]:
+    """Queue the recent undecided works a lowered threshold now lets in, with their why-terms."""
+    from rsiwatch.scoring import explain_works
+
+    queued = store.queue_works(store.unqueued_at_or_above(threshold, iso_ago(days * 86400)), CAUGHT)
+    explain_works(store, queued)
+    return queued
 
 
 def _pct(value: float | None) -> str:
@@ -106,12 +115,13 @@ def _print(report: TuningReport, chosen: CurvePoint | None, saved: bool) -> None
 @click.option("--set", "new_threshold", type=click.FloatRange(0, 1), help="Set the threshold by hand and save it.")
 @click.option("--reason", default=None, help="Why, kept with the change beside the figures.")
 @click.option("--dry-run", is_flag=True, help="Show what --recall/--budget/--set would choose without saving it.")
+@click.option("--requeue-days", default=7, show_default=True, type=click.IntRange(0, 3650), help="When the saved threshold is lower than before, also queue the undecided works first seen in these last days that now reach it (0: none).")
 @click.option("--weeks", default=8, show_default=True, type=click.IntRange(1, 520), help="Weeks of the stream the weekly load is measured over.")
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False, path_type=Path), help="Draw precision/recall and the weekly load against the threshold into this PNG.")
 @click.option("--json", "as_json", is_flag=True, help="Write the figures as JSON to stdout.")
 @common
 def tune(env: Env, target_recall: float | None, budget: float | None, new_threshold: float | None, reason: str | None,
-         dry_run: bool, weeks: int, plot_path: Path | None, as_json: bool) -> None:
+         dry_run: bool, requeue_days: int, weeks: int, plot_path: Path | None, as_json: bool) -> None:
     """Show precision, recall and weekly load per threshold from the review history, the audit's
     estimate of the recall achieved, and per-source figures; pick and save a threshold by target
     recall (--recall 0.95), weekly budget (--budget 40) or by hand (--set 0.3)."""
@@ -122,6 +132,7 @@ def tune(env: Env, target_recall: float | None, budget: float | None, new_thresh
         report = build_report(store, config, weeks=weeks)
         picked = _choose(report, env, target_recall, budget, new_threshold)
         chosen = saved = None
+        requeued: list[str] = []
         if picked is not None:
             value, target = picked
             chosen = curve(report.history, [value], stream_scores=report.stream_scores, span_weeks=report.span_weeks)[0]
@@ -130,6 +141,8 @@ def tune(env: Env, target_recall: float | None, budget: float | None, new_thresh
                 store.set_setting(THRESHOLD_SETTING, value, why)
                 store.set_setting(TARGET_SETTING, target, why)
                 saved = why
+                if value < report.threshold and requeue_days:
+                    requeued = _requeue(store, value, requeue_days)
     if plot_path is not None:
         from review.tuning_plot import report_png
 
@@ -147,10 +160,14 @@ def tune(env: Env, target_recall: float | None, budget: float | None, new_thresh
         out = report.to_dict()
         out["chosen"] = None if chosen is None else {**chosen.to_dict(), "saved": saved is not None, "reason": saved}
         out["plot"] = str(plot_path) if plot_path else None
+        out["requeued"] = len(requeued)
         emit_json(out)
         return
     _print(report, chosen, saved is not None)
     if saved:
         click.echo(f"saved threshold {chosen.threshold:.4f}: {saved} (applies to works scored from now on)", err=True)
+        if requeued:
+            click.echo(f"queued {len(requeued)} undecided works first seen in the last {requeue_days} days that now "
+                       f"reach it", err=True)
     if plot_path:
         click.echo(f"wrote {plot_path}", err=True)

@@ -131,3 +131,38 @@ def test_the_review_page_explains_a_searched_work_that_was_never_queued(store: S
     terms = re.findall(r'<span class="term (?:pos|neg)"[^>]*>([^<]+)</span>', why.group(1))
     assert {t for t, _ in explanations(store, [work.canonical_id])[work.canonical_id].why} == set(terms)
     assert latest(store, work.canonical_id)["why"] == []  # shown, not written by a page view
+
+
+def test_lowering_the_threshold_queues_this_weeks_works_that_now_reach_it(store: Store, tmp_path: Path) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from rsiwatch.cli import cli
+
+    recent = items("w", 60, random.Random(8), 0.3)
+    store.ingest("feed", recent)
+    old = items("o", 30, random.Random(9), 0.3)
+    store.ingest("feed", old, now="2020-01-06T00:00:00Z")  # long ago: a lower threshold leaves them alone
+    ids = [i.canonical_id for i in recent + old]
+    # Scores spread over 0..1 by hand (the toy model's are all near 0 or 1), as the active model's.
+    from tuning_replay import FakeScored
+
+    spread = {w: (n * 0.37) % 1.0 for n, w in enumerate(ids)}
+    version = store.active_model_version()
+    store.record_scores(version, [FakeScored(w, v) for w, v in spread.items()], dict.fromkeys(ids, 0.99))
+    reaching = {w for w, v in spread.items() if 0.3 <= v < 0.99}
+    queued_before = {r[0] for r in store.conn.execute("SELECT id FROM works WHERE queued_at IS NOT NULL")}
+    assert reaching & {i.canonical_id for i in recent} and reaching & {i.canonical_id for i in old}
+    (tmp_path / "config.yaml").write_text("threshold: 0.99\n")
+    args = ["--db", str(store.path), "--config", str(tmp_path / "config.yaml")]
+    raised = CliRunner().invoke(cli, ["tune", "--set", "0.995", "--json", *args])
+    assert raised.exit_code == 0, raised.output
+    assert json.loads(raised.stdout)["requeued"] == 0  # a higher threshold queues nothing
+    lowered = CliRunner().invoke(cli, ["tune", "--set", "0.3", "--json", *args])
+    assert lowered.exit_code == 0, lowered.output
+    expected = reaching & {i.canonical_id for i in recent}
+    assert json.loads(lowered.stdout)["requeued"] == len(expected)
+    queued = {r[0] for r in store.conn.execute("SELECT id FROM works WHERE queued_at IS NOT NULL AND queue_reason = 'score'")}
+    assert queued - queued_before == expected
+    assert all(latest(store, w)["why"] for w in expected)  # explained as they join the queue
