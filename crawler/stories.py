@@ -233,3 +233,19 @@ def parse_newsletter(body: bytes, headers: Mapping[str, str], url: str, warnings
                 seen.add(item.key)
                 items.append(item)
     return items
+
+
+def stories_per_issue(body: bytes, headers: Mapping[str, str], url: str) -> list[int]:
+    """How many stories each entry of a feed splits into (0: it reads as one piece).  ``rsiwatch sources
+    test`` suggests ``split_stories`` for a feed whose entries mostly hold several."""
+    counts = []
+    for entry in parse_document(body, headers, url).entries:
+        issue = entry_to_item(entry, url)
+        counts.append(len(split_stories(_issue_html(entry), issue)) if issue is not None else 0)
+    return counts
+
+
+def looks_like_newsletter(counts: list[int], min_stories: int = 3) -> bool:
+    """Whether a feed reads as newsletter issues: a third or more of its entries hold ``min_stories``
+    stories or more (a newsletter's feed may carry short notes between its issues)."""
+    return bool(counts) and 3 * sum(1 for c in counts if c >= min_stories) >= len(counts)

@@ -18,7 +18,9 @@ from crawler.http import PoliteClient
 from crawler.items import Validators
 from crawler.link import link_by_references
 from crawler.oai_pmh import DEFAULT_OAI_URL, METADATA_PREFIXES
-from crawler.sources import collect
+from crawler.parsing import parse_fetched
+from crawler.sources import collect, fetch_feed, parse_spec
+from crawler.stories import looks_like_newsletter, stories_per_issue
 from rsiwatch.backfill import BackfillPlan, Progress as PageProgress, run_backfill
 from rsiwatch.files import write_atomically
 from rsiwatch.cli import Env, Failure, cli, common, emit_json, setup_logging
@@ -158,19 +160,33 @@ def sources_test(env: Env, name: str, limit: int, as_json: bool) -> None:
     """Fetch and parse a source once and print what would be stored; stores nothing."""
     config = env.config
     source = config.source(name)
+    stories: list[int] = []
     try:
         with PoliteClient(config.http, config.politeness, config.contact) as client:
-            result = collect(source, client, Validators())
+            if source.kind == "feed" and not source.split_stories:  # the same one request, read twice
+                result, fetched = fetch_feed(source, client, Validators())
+                if fetched is not None:
+                    result.items, warnings = parse_fetched(parse_spec(source), fetched.body, fetched.headers, fetched.url)
+                    result.warnings.extend(warnings)
+                    stories = stories_per_issue(fetched.body, fetched.headers, fetched.url)
+            else:
+                result = collect(source, client, Validators())
     except CrawlError as exc:
         raise Failure(str(exc)) from None
     items = [link_by_references(i) for i in result.items]
+    hint = None
+    if looks_like_newsletter(stories):
+        hint = (f"its items look like newsletter issues (up to {max(stories)} stories each); 'split_stories: true' "
+                "in its config entry reads them story by story")
     if as_json:
         emit_json({"source": name, "items": [asdict(i) for i in items[:limit]], "count": len(items),
-                   "warnings": result.warnings})
+                   "warnings": result.warnings, "hint": hint})
         return
     stderr.print(f"{name}: {len(items)} items, {result.requests} requests, {result.bytes_read} bytes", highlight=False)
     for warning in result.warnings:
         stderr.print(f"  ! {warning}", highlight=False, markup=False)
+    if hint:
+        stderr.print(f"  hint: {hint}", highlight=False, markup=False)
     for item in items[:limit]:
         click.echo(f"{item.canonical_id}\n  {item.title}\n  {item.url}" + (f"  (via {item.via})" if item.via else "")
                    + (f"\n  {item.published}" if item.published else "")

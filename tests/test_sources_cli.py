@@ -108,3 +108,21 @@ def test_sources_test_prints_items_and_stores_nothing(tmp_path: Path, local_serv
     assert "arxiv:2611.04242" in plain.output and "via https://importthings.example.org/p/import-things-412" in plain.output
     listed = invoke("sources", "list", "--json", config=config)
     assert listed.exit_code == 0 and json.loads(listed.output)[0]["name"] == "n"
+
+
+def test_sources_test_suggests_split_stories_for_a_newsletter(tmp_path: Path, local_server: LocalServer) -> None:
+    import json
+
+    newsletter = local_server.add("/news", body=(FIXTURES / "newsletter.xml").read_bytes(), headers={"Content-Type": "application/rss+xml"})
+    blog = local_server.add("/blog", body=(Path(__file__).parent / "fixtures" / "feeds" / "rss20.xml").read_bytes(),
+                            headers={"Content-Type": "application/rss+xml"})
+    config = tmp_path / "config.yaml"
+    config.write_text(f"politeness: {{default_delay_s: 0}}\nsources:\n  - {{name: n, kind: feed, url: '{newsletter}'}}\n"
+                      f"  - {{name: b, kind: feed, url: '{blog}'}}\n")
+    plain = invoke("sources", "test", "n", config=config)
+    assert plain.exit_code == 0 and "hint: its items look like newsletter issues" in plain.output
+    assert "split_stories: true" in plain.output
+    report = json.loads(invoke("sources", "test", "n", "--json", config=config).output)
+    assert report["hint"] and report["count"] == 3  # each entry read whole until split_stories is set
+    assert json.loads(invoke("sources", "test", "b", "--json", config=config).output)["hint"] is None
+    assert len(local_server.hits("/news")) == 2  # one request a test, the issue read twice from it
