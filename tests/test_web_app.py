@@ -218,12 +218,12 @@ def test_stats_view_shows_the_tune_picture_once_there_are_decisions(client, db: 
 
 
 def test_a_broad_search_is_capped_and_says_so(client, db: Path, monkeypatch) -> None:
-    import review.store
+    import review.store.review_page
 
     with Store(db) as store:
         rows, total = store.review_queue(status="all", query="AI")
     assert int(total) >= 3 and not total.capped
-    monkeypatch.setattr(review.store, "SEARCH_CAP", 2)
+    monkeypatch.setattr(review.store.review_page, "SEARCH_CAP", 2)
     with Store(db) as store:
         capped_rows, capped_total = store.review_queue(status="all", query="AI")
     assert capped_total.capped and len(capped_rows) <= 2

@@ -1,0 +1,307 @@
+"""The store's foundation: opening, migrating, transactions, and the helpers its parts share (see
+``review/store/__init__.py`` for what the store promises)."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Self
+
+import sqlite_utils
+
+from crawler.items import Validators
+from review.schema import MIGRATIONS
+
+BUSY_TIMEOUT_S = 30.0
+# Keys of the `settings` table, whose every change is kept with its time and reason.
+THRESHOLD_SETTING = "threshold"  # set by `rsiwatch tune`
+RETRAIN_SETTING = "retrain_last"  # the latest retraining's outcome
+ACTIONS = ("accept", "reject", "defer", "out_of_scope")
+STATUS_OF_ACTION = {"accept": "accepted", "reject": "rejected", "defer": "deferred", "out_of_scope": "out_of_scope"}
+QUEUE_STATUSES = ("new", "accepted", "rejected", "deferred", "out_of_scope", "all")
+
+
+# Writes from one process take this lock around their transaction.  SQLite serialises writers anyway, so
+# it costs nothing; it lets a stopping daemon wait for the write in progress and then allow no other.
+_PROCESS_WRITES = threading.RLock()
+
+
+def quiesce_writes(timeout: float) -> bool:
+    """Wait for the write in progress to commit, then block all further writes in this process."""
+    return _PROCESS_WRITES.acquire(timeout=timeout)
+
+
+class StoreError(Exception):
+    """A problem with the database a user can act on (one line)."""
+
+
+def iso(moment: datetime) -> str:
+    """UTC with milliseconds: sortable as text, and fine enough for sources due every second."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def parse_iso(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
+
+
+def utcnow() -> str:
+    return iso(datetime.now(timezone.utc))
+
+
+def iso_ago(seconds: float) -> str:
+    return iso(datetime.now(timezone.utc) - timedelta(seconds=seconds))
+
+
+@dataclass(frozen=True)
+class SourceState:
+    name: str
+    validators: Validators
+    last_success: str | None
+    last_attempt: str | None
+    last_error: str | None
+    consecutive_failures: int
+    not_before: str | None
+    paused: bool
+    paused_reason: str | None
+    cursor: str | None
+
+
+@dataclass(frozen=True)
+class IngestStats:
+    items: int
+    new_works: list[str]
+    new_sightings: int
+    seen_work_ids: list[str]
+
+
+@dataclass(frozen=True)
+class WorkText:
+    id: str
+    title: str
+    summary: str
+
+
+class Base:
+    """Open (creating and migrating as needed) a ``candidates.db``."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        try:
+            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise StoreError(f"{self.path}: cannot open database: {exc}") from None
+        self.conn = conn
+        self.conn.row_factory = sqlite3.Row
+        # Values derived from the database that callers may keep for this connection's lifetime, keyed so
+        # they cannot go stale (the decoded active model, by its immutable version).
+        self.memo: dict[str, Any] = {}
+        self._synchronous = ""  # the connection's PRAGMA synchronous, as ``transaction`` last set it
+        self.db = sqlite_utils.Database(conn)
+        try:
+            self.conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            self.conn.execute("PRAGMA foreign_keys = ON")
+            self._migrate()
+        except sqlite3.DatabaseError as exc:
+            conn.close()
+            raise StoreError(f"{self.path}: not a usable rsiwatch database: {exc}") from None
+
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _migrate(self) -> None:
+        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > len(MIGRATIONS):
+            raise StoreError(
+                f"{self.path}: schema version {version} is newer than this rsiwatch knows ({len(MIGRATIONS)}); upgrade rsiwatch"
+            )
+        if version == 0:
+            # WAL is a property of the file: switched on once, when the database is created.
+            self.conn.execute("PRAGMA journal_mode = WAL")
+        for number in range(version, len(MIGRATIONS)):
+            with self.transaction():
+                # executescript would COMMIT our transaction; run statements one by one instead.
+                for statement in _split_sql(MIGRATIONS[number]):
+                    self.conn.execute(statement)
+                self.conn.execute(f"PRAGMA user_version = {number + 1}")
+
+    @contextmanager
+    def transaction(self, *, durable: bool = True) -> Iterator[sqlite3.Connection]:
+        """One write transaction, taken up front (``IMMEDIATE``) so writers queue instead of deadlocking.
+
+        ``durable=False`` is for what the next crawl brings back (works, sightings, scores, source state):
+        its commit is not synced to disk (WAL with ``synchronous = NORMAL``), so a power cut may lose the
+        newest such transactions but never corrupts the file, and the next durable commit (a decision, the
+        catalog, a setting, a model) syncs everything written before it.  Decisions stay fully durable.
+        """
+        with _PROCESS_WRITES:
+            level = "FULL" if durable else "NORMAL"
+            if self._synchronous != level:
+                self.conn.execute(f"PRAGMA synchronous = {level}")
+                self._synchronous = level
+            with self._immediate() as conn:
+                yield conn
+
+    @contextmanager
+    def _immediate(self) -> Iterator[sqlite3.Connection]:
+        for attempt in range(20):
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+                break
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                time.sleep(min(0.05 * 2**attempt, 2.0))
+        else:
+            raise StoreError(f"{self.path}: database stayed locked for too long; is another program holding it?")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    def _one(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
+        return self.conn.execute(sql, params).fetchone()
+
+    def _all(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        return self.conn.execute(sql, params).fetchall()
+
+    def integrity_ok(self) -> bool:
+        return self._one("PRAGMA integrity_check")[0] == "ok"
+
+
+def _standing_decisions(conn: sqlite3.Connection, work_id: str) -> list[sqlite3.Row]:
+    """The decisions about a work that no undo has reversed, oldest first."""
+    rows = conn.execute("SELECT * FROM decisions WHERE work_id = ? ORDER BY id", (work_id,)).fetchall()
+    reversed_ids = {r["reverses"] for r in rows if r["action"] == "undo"}
+    return [r for r in rows if r["action"] != "undo" and r["id"] not in reversed_ids]
+
+
+def _work_dict(row: sqlite3.Row) -> dict[str, Any]:
+    work = dict(row)
+    work["canonical_id"] = work["id"]
+    work["authors"] = json.loads(work["authors"])
+    work["links"] = json.loads(work["links"])
+    return work
+
+
+def _pairs(pairs: Sequence[tuple[str, float]]) -> list[list[Any]]:
+    return [[str(term), round(float(value), 4)] for term, value in pairs]
+
+
+def _chunks(values: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _split_sql(script: str) -> list[str]:
+    """Split a migration into statements, keeping trigger bodies (which contain ';') whole."""
+    statements, current = [], []
+    for line in script.strip().splitlines():
+        current.append(line)
+        joined = "\n".join(current).strip()
+        if joined.endswith(";") and (not joined.upper().startswith("CREATE TRIGGER") or joined.upper().endswith("END;")):
+            statements.append(joined)
+            current = []
+    if "\n".join(current).strip():
+        statements.append("\n".join(current).strip())
+    return statements
+
+
+def _sources_of(conn: sqlite3.Connection, work_ids: Sequence[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for chunk in _chunks(list(work_ids), 500):
+        marks = ",".join("?" * len(chunk))
+        for row in conn.execute(f"SELECT DISTINCT work_id, source FROM sightings WHERE work_id IN ({marks})", chunk):
+            out.setdefault(row[0], []).append(row[1])
+    return out
+
+
+
+
+class QueueTotal(int):
+    """The queue's total; ``capped`` when a search stopped at SEARCH_CAP text matches and there are more."""
+
+    capped: bool = False
+    cap: int = 0
+
+
+def fts_query(text: str) -> str | None:
+    """A user's search words as an FTS5 query: each word quoted (no operators), the last one a prefix."""
+    words = [w for w in re.findall(r"\w+", text or "") if w][:20]
+    if not words:
+        return None
+    return " ".join(f'"{w}"' for w in words[:-1]) + (" " if len(words) > 1 else "") + f'"{words[-1]}"*'
+
+
+CATALOG_FIELDS = (
+    "work_id", "title", "description", "category", "url", "year", "date_published", "authors", "affiliations",
+    "submitter",
+)
+
+
+def _append_decision(
+    conn: sqlite3.Connection, work_id: str, action: str, category: str | None, note: str | None, origin: str,
+    enqueue: bool, decided_at: str | None = None,
+) -> int:
+    if action not in ACTIONS:
+        raise StoreError(f"unknown action {action!r} (expected one of {', '.join(ACTIONS)})")
+    work = conn.execute("SELECT score, model_version FROM works WHERE id = ?", (work_id,)).fetchone()
+    if work is None:
+        raise StoreError(f"no work with id {work_id!r} (see `rsiwatch candidates`)")
+    now = decided_at or utcnow()
+    cur = conn.execute(
+        "INSERT INTO decisions (work_id, action, category, note, decided_at, model_version, score, origin)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (work_id, action, category, note, now, work["model_version"], work["score"], origin),
+    )
+    conn.execute("UPDATE works SET status = ? WHERE id = ?", (STATUS_OF_ACTION[action], work_id))
+    if enqueue:
+        conn.execute(
+            "UPDATE works SET queued_at = ?, queue_reason = 'decided' WHERE id = ? AND queued_at IS NULL", (now, work_id)
+        )
+    if category:
+        conn.execute("UPDATE works SET category = ? WHERE id = ?", (category, work_id))
+    return int(cur.lastrowid)
+
+
+def _upsert_catalog(conn: sqlite3.Connection, entry: dict[str, Any], origin: str) -> int:
+    """Insert or update a catalog entry: by its ID when given, else by its work (one entry per work)."""
+    values = [entry.get(f) for f in CATALOG_FIELDS]
+    values[CATALOG_FIELDS.index("description")] = entry.get("description") or ""
+    flags = json.dumps(list(entry.get("flags") or []))
+    columns = ", ".join(CATALOG_FIELDS)
+    marks = ", ".join("?" * len(CATALOG_FIELDS))
+    if entry.get("id") is not None:
+        conn.execute(
+            f"INSERT OR REPLACE INTO catalog (id, {columns}, flags, origin, added_at) VALUES (?, {marks}, ?, ?, ?)",
+            [entry["id"], *values, flags, origin, utcnow()],
+        )
+        return int(entry["id"])
+    updates = ", ".join(f"{f} = excluded.{f}" for f in CATALOG_FIELDS if f != "work_id")
+    cur = conn.execute(
+        f"INSERT INTO catalog ({columns}, flags, origin, added_at) VALUES ({marks}, ?, ?, ?) "
+        f"ON CONFLICT (work_id) DO UPDATE SET {updates}, flags = excluded.flags",
+        [*values, flags, origin, utcnow()],
+    )
+    if entry.get("work_id"):
+        return int(conn.execute("SELECT id FROM catalog WHERE work_id = ?", (entry["work_id"],)).fetchone()[0])
+    return int(cur.lastrowid)

@@ -1,0 +1,154 @@
+"""What the review page and the digest read: the queue, filters, counts."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from review.store.base import (
+    Base,
+    QueueTotal,
+    _standing_decisions,
+    _work_dict,
+    fts_query,
+    iso_ago,
+)
+
+SEARCH_CAP = 1000  # text matches a search considers (the newest); more are reported as "1,000+"
+
+
+class ReviewPage(Base):
+    """What the review page and the digest read: the queue, filters, counts."""
+
+    def review_queue(
+        self,
+        *,
+        status: str = "new",
+        query: str | None = None,
+        source: str | None = None,
+        category: str | None = None,
+        min_score: float | None = None,
+        max_score: float | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> tuple[list[dict[str, Any]], int]:
+        """The queue for the review page, best first, with its total; ``query`` searches titles and summaries.
+
+        With a query every matching work is a result, queued or not (the curator is looking for it),
+        among the newest SEARCH_CAP text matches (the total's ``capped`` says there were more);
+        without one, only queued works.  ``since``/``until`` bound ``queued_at`` (a week).
+        """
+        where: list[str] = []
+        params: list[Any] = []
+        match = fts_query(query) if query else None
+        capped = False
+        if match:
+            # Every match's work id is a read of the FTS table's content row: at a million works a common
+            # word matches tens of thousands (and ranking them by bm25 costs as much).  The newest
+            # SEARCH_CAP matches (by FTS rowid: the order works arrived or were last edited) are the
+            # candidates, ordered by score like the queue.
+            hits = [r[0] for r in self._all(
+                "SELECT work_id FROM works_fts WHERE works_fts MATCH ? ORDER BY rowid DESC LIMIT ?",
+                (match, SEARCH_CAP + 1),
+            )]
+            capped = len(hits) > SEARCH_CAP
+            where.append("w.id IN (SELECT value FROM json_each(?))")
+            params.append(json.dumps(hits[:SEARCH_CAP]))
+        elif query:
+            return [], QueueTotal(0)
+        else:
+            where.append("w.queued_at IS NOT NULL")
+        if status != "all":
+            # A week or a source narrows more than the status does: "+" keeps the planner off the status
+            # index (every queued row), onto the week's index or the source's sightings.
+            where.append("+w.status = ?" if since or until or source else "w.status = ?")
+            params.append(status)
+        for clause, value in (
+            ("w.category = ?", category), ("w.score >= ?", min_score), ("w.score <= ?", max_score),
+            ("w.queued_at >= ?", since), ("w.queued_at < ?", until),
+            ("w.id IN (SELECT g.work_id FROM sightings g WHERE g.source = ?)", source),
+        ):
+            if value is not None and value != "":
+                where.append(clause)
+                params.append(value)
+        condition = " AND ".join(where) or "1"
+        # One source's sightings are checked against the queued works' own small index (migration 5);
+        # without statistics the planner would take the primary key and read each work's whole row.
+        table = "works w INDEXED BY works_queued_id" if source and not match else "works w"
+        total = self._one(f"SELECT COUNT(*) FROM {table} WHERE {condition}", params)[0]
+        rows = self._all(
+            # SQLite sorts NULL scores last in DESC order; said this way the queue index gives the order.
+            f"SELECT w.* FROM {table} WHERE {condition} ORDER BY w.score DESC, w.id LIMIT ? OFFSET ?",
+            [*params, limit, offset],
+        )
+        out = QueueTotal(total)
+        out.capped, out.cap = capped, SEARCH_CAP
+        return [_work_dict(r) for r in rows], out
+
+    def source_names(self) -> list[str]:
+        """Every source that has a row or a sighting, for the filter menu."""
+        # DISTINCT over sightings reads the whole index (a million rows); hopping from one source name to
+        # the next through the index costs one seek per source instead.
+        rows = self._all(
+            "WITH RECURSIVE seen(source) AS (SELECT MIN(source) FROM sightings UNION ALL"
+            " SELECT (SELECT MIN(source) FROM sightings WHERE source > seen.source) FROM seen WHERE seen.source IS NOT NULL)"
+            " SELECT name FROM sources UNION SELECT source FROM seen WHERE source IS NOT NULL ORDER BY 1"
+        )
+        return [r[0] for r in rows]
+
+    def status_counts(self) -> dict[str, int]:
+        """Queued works per status."""
+        rows = self._all("SELECT status, COUNT(*) FROM works WHERE queued_at IS NOT NULL GROUP BY status")
+        return {r[0]: int(r[1]) for r in rows}
+
+    def decision_counts_by_week(self, weeks: int = 8) -> list[dict[str, Any]]:
+        """Decisions per ISO week (Monday) and action over the last ``weeks`` weeks, newest first."""
+        rows = self._all(
+            "SELECT date(decided_at, 'weekday 0', '-6 days') AS week, action, COUNT(*) AS n FROM decisions"
+            " WHERE decided_at >= ? GROUP BY week, action ORDER BY week DESC, action",
+            (iso_ago(weeks * 7 * 86400),),
+        )
+        return [dict(r) for r in rows]
+
+    def accepted_since(self, since: str) -> list[dict[str, Any]]:
+        """Works accepted by a curator since then and still accepted, with their catalog entry's fields."""
+        rows = self._all(
+            """
+            SELECT w.*, d.decided_at, d.origin AS decided_by, c.id AS catalog_id, c.title AS entry_title,
+                   c.description AS entry_description, c.category AS entry_category
+            FROM decisions d JOIN works w ON w.id = d.work_id LEFT JOIN catalog c ON c.work_id = w.id
+            WHERE d.action = 'accept' AND d.decided_at >= ? AND d.origin NOT IN ('import', 'seed')
+              AND w.status = 'accepted' AND NOT EXISTS (SELECT 1 FROM decisions u WHERE u.reverses = d.id)
+            ORDER BY d.decided_at, d.id
+            """,
+            (since,),
+        )
+        out, seen = [], set()
+        for row in rows:
+            if row["id"] not in seen:
+                seen.add(row["id"])
+                out.append(_work_dict(row))
+        return out
+
+    def source_counts_since(self, since: str) -> list[dict[str, Any]]:
+        """Per source since then: sightings, works it was first to show, candidates queued, accepted."""
+        rows = self._all(
+            """
+            SELECT g.source AS source, COUNT(*) AS sightings,
+              COUNT(DISTINCT CASE WHEN w.first_seen >= ? THEN w.id END) AS new_works,
+              COUNT(DISTINCT CASE WHEN w.queued_at >= ? THEN w.id END) AS candidates,
+              COUNT(DISTINCT CASE WHEN w.status = 'accepted' AND w.queued_at >= ? THEN w.id END) AS accepted
+            FROM sightings g JOIN works w ON w.id = g.work_id
+            WHERE g.seen_at >= ? AND g.source NOT LIKE 'catalog:%'
+            GROUP BY g.source ORDER BY g.source
+            """,
+            (since, since, since, since),
+        )
+        return [dict(r) for r in rows]
+
+    def standing_decision(self, work_id: str) -> dict[str, Any] | None:
+        """The latest decision about a work that no undo reversed (for its note and time)."""
+        standing = _standing_decisions(self.conn, work_id)
+        return dict(standing[-1]) if standing else None

@@ -1,0 +1,129 @@
+"""Scores with their model version and threshold, and the queue they feed."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from review.store.base import (
+    Base,
+    _chunks,
+    _pairs,
+    _work_dict,
+    utcnow,
+)
+
+
+class Scores(Base):
+    """Scores with their model version and threshold, and the queue they feed."""
+
+    def record_scores(
+        self, model_version: int, scored: Sequence[Any], thresholds: dict[str, float], *, queue: bool = True
+    ) -> list[str]:
+        """Store each score with its model version and threshold; queue undecided works above it.
+
+        ``scored`` holds ``classifier.Scored`` values; ``thresholds`` maps work id to the threshold that
+        applies to it.  Returns the ids that joined the queue now.
+        """
+        now = utcnow()
+        queued: list[str] = []
+        with self.transaction(durable=False) as conn:
+            conn.executemany(
+                "INSERT OR REPLACE INTO scores (work_id, model_version, score, threshold, category,"
+                " category_confidence, category_fits, why, nearest, scored_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        s.id, model_version, float(s.score), thresholds[s.id], s.category,
+                        float(s.category_confidence), int(s.category_fits), json.dumps(_pairs(s.why)),
+                        json.dumps(_pairs(s.nearest)), now,
+                    )
+                    for s in scored
+                ],
+            )
+            conn.executemany(
+                "UPDATE works SET score = ?, model_version = ?, category = ? WHERE id = ?",
+                [(float(s.score), model_version, s.category, s.id) for s in scored],
+            )
+            if queue:
+                for s in scored:
+                    if s.score < thresholds[s.id]:
+                        continue
+                    cur = conn.execute(
+                        "UPDATE works SET queued_at = ?, queue_reason = 'score' "
+                        "WHERE id = ? AND queued_at IS NULL AND status = 'new'",
+                        (now, s.id),
+                    )
+                    if cur.rowcount:
+                        queued.append(s.id)
+        return queued
+
+    def queued_among(self, work_ids: Sequence[str]) -> list[str]:
+        """The given works that are in the queue (whatever their status)."""
+        out: list[str] = []
+        for chunk in _chunks(list(work_ids), 500):
+            marks = ",".join("?" * len(chunk))
+            out += [r[0] for r in self._all(f"SELECT id FROM works WHERE id IN ({marks}) AND queued_at IS NOT NULL", chunk)]
+        return out
+
+    def save_explanations(self, model_version: int, scored: Sequence[Any]) -> int:
+        """Fill in why-terms and nearest entries of scores recorded without them (``classifier.Scored``)."""
+        with self.transaction(durable=False) as conn:
+            before = conn.total_changes
+            conn.executemany(
+                "UPDATE scores SET why = ?, nearest = ? WHERE work_id = ? AND model_version = ?",
+                [(json.dumps(_pairs(s.why)), json.dumps(_pairs(s.nearest)), s.id, model_version) for s in scored],
+            )
+            return conn.total_changes - before
+
+    def candidates(
+        self,
+        status: str = "new",
+        since: str | None = None,
+        limit: int | None = 50,
+        offset: int = 0,
+        source: str | None = None,
+        category: str | None = None,
+        min_score: float | None = None,
+        max_score: float | None = None,
+    ) -> list[dict[str, Any]]:
+        """The review queue, best first."""
+        where, params = ["w.queued_at IS NOT NULL"], []
+        if status != "all":
+            # With a narrower filter, "+" keeps the planner off the status index (every queued row).
+            where.append("+w.status = ?" if since or source else "w.status = ?")
+            params.append(status)
+        if since:
+            where.append("w.queued_at >= ?")
+            params.append(since)
+        if category:
+            where.append("w.category = ?")
+            params.append(category)
+        if min_score is not None:
+            where.append("w.score >= ?")
+            params.append(min_score)
+        if max_score is not None:
+            where.append("w.score <= ?")
+            params.append(max_score)
+        if source:
+            where.append("w.id IN (SELECT g.work_id FROM sightings g WHERE g.source = ?)")
+            params.append(source)
+        table = "works w INDEXED BY works_queued_id" if source else "works w"  # see review_queue
+        sql = f"SELECT w.* FROM {table} WHERE {' AND '.join(where)} ORDER BY w.score DESC, w.id"
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            params += [limit, offset]
+        return [_work_dict(r) for r in self._all(sql, params)]
+
+    def latest_score(self, work_id: str) -> dict[str, Any] | None:
+        row = self._one(
+            "SELECT s.* FROM scores s JOIN works w ON w.id = s.work_id AND w.model_version = s.model_version "
+            "WHERE s.work_id = ?",
+            (work_id,),
+        )
+        if row is None:
+            return None
+        out = dict(row)
+        out["why"] = json.loads(out["why"])
+        out["nearest"] = json.loads(out["nearest"])
+        return out
