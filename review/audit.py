@@ -62,10 +62,18 @@ def week_start(moment: datetime) -> datetime:
     return day - timedelta(days=day.weekday())
 
 
-def uncertain_count(score_queued: int, share: float) -> int:
-    """How many uncertainty picks make them ``share`` of a queue that holds ``score_queued`` other works."""
+def uncertain_count(score_queued: int, share: float, rng: random.Random | None = None) -> int:
+    """How many uncertainty picks make them ``share`` of a queue that holds ``score_queued`` other works.
+
+    With ``rng`` the fraction is rounded at random (up with its own probability), so a small queue still
+    gets its share on average: 4 works at 10% would round to no pick every week, and get one 44% of weeks.
+    """
     share = min(max(share, 0.0), MAX_UNCERTAIN_SHARE)
-    return round(score_queued * share / (1.0 - share))
+    exact = score_queued * share / (1.0 - share)
+    if rng is None:
+        return round(exact)
+    whole = int(exact)
+    return whole + (1 if rng.random() < exact - whole else 0)
 
 
 def pick(
@@ -105,10 +113,10 @@ def queue_weekly(
     if any(d.week == week for d in draws(store)):
         return None
     start_s, end_s = iso(start), iso(end)
-    n_uncertain = uncertain_count(store.queued_count(start_s, end_s, CAUGHT), uncertain_share)
+    rng = rng or random.SystemRandom()
+    n_uncertain = uncertain_count(store.queued_count(start_s, end_s, CAUGHT), uncertain_share, rng)
     uncertain, audit, population, below = pick(
-        store.below_threshold_pool(start_s, end_s), audit_size=audit_per_week, n_uncertain=n_uncertain,
-        rng=rng or random.SystemRandom(),
+        store.below_threshold_pool(start_s, end_s), audit_size=audit_per_week, n_uncertain=n_uncertain, rng=rng,
     )
     stamp = iso(now)
     store.queue_works(uncertain, UNCERTAIN, stamp)

@@ -32,6 +32,16 @@ def test_week_start_and_uncertain_count() -> None:
     assert audit.uncertain_count(10, 1.0) == 90  # capped at a 90% share
 
 
+def test_a_small_queue_gets_its_uncertainty_share_on_average() -> None:
+    import random
+
+    rng = random.Random(11)
+    draws = [audit.uncertain_count(4, 0.1, rng) for _ in range(20_000)]
+    assert set(draws) == {0, 1}  # 4 works at 10%: never rounded to nothing every week
+    assert abs(sum(draws) / len(draws) - 4 * 0.1 / 0.9) < 0.01
+    assert {audit.uncertain_count(30, 0.25, rng) for _ in range(100)} == {10}  # a whole count stays exact
+
+
 def test_weekly_draw_queues_uncertain_and_audit_once(tmp_path: Path) -> None:
     with Store(tmp_path / "c.db") as store:
         ids = seed(store)
