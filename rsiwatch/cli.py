@@ -8,6 +8,7 @@ failure with one line that names its cause.
 from __future__ import annotations
 
 import functools
+import importlib
 import json
 import logging
 import re
@@ -121,7 +122,34 @@ def since_to_iso(since: str | None) -> str | None:
     return iso_ago(seconds)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# Commands live in their own modules, one area each, imported when a command of theirs is named: a quick
+# command (candidates, accept) does not load the crawler, the review page and the daemon.
+COMMAND_MODULES = {
+    "init": "commands_crawl", "crawl": "commands_crawl", "status": "commands_crawl",
+    "daemon": "commands_daemon",
+    "train": "commands_model", "score": "commands_model", "evaluate": "commands_model",
+    "candidates": "commands_review", "accept": "commands_review", "reject": "commands_review",
+    "defer": "commands_review", "out-of-scope": "commands_review", "undo": "commands_review",
+    "catalog": "commands_review",
+    "sources": "commands_sources", "backfill": "commands_sources", "submit": "commands_sources",
+    "tune": "commands_tune",
+    "serve": "commands_web", "review": "commands_web", "digest": "commands_web",
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose commands are registered by importing their module the first time one is asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *COMMAND_MODULES})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMAND_MODULES:
+            importlib.import_module(f"rsiwatch.{COMMAND_MODULES[cmd_name]}")
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="rsiwatch")
 def cli() -> None:
     """rsiwatch finds new examples of AI improving AI development in arXiv, newsletters and blogs,
@@ -131,6 +159,3 @@ def cli() -> None:
 def main() -> None:
     cli.main(prog_name="rsiwatch")
 
-
-# Commands live in their own modules, one area each; importing them registers them on `cli`.
-from rsiwatch import commands_crawl, commands_daemon, commands_model, commands_review, commands_sources, commands_tune, commands_web  # noqa: E402,F401

@@ -13,8 +13,9 @@ from rsiwatch.cli import cli
 def _walk(command: click.Command, ctx: click.Context) -> list[tuple[click.Context, click.Command]]:
     found = [(ctx, command)]
     if isinstance(command, click.Group):
-        for name in sorted(command.commands):
-            sub = command.commands[name]
+        for name in command.list_commands(ctx):
+            sub = command.get_command(ctx, name)
+            assert sub is not None, name
             # A child context, as a real invocation makes: it inherits -h from the root's settings.
             found.extend(_walk(sub, click.Context(sub, info_name=name, parent=ctx, **sub.context_settings)))
     return found

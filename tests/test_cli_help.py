@@ -9,9 +9,16 @@ from click.testing import CliRunner
 from rsiwatch.cli import cli
 
 
+def subcommand(group: click.Group, name: str) -> click.Command:
+    command = group.get_command(click.Context(group), name)
+    assert command is not None, name
+    return command
+
+
 def all_commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     found = []
-    for name, command in group.commands.items():
+    for name in group.list_commands(click.Context(group)):
+        command = subcommand(group, name)
         found.append((*prefix, name))
         if isinstance(command, click.Group):
             found.extend(all_commands(command, (*prefix, name)))
@@ -31,5 +38,36 @@ def test_every_command_has_help(path: tuple[str, ...], tmp_path) -> None:
     assert result.exit_code == 0, result.output
     command = cli
     for part in path:
-        command = command.commands[part]
+        command = subcommand(command, part)
     assert command.help and len(command.help.strip()) > 15, f"{' '.join(path)} has no help text"
+
+
+def test_every_registered_command_is_listed_where_it_lives() -> None:
+    """COMMAND_MODULES names each command's module: every module's commands, and nothing else."""
+    import importlib
+
+    from rsiwatch.cli import COMMAND_MODULES
+
+    for module in set(COMMAND_MODULES.values()):
+        importlib.import_module(f"rsiwatch.{module}")
+    registered = {name: command.callback.__module__ if command.callback else "" for name, command in cli.commands.items()}
+    assert set(registered) == set(COMMAND_MODULES)
+    for name, module in COMMAND_MODULES.items():
+        if not isinstance(cli.commands[name], click.Group):
+            assert registered[name] == f"rsiwatch.{module}", name
+
+
+def test_a_quick_command_loads_neither_the_crawler_nor_the_review_page(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from rsiwatch.cli import cli\n"
+        f"cli.main(['candidates', '--json', '--db', {str(tmp_path / 'c.db')!r}, '--config', {str(tmp_path / 'none.yaml')!r}],"
+        " standalone_mode=False)\n"
+        "print(sorted(m for m in ('flask', 'bs4', 'feedparser', 'httpx2', 'apscheduler', 'numpy') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().splitlines()[-1] == "[]"

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import sqlite3
@@ -13,12 +14,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Self
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any, Self
 
 from crawler.items import Validators
 from review.schema import MIGRATIONS
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 BUSY_TIMEOUT_S = 30.0
 # Keys of the `settings` table, whose every change is kept with its time and reason.
@@ -106,7 +108,6 @@ class Base:
         # they cannot go stale (the decoded active model, by its immutable version).
         self.memo: dict[str, Any] = {}
         self._synchronous = ""  # the connection's PRAGMA synchronous, as ``transaction`` last set it
-        self.db = sqlite_utils.Database(conn)
         try:
             self.conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
             self.conn.execute("PRAGMA foreign_keys = ON")
@@ -115,6 +116,13 @@ class Base:
             conn.close()
             raise StoreError(f"{self.path}: not a usable rsiwatch database: {exc}") from None
 
+    @functools.cached_property
+    def db(self) -> "sqlite_utils.Database":
+        """The same connection through sqlite-utils, for ad-hoc scripts; imported on first use (it loads
+        numpy, 0.12 s that no command needs)."""
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn)
 
     def close(self) -> None:
         self.conn.close()
