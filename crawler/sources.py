@@ -13,7 +13,7 @@ from crawler.arxiv_api import search
 from crawler.errors import FetchError
 from crawler.html import collect_html
 from crawler.http import FEED_ACCEPT, Fetched, PoliteClient
-from crawler.items import SourceResult, Validators
+from crawler.items import Item, SourceResult, Validators
 from crawler.oai_pmh import collect_oai
 from crawler.parsing import ParseSpec, parse_fetched
 from rsiwatch.config import Source
@@ -29,11 +29,7 @@ def collect(
     """
     validators = validators or Validators()
     if is_separable(source):
-        result, fetched = fetch_feed(source, client, validators)
-        if fetched is not None:
-            result.items, warnings = parse_fetched(parse_spec(source), fetched.body, fetched.headers, fetched.url)
-            result.warnings.extend(warnings)
-        return result
+        return collect_feed(source, client, validators)[0]
     if source.kind == "arxiv_api":
         assert source.query is not None  # the config guarantees it
         return search(client, source.endpoint, source.query, source.max_results, source.page_size, validators)
@@ -46,6 +42,7 @@ def collect(
 
 # Kinds whose pass is one GET then a pure parse of the bytes: the parse may run elsewhere (a worker process).
 SEPARABLE_KINDS = ("feed", "arxiv_rss")
+
 
 def is_separable(source: Source) -> bool:
     """Whether ``collect`` for this source is ``fetch_feed`` then ``parse_fetched``."""
@@ -63,4 +60,19 @@ def fetch_feed(source: Source, client: PoliteClient, validators: Validators) -> 
     if fetched.not_modified:
         result.not_modified = True
         return result, None
+    return result, fetched
+
+
+def with_parsed(result: SourceResult, parsed: tuple[list[Item], list[str]]) -> SourceResult:
+    """``result`` with the items and warnings of ``parse_fetched`` (run here or in a worker)."""
+    result.items, warnings = parsed
+    result.warnings.extend(warnings)
+    return result
+
+
+def collect_feed(source: Source, client: PoliteClient, validators: Validators) -> tuple[SourceResult, Fetched | None]:
+    """A separable source's pass in line: its result with items, and the response they came from (None on 304)."""
+    result, fetched = fetch_feed(source, client, validators)
+    if fetched is not None:
+        with_parsed(result, parse_fetched(parse_spec(source), fetched.body, fetched.headers, fetched.url))
     return result, fetched

@@ -19,7 +19,7 @@ from bs4 import BeautifulSoup, NavigableString, Tag
 
 from crawler.feed import entry_to_item, http_url, is_html, parse_document
 from crawler.ids import canonical_id, canonical_url, find_references, id_to_url
-from crawler.items import Item
+from crawler.items import Item, first_per_key
 from crawler.text import SUMMARY_MAX, TITLE_MAX, clean_text
 
 MAX_STORIES = 100
@@ -221,18 +221,12 @@ def _issue_html(entry: Any) -> str:
 
 def parse_newsletter(body: bytes, headers: Mapping[str, str], url: str, warnings: list[str] | None = None) -> list[Item]:
     """A feed whose entries are newsletter issues: each issue's stories, or the issue itself when it has none."""
-    result = parse_document(body, headers, url, warnings)
     items: list[Item] = []
-    seen: set[str] = set()
-    for entry in result.entries:
+    for entry in parse_document(body, headers, url, warnings).entries:
         issue = entry_to_item(entry, url)
-        if issue is None:
-            continue
-        for item in split_stories(_issue_html(entry), issue) or [issue]:
-            if item.key not in seen:
-                seen.add(item.key)
-                items.append(item)
-    return items
+        if issue is not None:
+            items += split_stories(_issue_html(entry), issue) or [issue]
+    return first_per_key(items)
 
 
 def stories_per_issue(body: bytes, headers: Mapping[str, str], url: str) -> list[int]:

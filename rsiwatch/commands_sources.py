@@ -18,8 +18,7 @@ from crawler.http import PoliteClient
 from crawler.items import Validators
 from crawler.link import link_by_references
 from crawler.oai_pmh import DEFAULT_OAI_URL, METADATA_PREFIXES
-from crawler.parsing import parse_fetched
-from crawler.sources import collect, fetch_feed, parse_spec
+from crawler.sources import collect, collect_feed
 from crawler.stories import looks_like_newsletter, stories_per_issue
 from rsiwatch.backfill import BackfillPlan, Progress as PageProgress, run_backfill
 from rsiwatch.files import write_atomically
@@ -164,10 +163,8 @@ def sources_test(env: Env, name: str, limit: int, as_json: bool) -> None:
     try:
         with PoliteClient(config.http, config.politeness, config.contact) as client:
             if source.kind == "feed" and not source.split_stories:  # the same one request, read twice
-                result, fetched = fetch_feed(source, client, Validators())
+                result, fetched = collect_feed(source, client, Validators())
                 if fetched is not None:
-                    result.items, warnings = parse_fetched(parse_spec(source), fetched.body, fetched.headers, fetched.url)
-                    result.warnings.extend(warnings)
                     stories = stories_per_issue(fetched.body, fetched.headers, fetched.url)
             else:
                 result = collect(source, client, Validators())

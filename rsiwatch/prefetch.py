@@ -20,7 +20,7 @@ from concurrent.futures.process import BrokenProcessPool
 from crawler.http import PoliteClient
 from crawler.items import SourceResult, Validators
 from crawler.parsing import parse_fetched
-from crawler.sources import collect, fetch_feed, is_separable, parse_spec
+from crawler.sources import collect, fetch_feed, is_separable, parse_spec, with_parsed
 from review.store import Store, utcnow
 from rsiwatch.config import Source
 
@@ -88,9 +88,7 @@ class Prefetcher:
             return started, result, None
         spec = parse_spec(source)
         if len(fetched.body) < PARSE_IN_WORKER_FROM:
-            result.items, warnings = parse_fetched(spec, fetched.body, fetched.headers, fetched.url)
-            result.warnings.extend(warnings)
-            return started, result, None
+            return started, with_parsed(result, parse_fetched(spec, fetched.body, fetched.headers, fetched.url)), None
         if self.parser is None:
             self.parser = ProcessPoolExecutor(max_workers=parse_workers(),
                                               mp_context=multiprocessing.get_context("spawn"))
@@ -111,11 +109,10 @@ class Prefetcher:
             try:
                 if future is None:
                     raise BrokenProcessPool("no parser pool")
-                items, warnings = future.result()
+                parsed = future.result()
             except BrokenProcessPool:  # a worker died: parse here, as a crawl without workers would
-                items, warnings = parse_fetched(spec, fetched.body, fetched.headers, fetched.url)
-            result.items = items
-            result.warnings.extend(warnings)
+                parsed = parse_fetched(spec, fetched.body, fetched.headers, fetched.url)
+            with_parsed(result, parsed)
         return started, result
 
     def close(self) -> None:
