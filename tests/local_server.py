@@ -14,7 +14,8 @@ the request's If-None-Match / If-Modified-Since).  ``add(path, handler=fn)`` cal
 every hit; it returns a ``Response`` (whose body may be bytes, or an iterable of chunks written as they
 come, with no Content-Length and the connection closed at the end: drips and endless bodies), or
 ``None`` after writing to ``request.wfile`` / ``request.connection`` itself (resets, broken HTTP).
-Helpers below build the usual hostile handlers: ``drip``, ``endless``, ``redirect``, ``reset_after``.
+Helpers below build the usual hostile handlers: ``drip``, ``endless``, ``redirect``, ``reset_after``,
+``slow_headers``, ``raw``.
 
 Every request is logged in ``.requests`` (method, path, query, headers with lower-case names,
 ``time.monotonic()`` at arrival), so tests can check conditional GETs and the spacing between requests.
@@ -237,6 +238,20 @@ def reset_after(prefix: bytes, content_length: int = 100_000) -> Handler:
         time.sleep(0.05)
         request.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         request.connection.close()
+        return None
+
+    return handle
+
+
+def slow_headers(header_bytes: int, interval: float) -> Handler:
+    """A status line and one endless-looking header written a byte per ``interval``: headers that never end."""
+
+    def handle(request: Request) -> None:
+        assert request.wfile is not None
+        for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * header_bytes:
+            request.wfile.write(bytes([byte]))
+            request.wfile.flush()
+            time.sleep(interval)
         return None
 
     return handle

@@ -14,7 +14,7 @@ import pytest
 from crawler.errors import FetchError
 from crawler.http import PoliteClient, parse_retry_after, user_agent
 from crawler.items import Validators
-from local_server import LocalServer, Request, Response, drip, endless, redirect, reset_after
+from local_server import LocalServer, Request, Response, drip, endless, redirect, reset_after, slow_headers
 from rsiwatch.config import Http, Politeness
 
 FEED = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
@@ -89,14 +89,7 @@ def test_total_deadline_cuts_a_drip(local_server: LocalServer) -> None:
 
 
 def test_total_deadline_cuts_dripped_headers(local_server: LocalServer) -> None:
-    def slow_headers(request: Request) -> None:
-        assert request.wfile is not None
-        for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 100:
-            request.wfile.write(bytes([byte]))
-            request.wfile.flush()
-            time.sleep(0.1)
-
-    url = local_server.add("/slowhead", handler=slow_headers)
+    url = local_server.add("/slowhead", handler=slow_headers(100, 0.1))
     with make_client(total_timeout_s=1.0, read_timeout_s=5.0) as c:
         started = time.monotonic()
         with pytest.raises(FetchError, match="total deadline"):

@@ -22,7 +22,7 @@ from hardening_support import (
     MAX_BODY_BYTES, RSS_GROWTH_BOUND_BYTES, SOURCE_TIME_BOUND_S, FaultResult, connect, fetch_seconds, healthy_ids,
     healthy_items, rss, run_measured, status_json, text_problems, work_ids, write_config,
 )
-from local_server import LocalServer, Request, Response, drip, endless, redirect, reset_after
+from local_server import LocalServer, Request, Response, drip, endless, redirect, reset_after, slow_headers
 
 HEALTHY_ITEMS = 40
 FEED = rss(healthy_items("probe", 3))
@@ -69,14 +69,6 @@ def _quietly(handler: Callable[[Request], None]) -> Callable[[Request], None]:
     return handle
 
 
-@_quietly
-def _slow_headers(request: Request) -> None:
-    assert request.wfile is not None
-    for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 60:
-        request.wfile.write(bytes([byte]))
-        request.wfile.flush()
-        time.sleep(0.5)
-
 
 def _stall(request: Request) -> Response:
     time.sleep(8)
@@ -112,7 +104,7 @@ def serve_hostile(server: LocalServer, alias: LocalServer | None = None) -> list
     retry_date = formatdate(time.time() + 1, usegmt=True)
     add = server.add
     add("/drip-body", handler=drip(FEED, interval=1.0))
-    add("/drip-headers", handler=_slow_headers)
+    add("/drip-headers", handler=_quietly(slow_headers(60, 0.5)))
     add("/stall", handler=_stall)
     add("/endless", handler=endless())
     add("/two-gb", handler=lambda r: Response(200, _zeros(2 * 1024**3),

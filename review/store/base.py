@@ -291,11 +291,21 @@ def _append_decision(
     return int(cur.lastrowid)
 
 
+def _catalog_values(entry: dict[str, Any]) -> dict[str, Any]:
+    """An entry's stored columns: CATALOG_FIELDS (description never NULL) and its flags as JSON."""
+    values = {f: entry.get(f) for f in CATALOG_FIELDS}
+    values["description"] = values["description"] or ""
+    return {**values, "flags": json.dumps(list(entry.get("flags") or []))}
+
+
+def _catalog_dict(row: sqlite3.Row) -> dict[str, Any]:
+    return {**dict(row), "flags": json.loads(row["flags"])}
+
+
 def _upsert_catalog(conn: sqlite3.Connection, entry: dict[str, Any], origin: str) -> int:
     """Insert or update a catalog entry: by its ID when given, else by its work (one entry per work)."""
-    values = [entry.get(f) for f in CATALOG_FIELDS]
-    values[CATALOG_FIELDS.index("description")] = entry.get("description") or ""
-    flags = json.dumps(list(entry.get("flags") or []))
+    stored = _catalog_values(entry)
+    values, flags = [stored[f] for f in CATALOG_FIELDS], stored["flags"]
     columns = ", ".join(CATALOG_FIELDS)
     marks = ", ".join("?" * len(CATALOG_FIELDS))
     if entry.get("id") is not None:

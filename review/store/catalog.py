@@ -5,42 +5,31 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from review.store.base import (
-    CATALOG_FIELDS,
-    Base,
-    _upsert_catalog,
-    utcnow,
-)
+from review.store.base import Base, _catalog_dict, _catalog_values, _upsert_catalog, utcnow
 
 
 class Catalog(Base):
-    """The catalog and the log of its edits."""
 
     def catalog_add(self, entry: dict[str, Any], origin: str) -> int:
         with self.transaction() as conn:
             return _upsert_catalog(conn, entry, origin)
 
     def catalog(self) -> list[dict[str, Any]]:
-        rows = [dict(r) for r in self._all("SELECT * FROM catalog ORDER BY id")]
-        for row in rows:
-            row["flags"] = json.loads(row["flags"])
-        return rows
+        return [_catalog_dict(r) for r in self._all("SELECT * FROM catalog ORDER BY id")]
 
     def catalog_entry(self, entry_id: int) -> dict[str, Any] | None:
         row = self._one("SELECT * FROM catalog WHERE id = ?", (entry_id,))
-        return {**dict(row), "flags": json.loads(row["flags"])} if row else None
+        return _catalog_dict(row) if row else None
 
     def catalog_edit(self, entry_id: int, entry: dict[str, Any], origin: str) -> list[str] | None:
         """Set an entry's fields (never its ID or work) and log the old values; returns the fields that
         changed (empty: nothing did), or None when there is no such entry."""
-        fields = [f for f in CATALOG_FIELDS if f != "work_id"]
         with self.transaction() as conn:
             row = conn.execute("SELECT * FROM catalog WHERE id = ?", (entry_id,)).fetchone()
             if row is None:
                 return None
-            new = {f: entry.get(f) for f in fields}
-            new["description"] = new["description"] or ""
-            new["flags"] = json.dumps(list(entry.get("flags") or []))
+            new = _catalog_values(entry)
+            del new["work_id"]  # an entry stays the entry of its work
             changed = [f for f in new if row[f] != new[f]]
             if changed:
                 conn.execute(f"UPDATE catalog SET {', '.join(f'{f} = ?' for f in changed)} WHERE id = ?",

@@ -17,7 +17,6 @@ from review.store.base import (
 
 
 class Decisions(Base):
-    """Decisions: appended, never rewritten; a work's status follows its latest."""
 
     def decide(
         self, work_id: str, action: str, *, category: str | None = None, note: str | None = None, origin: str = "cli",

@@ -18,7 +18,6 @@ from review.store.base import (
 
 
 class Linking(Base):
-    """Title indexes for linking, backfill progress and submissions."""
 
     def index_titles(self) -> int:
         """Give every work its normalised title in ``work_titles`` (new works since the last call; all at first).

@@ -13,7 +13,6 @@ from review.store.base import (
 
 
 class Models(Base):
-    """Model versions (arrays, never pickles) and settings kept with their history."""
 
     def save_model(
         self, blob: bytes, *, trained_on: dict[str, Any], params: dict[str, Any], metrics: dict[str, Any] | None = None,

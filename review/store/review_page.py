@@ -18,7 +18,6 @@ SEARCH_CAP = 1000  # text matches a search considers (the newest); more are repo
 
 
 class ReviewPage(Base):
-    """What the review page and the digest read: the queue, filters, counts."""
 
     def review_queue(
         self,

@@ -16,7 +16,6 @@ from review.store.base import (
 
 
 class Scores(Base):
-    """Scores with their model version and threshold, and the queue they feed."""
 
     def record_scores(
         self, model_version: int, scored: Sequence[Any], thresholds: dict[str, float], *, queue: bool = True

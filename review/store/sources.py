@@ -15,7 +15,6 @@ from review.store.base import (
 
 
 class Sources(Base):
-    """Sources: their schedule state, successes, failures and pauses."""
 
     def ensure_sources(self, sources: Iterable[tuple[str, str, str | None]]) -> None:
         with self.transaction(durable=False) as conn:

@@ -16,7 +16,6 @@ from review.store.base import (
 
 
 class Tuning(Base):
-    """What tuning and the weekly audit read and write."""
 
     def review_history(self) -> list[dict[str, Any]]:
         """Each work's standing accept/reject/out-of-scope decision with the score it had then, for tuning.

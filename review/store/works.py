@@ -19,7 +19,6 @@ from review.store.base import (
 
 
 class Works(Base):
-    """Works and sightings: one work per canonical id, however many sources saw it."""
 
     def ingest(self, source: str, items: Sequence[Item], now: str | None = None) -> IngestStats:
         """Upsert works and record sightings in one transaction; a work is created once, whoever saw it."""
