@@ -134,6 +134,7 @@ COMMAND_MODULES = {
     "sources": "commands_sources", "backfill": "commands_sources", "submit": "commands_sources",
     "tune": "commands_tune",
     "serve": "commands_web", "review": "commands_web", "digest": "commands_web",
+    "curator": "commands_curators",
 }
 
 
