@@ -27,9 +27,8 @@ from crawler.errors import FetchError
 from crawler.items import Validators
 from crawler.netguard import AddressGuard
 from crawler.politeness import GateClosed, HostGate
+from crawler.settings import HttpSettings, Politeness, package_version
 from crawler.transport import Deadline, DeadlineTransport
-from rsiwatch import __version__
-from rsiwatch.config import Http, Politeness
 
 if TYPE_CHECKING:
     from crawler.robots import RobotsCache
@@ -46,7 +45,7 @@ _REDIRECTS = (301, 302, 303, 307, 308)
 
 def user_agent(contact: str) -> str:
     """``rsiwatch/0.1.0 (+mailto:you@example.org)``: arXiv and most sites ask bots to say who they are."""
-    return f"rsiwatch/{__version__} (+mailto:{contact})"
+    return f"rsiwatch/{package_version()} (+mailto:{contact})"
 
 
 @dataclass
@@ -155,7 +154,7 @@ class PoliteClient:
 
     def __init__(
         self,
-        http: Http,
+        http: HttpSettings,
         politeness: Politeness,
         contact: str,
         *,

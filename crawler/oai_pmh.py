@@ -26,7 +26,7 @@ from crawler.text import NAME_MAX, SUMMARY_MAX, TITLE_MAX, clean_text
 
 if TYPE_CHECKING:
     from crawler.http import PoliteClient
-    from rsiwatch.config import Source
+    from crawler.settings import SourceSpec
 
 DEFAULT_OAI_URL = "https://oaipmh.arxiv.org/oai"
 OAI_ACCEPT = "text/xml, application/xml;q=0.9, */*;q=0.1"
@@ -287,7 +287,7 @@ def _today() -> date:
     return datetime.now(timezone.utc).date()
 
 
-def collect_oai(source: "Source", client: "PoliteClient", validators: Validators) -> SourceResult:
+def collect_oai(source: "SourceSpec", client: "PoliteClient", validators: Validators) -> SourceResult:
     """A scheduled harvest: records since the last success (kept as the source's Last-Modified validator),
     at most ``max_results`` of them, filtered to the categories named in ``query`` (``cs.LG cs.AI``)."""
     categories = (source.query or "").split()

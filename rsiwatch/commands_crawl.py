@@ -88,7 +88,7 @@ def crawl_command(env: Env, names: tuple[str, ...], everything: bool, as_json: b
         sources = due_sources(config, store, everything=everything, names=names)
         if not sources:
             stderr.print("no source is due (use --all to crawl them anyway)")
-        with PoliteClient(config.http, config.politeness, config.contact) as client:
+        with PoliteClient(config.http.settings, config.politeness.settings, config.contact) as client:
             report = crawl(config, store, client, sources, on_source=_print_outcome)
         if as_json:
             emit_json(report.to_dict())

@@ -161,13 +161,13 @@ def sources_test(env: Env, name: str, limit: int, as_json: bool) -> None:
     source = config.source(name)
     stories: list[int] = []
     try:
-        with PoliteClient(config.http, config.politeness, config.contact) as client:
+        with PoliteClient(config.http.settings, config.politeness.settings, config.contact) as client:
             if source.kind == "feed" and not source.split_stories:  # the same one request, read twice
-                result, fetched = collect_feed(source, client, Validators())
+                result, fetched = collect_feed(source.spec, client, Validators())
                 if fetched is not None:
                     stories = stories_per_issue(fetched.body, fetched.headers, fetched.url)
             else:
-                result = collect(source, client, Validators())
+                result = collect(source.spec, client, Validators())
     except CrawlError as exc:
         raise Failure(str(exc)) from None
     items = [link_by_references(i) for i in result.items]
@@ -258,7 +258,7 @@ def backfill(env: Env, from_date: str, until: str | None, categories: tuple[str,
     plan = BackfillPlan(from_date=_day(from_date, "--from") or "", until=_day(until, "--until"), categories=cats,
                         endpoint=endpoint, metadata_prefix=metadata_prefix)
     config = env.config
-    with env.store() as store, PoliteClient(config.http, config.politeness, config.contact) as client:
+    with env.store() as store, PoliteClient(config.http.settings, config.politeness.settings, config.contact) as client:
         progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                             TextColumn("{task.fields[detail]}"), TimeElapsedColumn(), console=stderr,
                             disable=as_json and not stderr.is_terminal)

@@ -14,8 +14,8 @@ import pytest
 from crawler.errors import FetchError
 from crawler.http import PoliteClient, parse_retry_after, user_agent
 from crawler.items import Validators
+from crawler.settings import HttpSettings, Politeness
 from local_server import LocalServer, Request, Response, drip, endless, redirect, reset_after, slow_headers
-from rsiwatch.config import Http, Politeness
 
 FEED = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
 NO_DELAY = Politeness(default_delay_s=0, per_host_delay_s={}, host_groups={})
@@ -24,7 +24,7 @@ NO_DELAY = Politeness(default_delay_s=0, per_host_delay_s={}, host_groups={})
 def make_client(politeness: Politeness = NO_DELAY, **http: object) -> PoliteClient:
     settings = {"connect_timeout_s": 1.0, "read_timeout_s": 1.0, "total_timeout_s": 2.0,
                 "max_body_bytes": 1024 * 1024, "retries": 2, **http}
-    return PoliteClient(Http(**settings), politeness, "curator@example.org", backoff_s=0.01)
+    return PoliteClient(HttpSettings(**settings), politeness, "curator@example.org", backoff_s=0.01)
 
 
 @pytest.fixture
