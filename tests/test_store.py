@@ -175,3 +175,20 @@ def test_titles_indexed_before_migration_7_are_probed_after_it(tmp_path: Path) -
         store.ingest("feed", [Item("arxiv:2611.00002", "Optimizers that train other optimizers", "", "u", "k2")])
         assert store.index_titles() == 1
         assert [w for w, _ in store.similar_titles(normalise_title("optimizers train"))] == [OLD_WORK[0], "arxiv:2611.00002"]
+
+
+def test_migration_scripts_split_where_sqlite_says_a_statement_ends() -> None:
+    """A ';' inside a string, a comment or a trigger body does not end a statement."""
+    from rsiwatch.store import _split_sql
+
+    script = """CREATE TABLE t (a TEXT DEFAULT 'x;y'); -- a comment; with a semicolon
+CREATE TRIGGER t_ai AFTER INSERT ON t BEGIN
+  UPDATE t SET a = 'z;' WHERE rowid = new.rowid;
+END; CREATE INDEX t_a ON t (a)"""
+    statements = _split_sql(script)
+    assert len(statements) == 3 and "CREATE TRIGGER" in statements[1] and statements[1].endswith("END;")
+    conn = sqlite3.connect(":memory:")
+    for statement in statements:
+        conn.execute(statement)
+    conn.execute("INSERT INTO t DEFAULT VALUES")
+    assert conn.execute("SELECT a FROM t").fetchall() == [("z;",)]
