@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib.metadata import PackageNotFoundError, version
 from types import MappingProxyType
-from typing import Literal
+from typing import Literal, get_args
 
 DISTRIBUTION = "rsiwatch"
 
@@ -36,7 +36,7 @@ DEFAULT_MAX_RETRY_AFTER_S = 3600.0
 
 # Sources.
 SourceKind = Literal["feed", "arxiv_rss", "arxiv_api", "html", "oai_pmh"]
-SOURCE_KINDS: tuple[SourceKind, ...] = ("feed", "arxiv_rss", "arxiv_api", "html", "oai_pmh")
+SOURCE_KINDS: tuple[SourceKind, ...] = get_args(SourceKind)
 DEFAULT_ARXIV_API_URL = "https://export.arxiv.org/api/query"
 DEFAULT_MAX_RESULTS = 200
 DEFAULT_PAGE_SIZE = 100

@@ -18,11 +18,13 @@ from crawler.http import PoliteClient
 from crawler.items import Validators
 from crawler.link import link_by_references
 from crawler.oai_pmh import DEFAULT_OAI_URL, METADATA_PREFIXES
+from crawler.settings import SOURCE_KINDS
 from crawler.sources import collect, collect_feed
 from crawler.stories import looks_like_newsletter, stories_per_issue
 from rsiwatch.backfill import BackfillPlan, Progress as PageProgress, run_backfill
 from rsiwatch.files import write_atomically
-from rsiwatch.cli import Env, Failure, cli, common, emit_json, setup_logging
+from rsiwatch.logs import setup_logging
+from rsiwatch.cli import Env, Failure, cli, common, emit_json, log_level
 from rsiwatch.config import Selectors
 from rsiwatch.source_list import (
     add_source_text, add_sources_text, export_opml, opml_entries, read_opml, remove_source_text,
@@ -30,7 +32,6 @@ from rsiwatch.source_list import (
 from rsiwatch.submit import submit as submit_page
 
 stderr = Console(stderr=True)
-KINDS = ("feed", "arxiv_rss", "arxiv_api", "html", "oai_pmh")
 
 
 def _config_text(env: Env) -> str:
@@ -104,7 +105,7 @@ def pause(env: Env, name: str, reason: str) -> None:
 
 @sources.command(name="add")
 @click.argument("name")
-@click.option("--kind", type=click.Choice(KINDS), required=True, help="How to read the source.")
+@click.option("--kind", type=click.Choice(SOURCE_KINDS), required=True, help="How to read the source.")
 @click.option("--url", help="The feed, page or endpoint (required except for arxiv_api).")
 @click.option("--every", help="How often: 30m, 6h, 1d, or a crontab expression.")
 @click.option("--query", help="arxiv_api: the search query; oai_pmh: the categories (cs.LG cs.AI).")
@@ -250,7 +251,7 @@ def backfill(env: Env, from_date: str, until: str | None, categories: tuple[str,
              metadata_prefix: str, as_json: bool, verbose: bool, more_categories: tuple[str, ...]) -> None:
     """Harvest arXiv's past over OAI-PMH, store and score it; interrupt it any time and run the same
     command again to resume where it stopped."""
-    setup_logging(verbose)
+    setup_logging(env.config.logging, level=log_level(verbose))
     cats = tuple(c for spec in (*categories, *more_categories) for c in spec.replace(",", " ").split())
     for cat in cats:
         if not re.fullmatch(r"[a-z][a-z\-]*(\.[A-Za-z\-]+)?", cat):

@@ -14,12 +14,12 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from classifier.labels import DEFAULT_THRESHOLD
 from crawler import settings as crawl
 from crawler.settings import SourceKind
 
 DEFAULT_CONFIG_PATH = Path("config.yaml")
 DEFAULT_DATABASE = "candidates.db"
-DEFAULT_THRESHOLD = 0.5  # the same as classifier.DEFAULT_THRESHOLD (a test checks): the top 1% of the stream
 
 # Durations beyond this are typos (``99999999999d``) and would overflow date arithmetic later.
 MAX_DURATION_S = 10 * 366 * 86400.0

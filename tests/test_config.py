@@ -1,4 +1,4 @@
-"""The typed config: the shapes DESIGN.md shows are accepted; anything else is one line and exit 2."""
+"""The typed config: the documented shapes (README, "Config reference") are accepted; anything else is one line and exit 2."""
 
 from __future__ import annotations
 

@@ -297,12 +297,13 @@ def test_unparseable_urls_fail_cleanly(client: PoliteClient) -> None:
 
 
 def test_private_address_detection() -> None:
-    from crawler.http import _is_private_host
+    from crawler.netguard import is_private_host
 
-    for host in ("127.0.0.1", "10.1.2.3", "192.168.0.1", "169.254.169.254", "::1", "localhost", "a.localhost", "0.0.0.0"):
-        assert _is_private_host(host), host
-    for host in ("8.8.8.8", "export.arxiv.org", "2001:4860:4860::8888"):
-        assert not _is_private_host(host), host
+    for host in ("127.0.0.1", "10.1.2.3", "192.168.0.1", "169.254.169.254", "::1", "localhost", "a.localhost", "0.0.0.0",
+                 "224.0.0.1", "[ff02::1]", "[::ffff:127.0.0.1]", "::ffff:10.0.0.1", "[::ffff:169.254.169.254]"):
+        assert is_private_host(host), host
+    for host in ("8.8.8.8", "export.arxiv.org", "2001:4860:4860::8888", "[::ffff:8.8.8.8]"):
+        assert not is_private_host(host), host
 
 
 def test_a_name_that_does_not_resolve_fails_at_once(client: PoliteClient, monkeypatch) -> None:
