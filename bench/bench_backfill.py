@@ -35,7 +35,7 @@ from common import (Report, Row, ServerProcess, Timer, bench_config, install_mod
 from classifier import Doc  # noqa: E402
 from crawler.http import PoliteClient  # noqa: E402
 from crawler.oai_pmh import parse_page  # noqa: E402
-from review.store import Store  # noqa: E402
+from rsiwatch.store import Store  # noqa: E402
 from servers import Bank  # noqa: E402
 
 BANK_PAPERS = 4_000

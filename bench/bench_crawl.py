@@ -37,7 +37,7 @@ import feedparser  # noqa: E402
 
 from classifier import Doc  # noqa: E402
 from crawler.http import PoliteClient  # noqa: E402
-from review.store import Store  # noqa: E402
+from rsiwatch.store import Store  # noqa: E402
 from rsiwatch.config import Source  # noqa: E402
 from rsiwatch.pipeline import crawl  # noqa: E402
 

@@ -36,8 +36,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import ROOT, Report, Row, progress, read_stream, stream_available  # noqa: E402
 
-from review.present import CATEGORIES  # noqa: E402
-from review.store import Store  # noqa: E402
+from rsiwatch.review.present import CATEGORIES  # noqa: E402
+from rsiwatch.store import Store  # noqa: E402
 
 QUEUED_SHARE = 0.03
 DECIDED_SHARE = 0.10  # of the queued
@@ -127,7 +127,7 @@ def built_size(path: Path) -> int | None:
         conn.close()
     except sqlite3.Error:
         return None
-    from review.schema import MIGRATIONS
+    from rsiwatch.store.schema import MIGRATIONS
 
     return json.loads(row[0]) if row and version == len(MIGRATIONS) else None
 
@@ -177,7 +177,7 @@ class PlanWatch:
 def measure(path: Path, label: str, watch: PlanWatch | None) -> dict[str, tuple[float, float]]:
     from click.testing import CliRunner
 
-    import review.web as web
+    import rsiwatch.review.web as web
     from rsiwatch.cli import cli
     from rsiwatch.config import Config
 
@@ -278,7 +278,7 @@ def main() -> None:
             started = time.perf_counter()
             build(big_db, args.works, bank)
             progress(f"built in {time.perf_counter() - started:.0f} s")
-        from review.store import Store as _S
+        from rsiwatch.store import Store as _S
 
         _S(big_db).close()  # apply any migration newer than the kept database
         with sqlite3.connect(big_db) as conn:

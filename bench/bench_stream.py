@@ -35,7 +35,7 @@ from common import (ROOT, Report, Row, Timer, bench_config, peak_mb, profile_to,
 
 from classifier import Doc  # noqa: E402
 from crawler.items import Item  # noqa: E402
-from review.store import Store  # noqa: E402
+from rsiwatch.store import Store  # noqa: E402
 from rsiwatch.scoring import active_model, score_works, train_and_save  # noqa: E402
 
 PAGE = 1_000

@@ -29,9 +29,9 @@ STREAM = SHARED_DATA / "arxiv_2025_2026.jsonl.gz"
 sys.path.insert(0, str(ROOT))
 
 from classifier import Doc, TrainingSet, train  # noqa: E402
-from review.catalog import read_catalog  # noqa: E402
-from review.catalog_store import import_entries  # noqa: E402
-from review.store import Store  # noqa: E402
+from rsiwatch.review.catalog import read_catalog  # noqa: E402
+from rsiwatch.review.catalog_store import import_entries  # noqa: E402
+from rsiwatch.store import Store  # noqa: E402
 from rsiwatch.cli import SEED_CATALOG  # noqa: E402
 from rsiwatch.config import Config, Http, Politeness, Source  # noqa: E402
 from rsiwatch.scoring import catalog_docs  # noqa: E402

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from crawler.http import PoliteClient
 from crawler.oai_pmh import DEFAULT_OAI_URL, OaiError, harvest, sets_for
-from review.store import Store
+from rsiwatch.store import Store
 from rsiwatch.config import Config
 from rsiwatch.scoring import score_works
 

@@ -21,7 +21,7 @@ from typing import Any
 
 import click
 
-from review.store import Store, StoreError, iso_ago
+from rsiwatch.store import Store, StoreError, iso_ago
 from rsiwatch import __version__
 from rsiwatch.config import DEFAULT_CONFIG_PATH, Config, ConfigError, load_config, parse_duration
 

@@ -11,9 +11,9 @@ from rich.console import Console
 from rich.table import Table
 
 from crawler.http import PoliteClient
-from review.catalog import CatalogFormatError, read_catalog
-from review.store import RETRAIN_SETTING, Store, iso
-from review.tuning_report import health_warnings
+from rsiwatch.review.catalog import CatalogFormatError, read_catalog
+from rsiwatch.store import RETRAIN_SETTING, Store, iso
+from rsiwatch.review.tuning_report import health_warnings
 from rsiwatch.cli import DEFAULT_CONFIG_TEMPLATE, SEED_CATALOG, Env, Failure, cli, common, emit_json, setup_logging
 from rsiwatch.pipeline import SourceOutcome, crawl, due_sources, next_due
 from rsiwatch.scoring import effective_threshold
@@ -29,7 +29,7 @@ def load_seed_catalog(store: Store, path: Path) -> int:
         entries = read_catalog(path)
     except CatalogFormatError as exc:
         raise Failure(str(exc)) from None
-    from review.catalog_store import import_entries
+    from rsiwatch.review.catalog_store import import_entries
 
     return import_entries(store, entries, origin="seed")
 

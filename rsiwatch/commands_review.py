@@ -8,10 +8,10 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from review.catalog import FORMATS, CatalogFormatError, read_catalog
-from review.catalog_store import import_entries
-from review.present import CATEGORIES, entry_prefill
-from review.store import QUEUE_STATUSES, StoreError
+from rsiwatch.review.catalog import FORMATS, CatalogFormatError, read_catalog
+from rsiwatch.review.catalog_store import import_entries
+from rsiwatch.review.present import CATEGORIES, entry_prefill
+from rsiwatch.store import QUEUE_STATUSES, StoreError
 from rsiwatch.files import write_atomically
 from rsiwatch.cli import Env, Failure, cli, common, emit_json, since_to_iso
 

@@ -1,6 +1,6 @@
 """``rsiwatch tune``: what each threshold costs and catches, and moving it on evidence.
 
-The figures come from ``review.tuning_report`` (the review history weighted by the audit); this module
+The figures come from ``rsiwatch.review.tuning_report`` (the review history weighted by the audit); this module
 only picks, saves and prints.
 """
 
@@ -11,9 +11,9 @@ from typing import Any
 
 import click
 
-from review.store import THRESHOLD_SETTING, Store, iso_ago
-from review.tuning import CAUGHT, CurvePoint, curve, net_budget, threshold_for_budget, threshold_for_recall
-from review.tuning_report import TARGET_SETTING, TuningReport, build_report
+from rsiwatch.store import THRESHOLD_SETTING, Store, iso_ago
+from rsiwatch.review.tuning import CAUGHT, CurvePoint, curve, net_budget, threshold_for_budget, threshold_for_recall
+from rsiwatch.review.tuning_report import TARGET_SETTING, TuningReport, build_report
 from rsiwatch.files import write_atomically
 from rsiwatch.cli import Env, Failure, cli, common, emit_json
 
@@ -144,7 +144,7 @@ def tune(env: Env, target_recall: float | None, budget: float | None, new_thresh
                 if value < report.threshold and requeue_days:
                     requeued = _requeue(store, value, requeue_days)
     if plot_path is not None:
-        from review.tuning_plot import report_png
+        from rsiwatch.review.tuning_plot import report_png
 
         net = label = None
         if budget is not None:

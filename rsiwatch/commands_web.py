@@ -8,9 +8,9 @@ from typing import Any
 
 import click
 
-from review.digest import DEFAULT_TOP, DigestError, build_digest, send_digest, to_html, to_markdown
-from review.present import CATEGORIES
-from review.web_security import UnsafeBind
+from rsiwatch.review.digest import DEFAULT_TOP, DigestError, build_digest, send_digest, to_html, to_markdown
+from rsiwatch.review.present import CATEGORIES
+from rsiwatch.review.web_security import UnsafeBind
 from rsiwatch.files import write_atomically
 from rsiwatch.cli import BadConfig, Env, Failure, cli, common, since_to_iso
 
@@ -23,7 +23,7 @@ def serve(env: Env, host: str | None, port: int | None) -> None:
     """The review page: the queue, keyboard decisions, the catalog and its exports."""
     from werkzeug.serving import make_server
 
-    from review.web import create_app
+    from rsiwatch.review.web import create_app
 
     config = env.config
     host = host or config.review.host
@@ -66,7 +66,7 @@ def review(env: Env, status: str, source: str | None, category: str | None) -> N
 
     Keys are read one at a time (stdin may be a pipe); a, r and o then read one line (category or reason).
     """
-    from review.tui import review_terminal
+    from rsiwatch.review.tui import review_terminal
 
     with env.store() as store:
         counts = review_terminal(store, status=status, source=source, category=category)

@@ -20,7 +20,7 @@ from typing import IO
 
 from crawler.http import PoliteClient
 from crawler.scheduler import Job, Scheduler, next_cron_time
-from review.store import Store, iso_ago, parse_iso, quiesce_writes, utcnow
+from rsiwatch.store import Store, iso_ago, parse_iso, quiesce_writes, utcnow
 from rsiwatch.config import Config, Source, parse_duration
 from rsiwatch.files import write_atomically
 from rsiwatch.pipeline import crawl, next_due
@@ -107,7 +107,7 @@ def digest_job(config: Config, db_path: Path) -> Job | None:
         return next_cron_time(cron, after)
 
     def run() -> None:
-        from review.digest import DigestError, build_digest, send_digest, to_html, to_markdown
+        from rsiwatch.review.digest import DigestError, build_digest, send_digest, to_html, to_markdown
 
         with Store(db_path) as store:
             digest = build_digest(store, iso_ago(7 * 86400))

@@ -17,8 +17,8 @@ from crawler.items import SourceResult
 from crawler.link import link_items
 from crawler.scheduler import next_cron_time
 from crawler.sources import collect, is_separable
-from review.audit import queue_weekly
-from review.store import Store, iso, parse_iso, utcnow
+from rsiwatch.review.audit import queue_weekly
+from rsiwatch.store import Store, iso, parse_iso, utcnow
 from rsiwatch.config import Config, Source
 from rsiwatch.prefetch import Prefetcher, seen_posts
 from rsiwatch.scoring import explain_works, refresh_if_pool_grew, score_works

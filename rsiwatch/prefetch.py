@@ -21,7 +21,7 @@ from crawler.http import PoliteClient
 from crawler.items import SourceResult, Validators
 from crawler.parsing import parse_fetched
 from crawler.sources import collect, fetch_feed, is_separable, parse_spec, with_parsed
-from review.store import Store, utcnow
+from rsiwatch.store import Store, utcnow
 from rsiwatch.config import Source
 
 PARSE_IN_WORKER_FROM = 64 * 1024  # bytes: a smaller body is parsed in the fetching thread (IPC would cost more)

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from classifier import Doc, Model, TrainingSet, metrics, train
-from review.store import RETRAIN_SETTING, Store, utcnow
+from rsiwatch.store import RETRAIN_SETTING, Store, utcnow
 from rsiwatch.config import Config
 from rsiwatch.scoring import active_model, effective_threshold, training_set
 

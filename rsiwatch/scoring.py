@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from review.store import THRESHOLD_SETTING, Store
+from rsiwatch.store import THRESHOLD_SETTING, Store
 from rsiwatch.config import Config
 
 if TYPE_CHECKING:

@@ -16,7 +16,7 @@ from crawler.http import PoliteClient
 from crawler.ids import arxiv_id, canonical_id, canonical_url
 from crawler.link import link_items
 from crawler.netguard import AddressGuard
-from review.store import Store
+from rsiwatch.store import Store
 from rsiwatch.config import Config
 from rsiwatch.scoring import score_works
 

@@ -10,7 +10,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from crawler.items import Item
-from review.store import Store
+from rsiwatch.store import Store
 from rsiwatch.config import Config, parse_config
 
 CATEGORIES = (

@@ -8,8 +8,8 @@ from pathlib import Path
 
 
 from crawler.items import Item
-from review import audit
-from review.store import Store, iso
+from rsiwatch.review import audit
+from rsiwatch.store import Store, iso
 from tuning_replay import FakeScored
 
 NOW = datetime(2026, 3, 4, 12, tzinfo=timezone.utc)  # a Wednesday

@@ -21,7 +21,7 @@ from crawler.oai_pmh import OaiError, list_records_url, parse_page, set_for, set
 from crawler.sources import collect
 from local_server import LocalServer
 from oai_server import OaiEndpoint, error, expected_ids, page
-from review.store import Store
+from rsiwatch.store import Store
 from rsiwatch.backfill import BackfillPlan, run_backfill
 from rsiwatch.cli import cli
 from rsiwatch.config import Http, Politeness, Source, parse_config

@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 from review_fixtures import make_config, populate
 
-from review.catalog import to_csv
-from review.store import Store
-from review.web import create_app
+from rsiwatch.review.catalog import to_csv
+from rsiwatch.store import Store
+from rsiwatch.review.web import create_app
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

@@ -132,7 +132,7 @@ def test_weekly_digest_job_writes_the_digest_and_waits_for_its_cron_slot(tmp_pat
     from datetime import datetime, timezone
 
     from crawler.items import Item
-    from review.store import Store
+    from rsiwatch.store import Store
     from rsiwatch.config import Config, Schedule
     from rsiwatch.daemon import DIGEST_SETTING, digest_job
 

@@ -13,9 +13,9 @@ import pytest
 from click.testing import CliRunner
 from review_fixtures import populate
 
-from review.digest import build_digest, md_text, to_html, to_markdown
-from review.present import CATEGORIES
-from review.store import Store, iso_ago
+from rsiwatch.review.digest import build_digest, md_text, to_html, to_markdown
+from rsiwatch.review.present import CATEGORIES
+from rsiwatch.store import Store, iso_ago
 from rsiwatch.cli import cli
 
 
@@ -147,7 +147,7 @@ def test_digest_lists_works_that_came_back_after_a_decision(db: Path) -> None:
     from datetime import datetime, timedelta, timezone
 
     from crawler.items import Item
-    from review.store import iso
+    from rsiwatch.store import iso
 
     later = iso(datetime.now(timezone.utc) + timedelta(minutes=5))
     with Store(db) as store:

@@ -127,7 +127,7 @@ def mangle(base: str, rng: random.Random) -> str:
 
 def _seed_db(db: Path) -> None:
     """A database whose configured sources have all succeeded before: ``status`` computes next runs."""
-    from review.store import Store
+    from rsiwatch.store import Store
 
     with Store(db) as store:
         for text in (DESIGN_EXAMPLE, (ROOT / "rsiwatch" / "templates" / "config.yaml").read_text()):

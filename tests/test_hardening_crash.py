@@ -26,7 +26,7 @@ ITEMS = 150
 
 WRITER = r"""
 import random, sys
-from review.store import Store
+from rsiwatch.store import Store
 store = Store(sys.argv[1])
 tag = sys.argv[2]
 rng = random.Random(tag)

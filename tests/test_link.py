@@ -14,7 +14,7 @@ from crawler.items import Item
 from crawler.link import (
     MIN_EXACT_TOKENS, link_by_references, link_items, normalise_title, same_title, title_similarity, title_tokens,
 )
-from review.store import Store
+from rsiwatch.store import Store
 
 PAPER = "arxiv:2611.04242"
 TITLE = "Evolving GPU Kernels with Language Model Agents for Faster Transformer Training"

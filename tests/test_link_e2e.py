@@ -10,7 +10,7 @@ from pathlib import Path
 
 from cli_support import run_cli, write_config
 from local_server import LocalServer
-from review.store import Store
+from rsiwatch.store import Store
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sources"
 PAPER = "arxiv:2611.04242"

@@ -13,7 +13,7 @@ from pathlib import Path
 from crawler.http import PoliteClient
 from crawler.sources import collect
 from local_server import LocalServer
-from review.store import Store
+from rsiwatch.store import Store
 from rsiwatch.config import Http, Politeness, Source
 from rsiwatch.prefetch import PARSE_IN_WORKER_FROM, Prefetcher
 

@@ -10,11 +10,11 @@ import pytest
 
 from classifier import Model, TrainingSet, TrainParams, train
 from crawler.items import Item
-from review.store import Store, iso
-from review.tuning_report import health_warnings
+from rsiwatch.store import Store, iso
+from rsiwatch.review.tuning_report import health_warnings
 from rsiwatch.config import Config, Schedule
 from rsiwatch.daemon import retrain_job
-from review.store import RETRAIN_SETTING
+from rsiwatch.store import RETRAIN_SETTING
 from rsiwatch.retrain import holdout_ids, retrain_if_better, without
 from rsiwatch.scoring import active_model, train_and_save
 from tuning_replay import FakeScored

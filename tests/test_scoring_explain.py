@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from crawler.items import Item
-from review.audit import queue_weekly
-from review.store import Store, iso
+from rsiwatch.review.audit import queue_weekly
+from rsiwatch.store import Store, iso
 from rsiwatch.config import Config
 from rsiwatch.scoring import explain_works, explanations, score_works, train_and_save
 
@@ -115,7 +115,7 @@ def test_crawl_writes_skip_the_disk_sync_and_decisions_never_do(store: Store) ->
 
 
 def test_the_review_page_explains_a_searched_work_that_was_never_queued(store: Store, tmp_path: Path) -> None:
-    from review.web import create_app
+    from rsiwatch.review.web import create_app
     from review_fixtures import make_config
 
     work = Item("url:https://x.org/searched", "A study of crop yield estimation", "We present work on crop yield "

@@ -135,7 +135,7 @@ def test_follow_links_is_bounded(local_server: LocalServer) -> None:
 
 def test_a_crawl_reads_only_the_posts_it_has_not_seen(tmp_path: Path, local_server: LocalServer) -> None:
     """The listing changes for one new post: the next crawl reads that post's page and no other."""
-    from review.store import Store
+    from rsiwatch.store import Store
     from rsiwatch.config import Config
     from rsiwatch.pipeline import crawl
 

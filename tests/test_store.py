@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from crawler.items import Item
-from review.store import Store, StoreError
+from rsiwatch.store import Store, StoreError
 
 
 @pytest.fixture
@@ -22,7 +22,7 @@ def store(tmp_path: Path) -> Store:
 
 def test_new_database_is_wal_and_migrated(store: Store) -> None:
     assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    from review.schema import MIGRATIONS
+    from rsiwatch.store.schema import MIGRATIONS
 
     assert store.conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
     assert store.integrity_ok()
@@ -128,8 +128,8 @@ def test_writers_in_many_threads_lose_nothing(tmp_path: Path, store: Store) -> N
 
 def database_at_schema(path: Path, version: int) -> sqlite3.Connection:
     """A database as an older rsiwatch left it: migrations 1..``version`` applied."""
-    from review.schema import MIGRATIONS
-    from review.store import _split_sql
+    from rsiwatch.store.schema import MIGRATIONS
+    from rsiwatch.store import _split_sql
 
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode = WAL")

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from crawler.netguard import AddressGuard, AddressRefused, forbidden_reason
 from local_server import LocalServer, redirect
-from review.store import Store
+from rsiwatch.store import Store
 from rsiwatch.cli import cli
 from rsiwatch.config import parse_config
 from rsiwatch.submit import submit

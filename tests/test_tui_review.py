@@ -11,8 +11,8 @@ from pathlib import Path
 from review_fixtures import make_config, populate
 from rich.console import Console
 
-from review.store import Store
-from review.tui import review_terminal
+from rsiwatch.store import Store
+from rsiwatch.review.tui import review_terminal
 
 PROJECT = Path(__file__).resolve().parents[1]
 

@@ -17,9 +17,9 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from review import audit
-from review.store import Store
-from review.tuning_report import build_report
+from rsiwatch.review import audit
+from rsiwatch.store import Store
+from rsiwatch.review.tuning_report import build_report
 from rsiwatch.cli import cli
 from rsiwatch.config import Config, Review
 from tuning_replay import Replay, Row, replay, shared_rows, synthetic_rows
@@ -219,7 +219,7 @@ def test_tune_plot_writes_a_png(replayed, tmp_path: Path) -> None:
 
 
 def test_health_warnings_quiet_on_a_steady_history(replayed) -> None:
-    from review.tuning_report import health_warnings
+    from rsiwatch.review.tuning_report import health_warnings
 
     db, _, _ = replayed
     with Store(db) as store:
@@ -237,8 +237,8 @@ def test_audit_draw_recorded_for_every_week(replayed) -> None:
 def test_health_warns_when_the_score_distribution_moves(tmp_path: Path) -> None:
     """Four steady weeks, then a week whose works all score higher: `status` should hear about it."""
     from crawler.items import Item
-    from review.store import iso
-    from review.tuning_report import health_warnings
+    from rsiwatch.store import iso
+    from rsiwatch.review.tuning_report import health_warnings
     from tuning_replay import FakeScored
 
     rng = np.random.default_rng(4)

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from review_fixtures import make_config, populate
 
-from review.catalog import to_csv
-from review.store import Store
-from review.web import create_app
-from review.web_security import UnsafeBind
+from rsiwatch.review.catalog import to_csv
+from rsiwatch.store import Store
+from rsiwatch.review.web import create_app
+from rsiwatch.review.web_security import UnsafeBind
 
 BASE = "http://127.0.0.1:8765"
 
@@ -218,12 +218,12 @@ def test_stats_view_shows_the_tune_picture_once_there_are_decisions(client, db: 
 
 
 def test_a_broad_search_is_capped_and_says_so(client, db: Path, monkeypatch) -> None:
-    import review.store.review_page
+    import rsiwatch.store.review_page
 
     with Store(db) as store:
         rows, total = store.review_queue(status="all", query="AI")
     assert int(total) >= 3 and not total.capped
-    monkeypatch.setattr(review.store.review_page, "SEARCH_CAP", 2)
+    monkeypatch.setattr(rsiwatch.store.review_page, "SEARCH_CAP", 2)
     with Store(db) as store:
         capped_rows, capped_total = store.review_queue(status="all", query="AI")
     assert capped_total.capped and len(capped_rows) <= 2

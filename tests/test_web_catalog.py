@@ -7,9 +7,9 @@ import io
 import re
 from pathlib import Path
 
-from review.catalog import PUBLIC_COLUMNS, parse_catalog, to_csv
-from review.catalog_store import import_entries
-from review.store import Store
+from rsiwatch.review.catalog import PUBLIC_COLUMNS, parse_catalog, to_csv
+from rsiwatch.review.catalog_store import import_entries
+from rsiwatch.store import Store
 
 EXPORTED = """ID,Description,Source,Date Published,Authors,Author Affiliations,Submitter,Category,Title,Flags
 1,"AlphaGo Zero learns Go by self-play, with no human games.",https://www.nature.com/articles/nature24270,2017-10-18,"Silver, D.; Schrittwieser, J.",DeepMind,curator,training-data-self-play,AlphaGo Zero,
@@ -45,7 +45,7 @@ def test_curators_spreadsheet_keeps_its_rows(tmp_path: Path) -> None:
 
 
 def edit_client(tmp_path: Path):
-    from review.web import create_app
+    from rsiwatch.review.web import create_app
     from review_fixtures import make_config
 
     with Store(tmp_path / "candidates.db") as store:

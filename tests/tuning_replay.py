@@ -17,8 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from crawler.items import Item
-from review import audit
-from review.store import Store, iso
+from rsiwatch.review import audit
+from rsiwatch.store import Store, iso
 
 SHARED_DEV = Path(__file__).resolve().parents[2] / "shared" / "data" / "dev_labelled.jsonl"
 SOURCES = ("arxiv-ml", "blog")

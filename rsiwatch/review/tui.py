@@ -18,10 +18,10 @@ from rich.console import Console, Group
 from rich.panel import Panel
 from rich.text import Text
 
-from review.present import (
+from rsiwatch.review.present import (
     CATEGORIES, clean_text, entry_prefill, highlight_segments, html_to_text, positive_terms, work_links,
 )
-from review.store import Store, StoreError
+from rsiwatch.store import Store, StoreError
 
 HELP = "j/k move · a accept · r reject · o out of scope · d defer · u undo · ? help · q quit"
 SUMMARY_CHARS = 900

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from crawler.items import Item
-from review.store.base import (
+from rsiwatch.store.base import (
     Base,
     IngestStats,
     WorkText,

@@ -2,7 +2,7 @@
 
 SQLite in WAL mode with a busy timeout, so a crawl, the review page and a CLI decision can share the
 file; every write is one ``BEGIN IMMEDIATE`` transaction, so a killed process leaves either all of a
-step or none of it.  Decisions are appended, never rewritten (triggers in ``review/schema.py`` enforce
+step or none of it.  Decisions are appended, never rewritten (triggers in ``rsiwatch/store/schema.py`` enforce
 it); ``works.status`` mirrors the latest effective decision and is updated in the same transaction.
 
 ``Store`` is one connection with every query; each area's queries live in their own module (``base``
@@ -12,7 +12,7 @@ opens, migrates and runs transactions; ``sources``, ``works``, ``scores``, ``dec
 
 from __future__ import annotations
 
-from review.store.base import (  # noqa: F401 - the names callers import from review.store
+from rsiwatch.store.base import (  # noqa: F401 - the names callers import from rsiwatch.store
     ACTIONS,
     BUSY_TIMEOUT_S,
     QUEUE_STATUSES,
@@ -31,15 +31,15 @@ from review.store.base import (  # noqa: F401 - the names callers import from re
     quiesce_writes,
     utcnow,
 )
-from review.store.catalog import Catalog
-from review.store.decisions import Decisions
-from review.store.linking import Linking
-from review.store.models import Models
-from review.store.review_page import ReviewPage
-from review.store.scores import Scores
-from review.store.sources import Sources
-from review.store.tuning import Tuning
-from review.store.works import Works
+from rsiwatch.store.catalog import Catalog
+from rsiwatch.store.decisions import Decisions
+from rsiwatch.store.linking import Linking
+from rsiwatch.store.models import Models
+from rsiwatch.store.review_page import ReviewPage
+from rsiwatch.store.scores import Scores
+from rsiwatch.store.sources import Sources
+from rsiwatch.store.tuning import Tuning
+from rsiwatch.store.works import Works
 
 
 class Store(Sources, Works, Scores, Decisions, Catalog, Models, ReviewPage, Tuning, Linking):

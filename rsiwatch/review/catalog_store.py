@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from crawler.items import Item
-from review.store import Store
+from rsiwatch.store import Store
 
 
 def import_entries(store: Store, entries: Iterable[dict[str, Any]], origin: str = "import") -> int:

@@ -1,5 +1,5 @@
 """The store's foundation: opening, migrating, transactions, and the helpers its parts share (see
-``review/store/__init__.py`` for what the store promises)."""
+``rsiwatch/store/__init__.py`` for what the store promises)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
 from crawler.items import Validators
-from review.schema import MIGRATIONS
+from rsiwatch.store.schema import MIGRATIONS
 
 if TYPE_CHECKING:
     import sqlite_utils

@@ -17,15 +17,15 @@ from flask import (
 )
 from werkzeug.exceptions import HTTPException
 
-from review.catalog import FORMATS
-from review.present import (
+from rsiwatch.review.catalog import FORMATS
+from rsiwatch.review.present import (
     CATEGORIES, FLAGS, EntryError, entry_from_form, entry_prefill, highlight_html, html_to_text, positive_terms,
     safe_url, work_links,
 )
-from review.store import ACTIONS, QUEUE_STATUSES, Store, StoreError
-from review.web_security import Binding, install
-from review.tuning_plot import report_png
-from review.tuning_report import build_report
+from rsiwatch.store import ACTIONS, QUEUE_STATUSES, Store, StoreError
+from rsiwatch.review.web_security import Binding, install
+from rsiwatch.review.tuning_plot import report_png
+from rsiwatch.review.tuning_report import build_report
 from rsiwatch.config import Config
 from rsiwatch.files import write_atomically
 

@@ -22,8 +22,8 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from review.store import Store, iso, parse_iso
-from review.tuning import AUDIT, CAUGHT
+from rsiwatch.store import Store, iso, parse_iso
+from rsiwatch.review.tuning import AUDIT, CAUGHT
 
 AUDIT_SETTING = "audit_draw"
 UNCERTAIN = "uncertain"

@@ -18,9 +18,9 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from review.present import clean_text, html_to_text, one_sentence, safe_url, work_links
-from review.store import Store, utcnow
-from review.web_security import is_loopback
+from rsiwatch.review.present import clean_text, html_to_text, one_sentence, safe_url, work_links
+from rsiwatch.store import Store, utcnow
+from rsiwatch.review.web_security import is_loopback
 from rsiwatch.config import Digest as DigestConfig
 
 DEFAULT_TOP = 20

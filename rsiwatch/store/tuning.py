@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
-from review.store.base import (
+from rsiwatch.store.base import (
     Base,
     _append_decision,
     _sources_of,

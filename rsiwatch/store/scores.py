@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from review.store.base import (
+from rsiwatch.store.base import (
     Base,
     _chunks,
     _pairs,

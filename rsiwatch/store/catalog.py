@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from review.store.base import Base, _catalog_dict, _catalog_values, _upsert_catalog, utcnow
+from rsiwatch.store.base import Base, _catalog_dict, _catalog_values, _upsert_catalog, utcnow
 
 
 class Catalog(Base):

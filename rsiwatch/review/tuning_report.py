@@ -1,6 +1,6 @@
 """Everything ``rsiwatch tune``, ``status`` and the stats view show about the threshold, read from the store.
 
-This is the edge where the pure figures of ``review.tuning`` meet the database: it loads the review
+This is the edge where the pure figures of ``rsiwatch.review.tuning`` meet the database: it loads the review
 history with its audit weights, the stream's recent scores and the settings, and returns plain values.
 """
 
@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from review import audit
-from review.store import RETRAIN_SETTING, THRESHOLD_SETTING, Store, iso, parse_iso
-from review.tuning import (
+from rsiwatch.review import audit
+from rsiwatch.store import RETRAIN_SETTING, THRESHOLD_SETTING, Store, iso, parse_iso
+from rsiwatch.review.tuning import (
     DEFAULT_GRID,
     WEEK,
     CurvePoint,

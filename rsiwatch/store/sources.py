@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from crawler.items import SourceResult, Validators
-from review.store.base import (
+from rsiwatch.store.base import (
     Base,
     IngestStats,
     SourceState,

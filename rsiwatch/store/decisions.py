@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from review.store.base import (
+from rsiwatch.store.base import (
     STATUS_OF_ACTION,
     Base,
     StoreError,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from review.store.base import (
+from rsiwatch.store.base import (
     Base,
     StoreError,
     utcnow,
