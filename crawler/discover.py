@@ -49,7 +49,7 @@ def is_feed(body: bytes, headers: Mapping[str, str], url: str) -> bool:
     return True
 
 
-def is_html(body: bytes, headers: Mapping[str, str]) -> bool:
+def looks_like_html(body: bytes, headers: Mapping[str, str]) -> bool:
     content_type = {k.lower(): v for k, v in headers.items()}.get("content-type", "").split(";")[0].strip().lower()
     if content_type in ("text/html", "application/xhtml+xml"):
         return True
@@ -83,7 +83,7 @@ def find_source(client: PoliteClient, url: str) -> Found:
     fetched = client.get(url, accept=PAGE_ACCEPT)
     if is_feed(fetched.body, fetched.headers, fetched.url):
         return Found("feed", url, fetched, requests=fetched.requests)
-    if not is_html(fetched.body, fetched.headers):
+    if not looks_like_html(fetched.body, fetched.headers):
         kind = fetched.headers.get("content-type", "no content type")
         raise ParseError(f"{url}: neither a feed nor an HTML page ({kind})")
     links = feed_links(fetched.body, fetched.url, fetched.headers.get("content-type"))

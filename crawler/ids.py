@@ -120,14 +120,22 @@ def arxiv_id(text_or_url: str) -> str | None:
     return _match_id(match) if match else None
 
 
+def _paper_host(host: str) -> str | None:
+    """The ``ARXIV_PAPER_PATHS`` host that ``host`` is or is a subdomain of (``www.``, arXiv's country
+    mirrors such as ``de.arxiv.org``), else None."""
+    host = host.lower()
+    while host:
+        if host in ARXIV_PAPER_PATHS:
+            return host
+        host = host.partition(".")[2]
+    return None
+
+
 def _paper_link(url: str) -> re.Match[str] | None:
     """The id match of a link to a paper's page on arXiv or a site that mirrors it, else None."""
     parts = _split(url)
-    if parts is None:
-        return None
-    host = parts[0].removeprefix("www.") if parts[0] not in ARXIV_PAPER_PATHS else parts[0]
-    pattern = _PAPER_PATH_RE.get(host)
-    return pattern.match(parts[1]) if pattern else None
+    host = _paper_host(parts[0]) if parts else None
+    return _PAPER_PATH_RE[host].match(parts[1]) if parts and host else None
 
 
 def arxiv_version(text: str) -> int | None:
@@ -244,9 +252,8 @@ def find_references(text_or_html: str) -> list[str]:
     if any(hint in lower for hint in _TEXT_ARXIV_HINTS):
         for match in _TEXT_PAPER_PATH_RE.finditer(text):
             host = _HOST_BEFORE_RE.search(text, max(0, match.start() - 80), match.start())
-            name = host.group(0).lower() if host else ""
-            name = name if name in ARXIV_PAPER_PATHS else name.removeprefix("www.")
-            if match.group("segment").lower() in ARXIV_PAPER_PATHS.get(name, ()):
+            name = _paper_host(host.group(0)) if host else None
+            if name and match.group("segment").lower() in ARXIV_PAPER_PATHS[name]:
                 found.append((host.start() if host else match.start(), f"arxiv:{_match_id(match)}"))
         for match in _TEXT_ARXIV_PREFIX_RE.finditer(text) if "arxiv:" in lower else ():
             before = text[match.start() - 1] if match.start() else " "

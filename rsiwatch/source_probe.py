@@ -29,12 +29,12 @@ SELECT_HINT = ("without --select it is read by the page's own metadata (a JSON-L
 @dataclass
 class Probe:
     """The config fields the fetch settled (``kind``, ``url``, maybe ``split_stories``), what to tell the
-    person about them, and the feed's response (None for an html page) so it need not be fetched again."""
+    person about them, and what was found (None for an html page): the feed's response need not be
+    fetched again."""
 
     fields: dict[str, Any]
     notes: list[str] = field(default_factory=list)
     found: Found | None = None
-    stories: list[int] = field(default_factory=list)
 
 
 def guarded_client(config: Config) -> PoliteClient:
@@ -56,8 +56,7 @@ def probe(client: PoliteClient, url: str, kind: str | None, split_stories: bool 
         notes.append(f"{found.page} names its feed: using {found.url}{named}")
         if found.others:
             notes.append("it names " + ", ".join(link.url for link in found.others) + " too; give one as the URL to use it instead")
-    fields: dict[str, Any] = {"kind": kind_for(found.url), "url": found.url}
-    stories: list[int] = []
+    fields: dict[str, Any] = {"kind": kind or kind_for(found.url), "url": found.url}
     if fields["kind"] == "feed":
         stories = stories_per_issue(found.fetched.body, found.fetched.headers, found.fetched.url)
         if split_stories is None and looks_like_newsletter(stories):
@@ -66,4 +65,4 @@ def probe(client: PoliteClient, url: str, kind: str | None, split_stories: bool 
                          "on, each story read as its own item (--no-split-stories reads whole issues)")
         if split_stories:
             fields["split_stories"] = True
-    return Probe(fields, notes, found, stories)
+    return Probe(fields, notes, found)

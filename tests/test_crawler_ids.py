@@ -67,6 +67,8 @@ ARXIV = [
     ("https://huggingface.co/datasets/2401.01234", None, None),
     ("https://alphaxiv.org/explore/2401.01234", None, None),
     ("https://notalphaxiv.org/abs/2401.01234", None, None),
+    ("https://de.arxiv.org/abs/2401.01234v2", "2401.01234", 2),
+    ("https://arxiv.org.evil.example/abs/2401.01234", None, None),
     ("https://example.com/abs/2401.01234", None, None),
     ("https://arxiv.org/list/cs.LG/new", None, None),
     ("see 2401.01234 for details", None, None),
@@ -123,6 +125,7 @@ REFERENCES = [
      "https://ar5iv.labs.arxiv.org/html/2401.00005, ar5iv.org/abs/2401.00006/ and arxiv.org/html/2401.00007v2",
      ["arxiv:2401.00003", "arxiv:2401.00004", "arxiv:2401.00005", "arxiv:2401.00006", "arxiv:2401.00007"]),
     ("HTTPS://ARXIV.ORG/PDF/math.GT/0309136v1 and notarxiv.org/abs/2401.00008 and barxiv:2401.00009", ["arxiv:math.GT/0309136"]),
+    ("lanl.arxiv.org/abs/2401.00010 and arxiv.org.evil.example/abs/2401.00011", ["arxiv:2401.00010"]),
     ("", []),
 ]
 
