@@ -130,3 +130,13 @@ def test_urls_from_a_person_go_through_the_address_guard(tmp_path: Path, local_s
         assert len(result.stderr.strip().splitlines()) == 1
     assert local_server.requests == []
     assert "name: x" not in (tmp_path / "config.yaml").read_text()
+
+
+def test_an_explicit_feed_that_cannot_be_fetched_is_added_as_given(project: Path, local_server: LocalServer) -> None:
+    gone = local_server.url + "/gone.xml"  # 404: the site is down today, the operator knows it is a feed
+    added = run_cli("sources", "add", "later", "--kind", "feed", "--url", gone, cwd=project)
+    assert "could not look at it" in added.stderr and "HTTP 404" in added.stderr
+    assert load_config(project / "config.yaml").source("later").url == gone
+    unknown = run_cli("sources", "add", "what", "--url", gone, cwd=project, check=False)
+    assert unknown.returncode == 1 and "give --kind" in unknown.stderr
+    assert len(unknown.stderr.strip().splitlines()) == 1
