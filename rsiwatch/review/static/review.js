@@ -2,6 +2,8 @@
 // never innerHTML: everything from the server is set with textContent or form values.
 "use strict";
 (function () {
+  // The page works without this script (plain forms); with it, CSS shows actions on the current card only.
+  document.documentElement.classList.add("js");
   const meta = document.querySelector('meta[name="csrf-token"]');
   const csrf = meta ? meta.content : "";
   const items = Array.from(document.querySelectorAll("li.item"));
@@ -19,7 +21,9 @@
     flash.classList.toggle("is-error", Boolean(isError));
   }
 
-  function select(index) {
+  // focus: false marks the card current without moving focus or scrolling (on load, and when Tab
+  // reaches a link inside a card), so Tab keeps its order: header, filters, cards.
+  function select(index, focus = true) {
     if (!items.length) return;
     index = Math.max(0, Math.min(items.length - 1, index));
     if (current >= 0 && items[current]) items[current].classList.remove("current");
@@ -27,8 +31,10 @@
     const item = items[current];
     item.classList.add("current");
     item.setAttribute("aria-current", "true");
-    item.focus({ preventScroll: true });
-    item.scrollIntoView({ block: "nearest", behavior: "instant" });
+    if (focus) {
+      item.focus({ preventScroll: true });
+      item.scrollIntoView({ block: "nearest", behavior: "instant" });
+    }
     items.forEach((other, i) => { if (i !== current) other.removeAttribute("aria-current"); });
   }
 
@@ -73,6 +79,7 @@
     } catch (err) { say("could not save: " + err.message, true); }
   }
 
+  // u: the last decision made on this page, wherever it is (the page goes there).
   async function undo() {
     const id = undoStack.length ? undoStack.pop() : (currentItem() && currentItem().dataset.id);
     if (!id) return;
@@ -80,6 +87,18 @@
     try {
       const data = await post("/api/undo", { id });
       if (item) { setStatus(item, data.status); select(items.indexOf(item)); }
+      say("undone: " + id + " is " + data.status.replace(/_/g, " ") + " again");
+    } catch (err) { say("could not undo: " + err.message, true); }
+  }
+
+  // A card's own "undo this decision" button: that card, whatever was decided last.
+  async function undoCard(item) {
+    const id = item.dataset.id;
+    try {
+      const data = await post("/api/undo", { id });
+      setStatus(item, data.status);
+      const at = undoStack.lastIndexOf(id);
+      if (at >= 0) undoStack.splice(at, 1);  // u must not reverse this card a second time
       say("undone: " + id + " is " + data.status.replace(/_/g, " ") + " again");
     } catch (err) { say("could not undo: " + err.message, true); }
   }
@@ -167,16 +186,24 @@
     if (action === "accept") openAccept(item);
     else if (action === "reject" || action === "out_of_scope") askReason(item, action);
     else if (action === "defer") decide(item, "defer", "");
-    else if (action === "undo") undo();
+    else if (action === "undo-card") undoCard(item);
   }
 
   items.forEach((item, index) => {
     item.addEventListener("click", (event) => {
-      const button = event.target.closest("button[data-action]");
-      if (event.target.closest("a")) return;
+      const control = event.target.closest("[data-action]");
+      if (control) {  // the card's plain-form controls, done here without leaving the page
+        event.preventDefault();
+        select(index);
+        act(control.dataset.action, item);
+        return;
+      }
+      if (event.target.closest("a, button, input, select, textarea, summary")) return;
       select(index);
-      if (button) act(button.dataset.action, item);
     });
+    item.addEventListener("focusin", (event) => { if (event.target !== item && current !== index) select(index, false); });
+    const form = item.querySelector("form.actions");
+    if (form) form.addEventListener("submit", (event) => event.preventDefault());
   });
 
   document.addEventListener("keydown", (event) => {
@@ -203,5 +230,5 @@
     event.preventDefault();
   });
 
-  if (items.length) select(0);
+  if (items.length) select(0, false);
 })();
