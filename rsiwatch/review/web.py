@@ -158,7 +158,7 @@ def _item(s: Store, work: dict[str, Any], latest: dict[str, Any]) -> dict[str, A
     why = latest.get("why") or []
     sightings = [
         {
-            "source": g_["source"], "title": html_to_text(g_.get("title")), "url": safe_url(g_.get("url")),
+            "source": g_["source"], "title": readable_text(g_.get("title")), "url": safe_url(g_.get("url")),
             "raw_url": g_.get("url") or "", "seen_at": (g_.get("seen_at") or "")[:10], "via": g_.get("via"),
         }
         for g_ in s.sightings(work["id"])

@@ -1,9 +1,13 @@
 // rsiwatch review page: keyboard review of the queue.  Plain JavaScript, no inline script (CSP), and
 // never innerHTML: everything from the server is set with textContent or form values.
 "use strict";
-(function () {
-  // The page works without this script (plain forms); with it, CSS shows actions on the current card only.
-  document.documentElement.classList.add("js");
+// Loaded in <head>: it marks the page as scripted before anything is drawn (CSS then shows actions on the
+// current card only and hides the no-JavaScript hints), and sets up the page once it is parsed.
+document.documentElement.classList.add("js");
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", reviewPage);
+else reviewPage();
+
+function reviewPage() {
   const meta = document.querySelector('meta[name="csrf-token"]');
   const csrf = meta ? meta.content : "";
   const items = Array.from(document.querySelectorAll("li.item"));
@@ -15,10 +19,19 @@
   const undoStack = [];
   let current = -1;
 
-  function say(text, isError) {
+  // A message in the footer; after a decision it carries an undo button (touch screens have no u key).
+  function say(text, isError, undoId) {
     if (!flash) return;
     flash.textContent = text;
     flash.classList.toggle("is-error", Boolean(isError));
+    if (undoId) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = "undo";
+      button.title = "undo this decision (or press u)";
+      button.addEventListener("click", () => { const item = itemById(undoId); if (item) undoCard(item); });
+      flash.append(" ", button);
+    }
   }
 
   // focus: false marks the card current without moving focus or scrolling (on load, and when Tab
@@ -74,7 +87,7 @@
       const data = await post("/api/decide", { id: item.dataset.id, action, note: note || "" });
       setStatus(item, data.status);
       undoStack.push(item.dataset.id);
-      say(action.replace(/_/g, " ") + ": " + item.dataset.id + " (u to undo)");
+      say(action.replace(/_/g, " ") + ": " + item.dataset.id, false, item.dataset.id);
       select(nextUndecided());
     } catch (err) { say("could not save: " + err.message, true); }
   }
@@ -157,7 +170,7 @@
         const item = itemById(id);
         if (item) { setStatus(item, "accepted", data.category); }
         undoStack.push(id);
-        say("accepted into the catalog as entry " + data.catalog_id + " (u to undo)");
+        say("accepted into the catalog as entry " + data.catalog_id, false, id);
         if (item) { select(items.indexOf(item)); select(nextUndecided()); }
       } catch (err) { acceptDialog.querySelector("[data-error]").textContent = err.message; }
     });
@@ -231,4 +244,4 @@
   });
 
   if (items.length) select(0, false);
-})();
+}
