@@ -30,6 +30,7 @@ _PIECE = re.compile(
     + r"|\{\\(?:em|bf|it|tt|sc|rm|sf|sl)\s[^{}]*\}"  # old-style {\em x}
 )
 _MATH_SIGNS = re.compile(r"[\\^_{}]")
+_ESCAPED = "%$&_#{}"
 
 
 def _is_math(body: str) -> bool:
@@ -64,7 +65,10 @@ def _converter() -> tuple[Any, Any]:
 _WALKER_DB, _TO_TEXT = _converter()
 
 
+@lru_cache(maxsize=8192)  # the same pieces ($\alpha$, \emph{...}) come back across papers
 def _piece_to_text(piece: str) -> str:
+    if len(piece) == 2 and piece[1] in _ESCAPED:  # \% and the like, the commonest piece by far
+        return piece[1]
     if piece.startswith("$") and not piece.startswith("$$") and not _is_math(piece[1:-1]):
         return piece
     try:
@@ -75,9 +79,13 @@ def _piece_to_text(piece: str) -> str:
     return " ".join(text.split())
 
 
-@lru_cache(maxsize=8192)
 def latex_to_text(text: str) -> str:
     """``text`` with its LaTeX pieces rendered as Unicode text; text without LaTeX comes back unchanged."""
-    if "\\" not in text and "$" not in text and "{\\" not in text:
+    if "\\" not in text and "$" not in text:
         return text
+    return _rendered(text)
+
+
+@lru_cache(maxsize=8192)  # a page shows the same abstracts again on every load
+def _rendered(text: str) -> str:
     return _PIECE.sub(lambda m: _piece_to_text(m.group(0)), text)

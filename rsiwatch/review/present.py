@@ -76,7 +76,9 @@ def html_to_text(text: Any) -> str:
 def readable_text(text: Any) -> str:
     """A paper's title or abstract as a reader should see it: HTML reduced to text, then its LaTeX
     (``$\\alpha$``, ``\\texttt{x}``) rendered as Unicode.  Plain text: escape it like any other."""
-    return clean_text(latex_to_text(html_to_text(text)))
+    plain = html_to_text(text)
+    rendered = latex_to_text(plain)
+    return plain if rendered is plain else clean_text(rendered)
 
 
 def safe_url(url: Any) -> str | None:
