@@ -2,7 +2,8 @@
 
 Each request opens its own ``Store`` (SQLite in WAL mode copes with the crawler writing meanwhile) and
 closes it at teardown.  Pages are server-rendered with autoescaping; ``static/review.js`` adds the
-keyboard and posts decisions as JSON calls, each carrying the CSRF token (see ``web_security``).
+keyboard and posts decisions as JSON calls, each carrying the CSRF token (see ``web_security``); without
+it, each card's plain form posts to the same calls and ``web_forms`` answers with a page.
 """
 
 from __future__ import annotations
