@@ -157,11 +157,9 @@ def print_table(columns: Sequence[str], rows: Sequence[Sequence[str]], title: st
         click.echo("\t".join(" ".join(str(v).split()) for v in row))
 
 
-def setup_logging(verbose: bool) -> None:
+def log_level(verbose: bool) -> int:
     """Commands print their own one-line outcomes; logs add detail only with -v (errors always show)."""
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.ERROR, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
-    )
+    return logging.INFO if verbose else logging.ERROR
 
 
 def parse_day(value: str | None, option: str) -> str | None:
