@@ -27,7 +27,7 @@ from rsiwatch.store import ACTIONS, QUEUE_STATUSES, Store, StoreError
 from rsiwatch.review.web_forms import form_values, install_plain_forms, safe_next
 from rsiwatch.review.web_security import Binding, install
 from rsiwatch.review.tuning_plot import report_png
-from rsiwatch.review.tuning_report import build_report
+from rsiwatch.review.tuning_report import TuningReport, build_report
 from rsiwatch.config import Config
 from rsiwatch.files import write_atomically
 
@@ -205,19 +205,26 @@ def accept_page() -> str:
 
 def stats() -> str:
     s = store()
-    report = build_report(s, current_app.config["RSIWATCH_CONFIG"])
+    report = build_report(s, current_app.config["RSIWATCH_CONFIG"], proxy=True)
+    totals = {"works": s.count("works"), "sightings": s.count("sightings"), "review decisions": s.review_decision_count(),
+              "catalog entries": s.count("catalog")}
     return render_template(
         "stats.html", sources=s.source_report(), counts=s.status_counts(), weeks=s.decision_counts_by_week(8),
-        totals={t: s.count(t) for t in ("works", "sightings", "decisions", "catalog")}, tune=report,
-        plottable=any(p.reviewed for p in report.curve),
+        totals=totals, tune=report, plottable=_plottable(report),
+        proxy_now=report.proxy.recall_at([report.threshold])[0] if report.proxy else None,
     )
+
+
+def _plottable(report: TuningReport) -> bool:
+    """Curves to draw: reviewed decisions, or the catalog proxy against a stream to weigh it with."""
+    return any(p.reviewed for p in report.curve) or (report.proxy is not None and bool(report.stream_scores))
 
 
 def stats_plot() -> Response:
     """The picture `rsiwatch tune --plot` draws: precision and recall against the threshold, weekly load."""
-    report = build_report(store(), current_app.config["RSIWATCH_CONFIG"])
-    if not any(p.reviewed for p in report.curve):
-        abort(404, description="no reviewed decisions yet to draw")
+    report = build_report(store(), current_app.config["RSIWATCH_CONFIG"], proxy=True)
+    if not _plottable(report):
+        abort(404, description="nothing to draw yet: " + "; ".join(report.needs))
     return Response(report_png(report), mimetype="image/png", headers={"Cache-Control": "no-store"})
 
 

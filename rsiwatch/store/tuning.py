@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from rsiwatch.store.base import (
+    CATALOG_LOAD_ORIGINS,
     Base,
     _append_decision,
     _sources_of,
@@ -35,7 +36,7 @@ class Tuning(Base):
         kept = [
             r for r in standing.values()
             if r["action"] in ("accept", "reject", "out_of_scope") and r["score"] is not None
-            and r["origin"] not in ("import", "seed")
+            and r["origin"] not in CATALOG_LOAD_ORIGINS
         ]
         sources = _sources_of(self.conn, [r["work_id"] for r in kept])
         return [
