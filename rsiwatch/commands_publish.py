@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from rsiwatch.cli import Env, Failure, cli, common, emit_json
+from rsiwatch.cli import Env, cli, common, emit_json
 from rsiwatch.files import write_tree
 from rsiwatch.review.present import safe_url
 from rsiwatch.review.site import DEFAULT_FEED_SIZE, DEFAULT_TITLE, SiteOptions, build_site
@@ -26,8 +26,6 @@ def publish(env: Env, out_dir: Path, base_url: str | None, title: str, feed_size
     bytes, so the site can live in git."""
     if base_url is not None and not safe_url(base_url):
         raise click.BadParameter(f"{base_url!r}: expected an absolute http(s) URL", param_hint="--base-url")
-    if out_dir.exists() and not out_dir.is_dir():
-        raise Failure(f"{out_dir}: exists and is not a folder")
     with env.store() as store:
         entries = store.catalog()
         shares = quarterly_shares(store)

@@ -13,7 +13,7 @@ def write_atomically(path: Path, data: str | bytes, *, durable: bool = True) -> 
     """Replace ``path`` with ``data``: a temp file in the same folder, fsync, rename; keeps the mode.
 
     A reader (or a crash) never sees half a file, and a failed write leaves the old file as it was.
-    ``durable=False`` skips the fsync, for many files whose caller syncs once at the end.
+    ``durable=False`` skips the fsync (a regenerable file: see ``write_tree``).
     """
     path = Path(path)
     mode = path.stat().st_mode & 0o777 if path.exists() else 0o644
@@ -43,7 +43,9 @@ def write_tree(root: Path, files: Mapping[str, bytes], owned_dirs: tuple[str, ..
 
     A file whose bytes are already there is left alone (its time too), so a republish touches only
     what changed.  Files under ``owned_dirs`` that are not in ``files`` are removed (an entry that left
-    the catalog loses its page); anything else in ``root`` (a .git, a CNAME) is never touched.
+    the catalog loses its page); anything else in ``root`` (a .git, a CNAME) is never touched.  No
+    fsync per file: the tree is regenerable, and the next write repairs any file a crash left short,
+    since it compares bytes.
     """
     root = Path(root)
     written = unchanged = removed = 0
@@ -63,6 +65,4 @@ def write_tree(root: Path, files: Mapping[str, bytes], owned_dirs: tuple[str, ..
             if path.is_file() and path.relative_to(root).as_posix() not in files:
                 path.unlink()
                 removed += 1
-    if written or removed:
-        os.sync()  # one flush for the lot, instead of an fsync per page
     return TreeWrite(written, unchanged, removed)
