@@ -177,3 +177,23 @@ def test_publish_reports_bad_input_in_one_line(seeded: Path) -> None:
     assert proc.returncode == 2 and "'afile' is a file" in proc.stderr and "Traceback" not in proc.stderr
     proc = run_cli("publish", "--out", "site", "--base-url", "javascript:alert(1)", cwd=seeded, check=False)
     assert proc.returncode == 2 and "http(s)" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_the_index_shows_the_estimated_share_once_the_stream_is_audited(seeded: Path) -> None:
+    from rsiwatch.review.trend_report import quarterly_shares
+    from tuning_replay import replay, synthetic_rows
+
+    with Store(seeded / "candidates.db") as store:
+        replay(store, synthetic_rows(n=2400, seed=3), weeks=12, audit_per_week=25)
+        shares = [s for s in quarterly_shares(store) if s.share is not None]
+    assert shares
+    out = run_json("publish", "--out", "site", cwd=seeded)
+    assert out["quarters_estimated"] == len(shares)
+    index = (seeded / "site" / "index.html").read_text()
+    table = index[index.index('<table class="figures" id="share-table">'):]
+    table = table[: table.index("</table>")]
+    rows = re.findall(r'<tr><th scope="row">(\w+)</th><td>(\d+)</td><td>\d+</td><td>([\d.]+)%</td><td>([\d.]+)% – ([\d.]+)%</td>', table)
+    assert [(q, int(n)) for q, n, *_ in rows] == [(s.period, s.works) for s in shares]
+    for (_, _, share, low, high), s in zip(rows, shares):
+        assert (float(share), float(low), float(high)) == tuple(round(v * 100, 1) for v in (s.share, s.low, s.high))
+    assert index.count("<circle") == len(shares)  # one point per estimated quarter in the chart
