@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -43,11 +44,15 @@ def write_tree(root: Path, files: Mapping[str, bytes], owned_dirs: tuple[str, ..
 
     A file whose bytes are already there is left alone (its time too), so a republish touches only
     what changed.  Files under ``owned_dirs`` that are not in ``files`` are removed (an entry that left
-    the catalog loses its page); anything else in ``root`` (a .git, a CNAME) is never touched.  No
+    the catalog loses its page); anything else in ``root`` (a .git, a CNAME) is never touched.  A
+    ``root`` that does not exist yet is written whole into a temporary folder beside it and renamed
+    into place, so it appears complete or not at all.  No
     fsync per file: the tree is regenerable, and the next write repairs any file a crash left short,
     since it compares bytes.
     """
     root = Path(root)
+    if not root.exists():
+        return _write_new_tree(root, files)
     written = unchanged = removed = 0
     for rel, data in files.items():
         path = root / rel
@@ -66,3 +71,19 @@ def write_tree(root: Path, files: Mapping[str, bytes], owned_dirs: tuple[str, ..
                 path.unlink()
                 removed += 1
     return TreeWrite(written, unchanged, removed)
+
+
+def _write_new_tree(root: Path, files: Mapping[str, bytes]) -> TreeWrite:
+    root.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{root.name}.", suffix=".tmp", dir=root.parent))
+    try:
+        for rel, data in files.items():
+            path = tmp / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        tmp.chmod(0o755)
+        os.rename(tmp, root)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return TreeWrite(len(files), 0, 0)
