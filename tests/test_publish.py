@@ -197,3 +197,20 @@ def test_the_index_shows_the_estimated_share_once_the_stream_is_audited(seeded: 
     for (_, _, share, low, high), s in zip(rows, shares):
         assert (float(share), float(low), float(high)) == tuple(round(v * 100, 1) for v in (s.share, s.low, s.high))
     assert index.count("<circle") == len(shares)  # one point per estimated quarter in the chart
+
+
+def test_entry_dates_and_an_empty_catalog() -> None:
+    from datetime import datetime, timezone
+
+    from rsiwatch.review.site import UNDATED, build_site
+
+    utc = timezone.utc
+    assert entry_date({"date_published": "2025-03-18", "year": 2025}) == datetime(2025, 3, 18, tzinfo=utc)
+    assert entry_date({"date_published": "2025-03", "year": 2025}) == datetime(2025, 3, 1, tzinfo=utc)
+    assert entry_date({"date_published": None, "year": 2019}) == datetime(2019, 1, 1, tzinfo=utc)
+    assert entry_date({"date_published": "2025-02-30"}) == UNDATED and entry_date({}) == UNDATED
+    files = build_site([])
+    assert set(files) == {"index.html", "feed.xml", "catalog.csv", "catalog.json", "site.css", "site.js"}
+    feed = feedparser.parse(files["feed.xml"])
+    assert not feed.bozo and feed.entries == [] and feed.feed.id == "urn:rsiwatch:catalog"
+    assert files["catalog.json"] == b"[]\n" and files["catalog.csv"].decode().strip() == ",".join(SITE_COLUMNS)
