@@ -8,6 +8,7 @@ import hashlib
 import io
 import json
 import re
+import shutil
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -29,9 +30,20 @@ def digest(folder: Path) -> dict[str, str]:
     }
 
 
+@pytest.fixture(scope="module")
+def initialised(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("init")
+    run_cli("init", cwd=folder)
+    with Store(folder / "candidates.db") as store:
+        store.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return folder
+
+
 @pytest.fixture
-def seeded(tmp_path: Path) -> Path:
-    run_cli("init", cwd=tmp_path)
+def seeded(initialised: Path, tmp_path: Path) -> Path:
+    """A folder after `rsiwatch init` (the seed catalog loaded), private to the test."""
+    for name in ("config.yaml", "candidates.db"):
+        shutil.copyfile(initialised / name, tmp_path / name)
     return tmp_path
 
 
