@@ -101,8 +101,8 @@ def feed_xml(entries: Sequence[Mapping[str, Any]], options: SiteOptions) -> byte
         fe = fg.add_entry(order="append")
         fe.id(_absolute(options.base_url, e["path"]) if options.base_url else f"urn:rsiwatch:entry:{e['id']}")
         fe.title(e["title"] or f"Entry {e['id']}")
-        # One link only: feedgen 1.0 drops an entry link's rel, so a second (the source, as "related")
-        # would read as a second "alternate".  The entry's page links the source.
+        # One link only: feedgen 1.0 drops an entry link's rel (lkiesow/python-feedgen#135, open), so a
+        # second link (the source, as "related") would read as a second "alternate".  The page links it.
         fe.link(href=_absolute(options.base_url, e["path"]), rel="alternate")
         when = entry_date(raw)
         fe.updated(when)
