@@ -39,7 +39,7 @@ from common import ROOT, SHARED_DATA, Report, Row, Timer, progress, read_stream,
 
 from classifier import Doc, TrainingSet, load_catalog_csv, train  # noqa: E402
 from rsiwatch.cli import SEED_CATALOG  # noqa: E402
-from rsiwatch.config import DEFAULT_THRESHOLD  # noqa: E402
+from classifier.labels import DEFAULT_THRESHOLD  # noqa: E402
 from rsiwatch.files import write_tree  # noqa: E402
 from rsiwatch.review.site import SiteOptions, build_site  # noqa: E402
 from rsiwatch.review.trend import quarter, share_estimate  # noqa: E402
