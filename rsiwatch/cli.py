@@ -205,6 +205,7 @@ COMMAND_MODULES = {
     "catalog": "commands_review",
     "sources": "commands_sources", "backfill": "commands_sources", "submit": "commands_sources",
     "tune": "commands_tune",
+    "publish": "commands_publish",
     "serve": "commands_web", "review": "commands_web", "digest": "commands_web",
 }
 
