@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 _HOME = {
     "DECADES": "calibration",
     "CATEGORY_SLUGS": "labels",
+    "HeldOut": "crossval", "catalog_heldout_scores": "crossval",
     "DataFileError": "docs", "Doc": "docs", "TrainingSet": "docs", "load_catalog_csv": "docs",
     "load_jsonl_docs": "docs",
     "evaluate_files": "evaluate",
@@ -28,6 +29,7 @@ from .metrics import metrics  # noqa: E402,F401
 
 if TYPE_CHECKING:
     from .calibration import DECADES  # noqa: F401
+    from .crossval import HeldOut, catalog_heldout_scores  # noqa: F401
     from .docs import DataFileError, Doc, TrainingSet, load_catalog_csv, load_jsonl_docs  # noqa: F401
     from .evaluate import evaluate_files  # noqa: F401
     from .features import FeatureParams  # noqa: F401

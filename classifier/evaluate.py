@@ -11,7 +11,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from .docs import Doc, TrainingSet, load_jsonl_docs
+from .docs import DataFileError, Doc, TrainingSet, load_jsonl_docs
 from .metrics import metrics
 from .model import TrainParams, train
 
@@ -37,6 +37,9 @@ def evaluate_files(train_path: str | Path, test_path: str | Path, catalog: list[
     """
     train_rows = load_jsonl_docs(train_path)
     test_rows = load_jsonl_docs(test_path)
+    if not any(y is not None for _, y in test_rows):
+        # metrics of nothing would be NaN everywhere: a test file is there to be measured against
+        raise DataFileError(f"{test_path}: no row has a label (1 or 0); a test file needs labelled rows")
     model = train(training_set_from_rows(train_rows, catalog), params)
     docs = [d for d, _ in test_rows]
     scored = model.score_docs(docs, explain=scores_out is not None)

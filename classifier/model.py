@@ -266,9 +266,28 @@ class Model:
                    StreamCalibration.from_arrays(a), cats, cx, meta["catalog_titles"])
 
 
-def train(ts: TrainingSet, params: TrainParams | None = None) -> Model:
-    """Fit a model on a training set; deterministic for a given ``params.seed``."""
-    p = params or TrainParams()
+@dataclass
+class _Prepared:
+    """A training set featurised once: what every fit on it (a model, or a cross-validation fold) shares."""
+
+    feat: Featurizer
+    pos: list[Doc]
+    rel_pos: np.ndarray
+    xp: sp.csr_matrix
+    xn: sp.csr_matrix
+    pool_fit: list[Doc]
+    xu: sp.csr_matrix
+    hits: np.ndarray
+    xb: sp.csr_matrix
+    prior: np.ndarray | None
+    small: bool
+    cal: list[Doc]  # the held-out calibration sample (large pools) or the reference docs (small ones)
+    xcal: sp.csr_matrix | None  # the calibration sample's rows (large pools only)
+    neg_count: int
+
+
+def _prepare(ts: TrainingSet, p: TrainParams) -> _Prepared:
+    """Split the pool, fit the vocabulary and featurise every row."""
     rng = np.random.default_rng(p.seed)
     extra = descriptor_docs() if p.category_docs else []
     pos = _dedupe(list(ts.positives) + extra, set())
@@ -295,27 +314,43 @@ def train(ts: TrainingSet, params: TrainParams | None = None) -> Model:
     feat = Featurizer.fit(pos + neg + sample + list(ts.catalog) + bg, p.features)
     xp, xn, xu, xb = (feat.transform(d) for d in (pos, neg, pool_fit, bg))
     prior = keyword_prior(feat.feature_names()) if p.keyword_prior > 0 else None
-    fit = _fit_core(xp, rel_pos, xn, xu, hits, xb, p, prior)
-    if not small:
-        calibration = StreamCalibration.fit(feat.transform(cal) @ fit.coef + fit.intercept)
-        how = "stream sample"
-    else:
-        # too few pool items to hold some out: a normal approximation to the pool's scores (calibration.py)
-        ref_docs = pool_fit if len(pool_fit) >= MIN_SAMPLE else pool_fit + bg
-        ref = sp.vstack([xu, xb] if len(pool_fit) < MIN_SAMPLE else [xu], format="csr") @ fit.coef + fit.intercept
-        train_raw = sp.vstack([xp, xn, xu, xb], format="csr") @ fit.coef + fit.intercept
-        cal = ref_docs
-        calibration = StreamCalibration.normal(ref, min_spread=p.min_spread * float(np.std(train_raw)))
-        how = "normal approximation (small pool)"
+    if small:
+        cal = pool_fit if len(pool_fit) >= MIN_SAMPLE else pool_fit + bg
+    return _Prepared(feat, pos, rel_pos, xp, xn, pool_fit, xu, hits, xb, prior, small, cal,
+                     None if small else feat.transform(cal), len(neg))
+
+
+def _fit_prepared(prep: _Prepared, p: TrainParams, keep_pos: np.ndarray | None = None) -> tuple[_Fit, StreamCalibration]:
+    """The linear fit and its stream calibration, optionally on a subset of the positives (a fold)."""
+    xp, rel = (prep.xp, prep.rel_pos) if keep_pos is None else (prep.xp[keep_pos], prep.rel_pos[keep_pos])
+    xu = prep.xu
+    fit = _fit_core(xp, rel, prep.xn, xu, prep.hits, prep.xb, p, prep.prior)
+    if not prep.small:
+        assert prep.xcal is not None
+        return fit, StreamCalibration.fit(prep.xcal @ fit.coef + fit.intercept)
+    # too few pool items to hold some out: a normal approximation to the pool's scores (calibration.py)
+    ref = sp.vstack([xu, prep.xb] if xu.shape[0] < MIN_SAMPLE else [xu], format="csr") @ fit.coef + fit.intercept
+    train_raw = sp.vstack([xp, prep.xn, xu, prep.xb], format="csr") @ fit.coef + fit.intercept
+    return fit, StreamCalibration.normal(ref, min_spread=p.min_spread * float(np.std(train_raw)))
+
+
+def train(ts: TrainingSet, params: TrainParams | None = None) -> Model:
+    """Fit a model on a training set; deterministic for a given ``params.seed``."""
+    p = params or TrainParams()
+    prep = _prepare(ts, p)
+    fit, calibration = _fit_prepared(prep, p)
+    feat, pos = prep.feat, prep.pos
+    how = "normal approximation (small pool)" if prep.small else "stream sample"
     cat_docs = [d for d in pos + list(ts.catalog) if d.category in CATEGORY_SLUGS]
     cat_docs = _dedupe(cat_docs, set())
     categories = CategoryModel.fit(feat.transform(cat_docs), [d.category for d in cat_docs],
                                    p.category_min_sim, p.category_temperature)
     catalog = _dedupe(ts.catalog, set())
-    trained_on = {"positives": len(ts.positives), "negatives": len(neg), "pool": len(pool_fit),
-                  "calibration_sample": len(cal), "pu_dropped": fit.pu_dropped, "pool_excluded": fit.pool_excluded,
-                  "keyword_seeds": fit.keyword_seeds, "background": len(bg), "similarity_share": round(fit.similarity_share, 4),
-                  "catalog": len(catalog), "features": feat.n_features, "calibrated": not small,
+    trained_on = {"positives": len(ts.positives), "negatives": prep.neg_count, "pool": len(prep.pool_fit),
+                  "calibration_sample": len(prep.cal), "pu_dropped": fit.pu_dropped, "pool_excluded": fit.pool_excluded,
+                  "keyword_seeds": fit.keyword_seeds, "background": prep.xb.shape[0],
+                  "similarity_share": round(fit.similarity_share, 4),
+                  "catalog": len(catalog), "features": feat.n_features, "calibrated": not prep.small,
                   "calibration": how, "scale_decades": DECADES}
     return Model(p, trained_on, feat, fit.coef, fit.intercept, calibration, categories,
                  feat.transform(catalog), [d.title for d in catalog])

@@ -11,10 +11,13 @@ import functools
 import importlib
 import json
 import logging
+import math
 import re
 import sqlite3
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +45,15 @@ class BadConfig(Failure):
     exit_code = 2
 
 
+class BadOption(Failure):
+    """A value an option cannot take (an impossible date, an unknown source): one line, exit status 2."""
+
+    exit_code = 2
+
+    def __init__(self, option: str, value: object, why: str) -> None:
+        super().__init__(f"{option} {value!r}: {why}")
+
+
 @dataclass
 class Env:
     """What every command receives: the config path, the database path, the loaded config."""
@@ -67,6 +79,15 @@ class Env:
 
     def store(self) -> Store:
         return Store(self.db_path)
+
+    def existing_store(self) -> Store:
+        """The database for a command that only reads it: never created here, so a folder without one
+        or a mistyped ``--db`` says so instead of leaving an empty database behind."""
+        path = self.db_path
+        if not path.is_file():
+            where = "--db" if self.db_override is not None else f"the database of {self.config_path}"
+            raise Failure(f"{path}: no such database ({where}); run `rsiwatch init` here first, or give --db PATH")
+        return Store(path)
 
 
 def common(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -97,8 +118,43 @@ def common(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def json_safe(value: Any) -> Any:
+    """``value`` with every NaN or infinity as None: JSON has no NaN, and ``json.dumps`` would write one."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(v) for v in value]
+    return value
+
+
 def emit_json(value: Any) -> None:
-    click.echo(json.dumps(value, indent=2, ensure_ascii=False, default=str))
+    click.echo(json.dumps(json_safe(value), indent=2, ensure_ascii=False, default=str, allow_nan=False))
+
+
+def print_table(columns: Sequence[str], rows: Sequence[Sequence[str]], title: str | None = None) -> None:
+    """A table on a terminal; piped or redirected, plain tab-separated lines with every value whole.
+
+    rich fits a table to 80 columns when stdout is not a terminal, which cuts ids and titles: a
+    pipeline (``rsiwatch candidates | cut -f2``) or an id copied from a log needs them entire.
+    """
+    if sys.stdout.isatty():
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title=title)
+        for column in columns:
+            table.add_column(column, overflow="fold")
+        for row in rows:
+            table.add_row(*row)
+        Console().print(table)
+        return
+    if title:
+        click.echo(title, err=True)
+    click.echo("\t".join(columns))
+    for row in rows:
+        click.echo("\t".join(" ".join(str(v).split()) for v in row))
 
 
 def log_level(verbose: bool) -> int:
@@ -106,16 +162,35 @@ def log_level(verbose: bool) -> int:
     return logging.INFO if verbose else logging.ERROR
 
 
-def since_to_iso(since: str | None) -> str | None:
-    """``7d`` / ``12h`` / an ISO date -> an ISO timestamp to compare with the store's."""
+def parse_day(value: str | None, option: str) -> str | None:
+    """A ``YYYY-MM-DD`` option checked against the calendar (``2026-02-30`` is refused, not compared as text)."""
+    if value is None:
+        return None
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise BadOption(option, value, "expected a date such as 2026-01-31")
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise BadOption(option, value, "no such date") from None
+    return value
+
+
+def since_to_iso(since: str | None, option: str = "--since") -> str | None:
+    """``7d`` / ``12h`` / an ISO date or time -> an ISO timestamp to compare with the store's."""
     if not since:
         return None
     if re.match(r"^\d{4}-\d{2}-\d{2}", since):
-        return since if "T" in since else since + "T00:00:00Z"
+        if "T" not in since:
+            return parse_day(since, option) + "T00:00:00Z"  # type: ignore[operator]
+        try:
+            datetime.fromisoformat(since.replace("Z", "+00:00"))
+        except ValueError:
+            raise BadOption(option, since, "no such date and time (expected e.g. 2026-01-31T08:00Z)") from None
+        return since
     try:
         seconds = parse_duration(since)
     except ValueError:
-        raise click.BadParameter(f"{since!r}: expected a duration such as 7d or a date such as 2026-01-31") from None
+        raise BadOption(option, since, "expected a duration such as 7d or a date such as 2026-01-31") from None
     return iso_ago(seconds)
 
 
@@ -130,6 +205,7 @@ COMMAND_MODULES = {
     "catalog": "commands_review",
     "sources": "commands_sources", "backfill": "commands_sources", "submit": "commands_sources",
     "tune": "commands_tune",
+    "publish": "commands_publish",
     "serve": "commands_web", "review": "commands_web", "digest": "commands_web",
     "curator": "commands_curators",
 }

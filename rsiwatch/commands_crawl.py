@@ -8,13 +8,14 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.table import Table
 
 from crawler.http import PoliteClient
 from rsiwatch.review.catalog import CatalogFormatError, read_catalog
 from rsiwatch.store import RETRAIN_SETTING, Store, iso
 from rsiwatch.review.tuning_report import health_warnings
-from rsiwatch.cli import DEFAULT_CONFIG_TEMPLATE, SEED_CATALOG, Env, Failure, cli, common, emit_json, log_level
+from rsiwatch.cli import (
+    DEFAULT_CONFIG_TEMPLATE, SEED_CATALOG, Env, Failure, cli, common, emit_json, log_level, print_table,
+)
 from rsiwatch.logs import setup_logging
 from rsiwatch.pipeline import SourceOutcome, crawl, due_sources, next_due
 from rsiwatch.scoring import effective_threshold
@@ -109,7 +110,7 @@ def crawl_command(env: Env, names: tuple[str, ...], everything: bool, as_json: b
 def status(env: Env, as_json: bool) -> None:
     """Per source: last success, last error, consecutive failures, items, candidates, acceptance rate, next run."""
     config = env.config
-    with env.store() as store:
+    with env.existing_store() as store:
         store.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in config.sources)
         configured = {s.name: s for s in config.sources}
         rows = []
@@ -147,20 +148,22 @@ def status(env: Env, as_json: bool) -> None:
     if as_json:
         emit_json({"summary": summary, "sources": {r["name"]: r for r in rows}})
         return
-    table = Table(title=f"rsiwatch: {summary['works']} works, {summary['queue']} in the queue, threshold {summary['threshold']}")
-    for column in ("source", "last success", "failures", "last error", "items", "cand.", "accept", "next run"):
-        table.add_column(column)
-    for r in rows:
-        table.add_row(
-            r["name"] + (" (paused)" if r["paused"] else ""),
-            r["last_success"] or "never",
-            str(r["consecutive_failures"]),
-            (r["last_error"] or "")[:60],
-            str(r["items"]),
-            str(r["candidates"]),
-            "" if r["acceptance_rate"] is None else f"{r['acceptance_rate']:.0%}",
-            r["next_run"] or "paused",
-        )
-    Console().print(table)
+    print_table(
+        ("source", "last success", "failures", "last error", "items", "cand.", "accept", "next run"),
+        [
+            (
+                r["name"] + (" (paused)" if r["paused"] else ""),
+                r["last_success"] or "never",
+                str(r["consecutive_failures"]),
+                r["last_error"] or "",
+                str(r["items"]),
+                str(r["candidates"]),
+                "" if r["acceptance_rate"] is None else f"{r['acceptance_rate']:.0%}",
+                r["next_run"] or "paused",
+            )
+            for r in rows
+        ],
+        title=f"rsiwatch: {summary['works']} works, {summary['queue']} in the queue, threshold {summary['threshold']}",
+    )
     for warning in summary["warnings"]:
         stderr.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)

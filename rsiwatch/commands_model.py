@@ -9,12 +9,12 @@ from pathlib import Path
 import click
 
 from classifier import DataFileError, Doc, load_catalog_csv, load_jsonl_docs
-from rsiwatch.cli import SEED_CATALOG, Env, Failure, cli, common, emit_json
-from rsiwatch.scoring import active_model, catalog_docs, score_works, train_and_save
+from rsiwatch.cli import SEED_CATALOG, Env, Failure, cli, common, emit_json, json_safe
+from rsiwatch.scoring import active_model, catalog_docs, rollback_model, score_works, train_and_save
 
 
 @cli.command()
-@click.option("--rollback", is_flag=True, help="Go back to the previous model version and rescore.")
+@click.option("--rollback", is_flag=True, help="Go back to the previous model version, rescore the open works with it, and take out of the queue what only the newer model put there.")
 @click.option("--json", "as_json", is_flag=True, help="Write the result as JSON to stdout.")
 @common
 def train(env: Env, rollback: bool, as_json: bool) -> None:
@@ -23,26 +23,22 @@ def train(env: Env, rollback: bool, as_json: bool) -> None:
     config = env.config
     with env.store() as store:
         if rollback:
-            models = store.models()
-            current = next((m for m in models if m["active"]), None)
-            older = [m for m in models if current and m["version"] < current["version"]]
-            if not older:
-                raise Failure("no earlier model version to roll back to")
-            version = older[-1]["version"]
-            store.activate_model(version)
-            trained_on = older[-1]["trained_on"]
+            back = rollback_model(store, config)
+            version, trained_on, run, unqueued = back.version, back.trained_on, back.run, back.unqueued
         else:
             version, model = train_and_save(store, "rsiwatch train")
-            trained_on = model.trained_on
-        run = score_works(store, config, store.open_work_ids())
-    result = {"model_version": version, "trained_on": trained_on, "rescored": run.scored, "newly_queued": len(run.queued)}
+            trained_on, unqueued = model.trained_on, []
+            run = score_works(store, config, store.open_work_ids())
+    result = {"model_version": version, "trained_on": trained_on, "rescored": run.scored, "newly_queued": len(run.queued),
+              "unqueued": len(unqueued)}
     if as_json:
         emit_json(result)
     else:
         verb = "rolled back to" if rollback else "trained"
         click.echo(
             f"{verb} model version {version} ({json.dumps(trained_on)}); rescored {run.scored} open works, "
-            f"{len(run.queued)} newly queued",
+            f"{len(run.queued)} newly queued" + (f", {len(unqueued)} out of the queue again (only the newer model "
+                                                  "had queued them)" if rollback else ""),
             err=True,
         )
 
@@ -102,5 +98,5 @@ def evaluate(env: Env, train_path: Path, test_path: Path, scores_path: Path | No
     if as_json:
         emit_json(report)
         return
-    for key, value in report.items():
-        click.echo(f"{key:>24}: {value:.4f}" if isinstance(value, float) else f"{key:>24}: {value}")
+    for key, value in json_safe(report).items():
+        click.echo(f"{key:>24}: {value:.4f}" if isinstance(value, float) else f"{key:>24}: {'–' if value is None else value}")

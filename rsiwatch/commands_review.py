@@ -5,8 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from rich.console import Console
-from rich.table import Table
 
 from crawler.ids import work_id
 from rsiwatch.review.catalog import FORMATS, CatalogFormatError, read_catalog
@@ -14,8 +12,7 @@ from rsiwatch.review.catalog_store import import_entries
 from rsiwatch.review.present import CATEGORIES, entry_prefill
 from rsiwatch.store import QUEUE_STATUSES, Store, StoreError
 from rsiwatch.files import write_atomically
-from rsiwatch.cli import Env, Failure, cli, common, emit_json, since_to_iso
-
+from rsiwatch.cli import BadOption, Env, Failure, cli, common, emit_json, print_table, since_to_iso
 
 
 @cli.command()
@@ -28,9 +25,14 @@ from rsiwatch.cli import Env, Failure, cli, common, emit_json, since_to_iso
 @common
 def candidates(env: Env, status: str, since: str | None, limit: int, source: str | None, category: str | None,
                as_json: bool) -> None:
-    """The review queue, best first."""
-    with env.store() as store:
-        rows = store.candidates(status=status, since=since_to_iso(since), limit=limit, source=source, category=category)
+    """The review queue, best first (tab-separated lines, every id and title whole, when piped)."""
+    since_iso = since_to_iso(since)
+    with env.existing_store() as store:
+        if source is not None:
+            known = sorted({*(s.name for s in env.config.sources), *store.source_names()})
+            if source not in known:
+                raise BadOption("--source", source, f"no such source (known: {', '.join(known) or 'none'})")
+        rows = store.candidates(status=status, since=since_iso, limit=limit, source=source, category=category)
         if as_json:
             out = []
             submitted = store.latest_submissions([r["id"] for r in rows])
@@ -53,13 +55,11 @@ def candidates(env: Env, status: str, since: str | None, limit: int, source: str
     if not rows:
         click.echo(f"no {status} candidates" + (f" since {since}" if since else ""), err=True)
         return
-    table = Table(show_lines=False)
-    for column in ("score", "canonical id", "title", "category"):
-        table.add_column(column, overflow="fold")
-    for row in rows:
-        table.add_row(f"{row['score']:.2f}" if row["score"] is not None else "-", row["id"], row["title"][:100],
-                      row["category"] or "")
-    Console().print(table)
+    print_table(
+        ("score", "canonical id", "title", "category"),
+        [(f"{row['score']:.2f}" if row["score"] is not None else "-", row["id"], row["title"], row["category"] or "")
+         for row in rows],
+    )
 
 
 WORK_ID_HELP = ("ID names the work as `rsiwatch candidates` prints it or as it is pasted: arxiv:2401.01234v2, "

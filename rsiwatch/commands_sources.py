@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict
-from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -27,7 +26,7 @@ from crawler.stories import looks_like_newsletter, stories_per_issue
 from rsiwatch.backfill import BackfillPlan, Progress as PageProgress, run_backfill
 from rsiwatch.files import write_atomically
 from rsiwatch.logs import setup_logging
-from rsiwatch.cli import Env, Failure, cli, common, emit_json, log_level
+from rsiwatch.cli import Env, Failure, cli, common, emit_json, log_level, parse_day
 from rsiwatch.config import Selectors, Source
 from rsiwatch.source_list import (
     add_source_text, add_sources_text, export_opml, opml_entries, read_opml, remove_source_text, slug,
@@ -321,18 +320,6 @@ def export_opml_command(env: Env, output: Path | None) -> None:
 # ---- backfill --------------------------------------------------------------------------------------
 
 
-def _day(value: str | None, option: str) -> str | None:
-    if value is None:
-        return None
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
-        raise click.BadParameter(f"{value!r}: expected a date such as 2025-01-31", param_hint=option)
-    try:
-        date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r}: no such date", param_hint=option) from None
-    return value
-
-
 @cli.command()
 @click.option("--from", "from_date", required=True, help="First day to harvest (YYYY-MM-DD, by OAI datestamp).")
 @click.option("--until", help="Last day to harvest (YYYY-MM-DD); default: up to now.")
@@ -354,7 +341,7 @@ def backfill(env: Env, from_date: str, until: str | None, categories: tuple[str,
     for cat in cats:
         if not re.fullmatch(r"[a-z][a-z\-]*(\.[A-Za-z\-]+)?", cat):
             raise click.BadParameter(f"{cat!r}: expected an arXiv category such as cs.LG", param_hint="--categories")
-    plan = BackfillPlan(from_date=_day(from_date, "--from") or "", until=_day(until, "--until"), categories=cats,
+    plan = BackfillPlan(from_date=parse_day(from_date, "--from") or "", until=parse_day(until, "--until"), categories=cats,
                         endpoint=endpoint, metadata_prefix=metadata_prefix)
     config = env.config
     with env.store() as store, PoliteClient(config.http.settings, config.politeness.settings, config.contact) as client:

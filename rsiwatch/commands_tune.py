@@ -13,7 +13,7 @@ import click
 
 from rsiwatch.store import THRESHOLD_SETTING, Store, iso_ago
 from rsiwatch.review.tuning import CAUGHT, CurvePoint, curve, net_budget, threshold_for_budget, threshold_for_recall
-from rsiwatch.review.tuning_report import TARGET_SETTING, TuningReport, build_report
+from rsiwatch.review.tuning_report import MIN_DECISIONS, TARGET_SETTING, TuningReport, build_report
 from rsiwatch.files import write_atomically
 from rsiwatch.cli import Env, Failure, cli, common, emit_json
 
@@ -31,16 +31,41 @@ def _pct(value: float | None) -> str:
     return "–" if value is None else f"{value:.0%}"
 
 
-def _choose(report: TuningReport, env: Env, recall: float | None, budget: float | None, value: float | None) -> tuple[float, dict[str, Any]] | None:
-    """The threshold asked for and the target to remember, or None when nothing is to change."""
+def _proxy_hint(report: TuningReport, recall: float) -> str:
+    """Where the catalog proxy would put a recall target, for a refusal to act on."""
+    if report.proxy is None:
+        return ""
+    grid = [p.threshold for p in report.curve]
+    reached = [t for t, r in zip(grid, report.proxy.recall_at(grid)) if r >= recall - 1e-9]
+    if not reached:
+        return ""
+    t = max(reached)
+    return f"; {report.proxy.label}, a proxy, reaches {recall:.0%} at {t:.2f}: `rsiwatch tune --set {t:.2f}` uses it"
+
+
+def _choose(report: TuningReport, env: Env, recall: float | None, budget: float | None, value: float | None,
+            force: bool) -> tuple[float, dict[str, Any]] | None:
+    """The threshold asked for and the target to remember, or None when nothing is to change.
+
+    Without ``force``, a threshold measured on too little (less than a week of stream for a budget,
+    fewer than MIN_DECISIONS decisions or no accept for a recall) is refused, saying how little there is.
+    """
     if recall is not None:
         chosen = threshold_for_recall(report.history, recall)
-        if chosen is None:
-            raise Failure("no accepted work in the review history yet: accept some candidates first, or use --set")
+        if chosen is None or (not force and not report.reviews_suffice):
+            short = f"{len(report.history)} decisions ({report.accepted} accepted) in scope"
+            why = "; ".join(report.review_needs) or "the decisions hold no accepted work"
+            more = "" if chosen is None else f" (fewer than {MIN_DECISIONS} with an accept; --force saves it anyway)"
+            raise Failure(f"cannot pick a threshold for recall {recall:g} from {short}{more}: {why}{_proxy_hint(report, recall)}")
         return chosen, {"recall": recall}
     if budget is not None:
         review = env.config.review
         net = net_budget(budget, review.audit_per_week, review.uncertain_share)
+        if report.stream_scores and report.span_weeks < 1 and not force:
+            raise Failure(
+                f"the weekly load would be measured on {report.span_weeks * 7:.1f} days of stream "
+                f"({report.stream_works} works), less than a week: crawl for a week first, or pass --force"
+            )
         chosen = threshold_for_budget(report.stream_scores, report.span_weeks, net)
         if chosen is None:
             raise Failure(
@@ -73,7 +98,7 @@ def _print(report: TuningReport, chosen: CurvePoint | None, saved: bool) -> None
     echo(f"evidence: {report.scope}")
     est = report.estimate
     if est.recall is None:
-        echo("estimated recall: unknown (no accepted work yet)")
+        echo(f"estimated recall: unknown ({report.review_needs[0] if report.review_needs else 'no accepted work in scope'})")
     elif est.low is None:
         echo(f"recall among reviewed works: {_pct(est.recall)} (no audit decisions yet, so no estimate of what is missed)")
     else:
@@ -82,19 +107,32 @@ def _print(report: TuningReport, chosen: CurvePoint | None, saved: bool) -> None
             f"{est.found_below} found below the threshold, ~{est.missed:.1f} missed "
             f"(audit: {est.audit_positives} relevant in {est.audited} decisions standing for {est.population:.0f} works)"
         )
+    proxy = report.proxy
+    if proxy is not None:
+        standing = "replaced by the reviews' recall" if report.reviews_suffice else "a proxy until reviews replace it"
+        echo(
+            f"{proxy.label}: {_pct(proxy.recall_at([report.threshold])[0])} of the {len(proxy.scores)} catalog entries "
+            f"reach the threshold when scored by a model trained without them ({standing})"
+        )
     echo(f"weekly load over {report.span_weeks:.1f} weeks since {report.load_since[:10]}")
+    for need in report.needs:
+        echo(f"still needed: {need}")
     echo("")
-    echo("  threshold  precision  recall  per week  reviewed  accepted")
+    proxy_head = f"  {proxy.label}" if proxy is not None else ""
+    echo(f"  threshold  precision  recall  per week  reviewed  accepted{proxy_head}")
     marks = {report.threshold: "in use"}
     if chosen is not None:
         marks[chosen.threshold] = "saved" if saved else "chosen"
     rows = sorted({p.threshold: p for p in [*report.curve, *([chosen] if chosen else [])]}.values(), key=lambda p: p.threshold)
+    proxied = dict(zip([p.threshold for p in rows], proxy.recall_at([p.threshold for p in rows]))) if proxy else {}
+    width = len(proxy_head) - 2
     for p in rows:
         load = "–" if p.per_week is None else f"{p.per_week:8.1f}"
         mark = marks.get(p.threshold, "")
+        extra = f"  {_pct(proxied[p.threshold]):>{width}}" if proxy is not None else ""
         echo(
             f"{'→' if mark else ' '} {p.threshold:9.3f}  {_pct(p.precision):>9}  {_pct(p.recall):>6}  {load:>8}  "
-            f"{p.reviewed:8d}  {p.accepted:8d}  {mark}".rstrip()
+            f"{p.reviewed:8d}  {p.accepted:8d}{extra}  {mark}".rstrip()
         )
     if report.sources:
         echo("")
@@ -102,7 +140,7 @@ def _print(report: TuningReport, chosen: CurvePoint | None, saved: bool) -> None
         for s in report.sources:
             ci = f" ({_pct(s['recall_low'])}-{_pct(s['recall_high'])}, {s['audited']} audited)" if s["recall_low"] is not None else ""
             echo(
-                f"  {s['source'][:22]:<22} {s['threshold']:9.3f}  {s['candidates']:10d}  "
+                f"  {s['source']:<22} {s['threshold']:9.3f}  {s['candidates']:10d}  "
                 f"{_pct(s['accepted_share']):>14}  {_pct(s['recall'])}{ci}"
             )
     for check in report.drift:
@@ -117,20 +155,24 @@ def _print(report: TuningReport, chosen: CurvePoint | None, saved: bool) -> None
 @click.option("--dry-run", is_flag=True, help="Show what --recall/--budget/--set would choose without saving it.")
 @click.option("--requeue-days", default=7, show_default=True, type=click.IntRange(0, 3650), help="When the saved threshold is lower than before, also queue the undecided works first seen in these last days that now reach it (0: none).")
 @click.option("--weeks", default=8, show_default=True, type=click.IntRange(1, 520), help="Weeks of the stream the weekly load is measured over.")
+@click.option("--force", is_flag=True, help="Save a --recall/--budget threshold even when it rests on less than a week of stream or a handful of decisions.")
 @click.option("--plot", "plot_path", type=click.Path(dir_okay=False, path_type=Path), help="Draw precision/recall and the weekly load against the threshold into this PNG.")
 @click.option("--json", "as_json", is_flag=True, help="Write the figures as JSON to stdout.")
 @common
 def tune(env: Env, target_recall: float | None, budget: float | None, new_threshold: float | None, reason: str | None,
-         dry_run: bool, requeue_days: int, weeks: int, plot_path: Path | None, as_json: bool) -> None:
+         dry_run: bool, requeue_days: int, weeks: int, force: bool, plot_path: Path | None, as_json: bool) -> None:
     """Show precision, recall and weekly load per threshold from the review history, the audit's
     estimate of the recall achieved, and per-source figures; pick and save a threshold by target
-    recall (--recall 0.95), weekly budget (--budget 40) or by hand (--set 0.3)."""
+    recall (--recall 0.95), weekly budget (--budget 40) or by hand (--set 0.3).
+
+    Before any review, the catalog stands in: each entry scored by a model trained without it (5-fold),
+    shown as "catalog recall (5-fold)" beside the weekly load, a proxy until reviews replace it."""
     if sum(v is not None for v in (target_recall, budget, new_threshold)) > 1:
         raise click.UsageError("give only one of --recall, --budget and --set")
     config = env.config
-    with env.store() as store:
-        report = build_report(store, config, weeks=weeks)
-        picked = _choose(report, env, target_recall, budget, new_threshold)
+    with env.existing_store() as store:
+        report = build_report(store, config, weeks=weeks, proxy=True)
+        picked = _choose(report, env, target_recall, budget, new_threshold, force or dry_run)
         chosen = saved = None
         requeued: list[str] = []
         if picked is not None:

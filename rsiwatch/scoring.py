@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from rsiwatch.store import THRESHOLD_SETTING, Store
+from rsiwatch.store import THRESHOLD_SETTING, Store, StoreError
 from rsiwatch.config import Config
 
 if TYPE_CHECKING:
@@ -44,8 +44,9 @@ def catalog_docs(store: Store) -> list[Doc]:
     ]
 
 
-def training_set(store: Store) -> TrainingSet:
-    """Everything the curator has said: the catalog, accepted and rejected works; plus the stream as the pool."""
+def training_set(store: Store, pool_limit: int = POOL_LIMIT) -> TrainingSet:
+    """Everything the curator has said: the catalog, accepted and rejected works; plus the newest
+    ``pool_limit`` works of the stream as the pool."""
     from classifier import Doc, TrainingSet
 
     catalog = catalog_docs(store)
@@ -60,7 +61,7 @@ def training_set(store: Store) -> TrainingSet:
             continue
         doc = Doc(id=text.id, title=text.title, summary=text.summary)
         (positives if label == 1 else negatives).append(doc)
-    pool = [Doc(id=t.id, title=t.title, summary=t.summary) for t in store.pool_texts(POOL_LIMIT)]
+    pool = [Doc(id=t.id, title=t.title, summary=t.summary) for t in store.pool_texts(pool_limit)]
     return TrainingSet(positives=positives, negatives=negatives, pool=pool, catalog=catalog)
 
 
@@ -131,6 +132,30 @@ def refresh_if_pool_grew(store: Store, config: Config) -> ScoreRun | None:
         return None
     train_and_save(store, f"pool grew from {trained_pool} to {store.pool_size()} works")
     return score_works(store, config, store.open_work_ids())
+
+
+@dataclass(frozen=True)
+class Rollback:
+    version: int  # the model active again
+    trained_on: dict
+    run: ScoreRun  # the open works rescored with it
+    unqueued: list[str]  # works only the newer model had queued, out of the queue again
+
+
+def rollback_model(store: Store, config: Config) -> Rollback:
+    """Make the version before the active one active again, rescore the open works with it, and take out
+    of the queue what only the newer model put there (queued since it was trained, and now below the
+    threshold).  Decided works keep their decisions; works queued before the newer model stay queued."""
+    models = store.models()
+    current = next((m for m in reversed(models) if m["active"]), None)
+    older = [m for m in models if current and m["version"] < current["version"]]
+    if not older:
+        raise StoreError("no earlier model version to roll back to")
+    restored = older[-1]
+    since = min(m["created_at"] for m in models if m["version"] > restored["version"])
+    store.activate_model(restored["version"])
+    run = score_works(store, config, store.open_work_ids())
+    return Rollback(restored["version"], restored["trained_on"], run, store.unqueue_below_threshold(since))
 
 
 def thresholds_for(store: Store, config: Config, work_ids: Sequence[str]) -> dict[str, float]:

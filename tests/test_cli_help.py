@@ -61,6 +61,9 @@ def test_a_quick_command_loads_neither_the_crawler_nor_the_review_page(tmp_path)
     import subprocess
     import sys
 
+    from rsiwatch.store import Store
+
+    Store(tmp_path / "c.db").close()  # `candidates` only reads: the database must exist
     script = (
         "import sys\n"
         "from rsiwatch.cli import cli\n"

@@ -128,18 +128,21 @@ def _normalise(entry: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def export_row(e: dict[str, Any]) -> list[Any]:
+    """An entry as a row under EXPORT_COLUMNS (the public list's columns first)."""
+    return [
+        e["id"], e["description"], e["url"] or "", e["date_published"] or (e["year"] or ""),
+        e["authors"] or "", e["affiliations"] or "", e["submitter"] or "", e["category"] or "", e["title"],
+        ";".join(e["flags"]),
+    ]
+
+
 def to_csv(entries: Iterable[dict[str, Any]]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(EXPORT_COLUMNS)
     for e in entries:
-        writer.writerow(
-            [
-                e["id"], e["description"], e["url"] or "", e["date_published"] or (e["year"] or ""),
-                e["authors"] or "", e["affiliations"] or "", e["submitter"] or "", e["category"] or "", e["title"],
-                ";".join(e["flags"]),
-            ]
-        )
+        writer.writerow(export_row(e))
     return buffer.getvalue()
 
 

@@ -139,6 +139,57 @@ def kish_n(weights: Sequence[float]) -> float:
 # ---- the recall estimate -----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Strata:
+    """The review history split the way the audit design sampled it (see the module docstring).
+
+    ``caught``/``caught_decided``: accepted / decided works queued for their score (the census above the
+    threshold); ``found_below``/``below_decided``: accepted / decided works below it that a curator saw
+    anyway (uncertainty picks, submissions: they stand for themselves); ``audit_weights`` and
+    ``audit_labels``: the random audit below it, each work standing for ``weight`` stream works.
+    """
+
+    caught: int
+    caught_decided: int
+    found_below: int
+    below_decided: int
+    audit_weights: tuple[float, ...]
+    audit_labels: tuple[int, ...]
+
+    @property
+    def audit_population(self) -> float:
+        return float(sum(self.audit_weights))
+
+    @property
+    def audit_rate(self) -> tuple[float, float, float] | None:
+        """The relevant share of the unreviewed rest below the threshold and its Wilson interval
+        (Kish's effective n), or None without audit decisions."""
+        population = self.audit_population
+        if population <= 0:
+            return None
+        w = np.asarray(self.audit_weights, dtype=np.float64)
+        p = float((w * np.asarray(self.audit_labels, dtype=np.float64)).sum()) / population
+        low, high = wilson(p, kish_n(self.audit_weights))
+        return p, low, high
+
+
+def strata(history: Iterable[Reviewed]) -> Strata:
+    caught = caught_decided = found_below = below_decided = 0
+    audit_w: list[float] = []
+    audit_y: list[int] = []
+    for r in history:
+        if r.reason == AUDIT:
+            audit_w.append(r.weight)
+            audit_y.append(r.label)
+        elif r.reason == CAUGHT:
+            caught += r.label
+            caught_decided += 1
+        else:
+            found_below += r.label
+            below_decided += 1
+    return Strata(caught, caught_decided, found_below, below_decided, tuple(audit_w), tuple(audit_y))
+
+
 def recall_estimate(history: Iterable[Reviewed], z: float = Z_95) -> RecallEstimate:
     """Recall of the threshold in use, estimated from the audit (see the module docstring for weights).
 
@@ -150,23 +201,12 @@ def recall_estimate(history: Iterable[Reviewed], z: float = Z_95) -> RecallEstim
     C and U are counted, not sampled, so they add no variance; sampling without replacement makes the
     interval slightly conservative.  Without audit decisions M is 0 and the interval is unknown.
     """
-    caught = found_below = 0
-    audit_w: list[float] = []
-    audit_y: list[int] = []
-    for r in history:
-        if r.reason == AUDIT:
-            audit_w.append(r.weight)
-            audit_y.append(r.label)
-        elif r.reason == CAUGHT:
-            caught += r.label
-        else:
-            found_below += r.label
-    w = np.asarray(audit_w, dtype=np.float64)
-    y = np.asarray(audit_y, dtype=np.float64)
-    population = float(w.sum())
-    missed = float((w * y).sum())
+    split = strata(history)
+    caught, found_below = split.caught, split.found_below
+    population = split.audit_population
+    missed = float(np.dot(split.audit_weights, split.audit_labels)) if split.audit_weights else 0.0
     if population > 0:
-        lo_p, hi_p = wilson(missed / population, kish_n(audit_w), z)
+        lo_p, hi_p = wilson(missed / population, kish_n(split.audit_weights), z)
         missed_low, missed_high = population * lo_p, population * hi_p
     else:
         missed_low = missed_high = 0.0
@@ -185,8 +225,8 @@ def recall_estimate(history: Iterable[Reviewed], z: float = Z_95) -> RecallEstim
         missed=missed,
         missed_low=missed_low,
         missed_high=missed_high,
-        audited=len(audit_w),
-        audit_positives=int(y.sum()),
+        audited=len(split.audit_weights),
+        audit_positives=int(sum(split.audit_labels)),
         population=population,
     )
 

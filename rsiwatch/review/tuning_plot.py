@@ -26,12 +26,14 @@ def plot_png_bytes(
     estimate: RecallEstimate | None = None,
     budget: float | None = None,
     budget_label: str | None = None,
+    proxy: tuple[str, Sequence[float]] | None = None,
     title: str = "rsiwatch: what each threshold costs and catches",
 ) -> bytes:
     """A PNG of the curve; marks the threshold in use, a newly chosen one, the audit estimate, a budget.
 
     ``budget`` is in works above the threshold a week (what the lower panel counts), so pass the net
-    budget (``rsiwatch.review.tuning.net_budget``) and say so in ``budget_label``.
+    budget (``rsiwatch.review.tuning.net_budget``) and say so in ``budget_label``.  ``proxy`` is
+    (label, recall per point of ``points``): the catalog's out-of-fold recall, drawn dashed as a proxy.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -48,6 +50,10 @@ def plot_png_bytes(
     rec = [p.recall for p in pts]
     top.plot(x, [float("nan") if v is None else v for v in prec], color="#1f77b4", lw=2.2, label="precision")
     top.plot(x, [float("nan") if v is None else v for v in rec], color="#d62728", lw=2.2, label="recall")
+    if proxy is not None:
+        label, values = proxy
+        top.plot(x, [values[i] for i in sorted(range(len(points)), key=lambda i: points[i].threshold)],
+                 color="#9467bd", lw=2.0, ls="--", label=f"{label}: a proxy until reviews replace it")
     if estimate is not None and estimate.recall is not None and estimate.low is not None:
         top.errorbar(
             [current], [estimate.recall], yerr=[[estimate.recall - estimate.low], [estimate.high - estimate.recall]],
@@ -93,7 +99,10 @@ def report_png(
         report.history, sorted({*FINE_GRID, report.threshold, *([chosen] if chosen is not None else [])}),
         stream_scores=report.stream_scores, span_weeks=report.span_weeks,
     )
+    proxy = None
+    if report.proxy is not None:
+        proxy = (report.proxy.label, report.proxy.recall_at([p.threshold for p in points]))
     return plot_png_bytes(
         points, current=report.threshold, chosen=chosen, estimate=report.estimate, budget=budget,
-        budget_label=budget_label,
+        budget_label=budget_label, proxy=proxy,
     )

@@ -26,11 +26,15 @@ from rsiwatch.review.tuning import (
     score_drift,
     weekly_series,
 )
+from rsiwatch.review.tuning_proxy import CatalogProxy, catalog_proxy
 from rsiwatch.config import Config
 
 TARGET_SETTING = "threshold_target"  # what the tuner asked for: {"recall": 0.95} or {"budget": 40}
 DEFAULT_LOAD_WEEKS = 8
 BUDGET_OVERRUN = 1.5  # warn when last week's load is this many times the budget
+# Below this many decisions in scope (or without an accepted one), the reviews' curves are noise: the
+# catalog proxy stays the recall shown, and `tune --recall` will not save a threshold without --force.
+MIN_DECISIONS = 10
 
 
 @dataclass
@@ -50,6 +54,39 @@ class TuningReport:
     sources: list[dict[str, Any]]
     drift: list[DriftCheck] = field(default_factory=list)
     weekly: list[dict[str, Any]] = field(default_factory=list)
+    stream_works: int = 0  # scored works in the load window
+    # What the figures still lack, in words: the stream for the weekly load, the reviews for precision
+    # and recall (see ``missing``); ``tune`` and the stats page show the same sentences.
+    stream_needs: list[str] = field(default_factory=list)
+    review_needs: list[str] = field(default_factory=list)
+    proxy: CatalogProxy | None = None
+
+    @property
+    def needs(self) -> list[str]:
+        out = [*self.stream_needs, *self.review_needs]
+        if self.proxy is not None and not self.reviews_suffice:
+            out.append(f"until then, {self.proxy.label} stands in: each of the {len(self.proxy.scores)} catalog "
+                       "entries scored by a model trained without it (a proxy, not a measurement)")
+        return out
+
+    @property
+    def accepted(self) -> int:
+        return sum(r.label for r in self.history)
+
+    @property
+    def reviews_suffice(self) -> bool:
+        """Enough decisions, one of them an accept, for the reviews' recall to replace the catalog proxy."""
+        return len(self.history) >= MIN_DECISIONS and self.accepted > 0
+
+    def proxy_curve(self) -> list[dict[str, Any]]:
+        """Per threshold of the table: the catalog proxy's recall beside the stream's weekly load."""
+        if self.proxy is None:
+            return []
+        thresholds = [p.threshold for p in self.curve]
+        return [
+            {"threshold": t, "catalog_recall": r, "per_week": p.per_week}
+            for t, r, p in zip(thresholds, self.proxy.recall_at(thresholds), self.curve)
+        ]
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -68,7 +105,17 @@ class TuningReport:
             "sources": self.sources,
             "drift": [d.to_dict() for d in self.drift],
             "weekly": self.weekly,
+            "stream_works": self.stream_works,
+            "needs": self.needs,
+            "catalog_recall": None if self.proxy is None else {
+                **self.proxy.to_dict(), "proxy": True, "replaced_by_reviews": self.reviews_suffice,
+                "current": self.proxy.recall_at([self.threshold])[0], "curve": self.proxy_curve(),
+            },
         }
+
+
+def _decisions(n: int) -> str:
+    return f"{n} decision" + ("" if n == 1 else "s")
 
 
 def current_threshold(store: Store, config: Config) -> tuple[float, str | None, str | None]:
@@ -117,29 +164,74 @@ def stream_window(store: Store, now: datetime, weeks: int) -> tuple[str, float, 
 
 def build_report(
     store: Store, config: Config, *, now: datetime | None = None, weeks: int = DEFAULT_LOAD_WEEKS,
-    grid: Sequence[float] = DEFAULT_GRID,
+    grid: Sequence[float] = DEFAULT_GRID, proxy: bool = False,
 ) -> TuningReport:
+    """The figures ``tune`` and the stats page show; ``proxy``: with the catalog's out-of-fold recall
+    (computed once per model version and catalog, see tuning_proxy), which ``status`` does not need."""
     now = now or datetime.now(timezone.utc)
     threshold, set_at, reason = current_threshold(store, config)
     history, windows = load_history(store)
     scoped = in_windows(history, windows) if windows else history
-    if windows:
+    audited = bool(windows) and bool(scoped)
+    if audited:
         first, last = min(a for a, _ in windows), max(b for _, b in windows)
         scope = f"{len(scoped)} decisions on works first seen in {len(windows)} audited weeks ({first.date()} to {last.date()})"
     else:
-        scope = f"all {len(history)} decisions; no audit decided yet, so recall counts only what was reviewed"
+        # No audit yet, or none of the decisions is on a work of an audited week (a first sitting decides
+        # this week's works; the audit covers last week's): the curves count what was reviewed.
+        scoped = history
+        scope = f"all {_decisions(len(history))}; recall counts only what was reviewed"
     since, span, seen, scores = stream_window(store, now, weeks)
     thresholds = sorted({*grid, threshold})
     points = curve(scoped, thresholds, stream_scores=scores, span_weeks=span)
     current = next(p for p in points if p.threshold == threshold)
     drift = [c for c in (score_drift(seen, scores, now), acceptance_drift(history, now)) if c is not None]
-    return TuningReport(
+    estimate = recall_estimate(scoped)
+    report = TuningReport(
         threshold=threshold, threshold_set_at=set_at, threshold_reason=reason, scope=scope,
-        audited_scope=bool(windows), history=scoped, curve=points, current=current,
-        estimate=recall_estimate(scoped), load_since=since, span_weeks=span, stream_scores=scores,
+        audited_scope=audited, history=scoped, curve=points, current=current,
+        estimate=estimate, load_since=since, span_weeks=span, stream_scores=scores,
         sources=source_figures(store, config, scoped, threshold), drift=drift,
-        weekly=weekly_series(seen, scores, history, threshold, now, weeks),
+        weekly=weekly_series(seen, scores, history, threshold, now, weeks), stream_works=len(scores),
+        proxy=catalog_proxy(store) if proxy else None,
     )
+    report.stream_needs, report.review_needs = missing(report, history, windows)
+    return report
+
+
+def missing(
+    report: TuningReport, history: Sequence[Reviewed], windows: Sequence[tuple[datetime, datetime]]
+) -> tuple[list[str], list[str]]:
+    """What the stream and the reviews still lack, one sentence each, most basic first: the one home of
+    these messages (``tune`` prints them, the stats page lists them, ``tune --recall/--budget`` refuse
+    with them)."""
+    stream: list[str] = []
+    if not report.stream_scores:
+        stream.append("no scored work in the stream yet: crawl first, so the weekly load of each threshold can be measured")
+    elif report.span_weeks < 1:
+        stream.append(
+            f"the stream covers {report.span_weeks * 7:.1f} days ({report.stream_works} works): the weekly load is "
+            "extrapolated from less than a week"
+        )
+    reviews: list[str] = []
+    if not history:
+        reviews.append("no review decision yet: precision and recall from reviews need decided candidates "
+                       "(the review page, `rsiwatch review`, or accept/reject)")
+        return stream, reviews
+    if windows and not report.audited_scope:
+        first, last = min(a for a, _ in windows), max(b for _, b in windows)
+        reviews.append(
+            f"no decision yet on works from audited weeks ({first.date()} to {last.date()}): the "
+            f"{_decisions(len(history))} so far are on works first seen outside them, so recall counts only what was reviewed"
+        )
+    if report.accepted == 0:
+        reviews.append(f"no accepted work among the {_decisions(len(report.history))} yet: recall needs at least one")
+    if len(report.history) < MIN_DECISIONS:
+        reviews.append(f"only {_decisions(len(report.history))} so far: curves from fewer than {MIN_DECISIONS} are noise")
+    if report.estimate.audited == 0:
+        reviews.append("no audit decision yet: the weekly audit sample (works queued below the threshold) is what "
+                       "estimates how much the threshold misses")
+    return stream, reviews
 
 
 def source_figures(

@@ -2,7 +2,8 @@
 
 Each request opens its own ``Store`` (SQLite in WAL mode copes with the crawler writing meanwhile) and
 closes it at teardown.  Pages are server-rendered with autoescaping; ``static/review.js`` adds the
-keyboard and posts decisions as JSON calls, each carrying the CSRF token (see ``web_security``).
+keyboard and posts decisions as JSON calls, each carrying the CSRF token (see ``web_security``); without
+it, each card's plain form posts to the same calls and ``web_forms`` answers with a page.
 """
 
 from __future__ import annotations
@@ -23,13 +24,14 @@ from werkzeug.exceptions import HTTPException
 from rsiwatch.review.catalog import FORMATS
 from rsiwatch.review.present import (
     CATEGORIES, FLAGS, EntryError, entry_from_form, entry_prefill, highlight_html, html_to_text, positive_terms,
-    safe_url, work_links,
+    readable_text, safe_url, score_range, work_links,
 )
 from rsiwatch.store import ACTIONS, QUEUE_STATUSES, Store, StoreError
 from rsiwatch.curators import check_curator
+from rsiwatch.review.web_forms import form_values, install_plain_forms, safe_next
 from rsiwatch.review.web_security import Binding, install, signed_in_curator
 from rsiwatch.review.tuning_plot import report_png
-from rsiwatch.review.tuning_report import build_report
+from rsiwatch.review.tuning_report import TuningReport, build_report
 from rsiwatch.config import Config
 from rsiwatch.files import write_atomically
 
@@ -54,6 +56,7 @@ def create_app(
     install(app, binding)
     # Sign-in attempts per client: argon2 makes each guess slow, this makes guessing slower still.
     limiter = Limiter(get_remote_address, app=app, storage_uri="memory://")
+    install_plain_forms(app)
     app.config["RSIWATCH_DB"] = Path(db_path)
     app.config["RSIWATCH_CONFIG"] = config
     app.config["RSIWATCH_EXPORT_DIR"] = (export_dir or Path(config.review.export_dir)).resolve()
@@ -83,6 +86,7 @@ def create_app(
     app.add_url_rule("/logout", view_func=logout, methods=["POST"])
     app.add_url_rule("/catalog", view_func=catalog)
     app.add_url_rule("/catalog/<int:entry_id>", view_func=catalog_edit, methods=["POST"])
+    app.add_url_rule("/accept", view_func=accept_page)
     app.add_url_rule("/stats", view_func=stats)
     app.add_url_rule("/stats/tune.png", view_func=stats_plot)
     app.add_url_rule("/api/entry", view_func=api_entry)
@@ -102,18 +106,10 @@ def store() -> Store:
 
 
 def _hl(text: Any, terms: list[str]) -> Any:
-    return highlight_html(html_to_text(text), terms)
+    return highlight_html(readable_text(text), terms)
 
 
 # ---- pages ---------------------------------------------------------------------------------------
-
-
-def _float_arg(name: str) -> float | None:
-    try:
-        value = float(request.args.get(name, ""))
-    except ValueError:
-        return None
-    return value if 0.0 <= value <= 1.0 else None
 
 
 def _week_range(text: str) -> tuple[str, str] | None:
@@ -133,10 +129,11 @@ def queue() -> str:
     status = status if status in QUEUE_STATUSES else "new"
     week = args.get("week", "").strip()
     since, until = _week_range(week) or (None, None)
+    scores = score_range(args.get("min", ""), args.get("max", ""))
     filters = {
         "q": query, "status": status, "source": args.get("source", "").strip()[:200],
         "category": args.get("category") if args.get("category") in CATEGORIES else "",
-        "min": _float_arg("min"), "max": _float_arg("max"), "week": week if since else "",
+        "min": scores.low, "max": scores.high, "week": week if since else "",
     }
     try:
         offset = max(0, int(args.get("offset", "0")))
@@ -153,7 +150,7 @@ def queue() -> str:
         item["terms"] = [*item["terms"], *re.findall(r"\w{3,}", query)]
     return render_template(
         "queue.html", items=items, total=total, offset=offset, page_size=PAGE_SIZE, filters=filters,
-        sources=s.source_names(), statuses=QUEUE_STATUSES, counts=s.status_counts(),
+        sources=s.source_names(), statuses=QUEUE_STATUSES, counts=s.status_counts(), filter_problems=scores.problems,
     )
 
 
@@ -175,7 +172,7 @@ def _item(s: Store, work: dict[str, Any], latest: dict[str, Any]) -> dict[str, A
     why = latest.get("why") or []
     sightings = [
         {
-            "source": g_["source"], "title": html_to_text(g_.get("title")), "url": safe_url(g_.get("url")),
+            "source": g_["source"], "title": readable_text(g_.get("title")), "url": safe_url(g_.get("url")),
             "raw_url": g_.get("url") or "", "seen_at": (g_.get("seen_at") or "")[:10], "via": g_.get("via"),
         }
         for g_ in s.sightings(work["id"])
@@ -189,20 +186,15 @@ def _item(s: Store, work: dict[str, Any], latest: dict[str, Any]) -> dict[str, A
     }
 
 
-def _local_path(target: str) -> str:
-    """Where to go after signing in: a path on this site only (never ``//other.example``)."""
-    return target if target.startswith("/") and not target.startswith("//") and "\\" not in target else "/"
-
-
 def login_page() -> str:
-    return render_template("login.html", next=_local_path(request.args.get("next", "/")), error=None, name="")
+    return render_template("login.html", next=safe_next(request.args), error=None, name="")
 
 
 def login() -> Any:
     """Sign a curator in: a fresh session (no fixation), named by the curator, for their decisions."""
     curators = current_app.config["RSIWATCH_CONFIG"].review.curators
     name = (request.form.get("name") or "").strip()
-    target = _local_path(request.form.get("next") or "/")
+    target = safe_next(request.form)
     if not check_curator(curators, name, request.form.get("password") or ""):
         return render_template("login.html", next=target, error="unknown name or wrong password", name=name[:100]), 401
     session.clear()
@@ -220,12 +212,14 @@ def decided_by() -> str | None:
     return signed_in_curator() or getattr(current_app.config["RSIWATCH_CONFIG"].review, "curator", None)
 
 
-def catalog() -> str:
+def catalog(draft: dict[str, Any] | None = None, error: EntryError | None = None) -> str:
+    """The catalog; ``draft`` (an entry's form as the curator sent it) and ``error`` reopen a refused edit."""
     saved = request.args.get("saved", "")
     edited = request.args.get("edited", "")
     return render_template(
         "catalog.html", entries=store().catalog(), formats=sorted(FORMATS), exports=_exports(),
         saved=saved if saved in _exports() else "", edited=int(edited) if edited.isdigit() else None,
+        draft=draft, error=error,
     )
 
 
@@ -237,27 +231,40 @@ def catalog_edit(entry_id: int) -> Response:
         abort(404, description=f"catalog entry {entry_id}: no such entry")
     try:
         edited = entry_from_form(request.form, entry["work_id"])
-    except EntryError as exc:
-        abort(400, description=f"catalog entry {entry_id}: {exc}")
+    except EntryError as exc:  # the form again, the error by its field, every input as sent
+        return Response(catalog(draft={**form_values(request.form), "id": entry_id}, error=exc), status=400)
     s.catalog_edit(entry_id, edited, origin="web")
     return redirect(url_for("catalog", edited=entry_id) + f"#entry-{entry_id}", code=303)
 
 
+def accept_page() -> str:
+    """The accept form as a page of its own: how a curator accepts without JavaScript (the dialog otherwise)."""
+    work = _work_or_404(request.args.get("id", ""))
+    return render_template("accept.html", work=work, values=entry_prefill(work), back=safe_next(request.args))
+
+
 def stats() -> str:
     s = store()
-    report = build_report(s, current_app.config["RSIWATCH_CONFIG"])
+    report = build_report(s, current_app.config["RSIWATCH_CONFIG"], proxy=True)
+    totals = {"works": s.count("works"), "sightings": s.count("sightings"), "review decisions": s.review_decision_count(),
+              "catalog entries": s.count("catalog")}
     return render_template(
         "stats.html", sources=s.source_report(), counts=s.status_counts(), weeks=s.decision_counts_by_week(8),
-        totals={t: s.count(t) for t in ("works", "sightings", "decisions", "catalog")}, tune=report,
-        plottable=any(p.reviewed for p in report.curve),
+        totals=totals, tune=report, plottable=_plottable(report),
+        proxy_now=report.proxy.recall_at([report.threshold])[0] if report.proxy else None,
     )
+
+
+def _plottable(report: TuningReport) -> bool:
+    """Curves to draw: reviewed decisions, or the catalog proxy against a stream to weigh it with."""
+    return any(p.reviewed for p in report.curve) or (report.proxy is not None and bool(report.stream_scores))
 
 
 def stats_plot() -> Response:
     """The picture `rsiwatch tune --plot` draws: precision and recall against the threshold, weekly load."""
-    report = build_report(store(), current_app.config["RSIWATCH_CONFIG"])
-    if not any(p.reviewed for p in report.curve):
-        abort(404, description="no reviewed decisions yet to draw")
+    report = build_report(store(), current_app.config["RSIWATCH_CONFIG"], proxy=True)
+    if not _plottable(report):
+        abort(404, description="nothing to draw yet: " + "; ".join(report.needs))
     return Response(report_png(report), mimetype="image/png", headers={"Cache-Control": "no-store"})
 
 

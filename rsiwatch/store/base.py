@@ -29,6 +29,10 @@ RETRAIN_SETTING = "retrain_last"  # the latest retraining's outcome
 ACTIONS = ("accept", "reject", "defer", "out_of_scope")
 STATUS_OF_ACTION = {"accept": "accepted", "reject": "rejected", "defer": "deferred", "out_of_scope": "out_of_scope"}
 QUEUE_STATUSES = ("new", "accepted", "rejected", "deferred", "out_of_scope", "all")
+# Decisions that load the catalog (the seed, an import) rather than record a curator's review: no score
+# stood behind them, and they are nobody's week of decisions.
+CATALOG_LOAD_ORIGINS = ("import", "seed")
+REVIEWED_SQL = f"origin NOT IN ({', '.join(repr(o) for o in CATALOG_LOAD_ORIGINS)})"  # for a decisions row
 
 
 # Writes from one process take this lock around their transaction.  SQLite serialises writers anyway, so

@@ -58,6 +58,23 @@ class Scores(Base):
                         queued.append(s.id)
         return queued
 
+    def unqueue_below_threshold(self, since: str) -> list[str]:
+        """Take out of the queue the undecided works queued for their score since ``since`` whose latest
+        score no longer reaches the threshold recorded with it (what a rolled-back model alone put there).
+
+        Decided and deferred works, and works queued for another reason (audit, submitted), stay.
+        """
+        with self.transaction() as conn:
+            ids = [
+                r[0] for r in conn.execute(
+                    "SELECT w.id FROM works w JOIN scores s ON s.work_id = w.id AND s.model_version = w.model_version "
+                    "WHERE w.status = 'new' AND w.queue_reason = 'score' AND w.queued_at >= ? AND w.score < s.threshold",
+                    (since,),
+                )
+            ]
+            conn.executemany("UPDATE works SET queued_at = NULL, queue_reason = NULL WHERE id = ?", [(i,) for i in ids])
+        return ids
+
     def queued_among(self, work_ids: Sequence[str]) -> list[str]:
         """The given works that are in the queue (whatever their status)."""
         out: list[str] = []

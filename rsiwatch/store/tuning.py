@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from rsiwatch.store.base import (
+    CATALOG_LOAD_ORIGINS,
     Base,
     _append_decision,
     _sources_of,
@@ -35,7 +36,7 @@ class Tuning(Base):
         kept = [
             r for r in standing.values()
             if r["action"] in ("accept", "reject", "out_of_scope") and r["score"] is not None
-            and r["origin"] not in ("import", "seed")
+            and r["origin"] not in CATALOG_LOAD_ORIGINS
         ]
         sources = _sources_of(self.conn, [r["work_id"] for r in kept])
         return [
@@ -123,3 +124,28 @@ class Tuning(Base):
             {"value": json.loads(r["value"]), "set_at": r["set_at"], "reason": r["reason"]}
             for r in self._all("SELECT value, set_at, reason FROM settings WHERE key = ? ORDER BY rowid", (key,))
         ]
+
+    def stream_months(self) -> list[tuple[str, int, int]]:
+        """(YYYY-MM, works, works queued for their score) of the scored arXiv stream, by month published
+        (first seen when the feed gave no date): the trend's population.  Works known only from a catalog
+        import are left out: nobody watched them arrive."""
+        rows = self._all(
+            "SELECT substr(COALESCE(w.published, w.first_seen), 1, 7) AS month, COUNT(*),"
+            " SUM(w.queue_reason IS 'score') FROM works w WHERE w.id LIKE 'arxiv:%' AND w.score IS NOT NULL"
+            " AND EXISTS (SELECT 1 FROM sightings s WHERE s.work_id = w.id AND s.source NOT LIKE 'catalog:%')"
+            " GROUP BY month ORDER BY month"
+        )
+        return [(r[0], int(r[1]), int(r[2] or 0)) for r in rows]
+
+    def published_dates(self, work_ids: Sequence[str]) -> dict[str, str]:
+        """Work id -> its date published (first seen when unknown)."""
+        out: dict[str, str] = {}
+        ids = list(work_ids)
+        for i in range(0, len(ids), 500):
+            chunk = ids[i : i + 500]
+            for r in self._all(
+                f"SELECT id, COALESCE(published, first_seen) FROM works WHERE id IN ({', '.join('?' * len(chunk))})",
+                chunk,
+            ):
+                out[r[0]] = r[1]
+        return out

@@ -1,0 +1,162 @@
+"""The published catalog as a static site: every file as bytes, from the entries and the trend.
+
+Pure: entries in, ``{relative path: bytes}`` out (``rsiwatch.files.write_tree`` puts them on disk).  The
+same entries give the same bytes (no clock is read: the feed's ``updated`` is its newest entry's date,
+and every list is sorted), so the site can live in git and a diff shows what changed.  Every text is
+escaped by Jinja2's autoescaping (HTML) or lxml (the feed); only http(s) URLs become links.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from feedgen.feed import FeedGenerator
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from rsiwatch import __version__
+from rsiwatch.review.catalog import PUBLIC_COLUMNS, export_row, to_json
+from rsiwatch.review.present import CATEGORIES, clean_text, safe_url
+from rsiwatch.review.site_chart import colour, share_svg, years_svg
+from rsiwatch.review.trend import ShareEstimate, year_counts
+
+TEMPLATES = Path(__file__).with_name("templates")
+STATIC = Path(__file__).with_name("static")
+SITE_COLUMNS = [*PUBLIC_COLUMNS, "Category"]
+STATIC_FILES = ("site.css", "site.js")
+DEFAULT_FEED_SIZE = 100
+DEFAULT_TITLE = "Examples of AI improving AI development"
+UNDATED = datetime(1970, 1, 1, tzinfo=timezone.utc)  # an entry with no year sorts last in the feed
+
+
+@dataclass(frozen=True)
+class SiteOptions:
+    title: str = DEFAULT_TITLE
+    base_url: str | None = None  # where the site is served; makes the feed's links and ids absolute
+    feed_size: int = DEFAULT_FEED_SIZE
+    shares: Sequence[ShareEstimate] = field(default_factory=tuple)
+
+
+def entry_path(entry_id: int) -> str:
+    """An entry's page, relative to the site's root: derived from its ID alone, so it never moves."""
+    return f"entries/{int(entry_id)}.html"
+
+
+def entry_date(entry: Mapping[str, Any]) -> datetime:
+    """The entry's date published as a UTC datetime (a year alone is its first of January)."""
+    text = str(entry.get("date_published") or entry.get("year") or "")
+    parts = [p for p in text[:10].split("-") if p.isdigit()]
+    try:
+        if parts:
+            return datetime(int(parts[0]), int(parts[1]) if len(parts) > 1 else 1, int(parts[2]) if len(parts) > 2 else 1,
+                            tzinfo=timezone.utc)
+    except ValueError:
+        pass
+    return UNDATED
+
+
+def public_entry(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """What the site shows of an entry: clean text, the source as a link only when it is http(s)."""
+    text = {k: clean_text(entry.get(k)) for k in ("title", "description", "authors", "affiliations", "submitter",
+                                                   "category", "url", "date_published")}
+    year = entry.get("year")
+    return {
+        **text,
+        "id": int(entry["id"]),
+        "year": year if isinstance(year, int) else None,
+        "date": text["date_published"] or (str(year) if year else ""),
+        "source_link": safe_url(entry.get("url")),
+        "flags": [clean_text(f) for f in entry.get("flags") or []],
+        "path": entry_path(entry["id"]),
+    }
+
+
+def newest_first(entries: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    return sorted(entries, key=lambda e: (entry_date(e), int(e["id"])), reverse=True)
+
+
+def _absolute(base_url: str | None, path: str) -> str:
+    return base_url.rstrip("/") + "/" + path if base_url else path
+
+
+def feed_xml(entries: Sequence[Mapping[str, Any]], options: SiteOptions) -> bytes:
+    """Atom, newest first, at most ``feed_size`` entries.  Entry ids are the entry pages' addresses
+    (absolute with a base URL, else ``urn:rsiwatch:entry:ID``): stable, because the addresses are."""
+    fg = FeedGenerator()
+    newest = newest_first(entries)[: options.feed_size]
+    fg.id(_absolute(options.base_url, "") if options.base_url else "urn:rsiwatch:catalog")
+    fg.title(options.title)
+    fg.link(href=_absolute(options.base_url, "index.html"), rel="alternate")
+    if options.base_url:
+        fg.link(href=_absolute(options.base_url, "feed.xml"), rel="self")
+    fg.updated(entry_date(newest[0]) if newest else UNDATED)
+    fg.generator("rsiwatch", __version__)
+    for raw in newest:
+        e = public_entry(raw)
+        fe = fg.add_entry(order="append")
+        fe.id(_absolute(options.base_url, e["path"]) if options.base_url else f"urn:rsiwatch:entry:{e['id']}")
+        fe.title(e["title"] or f"Entry {e['id']}")
+        # One link only: feedgen 1.0 drops an entry link's rel (lkiesow/python-feedgen#135, open), so a
+        # second link (the source, as "related") would read as a second "alternate".  The page links it.
+        fe.link(href=_absolute(options.base_url, e["path"]), rel="alternate")
+        when = entry_date(raw)
+        fe.updated(when)
+        fe.published(when)
+        fe.summary(e["description"] or e["title"])
+        if e["category"]:
+            fe.category(term=e["category"])
+        for name in (a.strip() for a in e["authors"].split(",")[:20]):
+            if name:
+                fe.author(name=name)
+    return fg.atom_str(pretty=True)
+
+
+def public_csv(entries: Sequence[Mapping[str, Any]]) -> str:
+    """The public list's columns plus Category, in ID order."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(SITE_COLUMNS)
+    for e in entries:
+        writer.writerow(export_row(e)[: len(SITE_COLUMNS)])
+    return buffer.getvalue()
+
+
+def _environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True),
+                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.globals["pct"] = lambda v: "–" if v is None else f"{v:.1%}"
+    return env
+
+
+def build_site(entries: Sequence[Mapping[str, Any]], options: SiteOptions = SiteOptions()) -> dict[str, bytes]:
+    """Every file of the site, by path relative to its root."""
+    ordered = sorted(entries, key=lambda e: int(e["id"]))
+    shown = [public_entry(e) for e in ordered]
+    counts = year_counts(shown, CATEGORIES)
+    env = _environment()
+    shares = list(options.shares)
+    known = [s for s in shares if s.share is not None]
+    context = {
+        "title": options.title, "entries": shown, "columns": SITE_COLUMNS, "counts": counts,
+        "colours": {c: colour(i) for i, c in enumerate(counts.categories)},
+        "years_chart": years_svg(counts, "Catalog entries per year, by category"),
+        "shares": known, "share_chart": share_svg(known, "Estimated share of the arXiv stream in scope, by quarter"),
+        "categories": sorted({e["category"] for e in shown if e["category"]}),
+        "years": sorted({e["year"] for e in shown if e["year"]}, reverse=True),
+        "feed_href": "feed.xml", "version": __version__,
+    }
+    files = {"index.html": env.get_template("site_index.html").render(**context, root="")}
+    page = env.get_template("site_entry.html")
+    for e in shown:
+        files[e["path"]] = page.render(title=options.title, entry=e, root="../", version=__version__)
+    files["feed.xml"] = feed_xml(ordered, options)  # type: ignore[assignment]
+    files["catalog.csv"] = public_csv(ordered)
+    files["catalog.json"] = to_json(ordered)
+    for name in STATIC_FILES:
+        files[name] = (STATIC / name).read_bytes()  # type: ignore[assignment]
+    return {path: data.encode("utf-8") if isinstance(data, str) else data for path, data in sorted(files.items())}
