@@ -52,9 +52,14 @@ def _public_app(env: Env, host: str | None, port: int | None, site: Path | None)
 
     config = env.config
     site = site or _beside_config(env, config.public.site_dir)
-    env.store().close()  # create and migrate the database now: a bad path fails before serving
-    if not (site / "index.html").is_file():
-        raise Failure(f"{site}: no published site there; run `rsiwatch publish --out {site}` first")
+    with env.store() as store:  # created and migrated now: a bad path fails before serving
+        if not (site / "index.html").is_file():
+            from rsiwatch.commands_publish import publish_site
+            from rsiwatch.review.site import SiteOptions
+
+            entries, *_ = publish_site(store, site, SiteOptions(submit_url="/submit"))
+            click.echo(f"published {len(entries)} entries to {site} (rsiwatch publish --out {site} "
+                       "--submit-url /submit refreshes it)", err=True)
     host = host or config.public.host
     return create_public_app(config, env.db_path, site), host, config.public.port if port is None else port
 
