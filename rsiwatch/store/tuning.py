@@ -7,12 +7,8 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
-from rsiwatch.store.base import (
-    Base,
-    _append_decision,
-    _sources_of,
-    utcnow,
-)
+from rsiwatch.store.base import Base, _sources_of, utcnow
+from rsiwatch.store.entries import append_decision
 
 
 class Tuning(Base):
@@ -57,7 +53,7 @@ class Tuning(Base):
         stay append-only.
         """
         with self.transaction() as conn:
-            return _append_decision(conn, work_id, action, category, note, origin, True, decided_at)
+            return append_decision(conn, work_id, action, category, note, origin, True, decided_at)
 
     def queue_works(self, work_ids: Sequence[str], reason: str, now: str | None = None) -> list[str]:
         """Put undecided, unqueued works into the review queue for ``reason`` (audit, uncertain)."""
