@@ -281,7 +281,7 @@ def api_accept() -> Response:
     s = store()
     decision, catalog_id = s.accept(work["id"], entry, origin="web", by=_curator(), seen=_seen())
     return jsonify(id=work["id"], status="accepted", decision=decision, catalog_id=catalog_id,
-                   category=entry["category"])
+                   category=(s.catalog_entry(catalog_id) or {}).get("category"))
 
 
 def api_undo() -> Response:
