@@ -120,3 +120,34 @@ def test_doctor_finds_a_disagreement_and_status_shows_it(home: Path) -> None:
     assert "1 disagreements with the decisions" in run_cli("status", cwd=home).stdout
     assert json.loads(run_cli("doctor", "--json", cwd=home, check=False).stdout) == [
         f"{WORK}: accepted but not in the published catalog"]
+
+
+def test_doctor_names_a_status_its_decisions_do_not_give(home: Path) -> None:
+    run_cli("accept", WORK, cwd=home)
+    conn = sqlite3.connect(home / "candidates.db")
+    with conn:
+        conn.execute("UPDATE works SET status = 'rejected' WHERE id = ?", (WORK,))
+    conn.close()
+    result = run_cli("doctor", cwd=home, check=False)
+    assert result.returncode == 1
+    lines = result.stdout.splitlines()
+    assert f"{WORK}: status rejected but its standing decisions say accepted" in lines
+    assert any(l.startswith("catalog entry ") and l.endswith(f"({WORK}): published but the work is rejected")
+               for l in lines)
+
+
+def test_an_import_listing_a_rejected_work_accepts_it_and_says_so(home: Path) -> None:
+    run_cli("accept", WORK, "--description", "Ours.", cwd=home)
+    run_cli("reject", WORK, cwd=home)
+    (home / "list.csv").write_text(f"ID,Description,Source\n500,Theirs.,{URL}\n")
+    result = run_cli("catalog", "import", "list.csv", cwd=home)
+    assert f"accepted 1 works not accepted before (the file lists them, so their entries are published): {WORK}" \
+        in result.stderr
+    entry = published(home)[URL]
+    assert (entry["ID"], entry["Description"]) == ("500", "Theirs.")
+    decisions = query(home, "SELECT action, origin FROM decisions WHERE work_id = ? ORDER BY id", (WORK,))
+    assert [(d["action"], d["origin"]) for d in decisions][-1] == ("accept", "import list.csv")
+    assert run_cli("doctor", cwd=home).returncode == 0
+    run_cli("undo", WORK, cwd=home)  # the import's accept undone: the entry goes back as it was, off the catalog
+    assert URL not in published(home)
+    assert query(home, "SELECT description FROM catalog WHERE work_id = ?", (WORK,))[0]["description"] == "Ours."

@@ -29,12 +29,17 @@ class ImportReport:
     renumbered: list[tuple[int, int, str]] = field(default_factory=list)  # old ID, new ID, what it is
     flagged: list[str] = field(default_factory=list)  # one warning line each
     unknown_columns: list[str] = field(default_factory=list)
+    accepted: list[str] = field(default_factory=list)  # works the import accepts (undecided or not accepted before)
 
     def lines(self, name: str, dry_run: bool) -> list[str]:
         out = list(self.flagged)
         if self.unknown_columns:
             out.append(f"kept columns this catalog does not know, in each entry's extra fields: "
                        f"{', '.join(self.unknown_columns)}")
+        if self.accepted:
+            out.append(f"{'would accept' if dry_run else 'accepted'} {len(self.accepted)} works not accepted before "
+                       f"(the file lists them, so their entries are published): {', '.join(self.accepted[:5])}"
+                       + (" ..." if len(self.accepted) > 5 else ""))
         for old, new, what in self.renumbered:
             out.append(f"entry {old} ({what}) is now entry {new}: the file gives ID {old} to another work")
         verb = "would import" if dry_run else "imported"

@@ -18,6 +18,8 @@ def import_entries(
     """Import rows of a catalog file (see ``catalog_import`` for the rules); ``origin`` is what the edit
     log and the decisions record (``seed``, ``import FILE``).  ``dry_run`` plans without writing."""
     plan, report = plan_import(rows, store.catalog(withdrawn=True))
+    statuses = {w: (store.work(w) or {}).get("status") for w in plan.work_ids}
+    report.accepted = [w for w, status in statuses.items() if status is not None and status != "accepted"]
     if dry_run:
         return report
     missing = {r["work_id"]: r for r in rows if r.get("work_id") in plan.work_ids and store.work(r["work_id"]) is None}

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from rsiwatch.store.base import Base, _standing_decisions, STATUS_OF_ACTION
+from rsiwatch.store.base import STATUS_OF_ACTION, Base
 from rsiwatch.store.entries import (
     CATALOG_FIELDS,
     append_decision,
@@ -92,24 +92,31 @@ class Catalog(Base):
     def catalog_disagreements(self) -> list[str]:
         """Where the catalog and the standing decisions disagree, one line each (empty: they agree).
 
-        A work's status must follow its standing decisions; an accepted work has a published entry; a
-        published entry's work is accepted.  Entries without a work (rows without a source) stand alone.
+        A decided work's status must follow its standing decisions; an accepted work has a published
+        entry; a published entry's work is accepted.  Entries without a work (rows without a source) stand
+        alone.
         """
+        # Read in bulk (decisions and the catalog are small; works are many and read by key only).
+        standing: dict[str, list[Any]] = {}
+        for d in self._all("SELECT id, work_id, action, reverses FROM decisions ORDER BY work_id, id"):
+            if d["action"] == "undo":
+                standing[d["work_id"]] = [k for k in standing.get(d["work_id"], []) if k[0] != d["reverses"]]
+            else:
+                standing.setdefault(d["work_id"], []).append((d["id"], d["action"]))
+        status = {r["id"]: r["status"] for r in self._all(
+            "SELECT id, status FROM works WHERE id IN (SELECT DISTINCT work_id FROM decisions)")}
+        published = {r["work_id"]: r["id"] for r in self._all(
+            "SELECT id, work_id FROM catalog WHERE withdrawn_at IS NULL AND work_id IS NOT NULL")}
         out: list[str] = []
-        for row in self._all("SELECT DISTINCT w.id, w.status FROM works w JOIN decisions d ON d.work_id = w.id"):
-            standing = _standing_decisions(self.conn, row["id"])
-            expected = STATUS_OF_ACTION[standing[-1]["action"]] if standing else "new"
-            if row["status"] != expected:
-                out.append(f"{row['id']}: status {row['status']} but its standing decisions say {expected}")
-        for row in self._all(
-            "SELECT w.id FROM works w LEFT JOIN catalog c ON c.work_id = w.id AND c.withdrawn_at IS NULL"
-            " WHERE w.status = 'accepted' AND c.id IS NULL"
-        ):
-            out.append(f"{row['id']}: accepted but not in the published catalog")
-        for row in self._all(
-            "SELECT c.id, c.work_id, w.status FROM catalog c LEFT JOIN works w ON w.id = c.work_id"
-            " WHERE c.withdrawn_at IS NULL AND c.work_id IS NOT NULL AND (w.status IS NULL OR w.status != 'accepted')"
-        ):
-            out.append(f"catalog entry {row['id']} ({row['work_id']}): published but the work is "
-                       f"{row['status'] or 'unknown'}")
+        for work_id, kept in standing.items():
+            expected = STATUS_OF_ACTION[kept[-1][1]] if kept else "new"
+            if status.get(work_id) != expected:
+                out.append(f"{work_id}: status {status.get(work_id)} but its standing decisions say {expected}")
+            if status.get(work_id) == "accepted" and work_id not in published:
+                out.append(f"{work_id}: accepted but not in the published catalog")
+        for work_id, entry_id in published.items():
+            if status.get(work_id) != "accepted":
+                work = self._one("SELECT status FROM works WHERE id = ?", (work_id,))
+                out.append(f"catalog entry {entry_id} ({work_id}): published but the work is "
+                           f"{work['status'] if work else 'unknown'}")
         return out
