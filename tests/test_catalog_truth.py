@@ -151,3 +151,31 @@ def test_an_import_listing_a_rejected_work_accepts_it_and_says_so(home: Path) ->
     run_cli("undo", WORK, cwd=home)  # the import's accept undone: the entry goes back as it was, off the catalog
     assert URL not in published(home)
     assert query(home, "SELECT description FROM catalog WHERE work_id = ?", (WORK,))[0]["description"] == "Ours."
+
+
+def test_migrating_a_database_from_before_withdraws_entries_the_decisions_no_longer_accept(tmp_path: Path) -> None:
+    from rsiwatch.store import _split_sql
+    from rsiwatch.store.schema import MIGRATIONS
+
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    ours = next(i for i, m in enumerate(MIGRATIONS) if "ADD COLUMN withdrawn_at" in m)
+    for number, script in enumerate(MIGRATIONS[:ours], 1):  # the schema before this change
+        for statement in _split_sql(script):
+            conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {number}")
+    now = "2026-01-01T00:00:00.000Z"
+    for work_id, status in (("arxiv:2601.00001", "rejected"), ("arxiv:2601.00002", "accepted")):
+        conn.execute("INSERT INTO works (id, title, url, first_seen, last_seen, status) VALUES (?, 't', 'u', ?, ?, ?)",
+                     (work_id, now, now, status))
+        conn.execute("INSERT INTO catalog (work_id, title, origin, added_at) VALUES (?, 't', 'accept', ?)", (work_id, now))
+    conn.execute("INSERT INTO decisions (work_id, action, decided_at) VALUES ('arxiv:2601.00001', 'accept', ?)", (now,))
+    conn.execute("INSERT INTO decisions (work_id, action, decided_at) VALUES ('arxiv:2601.00001', 'reject', ?)", (now,))
+    conn.execute("INSERT INTO decisions (work_id, action, decided_at) VALUES ('arxiv:2601.00002', 'accept', ?)", (now,))
+    conn.commit()
+    conn.close()
+    with Store(path) as store:  # migrates
+        assert [e["work_id"] for e in store.catalog()] == ["arxiv:2601.00002"]
+        assert len(store.catalog(withdrawn=True)) == 2
+        assert [e["origin"] for e in store.catalog_edits(1)] == ["migration: one truth for each work"]
+        assert store.catalog_disagreements() == []

@@ -257,7 +257,7 @@ MIGRATIONS: list[str] = [
     INSERT INTO catalog_edits (entry_id, before, after, edited_at, origin)
         SELECT catalog.id, '{"withdrawn_at": null}',
                json_object('withdrawn_at', strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
-               strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 'migration 9'
+               strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 'migration: one truth for each work'
         FROM catalog JOIN works ON works.id = catalog.work_id WHERE works.status != 'accepted';
     UPDATE catalog SET withdrawn_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
         WHERE work_id IN (SELECT id FROM works WHERE status != 'accepted');
