@@ -33,7 +33,7 @@ def load_seed_catalog(store: Store, path: Path) -> int:
         raise Failure(str(exc)) from None
     from rsiwatch.review.catalog_store import import_entries
 
-    return import_entries(store, entries, origin="seed")
+    return len(import_entries(store, entries, origin="seed").added)
 
 
 @cli.command()
@@ -144,6 +144,7 @@ def status(env: Env, as_json: bool) -> None:
             "model_version": (store.active_model() or (None,))[0],
             "retrain_last": store.setting(RETRAIN_SETTING),
             "warnings": health_warnings(store, config),
+            "catalog_disagreements": len(store.catalog_disagreements()),
         }
     if as_json:
         emit_json({"summary": summary, "sources": {r["name"]: r for r in rows}})
@@ -165,5 +166,9 @@ def status(env: Env, as_json: bool) -> None:
         ],
         title=f"rsiwatch: {summary['works']} works, {summary['queue']} in the queue, threshold {summary['threshold']}",
     )
+    disagreements = summary["catalog_disagreements"]
+    click.echo(f"catalog: {summary['catalog']} entries, "
+               + (f"{disagreements} disagreements with the decisions (see `rsiwatch doctor`)" if disagreements
+                  else "agrees with the decisions"))
     for warning in summary["warnings"]:
         stderr.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)

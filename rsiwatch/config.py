@@ -200,6 +200,7 @@ class Review(_Strict):
     port: Annotated[int, Field(ge=1, le=65535)] = 8765
     password: str | None = None
     export_dir: str = "exports"
+    curator: str | None = None  # who decisions are recorded as taken by; default: the OS user name
     audit_per_week: Annotated[int, Field(ge=0)] = 5
     uncertain_share: Annotated[float, Field(ge=0, le=1)] = 0.1
 
@@ -348,3 +349,15 @@ def load_config(path: Path | str | None = None, *, required: bool = False) -> Co
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start})") from None
     return parse_config(text, path)
+
+
+def curator_name(review: Review) -> str:
+    """Who a decision is recorded as taken by when no ``--by`` says: ``review.curator``, else the OS user."""
+    if review.curator:
+        return review.curator
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name in a bare container
+        return "unknown"

@@ -61,8 +61,8 @@ def test_decisions_cannot_be_rewritten_even_by_hand(store: Store) -> None:
 
 
 def test_accept_and_its_catalog_entry_are_one_transaction(store: Store) -> None:
-    with pytest.raises(sqlite3.Error):
-        store.accept("arxiv:2611.00001", {"id": "not-a-number", "title": "A paper", "category": "compilers-kernels"})
+    with pytest.raises(StoreError, match="a title is required"):
+        store.accept("arxiv:2611.00001", {"title": "", "category": "compilers-kernels"})
     assert store.decisions() == []
     assert store.catalog() == []
     assert store.work("arxiv:2611.00001")["status"] == "new"
@@ -70,15 +70,17 @@ def test_accept_and_its_catalog_entry_are_one_transaction(store: Store) -> None:
     assert [e["work_id"] for e in store.catalog()] == ["arxiv:2611.00001"]
 
 
-def test_undo_reverses_one_step_and_keeps_an_entry_still_accepted(store: Store) -> None:
+def test_undo_reverses_one_step_and_restores_the_entry_as_it_was(store: Store) -> None:
     work = "arxiv:2611.00001"
     store.decide(work, "reject")
     store.accept(work, {"title": "A paper"})
     store.accept(work, {"title": "A paper, edited"})
-    assert store.undo(work) == "accepted"
     assert [e["title"] for e in store.catalog()] == ["A paper, edited"]
+    assert store.undo(work) == "accepted"
+    assert [e["title"] for e in store.catalog()] == ["A paper"]
     assert store.undo(work) == "rejected"
     assert store.catalog() == []
+    assert [e["title"] for e in store.catalog(withdrawn=True)] == ["A paper"]  # off the catalog, not erased
     assert store.undo(work) == "new"
     with pytest.raises(StoreError, match="no decision to undo"):
         store.undo(work)

@@ -98,7 +98,7 @@ def to_markdown(digest: Digest) -> str:
     lines += [f"- {md_link(w['title'], w['url'])} ({md_text(w['category'] or 'no category')}): {md_text(w['summary'])}"
               for w in digest.accepted] or ["Nothing accepted this week."]
     lines += ["", "## Top candidates", ""]
-    lines += [f"{i}. **{w['score']:.2f}** {md_link(w['title'], w['url'])} · {md_text(w['category'] or 'no category')}"
+    lines += [f"{i}. **{'–' if w['score'] is None else format(w['score'], '.2f')}** {md_link(w['title'], w['url'])} · {md_text(w['category'] or 'no category')}"
               f" · {md_text(w['status'])}" for i, w in enumerate(digest.top, 1)] or ["No new candidates."]
     lines += ["", "## Seen again after a decision", ""]
     lines += [f"- {md_link(w['title'], w['url'])}: {md_text((w['status'] or '').replace('_', ' '))} on {w['decided_at'][:10]},"

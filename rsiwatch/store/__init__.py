@@ -31,8 +31,9 @@ from rsiwatch.store.base import (  # noqa: F401 - the names callers import from 
     quiesce_writes,
     utcnow,
 )
-from rsiwatch.store.catalog import Catalog
+from rsiwatch.store.catalog import Catalog, ImportPlan  # noqa: F401
 from rsiwatch.store.decisions import Decisions
+from rsiwatch.store.entries import StaleDecision  # noqa: F401
 from rsiwatch.store.linking import Linking
 from rsiwatch.store.models import Models
 from rsiwatch.store.review_page import ReviewPage

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from rsiwatch.store.base import (
-    REVIEWED_SQL,
+    reviewed_sql,
     Base,
     QueueTotal,
     _standing_decisions,
@@ -120,7 +120,7 @@ class ReviewPage(Base):
 
     def review_decision_count(self) -> int:
         """Decisions a curator took (undos included), not the ones that loaded the catalog."""
-        return int(self._one(f"SELECT COUNT(*) FROM decisions WHERE {REVIEWED_SQL}")[0])
+        return int(self._one(f"SELECT COUNT(*) FROM decisions WHERE {reviewed_sql()}")[0])
 
     def status_counts(self) -> dict[str, int]:
         """Queued works per status."""
@@ -132,7 +132,7 @@ class ReviewPage(Base):
         (loading the seed catalog or an import is not a week's decisions)."""
         rows = self._all(
             "SELECT date(decided_at, 'weekday 0', '-6 days') AS week, action, COUNT(*) AS n FROM decisions"
-            f" WHERE decided_at >= ? AND {REVIEWED_SQL} GROUP BY week, action ORDER BY week DESC, action",
+            f" WHERE decided_at >= ? AND {reviewed_sql()} GROUP BY week, action ORDER BY week DESC, action",
             (iso_ago(weeks * 7 * 86400),),
         )
         return [dict(r) for r in rows]
@@ -141,10 +141,10 @@ class ReviewPage(Base):
         """Works accepted by a curator since then and still accepted, with their catalog entry's fields."""
         rows = self._all(
             f"""
-            SELECT w.*, d.decided_at, d.origin AS decided_by, c.id AS catalog_id, c.title AS entry_title,
+            SELECT w.*, d.decided_at, COALESCE(d.decided_by, d.origin) AS decided_by, c.id AS catalog_id, c.title AS entry_title,
                    c.description AS entry_description, c.category AS entry_category
             FROM decisions d JOIN works w ON w.id = d.work_id LEFT JOIN catalog c ON c.work_id = w.id
-            WHERE d.action = 'accept' AND d.decided_at >= ? AND d.{REVIEWED_SQL}
+            WHERE d.action = 'accept' AND d.decided_at >= ? AND {reviewed_sql('d')}
               AND w.status = 'accepted' AND NOT EXISTS (SELECT 1 FROM decisions u WHERE u.reverses = d.id)
             ORDER BY d.decided_at, d.id
             """,

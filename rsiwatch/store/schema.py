@@ -242,4 +242,24 @@ MIGRATIONS: list[str] = [
     CREATE TRIGGER catalog_edits_no_delete BEFORE DELETE ON catalog_edits
         BEGIN SELECT RAISE(ABORT, 'catalog edits are append-only'); END;
     """,
+    # 9: one truth per work (issue 13).  Who took each decision and made each edit; unknown columns of an
+    # imported catalog file (JSON, exported again); an entry taken off the published catalog by a reject,
+    # an out-of-scope or an undo keeps its row (``withdrawn_at``, NULL while published) so nothing is
+    # erased; an edit made by a decision names it (``decision_id``) so an undo can restore the entry.
+    # Entries of works whose standing decision is no longer an accept (earlier releases left them listed)
+    # are withdrawn here, each with its logged edit.
+    """
+    ALTER TABLE decisions ADD COLUMN decided_by TEXT;
+    ALTER TABLE catalog_edits ADD COLUMN edited_by TEXT;
+    ALTER TABLE catalog_edits ADD COLUMN decision_id INTEGER;
+    ALTER TABLE catalog ADD COLUMN extra TEXT NOT NULL DEFAULT '{}';
+    ALTER TABLE catalog ADD COLUMN withdrawn_at TEXT;
+    INSERT INTO catalog_edits (entry_id, before, after, edited_at, origin)
+        SELECT catalog.id, '{"withdrawn_at": null}',
+               json_object('withdrawn_at', strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+               strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 'migration: one truth for each work'
+        FROM catalog JOIN works ON works.id = catalog.work_id WHERE works.status != 'accepted';
+    UPDATE catalog SET withdrawn_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+        WHERE work_id IN (SELECT id FROM works WHERE status != 'accepted');
+    """,
 ]
