@@ -14,6 +14,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
+
 from cli_support import run_cli, write_config
 from local_server import LocalServer, Response
 from test_prefetch import RSS, feed
@@ -241,7 +243,11 @@ def test_a_crawl_killed_mid_parse_leaves_no_process_behind(tmp_path: Path, local
         assert any("resource_tracker" in c for c in started.values()), started
         crawl.kill()
         crawl.wait(timeout=DEADLINE_S)
-        wait_for(lambda: not any(alive(pid) for pid in started), f"{started} to exit after their parent's death")
+        try:
+            wait_for(lambda: not any(alive(pid) for pid in started), f"{started} to exit after their parent's death")
+        finally:
+            for pid in filter(alive, started):  # leave no orphan behind even when the test fails
+                os.kill(pid, signal.SIGKILL)
     finally:
         if crawl.poll() is None:
             crawl.kill()
@@ -249,29 +255,30 @@ def test_a_crawl_killed_mid_parse_leaves_no_process_behind(tmp_path: Path, local
 
 # Bounded growth ---------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_retention_folds_old_fetches_and_prunes_model_blobs_but_never_decisions_or_the_active_model(
     tmp_path: Path, local_server
 ) -> None:
     local_server.add("/feed", (FIXTURES / "newsletter.xml").read_bytes(), headers=RSS)
     write_config(tmp_path / "config.yaml", [{"name": "news", "kind": "feed", "url": local_server.url + "/feed"}],
-                 retention={"fetches": "30d", "models": 2})
+                 retention={"fetches": "30d", "models": 1})
     run_cli("init", cwd=tmp_path)
-    for _ in range(4):
-        run_cli("crawl", "--all", cwd=tmp_path)
+    for _ in range(3):
+        run_cli("crawl", "--all", cwd=tmp_path)  # the first crawl trains model 1
     queue = json.loads(run_cli("candidates", "--status", "all", "--limit", "5", "--json", cwd=tmp_path).stdout)
     for work in queue[:2]:
         run_cli("accept", work["canonical_id"], cwd=tmp_path)
-    for _ in range(5):  # five more model versions from the real classifier
+    for _ in range(3):  # three more versions from the real classifier
         run_cli("train", cwd=tmp_path)
+    for _ in range(2):  # rollbacks: the active version is older than the newest one
+        run_cli("train", "--rollback", cwd=tmp_path)
     db = sqlite3.connect(tmp_path / "candidates.db")
     versions = [v for (v,) in db.execute("SELECT version FROM models ORDER BY version")]
-    assert len(versions) >= 6
-    for _ in range(3):  # rollbacks: an old version is active, older than the newest two
-        run_cli("train", "--rollback", cwd=tmp_path)
-    active = versions[-4]
+    assert len(versions) == 4
+    active = versions[1]
     assert db.execute("SELECT version FROM models WHERE active = 1").fetchone()[0] == active
-    # Age the first three fetches past retention.fetches (the crawl itself wrote them just now).
-    db.execute("UPDATE fetches SET started_at = '2020-01-0' || id || 'T00:00:00.000Z' WHERE id <= 3")
+    # Age the first two fetches past retention.fetches (the crawls wrote them just now).
+    db.execute("UPDATE fetches SET started_at = '2020-01-0' || id || 'T00:00:00.000Z' WHERE id <= 2")
     db.commit()
     totals_before = db.execute("SELECT COUNT(*), SUM(items) FROM fetches").fetchone()
     decisions_before = db.execute("SELECT * FROM decisions ORDER BY id").fetchall()
@@ -281,18 +288,20 @@ def test_retention_folds_old_fetches_and_prunes_model_blobs_but_never_decisions_
     run_cli("crawl", cwd=tmp_path)  # nothing due; retention applies anyway
 
     assert db.execute("SELECT COUNT(*) FROM fetches WHERE started_at < '2021'").fetchone()[0] == 0
-    summary = db.execute("SELECT fetches, items, first_started_at, last_started_at FROM fetch_summaries WHERE source = 'news'").fetchone()
-    assert summary[0] == 3 and summary[2:] == ("2020-01-01T00:00:00.000Z", "2020-01-03T00:00:00.000Z")
+    summary = db.execute(
+        "SELECT fetches, items, first_started_at, last_started_at FROM fetch_summaries WHERE source = 'news'"
+    ).fetchone()
+    assert summary[0] == 2 and summary[2:] == ("2020-01-01T00:00:00.000Z", "2020-01-02T00:00:00.000Z")
     kept = db.execute("SELECT COUNT(*), SUM(items) FROM fetches").fetchone()
     assert (kept[0] + summary[0], kept[1] + summary[1]) == tuple(totals_before)
 
     blobs = {v: n for v, n in db.execute("SELECT version, length(blob) FROM models")}
-    assert {v for v, n in blobs.items() if n} == {active, *versions[-2:]}
+    assert {v for v, n in blobs.items() if n} == {active, versions[-1]}
     assert db.execute("SELECT blob FROM models WHERE active = 1").fetchone()[0] == active_blob
     assert db.execute("SELECT * FROM decisions ORDER BY id").fetchall() == decisions_before
     assert db.execute("SELECT * FROM catalog ORDER BY id").fetchall() == catalog_before
-    refused = run_cli("train", "--rollback", cwd=tmp_path, check=False)  # to versions[-5]: pruned
-    assert refused.returncode == 1 and f"model version {versions[-5]} was pruned" in refused.stderr
+    refused = run_cli("train", "--rollback", cwd=tmp_path, check=False)  # to versions[0]: pruned
+    assert refused.returncode == 1 and f"model version {versions[0]} was pruned" in refused.stderr
     # The active model still scores.
     items = tmp_path / "items.jsonl"
     items.write_text(json.dumps({"id": "x", "title": "Neural architecture search by reinforcement learning", "summary": ""}) + "\n")
