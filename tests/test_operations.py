@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -306,3 +307,45 @@ def test_retention_folds_old_fetches_and_prunes_model_blobs_but_never_decisions_
     items = tmp_path / "items.jsonl"
     items.write_text(json.dumps({"id": "x", "title": "Neural architecture search by reinforcement learning", "summary": ""}) + "\n")
     assert json.loads(run_cli("score", str(items), cwd=tmp_path).stdout.splitlines()[0])["id"] == "x"
+
+
+# README's unit, cron line and first command -------------------------------------------------------------
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def readme_block(after: str, language: str) -> str:
+    """The first ```language block after the line containing ``after`` in README.md."""
+    text = README.read_text()
+    start = text.index(f"```{language}\n", text.index(after)) + len(f"```{language}\n")
+    return text[start:text.index("```", start)]
+
+
+def test_readme_systemd_unit_is_sound_and_passes_systemd_analyze_verify(tmp_path: Path) -> None:
+    unit = readme_block("**As a service.**", "ini")
+    settings = [line.strip() for line in unit.splitlines() if "=" in line]
+    for required in ("Wants=network-online.target", "After=network-online.target", "Restart=on-failure",
+                     "NoNewPrivileges=yes", "ProtectSystem=strict", "StateDirectory=rsiwatch",
+                     "ReadWritePaths=/var/lib/rsiwatch"):
+        assert required in settings, required
+    assert any(s.startswith("User=") for s in settings) and any(s.startswith("Group=") for s in settings)
+    assert "--db /var/lib/rsiwatch/candidates.db" in unit  # the database lives where the unit may write
+    verify = shutil.which("systemd-analyze")
+    if verify is None:
+        pytest.skip("systemd-analyze is not installed")
+    # The only change: ExecStart names this checkout's rsiwatch, since verify checks that it is executable.
+    here = Path(sys.executable).parent / "rsiwatch"
+    (tmp_path / "rsiwatch.service").write_text(unit.replace("/srv/rsiwatch/.venv/bin/rsiwatch", str(here)))
+    result = subprocess.run([verify, "verify", str(tmp_path / "rsiwatch.service")], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 0 and result.stderr.strip() == "", result.stderr
+
+
+def test_readme_cron_line_and_first_command_and_ci_agree() -> None:
+    cron = readme_block("**Or cron**", "cron")
+    assert "flock" not in cron and "rsiwatch crawl 2>>crawl.log ||" in cron
+    first = readme_block("## Two commands", "sh").strip()
+    setup, _, rest = first.partition(" && .venv/bin/rsiwatch init")
+    assert rest.endswith(" && .venv/bin/rsiwatch crawl; .venv/bin/rsiwatch candidates")  # the queue even offline
+    ci = (README.parent / ".ci" / "run").read_text()
+    assert setup + "\n" in ci and "rsiwatch crawl" not in ci
