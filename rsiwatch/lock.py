@@ -29,7 +29,7 @@ def lock_path(db_path: Path) -> Path:
 
 
 def describe_holder(handle: IO[str], db_path: Path) -> str:
-    """"another rsiwatch daemon is already running on candidates.db (pid 123 since ...)"."""
+    """The refusal, naming the holder as it wrote itself into the file (pid, since when, which command)."""
     handle.seek(0)
     try:
         holder = json.loads(handle.read())
