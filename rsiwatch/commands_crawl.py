@@ -14,7 +14,8 @@ from crawler.http import PoliteClient
 from rsiwatch.review.catalog import CatalogFormatError, read_catalog
 from rsiwatch.store import RETRAIN_SETTING, Store, iso
 from rsiwatch.review.tuning_report import health_warnings
-from rsiwatch.cli import DEFAULT_CONFIG_TEMPLATE, SEED_CATALOG, Env, Failure, cli, common, emit_json, setup_logging
+from rsiwatch.cli import DEFAULT_CONFIG_TEMPLATE, SEED_CATALOG, Env, Failure, cli, common, emit_json, log_level
+from rsiwatch.logs import setup_logging
 from rsiwatch.lock import LockHeld, take_lock
 from rsiwatch.pipeline import SourceOutcome, crawl, due_sources, next_due
 from rsiwatch.retention import prune
@@ -85,8 +86,8 @@ def crawl_command(
     """One pass over the sources that are due: fetch, store, score, queue. A failing source is recorded
     and the others go on; the exit status is 1 when every source visited failed (0 when any succeeded or
     none was due), and 1 when the daemon or another crawl holds the database (see --wait)."""
-    setup_logging(verbose)
     config = env.config
+    setup_logging(config.logging, level=log_level(verbose))
     try:
         lock = take_lock(env.db_path, "rsiwatch crawl", wait=wait,
                          on_wait=lambda holder: stderr.print(f"waiting: {holder}", highlight=False))
@@ -99,7 +100,7 @@ def crawl_command(
         sources = due_sources(config, store, everything=everything, names=names)
         if not sources:
             stderr.print("no source is due (use --all to crawl them anyway)")
-        with PoliteClient(config.http, config.politeness, config.contact) as client:
+        with PoliteClient(config.http.settings, config.politeness.settings, config.contact) as client:
             report = crawl(config, store, client, sources, on_source=_print_outcome)
         prune(store, config.retention)
         if as_json:

@@ -21,11 +21,13 @@ from crawler.items import SourceResult, Validators
 from crawler.link import link_by_references
 from crawler.oai_pmh import DEFAULT_OAI_URL, METADATA_PREFIXES
 from crawler.parsing import parse_fetched
+from crawler.settings import SOURCE_KINDS
 from crawler.sources import collect, collect_feed, parse_spec, with_parsed
 from crawler.stories import looks_like_newsletter, stories_per_issue
 from rsiwatch.backfill import BackfillPlan, Progress as PageProgress, run_backfill
 from rsiwatch.files import write_atomically
-from rsiwatch.cli import Env, Failure, cli, common, emit_json, setup_logging
+from rsiwatch.logs import setup_logging
+from rsiwatch.cli import Env, Failure, cli, common, emit_json, log_level
 from rsiwatch.config import Selectors, Source
 from rsiwatch.source_list import (
     add_source_text, add_sources_text, export_opml, opml_entries, read_opml, remove_source_text, slug,
@@ -34,7 +36,6 @@ from rsiwatch.source_probe import PROBED_KINDS, guarded_client, probe
 from rsiwatch.submit import submit as submit_page
 
 stderr = Console(stderr=True)
-KINDS = ("feed", "arxiv_rss", "arxiv_api", "html", "oai_pmh")
 
 
 def _config_text(env: Env) -> str:
@@ -130,7 +131,7 @@ SPLIT_HELP = ("feed: cut each newsletter issue into its stories (default: on whe
 
 @sources.command(name="add")
 @click.argument("name")
-@click.option("--kind", type=click.Choice(KINDS), help=KIND_HELP)
+@click.option("--kind", type=click.Choice(SOURCE_KINDS), help=KIND_HELP)
 @click.option("--url", help="The feed, page or endpoint (required except for arxiv_api).")
 @click.option("--every", help="How often: 30m, 6h, 1d, or a crontab expression.")
 @click.option("--query", help="arxiv_api: the search query; oai_pmh: the categories (cs.LG cs.AI).")
@@ -205,7 +206,7 @@ def _test_source(env: Env, target: str, kind: str | None, selectors: dict[str, s
         if kind or selectors or split_stories is not None or follow_links:
             raise click.BadParameter("--kind, --select, --split-stories and --follow-links go with a URL; "
                                      f"{target!r} is a configured source", param_hint="NAME_OR_URL")
-        return config.source(target), PoliteClient(config.http, config.politeness, config.contact), False
+        return config.source(target), PoliteClient(config.http.settings, config.politeness.settings, config.contact), False
     if kind is None and selectors:
         kind = "html"
     entry: dict[str, Any] = {"name": slug(urlsplit(target).hostname or "source"), "kind": kind or "feed", "url": target,
@@ -225,23 +226,23 @@ def _read_url(client: PoliteClient, source: Source, url: str, kind: str | None,
     probed = probe(client, url, kind, split_stories)
     source = source.model_copy(update=probed.fields)
     if probed.found is None:  # a page without a feed, read as html
-        return source, collect(source, client, Validators()), probed.notes
+        return source, collect(source.spec, client, Validators()), probed.notes
     fetched = probed.found.fetched  # the feed was fetched to settle it: parse that response
     result = SourceResult(requests=probed.found.requests, bytes_read=len(fetched.body))
-    return source, with_parsed(result, parse_fetched(parse_spec(source), fetched.body, fetched.headers, fetched.url)), probed.notes
+    return source, with_parsed(result, parse_fetched(parse_spec(source.spec), fetched.body, fetched.headers, fetched.url)), probed.notes
 
 
 def _read_source(client: PoliteClient, source: Source) -> tuple[SourceResult, list[int]]:
     """A configured source's pass, and the stories per issue of a feed read whole (for the newsletter hint)."""
     if source.kind == "feed" and not source.split_stories:  # the same one request, read twice
-        result, fetched = collect_feed(source, client, Validators())
+        result, fetched = collect_feed(source.spec, client, Validators())
         return result, stories_per_issue(fetched.body, fetched.headers, fetched.url) if fetched is not None else []
-    return collect(source, client, Validators()), []
+    return collect(source.spec, client, Validators()), []
 
 
 @sources.command(name="test")
 @click.argument("target", metavar="NAME_OR_URL")
-@click.option("--kind", type=click.Choice(KINDS), help=KIND_HELP + " (with a URL)")
+@click.option("--kind", type=click.Choice(SOURCE_KINDS), help=KIND_HELP + " (with a URL)")
 @click.option("--select", "select", multiple=True, metavar="FIELD=CSS", help="html: a selector, as for `sources add` (with a URL).")
 @click.option("--split-stories/--no-split-stories", default=None, help=SPLIT_HELP + " (with a URL)")
 @click.option("--follow-links", is_flag=True, help="html: read each item's page (with a URL).")
@@ -348,7 +349,7 @@ def backfill(env: Env, from_date: str, until: str | None, categories: tuple[str,
              metadata_prefix: str, as_json: bool, verbose: bool, more_categories: tuple[str, ...]) -> None:
     """Harvest arXiv's past over OAI-PMH, store and score it; interrupt it any time and run the same
     command again to resume where it stopped."""
-    setup_logging(verbose)
+    setup_logging(env.config.logging, level=log_level(verbose))
     cats = tuple(c for spec in (*categories, *more_categories) for c in spec.replace(",", " ").split())
     for cat in cats:
         if not re.fullmatch(r"[a-z][a-z\-]*(\.[A-Za-z\-]+)?", cat):
@@ -356,7 +357,7 @@ def backfill(env: Env, from_date: str, until: str | None, categories: tuple[str,
     plan = BackfillPlan(from_date=_day(from_date, "--from") or "", until=_day(until, "--until"), categories=cats,
                         endpoint=endpoint, metadata_prefix=metadata_prefix)
     config = env.config
-    with env.store() as store, PoliteClient(config.http, config.politeness, config.contact) as client:
+    with env.store() as store, PoliteClient(config.http.settings, config.politeness.settings, config.contact) as client:
         progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                             TextColumn("{task.fields[detail]}"), TimeElapsedColumn(), console=stderr,
                             disable=as_json and not stderr.is_terminal)

@@ -110,7 +110,7 @@ def crawl_source(
         if prefetched is not None:
             started, result = prefetched()
         else:
-            result = collect(source, client, store.source_state(source.name).validators, seen_posts(source, store))
+            result = collect(source.spec, client, store.source_state(source.name).validators, seen_posts(source, store))
     except Exception as exc:  # noqa: BLE001 - one broken source must never stop the others
         if not isinstance(exc, CrawlError):
             log.exception("%s: unexpected error", source.name)
@@ -165,7 +165,7 @@ def crawl(
     # Several feeds (each source named once): fetch and parse ahead, overlapping this thread's store work.
     names = [s.name for s in sources]
     prefetcher = None
-    if sum(1 for s in sources if is_separable(s)) >= 2 and len(set(names)) == len(names):
+    if sum(1 for s in sources if is_separable(s.spec)) >= 2 and len(set(names)) == len(names):
         prefetcher = Prefetcher(store, client, sources)
     try:
         for source in sources:

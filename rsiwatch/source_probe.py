@@ -39,7 +39,7 @@ class Probe:
 
 def guarded_client(config: Config) -> PoliteClient:
     guard = AddressGuard(allow_private=config.http.allow_private_addresses)
-    return PoliteClient(config.http, config.politeness, config.contact, guard=guard)
+    return PoliteClient(config.http.settings, config.politeness.settings, config.contact, guard=guard)
 
 
 def probe(client: PoliteClient, url: str, kind: str | None, split_stories: bool | None) -> Probe:
