@@ -8,51 +8,22 @@ from __future__ import annotations
 import csv
 import io
 import os
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from review_fixtures import make_config, populate
+from browser_support import CHROMIUM, SCREENSHOTS, browser, serve  # noqa: F401 (browser is a fixture)
+from review_fixtures import populate
 
 from rsiwatch.review.catalog import to_csv
 from rsiwatch.store import Store
-from rsiwatch.review.web import create_app
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-SCREENSHOTS = Path(os.environ.get("RSIWATCH_SCREENSHOTS", "/tmp"))
 
 pytestmark = pytest.mark.browser
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 if not os.path.exists(CHROMIUM):
     pytest.skip(f"{CHROMIUM} is not installed", allow_module_level=True)
 expect = sync_api.expect
-
-
-def serve(tmp_path: Path, db: Path) -> Iterator[str]:
-    from werkzeug.serving import make_server
-
-    app = create_app(make_config(tmp_path), db, host="127.0.0.1", port=0)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    app.extensions["rsiwatch_binding"].port = server.server_port
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(5)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

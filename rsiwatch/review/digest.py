@@ -19,7 +19,7 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from rsiwatch.review.present import clean_text, html_to_text, one_sentence, safe_url, work_links
+from rsiwatch.review.present import clean_text, one_sentence, readable_text, safe_url, work_links
 from rsiwatch.store import Store, utcnow
 from rsiwatch.review.web_security import is_loopback
 from rsiwatch.config import Digest as DigestConfig
@@ -51,7 +51,7 @@ class Digest:
 def _row(work: dict[str, Any]) -> dict[str, Any]:
     links = work_links(work)
     return {
-        "id": work["id"], "title": clean_text(html_to_text(work.get("entry_title") or work.get("title"))),
+        "id": work["id"], "title": readable_text(work.get("entry_title") or work.get("title")),
         "score": work.get("score"),
         "category": work.get("entry_category") or work.get("category"), "status": work.get("status"),
         "summary": one_sentence(work.get("entry_description") or work.get("summary") or ""),

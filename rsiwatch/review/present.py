@@ -1,4 +1,4 @@
-"""Presentation helpers shared by the review page, the terminal review and the digest.
+"""Presentation helpers shared by the review page, the terminal review, the digest and the published site.
 
 Everything here is pure: web text in, safe text (or ``Markup`` built from escaped pieces) out.  Text from
 feeds is untrusted, so HTML is reduced to text, control characters are dropped, and only http(s) URLs
@@ -17,6 +17,7 @@ from markupsafe import Markup, escape
 
 from classifier.labels import CATEGORY_SLUGS
 from crawler.text import html_to_text as markup_to_text
+from rsiwatch.review.latex_text import latex_to_text
 
 CATEGORIES = CATEGORY_SLUGS  # the classifier's list, under the name the review code uses
 FLAGS = ("company_reported", "disputed", "deployed_in_production")
@@ -41,6 +42,14 @@ def html_to_text(text: Any) -> str:
     if "<" not in raw and "&" not in raw:
         return clean_text(raw)
     return clean_text(markup_to_text(raw))
+
+
+def readable_text(text: Any) -> str:
+    """A paper's title or abstract as a reader should see it: HTML reduced to text, then its LaTeX
+    (``$\\alpha$``, ``\\texttt{x}``) rendered as Unicode.  Plain text: escape it like any other."""
+    plain = html_to_text(text)
+    rendered = latex_to_text(plain)
+    return plain if rendered is plain else clean_text(rendered)
 
 
 def safe_url(url: Any) -> str | None:
@@ -142,7 +151,7 @@ def positive_terms(why: Sequence[Sequence[Any]]) -> list[str]:
 
 def one_sentence(text: str, limit: int = DESCRIPTION_MAX) -> str:
     """The first sentence of a summary, cut at a word boundary if it is long."""
-    text = html_to_text(text)
+    text = readable_text(text)
     match = re.search(r"(?<=[.!?])\s+(?=[A-Z0-9])", text)
     sentence = text[: match.start()] if match else text
     if len(sentence) > limit:
@@ -150,18 +159,44 @@ def one_sentence(text: str, limit: int = DESCRIPTION_MAX) -> str:
     return sentence
 
 
+def _year(text: str) -> int | None:
+    return int(text[:4]) if text[:4].isdigit() and 1900 <= int(text[:4]) <= 2100 else None
+
+
+def work_date(work: dict[str, Any]) -> tuple[int | None, str | None]:
+    """The year and publication date a catalog entry should carry for a work.
+
+    An arXiv id names the month of its first version (2101.04808: January 2021), which beats the date a
+    feed gave: a revised version is announced again years later, and a newsletter that links an old
+    paper dates it by its own issue.  Other works take the date their source gave, else the day they
+    were first seen (the year only: that day is not a publication date).
+    """
+    published = str(work.get("published") or "")
+    number = arxiv_number(work.get("id", "")) or ""
+    new_style = re.fullmatch(r"(\d\d)(\d\d)\.\d{4,5}", number)
+    old_style = re.search(r"/(\d\d)(\d\d)\d{3}$", number)
+    if new_style or old_style:
+        yy, mm = (new_style or old_style).groups()  # type: ignore[union-attr]
+        year = (1900 if int(yy) >= 91 else 2000) + int(yy)
+        if _year(published) == year:
+            return year, published[:10]
+        return year, f"{year}-{mm}"
+    if _year(published):
+        return _year(published), published[:10]
+    return _year(str(work.get("first_seen") or "")), None
+
+
 def entry_prefill(work: dict[str, Any]) -> dict[str, Any]:
     """A catalog entry drafted from a work, for the curator to edit before it is saved."""
-    published = str(work.get("published") or "")
-    year = int(published[:4]) if published[:4].isdigit() else None
+    year, date_published = work_date(work)
     number = arxiv_number(work.get("id", ""))
     url = f"https://arxiv.org/abs/{number}" if number else (safe_url(work.get("url")) or "")
     return {
         "work_id": work["id"],
-        "title": clean_text(html_to_text(work.get("title"))),
+        "title": readable_text(work.get("title")),
         "year": year,
-        "date_published": published[:10] or None,
-        "description": one_sentence(work.get("summary") or "") or clean_text(html_to_text(work.get("title"))),
+        "date_published": date_published,
+        "description": one_sentence(work.get("summary") or "") or readable_text(work.get("title")),
         "category": work.get("category") if work.get("category") in CATEGORIES else None,
         "url": url,
         "authors": clean_text(", ".join(str(a) for a in work.get("authors") or [])) or None,
@@ -171,6 +206,49 @@ def entry_prefill(work: dict[str, Any]) -> dict[str, Any]:
 
 class EntryError(ValueError):
     """A catalog-entry form field the curator must fix (one line naming the field)."""
+
+    @property
+    def field(self) -> str | None:
+        return error_field(str(self))
+
+
+def error_field(message: str) -> str | None:
+    """The form field an entry error names (``"year: expected ..."`` -> ``"year"``), to show it by that field."""
+    name = message.split(":", 1)[0].strip()
+    return name if re.fullmatch(r"[a-z_]+", name) else None
+
+
+@dataclass(frozen=True)
+class ScoreRange:
+    """The queue's score filter as given: bounds that parsed, and why any did not (said on the page)."""
+
+    low: float | None
+    high: float | None
+    problems: tuple[str, ...] = ()
+
+
+def score_range(low_text: str, high_text: str) -> ScoreRange:
+    """Parse the min/max score fields: any number from 0 to 1 (0.99 as well as 0.95); a bad one is
+    ignored and named, and a minimum above the maximum is named (it matches nothing)."""
+    problems: list[str] = []
+
+    def bound(text: str, name: str) -> float | None:
+        text = text.strip()
+        if not text:
+            return None
+        try:
+            value = float(text)
+        except ValueError:
+            value = float("nan")
+        if not 0.0 <= value <= 1.0:  # NaN fails this too
+            problems.append(f"{name} score {text[:20]!r} is not a number from 0 to 1, so it was ignored")
+            return None
+        return value
+
+    low, high = bound(low_text, "minimum"), bound(high_text, "maximum")
+    if low is not None and high is not None and low > high:
+        problems.append(f"the minimum score {low:g} is above the maximum {high:g}, so nothing can match")
+    return ScoreRange(low, high, tuple(problems))
 
 
 def entry_from_form(form: Any, work_id: str) -> dict[str, Any]:

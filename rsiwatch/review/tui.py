@@ -19,7 +19,7 @@ from rich.panel import Panel
 from rich.text import Text
 
 from rsiwatch.review.present import (
-    CATEGORIES, clean_text, entry_prefill, highlight_segments, html_to_text, positive_terms, work_links,
+    CATEGORIES, clean_text, entry_prefill, highlight_segments, positive_terms, readable_text, work_links,
 )
 from rsiwatch.store import Store, StoreError
 
@@ -88,8 +88,8 @@ class Session:
         work = self.store.work(self.works[self.index]["id"]) or self.works[self.index]
         latest = self.store.latest_score(work["id"]) or {}
         terms = positive_terms(latest.get("why") or [])
-        title = _highlighted(clean_text(html_to_text(work["title"])), terms, "bold")
-        summary_text = html_to_text(work.get("summary"))
+        title = _highlighted(readable_text(work["title"]), terms, "bold")
+        summary_text = readable_text(work.get("summary"))
         if len(summary_text) > SUMMARY_CHARS:
             summary_text = summary_text[:SUMMARY_CHARS].rsplit(" ", 1)[0] + " …"
         score = f"{work['score']:.2f}" if work.get("score") is not None else "–"

@@ -2,7 +2,8 @@
 
 Each request opens its own ``Store`` (SQLite in WAL mode copes with the crawler writing meanwhile) and
 closes it at teardown.  Pages are server-rendered with autoescaping; ``static/review.js`` adds the
-keyboard and posts decisions as JSON calls, each carrying the CSRF token (see ``web_security``).
+keyboard and posts decisions as JSON calls, each carrying the CSRF token (see ``web_security``); without
+it, each card's plain form posts to the same calls and ``web_forms`` answers with a page.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ from werkzeug.exceptions import HTTPException
 from rsiwatch.review.catalog import FORMATS
 from rsiwatch.review.present import (
     CATEGORIES, FLAGS, EntryError, entry_from_form, entry_prefill, highlight_html, html_to_text, positive_terms,
-    safe_url, work_links,
+    readable_text, safe_url, score_range, work_links,
 )
 from rsiwatch.store import ACTIONS, QUEUE_STATUSES, Store, StoreError
+from rsiwatch.review.web_forms import form_values, install_plain_forms, safe_next
 from rsiwatch.review.web_security import Binding, install
 from rsiwatch.review.tuning_plot import report_png
 from rsiwatch.review.tuning_report import build_report
@@ -44,6 +46,7 @@ def create_app(
     app = Flask(__name__)
     binding = Binding(host or config.review.host, config.review.port if port is None else port, config.review.password)
     install(app, binding)
+    install_plain_forms(app)
     app.config["RSIWATCH_DB"] = Path(db_path)
     app.config["RSIWATCH_CONFIG"] = config
     app.config["RSIWATCH_EXPORT_DIR"] = (export_dir or Path(config.review.export_dir)).resolve()
@@ -70,6 +73,7 @@ def create_app(
     app.add_url_rule("/", view_func=queue)
     app.add_url_rule("/catalog", view_func=catalog)
     app.add_url_rule("/catalog/<int:entry_id>", view_func=catalog_edit, methods=["POST"])
+    app.add_url_rule("/accept", view_func=accept_page)
     app.add_url_rule("/stats", view_func=stats)
     app.add_url_rule("/stats/tune.png", view_func=stats_plot)
     app.add_url_rule("/api/entry", view_func=api_entry)
@@ -89,18 +93,10 @@ def store() -> Store:
 
 
 def _hl(text: Any, terms: list[str]) -> Any:
-    return highlight_html(html_to_text(text), terms)
+    return highlight_html(readable_text(text), terms)
 
 
 # ---- pages ---------------------------------------------------------------------------------------
-
-
-def _float_arg(name: str) -> float | None:
-    try:
-        value = float(request.args.get(name, ""))
-    except ValueError:
-        return None
-    return value if 0.0 <= value <= 1.0 else None
 
 
 def _week_range(text: str) -> tuple[str, str] | None:
@@ -120,10 +116,11 @@ def queue() -> str:
     status = status if status in QUEUE_STATUSES else "new"
     week = args.get("week", "").strip()
     since, until = _week_range(week) or (None, None)
+    scores = score_range(args.get("min", ""), args.get("max", ""))
     filters = {
         "q": query, "status": status, "source": args.get("source", "").strip()[:200],
         "category": args.get("category") if args.get("category") in CATEGORIES else "",
-        "min": _float_arg("min"), "max": _float_arg("max"), "week": week if since else "",
+        "min": scores.low, "max": scores.high, "week": week if since else "",
     }
     try:
         offset = max(0, int(args.get("offset", "0")))
@@ -140,7 +137,7 @@ def queue() -> str:
         item["terms"] = [*item["terms"], *re.findall(r"\w{3,}", query)]
     return render_template(
         "queue.html", items=items, total=total, offset=offset, page_size=PAGE_SIZE, filters=filters,
-        sources=s.source_names(), statuses=QUEUE_STATUSES, counts=s.status_counts(),
+        sources=s.source_names(), statuses=QUEUE_STATUSES, counts=s.status_counts(), filter_problems=scores.problems,
     )
 
 
@@ -162,7 +159,7 @@ def _item(s: Store, work: dict[str, Any], latest: dict[str, Any]) -> dict[str, A
     why = latest.get("why") or []
     sightings = [
         {
-            "source": g_["source"], "title": html_to_text(g_.get("title")), "url": safe_url(g_.get("url")),
+            "source": g_["source"], "title": readable_text(g_.get("title")), "url": safe_url(g_.get("url")),
             "raw_url": g_.get("url") or "", "seen_at": (g_.get("seen_at") or "")[:10], "via": g_.get("via"),
         }
         for g_ in s.sightings(work["id"])
@@ -175,12 +172,14 @@ def _item(s: Store, work: dict[str, Any], latest: dict[str, Any]) -> dict[str, A
     }
 
 
-def catalog() -> str:
+def catalog(draft: dict[str, Any] | None = None, error: EntryError | None = None) -> str:
+    """The catalog; ``draft`` (an entry's form as the curator sent it) and ``error`` reopen a refused edit."""
     saved = request.args.get("saved", "")
     edited = request.args.get("edited", "")
     return render_template(
         "catalog.html", entries=store().catalog(), formats=sorted(FORMATS), exports=_exports(),
         saved=saved if saved in _exports() else "", edited=int(edited) if edited.isdigit() else None,
+        draft=draft, error=error,
     )
 
 
@@ -192,10 +191,16 @@ def catalog_edit(entry_id: int) -> Response:
         abort(404, description=f"catalog entry {entry_id}: no such entry")
     try:
         edited = entry_from_form(request.form, entry["work_id"])
-    except EntryError as exc:
-        abort(400, description=f"catalog entry {entry_id}: {exc}")
+    except EntryError as exc:  # the form again, the error by its field, every input as sent
+        return Response(catalog(draft={**form_values(request.form), "id": entry_id}, error=exc), status=400)
     s.catalog_edit(entry_id, edited, origin="web")
     return redirect(url_for("catalog", edited=entry_id) + f"#entry-{entry_id}", code=303)
+
+
+def accept_page() -> str:
+    """The accept form as a page of its own: how a curator accepts without JavaScript (the dialog otherwise)."""
+    work = _work_or_404(request.args.get("id", ""))
+    return render_template("accept.html", work=work, values=entry_prefill(work), back=safe_next(request.args))
 
 
 def stats() -> str:

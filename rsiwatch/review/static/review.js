@@ -1,7 +1,13 @@
 // rsiwatch review page: keyboard review of the queue.  Plain JavaScript, no inline script (CSP), and
 // never innerHTML: everything from the server is set with textContent or form values.
 "use strict";
-(function () {
+// Loaded in <head>: it marks the page as scripted before anything is drawn (CSS then shows actions on the
+// current card only and hides the no-JavaScript hints), and sets up the page once it is parsed.
+document.documentElement.classList.add("js");
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", reviewPage);
+else reviewPage();
+
+function reviewPage() {
   const meta = document.querySelector('meta[name="csrf-token"]');
   const csrf = meta ? meta.content : "";
   const items = Array.from(document.querySelectorAll("li.item"));
@@ -13,13 +19,24 @@
   const undoStack = [];
   let current = -1;
 
-  function say(text, isError) {
+  // A message in the footer; after a decision it carries an undo button (touch screens have no u key).
+  function say(text, isError, undoId) {
     if (!flash) return;
     flash.textContent = text;
     flash.classList.toggle("is-error", Boolean(isError));
+    if (undoId) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = "undo";
+      button.title = "undo this decision (or press u)";
+      button.addEventListener("click", () => { const item = itemById(undoId); if (item) undoCard(item); });
+      flash.append(" ", button);
+    }
   }
 
-  function select(index) {
+  // focus: false marks the card current without moving focus or scrolling (on load, and when Tab
+  // reaches a link inside a card), so Tab keeps its order: header, filters, cards.
+  function select(index, focus = true) {
     if (!items.length) return;
     index = Math.max(0, Math.min(items.length - 1, index));
     if (current >= 0 && items[current]) items[current].classList.remove("current");
@@ -27,8 +44,10 @@
     const item = items[current];
     item.classList.add("current");
     item.setAttribute("aria-current", "true");
-    item.focus({ preventScroll: true });
-    item.scrollIntoView({ block: "nearest", behavior: "instant" });
+    if (focus) {
+      item.focus({ preventScroll: true });
+      item.scrollIntoView({ block: "nearest", behavior: "instant" });
+    }
     items.forEach((other, i) => { if (i !== current) other.removeAttribute("aria-current"); });
   }
 
@@ -68,11 +87,12 @@
       const data = await post("/api/decide", { id: item.dataset.id, action, note: note || "" });
       setStatus(item, data.status);
       undoStack.push(item.dataset.id);
-      say(action.replace(/_/g, " ") + ": " + item.dataset.id + " (u to undo)");
+      say(action.replace(/_/g, " ") + ": " + item.dataset.id, false, item.dataset.id);
       select(nextUndecided());
     } catch (err) { say("could not save: " + err.message, true); }
   }
 
+  // u: the last decision made on this page, wherever it is (the page goes there).
   async function undo() {
     const id = undoStack.length ? undoStack.pop() : (currentItem() && currentItem().dataset.id);
     if (!id) return;
@@ -80,6 +100,18 @@
     try {
       const data = await post("/api/undo", { id });
       if (item) { setStatus(item, data.status); select(items.indexOf(item)); }
+      say("undone: " + id + " is " + data.status.replace(/_/g, " ") + " again");
+    } catch (err) { say("could not undo: " + err.message, true); }
+  }
+
+  // A card's own "undo this decision" button: that card, whatever was decided last.
+  async function undoCard(item) {
+    const id = item.dataset.id;
+    try {
+      const data = await post("/api/undo", { id });
+      setStatus(item, data.status);
+      const at = undoStack.lastIndexOf(id);
+      if (at >= 0) undoStack.splice(at, 1);  // u must not reverse this card a second time
       say("undone: " + id + " is " + data.status.replace(/_/g, " ") + " again");
     } catch (err) { say("could not undo: " + err.message, true); }
   }
@@ -138,7 +170,7 @@
         const item = itemById(id);
         if (item) { setStatus(item, "accepted", data.category); }
         undoStack.push(id);
-        say("accepted into the catalog as entry " + data.catalog_id + " (u to undo)");
+        say("accepted into the catalog as entry " + data.catalog_id, false, id);
         if (item) { select(items.indexOf(item)); select(nextUndecided()); }
       } catch (err) { acceptDialog.querySelector("[data-error]").textContent = err.message; }
     });
@@ -167,16 +199,24 @@
     if (action === "accept") openAccept(item);
     else if (action === "reject" || action === "out_of_scope") askReason(item, action);
     else if (action === "defer") decide(item, "defer", "");
-    else if (action === "undo") undo();
+    else if (action === "undo-card") undoCard(item);
   }
 
   items.forEach((item, index) => {
     item.addEventListener("click", (event) => {
-      const button = event.target.closest("button[data-action]");
-      if (event.target.closest("a")) return;
+      const control = event.target.closest("[data-action]");
+      if (control) {  // the card's plain-form controls, done here without leaving the page
+        event.preventDefault();
+        select(index);
+        act(control.dataset.action, item);
+        return;
+      }
+      if (event.target.closest("a, button, input, select, textarea, summary")) return;
       select(index);
-      if (button) act(button.dataset.action, item);
     });
+    item.addEventListener("focusin", (event) => { if (event.target !== item && current !== index) select(index, false); });
+    const form = item.querySelector("form.actions");
+    if (form) form.addEventListener("submit", (event) => event.preventDefault());
   });
 
   document.addEventListener("keydown", (event) => {
@@ -203,5 +243,5 @@
     event.preventDefault();
   });
 
-  if (items.length) select(0);
-})();
+  if (items.length) select(0, false);
+}

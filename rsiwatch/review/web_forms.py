@@ -1,0 +1,82 @@
+"""Plain HTML forms for the decisions the page's script makes: the queue works without JavaScript.
+
+The script posts to ``/api/decide``, ``/api/accept`` and ``/api/undo`` and reads JSON.  A plain form posts
+to the same endpoints, so it passes the same checks (CSRF token, validation, refusals), and says where to
+go back to in a ``next`` field.  For such a request the JSON answer is turned here into what a browser
+without a script needs: a 303 back to that page with a message (and an undo button), or, when an accept
+is refused over a field, its form again with the error by that field and every input kept.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Flask, Response, flash, redirect, render_template, request, url_for
+
+from rsiwatch.review.present import FLAGS, error_field
+
+PLAIN_FORM_ENDPOINTS = ("api_decide", "api_accept", "api_undo")
+_UNSAFE_NEXT = re.compile(r"[\x00-\x20\\]")
+
+
+def safe_next(values: Any) -> str:
+    """The page to go back to: a path on this site (never another host, never a scheme), else the queue."""
+    target = str(values.get("next") or "")
+    if not target.startswith("/") or target.startswith("//") or _UNSAFE_NEXT.search(target) or len(target) > 2000:
+        return url_for("queue")
+    return target
+
+
+def form_values(form: Any) -> dict[str, Any]:
+    """An entry form's inputs as sent (to show the form again): every text field, and the ticked flags."""
+    values: dict[str, Any] = {key: form.get(key, "") for key in form}
+    values["flags"] = [f for f in FLAGS if form.get(f) in ("on", "1", "true", "yes")]
+    return values
+
+
+def is_plain_form() -> bool:
+    """A browser's form post (it names a page to go back to), not the script's call (which asks for JSON)."""
+    return (request.method == "POST" and "next" in request.form
+            and request.accept_mimetypes.best != "application/json")
+
+
+def _done(data: dict[str, Any]) -> str:
+    work_id, status = data.get("id", ""), str(data.get("status", "")).replace("_", " ")
+    if request.endpoint == "api_undo":
+        return f"undone: {work_id} is {status} again"
+    if request.endpoint == "api_accept":
+        return f"accepted {work_id} into the catalog as entry {data.get('catalog_id')}"
+    return f"{status}: {work_id}"
+
+
+def _answer(response: Response) -> Response:
+    data = response.get_json(silent=True) or {}
+    back = safe_next(request.form)
+    if response.status_code == 200:
+        # "done:<id>" puts an undo button by the message; an undo's own message has none.
+        flash(_done(data), "undone" if request.endpoint == "api_undo" else "done:" + str(data.get("id", "")))
+        after = str(request.form.get("after") or "")
+        return redirect(back + (f"#w-{after}" if after and not _UNSAFE_NEXT.search(after) else ""), code=303)
+    message = str(data.get("error") or response.status)
+    if response.status_code in (401, 403):  # refused by the guards: said as a page, nothing else happens
+        if response.status_code == 401:
+            return response
+        return Response(render_template("error.html", code=403, message=message), status=403)
+    field = error_field(message)
+    if request.endpoint == "api_accept" and response.status_code == 400 and field:
+        page = render_template("accept.html", work_id=request.form.get("id", ""), values=form_values(request.form),
+                               error=message, error_at=field, back=back)
+        return Response(page, status=400)
+    flash(f"not saved: {message}", "error")
+    return redirect(back, code=303)
+
+
+def install_plain_forms(app: Flask) -> None:
+    """Answer plain-form posts to the decision endpoints as pages (registered after the security guards)."""
+
+    @app.after_request
+    def plain_form_answer(response: Response) -> Response:
+        if request.endpoint in PLAIN_FORM_ENDPOINTS and is_plain_form():
+            return _answer(response)
+        return response

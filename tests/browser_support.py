@@ -1,0 +1,46 @@
+"""What the browser tests share: Debian's Chromium, where screenshots go, and the review app on a real server."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from review_fixtures import make_config
+
+from rsiwatch.review.web import create_app
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+SCREENSHOTS = Path(os.environ.get("RSIWATCH_SCREENSHOTS", "/tmp"))
+
+
+def serve(tmp_path: Path, db: Path, **review: Any) -> Iterator[str]:
+    """The review app for ``db`` on a free port of 127.0.0.1; yields its base URL once, then stops it."""
+    from werkzeug.serving import make_server
+
+    app = create_app(make_config(tmp_path, **review), db, host="127.0.0.1", port=0)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    app.extensions["rsiwatch_binding"].port = server.server_port
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(5)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One Chromium per test module (import this fixture into a module that has checked Playwright is there)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
