@@ -235,6 +235,23 @@ class Schedule(_Strict):
         return value
 
 
+class Retention(_Strict):
+    """How much history the database keeps (pruned by the daemon and by each ``crawl``)."""
+
+    fetches: str | int = "90d"  # fetch rows older than this fold into one summary row per source
+    models: Annotated[int, Field(ge=0)] = 5  # model blobs kept besides the active one (newest first)
+
+    @field_validator("fetches")
+    @classmethod
+    def _fetches_duration(cls, value: str | int) -> str | int:
+        parse_duration(value)  # raises ValueError with the expected form
+        return value
+
+    @property
+    def fetches_s(self) -> float:
+        return parse_duration(self.fetches)
+
+
 class Logging(_Strict):
     format: Literal["human", "json"] = "human"
     file: str | None = None
@@ -252,6 +269,7 @@ class Config(_Strict):
     digest: Digest = Field(default_factory=Digest)
     schedule: Schedule = Field(default_factory=Schedule)
     logging: Logging = Field(default_factory=Logging)
+    retention: Retention = Field(default_factory=Retention)
 
     @model_validator(mode="after")
     def _unique_names(self) -> "Config":

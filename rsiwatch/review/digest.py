@@ -8,6 +8,7 @@ a password over plain text to another machine).
 
 from __future__ import annotations
 
+import email.utils
 import smtplib
 import socket
 import ssl
@@ -117,9 +118,15 @@ def send_digest(config: DigestConfig, digest: Digest, *, html: str, text: str) -
     if not config.smtp_host:
         raise DigestError("digest.smtp_host: not set (the SMTP server to send through)")
     message = EmailMessage()
+    sender = config.sender or f"rsiwatch@{socket.getfqdn()}"
     message["Subject"] = digest.subject
-    message["From"] = config.sender or f"rsiwatch@{socket.getfqdn()}"
+    message["From"] = sender
     message["To"] = ", ".join(config.to)
+    # What relays and spam filters expect of a machine's mail: a Date (RFC 5322 requires it), a unique
+    # Message-ID in the sender's domain, and Auto-Submitted so that vacation responders stay quiet (RFC 3834).
+    message["Date"] = email.utils.formatdate(usegmt=True)
+    message["Message-ID"] = email.utils.make_msgid(domain=email.utils.parseaddr(sender)[1].rpartition("@")[2] or None)
+    message["Auto-Submitted"] = "auto-generated"
     message.set_content(text)
     message.add_alternative(html, subtype="html")
     context = ssl.create_default_context()

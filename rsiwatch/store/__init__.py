@@ -7,7 +7,7 @@ it); ``works.status`` mirrors the latest effective decision and is updated in th
 
 ``Store`` is one connection with every query; each area's queries live in their own module (``base``
 opens, migrates and runs transactions; ``sources``, ``works``, ``scores``, ``decisions``, ``catalog``,
-``models``, ``review_page``, ``tuning``, ``linking``).
+``models``, ``review_page``, ``tuning``, ``linking``, ``retention``).
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ from rsiwatch.store.decisions import Decisions
 from rsiwatch.store.entries import StaleDecision  # noqa: F401
 from rsiwatch.store.linking import Linking
 from rsiwatch.store.models import Models
+from rsiwatch.store.retention import Retention
 from rsiwatch.store.review_page import ReviewPage
 from rsiwatch.store.scores import Scores
 from rsiwatch.store.sources import Sources
@@ -43,5 +44,5 @@ from rsiwatch.store.tuning import Tuning
 from rsiwatch.store.works import Works
 
 
-class Store(Sources, Works, Scores, Decisions, Catalog, Models, ReviewPage, Tuning, Linking):
+class Store(Sources, Works, Scores, Decisions, Catalog, Models, ReviewPage, Tuning, Linking, Retention):
     """Open (creating and migrating as needed) a ``candidates.db``."""

@@ -219,6 +219,7 @@ def _standing_decisions(conn: sqlite3.Connection, work_id: str) -> list[sqlite3.
 
 def _work_dict(row: sqlite3.Row) -> dict[str, Any]:
     work = dict(row)
+    work.pop("doc", None)  # the search index's key (schema migration 9), nothing a reader needs
     work["canonical_id"] = work["id"]
     work["authors"] = json.loads(work["authors"])
     work["links"] = json.loads(work["links"])

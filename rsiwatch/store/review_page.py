@@ -83,12 +83,13 @@ class ReviewPage(Base):
         matched: list[str] | None = None
         capped = False
         if match:
-            # Every match's work id is a read of the FTS table's content row: at a million works a common
+            # Every match's work id is a read of the work's row (by `works.doc`): at a million works a common
             # word matches tens of thousands (and ranking them by bm25 costs as much).  The newest
-            # SEARCH_CAP matches (by FTS rowid: the order works arrived or were last edited) are the
-            # candidates, ordered by score like the queue.
+            # SEARCH_CAP matches (by FTS rowid, `works.doc`: the order works arrived or were last edited)
+            # are the candidates, ordered by score like the queue.
             hits = [r[0] for r in self._all(
-                "SELECT work_id FROM works_fts WHERE works_fts MATCH ? ORDER BY rowid DESC LIMIT ?",
+                "SELECT w.id FROM works_fts JOIN works w ON w.doc = works_fts.rowid WHERE works_fts MATCH ?"
+                " ORDER BY works_fts.rowid DESC LIMIT ?",
                 (match, SEARCH_CAP + 1),
             )]
             capped = len(hits) > SEARCH_CAP
