@@ -87,7 +87,7 @@ def read_stream(limit: int | None = None) -> Iterator[dict[str, Any]]:
 
 def seed_catalog(store: Store) -> int:
     """The shipped seed catalog, as ``rsiwatch init`` loads it."""
-    return import_entries(store, read_catalog(SEED_CATALOG), origin="seed")
+    return len(import_entries(store, read_catalog(SEED_CATALOG), origin="seed").added)
 
 
 def install_model(store: Store, pool: Sequence[Doc]) -> int:

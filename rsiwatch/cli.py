@@ -202,7 +202,7 @@ COMMAND_MODULES = {
     "train": "commands_model", "score": "commands_model", "evaluate": "commands_model",
     "candidates": "commands_review", "accept": "commands_review", "reject": "commands_review",
     "defer": "commands_review", "out-of-scope": "commands_review", "undo": "commands_review",
-    "catalog": "commands_review",
+    "catalog": "commands_review", "doctor": "commands_review",
     "sources": "commands_sources", "backfill": "commands_sources", "submit": "commands_sources",
     "tune": "commands_tune",
     "publish": "commands_publish",

@@ -17,7 +17,9 @@ from rsiwatch.cli import (
     DEFAULT_CONFIG_TEMPLATE, SEED_CATALOG, Env, Failure, cli, common, emit_json, log_level, print_table,
 )
 from rsiwatch.logs import setup_logging
+from rsiwatch.lock import LockHeld, take_lock
 from rsiwatch.pipeline import SourceOutcome, crawl, due_sources, next_due
+from rsiwatch.retention import prune
 from rsiwatch.scoring import effective_threshold
 
 stderr = Console(stderr=True, soft_wrap=True)
@@ -33,7 +35,7 @@ def load_seed_catalog(store: Store, path: Path) -> int:
         raise Failure(str(exc)) from None
     from rsiwatch.review.catalog_store import import_entries
 
-    return import_entries(store, entries, origin="seed")
+    return len(import_entries(store, entries, origin="seed").added)
 
 
 @cli.command()
@@ -76,14 +78,23 @@ def _print_outcome(outcome: SourceOutcome) -> None:
 @click.option("--source", "names", multiple=True, help="Crawl only this source (repeatable), due or not.")
 @click.option("--all", "everything", is_flag=True, help="Crawl every active source, due or not.")
 @click.option("--json", "as_json", is_flag=True, help="Write the report as JSON to stdout.")
+@click.option("--wait", is_flag=True, help="When the daemon or another crawl holds the database, wait for it instead of exiting 1.")
 @click.option("-v", "--verbose", is_flag=True, help="Log each fetch to stderr.")
 @common
-def crawl_command(env: Env, names: tuple[str, ...], everything: bool, as_json: bool, verbose: bool) -> None:
+def crawl_command(
+    env: Env, names: tuple[str, ...], everything: bool, as_json: bool, wait: bool, verbose: bool
+) -> None:
     """One pass over the sources that are due: fetch, store, score, queue. A failing source is recorded
-    and the others go on."""
+    and the others go on; the exit status is 1 when every source visited failed (0 when any succeeded or
+    none was due), and 1 when the daemon or another crawl holds the database (see --wait)."""
     config = env.config
     setup_logging(config.logging, level=log_level(verbose))
-    with env.store() as store:
+    try:
+        lock = take_lock(env.db_path, "rsiwatch crawl", wait=wait,
+                         on_wait=lambda holder: stderr.print(f"waiting: {holder}", highlight=False))
+    except LockHeld as exc:
+        raise Failure(str(exc)) from None
+    with lock, env.store() as store:
         store.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in config.sources)
         if not store.count("catalog"):
             load_seed_catalog(store, Path(config.catalog_seed) if config.catalog_seed else SEED_CATALOG)
@@ -92,6 +103,7 @@ def crawl_command(env: Env, names: tuple[str, ...], everything: bool, as_json: b
             stderr.print("no source is due (use --all to crawl them anyway)")
         with PoliteClient(config.http.settings, config.politeness.settings, config.contact) as client:
             report = crawl(config, store, client, sources, on_source=_print_outcome)
+        prune(store, config.retention)
         if as_json:
             emit_json(report.to_dict())
         else:
@@ -100,8 +112,11 @@ def crawl_command(env: Env, names: tuple[str, ...], everything: bool, as_json: b
                 f"crawled {len(report.sources)} sources ({len(report.failed)} failed): "
                 f"{totals['new_works']} new works, "
                 f"{totals['new_candidates'] + report.queued_after_retrain} new candidates; "
-                f"{store.count('works')} works in {env.db_path}"
+                f"{store.count('works')} works in {env.db_path}",
+                highlight=False,
             )
+    if report.sources and len(report.failed) == len(report.sources):
+        raise SystemExit(1)  # every source failed: cron and systemd see it (each failure is on stderr above)
 
 
 @cli.command()
@@ -144,6 +159,7 @@ def status(env: Env, as_json: bool) -> None:
             "model_version": (store.active_model() or (None,))[0],
             "retrain_last": store.setting(RETRAIN_SETTING),
             "warnings": health_warnings(store, config),
+            "catalog_disagreements": len(store.catalog_disagreements()),
         }
     if as_json:
         emit_json({"summary": summary, "sources": {r["name"]: r for r in rows}})
@@ -165,5 +181,9 @@ def status(env: Env, as_json: bool) -> None:
         ],
         title=f"rsiwatch: {summary['works']} works, {summary['queue']} in the queue, threshold {summary['threshold']}",
     )
+    disagreements = summary["catalog_disagreements"]
+    click.echo(f"catalog: {summary['catalog']} entries, "
+               + (f"{disagreements} disagreements with the decisions (see `rsiwatch doctor`)" if disagreements
+                  else "agrees with the decisions"))
     for warning in summary["warnings"]:
         stderr.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)

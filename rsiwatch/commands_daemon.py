@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from rsiwatch.cli import Env, Failure, cli, common
-from rsiwatch.daemon import AlreadyRunning, run_daemon
+from rsiwatch.daemon import run_daemon
+from rsiwatch.lock import LockHeld
 from rsiwatch.logs import setup_logging
 
 
@@ -22,6 +23,6 @@ def daemon(env: Env, log_format: str | None, log_file: str | None) -> None:
     setup_logging(settings)
     try:
         raise SystemExit(run_daemon(config, env.db_path))
-    except AlreadyRunning as exc:
+    except LockHeld as exc:
         raise Failure(str(exc)) from None
 

@@ -13,6 +13,8 @@ from rsiwatch.review.present import CATEGORIES, entry_prefill
 from rsiwatch.store import QUEUE_STATUSES, Store, StoreError
 from rsiwatch.files import write_atomically
 from rsiwatch.cli import BadOption, Env, Failure, cli, common, emit_json, print_table, since_to_iso
+from rsiwatch.config import curator_name
+
 
 
 @cli.command()
@@ -62,6 +64,13 @@ def candidates(env: Env, status: str, since: str | None, limit: int, source: str
     )
 
 
+def _by(env: Env, by: str | None) -> str:
+    return by or curator_name(env.config.review)
+
+
+BY_OPTION = click.option("--by", help="Who takes the decision (default: review.curator in the config, else the OS user name).")
+
+
 WORK_ID_HELP = ("ID names the work as `rsiwatch candidates` prints it or as it is pasted: arxiv:2401.01234v2, "
                 "2401.01234, a link to the paper (arXiv, Hugging Face, alphaxiv, ar5iv), a DOI, a page's URL.")
 
@@ -83,43 +92,81 @@ def _decision_command(action: str, help_text: str) -> None:
     @cli.command(name=action.replace("_", "-"), help=f"{help_text}\n\n{WORK_ID_HELP}")
     @click.argument("given_id", metavar="ID")
     @click.option("--category", type=click.Choice(CATEGORIES), help="The catalog category (accept).")
-    @click.option("--note", help="Why: kept with the decision.")
+    @click.option("--note", help="Why: the curator's reason, kept with the decision and never published.")
+    @BY_OPTION
     @common
-    def command(env: Env, given_id: str, category: str | None, note: str | None) -> None:
+    def command(env: Env, given_id: str, category: str | None, note: str | None, by: str | None,
+                **more: str | None) -> None:
+        by = _by(env, by)
         with env.store() as store:
             canonical_id, work = resolve_work(store, given_id)
             if action == "accept":
-                decision_id, _ = store.accept(canonical_id, entry_from_work(work, category, note), note=note)
+                existing = store.work_entry(canonical_id)
+                entry = entry_from_work(work, category, more.get("description"), existing)
+                decision_id, entry_id = store.accept(canonical_id, entry, note=note, by=by)
+                changed = [e["after"] for e in store.catalog_edits(entry_id) if e["decision_id"] == decision_id]
+                if existing is not None:
+                    fields = sorted({f for after in changed for f in after})
+                    click.echo(f"{canonical_id} keeps catalog entry {entry_id}; "
+                               + (f"changed: {', '.join(fields)}" if fields else "nothing changed"), err=True)
             else:
-                decision_id = store.decide(canonical_id, action, category=category, note=note, origin="cli")
+                decision_id = store.decide(canonical_id, action, category=category, note=note, origin="cli", by=by)
         click.echo(f"{action} {canonical_id} (decision {decision_id})", err=True)
 
+    if action == "accept":
+        click.option("--description", help="The entry's public description (default: the first sentence of the "
+                     "work's summary; an existing entry keeps its own).")(command)
 
-def entry_from_work(work: dict, category: str | None, note: str | None) -> dict:
-    """An accepted work's catalog entry: the review page's prefill, with the CLI's category and note."""
-    entry = entry_prefill(work)
+
+def entry_from_work(work: dict, category: str | None, description: str | None, existing: dict | None = None) -> dict:
+    """An accepted work's catalog entry: the review page's prefill with the CLI's category and description.
+
+    A work that already has an entry keeps it: only what the command gives is set.  The note is never
+    part of it (it is the curator's private reason)."""
+    entry = {} if existing is not None else entry_prefill(work)
     if category:
         entry["category"] = category
-    if note:
-        entry["description"] = note
+    if description:
+        entry["description"] = description
     return entry
 
 
 _decision_command("accept", "Accept a candidate: it joins the catalog (and the training data).")
-_decision_command("reject", "Reject a candidate: it will not come back, whichever source mentions it.")
+_decision_command("reject", "Reject a candidate: it will not come back, whichever source mentions it; its catalog entry, if any, leaves the published catalog (kept in its history).")
 _decision_command("defer", "Defer a candidate to a later sitting.")
 _decision_command("out_of_scope", "Mark a candidate out of the catalog's scope (a reject with its own reason).")
 
 
-@cli.command(help="Reverse the latest standing decision about a work (appends a reversal; nothing is erased)."
+@cli.command(help="Reverse the latest standing decision about a work (appends a reversal; nothing is erased). "
+             "Its catalog entry goes back to what it was before that decision."
              f"\n\n{WORK_ID_HELP}")
 @click.argument("given_id", metavar="ID")
+@BY_OPTION
 @common
-def undo(env: Env, given_id: str) -> None:
+def undo(env: Env, given_id: str, by: str | None) -> None:
+    by = _by(env, by)
     with env.store() as store:
         canonical_id, _ = resolve_work(store, given_id)
-        status = store.undo(canonical_id, origin="cli")
+        status = store.undo(canonical_id, origin="cli", by=by)
     click.echo(f"undid the latest decision on {canonical_id}; it is {status} again", err=True)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Write a JSON array of the disagreements to stdout.")
+@common
+def doctor(env: Env, as_json: bool) -> None:
+    """Check that the catalog and the standing decisions agree (exit 1 when they do not)."""
+    with env.store() as store:
+        problems = store.catalog_disagreements()
+    if as_json:
+        emit_json(problems)
+    else:
+        for line in problems:
+            click.echo(line)
+        click.echo(f"catalog and decisions {'disagree in ' + str(len(problems)) + ' places' if problems else 'agree'}",
+                   err=True)
+    if problems:
+        raise SystemExit(1)
 
 
 @cli.group()
@@ -132,7 +179,7 @@ def catalog() -> None:
 @click.option("--out", type=click.Path(path_type=Path), help="Write to this file (atomically) instead of stdout.")
 @common
 def catalog_export(env: Env, fmt: str, out: Path | None) -> None:
-    """Export the catalog."""
+    """Export the published catalog."""
     with env.store() as store:
         text = FORMATS[fmt](store.catalog())
     if out is None:
@@ -144,17 +191,24 @@ def catalog_export(env: Env, fmt: str, out: Path | None) -> None:
 
 @catalog.command(name="import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Show what the import would do without writing anything.")
+@BY_OPTION
 @common
-def catalog_import(env: Env, file: Path) -> None:
-    """Import catalog entries from a CSV (the public list's columns, or the seed file's) or our JSON."""
+def catalog_import(env: Env, file: Path, dry_run: bool, by: str | None) -> None:
+    """Import a catalog: CSV (the public list's columns or the seed file's; UTF-8 with or without BOM or
+    Windows-1252; comma or semicolon), .xlsx, or our JSON. Rows match entries by their Source's work; no
+    entry is deleted, no row dropped (see README, "Importing a catalog")."""
     try:
         entries = read_catalog(file)
     except CatalogFormatError as exc:
         raise Failure(str(exc)) from None
+    by = _by(env, by)
     with env.store() as store:
         try:
-            count = import_entries(store, entries, origin="import")
+            report = import_entries(store, entries, origin=f"import {file.name}", by=by, dry_run=dry_run)
         except StoreError as exc:
             raise Failure(str(exc)) from None
-        total = store.count("catalog")
-    click.echo(f"imported {count} entries from {file}; the catalog holds {total}", err=True)
+        total = len(store.catalog())
+    for line in report.lines(str(file), dry_run):
+        click.echo(line, err=True)
+    click.echo(f"the catalog holds {total} entries", err=True)

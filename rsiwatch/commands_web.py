@@ -13,6 +13,7 @@ from rsiwatch.review.present import CATEGORIES
 from rsiwatch.review.web_security import UnsafeBind
 from rsiwatch.files import write_atomically
 from rsiwatch.cli import BadConfig, Env, Failure, cli, common, since_to_iso
+from rsiwatch.config import curator_name
 
 
 @cli.command()
@@ -93,8 +94,9 @@ def _serve_forever(app: Any, host: str, port: int, label: str) -> None:
 @click.option("--status", type=click.Choice(["new", "deferred"]), default="new", show_default=True, help="Which candidates to step through.")
 @click.option("--source", help="Only candidates this source mentioned.")
 @click.option("--category", type=click.Choice(CATEGORIES), help="Only this suggested category.")
+@click.option("--by", help="Who takes the decisions (default: review.curator in the config, else the OS user name).")
 @common
-def review(env: Env, status: str, source: str | None, category: str | None) -> None:
+def review(env: Env, status: str, source: str | None, category: str | None, by: str | None) -> None:
     """Review the queue in the terminal: j/k move, a accept, r reject, o out of scope, d defer, u undo, q quit.
 
     Keys are read one at a time (stdin may be a pipe); a, r and o then read one line (category or reason).
@@ -102,7 +104,8 @@ def review(env: Env, status: str, source: str | None, category: str | None) -> N
     from rsiwatch.review.tui import review_terminal
 
     with env.store() as store:
-        counts = review_terminal(store, status=status, source=source, category=category)
+        counts = review_terminal(store, status=status, source=source, category=category,
+                                 by=by or curator_name(env.config.review))
     done = ", ".join(f"{n} {action.replace('_', ' ')}" for action, n in counts.items()) or "no decisions"
     click.echo(f"review finished: {done}", err=True)
 

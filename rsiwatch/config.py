@@ -200,6 +200,7 @@ class Review(_Strict):
     port: Annotated[int, Field(ge=1, le=65535)] = 8765
     password: str | None = None
     export_dir: str = "exports"
+    curator: str | None = None  # who decisions are recorded as taken by; default: the OS user name
     audit_per_week: Annotated[int, Field(ge=0)] = 5
     uncertain_share: Annotated[float, Field(ge=0, le=1)] = 0.1
     # Curators who sign in on the review page: name -> argon2 hash (``rsiwatch curator add NAME`` writes it).
@@ -269,6 +270,23 @@ class Schedule(_Strict):
         return value
 
 
+class Retention(_Strict):
+    """How much history the database keeps (pruned by the daemon and by each ``crawl``)."""
+
+    fetches: str | int = "90d"  # fetch rows older than this fold into one summary row per source
+    models: Annotated[int, Field(ge=0)] = 5  # model blobs kept besides the active one (newest first)
+
+    @field_validator("fetches")
+    @classmethod
+    def _fetches_duration(cls, value: str | int) -> str | int:
+        parse_duration(value)  # raises ValueError with the expected form
+        return value
+
+    @property
+    def fetches_s(self) -> float:
+        return parse_duration(self.fetches)
+
+
 class Logging(_Strict):
     format: Literal["human", "json"] = "human"
     file: str | None = None
@@ -287,6 +305,7 @@ class Config(_Strict):
     digest: Digest = Field(default_factory=Digest)
     schedule: Schedule = Field(default_factory=Schedule)
     logging: Logging = Field(default_factory=Logging)
+    retention: Retention = Field(default_factory=Retention)
 
     @model_validator(mode="after")
     def _unique_names(self) -> "Config":
@@ -384,3 +403,15 @@ def load_config(path: Path | str | None = None, *, required: bool = False) -> Co
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start})") from None
     return parse_config(text, path)
+
+
+def curator_name(review: Review) -> str:
+    """Who a decision is recorded as taken by when no ``--by`` says: ``review.curator``, else the OS user."""
+    if review.curator:
+        return review.curator
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name in a bare container
+        return "unknown"

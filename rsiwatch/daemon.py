@@ -1,14 +1,14 @@
 """``rsiwatch daemon``: the schedule in the foreground until SIGTERM or SIGINT.
 
-One daemon per database (a lock file beside it); each source is a job that runs the same one-shot
-crawl as ``rsiwatch crawl --source NAME``; weekly retraining is another job.  Stopping lets the write in
+One crawler per database (the lock of ``rsiwatch/lock.py``, which ``rsiwatch crawl`` takes too); each
+source is a job that runs the same one-shot crawl as ``rsiwatch crawl --source NAME``; weekly retraining
+is another job.  Stopping lets the write in
 progress commit and exits 0 within a few seconds; a daemon killed outright loses nothing, because every
 step is its own transaction and the next due time is read back from the database.
 """
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
 import signal
@@ -23,34 +23,15 @@ from crawler.scheduler import Job, Scheduler, next_cron_time
 from rsiwatch.store import Store, iso_ago, parse_iso, quiesce_writes, utcnow
 from rsiwatch.config import Config, Source, parse_duration
 from rsiwatch.files import write_atomically
+from rsiwatch.lock import take_lock
+from rsiwatch.logs import reopen_log_files_soon
 from rsiwatch.pipeline import crawl, next_due
+from rsiwatch.retention import prune
 from rsiwatch.scoring import score_works
 
 log = logging.getLogger("rsiwatch.daemon")
 STOP_GRACE_S = 4.0
 DIGEST_SETTING = "digest_last"
-
-
-class AlreadyRunning(Exception):
-    """Another daemon holds the database."""
-
-
-def take_lock(db_path: Path) -> IO[str]:
-    """An exclusive lock beside the database; released by the OS when the process ends, however it ends."""
-    lock_path = db_path.with_name(db_path.name + ".daemon.lock")
-    handle = open(lock_path, "a+")
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.seek(0)
-        holder = handle.read().strip() or "unknown"
-        handle.close()
-        raise AlreadyRunning(f"another rsiwatch daemon is already running on {db_path} (pid {holder})") from None
-    handle.seek(0)
-    handle.truncate()
-    handle.write(str(os.getpid()))
-    handle.flush()
-    return handle
 
 
 def source_job(source: Source, config: Config, db_path: Path, client: PoliteClient) -> Job:
@@ -61,6 +42,7 @@ def source_job(source: Source, config: Config, db_path: Path, client: PoliteClie
     def run() -> None:
         with Store(db_path) as store:
             crawl(config, store, client, [source])
+            prune(store, config.retention)
 
     return Job(name=f"source:{source.name}", due=due, run=run)
 
@@ -130,7 +112,7 @@ def digest_job(config: Config, db_path: Path) -> Job | None:
 
 def run_daemon(config: Config, db_path: Path, *, out: IO[str] = sys.stderr) -> int:
     """Run until SIGTERM/SIGINT; returns the exit status."""
-    lock = take_lock(db_path)
+    lock = take_lock(db_path, "rsiwatch daemon")  # the same lock as `rsiwatch crawl`
     with Store(db_path) as store:
         store.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in config.sources)
     stop = threading.Event()
@@ -145,6 +127,7 @@ def run_daemon(config: Config, db_path: Path, *, out: IO[str] = sys.stderr) -> i
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGHUP, lambda _signum, _frame: reopen_log_files_soon())  # logrotate's postrotate
     scheduler.start()
     log.info("daemon started: %d sources on %s (pid %d)", len(jobs), db_path, os.getpid())
     stop.wait()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+import logging.handlers
 import sys
+import threading
 from datetime import datetime, timezone
 
 from rsiwatch.config import Logging
@@ -25,7 +27,10 @@ class JsonLines(logging.Formatter):
 
 
 def setup_logging(settings: Logging, *, level: int = logging.INFO) -> None:
-    handler: logging.Handler = logging.FileHandler(settings.file) if settings.file else logging.StreamHandler(sys.stderr)
+    # A watched file is reopened when logrotate (or anyone) moves it away; SIGHUP reopens it too (daemon).
+    handler: logging.Handler = (
+        logging.handlers.WatchedFileHandler(settings.file) if settings.file else logging.StreamHandler(sys.stderr)
+    )
     handler.setFormatter(
         JsonLines() if settings.format == "json" else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     )
@@ -34,3 +39,24 @@ def setup_logging(settings: Logging, *, level: int = logging.INFO) -> None:
     root.setLevel(level)
     # APScheduler narrates every job at INFO; our own lines say what matters.
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+def reopen_log_files() -> None:
+    """Reopen every log file now (the file may have been moved, copied or recreated)."""
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.FileHandler):
+            handler.acquire()
+            try:
+                if handler.stream is not None:
+                    handler.stream.close()
+                handler.stream = handler._open()
+                if isinstance(handler, logging.handlers.WatchedFileHandler):
+                    handler._statstream()  # the new file is the one to watch
+            finally:
+                handler.release()
+    logging.getLogger("rsiwatch.logs").info("log file reopened (SIGHUP)")
+
+
+def reopen_log_files_soon() -> None:
+    """For a signal handler: reopen on another thread, since the interrupted one may hold a handler's lock."""
+    threading.Thread(target=reopen_log_files, name="rsiwatch-reopen-logs", daemon=True).start()

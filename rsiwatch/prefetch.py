@@ -22,6 +22,7 @@ from crawler.items import SourceResult, Validators
 from crawler.parsing import parse_fetched
 from crawler.settings import SourceSpec
 from crawler.sources import collect, fetch_feed, is_separable, parse_spec, with_parsed
+from crawler.worker import exit_with_parent
 from rsiwatch.store import Store, utcnow
 from rsiwatch.config import Source
 
@@ -91,8 +92,10 @@ class Prefetcher:
         if len(fetched.body) < PARSE_IN_WORKER_FROM:
             return started, with_parsed(result, parse_fetched(spec, fetched.body, fetched.headers, fetched.url)), None
         if self.parser is None:
+            # Each worker exits when this process dies, however it dies (crawler/worker.py).
             self.parser = ProcessPoolExecutor(max_workers=parse_workers(),
-                                              mp_context=multiprocessing.get_context("spawn"))
+                                              mp_context=multiprocessing.get_context("spawn"),
+                                              initializer=exit_with_parent, initargs=(os.getpid(),))
         try:
             with workers_skip_main_script():  # a submit may start a worker
                 parsing = self.parser.submit(parse_fetched, spec, fetched.body, fetched.headers, fetched.url)

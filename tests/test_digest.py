@@ -5,6 +5,7 @@ from __future__ import annotations
 import email
 import socketserver
 import threading
+import time
 from collections.abc import Iterator
 from email import policy
 from pathlib import Path
@@ -170,3 +171,23 @@ def test_digest_says_when_nothing_came_back(db: Path) -> None:
         digest = build_digest(store, iso_ago(7 * 86400), top=5)
     assert digest.seen_again == []
     assert "Nothing decided came back." in to_html(digest) and "Nothing decided came back." in to_markdown(digest)
+
+
+def test_digest_mail_carries_the_headers_relays_expect(db: Path, tmp_path: Path, smtp: SMTPServer) -> None:
+    """Issue 17: Date (RFC 5322 requires it), a unique Message-ID, Auto-Submitted (RFC 3834); the real CLI."""
+    from cli_support import run_cli
+
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        f"database: {db}\ndigest:\n  to: [curator@example.org]\n  smtp_host: 127.0.0.1\n"
+        f"  smtp_port: {smtp.server_address[1]}\n  sender: rsiwatch <digest@watch.example.org>\n"
+    )
+    for _ in range(2):
+        run_cli("digest", "--send", "--out", str(tmp_path / "d.md"), cwd=tmp_path)
+    first, second = (email.message_from_bytes(m["data"], policy=policy.default) for m in smtp.messages)  # type: ignore[arg-type]
+    for message in (first, second):
+        assert message["Date"].datetime.tzinfo is not None
+        assert abs(message["Date"].datetime.timestamp() - time.time()) < 3600
+        assert message["Message-ID"].startswith("<") and message["Message-ID"].endswith("@watch.example.org>")
+        assert message["Auto-Submitted"] == "auto-generated"
+    assert first["Message-ID"] != second["Message-ID"]

@@ -61,8 +61,8 @@ def test_decisions_cannot_be_rewritten_even_by_hand(store: Store) -> None:
 
 
 def test_accept_and_its_catalog_entry_are_one_transaction(store: Store) -> None:
-    with pytest.raises(sqlite3.Error):
-        store.accept("arxiv:2611.00001", {"id": "not-a-number", "title": "A paper", "category": "compilers-kernels"})
+    with pytest.raises(StoreError, match="a title is required"):
+        store.accept("arxiv:2611.00001", {"title": "", "category": "compilers-kernels"})
     assert store.decisions() == []
     assert store.catalog() == []
     assert store.work("arxiv:2611.00001")["status"] == "new"
@@ -70,15 +70,17 @@ def test_accept_and_its_catalog_entry_are_one_transaction(store: Store) -> None:
     assert [e["work_id"] for e in store.catalog()] == ["arxiv:2611.00001"]
 
 
-def test_undo_reverses_one_step_and_keeps_an_entry_still_accepted(store: Store) -> None:
+def test_undo_reverses_one_step_and_restores_the_entry_as_it_was(store: Store) -> None:
     work = "arxiv:2611.00001"
     store.decide(work, "reject")
     store.accept(work, {"title": "A paper"})
     store.accept(work, {"title": "A paper, edited"})
-    assert store.undo(work) == "accepted"
     assert [e["title"] for e in store.catalog()] == ["A paper, edited"]
+    assert store.undo(work) == "accepted"
+    assert [e["title"] for e in store.catalog()] == ["A paper"]
     assert store.undo(work) == "rejected"
     assert store.catalog() == []
+    assert [e["title"] for e in store.catalog(withdrawn=True)] == ["A paper"]  # off the catalog, not erased
     assert store.undo(work) == "new"
     with pytest.raises(StoreError, match="no decision to undo"):
         store.undo(work)
@@ -216,3 +218,50 @@ def test_candidates_and_the_review_page_filter_the_queue_alike(store: Store) -> 
         assert by_cli == by_page, f
         seen.add(len(by_cli))
     assert len(seen) > 4  # the filters do narrow
+
+
+def search_hits(store: Store, query: str) -> list[str]:
+    """A search's results as the review page gets them (every one, sorted), and its total."""
+    from rsiwatch.store.review_page import SEARCH_CAP
+
+    rows, total = store.review_queue(query=query, status="all", limit=SEARCH_CAP + 1)
+    return sorted(r["id"] for r in rows) + [f"total={int(total)} capped={total.capped}"]
+
+
+def test_search_is_the_same_after_the_index_became_external_content(tmp_path: Path) -> None:
+    """Migration 9 stores each title and summary once (the index reads them from `works`): every search
+    answers as before, newest edit first past the cap, through VACUUM, edits and new works."""
+    from rsiwatch.store import fts_query
+    from rsiwatch.store.review_page import SEARCH_CAP
+
+    conn = database_at_schema(tmp_path / "old.db", 8)
+    works = [(f"url:https://example.org/{i}", f"Paper {i} on {'learned optimizers' if i % 3 else 'kernels'}",
+              f"Summary {i} about {'architecture search' if i % 2 else 'self-play'}", f"https://example.org/{i}")
+             for i in range(SEARCH_CAP + 300)]
+    conn.executemany("INSERT INTO works (id, title, summary, url, first_seen, last_seen) VALUES (?, ?, ?, ?, 'a', 'a')", works)
+    conn.executemany("INSERT INTO works_fts (work_id, title, summary) VALUES (?, ?, ?)", [w[:3] for w in works])
+    conn.execute("UPDATE works SET title = 'Paper 5 on learned kernels, revised' WHERE id = 'url:https://example.org/5'")
+    conn.execute("DELETE FROM works WHERE id = 'url:https://example.org/7'")  # never done by rsiwatch; the index follows
+    conn.close()
+    queries = ["paper", "summary", "optimizers", "kernels", "search", "self play", "revised", "paper 1", "nothing-matches"]
+    # The answers under schema 8, from the old index (the same query as the review page made then).
+    old = sqlite3.connect(tmp_path / "old.db")
+    before = {}
+    for query in queries:
+        hits = [r[0] for r in old.execute("SELECT work_id FROM works_fts WHERE works_fts MATCH ? ORDER BY rowid DESC LIMIT ?",
+                                          (fts_query(query), SEARCH_CAP + 1))]
+        before[query] = sorted(hits[:SEARCH_CAP]) + [f"total={min(len(hits), SEARCH_CAP)} capped={len(hits) > SEARCH_CAP}"]
+    old.close()
+    with Store(tmp_path / "old.db") as store:
+        assert {q: search_hits(store, q) for q in queries} == before
+        assert "url:https://example.org/5" in search_hits(store, "kernels")  # the edited work is among the newest
+        assert store.conn.execute("SELECT COUNT(*) FROM sqlite_master WHERE name = 'works_fts_content'").fetchone()[0] == 0
+        store.conn.execute("VACUUM")
+        assert {q: search_hits(store, q) for q in queries} == before
+        store.ingest("feed", [Item("arxiv:2611.00009", "Optimizers that learn kernels", "", "u", "k9")])
+        assert "url:https://example.org/9" in search_hits(store, "kernels")
+        store.conn.execute("UPDATE works SET title = 'Paper 9, now about zebras' WHERE id = 'url:https://example.org/9'")
+        assert search_hits(store, "zebras")[:1] == ["url:https://example.org/9"]
+        assert "url:https://example.org/9" not in search_hits(store, "kernels")
+        assert "arxiv:2611.00009" in search_hits(store, "kernels")
+        store.conn.execute("INSERT INTO works_fts (works_fts, rank) VALUES ('integrity-check', 1)")  # raises if out of sync

@@ -71,3 +71,38 @@ def test_review_command_reads_a_pipe(tmp_path: Path) -> None:
     assert "review finished: 1 defer, 1 reject" in result.stderr
     with Store(db) as store:
         assert [store.work(i)["status"] for i in ids] == ["deferred", "rejected", "new"]
+
+
+class DecidedMeanwhile(io.StringIO):
+    """Keys from a pipe; before the first key arrives, another curator rejects the work on screen."""
+
+    def __init__(self, keys: str, db: Path, work_id: str) -> None:
+        super().__init__(keys)
+        self.db, self.work_id, self.done = db, work_id, False
+
+    def read(self, size: int | None = -1) -> str:
+        if not self.done:
+            self.done = True
+            with Store(self.db) as other:
+                other.decide(self.work_id, "reject", origin="web", by="alice")
+        return super().read(size)
+
+
+def test_a_decision_taken_elsewhere_meanwhile_is_shown_not_overridden(tmp_path: Path) -> None:
+    db = tmp_path / "candidates.db"
+    ids = populate(db, 3)
+    out = io.StringIO()
+    with Store(db) as store:
+        counts = review_terminal(store, stream=DecidedMeanwhile("a\nq", db, ids[0]),
+                                 console=Console(file=out, width=200), by="bob")
+    assert counts == {} and "reject by alice" in out.getvalue() and "press the key again" in out.getvalue()
+    with Store(db) as store:
+        assert [d["action"] for d in store.decisions(ids[0])] == ["reject"] and store.catalog() == []
+    # Seen now: the same key replaces it on purpose.
+    out = io.StringIO()
+    with Store(db) as store:
+        counts = review_terminal(store, stream=DecidedMeanwhile("a\na\nq", db, ids[1]),
+                                 console=Console(file=out, width=200), by="bob", status="new")
+    with Store(db) as store:
+        assert [(d["action"], d["decided_by"]) for d in store.decisions(ids[1])] == [("reject", "alice"), ("accept", "bob")]
+        assert [e["work_id"] for e in store.catalog()] == [ids[1]] and store.catalog_disagreements() == []

@@ -1,29 +1,34 @@
-"""Catalog entries into the store: each entry is also a work with a standing accept, so a catalogued
-paper seen again in a feed is recognised and never queued as new."""
+"""Catalog rows into the store: each entry with a source is also a work with a standing accept, so a
+catalogued paper seen again in a feed is recognised and never queued as new.  The plan comes from
+``catalog_import`` (pure), the writes are one store transaction."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from crawler.items import Item
+from rsiwatch.review.catalog import new_entry
+from rsiwatch.review.catalog_import import ImportReport, plan_import
 from rsiwatch.store import Store
 
 
-def import_entries(store: Store, entries: Iterable[dict[str, Any]], origin: str = "import") -> int:
-    """Add catalog entries (idempotent by work id); returns how many were added or updated."""
-    count = 0
-    for entry in entries:
-        work_id = entry.get("work_id")
-        if work_id:
-            if store.work(work_id) is None:
-                store.ingest(
-                    f"catalog:{origin}",
-                    [Item(work_id, entry["title"], entry.get("description") or "", entry.get("url") or "", key=work_id)],
-                )
-            if store.work(work_id)["status"] != "accepted":
-                store.decide(work_id, "accept", category=entry.get("category"), note=f"catalog {origin}",
-                             origin=origin, enqueue=False)
-        store.catalog_add(entry, origin)
-        count += 1
-    return count
+def import_entries(
+    store: Store, rows: list[dict[str, Any]], origin: str = "import", *, by: str | None = None, dry_run: bool = False,
+) -> ImportReport:
+    """Import rows of a catalog file (see ``catalog_import`` for the rules); ``origin`` is what the edit
+    log and the decisions record (``seed``, ``import FILE``).  ``dry_run`` plans without writing."""
+    plan, report = plan_import(rows, store.catalog(withdrawn=True))
+    statuses = {w: (store.work(w) or {}).get("status") for w in plan.work_ids}
+    report.accepted = [w for w, status in statuses.items() if status is not None and status != "accepted"]
+    if dry_run:
+        return report
+    missing = {r["work_id"]: r for r in rows if r.get("work_id") in plan.work_ids and store.work(r["work_id"]) is None}
+    if missing:
+        source = "catalog:seed" if origin == "seed" else "catalog:import"
+        items = []
+        for work_id, row in missing.items():
+            entry = new_entry(row)
+            items.append(Item(work_id, entry["title"], entry["description"], entry["url"] or "", key=work_id))
+        store.ingest(source, items)
+    store.apply_import(plan, origin, by)
+    return report

@@ -8,6 +8,7 @@ a password over plain text to another machine).
 
 from __future__ import annotations
 
+import email.utils
 import smtplib
 import socket
 import ssl
@@ -55,6 +56,7 @@ def _row(work: dict[str, Any]) -> dict[str, Any]:
         "category": work.get("entry_category") or work.get("category"), "status": work.get("status"),
         "summary": one_sentence(work.get("entry_description") or work.get("summary") or ""),
         "url": links[0].url if links else None,
+        "decided_by": work.get("decided_by"),  # accepted works: the curator who accepted it
     }
 
 
@@ -95,10 +97,11 @@ def md_link(text: str, url: str | None) -> str:
 def to_markdown(digest: Digest) -> str:
     lines = [f"# rsiwatch digest, {digest.since[:10]} to {digest.until[:10]}", ""]
     lines += [f"{digest.queued} candidates queued, {len(digest.accepted)} accepted.", "", "## Accepted", ""]
-    lines += [f"- {md_link(w['title'], w['url'])} ({md_text(w['category'] or 'no category')}): {md_text(w['summary'])}"
+    lines += [f"- {md_link(w['title'], w['url'])} ({md_text(w['category'] or 'no category')}"
+              + (f", accepted by {md_text(w['decided_by'])}" if w["decided_by"] else "") + f"): {md_text(w['summary'])}"
               for w in digest.accepted] or ["Nothing accepted this week."]
     lines += ["", "## Top candidates", ""]
-    lines += [f"{i}. **{w['score']:.2f}** {md_link(w['title'], w['url'])} · {md_text(w['category'] or 'no category')}"
+    lines += [f"{i}. **{'–' if w['score'] is None else format(w['score'], '.2f')}** {md_link(w['title'], w['url'])} · {md_text(w['category'] or 'no category')}"
               f" · {md_text(w['status'])}" for i, w in enumerate(digest.top, 1)] or ["No new candidates."]
     lines += ["", "## Seen again after a decision", ""]
     lines += [f"- {md_link(w['title'], w['url'])}: {md_text((w['status'] or '').replace('_', ' '))} on {w['decided_at'][:10]},"
@@ -117,9 +120,15 @@ def send_digest(config: DigestConfig, digest: Digest, *, html: str, text: str) -
     if not config.smtp_host:
         raise DigestError("digest.smtp_host: not set (the SMTP server to send through)")
     message = EmailMessage()
+    sender = config.sender or f"rsiwatch@{socket.getfqdn()}"
     message["Subject"] = digest.subject
-    message["From"] = config.sender or f"rsiwatch@{socket.getfqdn()}"
+    message["From"] = sender
     message["To"] = ", ".join(config.to)
+    # What relays and spam filters expect of a machine's mail: a Date (RFC 5322 requires it), a unique
+    # Message-ID in the sender's domain, and Auto-Submitted so that vacation responders stay quiet (RFC 3834).
+    message["Date"] = email.utils.formatdate(usegmt=True)
+    message["Message-ID"] = email.utils.make_msgid(domain=email.utils.parseaddr(sender)[1].rpartition("@")[2] or None)
+    message["Auto-Submitted"] = "auto-generated"
     message.set_content(text)
     message.add_alternative(html, subtype="html")
     context = ssl.create_default_context()

@@ -272,9 +272,8 @@ def entry_from_form(form: Any, work_id: str) -> dict[str, Any]:
     year_text = field("year", 4)
     if year_text and not (year_text.isdigit() and 1900 <= int(year_text) <= 2100):
         raise EntryError("year: expected a year such as 2025")
-    date_published = field("date_published", 10) or None
-    if date_published and not re.fullmatch(r"\d{4}(-\d{2}(-\d{2})?)?", date_published):
-        raise EntryError("date_published: expected YYYY-MM-DD")
+    # Kept as written ("2023-04-21", "April 2023", "2023"), as imports keep it.
+    date_published = field("date_published", 40) or None
     flags = [f for f in FLAGS if form.get(f) in ("on", "1", "true", "yes")]
     return {
         "work_id": work_id, "title": title, "description": field("description", 2000), "category": category,

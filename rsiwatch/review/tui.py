@@ -21,7 +21,7 @@ from rich.text import Text
 from rsiwatch.review.present import (
     CATEGORIES, clean_text, entry_prefill, highlight_segments, positive_terms, readable_text, work_links,
 )
-from rsiwatch.store import Store, StoreError
+from rsiwatch.store import StaleDecision, Store, StoreError
 
 HELP = "j/k move · a accept · r reject · o out of scope · d defer · u undo · ? help · q quit"
 SUMMARY_CHARS = 900
@@ -78,6 +78,10 @@ class Session:
     index: int = 0
     decided: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
+    by: str | None = None
+    # Work id -> the latest decision id this session showed or made: sent with each decision, so one
+    # decided elsewhere meanwhile is refused (StaleDecision) instead of silently overridden.
+    seen: dict[str, int] = field(default_factory=dict)
 
     # ---- display ---------------------------------------------------------------------------------
 
@@ -86,6 +90,7 @@ class Session:
             self.console.print("The queue is empty.")
             return
         work = self.store.work(self.works[self.index]["id"]) or self.works[self.index]
+        self.seen[work["id"]] = self.store.latest_decision_id(work["id"])
         latest = self.store.latest_score(work["id"]) or {}
         terms = positive_terms(latest.get("why") or [])
         title = _highlighted(readable_text(work["title"]), terms, "bold")
@@ -133,7 +138,11 @@ class Session:
             entry["category"] = CATEGORIES[int(answer) - 1]
         elif answer in CATEGORIES:
             entry["category"] = answer
-        self.store.accept(work["id"], entry, origin="tui")
+        existing = self.store.work_entry(work["id"])
+        if existing is not None:  # accepting keeps the work's entry: only the category may change here
+            entry = {"category": entry["category"]} if entry["category"] else {}
+        decision, _ = self.store.accept(work["id"], entry, origin="tui", by=self.by, seen=self.seen.get(work["id"]))
+        self.seen[work["id"]] = decision
         self.after_decision(work["id"], "accept")
 
     def decide(self, action: str, ask_reason: bool) -> None:
@@ -144,7 +153,8 @@ class Session:
             if answer is None:
                 return
             note = clean_text(answer) or None
-        self.store.decide(work_id, action, note=note, origin="tui")
+        self.seen[work_id] = self.store.decide(work_id, action, note=note, origin="tui", by=self.by,
+                                               seen=self.seen.get(work_id))
         self.after_decision(work_id, action)
 
     def after_decision(self, work_id: str, action: str) -> None:
@@ -158,7 +168,8 @@ class Session:
 
     def undo(self) -> None:
         work_id = self.decided.pop() if self.decided else self.current()["id"]
-        status = self.store.undo(work_id, origin="tui")
+        status = self.store.undo(work_id, origin="tui", by=self.by, seen=self.seen.get(work_id))
+        self.seen[work_id] = self.store.latest_decision_id(work_id)
         self.counts["undo"] = self.counts.get("undo", 0) + 1
         self.index = next((i for i, w in enumerate(self.works) if w["id"] == work_id), self.index)
         self.console.print(Text(f"undone: {work_id} is {status} again", style="yellow"))
@@ -188,6 +199,11 @@ class Session:
                     continue
                 else:
                     continue
+            except StaleDecision as exc:
+                # Shown now; the same key again replaces the standing decision on purpose.
+                self.seen[exc.work_id] = self.store.latest_decision_id(exc.work_id)
+                self.console.print(Text(f"{exc} (press the key again to replace it)", style="red"))
+                continue
             except StoreError as exc:
                 self.console.print(Text(str(exc), style="red"))
                 continue
@@ -199,12 +215,12 @@ class Session:
 
 def review_terminal(store: Store, *, stream: IO[str] | None = None, console: Console | None = None,
                     status: str = "new", source: str | None = None, category: str | None = None,
-                    limit: int = 500) -> dict[str, int]:
+                    limit: int = 500, by: str | None = None) -> dict[str, int]:
     """Step through the queue; returns how many of each decision were made."""
     stream = stream if stream is not None else sys.stdin
     console = console or Console(highlight=False, emoji=False)
     works, _ = store.review_queue(status=status, source=source, category=category, limit=limit)
-    session = Session(store, console, KeyReader(stream), works)
+    session = Session(store, console, KeyReader(stream), works, by=by)
     with cbreak(stream):
         return session.run()
 

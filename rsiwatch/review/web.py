@@ -26,13 +26,13 @@ from rsiwatch.review.present import (
     CATEGORIES, FLAGS, EntryError, entry_from_form, entry_prefill, highlight_html, html_to_text, positive_terms,
     readable_text, safe_url, score_range, work_links,
 )
-from rsiwatch.store import ACTIONS, QUEUE_STATUSES, Store, StoreError
+from rsiwatch.store import ACTIONS, QUEUE_STATUSES, StaleDecision, Store, StoreError
 from rsiwatch.curators import check_curator
 from rsiwatch.review.web_forms import form_values, install_plain_forms, safe_next
 from rsiwatch.review.web_security import Binding, install, signed_in_curator
 from rsiwatch.review.tuning_plot import report_png
 from rsiwatch.review.tuning_report import TuningReport, build_report
-from rsiwatch.config import Config
+from rsiwatch.config import Config, curator_name
 from rsiwatch.files import write_atomically
 
 PAGE_SIZE = 100
@@ -77,6 +77,14 @@ def create_app(
 
     @app.errorhandler(StoreError)
     def store_error(exc: StoreError) -> Any:
+        if isinstance(exc, StaleDecision):
+            # The page showed an older state: say what stands now and who decided it, so the curator can
+            # replace it on purpose (sending ``seen`` = ``latest``).
+            latest = exc.latest or {}
+            return jsonify(
+                error=str(exc), status=exc.status, latest=store().latest_decision_id(exc.work_id),
+                standing={k: latest.get(k) for k in ("action", "decided_by", "decided_at", "origin")},
+            ), 409
         return jsonify(error=str(exc)), 409
 
     app.add_url_rule("/favicon.ico", view_func=lambda: Response(status=204))
@@ -182,6 +190,8 @@ def _item(s: Store, work: dict[str, Any], latest: dict[str, Any]) -> dict[str, A
         **work, "terms": positive_terms(why), "why": why[:8], "nearest": latest.get("nearest") or [],
         "category_fits": latest.get("category_fits", 1), "links": work_links(work), "sightings": sightings,
         "note": (standing or {}).get("note"), "safe_url": safe_url(work.get("url")),
+        "decided_by": (standing or {}).get("decided_by"),
+        "seen": s.latest_decision_id(work["id"]),
         "submission": s.latest_submissions([work["id"]]).get(work["id"]),
     }
 
@@ -207,11 +217,6 @@ def logout() -> Response:
     return redirect(url_for("login_page") if current_app.config["RSIWATCH_CONFIG"].review.curators else "/", code=303)
 
 
-def decided_by() -> str | None:
-    """Who signs a decision taken on this page: the signed-in curator, else the config's curator."""
-    return signed_in_curator() or getattr(current_app.config["RSIWATCH_CONFIG"].review, "curator", None)
-
-
 def catalog(draft: dict[str, Any] | None = None, error: EntryError | None = None) -> str:
     """The catalog; ``draft`` (an entry's form as the curator sent it) and ``error`` reopen a refused edit."""
     saved = request.args.get("saved", "")
@@ -233,7 +238,7 @@ def catalog_edit(entry_id: int) -> Response:
         edited = entry_from_form(request.form, entry["work_id"])
     except EntryError as exc:  # the form again, the error by its field, every input as sent
         return Response(catalog(draft={**form_values(request.form), "id": entry_id}, error=exc), status=400)
-    s.catalog_edit(entry_id, edited, origin="web")
+    s.catalog_edit(entry_id, edited, origin="web", by=_curator())
     return redirect(url_for("catalog", edited=entry_id) + f"#entry-{entry_id}", code=303)
 
 
@@ -278,9 +283,30 @@ def _work_or_404(work_id: str) -> dict[str, Any]:
     return work
 
 
+def _curator() -> str:
+    """Who signs a decision taken on this page: the signed-in curator, else ``review.curator``, else the
+    OS user running the page."""
+    return signed_in_curator() or curator_name(current_app.config["RSIWATCH_CONFIG"].review)
+
+
+def _seen() -> int | None:
+    """The decision state the page showed (the latest decision id, 0 for none); absent: act regardless."""
+    seen = request.form.get("seen", "").strip()
+    if not seen:
+        return None
+    if not seen.isdigit():
+        abort(400, description="seen: expected the id of the latest decision the page showed")
+    return int(seen)
+
+
 def api_entry() -> Response:
-    """The catalog entry drafted from a work, to prefill the accept form."""
-    return jsonify(entry_prefill(_work_or_404(request.args.get("id", ""))))
+    """The entry to prefill the accept form with: the work's own entry if it has one (accepting keeps
+    it), else one drafted from the work (its summary's first sentence as the description)."""
+    work = _work_or_404(request.args.get("id", ""))
+    existing = store().work_entry(work["id"])
+    if existing is not None:
+        return jsonify({k: existing[k] for k in (*entry_prefill(work), "affiliations", "submitter") if k in existing})
+    return jsonify(entry_prefill(work))
 
 
 def api_decide() -> Response:
@@ -289,8 +315,9 @@ def api_decide() -> Response:
     if action not in ACTIONS or action == "accept":
         abort(400, description="action must be one of reject, defer, out_of_scope (accept has its own form)")
     note = (request.form.get("note") or "").strip()[:2000] or None
-    decision = store().decide(work["id"], action, note=note, origin="web")
-    return jsonify(id=work["id"], status=store().work(work["id"])["status"], decision=decision)
+    s = store()
+    decision = s.decide(work["id"], action, note=note, origin="web", by=_curator(), seen=_seen())
+    return jsonify(id=work["id"], status=s.work(work["id"])["status"], decision=decision)
 
 
 def api_accept() -> Response:
@@ -299,16 +326,19 @@ def api_accept() -> Response:
         entry = entry_from_form(request.form, work["id"])
     except EntryError as exc:
         return jsonify(error=str(exc)), 400
+    # Fields the form does not carry (an older page, a reduced form) keep the entry's values.
+    entry = {k: v for k, v in entry.items() if k in ("work_id", "flags") or k in request.form}
     s = store()
-    decision, catalog_id = s.accept(work["id"], entry, origin="web")
+    decision, catalog_id = s.accept(work["id"], entry, origin="web", by=_curator(), seen=_seen())
     return jsonify(id=work["id"], status="accepted", decision=decision, catalog_id=catalog_id,
-                   category=entry["category"])
+                   category=(s.catalog_entry(catalog_id) or {}).get("category"))
 
 
 def api_undo() -> Response:
     work = _work_or_404(request.form.get("id", ""))
-    status = store().undo(work["id"], origin="web")
-    return jsonify(id=work["id"], status=status)
+    s = store()
+    status = s.undo(work["id"], origin="web", by=_curator(), seen=_seen())
+    return jsonify(id=work["id"], status=status, decision=s.latest_decision_id(work["id"]))
 
 
 # ---- catalog export: generated by the app, saved only inside review.export_dir --------------------

@@ -7,7 +7,7 @@ it); ``works.status`` mirrors the latest effective decision and is updated in th
 
 ``Store`` is one connection with every query; each area's queries live in their own module (``base``
 opens, migrates and runs transactions; ``sources``, ``works``, ``scores``, ``decisions``, ``catalog``,
-``models``, ``review_page``, ``tuning``, ``linking``, ``submissions``).
+``models``, ``review_page``, ``tuning``, ``linking``, ``retention``, ``submissions``).
 """
 
 from __future__ import annotations
@@ -31,10 +31,12 @@ from rsiwatch.store.base import (  # noqa: F401 - the names callers import from 
     quiesce_writes,
     utcnow,
 )
-from rsiwatch.store.catalog import Catalog
+from rsiwatch.store.catalog import Catalog, ImportPlan  # noqa: F401
 from rsiwatch.store.decisions import Decisions
+from rsiwatch.store.entries import StaleDecision  # noqa: F401
 from rsiwatch.store.linking import Linking
 from rsiwatch.store.models import Models
+from rsiwatch.store.retention import Retention
 from rsiwatch.store.review_page import ReviewPage
 from rsiwatch.store.scores import Scores
 from rsiwatch.store.sources import Sources
@@ -43,5 +45,5 @@ from rsiwatch.store.tuning import Tuning
 from rsiwatch.store.works import Works
 
 
-class Store(Sources, Works, Scores, Decisions, Catalog, Models, ReviewPage, Tuning, Linking, Submissions):
+class Store(Sources, Works, Scores, Decisions, Catalog, Models, ReviewPage, Tuning, Linking, Retention, Submissions):
     """Open (creating and migrating as needed) a ``candidates.db``."""

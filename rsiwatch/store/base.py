@@ -32,7 +32,17 @@ QUEUE_STATUSES = ("new", "accepted", "rejected", "deferred", "out_of_scope", "al
 # Decisions that load the catalog (the seed, an import) rather than record a curator's review: no score
 # stood behind them, and they are nobody's week of decisions.
 CATALOG_LOAD_ORIGINS = ("import", "seed")
-REVIEWED_SQL = f"origin NOT IN ({', '.join(repr(o) for o in CATALOG_LOAD_ORIGINS)})"  # for a decisions row
+
+
+def is_catalog_load(origin: str) -> bool:
+    """Whether a decision came with a catalog (the seed, an import of FILE) rather than from a review."""
+    return origin in CATALOG_LOAD_ORIGINS or origin.startswith("import ")
+
+
+def reviewed_sql(alias: str = "") -> str:
+    """SQL: a decisions row (``alias``-qualified) that a curator took, not one a catalog load brought."""
+    column = f"{alias}.origin" if alias else "origin"
+    return f"({column} NOT IN ({', '.join(repr(o) for o in CATALOG_LOAD_ORIGINS)}) AND {column} NOT LIKE 'import %')"
 
 
 # Writes from one process take this lock around their transaction.  SQLite serialises writers anyway, so
@@ -209,6 +219,7 @@ def _standing_decisions(conn: sqlite3.Connection, work_id: str) -> list[sqlite3.
 
 def _work_dict(row: sqlite3.Row) -> dict[str, Any]:
     work = dict(row)
+    work.pop("doc", None)  # the search index's key (schema migration 9), nothing a reader needs
     work["canonical_id"] = work["id"]
     work["authors"] = json.loads(work["authors"])
     work["links"] = json.loads(work["links"])
@@ -263,68 +274,3 @@ def fts_query(text: str) -> str | None:
     if not words:
         return None
     return " ".join(f'"{w}"' for w in words[:-1]) + (" " if len(words) > 1 else "") + f'"{words[-1]}"*'
-
-
-CATALOG_FIELDS = (
-    "work_id", "title", "description", "category", "url", "year", "date_published", "authors", "affiliations",
-    "submitter",
-)
-
-
-def _append_decision(
-    conn: sqlite3.Connection, work_id: str, action: str, category: str | None, note: str | None, origin: str,
-    enqueue: bool, decided_at: str | None = None,
-) -> int:
-    if action not in ACTIONS:
-        raise StoreError(f"unknown action {action!r} (expected one of {', '.join(ACTIONS)})")
-    work = conn.execute("SELECT score, model_version FROM works WHERE id = ?", (work_id,)).fetchone()
-    if work is None:
-        raise StoreError(f"no work with id {work_id!r} (see `rsiwatch candidates`)")
-    now = decided_at or utcnow()
-    cur = conn.execute(
-        "INSERT INTO decisions (work_id, action, category, note, decided_at, model_version, score, origin)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (work_id, action, category, note, now, work["model_version"], work["score"], origin),
-    )
-    conn.execute("UPDATE works SET status = ? WHERE id = ?", (STATUS_OF_ACTION[action], work_id))
-    if enqueue:
-        conn.execute(
-            "UPDATE works SET queued_at = ?, queue_reason = 'decided' WHERE id = ? AND queued_at IS NULL", (now, work_id)
-        )
-    if category:
-        conn.execute("UPDATE works SET category = ? WHERE id = ?", (category, work_id))
-    return int(cur.lastrowid)
-
-
-def _catalog_values(entry: dict[str, Any]) -> dict[str, Any]:
-    """An entry's stored columns: CATALOG_FIELDS (description never NULL) and its flags as JSON."""
-    values = {f: entry.get(f) for f in CATALOG_FIELDS}
-    values["description"] = values["description"] or ""
-    return {**values, "flags": json.dumps(list(entry.get("flags") or []))}
-
-
-def _catalog_dict(row: sqlite3.Row) -> dict[str, Any]:
-    return {**dict(row), "flags": json.loads(row["flags"])}
-
-
-def _upsert_catalog(conn: sqlite3.Connection, entry: dict[str, Any], origin: str) -> int:
-    """Insert or update a catalog entry: by its ID when given, else by its work (one entry per work)."""
-    stored = _catalog_values(entry)
-    values, flags = [stored[f] for f in CATALOG_FIELDS], stored["flags"]
-    columns = ", ".join(CATALOG_FIELDS)
-    marks = ", ".join("?" * len(CATALOG_FIELDS))
-    if entry.get("id") is not None:
-        conn.execute(
-            f"INSERT OR REPLACE INTO catalog (id, {columns}, flags, origin, added_at) VALUES (?, {marks}, ?, ?, ?)",
-            [entry["id"], *values, flags, origin, utcnow()],
-        )
-        return int(entry["id"])
-    updates = ", ".join(f"{f} = excluded.{f}" for f in CATALOG_FIELDS if f != "work_id")
-    cur = conn.execute(
-        f"INSERT INTO catalog ({columns}, flags, origin, added_at) VALUES ({marks}, ?, ?, ?) "
-        f"ON CONFLICT (work_id) DO UPDATE SET {updates}, flags = excluded.flags",
-        [*values, flags, origin, utcnow()],
-    )
-    if entry.get("work_id"):
-        return int(conn.execute("SELECT id FROM catalog WHERE work_id = ?", (entry["work_id"],)).fetchone()[0])
-    return int(cur.lastrowid)

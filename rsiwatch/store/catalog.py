@@ -1,46 +1,127 @@
-"""The catalog and the log of its edits."""
+"""The catalog, the log of its edits, imports applied in one transaction, and the consistency check."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from typing import Any
 
-from rsiwatch.store.base import Base, _catalog_dict, _catalog_values, _upsert_catalog, utcnow
+from rsiwatch.store.base import STATUS_OF_ACTION, Base
+from rsiwatch.store.entries import (
+    CATALOG_FIELDS,
+    append_decision,
+    edit_entry,
+    entry_dict,
+    entry_of_work,
+    entry_values,
+    insert_entry,
+    log_edit,
+)
+
+
+@dataclass
+class ImportPlan:
+    """What an import does, decided beforehand (``rsiwatch.review.catalog_import``) so ``--dry-run`` can show it.
+
+    ``moves``: existing entry ID -> its new ID; ``updates``: final ID -> fields (decoded) to set on the entry
+    that ends up there; ``inserts``: final ID -> a new entry.  Works named by rows are accepted if they are
+    not already.
+    """
+
+    moves: dict[int, int] = field(default_factory=dict)
+    updates: dict[int, dict[str, Any]] = field(default_factory=dict)
+    inserts: dict[int, dict[str, Any]] = field(default_factory=dict)
+    work_ids: list[str] = field(default_factory=list)
 
 
 class Catalog(Base):
 
     def catalog_add(self, entry: dict[str, Any], origin: str) -> int:
+        """Add an entry (a work's existing entry is updated instead, logged): for seeds and scripts."""
         with self.transaction() as conn:
-            return _upsert_catalog(conn, entry, origin)
+            row = entry_of_work(conn, entry.get("work_id"))
+            if row is None:
+                return insert_entry(conn, entry, origin, entry.get("id"))
+            edit_entry(conn, row["id"], entry_values({k: v for k, v in entry.items() if k in CATALOG_FIELDS}), origin, None)
+            return int(row["id"])
 
-    def catalog(self) -> list[dict[str, Any]]:
-        return [_catalog_dict(r) for r in self._all("SELECT * FROM catalog ORDER BY id")]
+    def catalog(self, *, withdrawn: bool = False) -> list[dict[str, Any]]:
+        """The published catalog; ``withdrawn=True`` adds the entries taken off it (kept, never erased)."""
+        where = "" if withdrawn else " WHERE withdrawn_at IS NULL"
+        # Who accepted it: the curator of the work's standing accept (none for seed and imported entries).
+        return [entry_dict(r) for r in self._all(
+            "SELECT catalog.*, (SELECT d.decided_by FROM decisions d WHERE d.work_id = catalog.work_id"
+            " AND d.action = 'accept' AND NOT EXISTS (SELECT 1 FROM decisions u WHERE u.reverses = d.id)"
+            f" ORDER BY d.id DESC LIMIT 1) AS reviewed_by FROM catalog{where} ORDER BY id"
+        )]
 
     def catalog_entry(self, entry_id: int) -> dict[str, Any] | None:
         row = self._one("SELECT * FROM catalog WHERE id = ?", (entry_id,))
-        return _catalog_dict(row) if row else None
+        return entry_dict(row) if row else None
 
-    def catalog_edit(self, entry_id: int, entry: dict[str, Any], origin: str) -> list[str] | None:
+    def catalog_edit(self, entry_id: int, entry: dict[str, Any], origin: str, by: str | None = None) -> list[str] | None:
         """Set an entry's fields (never its ID or work) and log the old values; returns the fields that
         changed (empty: nothing did), or None when there is no such entry."""
         with self.transaction() as conn:
-            row = conn.execute("SELECT * FROM catalog WHERE id = ?", (entry_id,)).fetchone()
-            if row is None:
+            if conn.execute("SELECT 1 FROM catalog WHERE id = ?", (entry_id,)).fetchone() is None:
                 return None
-            new = _catalog_values(entry)
-            del new["work_id"]  # an entry stays the entry of its work
-            changed = [f for f in new if row[f] != new[f]]
-            if changed:
-                conn.execute(f"UPDATE catalog SET {', '.join(f'{f} = ?' for f in changed)} WHERE id = ?",
-                             [*(new[f] for f in changed), entry_id])
-                conn.execute(
-                    "INSERT INTO catalog_edits (entry_id, before, after, edited_at, origin) VALUES (?, ?, ?, ?, ?)",
-                    (entry_id, json.dumps({f: row[f] for f in changed}), json.dumps({f: new[f] for f in changed}),
-                     utcnow(), origin),
-                )
-        return changed
+            new = entry_values({k: v for k, v in entry.items() if k in CATALOG_FIELDS or k in ("flags", "extra")})
+            new.pop("work_id", None)  # an entry stays the entry of its work
+            return edit_entry(conn, entry_id, new, origin, by)
 
     def catalog_edits(self, entry_id: int) -> list[dict[str, Any]]:
         rows = self._all("SELECT * FROM catalog_edits WHERE entry_id = ? ORDER BY id", (entry_id,))
         return [{**dict(r), "before": json.loads(r["before"]), "after": json.loads(r["after"])} for r in rows]
+
+    def apply_import(self, plan: ImportPlan, origin: str, by: str | None) -> None:
+        """Apply a planned import in one transaction: IDs moved (each move logged), works accepted, entries
+        updated (each change logged with ``origin``) and added.  No entry is deleted."""
+        with self.transaction() as conn:
+            # Through negative IDs first, so entries may swap IDs without colliding.
+            for old in plan.moves:
+                conn.execute("UPDATE catalog SET id = ? WHERE id = ?", (-old, old))
+            for old, new in plan.moves.items():
+                conn.execute("UPDATE catalog SET id = ? WHERE id = ?", (new, -old))
+                log_edit(conn, new, {"id": old}, {"id": new}, origin, by)
+            accepted: dict[str, int] = {}
+            for work_id in plan.work_ids:
+                status = conn.execute("SELECT status FROM works WHERE id = ?", (work_id,)).fetchone()
+                if status is not None and status["status"] != "accepted":
+                    accepted[work_id] = append_decision(conn, work_id, "accept", None, None, origin, False, by=by)
+            for entry_id, fields in plan.updates.items():
+                stored = entry_values({k: v for k, v in fields.items() if k != "id"})
+                edit_entry(conn, entry_id, stored, origin, by, accepted.get(fields.get("work_id") or ""))
+            for entry_id, entry in plan.inserts.items():
+                insert_entry(conn, entry, "seed" if origin == "seed" else "import", entry_id)
+
+    def catalog_disagreements(self) -> list[str]:
+        """Where the catalog and the standing decisions disagree, one line each (empty: they agree).
+
+        A decided work's status must follow its standing decisions; an accepted work has a published
+        entry; a published entry's work is accepted.  Entries without a work (rows without a source) stand
+        alone.
+        """
+        # Read in bulk (decisions and the catalog are small; works are many and read by key only).
+        standing: dict[str, list[Any]] = {}
+        for d in self._all("SELECT id, work_id, action, reverses FROM decisions ORDER BY work_id, id"):
+            if d["action"] == "undo":
+                standing[d["work_id"]] = [k for k in standing.get(d["work_id"], []) if k[0] != d["reverses"]]
+            else:
+                standing.setdefault(d["work_id"], []).append((d["id"], d["action"]))
+        status = {r["id"]: r["status"] for r in self._all(
+            "SELECT id, status FROM works WHERE id IN (SELECT DISTINCT work_id FROM decisions)")}
+        published = {r["work_id"]: r["id"] for r in self._all(
+            "SELECT id, work_id FROM catalog WHERE withdrawn_at IS NULL AND work_id IS NOT NULL")}
+        out: list[str] = []
+        for work_id, kept in standing.items():
+            expected = STATUS_OF_ACTION[kept[-1][1]] if kept else "new"
+            if status.get(work_id) != expected:
+                out.append(f"{work_id}: status {status.get(work_id)} but its standing decisions say {expected}")
+            if status.get(work_id) == "accepted" and work_id not in published:
+                out.append(f"{work_id}: accepted but not in the published catalog")
+        for work_id, entry_id in published.items():
+            if status.get(work_id) != "accepted":
+                work = self._one("SELECT status FROM works WHERE id = ?", (work_id,))
+                out.append(f"catalog entry {entry_id} ({work_id}): published but the work is "
+                           f"{work['status'] if work else 'unknown'}")
+        return out

@@ -4,57 +4,76 @@ from __future__ import annotations
 
 from typing import Any
 
-from rsiwatch.store.base import (
-    STATUS_OF_ACTION,
-    Base,
-    StoreError,
-    WorkText,
-    _append_decision,
-    _standing_decisions,
-    _upsert_catalog,
-    utcnow,
+from rsiwatch.store.base import Base, WorkText
+from rsiwatch.store.entries import (
+    CATALOG_FIELDS,
+    append_decision,
+    edit_entry,
+    entry_dict,
+    entry_of_work,
+    entry_values,
+    insert_entry,
+    latest_decision,
+    undo_decision,
 )
+from rsiwatch.store.submissions import first_submitter
 
 
 class Decisions(Base):
 
     def decide(
         self, work_id: str, action: str, *, category: str | None = None, note: str | None = None, origin: str = "cli",
-        enqueue: bool = True,
+        enqueue: bool = True, by: str | None = None, seen: int | None = None,
     ) -> int:
-        """Append a decision about a work and update its status; returns the decision id.
+        """Append a decision about a work and update its status (and its entry: a decision other than an
+        accept takes it off the published catalog); returns the decision id.
 
         ``enqueue=False`` records a decision without making the work a queue entry (catalog imports).
+        ``seen`` is the latest decision id the caller showed (0: none): if another came since, the decision
+        is refused with ``StaleDecision``; ``None`` decides whatever stands.
         """
         with self.transaction() as conn:
-            return _append_decision(conn, work_id, action, category, note, origin, enqueue)
+            return append_decision(conn, work_id, action, category, note, origin, enqueue, by=by, seen=seen)
 
-    def accept(self, work_id: str, entry: dict[str, Any], *, note: str | None = None, origin: str = "cli") -> tuple[int, int]:
+    def accept(
+        self, work_id: str, entry: dict[str, Any], *, note: str | None = None, origin: str = "cli",
+        by: str | None = None, seen: int | None = None,
+    ) -> tuple[int, int]:
         """Accept a work and save its catalog entry in one transaction: never one without the other.
 
-        Returns (decision id, catalog id).
+        A work that already has an entry keeps it (and its ID): the fields ``entry`` carries are set on it
+        and logged with the decision, so an undo puts the entry back as it was.  The note is the curator's
+        reason, kept with the decision only; it never reaches the entry.  Returns (decision id, catalog id).
         """
         with self.transaction() as conn:
-            decision = _append_decision(conn, work_id, "accept", entry.get("category"), note, origin, True)
-            catalog_id = _upsert_catalog(conn, {**entry, "work_id": work_id}, "accept")
-            return decision, catalog_id
+            decision = append_decision(conn, work_id, "accept", entry.get("category"), note, origin, True, by=by,
+                                       seen=seen)
+            row = entry_of_work(conn, work_id)
+            if row is None:  # a work someone sent in credits them, unless the curator named a submitter
+                credited = entry.get("submitter") or first_submitter(conn, work_id)
+                return decision, insert_entry(conn, {**entry, "work_id": work_id, "submitter": credited}, "accept")
+            given = entry_values({k: v for k, v in entry.items() if k in CATALOG_FIELDS or k in ("flags", "extra")})
+            given.pop("work_id", None)
+            edit_entry(conn, row["id"], given, origin, by, decision)
+            return decision, int(row["id"])
 
-    def undo(self, work_id: str, *, origin: str = "cli") -> str:
-        """Append a reversal of the work's latest standing decision; returns the status it goes back to."""
+    def undo(self, work_id: str, *, origin: str = "cli", by: str | None = None, seen: int | None = None) -> str:
+        """Append a reversal of the work's latest standing decision; returns the status it goes back to.
+
+        The entry follows: values the reversed decision changed are restored, and it is published again
+        exactly when the status goes back to accepted."""
         with self.transaction() as conn:
-            standing = _standing_decisions(conn, work_id)
-            if not standing:
-                raise StoreError(f"{work_id}: no decision to undo")
-            target = standing[-1]
-            conn.execute(
-                "INSERT INTO decisions (work_id, action, reverses, decided_at, origin) VALUES (?, 'undo', ?, ?, ?)",
-                (work_id, target["id"], utcnow(), origin),
-            )
-            status = STATUS_OF_ACTION[standing[-2]["action"]] if len(standing) > 1 else "new"
-            conn.execute("UPDATE works SET status = ? WHERE id = ?", (status, work_id))
-            if target["action"] == "accept" and status != "accepted":
-                conn.execute("DELETE FROM catalog WHERE work_id = ? AND origin = 'accept'", (work_id,))
-            return status
+            return undo_decision(conn, work_id, origin, by, seen)[0]
+
+    def latest_decision_id(self, work_id: str) -> int:
+        """The newest decision about a work (an undo included), 0 for none: the state a page shows."""
+        row = latest_decision(self.conn, work_id)
+        return int(row["id"]) if row else 0
+
+    def work_entry(self, work_id: str) -> dict[str, Any] | None:
+        """The work's catalog entry, published or withdrawn."""
+        row = entry_of_work(self.conn, work_id)
+        return entry_dict(row) if row else None
 
     def decisions(self, work_id: str | None = None) -> list[dict[str, Any]]:
         if work_id:

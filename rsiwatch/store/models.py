@@ -56,8 +56,11 @@ class Models(Base):
 
     def activate_model(self, version: int) -> None:
         with self.transaction() as conn:
-            if not conn.execute("SELECT 1 FROM models WHERE version = ?", (version,)).fetchone():
+            row = conn.execute("SELECT length(blob) FROM models WHERE version = ?", (version,)).fetchone()
+            if not row:
                 raise StoreError(f"no model version {version}")
+            if not row[0]:
+                raise StoreError(f"model version {version} was pruned (retention.models keeps the newest blobs)")
             conn.execute("UPDATE models SET active = (version = ?)", (version,))
 
     def set_setting(self, key: str, value: Any, reason: str | None = None) -> None:

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from rsiwatch.store.base import (
-    REVIEWED_SQL,
+    reviewed_sql,
     Base,
     QueueTotal,
     _standing_decisions,
@@ -83,12 +83,13 @@ class ReviewPage(Base):
         matched: list[str] | None = None
         capped = False
         if match:
-            # Every match's work id is a read of the FTS table's content row: at a million works a common
+            # Every match's work id is a read of the work's row (by `works.doc`): at a million works a common
             # word matches tens of thousands (and ranking them by bm25 costs as much).  The newest
-            # SEARCH_CAP matches (by FTS rowid: the order works arrived or were last edited) are the
-            # candidates, ordered by score like the queue.
+            # SEARCH_CAP matches (by FTS rowid, `works.doc`: the order works arrived or were last edited)
+            # are the candidates, ordered by score like the queue.
             hits = [r[0] for r in self._all(
-                "SELECT work_id FROM works_fts WHERE works_fts MATCH ? ORDER BY rowid DESC LIMIT ?",
+                "SELECT w.id FROM works_fts JOIN works w ON w.doc = works_fts.rowid WHERE works_fts MATCH ?"
+                " ORDER BY works_fts.rowid DESC LIMIT ?",
                 (match, SEARCH_CAP + 1),
             )]
             capped = len(hits) > SEARCH_CAP
@@ -120,7 +121,7 @@ class ReviewPage(Base):
 
     def review_decision_count(self) -> int:
         """Decisions a curator took (undos included), not the ones that loaded the catalog."""
-        return int(self._one(f"SELECT COUNT(*) FROM decisions WHERE {REVIEWED_SQL}")[0])
+        return int(self._one(f"SELECT COUNT(*) FROM decisions WHERE {reviewed_sql()}")[0])
 
     def status_counts(self) -> dict[str, int]:
         """Queued works per status."""
@@ -132,7 +133,7 @@ class ReviewPage(Base):
         (loading the seed catalog or an import is not a week's decisions)."""
         rows = self._all(
             "SELECT date(decided_at, 'weekday 0', '-6 days') AS week, action, COUNT(*) AS n FROM decisions"
-            f" WHERE decided_at >= ? AND {REVIEWED_SQL} GROUP BY week, action ORDER BY week DESC, action",
+            f" WHERE decided_at >= ? AND {reviewed_sql()} GROUP BY week, action ORDER BY week DESC, action",
             (iso_ago(weeks * 7 * 86400),),
         )
         return [dict(r) for r in rows]
@@ -141,10 +142,10 @@ class ReviewPage(Base):
         """Works accepted by a curator since then and still accepted, with their catalog entry's fields."""
         rows = self._all(
             f"""
-            SELECT w.*, d.decided_at, d.origin AS decided_by, c.id AS catalog_id, c.title AS entry_title,
+            SELECT w.*, d.decided_at, COALESCE(d.decided_by, d.origin) AS decided_by, c.id AS catalog_id, c.title AS entry_title,
                    c.description AS entry_description, c.category AS entry_category
             FROM decisions d JOIN works w ON w.id = d.work_id LEFT JOIN catalog c ON c.work_id = w.id
-            WHERE d.action = 'accept' AND d.decided_at >= ? AND d.{REVIEWED_SQL}
+            WHERE d.action = 'accept' AND d.decided_at >= ? AND {reviewed_sql('d')}
               AND w.status = 'accepted' AND NOT EXISTS (SELECT 1 FROM decisions u WHERE u.reverses = d.id)
             ORDER BY d.decided_at, d.id
             """,

@@ -242,7 +242,67 @@ MIGRATIONS: list[str] = [
     CREATE TRIGGER catalog_edits_no_delete BEFORE DELETE ON catalog_edits
         BEGIN SELECT RAISE(ABORT, 'catalog edits are append-only'); END;
     """,
-    # the public form (issue 14): `inbox` holds what readers send through `serve --public` until a crawl
+    # 9: one truth per work (issue 13).  Who took each decision and made each edit; unknown columns of an
+    # imported catalog file (JSON, exported again); an entry taken off the published catalog by a reject,
+    # an out-of-scope or an undo keeps its row (``withdrawn_at``, NULL while published) so nothing is
+    # erased; an edit made by a decision names it (``decision_id``) so an undo can restore the entry.
+    # Entries of works whose standing decision is no longer an accept (earlier releases left them listed)
+    # are withdrawn here, each with its logged edit.
+    """
+    ALTER TABLE decisions ADD COLUMN decided_by TEXT;
+    ALTER TABLE catalog_edits ADD COLUMN edited_by TEXT;
+    ALTER TABLE catalog_edits ADD COLUMN decision_id INTEGER;
+    ALTER TABLE catalog ADD COLUMN extra TEXT NOT NULL DEFAULT '{}';
+    ALTER TABLE catalog ADD COLUMN withdrawn_at TEXT;
+    INSERT INTO catalog_edits (entry_id, before, after, edited_at, origin)
+        SELECT catalog.id, '{"withdrawn_at": null}',
+               json_object('withdrawn_at', strftime('%Y-%m-%dT%H:%M:%fZ', 'now')),
+               strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 'migration: one truth for each work'
+        FROM catalog JOIN works ON works.id = catalog.work_id WHERE works.status != 'accepted';
+    UPDATE catalog SET withdrawn_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+        WHERE work_id IN (SELECT id FROM works WHERE status != 'accepted');
+    """,
+    # 10: bounded growth (issue 17).  The full-text index becomes external content over `works`, so each
+    # title and summary is stored once (migration 2 kept a second copy: 11 MB of a 39 MB database).  Its
+    # rowid is `works.doc`, an ordinary column with a unique index, because VACUUM may renumber the implicit
+    # rowid of `works` (no INTEGER PRIMARY KEY) but never a column's value.  `doc` starts as each work's old
+    # index rowid, and an edit of the text takes the next `doc`, so search keeps its order (newest arrival
+    # or edit first).  `fetch_summaries` keeps, per source, the totals of fetch rows pruned by age.
+    """
+    ALTER TABLE works ADD COLUMN doc INTEGER;
+    UPDATE works SET doc = f.rowid FROM (SELECT rowid, work_id FROM works_fts) AS f WHERE f.work_id = works.id;
+    UPDATE works SET doc = (SELECT COALESCE(MAX(doc), 0) FROM works) + rowid WHERE doc IS NULL;
+    CREATE UNIQUE INDEX works_doc ON works (doc);
+    DROP TRIGGER works_fts_update;
+    DROP TRIGGER works_fts_delete;
+    DROP TABLE works_fts;
+    CREATE VIRTUAL TABLE works_fts USING fts5(title, summary, content = 'works', content_rowid = 'doc', tokenize = 'unicode61 remove_diacritics 2');
+    INSERT INTO works_fts (works_fts) VALUES ('rebuild');
+    CREATE TRIGGER works_fts_update AFTER UPDATE OF title, summary ON works BEGIN
+        INSERT INTO works_fts (works_fts, rowid, title, summary) VALUES ('delete', old.doc, old.title, old.summary);
+        UPDATE works SET doc = (SELECT MAX(doc) FROM works) + 1 WHERE id = new.id;
+        INSERT INTO works_fts (rowid, title, summary) SELECT doc, title, summary FROM works WHERE id = new.id;
+    END;
+    CREATE TRIGGER works_fts_delete AFTER DELETE ON works BEGIN
+        INSERT INTO works_fts (works_fts, rowid, title, summary) VALUES ('delete', old.doc, old.title, old.summary);
+    END;
+    CREATE TABLE fetch_summaries (
+        source TEXT PRIMARY KEY,
+        first_started_at TEXT NOT NULL,  -- the span of the fetches folded in
+        last_started_at TEXT NOT NULL,
+        fetches INTEGER NOT NULL DEFAULT 0,
+        ok INTEGER NOT NULL DEFAULT 0,
+        not_modified INTEGER NOT NULL DEFAULT 0,
+        errors INTEGER NOT NULL DEFAULT 0,
+        requests INTEGER NOT NULL DEFAULT 0,
+        bytes INTEGER NOT NULL DEFAULT 0,
+        items INTEGER NOT NULL DEFAULT 0,
+        new_works INTEGER NOT NULL DEFAULT 0,
+        new_candidates INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX fetches_started ON fetches (started_at);
+    """,
+    # 11: the public form (issue 14): `inbox` holds what readers send through `serve --public` until a crawl
     # reads the page (a POST never fetches anything); a submission whose page cannot be read joins the
     # queue anyway and its fetch is tried again later.  A submission credits its finder (`submitter`).
     """

@@ -8,6 +8,7 @@ its URL, and its fetch is tried again later, so a submission is never lost.
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import timedelta
 from typing import Any
 
@@ -17,6 +18,16 @@ from rsiwatch.store.base import Base, StoreError, iso, parse_iso, utcnow
 RETRY_BASE_S = 600.0
 RETRY_MAX_S = 86400.0
 MAX_ATTEMPTS = 8
+
+
+def first_submitter(conn: sqlite3.Connection, work_id: str) -> str | None:
+    """Who to credit in the catalog's Submitter column: the first person who sent the work in by name."""
+    row = conn.execute(
+        "SELECT submitter FROM submissions WHERE work_id = ? AND submitter IS NOT NULL AND submitter != ''"
+        " ORDER BY id LIMIT 1",
+        (work_id,),
+    ).fetchone()
+    return row[0] if row else None
 
 
 class Submissions(Base):
@@ -60,13 +71,7 @@ class Submissions(Base):
         return found
 
     def submitter_of(self, work_id: str) -> str | None:
-        """Who to credit in the catalog's Submitter column: the first person who sent the work in by name."""
-        row = self._one(
-            "SELECT submitter FROM submissions WHERE work_id = ? AND submitter IS NOT NULL AND submitter != ''"
-            " ORDER BY id LIMIT 1",
-            (work_id,),
-        )
-        return row["submitter"] if row else None
+        return first_submitter(self.conn, work_id)
 
     # ---- the public form's inbox ------------------------------------------------------------------
 

@@ -7,13 +7,8 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
-from rsiwatch.store.base import (
-    CATALOG_LOAD_ORIGINS,
-    Base,
-    _append_decision,
-    _sources_of,
-    utcnow,
-)
+from rsiwatch.store.base import Base, _sources_of, is_catalog_load, utcnow
+from rsiwatch.store.entries import append_decision
 
 
 class Tuning(Base):
@@ -36,7 +31,7 @@ class Tuning(Base):
         kept = [
             r for r in standing.values()
             if r["action"] in ("accept", "reject", "out_of_scope") and r["score"] is not None
-            and r["origin"] not in CATALOG_LOAD_ORIGINS
+            and not is_catalog_load(r["origin"])
         ]
         sources = _sources_of(self.conn, [r["work_id"] for r in kept])
         return [
@@ -58,7 +53,7 @@ class Tuning(Base):
         stay append-only.
         """
         with self.transaction() as conn:
-            return _append_decision(conn, work_id, action, category, note, origin, True, decided_at)
+            return append_decision(conn, work_id, action, category, note, origin, True, decided_at)
 
     def queue_works(self, work_ids: Sequence[str], reason: str, now: str | None = None) -> list[str]:
         """Put undecided, unqueued works into the review queue for ``reason`` (audit, uncertain)."""

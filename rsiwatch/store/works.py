@@ -30,21 +30,24 @@ class Works(Base):
                 marks = ",".join("?" * len(chunk))
                 existing.update(r[0] for r in conn.execute(f"SELECT id FROM works WHERE id IN ({marks})", chunk))
             new_rows: dict[str, tuple[Any, ...]] = {}
+            # Each new work takes the next search-index rowid (schema migration 9: `works.doc`).
+            doc = conn.execute("SELECT COALESCE(MAX(doc), 0) FROM works").fetchone()[0]
             for item in items:
                 if item.canonical_id in existing or item.canonical_id in new_rows:
                     continue
+                doc += 1
                 new_rows[item.canonical_id] = (
                     item.canonical_id, item.title, item.summary, item.url, item.published,
-                    json.dumps(list(item.authors)), json.dumps(list(item.links)), now, now,
+                    json.dumps(list(item.authors)), json.dumps(list(item.links)), now, now, doc,
                 )
             conn.executemany(
-                "INSERT INTO works (id, title, summary, url, published, authors, links, first_seen, last_seen)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO works (id, title, summary, url, published, authors, links, first_seen, last_seen, doc)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 list(new_rows.values()),
             )
-            conn.executemany(  # the search index (schema migration 6: no per-row trigger)
-                "INSERT INTO works_fts (work_id, title, summary) VALUES (?, ?, ?)",
-                [row[:3] for row in new_rows.values()],
+            conn.executemany(  # the search index, text read back from `works` (migrations 6 and 9)
+                "INSERT INTO works_fts (rowid, title, summary) VALUES (?, ?, ?)",
+                [(row[9], row[1], row[2]) for row in new_rows.values()],
             )
             known = [i for i in ids if i in existing]
             for chunk in _chunks(known, 500):
@@ -98,6 +101,6 @@ class Works(Base):
         return [dict(r) for r in self._all("SELECT * FROM sightings WHERE work_id = ? ORDER BY seen_at", (work_id,))]
 
     def count(self, table: str) -> int:
-        if table not in ("works", "sightings", "scores", "decisions", "catalog", "models", "sources", "fetches"):
+        if table not in ("works", "sightings", "scores", "decisions", "catalog", "catalog_edits", "models", "sources", "fetches"):
             raise ValueError(table)
         return self._one(f"SELECT COUNT(*) FROM {table}")[0]

@@ -16,6 +16,7 @@ function reviewPage() {
   const acceptDialog = document.getElementById("accept-dialog");
   const reasonDialog = document.getElementById("reason-dialog");
   const helpDialog = document.getElementById("help-dialog");
+  const conflictDialog = document.getElementById("conflict-dialog");
   const undoStack = [];
   let current = -1;
 
@@ -73,8 +74,45 @@ function reviewPage() {
     });
     let data = {};
     try { data = await response.json(); } catch (e) { data = { error: response.statusText }; }
-    if (!response.ok) throw new Error(data.error || ("HTTP " + response.status));
+    if (!response.ok) {
+      const err = new Error(data.error || ("HTTP " + response.status));
+      err.status = response.status;
+      err.data = data;
+      throw err;
+    }
     return data;
+  }
+
+  // Every decision carries the state the page showed (data-seen: the latest decision id).  When the work
+  // was decided since (elsewhere, by someone else), the server refuses with 409 and says what stands and
+  // who decided it; the curator may then replace it on purpose, which resends with the new state.
+  async function postDecision(item, url, fields) {
+    try {
+      const data = await post(url, { ...fields, seen: item.dataset.seen || "0" });
+      if (data.decision !== undefined) item.dataset.seen = String(data.decision);
+      return data;
+    } catch (err) {
+      if (err.status !== 409 || !err.data || err.data.latest === undefined || !conflictDialog) throw err;
+      setStatus(item, err.data.status);
+      const standing = err.data.standing || {};
+      const who = standing.decided_by || "someone";
+      const what = (standing.action || "undo").replace(/_/g, " ");
+      conflictDialog.querySelector("[data-conflict]").textContent =
+        item.dataset.id + " is " + err.data.status.replace(/_/g, " ") + " now: " + what + " by " + who +
+        (standing.decided_at ? " at " + standing.decided_at : "") + ". Replace that decision with yours?";
+      const replace = await new Promise((resolve) => {
+        const button = conflictDialog.querySelector("[data-replace]");
+        const done = (answer) => { button.onclick = null; conflictDialog.onclose = null; resolve(answer); };
+        button.onclick = () => { done(true); conflictDialog.close(); };
+        conflictDialog.onclose = () => done(false);
+        conflictDialog.showModal();
+      });
+      if (!replace) { item.dataset.seen = String(err.data.latest); throw new Error("kept the standing decision"); }
+      item.dataset.seen = String(err.data.latest);
+      const data = await post(url, { ...fields, seen: item.dataset.seen });
+      if (data.decision !== undefined) item.dataset.seen = String(data.decision);
+      return data;
+    }
   }
 
   function nextUndecided() {
@@ -84,7 +122,7 @@ function reviewPage() {
 
   async function decide(item, action, note) {
     try {
-      const data = await post("/api/decide", { id: item.dataset.id, action, note: note || "" });
+      const data = await postDecision(item, "/api/decide", { id: item.dataset.id, action, note: note || "" });
       setStatus(item, data.status);
       undoStack.push(item.dataset.id);
       say(action.replace(/_/g, " ") + ": " + item.dataset.id, false, item.dataset.id);
@@ -98,7 +136,7 @@ function reviewPage() {
     if (!id) return;
     const item = itemById(id);
     try {
-      const data = await post("/api/undo", { id });
+      const data = item ? await postDecision(item, "/api/undo", { id }) : await post("/api/undo", { id });
       if (item) { setStatus(item, data.status); select(items.indexOf(item)); }
       say("undone: " + id + " is " + data.status.replace(/_/g, " ") + " again");
     } catch (err) { say("could not undo: " + err.message, true); }
@@ -165,14 +203,17 @@ function reviewPage() {
       const form = event.target;
       const id = form.elements.id.value;
       try {
-        const data = await post("/api/accept", formFields(form));
-        acceptDialog.close();
         const item = itemById(id);
+        acceptDialog.close();
+        const data = item ? await postDecision(item, "/api/accept", formFields(form)) : await post("/api/accept", formFields(form));
         if (item) { setStatus(item, "accepted", data.category); }
         undoStack.push(id);
         say("accepted into the catalog as entry " + data.catalog_id, false, id);
         if (item) { select(items.indexOf(item)); select(nextUndecided()); }
-      } catch (err) { acceptDialog.querySelector("[data-error]").textContent = err.message; }
+      } catch (err) {
+        if (err.status === 400) { acceptDialog.showModal(); acceptDialog.querySelector("[data-error]").textContent = err.message; }
+        else say("could not accept: " + err.message, true);
+      }
     });
     // Enter in the description saves too (Shift+Enter for a new line).
     acceptDialog.querySelector("textarea").addEventListener("keydown", (event) => {

@@ -1,0 +1,136 @@
+"""Bytes per work in ``candidates.db``, before and after the full-text index became external content
+(issue 17, schema migration 9).
+
+  after    the real stream through ``Store.ingest``, ``index_titles`` and ``score_works`` with a trained
+           model, as a crawl leaves it; VACUUMed, then measured file and per table (``dbstat``).
+  before   the same rows in a database made by the migrations up to 8 (the index keeps its own copy of
+           every title and summary, as it did until now), VACUUMed and measured the same way.
+  migrated a copy of ``before`` opened by today's rsiwatch (migration 9 runs), VACUUMed: what an upgraded
+           install weighs.
+
+Prints bytes per work of each, the ratio after/before, and the three largest tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sqlite3
+import sys
+import tempfile
+from pathlib import Path
+
+from common import Report, Row, progress, read_stream, stream_available
+
+from crawler.items import Item
+from rsiwatch.config import Config
+from rsiwatch.scoring import score_works, train_and_save
+from rsiwatch.store import Store, _split_sql
+from rsiwatch.store.schema import MIGRATIONS
+
+PAGE = 1_000
+BEFORE_VERSION = 8  # the last schema whose index stored its own text
+# Tables and their columns as schema 8 has them (works without `doc`; works_fts filled separately).
+COPIED = {
+    "works": "id, title, summary, url, published, authors, links, first_seen, last_seen, status, queued_at,"
+             " queue_reason, score, model_version, category",
+    "sightings": "*", "scores": "*", "work_titles": "*", "titles_fts": "work_id, norm", "catalog": "*",
+    "models": "*", "sources": "*", "fetches": "*", "settings": "*",
+}
+
+
+def to_item(r: dict) -> Item:
+    pid = r["id"].removeprefix("arxiv:")
+    return Item(canonical_id=r["id"], title=r["title"], summary=r["summary"], url=f"https://arxiv.org/abs/{pid}",
+                key=f"oai:arXiv.org:{pid}", published=f"{r['date'][:10]}T00:00:00Z" if r.get("date") else None,
+                authors=tuple(r.get("authors") or ()))
+
+
+def build_current(path: Path, n: int) -> None:
+    items = [to_item(r) for r in read_stream(n)]
+    with Store(path) as store:
+        from common import seed_catalog
+
+        seed_catalog(store)
+        for i in range(0, len(items), PAGE):
+            store.ingest("arxiv-stream", items[i:i + PAGE])
+        store.index_titles()
+        train_and_save(store, "bench: storage")
+        ids = [x.canonical_id for x in items]
+        for i in range(0, len(ids), PAGE):
+            score_works(store, Config(), ids[i:i + PAGE])
+
+
+def build_schema_8(path: Path, source: Path) -> None:
+    """The same rows under migrations 1..8, the search index filled as ``ingest`` filled it then."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    for number, script in enumerate(MIGRATIONS[:BEFORE_VERSION]):
+        for statement in _split_sql(script):
+            conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {number + 1}")
+    conn.execute("ATTACH DATABASE ? AS src", (str(source),))
+    conn.execute("BEGIN")
+    for table, columns in COPIED.items():
+        names = columns if columns != "*" else "*"
+        insert_columns = f"({columns})" if columns != "*" else ""
+        conn.execute(f"INSERT INTO main.{table} {insert_columns} SELECT {names} FROM src.{table}")
+    conn.execute("INSERT INTO works_fts (work_id, title, summary) SELECT id, title, summary FROM works ORDER BY rowid")
+    conn.execute("COMMIT")
+    conn.execute("DETACH DATABASE src")
+    conn.close()
+
+
+def measure(path: Path) -> tuple[int, dict[str, int], int]:
+    """(file bytes after VACUUM, bytes per table with its indexes, works)."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.execute("VACUUM")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    tables: dict[str, int] = {}
+    owner = {r[0]: r[1] for r in conn.execute("SELECT name, tbl_name FROM sqlite_master")}
+    for name, size in conn.execute("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name"):
+        key = owner.get(name, name)
+        for fts in ("works_fts", "titles_fts"):  # an FTS5 table's shadow tables count as the table
+            if key.startswith(fts + "_"):
+                key = fts
+        tables[key] = tables.get(key, 0) + size
+    works = conn.execute("SELECT COUNT(*) FROM works").fetchone()[0]
+    conn.close()
+    return path.stat().st_size, tables, works
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--papers", type=int, default=20_000, help="papers from the stream (default 20,000)")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    if not stream_available():
+        sys.exit("bench_storage: needs ../shared/data/arxiv_2025_2026.jsonl.gz")
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        progress(f"building today's database from {args.papers:,} papers (ingest, titles, train, score) ...")
+        build_current(work / "after.db", args.papers)
+        progress("the same rows under schema 8 ...")
+        build_schema_8(work / "before.db", work / "after.db")
+        shutil.copyfile(work / "before.db", work / "migrated.db")
+        progress("migrating a copy of it ...")
+        Store(work / "migrated.db").close()
+        sizes = {name: measure(work / f"{name}.db") for name in ("before", "after", "migrated")}
+    out = Report("Bytes per work in candidates.db, before and after the external-content index (bench/bench_storage.py)")
+    before_total, before_tables, n = sizes["before"]
+    for name in ("after", "migrated"):
+        total, _, works = sizes[name]
+        out.add(Row(f"{name}: file bytes per work (VACUUMed)", total / works, "B", before_total / n,
+                    "schema 8 (before)", "< 1.0 x before", total < before_total))
+    after_tables = sizes["after"][1]
+    for table in sorted(before_tables, key=before_tables.get, reverse=True)[:4]:
+        out.add(Row(f"  {table}: bytes per work", after_tables.get(table, 0) / n, "B", before_tables[table] / n,
+                    "before"))
+    out.notes.append(f"{n:,} works; figures are the file after VACUUM, and per table its pages with its indexes")
+    out.extra = {"works": n, "bytes": {k: v[0] for k, v in sizes.items()}, "tables": {k: v[1] for k, v in sizes.items()}}
+    out.print(args.json)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+"""One crawler per database: the daemon and ``rsiwatch crawl`` take the same lock, a file beside it.
+
+An ``flock`` on ``candidates.db.lock``: the kernel releases it when the holder's process ends, however
+it ends (SIGKILL and the OOM killer included), so a stale file never blocks anyone.  The file says who
+holds it (pid, since when, which command), for the message of the one turned away.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO
+
+from rsiwatch.store import utcnow
+
+WAIT_POLL_S = 0.5  # how often a waiting crawl tries the lock again
+
+
+class LockHeld(Exception):
+    """Another rsiwatch process crawls this database."""
+
+
+def lock_path(db_path: Path) -> Path:
+    return db_path.with_name(db_path.name + ".lock")
+
+
+def describe_holder(handle: IO[str], db_path: Path) -> str:
+    """The refusal, naming the holder as it wrote itself into the file (pid, since when, which command)."""
+    handle.seek(0)
+    try:
+        holder = json.loads(handle.read())
+        return (f"another {holder['command']} is already running on {db_path} "
+                f"(pid {holder['pid']} since {holder['since']})")
+    except (ValueError, KeyError, TypeError):  # written by an older rsiwatch, or being written
+        return f"another rsiwatch process is already running on {db_path}"
+
+
+def take_lock(
+    db_path: Path, command: str, *, wait: bool = False, on_wait: Callable[[str], None] | None = None
+) -> IO[str]:
+    """Hold the database's crawl lock until the returned file is closed (or the process ends).
+
+    Raises ``LockHeld`` naming the holder, unless ``wait`` is set: then it tells ``on_wait`` who holds
+    it, once, and waits for the lock.
+    """
+    handle = open(lock_path(db_path), "a+")
+    told = False
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            if not wait:
+                message = describe_holder(handle, db_path)
+                handle.close()
+                raise LockHeld(message) from None
+            if on_wait is not None and not told:
+                on_wait(describe_holder(handle, db_path))
+                told = True
+            time.sleep(WAIT_POLL_S)
+    handle.seek(0)
+    handle.truncate()
+    handle.write(json.dumps({"pid": os.getpid(), "since": utcnow(), "command": command}) + "\n")
+    handle.flush()
+    return handle

@@ -1,0 +1,114 @@
+"""The review page in-process (Flask test client): a decision taken on a stale view is refused (409) with
+the standing decision and who took it; replacing it on purpose works; accepting keeps the work's entry;
+the page's decisions keep the catalog and the decisions in agreement."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from review_fixtures import make_config, populate
+
+from rsiwatch.review.web import create_app
+from rsiwatch.store import Store
+
+BASE = "http://127.0.0.1:8765"
+WORK = "arxiv:2501.10000"
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    path = tmp_path / "candidates.db"
+    populate(path, 6)
+    return path
+
+
+def tab(tmp_path: Path, db: Path, curator: str):
+    """One browser tab: its own client (session and CSRF token) and the decision state its page showed."""
+    client = create_app(make_config(tmp_path, curator=curator), db).test_client()
+    html = client.get("/", base_url=BASE).get_data(as_text=True)
+    token = re.search(r'<meta name="csrf-token" content="([^"]+)">', html).group(1)
+    seen = dict(re.findall(r'<li class="item" data-id="([^"]+)" data-status="[^"]+" data-seen="(\d+)"', html))
+    return client, token, seen
+
+
+def post(client, token: str, path: str, /, **form: str):
+    return client.post(path, data=form, headers={"X-CSRF-Token": token, "Origin": BASE}, base_url=BASE)
+
+
+def test_a_stale_tab_cannot_silently_override_a_decision(tmp_path: Path, db: Path) -> None:
+    alice, alice_token, alice_seen = tab(tmp_path, db, "alice")
+    bob, bob_token, bob_seen = tab(tmp_path, db, "bob")
+    assert alice_seen[WORK] == bob_seen[WORK] == "0"
+    rejected = post(alice, alice_token, "/api/decide", id=WORK, action="reject", note="a survey", seen=alice_seen[WORK])
+    assert rejected.status_code == 200
+    # Bob's tab still shows the work as new: his accept is refused, and told what stands and who decided it.
+    accept = {"id": WORK, "title": "Self-play", "description": "Self-play trains provers.", "seen": bob_seen[WORK]}
+    refused = post(bob, bob_token, "/api/accept", **accept)
+    assert refused.status_code == 409
+    body = refused.json
+    assert body["status"] == "rejected" and body["standing"]["action"] == "reject"
+    assert body["standing"]["decided_by"] == "alice" and "reject by alice" in body["error"]
+    assert body["latest"] == rejected.json["decision"]
+    with Store(db) as store:
+        assert store.work(WORK)["status"] == "rejected" and store.catalog() == []
+        assert [d["action"] for d in store.decisions(WORK)] == ["reject"]
+    # Replacing it on purpose: the same accept, sent with the state the 409 reported.
+    replaced = post(bob, bob_token, "/api/accept", **{**accept, "seen": str(body["latest"])})
+    assert replaced.status_code == 200
+    with Store(db) as store:
+        assert [(d["action"], d["decided_by"]) for d in store.decisions(WORK)] == [("reject", "alice"), ("accept", "bob")]
+        assert [e["work_id"] for e in store.catalog()] == [WORK] and store.catalog_disagreements() == []
+    # Alice's tab is stale now too: her undo of "her" reject would undo Bob's accept, so it is refused.
+    assert post(alice, alice_token, "/api/undo", id=WORK, seen=str(rejected.json["decision"])).status_code == 409
+    assert post(alice, alice_token, "/api/decide", id=WORK, action="defer", seen="0").status_code == 409
+
+
+def test_the_409_is_what_a_stale_undo_and_defer_get_and_the_page_shows_the_state(tmp_path: Path, db: Path) -> None:
+    client, token, seen = tab(tmp_path, db, "alice")
+    first = post(client, token, "/api/decide", id=WORK, action="defer", seen=seen[WORK])
+    assert first.status_code == 200
+    undone = post(client, token, "/api/undo", id=WORK, seen=str(first.json["decision"]))
+    assert undone.status_code == 200 and undone.json["status"] == "new"
+    _, _, fresh = tab(tmp_path, db, "alice")
+    assert fresh[WORK] == str(undone.json["decision"])  # the page shows the latest decision, an undo included
+    assert post(client, token, "/api/undo", id=WORK, seen=str(first.json["decision"])).status_code == 409
+
+
+def test_accepting_a_work_with_an_entry_keeps_it_and_undo_restores_it(tmp_path: Path, db: Path) -> None:
+    client, token, seen = tab(tmp_path, db, "alice")
+    form = {"id": WORK, "title": "Self-play prover", "description": "Curated.", "category": "training-data-self-play",
+            "affiliations": "Lab", "seen": seen[WORK]}
+    first = post(client, token, "/api/accept", **form)
+    entry_id = first.json["catalog_id"]
+    with Store(db) as store:
+        store.catalog_edit(entry_id, {"submitter": "zoe"}, origin="test")
+    rejected = post(client, token, "/api/decide", id=WORK, action="reject", seen=str(first.json["decision"]))
+    prefill = client.get(f"/api/entry?id={WORK}", base_url=BASE).json
+    assert prefill["description"] == "Curated." and prefill["title"] == "Self-play prover"  # the entry's own values
+    again = post(client, token, "/api/accept", **{**form, "description": "Curated, better.",
+                                                    "seen": str(rejected.json["decision"])})
+    assert again.json["catalog_id"] == entry_id
+    with Store(db) as store:
+        [entry] = store.catalog()
+        assert (entry["description"], entry["submitter"]) == ("Curated, better.", "zoe")  # not in the form: kept
+        after = [e["after"] for e in store.catalog_edits(entry_id) if e["decision_id"] == again.json["decision"]]
+        assert {"withdrawn_at": None} in after and {"description": "Curated, better."} in after
+    post(client, token, "/api/undo", id=WORK, seen=str(again.json["decision"]))
+    with Store(db) as store:
+        assert store.catalog() == [] and store.work_entry(WORK)["description"] == "Curated."
+        assert store.catalog_disagreements() == []
+
+
+def test_the_reason_given_on_the_page_stays_private(tmp_path: Path, db: Path) -> None:
+    client, token, seen = tab(tmp_path, db, "alice")
+    rejected = post(client, token, "/api/decide", id=WORK, action="reject", note="SECRET reason", seen=seen[WORK])
+    undone = post(client, token, "/api/undo", id=WORK, seen=str(rejected.json["decision"]))
+    prefill = client.get(f"/api/entry?id={WORK}", base_url=BASE).json
+    assert prefill["description"] and "SECRET" not in str(prefill)  # the work's summary, first sentence
+    form = {**{k: v or "" for k, v in prefill.items() if k != "flags"}, "id": WORK, "seen": str(undone.json["decision"])}
+    assert post(client, token, "/api/accept", **form).status_code == 200
+    assert "SECRET" not in client.get("/catalog", base_url=BASE).get_data(as_text=True)
+    for fmt in ("csv", "md", "json"):
+        assert "SECRET" not in client.get(f"/export/catalog.{fmt}", base_url=BASE).get_data(as_text=True)
