@@ -7,6 +7,7 @@ shows that a POST fetches nothing.
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -184,3 +185,19 @@ def test_script_payloads_render_inert_on_the_form_and_the_review_page(tmp_path: 
     page = review.get("/", base_url="http://127.0.0.1:8765").get_data(as_text=True)
     assert "Submitted by" in page and "&lt;script&gt;" in page
     assert "<script>alert" not in page
+
+
+def test_accepting_a_submitted_work_credits_its_submitter_and_the_export_names_the_curator(tmp_path: Path,
+                                                                                            local_server) -> None:
+    local_server.add("/kernels", body=PAGE, headers=HTML)
+    write_config(tmp_path / "config.yaml", [], http={"allow_private_addresses": True, "retries": 0})
+    run_cli("init", cwd=tmp_path)
+    with Store(tmp_path / "candidates.db") as store:
+        store.inbox_add(local_server.url + "/kernels", "Kernels for its own training.", "Ada")
+    run_cli("crawl", cwd=tmp_path)
+    (queued,) = [c for c in run_json("candidates", cwd=tmp_path) if c["queue_reason"] == "submitted"]
+    run_cli("accept", queued["canonical_id"], "--by", "bob", "--category", "compilers-kernels", cwd=tmp_path)
+    exported = json.loads(run_cli("catalog", "export", "--format", "json", cwd=tmp_path).stdout)
+    (entry,) = [e for e in exported if e["work_id"] == queued["canonical_id"]]
+    assert (entry["submitter"], entry["reviewed_by"]) == ("Ada", "bob")
+    assert all(e["reviewed_by"] is None for e in exported if e["work_id"] != queued["canonical_id"])  # the seed's
