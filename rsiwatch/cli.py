@@ -207,6 +207,7 @@ COMMAND_MODULES = {
     "tune": "commands_tune",
     "publish": "commands_publish",
     "serve": "commands_web", "review": "commands_web", "digest": "commands_web",
+    "curator": "commands_curators",
 }
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -11,6 +13,15 @@ from rsiwatch.files import write_tree
 from rsiwatch.review.present import safe_url
 from rsiwatch.review.site import DEFAULT_FEED_SIZE, DEFAULT_TITLE, SiteOptions, build_site
 from rsiwatch.review.trend_report import quarterly_shares
+from rsiwatch.store import Store
+
+
+def publish_site(store: Store, out_dir: Path, options: SiteOptions) -> tuple[list[Any], dict[str, bytes], Any, list[Any]]:
+    """Build the site from the store's catalog and write it into ``out_dir`` (what ``publish`` does)."""
+    entries = store.catalog()
+    shares = quarterly_shares(store)
+    files = build_site(entries, replace(options, shares=shares))
+    return entries, files, write_tree(out_dir, files, owned_dirs=("entries",)), shares
 
 
 @cli.command()
@@ -18,19 +29,24 @@ from rsiwatch.review.trend_report import quarterly_shares
 @click.option("--base-url", help="Where the site will be served (https://you.github.io/list/): the feed's links and entry ids become absolute. Keep it fixed: feed readers know entries by these ids.")
 @click.option("--title", default=DEFAULT_TITLE, show_default=True, help="The site's title.")
 @click.option("--feed-size", default=DEFAULT_FEED_SIZE, show_default=True, type=click.IntRange(1, 100_000), help="The newest this many entries go into feed.xml.")
+@click.option("--submit-url", help="The public submission form (where `rsiwatch serve --public` answers /submit), linked from every page as \"Suggest an example\".")
 @click.option("--json", "as_json", is_flag=True, help="Write what was published as JSON to stdout.")
 @common
-def publish(env: Env, out_dir: Path, base_url: str | None, title: str, feed_size: int, as_json: bool) -> None:
+def publish(env: Env, out_dir: Path, base_url: str | None, title: str, feed_size: int, submit_url: str | None,
+            as_json: bool) -> None:
     """Write the catalog as a static site any static host serves: index.html (every entry, the trend),
     entries/ID.html, feed.xml (Atom), catalog.csv and catalog.json.  The same catalog gives the same
     bytes, so the site can live in git."""
     if base_url is not None and not safe_url(base_url):
         raise click.BadParameter(f"{base_url!r}: expected an absolute http(s) URL", param_hint="--base-url")
+    if submit_url is not None and not (submit_url.startswith("/") and not submit_url.startswith("//")) \
+            and not safe_url(submit_url):
+        raise click.BadParameter(f"{submit_url!r}: expected an http(s) URL or a path such as /submit",
+                                 param_hint="--submit-url")
     with env.store() as store:
-        entries = store.catalog()
-        shares = quarterly_shares(store)
-    files = build_site(entries, SiteOptions(title=title, base_url=base_url, feed_size=feed_size, shares=shares))
-    result = write_tree(out_dir, files, owned_dirs=("entries",))
+        entries, files, result, shares = publish_site(
+            store, out_dir, SiteOptions(title=title, base_url=base_url, feed_size=feed_size, submit_url=submit_url),
+        )
     estimated = sum(s.share is not None for s in shares)
     if as_json:
         emit_json({"out": str(out_dir), "entries": len(entries), "files": len(files), "written": result.written,

@@ -37,6 +37,7 @@ def candidates(env: Env, status: str, since: str | None, limit: int, source: str
         rows = store.candidates(status=status, since=since_iso, limit=limit, source=source, category=category)
         if as_json:
             out = []
+            submitted = store.latest_submissions([r["id"] for r in rows])
             for row in rows:
                 latest = store.latest_score(row["id"]) or {}
                 out.append(
@@ -46,6 +47,9 @@ def candidates(env: Env, status: str, since: str | None, limit: int, source: str
                         "queue_reason": row["queue_reason"], "published": row["published"],
                         "model_version": row["model_version"], "why": [t for t, _ in latest.get("why", [])],
                         "sources": sorted({s["source"] for s in store.sightings(row["id"])}),
+                        # who sent it in and why (the public form, `rsiwatch submit`); null otherwise
+                        "submitter": submitted.get(row["id"], {}).get("submitter"),
+                        "note": submitted.get(row["id"], {}).get("note"),
                     }
                 )
             emit_json(out)

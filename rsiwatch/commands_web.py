@@ -17,33 +17,66 @@ from rsiwatch.config import curator_name
 
 
 @cli.command()
-@click.option("--host", help="Address to bind (default: review.host in the config, 127.0.0.1). Anything but loopback needs review.password.")
-@click.option("--port", type=click.IntRange(0, 65535), help="Port (default: review.port in the config, 8765).")
+@click.option("--host", help="Address to bind (default: review.host in the config, 127.0.0.1; public.host with --public). Off loopback the review page needs review.password or curators.")
+@click.option("--port", type=click.IntRange(0, 65535), help="Port (default: review.port in the config, 8765; public.port with --public, 8080).")
+@click.option("--public", is_flag=True, help="Serve the published catalog and the submission form instead, and nothing of the review page.")
+@click.option("--site", type=click.Path(file_okay=False, path_type=Path), help="With --public: the published site to serve (default: public.site_dir; published there first if empty).")
 @common
-def serve(env: Env, host: str | None, port: int | None) -> None:
-    """The review page: the queue, keyboard decisions, the catalog and its exports."""
-    from werkzeug.serving import make_server
+def serve(env: Env, host: str | None, port: int | None, public: bool, site: Path | None) -> None:
+    """The review page: the queue, keyboard decisions, the catalog and its exports (--public: the public site)."""
+    config = env.config
+    if public:
+        app, host, port = _public_app(env, host, port, site)
+        label = "public site and form"
+    else:
+        from rsiwatch.review.web import create_app
 
-    from rsiwatch.review.web import create_app
+        host = host or config.review.host
+        port = config.review.port if port is None else port
+        try:
+            # A relative export folder in a config file is relative to that file, like the database.
+            app = create_app(config, env.db_path, host=host, port=port, export_dir=_beside_config(env, config.review.export_dir))
+        except UnsafeBind as exc:
+            raise BadConfig(str(exc)) from None
+        env.store().close()  # create and migrate the database now: a bad path fails before serving
+        label = "review page"
+    _serve_forever(app, host, port, label)
+
+
+def _beside_config(env: Env, folder: str) -> Path:
+    path = Path(folder)
+    return path if path.is_absolute() else env.config_path.parent / path
+
+
+def _public_app(env: Env, host: str | None, port: int | None, site: Path | None) -> tuple[Any, str, int]:
+    from rsiwatch.review.public import create_public_app
 
     config = env.config
-    host = host or config.review.host
-    port = config.review.port if port is None else port
-    try:
-        # A relative export folder in a config file is relative to that file, like the database.
-        export_dir = Path(config.review.export_dir)
-        export_dir = export_dir if export_dir.is_absolute() else env.config_path.parent / export_dir
-        app = create_app(config, env.db_path, host=host, port=port, export_dir=export_dir)
-    except UnsafeBind as exc:
-        raise BadConfig(str(exc)) from None
-    env.store().close()  # create and migrate the database now: a bad path fails before serving
+    site = site or _beside_config(env, config.public.site_dir)
+    with env.store() as store:  # created and migrated now: a bad path fails before serving
+        if not (site / "index.html").is_file():
+            from rsiwatch.commands_publish import publish_site
+            from rsiwatch.review.site import SiteOptions
+
+            entries, *_ = publish_site(store, site, SiteOptions(submit_url="/submit"))
+            click.echo(f"published {len(entries)} entries to {site} (rsiwatch publish --out {site} "
+                       "--submit-url /submit refreshes it)", err=True)
+    host = host or config.public.host
+    return create_public_app(config, env.db_path, site), host, config.public.port if port is None else port
+
+
+def _serve_forever(app: Any, host: str, port: int, label: str) -> None:
+    from werkzeug.serving import make_server
+
     try:
         server = make_server(host, port, app, threaded=True)
     except OSError as exc:
         raise Failure(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
-    app.extensions["rsiwatch_binding"].port = server.server_port
+    binding = app.extensions.get("rsiwatch_binding")
+    if binding is not None:
+        binding.port = server.server_port
     shown = f"[{host}]" if ":" in host else host
-    click.echo(f"review page on http://{shown}:{server.server_port}/ (Ctrl-C stops)", err=True)
+    click.echo(f"{label} on http://{shown}:{server.server_port}/ (Ctrl-C stops)", err=True)
 
     def stop(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt

@@ -203,6 +203,41 @@ class Review(_Strict):
     curator: str | None = None  # who decisions are recorded as taken by; default: the OS user name
     audit_per_week: Annotated[int, Field(ge=0)] = 5
     uncertain_share: Annotated[float, Field(ge=0, le=1)] = 0.1
+    # Curators who sign in on the review page: name -> argon2 hash (``rsiwatch curator add NAME`` writes it).
+    # When any is set, the page asks every visitor to sign in, and each decision records who took it.
+    curators: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("curators")
+    @classmethod
+    def _argon2_hashes(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, hashed in value.items():
+            if not name.strip() or len(name) > 100:
+                raise ValueError(f"curator name {name!r}: expected 1 to 100 characters")
+            if not str(hashed).startswith("$argon2"):
+                raise ValueError(f"curator {name!r}: expected an argon2 hash (run `rsiwatch curator add {name}`)")
+        return value
+
+
+class Public(_Strict):
+    """``rsiwatch serve --public``: the published site and the submission form."""
+
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=1, le=65535)] = 8080
+    site_dir: str = "site"  # what `rsiwatch publish` writes and the public server serves, beside the config
+    rate_limit: str = "5 per minute; 30 per day"  # posts of /submit per client (Flask-Limiter's notation)
+    trusted_proxies: Annotated[int, Field(ge=0, le=5)] = 0  # reverse proxies in front that set X-Forwarded-For
+
+    @field_validator("rate_limit")
+    @classmethod
+    def _limits(cls, value: str) -> str:
+        from limits import parse_many
+
+        try:
+            if not parse_many(value):
+                raise ValueError
+        except ValueError:
+            raise ValueError("expected limits such as '5 per minute; 30 per day'") from None
+        return value
 
 
 class Digest(_Strict):
@@ -266,6 +301,7 @@ class Config(_Strict):
     http: Http = Field(default_factory=Http)
     sources: list[Source] = Field(default_factory=list)
     review: Review = Field(default_factory=Review)
+    public: Public = Field(default_factory=Public)
     digest: Digest = Field(default_factory=Digest)
     schedule: Schedule = Field(default_factory=Schedule)
     logging: Logging = Field(default_factory=Logging)

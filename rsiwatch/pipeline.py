@@ -20,6 +20,7 @@ from crawler.sources import collect, is_separable
 from rsiwatch.review.audit import queue_weekly
 from rsiwatch.store import Store, iso, parse_iso, utcnow
 from rsiwatch.config import Config, Source
+from rsiwatch.intake import process_inbox
 from rsiwatch.prefetch import Prefetcher, seen_posts
 from rsiwatch.scoring import explain_works, refresh_if_pool_grew, score_works
 
@@ -51,6 +52,8 @@ class CrawlReport:
     model_version: int | None = None
     sources: list[SourceOutcome] = field(default_factory=list)
     queued_after_retrain: int = 0  # works queued when a grown pool retrained the model
+    submissions_read: int = 0  # public-form submissions whose page was read in this crawl
+    submissions_unread: int = 0  # ... and those queued as placeholders, to be read later
 
     @property
     def failed(self) -> list[SourceOutcome]:
@@ -62,6 +65,7 @@ class CrawlReport:
             "finished": self.finished,
             "model_version": self.model_version,
             "queued_after_retrain": self.queued_after_retrain,
+            "submissions": {"read": self.submissions_read, "unread": self.submissions_unread},
             "sources": [asdict(s) for s in self.sources],
             "totals": {
                 key: sum(getattr(s, key) for s in self.sources)
@@ -176,6 +180,9 @@ def crawl(
     finally:
         if prefetcher is not None:
             prefetcher.close()
+    # What readers sent through the public form since the last crawl (never fetched inside the POST).
+    intake = process_inbox(config, store)
+    report.submissions_read, report.submissions_unread = intake.read, intake.unread
     # A young model learnt the stream from a small pool: retrain as the pool grows (cheap while small).
     refreshed = refresh_if_pool_grew(store, config)
     if refreshed is not None:

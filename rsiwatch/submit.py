@@ -14,6 +14,7 @@ from crawler.errors import ParseError
 from crawler.html import HTML_ACCEPT, page_item
 from crawler.http import PoliteClient
 from crawler.ids import arxiv_id, canonical_id, canonical_url
+from crawler.items import Item
 from crawler.link import link_items
 from crawler.netguard import AddressGuard
 from rsiwatch.store import Store
@@ -42,7 +43,8 @@ def fetch_url_for(url: str) -> str:
     return url
 
 
-def submit(config: Config, store: Store, url: str, note: str | None = None, guard: AddressGuard | None = None) -> Submission:
+def read_page(config: Config, url: str, guard: AddressGuard | None = None) -> Item:
+    """Fetch and parse the page a person sent, through the SSRF guard; the item names the work."""
     guard = guard or AddressGuard(allow_private=config.http.allow_private_addresses)
     target = fetch_url_for(url.strip())
     guard.check_url(target)  # a clear refusal before any connection
@@ -54,12 +56,19 @@ def submit(config: Config, store: Store, url: str, note: str | None = None, guar
     own = canonical_id(url)  # the submitted URL's arXiv id or DOI names the work, wherever it redirected
     if not own.startswith("url:") and item.canonical_id.startswith("url:"):
         item = replace(item, canonical_id=own)
-    item = replace(item, key=f"submitted:{canonical_url(url)}")
+    return replace(item, key=f"submitted:{canonical_url(url)}")
+
+
+def file_submission(
+    config: Config, store: Store, item: Item, url: str, note: str | None, *, submitter: str | None = None,
+    fetch_error: str | None = None,
+) -> Submission:
+    """Store the work (linked to what is known), score it, and queue it as submitted unless decided."""
     item = link_items([item], store)[0]
     store.ingest(SOURCE_NAME, [item])
     if store.unscored_among([item.canonical_id]):
         score_works(store, config, [item.canonical_id], queue=False, explain_all=True)
-    outcome = store.record_submission(item.canonical_id, url, note)
+    outcome = store.record_submission(item.canonical_id, url, note, submitter=submitter, fetch_error=fetch_error)
     work = store.work(item.canonical_id) or {}
     return Submission(
         canonical_id=item.canonical_id,
@@ -69,3 +78,11 @@ def submit(config: Config, store: Store, url: str, note: str | None = None, guar
         status=outcome["status"],
         queued=outcome["queued"],
     )
+
+
+def submit(
+    config: Config, store: Store, url: str, note: str | None = None, guard: AddressGuard | None = None,
+    *, submitter: str | None = None,
+) -> Submission:
+    """Read one page now and queue it as submitted (``rsiwatch submit``)."""
+    return file_submission(config, store, read_page(config, url, guard), url, note, submitter=submitter)

@@ -252,7 +252,9 @@ def to_csv(entries: Iterable[dict[str, Any]]) -> str:
 
 
 def to_json(entries: Iterable[dict[str, Any]]) -> str:
-    return json.dumps([{k: e.get(k) for k in ENTRY_FIELDS} for e in entries], indent=2, ensure_ascii=False) + "\n"
+    """Every field, and who accepted the entry (``reviewed_by``; an import reads it back as nothing)."""
+    fields = (*ENTRY_FIELDS, "reviewed_by")
+    return json.dumps([{k: e.get(k) for k in fields} for e in entries], indent=2, ensure_ascii=False) + "\n"
 
 
 def _md_cell(text: Any) -> str:

@@ -56,6 +56,7 @@ def _row(work: dict[str, Any]) -> dict[str, Any]:
         "category": work.get("entry_category") or work.get("category"), "status": work.get("status"),
         "summary": one_sentence(work.get("entry_description") or work.get("summary") or ""),
         "url": links[0].url if links else None,
+        "decided_by": work.get("decided_by"),  # accepted works: the curator who accepted it
     }
 
 
@@ -96,7 +97,8 @@ def md_link(text: str, url: str | None) -> str:
 def to_markdown(digest: Digest) -> str:
     lines = [f"# rsiwatch digest, {digest.since[:10]} to {digest.until[:10]}", ""]
     lines += [f"{digest.queued} candidates queued, {len(digest.accepted)} accepted.", "", "## Accepted", ""]
-    lines += [f"- {md_link(w['title'], w['url'])} ({md_text(w['category'] or 'no category')}): {md_text(w['summary'])}"
+    lines += [f"- {md_link(w['title'], w['url'])} ({md_text(w['category'] or 'no category')}"
+              + (f", accepted by {md_text(w['decided_by'])}" if w["decided_by"] else "") + f"): {md_text(w['summary'])}"
               for w in digest.accepted] or ["Nothing accepted this week."]
     lines += ["", "## Top candidates", ""]
     lines += [f"{i}. **{'–' if w['score'] is None else format(w['score'], '.2f')}** {md_link(w['title'], w['url'])} · {md_text(w['category'] or 'no category')}"

@@ -21,6 +21,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from rsiwatch import __version__
 from rsiwatch.review.catalog import PUBLIC_COLUMNS, export_row, to_json
+from rsiwatch.review.latex_text import latex_to_text
 from rsiwatch.review.present import CATEGORIES, clean_text, safe_url
 from rsiwatch.review.site_chart import colour, share_svg, years_svg
 from rsiwatch.review.trend import ShareEstimate, year_counts
@@ -40,6 +41,7 @@ class SiteOptions:
     base_url: str | None = None  # where the site is served; makes the feed's links and ids absolute
     feed_size: int = DEFAULT_FEED_SIZE
     shares: Sequence[ShareEstimate] = field(default_factory=tuple)
+    submit_url: str | None = None  # the public form (`serve --public` serves it at /submit), linked from every page
 
 
 def entry_path(entry_id: int) -> str:
@@ -62,8 +64,11 @@ def entry_date(entry: Mapping[str, Any]) -> datetime:
 
 def public_entry(entry: Mapping[str, Any]) -> dict[str, Any]:
     """What the site shows of an entry: clean text, the source as a link only when it is http(s)."""
-    text = {k: clean_text(entry.get(k)) for k in ("title", "description", "authors", "affiliations", "submitter",
-                                                   "category", "url", "date_published")}
+    text = {k: clean_text(entry.get(k)) for k in ("authors", "affiliations", "submitter", "category", "url",
+                                                   "date_published")}
+    # Titles and descriptions are often a paper's own, LaTeX included: its math shown as readable text
+    # (the entry's text is the curator's, not HTML: it is escaped, never stripped).
+    text.update({k: clean_text(latex_to_text(clean_text(entry.get(k)))) for k in ("title", "description")})
     year = entry.get("year")
     return {
         **text,
@@ -148,12 +153,13 @@ def build_site(entries: Sequence[Mapping[str, Any]], options: SiteOptions = Site
         "shares": known, "share_chart": share_svg(known, "Estimated share of the arXiv stream in scope, by quarter"),
         "categories": sorted({e["category"] for e in shown if e["category"]}),
         "years": sorted({e["year"] for e in shown if e["year"]}, reverse=True),
-        "feed_href": "feed.xml", "version": __version__,
+        "feed_href": "feed.xml", "version": __version__, "submit_url": options.submit_url,
     }
     files = {"index.html": env.get_template("site_index.html").render(**context, root="")}
     page = env.get_template("site_entry.html")
     for e in shown:
-        files[e["path"]] = page.render(title=options.title, entry=e, root="../", version=__version__)
+        files[e["path"]] = page.render(title=options.title, entry=e, root="../", version=__version__,
+                                       submit_url=options.submit_url)
     files["feed.xml"] = feed_xml(ordered, options)  # type: ignore[assignment]
     files["catalog.csv"] = public_csv(ordered)
     files["catalog.json"] = to_json(ordered)

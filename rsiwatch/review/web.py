@@ -14,8 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from flask import (
-    Flask, Response, abort, current_app, g, jsonify, redirect, render_template, request, send_from_directory, url_for,
+    Flask, Response, abort, current_app, g, jsonify, redirect, render_template, request, send_from_directory, session,
+    url_for,
 )
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import HTTPException
 
 from rsiwatch.review.catalog import FORMATS
@@ -24,14 +27,16 @@ from rsiwatch.review.present import (
     readable_text, safe_url, score_range, work_links,
 )
 from rsiwatch.store import ACTIONS, QUEUE_STATUSES, StaleDecision, Store, StoreError
+from rsiwatch.curators import check_curator
 from rsiwatch.review.web_forms import form_values, install_plain_forms, safe_next
-from rsiwatch.review.web_security import Binding, install
+from rsiwatch.review.web_security import Binding, install, signed_in_curator
 from rsiwatch.review.tuning_plot import report_png
 from rsiwatch.review.tuning_report import TuningReport, build_report
 from rsiwatch.config import Config, curator_name
 from rsiwatch.files import write_atomically
 
 PAGE_SIZE = 100
+LOGIN_LIMIT = "10 per minute; 100 per day"
 MIMETYPES = {"csv": "text/csv", "json": "application/json", "md": "text/markdown"}
 
 
@@ -44,8 +49,13 @@ def create_app(
     Saved exports go to ``export_dir`` (default: ``config.review.export_dir``, relative to the working directory).
     """
     app = Flask(__name__)
-    binding = Binding(host or config.review.host, config.review.port if port is None else port, config.review.password)
+    binding = Binding(
+        host or config.review.host, config.review.port if port is None else port, config.review.password,
+        dict(config.review.curators),
+    )
     install(app, binding)
+    # Sign-in attempts per client: argon2 makes each guess slow, this makes guessing slower still.
+    limiter = Limiter(get_remote_address, app=app, storage_uri="memory://")
     install_plain_forms(app)
     app.config["RSIWATCH_DB"] = Path(db_path)
     app.config["RSIWATCH_CONFIG"] = config
@@ -79,6 +89,9 @@ def create_app(
 
     app.add_url_rule("/favicon.ico", view_func=lambda: Response(status=204))
     app.add_url_rule("/", view_func=queue)
+    app.add_url_rule("/login", view_func=login_page)
+    app.add_url_rule("/login", endpoint="login_post", view_func=limiter.limit(LOGIN_LIMIT)(login), methods=["POST"])
+    app.add_url_rule("/logout", view_func=logout, methods=["POST"])
     app.add_url_rule("/catalog", view_func=catalog)
     app.add_url_rule("/catalog/<int:entry_id>", view_func=catalog_edit, methods=["POST"])
     app.add_url_rule("/accept", view_func=accept_page)
@@ -177,8 +190,31 @@ def _item(s: Store, work: dict[str, Any], latest: dict[str, Any]) -> dict[str, A
         **work, "terms": positive_terms(why), "why": why[:8], "nearest": latest.get("nearest") or [],
         "category_fits": latest.get("category_fits", 1), "links": work_links(work), "sightings": sightings,
         "note": (standing or {}).get("note"), "safe_url": safe_url(work.get("url")),
+        "decided_by": (standing or {}).get("decided_by"),
         "seen": s.latest_decision_id(work["id"]),
+        "submission": s.latest_submissions([work["id"]]).get(work["id"]),
     }
+
+
+def login_page() -> str:
+    return render_template("login.html", next=safe_next(request.args), error=None, name="")
+
+
+def login() -> Any:
+    """Sign a curator in: a fresh session (no fixation), named by the curator, for their decisions."""
+    curators = current_app.config["RSIWATCH_CONFIG"].review.curators
+    name = (request.form.get("name") or "").strip()
+    target = safe_next(request.form)
+    if not check_curator(curators, name, request.form.get("password") or ""):
+        return render_template("login.html", next=target, error="unknown name or wrong password", name=name[:100]), 401
+    session.clear()
+    session["curator"] = name
+    return redirect(target, code=303)
+
+
+def logout() -> Response:
+    session.clear()
+    return redirect(url_for("login_page") if current_app.config["RSIWATCH_CONFIG"].review.curators else "/", code=303)
 
 
 def catalog(draft: dict[str, Any] | None = None, error: EntryError | None = None) -> str:
@@ -248,7 +284,9 @@ def _work_or_404(work_id: str) -> dict[str, Any]:
 
 
 def _curator() -> str:
-    return curator_name(current_app.config["RSIWATCH_CONFIG"].review)
+    """Who signs a decision taken on this page: the signed-in curator, else ``review.curator``, else the
+    OS user running the page."""
+    return signed_in_curator() or curator_name(current_app.config["RSIWATCH_CONFIG"].review)
 
 
 def _seen() -> int | None:

@@ -1,6 +1,8 @@
-"""The review page's guards: Host check (DNS rebinding), password, CSRF token, and response headers.
+"""The review page's guards: Host check (DNS rebinding), curators' sign-in or password, CSRF token, and
+response headers.
 
-Safe by default: the page binds to loopback; bound anywhere else it refuses to start without a password.
+Safe by default: the page binds to loopback; bound anywhere else it refuses to start without curators
+(``review.curators``: each signs in, and decisions record who took them) or a shared password.
 Every state-changing request is a POST carrying the session's CSRF token; a request naming another Host
 is refused before anything else runs, so a rebinding page on another domain reaches nothing.
 """
@@ -10,10 +12,10 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import secrets
-from dataclasses import dataclass
-from urllib.parse import urlsplit
+from dataclasses import dataclass, field
+from urllib.parse import quote, urlsplit
 
-from flask import Flask, Response, abort, request, session
+from flask import Flask, Response, abort, current_app, redirect, request, session
 
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
@@ -43,6 +45,7 @@ class Binding:
     host: str
     port: int
     password: str | None
+    curators: dict[str, str] = field(default_factory=dict)  # name -> argon2 hash; any: sign-in required
 
     def allowed_hosts(self) -> set[str] | None:
         """Host header values accepted; None means any (a wildcard bind, which requires a password)."""
@@ -57,10 +60,22 @@ class Binding:
 
 
 def check_binding(binding: Binding) -> None:
-    if not is_loopback(binding.host) and not binding.password:
+    if not is_loopback(binding.host) and not binding.password and not binding.curators:
         raise UnsafeBind(
-            f"refusing to serve on {binding.host}: set review.password in config.yaml to serve beyond this machine"
+            f"refusing to serve on {binding.host}: add a curator (rsiwatch curator add NAME) or set review.password "
+            "in config.yaml to serve beyond this machine"
         )
+
+
+# Addresses open before signing in: the sign-in page itself and the page's own files.
+OPEN_ENDPOINTS = ("login_page", "login_post", "static")
+
+
+def signed_in_curator() -> str | None:
+    """The curator signed in on this session, if the config still lists them."""
+    name = session.get("curator")
+    binding: Binding = current_app.extensions["rsiwatch_binding"]
+    return name if isinstance(name, str) and name in binding.curators else None
 
 
 def csrf_token() -> str:
@@ -86,7 +101,11 @@ def install(app: Flask, binding: Binding) -> None:
         allowed = binding.allowed_hosts()
         if allowed is not None and request.host.lower() not in allowed:
             abort(403, description="unexpected Host header")
-        if binding.password:
+        if binding.curators and request.endpoint not in OPEN_ENDPOINTS and signed_in_curator() is None:
+            if request.method == "GET" and not request.path.startswith("/api/"):
+                return redirect(f"/login?next={quote(request.full_path.rstrip('?'), safe='/?=&')}", code=303)
+            abort(401, description="sign in first: your session ended (reload the page)")
+        if binding.password and not binding.curators:
             auth = request.authorization
             given = (auth.password or "") if auth is not None else ""
             if not hmac.compare_digest(given.encode("utf-8"), binding.password.encode("utf-8")):
@@ -119,3 +138,4 @@ def install(app: Flask, binding: Binding) -> None:
         return response
 
     app.jinja_env.globals["csrf_token"] = csrf_token
+    app.jinja_env.globals["signed_in_curator"] = signed_in_curator

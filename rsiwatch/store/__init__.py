@@ -7,7 +7,7 @@ it); ``works.status`` mirrors the latest effective decision and is updated in th
 
 ``Store`` is one connection with every query; each area's queries live in their own module (``base``
 opens, migrates and runs transactions; ``sources``, ``works``, ``scores``, ``decisions``, ``catalog``,
-``models``, ``review_page``, ``tuning``, ``linking``, ``retention``).
+``models``, ``review_page``, ``tuning``, ``linking``, ``retention``, ``submissions``).
 """
 
 from __future__ import annotations
@@ -40,9 +40,10 @@ from rsiwatch.store.retention import Retention
 from rsiwatch.store.review_page import ReviewPage
 from rsiwatch.store.scores import Scores
 from rsiwatch.store.sources import Sources
+from rsiwatch.store.submissions import Submissions
 from rsiwatch.store.tuning import Tuning
 from rsiwatch.store.works import Works
 
 
-class Store(Sources, Works, Scores, Decisions, Catalog, Models, ReviewPage, Tuning, Linking, Retention):
+class Store(Sources, Works, Scores, Decisions, Catalog, Models, ReviewPage, Tuning, Linking, Retention, Submissions):
     """Open (creating and migrating as needed) a ``candidates.db``."""

@@ -48,7 +48,12 @@ class Catalog(Base):
     def catalog(self, *, withdrawn: bool = False) -> list[dict[str, Any]]:
         """The published catalog; ``withdrawn=True`` adds the entries taken off it (kept, never erased)."""
         where = "" if withdrawn else " WHERE withdrawn_at IS NULL"
-        return [entry_dict(r) for r in self._all(f"SELECT * FROM catalog{where} ORDER BY id")]
+        # Who accepted it: the curator of the work's standing accept (none for seed and imported entries).
+        return [entry_dict(r) for r in self._all(
+            "SELECT catalog.*, (SELECT d.decided_by FROM decisions d WHERE d.work_id = catalog.work_id"
+            " AND d.action = 'accept' AND NOT EXISTS (SELECT 1 FROM decisions u WHERE u.reverses = d.id)"
+            f" ORDER BY d.id DESC LIMIT 1) AS reviewed_by FROM catalog{where} ORDER BY id"
+        )]
 
     def catalog_entry(self, entry_id: int) -> dict[str, Any] | None:
         row = self._one("SELECT * FROM catalog WHERE id = ?", (entry_id,))

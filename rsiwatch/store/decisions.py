@@ -16,6 +16,7 @@ from rsiwatch.store.entries import (
     latest_decision,
     undo_decision,
 )
+from rsiwatch.store.submissions import first_submitter
 
 
 class Decisions(Base):
@@ -48,8 +49,9 @@ class Decisions(Base):
             decision = append_decision(conn, work_id, "accept", entry.get("category"), note, origin, True, by=by,
                                        seen=seen)
             row = entry_of_work(conn, work_id)
-            if row is None:
-                return decision, insert_entry(conn, {**entry, "work_id": work_id}, "accept")
+            if row is None:  # a work someone sent in credits them, unless the curator named a submitter
+                credited = entry.get("submitter") or first_submitter(conn, work_id)
+                return decision, insert_entry(conn, {**entry, "work_id": work_id, "submitter": credited}, "accept")
             given = entry_values({k: v for k, v in entry.items() if k in CATALOG_FIELDS or k in ("flags", "extra")})
             given.pop("work_id", None)
             edit_entry(conn, row["id"], given, origin, by, decision)

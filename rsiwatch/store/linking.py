@@ -1,4 +1,4 @@
-"""Title indexes for linking, backfill progress and submissions."""
+"""Title indexes for linking, and backfill progress."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from typing import Any
 from crawler.link import normalise_title
 from rsiwatch.store.base import (
     Base,
-    StoreError,
     _chunks,
     _standing_decisions,
     _work_dict,
@@ -140,26 +139,3 @@ class Linking(Base):
 
     def backfills(self) -> list[dict[str, Any]]:
         return [dict(r) for r in self._all("SELECT * FROM backfills ORDER BY id")]
-
-    def record_submission(self, work_id: str, url: str, note: str | None = None) -> dict[str, Any]:
-        """Queue a submitted work whatever its score (``queue_reason='submitted'``) unless it was already
-        decided; the submission itself is kept.  Returns the work's status and whether it is queued now."""
-        now = utcnow()
-        with self.transaction() as conn:
-            work = conn.execute("SELECT status FROM works WHERE id = ?", (work_id,)).fetchone()
-            if work is None:
-                raise StoreError(f"no work with id {work_id!r}")
-            conn.execute(
-                "INSERT INTO submissions (work_id, url, note, submitted_at) VALUES (?, ?, ?, ?)", (work_id, url, note, now)
-            )
-            cur = conn.execute(
-                "UPDATE works SET queued_at = COALESCE(queued_at, ?), queue_reason = 'submitted' "
-                "WHERE id = ? AND status = 'new'",
-                (now, work_id),
-            )
-            return {"status": work["status"], "queued": bool(cur.rowcount)}
-
-    def submissions(self, work_id: str | None = None) -> list[dict[str, Any]]:
-        if work_id:
-            return [dict(r) for r in self._all("SELECT * FROM submissions WHERE work_id = ? ORDER BY id", (work_id,))]
-        return [dict(r) for r in self._all("SELECT * FROM submissions ORDER BY id")]

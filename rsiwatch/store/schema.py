@@ -302,4 +302,24 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX fetches_started ON fetches (started_at);
     """,
+    # 11: the public form (issue 14): `inbox` holds what readers send through `serve --public` until a crawl
+    # reads the page (a POST never fetches anything); a submission whose page cannot be read joins the
+    # queue anyway and its fetch is tried again later.  A submission credits its finder (`submitter`).
+    """
+    CREATE TABLE inbox (
+        id INTEGER PRIMARY KEY,
+        url TEXT NOT NULL,
+        why TEXT NOT NULL,
+        submitter TEXT,
+        received_at TEXT NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_try TEXT NOT NULL,          -- no fetch before this time
+        last_error TEXT,
+        work_id TEXT,                    -- the work it joined the queue as (a placeholder until read)
+        read_at TEXT                     -- the page was read: nothing left to do
+    );
+    CREATE INDEX inbox_due ON inbox (next_try) WHERE read_at IS NULL;
+    ALTER TABLE submissions ADD COLUMN submitter TEXT;
+    ALTER TABLE submissions ADD COLUMN fetch_error TEXT;
+    """,
 ]

@@ -1,0 +1,79 @@
+"""The public form's inbox, read after the fact: each submission's page is fetched here, by a crawl,
+never inside the web request that received it.
+
+A submission is never lost.  When its page cannot be read (offline, refused by the SSRF guard, an error
+page), it joins the queue anyway as a placeholder work named by its URL, carrying the reason, the name
+and the fetch error; the fetch is tried again by later crawls, and once the page is read the placeholder
+gets the page's title and summary and is scored again.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from crawler.errors import CrawlError, one_line
+from crawler.ids import canonical_id, canonical_url
+from crawler.items import Item
+from rsiwatch.config import Config
+from rsiwatch.scoring import score_works
+from rsiwatch.store import Store
+from rsiwatch.submit import file_submission, read_page
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class IntakeReport:
+    read: int = 0  # pages read and filed (or filled in for a placeholder)
+    unread: int = 0  # pages that could not be read this time (queued as placeholders, to be tried again)
+
+    @property
+    def handled(self) -> int:
+        return self.read + self.unread
+
+
+def placeholder_item(url: str) -> Item:
+    """What the queue shows for a page not yet read: its URL as the title (the reason is shown beside it)."""
+    return Item(canonical_id(url), url, "", url, key=f"submitted:{canonical_url(url)}")
+
+
+def process_inbox(config: Config, store: Store, now: str | None = None) -> IntakeReport:
+    """Read every submission that is due (at ``now``, default the present), oldest first."""
+    read = unread = 0
+    for row in store.inbox_due(now):
+        url = row["url"]
+        try:
+            item = read_page(config, url)
+        except CrawlError as exc:
+            error = one_line(str(exc))
+            work_id = row["work_id"]
+            if work_id is None:
+                filed = file_submission(
+                    config, store, placeholder_item(url), url, row["why"], submitter=row["submitter"], fetch_error=error,
+                )
+                work_id = filed.canonical_id
+            store.inbox_failed(row["id"], error, work_id)
+            log.warning("submission %s: %s (queued; the page will be read later)", url, error)
+            unread += 1
+            continue
+        if row["work_id"] is None:
+            filed = file_submission(config, store, item, url, row["why"], submitter=row["submitter"])
+            store.inbox_read(row["id"], filed.canonical_id)
+        else:
+            fill_in(config, store, row["work_id"], url, item)
+            store.inbox_read(row["id"], row["work_id"])
+        read += 1
+    return IntakeReport(read, unread)
+
+
+def fill_in(config: Config, store: Store, work_id: str, url: str, item: Item) -> None:
+    """A placeholder queued under its URL gets the page's text; a work known by its own text keeps it."""
+    work = store.work(work_id)
+    if work is None or work["title"] != url:
+        return
+    store.fill_placeholder(
+        work_id, title=item.title, summary=item.summary, url=item.url, published=item.published,
+        authors=list(item.authors),
+    )
+    score_works(store, config, [work_id], queue=False, explain_all=True)

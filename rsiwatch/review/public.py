@@ -1,0 +1,159 @@
+"""The list's public face: the published pages and the submission form, and nothing of the review page.
+
+``rsiwatch serve --public`` runs this app, not the review app, so no review, decision, export or stats
+address exists here (they answer 404).  A submission is only written to the inbox: the POST makes no
+request of its own (the page is read after the request, by a crawl, through the SSRF guard; see
+``rsiwatch.intake``).  Guards: a CSRF token bound to the visitor's session, a body limit, field limits,
+a per-client rate limit on posts (Flask-Limiter) and a honeypot field that people never see.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import Flask, Response, abort, current_app, redirect, render_template, request, send_from_directory, session
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from rsiwatch.config import Config
+from rsiwatch.review.web_security import csrf_token
+from rsiwatch.store import Store
+
+log = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 16 * 1024
+URL_MAX, WHY_MAX, NAME_MAX = 2000, 2000, 100
+HONEYPOT = "website"  # hidden from people by CSS; a bot that fills every field gives itself away
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+
+
+@dataclass(frozen=True)
+class SubmissionForm:
+    url: str
+    why: str
+    submitter: str
+
+
+class FormError(ValueError):
+    """What is wrong with a submission, in words for the person who sent it."""
+
+
+def read_form(form: Any) -> SubmissionForm:
+    """The three fields, trimmed and checked; the URL only by its shape (nothing is fetched here)."""
+    url = (form.get("url") or "").strip()
+    why = (form.get("why") or "").strip()
+    submitter = " ".join((form.get("submitter") or "").split())
+    if not url:
+        raise FormError("url: the address of the paper or post is required")
+    if len(url) > URL_MAX:
+        raise FormError(f"url: at most {URL_MAX} characters")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.password:
+        raise FormError("url: expected a web address starting with http:// or https://")
+    if not why:
+        raise FormError("why: say in a sentence why it is an example of AI improving AI")
+    if len(why) > WHY_MAX:
+        raise FormError(f"why: at most {WHY_MAX} characters")
+    if len(submitter) > NAME_MAX:
+        raise FormError(f"submitter: at most {NAME_MAX} characters")
+    return SubmissionForm(url, why, submitter)
+
+
+def create_public_app(config: Config, db_path: str | Path, site_dir: str | Path) -> Flask:
+    """The public app: ``site_dir`` (what ``rsiwatch publish`` wrote) and ``/submit`` into ``db_path``."""
+    app = Flask(__name__, static_folder=None, template_folder="templates/public")
+    app.secret_key = secrets.token_bytes(32)
+    app.config.update(
+        RSIWATCH_DB=Path(db_path), RSIWATCH_SITE=Path(site_dir).resolve(), MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
+        SESSION_COOKIE_NAME="rsiwatch_public", SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+    )
+    public = config.public
+    if public.trusted_proxies:  # behind a reverse proxy the client is the one X-Forwarded-For names
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=public.trusted_proxies, x_proto=public.trusted_proxies,
+                                x_host=public.trusted_proxies)  # type: ignore[method-assign]
+    limiter = Limiter(get_remote_address, app=app, storage_uri="memory://", headers_enabled=True)
+    app.jinja_env.globals["csrf_token"] = csrf_token
+
+    @app.after_request
+    def headers(response: Response) -> Response:
+        response.headers["Content-Security-Policy"] = CSP
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Referrer-Policy"] = "same-origin"
+        if request.path.startswith("/submit"):
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Any:
+        return render_template("message.html", code=exc.code, message=exc.description), exc.code
+
+    app.add_url_rule("/submit", view_func=submit_form)
+    app.add_url_rule(
+        "/submit", endpoint="submit_post", view_func=limiter.limit(public.rate_limit)(submit_post), methods=["POST"],
+    )
+    app.add_url_rule("/submit/thanks", view_func=thanks)
+    # Every method reaches the site's handler, so an address of the review page answers 404 to a POST as
+    # well, never 405 (which would tell that something lives there).
+    anything = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
+    app.add_url_rule("/", view_func=published, defaults={"path": ""}, methods=anything)
+    app.add_url_rule("/<path:path>", view_func=published, methods=anything)
+    return app
+
+
+def published(path: str) -> Response:
+    """A file of the published site (``dir/`` serves ``dir/index.html``); anything else is 404."""
+    site: Path = current_app.config["RSIWATCH_SITE"]
+    if request.method not in ("GET", "HEAD"):
+        abort(404)
+    if path == "" or path.endswith("/"):
+        path += "index.html"
+    elif (site / path).is_dir():
+        return redirect(f"/{path}/", code=308)  # type: ignore[return-value]
+    return send_from_directory(site, path)
+
+
+def submit_form() -> str:
+    return render_template("submit.html", form={}, error=None)
+
+
+def submit_post() -> Any:
+    form = request.form
+    expected = session.get("csrf")
+    given = form.get("csrf_token") or ""
+    origin = request.headers.get("Origin")
+    if origin and origin != "null" and urlsplit(origin).netloc.lower() != request.host.lower():
+        abort(403, description="this form only accepts submissions from its own page")
+    if not isinstance(expected, str) or not hmac.compare_digest(given.encode(), expected.encode()):
+        # A tab left open across a restart, or cookies off: show the form again with what was typed.
+        return _again(form, "this form had expired: please send it again"), 400
+    if form.get(HONEYPOT):
+        log.info("public form: honeypot filled by %s; dropped", request.remote_addr)
+        return redirect("/submit/thanks", code=303)
+    try:
+        entry = read_form(form)
+    except FormError as exc:
+        return _again(form, str(exc)), 400
+    with Store(current_app.config["RSIWATCH_DB"]) as store:
+        store.inbox_add(entry.url, entry.why, entry.submitter or None)
+    return redirect("/submit/thanks", code=303)
+
+
+def _again(form: Any, error: str) -> str:
+    kept = {name: (form.get(name) or "")[:WHY_MAX] for name in ("url", "why", "submitter")}
+    return render_template("submit.html", form=kept, error=error)
+
+
+def thanks() -> str:
+    return render_template("thanks.html")
