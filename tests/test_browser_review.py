@@ -7,22 +7,19 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import CHROMIUM, SCREENSHOTS, browser, serve  # noqa: F401 (browser is a fixture)
+from browser_support import SCREENSHOTS, browser, playwright_or_skip, serve  # noqa: F401 (browser is a fixture)
 from review_fixtures import populate
 
 from rsiwatch.review.catalog import to_csv
 from rsiwatch.store import Store
 
 pytestmark = pytest.mark.browser
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-if not os.path.exists(CHROMIUM):
-    pytest.skip(f"{CHROMIUM} is not installed", allow_module_level=True)
+sync_api = playwright_or_skip()
 expect = sync_api.expect
 
 
