@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import IO
 
 from crawler.http import PoliteClient
-from crawler.scheduler import Job, Scheduler, next_cron_time
+from crawler.cron import cron_gap_s, next_cron_time
+from crawler.scheduler import Job, Scheduler
 from rsiwatch.store import Store, iso_ago, parse_iso, quiesce_writes, utcnow
 from rsiwatch.config import Config, Source, parse_duration
 from rsiwatch.files import write_atomically
@@ -62,7 +63,7 @@ def source_job(source: Source, config: Config, db_path: Path, client: PoliteClie
         with Store(db_path) as store:
             crawl(config, store, client, [source])
 
-    return Job(name=f"source:{source.name}", due=due, run=run)
+    return Job(name=f"source:{source.name}", due=due, run=run, interval=source.interval_at)
 
 
 def retrain_job(config: Config, db_path: Path) -> Job | None:
@@ -90,7 +91,7 @@ def retrain_job(config: Config, db_path: Path) -> Job | None:
             rescored = score_works(store, config, store.open_work_ids()).scored if outcome.activated else 0
         log.info("retrain: %s; rescored %d open works", outcome.reason, rescored)
 
-    return Job(name="retrain", due=due, run=run)
+    return Job(name="retrain", due=due, run=run, interval=lambda _due: interval)
 
 
 def digest_job(config: Config, db_path: Path) -> Job | None:
@@ -125,7 +126,7 @@ def digest_job(config: Config, db_path: Path) -> Job | None:
             store.set_setting(DIGEST_SETTING, {"at": utcnow(), "file": str(path), "sent_to": sent}, "weekly digest")
         log.info("digest written to %s%s", path, f", sent to {', '.join(sent)}" if sent else "")
 
-    return Job(name="digest", due=due, run=run)
+    return Job(name="digest", due=due, run=run, interval=lambda due: cron_gap_s(cron, due))
 
 
 def run_daemon(config: Config, db_path: Path, *, out: IO[str] = sys.stderr) -> int:
@@ -135,8 +136,8 @@ def run_daemon(config: Config, db_path: Path, *, out: IO[str] = sys.stderr) -> i
         store.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in config.sources)
     stop = threading.Event()
     client = PoliteClient(config.http, config.politeness, config.contact, stop=stop)
-    jobs = [source_job(s, config, db_path, client) for s in config.sources if s.enabled]
-    jobs += [job for job in (retrain_job(config, db_path), digest_job(config, db_path)) if job is not None]
+    sources = [source_job(s, config, db_path, client) for s in config.sources if s.enabled]
+    jobs = sources + [job for job in (retrain_job(config, db_path), digest_job(config, db_path)) if job is not None]
     scheduler = Scheduler(jobs, jitter_s=config.schedule.jitter_s, misfire_grace_s=config.schedule.misfire_grace_s)
 
     def on_signal(signum: int, _frame: object) -> None:
@@ -146,7 +147,7 @@ def run_daemon(config: Config, db_path: Path, *, out: IO[str] = sys.stderr) -> i
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     scheduler.start()
-    log.info("daemon started: %d sources on %s (pid %d)", len(jobs), db_path, os.getpid())
+    log.info("daemon started: %d sources on %s (pid %d)", len(sources), db_path, os.getpid())
     stop.wait()
     clean = scheduler.stop(STOP_GRACE_S)
     if not clean:

@@ -22,7 +22,7 @@ from local_server import LocalServer, Request, Response
 
 SECRET = "RSIWATCH-SECRET-7f3a9c"
 BIG_FEED = 10_000
-FEED_TIME_BOUND_S = 10.0  # one ordinary malformed feed: fetch, parse, store, score
+FEED_TIME_BOUND_S = 30.0  # one ordinary malformed feed: fetch, parse, store, score (well under 1 s unloaded)
 BIG_FEED_TIME_BOUND_S = 150.0
 PEAK_RSS_BOUND_BYTES = 768 * 2**20  # the whole crawl process, 10,000-item feed and entity blow-up included  # 10,000 new works stored and scored in one go, on a loaded 2-core box
 
