@@ -30,6 +30,9 @@ sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not 
 if not os.path.exists(CHROMIUM):
     pytest.skip(f"{CHROMIUM} is not installed", allow_module_level=True)
 expect = sync_api.expect
+# Generous waits: a loaded machine makes a page slower, never a test failed (a real hang still trips them).
+TIMEOUT_MS = 60_000
+expect.set_options(timeout=TIMEOUT_MS)
 
 
 def serve(tmp_path: Path, db: Path) -> Iterator[str]:
@@ -59,7 +62,7 @@ def browser() -> Iterator[Any]:
 def page(browser: Any) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(TIMEOUT_MS)
     page.dialogs = []  # type: ignore[attr-defined]
     page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
     yield page
@@ -206,7 +209,7 @@ def test_edit_a_catalog_entry_in_the_browser_with_javascript_off(tmp_path: Path,
                            "category": "compilers-kernels", "work_id": "arxiv:2101.04808"}, origin="seed")
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(TIMEOUT_MS)
     try:
         for base in serve(tmp_path, db):
             page.goto(base + "/catalog")
