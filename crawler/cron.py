@@ -7,12 +7,17 @@ The config refuses at load what the scheduler would refuse later (``99 * * * *``
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING
 
-from apscheduler.triggers.cron import CronTrigger
+if TYPE_CHECKING:
+    from apscheduler.triggers.cron import CronTrigger
 
 
-def parse_crontab(expression: str) -> CronTrigger:
+def parse_crontab(expression: str) -> "CronTrigger":
     """A UTC trigger for a five-field crontab; ``ValueError`` (one line, the parser's reason) otherwise."""
+    # Imported here: the config loads this module, and quick commands must not pay for APScheduler.
+    from apscheduler.triggers.cron import CronTrigger
+
     fields = str(expression).split()
     if len(fields) != 5:
         raise ValueError(f"expected a crontab expression of five fields, e.g. '0 6 * * *' (got {len(fields)})")
