@@ -88,7 +88,7 @@ def harvest(total: int, bank_path: Path, pool: list[Doc], work: Path, label: str
         plan = BackfillPlan(from_date="2015-01-01", endpoint=f"{server.url}/oai", source_name="arxiv-backfill")
         gc.collect()
         reset_peak()
-        with Store(db) as store, PoliteClient(config.http, config.politeness, config.contact) as client:
+        with Store(db) as store, PoliteClient(config.http.settings, config.politeness.settings, config.contact) as client:
             cpu = time.process_time()
             with Timer() as t:
                 report = run_backfill(config, store, client, plan, on_page=on_page)

@@ -186,7 +186,7 @@ def main() -> None:
             progress("first crawl ...")
             load = os.getloadavg()[0]
             reset_peak()
-            with Store(db) as store, PoliteClient(config.http, config.politeness, config.contact) as client:
+            with Store(db) as store, PoliteClient(config.http.settings, config.politeness.settings, config.contact) as client:
                 cpu, children = time.process_time(), _children_cpu()
                 with Timer() as first:
                     report = profile_to(args.profile, crawl, config, store, client, sources)
@@ -197,7 +197,7 @@ def main() -> None:
                 first_peak = peak_mb()
                 works = store.count("works")
             progress("recrawl (all 304) ...")
-            with Store(db) as store, PoliteClient(config.http, config.politeness, config.contact) as client:
+            with Store(db) as store, PoliteClient(config.http.settings, config.politeness.settings, config.contact) as client:
                 with Timer() as second:
                     again = crawl(config, store, client, sources)
             progress("baseline again, and each stage alone ...")

@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 _HOME = {
     "DECADES": "calibration",
-    "CATEGORY_SLUGS": "categories",
+    "CATEGORY_SLUGS": "labels",
     "DataFileError": "docs", "Doc": "docs", "TrainingSet": "docs", "load_catalog_csv": "docs",
     "load_jsonl_docs": "docs",
     "evaluate_files": "evaluate",
     "FeatureParams": "features",
-    "DEFAULT_THRESHOLD": "model", "Model": "model", "Scored": "model", "TrainParams": "model", "train": "model",
+    "DEFAULT_THRESHOLD": "labels", "Model": "model", "Scored": "model", "TrainParams": "model", "train": "model",
 }
 
 __all__ = sorted([*_HOME, "metrics"])
@@ -28,11 +28,11 @@ from .metrics import metrics  # noqa: E402,F401
 
 if TYPE_CHECKING:
     from .calibration import DECADES  # noqa: F401
-    from .categories import CATEGORY_SLUGS  # noqa: F401
     from .docs import DataFileError, Doc, TrainingSet, load_catalog_csv, load_jsonl_docs  # noqa: F401
     from .evaluate import evaluate_files  # noqa: F401
     from .features import FeatureParams  # noqa: F401
-    from .model import DEFAULT_THRESHOLD, Model, Scored, TrainParams, train  # noqa: F401
+    from .labels import CATEGORY_SLUGS, DEFAULT_THRESHOLD  # noqa: F401
+    from .model import Model, Scored, TrainParams, train  # noqa: F401
 
 
 def __getattr__(name: str) -> Any:

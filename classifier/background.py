@@ -9,7 +9,7 @@ applied and methodological topics that make up most of an ML arXiv listing, in t
 papers use. They are weak negatives at every pool size; with a real pool their weight is negligible
 next to the stream's.
 
-Each entry is (title, summary). None describes AI doing work on AI development (CATALOG_RULES.md):
+Each entry is (title, summary). None describes AI doing work on AI development (the catalog's rule):
 they are AI applied to other fields, ordinary training on human-made data, human-designed
 architectures, ordinary benchmarks and theory.
 """

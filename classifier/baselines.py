@@ -1,7 +1,7 @@
 """A hand-written keyword filter: the baseline every learned ranking must beat.
 
 It is what a curator would write on day one without a model: a list of phrases for the four kinds of
-"AI improving AI" in CATALOG_RULES.md. Score = number of distinct phrases matched, a title match
+"AI improving AI" as the catalog's rules define it. Score = number of distinct phrases matched, a title match
 counting double. Kept in the package (not the benchmark) so tests can check the model against it.
 """
 

@@ -1,7 +1,7 @@
 """Category suggestion among the nine catalog categories, with a confidence and a "no fit" flag.
 
 Nearest centroid in TF-IDF space: each category is the normalised mean of its catalog entries, the
-accepted works filed under it, and a short descriptor text taken from CATALOG_RULES.md (so a category
+accepted works filed under it, and a short descriptor text (``labels.CATEGORY_TEXT``, so a category
 with two catalog entries still has a sensible centroid). With under a hundred examples a centroid is as
 accurate as a multinomial model and cannot overfit. Confidence is a softmax over cosine similarities;
 an item whose best similarity is below ``min_sim`` fits no category (a possible new kind of example).
@@ -16,38 +16,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from .docs import Doc
-
-CATEGORY_TEXT: dict[str, str] = {
-    "training-data-self-play": (
-        "self-play; synthetic, self-generated or AI-filtered training data; AI-assisted labelling; "
-        "model generates its own training data, data synthesis, self-instruct, self-improvement through "
-        "self-generated tasks and curricula, model-based data filtering and selection"),
-    "architecture-algorithm-search": (
-        "neural architecture search NAS; discovered activations, optimizers, losses, RL rules; learned "
-        "optimizers; AutoML; automated algorithm discovery, evolutionary program search for algorithms"),
-    "feedback-evaluation-alignment": (
-        "AI feedback and reward models, LLM judges used in training, RLAIF, AI-written evals, automated "
-        "red-teaming, automated interpretability, model critiques and self-rewarding"),
-    "compilers-kernels": (
-        "learned compiler heuristics, ML in compilers, tensor-program tuning, auto-tuning, discovered "
-        "matmul and sort routines, LLM-generated GPU kernels, CUDA kernel optimisation"),
-    "prompt-agent-optimization": (
-        "automatic prompt optimisation, automated agent design, agentic workflow search, self-modifying "
-        "agents that rewrite their own code, prompts, tools or weights"),
-    "hardware-design": (
-        "chip floorplanning, placement and routing with reinforcement learning, arithmetic circuits, "
-        "accelerator architecture design space exploration, LLMs for chip design, RTL and Verilog generation"),
-    "coding-assistance": (
-        "code assistants used by AI engineers; AI-written share of code at AI labs; LLM coding agents "
-        "writing machine learning code"),
-    "infrastructure-datacenter": (
-        "data-centre cooling control, device placement, AI cluster scheduling, ML for GPU cluster resource "
-        "management and training job scheduling"),
-    "research-automation": (
-        "end-to-end AI research agents: ideas to experiments to papers; AI scientist, automated ML research, "
-        "ML-engineering agents that run experiments"),
-}
-CATEGORY_SLUGS: tuple[str, ...] = tuple(CATEGORY_TEXT)
+from .labels import CATEGORY_SLUGS, CATEGORY_TEXT
 
 
 def descriptor_docs() -> list[Doc]:

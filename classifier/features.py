@@ -9,14 +9,11 @@ Choices (measured with ``bench/bench_classifier.py --sweep`` on an inner time sp
 test period): word unigrams + bigrams of adjacent content words (a stopword or rare word breaks a
 bigram), sublinear tf, smooth idf, title counts weighted ``title_weight`` times, l2 rows.
 
-Measured and not adopted (inner split train 2025-03..05 / validate 06..08, then the real split): a
-char_wb 3-5 gram block next to the words (+0.007 inner AP, -0.005 real, and ~13x the non-zeros per row:
-too slow and too big for the 75k stream); a separate title or summary vector space next to the combined
-one (title block -0.006..-0.04 inner; summary block +0.005 inner, -0.005 real).
+Variants measured and not adopted are recorded in docs/classifier-experiments.md.
 
 Fitting tokenises each text once: every token gets a provisional id, the texts become one flat id array,
 and document frequencies of tokens and bigrams come from sorted distinct (doc, term) keys, so a fit on
-35k docs takes a few seconds instead of the per-doc Python work it used to.
+35k docs takes a few seconds.
 """
 
 from __future__ import annotations

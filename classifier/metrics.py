@@ -7,9 +7,10 @@ order (stable sort) so the figures are reproducible.
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def _recall_at_share(y_sorted: np.ndarray, share: float, n_pos: int) -> float:
@@ -23,6 +24,8 @@ def metrics(labels: Sequence[int] | np.ndarray, scores: Sequence[float] | np.nda
     ``wss_at_95`` = (TN + FN) / N - 0.05 at the first cutoff (in score order) that reaches 95% recall;
     ``read_at_95`` = share of the items read to get there (= 0.95 - WSS@95).
     """
+    import numpy as np  # here: importing the classifier package must not load numpy (the CLI starts fast)
+
     y = np.asarray(labels, dtype=np.int64)
     s = np.asarray(scores, dtype=np.float64)
     if y.shape != s.shape:

@@ -20,18 +20,7 @@ Recipe (each choice measured, see ``bench/bench_classifier.py --sweep``):
   contributions (see explain.py);
 * arXiv categories (``Doc.categories``) are features when the item carries them.
 
-Measured and not adopted (inner split, then the real one; warm AP moved by less than +-0.005 or fell):
-spy-based PU (Liu et al.) and iterated PU drops, soft class-prior re-weighting of the pool, PU bagging
-over the pool negatives (its gain is only the lower pool mass, which ``pool_weight`` gives directly),
-squared-hinge SVM, SGD modified Huber and elastic-net logistic losses, and blending in a kNN score over
-the positives (label-spreading-like: +0.006 inner, -0.010 real, and not linear, so explanations would break).
-Also measured (warm AP inner / real, against 0.889 / 0.779): naive-Bayes-scaled features as in NBSVM
-(0.813-0.884 / 0.726-0.764), 100 LSA dimensions beside the terms (0.867 / 0.767), a blend with
-arxiv-sanity's LinearSVC (0.886 / 0.767), C 8 (0.889 / 0.778), PU drop 0.2 and 0.3 (0.885 / 0.780,
-0.882 / 0.778), pool weight 0.03 (0.888 / 0.781), the curator's borderline (grade 1) papers dropped
-from the negatives or kept as weak positives (0.891 / 0.778, 0.886 / 0.786), one model per catalog
-category combined by max or mean with the pooled one (0.886-0.889 / 0.773-0.776), and retraining
-every month of the test period (real AP 0.768 against arxiv-sanity's 0.725 retrained alike).
+Variants measured and not adopted are recorded in docs/classifier-experiments.md.
 """
 
 from __future__ import annotations
@@ -54,9 +43,6 @@ from .explain import nearest_rows, term_contributions
 from .features import FeatureParams, Featurizer
 
 FORMAT = "rsiwatch-classifier/1"
-# 0.5 = the top 1% of the stream (see calibration.py): about 70 arXiv papers a week from cs.LG, AI, CL,
-# NE, AR and PL, which fits a curator's weekly sitting; 0.25 would be the top 10%.
-DEFAULT_THRESHOLD = 0.5
 
 
 @dataclass(frozen=True)
@@ -66,7 +52,7 @@ class TrainParams:
     features: FeatureParams = field(default_factory=FeatureParams)
     C: float = 4.0
     pos_balance: float = 1.0
-    pool_weight: float = 0.1  # 0.3 before: 0.1 is +0.003 / +0.009 warm AP on the inner / real split, read@95 lower on both
+    pool_weight: float = 0.1  # the measured best (docs/classifier-experiments.md)
     pu_drop: float = 0.1
     category_docs: bool = True
     catalog_weight: float = 0.3  # weight of a catalog positive relative to an accepted work

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from crawler.errors import FetchError, ParseError
 from crawler.feed import arxiv_doi_links, entry_authors, entry_date, is_html, parse_document
 from crawler.ids import arxiv_id, arxiv_version
-from crawler.items import Item, SourceResult, Validators
+from crawler.items import Item, SourceResult, Validators, first_per_key
 from crawler.text import SUMMARY_MAX, TITLE_MAX, clean_text
 
 if TYPE_CHECKING:
@@ -104,10 +105,9 @@ def search(
     means nothing new, and the source keeps that page's validators.
     """
     result = SourceResult()
-    seen: set[str] = set()
     start = 0
-    while len(seen) < max_results:
-        wanted = min(page_size, max_results - len(seen))
+    while len(result.items) < max_results:
+        wanted = min(page_size, max_results - len(result.items))
         url = build_query_url(endpoint, query, start, wanted)
         try:
             fetched = client.get(url, validators if start == 0 else None, accept=ATOM_ACCEPT)
@@ -123,10 +123,8 @@ def search(
                 return result
         result.bytes_read += len(fetched.body)
         page = parse_api_page(fetched.body, fetched.headers, fetched.url, result.warnings)
-        for item in page.items:
-            if item.canonical_id not in seen and len(seen) < max_results:
-                seen.add(item.canonical_id)
-                result.items.append(item)
+        # Each paper once, whichever version a page lists.
+        result.items = first_per_key(result.items + page.items, attrgetter("canonical_id"))[:max_results]
         start += wanted
         if len(page.items) < wanted or (page.total_results is not None and start >= page.total_results):
             break

@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from crawler.errors import one_line
 from crawler.feed import arxiv_doi_links, entry_date, entry_to_item, is_html, parse_document
 from crawler.ids import arxiv_id, arxiv_version
-from crawler.items import Item
+from crawler.items import Item, first_per_key
 from crawler.text import NAME_MAX, SUMMARY_MAX, TITLE_MAX, clean_text
 
 REPLACEMENTS = frozenset({"replace", "replace-cross"})
@@ -62,17 +62,8 @@ def parse_arxiv_rss(
     result = parse_document(body, headers, url, warnings)
     if not result.entries and warnings is not None and is_announcement_day(now or datetime.now(timezone.utc)):
         warnings.append(f"{url}: no entries on an announcement day (a holiday, or has the feed changed?)")
-    items: list[Item] = []
-    seen: set[str] = set()
-    for entry in result.entries:
-        item = _entry(entry, url, warnings)
-        if item is None or item.key in seen:
-            continue
-        if item.announce_type in REPLACEMENTS and not include_replacements:
-            continue
-        seen.add(item.key)
-        items.append(item)
-    return items
+    items = [item for entry in result.entries if (item := _entry(entry, url, warnings)) is not None]
+    return first_per_key(i for i in items if include_replacements or i.announce_type not in REPLACEMENTS)
 
 
 def is_announcement_day(moment: datetime) -> bool:

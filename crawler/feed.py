@@ -19,7 +19,7 @@ import feedparser
 
 from crawler.errors import ParseError, one_line
 from crawler.ids import arxiv_id, arxiv_version, canonical_id, canonical_url, find_references, id_to_url, normalize_doi
-from crawler.items import Item
+from crawler.items import Item, first_per_key
 from crawler.text import NAME_MAX, SUMMARY_MAX, TITLE_MAX, clean_text
 
 KEY_MAX = 1_000
@@ -86,19 +86,13 @@ def arxiv_doi_links(entry: Any) -> list[str]:
 def parse_feed(body: bytes, headers: Mapping[str, str], url: str, warnings: list[str] | None = None) -> list[Item]:
     """Items of an RSS/Atom feed; entries with neither title nor link are skipped, duplicate keys kept once."""
     result = parse_document(body, headers, url, warnings, text_only=True)  # entry_to_item keeps text only
-    items: list[Item] = []
-    seen: set[str] = set()
-    for entry in result.entries:
-        item = entry_to_item(entry, url)
-        if item is None:
-            continue
-        if item.key in seen:
-            if warnings is not None and len(warnings) < 100:
-                warnings.append(one_line(f"{url}: duplicate entry id {item.key!r} skipped"))
-            continue
-        seen.add(item.key)
-        items.append(item)
-    return items
+    items = [item for entry in result.entries if (item := entry_to_item(entry, url)) is not None]
+    unique = first_per_key(items)
+    if warnings is not None and len(unique) < len(items):
+        kept = {id(item) for item in unique}
+        repeated = [item.key for item in items if id(item) not in kept][: max(0, 100 - len(warnings))]
+        warnings.extend(one_line(f"{url}: duplicate entry id {key!r} skipped") for key in repeated)
+    return unique
 
 
 def is_html(detail: Any) -> bool:

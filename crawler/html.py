@@ -22,8 +22,8 @@ from crawler.ids import arxiv_id, arxiv_version, canonical_id, canonical_url, fi
 from crawler.items import Item, SourceResult, Validators, first_per_key
 from crawler.link import attach
 from crawler.pagemeta import PageMeta, item_list, page_meta, parse_date, soup_of
+from crawler.settings import Selectors, SourceSpec
 from crawler.text import SUMMARY_MAX, TITLE_MAX, clean_text
-from rsiwatch.config import Selectors, Source
 
 if TYPE_CHECKING:
     from crawler.http import PoliteClient
@@ -181,7 +181,7 @@ def enrich(item: Item, meta: PageMeta) -> Item:
 
 
 def collect_html(
-    source: Source, client: "PoliteClient", validators: Validators, seen: Mapping[str, str] | None = None
+    source: SourceSpec, client: "PoliteClient", validators: Validators, seen: Mapping[str, str] | None = None
 ) -> SourceResult:
     """Fetch the listing (conditionally), parse it, and read up to ``FOLLOW_MAX`` article pages if asked.
 

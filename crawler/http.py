@@ -10,7 +10,6 @@ text is one line naming the URL and the cause.
 from __future__ import annotations
 
 import email.utils
-import ipaddress
 import socket
 import threading
 import time
@@ -25,11 +24,10 @@ import httpx2
 
 from crawler.errors import FetchError
 from crawler.items import Validators
-from crawler.netguard import AddressGuard
+from crawler.netguard import AddressGuard, is_private_host
 from crawler.politeness import GateClosed, HostGate
+from crawler.settings import HttpSettings, Politeness, package_version
 from crawler.transport import Deadline, DeadlineTransport
-from rsiwatch import __version__
-from rsiwatch.config import Http, Politeness
 
 if TYPE_CHECKING:
     from crawler.robots import RobotsCache
@@ -46,7 +44,7 @@ _REDIRECTS = (301, 302, 303, 307, 308)
 
 def user_agent(contact: str) -> str:
     """``rsiwatch/0.1.0 (+mailto:you@example.org)``: arXiv and most sites ask bots to say who they are."""
-    return f"rsiwatch/{__version__} (+mailto:{contact})"
+    return f"rsiwatch/{package_version()} (+mailto:{contact})"
 
 
 @dataclass
@@ -105,17 +103,6 @@ def _host(url: str) -> str | None:
     return host if parts.scheme in ("http", "https") and host else None
 
 
-def _is_private_host(host: str) -> bool:
-    host = host.lower().rstrip(".")
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        address = ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return False  # a name: we do not resolve it here
-    return address.is_private or address.is_loopback or address.is_link_local or address.is_reserved or address.is_unspecified
-
-
 def _mib(n: int) -> str:
     return f"{n / 1048576:g} MiB" if n >= 1048576 else f"{n} bytes"
 
@@ -151,11 +138,11 @@ class _Decoder:
 
 
 class PoliteClient:
-    """GET with every bound DESIGN.md asks for.  One instance per crawl; safe to share between threads."""
+    """GET bounded in time, size and hops (see above).  One instance per crawl; safe to share between threads."""
 
     def __init__(
         self,
-        http: Http,
+        http: HttpSettings,
         politeness: Politeness,
         contact: str,
         *,
@@ -221,7 +208,7 @@ class PoliteClient:
         if validators.last_modified:
             headers["If-Modified-Since"] = validators.last_modified
         current, seen, hops, attempts, requests = url, {url}, 0, 0, 0
-        origin_private = _is_private_host(_host(url) or "")
+        origin_private = is_private_host(_host(url) or "")
 
         def fail(cause: str, **kw: object) -> FetchError:
             where = f" (at {current})" if current != url else ""
@@ -257,7 +244,7 @@ class PoliteClient:
                 if target in seen:
                     raise fail(f"redirect loop back to {target}")
                 target_host = _host(target) or ""
-                if not self.http.allow_private_addresses and not origin_private and _is_private_host(target_host):
+                if not self.http.allow_private_addresses and not origin_private and is_private_host(target_host):
                     raise fail(f"redirect to private address {target_host} refused")
                 seen.add(target)
                 current = target

@@ -12,6 +12,16 @@ import re
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 ARXIV_URL_HOSTS = frozenset({"arxiv.org", "www.arxiv.org", "export.arxiv.org", "rss.arxiv.org", "browse.arxiv.org"})
+# Every site where a link names an arXiv paper by its id, and the first path segments before the id there
+# (a leading ``www.`` is ignored).  Newsletters link papers through all of these; each is the same work.
+ARXIV_PAPER_PATHS: dict[str, tuple[str, ...]] = {
+    **{host: ("abs", "pdf", "html", "format", "ps") for host in ARXIV_URL_HOSTS},
+    "huggingface.co": ("papers",),
+    "hf.co": ("papers",),
+    "alphaxiv.org": ("abs", "overview", "pdf"),
+    "ar5iv.labs.arxiv.org": ("html", "abs"),
+    "ar5iv.org": ("abs", "html"),
+}
 DOI_URL_HOSTS = frozenset({"doi.org", "dx.doi.org", "www.doi.org"})
 # DataCite DOIs that arXiv mints for every paper: the same work as the arXiv id.
 ARXIV_DOI_PREFIX = "10.48550/arxiv."
@@ -33,14 +43,20 @@ _OLD_ID = r"(?P<old>[a-z][a-z\-]*(?:\.[A-Za-z]{2})?/\d{7})"
 _VERSION = r"(?:v(?P<version>\d+))?"
 _ID_RE = re.compile(rf"(?:{_NEW_ID}|{_OLD_ID}){_VERSION}")
 _WHOLE_ID_RE = re.compile(rf"^(?:arxiv:|oai:arxiv\.org:)?\s*(?:{_NEW_ID}|{_OLD_ID}){_VERSION}$", re.IGNORECASE)
-_ARXIV_PATH_RE = re.compile(
-    rf"^/(?:abs|pdf|html|format|ps)/(?:{_NEW_ID}|{_OLD_ID}){_VERSION}(?:\.pdf)?/?$", re.IGNORECASE
-)
+_PAPER_PATH_RE = {
+    host: re.compile(rf"^/(?:{'|'.join(prefixes)})/(?:{_NEW_ID}|{_OLD_ID}){_VERSION}(?:\.pdf)?/?$", re.IGNORECASE)
+    for host, prefixes in ARXIV_PAPER_PATHS.items()
+}
 
-# In running text: arXiv links, "arXiv:2401.01234", DOIs (Crossref's recommended pattern), GitHub repos.
-_TEXT_ARXIV_RE = re.compile(
-    rf"(?:arxiv\.org/(?:abs|pdf|html)/|\barxiv:\s?)(?:{_NEW_ID}|{_OLD_ID}){_VERSION}", re.IGNORECASE
-)
+# In running text: links to a paper on a host above, "arXiv:2401.01234", DOIs (Crossref's recommended
+# pattern), GitHub repos.  Each pattern starts with a literal so the scan is quick; the host before a
+# ``/abs/<id>``-like path is checked in code.
+_PATH_SEGMENTS = sorted({segment for prefixes in ARXIV_PAPER_PATHS.values() for segment in prefixes})
+_TEXT_PAPER_PATH_RE = re.compile(rf"/(?P<segment>{'|'.join(_PATH_SEGMENTS)})/(?:{_NEW_ID}|{_OLD_ID}){_VERSION}", re.IGNORECASE)
+_TEXT_ARXIV_PREFIX_RE = re.compile(rf"arxiv:\s?(?:{_NEW_ID}|{_OLD_ID}){_VERSION}", re.IGNORECASE)
+_HOST_BEFORE_RE = re.compile(r"[a-z0-9.\-]{1,80}$", re.IGNORECASE)
+# Literals one of which is in every text these can match (a cheap test before the scan).
+_TEXT_ARXIV_HINTS = ("arxiv", *sorted(host for host in ARXIV_PAPER_PATHS if "arxiv" not in host))
 _TEXT_DOI_RE = re.compile(r"\b(10\.\d{4,9}/[-._;()/:A-Za-z0-9<>]+)")
 _GITHUB_RE = re.compile(r"https?://(?:www\.)?github\.com/([A-Za-z0-9][A-Za-z0-9\-]*)/([A-Za-z0-9_.\-]+)")
 _GITHUB_NOT_OWNERS = frozenset(
@@ -91,7 +107,8 @@ def _match_id(match: re.Match[str]) -> str:
 
 def arxiv_id(text_or_url: str) -> str | None:
     """The versionless arXiv id named by a whole string: a bare id, ``arXiv:...``, ``oai:arXiv.org:...``,
-    an arxiv.org abs/pdf/html link or an arXiv DOI; ``None`` for anything else (free text included)."""
+    a link to the paper on arXiv or a site in ``ARXIV_PAPER_PATHS``, or an arXiv DOI; ``None`` for
+    anything else (free text included)."""
     text = text_or_url.strip()
     match = _WHOLE_ID_RE.match(text)
     if match:
@@ -99,21 +116,32 @@ def arxiv_id(text_or_url: str) -> str | None:
     doi = _doi_from(text)
     if doi and doi.startswith(ARXIV_DOI_PREFIX):
         return arxiv_id(doi[len(ARXIV_DOI_PREFIX):])
-    parts = _split(text)
-    if parts and parts[0] in ARXIV_URL_HOSTS:
-        match = _ARXIV_PATH_RE.match(parts[1])
-        if match:
-            return _match_id(match)
+    match = _paper_link(text)
+    return _match_id(match) if match else None
+
+
+def _paper_host(host: str) -> str | None:
+    """The ``ARXIV_PAPER_PATHS`` host that ``host`` is or is a subdomain of (``www.``, arXiv's country
+    mirrors such as ``de.arxiv.org``), else None."""
+    host = host.lower()
+    while host:
+        if host in ARXIV_PAPER_PATHS:
+            return host
+        host = host.partition(".")[2]
     return None
+
+
+def _paper_link(url: str) -> re.Match[str] | None:
+    """The id match of a link to a paper's page on arXiv or a site that mirrors it, else None."""
+    parts = _split(url)
+    host = _paper_host(parts[0]) if parts else None
+    return _PAPER_PATH_RE[host].match(parts[1]) if parts and host else None
 
 
 def arxiv_version(text: str) -> int | None:
     """The version number in ``2401.01234v2`` / ``arXiv:...v2`` / an abs link with a version, else None."""
     text = text.strip()
-    match = _WHOLE_ID_RE.match(text)
-    if not match:
-        parts = _split(text)
-        match = _ARXIV_PATH_RE.match(parts[1]) if parts and parts[0] in ARXIV_URL_HOSTS else None
+    match = _WHOLE_ID_RE.match(text) or _paper_link(text)
     if match and match.group("version"):
         return int(match.group("version"))
     return None
@@ -173,6 +201,23 @@ def canonical_id(url: str | None = None, *, arxiv: str | None = None, doi: str |
     raise ValueError(f"no usable arXiv id, DOI or URL (arxiv={arxiv!r}, doi={doi!r}, url={url!r})")
 
 
+def work_id(text: str) -> str | None:
+    """The canonical id a person means by what they paste: ``arxiv:2401.01234v2``, ``2401.01234``, any
+    link to the paper (``ARXIV_PAPER_PATHS``), a DOI as ``10.x/y``, ``doi:`` or a doi.org link, a page's
+    URL, or a canonical id as ``rsiwatch candidates`` prints it; None when it names no work."""
+    text = text.strip().strip("<>").strip()
+    kind, _, rest = text.partition(":")
+    if kind.lower() == "url" and _split(rest.strip()):
+        return "url:" + rest.strip()  # as printed, fragment and all (an entry without a link has one)
+    paper = arxiv_id(text)
+    if paper:
+        return f"arxiv:{paper}"
+    doi = normalize_doi(text)
+    if doi:
+        return canonical_id(doi=doi)
+    return canonical_id(text) if _split(text) else None
+
+
 def id_to_url(cid: str) -> str:
     """A URL a person can open for a canonical id."""
     kind, _, rest = cid.partition(":")
@@ -204,8 +249,16 @@ def find_references(text_or_html: str) -> list[str]:
     found: list[tuple[int, str]] = []
     # Each pattern runs only where its literal occurs: most texts name no paper, and the case-blind
     # arXiv pattern has no fixed prefix, so scanning for it was a third of turning entries into items.
-    for match in _TEXT_ARXIV_RE.finditer(text) if "arxiv" in lower else ():
-        found.append((match.start(), f"arxiv:{_match_id(match)}"))
+    if any(hint in lower for hint in _TEXT_ARXIV_HINTS):
+        for match in _TEXT_PAPER_PATH_RE.finditer(text):
+            host = _HOST_BEFORE_RE.search(text, max(0, match.start() - 80), match.start())
+            name = _paper_host(host.group(0)) if host else None
+            if name and match.group("segment").lower() in ARXIV_PAPER_PATHS[name]:
+                found.append((host.start() if host else match.start(), f"arxiv:{_match_id(match)}"))
+        for match in _TEXT_ARXIV_PREFIX_RE.finditer(text) if "arxiv:" in lower else ():
+            before = text[match.start() - 1] if match.start() else " "
+            if not (before.isalnum() or before == "_"):
+                found.append((match.start(), f"arxiv:{_match_id(match)}"))
     for match in _TEXT_DOI_RE.finditer(text) if "10." in text else ():
         doi = _trim_doi(match.group(1))
         if "/" in doi and not doi.endswith("/"):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,11 +28,13 @@ class Item:
     via: str | None = None  # the newsletter issue or listing a story was cut from
 
 
-def first_per_key(items: list[Item]) -> list[Item]:
-    """Items in order, each ``key`` once (the first mention wins): a source lists a thing once."""
+def first_per_key(items: Iterable[Item], key: Callable[[Item], str] = attrgetter("key")) -> list[Item]:
+    """Items in order, each ``key`` once (the first mention wins): a source lists a thing once.
+
+    ``key`` may name something else to be unique by, e.g. the work (``attrgetter("canonical_id")``)."""
     first: dict[str, Item] = {}
     for item in items:
-        first.setdefault(item.key, item)
+        first.setdefault(key(item), item)
     return list(first.values())
 
 

@@ -37,6 +37,18 @@ def forbidden_reason(address: str) -> str | None:
     return None
 
 
+def is_private_host(host: str) -> bool:
+    """Whether a URL's host, as written, names a private address (the rule above) or localhost; a name
+    is not resolved here (the ``AddressGuard`` does that where it connects)."""
+    host = host.lower().rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return forbidden_reason(host.strip("[]")) is not None
+    except ValueError:
+        return False
+
+
 def system_resolver(host: str, port: int) -> list[str]:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)

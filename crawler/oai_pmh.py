@@ -14,6 +14,7 @@ import io
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
+from operator import attrgetter
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
@@ -21,12 +22,12 @@ from lxml import etree
 
 from crawler.errors import FetchError, ParseError, one_line
 from crawler.ids import arxiv_id, normalize_doi
-from crawler.items import Item, SourceResult, Validators
+from crawler.items import Item, SourceResult, Validators, first_per_key
 from crawler.text import NAME_MAX, SUMMARY_MAX, TITLE_MAX, clean_text
 
 if TYPE_CHECKING:
     from crawler.http import PoliteClient
-    from rsiwatch.config import Source
+    from crawler.settings import SourceSpec
 
 DEFAULT_OAI_URL = "https://oaipmh.arxiv.org/oai"
 OAI_ACCEPT = "text/xml, application/xml;q=0.9, */*;q=0.1"
@@ -287,7 +288,7 @@ def _today() -> date:
     return datetime.now(timezone.utc).date()
 
 
-def collect_oai(source: "Source", client: "PoliteClient", validators: Validators) -> SourceResult:
+def collect_oai(source: "SourceSpec", client: "PoliteClient", validators: Validators) -> SourceResult:
     """A scheduled harvest: records since the last success (kept as the source's Last-Modified validator),
     at most ``max_results`` of them, filtered to the categories named in ``query`` (``cs.LG cs.AI``)."""
     categories = (source.query or "").split()
@@ -297,7 +298,6 @@ def collect_oai(source: "Source", client: "PoliteClient", validators: Validators
         _today() - timedelta(days=INCREMENTAL_FIRST_DAYS)
     ).isoformat()
     result = SourceResult(validators=Validators(last_modified=started))
-    seen: set[str] = set()
     capped = False
     newest: str | None = None
     for set_spec in sets:
@@ -307,10 +307,7 @@ def collect_oai(source: "Source", client: "PoliteClient", validators: Validators
             result.bytes_read += fetched.bytes_read
             if fetched.page.last_datestamp and (newest is None or fetched.page.last_datestamp > newest):
                 newest = fetched.page.last_datestamp
-            for item in fetched.page.items:
-                if item.canonical_id not in seen:
-                    seen.add(item.canonical_id)
-                    result.items.append(item)
+            result.items = first_per_key(result.items + fetched.page.items, attrgetter("canonical_id"))
             if len(result.items) >= source.max_results:
                 capped = True
                 break

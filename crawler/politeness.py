@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from rsiwatch.config import Politeness
+from crawler.settings import Politeness
 
 # A robots.txt Crawl-delay above this is taken as this: a typo must not stall a source for a day.
 MAX_CRAWL_DELAY_S = 60.0

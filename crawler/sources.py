@@ -16,11 +16,11 @@ from crawler.http import FEED_ACCEPT, Fetched, PoliteClient
 from crawler.items import Item, SourceResult, Validators
 from crawler.oai_pmh import collect_oai
 from crawler.parsing import ParseSpec, parse_fetched
-from rsiwatch.config import Source
+from crawler.settings import SourceSpec
 
 
 def collect(
-    source: Source, client: PoliteClient, validators: Validators | None = None, seen: Mapping[str, str] | None = None
+    source: SourceSpec, client: PoliteClient, validators: Validators | None = None, seen: Mapping[str, str] | None = None
 ) -> SourceResult:
     """Everything ``source`` has now; ``not_modified`` when a conditional GET says nothing changed.
 
@@ -44,16 +44,16 @@ def collect(
 SEPARABLE_KINDS = ("feed", "arxiv_rss")
 
 
-def is_separable(source: Source) -> bool:
+def is_separable(source: SourceSpec) -> bool:
     """Whether ``collect`` for this source is ``fetch_feed`` then ``parse_fetched``."""
     return source.kind in SEPARABLE_KINDS
 
 
-def parse_spec(source: Source) -> ParseSpec:
+def parse_spec(source: SourceSpec) -> ParseSpec:
     return (source.kind, bool(source.split_stories), bool(source.include_replacements))
 
 
-def fetch_feed(source: Source, client: PoliteClient, validators: Validators) -> tuple[SourceResult, Fetched | None]:
+def fetch_feed(source: SourceSpec, client: PoliteClient, validators: Validators) -> tuple[SourceResult, Fetched | None]:
     """The fetch half of a separable source: its result without items, and the response to parse (None on 304)."""
     fetched = client.get(source.endpoint, validators, accept=FEED_ACCEPT)
     result = SourceResult(validators=fetched.validators, requests=fetched.requests, bytes_read=len(fetched.body))
@@ -70,7 +70,7 @@ def with_parsed(result: SourceResult, parsed: tuple[list[Item], list[str]]) -> S
     return result
 
 
-def collect_feed(source: Source, client: PoliteClient, validators: Validators) -> tuple[SourceResult, Fetched | None]:
+def collect_feed(source: SourceSpec, client: PoliteClient, validators: Validators) -> tuple[SourceResult, Fetched | None]:
     """A separable source's pass in line: its result with items, and the response they came from (None on 304)."""
     result, fetched = fetch_feed(source, client, validators)
     if fetched is not None:

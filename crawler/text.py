@@ -30,12 +30,18 @@ _BLOCK_TAGS = frozenset(
 )
 
 
-def _html_to_text(markup: str) -> str:
+# Elements whose content is code or a drawing, never prose: dropped with everything inside.
+_SKIPPED = ("script", "style", "noscript", "template", "iframe", "object", "svg", "math")
+
+
+def html_to_text(markup: str) -> str:
+    """Markup reduced to its text: skipped elements dropped, block elements spaced, entities decoded.
+    The one HTML-to-text rule: feeds on the way in (``clean_text``) and the review page on the way out."""
     try:
         root = lxml.html.fragment_fromstring(markup, create_parent="div")
     except (lxml.etree.ParserError, ValueError):
         return markup
-    lxml.etree.strip_elements(root, "script", "style", "noscript", "template", with_tail=False)
+    lxml.etree.strip_elements(root, *_SKIPPED, with_tail=False)
     for element in root.iter():
         if isinstance(element.tag, str) and element.tag.lower() in _BLOCK_TAGS:
             element.tail = " " + (element.tail or "")
@@ -53,9 +59,9 @@ def clean_text(value: str | None, limit: int, *, html: bool = True) -> str:
     if not value.isprintable():  # printable text holds none of _CONTROL's characters (a C-speed check)
         value = _CONTROL.sub(" ", value)
     if (html and ("<" in value or "&" in value)) or ("<" in value and _TAG_LIKE.search(value)):
-        value = _html_to_text(value)
+        value = html_to_text(value)
         if _TAG_LIKE.search(value):  # markup escaped twice ("&lt;script&gt;" in an HTML field) is markup too
-            value = _html_to_text(value)
+            value = html_to_text(value)
         value = _CONTROL.sub(" ", value)
     text = " ".join(value.split())
     return text[:limit].rstrip()

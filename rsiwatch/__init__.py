@@ -1,3 +1,5 @@
 """rsiwatch: finds new examples of AI improving AI development, for a curated catalog."""
 
-__version__ = "0.1.0"
+from crawler.settings import package_version
+
+__version__ = package_version()  # pyproject.toml is its one home

@@ -13,7 +13,6 @@ import json
 import logging
 import re
 import sqlite3
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,11 +101,9 @@ def emit_json(value: Any) -> None:
     click.echo(json.dumps(value, indent=2, ensure_ascii=False, default=str))
 
 
-def setup_logging(verbose: bool) -> None:
+def log_level(verbose: bool) -> int:
     """Commands print their own one-line outcomes; logs add detail only with -v (errors always show)."""
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.ERROR, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
-    )
+    return logging.INFO if verbose else logging.ERROR
 
 
 def since_to_iso(since: str | None) -> str | None:

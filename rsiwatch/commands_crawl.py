@@ -14,8 +14,9 @@ from crawler.http import PoliteClient
 from rsiwatch.review.catalog import CatalogFormatError, read_catalog
 from rsiwatch.store import RETRAIN_SETTING, Store, iso
 from rsiwatch.review.tuning_report import health_warnings
-from rsiwatch.cli import DEFAULT_CONFIG_TEMPLATE, SEED_CATALOG, Env, Failure, cli, common, emit_json, setup_logging
+from rsiwatch.cli import DEFAULT_CONFIG_TEMPLATE, SEED_CATALOG, Env, Failure, cli, common, emit_json, log_level
 from rsiwatch.config import Source
+from rsiwatch.logs import setup_logging
 from rsiwatch.pipeline import SourceOutcome, crawl, due_sources, next_due
 from rsiwatch.scoring import effective_threshold
 
@@ -81,8 +82,8 @@ def _print_outcome(outcome: SourceOutcome) -> None:
 def crawl_command(env: Env, names: tuple[str, ...], everything: bool, force: bool, as_json: bool, verbose: bool) -> None:
     """One pass over the sources that are due: fetch, store, score, queue. A failing source is recorded
     and the others go on."""
-    setup_logging(verbose)
     config = env.config
+    setup_logging(config.logging, level=log_level(verbose))
     with env.store() as store:
         store.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in config.sources)
         if not store.count("catalog"):
@@ -97,7 +98,7 @@ def crawl_command(env: Env, names: tuple[str, ...], everything: bool, force: boo
             )
         if not sources:
             stderr.print("no source is due (use --all to crawl them anyway)")
-        with PoliteClient(config.http, config.politeness, config.contact) as client:
+        with PoliteClient(config.http.settings, config.politeness.settings, config.contact) as client:
             report = crawl(config, store, client, sources, on_source=_print_outcome)
         if as_json:
             emit_json(report.to_dict())

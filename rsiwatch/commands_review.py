@@ -8,10 +8,11 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from crawler.ids import work_id
 from rsiwatch.review.catalog import FORMATS, CatalogFormatError, read_catalog
 from rsiwatch.review.catalog_store import import_entries
 from rsiwatch.review.present import CATEGORIES, entry_prefill
-from rsiwatch.store import QUEUE_STATUSES, StoreError
+from rsiwatch.store import QUEUE_STATUSES, Store, StoreError
 from rsiwatch.files import write_atomically
 from rsiwatch.cli import Env, Failure, cli, common, emit_json, since_to_iso
 
@@ -57,17 +58,32 @@ def candidates(env: Env, status: str, since: str | None, limit: int, source: str
     Console().print(table)
 
 
+WORK_ID_HELP = ("ID names the work as `rsiwatch candidates` prints it or as it is pasted: arxiv:2401.01234v2, "
+                "2401.01234, a link to the paper (arXiv, Hugging Face, alphaxiv, ar5iv), a DOI, a page's URL.")
+
+
+def resolve_work(store: Store, text: str) -> tuple[str, dict]:
+    """(canonical id, work) for an id as a person gives it; a one-line error when it names no known work."""
+    cid = work_id(text)
+    if cid is None:
+        raise click.BadParameter(f"{text!r} names no work: expected arxiv:2401.01234, 2401.01234, a link to the "
+                                 "paper, a DOI or a URL", param_hint="ID")
+    work = store.work(cid)
+    if work is None:
+        shown = cid if cid == text.strip() else f"{cid} (read from {text.strip()!r})"
+        raise Failure(f"no work with id {shown} (see `rsiwatch candidates`)")
+    return cid, work
+
+
 def _decision_command(action: str, help_text: str) -> None:
-    @cli.command(name=action.replace("_", "-"), help=help_text)
-    @click.argument("canonical_id")
+    @cli.command(name=action.replace("_", "-"), help=f"{help_text}\n\n{WORK_ID_HELP}")
+    @click.argument("given_id", metavar="ID")
     @click.option("--category", type=click.Choice(CATEGORIES), help="The catalog category (accept).")
     @click.option("--note", help="Why: kept with the decision.")
     @common
-    def command(env: Env, canonical_id: str, category: str | None, note: str | None) -> None:
+    def command(env: Env, given_id: str, category: str | None, note: str | None) -> None:
         with env.store() as store:
-            work = store.work(canonical_id)
-            if work is None:
-                raise Failure(f"no work with id {canonical_id!r} (see `rsiwatch candidates`)")
+            canonical_id, work = resolve_work(store, given_id)
             if action == "accept":
                 decision_id, _ = store.accept(canonical_id, entry_from_work(work, category, note), note=note)
             else:
@@ -91,12 +107,13 @@ _decision_command("defer", "Defer a candidate to a later sitting.")
 _decision_command("out_of_scope", "Mark a candidate out of the catalog's scope (a reject with its own reason).")
 
 
-@cli.command()
-@click.argument("canonical_id")
+@cli.command(help="Reverse the latest standing decision about a work (appends a reversal; nothing is erased)."
+             f"\n\n{WORK_ID_HELP}")
+@click.argument("given_id", metavar="ID")
 @common
-def undo(env: Env, canonical_id: str) -> None:
-    """Reverse the latest standing decision about a work (appends a reversal; nothing is erased)."""
+def undo(env: Env, given_id: str) -> None:
     with env.store() as store:
+        canonical_id, _ = resolve_work(store, given_id)
         status = store.undo(canonical_id, origin="cli")
     click.echo(f"undid the latest decision on {canonical_id}; it is {status} again", err=True)
 

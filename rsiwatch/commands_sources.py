@@ -8,29 +8,34 @@ from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import click
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from crawler.errors import CrawlError
+from crawler.errors import CrawlError, FetchError
 from crawler.http import PoliteClient
-from crawler.items import Validators
+from crawler.items import SourceResult, Validators
 from crawler.link import link_by_references
 from crawler.oai_pmh import DEFAULT_OAI_URL, METADATA_PREFIXES
-from crawler.sources import collect, collect_feed
+from crawler.parsing import parse_fetched
+from crawler.settings import SOURCE_KINDS
+from crawler.sources import collect, collect_feed, parse_spec, with_parsed
 from crawler.stories import looks_like_newsletter, stories_per_issue
 from rsiwatch.backfill import BackfillPlan, Progress as PageProgress, run_backfill
 from rsiwatch.files import write_atomically
-from rsiwatch.cli import Env, Failure, cli, common, emit_json, setup_logging
-from rsiwatch.config import Selectors
+from rsiwatch.logs import setup_logging
+from rsiwatch.cli import Env, Failure, cli, common, emit_json, log_level
+from rsiwatch.config import Selectors, Source
 from rsiwatch.source_list import (
-    add_source_text, add_sources_text, export_opml, opml_entries, read_opml, remove_source_text,
+    add_source_text, add_sources_text, export_opml, opml_entries, read_opml, remove_source_text, slug,
 )
+from rsiwatch.source_probe import PROBED_KINDS, guarded_client, probe
 from rsiwatch.submit import submit as submit_page
 
 stderr = Console(stderr=True)
-KINDS = ("feed", "arxiv_rss", "arxiv_api", "html", "oai_pmh")
 
 
 def _config_text(env: Env) -> str:
@@ -102,22 +107,52 @@ def pause(env: Env, name: str, reason: str) -> None:
     click.echo(f"paused {name}", err=True)
 
 
+def _selectors(select: tuple[str, ...]) -> dict[str, str]:
+    selectors: dict[str, str] = {}
+    for spec in select:
+        field, sep, css = spec.partition("=")
+        if not sep or field not in Selectors.model_fields:
+            raise click.BadParameter(f"{spec!r}: expected FIELD=CSS with FIELD one of {', '.join(Selectors.model_fields)}",
+                                     param_hint="--select")
+        selectors[field] = css
+    return selectors
+
+
+def _say(notes: list[str]) -> None:
+    for note in notes:
+        stderr.print(f"  {note}", highlight=False, markup=False, soft_wrap=True)
+
+
+KIND_HELP = ("How to read the source. Default for a URL: a feed is a feed, a page that names its feed "
+             "(<link rel=alternate>) becomes that feed, another page html.")
+SPLIT_HELP = ("feed: cut each newsletter issue into its stories (default: on when the feed's items look like "
+              "newsletter issues).")
+
+
 @sources.command(name="add")
 @click.argument("name")
-@click.option("--kind", type=click.Choice(KINDS), required=True, help="How to read the source.")
+@click.option("--kind", type=click.Choice(SOURCE_KINDS), help=KIND_HELP)
 @click.option("--url", help="The feed, page or endpoint (required except for arxiv_api).")
 @click.option("--every", help="How often: 30m, 6h, 1d, or a crontab expression.")
 @click.option("--query", help="arxiv_api: the search query; oai_pmh: the categories (cs.LG cs.AI).")
 @click.option("--threshold", type=click.FloatRange(0, 1), help="A threshold of its own for this source.")
-@click.option("--split-stories", is_flag=True, help="feed: cut each newsletter issue into its stories.")
+@click.option("--split-stories/--no-split-stories", default=None, help=SPLIT_HELP)
 @click.option("--follow-links", is_flag=True, help="html: read each item's page for its summary and date.")
 @click.option("--select", "select", multiple=True, metavar="FIELD=CSS",
               help="html: a selector, e.g. item=article, title=h3, link=a@href, summary=p, date=time (repeatable).")
 @common
-def sources_add(env: Env, name: str, kind: str, url: str | None, every: str | None, query: str | None,
-                threshold: float | None, split_stories: bool, follow_links: bool, select: tuple[str, ...]) -> None:
-    """Add a source to config.yaml (one line at the end of `sources:`, comments kept)."""
-    entry: dict[str, Any] = {"name": name, "kind": kind}
+def sources_add(env: Env, name: str, kind: str | None, url: str | None, every: str | None, query: str | None,
+                threshold: float | None, split_stories: bool | None, follow_links: bool, select: tuple[str, ...]) -> None:
+    """Add a source to config.yaml (one line at the end of `sources:`, comments kept).
+
+    Given a URL without --kind (or with --kind feed), it is fetched once to see what it is: a page that
+    names its feed is read through that feed, a newsletter's feed is split into stories."""
+    selectors = _selectors(select)
+    if kind is None and selectors:
+        kind = "html"  # selectors say how to read a page
+    if kind is None and not url:
+        raise click.BadParameter("give --url (or --kind arxiv_api --query ...)", param_hint="--url")
+    entry: dict[str, Any] = {"name": name, "kind": kind or "feed"}
     for key, value in (("url", url), ("every", every), ("query", query), ("threshold", threshold)):
         if value is not None:
             entry[key] = value
@@ -125,19 +160,31 @@ def sources_add(env: Env, name: str, kind: str, url: str | None, every: str | No
         entry["split_stories"] = True
     if follow_links:
         entry["follow_links"] = True
-    if select:
-        selectors: dict[str, str] = {}
-        for spec in select:
-            field, sep, css = spec.partition("=")
-            if not sep or field not in Selectors.model_fields:
-                raise click.BadParameter(f"{spec!r}: expected FIELD=CSS with FIELD one of {', '.join(Selectors.model_fields)}")
-            selectors[field] = css
+    if selectors:
         entry["select"] = selectors
     if any(s.name == name for s in env.config.sources):
         raise click.BadParameter(f"a source named {name!r} exists already", param_hint="NAME")
-    text = add_source_text(_config_text(env), entry, env.config_path)
+    config_text = _config_text(env)
+    add_source_text(config_text, entry, env.config_path)  # a bad --every or a missing url fails before any fetch
+    notes: list[str] = []
+    if kind in PROBED_KINDS and url:
+        try:
+            with guarded_client(env.config) as client:
+                found = probe(client, url, kind, split_stories)
+        except CrawlError as exc:
+            if kind is None:
+                raise Failure(f"cannot tell how to read it: {exc} (give --kind to add it without looking)") from None
+            if not isinstance(exc, FetchError):
+                raise Failure(str(exc)) from None  # it was read, and is not what --kind says
+            notes.append(f"could not look at it ({exc}); added as given")
+        else:
+            entry.update(found.fields)
+            notes += found.notes
+    text = add_source_text(config_text, entry, env.config_path)
     _write_config(env, text)
-    click.echo(f"added {name} to {env.config_path}", err=True)
+    click.echo(f"added {name} ({entry['kind']}{', split_stories' if entry.get('split_stories') else ''}) "
+               f"{entry.get('url') or entry.get('query')} to {env.config_path}", err=True)
+    _say(notes)
 
 
 @sources.command(name="remove")
@@ -150,36 +197,88 @@ def sources_remove(env: Env, name: str) -> None:
     click.echo(f"removed {name} from {env.config_path}", err=True)
 
 
+def _test_source(env: Env, target: str, kind: str | None, selectors: dict[str, str], split_stories: bool | None,
+                 follow_links: bool) -> tuple[Source, PoliteClient, bool]:
+    """The source ``sources test`` reads, the client to read it with, and whether it was given as a URL
+    (then the client is guarded: the URL and the feed a page names come from outside the config)."""
+    config = env.config
+    if not re.match(r"^https?://", target, re.IGNORECASE):
+        if kind or selectors or split_stories is not None or follow_links:
+            raise click.BadParameter("--kind, --select, --split-stories and --follow-links go with a URL; "
+                                     f"{target!r} is a configured source", param_hint="NAME_OR_URL")
+        return config.source(target), PoliteClient(config.http.settings, config.politeness.settings, config.contact), False
+    if kind is None and selectors:
+        kind = "html"
+    entry: dict[str, Any] = {"name": slug(urlsplit(target).hostname or "source"), "kind": kind or "feed", "url": target,
+                             "split_stories": bool(split_stories), "follow_links": follow_links}
+    if selectors:
+        entry["select"] = selectors
+    try:
+        Source.model_validate(entry)
+    except ValidationError as exc:
+        raise click.BadParameter(exc.errors()[0]["msg"].removeprefix("Value error, "), param_hint="NAME_OR_URL") from None
+    return Source.model_validate(entry), guarded_client(config), True
+
+
+def _read_url(client: PoliteClient, source: Source, url: str, kind: str | None,
+              split_stories: bool | None) -> tuple[Source, SourceResult, list[str]]:
+    """A URL read as `sources add` would add it: (the source as settled by the probe, its items, notes)."""
+    probed = probe(client, url, kind, split_stories)
+    source = source.model_copy(update=probed.fields)
+    if probed.found is None:  # a page without a feed, read as html
+        return source, collect(source.spec, client, Validators()), probed.notes
+    fetched = probed.found.fetched  # the feed was fetched to settle it: parse that response
+    result = SourceResult(requests=probed.found.requests, bytes_read=len(fetched.body))
+    return source, with_parsed(result, parse_fetched(parse_spec(source.spec), fetched.body, fetched.headers, fetched.url)), probed.notes
+
+
+def _read_source(client: PoliteClient, source: Source) -> tuple[SourceResult, list[int]]:
+    """A configured source's pass, and the stories per issue of a feed read whole (for the newsletter hint)."""
+    if source.kind == "feed" and not source.split_stories:  # the same one request, read twice
+        result, fetched = collect_feed(source.spec, client, Validators())
+        return result, stories_per_issue(fetched.body, fetched.headers, fetched.url) if fetched is not None else []
+    return collect(source.spec, client, Validators()), []
+
+
 @sources.command(name="test")
-@click.argument("name")
+@click.argument("target", metavar="NAME_OR_URL")
+@click.option("--kind", type=click.Choice(SOURCE_KINDS), help=KIND_HELP + " (with a URL)")
+@click.option("--select", "select", multiple=True, metavar="FIELD=CSS", help="html: a selector, as for `sources add` (with a URL).")
+@click.option("--split-stories/--no-split-stories", default=None, help=SPLIT_HELP + " (with a URL)")
+@click.option("--follow-links", is_flag=True, help="html: read each item's page (with a URL).")
 @click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="Show at most this many items.")
 @click.option("--json", "as_json", is_flag=True, help="Write the items as JSON to stdout.")
 @common
-def sources_test(env: Env, name: str, limit: int, as_json: bool) -> None:
-    """Fetch and parse a source once and print what would be stored; stores nothing."""
-    config = env.config
-    source = config.source(name)
+def sources_test(env: Env, target: str, kind: str | None, select: tuple[str, ...], split_stories: bool | None,
+                 follow_links: bool, limit: int, as_json: bool) -> None:
+    """Fetch and parse a source once and print what would be stored; stores nothing.
+
+    NAME_OR_URL: a configured source, or a URL to try before adding it (a feed, or a page: the feed it
+    names is used, else the page is read as html)."""
+    source, client, from_url = _test_source(env, target, kind, _selectors(select), split_stories, follow_links)
     stories: list[int] = []
+    notes: list[str] = []
     try:
-        with PoliteClient(config.http, config.politeness, config.contact) as client:
-            if source.kind == "feed" and not source.split_stories:  # the same one request, read twice
-                result, fetched = collect_feed(source, client, Validators())
-                if fetched is not None:
-                    stories = stories_per_issue(fetched.body, fetched.headers, fetched.url)
+        with client:
+            if from_url and source.kind != "html" and kind in PROBED_KINDS:
+                source, result, notes = _read_url(client, source, target, kind, split_stories)
             else:
-                result = collect(source, client, Validators())
+                result, stories = _read_source(client, source)
     except CrawlError as exc:
         raise Failure(str(exc)) from None
+    name = source.name
     items = [link_by_references(i) for i in result.items]
     hint = None
     if looks_like_newsletter(stories):
         hint = (f"its items look like newsletter issues (up to {max(stories)} stories each); 'split_stories: true' "
                 "in its config entry reads them story by story")
     if as_json:
-        emit_json({"source": name, "items": [asdict(i) for i in items[:limit]], "count": len(items),
-                   "warnings": result.warnings, "hint": hint})
+        emit_json({"source": name, "kind": source.kind, "url": source.url, "split_stories": source.split_stories,
+                   "items": [asdict(i) for i in items[:limit]], "count": len(items),
+                   "warnings": result.warnings, "hint": hint, "notes": notes})
         return
     stderr.print(f"{name}: {len(items)} items, {result.requests} requests, {result.bytes_read} bytes", highlight=False)
+    _say(notes)
     for warning in result.warnings:
         stderr.print(f"  ! {warning}", highlight=False, markup=False)
     if hint:
@@ -250,7 +349,7 @@ def backfill(env: Env, from_date: str, until: str | None, categories: tuple[str,
              metadata_prefix: str, as_json: bool, verbose: bool, more_categories: tuple[str, ...]) -> None:
     """Harvest arXiv's past over OAI-PMH, store and score it; interrupt it any time and run the same
     command again to resume where it stopped."""
-    setup_logging(verbose)
+    setup_logging(env.config.logging, level=log_level(verbose))
     cats = tuple(c for spec in (*categories, *more_categories) for c in spec.replace(",", " ").split())
     for cat in cats:
         if not re.fullmatch(r"[a-z][a-z\-]*(\.[A-Za-z\-]+)?", cat):
@@ -258,7 +357,7 @@ def backfill(env: Env, from_date: str, until: str | None, categories: tuple[str,
     plan = BackfillPlan(from_date=_day(from_date, "--from") or "", until=_day(until, "--until"), categories=cats,
                         endpoint=endpoint, metadata_prefix=metadata_prefix)
     config = env.config
-    with env.store() as store, PoliteClient(config.http, config.politeness, config.contact) as client:
+    with env.store() as store, PoliteClient(config.http.settings, config.politeness.settings, config.contact) as client:
         progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                             TextColumn("{task.fields[detail]}"), TimeElapsedColumn(), console=stderr,
                             disable=as_json and not stderr.is_terminal)

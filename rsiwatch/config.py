@@ -15,16 +15,13 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from classifier.labels import DEFAULT_THRESHOLD
+from crawler import settings as crawl
 from crawler.cron import cron_gap_s, parse_crontab
+from crawler.settings import SourceKind
 
 DEFAULT_CONFIG_PATH = Path("config.yaml")
 DEFAULT_DATABASE = "candidates.db"
-DEFAULT_THRESHOLD = 0.5  # the same as classifier.DEFAULT_THRESHOLD (a test checks): the top 1% of the stream
-DEFAULT_DELAY_S = 1.0
-# arXiv asks for one request every 3 s across its API, RSS and OAI-PMH together.
-ARXIV_HOSTS = ("export.arxiv.org", "rss.arxiv.org", "arxiv.org", "oaipmh.arxiv.org")
-ARXIV_DELAY_S = 3.0
-DEFAULT_ARXIV_API_URL = "https://export.arxiv.org/api/query"
 
 # Durations beyond this are typos (``99999999999d``) and would overflow date arithmetic later.
 MAX_DURATION_S = 10 * 366 * 86400.0
@@ -75,25 +72,40 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
+# The crawler's settings, validated: the defaults are the crawler's own (crawler/settings.py), and each
+# model's ``settings`` (a source's ``spec``) is the crawler's value, mapped here at the edge.
 class Politeness(_Strict):
-    default_delay_s: Seconds = DEFAULT_DELAY_S
-    per_host_delay_s: dict[str, Seconds] = Field(
-        default_factory=lambda: {host: ARXIV_DELAY_S for host in ARXIV_HOSTS}
+    default_delay_s: Seconds = crawl.DEFAULT_DELAY_S
+    per_host_delay_s: dict[str, Seconds] = Field(default_factory=lambda: dict(crawl.DEFAULT_PER_HOST_DELAY_S))
+    host_groups: dict[str, list[str]] = Field(
+        default_factory=lambda: {group: list(hosts) for group, hosts in crawl.DEFAULT_HOST_GROUPS.items()}
     )
-    # Hosts that share one request budget: arXiv's API, RSS and OAI-PMH count as one site.
-    host_groups: dict[str, list[str]] = Field(default_factory=lambda: {"arxiv": list(ARXIV_HOSTS)})
     obey_robots: bool = True
-    max_retry_after_s: Seconds = 3600.0
+    max_retry_after_s: Seconds = crawl.DEFAULT_MAX_RETRY_AFTER_S
+
+    @property
+    def settings(self) -> crawl.Politeness:
+        return crawl.Politeness(
+            default_delay_s=self.default_delay_s,
+            per_host_delay_s=dict(self.per_host_delay_s),
+            host_groups={group: tuple(hosts) for group, hosts in self.host_groups.items()},
+            obey_robots=self.obey_robots,
+            max_retry_after_s=self.max_retry_after_s,
+        )
 
 
 class Http(_Strict):
-    connect_timeout_s: Annotated[float, Field(gt=0)] = 10.0
-    read_timeout_s: Annotated[float, Field(gt=0)] = 30.0
-    total_timeout_s: Annotated[float, Field(gt=0)] = 90.0
-    max_body_bytes: Annotated[int, Field(gt=0)] = 20 * 1024 * 1024
-    max_redirects: Annotated[int, Field(ge=0)] = 5
-    retries: Annotated[int, Field(ge=0, le=10)] = 2
+    connect_timeout_s: Annotated[float, Field(gt=0)] = crawl.DEFAULT_CONNECT_TIMEOUT_S
+    read_timeout_s: Annotated[float, Field(gt=0)] = crawl.DEFAULT_READ_TIMEOUT_S
+    total_timeout_s: Annotated[float, Field(gt=0)] = crawl.DEFAULT_TOTAL_TIMEOUT_S
+    max_body_bytes: Annotated[int, Field(gt=0)] = crawl.DEFAULT_MAX_BODY_BYTES
+    max_redirects: Annotated[int, Field(ge=0)] = crawl.DEFAULT_MAX_REDIRECTS
+    retries: Annotated[int, Field(ge=0, le=10)] = crawl.DEFAULT_RETRIES
     allow_private_addresses: bool = False
+
+    @property
+    def settings(self) -> crawl.HttpSettings:
+        return crawl.HttpSettings(**self.model_dump())
 
 
 class Selectors(_Strict):
@@ -105,8 +117,9 @@ class Selectors(_Strict):
     summary: str | None = None
     date: str | None = None
 
-
-SourceKind = Literal["feed", "arxiv_rss", "arxiv_api", "html", "oai_pmh"]
+    @property
+    def settings(self) -> crawl.Selectors:
+        return crawl.Selectors(**self.model_dump())
 
 
 class Source(_Strict):
@@ -118,8 +131,8 @@ class Source(_Strict):
     cron: str | None = None
     enabled: bool = True
     threshold: Annotated[float, Field(ge=0, le=1)] | None = None
-    max_results: Annotated[int, Field(gt=0, le=30000)] = 200
-    page_size: Annotated[int, Field(gt=0, le=2000)] = 100
+    max_results: Annotated[int, Field(gt=0, le=30000)] = crawl.DEFAULT_MAX_RESULTS
+    page_size: Annotated[int, Field(gt=0, le=2000)] = crawl.DEFAULT_PAGE_SIZE
     include_replacements: bool = False
     split_stories: bool = False
     follow_links: bool = False
@@ -160,7 +173,17 @@ class Source(_Strict):
     @property
     def endpoint(self) -> str:
         """The URL this source fetches (``arxiv_api`` defaults to arXiv's own API)."""
-        return self.url or DEFAULT_ARXIV_API_URL
+        return self.spec.endpoint
+
+    @property
+    def spec(self) -> crawl.SourceSpec:
+        """What the crawler needs to fetch and parse this source."""
+        return crawl.SourceSpec(
+            name=self.name, kind=self.kind, url=self.url, query=self.query, max_results=self.max_results,
+            page_size=self.page_size, include_replacements=self.include_replacements,
+            split_stories=self.split_stories, follow_links=self.follow_links,
+            select=self.select.settings if self.select is not None else None,
+        )
 
     @property
     def cron_expression(self) -> str | None:

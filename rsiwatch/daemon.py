@@ -135,7 +135,7 @@ def run_daemon(config: Config, db_path: Path, *, out: IO[str] = sys.stderr) -> i
     with Store(db_path) as store:
         store.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in config.sources)
     stop = threading.Event()
-    client = PoliteClient(config.http, config.politeness, config.contact, stop=stop)
+    client = PoliteClient(config.http.settings, config.politeness.settings, config.contact, stop=stop)
     sources = [source_job(s, config, db_path, client) for s in config.sources if s.enabled]
     jobs = sources + [job for job in (retrain_job(config, db_path), digest_job(config, db_path)) if job is not None]
     scheduler = Scheduler(jobs, jitter_s=config.schedule.jitter_s, misfire_grace_s=config.schedule.misfire_grace_s)

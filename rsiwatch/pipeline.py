@@ -111,7 +111,7 @@ def crawl_source(
         if prefetched is not None:
             started, result = prefetched()
         else:
-            result = collect(source, client, store.source_state(source.name).validators, seen_posts(source, store))
+            result = collect(source.spec, client, store.source_state(source.name).validators, seen_posts(source, store))
     except Exception as exc:  # noqa: BLE001 - one broken source must never stop the others
         if client.stopping:
             # A clean stop (SIGTERM) cut the fetch short: not the source's failure, so nothing is recorded
@@ -171,7 +171,7 @@ def crawl(
     # Several feeds (each source named once): fetch and parse ahead, overlapping this thread's store work.
     names = [s.name for s in sources]
     prefetcher = None
-    if sum(1 for s in sources if is_separable(s)) >= 2 and len(set(names)) == len(names):
+    if sum(1 for s in sources if is_separable(s.spec)) >= 2 and len(set(names)) == len(names):
         prefetcher = Prefetcher(store, client, sources)
     try:
         for source in sources:

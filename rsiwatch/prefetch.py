@@ -1,6 +1,6 @@
 """Fetch ahead, parse elsewhere: a crawl of several feeds overlaps the fetch and parse of the next
-sources with the link/store/score of the current one (bench/bench_crawl.py on 2 cores: 0.353 of
-feedparser-only throughput without it, 0.598 with it, 0.83-0.84 once each stage was made cheaper).
+sources with the link/store/score of the current one (README, "Benchmarks": the crawl's
+throughput against feedparser alone).
 
 One thread fetches in source order (the client stays the single, serial politeness gate); big feed
 bodies are parsed in a process pool; the store is only ever touched from the caller's thread.
@@ -20,6 +20,7 @@ from concurrent.futures.process import BrokenProcessPool
 from crawler.http import PoliteClient
 from crawler.items import SourceResult, Validators
 from crawler.parsing import parse_fetched
+from crawler.settings import SourceSpec
 from crawler.sources import collect, fetch_feed, is_separable, parse_spec, with_parsed
 from rsiwatch.store import Store, utcnow
 from rsiwatch.config import Source
@@ -76,10 +77,10 @@ class Prefetcher:
         source = self.sources[self.submitted]
         # Read here: the store is this thread's.
         validators, seen = self.store.source_state(source.name).validators, seen_posts(source, self.store)
-        self.pending.append(self.fetcher.submit(self._fetch, source, validators, seen))
+        self.pending.append(self.fetcher.submit(self._fetch, source.spec, validators, seen))
         self.submitted += 1
 
-    def _fetch(self, source: Source, validators: Validators, seen: Mapping[str, str]) -> tuple:  # on the fetch thread
+    def _fetch(self, source: SourceSpec, validators: Validators, seen: Mapping[str, str]) -> tuple:  # on the fetch thread
         started = utcnow()
         if not is_separable(source):
             return started, collect(source, self.client, validators, seen), None

@@ -46,7 +46,7 @@ def submit(config: Config, store: Store, url: str, note: str | None = None, guar
     guard = guard or AddressGuard(allow_private=config.http.allow_private_addresses)
     target = fetch_url_for(url.strip())
     guard.check_url(target)  # a clear refusal before any connection
-    with PoliteClient(config.http, config.politeness, config.contact, guard=guard) as client:
+    with PoliteClient(config.http.settings, config.politeness.settings, config.contact, guard=guard) as client:
         fetched = client.get(target, accept=HTML_ACCEPT)
     if fetched.body.lstrip()[:8].startswith(_NOT_HTML):
         raise ParseError(f"{url}: not a web page (send the page that describes the work)")

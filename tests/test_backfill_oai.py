@@ -18,13 +18,14 @@ from crawler.errors import CrawlError
 from crawler.http import PoliteClient
 from crawler.items import Validators
 from crawler.oai_pmh import OaiError, list_records_url, parse_page, set_for, sets_for
+from crawler.settings import HttpSettings, Politeness, SourceSpec
 from crawler.sources import collect
 from local_server import LocalServer
 from oai_server import OaiEndpoint, error, expected_ids, page
 from rsiwatch.store import Store
 from rsiwatch.backfill import BackfillPlan, run_backfill
 from rsiwatch.cli import cli
-from rsiwatch.config import Http, Politeness, Source, parse_config
+from rsiwatch.config import parse_config
 
 FAST = Politeness(default_delay_s=0, per_host_delay_s={}, host_groups={})
 
@@ -72,8 +73,8 @@ def test_urls_and_sets() -> None:
 def test_scheduled_oai_source_is_incremental_from_the_last_success(local_server: LocalServer) -> None:
     endpoint = OaiEndpoint(total=25, size=10)
     url = local_server.add("/oai", handler=endpoint)
-    source = Source(name="oai", kind="oai_pmh", url=url, query="cs.LG", max_results=1000)
-    http = Http(connect_timeout_s=1, read_timeout_s=2, total_timeout_s=3, retries=0)
+    source = SourceSpec(name="oai", kind="oai_pmh", url=url, query="cs.LG", max_results=1000)
+    http = HttpSettings(connect_timeout_s=1, read_timeout_s=2, total_timeout_s=3, retries=0)
     with PoliteClient(http, FAST, "t@example.org") as client:
         result = collect(source, client, Validators(last_modified="2025-01-05"))
     assert {i.canonical_id for i in result.items} == expected_ids(25)
@@ -88,8 +89,8 @@ def test_oai_spacing_goes_through_the_arxiv_host_group(local_server: LocalServer
     endpoint = OaiEndpoint(total=30, size=10)
     url = local_server.add("/oai", handler=endpoint)
     politeness = Politeness(default_delay_s=0, per_host_delay_s={"127.0.0.1": 0.3}, host_groups={"arxiv": ["127.0.0.1", "oaipmh.arxiv.org"]})
-    source = Source(name="oai", kind="oai_pmh", url=url, query="cs.LG", max_results=1000)
-    http = Http(connect_timeout_s=1, read_timeout_s=2, total_timeout_s=3, retries=0)
+    source = SourceSpec(name="oai", kind="oai_pmh", url=url, query="cs.LG", max_results=1000)
+    http = HttpSettings(connect_timeout_s=1, read_timeout_s=2, total_timeout_s=3, retries=0)
     with PoliteClient(http, politeness, "t@example.org") as client:
         collect(source, client, Validators(last_modified="2025-01-01"))
     times = [r.time for r in local_server.requests]
@@ -148,7 +149,7 @@ def test_backfill_killed_after_page_two_resumes_without_loss_or_duplicates(tmp_p
 def test_backfill_in_process_oai_dc_no_records_and_errors(tmp_path: Path, local_server: LocalServer) -> None:
     url = local_server.add("/oai", handler=OaiEndpoint(total=5, size=5))
     config = parse_config(yaml.safe_dump({"politeness": {"default_delay_s": 0, "per_host_delay_s": {}}}))
-    with Store(tmp_path / "c.db") as store, PoliteClient(config.http, config.politeness, config.contact) as client:
+    with Store(tmp_path / "c.db") as store, PoliteClient(config.http.settings, config.politeness.settings, config.contact) as client:
         dc = run_backfill(config, store, client, BackfillPlan(from_date="2025-01-01", endpoint=url, metadata_prefix="oai_dc"))
         assert (dc.records, dc.pages, dc.items) == (5, 1, 4)
         empty = run_backfill(config, store, client, BackfillPlan(from_date="2026-06-01", endpoint=url))

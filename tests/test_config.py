@@ -1,4 +1,4 @@
-"""The typed config: the shapes DESIGN.md shows are accepted; anything else is one line and exit 2."""
+"""The typed config: the documented shapes (README, "Config reference") are accepted; anything else is one line and exit 2."""
 
 from __future__ import annotations
 
@@ -103,3 +103,40 @@ def test_cli_exits_2_when_a_named_config_is_missing(tmp_path: Path) -> None:
     proc = run_cli("crawl", "--config", "nope.yaml", cwd=tmp_path, check=False)
     assert proc.returncode == 2
     assert proc.stderr.strip() == "rsiwatch: nope.yaml: no such file (run `rsiwatch init` to write one)"
+
+
+def test_the_crawler_settings_are_the_configs_mapped_and_share_its_defaults() -> None:
+    """The crawler takes plain values; the config's defaults are the crawler's, and every field maps over."""
+    from dataclasses import fields
+
+    from crawler.settings import HttpSettings, Politeness, Selectors, SourceSpec
+
+    assert Config().http.settings == HttpSettings()
+    assert Config().politeness.settings == Politeness()
+    config = parse_config("""
+http: {connect_timeout_s: 4, read_timeout_s: 7, total_timeout_s: 20, max_body_bytes: 1000, max_redirects: 2,
+       retries: 0, allow_private_addresses: true}
+politeness: {default_delay_s: 2, per_host_delay_s: {a.org: 5}, host_groups: {g: [a.org, b.org]}, obey_robots: false,
+             max_retry_after_s: 60}
+sources:
+  - {name: blog, kind: html, url: "https://a.org/", max_results: 7, page_size: 3, include_replacements: true,
+     split_stories: true, follow_links: true, select: {item: article, title: h2, link: a@href, summary: p, date: time}}
+""")
+    assert config.http.settings == HttpSettings(4, 7, 20, 1000, 2, 0, True)
+    assert config.politeness.settings == Politeness(2, {"a.org": 5}, {"g": ("a.org", "b.org")}, False, 60)
+    spec = config.sources[0].spec
+    assert spec == SourceSpec("blog", "html", "https://a.org/", None, 7, 3, True, True, True,
+                              Selectors("article", "h2", "a@href", "p", "time"))
+    assert {f.name for f in fields(SourceSpec)} <= set(type(config.sources[0]).model_fields)
+    assert parse_config("sources: [{name: s, kind: arxiv_api, query: q}]").sources[0].spec.endpoint == \
+        "https://export.arxiv.org/api/query"
+
+
+def test_the_user_agent_carries_the_installed_version() -> None:
+    from importlib.metadata import version
+
+    import rsiwatch
+    from crawler.http import user_agent
+
+    assert rsiwatch.__version__ == version("rsiwatch")
+    assert user_agent("a@b.org") == f"rsiwatch/{version('rsiwatch')} (+mailto:a@b.org)"

@@ -14,8 +14,8 @@ import pytest
 from crawler.errors import FetchError
 from crawler.http import PoliteClient, parse_retry_after, user_agent
 from crawler.items import Validators
+from crawler.settings import HttpSettings, Politeness
 from local_server import LocalServer, Request, Response, drip, endless, redirect, reset_after, slow_headers
-from rsiwatch.config import Http, Politeness
 
 FEED = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
 NO_DELAY = Politeness(default_delay_s=0, per_host_delay_s={}, host_groups={})
@@ -24,7 +24,7 @@ NO_DELAY = Politeness(default_delay_s=0, per_host_delay_s={}, host_groups={})
 def make_client(politeness: Politeness = NO_DELAY, **http: object) -> PoliteClient:
     settings = {"connect_timeout_s": 1.0, "read_timeout_s": 1.0, "total_timeout_s": 2.0,
                 "max_body_bytes": 1024 * 1024, "retries": 2, **http}
-    return PoliteClient(Http(**settings), politeness, "curator@example.org", backoff_s=0.01)
+    return PoliteClient(HttpSettings(**settings), politeness, "curator@example.org", backoff_s=0.01)
 
 
 @pytest.fixture
@@ -302,12 +302,13 @@ def test_unparseable_urls_fail_cleanly(client: PoliteClient) -> None:
 
 
 def test_private_address_detection() -> None:
-    from crawler.http import _is_private_host
+    from crawler.netguard import is_private_host
 
-    for host in ("127.0.0.1", "10.1.2.3", "192.168.0.1", "169.254.169.254", "::1", "localhost", "a.localhost", "0.0.0.0"):
-        assert _is_private_host(host), host
-    for host in ("8.8.8.8", "export.arxiv.org", "2001:4860:4860::8888"):
-        assert not _is_private_host(host), host
+    for host in ("127.0.0.1", "10.1.2.3", "192.168.0.1", "169.254.169.254", "::1", "localhost", "a.localhost", "0.0.0.0",
+                 "224.0.0.1", "[ff02::1]", "[::ffff:127.0.0.1]", "::ffff:10.0.0.1", "[::ffff:169.254.169.254]"):
+        assert is_private_host(host), host
+    for host in ("8.8.8.8", "export.arxiv.org", "2001:4860:4860::8888", "[::ffff:8.8.8.8]"):
+        assert not is_private_host(host), host
 
 
 def test_a_name_that_does_not_resolve_fails_at_once(client: PoliteClient, monkeypatch) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.ids import arxiv_id, arxiv_version, canonical_id, canonical_url, find_references, id_to_url
+from crawler.ids import arxiv_id, arxiv_version, canonical_id, canonical_url, find_references, id_to_url, work_id
 
 CANONICAL_URL = [
     ("HTTP://Example.COM/Path?b=2&a=1#frag", "http://example.com/Path?a=1&b=2"),
@@ -45,6 +45,30 @@ ARXIV = [
     ("https://export.arxiv.org/abs/cs/0112017v2", "cs/0112017", 2),
     ("https://www.arxiv.org/abs/2401.01234/", "2401.01234", None),
     ("https://doi.org/10.48550/arXiv.2401.01234", "2401.01234", None),
+    # Where newsletters link papers besides arXiv itself: each names the same paper.
+    ("https://huggingface.co/papers/2401.01234", "2401.01234", None),
+    ("https://huggingface.co/papers/2401.01234/", "2401.01234", None),
+    ("https://huggingface.co/papers/2401.01234?utm_source=digest#community", "2401.01234", None),
+    ("https://hf.co/papers/2401.01234", "2401.01234", None),
+    ("https://www.huggingface.co/papers/2401.01234v2", "2401.01234", 2),
+    ("https://alphaxiv.org/abs/2401.01234", "2401.01234", None),
+    ("https://www.alphaxiv.org/abs/2401.01234v3", "2401.01234", 3),
+    ("https://www.alphaxiv.org/abs/2401.01234?tab=comments/", "2401.01234", None),
+    ("https://www.alphaxiv.org/overview/2401.01234", "2401.01234", None),
+    ("https://arxiv.org/html/2401.01234v2", "2401.01234", 2),
+    ("https://arxiv.org/html/2401.01234v2/", "2401.01234", 2),
+    ("https://arxiv.org/html/2401.01234?x=1", "2401.01234", None),
+    ("https://ar5iv.labs.arxiv.org/html/2401.01234", "2401.01234", None),
+    ("https://ar5iv.labs.arxiv.org/html/2401.01234v1/", "2401.01234", 1),
+    ("https://ar5iv.org/abs/2401.01234", "2401.01234", None),
+    ("http://ar5iv.org/abs/2401.01234v4?context=cs.LG", "2401.01234", 4),
+    ("https://ar5iv.org/html/cs/0112017", "cs/0112017", None),
+    ("https://huggingface.co/papers", None, None),
+    ("https://huggingface.co/datasets/2401.01234", None, None),
+    ("https://alphaxiv.org/explore/2401.01234", None, None),
+    ("https://notalphaxiv.org/abs/2401.01234", None, None),
+    ("https://de.arxiv.org/abs/2401.01234v2", "2401.01234", 2),
+    ("https://arxiv.org.evil.example/abs/2401.01234", None, None),
     ("https://example.com/abs/2401.01234", None, None),
     ("https://arxiv.org/list/cs.LG/new", None, None),
     ("see 2401.01234 for details", None, None),
@@ -97,6 +121,11 @@ REFERENCES = [
      ["arxiv:2310.00002", "arxiv:cs/0112017"]),
     ("version 2401.01234 of the tool", []),
     ("&lt;a href=&quot;https://arxiv.org/abs/2401.09999&quot;&gt;", ["arxiv:2401.09999"]),
+    ('<a href="https://huggingface.co/papers/2401.00003">HF</a>, www.alphaxiv.org/abs/2401.00004v2, '
+     "https://ar5iv.labs.arxiv.org/html/2401.00005, ar5iv.org/abs/2401.00006/ and arxiv.org/html/2401.00007v2",
+     ["arxiv:2401.00003", "arxiv:2401.00004", "arxiv:2401.00005", "arxiv:2401.00006", "arxiv:2401.00007"]),
+    ("HTTPS://ARXIV.ORG/PDF/math.GT/0309136v1 and notarxiv.org/abs/2401.00008 and barxiv:2401.00009", ["arxiv:math.GT/0309136"]),
+    ("lanl.arxiv.org/abs/2401.00010 and arxiv.org.evil.example/abs/2401.00011", ["arxiv:2401.00010"]),
     ("", []),
 ]
 
@@ -109,3 +138,34 @@ def test_find_references(text: str, expected: list[str]) -> None:
 def test_id_to_url_round_trips() -> None:
     for cid in ("arxiv:2401.01234", "doi:10.1234/abc", "url:https://example.com/p"):
         assert canonical_id(id_to_url(cid)) == cid
+
+
+# What a person pastes into `rsiwatch accept` (copied from a terminal, a newsletter, a browser's bar).
+WORK_IDS = [
+    ("arxiv:2606.08092", "arxiv:2606.08092"),
+    ("arxiv:2606.08092v2", "arxiv:2606.08092"),
+    ("arXiv:2606.08092", "arxiv:2606.08092"),
+    ("2606.08092", "arxiv:2606.08092"),
+    ("  2606.08092v3\n", "arxiv:2606.08092"),
+    ("https://arxiv.org/abs/2606.08092", "arxiv:2606.08092"),
+    ("<https://arxiv.org/pdf/2606.08092v2>", "arxiv:2606.08092"),
+    ("https://huggingface.co/papers/2606.08092", "arxiv:2606.08092"),
+    ("https://www.alphaxiv.org/abs/2606.08092v1?ref=x", "arxiv:2606.08092"),
+    ("https://ar5iv.labs.arxiv.org/html/2606.08092", "arxiv:2606.08092"),
+    ("10.48550/arXiv.2606.08092", "arxiv:2606.08092"),
+    ("cs/0112017v1", "arxiv:cs/0112017"),
+    ("10.1145/3377811.3380330", "doi:10.1145/3377811.3380330"),
+    ("doi:10.1145/ABC", "doi:10.1145/abc"),
+    ("https://doi.org/10.1145/ABC", "doi:10.1145/abc"),
+    ("url:https://example.org/post", "url:https://example.org/post"),
+    ("url:https://example.org/feed#0123456789abcdef", "url:https://example.org/feed#0123456789abcdef"),
+    ("https://Example.org/post?utm_source=x", "url:https://example.org/post"),
+    ("not an id", None),
+    ("arxiv:nope", None),
+    ("", None),
+]
+
+
+@pytest.mark.parametrize("text, expected", WORK_IDS)
+def test_work_id_as_people_paste_it(text: str, expected: str | None) -> None:
+    assert work_id(text) == expected

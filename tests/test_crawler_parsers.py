@@ -197,3 +197,27 @@ def test_shared_arxiv_api_files() -> None:
     legacy = SHARED_FEEDS / "arxiv_api_atom_legacy" / "aioarxiv_error_response.xml"
     with pytest.raises(ParseError, match="incorrect id format for 1234.12345"):
         parse_api_page(legacy.read_bytes(), {}, "https://x/api")
+
+
+def test_a_feed_that_repeats_an_entry_keeps_the_first_and_says_so() -> None:
+    rss = b"""<?xml version="1.0"?><rss version="2.0"><channel><title>t</title>
+<item><guid>g1</guid><title>First</title><link>https://example.com/1</link></item>
+<item><guid>g2</guid><title>Second</title><link>https://example.com/2</link></item>
+<item><guid>g1</guid><title>First again</title><link>https://example.com/1</link></item>
+</channel></rss>"""
+    warnings: list[str] = []
+    items = parse_feed(rss, {"content-type": "application/rss+xml"}, "https://example.com/feed", warnings)
+    assert [i.title for i in items] == ["First", "Second"]
+    assert warnings == ["https://example.com/feed: duplicate entry id 'https://example.com/g1' skipped"]
+
+
+def test_first_per_key_may_be_unique_by_the_work() -> None:
+    from operator import attrgetter
+
+    from crawler.items import first_per_key
+
+    v1 = Item("arxiv:2401.00001", "A", "", "https://arxiv.org/abs/2401.00001v1", key="v1")
+    v2 = Item("arxiv:2401.00001", "A", "", "https://arxiv.org/abs/2401.00001v2", key="v2")
+    other = Item("arxiv:2401.00002", "B", "", "https://arxiv.org/abs/2401.00002v1", key="v1")
+    assert first_per_key([v1, v2, other]) == [v1, v2]
+    assert first_per_key([v1, v2, other], attrgetter("canonical_id")) == [v1, other]

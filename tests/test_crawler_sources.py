@@ -13,9 +13,9 @@ from crawler.errors import CrawlError, FetchError, ParseError
 from crawler.http import PoliteClient
 from crawler.items import Validators
 from crawler.politeness import HostGate
+from crawler.settings import ARXIV_HOSTS, HttpSettings, Politeness, SourceSpec
 from crawler.sources import collect
 from local_server import LocalServer, Request, Response
-from rsiwatch.config import ARXIV_HOSTS, Http, Politeness, Source
 
 FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
 FAST = Politeness(default_delay_s=0, per_host_delay_s={}, host_groups={})
@@ -23,14 +23,14 @@ ATOM = {"Content-Type": "application/atom+xml; charset=utf-8"}
 
 
 def client_for(politeness: Politeness = FAST) -> PoliteClient:
-    http = Http(connect_timeout_s=1, read_timeout_s=2, total_timeout_s=3, retries=1)
+    http = HttpSettings(connect_timeout_s=1, read_timeout_s=2, total_timeout_s=3, retries=1)
     return PoliteClient(http, politeness, "curator@example.org", backoff_s=0.01)
 
 
 def test_feed_source_then_304(local_server: LocalServer) -> None:
     url = local_server.add("/feed.xml", (FIXTURES / "rss20.xml").read_bytes(), etag='"abc"',
                            headers={"Content-Type": "application/rss+xml"})
-    source = Source(name="news", kind="feed", url=url)
+    source = SourceSpec(name="news", kind="feed", url=url)
     with client_for() as client:
         first = collect(source, client, Validators())
         assert len(first.items) == 4 and not first.not_modified
@@ -44,8 +44,8 @@ def test_feed_source_then_304(local_server: LocalServer) -> None:
 def test_arxiv_rss_source_drops_replacements_unless_asked(local_server: LocalServer) -> None:
     url = local_server.add("/rss/cs.LG", (FIXTURES / "arxiv_rss.xml").read_bytes())
     with client_for() as client:
-        default = collect(Source(name="a", kind="arxiv_rss", url=url), client)
-        everything = collect(Source(name="b", kind="arxiv_rss", url=url, include_replacements=True), client)
+        default = collect(SourceSpec(name="a", kind="arxiv_rss", url=url), client)
+        everything = collect(SourceSpec(name="b", kind="arxiv_rss", url=url, include_replacements=True), client)
     assert [i.announce_type for i in default.items] == ["new", "cross"]
     assert len(everything.items) == 4
 
@@ -53,7 +53,7 @@ def test_arxiv_rss_source_drops_replacements_unless_asked(local_server: LocalSer
 def test_empty_arxiv_rss_is_not_an_error(local_server: LocalServer) -> None:
     url = local_server.add("/rss/cs.LG", (FIXTURES / "arxiv_rss_empty.xml").read_bytes())
     with client_for() as client:
-        result = collect(Source(name="a", kind="arxiv_rss", url=url), client)
+        result = collect(SourceSpec(name="a", kind="arxiv_rss", url=url), client)
     assert result.items == [] and not result.not_modified
 
 
@@ -61,14 +61,14 @@ def test_html_where_a_feed_was_expected(local_server: LocalServer) -> None:
     url = local_server.add("/blog", b"<!doctype html><html><body><p>hello</p></body></html>",
                            headers={"Content-Type": "text/html; charset=utf-8"})
     with client_for() as client, pytest.raises(ParseError) as info:
-        collect(Source(name="blog", kind="feed", url=url), client)
+        collect(SourceSpec(name="blog", kind="feed", url=url), client)
     assert str(info.value) == f"{url}: got an HTML page (text/html), not a feed"
 
 
 def test_every_kind_fails_as_a_crawl_error(local_server: LocalServer) -> None:
     """html and oai_pmh are supported now (tests/test_sources_html.py, test_backfill_oai.py); a missing page is a FetchError."""
     for kind in ("html", "oai_pmh"):
-        source = Source(name="h", kind=kind, url=local_server.url + "/x")
+        source = SourceSpec(name="h", kind=kind, url=local_server.url + "/x")
         with client_for() as client, pytest.raises(FetchError, match="HTTP 404"):
             collect(source, client)
     assert issubclass(ParseError, CrawlError) and issubclass(FetchError, CrawlError)
@@ -97,7 +97,7 @@ def _api(total: int) -> object:
 
 def test_arxiv_api_pages_until_max_results(local_server: LocalServer) -> None:
     local_server.add("/api/query", handler=_api(total=1000))
-    source = Source(name="s", kind="arxiv_api", query='abs:"architecture search"', url=local_server.url + "/api/query",
+    source = SourceSpec(name="s", kind="arxiv_api", query='abs:"architecture search"', url=local_server.url + "/api/query",
                     max_results=25, page_size=10)
     politeness = Politeness(default_delay_s=0, per_host_delay_s={"127.0.0.1": 0.2}, host_groups={})
     with client_for(politeness) as client:
@@ -116,7 +116,7 @@ def test_arxiv_api_pages_until_max_results(local_server: LocalServer) -> None:
 
 def test_arxiv_api_stops_at_short_page(local_server: LocalServer) -> None:
     local_server.add("/api/query", handler=_api(total=13))
-    source = Source(name="s", kind="arxiv_api", query="all:x", url=local_server.url + "/api/query",
+    source = SourceSpec(name="s", kind="arxiv_api", query="all:x", url=local_server.url + "/api/query",
                     max_results=100, page_size=10)
     with client_for() as client:
         assert len(collect(source, client).items) == 13
@@ -125,7 +125,7 @@ def test_arxiv_api_stops_at_short_page(local_server: LocalServer) -> None:
 
 def test_arxiv_api_stops_at_empty_page(local_server: LocalServer) -> None:
     local_server.add("/api/query", handler=_api(total=0))
-    source = Source(name="s", kind="arxiv_api", query="all:x", url=local_server.url + "/api/query")
+    source = SourceSpec(name="s", kind="arxiv_api", query="all:x", url=local_server.url + "/api/query")
     with client_for() as client:
         assert collect(source, client).items == []
     assert len(local_server.requests) == 1
@@ -133,7 +133,7 @@ def test_arxiv_api_stops_at_empty_page(local_server: LocalServer) -> None:
 
 def test_arxiv_api_error_feed_with_400(local_server: LocalServer) -> None:
     url = local_server.add("/api/query", (FIXTURES / "arxiv_api_error.xml").read_bytes(), status=400, headers=ATOM)
-    source = Source(name="s", kind="arxiv_api", query="id:abc", url=url)
+    source = SourceSpec(name="s", kind="arxiv_api", query="id:abc", url=url)
     with client_for() as client, pytest.raises(ParseError) as info:
         collect(source, client)
     assert "arXiv API error: incorrect id format for abc" in str(info.value)
@@ -238,7 +238,7 @@ def test_stop_event_cuts_waits_short(local_server: LocalServer) -> None:
     url = local_server.add("/x", b"<rss version='2.0'><channel></channel></rss>")
     stop = threading.Event()
     politeness = Politeness(default_delay_s=600, per_host_delay_s={}, host_groups={})
-    client = PoliteClient(Http(), politeness, "c@example.org", stop=stop)
+    client = PoliteClient(HttpSettings(), politeness, "c@example.org", stop=stop)
     client.get(url)
     threading.Timer(0.2, stop.set).start()
     started = time.monotonic()
@@ -250,7 +250,7 @@ def test_stop_event_cuts_waits_short(local_server: LocalServer) -> None:
 
 def test_arxiv_api_first_page_is_conditional(local_server: LocalServer) -> None:
     url = local_server.add("/api/query", (FIXTURES / "arxiv_api_page.xml").read_bytes(), etag='"p1"', headers=ATOM)
-    source = Source(name="s", kind="arxiv_api", query="all:x", url=url)
+    source = SourceSpec(name="s", kind="arxiv_api", query="all:x", url=url)
     with client_for() as client:
         first = collect(source, client)
         second = collect(source, client, first.validators)

@@ -1,7 +1,7 @@
 """Configuration fuzzing: mangled YAML and wrong types, always exit 2 with one line, never a traceback.
 
 hypothesis is not a dependency, so this is a seeded mangler: valid configs (the shipped template and
-the shapes DESIGN.md shows) cut, spliced, re-indented, given wrong-typed values, YAML tricks (tags,
+the documented shapes) cut, spliced, re-indented, given wrong-typed values, YAML tricks (tags,
 aliases, alias bombs, deep nesting, BOMs, NULs).  Every case goes to ``parse_config`` with a time bound;
 a share of them to the real CLI in process (``status --json --config F``) against a database whose
 sources have run before (so schedules are computed); a few to the real CLI in a subprocess.  A config

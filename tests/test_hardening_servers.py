@@ -291,12 +291,12 @@ def test_a_host_that_asked_for_an_hour_is_not_waited_for_by_the_next_fetch(local
     """Regression: after ``Retry-After: 3600`` the next source on that host slept an hour inside the crawl."""
     from crawler.errors import FetchError
     from crawler.http import PoliteClient
-    from rsiwatch.config import Http, Politeness
+    from crawler.settings import HttpSettings, Politeness
 
     local_server.add("/later", status=429, body=b"", headers={"Retry-After": "3600"})
     local_server.add("/feed", FEED)
     politeness = Politeness(default_delay_s=0, per_host_delay_s={}, host_groups={})
-    with PoliteClient(Http(retries=1, total_timeout_s=2), politeness, "t@example.org") as client:
+    with PoliteClient(HttpSettings(retries=1, total_timeout_s=2), politeness, "t@example.org") as client:
         for path in ("/later", "/feed"):
             started = time.monotonic()
             try:

@@ -1,4 +1,4 @@
-"""Imports run one way, downwards (DESIGN.md, "Layout"): the contracts in pyproject.toml, checked by
+"""Imports run one way, downwards (README, "Layout"): the contracts in pyproject.toml, checked by
 import-linter on every test run, and shown to bite on a deliberate wrong-way import."""
 
 from __future__ import annotations

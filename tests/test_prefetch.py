@@ -11,10 +11,11 @@ import textwrap
 from pathlib import Path
 
 from crawler.http import PoliteClient
+from crawler.settings import HttpSettings, Politeness
 from crawler.sources import collect
 from local_server import LocalServer
 from rsiwatch.store import Store
-from rsiwatch.config import Http, Politeness, Source
+from rsiwatch.config import Source
 from rsiwatch.prefetch import PARSE_IN_WORKER_FROM, Prefetcher
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,7 +36,7 @@ def feed(number: int, items: int) -> bytes:
 
 
 def client() -> PoliteClient:
-    return PoliteClient(Http(connect_timeout_s=2, read_timeout_s=5, total_timeout_s=10, retries=0), FAST,
+    return PoliteClient(HttpSettings(connect_timeout_s=2, read_timeout_s=5, total_timeout_s=10, retries=0), FAST,
                         "curator@example.org")
 
 
@@ -52,7 +53,7 @@ def test_prefetched_items_equal_items_parsed_in_line(tmp_path: Path, local_serve
     assert len(feed(0, 120)) >= PARSE_IN_WORKER_FROM > len(feed(1, 3))  # both paths are taken
     with Store(tmp_path / "c.db") as store, client() as c:
         store.ensure_sources((s.name, s.kind, s.url) for s in srcs)
-        in_line = [collect(s, c) for s in srcs]
+        in_line = [collect(s.spec, c) for s in srcs]
         prefetcher = Prefetcher(store, c, srcs)
         try:
             ahead = [prefetcher.take()[1] for _ in srcs]
@@ -80,7 +81,7 @@ def test_a_killed_worker_costs_a_parse_in_line_not_the_source(tmp_path: Path, lo
             prefetcher.close()
     assert [len(r.items) for r in [first, *rest]] == [120] * 8
     with client() as c:
-        assert [r.items for r in rest] == [collect(s, c).items for s in srcs[1:]]
+        assert [r.items for r in rest] == [collect(s.spec, c).items for s in srcs[1:]]
 
 
 def test_workers_started_from_a_script_do_not_rerun_it(tmp_path: Path) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -11,9 +12,9 @@ from crawler.html import FOLLOW_MAX, page_item, parse_listing
 from crawler.http import PoliteClient
 from crawler.items import Validators
 from crawler.pagemeta import parse_date
+from crawler.settings import HttpSettings, Politeness, Selectors, SourceSpec
 from crawler.sources import collect
 from local_server import LocalServer
-from rsiwatch.config import Http, Politeness, Selectors, Source
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sources"
 FAST = Politeness(default_delay_s=0, per_host_delay_s={}, host_groups={})
@@ -23,7 +24,7 @@ ROBOTS = b"User-agent: *\nDisallow: /private/\nCrawl-delay: 0.2\n"
 
 
 def client_for(politeness: Politeness = FAST) -> PoliteClient:
-    return PoliteClient(Http(connect_timeout_s=1, read_timeout_s=2, total_timeout_s=3, retries=0), politeness,
+    return PoliteClient(HttpSettings(connect_timeout_s=1, read_timeout_s=2, total_timeout_s=3, retries=0), politeness,
                         "curator@example.org")
 
 
@@ -93,7 +94,7 @@ def test_bad_selector_is_one_line_parse_error() -> None:
 
 def test_html_source_follows_links_obeys_robots_and_crawl_delay(local_server: LocalServer) -> None:
     url = serve_blog(local_server)
-    source = Source(name="blog", kind="html", url=url, select=SELECT, follow_links=True)
+    source = SourceSpec(name="blog", kind="html", url=url, select=SELECT, follow_links=True)
     with client_for() as client:
         result = collect(source, client, Validators())
         assert client.gate.delay("127.0.0.1") == pytest.approx(0.2)  # robots.txt Crawl-delay raised the spacing
@@ -117,7 +118,7 @@ def test_html_source_follows_links_obeys_robots_and_crawl_delay(local_server: Lo
 def test_disallowed_listing_page_is_a_fetch_error_naming_robots(local_server: LocalServer) -> None:
     url = serve_blog(local_server, robots=b"User-agent: rsiwatch\nDisallow: /blog/\n")
     with client_for() as client, pytest.raises(FetchError, match="robots.txt"):
-        collect(Source(name="blog", kind="html", url=url, select=SELECT), client, Validators())
+        collect(SourceSpec(name="blog", kind="html", url=url, select=SELECT), client, Validators())
     assert local_server.hits("/blog/") == []
 
 
@@ -128,7 +129,7 @@ def test_follow_links_is_bounded(local_server: LocalServer) -> None:
     for n in range(40):
         local_server.add(f"/p/{n}", body=b"<html><head><meta name=description content='body text'></head></html>", headers=HTML)
     with client_for() as client:
-        result = collect(Source(name="b", kind="html", url=url, select=SELECT, follow_links=True), client)
+        result = collect(SourceSpec(name="b", kind="html", url=url, select=SELECT, follow_links=True), client)
     assert len(result.items) == 40
     assert sum(1 for r in local_server.requests if r.path.startswith("/p/")) == FOLLOW_MAX
 
@@ -136,12 +137,12 @@ def test_follow_links_is_bounded(local_server: LocalServer) -> None:
 def test_a_crawl_reads_only_the_posts_it_has_not_seen(tmp_path: Path, local_server: LocalServer) -> None:
     """The listing changes for one new post: the next crawl reads that post's page and no other."""
     from rsiwatch.store import Store
-    from rsiwatch.config import Config
+    from rsiwatch.config import Config, Source
     from rsiwatch.pipeline import crawl
 
     url = serve_blog(local_server, robots=b"User-agent: *\nDisallow: /private/\n")
-    source = Source(name="blog", kind="html", url=url, select=SELECT, follow_links=True)
-    config = Config(sources=[source], politeness=FAST)
+    source = Source(name="blog", kind="html", url=url, select=asdict(SELECT), follow_links=True)
+    config = Config(sources=[source], politeness=asdict(FAST))
     with Store(tmp_path / "c.db") as store:
         store.catalog_add({"title": "Kernel agents", "description": "Agents that write GPU kernels.", "category": None},
                           origin="seed")

@@ -8,10 +8,10 @@ import pytest
 
 from crawler.http import PoliteClient
 from crawler.items import Item
+from crawler.settings import HttpSettings, Politeness, SourceSpec
 from crawler.sources import collect
 from crawler.stories import parse_newsletter, split_stories
 from local_server import LocalServer
-from rsiwatch.config import Http, Politeness, Source
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sources"
 ISSUE = "https://importthings.example.org/p/import-things-412"
@@ -60,11 +60,11 @@ def test_plain_text_or_empty_content_is_not_split() -> None:
 def test_feed_source_with_split_stories_on_a_local_server(local_server: LocalServer) -> None:
     url = local_server.add("/feed", body=(FIXTURES / "newsletter.xml").read_bytes(),
                            headers={"Content-Type": "application/rss+xml"})
-    http = Http(connect_timeout_s=1, read_timeout_s=2, total_timeout_s=3, retries=0)
+    http = HttpSettings(connect_timeout_s=1, read_timeout_s=2, total_timeout_s=3, retries=0)
     politeness = Politeness(default_delay_s=0, per_host_delay_s={}, host_groups={})
     with PoliteClient(http, politeness, "t@example.org") as client:
-        split = collect(Source(name="n", kind="feed", url=url, split_stories=True), client)
-        whole = collect(Source(name="n", kind="feed", url=url), client)
+        split = collect(SourceSpec(name="n", kind="feed", url=url, split_stories=True), client)
+        whole = collect(SourceSpec(name="n", kind="feed", url=url), client)
     assert len(split.items) == 6 and len(whole.items) == 3
 
 

@@ -175,3 +175,44 @@ def test_titles_indexed_before_migration_7_are_probed_after_it(tmp_path: Path) -
         store.ingest("feed", [Item("arxiv:2611.00002", "Optimizers that train other optimizers", "", "u", "k2")])
         assert store.index_titles() == 1
         assert [w for w, _ in store.similar_titles(normalise_title("optimizers train"))] == [OLD_WORK[0], "arxiv:2611.00002"]
+
+
+def test_migration_scripts_split_where_sqlite_says_a_statement_ends() -> None:
+    """A ';' inside a string, a comment or a trigger body does not end a statement."""
+    from rsiwatch.store import _split_sql
+
+    script = """CREATE TABLE t (a TEXT DEFAULT 'x;y'); -- a comment; with a semicolon
+CREATE TRIGGER t_ai AFTER INSERT ON t BEGIN
+  UPDATE t SET a = 'z;' WHERE rowid = new.rowid;
+END; CREATE INDEX t_a ON t (a)"""
+    statements = _split_sql(script)
+    assert len(statements) == 3 and "CREATE TRIGGER" in statements[1] and statements[1].endswith("END;")
+    conn = sqlite3.connect(":memory:")
+    for statement in statements:
+        conn.execute(statement)
+    conn.execute("INSERT INTO t DEFAULT VALUES")
+    assert conn.execute("SELECT a FROM t").fetchall() == [("z;",)]
+
+
+def test_candidates_and_the_review_page_filter_the_queue_alike(store: Store) -> None:
+    """``candidates`` (CLI) and ``review_queue`` (page) share one filter: the same filters, the same works."""
+    from types import SimpleNamespace
+
+    items = [Item(f"arxiv:2611.{n:05d}", f"Paper {n}", "", f"https://arxiv.org/abs/2611.{n:05d}", f"k{n}") for n in range(12)]
+    store.ingest("feed", items[:8])
+    store.ingest("blog", items[5:])
+    categories = ["compilers-kernels", "hardware-design", None]
+    scored = [SimpleNamespace(id=i.canonical_id, score=n / 12, category=categories[n % 3], category_confidence=0.5,
+                              category_fits=True, why=[], nearest=[]) for n, i in enumerate(items)]
+    store.record_scores(1, scored, {s.id: 0.2 for s in scored})
+    store.decide("arxiv:2611.00011", "reject")
+    filters = [{}, {"status": "all"}, {"status": "rejected"}, {"source": "blog"}, {"source": "feed", "min_score": 0.5},
+               {"category": "hardware-design"}, {"category": ""}, {"max_score": 0.6, "status": "all"},
+               {"since": "2000-01-01"}, {"since": "2999-01-01"}, {"min_score": 0.0, "source": "blog", "status": "all"}]
+    seen = set()
+    for f in filters:
+        by_cli = [w["id"] for w in store.candidates(limit=None, **f)]
+        by_page = [w["id"] for w in store.review_queue(limit=100, **f)[0]]
+        assert by_cli == by_page, f
+        seen.add(len(by_cli))
+    assert len(seen) > 4  # the filters do narrow

@@ -10,17 +10,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
 
 from markupsafe import Markup, escape
 
-CATEGORIES = (
-    "training-data-self-play", "architecture-algorithm-search", "feedback-evaluation-alignment", "compilers-kernels",
-    "prompt-agent-optimization", "hardware-design", "coding-assistance", "infrastructure-datacenter",
-    "research-automation",
-)
+from classifier.labels import CATEGORY_SLUGS
+from crawler.text import html_to_text as markup_to_text
+
+CATEGORIES = CATEGORY_SLUGS  # the classifier's list, under the name the review code uses
 FLAGS = ("company_reported", "disputed", "deployed_in_production")
 CODE_HOSTS = ("github.com", "gitlab.com", "huggingface.co", "bitbucket.org", "codeberg.org", "paperswithcode.com")
 DESCRIPTION_MAX = 300
@@ -37,38 +35,12 @@ def clean_text(text: Any) -> str:
     return _SPACES.sub(" ", _CONTROL.sub("", str(text or ""))).strip()
 
 
-class _TextOnly(HTMLParser):
-    _SKIP = {"script", "style", "template", "noscript", "iframe", "object", "svg", "math"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.skipping = 0
-
-    def handle_starttag(self, tag: str, attrs: Any) -> None:
-        if tag in self._SKIP:
-            self.skipping += 1
-        elif tag in ("br", "p", "div", "li"):
-            self.parts.append(" ")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self._SKIP and self.skipping:
-            self.skipping -= 1
-
-    def handle_data(self, data: str) -> None:
-        if not self.skipping:
-            self.parts.append(data)
-
-
 def html_to_text(text: Any) -> str:
     """HTML (or plain text) reduced to plain text: tags and scripts dropped, entities decoded."""
     raw = str(text or "")
     if "<" not in raw and "&" not in raw:
         return clean_text(raw)
-    parser = _TextOnly()
-    parser.feed(raw)
-    parser.close()
-    return clean_text("".join(parser.parts))
+    return clean_text(markup_to_text(raw))
 
 
 def safe_url(url: Any) -> str | None:

@@ -221,16 +221,17 @@ def _chunks(values: list[str], size: int) -> Iterator[list[str]]:
 
 
 def _split_sql(script: str) -> list[str]:
-    """Split a migration into statements, keeping trigger bodies (which contain ';') whole."""
-    statements, current = [], []
-    for line in script.strip().splitlines():
-        current.append(line)
-        joined = "\n".join(current).strip()
-        if joined.endswith(";") and (not joined.upper().startswith("CREATE TRIGGER") or joined.upper().endswith("END;")):
-            statements.append(joined)
-            current = []
-    if "\n".join(current).strip():
-        statements.append("\n".join(current).strip())
+    """A migration's statements one by one (executescript would COMMIT our transaction).  SQLite itself
+    says where each ends, so trigger bodies and a ';' inside a string or a comment stay whole."""
+    statements, current = [], ""
+    for piece in script.split(";"):
+        current += piece + ";"
+        if sqlite3.complete_statement(current):
+            statements.append(current.strip())
+            current = ""
+    rest = current[:-1].strip()  # after the last ';': blank, or a statement without one
+    if rest:
+        statements.append(rest)
     return statements
 
 

@@ -7,6 +7,7 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
+from crawler.link import normalise_title
 from rsiwatch.store.base import (
     Base,
     StoreError,
@@ -25,8 +26,6 @@ class Linking(Base):
         Works arrive through ``ingest`` and elsewhere; catching up by rowid here keeps them all in the
         index without a trigger that would need Python.  Returns how many titles were added.
         """
-        from crawler.link import normalise_title
-
         mark = self._one("SELECT COALESCE(MAX(works_rowid), 0) FROM work_titles")[0]
         rows = self._all("SELECT rowid, id, title FROM works WHERE rowid > ? ORDER BY rowid", (mark,))
         if not rows and self._one("SELECT COUNT(*) FROM work_titles")[0] >= self._one("SELECT COUNT(*) FROM works")[0]:

@@ -17,6 +17,45 @@ from rsiwatch.store.base import (
 SEARCH_CAP = 1000  # text matches a search considers (the newest); more are reported as "1,000+"
 
 
+def queue_filter(
+    status: str,
+    *,
+    matched: list[str] | None = None,
+    source: str | None = None,
+    category: str | None = None,
+    min_score: float | None = None,
+    max_score: float | None = None,
+    since: str | None = None,
+    until: str | None = None,
+) -> tuple[str, str, list[Any]]:
+    """The queue's filters as (table, WHERE condition, parameters), for the review page and ``candidates``.
+
+    Queued works, or with ``matched`` (a search's hits) those works whether queued or not; ``since`` and
+    ``until`` bound ``queued_at``; an empty value is no filter.
+    """
+    if matched is not None:
+        where, params = ["w.id IN (SELECT value FROM json_each(?))"], [json.dumps(matched)]
+    else:
+        where, params = ["w.queued_at IS NOT NULL"], []
+    if status != "all":
+        # A week or a source narrows more than the status does: "+" keeps the planner off the status
+        # index (every queued row), onto the week's index or the source's sightings.
+        where.append("+w.status = ?" if since or until or source else "w.status = ?")
+        params.append(status)
+    for clause, value in (
+        ("w.category = ?", category), ("w.score >= ?", min_score), ("w.score <= ?", max_score),
+        ("w.queued_at >= ?", since), ("w.queued_at < ?", until),
+        ("w.id IN (SELECT g.work_id FROM sightings g WHERE g.source = ?)", source),
+    ):
+        if value is not None and value != "":
+            where.append(clause)
+            params.append(value)
+    # One source's sightings are checked against the queued works' own small index (migration 5);
+    # without statistics the planner would take the primary key and read each work's whole row.
+    table = "works w INDEXED BY works_queued_id" if source and matched is None else "works w"
+    return table, " AND ".join(where), params
+
+
 class ReviewPage(Base):
 
     def review_queue(
@@ -39,9 +78,8 @@ class ReviewPage(Base):
         among the newest SEARCH_CAP text matches (the total's ``capped`` says there were more);
         without one, only queued works.  ``since``/``until`` bound ``queued_at`` (a week).
         """
-        where: list[str] = []
-        params: list[Any] = []
         match = fts_query(query) if query else None
+        matched: list[str] | None = None
         capped = False
         if match:
             # Every match's work id is a read of the FTS table's content row: at a million works a common
@@ -53,29 +91,11 @@ class ReviewPage(Base):
                 (match, SEARCH_CAP + 1),
             )]
             capped = len(hits) > SEARCH_CAP
-            where.append("w.id IN (SELECT value FROM json_each(?))")
-            params.append(json.dumps(hits[:SEARCH_CAP]))
+            matched = hits[:SEARCH_CAP]
         elif query:
             return [], QueueTotal(0)
-        else:
-            where.append("w.queued_at IS NOT NULL")
-        if status != "all":
-            # A week or a source narrows more than the status does: "+" keeps the planner off the status
-            # index (every queued row), onto the week's index or the source's sightings.
-            where.append("+w.status = ?" if since or until or source else "w.status = ?")
-            params.append(status)
-        for clause, value in (
-            ("w.category = ?", category), ("w.score >= ?", min_score), ("w.score <= ?", max_score),
-            ("w.queued_at >= ?", since), ("w.queued_at < ?", until),
-            ("w.id IN (SELECT g.work_id FROM sightings g WHERE g.source = ?)", source),
-        ):
-            if value is not None and value != "":
-                where.append(clause)
-                params.append(value)
-        condition = " AND ".join(where) or "1"
-        # One source's sightings are checked against the queued works' own small index (migration 5);
-        # without statistics the planner would take the primary key and read each work's whole row.
-        table = "works w INDEXED BY works_queued_id" if source and not match else "works w"
+        table, condition, params = queue_filter(status, matched=matched, source=source, category=category,
+                                                min_score=min_score, max_score=max_score, since=since, until=until)
         total = self._one(f"SELECT COUNT(*) FROM {table} WHERE {condition}", params)[0]
         rows = self._all(
             # SQLite sorts NULL scores last in DESC order; said this way the queue index gives the order.

@@ -13,6 +13,7 @@ from rsiwatch.store.base import (
     _work_dict,
     utcnow,
 )
+from rsiwatch.store.review_page import queue_filter
 
 
 class Scores(Base):
@@ -86,29 +87,10 @@ class Scores(Base):
         min_score: float | None = None,
         max_score: float | None = None,
     ) -> list[dict[str, Any]]:
-        """The review queue, best first."""
-        where, params = ["w.queued_at IS NOT NULL"], []
-        if status != "all":
-            # With a narrower filter, "+" keeps the planner off the status index (every queued row).
-            where.append("+w.status = ?" if since or source else "w.status = ?")
-            params.append(status)
-        if since:
-            where.append("w.queued_at >= ?")
-            params.append(since)
-        if category:
-            where.append("w.category = ?")
-            params.append(category)
-        if min_score is not None:
-            where.append("w.score >= ?")
-            params.append(min_score)
-        if max_score is not None:
-            where.append("w.score <= ?")
-            params.append(max_score)
-        if source:
-            where.append("w.id IN (SELECT g.work_id FROM sightings g WHERE g.source = ?)")
-            params.append(source)
-        table = "works w INDEXED BY works_queued_id" if source else "works w"  # see review_queue
-        sql = f"SELECT w.* FROM {table} WHERE {' AND '.join(where)} ORDER BY w.score DESC, w.id"
+        """The review queue, best first (the review page's filters, ``queue_filter``)."""
+        table, condition, params = queue_filter(status, source=source, category=category, min_score=min_score,
+                                                max_score=max_score, since=since)
+        sql = f"SELECT w.* FROM {table} WHERE {condition} ORDER BY w.score DESC, w.id"
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
             params += [limit, offset]
