@@ -21,13 +21,16 @@ from rsiwatch.store import Store
 pytestmark = pytest.mark.browser
 sync_api = playwright_or_skip()
 expect = sync_api.expect
+# Generous waits: a loaded machine makes a page slower, never a test failed (a real hang still trips them).
+TIMEOUT_MS = 60_000
+expect.set_options(timeout=TIMEOUT_MS)
 
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(TIMEOUT_MS)
     page.dialogs = []  # type: ignore[attr-defined]
     page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
     yield page
@@ -174,7 +177,7 @@ def test_edit_a_catalog_entry_in_the_browser_with_javascript_off(tmp_path: Path,
                            "category": "compilers-kernels", "work_id": "arxiv:2101.04808"}, origin="seed")
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(TIMEOUT_MS)
     try:
         for base in serve(tmp_path, db):
             page.goto(base + "/catalog")
