@@ -11,6 +11,7 @@ import functools
 import importlib
 import json
 import logging
+import os
 import math
 import re
 import sqlite3
@@ -111,6 +112,10 @@ def common(func: Callable[..., Any]) -> Callable[..., Any]:
         except sqlite3.Error as exc:
             # Every write is one transaction: whatever stopped here, the database holds all or none of it.
             raise Failure(f"{env.db_path}: database error: {exc}") from None
+        except BrokenPipeError:
+            # The reader of our output went away (`rsiwatch candidates | head`): nothing is wrong here.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise SystemExit(0) from None
         except OSError as exc:
             where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
             raise Failure(f"{where}{exc.strerror or exc}") from None
@@ -150,9 +155,10 @@ def print_table(columns: Sequence[str], rows: Sequence[Sequence[str]], title: st
             table.add_row(*row)
         Console().print(table)
         return
+    # The title and the column names go to stderr: a person sees them, a pipeline gets only the rows.
     if title:
         click.echo(title, err=True)
-    click.echo("\t".join(columns))
+    click.echo("\t".join(columns), err=True)
     for row in rows:
         click.echo("\t".join(" ".join(str(v).split()) for v in row))
 

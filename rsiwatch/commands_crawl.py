@@ -121,11 +121,20 @@ def crawl_command(
                 f"crawled {len(report.sources)} sources ({len(report.failed)} failed): "
                 f"{totals['new_works']} new works, "
                 f"{totals['new_candidates'] + report.queued_after_retrain} new candidates; "
-                f"{store.count('works')} works in {env.db_path}",
+                + _suggestions(report.submissions_read, report.submissions_unread)
+                + f"{store.count('works')} works in {env.db_path}",
                 highlight=False,
             )
     if report.sources and len(report.failed) == len(report.sources):
         raise SystemExit(1)  # every source failed: cron and systemd see it (each failure is on stderr above)
+
+
+def _suggestions(read: int, unread: int) -> str:
+    """The public form's suggestions this crawl took in, when there were any."""
+    if not read and not unread:
+        return ""
+    return f"{read + unread} suggestions from the public form queued" + (
+        f" ({unread} whose page could not be read yet)" if unread else "") + "; "
 
 
 def source_state(source: Source | None, paused: bool) -> str:

@@ -9,7 +9,7 @@ import click
 from crawler.ids import work_id
 from rsiwatch.review.catalog import FORMATS, CatalogFormatError, read_catalog
 from rsiwatch.review.catalog_store import import_entries
-from rsiwatch.review.present import CATEGORIES, entry_prefill
+from rsiwatch.review.present import CATEGORIES, entry_prefill, readable_text
 from rsiwatch.store import QUEUE_STATUSES, Store, StoreError
 from rsiwatch.files import write_atomically
 from rsiwatch.cli import BadOption, Env, Failure, cli, common, emit_json, print_table, since_to_iso
@@ -59,8 +59,8 @@ def candidates(env: Env, status: str, since: str | None, limit: int, source: str
         return
     print_table(
         ("score", "canonical id", "title", "category"),
-        [(f"{row['score']:.2f}" if row["score"] is not None else "-", row["id"], row["title"], row["category"] or "")
-         for row in rows],
+        [(f"{row['score']:.2f}" if row["score"] is not None else "-", row["id"], readable_text(row["title"]),
+          row["category"] or "") for row in rows],
     )
 
 

@@ -48,6 +48,15 @@ def process_inbox(config: Config, store: Store, now: str | None = None) -> Intak
         except CrawlError as exc:
             error = one_line(str(exc))
             work_id = row["work_id"]
+            known = store.work(canonical_id(url))
+            if work_id is None and known is not None and known["title"] != url:
+                # A work already known by its own text: the suggestion is a sighting and a note; its page
+                # has nothing to add, so there is no fetch to retry and no error to show.
+                filed = file_submission(config, store, placeholder_item(url), url, row["why"],
+                                        submitter=row["submitter"])
+                store.inbox_read(row["id"], filed.canonical_id)
+                read += 1
+                continue
             if work_id is None:
                 filed = file_submission(
                     config, store, placeholder_item(url), url, row["why"], submitter=row["submitter"], fetch_error=error,

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -52,14 +54,19 @@ def test_piped_output_keeps_ids_and_titles_whole(tmp_path: Path, local_server) -
     run_cli("crawl", cwd=tmp_path)
     [work] = run_json("candidates", cwd=tmp_path)
 
-    lines = run_cli("candidates", cwd=tmp_path).stdout.splitlines()
-    assert lines[0].split("\t") == ["score", "canonical id", "title", "category"]
-    fields = lines[1].split("\t")
+    listed = run_cli("candidates", cwd=tmp_path)
+    assert "score\tcanonical id\ttitle\tcategory" in listed.stderr  # the header, for a person only
+    [line] = listed.stdout.splitlines()  # a pipeline gets the rows alone: `| cut -f2 | xargs` works
+    fields = line.split("\t")
     assert fields[1] == work["canonical_id"] and fields[2] == LONG_TITLE  # what `cut -f2` / `cut -f3` give
     run_cli("accept", fields[1], cwd=tmp_path)  # the id as copied from the output
 
     status = run_cli("status", cwd=tmp_path).stdout.splitlines()
-    assert any(line.split("\t")[0] == name for line in status), status
+    assert any(row.split("\t")[0] == name for row in status), status
+
+    head = subprocess.run(f"{sys.executable} -m rsiwatch candidates --status all | head -0", shell=True, cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60)
+    assert head.returncode == 0 and "Broken pipe" not in head.stderr  # a reader that stops early is no error
 
 
 @pytest.mark.parametrize("args", [
@@ -148,3 +155,19 @@ def test_evaluate_json_is_valid_and_a_test_file_needs_labels(tmp_path: Path) -> 
     assert proc.returncode == 1
     [line] = proc.stderr.strip().splitlines()
     assert str(unlabelled) in line and "label" in line
+
+
+def test_candidates_show_latex_titles_as_text(tmp_path: Path, local_server) -> None:
+    feed = (
+        "<?xml version='1.0'?><rss version=\"2.0\"><channel><title>t</title><link>https://e.org/</link>"
+        "<description>d</description><item><title>$\\alpha$-scheduling of \\texttt{triton} kernels</title>"
+        "<link>https://blog.example.org/alpha</link><description>Kernels an AI tuned.</description>"
+        "</item></channel></rss>"
+    ).encode()
+    local_server.add("/feed", body=feed, headers={"Content-Type": "application/rss+xml"})
+    write_config(tmp_path / "config.yaml", [{"name": "blog", "kind": "feed", "url": local_server.url + "/feed"}],
+                 threshold=0.0)
+    run_cli("init", cwd=tmp_path)
+    run_cli("crawl", cwd=tmp_path)
+    [line] = run_cli("candidates", cwd=tmp_path).stdout.splitlines()
+    assert line.split("\t")[2] == "α-scheduling of triton kernels"

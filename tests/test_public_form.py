@@ -201,3 +201,31 @@ def test_accepting_a_submitted_work_credits_its_submitter_and_the_export_names_t
     (entry,) = [e for e in exported if e["work_id"] == queued["canonical_id"]]
     assert (entry["submitter"], entry["reviewed_by"]) == ("Ada", "bob")
     assert all(e["reviewed_by"] is None for e in exported if e["work_id"] != queued["canonical_id"])  # the seed's
+
+
+def test_a_suggestion_of_a_known_work_is_a_note_not_a_fetch_error(tmp_path: Path, local_server) -> None:
+    local_server.add("/kernels", body=PAGE, headers=HTML)
+    url = local_server.url + "/kernels"
+    config = public_config()
+    with Store(tmp_path / "c.db") as store:
+        store.inbox_add(url, "first", "Ada")
+        assert process_inbox(config, store).read == 1
+        local_server.add("/kernels", handler=lambda r: Response(503, b"down"))
+        store.inbox_add(url, "again, from someone else", "Grace")
+        again = process_inbox(config, store)
+        assert (again.read, again.unread) == (1, 0)  # nothing left to retry
+        work_id = store.inbox()[0]["work_id"]
+        assert [(s["note"], s["fetch_error"]) for s in store.submissions(work_id)] == [
+            ("first", None), ("again, from someone else", None)]
+        assert all(r["read_at"] for r in store.inbox())
+
+
+def test_the_crawl_says_how_many_suggestions_it_took_in(tmp_path: Path, local_server) -> None:
+    local_server.add("/kernels", body=PAGE, headers=HTML)
+    write_config(tmp_path / "config.yaml", [], http={"allow_private_addresses": True, "retries": 0})
+    run_cli("init", cwd=tmp_path)
+    with Store(tmp_path / "candidates.db") as store:
+        store.inbox_add(local_server.url + "/kernels", "why", None)
+        store.inbox_add("http://127.0.0.1:9/nothing-listens-here", "why not", None)
+    crawled = run_cli("crawl", cwd=tmp_path)
+    assert "2 suggestions from the public form queued (1 whose page could not be read yet)" in crawled.stderr
