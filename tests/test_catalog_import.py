@@ -190,3 +190,22 @@ def test_unreadable_files_fail_in_one_line(tmp_path: Path) -> None:
     result = run_cli("catalog", "import", "bad.xlsx", cwd=tmp_path, check=False)
     assert result.returncode == 1 and result.stderr.count("\n") == 1 and "bad.xlsx" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_row_without_a_title_takes_its_known_works_title(tmp_path: Path) -> None:
+    """The public list has no Title column: a work the database knows keeps its own title, not the
+    description's first sentence (found by a new user's walk through the tour)."""
+    from rsiwatch.review.catalog_store import import_entries
+    from rsiwatch.review.catalog import parse_catalog
+    from crawler.items import Item
+    from rsiwatch.store import Store
+
+    with Store(tmp_path / "c.db") as store:
+        store.ingest("feed", [Item("arxiv:2611.00006", "Reward models trained from AI feedback", "s",
+                                   "https://arxiv.org/abs/2611.00006", key="k")])
+        rows = parse_catalog("ID;Description;Source\n200;A brand new entry about self-play;"
+                             "https://arxiv.org/abs/2611.00006\n", "sheet.csv")
+        import_entries(store, rows, origin="import sheet.csv", by="t")
+        (entry,) = store.catalog()
+        assert (entry["id"], entry["title"], entry["description"]) == (
+            200, "Reward models trained from AI feedback", "A brand new entry about self-play")

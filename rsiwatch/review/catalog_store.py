@@ -17,7 +17,13 @@ def import_entries(
 ) -> ImportReport:
     """Import rows of a catalog file (see ``catalog_import`` for the rules); ``origin`` is what the edit
     log and the decisions record (``seed``, ``import FILE``).  ``dry_run`` plans without writing."""
-    plan, report = plan_import(rows, store.catalog(withdrawn=True))
+    # A public-list row has no Title column: a new entry for a work rsiwatch already knows takes the
+    # work's title (of a work never seen, its description's first sentence, in ``new_entry``); an entry
+    # the catalog has keeps its own, as every field the file does not carry.
+    existing = store.catalog(withdrawn=True)
+    entered = {e["work_id"] for e in existing if e.get("work_id")}
+    rows = [row if row.get("work_id") in entered else _titled(store, row) for row in rows]
+    plan, report = plan_import(rows, existing)
     statuses = {w: (store.work(w) or {}).get("status") for w in plan.work_ids}
     report.accepted = [w for w, status in statuses.items() if status is not None and status != "accepted"]
     if dry_run:
@@ -32,3 +38,10 @@ def import_entries(
         store.ingest(source, items)
     store.apply_import(plan, origin, by)
     return report
+
+
+def _titled(store: Store, row: dict[str, Any]) -> dict[str, Any]:
+    if (row.get("title") or "").strip() or not row.get("work_id"):
+        return row
+    work = store.work(row["work_id"])
+    return {**row, "title": work["title"]} if work else row
