@@ -81,6 +81,7 @@ def test_a_suggestion_from_the_public_form_reaches_the_published_catalog(tmp_pat
             expect(dialog).to_be_visible()
             expect(dialog.locator('input[name="title"]')).to_have_value(
                 "Kernels written by a language model speed up training")
+            expect(dialog.locator('input[name="submitter"]')).to_have_value("Grace Hopper")  # seen, correctable
             dialog.locator('input[name="title"]').press("Enter")
             expect(card).to_have_attribute("data-status", "accepted")
             with Store(db) as store:

@@ -245,7 +245,7 @@ def catalog_edit(entry_id: int) -> Response:
 def accept_page() -> str:
     """The accept form as a page of its own: how a curator accepts without JavaScript (the dialog otherwise)."""
     work = _work_or_404(request.args.get("id", ""))
-    return render_template("accept.html", work=work, values=entry_prefill(work), back=safe_next(request.args))
+    return render_template("accept.html", work=work, values=_drafted_entry(work), back=safe_next(request.args))
 
 
 def stats() -> str:
@@ -306,7 +306,12 @@ def api_entry() -> Response:
     existing = store().work_entry(work["id"])
     if existing is not None:
         return jsonify({k: existing[k] for k in (*entry_prefill(work), "affiliations", "submitter") if k in existing})
-    return jsonify(entry_prefill(work))
+    return jsonify(_drafted_entry(work))
+
+
+def _drafted_entry(work: dict[str, Any]) -> dict[str, Any]:
+    """An entry drafted from a work, crediting whoever sent it in (the Submitter column)."""
+    return {**entry_prefill(work), "submitter": store().submitter_of(work["id"])}
 
 
 def api_decide() -> Response:

@@ -180,7 +180,7 @@ function reviewPage() {
     } catch (err) { say("could not load the entry: " + err.message, true); return; }
     const form = acceptDialog.querySelector("form");
     form.elements.id.value = item.dataset.id;
-    ["title", "description", "category", "year", "date_published", "url", "authors", "affiliations"].forEach((name) => {
+    ["title", "description", "category", "year", "date_published", "url", "authors", "affiliations", "submitter"].forEach((name) => {
       const value = entry[name];
       form.elements[name].value = value === null || value === undefined ? "" : String(value);
     });
