@@ -229,3 +229,23 @@ def test_the_crawl_says_how_many_suggestions_it_took_in(tmp_path: Path, local_se
         store.inbox_add("http://127.0.0.1:9/nothing-listens-here", "why not", None)
     crawled = run_cli("crawl", cwd=tmp_path)
     assert "2 suggestions from the public form queued (1 whose page could not be read yet)" in crawled.stderr
+
+
+def test_a_suggestion_of_a_decided_work_comes_back_in_the_digest_not_the_queue(tmp_path: Path) -> None:
+    from crawler.ids import canonical_id
+    from crawler.items import Item
+    from rsiwatch.review.digest import build_digest
+
+    url = "http://127.0.0.1:9/self-play-provers"  # nothing listens there: the page cannot be read
+    work_id = canonical_id(url)
+    with Store(tmp_path / "c.db") as store:
+        store.ingest("blog", [Item(work_id, "Self-play for theorem provers", "s", url, key="a")])
+        store.decide(work_id, "reject", note="not AI development")
+        store.inbox_add(url, "It trains on its own proofs: worth a second look.", "Ada")
+        # the work is known, so the suggestion is a sighting and a note, not a queued placeholder
+        assert process_inbox(public_config(), store).read == 1
+        work = store.work(work_id)
+        assert (work["status"], work["queue_reason"]) == ("rejected", "decided")
+        (again,) = build_digest(store, "2000-01-01T00:00:00Z").seen_again
+        assert again["id"] == work_id and "submitted" in again["sources"]
+        assert store.submissions(work_id)[0]["submitter"] == "Ada"
