@@ -56,15 +56,10 @@ from rsiwatch.store.works import Works
 # Which area answers which call on the facade (each area's every public method, each name once; a test
 # holds this table to the classes).
 AREA_METHODS: dict[str, tuple[str, ...]] = {
-    "sources": (
-        "ensure_sources", "source_state", "record_success", "record_failure", "set_paused", "source_report"
-    ),
-    "works": (
-        "ingest", "work", "texts", "open_work_ids", "sources_of", "sighting_works", "sightings", "count"
-    ),
+    "sources": ("ensure_sources", "source_state", "record_success", "record_failure", "set_paused", "source_report"),
+    "works": ("ingest", "work", "texts", "open_work_ids", "sources_of", "sighting_works", "sightings", "count"),
     "scores": (
-        "record_scores", "unqueue_below_threshold", "queued_among", "save_explanations", "candidates",
-        "latest_score"
+        "record_scores", "unqueue_below_threshold", "queued_among", "save_explanations", "candidates", "latest_score"
     ),
     "decision_log": (
         "decide", "accept", "undo", "latest_decision_id", "work_entry", "decisions_since", "labelled_work_ids",
@@ -86,11 +81,10 @@ AREA_METHODS: dict[str, tuple[str, ...]] = {
         "stream_scores", "first_work_seen", "setting_history", "stream_months", "published_dates"
     ),
     "linking": (
-        "index_titles", "work_ids_by_title", "similar_titles", "titles_of", "seen_again_after_decision", "unscored_among", "backfill_start", "backfill_page_done"
+        "index_titles", "work_ids_by_title", "similar_titles", "titles_of", "seen_again_after_decision",
+        "unscored_among", "backfill_start", "backfill_page_done"
     ),
-    "retention": (
-        "prune_fetches", "prune_model_blobs"
-    ),
+    "retention": ("prune_fetches", "prune_model_blobs"),
     "submission_log": (
         "record_submission", "latest_submissions", "inbox_add", "inbox_due", "inbox_read", "inbox_failed",
         "fill_placeholder"
