@@ -158,6 +158,7 @@ class PoliteClient:
         self.http = http
         self.politeness = politeness
         self.gate = gate or HostGate(politeness, sleep=sleep, stop=stop)
+        self._stop = stop
         self.max_inline_wait_s = max_inline_wait_s
         self.backoff_s = backoff_s
         self.user_agent = user_agent(contact)
@@ -182,6 +183,11 @@ class PoliteClient:
 
     def close(self) -> None:
         self._client.close()
+
+    @property
+    def stopping(self) -> bool:
+        """The owner is shutting down: a fetch failing now was cut short, not let down by its source."""
+        return self._stop is not None and self._stop.is_set()
 
     @property
     def robots(self) -> "RobotsCache":

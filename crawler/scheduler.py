@@ -5,6 +5,9 @@ successful fetch stored in ``candidates.db``, so a restart neither refetches eve
 is due) and what to run (the same one-shot crawl a person or cron can run).  After every run the job is
 put back on APScheduler's calendar at its next due time; a reconcile pass picks up jobs that became due
 again (a resumed source) or whose run was missed past the grace time (a laptop that slept for days).
+
+Jitter spreads jobs that fall due together, but never bends a schedule: it is at most a tenth of the
+job's own interval (``every: 3s`` runs every 3 to 3.3 s, ``every: 1d`` within the configured jitter).
 """
 
 from __future__ import annotations
@@ -18,29 +21,35 @@ from datetime import datetime, timedelta, timezone
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.cron import CronTrigger
 
 log = logging.getLogger("rsiwatch.scheduler")
 
 RECONCILE_EVERY_S = 15.0
 
 
+# The share of a job's own interval that jitter may take at most.
+MAX_JITTER_SHARE = 0.1
+# After a start the first runs are spread over at most this much (a fresh daemon gets going at once).
+FIRST_RUN_JITTER_S = 1.0
+
+
 @dataclass(frozen=True)
 class Job:
-    """Something to run whenever ``due()`` says; ``due()`` returning None means "not now" (paused)."""
+    """Something to run whenever ``due()`` says; ``due()`` returning None means "not now" (paused).
+
+    ``interval(due)`` is the time in seconds from the run due at ``due`` to the one after it (the gap to
+    the next cron firing for crontab schedules); it bounds the jitter.
+    """
 
     name: str
     due: Callable[[], datetime | None]
     run: Callable[[], None]
+    interval: Callable[[datetime], float]
 
 
-def next_cron_time(expression: str, after: datetime) -> datetime:
-    """The first moment after ``after`` that a crontab expression names (UTC)."""
-    trigger = CronTrigger.from_crontab(expression, timezone=timezone.utc)
-    found = trigger.get_next_fire_time(None, after + timedelta(microseconds=1))
-    if found is None:
-        raise ValueError(f"cron expression {expression!r} never fires")
-    return found
+def max_jitter_s(jitter_s: float, interval_s: float) -> float:
+    """The most a run may be delayed: the configured jitter, never more than a tenth of the interval."""
+    return max(0.0, min(jitter_s, interval_s * MAX_JITTER_SHARE))
 
 
 class Scheduler:
@@ -100,9 +109,14 @@ class Scheduler:
                 self._aps.remove_job(name)
             return
         now = datetime.now(timezone.utc)
-        # Jitter spreads sources that fall due together; the first run after a start is not delayed much.
-        jitter = random.uniform(0, self.jitter_s if not first else min(self.jitter_s, 1.0))
-        run_at = max(due, now) + timedelta(seconds=jitter)
+        run_at = max(due, now)
+        try:
+            interval = self.jobs[name].interval(run_at)
+        except Exception:  # a schedule that cannot say its interval still runs, unjittered
+            log.exception("%s: could not tell its interval; running without jitter", name)
+            interval = 0.0
+        bound = max_jitter_s(min(self.jitter_s, FIRST_RUN_JITTER_S) if first else self.jitter_s, interval)
+        run_at += timedelta(seconds=random.uniform(0, bound))
         self._aps.add_job(self._run, "date", run_date=run_at, args=[name], id=name, replace_existing=True)
 
     def _run(self, name: str) -> None:

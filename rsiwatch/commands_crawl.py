@@ -16,6 +16,7 @@ from rsiwatch.review.tuning_report import health_warnings
 from rsiwatch.cli import (
     DEFAULT_CONFIG_TEMPLATE, SEED_CATALOG, Env, Failure, cli, common, emit_json, log_level, print_table,
 )
+from rsiwatch.config import Source
 from rsiwatch.logs import setup_logging
 from rsiwatch.lock import LockHeld, take_lock
 from rsiwatch.pipeline import SourceOutcome, crawl, due_sources, next_due
@@ -77,12 +78,13 @@ def _print_outcome(outcome: SourceOutcome) -> None:
 @cli.command(name="crawl")
 @click.option("--source", "names", multiple=True, help="Crawl only this source (repeatable), due or not.")
 @click.option("--all", "everything", is_flag=True, help="Crawl every active source, due or not.")
+@click.option("--force", is_flag=True, help="With --source: crawl it even when it is paused.")
 @click.option("--json", "as_json", is_flag=True, help="Write the report as JSON to stdout.")
 @click.option("--wait", is_flag=True, help="When the daemon or another crawl holds the database, wait for it instead of exiting 1.")
 @click.option("-v", "--verbose", is_flag=True, help="Log each fetch to stderr.")
 @common
 def crawl_command(
-    env: Env, names: tuple[str, ...], everything: bool, as_json: bool, wait: bool, verbose: bool
+    env: Env, names: tuple[str, ...], everything: bool, force: bool, as_json: bool, wait: bool, verbose: bool
 ) -> None:
     """One pass over the sources that are due: fetch, store, score, queue. A failing source is recorded
     and the others go on; the exit status is 1 when every source visited failed (0 when any succeeded or
@@ -99,6 +101,13 @@ def crawl_command(
         if not store.count("catalog"):
             load_seed_catalog(store, Path(config.catalog_seed) if config.catalog_seed else SEED_CATALOG)
         sources = due_sources(config, store, everything=everything, names=names)
+        paused = [s.name for s in sources if store.source_state(s.name).paused]
+        if paused and not force:
+            reason = store.source_state(paused[0]).paused_reason
+            raise Failure(
+                f"source {paused[0]!r} is paused ({reason or 'by hand'}); crawl it anyway with --force, "
+                f"or `rsiwatch sources resume {paused[0]}`"
+            )
         if not sources:
             stderr.print("no source is due (use --all to crawl them anyway)")
         with PoliteClient(config.http.settings, config.politeness.settings, config.contact) as client:
@@ -119,6 +128,15 @@ def crawl_command(
         raise SystemExit(1)  # every source failed: cron and systemd see it (each failure is on stderr above)
 
 
+def source_state(source: Source | None, paused: bool) -> str:
+    """What ``status`` says of a source: removed from the config, disabled there, paused, or active."""
+    if source is None:
+        return "removed"
+    if not source.enabled:
+        return "disabled"
+    return "paused" if paused else "active"
+
+
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Write JSON to stdout.")
 @common
@@ -137,11 +155,12 @@ def status(env: Env, as_json: bool) -> None:
                     "name": row["name"],
                     "kind": row["kind"],
                     "configured": source is not None,
+                    "state": source_state(source, bool(row["paused"])),
                     "last_success": row["last_success"],
                     "last_error": row["last_error"],
                     "last_error_at": row["last_error_at"],
                     "consecutive_failures": row["consecutive_failures"],
-                    "paused": row["paused"],
+                    "paused": bool(row["paused"]) and source is not None,  # a removed source is not paused
                     "paused_reason": row["paused_reason"],
                     "items": row["items"],
                     "candidates": row["candidates"],
@@ -168,14 +187,14 @@ def status(env: Env, as_json: bool) -> None:
         ("source", "last success", "failures", "last error", "items", "cand.", "accept", "next run"),
         [
             (
-                r["name"] + (" (paused)" if r["paused"] else ""),
+                r["name"] + ("" if r["state"] == "active" else f" ({r['state']})"),
                 r["last_success"] or "never",
                 str(r["consecutive_failures"]),
                 r["last_error"] or "",
                 str(r["items"]),
                 str(r["candidates"]),
                 "" if r["acceptance_rate"] is None else f"{r['acceptance_rate']:.0%}",
-                r["next_run"] or "paused",
+                r["next_run"] or r["state"],
             )
             for r in rows
         ],

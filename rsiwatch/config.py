@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import reprlib
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -16,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from classifier.labels import DEFAULT_THRESHOLD
 from crawler import settings as crawl
+from crawler.cron import cron_gap_s, parse_crontab
 from crawler.settings import SourceKind
 
 DEFAULT_CONFIG_PATH = Path("config.yaml")
@@ -26,7 +28,6 @@ MAX_DURATION_S = 10 * 366 * 86400.0
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)\s*$")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-_CRON_FIELD = re.compile(r"^[\d*/,\-A-Za-z?]+$")
 
 
 class ConfigError(Exception):
@@ -52,9 +53,14 @@ def parse_duration(value: str | int | float) -> float:
 
 
 def is_cron(value: str) -> bool:
-    """Five whitespace-separated crontab fields, e.g. ``0 6 * * mon-fri``."""
-    fields = str(value).split()
-    return len(fields) == 5 and all(_CRON_FIELD.match(f) for f in fields)
+    """Shaped like a crontab (five whitespace-separated fields, e.g. ``0 6 * * mon-fri``), not a duration."""
+    return len(str(value).split()) == 5
+
+
+def check_crontab(value: str) -> str:
+    """``value`` if the scheduler accepts it as a crontab (its own parser decides), else ``ValueError``."""
+    parse_crontab(value)
+    return value
 
 
 # A wait or delay in seconds: at most MAX_DURATION_S, so date arithmetic on it cannot overflow.
@@ -142,17 +148,17 @@ class Source(_Strict):
     @field_validator("every")
     @classmethod
     def _every(cls, value: str | int | None) -> str | int | None:
-        if value is None or (isinstance(value, str) and is_cron(value)):
+        if value is None:
             return value
+        if isinstance(value, str) and is_cron(value):
+            return check_crontab(value)
         parse_duration(value)
         return value
 
     @field_validator("cron")
     @classmethod
     def _cron(cls, value: str | None) -> str | None:
-        if value is not None and not is_cron(value):
-            raise ValueError("expected a crontab expression of five fields, e.g. '0 6 * * *'")
-        return value
+        return None if value is None else check_crontab(value)
 
     @model_validator(mode="after")
     def _kind_needs(self) -> "Source":
@@ -193,6 +199,11 @@ class Source(_Strict):
         if self.every is None or self.cron_expression:
             return 86400.0
         return parse_duration(self.every)
+
+    def interval_at(self, at: datetime) -> float:
+        """Seconds from the run due at ``at`` to the next: the gap between cron firings, or ``interval_s``."""
+        cron = self.cron_expression
+        return cron_gap_s(cron, at) if cron else self.interval_s
 
 
 class Review(_Strict):
@@ -262,12 +273,17 @@ class Schedule(_Strict):
     backoff_max_s: Seconds = 86400.0
 
 
+    @field_validator("retrain_every")
+    @classmethod
+    def _retrain_duration(cls, value: str | int | None) -> str | int | None:
+        if value is not None:
+            parse_duration(value)  # the daemon reads it as a duration; refuse a typo at load
+        return value
+
     @field_validator("digest_every")
     @classmethod
     def _digest_cron(cls, value: str | None) -> str | None:
-        if value is not None and not is_cron(value):
-            raise ValueError("expected a crontab expression of five fields, e.g. '0 8 * * mon'")
-        return value
+        return None if value is None else check_crontab(value)
 
 
 class Retention(_Strict):

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import IO
 
 from crawler.http import PoliteClient
-from crawler.scheduler import Job, Scheduler, next_cron_time
+from crawler.cron import cron_gap_s, next_cron_time
+from crawler.scheduler import Job, Scheduler
 from rsiwatch.store import Store, iso_ago, parse_iso, quiesce_writes, utcnow
 from rsiwatch.config import Config, Source, parse_duration
 from rsiwatch.files import write_atomically
@@ -44,7 +45,7 @@ def source_job(source: Source, config: Config, db_path: Path, client: PoliteClie
             crawl(config, store, client, [source])
             prune(store, config.retention)
 
-    return Job(name=f"source:{source.name}", due=due, run=run)
+    return Job(name=f"source:{source.name}", due=due, run=run, interval=source.interval_at)
 
 
 def retrain_job(config: Config, db_path: Path) -> Job | None:
@@ -72,7 +73,7 @@ def retrain_job(config: Config, db_path: Path) -> Job | None:
             rescored = score_works(store, config, store.open_work_ids()).scored if outcome.activated else 0
         log.info("retrain: %s; rescored %d open works", outcome.reason, rescored)
 
-    return Job(name="retrain", due=due, run=run)
+    return Job(name="retrain", due=due, run=run, interval=lambda _due: interval)
 
 
 def digest_job(config: Config, db_path: Path) -> Job | None:
@@ -107,7 +108,7 @@ def digest_job(config: Config, db_path: Path) -> Job | None:
             store.set_setting(DIGEST_SETTING, {"at": utcnow(), "file": str(path), "sent_to": sent}, "weekly digest")
         log.info("digest written to %s%s", path, f", sent to {', '.join(sent)}" if sent else "")
 
-    return Job(name="digest", due=due, run=run)
+    return Job(name="digest", due=due, run=run, interval=lambda due: cron_gap_s(cron, due))
 
 
 def run_daemon(config: Config, db_path: Path, *, out: IO[str] = sys.stderr) -> int:
@@ -117,8 +118,8 @@ def run_daemon(config: Config, db_path: Path, *, out: IO[str] = sys.stderr) -> i
         store.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in config.sources)
     stop = threading.Event()
     client = PoliteClient(config.http.settings, config.politeness.settings, config.contact, stop=stop)
-    jobs = [source_job(s, config, db_path, client) for s in config.sources if s.enabled]
-    jobs += [job for job in (retrain_job(config, db_path), digest_job(config, db_path)) if job is not None]
+    sources = [source_job(s, config, db_path, client) for s in config.sources if s.enabled]
+    jobs = sources + [job for job in (retrain_job(config, db_path), digest_job(config, db_path)) if job is not None]
     scheduler = Scheduler(jobs, jitter_s=config.schedule.jitter_s, misfire_grace_s=config.schedule.misfire_grace_s)
 
     def on_signal(signum: int, _frame: object) -> None:
@@ -129,7 +130,7 @@ def run_daemon(config: Config, db_path: Path, *, out: IO[str] = sys.stderr) -> i
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGHUP, lambda _signum, _frame: reopen_log_files_soon())  # logrotate's postrotate
     scheduler.start()
-    log.info("daemon started: %d sources on %s (pid %d)", len(jobs), db_path, os.getpid())
+    log.info("daemon started: %d sources on %s (pid %d)", len(sources), db_path, os.getpid())
     stop.wait()
     clean = scheduler.stop(STOP_GRACE_S)
     if not clean:

@@ -15,7 +15,7 @@ from crawler.errors import CrawlError
 from crawler.http import PoliteClient
 from crawler.items import SourceResult
 from crawler.link import link_items
-from crawler.scheduler import next_cron_time
+from crawler.cron import next_cron_time
 from crawler.sources import collect, is_separable
 from rsiwatch.review.audit import queue_weekly
 from rsiwatch.store import Store, iso, parse_iso, utcnow
@@ -89,7 +89,8 @@ def next_due(source: Source, store: Store) -> datetime | None:
 
 
 def due_sources(config: Config, store: Store, *, everything: bool = False, names: Sequence[str] = ()) -> list[Source]:
-    """The sources to visit now. Named sources and ``--all`` skip the schedule but never a paused source."""
+    """The sources to visit now. Named sources skip the schedule (``crawl`` refuses a paused one unless
+    ``--force``); ``--all`` skips the schedule but never a paused source."""
     if names:
         return [config.source(n) for n in names]
     now = datetime.now(timezone.utc)
@@ -116,6 +117,11 @@ def crawl_source(
         else:
             result = collect(source.spec, client, store.source_state(source.name).validators, seen_posts(source, store))
     except Exception as exc:  # noqa: BLE001 - one broken source must never stop the others
+        if client.stopping:
+            # A clean stop (SIGTERM) cut the fetch short: not the source's failure, so nothing is recorded
+            # and the source is simply due again at the next start.
+            log.info("%s: interrupted by the shutdown (%s); not counted as a failure", source.name, exc)
+            return SourceOutcome(source.name, ok=False, error=f"interrupted: {exc}")
         if not isinstance(exc, CrawlError):
             log.exception("%s: unexpected error", source.name)
             exc = CrawlError(f"{source.endpoint}: internal error: {type(exc).__name__}: {exc}")

@@ -5,18 +5,14 @@ page and in the feed.  Every server listens on 127.0.0.1."""
 
 from __future__ import annotations
 
-import os
-import threading
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import feedparser
 import pytest
 import yaml
 
+from browser_support import CHROMIUM, CHROMIUM_ARGS, playwright_or_skip, serve_app
 from cli_support import run_cli, run_json
-from local_server import Response
 from rsiwatch.config import parse_config
 from rsiwatch.curators import hash_password
 from rsiwatch.review.public import create_public_app
@@ -24,35 +20,14 @@ from rsiwatch.review.web import create_app
 from rsiwatch.store import Store
 from store_support import decisions
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 pytestmark = pytest.mark.browser
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-if not os.path.exists(CHROMIUM):
-    pytest.skip(f"{CHROMIUM} is not installed", allow_module_level=True)
+sync_api = playwright_or_skip()
 expect = sync_api.expect
 
 PAGE = b"""<!doctype html><html><head><title>Kernels written by a language model speed up training</title>
 <meta name="description" content="A language model writes the GPU kernels of a training run, beating the hand-written ones.">
 </head><body><h1>Kernels written by a language model speed up training</h1></body></html>"""
 WHY = "The model wrote the CUDA kernels its own training then ran on."
-
-
-def serving(app: Any) -> Iterator[str]:
-    from werkzeug.serving import make_server
-
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    binding = app.extensions.get("rsiwatch_binding")
-    if binding is not None:
-        binding.port = server.server_port
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(5)
 
 
 def test_a_suggestion_from_the_public_form_reaches_the_published_catalog(tmp_path: Path, local_server) -> None:
@@ -71,8 +46,8 @@ def test_a_suggestion_from_the_public_form_reaches_the_published_catalog(tmp_pat
     run_cli("publish", "--out", "site", "--submit-url", "/submit", cwd=tmp_path)
     db = tmp_path / "candidates.db"
 
-    public = serving(create_public_app(config, db, tmp_path / "site"))
-    review = serving(create_app(config, db, host="127.0.0.1", port=0))
+    public = serve_app(create_public_app(config, db, tmp_path / "site"))
+    review = serve_app(create_app(config, db, host="127.0.0.1", port=0))
     public_url, review_url = next(public), next(review)
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

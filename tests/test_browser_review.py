@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import CHROMIUM, SCREENSHOTS, browser, serve  # noqa: F401 (browser is a fixture)
+from browser_support import SCREENSHOTS, browser, playwright_or_skip, serve  # noqa: F401 (browser is a fixture)
 from review_fixtures import populate
 
 from rsiwatch.review.catalog import to_csv
@@ -21,17 +20,18 @@ from rsiwatch.store import Store
 from store_support import catalog_add, decisions
 
 pytestmark = pytest.mark.browser
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-if not os.path.exists(CHROMIUM):
-    pytest.skip(f"{CHROMIUM} is not installed", allow_module_level=True)
+sync_api = playwright_or_skip()
 expect = sync_api.expect
+# Generous waits: a loaded machine makes a page slower, never a test failed (a real hang still trips them).
+TIMEOUT_MS = 60_000
+expect.set_options(timeout=TIMEOUT_MS)
 
 
 @pytest.fixture
 def page(browser: Any) -> Iterator[Any]:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(TIMEOUT_MS)
     page.dialogs = []  # type: ignore[attr-defined]
     page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))
     yield page
@@ -178,7 +178,7 @@ def test_edit_a_catalog_entry_in_the_browser_with_javascript_off(tmp_path: Path,
                            "category": "compilers-kernels", "work_id": "arxiv:2101.04808"}, origin="seed")
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(TIMEOUT_MS)
     try:
         for base in serve(tmp_path, db):
             page.goto(base + "/catalog")

@@ -6,7 +6,6 @@ Screenshots go to $RSIWATCH_SCREENSHOTS (default /tmp) as rsiwatch_sitting_*.png
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,7 +13,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from browser_support import CHROMIUM, SCREENSHOTS, browser, serve  # noqa: F401 (browser is a fixture)
+from browser_support import SCREENSHOTS, browser, playwright_or_skip, serve  # noqa: F401 (browser is a fixture)
 from review_fixtures import populate
 
 from crawler.items import Item
@@ -22,9 +21,7 @@ from rsiwatch.store import Store
 from store_support import catalog_add, decisions
 
 pytestmark = pytest.mark.browser
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-if not os.path.exists(CHROMIUM):
-    pytest.skip(f"{CHROMIUM} is not installed", allow_module_level=True)
+sync_api = playwright_or_skip()
 expect = sync_api.expect
 expect.set_options(timeout=15_000)  # generous: the machine may be busy
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}

@@ -3,43 +3,18 @@ accepted from the other (which still shows it as new), is not silently overridde
 
 from __future__ import annotations
 
-import os
-import threading
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from review_fixtures import make_config, populate
+from browser_support import CHROMIUM, CHROMIUM_ARGS, playwright_or_skip, serve
+from review_fixtures import populate
 
-from rsiwatch.review.web import create_app
 from rsiwatch.store import Store
 from store_support import decisions
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-
 pytestmark = pytest.mark.browser
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-if not os.path.exists(CHROMIUM):
-    pytest.skip(f"{CHROMIUM} is not installed", allow_module_level=True)
+sync_api = playwright_or_skip()
 expect = sync_api.expect
-
-
-def serve(tmp_path: Path, db: Path) -> Iterator[str]:
-    from werkzeug.serving import make_server
-
-    app = create_app(make_config(tmp_path, curator="carol"), db, host="127.0.0.1", port=0)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    app.extensions["rsiwatch_binding"].port = server.server_port
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(5)
 
 
 def test_a_stale_tab_shows_the_standing_decision_and_replaces_it_only_on_purpose(tmp_path: Path) -> None:
@@ -48,7 +23,7 @@ def test_a_stale_tab_shows_the_standing_decision_and_replaces_it_only_on_purpose
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            for base in serve(tmp_path, db):
+            for base in serve(tmp_path, db, curator="carol"):
                 first, second = (browser.new_context().new_page() for _ in range(2))
                 for page in (first, second):
                     page.set_default_timeout(10_000)

@@ -123,7 +123,7 @@ def test_ten_thousand_items_parse_quickly() -> None:
     started = time.monotonic()
     items = parse_feed(body, {}, "https://e.com/f")
     assert len(items) == 10_000 and items[-1].summary == "Summary 9999"
-    assert time.monotonic() - started < 15
+    assert time.monotonic() - started < 120  # a second or two; only quadratic work reaches minutes (speed: bench/)
 
 
 def test_bozo_feed_with_entries_is_a_warning() -> None:

