@@ -182,7 +182,7 @@ def status(env: Env, as_json: bool) -> None:
             "works": store.count("works"),
             "catalog": store.count("catalog"),
             "decisions": store.count("decisions"),
-            "queue": int(store.review_queue(status="new", limit=1)[1]),  # a COUNT, not every row
+            "queue": store.review_queue(status="new", limit=1)[1].count,  # a COUNT, not every row
             "threshold": effective_threshold(store, config),
             "model_version": (store.active_model() or (None,))[0],
             "retrain_last": store.setting(RETRAIN_SETTING),

@@ -18,6 +18,7 @@ from rsiwatch.curators import hash_password
 from rsiwatch.review.public import create_public_app
 from rsiwatch.review.web import create_app
 from rsiwatch.store import Store
+from store_support import decisions
 
 pytestmark = pytest.mark.browser
 sync_api = playwright_or_skip()
@@ -85,7 +86,7 @@ def test_a_suggestion_from_the_public_form_reaches_the_published_catalog(tmp_pat
             dialog.locator('input[name="title"]').press("Enter")
             expect(card).to_have_attribute("data-status", "accepted")
             with Store(db) as store:
-                (decision,) = store.decisions(queued["canonical_id"])
+                (decision,) = decisions(store, queued["canonical_id"])
                 assert decision["decided_by"] == "ada"
                 (entry,) = [e for e in store.catalog() if e["work_id"] == queued["canonical_id"]]
                 assert entry["submitter"] == "Grace Hopper"

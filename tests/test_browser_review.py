@@ -17,6 +17,7 @@ from review_fixtures import populate
 
 from rsiwatch.review.catalog import to_csv
 from rsiwatch.store import Store
+from store_support import catalog_add, decisions
 
 pytestmark = pytest.mark.browser
 sync_api = playwright_or_skip()
@@ -125,9 +126,9 @@ def test_review_twenty_by_keyboard(tmp_path: Path, page: Any) -> None:
         for work_id, status in expected.items():
             assert store.work(work_id)["status"] == status, work_id
         assert store.work(ids[19])["status"] == "new"
-        assert [d["action"] for d in store.decisions(ids[19])] == ["accept", "undo"]
-        assert store.decisions(ids[1])[0]["note"] == "a survey, not an example"
-        assert all(d["origin"] == "web" for d in store.decisions())
+        assert [d["action"] for d in decisions(store, ids[19])] == ["accept", "undo"]
+        assert decisions(store, ids[1])[0]["note"] == "a survey, not an example"
+        assert all(d["origin"] == "web" for d in decisions(store))
         rows = list(csv.DictReader(io.StringIO(to_csv(store.catalog()))))
     assert len(rows) == 1
     [row] = rows
@@ -173,7 +174,7 @@ def test_edit_a_catalog_entry_in_the_browser_with_javascript_off(tmp_path: Path,
     """The edit form is a plain form: it works with JavaScript switched off, and the export follows."""
     db = tmp_path / "candidates.db"
     with Store(db) as store:
-        store.catalog_add({"title": "MLGO", "description": "Learned inlining heuristics inside LLVM.",
+        catalog_add(store, {"title": "MLGO", "description": "Learned inlining heuristics inside LLVM.",
                            "category": "compilers-kernels", "work_id": "arxiv:2101.04808"}, origin="seed")
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()

@@ -18,6 +18,7 @@ from review_fixtures import populate
 
 from crawler.items import Item
 from rsiwatch.store import Store
+from store_support import catalog_add, decisions
 
 pytestmark = pytest.mark.browser
 sync_api = playwright_or_skip()
@@ -96,8 +97,8 @@ def test_undo_key_and_card_button_do_what_they_say(tmp_path: Path, browser: Any,
         expect(page.locator("li.item.current")).to_have_attribute("data-id", ids[1])
         shot(page, "undo")
     with Store(db) as store:
-        assert [d["action"] for d in store.decisions(ids[0])] == ["reject", "undo"]
-        assert [d["action"] for d in store.decisions(ids[1])] == ["defer", "undo"]
+        assert [d["action"] for d in decisions(store, ids[0])] == ["reject", "undo"]
+        assert [d["action"] for d in decisions(store, ids[1])] == ["defer", "undo"]
 
 
 # ---- the score filter -------------------------------------------------------------------------------
@@ -186,9 +187,9 @@ def test_deciding_without_javascript(tmp_path: Path, browser: Any, pages: list[A
         [entry] = store.catalog()
         assert entry["description"] == "Self-play trains a prover without human proofs."
         assert entry["year"] == 2025 and entry["flags"] == ["company_reported"]
-        assert [d["action"] for d in store.decisions(ids[1])] == ["reject", "undo"]
-        assert store.decisions(ids[1])[0]["note"] == "a position paper"
-        assert all(d["origin"] == "web" for d in store.decisions())
+        assert [d["action"] for d in decisions(store, ids[1])] == ["reject", "undo"]
+        assert decisions(store, ids[1])[0]["note"] == "a position paper"
+        assert all(d["origin"] == "web" for d in decisions(store))
 
 
 def test_a_plain_form_without_the_token_is_refused(tmp_path: Path, browser: Any, pages: list[Any]) -> None:
@@ -211,7 +212,7 @@ def test_phone_sized_sitting(tmp_path: Path, browser: Any, pages: list[Any]) -> 
     db = tmp_path / "candidates.db"
     ids = populate(db, 8)
     with Store(db) as store:
-        store.catalog_add({"title": "MLGO: Machine Learning Guided Compiler Optimizations Framework",
+        catalog_add(store, {"title": "MLGO: Machine Learning Guided Compiler Optimizations Framework",
                            "description": "Learned inlining heuristics inside LLVM, deployed for code size.",
                            "category": "compilers-kernels", "year": 2021, "authors": "Mircea Trofin, Yundi Qian",
                            "work_id": "arxiv:2101.04808", "url": "https://arxiv.org/abs/2101.04808"}, origin="seed")
@@ -275,7 +276,7 @@ def test_a_refused_catalog_edit_shows_the_form_again(
 ) -> None:
     db = tmp_path / "candidates.db"
     with Store(db) as store:
-        store.catalog_add({"title": "MLGO", "description": "Learned inlining heuristics inside LLVM.", "year": 2021,
+        catalog_add(store, {"title": "MLGO", "description": "Learned inlining heuristics inside LLVM.", "year": 2021,
                            "category": "compilers-kernels", "work_id": "arxiv:2101.04808"}, origin="seed")
     page = open_page(browser, java_script_enabled=javascript)
     pages.append(page)

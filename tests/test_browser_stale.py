@@ -10,6 +10,7 @@ from browser_support import CHROMIUM, CHROMIUM_ARGS, playwright_or_skip, serve
 from review_fixtures import populate
 
 from rsiwatch.store import Store
+from store_support import decisions
 
 pytestmark = pytest.mark.browser
 sync_api = playwright_or_skip()
@@ -50,13 +51,13 @@ def test_a_stale_tab_shows_the_standing_decision_and_replaces_it_only_on_purpose
                 item = second.locator(f'li.item[data-id="{ids[0]}"]')
                 expect(item).to_have_attribute("data-status", "rejected")
                 with Store(db) as store:
-                    assert [d["action"] for d in store.decisions(ids[0])] == ["reject"]
+                    assert [d["action"] for d in decisions(store, ids[0])] == ["reject"]
                 item.locator('[data-action="accept"]').click()
                 expect(dialog).to_be_visible()
                 dialog.locator('input[name="title"]').press("Enter")
                 expect(item).to_have_attribute("data-status", "accepted")
                 with Store(db) as store:
-                    assert [d["action"] for d in store.decisions(ids[0])] == ["reject", "accept"]
+                    assert [d["action"] for d in decisions(store, ids[0])] == ["reject", "accept"]
                     assert [e["work_id"] for e in store.catalog()] == [ids[0]]
                     assert store.catalog_disagreements() == []
                 # Tab one's undo would now reverse tab two's accept: refused and shown first; replaced on purpose.
@@ -67,7 +68,7 @@ def test_a_stale_tab_shows_the_standing_decision_and_replaces_it_only_on_purpose
                 first.locator("#conflict-dialog").get_by_text("Replace it with mine").click()
                 expect(first.locator(f'li.item[data-id="{ids[0]}"]')).to_have_attribute("data-status", "rejected")
                 with Store(db) as store:
-                    assert [d["action"] for d in store.decisions(ids[0])] == ["reject", "accept", "undo"]
+                    assert [d["action"] for d in decisions(store, ids[0])] == ["reject", "accept", "undo"]
                     assert store.catalog() == [] and store.catalog_disagreements() == []
         finally:
             browser.close()

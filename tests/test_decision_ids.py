@@ -10,6 +10,7 @@ import pytest
 from cli_support import run_cli, write_config
 from crawler.items import Item
 from rsiwatch.store import Store
+from store_support import decisions
 
 PAPER = "arxiv:2606.08092"
 ARTICLE = "doi:10.1145/3377811.3380330"
@@ -51,10 +52,10 @@ def test_decisions_take_ids_as_pasted(project: Path) -> None:
         result = run_cli(command, pasted, cwd=project)
         assert work in result.stderr, (command, pasted, result.stderr)
     with Store(project / "candidates.db") as store:
-        assert [d["action"] for d in store.decisions(PAPER)] == [
+        assert [d["action"] for d in decisions(store, PAPER)] == [
             "reject", "undo", "defer", "undo", "out_of_scope", "undo", "accept", "undo"]
-        assert [d["action"] for d in store.decisions(ARTICLE)] == ["reject", "undo"]
-        assert [d["action"] for d in store.decisions(POST)] == ["defer", "undo"]
+        assert [d["action"] for d in decisions(store, ARTICLE)] == ["reject", "undo"]
+        assert [d["action"] for d in decisions(store, POST)] == ["defer", "undo"]
         assert store.work(PAPER)["status"] == "new"
 
 
@@ -66,7 +67,7 @@ def test_an_unknown_work_is_one_line_and_exit_1(project: Path, command: str) -> 
         "rsiwatch: no work with id arxiv:2606.99999 (read from 'https://huggingface.co/papers/2606.99999') "
         "(see `rsiwatch candidates`)"]
     with Store(project / "candidates.db") as store:
-        assert store.decisions() == [] and store.work("arxiv:2606.99999") is None
+        assert decisions(store) == [] and store.work("arxiv:2606.99999") is None
 
 
 def test_text_that_names_no_work_is_a_usage_error(project: Path) -> None:

@@ -18,6 +18,7 @@ from rsiwatch.review.digest import build_digest, md_text, to_html, to_markdown
 from rsiwatch.review.present import CATEGORIES
 from rsiwatch.store import Store, iso_ago
 from rsiwatch.cli import cli
+from store_support import catalog_add
 
 
 class SMTPHandler(socketserver.StreamRequestHandler):
@@ -86,7 +87,7 @@ def db(tmp_path: Path) -> Path:
     ids = populate(path, 8, hostile=True)
     with Store(path) as store:
         store.decide(ids[2], "accept", category=CATEGORIES[0], origin="web")
-        store.catalog_add({"work_id": ids[2], "title": "Accepted one", "description": "It counts.",
+        catalog_add(store, {"work_id": ids[2], "title": "Accepted one", "description": "It counts.",
                            "category": CATEGORIES[0]}, origin="accept")
         store.decide(ids[3], "reject", origin="web")
         store.decide(ids[4], "accept", origin="web")

@@ -11,6 +11,7 @@ from pathlib import Path
 from cli_support import run_cli, write_config
 from local_server import LocalServer
 from rsiwatch.store import Store
+from store_support import sightings_since_decision
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sources"
 PAPER = "arxiv:2611.04242"
@@ -65,7 +66,7 @@ def test_one_paper_three_sources_then_rejected_stays_rejected(tmp_path: Path, lo
     assert conn.execute("SELECT status FROM works WHERE id = ?", (PAPER,)).fetchone()[0] == "rejected"
     assert conn.execute("SELECT COUNT(*) FROM works WHERE queued_at IS NOT NULL AND status = 'new'").fetchone()[0] == 0
     with Store(tmp_path / "candidates.db") as store:
-        since = store.sightings_since_decision(PAPER)
+        since = sightings_since_decision(store, PAPER)
         assert since["decision"]["action"] == "reject" and since["decision"]["note"] == "not about training"
         assert [s["url"] for s in since["sightings"]] == [local_server.url + "/blog/kernels-talk"]
         assert [w["id"] for w in store.seen_again_after_decision()] == [PAPER]

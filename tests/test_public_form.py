@@ -21,6 +21,7 @@ from rsiwatch.intake import process_inbox
 from rsiwatch.review.public import create_public_app
 from rsiwatch.review.web import create_app
 from rsiwatch.store import Store
+from store_support import inbox, submissions
 
 PAGE = b"""<!doctype html><html><head><title>LLM-written kernels speed up training</title>
 <meta name="description" content="Kernels written by a language model replace hand-written CUDA in a training run.">
@@ -99,7 +100,7 @@ def test_a_submission_is_stored_and_fetches_nothing_until_the_crawl(tmp_path: Pa
     assert answer.status_code == 303 and answer.headers["Location"].endswith("/submit/thanks")
     assert local_server.requests == []  # the POST fetched nothing
     with Store(tmp_path / "candidates.db") as store:
-        (row,) = store.inbox()
+        (row,) = inbox(store)
         assert (row["url"], row["submitter"], row["read_at"]) == (url, "Ada", None)
 
     run_cli("crawl", cwd=tmp_path)
@@ -123,7 +124,7 @@ def test_a_page_that_cannot_be_read_joins_the_queue_and_is_read_later(tmp_path: 
         assert (first.read, first.unread) == (0, 1)
         (placeholder,) = store.review_queue(status="new")[0]
         assert placeholder["title"] == url and placeholder["queue_reason"] == "submitted"
-        (submission,) = store.submissions(placeholder["id"])
+        (submission,) = submissions(store, placeholder["id"])
         assert "503" in submission["fetch_error"] and submission["submitter"] == "Grace"
         assert process_inbox(config, store).handled == 0  # not due again yet
         broken["on"] = False
@@ -131,7 +132,7 @@ def test_a_page_that_cannot_be_read_joins_the_queue_and_is_read_later(tmp_path: 
         assert (later.read, later.unread) == (1, 0)
         work = store.work(placeholder["id"])
         assert work["title"] == "LLM-written kernels speed up training"
-        assert store.submissions(placeholder["id"])[0]["fetch_error"] is None
+        assert submissions(store, placeholder["id"])[0]["fetch_error"] is None
         assert work["status"] == "new" and work["queued_at"]
 
 
@@ -156,10 +157,10 @@ def test_guards_csrf_honeypot_body_limit_and_bad_fields(tmp_path: Path, site: Pa
     huge = post(client, token, url="https://example.org/x", why="w" * 40_000)
     assert huge.status_code == 413
     with Store(tmp_path / "c.db") as store:
-        assert store.inbox() == []
+        assert inbox(store) == []
     assert post(client, token, **good).status_code == 303
     with Store(tmp_path / "c.db") as store:
-        assert [r["url"] for r in store.inbox()] == ["https://example.org/paper"]
+        assert [r["url"] for r in inbox(store)] == ["https://example.org/paper"]
 
 
 def test_the_rate_limit_answers_429_past_its_budget(tmp_path: Path, site: Path) -> None:
@@ -169,7 +170,7 @@ def test_the_rate_limit_answers_429_past_its_budget(tmp_path: Path, site: Path) 
     assert codes == [303, 303, 303, 429, 429]
     assert client.get("/submit").status_code == 200  # reading is not limited
     with Store(tmp_path / "c.db") as store:
-        assert len(store.inbox()) == 3
+        assert len(inbox(store)) == 3
 
 
 def test_script_payloads_render_inert_on_the_form_and_the_review_page(tmp_path: Path, site: Path, local_server) -> None:

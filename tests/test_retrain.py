@@ -18,6 +18,7 @@ from rsiwatch.store import RETRAIN_SETTING
 from rsiwatch.retrain import holdout_ids, retrain_if_better, without
 from rsiwatch.scoring import active_model, train_and_save
 from tuning_replay import FakeScored
+from store_support import catalog_add, record_decision_at
 
 ON = ["neural architecture search", "automated machine learning", "learned optimizer", "AI-designed chip placement",
       "compiler autotuning with reinforcement learning", "self-improving code agent", "synthetic training data from a model"]
@@ -39,7 +40,7 @@ def db(tmp_path: Path) -> Path:
     path = tmp_path / "candidates.db"
     with Store(path) as store:
         for i, topic in enumerate(ON):
-            store.catalog_add({"title": f"Catalog: {topic}", "description": f"An example of {topic}.", "category": None}, origin="seed")
+            catalog_add(store, {"title": f"Catalog: {topic}", "description": f"An example of {topic}.", "category": None}, origin="seed")
         labelled = [(f"url:https://x.org/d{i}", i % 3 == 0) for i in range(80)]
         pool = [(f"url:https://x.org/p{i}", rng.random() < 0.05) for i in range(150)]
         items = []
@@ -49,7 +50,7 @@ def db(tmp_path: Path) -> Path:
         store.ingest("feed", items, now=iso(START))
         store.record_scores(1, [FakeScored(it.canonical_id, 0.5) for it in items], {it.canonical_id: 0.4 for it in items}, queue=False)
         for day, (work_id, relevant) in enumerate(labelled):
-            store.record_decision_at(work_id, "accept" if relevant else "reject", iso(START + timedelta(days=day)))
+            record_decision_at(store, work_id, "accept" if relevant else "reject", iso(START + timedelta(days=day)))
     return path
 
 

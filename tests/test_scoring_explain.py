@@ -15,6 +15,7 @@ from rsiwatch.review.audit import queue_weekly
 from rsiwatch.store import Store, iso
 from rsiwatch.config import Config
 from rsiwatch.scoring import explain_works, explanations, score_works, train_and_save
+from store_support import catalog_add
 
 ON = ["neural architecture search", "learned optimizer", "AI-designed chip placement", "self-improving code agent",
       "compiler autotuning with reinforcement learning", "synthetic training data from a model"]
@@ -36,7 +37,7 @@ def store(tmp_path: Path) -> Store:
     rng = random.Random(3)
     with Store(tmp_path / "candidates.db") as s:
         for topic in ON:
-            s.catalog_add({"title": f"Catalog: {topic}", "description": f"An example of {topic}.", "category": None}, origin="seed")
+            catalog_add(s, {"title": f"Catalog: {topic}", "description": f"An example of {topic}.", "category": None}, origin="seed")
         s.ingest("feed", items("pool", 200, rng, 0.05))
         train_and_save(s, "test")
         yield s

@@ -15,6 +15,7 @@ from crawler.pagemeta import parse_date
 from crawler.settings import HttpSettings, Politeness, Selectors, SourceSpec
 from crawler.sources import collect
 from local_server import LocalServer
+from store_support import catalog_add
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sources"
 FAST = Politeness(default_delay_s=0, per_host_delay_s={}, host_groups={})
@@ -144,7 +145,7 @@ def test_a_crawl_reads_only_the_posts_it_has_not_seen(tmp_path: Path, local_serv
     source = Source(name="blog", kind="html", url=url, select=asdict(SELECT), follow_links=True)
     config = Config(sources=[source], politeness=asdict(FAST))
     with Store(tmp_path / "c.db") as store:
-        store.catalog_add({"title": "Kernel agents", "description": "Agents that write GPU kernels.", "category": None},
+        catalog_add(store, {"title": "Kernel agents", "description": "Agents that write GPU kernels.", "category": None},
                           origin="seed")
         with client_for() as client:
             first = crawl(config, store, client, [source])

@@ -10,6 +10,7 @@ import pytest
 
 from crawler.items import Item
 from rsiwatch.store import Store, StoreError
+from store_support import decisions, integrity_ok
 
 
 @pytest.fixture
@@ -25,7 +26,7 @@ def test_new_database_is_wal_and_migrated(store: Store) -> None:
     from rsiwatch.store.schema import MIGRATIONS
 
     assert store.conn.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
-    assert store.integrity_ok()
+    assert integrity_ok(store)
 
 
 def test_sqlite_utils_sees_the_same_connection(store: Store) -> None:
@@ -63,7 +64,7 @@ def test_decisions_cannot_be_rewritten_even_by_hand(store: Store) -> None:
 def test_accept_and_its_catalog_entry_are_one_transaction(store: Store) -> None:
     with pytest.raises(StoreError, match="a title is required"):
         store.accept("arxiv:2611.00001", {"title": "", "category": "compilers-kernels"})
-    assert store.decisions() == []
+    assert decisions(store) == []
     assert store.catalog() == []
     assert store.work("arxiv:2611.00001")["status"] == "new"
     store.accept("arxiv:2611.00001", {"title": "A paper", "category": "compilers-kernels"})
@@ -84,7 +85,7 @@ def test_undo_reverses_one_step_and_restores_the_entry_as_it_was(store: Store) -
     assert store.undo(work) == "new"
     with pytest.raises(StoreError, match="no decision to undo"):
         store.undo(work)
-    actions = [d["action"] for d in store.decisions(work)]
+    actions = [d["action"] for d in decisions(store, work)]
     assert actions == ["reject", "accept", "accept", "undo", "undo", "undo"]
 
 
@@ -125,7 +126,7 @@ def test_writers_in_many_threads_lose_nothing(tmp_path: Path, store: Store) -> N
     for t in threads:
         t.join()
     assert errors == []
-    assert len(store.decisions()) == 240
+    assert len(decisions(store)) == 240
 
 
 def database_at_schema(path: Path, version: int) -> sqlite3.Connection:
@@ -225,7 +226,7 @@ def search_hits(store: Store, query: str) -> list[str]:
     from rsiwatch.store.review_page import SEARCH_CAP
 
     rows, total = store.review_queue(query=query, status="all", limit=SEARCH_CAP + 1)
-    return sorted(r["id"] for r in rows) + [f"total={int(total)} capped={total.capped}"]
+    return sorted(r["id"] for r in rows) + [f"total={total.count} capped={total.capped}"]
 
 
 def test_search_is_the_same_after_the_index_became_external_content(tmp_path: Path) -> None:
@@ -265,3 +266,24 @@ def test_search_is_the_same_after_the_index_became_external_content(tmp_path: Pa
         assert "url:https://example.org/9" not in search_hits(store, "kernels")
         assert "arxiv:2611.00009" in search_hits(store, "kernels")
         store.conn.execute("INSERT INTO works_fts (works_fts, rank) VALUES ('integrity-check', 1)")  # raises if out of sync
+
+
+def test_the_facade_reaches_every_area_method_by_one_table(tmp_path: Path) -> None:
+    """``AREA_METHODS`` is the index of where each call lives: every public method of every area is in it
+    under its own area, no name twice, none shadowed by the store itself; and the facade's answer is the
+    area's own method."""
+    from rsiwatch.store import AREA_METHODS, Database
+
+    with Store(tmp_path / "c.db") as store:
+        seen: list[str] = []
+        for area, names in AREA_METHODS.items():
+            obj = getattr(store, area)
+            public = sorted(n for n in vars(type(obj)) if not n.startswith("_") and callable(getattr(obj, n)))
+            assert sorted(names) == public, area
+            for name in names:
+                assert name not in vars(Store) and name not in vars(Database), name
+                assert getattr(store, name) == getattr(obj, name)
+            seen += names
+        assert len(seen) == len(set(seen))
+        with pytest.raises(AttributeError):
+            store.no_such_query  # noqa: B018

@@ -17,6 +17,7 @@ from rsiwatch.store import Store
 from rsiwatch.cli import cli
 from rsiwatch.config import parse_config
 from rsiwatch.submit import submit
+from store_support import sightings_since_decision, submissions
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sources"
 HTML = {"Content-Type": "text/html; charset=utf-8"}
@@ -76,13 +77,13 @@ def test_submission_is_queued_whatever_its_score_and_linked(tmp_path: Path, loca
         work = store.work(result.canonical_id)
         assert work["queue_reason"] == "submitted" and work["queued_at"] and work["score"] is not None
         assert work["title"] == "Agents that write the kernels that train them"
-        assert store.submissions()[0]["note"] == "kernels written by agents"
+        assert submissions(store)[0]["note"] == "kernels written by agents"
         sighting = store.sightings(result.canonical_id)[0]
         assert sighting["source"] == "submitted" and sighting["url"] == url
         store.decide(result.canonical_id, "reject", note="not about training")
         again = submit(config(True), store, url, note="please look again")
         assert not again.queued and again.status == "rejected"
         assert store.work(result.canonical_id)["status"] == "rejected"
-        assert len(store.submissions(result.canonical_id)) == 2
-        since = store.sightings_since_decision(result.canonical_id)
+        assert len(submissions(store, result.canonical_id)) == 2
+        since = sightings_since_decision(store, result.canonical_id)
         assert since["decision"]["action"] == "reject"

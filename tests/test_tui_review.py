@@ -13,6 +13,7 @@ from rich.console import Console
 
 from rsiwatch.store import Store
 from rsiwatch.review.tui import review_terminal
+from store_support import decisions
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -36,8 +37,8 @@ def test_keys_decide_and_undo(tmp_path: Path) -> None:
         [entry] = store.catalog()
         assert entry["work_id"] == ids[0] and entry["category"] == "hardware-design"
         assert entry["description"].startswith("We study self-play")
-        assert store.decisions(ids[1])[0]["note"] == "too vague" and store.decisions(ids[1])[0]["origin"] == "tui"
-        assert [d["action"] for d in store.decisions(ids[4])] == ["defer", "undo"]
+        assert decisions(store, ids[1])[0]["note"] == "too vague" and decisions(store, ids[1])[0]["origin"] == "tui"
+        assert [d["action"] for d in decisions(store, ids[4])] == ["defer", "undo"]
     assert "1 of 6" in output and "Self-play reinforcement learning" in output
 
 
@@ -97,12 +98,12 @@ def test_a_decision_taken_elsewhere_meanwhile_is_shown_not_overridden(tmp_path: 
                                  console=Console(file=out, width=200), by="bob")
     assert counts == {} and "reject by alice" in out.getvalue() and "press the key again" in out.getvalue()
     with Store(db) as store:
-        assert [d["action"] for d in store.decisions(ids[0])] == ["reject"] and store.catalog() == []
+        assert [d["action"] for d in decisions(store, ids[0])] == ["reject"] and store.catalog() == []
     # Seen now: the same key replaces it on purpose.
     out = io.StringIO()
     with Store(db) as store:
         counts = review_terminal(store, stream=DecidedMeanwhile("a\na\nq", db, ids[1]),
                                  console=Console(file=out, width=200), by="bob", status="new")
     with Store(db) as store:
-        assert [(d["action"], d["decided_by"]) for d in store.decisions(ids[1])] == [("reject", "alice"), ("accept", "bob")]
+        assert [(d["action"], d["decided_by"]) for d in decisions(store, ids[1])] == [("reject", "alice"), ("accept", "bob")]
         assert [e["work_id"] for e in store.catalog()] == [ids[1]] and store.catalog_disagreements() == []

@@ -13,6 +13,7 @@ from rsiwatch.review.catalog import to_csv
 from rsiwatch.store import Store
 from rsiwatch.review.web import create_app
 from rsiwatch.review.web_security import UnsafeBind
+from store_support import decisions
 
 BASE = "http://127.0.0.1:8765"
 
@@ -80,12 +81,12 @@ def test_post_needs_the_csrf_token(client, db: Path) -> None:
                         base_url=BASE)
     assert cross.status_code == 403
     with Store(db) as store:
-        assert store.decisions(work_id) == []
+        assert decisions(store, work_id) == []
     ok = client.post("/api/decide", data={**form, "note": "a survey"}, headers={"X-CSRF-Token": good,
                      "Origin": BASE}, base_url=BASE)
     assert ok.status_code == 200 and ok.json["status"] == "rejected"
     with Store(db) as store:
-        [decision] = store.decisions(work_id)
+        [decision] = decisions(store, work_id)
         assert (decision["action"], decision["note"], decision["origin"], decision["model_version"]) == (
             "reject", "a survey", "web", 1)
         assert decision["score"] == pytest.approx(0.89)
@@ -118,7 +119,7 @@ def test_accept_with_edits_then_undo(client, db: Path) -> None:
     assert undone.json["status"] == "new"
     with Store(db) as store:
         assert store.catalog() == []
-        assert [d["action"] for d in store.decisions(work_id)] == ["accept", "undo"]
+        assert [d["action"] for d in decisions(store, work_id)] == ["accept", "undo"]
 
 
 @pytest.mark.parametrize("field,value", [("url", "javascript:alert(1)"), ("category", "nonsense"), ("title", ""),
@@ -129,7 +130,7 @@ def test_accept_rejects_bad_fields(client, db: Path, field: str, value: str) -> 
     response = client.post("/api/accept", data=form, headers={"X-CSRF-Token": csrf}, base_url=BASE)
     assert response.status_code == 400 and field in response.json["error"]
     with Store(db) as store:
-        assert store.catalog() == [] and store.decisions() == []
+        assert store.catalog() == [] and decisions(store) == []
 
 
 def test_search_and_filters(client) -> None:
@@ -222,7 +223,7 @@ def test_a_broad_search_is_capped_and_says_so(client, db: Path, monkeypatch) -> 
 
     with Store(db) as store:
         rows, total = store.review_queue(status="all", query="AI")
-    assert int(total) >= 3 and not total.capped
+    assert total.count >= 3 and not total.capped
     monkeypatch.setattr(rsiwatch.store.review_page, "SEARCH_CAP", 2)
     with Store(db) as store:
         capped_rows, capped_total = store.review_queue(status="all", query="AI")

@@ -11,6 +11,7 @@ from review_fixtures import make_config, populate
 
 from rsiwatch.review.web import create_app
 from rsiwatch.store import Store
+from store_support import catalog_add, decisions
 
 BASE = "http://127.0.0.1:8765"
 FORM_HEADERS = {"Origin": BASE, "Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
@@ -61,7 +62,7 @@ def test_a_plain_reject_goes_back_with_a_message_and_an_undo(client, db: Path) -
     assert undone.status_code == 303
     assert "undone: arxiv:2501.10001 is new again" in client.get("/", base_url=BASE).get_data(as_text=True)
     with Store(db) as store:
-        assert [(d["action"], d["note"]) for d in store.decisions("arxiv:2501.10001")] == [("reject", "a survey"),
+        assert [(d["action"], d["note"]) for d in decisions(store, "arxiv:2501.10001")] == [("reject", "a survey"),
                                                                                          ("undo", None)]
 
 
@@ -107,12 +108,12 @@ def test_a_plain_form_without_its_token_is_refused_as_a_page(client, db: Path) -
     assert answer.status_code == 403 and "CSRF token" in answer.get_data(as_text=True)
     assert answer.mimetype == "text/html"
     with Store(db) as store:
-        assert store.decisions() == []
+        assert decisions(store) == []
 
 
 def test_a_refused_catalog_edit_keeps_the_page(tmp_path: Path, client, db: Path) -> None:
     with Store(db) as store:
-        entry_id = store.catalog_add({"title": "MLGO", "description": "Learned inlining.", "year": 2021,
+        entry_id = catalog_add(store, {"title": "MLGO", "description": "Learned inlining.", "year": 2021,
                                       "work_id": "arxiv:2101.04808"}, origin="seed")
     answer = post(client, f"/catalog/{entry_id}", csrf_token=token(client), title="MLGO edited", year="20x6",
                   description="Learned inlining.", deployed_in_production="on")

@@ -12,6 +12,7 @@ from review_fixtures import make_config, populate
 
 from rsiwatch.review.web import create_app
 from rsiwatch.store import Store
+from store_support import decisions
 
 BASE = "http://127.0.0.1:8765"
 WORK = "arxiv:2501.10000"
@@ -53,12 +54,12 @@ def test_a_stale_tab_cannot_silently_override_a_decision(tmp_path: Path, db: Pat
     assert body["latest"] == rejected.json["decision"]
     with Store(db) as store:
         assert store.work(WORK)["status"] == "rejected" and store.catalog() == []
-        assert [d["action"] for d in store.decisions(WORK)] == ["reject"]
+        assert [d["action"] for d in decisions(store, WORK)] == ["reject"]
     # Replacing it on purpose: the same accept, sent with the state the 409 reported.
     replaced = post(bob, bob_token, "/api/accept", **{**accept, "seen": str(body["latest"])})
     assert replaced.status_code == 200
     with Store(db) as store:
-        assert [(d["action"], d["decided_by"]) for d in store.decisions(WORK)] == [("reject", "alice"), ("accept", "bob")]
+        assert [(d["action"], d["decided_by"]) for d in decisions(store, WORK)] == [("reject", "alice"), ("accept", "bob")]
         assert [e["work_id"] for e in store.catalog()] == [WORK] and store.catalog_disagreements() == []
     # Alice's tab is stale now too: her undo of "her" reject would undo Bob's accept, so it is refused.
     assert post(alice, alice_token, "/api/undo", id=WORK, seen=str(rejected.json["decision"])).status_code == 409

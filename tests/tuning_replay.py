@@ -19,6 +19,7 @@ import numpy as np
 from crawler.items import Item
 from rsiwatch.review import audit
 from rsiwatch.store import Store, iso
+from store_support import record_decision_at
 
 SHARED_DEV = Path(__file__).resolve().parents[2] / "shared" / "data" / "dev_labelled.jsonl"
 SOURCES = ("arxiv-ml", "blog")
@@ -121,6 +122,6 @@ def replay(
         for r in chunk:
             work = store.work(r.id)
             if work["queued_at"] is not None and work["status"] == "new":
-                store.record_decision_at(r.id, "accept" if r.label else "reject", decided_at)
+                record_decision_at(store, r.id, "accept" if r.label else "reject", decided_at)
         log.weeks.append(week)
     return log

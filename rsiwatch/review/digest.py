@@ -69,7 +69,7 @@ def build_digest(store: Store, since: str, top: int = DEFAULT_TOP) -> Digest:
     works, total = store.review_queue(status="all", since=since, limit=top)
     return Digest(
         since=since, until=utcnow(), top=[_row(w) for w in works], accepted=[_row(w) for w in store.accepted_since(since)],
-        sources=store.source_counts_since(since), queued=total,
+        sources=store.source_counts_since(since), queued=total.count,
         seen_again=[_seen_again_row(w) for w in store.seen_again_after_decision(since, limit=top)],
     )
 

@@ -5,12 +5,19 @@ file; every write is one ``BEGIN IMMEDIATE`` transaction, so a killed process le
 step or none of it.  Decisions are appended, never rewritten (triggers in ``rsiwatch/store/schema.py`` enforce
 it); ``works.status`` mirrors the latest effective decision and is updated in the same transaction.
 
-``Store`` is one connection with every query; each area's queries live in their own module (``base``
-opens, migrates and runs transactions; ``sources``, ``works``, ``scores``, ``decisions``, ``catalog``,
-``models``, ``review_page``, ``tuning``, ``linking``, ``retention``, ``submissions``).
+``Store`` is a facade: one ``Database`` (``base.py``: the connection, migrations, transactions) shared
+by small area objects, one per module, each holding its own queries and reachable by name:
+``store.works``, ``store.sources``, ``store.scores``, ``store.decision_log``, ``store.catalog_entries``,
+``store.model_registry``, ``store.review_page``, ``store.tuning``, ``store.linking``, ``store.retention``,
+``store.submission_log``.  ``AREA_METHODS`` below is the index of which area answers which call; the
+facade passes ``store.accept(...)`` to ``store.decision_log.accept(...)`` by that table, so a caller
+needs only the ``Store`` and a reader finds any method's home in one look.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
 
 from rsiwatch.store.base import (  # noqa: F401 - the names callers import from rsiwatch.store
     ACTIONS,
@@ -19,7 +26,9 @@ from rsiwatch.store.base import (  # noqa: F401 - the names callers import from 
     RETRAIN_SETTING,
     STATUS_OF_ACTION,
     THRESHOLD_SETTING,
+    Database,
     IngestStats,
+    QueueTotal,
     SourceState,
     StoreError,
     WorkText,
@@ -44,6 +53,66 @@ from rsiwatch.store.submissions import Submissions
 from rsiwatch.store.tuning import Tuning
 from rsiwatch.store.works import Works
 
+# Which area answers which call on the facade (each area's every public method, each name once; a test
+# holds this table to the classes).
+AREA_METHODS: dict[str, tuple[str, ...]] = {
+    "sources": ("ensure_sources", "source_state", "record_success", "record_failure", "set_paused", "source_report"),
+    "works": ("ingest", "work", "texts", "open_work_ids", "sources_of", "sighting_works", "sightings", "count"),
+    "scores": (
+        "record_scores", "unqueue_below_threshold", "queued_among", "save_explanations", "candidates", "latest_score"
+    ),
+    "decision_log": (
+        "decide", "accept", "undo", "latest_decision_id", "work_entry", "decisions_since", "labelled_work_ids",
+        "pool_size", "pool_texts"
+    ),
+    "catalog_entries": (
+        "catalog", "catalog_entry", "catalog_edit", "catalog_edits", "apply_import", "catalog_disagreements"
+    ),
+    "model_registry": (
+        "save_model", "active_model_version", "active_model", "model_created_at", "models", "activate_model",
+        "set_setting", "setting"
+    ),
+    "review_page": (
+        "review_queue", "source_names", "review_decision_count", "status_counts", "decision_counts_by_week",
+        "accepted_since", "source_counts_since", "standing_decision"
+    ),
+    "tuning": (
+        "review_history", "queue_works", "unqueued_at_or_above", "below_threshold_pool", "queued_count",
+        "stream_scores", "first_work_seen", "setting_history", "stream_months", "published_dates"
+    ),
+    "linking": (
+        "index_titles", "work_ids_by_title", "similar_titles", "titles_of", "seen_again_after_decision",
+        "unscored_among", "backfill_start", "backfill_page_done"
+    ),
+    "retention": ("prune_fetches", "prune_model_blobs"),
+    "submission_log": (
+        "record_submission", "latest_submissions", "inbox_add", "inbox_due", "inbox_read", "inbox_failed",
+        "fill_placeholder"
+    ),
+}
+_AREA_OF = {name: area for area, names in AREA_METHODS.items() for name in names}
 
-class Store(Sources, Works, Scores, Decisions, Catalog, Models, ReviewPage, Tuning, Linking, Retention, Submissions):
-    """Open (creating and migrating as needed) a ``candidates.db``."""
+
+class Store(Database):
+    """Open (creating and migrating as needed) a ``candidates.db``; its queries live in the areas."""
+
+    def __init__(self, path: str | Path) -> None:
+        super().__init__(path)
+        self.sources = Sources(self)
+        self.works = Works(self)
+        self.scores = Scores(self)
+        self.decision_log = Decisions(self)
+        self.catalog_entries = Catalog(self)
+        self.model_registry = Models(self)
+        self.review_page = ReviewPage(self)
+        self.tuning = Tuning(self)
+        self.linking = Linking(self, self.works)
+        self.retention = Retention(self)
+        self.submission_log = Submissions(self)
+
+    def __getattr__(self, name: str) -> Any:
+        """``store.accept`` is ``store.decision_log.accept``: called only for names the store itself lacks."""
+        area = self.__dict__.get(_AREA_OF.get(name, ""))
+        if area is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        return getattr(area, name)

@@ -107,7 +107,7 @@ class WorkText:
     summary: str
 
 
-class Base:
+class Database:
     """Open (creating and migrating as needed) a ``candidates.db``."""
 
     def __init__(self, path: str | Path) -> None:
@@ -200,14 +200,11 @@ class Base:
         else:
             self.conn.execute("COMMIT")
 
-    def _one(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
+    def one(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
         return self.conn.execute(sql, params).fetchone()
 
-    def _all(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+    def all(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         return self.conn.execute(sql, params).fetchall()
-
-    def integrity_ok(self) -> bool:
-        return self._one("PRAGMA integrity_check")[0] == "ok"
 
 
 def _standing_decisions(conn: sqlite3.Connection, work_id: str) -> list[sqlite3.Row]:
@@ -261,9 +258,12 @@ def _sources_of(conn: sqlite3.Connection, work_ids: Sequence[str]) -> dict[str, 
 
 
 
-class QueueTotal(int):
-    """The queue's total; ``capped`` when a search stopped at SEARCH_CAP text matches and there are more."""
+@dataclass(frozen=True)
+class QueueTotal:
+    """How many works a queue view holds; ``capped`` when a search stopped at ``cap`` text matches and
+    there are more (the page then says "N+ matches")."""
 
+    count: int
     capped: bool = False
     cap: int = 0
 

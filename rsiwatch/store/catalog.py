@@ -6,13 +6,12 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from rsiwatch.store.base import STATUS_OF_ACTION, Base
+from rsiwatch.store.base import STATUS_OF_ACTION, Database
 from rsiwatch.store.entries import (
     CATALOG_FIELDS,
     append_decision,
     edit_entry,
     entry_dict,
-    entry_of_work,
     entry_values,
     insert_entry,
     log_edit,
@@ -34,35 +33,29 @@ class ImportPlan:
     work_ids: list[str] = field(default_factory=list)
 
 
-class Catalog(Base):
+class Catalog:
 
-    def catalog_add(self, entry: dict[str, Any], origin: str) -> int:
-        """Add an entry (a work's existing entry is updated instead, logged): for seeds and scripts."""
-        with self.transaction() as conn:
-            row = entry_of_work(conn, entry.get("work_id"))
-            if row is None:
-                return insert_entry(conn, entry, origin, entry.get("id"))
-            edit_entry(conn, row["id"], entry_values({k: v for k, v in entry.items() if k in CATALOG_FIELDS}), origin, None)
-            return int(row["id"])
+    def __init__(self, db: Database) -> None:
+        self.db = db
 
     def catalog(self, *, withdrawn: bool = False) -> list[dict[str, Any]]:
         """The published catalog; ``withdrawn=True`` adds the entries taken off it (kept, never erased)."""
         where = "" if withdrawn else " WHERE withdrawn_at IS NULL"
         # Who accepted it: the curator of the work's standing accept (none for seed and imported entries).
-        return [entry_dict(r) for r in self._all(
+        return [entry_dict(r) for r in self.db.all(
             "SELECT catalog.*, (SELECT d.decided_by FROM decisions d WHERE d.work_id = catalog.work_id"
             " AND d.action = 'accept' AND NOT EXISTS (SELECT 1 FROM decisions u WHERE u.reverses = d.id)"
             f" ORDER BY d.id DESC LIMIT 1) AS reviewed_by FROM catalog{where} ORDER BY id"
         )]
 
     def catalog_entry(self, entry_id: int) -> dict[str, Any] | None:
-        row = self._one("SELECT * FROM catalog WHERE id = ?", (entry_id,))
+        row = self.db.one("SELECT * FROM catalog WHERE id = ?", (entry_id,))
         return entry_dict(row) if row else None
 
     def catalog_edit(self, entry_id: int, entry: dict[str, Any], origin: str, by: str | None = None) -> list[str] | None:
         """Set an entry's fields (never its ID or work) and log the old values; returns the fields that
         changed (empty: nothing did), or None when there is no such entry."""
-        with self.transaction() as conn:
+        with self.db.transaction() as conn:
             if conn.execute("SELECT 1 FROM catalog WHERE id = ?", (entry_id,)).fetchone() is None:
                 return None
             new = entry_values({k: v for k, v in entry.items() if k in CATALOG_FIELDS or k in ("flags", "extra")})
@@ -70,13 +63,13 @@ class Catalog(Base):
             return edit_entry(conn, entry_id, new, origin, by)
 
     def catalog_edits(self, entry_id: int) -> list[dict[str, Any]]:
-        rows = self._all("SELECT * FROM catalog_edits WHERE entry_id = ? ORDER BY id", (entry_id,))
+        rows = self.db.all("SELECT * FROM catalog_edits WHERE entry_id = ? ORDER BY id", (entry_id,))
         return [{**dict(r), "before": json.loads(r["before"]), "after": json.loads(r["after"])} for r in rows]
 
     def apply_import(self, plan: ImportPlan, origin: str, by: str | None) -> None:
         """Apply a planned import in one transaction: IDs moved (each move logged), works accepted, entries
         updated (each change logged with ``origin``) and added.  No entry is deleted."""
-        with self.transaction() as conn:
+        with self.db.transaction() as conn:
             # Through negative IDs first, so entries may swap IDs without colliding.
             for old in plan.moves:
                 conn.execute("UPDATE catalog SET id = ? WHERE id = ?", (-old, old))
@@ -103,14 +96,14 @@ class Catalog(Base):
         """
         # Read in bulk (decisions and the catalog are small; works are many and read by key only).
         standing: dict[str, list[Any]] = {}
-        for d in self._all("SELECT id, work_id, action, reverses FROM decisions ORDER BY work_id, id"):
+        for d in self.db.all("SELECT id, work_id, action, reverses FROM decisions ORDER BY work_id, id"):
             if d["action"] == "undo":
                 standing[d["work_id"]] = [k for k in standing.get(d["work_id"], []) if k[0] != d["reverses"]]
             else:
                 standing.setdefault(d["work_id"], []).append((d["id"], d["action"]))
-        status = {r["id"]: r["status"] for r in self._all(
+        status = {r["id"]: r["status"] for r in self.db.all(
             "SELECT id, status FROM works WHERE id IN (SELECT DISTINCT work_id FROM decisions)")}
-        published = {r["work_id"]: r["id"] for r in self._all(
+        published = {r["work_id"]: r["id"] for r in self.db.all(
             "SELECT id, work_id FROM catalog WHERE withdrawn_at IS NULL AND work_id IS NOT NULL")}
         out: list[str] = []
         for work_id, kept in standing.items():
@@ -121,7 +114,7 @@ class Catalog(Base):
                 out.append(f"{work_id}: accepted but not in the published catalog")
         for work_id, entry_id in published.items():
             if status.get(work_id) != "accepted":
-                work = self._one("SELECT status FROM works WHERE id = ?", (work_id,))
+                work = self.db.one("SELECT status FROM works WHERE id = ?", (work_id,))
                 out.append(f"catalog entry {entry_id} ({work_id}): published but the work is "
                            f"{work['status'] if work else 'unknown'}")
         return out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rsiwatch.store.base import Base, WorkText
+from rsiwatch.store.base import Database, WorkText
 from rsiwatch.store.entries import (
     CATALOG_FIELDS,
     append_decision,
@@ -19,7 +19,10 @@ from rsiwatch.store.entries import (
 from rsiwatch.store.submissions import first_submitter
 
 
-class Decisions(Base):
+class Decisions:
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
 
     def decide(
         self, work_id: str, action: str, *, category: str | None = None, note: str | None = None, origin: str = "cli",
@@ -32,7 +35,7 @@ class Decisions(Base):
         ``seen`` is the latest decision id the caller showed (0: none): if another came since, the decision
         is refused with ``StaleDecision``; ``None`` decides whatever stands.
         """
-        with self.transaction() as conn:
+        with self.db.transaction() as conn:
             return append_decision(conn, work_id, action, category, note, origin, enqueue, by=by, seen=seen)
 
     def accept(
@@ -45,7 +48,7 @@ class Decisions(Base):
         and logged with the decision, so an undo puts the entry back as it was.  The note is the curator's
         reason, kept with the decision only; it never reaches the entry.  Returns (decision id, catalog id).
         """
-        with self.transaction() as conn:
+        with self.db.transaction() as conn:
             decision = append_decision(conn, work_id, "accept", entry.get("category"), note, origin, True, by=by,
                                        seen=seen)
             row = entry_of_work(conn, work_id)
@@ -62,39 +65,34 @@ class Decisions(Base):
 
         The entry follows: values the reversed decision changed are restored, and it is published again
         exactly when the status goes back to accepted."""
-        with self.transaction() as conn:
+        with self.db.transaction() as conn:
             return undo_decision(conn, work_id, origin, by, seen)[0]
 
     def latest_decision_id(self, work_id: str) -> int:
         """The newest decision about a work (an undo included), 0 for none: the state a page shows."""
-        row = latest_decision(self.conn, work_id)
+        row = latest_decision(self.db.conn, work_id)
         return int(row["id"]) if row else 0
 
     def work_entry(self, work_id: str) -> dict[str, Any] | None:
         """The work's catalog entry, published or withdrawn."""
-        row = entry_of_work(self.conn, work_id)
+        row = entry_of_work(self.db.conn, work_id)
         return entry_dict(row) if row else None
 
-    def decisions(self, work_id: str | None = None) -> list[dict[str, Any]]:
-        if work_id:
-            return [dict(r) for r in self._all("SELECT * FROM decisions WHERE work_id = ? ORDER BY id", (work_id,))]
-        return [dict(r) for r in self._all("SELECT * FROM decisions ORDER BY id")]
-
     def decisions_since(self, moment: str) -> int:
-        return self._one("SELECT COUNT(*) FROM decisions WHERE decided_at > ?", (moment,))[0]
+        return self.db.one("SELECT COUNT(*) FROM decisions WHERE decided_at > ?", (moment,))[0]
 
     def labelled_work_ids(self) -> dict[str, int]:
         """Work id -> label from the standing decisions: accept 1; reject and out-of-scope 0; defer none."""
         labels: dict[str, int] = {}
-        for row in self._all("SELECT id, status FROM works WHERE status IN ('accepted', 'rejected', 'out_of_scope')"):
+        for row in self.db.all("SELECT id, status FROM works WHERE status IN ('accepted', 'rejected', 'out_of_scope')"):
             labels[row["id"]] = 1 if row["status"] == "accepted" else 0
         return labels
 
     def pool_size(self) -> int:
-        return self._one("SELECT COUNT(*) FROM works WHERE status IN ('new', 'deferred')")[0]
+        return self.db.one("SELECT COUNT(*) FROM works WHERE status IN ('new', 'deferred')")[0]
 
     def pool_texts(self, limit: int | None = None) -> list[WorkText]:
         """Undecided works: the unlabelled pool the classifier learns the stream from."""
         sql = "SELECT id, title, summary FROM works WHERE status IN ('new', 'deferred') ORDER BY first_seen DESC"
-        rows = self._all(sql + (" LIMIT ?" if limit else ""), (limit,) if limit else ())
+        rows = self.db.all(sql + (" LIMIT ?" if limit else ""), (limit,) if limit else ())
         return [WorkText(r["id"], r["title"], r["summary"]) for r in rows]

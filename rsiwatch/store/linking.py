@@ -9,15 +9,19 @@ from typing import Any
 
 from crawler.link import normalise_title
 from rsiwatch.store.base import (
-    Base,
+    Database,
     _chunks,
-    _standing_decisions,
     _work_dict,
     utcnow,
 )
+from rsiwatch.store.works import Works
 
 
-class Linking(Base):
+class Linking:
+
+    def __init__(self, db: Database, works: Works) -> None:
+        self.db = db
+        self.works = works  # for the titles of works the linker weighs against each other
 
     def index_titles(self) -> int:
         """Give every work its normalised title in ``work_titles`` (new works since the last call; all at first).
@@ -25,16 +29,16 @@ class Linking(Base):
         Works arrive through ``ingest`` and elsewhere; catching up by rowid here keeps them all in the
         index without a trigger that would need Python.  Returns how many titles were added.
         """
-        mark = self._one("SELECT COALESCE(MAX(works_rowid), 0) FROM work_titles")[0]
-        rows = self._all("SELECT rowid, id, title FROM works WHERE rowid > ? ORDER BY rowid", (mark,))
-        if not rows and self._one("SELECT COUNT(*) FROM work_titles")[0] >= self._one("SELECT COUNT(*) FROM works")[0]:
+        mark = self.db.one("SELECT COALESCE(MAX(works_rowid), 0) FROM work_titles")[0]
+        rows = self.db.all("SELECT rowid, id, title FROM works WHERE rowid > ? ORDER BY rowid", (mark,))
+        if not rows and self.db.one("SELECT COUNT(*) FROM work_titles")[0] >= self.db.one("SELECT COUNT(*) FROM works")[0]:
             return 0
         if not rows:  # rowids renumbered (VACUUM): find the works the index lacks
-            rows = self._all(
+            rows = self.db.all(
                 "SELECT rowid, id, title FROM works WHERE id NOT IN (SELECT work_id FROM work_titles) ORDER BY rowid"
             )
         titles = [(r["id"], normalise_title(r["title"]), r["rowid"]) for r in rows]
-        with self.transaction(durable=False) as conn:
+        with self.db.transaction(durable=False) as conn:
             conn.executemany("INSERT OR REPLACE INTO work_titles (work_id, norm, works_rowid) VALUES (?, ?, ?)", titles)
             conn.executemany("INSERT INTO titles_fts (work_id, norm) VALUES (?, ?)", [t[:2] for t in titles])
         return len(rows)
@@ -45,7 +49,7 @@ class Linking(Base):
         out: dict[str, list[str]] = {}
         for chunk in _chunks(sorted({t for t in norm_titles if t}), 500):
             marks = ",".join("?" * len(chunk))
-            for row in self._all(f"SELECT norm, work_id FROM work_titles WHERE norm IN ({marks}) ORDER BY work_id", chunk):
+            for row in self.db.all(f"SELECT norm, work_id FROM work_titles WHERE norm IN ({marks}) ORDER BY work_id", chunk):
                 out.setdefault(row[0], []).append(row[1])
         return out
 
@@ -57,30 +61,17 @@ class Linking(Base):
             return []
         match = " ".join(f'"{w}"' for w in words)
         try:
-            rows = self._all("SELECT work_id, norm FROM titles_fts WHERE titles_fts MATCH ? LIMIT ?", (match, limit))
+            rows = self.db.all("SELECT work_id, norm FROM titles_fts WHERE titles_fts MATCH ? LIMIT ?", (match, limit))
         except sqlite3.OperationalError:
             return []
         return [(r[0], r[1]) for r in rows]
 
     def titles_of(self, work_ids: Sequence[str]) -> dict[str, str]:
-        return {t.id: t.title for t in self.texts(work_ids)}
-
-    def sightings_since_decision(self, work_id: str) -> dict[str, Any]:
-        """A decided work's standing decision and the sightings that came after it (shown next to it).
-
-        ``{"decision": {...} | None, "sightings": [...]}``; with no standing decision every sighting is new.
-        """
-        standing = _standing_decisions(self.conn, work_id)
-        decision = dict(standing[-1]) if standing else None
-        since = decision["decided_at"] if decision else ""
-        rows = self._all(
-            "SELECT * FROM sightings WHERE work_id = ? AND seen_at > ? ORDER BY seen_at, id", (work_id, since)
-        )
-        return {"decision": decision, "sightings": [dict(r) for r in rows]}
+        return {t.id: t.title for t in self.works.texts(work_ids)}
 
     def seen_again_after_decision(self, since: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
         """Decided works with sightings newer than their status (newest first): "it came back, already decided"."""
-        rows = self._all(
+        rows = self.db.all(
             """
             SELECT w.*, MAX(g.seen_at) AS seen_again_at, COUNT(g.id) AS new_sightings, d.decided_at,
                    json_group_array(DISTINCT g.source) AS again_sources
@@ -99,17 +90,13 @@ class Linking(Base):
         out: list[str] = []
         for chunk in _chunks(list(dict.fromkeys(work_ids)), 500):
             marks = ",".join("?" * len(chunk))
-            out.extend(r[0] for r in self._all(f"SELECT id FROM works WHERE id IN ({marks}) AND score IS NULL", chunk))
+            out.extend(r[0] for r in self.db.all(f"SELECT id FROM works WHERE id IN ({marks}) AND score IS NULL", chunk))
         return out
-
-    def backfill(self, key: str) -> dict[str, Any] | None:
-        row = self._one("SELECT * FROM backfills WHERE key = ?", (key,))
-        return dict(row) if row else None
 
     def backfill_start(self, key: str, params: dict[str, Any]) -> dict[str, Any]:
         """The harvest named ``key``: the unfinished one to resume, else a new one (a finished one restarts)."""
         now = utcnow()
-        with self.transaction() as conn:
+        with self.db.transaction() as conn:
             row = conn.execute("SELECT * FROM backfills WHERE key = ?", (key,)).fetchone()
             if row is not None and row["finished_at"] is None:
                 return dict(row)
@@ -128,7 +115,7 @@ class Linking(Base):
     ) -> None:
         """Record a page as harvested and keep the next resumption token (None: the list is complete)."""
         now = utcnow()
-        with self.transaction(durable=False) as conn:
+        with self.db.transaction(durable=False) as conn:
             conn.execute(
                 "UPDATE backfills SET token = ?, pages = pages + 1, records = records + ?, new_works = new_works + ?,"
                 " new_candidates = new_candidates + ?, complete_size = COALESCE(?, complete_size),"
@@ -136,6 +123,3 @@ class Linking(Base):
                 " finished_at = CASE WHEN ? IS NULL THEN ? ELSE NULL END WHERE id = ?",
                 (token, records, new_works, new_candidates, complete_size, last_datestamp, now, token, now, backfill_id),
             )
-
-    def backfills(self) -> list[dict[str, Any]]:
-        return [dict(r) for r in self._all("SELECT * FROM backfills ORDER BY id")]

@@ -6,19 +6,22 @@ import json
 from typing import Any
 
 from rsiwatch.store.base import (
-    Base,
+    Database,
     StoreError,
     utcnow,
 )
 
 
-class Models(Base):
+class Models:
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
 
     def save_model(
         self, blob: bytes, *, trained_on: dict[str, Any], params: dict[str, Any], metrics: dict[str, Any] | None = None,
         note: str | None = None, activate: bool = True,
     ) -> int:
-        with self.transaction() as conn:
+        with self.db.transaction() as conn:
             if activate:
                 conn.execute("UPDATE models SET active = 0 WHERE active = 1")
             cur = conn.execute(
@@ -31,19 +34,19 @@ class Models(Base):
 
     def active_model_version(self) -> int | None:
         """The active model's version without reading its blob (a version's blob never changes)."""
-        row = self._one("SELECT version FROM models WHERE active = 1 ORDER BY version DESC LIMIT 1")
+        row = self.db.one("SELECT version FROM models WHERE active = 1 ORDER BY version DESC LIMIT 1")
         return int(row[0]) if row else None
 
     def active_model(self) -> tuple[int, bytes] | None:
-        row = self._one("SELECT version, blob FROM models WHERE active = 1 ORDER BY version DESC LIMIT 1")
+        row = self.db.one("SELECT version, blob FROM models WHERE active = 1 ORDER BY version DESC LIMIT 1")
         return (int(row["version"]), bytes(row["blob"])) if row else None
 
     def model_created_at(self, version: int) -> str:
-        row = self._one("SELECT created_at FROM models WHERE version = ?", (version,))
+        row = self.db.one("SELECT created_at FROM models WHERE version = ?", (version,))
         return row[0] if row else ""
 
     def models(self) -> list[dict[str, Any]]:
-        rows = self._all(
+        rows = self.db.all(
             "SELECT version, created_at, active, trained_on, params, metrics, note FROM models ORDER BY version"
         )
         out = []
@@ -55,7 +58,7 @@ class Models(Base):
         return out
 
     def activate_model(self, version: int) -> None:
-        with self.transaction() as conn:
+        with self.db.transaction() as conn:
             row = conn.execute("SELECT length(blob) FROM models WHERE version = ?", (version,)).fetchone()
             if not row:
                 raise StoreError(f"no model version {version}")
@@ -64,12 +67,12 @@ class Models(Base):
             conn.execute("UPDATE models SET active = (version = ?)", (version,))
 
     def set_setting(self, key: str, value: Any, reason: str | None = None) -> None:
-        with self.transaction() as conn:
+        with self.db.transaction() as conn:
             conn.execute(
                 "INSERT INTO settings (key, value, set_at, reason) VALUES (?, ?, ?, ?)",
                 (key, json.dumps(value), utcnow(), reason),
             )
 
     def setting(self, key: str, default: Any = None) -> Any:
-        row = self._one("SELECT value FROM settings WHERE key = ? ORDER BY rowid DESC LIMIT 1", (key,))
+        row = self.db.one("SELECT value FROM settings WHERE key = ? ORDER BY rowid DESC LIMIT 1", (key,))
         return json.loads(row[0]) if row else default

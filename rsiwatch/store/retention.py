@@ -6,16 +6,19 @@ with every run whatever the curator does.
 
 from __future__ import annotations
 
-from rsiwatch.store.base import Base, StoreError
+from rsiwatch.store.base import Database
 
 PRUNED_BLOB = b""  # a pruned model keeps its row (version, metrics, provenance) without its arrays
 
 
-class Retention(Base):
+class Retention:
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
 
     def prune_fetches(self, before: str) -> int:
         """Fold the fetch rows started before ``before`` into ``fetch_summaries``; returns the rows removed."""
-        with self.transaction(durable=False) as conn:
+        with self.db.transaction(durable=False) as conn:
             conn.execute(
                 """
                 INSERT INTO fetch_summaries (source, first_started_at, last_started_at, fetches, ok, not_modified,
@@ -37,13 +40,9 @@ class Retention(Base):
             )
             return conn.execute("DELETE FROM fetches WHERE started_at < ?", (before,)).rowcount
 
-    def fetch_summaries(self) -> dict[str, dict[str, object]]:
-        """Per source, the totals of its pruned fetches."""
-        return {r["source"]: dict(r) for r in self._all("SELECT * FROM fetch_summaries ORDER BY source")}
-
     def prune_model_blobs(self, keep: int) -> list[int]:
         """Drop the blob of every model but the active one and the ``keep`` newest; returns their versions."""
-        with self.transaction() as conn:
+        with self.db.transaction() as conn:
             versions = [r[0] for r in conn.execute(
                 "SELECT version FROM models WHERE active = 0 AND length(blob) > 0 AND version NOT IN"
                 " (SELECT version FROM models ORDER BY version DESC LIMIT ?) ORDER BY version",
@@ -51,9 +50,3 @@ class Retention(Base):
             )]
             conn.executemany("UPDATE models SET blob = ? WHERE version = ?", [(PRUNED_BLOB, v) for v in versions])
         return versions
-
-    def model_blob_pruned(self, version: int) -> bool:
-        row = self._one("SELECT length(blob) FROM models WHERE version = ?", (version,))
-        if row is None:
-            raise StoreError(f"no model version {version}")
-        return row[0] == 0

@@ -7,7 +7,7 @@ from typing import Any
 
 from rsiwatch.store.base import (
     reviewed_sql,
-    Base,
+    Database,
     QueueTotal,
     _standing_decisions,
     _work_dict,
@@ -57,7 +57,10 @@ def queue_filter(
     return table, " AND ".join(where), params
 
 
-class ReviewPage(Base):
+class ReviewPage:
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
 
     def review_queue(
         self,
@@ -87,7 +90,7 @@ class ReviewPage(Base):
             # word matches tens of thousands (and ranking them by bm25 costs as much).  The newest
             # SEARCH_CAP matches (by FTS rowid, `works.doc`: the order works arrived or were last edited)
             # are the candidates, ordered by score like the queue.
-            hits = [r[0] for r in self._all(
+            hits = [r[0] for r in self.db.all(
                 "SELECT w.id FROM works_fts JOIN works w ON w.doc = works_fts.rowid WHERE works_fts MATCH ?"
                 " ORDER BY works_fts.rowid DESC LIMIT ?",
                 (match, SEARCH_CAP + 1),
@@ -98,21 +101,19 @@ class ReviewPage(Base):
             return [], QueueTotal(0)
         table, condition, params = queue_filter(status, matched=matched, source=source, category=category,
                                                 min_score=min_score, max_score=max_score, since=since, until=until)
-        total = self._one(f"SELECT COUNT(*) FROM {table} WHERE {condition}", params)[0]
-        rows = self._all(
+        total = self.db.one(f"SELECT COUNT(*) FROM {table} WHERE {condition}", params)[0]
+        rows = self.db.all(
             # SQLite sorts NULL scores last in DESC order; said this way the queue index gives the order.
             f"SELECT w.* FROM {table} WHERE {condition} ORDER BY w.score DESC, w.id LIMIT ? OFFSET ?",
             [*params, limit, offset],
         )
-        out = QueueTotal(total)
-        out.capped, out.cap = capped, SEARCH_CAP
-        return [_work_dict(r) for r in rows], out
+        return [_work_dict(r) for r in rows], QueueTotal(total, capped, SEARCH_CAP)
 
     def source_names(self) -> list[str]:
         """Every source that has a row or a sighting, for the filter menu."""
         # DISTINCT over sightings reads the whole index (a million rows); hopping from one source name to
         # the next through the index costs one seek per source instead.
-        rows = self._all(
+        rows = self.db.all(
             "WITH RECURSIVE seen(source) AS (SELECT MIN(source) FROM sightings UNION ALL"
             " SELECT (SELECT MIN(source) FROM sightings WHERE source > seen.source) FROM seen WHERE seen.source IS NOT NULL)"
             " SELECT name FROM sources UNION SELECT source FROM seen WHERE source IS NOT NULL ORDER BY 1"
@@ -121,17 +122,17 @@ class ReviewPage(Base):
 
     def review_decision_count(self) -> int:
         """Decisions a curator took (undos included), not the ones that loaded the catalog."""
-        return int(self._one(f"SELECT COUNT(*) FROM decisions WHERE {reviewed_sql()}")[0])
+        return int(self.db.one(f"SELECT COUNT(*) FROM decisions WHERE {reviewed_sql()}")[0])
 
     def status_counts(self) -> dict[str, int]:
         """Queued works per status."""
-        rows = self._all("SELECT status, COUNT(*) FROM works WHERE queued_at IS NOT NULL GROUP BY status")
+        rows = self.db.all("SELECT status, COUNT(*) FROM works WHERE queued_at IS NOT NULL GROUP BY status")
         return {r[0]: int(r[1]) for r in rows}
 
     def decision_counts_by_week(self, weeks: int = 8) -> list[dict[str, Any]]:
         """Review decisions per ISO week (Monday) and action over the last ``weeks`` weeks, newest first
         (loading the seed catalog or an import is not a week's decisions)."""
-        rows = self._all(
+        rows = self.db.all(
             "SELECT date(decided_at, 'weekday 0', '-6 days') AS week, action, COUNT(*) AS n FROM decisions"
             f" WHERE decided_at >= ? AND {reviewed_sql()} GROUP BY week, action ORDER BY week DESC, action",
             (iso_ago(weeks * 7 * 86400),),
@@ -140,7 +141,7 @@ class ReviewPage(Base):
 
     def accepted_since(self, since: str) -> list[dict[str, Any]]:
         """Works accepted by a curator since then and still accepted, with their catalog entry's fields."""
-        rows = self._all(
+        rows = self.db.all(
             f"""
             SELECT w.*, d.decided_at, COALESCE(d.decided_by, d.origin) AS decided_by, c.id AS catalog_id, c.title AS entry_title,
                    c.description AS entry_description, c.category AS entry_category
@@ -160,7 +161,7 @@ class ReviewPage(Base):
 
     def source_counts_since(self, since: str) -> list[dict[str, Any]]:
         """Per source since then: sightings, works it was first to show, candidates queued, accepted."""
-        rows = self._all(
+        rows = self.db.all(
             """
             SELECT g.source AS source, COUNT(*) AS sightings,
               COUNT(DISTINCT CASE WHEN w.first_seen >= ? THEN w.id END) AS new_works,
@@ -176,5 +177,5 @@ class ReviewPage(Base):
 
     def standing_decision(self, work_id: str) -> dict[str, Any] | None:
         """The latest decision about a work that no undo reversed (for its note and time)."""
-        standing = _standing_decisions(self.conn, work_id)
+        standing = _standing_decisions(self.db.conn, work_id)
         return dict(standing[-1]) if standing else None

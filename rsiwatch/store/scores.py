@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from rsiwatch.store.base import (
-    Base,
+    Database,
     _chunks,
     _pairs,
     _work_dict,
@@ -16,7 +16,10 @@ from rsiwatch.store.base import (
 from rsiwatch.store.review_page import queue_filter
 
 
-class Scores(Base):
+class Scores:
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
 
     def record_scores(
         self, model_version: int, scored: Sequence[Any], thresholds: dict[str, float], *, queue: bool = True
@@ -28,7 +31,7 @@ class Scores(Base):
         """
         now = utcnow()
         queued: list[str] = []
-        with self.transaction(durable=False) as conn:
+        with self.db.transaction(durable=False) as conn:
             conn.executemany(
                 "INSERT OR REPLACE INTO scores (work_id, model_version, score, threshold, category,"
                 " category_confidence, category_fits, why, nearest, scored_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -64,7 +67,7 @@ class Scores(Base):
 
         Decided and deferred works, and works queued for another reason (audit, submitted), stay.
         """
-        with self.transaction() as conn:
+        with self.db.transaction() as conn:
             ids = [
                 r[0] for r in conn.execute(
                     "SELECT w.id FROM works w JOIN scores s ON s.work_id = w.id AND s.model_version = w.model_version "
@@ -80,12 +83,12 @@ class Scores(Base):
         out: list[str] = []
         for chunk in _chunks(list(work_ids), 500):
             marks = ",".join("?" * len(chunk))
-            out += [r[0] for r in self._all(f"SELECT id FROM works WHERE id IN ({marks}) AND queued_at IS NOT NULL", chunk)]
+            out += [r[0] for r in self.db.all(f"SELECT id FROM works WHERE id IN ({marks}) AND queued_at IS NOT NULL", chunk)]
         return out
 
     def save_explanations(self, model_version: int, scored: Sequence[Any]) -> int:
         """Fill in why-terms and nearest entries of scores recorded without them (``classifier.Scored``)."""
-        with self.transaction(durable=False) as conn:
+        with self.db.transaction(durable=False) as conn:
             before = conn.total_changes
             conn.executemany(
                 "UPDATE scores SET why = ?, nearest = ? WHERE work_id = ? AND model_version = ?",
@@ -111,10 +114,10 @@ class Scores(Base):
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
             params += [limit, offset]
-        return [_work_dict(r) for r in self._all(sql, params)]
+        return [_work_dict(r) for r in self.db.all(sql, params)]
 
     def latest_score(self, work_id: str) -> dict[str, Any] | None:
-        row = self._one(
+        row = self.db.one(
             "SELECT s.* FROM scores s JOIN works w ON w.id = s.work_id AND w.model_version = s.model_version "
             "WHERE s.work_id = ?",
             (work_id,),

@@ -7,17 +7,20 @@ from typing import Any
 
 from crawler.items import SourceResult, Validators
 from rsiwatch.store.base import (
-    Base,
+    Database,
     IngestStats,
     SourceState,
     utcnow,
 )
 
 
-class Sources(Base):
+class Sources:
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
 
     def ensure_sources(self, sources: Iterable[tuple[str, str, str | None]]) -> None:
-        with self.transaction(durable=False) as conn:
+        with self.db.transaction(durable=False) as conn:
             conn.executemany(
                 "INSERT INTO sources (name, kind, url) VALUES (?, ?, ?) "
                 "ON CONFLICT (name) DO UPDATE SET kind = excluded.kind, url = excluded.url",
@@ -25,7 +28,7 @@ class Sources(Base):
             )
 
     def source_state(self, name: str) -> SourceState:
-        row = self._one("SELECT * FROM sources WHERE name = ?", (name,))
+        row = self.db.one("SELECT * FROM sources WHERE name = ?", (name,))
         if row is None:
             return SourceState(name, Validators(), None, None, None, 0, None, False, None, None)
         return SourceState(
@@ -45,7 +48,7 @@ class Sources(Base):
         self, name: str, result: SourceResult, stats: IngestStats | None, new_candidates: int, started: str
     ) -> None:
         finished = utcnow()
-        with self.transaction(durable=False) as conn:
+        with self.db.transaction(durable=False) as conn:
             v = result.validators
             conn.execute(
                 "UPDATE sources SET last_attempt = ?, last_success = ?, consecutive_failures = 0, not_before = NULL, "
@@ -67,7 +70,7 @@ class Sources(Base):
     ) -> int:
         """Count a failed fetch; returns the consecutive failures.  Pauses the source past ``pause_after``."""
         finished = utcnow()
-        with self.transaction(durable=False) as conn:
+        with self.db.transaction(durable=False) as conn:
             conn.execute(
                 "UPDATE sources SET last_attempt = ?, last_error = ?, last_error_at = ?, "
                 "consecutive_failures = consecutive_failures + 1, not_before = ? WHERE name = ?",
@@ -86,7 +89,7 @@ class Sources(Base):
         return failures
 
     def set_paused(self, name: str, paused: bool, reason: str | None = None) -> bool:
-        with self.transaction() as conn:
+        with self.db.transaction() as conn:
             cur = conn.execute(
                 "UPDATE sources SET paused = ?, paused_reason = ?, consecutive_failures = "
                 "CASE WHEN ? THEN consecutive_failures ELSE 0 END, not_before = NULL WHERE name = ?",
@@ -96,7 +99,7 @@ class Sources(Base):
 
     def source_report(self) -> list[dict[str, Any]]:
         """Per source: its state plus items, candidates and acceptance rate, for ``status``."""
-        rows = self._all(
+        rows = self.db.all(
             """
             SELECT s.*,
               (SELECT COUNT(*) FROM sightings WHERE source = s.name) AS items,

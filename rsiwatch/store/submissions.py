@@ -12,7 +12,7 @@ import sqlite3
 from datetime import timedelta
 from typing import Any
 
-from rsiwatch.store.base import Base, StoreError, iso, parse_iso, utcnow
+from rsiwatch.store.base import Database, StoreError, iso, parse_iso, utcnow
 
 # A page that cannot be read is tried again after 10 minutes, then 20, 40 ... up to a day, 8 times.
 RETRY_BASE_S = 600.0
@@ -30,7 +30,10 @@ def first_submitter(conn: sqlite3.Connection, work_id: str) -> str | None:
     return row[0] if row else None
 
 
-class Submissions(Base):
+class Submissions:
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
 
     def record_submission(
         self, work_id: str, url: str, note: str | None = None, *, submitter: str | None = None,
@@ -39,7 +42,7 @@ class Submissions(Base):
         """Queue a submitted work whatever its score (``queue_reason='submitted'``) unless it was already
         decided; the submission itself is kept.  Returns the work's status and whether it is queued now."""
         now = utcnow()
-        with self.transaction() as conn:
+        with self.db.transaction() as conn:
             work = conn.execute("SELECT status FROM works WHERE id = ?", (work_id,)).fetchone()
             if work is None:
                 raise StoreError(f"no work with id {work_id!r}")
@@ -55,29 +58,21 @@ class Submissions(Base):
             )
             return {"status": work["status"], "queued": bool(cur.rowcount)}
 
-    def submissions(self, work_id: str | None = None) -> list[dict[str, Any]]:
-        if work_id:
-            return [dict(r) for r in self._all("SELECT * FROM submissions WHERE work_id = ? ORDER BY id", (work_id,))]
-        return [dict(r) for r in self._all("SELECT * FROM submissions ORDER BY id")]
-
     def latest_submissions(self, work_ids: list[str]) -> dict[str, dict[str, Any]]:
         """The newest submission of each of these works (who sent it, why, and whether its page was read)."""
         found: dict[str, dict[str, Any]] = {}
         for start in range(0, len(work_ids), 500):
             chunk = work_ids[start:start + 500]
             marks = ",".join("?" * len(chunk))
-            for row in self._all(f"SELECT * FROM submissions WHERE work_id IN ({marks}) ORDER BY id", chunk):
+            for row in self.db.all(f"SELECT * FROM submissions WHERE work_id IN ({marks}) ORDER BY id", chunk):
                 found[row["work_id"]] = dict(row)
         return found
-
-    def submitter_of(self, work_id: str) -> str | None:
-        return first_submitter(self.conn, work_id)
 
     # ---- the public form's inbox ------------------------------------------------------------------
 
     def inbox_add(self, url: str, why: str, submitter: str | None) -> int:
         now = utcnow()
-        with self.transaction() as conn:
+        with self.db.transaction() as conn:
             cur = conn.execute(
                 "INSERT INTO inbox (url, why, submitter, received_at, next_try) VALUES (?, ?, ?, ?, ?)",
                 (url, why, submitter, now, now),
@@ -87,17 +82,14 @@ class Submissions(Base):
     def inbox_due(self, now: str | None = None) -> list[dict[str, Any]]:
         """Submissions whose page is still to be read and may be tried now, oldest first."""
         return [
-            dict(r) for r in self._all(
+            dict(r) for r in self.db.all(
                 "SELECT * FROM inbox WHERE read_at IS NULL AND next_try <= ? AND attempts < ? ORDER BY id",
                 (now or utcnow(), MAX_ATTEMPTS),
             )
         ]
 
-    def inbox(self) -> list[dict[str, Any]]:
-        return [dict(r) for r in self._all("SELECT * FROM inbox ORDER BY id")]
-
     def inbox_read(self, inbox_id: int, work_id: str) -> None:
-        with self.transaction() as conn:
+        with self.db.transaction() as conn:
             conn.execute(
                 "UPDATE inbox SET work_id = ?, read_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?",
                 (work_id, utcnow(), inbox_id),
@@ -105,11 +97,11 @@ class Submissions(Base):
 
     def inbox_failed(self, inbox_id: int, error: str, work_id: str) -> None:
         """The page could not be read this time: keep the error and try again after a growing wait."""
-        row = self._one("SELECT attempts FROM inbox WHERE id = ?", (inbox_id,))
+        row = self.db.one("SELECT attempts FROM inbox WHERE id = ?", (inbox_id,))
         attempts = (row["attempts"] if row else 0) + 1
         wait = min(RETRY_BASE_S * 2 ** (attempts - 1), RETRY_MAX_S)
         next_try = iso(parse_iso(utcnow()) + timedelta(seconds=wait))  # type: ignore[operator]
-        with self.transaction() as conn:
+        with self.db.transaction() as conn:
             conn.execute(
                 "UPDATE inbox SET attempts = ?, last_error = ?, next_try = ?, work_id = ? WHERE id = ?",
                 (attempts, error, next_try, work_id, inbox_id),
@@ -120,7 +112,7 @@ class Submissions(Base):
         """Give a work that was queued under its bare URL the title and summary its page finally gave."""
         import json
 
-        with self.transaction() as conn:
+        with self.db.transaction() as conn:
             conn.execute(
                 "UPDATE works SET title = ?, summary = ?, url = ?, published = COALESCE(?, published), authors = ?"
                 " WHERE id = ?",

@@ -8,7 +8,7 @@ from typing import Any
 
 from crawler.items import Item
 from rsiwatch.store.base import (
-    Base,
+    Database,
     IngestStats,
     WorkText,
     _chunks,
@@ -18,13 +18,16 @@ from rsiwatch.store.base import (
 )
 
 
-class Works(Base):
+class Works:
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
 
     def ingest(self, source: str, items: Sequence[Item], now: str | None = None) -> IngestStats:
         """Upsert works and record sightings in one transaction; a work is created once, whoever saw it."""
         now = now or utcnow()
         ids = list(dict.fromkeys(item.canonical_id for item in items))
-        with self.transaction(durable=False) as conn:
+        with self.db.transaction(durable=False) as conn:
             existing: set[str] = set()
             for chunk in _chunks(ids, 500):
                 marks = ",".join("?" * len(chunk))
@@ -67,7 +70,7 @@ class Works(Base):
         return IngestStats(len(items), list(new_rows), new_sightings, ids)
 
     def work(self, work_id: str) -> dict[str, Any] | None:
-        row = self._one("SELECT * FROM works WHERE id = ?", (work_id,))
+        row = self.db.one("SELECT * FROM works WHERE id = ?", (work_id,))
         return _work_dict(row) if row else None
 
     def texts(self, work_ids: Sequence[str]) -> list[WorkText]:
@@ -76,21 +79,21 @@ class Works(Base):
             marks = ",".join("?" * len(chunk))
             out.extend(
                 WorkText(r["id"], r["title"], r["summary"])
-                for r in self._all(f"SELECT id, title, summary FROM works WHERE id IN ({marks})", chunk)
+                for r in self.db.all(f"SELECT id, title, summary FROM works WHERE id IN ({marks})", chunk)
             )
         return out
 
     def open_work_ids(self) -> list[str]:
         """Works still awaiting a decision: these are rescored when the model changes."""
-        return [r[0] for r in self._all("SELECT id FROM works WHERE status IN ('new', 'deferred')")]
+        return [r[0] for r in self.db.all("SELECT id FROM works WHERE status IN ('new', 'deferred')")]
 
     def sources_of(self, work_ids: Sequence[str]) -> dict[str, list[str]]:
         """Which sources mentioned each work (for per-source thresholds and filters)."""
-        return _sources_of(self.conn, work_ids)
+        return _sources_of(self.db.conn, work_ids)
 
     def sighting_works(self, source: str, limit: int = 5_000) -> dict[str, str]:
         """Item key -> work id of a source's newest sightings (what a listing showed before, and as what)."""
-        rows = self._all(
+        rows = self.db.all(
             "SELECT item_key, work_id FROM (SELECT id, item_key, work_id FROM sightings WHERE source = ?"
             " ORDER BY id DESC LIMIT ?) ORDER BY id",
             (source, limit),
@@ -98,9 +101,9 @@ class Works(Base):
         return {r[0]: r[1] for r in rows}  # oldest first: a key seen twice keeps its newest work
 
     def sightings(self, work_id: str) -> list[dict[str, Any]]:
-        return [dict(r) for r in self._all("SELECT * FROM sightings WHERE work_id = ? ORDER BY seen_at", (work_id,))]
+        return [dict(r) for r in self.db.all("SELECT * FROM sightings WHERE work_id = ? ORDER BY seen_at", (work_id,))]
 
     def count(self, table: str) -> int:
         if table not in ("works", "sightings", "scores", "decisions", "catalog", "catalog_edits", "models", "sources", "fetches"):
             raise ValueError(table)
-        return self._one(f"SELECT COUNT(*) FROM {table}")[0]
+        return self.db.one(f"SELECT COUNT(*) FROM {table}")[0]
