@@ -215,10 +215,10 @@ def test_a_suggestion_of_a_known_work_is_a_note_not_a_fetch_error(tmp_path: Path
         store.inbox_add(url, "again, from someone else", "Grace")
         again = process_inbox(config, store)
         assert (again.read, again.unread) == (1, 0)  # nothing left to retry
-        work_id = store.inbox()[0]["work_id"]
-        assert [(s["note"], s["fetch_error"]) for s in store.submissions(work_id)] == [
+        work_id = inbox(store)[0]["work_id"]
+        assert [(s["note"], s["fetch_error"]) for s in submissions(store, work_id)] == [
             ("first", None), ("again, from someone else", None)]
-        assert all(r["read_at"] for r in store.inbox())
+        assert all(r["read_at"] for r in inbox(store))
 
 
 def test_the_crawl_says_how_many_suggestions_it_took_in(tmp_path: Path, local_server) -> None:
@@ -249,4 +249,4 @@ def test_a_suggestion_of_a_decided_work_comes_back_in_the_digest_not_the_queue(t
         assert (work["status"], work["queue_reason"]) == ("rejected", "decided")
         (again,) = build_digest(store, "2000-01-01T00:00:00Z").seen_again
         assert again["id"] == work_id and "submitted" in again["sources"]
-        assert store.submissions(work_id)[0]["submitter"] == "Ada"
+        assert submissions(store, work_id)[0]["submitter"] == "Ada"

@@ -86,7 +86,7 @@ AREA_METHODS: dict[str, tuple[str, ...]] = {
     ),
     "retention": ("prune_fetches", "prune_model_blobs"),
     "submission_log": (
-        "record_submission", "latest_submissions", "inbox_add", "inbox_due", "inbox_read", "inbox_failed",
+        "record_submission", "submitter_of", "latest_submissions", "inbox_add", "inbox_due", "inbox_read", "inbox_failed",
         "fill_placeholder"
     ),
 }

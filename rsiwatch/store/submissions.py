@@ -58,6 +58,10 @@ class Submissions:
             )
             return {"status": work["status"], "queued": bool(cur.rowcount)}
 
+    def submitter_of(self, work_id: str) -> str | None:
+        """Whom the Submitter column credits for a work (the accept form shows it before it is saved)."""
+        return first_submitter(self.db.conn, work_id)
+
     def latest_submissions(self, work_ids: list[str]) -> dict[str, dict[str, Any]]:
         """The newest submission of each of these works (who sent it, why, and whether its page was read)."""
         found: dict[str, dict[str, Any]] = {}
