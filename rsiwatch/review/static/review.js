@@ -264,7 +264,10 @@ function reviewPage() {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
     if (document.querySelector("dialog[open]")) return;  // dialogs handle their own keys (Esc closes)
     const target = event.target;
-    if (target.closest && target.closest("input, textarea, select")) {
+    // A key pressed just after Esc may still reach the closed dialog's field (focus comes back a moment
+    // later): it belongs to the queue, not to that field.
+    const inClosedDialog = target.closest && target.closest("dialog:not([open])");
+    if (!inClosedDialog && target.closest && target.closest("input, textarea, select")) {
       if (event.key === "Escape") target.blur();
       return;
     }
