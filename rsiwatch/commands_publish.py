@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import click
 
 from rsiwatch.cli import Env, cli, common, emit_json
-from rsiwatch.files import write_tree
 from rsiwatch.review.present import safe_url
-from rsiwatch.review.site import DEFAULT_FEED_SIZE, DEFAULT_TITLE, SiteOptions, build_site
-from rsiwatch.review.trend_report import quarterly_shares
-from rsiwatch.store import Store
-
-
-def publish_site(store: Store, out_dir: Path, options: SiteOptions) -> tuple[list[Any], dict[str, bytes], Any, list[Any]]:
-    """Build the site from the store's catalog and write it into ``out_dir`` (what ``publish`` does)."""
-    entries = store.catalog()
-    shares = quarterly_shares(store)
-    files = build_site(entries, replace(options, shares=shares))
-    return entries, files, write_tree(out_dir, files, owned_dirs=("entries",)), shares
+from rsiwatch.review.publish import publish_site
+from rsiwatch.review.site import DEFAULT_FEED_SIZE, DEFAULT_TITLE, SiteOptions
 
 
 @cli.command()
@@ -44,9 +32,10 @@ def publish(env: Env, out_dir: Path, base_url: str | None, title: str, feed_size
         raise click.BadParameter(f"{submit_url!r}: expected an http(s) URL or a path such as /submit",
                                  param_hint="--submit-url")
     with env.store() as store:
-        entries, files, result, shares = publish_site(
+        published = publish_site(
             store, out_dir, SiteOptions(title=title, base_url=base_url, feed_size=feed_size, submit_url=submit_url),
         )
+    entries, files, result, shares = published.entries, published.files, published.written, published.shares
     estimated = sum(s.share is not None for s in shares)
     if as_json:
         emit_json({"out": str(out_dir), "entries": len(entries), "files": len(files), "written": result.written,

@@ -55,11 +55,11 @@ def _public_app(env: Env, host: str | None, port: int | None, site: Path | None)
     site = site or _beside_config(env, config.public.site_dir)
     with env.store() as store:  # created and migrated now: a bad path fails before serving
         if not (site / "index.html").is_file():
-            from rsiwatch.commands_publish import publish_site
+            from rsiwatch.review.publish import publish_site
             from rsiwatch.review.site import SiteOptions
 
-            entries, *_ = publish_site(store, site, SiteOptions(submit_url="/submit"))
-            click.echo(f"published {len(entries)} entries to {site} (rsiwatch publish --out {site} "
+            published = publish_site(store, site, SiteOptions(submit_url="/submit"))
+            click.echo(f"published {len(published.entries)} entries to {site} (rsiwatch publish --out {site} "
                        "--submit-url /submit refreshes it)", err=True)
     host = host or config.public.host
     return create_public_app(config, env.db_path, site), host, config.public.port if port is None else port

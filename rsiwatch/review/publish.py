@@ -1,0 +1,30 @@
+"""Publishing: the catalog in the store, built into the static site (``site.build_site``, pure) and
+written into its folder (``files.write_tree``).  ``rsiwatch publish`` and ``serve --public`` call it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from rsiwatch.files import TreeWrite, write_tree
+from rsiwatch.review.site import SiteOptions, build_site
+from rsiwatch.review.trend import ShareEstimate
+from rsiwatch.review.trend_report import quarterly_shares
+from rsiwatch.store import Store
+
+
+@dataclass(frozen=True)
+class Published:
+    entries: list[dict[str, Any]]
+    files: dict[str, bytes]
+    written: TreeWrite
+    shares: list[ShareEstimate]
+
+
+def publish_site(store: Store, out_dir: Path, options: SiteOptions) -> Published:
+    """Build the site from the store's catalog (with the trend) and write it into ``out_dir``."""
+    entries = store.catalog()
+    shares = quarterly_shares(store)
+    files = build_site(entries, replace(options, shares=shares))
+    return Published(entries, files, write_tree(out_dir, files, owned_dirs=("entries",)), list(shares))
