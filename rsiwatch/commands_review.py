@@ -171,7 +171,8 @@ def doctor(env: Env, as_json: bool) -> None:
 
 @cli.group()
 def catalog() -> None:
-    """The catalog in and out (CSV in the public list's columns, Markdown, JSON)."""
+    """The catalog in and out (CSV in the public list's columns, Markdown, JSON; BibTeX, RIS and CSL-JSON for
+    reference managers)."""
 
 
 @catalog.command(name="export")

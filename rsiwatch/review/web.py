@@ -21,7 +21,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import HTTPException
 
-from rsiwatch.review.catalog import FORMATS
+from rsiwatch.review.catalog import FORMAT_FILES, FORMATS
 from rsiwatch.review.present import (
     CATEGORIES, FLAGS, EntryError, entry_from_form, entry_prefill, highlight_html, html_to_text, positive_terms,
     readable_text, safe_url, score_range, work_links,
@@ -37,9 +37,6 @@ from rsiwatch.files import write_atomically
 
 PAGE_SIZE = 100
 LOGIN_LIMIT = "10 per minute; 100 per day"
-MIMETYPES = {"csv": "text/csv", "json": "application/json", "md": "text/markdown"}
-
-
 def create_app(
     config: Config, db_path: str | Path, *, host: str | None = None, port: int | None = None,
     export_dir: Path | None = None,
@@ -358,8 +355,8 @@ def _format_or_404(fmt: str) -> str:
 def export_download(fmt: str) -> Response:
     text = FORMATS[_format_or_404(fmt)](store().catalog())
     return Response(
-        text, mimetype=MIMETYPES[fmt],
-        headers={"Content-Disposition": f'attachment; filename="rsiwatch-catalog.{fmt}"'},
+        text, mimetype=FORMAT_FILES[fmt][1],
+        headers={"Content-Disposition": f'attachment; filename="rsiwatch-catalog.{FORMAT_FILES[fmt][0]}"'},
     )
 
 
@@ -373,8 +370,12 @@ def _exports() -> list[str]:
         return []
     # Only regular files the app wrote: a symlink planted in the folder could point anywhere.
     return sorted(
-        (p.name for p in folder.iterdir() if not p.is_symlink() and p.is_file() and p.suffix[1:] in FORMATS), reverse=True
+        (p.name for p in folder.iterdir() if not p.is_symlink() and p.is_file() and _is_export(p.name)), reverse=True
     )
+
+
+def _is_export(name: str) -> bool:
+    return any(name.endswith("." + ending) for ending, _ in FORMAT_FILES.values())
 
 
 def export_save(fmt: str) -> Response:
@@ -382,7 +383,7 @@ def export_save(fmt: str) -> Response:
     text = FORMATS[_format_or_404(fmt)](store().catalog())
     folder = _export_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    name = f"catalog-{datetime.now().strftime('%Y%m%d-%H%M%S')}.{fmt}"
+    name = f"catalog-{datetime.now().strftime('%Y%m%d-%H%M%S')}.{FORMAT_FILES[fmt][0]}"
     write_atomically(folder / name, text)
     return redirect(url_for("catalog", saved=name), code=303)
 
