@@ -120,7 +120,8 @@ def crawl_command(
             stderr.print(
                 f"crawled {len(report.sources)} sources ({len(report.failed)} failed): "
                 f"{totals['new_works']} new works, "
-                f"{totals['new_candidates'] + report.queued_after_retrain} new candidates; "
+                f"{totals['new_candidates'] + report.queued_after_retrain + report.queued_discussed} new candidates"
+                + (f" ({report.queued_discussed} for their discussion)" if report.queued_discussed else "") + "; "
                 + _suggestions(report.submissions_read, report.submissions_unread)
                 + f"{store.count('works')} works in {env.db_path}",
                 highlight=False,

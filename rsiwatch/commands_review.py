@@ -10,7 +10,7 @@ from crawler.ids import work_id
 from rsiwatch.review.catalog import FORMATS, CatalogFormatError, read_catalog
 from rsiwatch.review.catalog_store import import_entries
 from rsiwatch.review.present import CATEGORIES, entry_prefill, readable_text
-from rsiwatch.store import QUEUE_STATUSES, Store, StoreError
+from rsiwatch.store import QUEUE_ORDERS, QUEUE_STATUSES, Store, StoreError
 from rsiwatch.files import write_atomically
 from rsiwatch.cli import BadOption, Env, Failure, cli, common, emit_json, print_table, since_to_iso
 from rsiwatch.config import curator_name
@@ -23,10 +23,12 @@ from rsiwatch.config import curator_name
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="At most this many.")
 @click.option("--source", help="Only candidates this source mentioned.")
 @click.option("--category", type=click.Choice(CATEGORIES), help="Only this suggested category.")
+@click.option("--sort", "order", type=click.Choice(sorted(QUEUE_ORDERS)), default="score", show_default=True,
+              help="Best score first, or the works most independent sources discuss first.")
 @click.option("--json", "as_json", is_flag=True, help="Write a JSON array to stdout.")
 @common
 def candidates(env: Env, status: str, since: str | None, limit: int, source: str | None, category: str | None,
-               as_json: bool) -> None:
+               order: str, as_json: bool) -> None:
     """The review queue, best first (tab-separated lines, every id and title whole, when piped)."""
     since_iso = since_to_iso(since)
     with env.existing_store() as store:
@@ -34,10 +36,13 @@ def candidates(env: Env, status: str, since: str | None, limit: int, source: str
             known = sorted({*(s.name for s in env.config.sources), *store.source_names()})
             if source not in known:
                 raise BadOption("--source", source, f"no such source (known: {', '.join(known) or 'none'})")
-        rows = store.candidates(status=status, since=since_iso, limit=limit, source=source, category=category)
+        rows = store.candidates(status=status, since=since_iso, limit=limit, source=source, category=category,
+                                order=order)
         if as_json:
             out = []
-            submitted = store.latest_submissions([r["id"] for r in rows])
+            ids = [r["id"] for r in rows]
+            submitted = store.latest_submissions(ids)
+            rules, discussed = store.rule_matches.labels_of(ids), store.discussion.sources_discussing(ids)
             for row in rows:
                 latest = store.latest_score(row["id"]) or {}
                 out.append(
@@ -50,6 +55,10 @@ def candidates(env: Env, status: str, since: str | None, limit: int, source: str
                         # who sent it in and why (the public form, `rsiwatch submit`); null otherwise
                         "submitter": submitted.get(row["id"], {}).get("submitter"),
                         "note": submitted.get(row["id"], {}).get("note"),
+                        # the rules that matched it ("pinned author: ...") and the independent sources
+                        # discussing it (newsletters, blogs, suggestions; not arXiv's listings)
+                        "rules": rules.get(row["id"], []), "muted_by": row.get("muted_by"),
+                        "discussed_in": discussed.get(row["id"], []),
                     }
                 )
             emit_json(out)

@@ -54,6 +54,7 @@ class CrawlReport:
     queued_after_retrain: int = 0  # works queued when a grown pool retrained the model
     submissions_read: int = 0  # public-form submissions whose page was read in this crawl
     submissions_unread: int = 0  # ... and those queued as placeholders, to be read later
+    queued_discussed: int = 0  # works queued because enough independent sources discuss them
 
     @property
     def failed(self) -> list[SourceOutcome]:
@@ -66,6 +67,7 @@ class CrawlReport:
             "model_version": self.model_version,
             "queued_after_retrain": self.queued_after_retrain,
             "submissions": {"read": self.submissions_read, "unread": self.submissions_unread},
+            "queued_discussed": self.queued_discussed,
             "sources": [asdict(s) for s in self.sources],
             "totals": {
                 key: sum(getattr(s, key) for s in self.sources)
@@ -189,6 +191,8 @@ def crawl(
     # What readers sent through the public form since the last crawl (never fetched inside the POST).
     intake = process_inbox(config, store)
     report.submissions_read, report.submissions_unread = intake.read, intake.unread
+    # What several independent sources discuss joins the queue whatever its score (review.discussed_sources).
+    report.queued_discussed = len(store.discussion.queue_discussed(report.started, config.review.discussed_sources))
     # A young model learnt the stream from a small pool: retrain as the pool grows (cheap while small).
     refreshed = refresh_if_pool_grew(store, config)
     if refreshed is not None:

@@ -26,7 +26,7 @@ from rsiwatch.review.present import (
     CATEGORIES, FLAGS, EntryError, entry_from_form, entry_prefill, highlight_html, html_to_text, positive_terms,
     readable_text, safe_url, score_range, work_links,
 )
-from rsiwatch.store import ACTIONS, QUEUE_STATUSES, StaleDecision, Store, StoreError
+from rsiwatch.store import ACTIONS, QUEUE_ORDERS, QUEUE_STATUSES, StaleDecision, Store, StoreError
 from rsiwatch.curators import check_curator
 from rsiwatch.review.web_forms import form_values, install_plain_forms, safe_next
 from rsiwatch.review.web_security import Binding, install, signed_in_curator
@@ -139,6 +139,7 @@ def queue() -> str:
         "q": query, "status": status, "source": args.get("source", "").strip()[:200],
         "category": args.get("category") if args.get("category") in CATEGORIES else "",
         "min": scores.low, "max": scores.high, "week": week if since else "",
+        "sort": args.get("sort") if args.get("sort") in QUEUE_ORDERS else "score",
     }
     try:
         offset = max(0, int(args.get("offset", "0")))
@@ -148,9 +149,13 @@ def queue() -> str:
     works, total = s.review_queue(
         status=status, query=query or None, source=filters["source"] or None, category=filters["category"] or None,
         min_score=filters["min"], max_score=filters["max"], since=since, until=until, limit=PAGE_SIZE, offset=offset,
+        order=filters["sort"],
     )
     latest = _with_explanations(s, {w["id"]: s.latest_score(w["id"]) or {} for w in works})
-    items = [_item(s, w, latest[w["id"]]) for w in works]
+    ids = [w["id"] for w in works]
+    rules, discussed = s.rule_matches.labels_of(ids), s.discussion.sources_discussing(ids)
+    items = [{**_item(s, w, latest[w["id"]]), "rules": rules.get(w["id"], []), "discussed_in": discussed.get(w["id"], [])}
+             for w in works]
     for item in items:  # the searched words are highlighted too
         item["terms"] = [*item["terms"], *re.findall(r"\w{3,}", query)]
     return render_template(

@@ -322,4 +322,20 @@ MIGRATIONS: list[str] = [
     ALTER TABLE submissions ADD COLUMN submitter TEXT;
     ALTER TABLE submissions ADD COLUMN fetch_error TEXT;
     """,
+    # 12: rules beside the model (issue 25).  `muted_by` names the mute rule that keeps an undecided work out
+    # of the queue (the work stays, searchable, and in the audit's population); `rule_matches` records
+    # what each rule did to each work it matched (queued it, took it out, kept it out), for the card and
+    # for `tune`'s per-rule figures.
+    """
+    ALTER TABLE works ADD COLUMN muted_by TEXT;
+    CREATE TABLE rule_matches (
+        work_id TEXT NOT NULL REFERENCES works (id),
+        rule TEXT NOT NULL,              -- its label: "pinned author: David Silver"
+        action TEXT NOT NULL CHECK (action IN ('pin', 'mute')),
+        effect TEXT NOT NULL CHECK (effect IN ('added', 'removed', 'kept_out', 'none')),
+        matched_at TEXT NOT NULL,
+        PRIMARY KEY (work_id, rule)
+    );
+    CREATE INDEX rule_matches_rule ON rule_matches (rule);
+    """,
 ]
