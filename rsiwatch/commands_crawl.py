@@ -189,6 +189,7 @@ def status(env: Env, as_json: bool) -> None:
             "retrain_last": store.setting(RETRAIN_SETTING),
             "warnings": health_warnings(store, config),
             "catalog_disagreements": len(store.catalog_disagreements()),
+            "catalog_flags": len(store.scholarly.flags()),
         }
     if as_json:
         emit_json({"summary": summary, "sources": {r["name"]: r for r in rows}})
@@ -214,5 +215,8 @@ def status(env: Env, as_json: bool) -> None:
     click.echo(f"catalog: {summary['catalog']} entries, "
                + (f"{disagreements} disagreements with the decisions (see `rsiwatch doctor`)" if disagreements
                   else "agrees with the decisions"))
+    if summary["catalog_flags"]:
+        click.echo(f"catalog news: {summary['catalog_flags']} open flags (new versions, withdrawals, venues): "
+                   "rsiwatch catalog flags")
     for warning in summary["warnings"]:
         stderr.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)

@@ -232,6 +232,38 @@ class Review(_Strict):
         return value
 
 
+OPENALEX_KEY_ENV = "OPENALEX_API_KEY"
+
+
+class Scholarly(_Strict):
+    """OpenAlex and arXiv's API beside the feeds: the citation watch (a source of kind ``openalex``), drafts
+    filled in from OpenAlex, and the catalog's works checked for news.  The API key is never printed."""
+
+    openalex: str = crawl.DEFAULT_OPENALEX_URL
+    api_key: str | None = Field(default=None, repr=False)  # else $OPENALEX_API_KEY
+    arxiv_api: str = crawl.DEFAULT_ARXIV_API_URL
+    enrich: bool | None = None  # fill drafts from OpenAlex during the crawl; default: when a key is given
+    cites_to_queue: Annotated[int, Field(ge=0, le=100)] = 2  # citing this many catalog entries queues a work
+    check_every: str | int | None = "7d"  # the catalog's works checked for versions, withdrawals, venues
+
+    @field_validator("check_every")
+    @classmethod
+    def _duration(cls, value: str | int | None) -> str | int | None:
+        if value is not None:
+            parse_duration(value)
+        return value
+
+    def key(self) -> str | None:
+        """The API key: the environment's first (kept out of files), then the config's."""
+        import os
+
+        return os.environ.get(OPENALEX_KEY_ENV) or self.api_key
+
+    @property
+    def enriching(self) -> bool:
+        return self.enrich if self.enrich is not None else self.key() is not None
+
+
 RULE_FIELDS = ("author", "phrase", "source", "category")
 
 
@@ -365,6 +397,7 @@ class Config(_Strict):
     logging: Logging = Field(default_factory=Logging)
     retention: Retention = Field(default_factory=Retention)
     rules: list[Rule] = Field(default_factory=list)
+    scholarly: Scholarly = Field(default_factory=Scholarly)
 
     @model_validator(mode="after")
     def _unique_names(self) -> "Config":
@@ -416,6 +449,8 @@ def _one_line(path: Path, error: ValidationError, data: Any) -> str:
         return f"{path}: {field}: required key is missing"
     # A bounded repr: a YAML alias bomb is a few lines of text but a value with billions of elements.
     shown = _SHORT_REPR.repr(value) if value is not None else "null"
+    if field.endswith(("api_key", "password", "smtp_password")):
+        shown = "(the value, not shown)"  # a secret is never echoed, not even a mistyped one
     if len(shown) > 80:
         shown = shown[:77] + "..."
     return f"{path}: {field}: {shown} is invalid: {message}"

@@ -154,7 +154,10 @@ def queue() -> str:
     latest = _with_explanations(s, {w["id"]: s.latest_score(w["id"]) or {} for w in works})
     ids = [w["id"] for w in works]
     rules, discussed = s.rule_matches.labels_of(ids), s.discussion.sources_discussing(ids)
-    items = [{**_item(s, w, latest[w["id"]]), "rules": rules.get(w["id"], []), "discussed_in": discussed.get(w["id"], [])}
+    cites = s.scholarly.citations_of(ids)
+    titles = {e["work_id"]: e["title"] for e in s.catalog() if e["work_id"]} if cites else {}
+    items = [{**_item(s, w, latest[w["id"]]), "rules": rules.get(w["id"], []), "discussed_in": discussed.get(w["id"], []),
+              "cites": [readable_text(titles.get(c, c)) for c in cites.get(w["id"], [])]}
              for w in works]
     for item in items:  # the searched words are highlighted too
         item["terms"] = [*item["terms"], *re.findall(r"\w{3,}", query)]
@@ -226,7 +229,7 @@ def catalog(draft: dict[str, Any] | None = None, error: EntryError | None = None
     return render_template(
         "catalog.html", entries=store().catalog(), formats=sorted(FORMATS), exports=_exports(),
         saved=saved if saved in _exports() else "", edited=int(edited) if edited.isdigit() else None,
-        draft=draft, error=error,
+        draft=draft, error=error, news=store().scholarly.flags(),
     )
 
 
@@ -313,7 +316,7 @@ def api_entry() -> Response:
 
 def _drafted_entry(work: dict[str, Any]) -> dict[str, Any]:
     """An entry drafted from a work, crediting whoever sent it in (the Submitter column)."""
-    return {**entry_prefill(work), "submitter": store().submitter_of(work["id"])}
+    return {**entry_prefill(work, store().scholarly.meta_of(work["id"])), "submitter": store().submitter_of(work["id"])}
 
 
 def api_decide() -> Response:

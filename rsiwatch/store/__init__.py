@@ -49,6 +49,7 @@ from rsiwatch.store.models import Models
 from rsiwatch.store.retention import Retention
 from rsiwatch.store.review_page import ReviewPage
 from rsiwatch.store.rule_matches import RuleMatches
+from rsiwatch.store.scholarly import Scholarly
 from rsiwatch.store.scores import Scores
 from rsiwatch.store.sources import Sources
 from rsiwatch.store.submissions import Submissions
@@ -113,6 +114,7 @@ class Store(Database):
         self.submission_log = Submissions(self)
         self.rule_matches = RuleMatches(self)
         self.discussion = Discussion(self)
+        self.scholarly = Scholarly(self)
 
     def __getattr__(self, name: str) -> Any:
         """``store.accept`` is ``store.decision_log.accept``: called only for names the store itself lacks."""
