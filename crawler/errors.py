@@ -35,11 +35,13 @@ class FetchError(CrawlError):
         retry_after: float | None = None,
         status: int | None = None,
         body: bytes = b"",
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
         self.status = status
         self.body = body
+        self.headers = headers or {}  # the error response's headers (lower-case names): budgets, resets
 
 
 class ParseError(CrawlError):

@@ -274,14 +274,15 @@ class PoliteClient:
                     continue
                 wait = min(retry_after, self.politeness.max_retry_after_s)
                 self.gate.defer(host, wait)
-                raise fail(f"HTTP {status}, server asks to retry after {wait:.0f} s", retry_after=wait, status=status, body=body)
+                raise fail(f"HTTP {status}, server asks to retry after {wait:.0f} s", retry_after=wait, status=status, body=body,
+                           headers=resp_headers)
             if status >= 500 or status == 429:
                 attempts += 1
                 if attempts > self.http.retries:
-                    raise fail(f"HTTP {status} (after {attempts} attempts)", status=status, body=body)
+                    raise fail(f"HTTP {status} (after {attempts} attempts)", status=status, body=body, headers=resp_headers)
                 self.gate.defer(host, min(MAX_BACKOFF_S, self.backoff_s * 2 ** (attempts - 1)))
                 continue
-            raise fail(f"HTTP {status}", status=status, body=body)
+            raise fail(f"HTTP {status}", status=status, body=body, headers=resp_headers)
 
     def _exchange(self, url: str, headers: dict[str, str], fail: Callable[..., FetchError]) -> tuple[int, dict[str, str], bytes]:
         """One request/response under the total deadline; the body is read (capped) unless it is a redirect."""

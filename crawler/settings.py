@@ -35,9 +35,10 @@ DEFAULT_HOST_GROUPS: Mapping[str, tuple[str, ...]] = MappingProxyType({"arxiv": 
 DEFAULT_MAX_RETRY_AFTER_S = 3600.0
 
 # Sources.
-SourceKind = Literal["feed", "arxiv_rss", "arxiv_api", "html", "oai_pmh"]
+SourceKind = Literal["feed", "arxiv_rss", "arxiv_api", "html", "oai_pmh", "openalex"]
 SOURCE_KINDS: tuple[SourceKind, ...] = get_args(SourceKind)
 DEFAULT_ARXIV_API_URL = "https://export.arxiv.org/api/query"
+DEFAULT_OPENALEX_URL = "https://api.openalex.org"
 DEFAULT_MAX_RESULTS = 200
 DEFAULT_PAGE_SIZE = 100
 
@@ -90,8 +91,8 @@ class SourceSpec:
 
     @property
     def endpoint(self) -> str:
-        """The URL this source fetches (``arxiv_api`` defaults to arXiv's own API)."""
-        return self.url or DEFAULT_ARXIV_API_URL
+        """The URL this source fetches (``arxiv_api`` defaults to arXiv's own API, ``openalex`` to OpenAlex's)."""
+        return self.url or (DEFAULT_OPENALEX_URL if self.kind == "openalex" else DEFAULT_ARXIV_API_URL)
 
 
 @cache

@@ -120,7 +120,8 @@ def crawl_command(
             stderr.print(
                 f"crawled {len(report.sources)} sources ({len(report.failed)} failed): "
                 f"{totals['new_works']} new works, "
-                f"{totals['new_candidates'] + report.queued_after_retrain} new candidates; "
+                f"{totals['new_candidates'] + report.queued_after_retrain + report.queued_discussed} new candidates"
+                + (f" ({report.queued_discussed} for their discussion)" if report.queued_discussed else "") + "; "
                 + _suggestions(report.submissions_read, report.submissions_unread)
                 + f"{store.count('works')} works in {env.db_path}",
                 highlight=False,
@@ -188,6 +189,7 @@ def status(env: Env, as_json: bool) -> None:
             "retrain_last": store.setting(RETRAIN_SETTING),
             "warnings": health_warnings(store, config),
             "catalog_disagreements": len(store.catalog_disagreements()),
+            "catalog_flags": len(store.scholarly.flags()),
         }
     if as_json:
         emit_json({"summary": summary, "sources": {r["name"]: r for r in rows}})
@@ -213,5 +215,8 @@ def status(env: Env, as_json: bool) -> None:
     click.echo(f"catalog: {summary['catalog']} entries, "
                + (f"{disagreements} disagreements with the decisions (see `rsiwatch doctor`)" if disagreements
                   else "agrees with the decisions"))
+    if summary["catalog_flags"]:
+        click.echo(f"catalog news: {summary['catalog_flags']} open flags (new versions, withdrawals, venues): "
+                   "rsiwatch catalog flags")
     for warning in summary["warnings"]:
         stderr.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)

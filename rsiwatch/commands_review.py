@@ -9,8 +9,8 @@ import click
 from crawler.ids import work_id
 from rsiwatch.review.catalog import FORMATS, CatalogFormatError, read_catalog
 from rsiwatch.review.catalog_store import import_entries
-from rsiwatch.review.present import CATEGORIES, entry_prefill, readable_text
-from rsiwatch.store import QUEUE_STATUSES, Store, StoreError
+from rsiwatch.review.present import CATEGORIES, draft_as_entry, entry_prefill, readable_text
+from rsiwatch.store import QUEUE_ORDERS, QUEUE_STATUSES, Store, StoreError
 from rsiwatch.files import write_atomically
 from rsiwatch.cli import BadOption, Env, Failure, cli, common, emit_json, print_table, since_to_iso
 from rsiwatch.config import curator_name
@@ -23,10 +23,12 @@ from rsiwatch.config import curator_name
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="At most this many.")
 @click.option("--source", help="Only candidates this source mentioned.")
 @click.option("--category", type=click.Choice(CATEGORIES), help="Only this suggested category.")
+@click.option("--sort", "order", type=click.Choice(sorted(QUEUE_ORDERS)), default="score", show_default=True,
+              help="Best score first, or the works most independent sources discuss first.")
 @click.option("--json", "as_json", is_flag=True, help="Write a JSON array to stdout.")
 @common
 def candidates(env: Env, status: str, since: str | None, limit: int, source: str | None, category: str | None,
-               as_json: bool) -> None:
+               order: str, as_json: bool) -> None:
     """The review queue, best first (tab-separated lines, every id and title whole, when piped)."""
     since_iso = since_to_iso(since)
     with env.existing_store() as store:
@@ -34,10 +36,14 @@ def candidates(env: Env, status: str, since: str | None, limit: int, source: str
             known = sorted({*(s.name for s in env.config.sources), *store.source_names()})
             if source not in known:
                 raise BadOption("--source", source, f"no such source (known: {', '.join(known) or 'none'})")
-        rows = store.candidates(status=status, since=since_iso, limit=limit, source=source, category=category)
+        rows = store.candidates(status=status, since=since_iso, limit=limit, source=source, category=category,
+                                order=order)
         if as_json:
             out = []
-            submitted = store.latest_submissions([r["id"] for r in rows])
+            ids = [r["id"] for r in rows]
+            submitted = store.latest_submissions(ids)
+            rules, discussed = store.rule_matches.labels_of(ids), store.discussion.sources_discussing(ids)
+            cites = store.scholarly.citations_of(ids)
             for row in rows:
                 latest = store.latest_score(row["id"]) or {}
                 out.append(
@@ -50,6 +56,12 @@ def candidates(env: Env, status: str, since: str | None, limit: int, source: str
                         # who sent it in and why (the public form, `rsiwatch submit`); null otherwise
                         "submitter": submitted.get(row["id"], {}).get("submitter"),
                         "note": submitted.get(row["id"], {}).get("note"),
+                        # the rules that matched it ("pinned author: ...") and the independent sources
+                        # discussing it (newsletters, blogs, suggestions; not arXiv's listings)
+                        "rules": rules.get(row["id"], []), "muted_by": row.get("muted_by"),
+                        "discussed_in": discussed.get(row["id"], []),
+                        # the catalog works it cites (the citation watch)
+                        "cites": cites.get(row["id"], []),
                     }
                 )
             emit_json(out)
@@ -102,7 +114,8 @@ def _decision_command(action: str, help_text: str) -> None:
             canonical_id, work = resolve_work(store, given_id)
             if action == "accept":
                 existing = store.work_entry(canonical_id)
-                entry = entry_from_work(work, category, more.get("description"), existing)
+                entry = entry_from_work(work, category, more.get("description"), existing,
+                                        store.scholarly.meta_of(canonical_id))
                 decision_id, entry_id = store.accept(canonical_id, entry, note=note, by=by)
                 changed = [e["after"] for e in store.catalog_edits(entry_id) if e["decision_id"] == decision_id]
                 if existing is not None:
@@ -118,12 +131,13 @@ def _decision_command(action: str, help_text: str) -> None:
                      "work's summary; an existing entry keeps its own).")(command)
 
 
-def entry_from_work(work: dict, category: str | None, description: str | None, existing: dict | None = None) -> dict:
+def entry_from_work(work: dict, category: str | None, description: str | None, existing: dict | None = None,
+                    meta: dict | None = None) -> dict:
     """An accepted work's catalog entry: the review page's prefill with the CLI's category and description.
 
     A work that already has an entry keeps it: only what the command gives is set.  The note is never
     part of it (it is the curator's private reason)."""
-    entry = {} if existing is not None else entry_prefill(work)
+    entry = {} if existing is not None else draft_as_entry(entry_prefill(work, meta))
     if category:
         entry["category"] = category
     if description:
@@ -158,6 +172,10 @@ def doctor(env: Env, as_json: bool) -> None:
     """Check that the catalog and the standing decisions agree (exit 1 when they do not)."""
     with env.store() as store:
         problems = store.catalog_disagreements()
+        news = store.scholarly.flags()
+    for flag in news:  # news, not disagreement: the exit status stays the catalog's
+        click.echo(f"entry {flag['entry_id']} ({flag['work_id']}): {flag['detail']} "
+                   f"(rsiwatch catalog flags apply {flag['id']} | dismiss {flag['id']})", err=True)
     if as_json:
         emit_json(problems)
     else:
@@ -171,7 +189,8 @@ def doctor(env: Env, as_json: bool) -> None:
 
 @cli.group()
 def catalog() -> None:
-    """The catalog in and out (CSV in the public list's columns, Markdown, JSON)."""
+    """The catalog in and out (CSV in the public list's columns, Markdown, JSON; BibTeX, RIS and CSL-JSON for
+    reference managers)."""
 
 
 @catalog.command(name="export")
@@ -212,3 +231,71 @@ def catalog_import(env: Env, file: Path, dry_run: bool, by: str | None) -> None:
     for line in report.lines(str(file), dry_run):
         click.echo(line, err=True)
     click.echo(f"the catalog holds {total} entries", err=True)
+
+
+# ---- the catalog kept current (issue 24): arXiv's news of catalog works, flagged for the curator --------
+
+
+@catalog.command(name="check")
+@click.option("--json", "as_json", is_flag=True, help="Write the outcome as JSON to stdout.")
+@common
+def catalog_check(env: Env, as_json: bool) -> None:
+    """Ask arXiv (by id_list, a hundred ids a request) what changed for the catalog's papers: a new version,
+    a withdrawal, a journal reference or DOI, a new title. Each news is a flag (`catalog flags`); nothing in
+    an entry changes until the curator applies it. The daemon runs this every scholarly.check_every."""
+    from crawler.http import PoliteClient
+    from rsiwatch.scholarly import check_catalog
+
+    config = env.config
+    with env.existing_store() as store, \
+            PoliteClient(config.http.settings, config.politeness.settings, config.contact) as client:
+        report = check_catalog(store, client, config)
+    if as_json:
+        emit_json({"checked": report.checked, "requests": report.requests, "flags": report.flags,
+                   "errors": report.errors})
+    else:
+        click.echo(f"checked {report.checked} catalog papers on arXiv in {report.requests} requests: "
+                   f"{report.flags} new flags (rsiwatch catalog flags)", err=True)
+    if report.errors:
+        for error in report.errors:
+            click.echo(error, err=True)
+        raise SystemExit(1)
+
+
+@catalog.command(name="flags")
+@click.argument("action", required=False, type=click.Choice(["apply", "dismiss"]))
+@click.argument("flag_id", required=False, type=int)
+@click.option("--all", "show_all", is_flag=True, help="List resolved flags too.")
+@click.option("--json", "as_json", is_flag=True, help="Write the flags as JSON to stdout.")
+@BY_OPTION
+@common
+def catalog_flags(env: Env, action: str | None, flag_id: int | None, show_all: bool, as_json: bool,
+                  by: str | None) -> None:
+    """The news found for catalog entries ("v3 since accepted", "withdrawn on arXiv", "published in ICML
+    2026"); `flags apply N` writes it into the entry as a recorded catalog edit, `flags dismiss N` drops it."""
+    from rsiwatch.scholarly import apply_flag
+
+    with env.existing_store() as store:
+        if action is not None:
+            if flag_id is None:
+                raise click.UsageError(f"`catalog flags {action}` needs the flag's number")
+            if action == "dismiss":
+                if not store.scholarly.resolve_flag(flag_id, "dismissed", _by(env, by)):
+                    raise BadOption("FLAG_ID", flag_id, "no open flag with this number")
+                click.echo(f"dismissed flag {flag_id}", err=True)
+                return
+            try:
+                click.echo(apply_flag(store, flag_id, _by(env, by)), err=True)
+            except ValueError as exc:
+                raise BadOption("FLAG_ID", flag_id, str(exc)) from None
+            return
+        flags = store.scholarly.flags(open_only=not show_all)
+    if as_json:
+        emit_json(flags)
+        return
+    if not flags:
+        click.echo("no open flags: the catalog's papers are as accepted", err=True)
+        return
+    print_table(("#", "entry", "work", "news", "found", "resolved"), [
+        (str(f["id"]), str(f["entry_id"]), f["work_id"], f["detail"], f["found_at"][:10],
+         f"{f['resolution']} by {f['resolved_by']}" if f["resolution"] else "") for f in flags])

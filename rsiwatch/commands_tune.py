@@ -147,6 +147,17 @@ def _print(report: TuningReport, chosen: CurvePoint | None, saved: bool) -> None
         echo(("WARNING drift: " if check.alert else "drift ok: ") + check.detail, err=check.alert)
 
 
+def _print_rules(effects: list[dict[str, Any]]) -> None:
+    """What each rule did beside the model: works it queued, took out or kept out, and their decisions."""
+    if not effects:
+        return
+    click.echo("")
+    click.echo("  rule                                   added  removed  kept out  accepted  rejected")
+    for e in effects:
+        click.echo(f"  {e['rule'][:38]:<38} {e['added']:6d}  {e['removed']:7d}  {e['kept_out']:8d}  "
+                   f"{e['accepted']:8d}  {e['rejected']:8d}")
+
+
 @cli.command()
 @click.option("--recall", "target_recall", type=click.FloatRange(0, 1, min_open=True), help="Pick the highest threshold whose estimated recall reaches this (e.g. 0.95) and save it.")
 @click.option("--budget", type=click.FloatRange(0, min_open=True), help="Pick the lowest threshold that keeps the review load within this many works a week (audit and uncertainty picks included) and save it.")
@@ -172,6 +183,7 @@ def tune(env: Env, target_recall: float | None, budget: float | None, new_thresh
     config = env.config
     with env.existing_store() as store:
         report = build_report(store, config, weeks=weeks, proxy=True)
+        rule_effects = store.rule_matches.effects()
         picked = _choose(report, env, target_recall, budget, new_threshold, force or dry_run)
         chosen = saved = None
         requeued: list[str] = []
@@ -203,9 +215,11 @@ def tune(env: Env, target_recall: float | None, budget: float | None, new_thresh
         out["chosen"] = None if chosen is None else {**chosen.to_dict(), "saved": saved is not None, "reason": saved}
         out["plot"] = str(plot_path) if plot_path else None
         out["requeued"] = len(requeued)
+        out["rules"] = rule_effects
         emit_json(out)
         return
     _print(report, chosen, saved is not None)
+    _print_rules(rule_effects)
     if saved:
         click.echo(f"saved threshold {chosen.threshold:.4f}: {saved} (applies to works scored from now on)", err=True)
         if requeued:

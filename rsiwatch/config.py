@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import reprlib
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -214,6 +214,9 @@ class Review(_Strict):
     curator: str | None = None  # who decisions are recorded as taken by; default: the OS user name
     audit_per_week: Annotated[int, Field(ge=0)] = 5
     uncertain_share: Annotated[float, Field(ge=0, le=1)] = 0.1
+    # A work that this many independent sources discuss (newsletters, blogs, suggestions; not arXiv's own
+    # listings) joins the queue whatever its score, as "discussed"; 0 turns it off.
+    discussed_sources: Annotated[int, Field(ge=0, le=100)] = 3
     # Curators who sign in on the review page: name -> argon2 hash (``rsiwatch curator add NAME`` writes it).
     # When any is set, the page asks every visitor to sign in, and each decision records who took it.
     curators: dict[str, str] = Field(default_factory=dict)
@@ -227,6 +230,77 @@ class Review(_Strict):
             if not str(hashed).startswith("$argon2"):
                 raise ValueError(f"curator {name!r}: expected an argon2 hash (run `rsiwatch curator add {name}`)")
         return value
+
+
+OPENALEX_KEY_ENV = "OPENALEX_API_KEY"
+
+
+class Scholarly(_Strict):
+    """OpenAlex and arXiv's API beside the feeds: the citation watch (a source of kind ``openalex``), drafts
+    filled in from OpenAlex, and the catalog's works checked for news.  The API key is never printed."""
+
+    openalex: str = crawl.DEFAULT_OPENALEX_URL
+    api_key: str | None = Field(default=None, repr=False)  # else $OPENALEX_API_KEY
+    arxiv_api: str = crawl.DEFAULT_ARXIV_API_URL
+    enrich: bool | None = None  # fill drafts from OpenAlex during the crawl; default: when a key is given
+    cites_to_queue: Annotated[int, Field(ge=0, le=100)] = 2  # citing this many catalog entries queues a work
+    check_every: str | int | None = "7d"  # the catalog's works checked for versions, withdrawals, venues
+
+    @field_validator("check_every")
+    @classmethod
+    def _duration(cls, value: str | int | None) -> str | int | None:
+        if value is not None:
+            parse_duration(value)
+        return value
+
+    def key(self) -> str | None:
+        """The API key: the environment's first (kept out of files), then the config's."""
+        import os
+
+        return os.environ.get(OPENALEX_KEY_ENV) or self.api_key
+
+    @property
+    def enriching(self) -> bool:
+        return self.enrich if self.enrich is not None else self.key() is not None
+
+
+RULE_FIELDS = ("author", "phrase", "source", "category")
+
+
+class Rule(_Strict):
+    """A curator's rule beside the model: ``pin`` queues the works it matches whatever their score,
+    ``mute`` keeps them out of the queue (they stay in the database, searchable, and in the audit).
+    Exactly one of author, phrase, source or category; ``until`` ends it (that day included)."""
+
+    action: Literal["pin", "mute"]
+    author: Annotated[str, Field(min_length=2, max_length=200)] | None = None
+    phrase: Annotated[str, Field(min_length=2, max_length=200)] | None = None
+    source: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+    category: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    until: date | None = None
+    note: Annotated[str, Field(max_length=500)] | None = None
+
+    @model_validator(mode="after")
+    def _one_match(self) -> "Rule":
+        given = [f for f in RULE_FIELDS if getattr(self, f) is not None]
+        if len(given) != 1:
+            raise ValueError(f"a rule takes exactly one of {', '.join(RULE_FIELDS)} (got {', '.join(given) or 'none'})")
+        if self.action == "mute" and given == ["author"]:
+            raise ValueError("mute takes a phrase, source or category, not an author")
+        return self
+
+    @property
+    def field(self) -> str:
+        return next(f for f in RULE_FIELDS if getattr(self, f) is not None)
+
+    @property
+    def value(self) -> str:
+        return str(getattr(self, self.field))
+
+    @property
+    def label(self) -> str:
+        """What a card and ``tune`` say of it: ``pinned author: David Silver``."""
+        return f"{'pinned' if self.action == 'pin' else 'muted'} {self.field}: {self.value}"
 
 
 class Public(_Strict):
@@ -322,6 +396,8 @@ class Config(_Strict):
     schedule: Schedule = Field(default_factory=Schedule)
     logging: Logging = Field(default_factory=Logging)
     retention: Retention = Field(default_factory=Retention)
+    rules: list[Rule] = Field(default_factory=list)
+    scholarly: Scholarly = Field(default_factory=Scholarly)
 
     @model_validator(mode="after")
     def _unique_names(self) -> "Config":
@@ -373,6 +449,8 @@ def _one_line(path: Path, error: ValidationError, data: Any) -> str:
         return f"{path}: {field}: required key is missing"
     # A bounded repr: a YAML alias bomb is a few lines of text but a value with billions of elements.
     shown = _SHORT_REPR.repr(value) if value is not None else "null"
+    if field.endswith(("api_key", "password", "smtp_password")):
+        shown = "(the value, not shown)"  # a secret is never echoed, not even a mistyped one
     if len(shown) > 80:
         shown = shown[:77] + "..."
     return f"{path}: {field}: {shown} is invalid: {message}"

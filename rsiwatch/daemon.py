@@ -111,6 +111,29 @@ def digest_job(config: Config, db_path: Path) -> Job | None:
     return Job(name="digest", due=due, run=run, interval=lambda due: cron_gap_s(cron, due))
 
 
+def catalog_check_job(config: Config, db_path: Path, client: PoliteClient) -> Job | None:
+    """The catalog's papers checked on arXiv every ``scholarly.check_every`` (new versions, withdrawals, venues)."""
+    every = config.scholarly.check_every
+    if every is None:
+        return None
+    interval = parse_duration(every)
+
+    def due() -> datetime | None:
+        with Store(db_path) as store:
+            last = parse_iso(store.scholarly.last_check())
+        return (last + timedelta(seconds=interval)) if last else datetime.now(timezone.utc) + timedelta(hours=1)
+
+    def run() -> None:
+        from rsiwatch.scholarly import check_catalog
+
+        with Store(db_path) as store:
+            report = check_catalog(store, client, config)
+        log.info("catalog check: %d papers, %d new flags%s", report.checked, report.flags,
+                 f"; {'; '.join(report.errors)}" if report.errors else "")
+
+    return Job(name="catalog-check", due=due, run=run, interval=lambda _due: interval)
+
+
 def run_daemon(config: Config, db_path: Path, *, out: IO[str] = sys.stderr) -> int:
     """Run until SIGTERM/SIGINT; returns the exit status."""
     lock = take_lock(db_path, "rsiwatch daemon")  # the same lock as `rsiwatch crawl`
@@ -119,7 +142,8 @@ def run_daemon(config: Config, db_path: Path, *, out: IO[str] = sys.stderr) -> i
     stop = threading.Event()
     client = PoliteClient(config.http.settings, config.politeness.settings, config.contact, stop=stop)
     sources = [source_job(s, config, db_path, client) for s in config.sources if s.enabled]
-    jobs = sources + [job for job in (retrain_job(config, db_path), digest_job(config, db_path)) if job is not None]
+    jobs = sources + [job for job in (retrain_job(config, db_path), digest_job(config, db_path),
+                                      catalog_check_job(config, db_path, client)) if job is not None]
     scheduler = Scheduler(jobs, jitter_s=config.schedule.jitter_s, misfire_grace_s=config.schedule.misfire_grace_s)
 
     def on_signal(signum: int, _frame: object) -> None:

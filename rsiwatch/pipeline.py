@@ -22,6 +22,7 @@ from rsiwatch.store import Store, iso, parse_iso, utcnow
 from rsiwatch.config import Config, Source
 from rsiwatch.intake import process_inbox
 from rsiwatch.prefetch import Prefetcher, seen_posts
+from rsiwatch.scholarly import collect_citations, enrich_queued
 from rsiwatch.scoring import explain_works, refresh_if_pool_grew, score_works
 
 log = logging.getLogger("rsiwatch.crawl")
@@ -54,6 +55,9 @@ class CrawlReport:
     queued_after_retrain: int = 0  # works queued when a grown pool retrained the model
     submissions_read: int = 0  # public-form submissions whose page was read in this crawl
     submissions_unread: int = 0  # ... and those queued as placeholders, to be read later
+    queued_discussed: int = 0  # works queued because enough independent sources discuss them
+    queued_citing: int = 0  # works queued because they cite enough catalog entries (the citation watch)
+    drafts_filled: int = 0  # queued papers whose draft OpenAlex filled in (affiliations, venue, code)
 
     @property
     def failed(self) -> list[SourceOutcome]:
@@ -66,6 +70,9 @@ class CrawlReport:
             "model_version": self.model_version,
             "queued_after_retrain": self.queued_after_retrain,
             "submissions": {"read": self.submissions_read, "unread": self.submissions_unread},
+            "queued_discussed": self.queued_discussed,
+            "queued_citing": self.queued_citing,
+            "drafts_filled": self.drafts_filled,
             "sources": [asdict(s) for s in self.sources],
             "totals": {
                 key: sum(getattr(s, key) for s in self.sources)
@@ -162,6 +169,14 @@ def crawl_source(
     return outcome
 
 
+def _watching(source: Source, store: Store, client: PoliteClient,
+              config: Config) -> Callable[[], tuple[str, SourceResult]]:
+    def run() -> tuple[str, SourceResult]:
+        started = utcnow()
+        return started, collect_citations(source, store, client, config)
+    return run
+
+
 def crawl(
     config: Config,
     store: Store,
@@ -172,6 +187,9 @@ def crawl(
     """Visit each source once; a failure is recorded against its source and the crawl goes on."""
     report = CrawlReport(started=utcnow())
     store.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in config.sources)
+    # The citation watch reads the catalog as it asks (scholarly.py); it runs after the feeds, in line.
+    watches = [s for s in sources if s.kind == "openalex"]
+    sources = [s for s in sources if s.kind != "openalex"]
     # Several feeds (each source named once): fetch and parse ahead, overlapping this thread's store work.
     names = [s.name for s in sources]
     prefetcher = None
@@ -186,15 +204,27 @@ def crawl(
     finally:
         if prefetcher is not None:
             prefetcher.close()
+    for source in watches:
+        outcome = crawl_source(source, store, client, config, _watching(source, store, client, config))
+        report.sources.append(outcome)
+        if on_source:
+            on_source(outcome)
+    # Works citing several catalog entries join the queue whatever their score (scholarly.cites_to_queue).
+    report.queued_citing = len(store.scholarly.queue_citing(report.started, config.scholarly.cites_to_queue))
     # What readers sent through the public form since the last crawl (never fetched inside the POST).
     intake = process_inbox(config, store)
     report.submissions_read, report.submissions_unread = intake.read, intake.unread
+    # What several independent sources discuss joins the queue whatever its score (review.discussed_sources).
+    report.queued_discussed = len(store.discussion.queue_discussed(report.started, config.review.discussed_sources))
     # A young model learnt the stream from a small pool: retrain as the pool grows (cheap while small).
     refreshed = refresh_if_pool_grew(store, config)
     if refreshed is not None:
         report.queued_after_retrain = len(refreshed.queued)
         log.info("retrained on a grown pool: model %d, %d open works rescored, %d newly queued",
                  refreshed.model_version, refreshed.scored, len(refreshed.queued))
+    # Drafts that fill themselves in: what OpenAlex knows of the queued papers (free lookups, never while
+    # a page waits).
+    report.drafts_filled = enrich_queued(store, client, config).filled
     # The weekly audit sample and uncertainty picks (idempotent: drawn once a week).
     draw = queue_weekly(store, config.review.audit_per_week, config.review.uncertain_share)
     if draw is not None:  # picks below the threshold were scored without why-terms

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from rsiwatch.store import THRESHOLD_SETTING, Store, StoreError
 from rsiwatch.config import Config
+from rsiwatch.rule_queue import apply_rules
 
 if TYPE_CHECKING:
     from classifier import Doc, Model, Scored, TrainingSet
@@ -189,6 +190,9 @@ def score_works(
     docs = [Doc(id=t.id, title=t.title, summary=t.summary) for t in texts]
     scored = model.score_docs(docs, explain_from=explain_from)
     queued = store.record_scores(version, scored, thresholds, queue=queue)
+    if queue:  # the curator's rules beside the model: mutes take out, pins put in (rule_queue.py)
+        ruled = apply_rules(store, config, [s.id for s in scored])
+        queued = [w for w in queued if w not in set(ruled.muted)] + ruled.pinned
     return ScoreRun(version, len(scored), queued)
 
 

@@ -1,4 +1,4 @@
-"""Edit the ``sources:`` list of config.yaml by hand-sized text edits, and speak OPML.
+"""Edit the ``sources:`` list (and the ``rules:`` list) of config.yaml by hand-sized text edits, and speak OPML.
 
 A curator's config.yaml carries comments worth keeping, and PyYAML drops them on a round trip.  So an
 added source is one flow-style line (``- {name: x, kind: feed, url: ...}``) placed after the last entry of
@@ -33,8 +33,8 @@ def flow_line(entry: dict[str, Any]) -> str:
     return yaml.safe_dump(entry, default_flow_style=True, sort_keys=False, width=10_000, allow_unicode=True).strip()
 
 
-def _sources_node(text: str, path: Path) -> tuple[yaml.Node | None, yaml.Node | None]:
-    """(the ``sources`` key node, its value node) of the document, or (None, None)."""
+def _list_node(text: str, path: Path, key_name: str = "sources") -> tuple[yaml.Node | None, yaml.Node | None]:
+    """(the ``key_name`` key node, its value node) of the document, or (None, None)."""
     try:
         root = yaml.compose(text)
     except yaml.YAMLError as exc:
@@ -44,7 +44,7 @@ def _sources_node(text: str, path: Path) -> tuple[yaml.Node | None, yaml.Node | 
     if not isinstance(root, yaml.MappingNode):
         raise EditError(f"{path}: cannot edit: the top level is not a mapping")
     for key, value in root.value:
-        if key.value == "sources":
+        if key.value == key_name:
             return key, value
     return None, None
 
@@ -60,28 +60,34 @@ def add_source_text(text: str, entry: dict[str, Any], path: Path = Path("config.
 
 
 def add_sources_text(text: str, entries: Sequence[dict[str, Any]], path: Path = Path("config.yaml")) -> str:
+    return add_list_entries_text(text, "sources", entries, path)
+
+
+def add_list_entries_text(text: str, key_name: str, entries: Sequence[dict[str, Any]], path: Path) -> str:
+    """``text`` with ``entries`` appended to the top-level list ``key_name`` (made if absent), one flow-style
+    line each; ``ConfigError`` when the result is not a valid config."""
     if not entries:
         return text
     lines = text.splitlines(keepends=True)
     if lines and not lines[-1].endswith("\n"):
         lines[-1] += "\n"
-    key, node = _sources_node(text, path)
+    key, node = _list_node(text, path, key_name)
     new = [flow_line(e) for e in entries]
     if key is None:
-        lines += ["sources:\n", *[f"  - {n}\n" for n in new]]
+        lines += [f"{key_name}:\n", *[f"  - {n}\n" for n in new]]
     elif isinstance(node, yaml.SequenceNode) and node.value and not node.flow_style:
         indent = " " * max(0, node.value[0].start_mark.column - 2)
         last = _entry_end(lines, node.value[-1])
         lines[last + 1:last + 1] = [f"{indent}- {n}\n" for n in new]
     elif (isinstance(node, yaml.SequenceNode) and not node.value) or (isinstance(node, yaml.ScalarNode) and node.value in ("", "~", "null")):
         line = key.start_mark.line
-        if node.end_mark.line != line or not lines[line].lstrip().startswith("sources"):
-            raise EditError(f"{path}: cannot edit the sources list safely; add the source by hand")
+        if node.end_mark.line != line or not lines[line].lstrip().startswith(key_name):
+            raise EditError(f"{path}: cannot edit the {key_name} list safely; edit it by hand")
         comment = lines[line].split("#", 1)[1] if "#" in lines[line] else ""
-        lines[line] = "sources:" + (f"  # {comment.strip()}" if comment else "") + "\n"
+        lines[line] = f"{key_name}:" + (f"  # {comment.strip()}" if comment else "") + "\n"
         lines[line + 1:line + 1] = [f"  - {n}\n" for n in new]
     else:
-        raise EditError(f"{path}: sources is written in flow style ([...]); make it a block list to edit it here")
+        raise EditError(f"{path}: {key_name} is written in flow style ([...]); make it a block list to edit it here")
     result = "".join(lines)
     parse_config(result, path)
     return result
@@ -108,30 +114,49 @@ def _entry_end(lines: list[str], node: yaml.Node) -> int:
 
 def remove_source_text(text: str, name: str, path: Path = Path("config.yaml")) -> str:
     """``text`` without the source ``name``; ``ConfigError`` when there is no such source."""
-    key, node = _sources_node(text, path)
+    key, node = _list_node(text, path)
     if not isinstance(node, yaml.SequenceNode):
         raise ConfigError(f"{path}: no source named {name!r} (the config has no sources list)")
-    lines = text.splitlines(keepends=True)
     for item in node.value:
         names = [v.value for k, v in getattr(item, "value", []) if isinstance(k, yaml.ScalarNode) and k.value == "name"]
-        if names != [name]:
-            continue
-        if node.flow_style:
-            raise EditError(f"{path}: sources is written in flow style ([...]); remove {name!r} by hand")
-        start = item.start_mark.line
-        end = _entry_end(lines, item)
-        dash = lines[start][: item.start_mark.column]
-        if dash.strip() != "-":
-            raise EditError(f"{path}: cannot find where source {name!r} starts; remove it by hand")
-        last = _last_node(item)
-        tail = lines[end][last.end_mark.column:] if last.end_mark.line == end else "\n"
-        if _is_content(tail):
-            raise EditError(f"{path}: source {name!r} shares a line with other content; remove it by hand")
-        del lines[start:end + 1]
-        result = "".join(lines)
-        parse_config(result, path)
-        return result
+        if names == [name]:
+            return _without_item(text, key, node, item, f"source {name!r}", path)
     raise ConfigError(f"{path}: no source named {name!r}")
+
+
+def remove_list_item_text(text: str, key_name: str, index: int, path: Path) -> str:
+    """``text`` without item ``index`` (from 0) of the top-level list ``key_name``."""
+    key, node = _list_node(text, path, key_name)
+    if not isinstance(node, yaml.SequenceNode) or not 0 <= index < len(node.value):
+        count = len(node.value) if isinstance(node, yaml.SequenceNode) else 0
+        raise ConfigError(f"{path}: {key_name} has no item {index + 1} (it has {count})")
+    return _without_item(text, key, node, node.value[index], f"{key_name} item {index + 1}", path)
+
+
+def _without_item(text: str, key: yaml.Node | None, node: yaml.SequenceNode, item: yaml.Node, what: str,
+                  path: Path) -> str:
+    """``text`` without the lines of one block-list item; the list's last item leaves ``key: []`` (an
+    empty key would read as null, which the config refuses).  Validated as a whole config."""
+    if node.flow_style:
+        raise EditError(f"{path}: the list holding {what} is written in flow style ([...]); remove it by hand")
+    lines = text.splitlines(keepends=True)
+    start = item.start_mark.line
+    end = _entry_end(lines, item)
+    dash = lines[start][: item.start_mark.column]
+    if dash.strip() != "-":
+        raise EditError(f"{path}: cannot find where {what} starts; remove it by hand")
+    last = _last_node(item)
+    tail = lines[end][last.end_mark.column:] if last.end_mark.line == end else "\n"
+    if _is_content(tail):
+        raise EditError(f"{path}: {what} shares a line with other content; remove it by hand")
+    del lines[start:end + 1]
+    if len(node.value) == 1 and key is not None:
+        line = key.start_mark.line
+        head, _, comment = lines[line].rstrip("\n").partition("#")
+        lines[line] = head.rstrip() + " []" + (f"  #{comment}" if comment else "") + "\n"
+    result = "".join(lines)
+    parse_config(result, path)
+    return result
 
 
 # ---- OPML ---------------------------------------------------------------------------------------

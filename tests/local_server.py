@@ -68,6 +68,7 @@ class LocalServer:
 
     def __init__(self) -> None:
         self.routes: dict[str, Handler] = {}
+        self.prefixes: dict[str, Handler] = {}  # path prefix -> handler, for APIs with ids in the path
         self.requests: list[Request] = []
         self.stopping = threading.Event()
         self._lock = threading.Lock()
@@ -102,6 +103,17 @@ class LocalServer:
             handler = _static(body or b"", status, dict(headers or {}), etag, last_modified)
         self.routes[path] = handler
         return self.url + path
+
+    def add_prefix(self, prefix: str, handler: Handler) -> str:
+        """Serve every path under ``prefix`` not served by ``add`` (the longest prefix wins)."""
+        self.prefixes[prefix] = handler
+        return self.url + prefix
+
+    def route(self, path: str) -> Handler | None:
+        if path in self.routes:
+            return self.routes[path]
+        matching = [p for p in self.prefixes if path.startswith(p)]
+        return self.prefixes[max(matching, key=len)] if matching else None
 
     def hits(self, path: str) -> list[Request]:
         """The logged requests for one path."""
@@ -160,7 +172,7 @@ def _make_handler_class(server: LocalServer) -> type[BaseHTTPRequestHandler]:
                 connection=self.connection,
             )
             server._log(request)
-            handler = server.routes.get(parts.path)
+            handler = server.route(parts.path)
             response = handler(request) if handler else Response(404, b"not found", {"Content-Type": "text/plain"})
             if response is None:  # the handler wrote (or broke) the connection itself
                 self.close_connection = True

@@ -222,7 +222,9 @@ def test_entry_dates_and_an_empty_catalog() -> None:
     assert entry_date({"date_published": None, "year": 2019}) == datetime(2019, 1, 1, tzinfo=utc)
     assert entry_date({"date_published": "2025-02-30"}) == UNDATED and entry_date({}) == UNDATED
     files = build_site([])
-    assert set(files) == {"index.html", "feed.xml", "catalog.csv", "catalog.json", "site.css", "site.js"}
+    assert set(files) == {
+        "index.html", "feed.xml", "catalog.csv", "catalog.json", "catalog.bib", "catalog.ris", "site.css", "site.js"}
+    assert files["catalog.bib"] == b"" and files["catalog.ris"] == b""
     feed = feedparser.parse(files["feed.xml"])
     assert not feed.bozo and feed.entries == [] and feed.feed.id == "urn:rsiwatch:catalog"
     assert files["catalog.json"] == b"[]\n" and files["catalog.csv"].decode().strip() == ",".join(SITE_COLUMNS)

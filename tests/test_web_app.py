@@ -169,6 +169,11 @@ def test_exports_stay_inside_export_dir(client, db: Path, tmp_path: Path) -> Non
     assert saved.status_code == 303
     [written] = list((tmp_path / "exports").iterdir())
     assert client.get(f"/exports/{written.name}", base_url=BASE).status_code == 200
+    bib = client.get("/export/catalog.bibtex", base_url=BASE)
+    assert bib.mimetype == "application/x-bibtex" and 'filename="rsiwatch-catalog.bib"' in bib.headers[
+        "Content-Disposition"] and bib.get_data(as_text=True).startswith("@misc{rsiwatch")
+    assert client.post("/export/catalog.ris", data={"csrf_token": csrf}, base_url=BASE).status_code == 303
+    assert sorted(p.suffix for p in (tmp_path / "exports").iterdir()) == [".csv", ".ris"]
     secret = tmp_path / "secret.txt"
     secret.write_text("secret")
     for path in ("/exports/..%2fsecret.txt", "/exports/../secret.txt", "/exports/%2e%2e%2fsecret.txt",

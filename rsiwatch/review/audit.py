@@ -81,16 +81,19 @@ def pick(
 ) -> tuple[list[str], list[str], int, int]:
     """Choose (uncertain ids, audit ids, audit population, below count) from a week's unqueued works.
 
-    ``pool`` rows have ``id``, ``score`` and ``threshold``; only those below their threshold count.
-    Uncertain = smallest ``threshold - score``; the audit is a uniform sample of the rest.
+    ``pool`` rows have ``id``, ``score``, ``threshold`` and ``muted``; those below their threshold count,
+    and muted works whatever their score (a rule's blind spot is sampled like the model's).  Uncertain =
+    smallest ``threshold - score`` among unmuted works; the audit is a uniform sample of the rest.
     """
     below = sorted(
-        (r for r in pool if r["score"] < r["threshold"]), key=lambda r: (r["threshold"] - r["score"], r["id"])
+        (r for r in pool if r["score"] < r["threshold"] and not r.get("muted")),
+        key=lambda r: (r["threshold"] - r["score"], r["id"]),
     )
+    muted = [r["id"] for r in pool if r.get("muted")]
     uncertain = [r["id"] for r in below[:n_uncertain]]
-    rest = sorted(r["id"] for r in below[n_uncertain:])
+    rest = sorted([r["id"] for r in below[n_uncertain:]] + muted)
     audit = rng.sample(rest, min(audit_size, len(rest)))
-    return uncertain, sorted(audit), len(rest), len(below)
+    return uncertain, sorted(audit), len(rest), len(below) + len(muted)
 
 
 def draws(store: Store) -> list[AuditDraw]:

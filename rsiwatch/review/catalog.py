@@ -1,4 +1,5 @@
-"""The catalog in and out: the seed file, the public list's spreadsheet columns, Markdown and JSON.
+"""The catalog in and out: the seed file, the public list's spreadsheet columns, Markdown and JSON (and,
+through references.py, BibTeX, RIS and CSL-JSON).
 
 Reading and writing are pure functions over rows; the store keeps the rows.  The CSV speaks the
 public list's columns (ID, Description, Source, Date Published, Authors, Author Affiliations,
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from crawler.ids import canonical_id
+from rsiwatch.review.references import to_bibtex, to_csljson, to_ris
 
 PUBLIC_COLUMNS = ["ID", "Description", "Source", "Date Published", "Authors", "Author Affiliations", "Submitter"]
 EXPORT_COLUMNS = [*PUBLIC_COLUMNS, "Category", "Title", "Flags"]
@@ -269,4 +271,15 @@ def to_markdown(entries: Iterable[dict[str, Any]]) -> str:
     return "\n".join(lines) + "\n"
 
 
-FORMATS = {"csv": to_csv, "json": to_json, "md": to_markdown}
+# The export formats by name (``catalog export --format``, the Catalog tab); the reference managers'
+# formats live in references.py.
+FORMATS = {
+    "csv": to_csv, "json": to_json, "md": to_markdown,
+    "bibtex": to_bibtex, "ris": to_ris, "csljson": to_csljson,
+}
+# Each format's file name ending and media type (downloads and saved exports).
+FORMAT_FILES = {
+    "csv": ("csv", "text/csv"), "json": ("json", "application/json"), "md": ("md", "text/markdown"),
+    "bibtex": ("bib", "application/x-bibtex"), "ris": ("ris", "application/x-research-info-systems"),
+    "csljson": ("csl.json", "application/vnd.citationstyles.csl+json"),
+}

@@ -42,6 +42,8 @@ class Digest:
     sources: list[dict[str, Any]] = field(default_factory=list)
     queued: int = 0
     seen_again: list[dict[str, Any]] = field(default_factory=list)
+    discussed: list[dict[str, Any]] = field(default_factory=list)  # what the field is talking about
+    catalog_news: list[dict[str, Any]] = field(default_factory=list)  # open flags of the catalog check
 
     @property
     def subject(self) -> str:
@@ -65,12 +67,19 @@ def _seen_again_row(work: dict[str, Any]) -> dict[str, Any]:
             "sources": [clean_text(s) for s in work["sources"]]}
 
 
+def _discussed_row(work: dict[str, Any]) -> dict[str, Any]:
+    return {**_row(work), "sources": [clean_text(s) for s in work["discussed_in"]]}
+
+
 def build_digest(store: Store, since: str, top: int = DEFAULT_TOP) -> Digest:
     works, total = store.review_queue(status="all", since=since, limit=top)
     return Digest(
         since=since, until=utcnow(), top=[_row(w) for w in works], accepted=[_row(w) for w in store.accepted_since(since)],
         sources=store.source_counts_since(since), queued=total.count,
         seen_again=[_seen_again_row(w) for w in store.seen_again_after_decision(since, limit=top)],
+        discussed=[_discussed_row(w) for w in store.discussion.most_discussed(since, limit=10)],
+        catalog_news=[{"id": f["id"], "entry_id": f["entry_id"], "work_id": f["work_id"], "detail": clean_text(f["detail"])}
+                      for f in store.scholarly.flags()],
     )
 
 
@@ -103,6 +112,13 @@ def to_markdown(digest: Digest) -> str:
     lines += ["", "## Top candidates", ""]
     lines += [f"{i}. **{'–' if w['score'] is None else format(w['score'], '.2f')}** {md_link(w['title'], w['url'])} · {md_text(w['category'] or 'no category')}"
               f" · {md_text(w['status'])}" for i, w in enumerate(digest.top, 1)] or ["No new candidates."]
+    lines += ["", "## Most discussed", ""]
+    lines += [f"- {md_link(w['title'], w['url'])}: {len(w['sources'])} sources ({md_text(', '.join(w['sources']))})"
+              f" · {md_text((w['status'] or '').replace('_', ' '))}" for w in digest.discussed] or [
+        "No work was discussed by two or more sources."]
+    lines += ["", "## Catalog news", ""]
+    lines += [f"- entry {f['entry_id']} ({md_text(f['work_id'])}): {md_text(f['detail'])}"
+              f" (rsiwatch catalog flags apply {f['id']})" for f in digest.catalog_news] or ["No news of catalog entries."]
     lines += ["", "## Seen again after a decision", ""]
     lines += [f"- {md_link(w['title'], w['url'])}: {md_text((w['status'] or '').replace('_', ' '))} on {w['decided_at'][:10]},"
               f" since then {w['new_sightings']} sighting(s) in {md_text(', '.join(w['sources']))}"

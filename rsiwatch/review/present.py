@@ -186,12 +186,24 @@ def work_date(work: dict[str, Any]) -> tuple[int | None, str | None]:
     return _year(str(work.get("first_seen") or "")), None
 
 
-def entry_prefill(work: dict[str, Any]) -> dict[str, Any]:
-    """A catalog entry drafted from a work, for the curator to edit before it is saved."""
+# What a draft may carry from the scholarly graph (work_meta), as the form's fields and the columns
+# the entry keeps them in (``extra``, exported again like any imported column).
+PUBLISHED_FIELDS = {"published_venue": "Venue", "published_doi": "DOI", "code_url": "Code"}
+
+
+def entry_prefill(work: dict[str, Any], meta: dict[str, Any] | None = None) -> dict[str, Any]:
+    """A catalog entry drafted from a work, for the curator to edit before it is saved; ``meta`` is what
+    OpenAlex said of it (``work_meta``), named in ``filled_from`` beside each value it gave."""
     year, date_published = work_date(work)
     number = arxiv_number(work.get("id", ""))
     url = f"https://arxiv.org/abs/{number}" if number else (safe_url(work.get("url")) or "")
+    meta = meta or {}
+    found = {"affiliations": meta.get("affiliations"), "published_venue": meta.get("venue"),
+             "published_doi": meta.get("doi"), "code_url": meta.get("code_url")}
+    found = {k: clean_text(v) for k, v in found.items() if v}
     return {
+        **found,
+        "filled_from": {k: meta.get("origin") or "OpenAlex" for k in found},
         "work_id": work["id"],
         "title": readable_text(work.get("title")),
         "year": year,
@@ -202,6 +214,16 @@ def entry_prefill(work: dict[str, Any]) -> dict[str, Any]:
         "authors": clean_text(", ".join(str(a) for a in work.get("authors") or [])) or None,
         "flags": [],
     }
+
+
+def draft_as_entry(draft: dict[str, Any]) -> dict[str, Any]:
+    """A draft saved as it stands (``rsiwatch accept``): what OpenAlex gave of a published version goes to the
+    entry's columns (``extra``), its provenance note is dropped."""
+    entry = {k: v for k, v in draft.items() if k not in PUBLISHED_FIELDS and k != "filled_from"}
+    published = {column: draft[name] for name, column in PUBLISHED_FIELDS.items() if draft.get(name)}
+    if published:
+        entry["extra"] = published
+    return entry
 
 
 class EntryError(ValueError):
@@ -275,7 +297,9 @@ def entry_from_form(form: Any, work_id: str) -> dict[str, Any]:
     # Kept as written ("2023-04-21", "April 2023", "2023"), as imports keep it.
     date_published = field("date_published", 40) or None
     flags = [f for f in FLAGS if form.get(f) in ("on", "1", "true", "yes")]
+    published = {column: field(name, 500) for name, column in PUBLISHED_FIELDS.items() if form.get(name)}
     return {
+        **({"extra": published} if published else {}),
         "work_id": work_id, "title": title, "description": field("description", 2000), "category": category,
         "url": url or None, "year": int(year_text) if year_text else None, "date_published": date_published,
         "authors": field("authors", 2000) or None, "affiliations": field("affiliations", 2000) or None,

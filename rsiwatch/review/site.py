@@ -21,6 +21,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from rsiwatch import __version__
 from rsiwatch.review.catalog import PUBLIC_COLUMNS, export_row, to_json
+from rsiwatch.review.references import to_bibtex, to_ris
 from rsiwatch.review.latex_text import latex_to_text
 from rsiwatch.review.present import CATEGORIES, clean_text, safe_url
 from rsiwatch.review.site_chart import colour, share_svg, years_svg
@@ -163,6 +164,8 @@ def build_site(entries: Sequence[Mapping[str, Any]], options: SiteOptions = Site
     files["feed.xml"] = feed_xml(ordered, options)  # type: ignore[assignment]
     files["catalog.csv"] = public_csv(ordered)
     files["catalog.json"] = to_json(ordered)
+    files["catalog.bib"] = to_bibtex(ordered)
+    files["catalog.ris"] = to_ris(ordered)
     for name in STATIC_FILES:
         files[name] = (STATIC / name).read_bytes()  # type: ignore[assignment]
     return {path: data.encode("utf-8") if isinstance(data, str) else data for path, data in sorted(files.items())}

@@ -19,7 +19,7 @@ from rich.panel import Panel
 from rich.text import Text
 
 from rsiwatch.review.present import (
-    CATEGORIES, clean_text, entry_prefill, highlight_segments, positive_terms, readable_text, work_links,
+    CATEGORIES, clean_text, draft_as_entry, entry_prefill, highlight_segments, positive_terms, readable_text, work_links,
 )
 from rsiwatch.store import StaleDecision, Store, StoreError
 
@@ -128,7 +128,7 @@ class Session:
 
     def accept(self) -> None:
         work = self.store.work(self.current()["id"]) or self.current()
-        entry = entry_prefill(work)
+        entry = draft_as_entry(entry_prefill(work, self.store.scholarly.meta_of(work["id"])))
         choices = "  ".join(f"{i}={c}" for i, c in enumerate(CATEGORIES, 1))
         answer = self.ask(f"{choices}\ncategory [{entry['category'] or 'none'}] (Enter keeps, 1-9 picks): ")
         if answer is None:

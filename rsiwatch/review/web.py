@@ -21,12 +21,12 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import HTTPException
 
-from rsiwatch.review.catalog import FORMATS
+from rsiwatch.review.catalog import FORMAT_FILES, FORMATS
 from rsiwatch.review.present import (
     CATEGORIES, FLAGS, EntryError, entry_from_form, entry_prefill, highlight_html, html_to_text, positive_terms,
     readable_text, safe_url, score_range, work_links,
 )
-from rsiwatch.store import ACTIONS, QUEUE_STATUSES, StaleDecision, Store, StoreError
+from rsiwatch.store import ACTIONS, QUEUE_ORDERS, QUEUE_STATUSES, StaleDecision, Store, StoreError
 from rsiwatch.curators import check_curator
 from rsiwatch.review.web_forms import form_values, install_plain_forms, safe_next
 from rsiwatch.review.web_security import Binding, install, signed_in_curator
@@ -37,9 +37,6 @@ from rsiwatch.files import write_atomically
 
 PAGE_SIZE = 100
 LOGIN_LIMIT = "10 per minute; 100 per day"
-MIMETYPES = {"csv": "text/csv", "json": "application/json", "md": "text/markdown"}
-
-
 def create_app(
     config: Config, db_path: str | Path, *, host: str | None = None, port: int | None = None,
     export_dir: Path | None = None,
@@ -142,6 +139,7 @@ def queue() -> str:
         "q": query, "status": status, "source": args.get("source", "").strip()[:200],
         "category": args.get("category") if args.get("category") in CATEGORIES else "",
         "min": scores.low, "max": scores.high, "week": week if since else "",
+        "sort": args.get("sort") if args.get("sort") in QUEUE_ORDERS else "score",
     }
     try:
         offset = max(0, int(args.get("offset", "0")))
@@ -151,9 +149,16 @@ def queue() -> str:
     works, total = s.review_queue(
         status=status, query=query or None, source=filters["source"] or None, category=filters["category"] or None,
         min_score=filters["min"], max_score=filters["max"], since=since, until=until, limit=PAGE_SIZE, offset=offset,
+        order=filters["sort"],
     )
     latest = _with_explanations(s, {w["id"]: s.latest_score(w["id"]) or {} for w in works})
-    items = [_item(s, w, latest[w["id"]]) for w in works]
+    ids = [w["id"] for w in works]
+    rules, discussed = s.rule_matches.labels_of(ids), s.discussion.sources_discussing(ids)
+    cites = s.scholarly.citations_of(ids)
+    titles = {e["work_id"]: e["title"] for e in s.catalog() if e["work_id"]} if cites else {}
+    items = [{**_item(s, w, latest[w["id"]]), "rules": rules.get(w["id"], []), "discussed_in": discussed.get(w["id"], []),
+              "cites": [readable_text(titles.get(c, c)) for c in cites.get(w["id"], [])]}
+             for w in works]
     for item in items:  # the searched words are highlighted too
         item["terms"] = [*item["terms"], *re.findall(r"\w{3,}", query)]
     return render_template(
@@ -224,7 +229,7 @@ def catalog(draft: dict[str, Any] | None = None, error: EntryError | None = None
     return render_template(
         "catalog.html", entries=store().catalog(), formats=sorted(FORMATS), exports=_exports(),
         saved=saved if saved in _exports() else "", edited=int(edited) if edited.isdigit() else None,
-        draft=draft, error=error,
+        draft=draft, error=error, news=store().scholarly.flags(),
     )
 
 
@@ -311,7 +316,7 @@ def api_entry() -> Response:
 
 def _drafted_entry(work: dict[str, Any]) -> dict[str, Any]:
     """An entry drafted from a work, crediting whoever sent it in (the Submitter column)."""
-    return {**entry_prefill(work), "submitter": store().submitter_of(work["id"])}
+    return {**entry_prefill(work, store().scholarly.meta_of(work["id"])), "submitter": store().submitter_of(work["id"])}
 
 
 def api_decide() -> Response:
@@ -358,8 +363,8 @@ def _format_or_404(fmt: str) -> str:
 def export_download(fmt: str) -> Response:
     text = FORMATS[_format_or_404(fmt)](store().catalog())
     return Response(
-        text, mimetype=MIMETYPES[fmt],
-        headers={"Content-Disposition": f'attachment; filename="rsiwatch-catalog.{fmt}"'},
+        text, mimetype=FORMAT_FILES[fmt][1],
+        headers={"Content-Disposition": f'attachment; filename="rsiwatch-catalog.{FORMAT_FILES[fmt][0]}"'},
     )
 
 
@@ -373,8 +378,12 @@ def _exports() -> list[str]:
         return []
     # Only regular files the app wrote: a symlink planted in the folder could point anywhere.
     return sorted(
-        (p.name for p in folder.iterdir() if not p.is_symlink() and p.is_file() and p.suffix[1:] in FORMATS), reverse=True
+        (p.name for p in folder.iterdir() if not p.is_symlink() and p.is_file() and _is_export(p.name)), reverse=True
     )
+
+
+def _is_export(name: str) -> bool:
+    return any(name.endswith("." + ending) for ending, _ in FORMAT_FILES.values())
 
 
 def export_save(fmt: str) -> Response:
@@ -382,7 +391,7 @@ def export_save(fmt: str) -> Response:
     text = FORMATS[_format_or_404(fmt)](store().catalog())
     folder = _export_dir()
     folder.mkdir(parents=True, exist_ok=True)
-    name = f"catalog-{datetime.now().strftime('%Y%m%d-%H%M%S')}.{fmt}"
+    name = f"catalog-{datetime.now().strftime('%Y%m%d-%H%M%S')}.{FORMAT_FILES[fmt][0]}"
     write_atomically(folder / name, text)
     return redirect(url_for("catalog", saved=name), code=303)
 

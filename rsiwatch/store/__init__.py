@@ -42,11 +42,14 @@ from rsiwatch.store.base import (  # noqa: F401 - the names callers import from 
 )
 from rsiwatch.store.catalog import Catalog, ImportPlan  # noqa: F401
 from rsiwatch.store.decisions import Decisions
+from rsiwatch.store.discussion import QUEUE_ORDERS, Discussion  # noqa: F401
 from rsiwatch.store.entries import StaleDecision  # noqa: F401
 from rsiwatch.store.linking import Linking
 from rsiwatch.store.models import Models
 from rsiwatch.store.retention import Retention
 from rsiwatch.store.review_page import ReviewPage
+from rsiwatch.store.rule_matches import RuleMatches
+from rsiwatch.store.scholarly import Scholarly
 from rsiwatch.store.scores import Scores
 from rsiwatch.store.sources import Sources
 from rsiwatch.store.submissions import Submissions
@@ -109,6 +112,9 @@ class Store(Database):
         self.linking = Linking(self, self.works)
         self.retention = Retention(self)
         self.submission_log = Submissions(self)
+        self.rule_matches = RuleMatches(self)
+        self.discussion = Discussion(self)
+        self.scholarly = Scholarly(self)
 
     def __getattr__(self, name: str) -> Any:
         """``store.accept`` is ``store.decision_log.accept``: called only for names the store itself lacks."""

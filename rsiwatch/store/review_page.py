@@ -14,6 +14,7 @@ from rsiwatch.store.base import (
     fts_query,
     iso_ago,
 )
+from rsiwatch.store.discussion import QUEUE_ORDERS
 
 SEARCH_CAP = 1000  # text matches a search considers (the newest); more are reported as "1,000+"
 
@@ -75,6 +76,7 @@ class ReviewPage:
         until: str | None = None,
         limit: int = 100,
         offset: int = 0,
+        order: str = "score",
     ) -> tuple[list[dict[str, Any]], int]:
         """The queue for the review page, best first, with its total; ``query`` searches titles and summaries.
 
@@ -104,7 +106,7 @@ class ReviewPage:
         total = self.db.one(f"SELECT COUNT(*) FROM {table} WHERE {condition}", params)[0]
         rows = self.db.all(
             # SQLite sorts NULL scores last in DESC order; said this way the queue index gives the order.
-            f"SELECT w.* FROM {table} WHERE {condition} ORDER BY w.score DESC, w.id LIMIT ? OFFSET ?",
+            f"SELECT w.* FROM {table} WHERE {condition} ORDER BY {QUEUE_ORDERS[order]} LIMIT ? OFFSET ?",
             [*params, limit, offset],
         )
         return [_work_dict(r) for r in rows], QueueTotal(total, capped, SEARCH_CAP)

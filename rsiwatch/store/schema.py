@@ -322,4 +322,73 @@ MIGRATIONS: list[str] = [
     ALTER TABLE submissions ADD COLUMN submitter TEXT;
     ALTER TABLE submissions ADD COLUMN fetch_error TEXT;
     """,
+    # 12: rules beside the model (issue 25).  `muted_by` names the mute rule that keeps an undecided work out
+    # of the queue (the work stays, searchable, and in the audit's population); `rule_matches` records
+    # what each rule did to each work it matched (queued it, took it out, kept it out), for the card and
+    # for `tune`'s per-rule figures.
+    """
+    ALTER TABLE works ADD COLUMN muted_by TEXT;
+    CREATE TABLE rule_matches (
+        work_id TEXT NOT NULL REFERENCES works (id),
+        rule TEXT NOT NULL,              -- its label: "pinned author: David Silver"
+        action TEXT NOT NULL CHECK (action IN ('pin', 'mute')),
+        effect TEXT NOT NULL CHECK (effect IN ('added', 'removed', 'kept_out', 'none')),
+        matched_at TEXT NOT NULL,
+        PRIMARY KEY (work_id, rule)
+    );
+    CREATE INDEX rule_matches_rule ON rule_matches (rule);
+    """,
+    # 13: the scholarly graph (issue 24).  `openalex_ids` caches which OpenAlex work a catalog work is (a
+    # lookup is free but not instant); `citations` records which catalog works a crawled work cites (no
+    # foreign key: the citation watch records them as it reads, before the work is stored); `work_meta`
+    # holds what OpenAlex says of a queued work (affiliations, DOI and venue of a published version, code),
+    # read by the accept draft; `catalog_watch` is what arXiv said of a catalog work at the last check, and
+    # `catalog_flags` the news a check found, until the curator applies or dismisses it.
+    """
+    CREATE TABLE openalex_ids (
+        work_id TEXT PRIMARY KEY,
+        openalex_id TEXT,                -- NULL: OpenAlex does not know it
+        looked_up_at TEXT NOT NULL
+    );
+    CREATE TABLE citations (
+        work_id TEXT NOT NULL,
+        cited_work_id TEXT NOT NULL,
+        source TEXT NOT NULL,
+        seen_at TEXT NOT NULL,
+        PRIMARY KEY (work_id, cited_work_id)
+    );
+    CREATE INDEX citations_seen ON citations (seen_at);
+    CREATE TABLE work_meta (
+        work_id TEXT PRIMARY KEY,
+        openalex_id TEXT,
+        affiliations TEXT,
+        doi TEXT,
+        venue TEXT,
+        code_url TEXT,
+        origin TEXT NOT NULL,            -- where the values came from, shown beside them
+        fetched_at TEXT NOT NULL
+    );
+    CREATE TABLE catalog_watch (
+        work_id TEXT PRIMARY KEY,
+        version INTEGER,
+        title TEXT,
+        withdrawn INTEGER NOT NULL DEFAULT 0,
+        journal_ref TEXT,
+        doi TEXT,
+        checked_at TEXT NOT NULL
+    );
+    CREATE TABLE catalog_flags (
+        id INTEGER PRIMARY KEY,
+        entry_id INTEGER NOT NULL,
+        work_id TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('new_version', 'withdrawn', 'published', 'title_changed')),
+        detail TEXT NOT NULL,            -- what the curator reads: "v3 since accepted"
+        value TEXT,                      -- what applying it would write (a title, a venue), as JSON
+        found_at TEXT NOT NULL,
+        resolved_at TEXT,
+        resolution TEXT CHECK (resolution IN ('applied', 'dismissed')),
+        resolved_by TEXT
+    );
+    CREATE INDEX catalog_flags_open ON catalog_flags (entry_id) WHERE resolved_at IS NULL;
+    """,
 ]

@@ -13,6 +13,7 @@ from rsiwatch.store.base import (
     _work_dict,
     utcnow,
 )
+from rsiwatch.store.discussion import QUEUE_ORDERS
 from rsiwatch.store.review_page import queue_filter
 
 
@@ -54,7 +55,7 @@ class Scores:
                         continue
                     cur = conn.execute(
                         "UPDATE works SET queued_at = ?, queue_reason = 'score' "
-                        "WHERE id = ? AND queued_at IS NULL AND status = 'new'",
+                        "WHERE id = ? AND queued_at IS NULL AND status = 'new' AND muted_by IS NULL",
                         (now, s.id),
                     )
                     if cur.rowcount:
@@ -106,11 +107,13 @@ class Scores:
         category: str | None = None,
         min_score: float | None = None,
         max_score: float | None = None,
+        order: str = "score",
     ) -> list[dict[str, Any]]:
-        """The review queue, best first (the review page's filters, ``queue_filter``)."""
+        """The review queue, best first (the review page's filters, ``queue_filter``); ``order`` names one of
+        ``QUEUE_ORDERS`` (score, discussion)."""
         table, condition, params = queue_filter(status, source=source, category=category, min_score=min_score,
                                                 max_score=max_score, since=since)
-        sql = f"SELECT w.* FROM {table} WHERE {condition} ORDER BY w.score DESC, w.id"
+        sql = f"SELECT w.* FROM {table} WHERE {condition} ORDER BY {QUEUE_ORDERS[order]}"
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
             params += [limit, offset]

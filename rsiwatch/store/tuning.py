@@ -63,6 +63,7 @@ class Tuning:
         """Undecided, unqueued works first seen since ``since`` whose latest score reaches ``threshold``."""
         rows = self.db.all(
             "SELECT id FROM works WHERE first_seen >= ? AND queued_at IS NULL AND status = 'new' AND score >= ?"
+            " AND muted_by IS NULL"
             " ORDER BY score DESC",
             (since, threshold),
         )
@@ -71,10 +72,11 @@ class Tuning:
     def below_threshold_pool(self, start: str, end: str) -> list[dict[str, Any]]:
         """Works first seen in [start, end) that nobody queued or decided, with their score and threshold.
 
-        The threshold is the one recorded with the work's latest score; the audit draws from these.
+        The threshold is the one recorded with the work's latest score; the audit draws from these.  A
+        muted work is here whatever its score (``muted``): what a rule keeps out is audited too.
         """
         rows = self.db.all(
-            "SELECT w.id, w.score, s.threshold FROM works w "
+            "SELECT w.id, w.score, s.threshold, w.muted_by IS NOT NULL AS muted FROM works w "
             "JOIN scores s ON s.work_id = w.id AND s.model_version = w.model_version "
             "WHERE w.first_seen >= ? AND w.first_seen < ? AND w.queued_at IS NULL AND w.status = 'new' "
             "AND w.score IS NOT NULL ORDER BY w.id",

@@ -180,10 +180,16 @@ function reviewPage() {
     } catch (err) { say("could not load the entry: " + err.message, true); return; }
     const form = acceptDialog.querySelector("form");
     form.elements.id.value = item.dataset.id;
-    ["title", "description", "category", "year", "date_published", "url", "authors", "affiliations", "submitter"].forEach((name) => {
+    ["title", "description", "category", "year", "date_published", "url", "authors", "affiliations", "submitter",
+      "published_venue", "published_doi", "code_url"].forEach((name) => {
+      if (!form.elements[name]) return;
       const value = entry[name];
       form.elements[name].value = value === null || value === undefined ? "" : String(value);
     });
+    const from = acceptDialog.querySelector("[data-filled-from]");
+    const filled = Object.keys(entry.filled_from || {});
+    if (from) from.textContent = filled.length ? "Filled in from " + [...new Set(Object.values(entry.filled_from))].join(", ") +
+      ": " + filled.join(", ").replace(/_/g, " ") + ". Check them before saving." : "";
     ["company_reported", "disputed", "deployed_in_production"].forEach((flag) => {
       form.elements[flag].checked = (entry.flags || []).includes(flag);
     });
