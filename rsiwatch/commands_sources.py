@@ -38,9 +38,10 @@ stderr = Console(stderr=True)
 
 
 def _config_text(env: Env) -> str:
+    path = env.existing_config_path()  # only `init` writes a config from nothing
     env.config  # validates the current file first (exit 2 on a broken one)
     try:
-        return env.config_path.read_text(encoding="utf-8") if env.config_path.exists() else ""
+        return path.read_text(encoding="utf-8")
     except OSError as exc:
         raise Failure(f"{env.config_path}: cannot read: {exc.strerror}") from None
 
