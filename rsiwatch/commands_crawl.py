@@ -93,6 +93,7 @@ def crawl_command(
     none was due), and 1 when the daemon or another crawl holds the database (see --wait)."""
     config = env.config
     setup_logging(config.logging, level=log_level(verbose))
+    env.store().close()  # a missing database is said before a lock file is left beside it
     try:
         lock = take_lock(env.db_path, "rsiwatch crawl", wait=wait,
                          on_wait=lambda holder: stderr.print(f"waiting: {holder}", highlight=False))

@@ -87,8 +87,8 @@ def sources_list(env: Env, as_json: bool) -> None:
 @common
 def resume(env: Env, name: str) -> None:
     """Bring a paused source back (its failure count starts again from zero)."""
-    env.config.source(name)
     with env.store() as store:
+        env.config.source(name)
         store.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in env.config.sources)
         store.set_paused(name, False)
     click.echo(f"resumed {name}", err=True)
@@ -100,8 +100,8 @@ def resume(env: Env, name: str) -> None:
 @common
 def pause(env: Env, name: str, reason: str) -> None:
     """Pause a source: no fetches until `rsiwatch sources resume NAME`."""
-    env.config.source(name)
     with env.store() as store:
+        env.config.source(name)
         store.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in env.config.sources)
         store.set_paused(name, True, reason)
     click.echo(f"paused {name}", err=True)

@@ -85,6 +85,8 @@ def edits(cwd: Path) -> list[sqlite3.Row]:
 def test_import_then_export_gives_every_row_back_under_its_id(tmp_path: Path, kind: str, start: str) -> None:
     if start == "seeded":
         run_cli("init", cwd=tmp_path)
+    else:
+        Store(tmp_path / "candidates.db").close()  # an empty database: only `init` creates one from the CLI
     before = export(tmp_path) if start == "seeded" else {}
     path = write_list(tmp_path / f"list.{'xlsx' if kind == 'xlsx' else 'csv'}", kind)
     run_cli("catalog", "import", str(path), "--db", "candidates.db", cwd=tmp_path)
