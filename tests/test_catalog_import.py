@@ -14,6 +14,7 @@ import pytest
 from cli_support import run_cli
 
 from rsiwatch.review.catalog import read_catalog
+from rsiwatch.store import Store
 
 SEED = Path(__file__).parents[1] / "rsiwatch" / "seed" / "catalog_seed.csv"
 COLUMNS = ["ID", "Description", "Source", "Date Published", "Authors", "Author Affiliations", "Submitter", "Reviewer"]
