@@ -57,7 +57,13 @@ class BadOption(Failure):
 
 @dataclass
 class Env:
-    """What every command receives: the config path, the database path, the loaded config."""
+    """What every command receives: the config path, the database path, the loaded config.
+
+    The one rule for finding them lives here: only ``init`` creates a database (``create_store``) or a
+    config file.  Every other command opens what is there, and one run in the wrong folder (no
+    ``config.yaml``, no ``candidates.db``) says so in one line naming the path, exit 1, instead of acting
+    on an empty database it just made (a ``publish`` that empties a live site, a cron ``crawl`` of nothing).
+    """
 
     config_path: Path
     db_override: Path | None
@@ -66,9 +72,27 @@ class Env:
 
     @property
     def config(self) -> Config:
+        """The config file's settings.  A missing file is an error, except for a command given ``--db``
+        (it names its database, so it is not guessing its folder: the defaults apply)."""
+        if self._config is None:
+            if self.db_override is None and not self.config_required and not self.config_path.exists():
+                raise Failure(f"{self.config_path}: no config file here; run `rsiwatch init` in the folder that "
+                              "should hold it, or give --config PATH")
+            self._config = load_config(self.config_path, required=self.config_required)
+        return self._config
+
+    def config_or_defaults(self) -> Config:
+        """The config file's settings, or the defaults where there is none (``evaluate`` needs no config)."""
         if self._config is None:
             self._config = load_config(self.config_path, required=self.config_required)
         return self._config
+
+    def existing_config_path(self) -> Path:
+        """The config file a command edits (``sources add``, ``curator add``): never written from nothing."""
+        if not self.config_path.is_file():
+            raise Failure(f"{self.config_path}: no config file here; run `rsiwatch init` first (it writes one), "
+                          "or give --config PATH")
+        return self.config_path
 
     @property
     def db_path(self) -> Path:
@@ -79,16 +103,19 @@ class Env:
         return database if database.is_absolute() else self.config_path.parent / database
 
     def store(self) -> Store:
-        return Store(self.db_path)
-
-    def existing_store(self) -> Store:
-        """The database for a command that only reads it: never created here, so a folder without one
-        or a mistyped ``--db`` says so instead of leaving an empty database behind."""
+        """The existing database: never created here, so a folder without one or a mistyped ``--db`` says
+        so instead of leaving (and acting on) an empty database."""
         path = self.db_path
         if not path.is_file():
             where = "--db" if self.db_override is not None else f"the database of {self.config_path}"
             raise Failure(f"{path}: no such database ({where}); run `rsiwatch init` here first, or give --db PATH")
         return Store(path)
+
+    existing_store = store  # the older name, kept for callers
+
+    def create_store(self) -> Store:
+        """The database, created and migrated if it is not there: for ``init`` alone."""
+        return Store(self.db_path)
 
 
 def common(func: Callable[..., Any]) -> Callable[..., Any]:

@@ -11,7 +11,7 @@ from rich.console import Console
 
 from crawler.http import PoliteClient
 from rsiwatch.review.catalog import CatalogFormatError, read_catalog
-from rsiwatch.store import RETRAIN_SETTING, Store, iso
+from rsiwatch.store import INIT_SETTING, RETRAIN_SETTING, Store, iso
 from rsiwatch.review.tuning_report import health_warnings
 from rsiwatch.cli import (
     DEFAULT_CONFIG_TEMPLATE, SEED_CATALOG, Env, Failure, cli, common, emit_json, log_level, print_table,
@@ -50,9 +50,11 @@ def init(env: Env) -> None:
         click.echo(f"kept the existing {env.config_path}", err=True)
     config = env.config
     seed = Path(config.catalog_seed) if config.catalog_seed else SEED_CATALOG
-    with env.store() as store:
+    with env.create_store() as store:
         store.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in config.sources)
         loaded = load_seed_catalog(store, seed)
+        if store.setting(INIT_SETTING) is None:  # the daemon starts only on a database init made
+            store.set_setting(INIT_SETTING, {"by": "init"}, "rsiwatch init")
         click.echo(
             f"database {env.db_path}: {store.count('catalog')} catalog entries"
             + (f" ({loaded} loaded from {seed.name})" if loaded else ""),
@@ -91,6 +93,7 @@ def crawl_command(
     none was due), and 1 when the daemon or another crawl holds the database (see --wait)."""
     config = env.config
     setup_logging(config.logging, level=log_level(verbose))
+    env.store().close()  # a missing database is said before a lock file is left beside it
     try:
         lock = take_lock(env.db_path, "rsiwatch crawl", wait=wait,
                          on_wait=lambda holder: stderr.print(f"waiting: {holder}", highlight=False))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from rsiwatch.cli import Env, Failure, cli, common
+from rsiwatch.store import INIT_SETTING
 from rsiwatch.daemon import run_daemon
 from rsiwatch.lock import LockHeld
 from rsiwatch.logs import setup_logging
@@ -17,6 +18,10 @@ from rsiwatch.logs import setup_logging
 def daemon(env: Env, log_format: str | None, log_file: str | None) -> None:
     """Run the schedule in the foreground until SIGTERM/SIGINT, then stop cleanly (exit 0)."""
     config = env.config
+    with env.store() as store:
+        if store.setting(INIT_SETTING) is None:
+            raise Failure(f"{env.db_path}: not a database `rsiwatch init` set up (no seed catalog, no models worth "
+                          f"running); run `rsiwatch init --config {env.config_path} --db {env.db_path}` first")
     settings = config.logging.model_copy(
         update={k: v for k, v in (("format", log_format), ("file", log_file)) if v is not None}
     )

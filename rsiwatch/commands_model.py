@@ -88,7 +88,7 @@ def evaluate(env: Env, train_path: Path, test_path: Path, scores_path: Path | No
     else:
         catalog = load_catalog_csv(SEED_CATALOG)
     if threshold is None:
-        threshold = env.config.threshold
+        threshold = env.config_or_defaults().threshold
     try:
         from classifier import evaluate_files
 

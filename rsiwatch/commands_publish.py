@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from rsiwatch.cli import Env, cli, common, emit_json
+from rsiwatch.cli import Env, Failure, cli, common, emit_json
 from rsiwatch.review.present import safe_url
-from rsiwatch.review.publish import publish_site
+from rsiwatch.review.publish import SiteRefused, publish_site
 from rsiwatch.review.site import DEFAULT_FEED_SIZE, DEFAULT_TITLE, SiteOptions
 
 
@@ -18,10 +18,11 @@ from rsiwatch.review.site import DEFAULT_FEED_SIZE, DEFAULT_TITLE, SiteOptions
 @click.option("--title", default=DEFAULT_TITLE, show_default=True, help="The site's title.")
 @click.option("--feed-size", default=DEFAULT_FEED_SIZE, show_default=True, type=click.IntRange(1, 100_000), help="The newest this many entries go into feed.xml.")
 @click.option("--submit-url", help="The public submission form (where `rsiwatch serve --public` answers /submit), linked from every page as \"Suggest an example\".")
+@click.option("--force", is_flag=True, help="Publish even over a site written from another database, or one with more entries than this catalog (it says which entries go).")
 @click.option("--json", "as_json", is_flag=True, help="Write what was published as JSON to stdout.")
 @common
 def publish(env: Env, out_dir: Path, base_url: str | None, title: str, feed_size: int, submit_url: str | None,
-            as_json: bool) -> None:
+            force: bool, as_json: bool) -> None:
     """Write the catalog as a static site any static host serves: index.html (every entry, the trend),
     entries/ID.html, feed.xml (Atom), catalog.csv and catalog.json.  The same catalog gives the same
     bytes, so the site can live in git."""
@@ -32,16 +33,24 @@ def publish(env: Env, out_dir: Path, base_url: str | None, title: str, feed_size
         raise click.BadParameter(f"{submit_url!r}: expected an http(s) URL or a path such as /submit",
                                  param_hint="--submit-url")
     with env.store() as store:
-        published = publish_site(
-            store, out_dir, SiteOptions(title=title, base_url=base_url, feed_size=feed_size, submit_url=submit_url),
-        )
+        try:
+            published = publish_site(
+                store, out_dir, SiteOptions(title=title, base_url=base_url, feed_size=feed_size, submit_url=submit_url),
+                force=force,
+            )
+        except SiteRefused as exc:
+            raise Failure(str(exc)) from None
     entries, files, result, shares = published.entries, published.files, published.written, published.shares
     estimated = sum(s.share is not None for s in shares)
     if as_json:
         emit_json({"out": str(out_dir), "entries": len(entries), "files": len(files), "written": result.written,
-                   "unchanged": result.unchanged, "removed": result.removed, "quarters_estimated": estimated})
+                   "unchanged": result.unchanged, "removed": result.removed, "removed_entries": published.removed_ids,
+                   "quarters_estimated": estimated})
         return
     click.echo(
         f"published {len(entries)} entries to {out_dir}: {result.written} files written, {result.unchanged} "
         f"unchanged, {result.removed} removed; the share estimated for {estimated} quarters", err=True,
     )
+    if published.removed_ids:
+        removed = published.removed_ids
+        click.echo(f"removed {len(removed)} entries from the site: {', '.join(map(str, removed))}", err=True)

@@ -9,7 +9,8 @@ import click
 from crawler.ids import work_id
 from rsiwatch.review.catalog import FORMATS, CatalogFormatError, read_catalog
 from rsiwatch.review.catalog_store import import_entries
-from rsiwatch.review.present import CATEGORIES, draft_as_entry, entry_prefill, readable_text
+from rsiwatch.review.entry_rules import check_entry, problem_lines
+from rsiwatch.review.present import CATEGORIES, EntryError, draft_as_entry, entry_prefill, readable_text
 from rsiwatch.store import QUEUE_ORDERS, QUEUE_STATUSES, Store, StoreError
 from rsiwatch.files import write_atomically
 from rsiwatch.cli import BadOption, Env, Failure, cli, common, emit_json, print_table, since_to_iso
@@ -116,6 +117,10 @@ def _decision_command(action: str, help_text: str) -> None:
                 existing = store.work_entry(canonical_id)
                 entry = entry_from_work(work, category, more.get("description"), existing,
                                         store.scholarly.meta_of(canonical_id))
+                if more.get("date_published"):
+                    entry["date_published"] = more["date_published"]
+                    entry.pop("year", None)  # the year follows the date given
+                entry = checked(entry, existing)
                 decision_id, entry_id = store.accept(canonical_id, entry, note=note, by=by)
                 changed = [e["after"] for e in store.catalog_edits(entry_id) if e["decision_id"] == decision_id]
                 if existing is not None:
@@ -129,6 +134,22 @@ def _decision_command(action: str, help_text: str) -> None:
     if action == "accept":
         click.option("--description", help="The entry's public description (default: the first sentence of the "
                      "work's summary; an existing entry keeps its own).")(command)
+        click.option("--date", "date_published", help="Date Published as the list shows it (2025-03-21, April 2023, "
+                     "2016; default: the work's date). A date that is not a real one, or in the future, is refused.")(command)
+
+
+class BadEntry(Failure):
+    """An entry the rules refuse (an empty description, 2025-02-30): one line naming the field, exit 2."""
+
+    exit_code = 2
+
+
+def checked(entry: dict, stored: dict | None) -> dict:
+    """``entry_rules.check_entry`` (the same check as the review page's forms), as a command's error."""
+    try:
+        return check_entry(entry, stored)
+    except EntryError as exc:
+        raise BadEntry(str(exc)) from None
 
 
 def entry_from_work(work: dict, category: str | None, description: str | None, existing: dict | None = None,
@@ -169,22 +190,42 @@ def undo(env: Env, given_id: str, by: str | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Write a JSON array of the disagreements to stdout.")
 @common
 def doctor(env: Env, as_json: bool) -> None:
-    """Check that the catalog and the standing decisions agree (exit 1 when they do not)."""
+    """Check that the catalog and the standing decisions agree, and warn about what makes the queue
+    meaningless or the catalog wrong: an empty catalog, an active model trained on no positives, entries an
+    import kept flagged (an unknown category, an impossible date).  Exit 1 when anything is found."""
     with env.store() as store:
-        problems = store.catalog_disagreements()
+        disagreements = store.catalog_disagreements()
+        entries = store.catalog()
+        warnings = [*service_warnings(len(entries), store.models()), *problem_lines(entries)]
         news = store.scholarly.flags()
     for flag in news:  # news, not disagreement: the exit status stays the catalog's
         click.echo(f"entry {flag['entry_id']} ({flag['work_id']}): {flag['detail']} "
                    f"(rsiwatch catalog flags apply {flag['id']} | dismiss {flag['id']})", err=True)
+    problems = [*disagreements, *(f"warning: {w}" for w in warnings)]
     if as_json:
         emit_json(problems)
     else:
         for line in problems:
             click.echo(line)
-        click.echo(f"catalog and decisions {'disagree in ' + str(len(problems)) + ' places' if problems else 'agree'}",
-                   err=True)
+        click.echo(f"catalog and decisions {'disagree in ' + str(len(disagreements)) + ' places' if disagreements else 'agree'}"
+                   + (f"; {len(warnings)} warnings" if warnings else ""), err=True)
     if problems:
         raise SystemExit(1)
+
+
+def service_warnings(catalog_size: int, models: list[dict]) -> list[str]:
+    """An install that cannot find anything: no catalog (the positives), or a model that learnt from none."""
+    out = []
+    if catalog_size == 0:
+        out.append("the catalog is empty: the model has no examples to learn from (was this database made by "
+                   "`rsiwatch init`? it loads the seed catalog)")
+    active = [m for m in models if m["active"]]
+    if active:
+        trained = active[-1]["trained_on"]
+        if int(trained.get("positives", 0)) + int(trained.get("catalog", 0)) == 0:
+            out.append(f"the active model (version {active[-1]['version']}) was trained on no positives: its scores "
+                       "mean nothing; accept some candidates or import a catalog, then `rsiwatch train`")
+    return out
 
 
 @cli.group()
@@ -206,6 +247,36 @@ def catalog_export(env: Env, fmt: str, out: Path | None) -> None:
         return
     write_atomically(out, text)
     click.echo(f"wrote {out}", err=True)
+
+
+@catalog.command(name="edit")
+@click.argument("entry_id", metavar="ID", type=int)
+@click.option("--description", help="The public description (one sentence).")
+@click.option("--category", help=f"The category: one of {', '.join(CATEGORIES)}.")
+@click.option("--date", "date_published", help="Date Published as the list shows it (2025-03-21, April 2023, 2016).")
+@click.option("--year", type=int, help="The year (it must agree with the date).")
+@click.option("--title", help="The title.")
+@BY_OPTION
+@common
+def catalog_edit(env: Env, entry_id: int, description: str | None, category: str | None, date_published: str | None,
+                 year: int | None, title: str | None, by: str | None) -> None:
+    """Edit catalog entry ID: the fields given change (each change logged with the old value); the entry is
+    checked as the review page checks it (a description, a known category, a real date the year agrees with)."""
+    given = {"description": description, "category": category, "date_published": date_published, "year": year,
+             "title": title}
+    fields = {k: v for k, v in given.items() if v is not None}
+    if not fields:
+        raise click.UsageError("nothing to change: give --description, --category, --date, --year or --title")
+    by = _by(env, by)
+    with env.store() as store:
+        stored = store.catalog_entry(entry_id)
+        if stored is None:
+            raise Failure(f"catalog entry {entry_id}: no such entry (see `rsiwatch catalog export`)")
+        if "date_published" in fields and "year" not in fields:
+            stored = {**stored, "year": None}  # the year follows the new date
+        changed = store.catalog_edit(entry_id, checked(fields, stored), origin="cli", by=by)
+    click.echo(f"catalog entry {entry_id}: " + (f"changed {', '.join(changed)}" if changed else "nothing changed"),
+               err=True)
 
 
 @catalog.command(name="import")

@@ -38,9 +38,10 @@ stderr = Console(stderr=True)
 
 
 def _config_text(env: Env) -> str:
+    path = env.existing_config_path()  # only `init` writes a config from nothing
     env.config  # validates the current file first (exit 2 on a broken one)
     try:
-        return env.config_path.read_text(encoding="utf-8") if env.config_path.exists() else ""
+        return path.read_text(encoding="utf-8")
     except OSError as exc:
         raise Failure(f"{env.config_path}: cannot read: {exc.strerror}") from None
 
@@ -86,8 +87,8 @@ def sources_list(env: Env, as_json: bool) -> None:
 @common
 def resume(env: Env, name: str) -> None:
     """Bring a paused source back (its failure count starts again from zero)."""
-    env.config.source(name)
     with env.store() as store:
+        env.config.source(name)
         store.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in env.config.sources)
         store.set_paused(name, False)
     click.echo(f"resumed {name}", err=True)
@@ -99,8 +100,8 @@ def resume(env: Env, name: str) -> None:
 @common
 def pause(env: Env, name: str, reason: str) -> None:
     """Pause a source: no fetches until `rsiwatch sources resume NAME`."""
-    env.config.source(name)
     with env.store() as store:
+        env.config.source(name)
         store.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in env.config.sources)
         store.set_paused(name, True, reason)
     click.echo(f"paused {name}", err=True)

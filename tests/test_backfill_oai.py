@@ -108,6 +108,7 @@ def test_backfill_killed_after_page_two_resumes_without_loss_or_duplicates(tmp_p
     endpoint = OaiEndpoint(total=total, size=size, hold_page=2)
     url = local_server.add("/oai", handler=endpoint)
     write_config(tmp_path / "config.yaml", [], threshold=0.5)
+    run_cli("init", cwd=tmp_path)  # only init creates the database a backfill fills
     args = ["backfill", "--from", "2025-01-01", "--until", "2025-01-31", "--categories", "cs.LG", "cs.AI", "--url", url]
     proc = subprocess.Popen([sys.executable, "-m", "rsiwatch", *args], cwd=tmp_path, stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)

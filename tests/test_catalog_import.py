@@ -14,6 +14,7 @@ import pytest
 from cli_support import run_cli
 
 from rsiwatch.review.catalog import read_catalog
+from rsiwatch.store import Store
 
 SEED = Path(__file__).parents[1] / "rsiwatch" / "seed" / "catalog_seed.csv"
 COLUMNS = ["ID", "Description", "Source", "Date Published", "Authors", "Author Affiliations", "Submitter", "Reviewer"]
@@ -57,7 +58,7 @@ def write_list(path: Path, kind: str, rows: list[list[str]] = LIST, columns: lis
 
 
 def export(cwd: Path) -> dict[str, dict[str, str]]:
-    text = run_cli("catalog", "export", cwd=cwd).stdout
+    text = run_cli("catalog", "export", "--db", "candidates.db", cwd=cwd).stdout
     return {row["ID"]: row for row in csv.DictReader(io.StringIO(text))}
 
 
@@ -85,6 +86,10 @@ def edits(cwd: Path) -> list[sqlite3.Row]:
 def test_import_then_export_gives_every_row_back_under_its_id(tmp_path: Path, kind: str, start: str) -> None:
     if start == "seeded":
         run_cli("init", cwd=tmp_path)
+    else:
+        # an empty database and a config naming it (only `init` creates either from the command line)
+        Store(tmp_path / "candidates.db").close()
+        (tmp_path / "config.yaml").write_text("database: candidates.db\n")
     before = export(tmp_path) if start == "seeded" else {}
     path = write_list(tmp_path / f"list.{'xlsx' if kind == 'xlsx' else 'csv'}", kind)
     run_cli("catalog", "import", str(path), "--db", "candidates.db", cwd=tmp_path)

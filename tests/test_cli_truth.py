@@ -24,7 +24,8 @@ def test_read_only_commands_never_create_a_database(command: tuple[str, ...], tm
     empty = run_cli(*command, cwd=tmp_path, check=False)
     assert empty.returncode == 1, empty.stderr
     assert len(empty.stderr.strip().splitlines()) == 1 and "rsiwatch init" in empty.stderr
-    assert "candidates.db" in empty.stderr and list(tmp_path.iterdir()) == []
+    # the folder has neither: the config it looked for is named (only `init` makes either)
+    assert "config.yaml" in empty.stderr and list(tmp_path.iterdir()) == []
 
     write_config(tmp_path / "config.yaml", [])
     run_cli("init", cwd=tmp_path)

@@ -16,6 +16,7 @@ import feedparser
 import pytest
 from cli_support import run_cli, run_json
 
+from rsiwatch.review.publish import SITE_MARKER
 from rsiwatch.review.site import SITE_COLUMNS, entry_date
 from rsiwatch.store import Store
 
@@ -110,12 +111,14 @@ def test_republishing_the_same_catalog_gives_the_same_bytes(seeded: Path, tmp_pa
     assert again["written"] == 0 and again["unchanged"] == first["written"] == first["files"]
     after = digest(seeded / "site")
     assert after.pop("CNAME") and after == before
-    # a second database with the same catalog publishes the same bytes into another folder
+    # a second database with the same catalog publishes the same bytes into another folder (but for the
+    # marker naming the database it came from)
     other = tmp_path / "other"
     other.mkdir()
     run_cli("init", cwd=other)
     run_cli("publish", "--out", "site", cwd=other)
-    assert digest(other / "site") == before
+    theirs, ours = digest(other / "site"), dict(before)
+    assert theirs.pop(SITE_MARKER) != ours.pop(SITE_MARKER) and theirs == ours
 
 
 def test_an_edit_rewrites_only_what_changed_and_a_removed_entry_loses_its_page(seeded: Path) -> None:
@@ -125,12 +128,12 @@ def test_an_edit_rewrites_only_what_changed_and_a_removed_entry_loses_its_page(s
         assert store.catalog_edit(3, {**store.catalog_entry(3), "description": "A new description."}, "test")
         gone = store.catalog()[-1]
         store.conn.execute("DELETE FROM catalog WHERE id = ?", (gone["id"],))
-    out = run_json("publish", "--out", "site", cwd=seeded)
+    out = run_json("publish", "--out", "site", "--force", cwd=seeded)  # one entry fewer than the site: forced
     after = digest(seeded / "site")
     changed = {p for p in before.keys() & after.keys() if before[p] != after[p]}
     assert "entries/3.html" in changed and "index.html" in changed and "catalog.csv" in changed
     assert not any(p.startswith("entries/") and p != "entries/3.html" for p in changed)
-    assert f"entries/{gone['id']}.html" not in after and out["removed"] == 1
+    assert f"entries/{gone['id']}.html" not in after and out["removed"] == 1 and out["removed_entries"] == [gone["id"]]
     assert "A new description." in (seeded / "site" / "entries" / "3.html").read_text()
 
 
@@ -228,3 +231,47 @@ def test_entry_dates_and_an_empty_catalog() -> None:
     feed = feedparser.parse(files["feed.xml"])
     assert not feed.bozo and feed.entries == [] and feed.feed.id == "urn:rsiwatch:catalog"
     assert files["catalog.json"] == b"[]\n" and files["catalog.csv"].decode().strip() == ",".join(SITE_COLUMNS)
+
+
+def test_publish_in_a_folder_without_a_database_creates_nothing_and_leaves_the_site(seeded: Path, tmp_path: Path) -> None:
+    run_cli("publish", "--out", "site", cwd=seeded)
+    before = digest(seeded / "site")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    proc = run_cli("publish", "--out", str(seeded / "site"), cwd=elsewhere, check=False)
+    assert proc.returncode == 1 and len(proc.stderr.strip().splitlines()) == 1
+    assert "config.yaml" in proc.stderr and "rsiwatch init" in proc.stderr
+    proc = run_cli("publish", "--out", str(seeded / "site"), "--db", "candidates.db", cwd=elsewhere, check=False)
+    assert proc.returncode == 1 and "candidates.db: no such database" in proc.stderr
+    assert list(elsewhere.iterdir()) == [] and digest(seeded / "site") == before
+
+
+def test_publish_refuses_a_site_of_another_database_or_a_larger_one_unless_forced(seeded: Path, tmp_path: Path) -> None:
+    run_cli("publish", "--out", "site", cwd=seeded)
+    before = digest(seeded / "site")
+    total = len(catalog_of(seeded))
+    # another database with the same catalog: refused, nothing written
+    other = tmp_path / "other"
+    other.mkdir()
+    run_cli("init", cwd=other)
+    proc = run_cli("publish", "--out", str(seeded / "site"), cwd=other, check=False)
+    assert proc.returncode == 1 and "written from another database" in proc.stderr
+    assert "would remove no entry" in proc.stderr and digest(seeded / "site") == before
+    # the same database, two entries fewer (withdrawn): refused, naming them; --force removes and names them
+    with Store(seeded / "candidates.db") as store:
+        gone = [e["id"] for e in store.catalog()[-2:]]
+        store.conn.execute(f"DELETE FROM catalog WHERE id IN ({gone[0]}, {gone[1]})")
+    proc = run_cli("publish", "--out", "site", cwd=seeded, check=False)
+    assert proc.returncode == 1 and len(proc.stderr.strip().splitlines()) == 1
+    assert f"has {total} entries, more than the {total - 2}" in proc.stderr
+    assert f"would remove 2 entries ({gone[0]}, {gone[1]})" in proc.stderr and "--force" in proc.stderr
+    assert digest(seeded / "site") == before
+    proc = run_cli("publish", "--out", "site", "--force", cwd=seeded)
+    assert f"removed 2 entries from the site: {gone[0]}, {gone[1]}" in proc.stderr
+    assert not (seeded / "site" / "entries" / f"{gone[0]}.html").exists()
+    # a site without the marker (an older release's) is judged by its catalog.json
+    (seeded / "site" / SITE_MARKER).unlink()
+    with Store(seeded / "candidates.db") as store:
+        store.conn.execute("DELETE FROM catalog WHERE id = (SELECT MAX(id) FROM catalog)")
+    proc = run_cli("publish", "--out", "site", cwd=seeded, check=False)
+    assert proc.returncode == 1 and "would remove 1 entries" in proc.stderr

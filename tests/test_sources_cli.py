@@ -106,6 +106,9 @@ def test_sources_test_prints_items_and_stores_nothing(tmp_path: Path, local_serv
     assert not (tmp_path / "candidates.db").exists()
     plain = invoke("sources", "test", "n", config=config)
     assert "arxiv:2611.04242" in plain.output and "via https://importthings.example.org/p/import-things-412" in plain.output
+    from rsiwatch.store import Store
+
+    Store(tmp_path / "candidates.db").close()  # `sources list` reads a database that exists (init's)
     listed = invoke("sources", "list", "--json", config=config)
     assert listed.exit_code == 0 and json.loads(listed.output)[0]["name"] == "n"
 

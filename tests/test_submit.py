@@ -54,6 +54,7 @@ def test_private_addresses_are_refused_before_connecting(tmp_path: Path, local_s
 
 def test_cli_refusal_is_one_line_exit_1(tmp_path: Path, local_server: LocalServer) -> None:
     (tmp_path / "config.yaml").write_text("politeness: {default_delay_s: 0}\n")
+    Store(tmp_path / "candidates.db").close()  # the database `init` would have made
     result = CliRunner().invoke(cli, ["submit", f"http://127.0.0.1:{local_server.port}/x", "--config",
                                       str(tmp_path / "config.yaml")])
     assert result.exit_code == 1 and "refused" in result.output and "Traceback" not in result.output

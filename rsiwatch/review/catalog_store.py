@@ -9,6 +9,7 @@ from typing import Any
 from crawler.items import Item
 from rsiwatch.review.catalog import new_entry
 from rsiwatch.review.catalog_import import ImportReport, plan_import
+from rsiwatch.review.entry_rules import CHECK_FLAGS, import_flags
 from rsiwatch.store import Store
 
 
@@ -23,7 +24,11 @@ def import_entries(
     existing = store.catalog(withdrawn=True)
     entered = {e["work_id"] for e in existing if e.get("work_id")}
     rows = [row if row.get("work_id") in entered else _titled(store, row) for row in rows]
+    by_work = {e["work_id"]: e for e in existing if e.get("work_id")}
+    checked = [_checked(row, by_work.get(row.get("work_id") or "")) for row in rows]
+    rows = [row for row, _ in checked]
     plan, report = plan_import(rows, existing)
+    report.flagged[:0] = [line for _, lines in checked for line in lines]
     statuses = {w: (store.work(w) or {}).get("status") for w in plan.work_ids}
     report.accepted = [w for w, status in statuses.items() if status is not None and status != "accepted"]
     if dry_run:
@@ -38,6 +43,17 @@ def import_entries(
         store.ingest(source, items)
     store.apply_import(plan, origin, by)
     return report
+
+
+def _checked(row: dict[str, Any], entry: dict[str, Any] | None) -> tuple[dict[str, Any], list[str]]:
+    """The row with the flags of the rules it breaks (``entry_rules.import_flags``): kept, never dropped.
+    A row that no longer breaks one clears its flag from the entry it updates."""
+    found, lines = import_flags(row)
+    base = list(row["flags"] if "flags" in row else (entry or {}).get("flags") or [])
+    flags = [*(f for f in base if f not in CHECK_FLAGS), *found]
+    if flags != base or "flags" in row:
+        row = {**row, "flags": flags}
+    return row, lines
 
 
 def _titled(store: Store, row: dict[str, Any]) -> dict[str, Any]:

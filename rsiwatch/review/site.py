@@ -20,6 +20,7 @@ from feedgen.feed import FeedGenerator
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from rsiwatch import __version__
+from rsiwatch.dates import PRECISIONS, ParsedDate, date_of_timestamp, lenient_date
 from rsiwatch.review.catalog import PUBLIC_COLUMNS, export_row, to_json
 from rsiwatch.review.references import to_bibtex, to_ris
 from rsiwatch.review.latex_text import latex_to_text
@@ -50,17 +51,20 @@ def entry_path(entry_id: int) -> str:
     return f"entries/{int(entry_id)}.html"
 
 
+def entry_parsed_date(entry: Mapping[str, Any]) -> ParsedDate | None:
+    """The parsed date the store keeps beside Date Published (``date_iso``), else read here the same way."""
+    if entry.get("date_iso") and entry.get("date_precision") in PRECISIONS:
+        return ParsedDate(str(entry["date_iso"]), str(entry["date_precision"]))
+    return (lenient_date(entry.get("date_published")) or lenient_date(entry.get("year"))
+            or date_of_timestamp(entry.get("added_at")))
+
+
 def entry_date(entry: Mapping[str, Any]) -> datetime:
-    """The entry's date published as a UTC datetime (a year alone is its first of January)."""
-    text = str(entry.get("date_published") or entry.get("year") or "")
-    parts = [p for p in text[:10].split("-") if p.isdigit()]
-    try:
-        if parts:
-            return datetime(int(parts[0]), int(parts[1]) if len(parts) > 1 else 1, int(parts[2]) if len(parts) > 2 else 1,
-                            tzinfo=timezone.utc)
-    except ValueError:
-        pass
-    return UNDATED
+    """The entry's date as a UTC datetime (a year alone is its first of January).  The store gives every
+    entry one (its work's date or its own creation when Date Published names none); only an entry
+    handed in without any sorts last."""
+    found = entry_parsed_date(entry)
+    return found.as_datetime() if found else UNDATED
 
 
 def public_entry(entry: Mapping[str, Any]) -> dict[str, Any]:
@@ -70,7 +74,8 @@ def public_entry(entry: Mapping[str, Any]) -> dict[str, Any]:
     # Titles and descriptions are often a paper's own, LaTeX included: its math shown as readable text
     # (the entry's text is the curator's, not HTML: it is escaped, never stripped).
     text.update({k: clean_text(latex_to_text(clean_text(entry.get(k)))) for k in ("title", "description")})
-    year = entry.get("year")
+    found = entry_parsed_date(entry)
+    year = found.year if found else entry.get("year")
     return {
         **text,
         "id": int(entry["id"]),

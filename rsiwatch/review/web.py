@@ -22,6 +22,7 @@ from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import HTTPException
 
 from rsiwatch.review.catalog import FORMAT_FILES, FORMATS
+from rsiwatch.review.entry_rules import check_entry
 from rsiwatch.review.present import (
     CATEGORIES, FLAGS, EntryError, entry_from_form, entry_prefill, highlight_html, html_to_text, positive_terms,
     readable_text, safe_url, score_range, work_links,
@@ -240,7 +241,7 @@ def catalog_edit(entry_id: int) -> Response:
     if entry is None:
         abort(404, description=f"catalog entry {entry_id}: no such entry")
     try:
-        edited = entry_from_form(request.form, entry["work_id"])
+        edited = check_entry(entry_from_form(request.form, entry["work_id"]), entry)
     except EntryError as exc:  # the form again, the error by its field, every input as sent
         return Response(catalog(draft={**form_values(request.form), "id": entry_id}, error=exc), status=400)
     s.catalog_edit(entry_id, edited, origin="web", by=_curator())
@@ -332,13 +333,14 @@ def api_decide() -> Response:
 
 def api_accept() -> Response:
     work = _work_or_404(request.form.get("id", ""))
+    s = store()
     try:
         entry = entry_from_form(request.form, work["id"])
+        # Fields the form does not carry (an older page, a reduced form) keep the entry's values.
+        entry = {k: v for k, v in entry.items() if k in ("work_id", "flags") or k in request.form}
+        entry = check_entry(entry, s.work_entry(work["id"]))
     except EntryError as exc:
         return jsonify(error=str(exc)), 400
-    # Fields the form does not carry (an older page, a reduced form) keep the entry's values.
-    entry = {k: v for k, v in entry.items() if k in ("work_id", "flags") or k in request.form}
-    s = store()
     decision, catalog_id = s.accept(work["id"], entry, origin="web", by=_curator(), seen=_seen())
     return jsonify(id=work["id"], status="accepted", decision=decision, catalog_id=catalog_id,
                    category=(s.catalog_entry(catalog_id) or {}).get("category"))

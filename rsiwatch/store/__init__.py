@@ -23,6 +23,7 @@ from rsiwatch.store.base import (  # noqa: F401 - the names callers import from 
     ACTIONS,
     BUSY_TIMEOUT_S,
     QUEUE_STATUSES,
+    INIT_SETTING,
     RETRAIN_SETTING,
     STATUS_OF_ACTION,
     THRESHOLD_SETTING,
@@ -43,7 +44,7 @@ from rsiwatch.store.base import (  # noqa: F401 - the names callers import from 
 from rsiwatch.store.catalog import Catalog, ImportPlan  # noqa: F401
 from rsiwatch.store.decisions import Decisions
 from rsiwatch.store.discussion import QUEUE_ORDERS, Discussion  # noqa: F401
-from rsiwatch.store.entries import StaleDecision  # noqa: F401
+from rsiwatch.store.entries import StaleDecision, fill_parsed_dates  # noqa: F401
 from rsiwatch.store.linking import Linking
 from rsiwatch.store.models import Models
 from rsiwatch.store.retention import Retention
@@ -115,6 +116,13 @@ class Store(Database):
         self.rule_matches = RuleMatches(self)
         self.discussion = Discussion(self)
         self.scholarly = Scholarly(self)
+        self._fill_parsed_dates()
+
+    def _fill_parsed_dates(self) -> None:
+        """Entries written before the date model get their parsed date once (SQL cannot parse "April 2023")."""
+        if self.one("SELECT 1 FROM catalog WHERE date_iso IS NULL LIMIT 1") is not None:
+            with self.transaction() as conn:
+                fill_parsed_dates(conn)
 
     def __getattr__(self, name: str) -> Any:
         """``store.accept`` is ``store.decision_log.accept``: called only for names the store itself lacks."""

@@ -26,6 +26,7 @@ BUSY_TIMEOUT_S = 30.0
 # Keys of the `settings` table, whose every change is kept with its time and reason.
 THRESHOLD_SETTING = "threshold"  # set by `rsiwatch tune`
 RETRAIN_SETTING = "retrain_last"  # the latest retraining's outcome
+INIT_SETTING = "initialised"  # set by `rsiwatch init` (the daemon refuses a database without it)
 ACTIONS = ("accept", "reject", "defer", "out_of_scope")
 STATUS_OF_ACTION = {"accept": "accepted", "reject": "rejected", "defer": "deferred", "out_of_scope": "out_of_scope"}
 QUEUE_STATUSES = ("new", "accepted", "rejected", "deferred", "out_of_scope", "all")

@@ -13,6 +13,7 @@ import json
 import sqlite3
 from typing import Any
 
+from rsiwatch.dates import ParsedDate, date_of_timestamp, lenient_date
 from rsiwatch.store.base import ACTIONS, STATUS_OF_ACTION, StoreError, _standing_decisions, utcnow
 
 # The stored columns a caller may set (``flags`` and ``extra`` are JSON, see ``entry_values``).
@@ -56,6 +57,34 @@ def entry_of_work(conn: sqlite3.Connection, work_id: str | None) -> sqlite3.Row 
     return conn.execute("SELECT * FROM catalog WHERE work_id = ?", (work_id,)).fetchone()
 
 
+def parsed_date(conn: sqlite3.Connection, date_published: Any, year: Any, work_id: str | None,
+                added_at: str | None) -> ParsedDate:
+    """The date the machine-facing side uses for an entry: its Date Published as written, else its year,
+    else its work's date, else the day the entry was made; never the epoch."""
+    found = lenient_date(date_published) or lenient_date(year)
+    if found is None and work_id:
+        work = conn.execute("SELECT published FROM works WHERE id = ?", (work_id,)).fetchone()
+        published = (work["published"] if work else None) or ""
+        found = date_of_timestamp(published) or lenient_date(published[:4])
+    return found or date_of_timestamp(added_at) or date_of_timestamp(utcnow())  # type: ignore[return-value]
+
+
+def set_parsed_date(conn: sqlite3.Connection, entry_id: int) -> None:
+    row = conn.execute("SELECT date_published, year, work_id, added_at FROM catalog WHERE id = ?", (entry_id,)).fetchone()
+    if row is not None:
+        found = parsed_date(conn, row["date_published"], row["year"], row["work_id"], row["added_at"])
+        conn.execute("UPDATE catalog SET date_iso = ?, date_precision = ? WHERE id = ?",
+                     (found.iso, found.precision, entry_id))
+
+
+def fill_parsed_dates(conn: sqlite3.Connection) -> int:
+    """Give every entry without one its parsed date (rows written before the date model); returns how many."""
+    missing = [r[0] for r in conn.execute("SELECT id FROM catalog WHERE date_iso IS NULL").fetchall()]
+    for entry_id in missing:
+        set_parsed_date(conn, entry_id)
+    return len(missing)
+
+
 def insert_entry(conn: sqlite3.Connection, entry: dict[str, Any], origin: str, entry_id: int | None = None) -> int:
     """A new published entry (the next ID unless one is given)."""
     values = entry_values({**{f: None for f in CATALOG_FIELDS}, "flags": [], "extra": {}, **entry})
@@ -67,7 +96,9 @@ def insert_entry(conn: sqlite3.Connection, entry: dict[str, Any], origin: str, e
         f"INSERT INTO catalog ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
         [entry_id, *values.values(), origin, utcnow()],
     )
-    return int(entry_id if entry_id is not None else cur.lastrowid)
+    new_id = int(entry_id if entry_id is not None else cur.lastrowid)
+    set_parsed_date(conn, new_id)
+    return new_id
 
 
 def edit_entry(
@@ -83,6 +114,8 @@ def edit_entry(
         conn.execute(f"UPDATE catalog SET {', '.join(f'{f} = ?' for f in changed)} WHERE id = ?",
                      [*(stored[f] for f in changed), entry_id])
         log_edit(conn, entry_id, {f: row[f] for f in changed}, {f: stored[f] for f in changed}, origin, by, decision_id)
+        if {"date_published", "year", "work_id"} & set(changed):
+            set_parsed_date(conn, entry_id)
     return changed
 
 

@@ -391,4 +391,21 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX catalog_flags_open ON catalog_flags (entry_id) WHERE resolved_at IS NULL;
     """,
+    # 14: a database `init` made says so (issue 21): the daemon refuses one that any other command or a
+    # mistyped path created, with no seed catalog and models trained on nothing.  A database of an earlier
+    # release that holds a catalog was set up by `init` (or has been used as if it were): it counts.
+    """
+    INSERT INTO settings (key, value, set_at, reason)
+        SELECT 'initialised', json_object('by', 'migration'), strftime('%Y-%m-%dT%H:%M:%fZ', 'now'),
+               'a database of an earlier release with a catalog'
+        WHERE EXISTS (SELECT 1 FROM catalog);
+    """,
+    # 15: one date model (issue 20): beside Date Published as written ("April 2023", "21/03/2025") the
+    # parsed date (ISO: 2023-04, 2025-03-21, 2016) and its precision (year, month, day), which the feed,
+    # sorting and the trend use.  Filled by the store from rsiwatch/dates.py on every write; rows of
+    # earlier releases are filled when the store opens (``fill_parsed_dates``: SQL cannot parse them).
+    """
+    ALTER TABLE catalog ADD COLUMN date_iso TEXT;
+    ALTER TABLE catalog ADD COLUMN date_precision TEXT CHECK (date_precision IN ('year', 'month', 'day'));
+    """,
 ]
