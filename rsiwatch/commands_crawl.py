@@ -156,7 +156,7 @@ def source_state(source: Source | None, paused: bool) -> str:
 def status(env: Env, as_json: bool) -> None:
     """Per source: last success, last error, consecutive failures, items, candidates, acceptance rate, next run."""
     config = env.config
-    with env.existing_store() as store:
+    with env.store() as store:
         store.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in config.sources)
         configured = {s.name: s for s in config.sources}
         rows = []

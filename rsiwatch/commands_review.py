@@ -32,7 +32,7 @@ def candidates(env: Env, status: str, since: str | None, limit: int, source: str
                order: str, as_json: bool) -> None:
     """The review queue, best first (tab-separated lines, every id and title whole, when piped)."""
     since_iso = since_to_iso(since)
-    with env.existing_store() as store:
+    with env.store() as store:
         if source is not None:
             known = sorted({*(s.name for s in env.config.sources), *store.source_names()})
             if source not in known:
@@ -318,7 +318,7 @@ def catalog_check(env: Env, as_json: bool) -> None:
     from rsiwatch.scholarly import check_catalog
 
     config = env.config
-    with env.existing_store() as store, \
+    with env.store() as store, \
             PoliteClient(config.http.settings, config.politeness.settings, config.contact) as client:
         report = check_catalog(store, client, config)
     if as_json:
@@ -346,7 +346,7 @@ def catalog_flags(env: Env, action: str | None, flag_id: int | None, show_all: b
     2026"); `flags apply N` writes it into the entry as a recorded catalog edit, `flags dismiss N` drops it."""
     from rsiwatch.scholarly import apply_flag
 
-    with env.existing_store() as store:
+    with env.store() as store:
         if action is not None:
             if flag_id is None:
                 raise click.UsageError(f"`catalog flags {action}` needs the flag's number")

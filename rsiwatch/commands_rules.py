@@ -57,7 +57,7 @@ def _config_text(env: Env) -> str:
 @common
 def rules_list(env: Env, as_json: bool) -> None:
     """The rules in config.yaml, numbered, with what each did so far (added to and took out of the queue)."""
-    with env.existing_store() as store:
+    with env.store() as store:
         effects = {e["rule"]: e for e in store.rule_matches.effects()}
     rows = [
         {"n": n, "rule": r.label, "until": r.until.isoformat() if r.until else None, "note": r.note,
@@ -104,7 +104,7 @@ def rules_test(env: Env, action: str, weeks: int, as_json: bool, **match: str | 
     of the queue, and how many of the works it matches were accepted before."""
     rule = _rule(action, None, None, **match)
     since = iso_ago(timedelta(weeks=weeks).total_seconds())
-    with env.existing_store() as store:
+    with env.store() as store:
         found = preview(rule, store.rule_matches.facts_since(since), since)
     if as_json:
         emit_json(found.to_dict())
@@ -149,7 +149,7 @@ def rules_remove(env: Env, number: int) -> None:
     write_atomically(env.config_path, text)
     click.echo(f"removed {current[number - 1].label} from {env.config_path}", err=True)
     env._config = None
-    with env.existing_store() as store:
+    with env.store() as store:
         muted = store.rule_matches.muted_by_rule(current[number - 1].label)
         if muted:
             run = apply_rules(store, env.config, muted)
@@ -158,7 +158,7 @@ def rules_remove(env: Env, number: int) -> None:
 
 def _apply(env: Env, weeks: int) -> None:
     since = iso_ago(timedelta(weeks=weeks).total_seconds())
-    with env.existing_store() as store:
+    with env.store() as store:
         ids = [r["id"] for r in store.rule_matches.facts_since(since) if r["status"] == "new"]
         run = apply_rules(store, env.config, ids)
     click.echo(f"applied {len(env.config.rules)} rules to {len(ids):,} undecided works of the last {weeks} weeks: "

@@ -181,7 +181,7 @@ def tune(env: Env, target_recall: float | None, budget: float | None, new_thresh
     if sum(v is not None for v in (target_recall, budget, new_threshold)) > 1:
         raise click.UsageError("give only one of --recall, --budget and --set")
     config = env.config
-    with env.existing_store() as store:
+    with env.store() as store:
         report = build_report(store, config, weeks=weeks, proxy=True)
         rule_effects = store.rule_matches.effects()
         picked = _choose(report, env, target_recall, budget, new_threshold, force or dry_run)
