@@ -245,7 +245,12 @@ def catalog_edit(entry_id: int) -> Response:
 def accept_page() -> str:
     """The accept form as a page of its own: how a curator accepts without JavaScript (the dialog otherwise)."""
     work = _work_or_404(request.args.get("id", ""))
-    return render_template("accept.html", work=work, values=_drafted_entry(work), back=safe_next(request.args))
+    # The state the queue showed when its accept link was followed, else the state this page shows now.
+    seen = request.args.get("seen", "").strip()
+    if not seen.isdigit():
+        seen = str(store().latest_decision_id(work["id"]))
+    return render_template("accept.html", work=work, values=_drafted_entry(work), back=safe_next(request.args),
+                           seen=seen)
 
 
 def stats() -> str:
@@ -289,11 +294,12 @@ def _curator() -> str:
     return signed_in_curator() or curator_name(current_app.config["RSIWATCH_CONFIG"].review)
 
 
-def _seen() -> int | None:
-    """The decision state the page showed (the latest decision id, 0 for none); absent: act regardless."""
+def _seen() -> int:
+    """The decision state the page showed (the latest decision id, 0 for none).  Required: a request that
+    says nothing of what it saw could reverse a colleague's newer decision unseen, so it is refused."""
     seen = request.form.get("seen", "").strip()
     if not seen:
-        return None
+        abort(400, description="seen: missing: the id of the latest decision the page showed (reload the page)")
     if not seen.isdigit():
         abort(400, description="seen: expected the id of the latest decision the page showed")
     return int(seen)
