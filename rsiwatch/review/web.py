@@ -23,8 +23,8 @@ from werkzeug.exceptions import HTTPException
 
 from rsiwatch.review.catalog import FORMATS
 from rsiwatch.review.present import (
-    CATEGORIES, FLAGS, EntryError, entry_from_form, entry_prefill, highlight_html, html_to_text, positive_terms,
-    readable_text, safe_url, score_range, work_links,
+    AUTHORS_MAX, AUTHORS_SHOWN, CATEGORIES, ENTRY_TITLE_MAX, FLAGS, EntryError, entry_from_form, entry_prefill,
+    highlight_html, html_to_text, positive_terms, readable_text, safe_url, score_range, work_links,
 )
 from rsiwatch.store import ACTIONS, QUEUE_STATUSES, StaleDecision, Store, StoreError
 from rsiwatch.curators import check_curator
@@ -61,7 +61,8 @@ def create_app(
     app.config["RSIWATCH_CONFIG"] = config
     app.config["RSIWATCH_EXPORT_DIR"] = (export_dir or Path(config.review.export_dir)).resolve()
     app.jinja_env.filters.update(hl=_hl, text=html_to_text, safe_url=safe_url)
-    app.jinja_env.globals.update(CATEGORIES=CATEGORIES, FLAGS=FLAGS)
+    app.jinja_env.globals.update(CATEGORIES=CATEGORIES, FLAGS=FLAGS, TITLE_MAX=ENTRY_TITLE_MAX, AUTHORS_MAX=AUTHORS_MAX,
+                                 AUTHORS_SHOWN=AUTHORS_SHOWN)
 
     @app.teardown_appcontext
     def close_store(_: BaseException | None) -> None:
