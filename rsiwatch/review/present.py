@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from markupsafe import Markup, escape
 
 from classifier.labels import CATEGORY_SLUGS
+from crawler.arxiv_framing import strip_framing
 from crawler.text import TITLE_MAX
 from crawler.text import html_to_text as markup_to_text
 from rsiwatch.review.latex_text import latex_to_text
@@ -52,8 +53,9 @@ def html_to_text(text: Any) -> str:
 
 def readable_text(text: Any) -> str:
     """A paper's title or abstract as a reader should see it: HTML reduced to text, then its LaTeX
-    (``$\\alpha$``, ``\\texttt{x}``) rendered as Unicode.  Plain text: escape it like any other."""
-    plain = html_to_text(text)
+    (``$\\alpha$``, ``\\texttt{x}``) rendered as Unicode, without arXiv's listing framing.  Plain text:
+    escape it like any other."""
+    plain = strip_framing(html_to_text(text))  # arXiv's "arXiv:ID Announce Type: new Abstract:", if stored
     rendered = latex_to_text(plain)
     return plain if rendered is plain else clean_text(rendered)
 
