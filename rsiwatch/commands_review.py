@@ -35,6 +35,10 @@ def candidates(env: Env, status: str, since: str | None, limit: int, source: str
             if source not in known:
                 raise BadOption("--source", source, f"no such source (known: {', '.join(known) or 'none'})")
         rows = store.candidates(status=status, since=since_iso, limit=limit, source=source, category=category)
+        if len(rows) == limit:  # cut by --limit: say so on stderr, so a pipe never silently covers part
+            total = store.candidate_count(status=status, since=since_iso, source=source, category=category)
+            if total > len(rows):
+                click.echo(f"showing {len(rows):,} of {total:,} (--limit)", err=True)
         if as_json:
             out = []
             submitted = store.latest_submissions([r["id"] for r in rows])

@@ -18,7 +18,7 @@ from crawler.errors import CrawlError, FetchError
 from crawler.http import PoliteClient
 from crawler.items import SourceResult, Validators
 from crawler.link import link_by_references
-from crawler.oai_pmh import DEFAULT_OAI_URL, METADATA_PREFIXES
+from crawler.oai_pmh import DEFAULT_OAI_URL, METADATA_PREFIXES, category_problem
 from crawler.parsing import parse_fetched
 from crawler.settings import SOURCE_KINDS
 from crawler.sources import collect, collect_feed, parse_spec, with_parsed
@@ -26,7 +26,7 @@ from crawler.stories import looks_like_newsletter, stories_per_issue
 from rsiwatch.backfill import BackfillPlan, Progress as PageProgress, run_backfill
 from rsiwatch.files import write_atomically
 from rsiwatch.logs import setup_logging
-from rsiwatch.cli import Env, Failure, cli, common, emit_json, log_level, parse_day
+from rsiwatch.cli import BadOption, Env, Failure, cli, common, emit_json, log_level, parse_day
 from rsiwatch.config import Selectors, Source
 from rsiwatch.source_list import (
     add_source_text, add_sources_text, export_opml, opml_entries, read_opml, remove_source_text, slug,
@@ -341,7 +341,13 @@ def backfill(env: Env, from_date: str, until: str | None, categories: tuple[str,
     for cat in cats:
         if not re.fullmatch(r"[a-z][a-z\-]*(\.[A-Za-z\-]+)?", cat):
             raise click.BadParameter(f"{cat!r}: expected an arXiv category such as cs.LG", param_hint="--categories")
-    plan = BackfillPlan(from_date=parse_day(from_date, "--from") or "", until=parse_day(until, "--until"), categories=cats,
+        problem = category_problem(cat)
+        if problem:
+            raise click.BadParameter(f"{cat!r}: {problem}", param_hint="--categories")
+    first, last = parse_day(from_date, "--from") or "", parse_day(until, "--until")
+    if last is not None and first > last:
+        raise BadOption("--from", from_date, f"after --until {until}: nothing to harvest")
+    plan = BackfillPlan(from_date=first, until=last, categories=cats,
                         endpoint=endpoint, metadata_prefix=metadata_prefix)
     config = env.config
     with env.store() as store, PoliteClient(config.http.settings, config.politeness.settings, config.contact) as client:

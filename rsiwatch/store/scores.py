@@ -116,6 +116,12 @@ class Scores:
             params += [limit, offset]
         return [_work_dict(r) for r in self.db.all(sql, params)]
 
+    def candidate_count(self, status: str = "new", since: str | None = None, source: str | None = None,
+                        category: str | None = None) -> int:
+        """How many works ``candidates`` would list without a limit (to say when a listing is cut)."""
+        table, condition, params = queue_filter(status, source=source, category=category, since=since)
+        return int(self.db.one(f"SELECT COUNT(*) FROM {table} WHERE {condition}", params)[0])
+
     def latest_score(self, work_id: str) -> dict[str, Any] | None:
         row = self.db.one(
             "SELECT s.* FROM scores s JOIN works w ON w.id = s.work_id AND w.model_version = s.model_version "
