@@ -32,7 +32,8 @@ from rsiwatch.source_list import (
     add_source_text, add_sources_text, export_opml, opml_entries, read_opml, remove_source_text, slug,
 )
 from rsiwatch.source_probe import PROBED_KINDS, guarded_client, probe
-from rsiwatch.submit import submit as submit_page
+from rsiwatch.config import curator_name
+from rsiwatch.intake import take_submission
 
 stderr = Console(stderr=True)
 
@@ -385,20 +386,25 @@ def backfill(env: Env, from_date: str, until: str | None, categories: tuple[str,
 @cli.command(name="submit")
 @click.argument("url")
 @click.option("--note", help="Why it is worth a look (kept with the submission).")
+@click.option("--by", help="Who sends it in (the Submitter column); default: review.curator, else the OS user.")
 @click.option("--json", "as_json", is_flag=True, help="Write the result as JSON to stdout.")
 @common
-def submit_command(env: Env, url: str, note: str | None, as_json: bool) -> None:
-    """Read one page (title, summary, date from its metadata), score it, and queue it as submitted."""
+def submit_command(env: Env, url: str, note: str | None, by: str | None, as_json: bool) -> None:
+    """Read one page (title, summary, date from its metadata), score it, and queue it as submitted.  A page
+    that cannot be read now (offline, an error page) is queued anyway with the fetch error, as the public
+    form's are, and read by a later crawl."""
+    parts = urlsplit(url.strip())
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise BadOption("URL", url, "expected an http(s) address such as https://arxiv.org/abs/2401.01234")
     config = env.config
     with env.store() as store:
-        try:
-            result = submit_page(config, store, url, note)
-        except CrawlError as exc:
-            raise Failure(str(exc)) from None
+        result, error = take_submission(config, store, url.strip(), note, by or curator_name(config.review))
     if as_json:
-        emit_json(asdict(result))
+        emit_json({**asdict(result), "fetch_error": error})
         return
-    if result.queued:
+    if error is not None:
+        click.echo(f"queued {result.canonical_id} unread: {error}; a later crawl reads the page again")
+    elif result.queued:
         click.echo(f"queued {result.canonical_id}: {result.title} (score {result.score:.2f})" if result.score is not None
                    else f"queued {result.canonical_id}: {result.title}")
     else:
