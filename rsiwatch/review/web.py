@@ -30,7 +30,7 @@ from rsiwatch.store import ACTIONS, QUEUE_STATUSES, StaleDecision, Store, StoreE
 from rsiwatch.curators import check_curator
 from rsiwatch.review.web_forms import form_values, install_plain_forms, safe_next
 from rsiwatch.review.web_security import Binding, install, signed_in_curator
-from rsiwatch.review.tuning_plot import report_png
+from rsiwatch.review.tuning_plot import PLOT_HINT, plot_available, report_png
 from rsiwatch.review.tuning_report import TuningReport, build_report
 from rsiwatch.config import Config, curator_name
 from rsiwatch.files import write_atomically
@@ -261,7 +261,7 @@ def stats() -> str:
               "catalog entries": s.count("catalog")}
     return render_template(
         "stats.html", sources=s.source_report(), counts=s.status_counts(), weeks=s.decision_counts_by_week(8),
-        totals=totals, tune=report, plottable=_plottable(report),
+        totals=totals, tune=report, plottable=_plottable(report), drawable=plot_available(), plot_hint=PLOT_HINT,
         proxy_now=report.proxy.recall_at([report.threshold])[0] if report.proxy else None,
     )
 
@@ -276,6 +276,8 @@ def stats_plot() -> Response:
     report = build_report(store(), current_app.config["RSIWATCH_CONFIG"], proxy=True)
     if not _plottable(report):
         abort(404, description="nothing to draw yet: " + "; ".join(report.needs))
+    if not plot_available():
+        abort(404, description=PLOT_HINT)
     return Response(report_png(report), mimetype="image/png", headers={"Cache-Control": "no-store"})
 
 
