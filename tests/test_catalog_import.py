@@ -112,7 +112,11 @@ def test_a_curators_list_over_the_seed_keeps_every_entry_and_reports_what_moved(
     assert export(seeded) == before and edits(seeded) == []
     result = run_cli("catalog", "import", str(path), cwd=seeded)
     lines = result.stderr.splitlines()
-    assert f"imported {path}: 3 added, 1 updated, 0 unchanged, 3 renumbered, 0 flagged" in lines
+    # Every ID change is counted and named: seed entries 1, 3 and 4 move after the highest ID, and NAS
+    # (seed entry 2) becomes entry 3 because the file says so (before: moved, "3 renumbered", unnamed).
+    assert f"imported {path}: 3 added, 1 updated, 0 unchanged, 4 renumbered, 0 flagged" in lines
+    assert any(l.startswith("entry 2 becomes 3 (") and l.endswith("the file gives it ID 3") for l in lines)
+    assert "entry 2 becomes 3 (" in dry.stderr
     assert any(l.startswith("kept columns this catalog does not know") and l.endswith(": Reviewer") for l in lines)
     after = export(seeded)
     # Seed entries 1, 3 and 4 gave their IDs to other works: moved after the highest ID, reported, intact.
@@ -121,7 +125,7 @@ def test_a_curators_list_over_the_seed_keeps_every_entry_and_reports_what_moved(
         assert len(moved) == 1 and int(moved[0]["ID"]) >= 80
         assert {k: v for k, v in moved[0].items() if k not in ("ID", "Reviewer")} == \
             {k: v for k, v in before[old].items() if k != "ID"}
-        assert f"entry {old} (" in result.stderr
+        assert f"entry {old} becomes {moved[0]['ID']} (" in result.stderr
     # NAS (seed entry 2) is now entry 3: the file's fields won, the columns it lacks kept their values.
     nas = after["3"]
     assert nas["Description"] == LIST[1][1] and nas["Date Published"] == "November 2016"
