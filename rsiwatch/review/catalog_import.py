@@ -139,6 +139,8 @@ def plan_import(rows: list[dict[str, Any]], existing: list[dict[str, Any]]) -> t
         assert final is not None
         if row.get("work_id") and row["work_id"] not in plan.work_ids:
             plan.work_ids.append(row["work_id"])
+        if row.get("work_id") and row.get("reviewed_by"):
+            plan.reviewers[row["work_id"]] = row["reviewed_by"]
         if target is None:
             plan.inserts[final] = new_entry(row)
             report.added.append(final)
