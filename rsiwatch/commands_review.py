@@ -48,7 +48,7 @@ def candidates(env: Env, status: str, since: str | None, limit: int, source: str
                     {
                         "canonical_id": row["id"], "title": row["title"], "url": row["url"], "score": row["score"],
                         "status": row["status"], "category": row["category"], "queued_at": row["queued_at"],
-                        "queue_reason": row["queue_reason"], "published": row["published"],
+                        "queue_reason": store.queue_reason_now(row["id"]), "published": row["published"],
                         "model_version": row["model_version"], "why": [t for t, _ in latest.get("why", [])],
                         "sources": sorted({s["source"] for s in store.sightings(row["id"])}),
                         # who sent it in and why (the public form, `rsiwatch submit`); null otherwise

@@ -39,3 +39,19 @@ def test_a_key_written_twice_in_the_config_is_an_error(tmp_path: Path) -> None:
     refused = run_cli("status", cwd=tmp_path, check=False)
     [line] = refused.stderr.strip().splitlines()
     assert refused.returncode == 2 and "config.yaml" in line and "threshold" in line and "line" in line
+
+
+def test_a_work_a_retrain_put_below_the_threshold_says_which_model_queued_it(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+
+    from rsiwatch.store import Store
+
+    write_config(tmp_path / "config.yaml", [])
+    ids = populate(tmp_path / "candidates.db", 3)  # queued for their scores under model 1
+    with Store(tmp_path / "candidates.db") as store:
+        lowered = SimpleNamespace(id=ids[0], score=0.05, category="research-automation", category_confidence=0.5,
+                                  category_fits=True, why=[], nearest=[])
+        store.record_scores(2, [lowered], {ids[0]: 0.35})  # a retrain: now below the threshold, still queued
+    listed = {c["canonical_id"]: c for c in json.loads(run_cli("candidates", "--json", cwd=tmp_path).stdout)}
+    assert listed[ids[0]]["queue_reason"] == "score under model 1"
+    assert listed[ids[1]]["queue_reason"] == "score"
