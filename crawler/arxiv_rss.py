@@ -14,8 +14,9 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from crawler.arxiv_framing import split_abstract
 from crawler.errors import one_line
-from crawler.feed import arxiv_doi_links, entry_date, entry_to_item, is_html, parse_document
+from crawler.feed import arxiv_doi_links, entry_date, entry_to_item, is_html, iso_utc, parse_document
 from crawler.ids import arxiv_id, arxiv_version
 from crawler.items import Item, first_per_key
 from crawler.text import NAME_MAX, SUMMARY_MAX, TITLE_MAX, clean_text
@@ -25,18 +26,7 @@ try:
     NEW_YORK: Any = ZoneInfo("America/New_York")
 except ZoneInfoNotFoundError:  # no time-zone database on this machine: Eastern Standard Time will do
     NEW_YORK = timezone(timedelta(hours=-5))
-_PREFIX = re.compile(
-    r"^\s*arXiv:\s*(?P<id>\S+?)\s+Announce\s+Type:\s*(?P<type>[A-Za-z\-]+)\s*(?:Abstract:\s*)?", re.IGNORECASE
-)
 _AUTHOR_SPLIT = re.compile(r"\s*,\s*(?:and\s+)?|\s+and\s+")
-
-
-def split_abstract(text: str) -> tuple[str | None, str | None, str]:
-    """``arXiv:2401.01234v2 Announce Type: new Abstract: X`` -> (``2401.01234v2``, ``new``, ``X``)."""
-    match = _PREFIX.match(text)
-    if not match:
-        return None, None, text
-    return match.group("id"), match.group("type").lower(), text[match.end():].strip()
 
 
 def split_authors(value: str) -> tuple[str, ...]:
@@ -62,7 +52,10 @@ def parse_arxiv_rss(
     result = parse_document(body, headers, url, warnings)
     if not result.entries and warnings is not None and is_announcement_day(now or datetime.now(timezone.utc)):
         warnings.append(f"{url}: no entries on an announcement day (a holiday, or has the feed changed?)")
-    items = [item for entry in result.entries if (item := _entry(entry, url, warnings)) is not None]
+    # The listing's own announcement date, for an entry that carries none: never the day it was crawled.
+    feed = result.get("feed", {})
+    announced = iso_utc(dict.get(feed, "published_parsed")) or iso_utc(dict.get(feed, "updated_parsed"))
+    items = [item for entry in result.entries if (item := _entry(entry, url, warnings, announced)) is not None]
     return first_per_key(i for i in items if include_replacements or i.announce_type not in REPLACEMENTS)
 
 
@@ -71,7 +64,7 @@ def is_announcement_day(moment: datetime) -> bool:
     return moment.astimezone(NEW_YORK).weekday() < 5
 
 
-def _entry(entry: Any, url: str, warnings: list[str] | None) -> Item | None:
+def _entry(entry: Any, url: str, warnings: list[str] | None, announced: str | None = None) -> Item | None:
     raw_summary = entry.get("summary", "")
     summary = clean_text(raw_summary, SUMMARY_MAX * 2, html=is_html(entry.get("summary_detail")))
     prefixed_id, prefixed_type, abstract = split_abstract(summary)
@@ -94,7 +87,7 @@ def _entry(entry: Any, url: str, warnings: list[str] | None) -> Item | None:
         summary=abstract[:SUMMARY_MAX].rstrip(),
         url=f"https://arxiv.org/abs/{paper}",
         key=guid or f"oai:arXiv.org:{paper}" + (f"v{version}" if version else ""),
-        published=entry_date(entry),
+        published=entry_date(entry) or announced,
         authors=authors,
         version=version,
         announce_type=announce,

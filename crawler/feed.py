@@ -17,6 +17,7 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
+from crawler.arxiv_framing import strip_framing
 from crawler.errors import ParseError, one_line
 from crawler.ids import arxiv_id, arxiv_version, canonical_id, canonical_url, find_references, id_to_url, normalize_doi
 from crawler.items import Item, first_per_key
@@ -170,7 +171,7 @@ def entry_to_item(entry: Any, feed_url: str) -> Item | None:
     if not title and not link:
         return None
     raw_summary, summary_html = _raw_summary(entry)
-    summary = clean_text(raw_summary, SUMMARY_MAX, html=summary_html)
+    summary = strip_framing(clean_text(raw_summary, SUMMARY_MAX, html=summary_html))  # arXiv's, if any
     guid = clean_text(entry.get("id"), KEY_MAX, html=False)
     key = guid or link or "sha1:" + hashlib.sha1(title.encode()).hexdigest()
     doi = _entry_doi(entry)

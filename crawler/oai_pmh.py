@@ -40,6 +40,30 @@ PHYSICS_ARCHIVES = frozenset(
     {"astro-ph", "cond-mat", "gr-qc", "hep-ex", "hep-lat", "hep-ph", "hep-th", "math-ph", "nlin", "nucl-ex",
      "nucl-th", "physics", "quant-ph"}
 )
+OTHER_ARCHIVES = frozenset({"cs", "econ", "eess", "math", "q-bio", "q-fin", "stat"})
+# The subject classes of the archives whose classes are few and fixed (arXiv's category taxonomy); the
+# others (math, physics, q-bio, ...) are checked by archive only.
+SUBJECT_CLASSES = {
+    "cs": frozenset("AI AR CC CE CG CL CR CV CY DB DC DL DM DS ET FL GL GR GT HC IR IT LG LO MA MM MS NA NE NI OH "
+                    "OS PF PL RO SC SD SE SI SY".split()),
+    "stat": frozenset("AP CO ME ML OT TH".split()),
+    "eess": frozenset("AS IV SP SY".split()),
+    "econ": frozenset("EM GN TH".split()),
+}
+
+
+def category_problem(category: str) -> str | None:
+    """Why ``category`` is not an arXiv category (``cs.XX``, ``kernels``), else None."""
+    archive, _, subject = category.partition(".")
+    if archive not in PHYSICS_ARCHIVES | OTHER_ARCHIVES:
+        return f"no arXiv archive {archive!r} (cs, math, stat, eess, econ, physics, quant-ph, ...)"
+    if archive in SUBJECT_CLASSES and not subject:
+        return f"expected a category of {archive}, such as {archive}.{sorted(SUBJECT_CLASSES[archive])[0]}"
+    if archive in SUBJECT_CLASSES and subject not in SUBJECT_CLASSES[archive]:
+        return f"no arXiv category {category!r} (known in {archive}: {', '.join(sorted(SUBJECT_CLASSES[archive]))})"
+    return None
+
+
 INCREMENTAL_FIRST_DAYS = 2  # a scheduled harvest that never ran starts this many days back
 _FATAL_ERRORS = {
     "badArgument": "the request's arguments are wrong",

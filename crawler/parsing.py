@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from crawler.arxiv_framing import is_arxiv_listing
 from crawler.arxiv_rss import parse_arxiv_rss
 from crawler.feed import parse_feed
 from crawler.items import Item
@@ -18,7 +19,9 @@ def parse_fetched(spec: ParseSpec, body: bytes, headers: Mapping[str, str], url:
     """The parse half of a separable source: (items, warnings).  Pure, and picklable for a worker process."""
     kind, split_stories, include_replacements = spec
     warnings: list[str] = []
-    if kind == "arxiv_rss":
+    # The document decides: an arXiv listing is read as one whatever kind the source was given (a mirror,
+    # a proxy or a local file of arXiv's RSS configured as a plain feed or a newsletter).
+    if kind == "arxiv_rss" or is_arxiv_listing(body):
         items = parse_arxiv_rss(body, headers, url, include_replacements=include_replacements, warnings=warnings)
     elif split_stories:
         items = parse_newsletter(body, headers, url, warnings)

@@ -42,7 +42,8 @@ def curator_add(env: Env, name: str, password_stdin: bool) -> None:
     _write_config(env, edited)
     known = name in env.config.review.curators
     click.echo(f"{'updated' if known else 'added'} curator {name} in {env.config_path}; "
-               "the review page now asks curators to sign in", err=True)
+               "a running `rsiwatch serve` keeps its old settings until it is restarted; once restarted (or "
+               "started), the review page asks curators to sign in", err=True)
 
 
 @curator.command(name="list")

@@ -39,6 +39,10 @@ def candidates(env: Env, status: str, since: str | None, limit: int, source: str
                 raise BadOption("--source", source, f"no such source (known: {', '.join(known) or 'none'})")
         rows = store.candidates(status=status, since=since_iso, limit=limit, source=source, category=category,
                                 order=order)
+        if len(rows) == limit:  # cut by --limit: say so on stderr, so a pipe never silently covers part
+            total = store.candidate_count(status=status, since=since_iso, source=source, category=category)
+            if total > len(rows):
+                click.echo(f"showing {len(rows):,} of {total:,} (--limit)", err=True)
         if as_json:
             out = []
             ids = [r["id"] for r in rows]
@@ -51,7 +55,7 @@ def candidates(env: Env, status: str, since: str | None, limit: int, source: str
                     {
                         "canonical_id": row["id"], "title": row["title"], "url": row["url"], "score": row["score"],
                         "status": row["status"], "category": row["category"], "queued_at": row["queued_at"],
-                        "queue_reason": row["queue_reason"], "published": row["published"],
+                        "queue_reason": store.queue_reason_now(row["id"]), "published": row["published"],
                         "model_version": row["model_version"], "why": [t for t, _ in latest.get("why", [])],
                         "sources": sorted({s["source"] for s in store.sightings(row["id"])}),
                         # who sent it in and why (the public form, `rsiwatch submit`); null otherwise

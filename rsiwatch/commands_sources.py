@@ -18,7 +18,7 @@ from crawler.errors import CrawlError, FetchError
 from crawler.http import PoliteClient
 from crawler.items import SourceResult, Validators
 from crawler.link import link_by_references
-from crawler.oai_pmh import DEFAULT_OAI_URL, METADATA_PREFIXES
+from crawler.oai_pmh import DEFAULT_OAI_URL, METADATA_PREFIXES, category_problem
 from crawler.parsing import parse_fetched
 from crawler.settings import SOURCE_KINDS
 from crawler.sources import collect, collect_feed, parse_spec, with_parsed
@@ -26,13 +26,14 @@ from crawler.stories import looks_like_newsletter, stories_per_issue
 from rsiwatch.backfill import BackfillPlan, Progress as PageProgress, run_backfill
 from rsiwatch.files import write_atomically
 from rsiwatch.logs import setup_logging
-from rsiwatch.cli import Env, Failure, cli, common, emit_json, log_level, parse_day
+from rsiwatch.cli import BadOption, Env, Failure, cli, common, emit_json, log_level, parse_day
 from rsiwatch.config import Selectors, Source
 from rsiwatch.source_list import (
     add_source_text, add_sources_text, export_opml, opml_entries, read_opml, remove_source_text, slug,
 )
 from rsiwatch.source_probe import PROBED_KINDS, guarded_client, probe
-from rsiwatch.submit import submit as submit_page
+from rsiwatch.config import curator_name
+from rsiwatch.intake import take_submission
 
 stderr = Console(stderr=True)
 
@@ -342,7 +343,13 @@ def backfill(env: Env, from_date: str, until: str | None, categories: tuple[str,
     for cat in cats:
         if not re.fullmatch(r"[a-z][a-z\-]*(\.[A-Za-z\-]+)?", cat):
             raise click.BadParameter(f"{cat!r}: expected an arXiv category such as cs.LG", param_hint="--categories")
-    plan = BackfillPlan(from_date=parse_day(from_date, "--from") or "", until=parse_day(until, "--until"), categories=cats,
+        problem = category_problem(cat)
+        if problem:
+            raise click.BadParameter(f"{cat!r}: {problem}", param_hint="--categories")
+    first, last = parse_day(from_date, "--from") or "", parse_day(until, "--until")
+    if last is not None and first > last:
+        raise BadOption("--from", from_date, f"after --until {until}: nothing to harvest")
+    plan = BackfillPlan(from_date=first, until=last, categories=cats,
                         endpoint=endpoint, metadata_prefix=metadata_prefix)
     config = env.config
     with env.store() as store, PoliteClient(config.http.settings, config.politeness.settings, config.contact) as client:
@@ -380,20 +387,25 @@ def backfill(env: Env, from_date: str, until: str | None, categories: tuple[str,
 @cli.command(name="submit")
 @click.argument("url")
 @click.option("--note", help="Why it is worth a look (kept with the submission).")
+@click.option("--by", help="Who sends it in (the Submitter column); default: review.curator, else the OS user.")
 @click.option("--json", "as_json", is_flag=True, help="Write the result as JSON to stdout.")
 @common
-def submit_command(env: Env, url: str, note: str | None, as_json: bool) -> None:
-    """Read one page (title, summary, date from its metadata), score it, and queue it as submitted."""
+def submit_command(env: Env, url: str, note: str | None, by: str | None, as_json: bool) -> None:
+    """Read one page (title, summary, date from its metadata), score it, and queue it as submitted.  A page
+    that cannot be read now (offline, an error page) is queued anyway with the fetch error, as the public
+    form's are, and read by a later crawl."""
+    parts = urlsplit(url.strip())
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise BadOption("URL", url, "expected an http(s) address such as https://arxiv.org/abs/2401.01234")
     config = env.config
     with env.store() as store:
-        try:
-            result = submit_page(config, store, url, note)
-        except CrawlError as exc:
-            raise Failure(str(exc)) from None
+        result, error = take_submission(config, store, url.strip(), note, by or curator_name(config.review))
     if as_json:
-        emit_json(asdict(result))
+        emit_json({**asdict(result), "fetch_error": error})
         return
-    if result.queued:
+    if error is not None:
+        click.echo(f"queued {result.canonical_id} unread: {error}; a later crawl reads the page again")
+    elif result.queued:
         click.echo(f"queued {result.canonical_id}: {result.title} (score {result.score:.2f})" if result.score is not None
                    else f"queued {result.canonical_id}: {result.title}")
     else:

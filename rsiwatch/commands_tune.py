@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from rsiwatch.review.tuning_plot import PLOT_HINT, plot_available
 from rsiwatch.store import THRESHOLD_SETTING, Store, iso_ago
 from rsiwatch.review.tuning import CAUGHT, CurvePoint, curve, net_budget, threshold_for_budget, threshold_for_recall
 from rsiwatch.review.tuning_report import MIN_DECISIONS, TARGET_SETTING, TuningReport, build_report
@@ -180,6 +181,8 @@ def tune(env: Env, target_recall: float | None, budget: float | None, new_thresh
     shown as "catalog recall (5-fold)" beside the weekly load, a proxy until reviews replace it."""
     if sum(v is not None for v in (target_recall, budget, new_threshold)) > 1:
         raise click.UsageError("give only one of --recall, --budget and --set")
+    if plot_path is not None and not plot_available():
+        raise Failure(f"--plot {plot_path}: {PLOT_HINT}")  # said before anything is computed or saved
     config = env.config
     with env.store() as store:
         report = build_report(store, config, weeks=weeks, proxy=True)
@@ -198,7 +201,7 @@ def tune(env: Env, target_recall: float | None, budget: float | None, new_thresh
                 if value < report.threshold and requeue_days:
                     requeued = _requeue(store, value, requeue_days)
     if plot_path is not None:
-        from rsiwatch.review.tuning_plot import report_png
+        from rsiwatch.review.tuning_plot import report_png  # noqa: I001 - matplotlib is loaded only to draw
 
         net = label = None
         if budget is not None:

@@ -456,10 +456,39 @@ def _one_line(path: Path, error: ValidationError, data: Any) -> str:
     return f"{path}: {field}: {shown} is invalid: {message}"
 
 
+class DuplicateKey(Exception):
+    """A key written twice in one mapping (YAML would silently keep the last)."""
+
+    def __init__(self, key: str, line: int, first_line: int) -> None:
+        super().__init__(f"{key}: written twice (line {first_line} and line {line}); keep one")
+        self.key, self.line = key, line
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """``safe_load`` that refuses a key written twice, as an unknown key is refused: the second would
+    silently replace the first."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[Any, int] = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            try:
+                hash(key)
+            except TypeError:
+                continue  # an unhashable key: construct_mapping below reports it
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                raise DuplicateKey(str(key), line, seen[key])
+            seen[key] = line
+        return super().construct_mapping(node, deep=deep)
+
+
 def parse_config(text: str, path: Path = DEFAULT_CONFIG_PATH) -> Config:
     """Validate YAML text (``safe_load`` only) into a ``Config``; raise ``ConfigError`` with one line."""
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader
+    except DuplicateKey as exc:
+        raise ConfigError(f"{path}: line {exc.line}: {exc}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

@@ -46,7 +46,7 @@ def test_a_stale_tab_shows_the_standing_decision_and_replaces_it_only_on_purpose
                 with Store(db) as store:
                     assert store.work(ids[0])["status"] == "rejected" and store.catalog() == []
                 # Keeping it changes nothing and the tab now shows it rejected; accepting it again is on purpose.
-                conflict.get_by_text("Keep it").click()
+                conflict.get_by_text("Keep theirs").click()
                 expect(conflict).to_be_hidden()
                 item = second.locator(f'li.item[data-id="{ids[0]}"]')
                 expect(item).to_have_attribute("data-status", "rejected")
@@ -70,5 +70,110 @@ def test_a_stale_tab_shows_the_standing_decision_and_replaces_it_only_on_purpose
                 with Store(db) as store:
                     assert [d["action"] for d in decisions(store, ids[0])] == ["reject", "accept", "undo"]
                     assert store.catalog() == [] and store.catalog_disagreements() == []
+        finally:
+            browser.close()
+
+
+def _two_pages(browser, base: str, *, javascript: bool = True):
+    pages = []
+    for _ in range(2):
+        page = browser.new_context(java_script_enabled=javascript).new_page()
+        page.set_default_timeout(10_000)
+        page.goto(base + "/?status=all")
+        pages.append(page)
+    return pages
+
+
+def test_the_cards_undo_button_on_an_older_page_does_not_reverse_a_colleagues_accept(tmp_path: Path) -> None:
+    """Tab one rejects, tab two (showing the reject) accepts; tab one's card button "undo this decision" would
+    reverse the accept: it gets the conflict dialog, on the safe choice (keep theirs), saying what it was."""
+    db = tmp_path / "candidates.db"
+    ids = populate(db, 3)
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            for base in serve(tmp_path, db, curator="carol"):
+                first, second = _two_pages(browser, base)
+                first.keyboard.press("r")
+                first.keyboard.press("Enter")
+                card = first.locator(f'li.item[data-id="{ids[0]}"]')
+                expect(card).to_have_attribute("data-status", "rejected")
+                second.reload()
+                other = second.locator(f'li.item[data-id="{ids[0]}"]')
+                other.locator(".wid").click()
+                other.locator('[data-action="accept"]').click()
+                expect(second.locator('#accept-dialog input[name="title"]')).not_to_have_value("")  # drafted
+                second.locator('#accept-dialog input[name="title"]').press("Enter")
+                expect(other).to_have_attribute("data-status", "accepted")
+                card.locator(".wid").click()  # the current card shows its buttons
+                card.locator('[data-action="undo-card"]').click()
+                conflict = first.locator("#conflict-dialog")
+                expect(conflict).to_be_visible()
+                expect(conflict).to_contain_text("accept by carol")
+                expect(conflict).to_contain_text("Yours was: undo")
+                expect(conflict.get_by_text("Keep theirs")).to_be_focused()
+                first.keyboard.press("Enter")  # the focused, safe choice
+                expect(conflict).to_be_hidden()
+                with Store(db) as store:
+                    assert store.work(ids[0])["status"] == "accepted" and len(store.catalog()) == 1
+                    assert [d["action"] for d in decisions(store, ids[0])] == ["reject", "accept"]
+                # The footer's undo (after a decision of tab one's) goes the same way.
+                first.locator(f'li.item[data-id="{ids[1]}"] .wid').click()
+                first.locator(f'li.item[data-id="{ids[1]}"]').locator('[data-action="defer"]').click()
+                expect(first.locator(f'li.item[data-id="{ids[1]}"]')).to_have_attribute("data-status", "deferred")
+                second.reload()
+                second.locator(f'li.item[data-id="{ids[1]}"] .wid').click()
+                second.locator(f'li.item[data-id="{ids[1]}"]').locator('[data-action="accept"]').click()
+                expect(second.locator('#accept-dialog input[name="title"]')).not_to_have_value("")  # drafted
+                second.locator('#accept-dialog input[name="title"]').press("Enter")
+                expect(second.locator(f'li.item[data-id="{ids[1]}"]')).to_have_attribute("data-status", "accepted")
+                first.locator("#flash button").click()
+                expect(conflict).to_be_visible()
+                expect(conflict).to_contain_text("Yours was: undo")
+                conflict.get_by_text("Keep theirs").click()
+                with Store(db) as store:
+                    assert store.work(ids[1])["status"] == "accepted"
+        finally:
+            browser.close()
+
+
+def test_without_javascript_a_stale_undo_and_a_stale_accept_get_the_standing_decision(tmp_path: Path) -> None:
+    db = tmp_path / "candidates.db"
+    ids = populate(db, 3)
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            for base in serve(tmp_path, db, curator="carol"):
+                first, second = _two_pages(browser, base, javascript=False)
+                # Tab one rejects; tab two, on a page loaded before, opens the accept page and saves it.
+                second.locator(f'li.item[data-id="{ids[0]}"] [data-action="accept"]').click()
+                expect(second.locator("h1")).to_have_text("Accept into the catalog")
+                first.locator(f'li.item[data-id="{ids[0]}"] button[value="reject"]').click()
+                expect(first.locator("#flash")).to_contain_text(f"rejected: {ids[0]}")
+                second.get_by_role("button", name="Save entry").click()
+                expect(second.locator("[data-standing]")).to_contain_text("reject by carol")
+                expect(second.locator("[data-yours]")).to_contain_text("Yours was: accept")
+                with Store(db) as store:
+                    assert store.work(ids[0])["status"] == "rejected" and store.catalog() == []
+                # Replace it, on purpose.
+                second.get_by_role("button", name="Replace it with mine (accept)").click()
+                with Store(db) as store:
+                    assert store.work(ids[0])["status"] == "accepted" and len(store.catalog()) == 1
+                # Tab one's footer undo (it still shows its reject) would take the entry off the catalog.
+                first.locator("#flash button", has_text="undo").click()
+                expect(first.locator("[data-standing]")).to_contain_text("accept by carol")
+                expect(first.locator("[data-yours]")).to_contain_text("Yours was: undo")
+                first.get_by_role("link", name="Keep theirs").click()
+                with Store(db) as store:
+                    assert store.work(ids[0])["status"] == "accepted" and len(store.catalog()) == 1
+                    assert [d["action"] for d in decisions(store, ids[0])] == ["reject", "accept"]
+                # The card's own undo button on tab one's older page: the same page, nothing changed.
+                first.goto(base + "/?status=all")
+                second.goto(base + "/?status=all")
+                second.locator(f'li.item[data-id="{ids[0]}"] button[data-action="undo-card"]').click()
+                first.locator(f'li.item[data-id="{ids[0]}"] button[data-action="undo-card"]').click()
+                expect(first.locator("[data-standing]")).to_contain_text(f"{ids[0]} is rejected now")
+                with Store(db) as store:
+                    assert [d["action"] for d in decisions(store, ids[0])] == ["reject", "accept", "undo"]
         finally:
             browser.close()

@@ -117,7 +117,11 @@ def test_a_curators_list_over_the_seed_keeps_every_entry_and_reports_what_moved(
     assert export(seeded) == before and edits(seeded) == []
     result = run_cli("catalog", "import", str(path), cwd=seeded)
     lines = result.stderr.splitlines()
-    assert f"imported {path}: 3 added, 1 updated, 0 unchanged, 3 renumbered, 0 flagged" in lines
+    # Every ID change is counted and named: seed entries 1, 3 and 4 move after the highest ID, and NAS
+    # (seed entry 2) becomes entry 3 because the file says so (before: moved, "3 renumbered", unnamed).
+    assert f"imported {path}: 3 added, 1 updated, 0 unchanged, 4 renumbered, 0 flagged" in lines
+    assert any(l.startswith("entry 2 becomes 3 (") and l.endswith("the file gives it ID 3") for l in lines)
+    assert "entry 2 becomes 3 (" in dry.stderr
     assert any(l.startswith("kept columns this catalog does not know") and l.endswith(": Reviewer") for l in lines)
     after = export(seeded)
     # Seed entries 1, 3 and 4 gave their IDs to other works: moved after the highest ID, reported, intact.
@@ -126,7 +130,7 @@ def test_a_curators_list_over_the_seed_keeps_every_entry_and_reports_what_moved(
         assert len(moved) == 1 and int(moved[0]["ID"]) >= 80
         assert {k: v for k, v in moved[0].items() if k not in ("ID", "Reviewer")} == \
             {k: v for k, v in before[old].items() if k != "ID"}
-        assert f"entry {old} (" in result.stderr
+        assert f"entry {old} becomes {moved[0]['ID']} (" in result.stderr
     # NAS (seed entry 2) is now entry 3: the file's fields won, the columns it lacks kept their values.
     nas = after["3"]
     assert nas["Description"] == LIST[1][1] and nas["Date Published"] == "November 2016"
@@ -214,3 +218,21 @@ def test_a_row_without_a_title_takes_its_known_works_title(tmp_path: Path) -> No
         (entry,) = store.catalog()
         assert (entry["id"], entry["title"], entry["description"]) == (
             200, "Reward models trained from AI feedback", "A brand new entry about self-play")
+
+
+def test_a_json_export_into_a_fresh_database_keeps_who_reviewed_each_entry(tmp_path: Path) -> None:
+    """Before: every imported entry became reviewed by whoever ran the import (a CI job's user)."""
+    first, fresh = tmp_path / "first", tmp_path / "fresh"
+    first.mkdir()
+    fresh.mkdir()
+    path = write_list(first / "list.csv", "utf8")
+    run_cli("catalog", "import", str(path), "--db", "candidates.db", cwd=first)
+    exported = json.loads(run_cli("catalog", "export", "--format", "json", cwd=first).stdout)
+    for entry, who in zip(exported, ("alice", "bob", "carol", "dana")):
+        entry["reviewed_by"] = who
+    (fresh / "catalog.json").write_text(json.dumps(exported))
+    run_cli("catalog", "import", "catalog.json", "--db", "candidates.db", cwd=fresh)
+    again = json.loads(run_cli("catalog", "export", "--format", "json", cwd=fresh).stdout)
+    assert [(e["id"], e["reviewed_by"]) for e in again if e.get("work_id")] == \
+        [(e["id"], e["reviewed_by"]) for e in exported if e.get("work_id")]
+    assert again == exported  # every other column as written too

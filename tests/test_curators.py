@@ -109,3 +109,17 @@ def test_curators_let_the_page_serve_beyond_loopback() -> None:
     with pytest.raises(UnsafeBind):
         check_binding(Binding("0.0.0.0", 8765, None))
     check_binding(Binding("0.0.0.0", 8765, None, {"ada": hash_password("x" * 8)}))
+
+
+def test_curator_add_says_a_running_server_needs_a_restart(tmp_path: Path) -> None:
+    """What it says is true: a review page already running keeps answering without sign-in until restarted."""
+    from rsiwatch.review.web import create_app
+
+    (tmp_path / "config.yaml").write_text(CONFIG)
+    running = create_app(parse_config(CONFIG), tmp_path / "candidates.db").test_client()
+    done = add(tmp_path, "ada", "correct horse battery")
+    assert done.returncode == 0 and "until it is restarted" in done.stderr
+    assert "now asks curators to sign in" not in done.stderr
+    assert running.get("/", base_url="http://127.0.0.1:8765").status_code == 200  # as said: no sign-in yet
+    restarted = create_app(parse_config((tmp_path / "config.yaml").read_text()), tmp_path / "candidates.db")
+    assert restarted.test_client().get("/", base_url="http://127.0.0.1:8765").status_code in (302, 303, 401)

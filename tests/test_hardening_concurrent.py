@@ -114,13 +114,18 @@ def run(workdir: Path, decisions: int = 1000, threads: int = 8) -> FaultResult:
                 with lock:
                     problems.append(f"thread {t}: {exc}")
                 return
+            # Each thread decides its own works, saying the state it saw (the decision it took last): the
+            # page's contract; a decision that says nothing of what it saw is refused.
+            mine = work_ids[t::threads]
+            seen: dict[str, int] = {}
             try:
                 for i in range(per_thread):
                     note = f"t{t}-{i}"
+                    work_id = mine[i % len(mine)]
                     started = time.monotonic()
                     try:
                         response = client.post("/api/decide", headers={"X-CSRF-Token": token}, data={
-                            "id": work_ids[(t * per_thread + i) % len(work_ids)],
+                            "id": work_id, "seen": str(seen.get(work_id, 0)),
                             "action": ("reject", "defer", "out_of_scope")[i % 3], "note": note})
                     except httpx2.HTTPError as exc:
                         with lock:
@@ -133,6 +138,7 @@ def run(workdir: Path, decisions: int = 1000, threads: int = 8) -> FaultResult:
                             problems.append(f"{note}: 'locked' reached the user: {response.text[:200]}")
                         if response.status_code == 200:
                             answers[response.json()["decision"]] = note
+                            seen[work_id] = response.json()["decision"]
                         else:
                             problems.append(f"{note}: HTTP {response.status_code}: {response.text[:200]}")
             finally:

@@ -110,7 +110,7 @@ def _payload_pages(result: FaultResult, project: Path, base: str) -> None:
         for work_id in evil[:3]:  # accepted payload works show on the catalog page and in the exports
             prefill = client.get("/api/entry", params={"id": work_id}).json()
             form = {k: v or "" for k, v in prefill.items() if k != "flags"}
-            form.update(id=work_id, category="research-automation")
+            form.update(id=work_id, category="research-automation", seen="0")
             answer = client.post("/api/accept", data=form, headers={"X-CSRF-Token": token})
             result.check(answer.status_code == 200, f"accept {work_id}: HTTP {answer.status_code} {answer.text[:200]}")
         pages = ["/", "/?status=all", "/?q=alert", "/?q=script", "/?source=evil-rss&status=all", "/stats", "/catalog"]
@@ -155,7 +155,7 @@ def _cross_site(result: FaultResult, project: Path, base: str, port: int) -> Non
     client, token = session(base)
     stranger = httpx2.Client(base_url=base, timeout=30, trust_env=False)
     other, other_token = session(base)
-    form = {"id": work_id, "action": "reject", "note": "forged"}
+    form = {"id": work_id, "action": "reject", "note": "forged", "seen": "0"}
     attempts = [
         ("no token", lambda: client.post("/api/decide", data=form)),
         ("wrong token", lambda: client.post("/api/decide", data=form, headers={"X-CSRF-Token": "x" * 43})),

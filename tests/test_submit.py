@@ -52,13 +52,44 @@ def test_private_addresses_are_refused_before_connecting(tmp_path: Path, local_s
     assert local_server.requests == []
 
 
-def test_cli_refusal_is_one_line_exit_1(tmp_path: Path, local_server: LocalServer) -> None:
-    (tmp_path / "config.yaml").write_text("politeness: {default_delay_s: 0}\n")
+def test_cli_refusal_is_said_in_one_line_and_the_submission_kept(tmp_path: Path, local_server: LocalServer) -> None:
+    """A refused address is said, never fetched, and the submission is kept as the public form keeps it."""
+    (tmp_path / "config.yaml").write_text("politeness: {default_delay_s: 0}\nreview: {curator: carol}\n")
     Store(tmp_path / "candidates.db").close()  # the database `init` would have made
-    result = CliRunner().invoke(cli, ["submit", f"http://127.0.0.1:{local_server.port}/x", "--config",
-                                      str(tmp_path / "config.yaml")])
-    assert result.exit_code == 1 and "refused" in result.output and "Traceback" not in result.output
+    url = f"http://127.0.0.1:{local_server.port}/x"
+    result = CliRunner().invoke(cli, ["submit", url, "--config", str(tmp_path / "config.yaml"),
+                                      "--db", str(tmp_path / "candidates.db")])
+    assert result.exit_code == 0 and "refused" in result.output and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1
     assert local_server.requests == []
+    with Store(tmp_path / "candidates.db") as store:
+        [kept] = submissions(store)
+        assert kept["url"] == url and kept["submitter"] == "carol"
+
+
+def test_cli_submission_offline_is_queued_with_its_error_and_its_submitter(tmp_path: Path) -> None:
+    """Before: `submit` offline said "cannot resolve the host" (here: nothing listens) and kept nothing."""
+    import json
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on: the page cannot be read now
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    (tmp_path / "config.yaml").write_text(
+        "politeness: {default_delay_s: 0}\nhttp: {allow_private_addresses: true, retries: 0, connect_timeout_s: 2}\n"
+        "review: {curator: carol}\n")
+    args = ["--config", str(tmp_path / "config.yaml"), "--db", str(tmp_path / "candidates.db")]
+    url = f"http://127.0.0.1:{port}/post"
+    result = CliRunner().invoke(cli, ["submit", url, "--note", "agents writing kernels", "--by", "dana", *args])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith(f"queued url:{url} unread: ") and "later crawl" in result.output
+    listed = CliRunner().invoke(cli, ["candidates", "--json", *args])
+    [work] = json.loads(listed.output)
+    assert (work["queue_reason"], work["submitter"], work["note"]) == ("submitted", "dana", "agents writing kernels")
+    with Store(tmp_path / "candidates.db") as store:
+        [row] = [dict(r) for r in store.conn.execute("SELECT url, submitter, last_error FROM inbox")]
+        assert row["url"] == url and row["submitter"] == "dana" and row["last_error"]  # tried again later
+        assert submissions(store)[0]["fetch_error"]
 
 
 def test_redirects_are_checked_hop_by_hop(tmp_path: Path, local_server: LocalServer) -> None:

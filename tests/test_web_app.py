@@ -72,7 +72,7 @@ def test_loopback_names_are_accepted(client, host: str) -> None:
 
 def test_post_needs_the_csrf_token(client, db: Path) -> None:
     work_id = "arxiv:2501.10003"
-    form = {"id": work_id, "action": "reject"}
+    form = {"id": work_id, "action": "reject", "seen": "0"}
     assert client.post("/api/decide", data=form, base_url=BASE).status_code == 403  # no session, no token
     good = token(client)
     assert client.post("/api/decide", data=form, base_url=BASE).status_code == 403  # session, no token
@@ -108,14 +108,15 @@ def test_accept_with_edits_then_undo(client, db: Path) -> None:
     form = {**{k: v or "" for k, v in prefill.items() if k != "flags"}, "id": work_id,
             "description": "Evolution finds image classifiers that beat hand-designed ones.", "disputed": "on",
             "category": "architecture-algorithm-search"}
-    saved = client.post("/api/accept", data=form, headers={"X-CSRF-Token": csrf}, base_url=BASE)
+    saved = client.post("/api/accept", data={**form, "seen": "0"}, headers={"X-CSRF-Token": csrf}, base_url=BASE)
     assert saved.status_code == 200, saved.json
     with Store(db) as store:
         [entry] = store.catalog()
         assert entry["description"] == "Evolution finds image classifiers that beat hand-designed ones."
         assert entry["flags"] == ["disputed"] and entry["origin"] == "accept" and entry["work_id"] == work_id
         assert store.work(work_id)["status"] == "accepted"
-    undone = client.post("/api/undo", data={"id": work_id}, headers={"X-CSRF-Token": csrf}, base_url=BASE)
+    undone = client.post("/api/undo", data={"id": work_id, "seen": str(saved.json["decision"])},
+                         headers={"X-CSRF-Token": csrf}, base_url=BASE)
     assert undone.json["status"] == "new"
     with Store(db) as store:
         assert store.catalog() == []
@@ -159,7 +160,7 @@ def test_catalog_and_stats_pages(client) -> None:
 
 def test_exports_stay_inside_export_dir(client, db: Path, tmp_path: Path) -> None:
     csrf = token(client)
-    client.post("/api/accept", data={"id": "arxiv:2501.10000", "title": "Self-play"}, headers={"X-CSRF-Token": csrf},
+    client.post("/api/accept", data={"id": "arxiv:2501.10000", "title": "Self-play", "seen": "0"}, headers={"X-CSRF-Token": csrf},
                 base_url=BASE)
     download = client.get("/export/catalog.csv", base_url=BASE)
     with Store(db) as store:

@@ -25,7 +25,7 @@ def pages(tmp_path: Path) -> dict[str, str]:
     for work_id in ("url:https://evil.example/post-1", "url:https://evil.example/post-2"):
         prefill = client.get(f"/api/entry?id={work_id}", base_url=BASE).json
         form = {k: v or "" for k, v in prefill.items() if k != "flags"}
-        form.update(id=work_id, url="")
+        form.update(id=work_id, url="", seen="0")
         assert client.post("/api/accept", data=form, headers={"X-CSRF-Token": token}, base_url=BASE).status_code == 200
     out["/catalog"] = client.get("/catalog", base_url=BASE).get_data(as_text=True)
     return out

@@ -52,13 +52,14 @@ def test_every_card_is_a_plain_form_with_the_token(client) -> None:
 def test_a_plain_reject_goes_back_with_a_message_and_an_undo(client, db: Path) -> None:
     csrf = token(client)
     answer = post(client, "/api/decide", csrf_token=csrf, id="arxiv:2501.10001", action="reject", note="a survey",
-                  next="/?status=all", after="arxiv:2501.10002")
+                  next="/?status=all", after="arxiv:2501.10002", seen="0")
     assert answer.status_code == 303
     assert answer.headers["Location"] == "/?status=all#w-arxiv:2501.10002"
     page = client.get("/?status=all", base_url=BASE).get_data(as_text=True)
     flash = re.search(r'<span id="flash"[^>]*>(.*?)</span>\s*</footer>', page, re.S).group(1)
     assert "rejected: arxiv:2501.10001" in flash and 'action="/api/undo"' in flash
-    undone = post(client, "/api/undo", csrf_token=csrf, id="arxiv:2501.10001", next="/?status=all")
+    seen = re.search(r'name="seen" value="(\d+)"><input type="hidden" name="next"', flash).group(1)
+    undone = post(client, "/api/undo", csrf_token=csrf, id="arxiv:2501.10001", next="/?status=all", seen=seen)
     assert undone.status_code == 303
     assert "undone: arxiv:2501.10001 is new again" in client.get("/", base_url=BASE).get_data(as_text=True)
     with Store(db) as store:
@@ -68,7 +69,8 @@ def test_a_plain_reject_goes_back_with_a_message_and_an_undo(client, db: Path) -
 
 @pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "javascript:alert(1)", "/\\evil", ""])
 def test_next_never_leaves_the_site(client, target: str) -> None:
-    answer = post(client, "/api/decide", csrf_token=token(client), id="arxiv:2501.10000", action="defer", next=target)
+    answer = post(client, "/api/decide", csrf_token=token(client), id="arxiv:2501.10000", action="defer", next=target,
+                  seen="0")
     assert answer.status_code == 303 and answer.headers["Location"] == "/"
 
 
@@ -76,7 +78,8 @@ def test_a_refused_plain_accept_shows_its_form_again(client, db: Path) -> None:
     csrf = token(client)
     page = client.get("/accept?id=arxiv:2501.10000&next=/%3Fstatus%3Dall", base_url=BASE).get_data(as_text=True)
     assert 'name="year" inputmode="numeric" maxlength="4" size="4" value="2025"' in page
-    refused = post(client, "/api/accept", csrf_token=csrf, id="arxiv:2501.10000", next="/?status=all",
+    assert 'name="seen" value="0"' in page
+    refused = post(client, "/api/accept", csrf_token=csrf, id="arxiv:2501.10000", next="/?status=all", seen="0",
                    title="Self-play prover", description="Kept as typed.", year="20x6", disputed="on")
     html = refused.get_data(as_text=True)
     assert refused.status_code == 400 and "<h1>Accept into the catalog</h1>" in html
@@ -84,7 +87,8 @@ def test_a_refused_plain_accept_shows_its_form_again(client, db: Path) -> None:
                      r'<span class="field-error" role="alert">year: expected a year', html)
     assert 'value="Self-play prover"' in html and ">Kept as typed.</textarea>" in html
     assert re.search(r'name="disputed" checked>', html) and 'name="next" value="/?status=all"' in html
-    saved = post(client, "/api/accept", csrf_token=csrf, id="arxiv:2501.10000", next="/?status=all",
+    assert 'name="seen" value="0"' in html  # the refused form keeps the state it was drafted on
+    saved = post(client, "/api/accept", csrf_token=csrf, id="arxiv:2501.10000", next="/?status=all", seen="0",
                  title="Self-play prover", description="Kept as typed.", year="2025", disputed="on")
     assert saved.status_code == 303
     with Store(db) as store:
@@ -94,10 +98,10 @@ def test_a_refused_plain_accept_shows_its_form_again(client, db: Path) -> None:
 
 def test_the_scripts_json_calls_are_unchanged(client) -> None:
     csrf = token(client)
-    answer = client.post("/api/decide", data={"id": "arxiv:2501.10000", "action": "defer"},
+    answer = client.post("/api/decide", data={"id": "arxiv:2501.10000", "action": "defer", "seen": "0"},
                          headers={"X-CSRF-Token": csrf, "Accept": "application/json"}, base_url=BASE)
     assert answer.status_code == 200 and answer.json["status"] == "deferred"
-    bad = client.post("/api/accept", data={"id": "arxiv:2501.10001", "title": "T", "year": "20x6", "next": "/"},
+    bad = client.post("/api/accept", data={"id": "arxiv:2501.10001", "title": "T", "year": "20x6", "next": "/", "seen": "0"},
                       headers={"X-CSRF-Token": csrf, "Accept": "application/json"}, base_url=BASE)
     assert bad.status_code == 400 and bad.json["error"].startswith("year:")
 

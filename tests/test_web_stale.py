@@ -113,3 +113,74 @@ def test_the_reason_given_on_the_page_stays_private(tmp_path: Path, db: Path) ->
     assert "SECRET" not in client.get("/catalog", base_url=BASE).get_data(as_text=True)
     for fmt in ("csv", "md", "json"):
         assert "SECRET" not in client.get(f"/export/catalog.{fmt}", base_url=BASE).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path,fields", [
+    ("/api/decide", {"action": "reject"}),
+    ("/api/accept", {"title": "Self-play prover", "description": "A prover that trains on its own proofs."}),
+    ("/api/undo", {}),
+])
+def test_a_change_that_does_not_say_what_it_saw_is_refused(tmp_path: Path, db: Path, path: str,
+                                                           fields: dict[str, str]) -> None:
+    """Before: absent ``seen`` meant "act regardless", so an old page reversed a colleague's newer decision."""
+    alice, alice_token, alice_seen = tab(tmp_path, db, "alice")
+    accepted = post(alice, alice_token, "/api/accept", id=WORK, title="Self-play prover",
+                    description="A prover that trains on its own proofs.", seen=alice_seen[WORK])
+    assert accepted.status_code == 200
+    bob, bob_token, _ = tab(tmp_path, db, "bob")
+    refused = post(bob, bob_token, path, id=WORK, **fields)
+    assert refused.status_code == 400 and refused.json["error"].startswith("seen: missing")
+    plain = bob.post(path, data={"id": WORK, "next": "/", **fields},
+                     headers={"X-CSRF-Token": bob_token, "Origin": BASE, "Accept": "text/html"}, base_url=BASE)
+    # Said on a page: the accept form again (every input kept), else back to the queue with the refusal.
+    shown = plain if plain.status_code == 400 else bob.get("/", base_url=BASE)
+    assert plain.status_code == (400 if path == "/api/accept" else 303)
+    assert "seen: missing" in shown.get_data(as_text=True)
+    with Store(db) as store:
+        assert [d["action"] for d in decisions(store, WORK)] == ["accept"]
+        assert [e["work_id"] for e in store.catalog()] == [WORK]
+
+
+def test_a_stale_plain_form_gets_a_page_with_the_standing_decision_and_a_replace_button(tmp_path: Path,
+                                                                                         db: Path) -> None:
+    alice, alice_token, alice_seen = tab(tmp_path, db, "alice")
+    bob, bob_token, bob_seen = tab(tmp_path, db, "bob")
+    assert post(alice, alice_token, "/api/decide", id=WORK, action="reject", seen=alice_seen[WORK]).status_code == 200
+    headers = {"X-CSRF-Token": bob_token, "Origin": BASE, "Accept": "text/html"}
+    stale = bob.post("/api/accept", data={"id": WORK, "next": "/", "seen": bob_seen[WORK], "title": "Self-play prover",
+                                          "description": "Bob's description.", "disputed": "on"},
+                     headers=headers, base_url=BASE)
+    html = stale.get_data(as_text=True)
+    assert stale.status_code == 409 and stale.mimetype == "text/html"
+    assert "is rejected now:" in html and "reject by alice" in html and "Yours was: accept" in html
+    assert re.search(r'<a class="button primary" href="/" autofocus>Keep theirs</a>', html)
+    replace = re.search(r'<form method="post" action="/api/accept" class="inline">(.*?)</form>', html, re.S).group(1)
+    resend = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', replace))
+    with Store(db) as store:
+        assert resend["seen"] == str(store.latest_decision_id(WORK)) and store.catalog() == []
+    assert resend["description"] == "Bob&#39;s description." and resend["disputed"] == "on"
+    resend = {k: v.replace("&#39;", "'") for k, v in resend.items()}
+    replaced = bob.post("/api/accept", data=resend, headers={"Origin": BASE, "Accept": "text/html"}, base_url=BASE)
+    assert replaced.status_code == 303
+    with Store(db) as store:
+        assert [d["action"] for d in decisions(store, WORK)] == ["reject", "accept"]
+        [entry] = store.catalog()
+        assert entry["description"] == "Bob's description." and entry["flags"] == ["disputed"]
+
+
+def test_the_plain_undo_after_a_decision_carries_the_state_it_leaves(tmp_path: Path, db: Path) -> None:
+    """The footer's undo button (no JavaScript) after alice's defer must not reverse bob's later accept."""
+    alice, alice_token, alice_seen = tab(tmp_path, db, "alice")
+    headers = {"X-CSRF-Token": alice_token, "Origin": BASE, "Accept": "text/html"}
+    alice.post("/api/decide", data={"id": WORK, "action": "defer", "next": "/?status=all", "seen": alice_seen[WORK]},
+               headers=headers, base_url=BASE)
+    page = alice.get("/?status=all", base_url=BASE).get_data(as_text=True)
+    flash = re.search(r'<span id="flash"[^>]*>(.*?)</span>\s*</footer>', page, re.S).group(1)
+    undo = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', flash))
+    assert undo["id"] == WORK and int(undo["seen"]) > 0
+    bob, bob_token, _ = tab(tmp_path, db, "bob")  # bob's page shows alice's defer, and he accepts the work
+    assert post(bob, bob_token, "/api/accept", id=WORK, title="T", description="D.", seen=undo["seen"]).status_code == 200
+    stale = alice.post("/api/undo", data=undo, headers={"Origin": BASE, "Accept": "text/html"}, base_url=BASE)
+    assert stale.status_code == 409 and "accept by bob" in stale.get_data(as_text=True)
+    with Store(db) as store:
+        assert store.work(WORK)["status"] == "accepted" and len(store.catalog()) == 1

@@ -80,11 +80,18 @@ def parse_catalog(text: str, name: str = "catalog") -> list[dict[str, Any]]:
             raise CatalogFormatError(f"{name}: invalid JSON at line {exc.lineno}: {exc.msg}") from None
         if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
             raise CatalogFormatError(f"{name}: expected a JSON array of catalog entries")
-        return [_normalise({**{k: r[k] for k in ENTRY_FIELDS if k in r}, "line": n}) for n, r in enumerate(rows, 1)]
+        # Who accepted each entry (our export's ``reviewed_by``) comes back as written, not as the importer.
+        return [_normalise({**{k: r[k] for k in ENTRY_FIELDS if k in r}, **_reviewer(r), "line": n})
+                for n, r in enumerate(rows, 1)]
     header_line = stripped.split("\n", 1)[0]
     delimiter = ";" if _outside_quotes(header_line).count(";") > _outside_quotes(header_line).count(",") else ","
     table = list(csv.reader(io.StringIO(stripped), delimiter=delimiter))
     return parse_table(table, name)
+
+
+def _reviewer(row: dict[str, Any]) -> dict[str, str]:
+    value = row.get("reviewed_by")
+    return {"reviewed_by": value.strip()[:200]} if isinstance(value, str) and value.strip() else {}
 
 
 def _outside_quotes(line: str) -> str:
@@ -254,7 +261,7 @@ def to_csv(entries: Iterable[dict[str, Any]]) -> str:
 
 
 def to_json(entries: Iterable[dict[str, Any]]) -> str:
-    """Every field, and who accepted the entry (``reviewed_by``; an import reads it back as nothing)."""
+    """Every field, and who accepted the entry (``reviewed_by``; an import keeps it as the accept's curator)."""
     fields = (*ENTRY_FIELDS, "reviewed_by")
     return json.dumps([{k: e.get(k) for k in fields} for e in entries], indent=2, ensure_ascii=False) + "\n"
 

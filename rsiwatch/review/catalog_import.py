@@ -26,7 +26,8 @@ class ImportReport:
     added: list[int] = field(default_factory=list)
     updated: dict[int, list[str]] = field(default_factory=dict)  # final ID -> changed fields
     unchanged: int = 0
-    renumbered: list[tuple[int, int, str]] = field(default_factory=list)  # old ID, new ID, what it is
+    # Every ID change, whatever caused it: old ID, new ID, what it is, why it moved.
+    renumbered: list[tuple[int, int, str, str]] = field(default_factory=list)
     flagged: list[str] = field(default_factory=list)  # one warning line each
     unknown_columns: list[str] = field(default_factory=list)
     accepted: list[str] = field(default_factory=list)  # works the import accepts (undecided or not accepted before)
@@ -40,8 +41,8 @@ class ImportReport:
             out.append(f"{'would accept' if dry_run else 'accepted'} {len(self.accepted)} works not accepted before "
                        f"(the file lists them, so their entries are published): {', '.join(self.accepted[:5])}"
                        + (" ..." if len(self.accepted) > 5 else ""))
-        for old, new, what in self.renumbered:
-            out.append(f"entry {old} ({what}) is now entry {new}: the file gives ID {old} to another work")
+        for old, new, what, why in self.renumbered:
+            out.append(f"entry {old} becomes {new} ({what}): {why}")
         verb = "would import" if dry_run else "imported"
         out.append(
             f"{verb} {name}: {len(self.added)} added, {len(self.updated)} updated, {self.unchanged} unchanged, "
@@ -49,6 +50,10 @@ class ImportReport:
             + (" (dry run: nothing written)" if dry_run else "")
         )
         return out
+
+
+def _what(entry: dict[str, Any]) -> str:
+    return str(entry.get("work_id") or entry.get("title") or "no source")
 
 
 def _changes(row: dict[str, Any], entry: dict[str, Any]) -> dict[str, Any]:
@@ -128,18 +133,23 @@ def plan_import(rows: list[dict[str, Any]], existing: list[dict[str, Any]]) -> t
     for e in existing:
         if e["id"] not in matched and e["id"] in claimed:
             plan.moves[e["id"]] = next_id
-            report.renumbered.append((e["id"], next_id, e.get("work_id") or e.get("title") or "no source"))
+            report.renumbered.append((e["id"], next_id, _what(e), f"the file gives ID {e['id']} to another work"))
             next_id += 1
     for row, target, final in zip(rows, targets, finals):
         assert final is not None
         if row.get("work_id") and row["work_id"] not in plan.work_ids:
             plan.work_ids.append(row["work_id"])
+        if row.get("work_id") and row.get("reviewed_by"):
+            plan.reviewers[row["work_id"]] = row["reviewed_by"]
         if target is None:
             plan.inserts[final] = new_entry(row)
             report.added.append(final)
             continue
         if target["id"] != final:
             plan.moves[target["id"]] = final
+            why = (f"the file gives it ID {final}" if row.get("id") == final
+                   else f"its ID {target['id']} goes to another row of the file")
+            report.renumbered.append((target["id"], final, _what(target), why))
         changes = _changes(row, target)
         if changes:
             plan.updates[final] = {**changes, "work_id": target.get("work_id")}

@@ -16,6 +16,8 @@ from urllib.parse import urlsplit
 from markupsafe import Markup, escape
 
 from classifier.labels import CATEGORY_SLUGS
+from crawler.arxiv_framing import strip_framing
+from crawler.text import TITLE_MAX
 from crawler.text import html_to_text as markup_to_text
 from rsiwatch.review.latex_text import latex_to_text
 
@@ -23,6 +25,11 @@ CATEGORIES = CATEGORY_SLUGS  # the classifier's list, under the name the review 
 FLAGS = ("company_reported", "disputed", "deployed_in_production")
 CODE_HOSTS = ("github.com", "gitlab.com", "huggingface.co", "bitbucket.org", "codeberg.org", "paperswithcode.com")
 DESCRIPTION_MAX = 300
+# The entry form's limits.  A title is as long as the crawler keeps one (one home: crawler.text), so a
+# title the crawler stored is never refused by the form it is drafted into.
+ENTRY_TITLE_MAX = TITLE_MAX
+AUTHORS_MAX = 2000
+AUTHORS_SHOWN = 8  # a long list shows (and drafts) its first authors, then "et al."
 
 # C0/C1 controls (but tab and newline), bidi overrides and zero-width characters: they can hide or
 # reorder text on a page and drive a terminal.
@@ -46,8 +53,9 @@ def html_to_text(text: Any) -> str:
 
 def readable_text(text: Any) -> str:
     """A paper's title or abstract as a reader should see it: HTML reduced to text, then its LaTeX
-    (``$\\alpha$``, ``\\texttt{x}``) rendered as Unicode.  Plain text: escape it like any other."""
-    plain = html_to_text(text)
+    (``$\\alpha$``, ``\\texttt{x}``) rendered as Unicode, without arXiv's listing framing.  Plain text:
+    escape it like any other."""
+    plain = strip_framing(html_to_text(text))  # arXiv's "arXiv:ID Announce Type: new Abstract:", if stored
     rendered = latex_to_text(plain)
     return plain if rendered is plain else clean_text(rendered)
 
@@ -211,7 +219,7 @@ def entry_prefill(work: dict[str, Any], meta: dict[str, Any] | None = None) -> d
         "description": one_sentence(work.get("summary") or "") or readable_text(work.get("title")),
         "category": work.get("category") if work.get("category") in CATEGORIES else None,
         "url": url,
-        "authors": clean_text(", ".join(str(a) for a in work.get("authors") or [])) or None,
+        "authors": draft_authors(work.get("authors") or []),
         "flags": [],
     }
 
@@ -224,6 +232,20 @@ def draft_as_entry(draft: dict[str, Any]) -> dict[str, Any]:
     if published:
         entry["extra"] = published
     return entry
+
+
+def draft_authors(authors: Sequence[Any]) -> str | None:
+    """The Authors field drafted from a work's author list: all of them when they fit the field, else the
+    first ``AUTHORS_SHOWN`` then "et al." as the queue shows them (the full list stays on the work), so a
+    system card with hundreds of authors can be accepted as drafted."""
+    names = [name for name in (clean_text(a) for a in authors) if name]
+    full = ", ".join(names)
+    if len(full) <= AUTHORS_MAX:
+        return full or None
+    shown = ", ".join(names[:AUTHORS_SHOWN])
+    if len(shown) > AUTHORS_MAX - len(" et al."):
+        shown = shown[: AUTHORS_MAX - len(" et al.")].rsplit(",", 1)[0]
+    return shown + " et al."
 
 
 class EntryError(ValueError):
@@ -283,7 +305,7 @@ def entry_from_form(form: Any, work_id: str) -> dict[str, Any]:
             raise EntryError(f"{name}: at most {limit} characters")
         return value
 
-    title = field("title", 500)
+    title = field("title", ENTRY_TITLE_MAX)
     if not title:
         raise EntryError("title: required")
     category = field("category", 64) or None  # checked with the rest of the entry (review/entry_rules.py)
@@ -301,6 +323,6 @@ def entry_from_form(form: Any, work_id: str) -> dict[str, Any]:
         **({"extra": published} if published else {}),
         "work_id": work_id, "title": title, "description": field("description", 2000), "category": category,
         "url": url or None, "year": int(year_text) if year_text else None, "date_published": date_published,
-        "authors": field("authors", 2000) or None, "affiliations": field("affiliations", 2000) or None,
+        "authors": field("authors", AUTHORS_MAX) or None, "affiliations": field("affiliations", 2000) or None,
         "submitter": field("submitter", 200) or None, "flags": flags,
     }

@@ -18,6 +18,18 @@ if TYPE_CHECKING:
 FINE_GRID = tuple(round(0.01 * i, 2) for i in range(1, 100))  # the curves are steps: draw them finely
 
 
+PLOT_HINT = "drawing needs matplotlib, which README's install leaves out: pip install 'rsiwatch[plot]'"
+
+
+def plot_available() -> bool:
+    """Whether matplotlib can be imported here (it is an optional extra, not a dependency)."""
+    try:
+        import matplotlib.figure  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
 def plot_png_bytes(
     points: Sequence[CurvePoint],
     *,

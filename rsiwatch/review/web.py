@@ -24,14 +24,14 @@ from werkzeug.exceptions import HTTPException
 from rsiwatch.review.catalog import FORMAT_FILES, FORMATS
 from rsiwatch.review.entry_rules import check_entry
 from rsiwatch.review.present import (
-    CATEGORIES, FLAGS, EntryError, entry_from_form, entry_prefill, highlight_html, html_to_text, positive_terms,
-    readable_text, safe_url, score_range, work_links,
+    AUTHORS_MAX, AUTHORS_SHOWN, CATEGORIES, ENTRY_TITLE_MAX, FLAGS, EntryError, entry_from_form, entry_prefill,
+    highlight_html, html_to_text, positive_terms, readable_text, safe_url, score_range, work_links,
 )
 from rsiwatch.store import ACTIONS, QUEUE_ORDERS, QUEUE_STATUSES, StaleDecision, Store, StoreError
 from rsiwatch.curators import check_curator
 from rsiwatch.review.web_forms import form_values, install_plain_forms, safe_next
 from rsiwatch.review.web_security import Binding, install, signed_in_curator
-from rsiwatch.review.tuning_plot import report_png
+from rsiwatch.review.tuning_plot import PLOT_HINT, plot_available, report_png
 from rsiwatch.review.tuning_report import TuningReport, build_report
 from rsiwatch.config import Config, curator_name
 from rsiwatch.files import write_atomically
@@ -59,7 +59,8 @@ def create_app(
     app.config["RSIWATCH_CONFIG"] = config
     app.config["RSIWATCH_EXPORT_DIR"] = (export_dir or Path(config.review.export_dir)).resolve()
     app.jinja_env.filters.update(hl=_hl, text=html_to_text, safe_url=safe_url)
-    app.jinja_env.globals.update(CATEGORIES=CATEGORIES, FLAGS=FLAGS)
+    app.jinja_env.globals.update(CATEGORIES=CATEGORIES, FLAGS=FLAGS, TITLE_MAX=ENTRY_TITLE_MAX, AUTHORS_MAX=AUTHORS_MAX,
+                                 AUTHORS_SHOWN=AUTHORS_SHOWN)
 
     @app.teardown_appcontext
     def close_store(_: BaseException | None) -> None:
@@ -251,7 +252,12 @@ def catalog_edit(entry_id: int) -> Response:
 def accept_page() -> str:
     """The accept form as a page of its own: how a curator accepts without JavaScript (the dialog otherwise)."""
     work = _work_or_404(request.args.get("id", ""))
-    return render_template("accept.html", work=work, values=_drafted_entry(work), back=safe_next(request.args))
+    # The state the queue showed when its accept link was followed, else the state this page shows now.
+    seen = request.args.get("seen", "").strip()
+    if not seen.isdigit():
+        seen = str(store().latest_decision_id(work["id"]))
+    return render_template("accept.html", work=work, values=_drafted_entry(work), back=safe_next(request.args),
+                           seen=seen)
 
 
 def stats() -> str:
@@ -261,7 +267,7 @@ def stats() -> str:
               "catalog entries": s.count("catalog")}
     return render_template(
         "stats.html", sources=s.source_report(), counts=s.status_counts(), weeks=s.decision_counts_by_week(8),
-        totals=totals, tune=report, plottable=_plottable(report),
+        totals=totals, tune=report, plottable=_plottable(report), drawable=plot_available(), plot_hint=PLOT_HINT,
         proxy_now=report.proxy.recall_at([report.threshold])[0] if report.proxy else None,
     )
 
@@ -276,6 +282,8 @@ def stats_plot() -> Response:
     report = build_report(store(), current_app.config["RSIWATCH_CONFIG"], proxy=True)
     if not _plottable(report):
         abort(404, description="nothing to draw yet: " + "; ".join(report.needs))
+    if not plot_available():
+        abort(404, description=PLOT_HINT)
     return Response(report_png(report), mimetype="image/png", headers={"Cache-Control": "no-store"})
 
 
@@ -295,11 +303,12 @@ def _curator() -> str:
     return signed_in_curator() or curator_name(current_app.config["RSIWATCH_CONFIG"].review)
 
 
-def _seen() -> int | None:
-    """The decision state the page showed (the latest decision id, 0 for none); absent: act regardless."""
+def _seen() -> int:
+    """The decision state the page showed (the latest decision id, 0 for none).  Required: a request that
+    says nothing of what it saw could reverse a colleague's newer decision unseen, so it is refused."""
     seen = request.form.get("seen", "").strip()
     if not seen:
-        return None
+        abort(400, description="seen: missing: the id of the latest decision the page showed (reload the page)")
     if not seen.isdigit():
         abort(400, description="seen: expected the id of the latest decision the page showed")
     return int(seen)

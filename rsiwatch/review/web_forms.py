@@ -54,8 +54,10 @@ def _answer(response: Response) -> Response:
     data = response.get_json(silent=True) or {}
     back = safe_next(request.form)
     if response.status_code == 200:
-        # "done:<id>" puts an undo button by the message; an undo's own message has none.
-        flash(_done(data), "undone" if request.endpoint == "api_undo" else "done:" + str(data.get("id", "")))
+        # "done:<decision>:<id>" puts an undo button by the message, carrying the state it leaves (the
+        # decision just taken) so that undo is refused if a colleague decided the work since.
+        flash(_done(data), "undone" if request.endpoint == "api_undo"
+              else f"done:{int(data.get('decision') or 0)}:{data.get('id', '')}")
         after = str(request.form.get("after") or "")
         return redirect(back + (f"#w-{after}" if after and not _UNSAFE_NEXT.search(after) else ""), code=303)
     message = str(data.get("error") or response.status)
@@ -63,13 +65,34 @@ def _answer(response: Response) -> Response:
         if response.status_code == 401:
             return response
         return Response(render_template("error.html", code=403, message=message), status=403)
+    if response.status_code == 409 and "latest" in data:
+        return Response(_stale_page(data, back), status=409)
     field = error_field(message)
     if request.endpoint == "api_accept" and response.status_code == 400 and field:
         page = render_template("accept.html", work_id=request.form.get("id", ""), values=form_values(request.form),
-                               error=message, error_at=field, back=back)
+                               error=message, error_at=field, back=back, seen=request.form.get("seen", ""))
         return Response(page, status=400)
     flash(f"not saved: {message}", "error")
     return redirect(back, code=303)
+
+
+def yours(form: Any, endpoint: str | None) -> str:
+    """What a refused request would have done, in the words the page uses ("reject", "accept", "undo")."""
+    if endpoint == "api_undo":
+        return "undo"
+    if endpoint == "api_accept":
+        return "accept"
+    return str(form.get("action") or "decide").replace("_", " ")
+
+
+def _stale_page(data: dict[str, Any], back: str) -> str:
+    """The page a stale plain-form post gets: what stands now, who took it, what this request would have
+    done, and a button that sends the same request again with the standing state (replacing it on purpose)."""
+    resend = [(key, value) for key, value in request.form.items(multi=True) if key not in ("seen", "csrf_token")]
+    return render_template("stale.html", work_id=request.form.get("id", ""), standing=data.get("standing") or {},
+                           status=str(data.get("status") or ""), latest=int(data.get("latest") or 0),
+                           yours=yours(request.form, request.endpoint), resend=resend,
+                           action_url=request.path, back=back)
 
 
 def install_plain_forms(app: Flask) -> None:

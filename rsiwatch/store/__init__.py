@@ -63,7 +63,7 @@ AREA_METHODS: dict[str, tuple[str, ...]] = {
     "sources": ("ensure_sources", "source_state", "record_success", "record_failure", "set_paused", "source_report"),
     "works": ("ingest", "work", "texts", "open_work_ids", "sources_of", "sighting_works", "sightings", "count"),
     "scores": (
-        "record_scores", "unqueue_below_threshold", "queued_among", "save_explanations", "candidates", "latest_score"
+        "record_scores", "unqueue_below_threshold", "queued_among", "save_explanations", "candidates", "candidate_count", "queue_reason_now", "latest_score"
     ),
     "decision_log": (
         "decide", "accept", "undo", "latest_decision_id", "work_entry", "decisions_since", "labelled_work_ids",

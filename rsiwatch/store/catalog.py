@@ -31,6 +31,7 @@ class ImportPlan:
     updates: dict[int, dict[str, Any]] = field(default_factory=dict)
     inserts: dict[int, dict[str, Any]] = field(default_factory=dict)
     work_ids: list[str] = field(default_factory=list)
+    reviewers: dict[str, str] = field(default_factory=dict)  # work -> who accepted it, as the file says
 
 
 class Catalog:
@@ -80,7 +81,8 @@ class Catalog:
             for work_id in plan.work_ids:
                 status = conn.execute("SELECT status FROM works WHERE id = ?", (work_id,)).fetchone()
                 if status is not None and status["status"] != "accepted":
-                    accepted[work_id] = append_decision(conn, work_id, "accept", None, None, origin, False, by=by)
+                    accepted[work_id] = append_decision(conn, work_id, "accept", None, None, origin, False,
+                                                        by=plan.reviewers.get(work_id, by))
             for entry_id, fields in plan.updates.items():
                 stored = entry_values({k: v for k, v in fields.items() if k != "id"})
                 edit_entry(conn, entry_id, stored, origin, by, accepted.get(fields.get("work_id") or ""))

@@ -79,6 +79,19 @@ class Scores:
             conn.executemany("UPDATE works SET queued_at = NULL, queue_reason = NULL WHERE id = ?", [(i,) for i in ids])
         return ids
 
+    def queue_reason_now(self, work_id: str) -> str | None:
+        """The work's queue reason as true today: a work queued for its score whose score a later model put
+        below the threshold says which model queued it ("score under model 1"), not plain "score"."""
+        row = self.db.one(
+            "SELECT w.queue_reason, w.queued_at, w.score, s.threshold FROM works w LEFT JOIN scores s"
+            " ON s.work_id = w.id AND s.model_version = w.model_version WHERE w.id = ?", (work_id,))
+        if row is None or row["queue_reason"] != "score" or row["threshold"] is None or row["score"] >= row["threshold"]:
+            return row["queue_reason"] if row else None
+        queued_by = self.db.one(  # the score recorded when it was queued (same moment: ``record_scores``)
+            "SELECT model_version FROM scores WHERE work_id = ? AND scored_at <= ? AND score >= threshold"
+            " ORDER BY scored_at DESC, model_version DESC LIMIT 1", (work_id, row["queued_at"]))
+        return f"score under model {queued_by[0]}" if queued_by else "score under an earlier model"
+
     def queued_among(self, work_ids: Sequence[str]) -> list[str]:
         """The given works that are in the queue (whatever their status)."""
         out: list[str] = []
@@ -118,6 +131,12 @@ class Scores:
             sql += " LIMIT ? OFFSET ?"
             params += [limit, offset]
         return [_work_dict(r) for r in self.db.all(sql, params)]
+
+    def candidate_count(self, status: str = "new", since: str | None = None, source: str | None = None,
+                        category: str | None = None) -> int:
+        """How many works ``candidates`` would list without a limit (to say when a listing is cut)."""
+        table, condition, params = queue_filter(status, source=source, category=category, since=since)
+        return int(self.db.one(f"SELECT COUNT(*) FROM {table} WHERE {condition}", params)[0])
 
     def latest_score(self, work_id: str) -> dict[str, Any] | None:
         row = self.db.one(

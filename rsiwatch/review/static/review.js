@@ -99,13 +99,19 @@ function reviewPage() {
       const what = (standing.action || "undo").replace(/_/g, " ");
       conflictDialog.querySelector("[data-conflict]").textContent =
         item.dataset.id + " is " + err.data.status.replace(/_/g, " ") + " now: " + what + " by " + who +
-        (standing.decided_at ? " at " + standing.decided_at : "") + ". Replace that decision with yours?";
+        (standing.decided_at ? " at " + standing.decided_at : "") + ".";
+      const yours = url === "/api/undo" ? "undo" : url === "/api/accept" ? "accept" : String(fields.action || "").replace(/_/g, " ");
+      const yoursLine = conflictDialog.querySelector("[data-yours]");
+      if (yoursLine) yoursLine.textContent = "Yours was: " + yours + ". Nothing was changed.";
       const replace = await new Promise((resolve) => {
         const button = conflictDialog.querySelector("[data-replace]");
         const done = (answer) => { button.onclick = null; conflictDialog.onclose = null; resolve(answer); };
         button.onclick = () => { done(true); conflictDialog.close(); };
         conflictDialog.onclose = () => done(false);
         conflictDialog.showModal();
+        // The safe choice first: Enter keeps the colleague's decision; replacing it takes a deliberate click.
+        const keep = conflictDialog.querySelector("[data-close]");
+        if (keep) keep.focus();
       });
       if (!replace) { item.dataset.seen = String(err.data.latest); throw new Error("kept the standing decision"); }
       item.dataset.seen = String(err.data.latest);
@@ -146,7 +152,7 @@ function reviewPage() {
   async function undoCard(item) {
     const id = item.dataset.id;
     try {
-      const data = await post("/api/undo", { id });
+      const data = await postDecision(item, "/api/undo", { id });
       setStatus(item, data.status);
       const at = undoStack.lastIndexOf(id);
       if (at >= 0) undoStack.splice(at, 1);  // u must not reverse this card a second time
