@@ -79,6 +79,7 @@ def test_cli_submission_offline_is_queued_with_its_error_and_its_submitter(tmp_p
         "politeness: {default_delay_s: 0}\nhttp: {allow_private_addresses: true, retries: 0, connect_timeout_s: 2}\n"
         "review: {curator: carol}\n")
     args = ["--config", str(tmp_path / "config.yaml"), "--db", str(tmp_path / "candidates.db")]
+    Store(tmp_path / "candidates.db").close()  # the database `init` would have made
     url = f"http://127.0.0.1:{port}/post"
     result = CliRunner().invoke(cli, ["submit", url, "--note", "agents writing kernels", "--by", "dana", *args])
     assert result.exit_code == 0, result.output
