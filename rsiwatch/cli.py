@@ -25,6 +25,7 @@ from typing import Any
 import click
 
 from rsiwatch.store import Store, StoreError, iso_ago
+from rsiwatch.store.upgrade import echo_to_stderr, set_upgrade_reporter
 from rsiwatch import __version__
 from rsiwatch.config import DEFAULT_CONFIG_PATH, Config, ConfigError, load_config, parse_duration
 
@@ -214,6 +215,7 @@ COMMAND_MODULES = {
     "publish": "commands_publish",
     "serve": "commands_web", "review": "commands_web", "digest": "commands_web",
     "curator": "commands_curators",
+    "backup": "commands_backup",
 }
 
 
@@ -234,6 +236,9 @@ class LazyGroup(click.Group):
 def cli() -> None:
     """rsiwatch finds new examples of AI improving AI development in arXiv, newsletters and blogs,
     scores them, queues the promising ones for review, and keeps the catalog."""
+    # An upgrade of the database (the backup's path, what a migration changed) is told on stderr, whatever
+    # the command's log level: it happens once, and the operator must see it.
+    set_upgrade_reporter(echo_to_stderr)
 
 
 def main() -> None:

@@ -30,6 +30,7 @@ from rsiwatch.store.base import (  # noqa: F401 - the names callers import from 
     IngestStats,
     QueueTotal,
     SourceState,
+    SchemaTooNew,
     StoreError,
     WorkText,
     _split_sql,
@@ -82,7 +83,7 @@ AREA_METHODS: dict[str, tuple[str, ...]] = {
     ),
     "linking": (
         "index_titles", "work_ids_by_title", "similar_titles", "titles_of", "seen_again_after_decision",
-        "unscored_among", "backfill_start", "backfill_page_done"
+        "unscored_among", "backfill_finished", "backfill_start", "backfill_page_done"
     ),
     "retention": ("prune_fetches", "prune_model_blobs"),
     "submission_log": (
