@@ -67,7 +67,8 @@ AREA_METHODS: dict[str, tuple[str, ...]] = {
         "pool_size", "pool_texts"
     ),
     "catalog_entries": (
-        "catalog", "catalog_entry", "catalog_edit", "catalog_edits", "apply_import", "catalog_disagreements"
+        "catalog", "catalog_entry", "catalog_edit", "catalog_edits", "apply_import", "catalog_disagreements",
+        "note_descriptions"
     ),
     "model_registry": (
         "save_model", "active_model_version", "active_model", "model_created_at", "models", "activate_model",
