@@ -139,7 +139,9 @@ def emit_json(value: Any) -> None:
     click.echo(json.dumps(json_safe(value), indent=2, ensure_ascii=False, default=str, allow_nan=False))
 
 
-def print_table(columns: Sequence[str], rows: Sequence[Sequence[str]], title: str | None = None) -> None:
+def print_table(
+    columns: Sequence[str], rows: Sequence[Sequence[str]], title: str | None = None, *, compact: bool = False
+) -> None:
     """A table on a terminal; piped or redirected, plain tab-separated lines with every value whole.
 
     rich fits a table to 80 columns when stdout is not a terminal, which cuts ids and titles: a
@@ -149,9 +151,14 @@ def print_table(columns: Sequence[str], rows: Sequence[Sequence[str]], title: st
         from rich.console import Console
         from rich.table import Table
 
-        table = Table(title=title)
+        if compact:  # no vertical rules and no folding: one line per row at 80 columns (``status``)
+            from rich import box
+
+            table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
+        else:
+            table = Table(title=title)
         for column in columns:
-            table.add_column(column, overflow="fold")
+            table.add_column(column, overflow="fold", no_wrap=compact)
         for row in rows:
             table.add_row(*row)
         Console().print(table)

@@ -208,22 +208,28 @@ def status(env: Env, as_json: bool, check: bool) -> None:
         emit_json({"summary": summary, "sources": {r["name"]: r for r in rows}})
     else:
         print_table(
-            ("source", "last success", "fail.", "last error", "items", "cand.", "acc.", "next run"),
+            ("source", "last ok", "fail.", "items", "cand.", "acc.", "next run"),
             [
                 (
-                    r["name"] + ("" if r["state"] == "active" else f" ({r['state']})"),
+                    r["name"],
                     relative(r["last_success"], now) or "never",
                     str(r["consecutive_failures"]),
-                    short_error(r["last_error"], r["last_error_at"], now) if r["last_error_current"] else "",
                     str(r["items"]),
                     str(r["candidates"]),
                     "" if r["acceptance_rate"] is None else f"{r['acceptance_rate']:.0%}",
-                    relative(r["next_run"], now) if r["next_run"] else "-",
+                    # A source that will not run says why instead: paused, disabled, removed, a backfill.
+                    relative(r["next_run"], now) if r["next_run"] and r["state"] == "active" else r["state"],
                 )
                 for r in rows
             ],
             title=f"rsiwatch: {summary['works']} works, {summary['queue']} in the queue, threshold {summary['threshold']}",
+            compact=True,
         )
+        # Errors below the table, each on its own line with its time: only sources failing now (an error
+        # before the latest success is history: it stays in --json, marked last_error_current false).
+        for r in rows:
+            if r["last_error_current"]:
+                click.echo(f"last error of {r['name']}, {short_error(r['last_error'], r['last_error_at'], now, width=200)}")
         disagreements = summary["catalog_disagreements"]
         click.echo(f"catalog: {summary['catalog']} entries, "
                    + (f"{disagreements} disagreements with the decisions (see `rsiwatch doctor`)" if disagreements
