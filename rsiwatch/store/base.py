@@ -186,8 +186,8 @@ class Database:
         version = self.conn.execute("PRAGMA user_version").fetchone()[0]
         if version > len(MIGRATIONS):
             raise SchemaTooNew(
-                f"{self.path}: schema version {version} is newer than this rsiwatch {package_version()} knows "
-                f"({len(MIGRATIONS)}); a newer rsiwatch upgraded it: run that one"
+                f"{self.path}: schema version {version} is newer than this rsiwatch knows ({len(MIGRATIONS)}, "
+                f"rsiwatch {package_version()}); a newer release upgraded it: run that one"
             )
         return version
 
