@@ -56,14 +56,17 @@ def test_sources_added_and_removed_reach_the_running_daemon_and_a_bad_config_is_
         run_cli("sources", "add", "b", "--kind", "feed", "--url", local_server.url + "/b", "--every", "1s", cwd=tmp_path)
         run_cli("sources", "remove", "a", cwd=tmp_path)
         daemon.send_signal(signal.SIGHUP)
-        wait_for(lambda: "config reloaded" in logged(tmp_path), "the reload", tmp_path, daemon)
+        # The file watch may have reloaded after `add` already; either way a reload removes a.
+        reloads = lambda: [line for line in logged(tmp_path).splitlines() if "config reloaded" in line]  # noqa: E731
+        wait_for(lambda: any("removed source:a" in line for line in reloads()), "the reload removing a", tmp_path, daemon)
         a_at_reload = hits("a")
         wait_for(lambda: hits("b") >= 3, "three fetches of the added source", tmp_path, daemon)
         assert "log file reopened" in (tmp_path / "daemon.log").read_text()
         # In the time b was fetched three times, every second, a (every second too) was not fetched again
         # (one fetch under way at the reload may finish).
         assert hits("a") <= a_at_reload + 1, (hits("a"), a_at_reload)
-        assert "added source:b; removed source:a" in logged(tmp_path), logged(tmp_path)
+        assert any("added source:b;" in line for line in reloads()), reloads()
+        assert any("(SIGHUP)" in line for line in reloads()), reloads()
         status = run_json("status", cwd=tmp_path)["sources"]
         assert status["b"]["last_success"] and status["b"]["next_run"]
         assert status["a"]["state"] == "removed" and status["a"]["next_run"] is None
@@ -76,7 +79,9 @@ def test_sources_added_and_removed_reach_the_running_daemon_and_a_bad_config_is_
         b_at_refusal = hits("b")
         wait_for(lambda: hits("b") >= b_at_refusal + 2, "b fetched on under the kept config", tmp_path, daemon)
         refusals = [line for line in logged(tmp_path).splitlines() if "config reload refused" in line]
-        assert len(refusals) == 1 and "config.yaml" in refusals[0] and "every" in refusals[0], refusals
+        # One line per look at the bad file: the signal's, and the file watch's if it looked first (never
+        # again on every poll while the file stays bad).
+        assert 1 <= len(refusals) <= 2 and all("config.yaml" in r and "every" in r for r in refusals), refusals
 
         # An edit without a signal is noticed too (the daemon watches the file).
         config = yaml.safe_load(good)
