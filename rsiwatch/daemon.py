@@ -129,16 +129,18 @@ class Fatal:
         self.stop = stop
         self.status = 0
 
+    def schema_too_new(self, exc: SchemaTooNew) -> None:
+        if not self.status:
+            self.status = EXIT_SCHEMA_NEWER
+            log.error("%s; exiting with status %d so the service manager starts the new release", exc, EXIT_SCHEMA_NEWER)
+            self.stop.set()
+
     def guard(self, call: Callable[[], T], fallback: T) -> Callable[[], T]:
         def guarded() -> T:
             try:
                 return call()
             except SchemaTooNew as exc:
-                if not self.status:
-                    self.status = EXIT_SCHEMA_NEWER
-                    log.error("%s; exiting with status %d so the service manager starts the new release",
-                              exc, EXIT_SCHEMA_NEWER)
-                    self.stop.set()
+                self.schema_too_new(exc)
                 return fallback
 
         return guarded
@@ -191,7 +193,9 @@ def run_daemon(config: Config, db_path: Path, *, config_path: Path | None = None
     client = PoliteClient(config.http.settings, config.politeness.settings, config.contact, stop=stop)
     jobs = build_jobs(config, db_path, client, fatal)
     scheduler = Scheduler(jobs, jitter_s=config.schedule.jitter_s, misfire_grace_s=config.schedule.misfire_grace_s)
-    hup = threading.Event()  # set from the signal handler, read by the loop below (never waited on there)
+    # Set by the signal handler, read and reset by the loop below: a plain flag, since a handler that took
+    # a lock the interrupted main thread holds (an Event's, in clear()) would wait forever.
+    hup = {"pending": False}
 
     def on_signal(signum: int, _frame: object) -> None:
         log.info("received %s: stopping", signal.Signals(signum).name)
@@ -199,7 +203,7 @@ def run_daemon(config: Config, db_path: Path, *, config_path: Path | None = None
 
     def on_hup(_signum: int, _frame: object) -> None:
         reopen_log_files_soon()  # logrotate's postrotate
-        hup.set()
+        hup["pending"] = True
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
@@ -217,10 +221,10 @@ def run_daemon(config: Config, db_path: Path, *, config_path: Path | None = None
             next_look = time.monotonic() + CONFIG_POLL_S
             now_signature = config_signature(config_path)
             changed, signature = now_signature != signature, now_signature
-        if not (hup.is_set() or changed):
+        if not (hup["pending"] or changed):
             continue
-        why = "SIGHUP" if hup.is_set() else "the file changed"
-        hup.clear()
+        why = "SIGHUP" if hup["pending"] else "the file changed"
+        hup["pending"] = False
         signature = config_signature(config_path)
         fresh = reload_config(config_path, config)
         if fresh is None:
@@ -229,8 +233,8 @@ def run_daemon(config: Config, db_path: Path, *, config_path: Path | None = None
         try:
             with Store(db_path) as store:
                 store.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in config.sources)
-        except SchemaTooNew:
-            fatal.guard(lambda: Store(db_path), None)()
+        except SchemaTooNew as exc:
+            fatal.schema_too_new(exc)
             continue
         added, removed = scheduler.replace_jobs(build_jobs(config, db_path, client, fatal))
         log.info("config reloaded from %s (%s): %d sources; added %s; removed %s", config_path, why,
