@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -128,6 +129,13 @@ def crawl_command(
                 + f"{store.count('works')} works in {env.db_path}",
                 highlight=False,
             )
+        # A source that keeps failing or was paused is said on every crawl, so cron's mail carries it even
+        # when the crawl itself did nothing ("no source is due" while every source backs off).
+        states = [store.source_state(s.name) for s in config.sources]
+        for trouble in source_troubles(
+            [asdict(state) for state in states], {s.name: s for s in config.sources}, config.schedule.warn_after_failures
+        ):
+            stderr.print(f"warning: {trouble.line}", highlight=False, markup=False)
     if report.sources and len(report.failed) == len(report.sources):
         raise SystemExit(1)  # every source failed: cron and systemd see it (each failure is on stderr above)
 

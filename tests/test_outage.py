@@ -131,6 +131,10 @@ def test_410_gone_pauses_the_source_says_so_in_the_log_and_in_status_check(
     code, output = status_check(config_path)
     assert code == 1 and "source gone is paused (the server answered 410 Gone" in output, output
     assert "source missing" not in output  # one failure is not yet "failing for long"
+    # A crawl with nothing due says so, and still names the paused source (cron mails it).
+    crawl_run = CliRunner().invoke(cli, ["crawl", "--config", str(config_path)], catch_exceptions=False)
+    assert crawl_run.exit_code == 0 and "no source is due" in crawl_run.output, crawl_run.output
+    assert "warning: source gone is paused" in crawl_run.output, crawl_run.output
 
 
 def test_a_source_0_1_paused_after_failures_is_resumed_by_the_upgrade(tmp_path: Path, capsys) -> None:
