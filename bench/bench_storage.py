@@ -34,7 +34,9 @@ BEFORE_VERSION = 8  # the last schema whose index stored its own text
 COPIED = {
     "works": "id, title, summary, url, published, authors, links, first_seen, last_seen, status, queued_at,"
              " queue_reason, score, model_version, category",
-    "sightings": "*", "scores": "*", "work_titles": "*", "titles_fts": "work_id, norm", "catalog": "*",
+    "sightings": "*", "scores": "*", "work_titles": "*", "titles_fts": "work_id, norm",
+    "catalog": "id, work_id, title, description, category, url, year, date_published, authors, affiliations,"
+               " submitter, flags, origin, added_at",
     "models": "*", "sources": "*", "fetches": "*", "settings": "*",
 }
 

@@ -89,6 +89,22 @@ class Scheduler:
         with self._lock:
             return not self._running
 
+    def replace_jobs(self, jobs: list[Job]) -> tuple[list[str], list[str]]:
+        """Swap in a new set of jobs (a reloaded config): removed ones leave the calendar (a run under way
+        finishes, and is not planned again), the others are planned afresh from their own ``due()``.
+        Returns the names added and removed."""
+        new = {job.name: job for job in jobs}
+        with self._lock:
+            old, self.jobs = self.jobs, new
+        removed = sorted(set(old) - set(new))
+        for name in removed:
+            if self._aps.get_job(name):
+                self._aps.remove_job(name)
+        for name in new:
+            if name not in self.running:
+                self._plan(name)
+        return sorted(set(new) - set(old)), removed
+
     @property
     def running(self) -> set[str]:
         with self._lock:
@@ -97,10 +113,11 @@ class Scheduler:
     # ---- internals -----------------------------------------------------------------------------
 
     def _plan(self, name: str, *, first: bool = False) -> None:
-        if self.stopping.is_set():
+        job = self.jobs.get(name)
+        if self.stopping.is_set() or job is None:  # None: removed by replace_jobs
             return
         try:
-            due = self.jobs[name].due()
+            due = job.due()
         except Exception:  # a broken database read must not kill the schedule
             log.exception("%s: could not tell when it is due; trying again shortly", name)
             due = datetime.now(timezone.utc) + timedelta(seconds=RECONCILE_EVERY_S)
@@ -111,7 +128,7 @@ class Scheduler:
         now = datetime.now(timezone.utc)
         run_at = max(due, now)
         try:
-            interval = self.jobs[name].interval(run_at)
+            interval = job.interval(run_at)
         except Exception:  # a schedule that cannot say its interval still runs, unjittered
             log.exception("%s: could not tell its interval; running without jitter", name)
             interval = 0.0
@@ -121,11 +138,12 @@ class Scheduler:
 
     def _run(self, name: str) -> None:
         with self._lock:
-            if name in self._running or self.stopping.is_set():
+            job = self.jobs.get(name)
+            if job is None or name in self._running or self.stopping.is_set():
                 return
             self._running.add(name)
         try:
-            self.jobs[name].run()
+            job.run()
         except Exception:
             log.exception("%s: the run failed", name)
         finally:

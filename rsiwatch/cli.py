@@ -25,6 +25,7 @@ from typing import Any
 import click
 
 from rsiwatch.store import Store, StoreError, iso_ago
+from rsiwatch.store.upgrade import echo_to_stderr, set_upgrade_reporter
 from rsiwatch import __version__
 from rsiwatch.config import DEFAULT_CONFIG_PATH, Config, ConfigError, load_config, parse_duration
 
@@ -165,7 +166,9 @@ def emit_json(value: Any) -> None:
     click.echo(json.dumps(json_safe(value), indent=2, ensure_ascii=False, default=str, allow_nan=False))
 
 
-def print_table(columns: Sequence[str], rows: Sequence[Sequence[str]], title: str | None = None) -> None:
+def print_table(
+    columns: Sequence[str], rows: Sequence[Sequence[str]], title: str | None = None, *, compact: bool = False
+) -> None:
     """A table on a terminal; piped or redirected, plain tab-separated lines with every value whole.
 
     rich fits a table to 80 columns when stdout is not a terminal, which cuts ids and titles: a
@@ -175,9 +178,14 @@ def print_table(columns: Sequence[str], rows: Sequence[Sequence[str]], title: st
         from rich.console import Console
         from rich.table import Table
 
-        table = Table(title=title)
+        if compact:  # no vertical rules and no folding: one line per row at 80 columns (``status``)
+            from rich import box
+
+            table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
+        else:
+            table = Table(title=title)
         for column in columns:
-            table.add_column(column, overflow="fold")
+            table.add_column(column, overflow="fold", no_wrap=compact)
         for row in rows:
             table.add_row(*row)
         Console().print(table)
@@ -242,6 +250,7 @@ COMMAND_MODULES = {
     "serve": "commands_web", "review": "commands_web", "digest": "commands_web",
     "curator": "commands_curators",
     "rules": "commands_rules",
+    "backup": "commands_backup",
 }
 
 
@@ -262,6 +271,9 @@ class LazyGroup(click.Group):
 def cli() -> None:
     """rsiwatch finds new examples of AI improving AI development in arXiv, newsletters and blogs,
     scores them, queues the promising ones for review, and keeps the catalog."""
+    # An upgrade of the database (the backup's path, what a migration changed) is told on stderr, whatever
+    # the command's log level: it happens once, and the operator must see it.
+    set_upgrade_reporter(echo_to_stderr)
 
 
 def main() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from dataclasses import asdict
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -22,6 +23,9 @@ from rsiwatch.lock import LockHeld, take_lock
 from rsiwatch.pipeline import SourceOutcome, crawl, due_sources, next_due
 from rsiwatch.retention import prune
 from rsiwatch.scoring import effective_threshold
+from rsiwatch.source_health import source_troubles
+from rsiwatch.status_view import relative, short_error
+from rsiwatch.backfill import SOURCE_NAME as BACKFILL_SOURCE
 
 stderr = Console(stderr=True, soft_wrap=True)
 
@@ -129,6 +133,13 @@ def crawl_command(
                 + f"{store.count('works')} works in {env.db_path}",
                 highlight=False,
             )
+        # A source that keeps failing or was paused is said on every crawl, so cron's mail carries it even
+        # when the crawl itself did nothing ("no source is due" while every source backs off).
+        states = [store.source_state(s.name) for s in config.sources]
+        for trouble in source_troubles(
+            [asdict(state) for state in states], {s.name: s for s in config.sources}, config.schedule.warn_after_failures
+        ):
+            stderr.print(f"warning: {trouble.line}", highlight=False, markup=False)
     if report.sources and len(report.failed) == len(report.sources):
         raise SystemExit(1)  # every source failed: cron and systemd see it (each failure is on stderr above)
 
@@ -141,10 +152,11 @@ def _suggestions(read: int, unread: int) -> str:
         f" ({unread} whose page could not be read yet)" if unread else "") + "; "
 
 
-def source_state(source: Source | None, paused: bool) -> str:
-    """What ``status`` says of a source: removed from the config, disabled there, paused, or active."""
+def source_state(name: str, source: Source | None, paused: bool, backfill: str | None = None) -> str:
+    """What ``status`` says of a source: a backfill's harvest, removed from the config, disabled there,
+    paused, or active."""
     if source is None:
-        return "removed"
+        return backfill if name == BACKFILL_SOURCE and backfill else "removed"
     if not source.enabled:
         return "disabled"
     return "paused" if paused else "active"
@@ -152,33 +164,43 @@ def source_state(source: Source | None, paused: bool) -> str:
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Write JSON to stdout.")
+@click.option("--check", is_flag=True,
+              help="Exit 1 when a source is paused or has failed schedule.warn_after_failures times in a row "
+                   "(for cron and monitoring: `rsiwatch status --check || mail ...`).")
 @common
-def status(env: Env, as_json: bool) -> None:
+def status(env: Env, as_json: bool, check: bool) -> None:
     """Per source: last success, last error, consecutive failures, items, candidates, acceptance rate, next run."""
     config = env.config
-    with env.store() as store:
+    now = datetime.now(timezone.utc)
+    with env.existing_store() as store:
         store.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in config.sources)
         configured = {s.name: s for s in config.sources}
+        report = store.source_report()
+        troubles = source_troubles(report, configured, config.schedule.warn_after_failures)
+        backfill = backfill_state(store)
         rows = []
-        for row in store.source_report():
+        for row in report:
             source = configured.get(row["name"])
             due = next_due(source, store) if source else None
+            failing = row["consecutive_failures"] > 0
             rows.append(
                 {
                     "name": row["name"],
                     "kind": row["kind"],
                     "configured": source is not None,
-                    "state": source_state(source, bool(row["paused"])),
+                    "state": source_state(row["name"], source, bool(row["paused"]), backfill),
                     "last_success": row["last_success"],
                     "last_error": row["last_error"],
                     "last_error_at": row["last_error_at"],
+                    # False once a fetch succeeded after it: the error is history, not the source's state.
+                    "last_error_current": bool(row["last_error"]) and failing,
                     "consecutive_failures": row["consecutive_failures"],
                     "paused": bool(row["paused"]) and source is not None,  # a removed source is not paused
-                    "paused_reason": row["paused_reason"],
+                    "paused_reason": row["paused_reason"] if row["paused"] else None,
                     "items": row["items"],
                     "candidates": row["candidates"],
                     "acceptance_rate": row["acceptance_rate"],
-                    "next_run": iso(max(due, datetime.now(timezone.utc))) if due else None,
+                    "next_run": iso(max(due, now)) if due else None,
                 }
             )
         summary = {
@@ -190,36 +212,53 @@ def status(env: Env, as_json: bool) -> None:
             "threshold": effective_threshold(store, config),
             "model_version": (store.active_model() or (None,))[0],
             "retrain_last": store.setting(RETRAIN_SETTING),
-            "warnings": health_warnings(store, config),
+            "warnings": [t.line for t in troubles] + health_warnings(store, config),
+            "source_troubles": [{"source": t.source, "kind": t.kind} for t in troubles],
             "catalog_disagreements": len(store.catalog_disagreements()),
             "catalog_flags": len(store.scholarly.flags()),
         }
     if as_json:
         emit_json({"summary": summary, "sources": {r["name"]: r for r in rows}})
-        return
-    print_table(
-        ("source", "last success", "failures", "last error", "items", "cand.", "accept", "next run"),
-        [
-            (
-                r["name"] + ("" if r["state"] == "active" else f" ({r['state']})"),
-                r["last_success"] or "never",
-                str(r["consecutive_failures"]),
-                r["last_error"] or "",
-                str(r["items"]),
-                str(r["candidates"]),
-                "" if r["acceptance_rate"] is None else f"{r['acceptance_rate']:.0%}",
-                r["next_run"] or r["state"],
-            )
-            for r in rows
-        ],
-        title=f"rsiwatch: {summary['works']} works, {summary['queue']} in the queue, threshold {summary['threshold']}",
-    )
-    disagreements = summary["catalog_disagreements"]
-    click.echo(f"catalog: {summary['catalog']} entries, "
-               + (f"{disagreements} disagreements with the decisions (see `rsiwatch doctor`)" if disagreements
-                  else "agrees with the decisions"))
-    if summary["catalog_flags"]:
-        click.echo(f"catalog news: {summary['catalog_flags']} open flags (new versions, withdrawals, venues): "
-                   "rsiwatch catalog flags")
-    for warning in summary["warnings"]:
-        stderr.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
+    else:
+        print_table(
+            ("source", "last ok", "fail.", "items", "cand.", "acc.", "next run"),
+            [
+                (
+                    r["name"],
+                    relative(r["last_success"], now) or "never",
+                    str(r["consecutive_failures"]),
+                    str(r["items"]),
+                    str(r["candidates"]),
+                    "" if r["acceptance_rate"] is None else f"{r['acceptance_rate']:.0%}",
+                    # A source that will not run says why instead: paused, disabled, removed, a backfill.
+                    relative(r["next_run"], now) if r["next_run"] and r["state"] == "active" else r["state"],
+                )
+                for r in rows
+            ],
+            title=f"rsiwatch: {summary['works']} works, {summary['queue']} in the queue, threshold {summary['threshold']}",
+            compact=True,
+        )
+        # Errors below the table, each on its own line with its time: only sources failing now (an error
+        # before the latest success is history: it stays in --json, marked last_error_current false).
+        for r in rows:
+            if r["last_error_current"]:
+                click.echo(f"last error of {r['name']}, {short_error(r['last_error'], r['last_error_at'], now, width=200)}")
+        disagreements = summary["catalog_disagreements"]
+        click.echo(f"catalog: {summary['catalog']} entries, "
+                   + (f"{disagreements} disagreements with the decisions (see `rsiwatch doctor`)" if disagreements
+                      else "agrees with the decisions"))
+        if summary["catalog_flags"]:
+            click.echo(f"catalog news: {summary['catalog_flags']} open flags (new versions, withdrawals, venues): "
+                       "rsiwatch catalog flags")
+        for warning in summary["warnings"]:
+            stderr.print(f"[yellow]warning:[/yellow] {warning}", highlight=False, markup=True, soft_wrap=True)
+    if check and troubles:
+        raise SystemExit(1)  # a paused or long-failing source: cron mails, monitoring alerts
+
+
+def backfill_state(store: Store) -> str | None:
+    """The arXiv backfill's sightings, as ``status`` names them: a harvest under way or one finished."""
+    finished = store.backfill_finished()
+    if not finished:
+        return None
+    return "backfill, finished" if all(finished) else "backfill, resumable"

@@ -7,6 +7,8 @@ import click
 from rsiwatch.cli import Env, Failure, cli, common
 from rsiwatch.store import INIT_SETTING
 from rsiwatch.daemon import run_daemon
+from rsiwatch.daemon import EXIT_SCHEMA_NEWER, run_daemon
+from rsiwatch.store import SchemaTooNew
 from rsiwatch.lock import LockHeld
 from rsiwatch.logs import setup_logging
 
@@ -16,7 +18,12 @@ from rsiwatch.logs import setup_logging
 @click.option("--log-file", help="Log to this file instead of stderr.")
 @common
 def daemon(env: Env, log_format: str | None, log_file: str | None) -> None:
-    """Run the schedule in the foreground until SIGTERM/SIGINT, then stop cleanly (exit 0)."""
+    """Run the schedule in the foreground until SIGTERM/SIGINT, then stop cleanly (exit 0).
+
+    SIGHUP (`systemctl reload`) reopens the log file and reloads the config: sources added, removed or
+    changed are scheduled at once (a config that does not load is refused in one log line and the running
+    one kept); a change of the config file is noticed within seconds without a signal too.  Exit status 3:
+    the database was upgraded by a newer rsiwatch (a unit's Restart= starts the new release)."""
     config = env.config
     with env.store() as store:
         if store.setting(INIT_SETTING) is None:
@@ -27,7 +34,11 @@ def daemon(env: Env, log_format: str | None, log_file: str | None) -> None:
     )
     setup_logging(settings)
     try:
-        raise SystemExit(run_daemon(config, env.db_path))
+        raise SystemExit(run_daemon(config, env.db_path, config_path=env.config_path))
     except LockHeld as exc:
         raise Failure(str(exc)) from None
+    except SchemaTooNew as exc:
+        # Its own status, so the service manager restarts it (with the new release, once installed).
+        click.echo(f"rsiwatch: {exc}", err=True)
+        raise SystemExit(EXIT_SCHEMA_NEWER) from None
 

@@ -202,6 +202,7 @@ def doctor(env: Env, as_json: bool) -> None:
         entries = store.catalog()
         warnings = [*service_warnings(len(entries), store.models()), *problem_lines(entries)]
         news = store.scholarly.flags()
+        private = store.note_descriptions()
     for flag in news:  # news, not disagreement: the exit status stays the catalog's
         click.echo(f"entry {flag['entry_id']} ({flag['work_id']}): {flag['detail']} "
                    f"(rsiwatch catalog flags apply {flag['id']} | dismiss {flag['id']})", err=True)
@@ -213,6 +214,10 @@ def doctor(env: Env, as_json: bool) -> None:
             click.echo(line)
         click.echo(f"catalog and decisions {'disagree in ' + str(len(disagreements)) + ' places' if disagreements else 'agree'}"
                    + (f"; {len(warnings)} warnings" if warnings else ""), err=True)
+    for entry_id, work_id in private.items():
+        # A flag for the curator, not a disagreement: the entry is sound, but its public text is a note.
+        click.echo(f"warning: catalog entry {entry_id} ({work_id}): its description is the private note of its "
+                   f"accept decision (rsiwatch 0.1 copied notes there); rewrite it on the Catalog tab", err=True)
     if problems:
         raise SystemExit(1)
 

@@ -184,7 +184,8 @@ def sources_add(env: Env, name: str, kind: str | None, url: str | None, every: s
     text = add_source_text(config_text, entry, env.config_path)
     _write_config(env, text)
     click.echo(f"added {name} ({entry['kind']}{', split_stories' if entry.get('split_stories') else ''}) "
-               f"{entry.get('url') or entry.get('query')} to {env.config_path}", err=True)
+               f"{entry.get('url') or entry.get('query')} to {env.config_path} (a running daemon follows within "
+               f"seconds)", err=True)
     _say(notes)
 
 
@@ -195,7 +196,7 @@ def sources_remove(env: Env, name: str) -> None:
     """Remove a source from config.yaml (its sightings and history stay in the database)."""
     text = remove_source_text(_config_text(env), name, env.config_path)
     _write_config(env, text)
-    click.echo(f"removed {name} from {env.config_path}", err=True)
+    click.echo(f"removed {name} from {env.config_path} (a running daemon follows within seconds)", err=True)
 
 
 def _test_source(env: Env, target: str, kind: str | None, selectors: dict[str, str], split_stories: bool | None,

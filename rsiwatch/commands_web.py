@@ -121,8 +121,8 @@ def digest(env: Env, since: str, out: Path | None, top: int, send: bool) -> None
     if out is not None and out.suffix.lower() not in (".html", ".htm", ".md"):
         raise click.BadParameter(f"{out}: expected a file name ending in .html or .md", param_hint="--out")
     since_iso = since_to_iso(since) or ""
-    with env.store() as store:
-        result = build_digest(store, since_iso, top=top)
+    with env.existing_store() as store:
+        result = build_digest(store, since_iso, top=top, config=env.config)
     html, markdown = to_html(result), to_markdown(result)
     if out is None and not send:
         click.echo(markdown, nl=False)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from classifier.labels import DEFAULT_THRESHOLD
 from crawler import settings as crawl
@@ -335,16 +335,25 @@ class Digest(_Strict):
     sender: str | None = None
 
 
+# However it is configured, a failing source is tried again at least once a day.
+MAX_BACKOFF_S = 86400.0
+
+
 class Schedule(_Strict):
     jitter_s: Seconds = 60.0
     misfire_grace_s: Seconds = 6 * 3600.0
     retrain_every: str | int | None = "7d"
     retrain_after_decisions: Annotated[int, Field(ge=0)] = 50
     digest_every: str | None = "0 8 * * mon"  # a crontab expression (UTC); null: no weekly digest
-    pause_after_failures: Annotated[int, Field(ge=1)] = 5
-    # A failing source waits backoff_base_s, then twice that, and so on up to backoff_max_s.
+    # A source failing this many times in a row is a warning (status, `status --check`, the log, the
+    # digest); it keeps being retried.  0.1 called it pause_after_failures and paused the source for good,
+    # so a long outage stopped every source silently: the old name is still read, with the new meaning.
+    warn_after_failures: Annotated[int, Field(ge=1, validation_alias=AliasChoices(
+        "warn_after_failures", "pause_after_failures"))] = 5
+    # A failing source waits backoff_base_s, then twice that, and so on up to backoff_max_s (and never more
+    # than a day, MAX_BACKOFF_S): it is retried for as long as it fails.
     backoff_base_s: Seconds = 300.0
-    backoff_max_s: Seconds = 86400.0
+    backoff_max_s: Seconds = 3600.0
 
 
     @field_validator("retrain_every")

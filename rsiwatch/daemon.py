@@ -14,15 +14,18 @@ import os
 import signal
 import sys
 import threading
+import time
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import IO
+from typing import IO, TypeVar
 
 from crawler.http import PoliteClient
 from crawler.cron import cron_gap_s, next_cron_time
 from crawler.scheduler import Job, Scheduler
-from rsiwatch.store import Store, iso_ago, parse_iso, quiesce_writes, utcnow
-from rsiwatch.config import Config, Source, parse_duration
+from crawler.settings import package_version
+from rsiwatch.store import SchemaTooNew, Store, iso_ago, parse_iso, quiesce_writes, utcnow
+from rsiwatch.config import Config, ConfigError, Source, load_config, parse_duration
 from rsiwatch.files import write_atomically
 from rsiwatch.lock import take_lock
 from rsiwatch.logs import reopen_log_files_soon
@@ -31,7 +34,14 @@ from rsiwatch.retention import prune
 from rsiwatch.scoring import score_works
 
 log = logging.getLogger("rsiwatch.daemon")
+T = TypeVar("T")
 STOP_GRACE_S = 4.0
+# The exit status of a daemon that finds the database upgraded by a newer rsiwatch: not 0 (it did not
+# stop cleanly by request), not 1 or 2 (not a crash, not a bad config), so a unit's Restart=on-failure
+# starts it again, now with the new code.
+EXIT_SCHEMA_NEWER = 3
+HUP_POLL_S = 0.25  # how soon the loop acts on SIGHUP
+CONFIG_POLL_S = 2.0  # how often the loop looks whether the config file changed
 DIGEST_SETTING = "digest_last"
 
 
@@ -93,7 +103,7 @@ def digest_job(config: Config, db_path: Path) -> Job | None:
         from rsiwatch.review.digest import DigestError, build_digest, send_digest, to_html, to_markdown
 
         with Store(db_path) as store:
-            digest = build_digest(store, iso_ago(7 * 86400))
+            digest = build_digest(store, iso_ago(7 * 86400), config=config)
             html = to_html(digest)
             folder = db_path.parent / config.digest.out_dir
             folder.mkdir(parents=True, exist_ok=True)
@@ -134,28 +144,125 @@ def catalog_check_job(config: Config, db_path: Path, client: PoliteClient) -> Jo
     return Job(name="catalog-check", due=due, run=run, interval=lambda _due: interval)
 
 
-def run_daemon(config: Config, db_path: Path, *, out: IO[str] = sys.stderr) -> int:
-    """Run until SIGTERM/SIGINT; returns the exit status."""
+class Fatal:
+    """A reason the whole daemon must stop (the database was upgraded by a newer rsiwatch): the first one
+    wins; the main loop sees ``stop`` set and exits with ``status``."""
+
+    def __init__(self, stop: threading.Event) -> None:
+        self.stop = stop
+        self.status = 0
+
+    def schema_too_new(self, exc: SchemaTooNew) -> None:
+        if not self.status:
+            self.status = EXIT_SCHEMA_NEWER
+            log.error("%s; exiting with status %d so the service manager starts the new release", exc, EXIT_SCHEMA_NEWER)
+            self.stop.set()
+
+    def guard(self, call: Callable[[], T], fallback: T) -> Callable[[], T]:
+        def guarded() -> T:
+            try:
+                return call()
+            except SchemaTooNew as exc:
+                self.schema_too_new(exc)
+                return fallback
+
+        return guarded
+
+
+def build_jobs(config: Config, db_path: Path, client: PoliteClient, fatal: Fatal) -> list[Job]:
+    jobs = [source_job(s, config, db_path, client) for s in config.sources if s.enabled]
+    jobs += [job for job in (retrain_job(config, db_path), digest_job(config, db_path),
+                             catalog_check_job(config, db_path, client)) if job is not None]
+    # A newer schema stops the daemon once, instead of a traceback per job run forever.
+    return [Job(name=j.name, due=fatal.guard(j.due, None), run=fatal.guard(j.run, None), interval=j.interval)
+            for j in jobs]
+
+
+def config_signature(path: Path | None) -> tuple[float, int] | None:
+    """What tells that the config file changed (an editor, `rsiwatch sources add`): its mtime and size."""
+    if path is None:
+        return None
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return (info.st_mtime, info.st_size)
+
+
+def reload_config(path: Path, running: Config) -> Config | None:
+    """The config as the file now says, or None (logged in one line) when it cannot be used: the daemon
+    keeps the running one."""
+    try:
+        config = load_config(path, required=True)
+    except ConfigError as exc:
+        log.warning("config reload refused, keeping the running config: %s", exc)
+        return None
+    if config.database != running.database:
+        log.warning("config reload: database changed to %s; that takes a restart (still on the old one)",
+                    config.database)
+    return config
+
+
+def run_daemon(config: Config, db_path: Path, *, config_path: Path | None = None, out: IO[str] = sys.stderr) -> int:
+    """Run until SIGTERM/SIGINT; returns the exit status (0, or EXIT_SCHEMA_NEWER).
+
+    SIGHUP reopens the log file (logrotate) and reloads ``config_path``; a change of the file is noticed
+    within CONFIG_POLL_S too.  Sources and the schedule follow the new config at once; ``http``,
+    ``politeness`` and ``logging`` take a restart."""
     lock = take_lock(db_path, "rsiwatch daemon")  # the same lock as `rsiwatch crawl`
     with Store(db_path) as store:
         store.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in config.sources)
     stop = threading.Event()
+    fatal = Fatal(stop)
     client = PoliteClient(config.http.settings, config.politeness.settings, config.contact, stop=stop)
-    sources = [source_job(s, config, db_path, client) for s in config.sources if s.enabled]
-    jobs = sources + [job for job in (retrain_job(config, db_path), digest_job(config, db_path),
-                                      catalog_check_job(config, db_path, client)) if job is not None]
+    jobs = build_jobs(config, db_path, client, fatal)
     scheduler = Scheduler(jobs, jitter_s=config.schedule.jitter_s, misfire_grace_s=config.schedule.misfire_grace_s)
+    # Set by the signal handler, read and reset by the loop below: a plain flag, since a handler that took
+    # a lock the interrupted main thread holds (an Event's, in clear()) would wait forever.
+    hup = {"pending": False}
 
     def on_signal(signum: int, _frame: object) -> None:
         log.info("received %s: stopping", signal.Signals(signum).name)
         stop.set()
 
+    def on_hup(_signum: int, _frame: object) -> None:
+        reopen_log_files_soon()  # logrotate's postrotate
+        hup["pending"] = True
+
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGHUP, lambda _signum, _frame: reopen_log_files_soon())  # logrotate's postrotate
+    signal.signal(signal.SIGHUP, on_hup)
     scheduler.start()
-    log.info("daemon started: %d sources on %s (pid %d)", len(sources), db_path, os.getpid())
-    stop.wait()
+    log.info("daemon started: %d sources on %s (pid %d, rsiwatch %s)", sum(j.name.startswith("source:") for j in jobs),
+             db_path, os.getpid(), package_version())
+    signature = config_signature(config_path)
+    next_look = time.monotonic() + CONFIG_POLL_S
+    while not stop.wait(HUP_POLL_S):
+        if config_path is None:
+            continue
+        changed = False
+        if time.monotonic() >= next_look:
+            next_look = time.monotonic() + CONFIG_POLL_S
+            now_signature = config_signature(config_path)
+            changed, signature = now_signature != signature, now_signature
+        if not (hup["pending"] or changed):
+            continue
+        why = "SIGHUP" if hup["pending"] else "the file changed"
+        hup["pending"] = False
+        signature = config_signature(config_path)
+        fresh = reload_config(config_path, config)
+        if fresh is None:
+            continue
+        config = fresh
+        try:
+            with Store(db_path) as store:
+                store.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in config.sources)
+        except SchemaTooNew as exc:
+            fatal.schema_too_new(exc)
+            continue
+        added, removed = scheduler.replace_jobs(build_jobs(config, db_path, client, fatal))
+        log.info("config reloaded from %s (%s): %d sources; added %s; removed %s", config_path, why,
+                 sum(s.enabled for s in config.sources), ", ".join(added) or "none", ", ".join(removed) or "none")
     clean = scheduler.stop(STOP_GRACE_S)
     if not clean:
         # A fetch is still under way: let the write in progress commit, forbid new ones, and leave.
@@ -163,8 +270,8 @@ def run_daemon(config: Config, db_path: Path, *, out: IO[str] = sys.stderr) -> i
         quiesce_writes(timeout=10.0)
         log.info("stopped (abandoned the fetch under way for %s)", ", ".join(sorted(scheduler.running)))
         logging.shutdown()
-        os._exit(0)
+        os._exit(fatal.status)
     client.close()
     lock.close()
     log.info("stopped")
-    return 0
+    return fatal.status

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone
 
-from crawler.errors import CrawlError
+from crawler.errors import CrawlError, FetchError
 from crawler.http import PoliteClient
 from crawler.items import SourceResult
 from crawler.link import link_items
@@ -19,7 +19,7 @@ from crawler.cron import next_cron_time
 from crawler.sources import collect, is_separable
 from rsiwatch.review.audit import queue_weekly
 from rsiwatch.store import Store, iso, parse_iso, utcnow
-from rsiwatch.config import Config, Source
+from rsiwatch.config import MAX_BACKOFF_S, Config, Source
 from rsiwatch.intake import process_inbox
 from rsiwatch.prefetch import Prefetcher, seen_posts
 from rsiwatch.scholarly import collect_citations, enrich_queued
@@ -95,6 +95,30 @@ def next_due(source: Source, store: Store) -> datetime | None:
     return max(candidates) if candidates else NEVER_RUN
 
 
+def retry_wait_s(config: Config, failures: int, retry_after: float | None) -> float:
+    """How long a source that failed ``failures`` times in a row waits: the backoff doubling from
+    ``backoff_base_s``, capped at ``backoff_max_s`` and never above a day, or longer if the server asked
+    (Retry-After, capped at a day too).  It is retried for as long as it fails: an outage ends."""
+    schedule = config.schedule
+    backoff = min(schedule.backoff_base_s * 2 ** min(failures - 1, 30), schedule.backoff_max_s, MAX_BACKOFF_S)
+    return min(max(retry_after or 0.0, backoff), MAX_BACKOFF_S)
+
+
+def permanent_failure(exc: Exception) -> str | None:
+    """Why a failure pauses its source, or None: only HTTP 410 Gone (the server says the feed is gone for
+    good).  A 404, a 5xx, a timeout or a parse error may all end, so those are retried."""
+    if isinstance(exc, FetchError) and exc.status == 410:
+        return f"the server answered 410 Gone: {exc}"
+    return None
+
+
+def describe_seconds(seconds: float) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds / size:g} {unit}"
+    return f"{seconds:g} s"
+
+
 def due_sources(config: Config, store: Store, *, everything: bool = False, names: Sequence[str] = ()) -> list[Source]:
     """The sources to visit now. Named sources skip the schedule (``crawl`` refuses a paused one unless
     ``--force``); ``--all`` skips the schedule but never a paused source."""
@@ -133,15 +157,22 @@ def crawl_source(
             log.exception("%s: unexpected error", source.name)
             exc = CrawlError(f"{source.endpoint}: internal error: {type(exc).__name__}: {exc}")
         failures = store.source_state(source.name).consecutive_failures + 1
-        backoff = config.schedule.backoff_base_s * 2 ** min(failures - 1, 30)
-        wait = max(getattr(exc, "retry_after", None) or 0.0, min(backoff, config.schedule.backoff_max_s))
+        wait = retry_wait_s(config, failures, getattr(exc, "retry_after", None))
         not_before = iso(datetime.now(timezone.utc) + timedelta(seconds=wait))
-        store.record_failure(
-            source.name, str(exc), started, not_before=not_before, pause_after=config.schedule.pause_after_failures
-        )
+        gone = permanent_failure(exc)
+        store.record_failure(source.name, str(exc), started, not_before=not_before, pause_reason=gone)
         log.warning("%s: %s", source.name, exc,
                     extra={"fields": {"source": source.name, "outcome": "error", "error": str(exc),
                                       "consecutive_failures": failures}})
+        if gone:
+            log.warning("%s: paused: %s; `rsiwatch sources resume %s` tries it again", source.name, gone, source.name,
+                        extra={"fields": {"source": source.name, "outcome": "paused"}})
+        elif failures == config.schedule.warn_after_failures:
+            # Once, when it crosses the line: `status --check` and the digest keep saying it after that.
+            log.warning("%s: failing: %d failures in a row; retried every %s until it recovers", source.name,
+                        failures, describe_seconds(retry_wait_s(config, failures + 1, None)),
+                        extra={"fields": {"source": source.name, "outcome": "failing",
+                                          "consecutive_failures": failures}})
         return SourceOutcome(source.name, ok=False, error=str(exc))
     result.items = link_items(result.items, store)
     stats = store.ingest(source.name, result.items) if result.items else None

@@ -93,7 +93,7 @@ def gaps(arrivals: list[float]) -> list[float]:
 
 
 @pytest.mark.slow
-def test_daemon_keeps_schedule_spacing_retry_after_and_pauses_a_failing_source(tmp_path: Path, local_server) -> None:
+def test_daemon_keeps_schedule_spacing_retry_after_and_retries_a_failing_source(tmp_path: Path, local_server) -> None:
     feed = (FIXTURES / "newsletter.xml").read_bytes()
     local_server.add("/fast", body=feed)
     throttled_hits = []
@@ -115,14 +115,16 @@ def test_daemon_keeps_schedule_spacing_retry_after_and_pauses_a_failing_source(t
         ],
         politeness={"default_delay_s": SPACING_S, "per_host_delay_s": {}},
         http={"connect_timeout_s": 2, "read_timeout_s": 2, "total_timeout_s": 5, "retries": 0},
-        schedule={"jitter_s": 0.2, "pause_after_failures": 3, "backoff_base_s": 1.0, "retrain_every": None},
+        schedule={"jitter_s": 0.2, "warn_after_failures": 3, "backoff_base_s": 1.0, "backoff_max_s": 2.0,
+                  "retrain_every": None},
     )
     run_cli("init", cwd=tmp_path)
     daemon = start_daemon(tmp_path)
     try:
         wait_until(lambda: len(times(local_server, "/fast")) >= 4 and len(throttled_hits) >= 2
-                   and bool((source_row(tmp_path, "broken") or {}).get("paused")),
-                   "4 fetches of fast, 2 of throttled and broken paused", tmp_path, daemon)
+                   and len(times(local_server, "/broken")) >= 5,
+                   "4 fetches of fast, 2 of throttled and 5 of broken", tmp_path, daemon)
+        check = run_cli("status", "--check", cwd=tmp_path, check=False)
         second = run_cli("daemon", cwd=tmp_path, check=False)
         assert second.returncode == 1
         assert "another rsiwatch daemon is already running" in second.stderr, second.stderr
@@ -142,17 +144,18 @@ def test_daemon_keeps_schedule_spacing_retry_after_and_pauses_a_failing_source(t
     # Retry-After: 2 s was obeyed before the throttled source was asked again.
     assert throttled_hits[1] - throttled_hits[0] >= 1.95
 
-    # The broken source backed off (1 s, then 2 s: backoff_base_s doubling) and was paused after 3 failures.
+    # The broken source backed off (1 s, then 2 s: backoff_base_s doubling, capped at backoff_max_s) and was
+    # never paused: an outage ends, and the source is fetched again when it does (issue 21).
     broken = times(local_server, "/broken")
-    assert len(broken) == 3, broken
-    assert broken[1] - broken[0] >= 0.95 and broken[2] - broken[1] >= 1.95, broken
+    assert len(broken) >= 5, broken
+    assert broken[1] - broken[0] >= 0.95 and all(b - a >= 1.95 for a, b in zip(broken[1:], broken[2:])), broken
     conn = sqlite3.connect(tmp_path / "candidates.db")
-    paused, reason, failures = conn.execute(
-        "SELECT paused, paused_reason, consecutive_failures FROM sources WHERE name = 'broken'"
-    ).fetchone()
-    assert paused == 1 and failures == 3 and "HTTP 500" in reason
-    status = run_cli("status", "--json", cwd=tmp_path).stdout
-    assert '"paused": true' in status
+    paused, failures = conn.execute("SELECT paused, consecutive_failures FROM sources WHERE name = 'broken'").fetchone()
+    assert paused == 0 and failures >= 5
+    # Failing for long is noticed: status --check exits 1 naming it, and the log said so once, at warning level.
+    assert check.returncode == 1, check.stderr
+    assert "source broken has failed" in check.stderr and "HTTP 500" in check.stderr, check.stderr
+    assert daemon_log(tmp_path).count("WARNING rsiwatch.crawl: broken: failing: 3 failures in a row") == 1
 
     # Resume brings it back; a restart does not refetch what is not due.
     run_cli("sources", "resume", "broken", cwd=tmp_path)

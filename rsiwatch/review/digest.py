@@ -22,7 +22,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from rsiwatch.review.present import clean_text, one_sentence, readable_text, safe_url, work_links
 from rsiwatch.store import Store, utcnow
 from rsiwatch.review.web_security import is_loopback
-from rsiwatch.config import Digest as DigestConfig
+from rsiwatch.config import Config, Digest as DigestConfig
+from rsiwatch.source_health import source_troubles
 
 DEFAULT_TOP = 20
 SMTP_TIMEOUT_S = 30.0
@@ -44,10 +45,14 @@ class Digest:
     seen_again: list[dict[str, Any]] = field(default_factory=list)
     discussed: list[dict[str, Any]] = field(default_factory=list)  # what the field is talking about
     catalog_news: list[dict[str, Any]] = field(default_factory=list)  # open flags of the catalog check
+    # Sources paused or failing for long (rsiwatch/source_health.py), one line each: first in the digest.
+    troubles: list[str] = field(default_factory=list)
 
     @property
     def subject(self) -> str:
-        return f"rsiwatch digest {self.since[:10]} to {self.until[:10]}: {self.queued} candidates, {len(self.accepted)} accepted"
+        trouble = f", {len(self.troubles)} sources need attention" if self.troubles else ""
+        return (f"rsiwatch digest {self.since[:10]} to {self.until[:10]}: {self.queued} candidates, "
+                f"{len(self.accepted)} accepted{trouble}")
 
 
 def _row(work: dict[str, Any]) -> dict[str, Any]:
@@ -71,9 +76,13 @@ def _discussed_row(work: dict[str, Any]) -> dict[str, Any]:
     return {**_row(work), "sources": [clean_text(s) for s in work["discussed_in"]]}
 
 
-def build_digest(store: Store, since: str, top: int = DEFAULT_TOP) -> Digest:
+def build_digest(store: Store, since: str, top: int = DEFAULT_TOP, config: Config | None = None) -> Digest:
+    """The week's digest; with ``config``, it opens with the sources that need the operator."""
     works, total = store.review_queue(status="all", since=since, limit=top)
+    troubles = source_troubles(store.source_report(), {s.name: s for s in config.sources},
+                               config.schedule.warn_after_failures) if config is not None else []
     return Digest(
+        troubles=[clean_text(t.line) for t in troubles],
         since=since, until=utcnow(), top=[_row(w) for w in works], accepted=[_row(w) for w in store.accepted_since(since)],
         sources=store.source_counts_since(since), queued=total.count,
         seen_again=[_seen_again_row(w) for w in store.seen_again_after_decision(since, limit=top)],
@@ -105,6 +114,8 @@ def md_link(text: str, url: str | None) -> str:
 
 def to_markdown(digest: Digest) -> str:
     lines = [f"# rsiwatch digest, {digest.since[:10]} to {digest.until[:10]}", ""]
+    if digest.troubles:
+        lines += ["## Sources needing attention", ""] + [f"- {md_text(t)}" for t in digest.troubles] + [""]
     lines += [f"{digest.queued} candidates queued, {len(digest.accepted)} accepted.", "", "## Accepted", ""]
     lines += [f"- {md_link(w['title'], w['url'])} ({md_text(w['category'] or 'no category')}"
               + (f", accepted by {md_text(w['decided_by'])}" if w["decided_by"] else "") + f"): {md_text(w['summary'])}"

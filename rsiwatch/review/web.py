@@ -230,6 +230,7 @@ def catalog(draft: dict[str, Any] | None = None, error: EntryError | None = None
     edited = request.args.get("edited", "")
     return render_template(
         "catalog.html", entries=store().catalog(), formats=sorted(FORMATS), exports=_exports(),
+        note_descriptions=store().note_descriptions(),
         saved=saved if saved in _exports() else "", edited=int(edited) if edited.isdigit() else None,
         draft=draft, error=error, news=store().scholarly.flags(),
     )

@@ -31,6 +31,7 @@ from rsiwatch.store.base import (  # noqa: F401 - the names callers import from 
     IngestStats,
     QueueTotal,
     SourceState,
+    SchemaTooNew,
     StoreError,
     WorkText,
     _split_sql,
@@ -70,7 +71,8 @@ AREA_METHODS: dict[str, tuple[str, ...]] = {
         "pool_size", "pool_texts"
     ),
     "catalog_entries": (
-        "catalog", "catalog_entry", "catalog_edit", "catalog_edits", "apply_import", "catalog_disagreements"
+        "catalog", "catalog_entry", "catalog_edit", "catalog_edits", "apply_import", "catalog_disagreements",
+        "note_descriptions"
     ),
     "model_registry": (
         "save_model", "active_model_version", "active_model", "model_created_at", "models", "activate_model",
@@ -86,7 +88,7 @@ AREA_METHODS: dict[str, tuple[str, ...]] = {
     ),
     "linking": (
         "index_titles", "work_ids_by_title", "similar_titles", "titles_of", "seen_again_after_decision",
-        "unscored_among", "backfill_start", "backfill_page_done"
+        "unscored_among", "backfill_finished", "backfill_start", "backfill_page_done"
     ),
     "retention": ("prune_fetches", "prune_model_blobs"),
     "submission_log": (

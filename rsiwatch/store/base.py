@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
 from crawler.items import Validators
+from crawler.settings import package_version
 from rsiwatch.store.schema import MIGRATIONS
+from rsiwatch.store.upgrade import migration_changes, report_upgrade, take_backup_before_migration
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -58,6 +60,11 @@ def quiesce_writes(timeout: float) -> bool:
 
 class StoreError(Exception):
     """A problem with the database a user can act on (one line)."""
+
+
+class SchemaTooNew(StoreError):
+    """The database was upgraded by a newer rsiwatch: this one must not touch it (a daemon exits for a
+    restart with the new code; see ``rsiwatch/daemon.py``)."""
 
 
 def iso(moment: datetime) -> str:
@@ -149,20 +156,41 @@ class Database:
         self.close()
 
     def _migrate(self) -> None:
-        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
-        if version > len(MIGRATIONS):
-            raise StoreError(
-                f"{self.path}: schema version {version} is newer than this rsiwatch knows ({len(MIGRATIONS)}); upgrade rsiwatch"
-            )
+        version = self._schema_version()
         if version == 0:
-            # WAL is a property of the file: switched on once, when the database is created.
+            # WAL is a property of the file: switched on once, when the database is created (outside any
+            # transaction, as SQLite requires; a second process doing it too changes nothing).
             self.conn.execute("PRAGMA journal_mode = WAL")
-        for number in range(version, len(MIGRATIONS)):
-            with self.transaction():
+        if version == len(MIGRATIONS):
+            return
+        with self.transaction():
+            # Read again inside the write transaction: another process may have migrated since the read
+            # above (three commands started together on an old database once failed one of them with
+            # "duplicate column name").  BEGIN IMMEDIATE makes the others wait here, then find nothing to do.
+            version = self._schema_version()
+            if version == len(MIGRATIONS):
+                return
+            backup = take_backup_before_migration(self.path, version) if version > 0 else None
+            for number in range(version, len(MIGRATIONS)):
                 # executescript would COMMIT our transaction; run statements one by one instead.
                 for statement in _split_sql(MIGRATIONS[number]):
                     self.conn.execute(statement)
                 self.conn.execute(f"PRAGMA user_version = {number + 1}")
+            changes = migration_changes(self.conn, version)
+        if backup is not None:
+            report_upgrade(f"{self.path}: upgraded the schema from version {version} to {len(MIGRATIONS)}; "
+                           f"the database as it was is in {backup}")
+            for change in changes:
+                report_upgrade(f"{self.path}: {change}")
+
+    def _schema_version(self) -> int:
+        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > len(MIGRATIONS):
+            raise SchemaTooNew(
+                f"{self.path}: schema version {version} is newer than this rsiwatch knows ({len(MIGRATIONS)}, "
+                f"rsiwatch {package_version()}); a newer release upgraded it: run that one"
+            )
+        return version
 
     @contextmanager
     def transaction(self, *, durable: bool = True) -> Iterator[sqlite3.Connection]:

@@ -89,6 +89,17 @@ class Catalog:
             for entry_id, entry in plan.inserts.items():
                 insert_entry(conn, entry, "seed" if origin == "seed" else "import", entry_id)
 
+    def note_descriptions(self) -> dict[int, str]:
+        """Entries whose public description is the private note of an accept decision of their work, by
+        entry id (the work id as the value).  rsiwatch 0.1 filled the description from ``accept --note``;
+        notes are now the curator's private reason, so such an entry needs its description rewritten."""
+        rows = self.db.all(
+            "SELECT DISTINCT c.id, c.work_id FROM catalog c JOIN decisions d ON d.work_id = c.work_id "
+            "WHERE d.action = 'accept' AND d.note IS NOT NULL AND TRIM(d.note) != '' "
+            "AND TRIM(c.description) = TRIM(d.note) AND c.withdrawn_at IS NULL ORDER BY c.id"
+        )
+        return {row["id"]: row["work_id"] for row in rows}
+
     def catalog_disagreements(self) -> list[str]:
         """Where the catalog and the standing decisions disagree, one line each (empty: they agree).
 

@@ -93,6 +93,10 @@ class Linking:
             out.extend(r[0] for r in self.db.all(f"SELECT id FROM works WHERE id IN ({marks}) AND score IS NULL", chunk))
         return out
 
+    def backfill_finished(self) -> list[bool]:
+        """Per harvest of ``rsiwatch backfill`` ever started: whether it finished."""
+        return [row[0] is not None for row in self.db.all("SELECT finished_at FROM backfills ORDER BY id")]
+
     def backfill_start(self, key: str, params: dict[str, Any]) -> dict[str, Any]:
         """The harvest named ``key``: the unfinished one to resume, else a new one (a finished one restarts)."""
         now = utcnow()

@@ -408,4 +408,12 @@ MIGRATIONS: list[str] = [
     ALTER TABLE catalog ADD COLUMN date_iso TEXT;
     ALTER TABLE catalog ADD COLUMN date_precision TEXT CHECK (date_precision IN ('year', 'month', 'day'));
     """,
+    # 16: an outage is survived (issue 21).  0.1 paused a source for good after five failures in a row, so an
+    # outage of about 75 minutes stopped every source silently.  Failing sources are now retried at a capped
+    # interval and reported instead; the sources 0.1 paused that way are resumed (the reason keeps what it was,
+    # for rsiwatch/store/upgrade.py's account of the upgrade).  A source paused by hand stays paused.
+    """
+    UPDATE sources SET paused = 0, not_before = NULL, paused_reason = 'resumed by the upgrade (was: ' || paused_reason || ')'
+        WHERE paused = 1 AND paused_reason LIKE 'paused after % consecutive failures%';
+    """,
 ]

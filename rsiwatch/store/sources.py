@@ -66,9 +66,10 @@ class Sources:
             )
 
     def record_failure(
-        self, name: str, error: str, started: str, *, not_before: str | None = None, pause_after: int | None = None
+        self, name: str, error: str, started: str, *, not_before: str | None = None, pause_reason: str | None = None
     ) -> int:
-        """Count a failed fetch; returns the consecutive failures.  Pauses the source past ``pause_after``."""
+        """Count a failed fetch; returns the consecutive failures.  ``pause_reason`` pauses the source (a
+        permanent error: the server says the feed is gone); any other failure is retried after ``not_before``."""
         finished = utcnow()
         with self.db.transaction(durable=False) as conn:
             conn.execute(
@@ -81,11 +82,8 @@ class Sources:
                 (name, started, finished, error),
             )
             failures = conn.execute("SELECT consecutive_failures FROM sources WHERE name = ?", (name,)).fetchone()[0]
-            if pause_after is not None and failures >= pause_after:
-                conn.execute(
-                    "UPDATE sources SET paused = 1, paused_reason = ? WHERE name = ?",
-                    (f"paused after {failures} consecutive failures; last: {error}", name),
-                )
+            if pause_reason is not None:
+                conn.execute("UPDATE sources SET paused = 1, paused_reason = ? WHERE name = ?", (pause_reason, name))
         return failures
 
     def set_paused(self, name: str, paused: bool, reason: str | None = None) -> bool:
