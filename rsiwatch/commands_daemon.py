@@ -5,10 +5,8 @@ from __future__ import annotations
 import click
 
 from rsiwatch.cli import Env, Failure, cli, common
-from rsiwatch.store import INIT_SETTING
-from rsiwatch.daemon import run_daemon
 from rsiwatch.daemon import EXIT_SCHEMA_NEWER, run_daemon
-from rsiwatch.store import SchemaTooNew
+from rsiwatch.store import INIT_SETTING, SchemaTooNew
 from rsiwatch.lock import LockHeld
 from rsiwatch.logs import setup_logging
 
@@ -25,10 +23,16 @@ def daemon(env: Env, log_format: str | None, log_file: str | None) -> None:
     one kept); a change of the config file is noticed within seconds without a signal too.  Exit status 3:
     the database was upgraded by a newer rsiwatch (a unit's Restart= starts the new release)."""
     config = env.config
-    with env.store() as store:
-        if store.setting(INIT_SETTING) is None:
-            raise Failure(f"{env.db_path}: not a database `rsiwatch init` set up (no seed catalog, no models worth "
-                          f"running); run `rsiwatch init --config {env.config_path} --db {env.db_path}` first")
+    try:
+        with env.store() as store:
+            initialised = store.setting(INIT_SETTING) is not None
+    except SchemaTooNew as exc:
+        # Its own status, so the service manager restarts it (with the new release, once installed).
+        click.echo(f"rsiwatch: {exc}", err=True)
+        raise SystemExit(EXIT_SCHEMA_NEWER) from None
+    if not initialised:
+        raise Failure(f"{env.db_path}: not a database `rsiwatch init` set up (no seed catalog, no models worth "
+                      f"running); run `rsiwatch init --config {env.config_path} --db {env.db_path}` first")
     settings = config.logging.model_copy(
         update={k: v for k, v in (("format", log_format), ("file", log_file)) if v is not None}
     )

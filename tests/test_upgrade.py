@@ -31,6 +31,9 @@ def previous_release_database(path: Path) -> None:
     """A small 0.1 database: an accepted work in the catalog, and a rejected one still in it (0.1 let a
     decision and the catalog disagree; migration 9 withdraws such an entry)."""
     conn = database_at_schema(path, PREVIOUS_SCHEMA)
+    config = path.parent / "config.yaml"
+    if not config.exists():  # the release's install had one (a command without it refuses: issue 20)
+        config.write_text("contact: ops@example.org\n")
     works = [("arxiv:2501.00001", "Learned optimizers that train themselves", "accepted"),
              ("arxiv:2501.00002", "A rejected paper that stayed listed", "rejected")]
     for work_id, title, status in works:
