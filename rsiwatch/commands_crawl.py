@@ -9,7 +9,6 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from crawler.http import PoliteClient
 from rsiwatch.review.catalog import CatalogFormatError, read_catalog
 from rsiwatch.store import RETRAIN_SETTING, Store, iso
 from rsiwatch.review.tuning_report import health_warnings
@@ -19,6 +18,7 @@ from rsiwatch.cli import (
 from rsiwatch.config import Source
 from rsiwatch.logs import setup_logging
 from rsiwatch.lock import LockHeld, take_lock
+from rsiwatch.polite import polite_client
 from rsiwatch.pipeline import SourceOutcome, crawl, due_sources, next_due
 from rsiwatch.retention import prune
 from rsiwatch.scoring import effective_threshold
@@ -110,7 +110,7 @@ def crawl_command(
             )
         if not sources:
             stderr.print("no source is due (use --all to crawl them anyway)")
-        with PoliteClient(config.http.settings, config.politeness.settings, config.contact) as client:
+        with polite_client(config, env.db_path) as client:
             report = crawl(config, store, client, sources, on_source=_print_outcome)
         prune(store, config.retention)
         if as_json:

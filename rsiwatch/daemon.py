@@ -27,6 +27,7 @@ from rsiwatch.files import write_atomically
 from rsiwatch.lock import take_lock
 from rsiwatch.logs import reopen_log_files_soon
 from rsiwatch.pipeline import crawl, next_due
+from rsiwatch.polite import RememberingClient
 from rsiwatch.retention import prune
 from rsiwatch.scoring import score_works
 
@@ -117,7 +118,7 @@ def run_daemon(config: Config, db_path: Path, *, out: IO[str] = sys.stderr) -> i
     with Store(db_path) as store:
         store.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in config.sources)
     stop = threading.Event()
-    client = PoliteClient(config.http.settings, config.politeness.settings, config.contact, stop=stop)
+    client = RememberingClient(config, db_path, stop=stop)
     sources = [source_job(s, config, db_path, client) for s in config.sources if s.enabled]
     jobs = sources + [job for job in (retrain_job(config, db_path), digest_job(config, db_path)) if job is not None]
     scheduler = Scheduler(jobs, jitter_s=config.schedule.jitter_s, misfire_grace_s=config.schedule.misfire_grace_s)

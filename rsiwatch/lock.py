@@ -25,7 +25,10 @@ class LockHeld(Exception):
 
 
 def lock_path(db_path: Path) -> Path:
-    return db_path.with_name(db_path.name + ".lock")
+    """The lock beside the database's real file: a symlink to it, or another spelling of its path, names
+    the same lock (a crawl through a symlink once ran beside the daemon)."""
+    real = Path(os.path.realpath(db_path))
+    return real.with_name(real.name + ".lock")
 
 
 def describe_holder(handle: IO[str], db_path: Path) -> str:

@@ -1,0 +1,100 @@
+"""Issue 21: a host's spacing holds across processes, not only inside one.
+
+Real ``rsiwatch`` processes one after another against a server on 127.0.0.1 whose own log of arrival
+times (``time.monotonic()``, one clock for every process on the machine) is the judge: the gap between
+the last request of one process and the first of the next is at least the configured spacing.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from cli_support import run_cli, write_config
+from local_server import LocalServer
+from oai_server import OaiEndpoint
+from rsiwatch.lock import LockHeld, lock_path, take_lock
+
+FIXTURES = Path(__file__).parent / "fixtures" / "e2e"
+SPACING_S = 3.0  # longer than a process's start, so a spacing kept only in memory shows
+
+
+def test_two_crawls_back_to_back_keep_the_host_groups_spacing(tmp_path: Path, local_server: LocalServer) -> None:
+    body = (FIXTURES / "newsletter.xml").read_bytes()
+    local_server.add("/a", body=body, headers={"Content-Type": "application/rss+xml"})
+    local_server.add("/b", body=body, headers={"Content-Type": "application/rss+xml"})
+    # Two names of one machine in one group, as arXiv's hosts are: one budget whatever name is asked.
+    write_config(
+        tmp_path / "config.yaml",
+        [{"name": "a", "kind": "feed", "url": f"{local_server.url}/a"},
+         {"name": "b", "kind": "feed", "url": f"http://localhost:{local_server.port}/b"}],
+        politeness={"default_delay_s": 0.0, "per_host_delay_s": {"127.0.0.1": SPACING_S},
+                    "host_groups": {"here": ["127.0.0.1", "localhost"]}},
+    )
+    run_cli("init", cwd=tmp_path)
+    for name in ("a", "b", "a"):
+        run_cli("crawl", "--source", name, cwd=tmp_path)
+    arrivals = [r.time for r in local_server.requests]
+    assert [r.path for r in local_server.requests] == ["/a", "/b", "/a"]
+    gaps = [later - earlier for earlier, later in zip(arrivals, arrivals[1:])]
+    assert min(gaps) >= SPACING_S, f"gaps between processes {gaps}, spacing {SPACING_S} s"
+
+
+def test_backfill_resumed_after_sigkill_waits_from_the_killed_ones_last_request(
+    tmp_path: Path, local_server: LocalServer
+) -> None:
+    endpoint = OaiEndpoint(total=60, size=20, hold_page=1)
+    url = local_server.add("/oai", handler=endpoint)
+    write_config(tmp_path / "config.yaml", [], threshold=0.5,
+                 politeness={"default_delay_s": 0.0, "per_host_delay_s": {"127.0.0.1": SPACING_S}})
+    args = ["backfill", "--from", "2025-01-01", "--until", "2025-01-31", "--categories", "cs.LG", "--url", url]
+    proc = subprocess.Popen([sys.executable, "-m", "rsiwatch", *args], cwd=tmp_path, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert endpoint.held.wait(120), "the harvest never asked for page 2"
+        os.kill(proc.pid, signal.SIGKILL)  # killed with its request in flight: it never saw the answer
+        proc.wait(30)
+    finally:
+        endpoint.release.set()
+        if proc.poll() is None:
+            proc.kill()
+    killed_last = local_server.requests[-1].time
+    endpoint.hold_page = None
+    before = len(local_server.requests)
+    run_cli(*args, cwd=tmp_path)
+    resumed = local_server.requests[before:]
+    assert resumed, "the resumed backfill asked nothing"
+    assert resumed[0].time - killed_last >= SPACING_S, (
+        f"first request {resumed[0].time - killed_last:.2f} s after the killed one's last; spacing {SPACING_S} s")
+    arrivals = [r.time for r in resumed]
+    assert all(b - a >= SPACING_S for a, b in zip(arrivals, arrivals[1:]))
+
+
+def test_backfill_takes_the_crawl_lock(tmp_path: Path, local_server: LocalServer) -> None:
+    url = local_server.add("/oai", handler=OaiEndpoint(total=20, size=20))
+    write_config(tmp_path / "config.yaml", [])
+    run_cli("init", cwd=tmp_path)
+    with take_lock(tmp_path / "candidates.db", "rsiwatch daemon"):
+        refused = run_cli("backfill", "--from", "2025-01-01", "--url", url, cwd=tmp_path, check=False)
+    assert refused.returncode == 1
+    assert "another rsiwatch daemon is already running" in refused.stderr
+    assert not local_server.requests, "a refused backfill fetched nothing"
+
+
+def test_the_lock_follows_a_symlink_to_the_database(tmp_path: Path) -> None:
+    real = tmp_path / "data" / "candidates.db"
+    real.parent.mkdir()
+    real.touch()
+    link = tmp_path / "candidates.db"
+    link.symlink_to(real)
+    assert lock_path(link) == lock_path(real) == real.with_name("candidates.db.lock")
+    with take_lock(real, "rsiwatch daemon"):
+        try:
+            take_lock(link, "rsiwatch crawl")
+        except LockHeld as exc:
+            assert "rsiwatch daemon" in str(exc)
+        else:
+            raise AssertionError("a crawl through the symlink took the lock the daemon holds")
