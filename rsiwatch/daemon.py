@@ -29,7 +29,7 @@ from rsiwatch.logs import reopen_log_files_soon
 from rsiwatch.pipeline import crawl, next_due
 from rsiwatch.polite import RememberingClient
 from rsiwatch.retention import prune
-from rsiwatch.scoring import score_works
+from rsiwatch.scoring import score_works, training
 
 log = logging.getLogger("rsiwatch.daemon")
 STOP_GRACE_S = 4.0
@@ -70,7 +70,8 @@ def retrain_job(config: Config, db_path: Path) -> Job | None:
         from rsiwatch.retrain import retrain_if_better  # the classifier loads only when needed
 
         with Store(db_path) as store:
-            outcome = retrain_if_better(store, config)
+            with training(store):
+                outcome = retrain_if_better(store, config)
             rescored = score_works(store, config, store.open_work_ids()).scored if outcome.activated else 0
         log.info("retrain: %s; rescored %d open works", outcome.reason, rescored)
 
