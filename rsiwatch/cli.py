@@ -214,6 +214,7 @@ COMMAND_MODULES = {
     "publish": "commands_publish",
     "serve": "commands_web", "review": "commands_web", "digest": "commands_web",
     "curator": "commands_curators",
+    "vacuum": "commands_vacuum",
 }
 
 

@@ -73,6 +73,7 @@ def retrain_job(config: Config, db_path: Path) -> Job | None:
             with training(store):
                 outcome = retrain_if_better(store, config)
             rescored = score_works(store, config, store.open_work_ids()).scored if outcome.activated else 0
+            store.fold_scores()  # the rescoring superseded a score row per open work
         log.info("retrain: %s; rescored %d open works", outcome.reason, rescored)
 
     return Job(name="retrain", due=due, run=run, interval=lambda _due: interval)
