@@ -43,20 +43,26 @@ def describe_holder(handle: IO[str], db_path: Path) -> str:
 
 
 def take_lock(
-    db_path: Path, command: str, *, wait: bool = False, on_wait: Callable[[str], None] | None = None
+    db_path: Path, command: str, *, wait: bool | float = False, on_wait: Callable[[str], None] | None = None
 ) -> IO[str]:
     """Hold the database's crawl lock until the returned file is closed (or the process ends).
 
     Raises ``LockHeld`` naming the holder, unless ``wait`` is set: then it tells ``on_wait`` who holds
-    it, once, and waits for the lock.
+    it, once, and waits for the lock: for at most ``wait`` seconds when it is a number (a crawl beside a
+    daemon would otherwise wait for the daemon's whole life), then raises ``LockHeld`` saying so.
     """
     handle = open(lock_path(db_path), "a+")
     told = False
+    give_up = None if wait is True or wait is False else time.monotonic() + float(wait)
     while True:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
             break
         except BlockingIOError:
+            if give_up is not None and time.monotonic() >= give_up:
+                message = f"gave up after waiting {float(wait):g} s: {describe_holder(handle, db_path)}"
+                handle.close()
+                raise LockHeld(message) from None
             if not wait:
                 message = describe_holder(handle, db_path)
                 handle.close()
