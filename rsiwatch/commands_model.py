@@ -10,6 +10,7 @@ import click
 
 from classifier import DataFileError, Doc, load_catalog_csv, load_jsonl_docs
 from rsiwatch.cli import SEED_CATALOG, Env, Failure, cli, common, emit_json, json_safe
+from rsiwatch.retention import fold_superseded_scores
 from rsiwatch.scoring import catalog_docs, ensure_model, rollback_model, score_works, train_and_save, training
 
 
@@ -30,7 +31,7 @@ def train(env: Env, rollback: bool, as_json: bool) -> None:
                 version, model = train_and_save(store, "rsiwatch train")
             trained_on, unqueued = model.trained_on, []
             run = score_works(store, config, store.open_work_ids())
-        store.fold_scores()  # the rescoring superseded a score row per open work (blobs: after each crawl)
+        fold_superseded_scores(store)  # the rescoring superseded a score row per open work
     result = {"model_version": version, "trained_on": trained_on, "rescored": run.scored, "newly_queued": len(run.queued),
               "unqueued": len(unqueued)}
     if as_json:

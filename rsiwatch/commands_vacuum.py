@@ -28,7 +28,7 @@ def vacuum(env: Env, as_json: bool) -> None:
         except LockHeld as exc:
             raise Failure(f"{exc}; stop it before `rsiwatch vacuum`") from None
         with lock:
-            folded = prune(store, config.retention)
+            folded = prune(store, config.retention, fold_scores_always=True)
             before, after = store.vacuum()
     result = {"fetch_rows_folded": folded.fetches, "score_rows_folded": folded.scores,
               "model_blobs_dropped": folded.models, "bytes_before": before, "bytes_after": after}

@@ -28,7 +28,7 @@ from rsiwatch.lock import take_lock
 from rsiwatch.logs import reopen_log_files_soon
 from rsiwatch.pipeline import crawl, next_due
 from rsiwatch.polite import RememberingClient
-from rsiwatch.retention import prune
+from rsiwatch.retention import fold_superseded_scores, prune
 from rsiwatch.scoring import score_works, training
 
 log = logging.getLogger("rsiwatch.daemon")
@@ -75,7 +75,7 @@ def retrain_job(config: Config, db_path: Path) -> Job | None:
             with training(store):
                 outcome = retrain_if_better(store, config)
             rescored = score_works(store, config, store.open_work_ids()).scored if outcome.activated else 0
-            store.fold_scores()  # the rescoring superseded a score row per open work
+            fold_superseded_scores(store)  # the rescoring superseded a score row per open work
         log.info("retrain: %s; rescored %d open works", outcome.reason, rescored)
 
     return Job(name="retrain", due=due, run=run, interval=lambda _due: interval)
