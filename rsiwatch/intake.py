@@ -44,7 +44,7 @@ def process_inbox(config: Config, store: Store, now: str | None = None) -> Intak
     for row in store.inbox_due(now):
         url = row["url"]
         try:
-            item = read_page(config, url)
+            item = read_page(config, url, db_path=store.path)
         except CrawlError as exc:
             error = one_line(str(exc))
             work_id = row["work_id"]

@@ -98,3 +98,18 @@ def test_the_lock_follows_a_symlink_to_the_database(tmp_path: Path) -> None:
             assert "rsiwatch daemon" in str(exc)
         else:
             raise AssertionError("a crawl through the symlink took the lock the daemon holds")
+
+
+def test_submissions_back_to_back_keep_the_spacing(tmp_path: Path, local_server: LocalServer) -> None:
+    """A page sent in (``submit``, and the public form's inbox read by a crawl) counts against its host too."""
+    page = b"<html><head><title>Agents that write kernels</title></head><body><p>We train.</p></body></html>"
+    for name in ("one", "two"):
+        local_server.add(f"/{name}", body=page, headers={"Content-Type": "text/html"})
+    write_config(tmp_path / "config.yaml", [], http={"connect_timeout_s": 2, "read_timeout_s": 2,
+                 "total_timeout_s": 5, "retries": 0, "allow_private_addresses": True},
+                 politeness={"default_delay_s": 0.0, "per_host_delay_s": {"127.0.0.1": SPACING_S}})
+    run_cli("init", cwd=tmp_path)
+    for name in ("one", "two"):
+        run_cli("submit", f"{local_server.url}/{name}", cwd=tmp_path)
+    first, second = (r.time for r in local_server.requests)
+    assert second - first >= SPACING_S, f"{second - first:.2f} s between two submissions; spacing {SPACING_S} s"
