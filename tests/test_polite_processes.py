@@ -113,3 +113,25 @@ def test_submissions_back_to_back_keep_the_spacing(tmp_path: Path, local_server:
         run_cli("submit", f"{local_server.url}/{name}", cwd=tmp_path)
     first, second = (r.time for r in local_server.requests)
     assert second - first >= SPACING_S, f"{second - first:.2f} s between two submissions; spacing {SPACING_S} s"
+
+
+def test_a_busy_database_never_fails_a_fetch_and_the_time_is_written_later(tmp_path: Path) -> None:
+    """The client may fetch on the prefetch thread while the crawl's thread holds a write transaction."""
+    import sqlite3
+
+    from rsiwatch.store import Store
+    from rsiwatch.store.host_requests import HostRequestLog
+
+    db = tmp_path / "c.db"
+    Store(db).close()
+    log = HostRequestLog(db)
+    writer = sqlite3.connect(db, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # another writer holds the database
+    log.note_request("group:arxiv", 1000.0)  # neither raises nor waits for the writer
+    assert log.last_request("group:arxiv") == 1000.0  # this process still knows
+    writer.execute("COMMIT")
+    writer.close()
+    log.close()  # writes what was pending
+    fresh = HostRequestLog(db)  # as the next process sees it
+    assert fresh.last_request("group:arxiv") == 1000.0
+    fresh.close()
