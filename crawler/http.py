@@ -25,7 +25,7 @@ import httpx2
 from crawler.errors import FetchError
 from crawler.items import Validators
 from crawler.netguard import AddressGuard, is_private_host
-from crawler.politeness import GateClosed, HostGate
+from crawler.politeness import GateClosed, HostGate, LastRequestStore
 from crawler.settings import HttpSettings, Politeness, package_version
 from crawler.transport import Deadline, DeadlineTransport
 
@@ -152,12 +152,14 @@ class PoliteClient:
         sleep: Callable[[float], None] = time.sleep,
         stop: threading.Event | None = None,
         guard: "AddressGuard | None" = None,
+        memory: LastRequestStore | None = None,
     ) -> None:
         """``stop`` (the daemon's shutdown event) cuts short every wait for a host and fails the fetch;
-        ``guard`` vets every address connected to, redirects included (URLs from strangers)."""
+        ``guard`` vets every address connected to, redirects included (URLs from strangers); ``memory``
+        keeps each host's last request time for the next process (spacing across restarts)."""
         self.http = http
         self.politeness = politeness
-        self.gate = gate or HostGate(politeness, sleep=sleep, stop=stop)
+        self.gate = gate or HostGate(politeness, sleep=sleep, stop=stop, memory=memory)
         self._stop = stop
         self.max_inline_wait_s = max_inline_wait_s
         self.backoff_s = backoff_s

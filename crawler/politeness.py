@@ -4,6 +4,11 @@
 OAI-PMH count as one site) one request at a time, spaced by the configured delay measured from the end
 of the previous request.  ``defer`` pushes the next slot later (Retry-After, backoff, robots.txt
 Crawl-delay).  The clock and sleep are injectable so tests need not wait.
+
+Spacing inside one process is not enough: two crawls run back to back, or a backfill resumed after a
+kill, would knock again at once.  A ``LastRequestStore`` (the application keeps it in its database)
+carries each host's (group's) last request time from one process to the next: the gate reads it before
+each request and writes it when a request starts and when it ends.
 """
 
 from __future__ import annotations
@@ -13,11 +18,29 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Protocol
 
 from crawler.settings import Politeness
 
 # A robots.txt Crawl-delay above this is taken as this: a typo must not stall a source for a day.
 MAX_CRAWL_DELAY_S = 60.0
+
+
+class LastRequestStore(Protocol):
+    """Where each host's (or group's) last request time outlives the process that made it.
+
+    Times are wall-clock seconds (``time.time()``): another process's monotonic clock means nothing here.
+    A store that cannot write right now (its database busy) may keep the time and write it later, but
+    must never raise: politeness is no reason to fail a fetch.
+    """
+
+    def last_request(self, key: str) -> float | None:
+        """When the latest request to ``key`` started or ended (whichever is later); None if never."""
+        ...
+
+    def note_request(self, key: str, at: float) -> None:
+        """Remember that a request to ``key`` was under way at ``at``."""
+        ...
 
 
 class GateClosed(Exception):
@@ -41,9 +64,14 @@ class HostGate:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         stop: threading.Event | None = None,
+        memory: LastRequestStore | None = None,
+        wall: Callable[[], float] = time.time,
     ) -> None:
         self._politeness = politeness
         self._clock = clock
+        # Other processes' requests (``memory``), read on the wall clock and turned into our clock's time.
+        self._memory = memory
+        self._wall = wall
         # With a stop event, waits end as soon as it is set (daemon shutdown) and acquire raises GateClosed.
         self._stop = stop
         self._sleep = sleep if stop is None or sleep is not time.sleep else stop.wait
@@ -90,6 +118,7 @@ class HostGate:
         while True:
             if self._stop is not None and self._stop.is_set():
                 raise GateClosed(f"stopping: no more requests to {host}")
+            elsewhere = self._wait_for_elsewhere(host, key)
             with self._cond:
                 slot = self._slots.setdefault(key, _Slot())
                 if slot.busy:
@@ -97,17 +126,33 @@ class HostGate:
                     self._cond.wait(timeout=1.0)
                     waited += time.monotonic() - started
                     continue
-                wait = slot.next_at - self._clock()
+                wait = max(slot.next_at - self._clock(), elsewhere)
                 if wait <= 0:
                     slot.busy = True
-                    return waited
+                    break
             self._sleep(wait)
             waited += wait
+        self._remember(key)
+        return waited
+
+    def _wait_for_elsewhere(self, host: str, key: str) -> float:
+        """Seconds before ``key`` may be asked again, by the last request any process made (<= 0: now)."""
+        if self._memory is None:
+            return 0.0
+        last = self._memory.last_request(key)
+        if last is None:
+            return 0.0
+        return last + self.delay(host) - self._wall()
+
+    def _remember(self, key: str) -> None:
+        if self._memory is not None:
+            self._memory.note_request(key, self._wall())
 
     def release(self, host: str) -> None:
         """Free ``host`` and start its delay from now."""
         delay = self.delay(host)
         key = self.key(host)
+        self._remember(key)  # the spacing runs from the end of the request, for the next process too
         with self._cond:
             slot = self._slots.setdefault(key, _Slot())
             slot.busy = False

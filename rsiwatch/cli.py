@@ -251,6 +251,7 @@ COMMAND_MODULES = {
     "curator": "commands_curators",
     "rules": "commands_rules",
     "backup": "commands_backup",
+    "vacuum": "commands_vacuum",
 }
 
 

@@ -10,16 +10,16 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from crawler.http import PoliteClient
 from rsiwatch.review.catalog import CatalogFormatError, read_catalog
 from rsiwatch.store import INIT_SETTING, RETRAIN_SETTING, Store, iso
 from rsiwatch.review.tuning_report import health_warnings
 from rsiwatch.cli import (
     DEFAULT_CONFIG_TEMPLATE, SEED_CATALOG, Env, Failure, cli, common, emit_json, log_level, print_table,
 )
-from rsiwatch.config import Source
+from rsiwatch.config import Source, parse_duration
 from rsiwatch.logs import setup_logging
 from rsiwatch.lock import LockHeld, take_lock
+from rsiwatch.polite import polite_client
 from rsiwatch.pipeline import SourceOutcome, crawl, due_sources, next_due
 from rsiwatch.retention import prune
 from rsiwatch.scoring import effective_threshold
@@ -28,6 +28,8 @@ from rsiwatch.status_view import relative, short_error
 from rsiwatch.backfill import SOURCE_NAME as BACKFILL_SOURCE
 
 stderr = Console(stderr=True, soft_wrap=True)
+# `crawl --wait` without a duration: long enough for a daemon's crawl to finish, short of waiting forever.
+DEFAULT_WAIT = "10m"
 
 
 def load_seed_catalog(store: Store, path: Path) -> int:
@@ -86,11 +88,13 @@ def _print_outcome(outcome: SourceOutcome) -> None:
 @click.option("--all", "everything", is_flag=True, help="Crawl every active source, due or not.")
 @click.option("--force", is_flag=True, help="With --source: crawl it even when it is paused.")
 @click.option("--json", "as_json", is_flag=True, help="Write the report as JSON to stdout.")
-@click.option("--wait", is_flag=True, help="When the daemon or another crawl holds the database, wait for it instead of exiting 1.")
+@click.option("--wait", "wait", is_flag=False, flag_value=DEFAULT_WAIT, default=None, metavar="[DURATION]",
+              help=f"When the daemon or another crawl holds the database, wait for it (at most DURATION, e.g. 30s or 2h; "
+                   f"{DEFAULT_WAIT} when not given) instead of exiting 1; exit 1 when the time is up.")
 @click.option("-v", "--verbose", is_flag=True, help="Log each fetch to stderr.")
 @common
 def crawl_command(
-    env: Env, names: tuple[str, ...], everything: bool, force: bool, as_json: bool, wait: bool, verbose: bool
+    env: Env, names: tuple[str, ...], everything: bool, force: bool, as_json: bool, wait: str | None, verbose: bool
 ) -> None:
     """One pass over the sources that are due: fetch, store, score, queue. A failing source is recorded
     and the others go on; the exit status is 1 when every source visited failed (0 when any succeeded or
@@ -99,7 +103,11 @@ def crawl_command(
     setup_logging(config.logging, level=log_level(verbose))
     env.store().close()  # a missing database is said before a lock file is left beside it
     try:
-        lock = take_lock(env.db_path, "rsiwatch crawl", wait=wait,
+        wait_s = parse_duration(wait) if wait is not None else False
+    except ValueError:
+        raise click.BadParameter(f"{wait!r}: expected a duration such as 30s, 10m or 2h", param_hint="--wait") from None
+    try:
+        lock = take_lock(env.db_path, "rsiwatch crawl", wait=wait_s,
                          on_wait=lambda holder: stderr.print(f"waiting: {holder}", highlight=False))
     except LockHeld as exc:
         raise Failure(str(exc)) from None
@@ -117,7 +125,7 @@ def crawl_command(
             )
         if not sources:
             stderr.print("no source is due (use --all to crawl them anyway)")
-        with PoliteClient(config.http.settings, config.politeness.settings, config.contact) as client:
+        with polite_client(config, env.db_path) as client:
             report = crawl(config, store, client, sources, on_source=_print_outcome)
         prune(store, config.retention)
         if as_json:

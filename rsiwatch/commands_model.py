@@ -10,7 +10,8 @@ import click
 
 from classifier import DataFileError, Doc, load_catalog_csv, load_jsonl_docs
 from rsiwatch.cli import SEED_CATALOG, Env, Failure, cli, common, emit_json, json_safe
-from rsiwatch.scoring import active_model, catalog_docs, rollback_model, score_works, train_and_save
+from rsiwatch.retention import fold_superseded_scores
+from rsiwatch.scoring import catalog_docs, ensure_model, rollback_model, score_works, train_and_save, training
 
 
 @cli.command()
@@ -26,9 +27,11 @@ def train(env: Env, rollback: bool, as_json: bool) -> None:
             back = rollback_model(store, config)
             version, trained_on, run, unqueued = back.version, back.trained_on, back.run, back.unqueued
         else:
-            version, model = train_and_save(store, "rsiwatch train")
+            with training(store):
+                version, model = train_and_save(store, "rsiwatch train")
             trained_on, unqueued = model.trained_on, []
             run = score_works(store, config, store.open_work_ids())
+        fold_superseded_scores(store)  # the rescoring superseded a score row per open work
     result = {"model_version": version, "trained_on": trained_on, "rescored": run.scored, "newly_queued": len(run.queued),
               "unqueued": len(unqueued)}
     if as_json:
@@ -59,11 +62,7 @@ def score(env: Env, file: Path) -> None:
     """Score items from a JSON Lines file (id, title, summary) with the current model: one JSON object a
     line on stdout with id, score, category and why."""
     with env.store() as store:
-        found = active_model(store)
-        if found is None:
-            version, model = train_and_save(store, "cold start for `rsiwatch score`")
-        else:
-            version, model = found
+        version, model = ensure_model(store)
     docs = [doc for doc, _ in _read_items(file)]
     out = sys.stdout
     for s in model.score_docs(docs):

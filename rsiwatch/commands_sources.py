@@ -25,7 +25,9 @@ from crawler.sources import collect, collect_feed, parse_spec, with_parsed
 from crawler.stories import looks_like_newsletter, stories_per_issue
 from rsiwatch.backfill import BackfillPlan, Progress as PageProgress, run_backfill
 from rsiwatch.files import write_atomically
+from rsiwatch.lock import LockHeld, take_lock
 from rsiwatch.logs import setup_logging
+from rsiwatch.polite import polite_client
 from rsiwatch.cli import BadOption, Env, Failure, cli, common, emit_json, log_level, parse_day
 from rsiwatch.config import Selectors, Source
 from rsiwatch.source_list import (
@@ -353,7 +355,11 @@ def backfill(env: Env, from_date: str, until: str | None, categories: tuple[str,
     plan = BackfillPlan(from_date=first, until=last, categories=cats,
                         endpoint=endpoint, metadata_prefix=metadata_prefix)
     config = env.config
-    with env.store() as store, PoliteClient(config.http.settings, config.politeness.settings, config.contact) as client:
+    try:  # one crawler per database: a backfill beside the daemon or a crawl would double the requests
+        lock = take_lock(env.db_path, "rsiwatch backfill")
+    except LockHeld as exc:
+        raise Failure(str(exc)) from None
+    with lock, env.store() as store, polite_client(config, env.db_path) as client:
         progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                             TextColumn("{task.fields[detail]}"), TimeElapsedColumn(), console=stderr,
                             disable=as_json and not stderr.is_terminal)

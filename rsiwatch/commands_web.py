@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from rsiwatch.review.digest import DEFAULT_TOP, DigestError, build_digest, send_digest, to_html, to_markdown
+from rsiwatch.review.digest import DEFAULT_TOP, DigestError, build_digest, send_digest, to_html, to_markdown, to_text
 from rsiwatch.review.present import CATEGORIES
 from rsiwatch.review.web_security import UnsafeBind
 from rsiwatch.files import write_atomically
@@ -131,7 +131,8 @@ def digest(env: Env, since: str, out: Path | None, top: int, send: bool) -> None
         click.echo(f"wrote {out}", err=True)
     if send:
         try:
-            recipients = send_digest(env.config.digest, result, html=html, text=markdown)
+            recipients = send_digest(env.config.digest, result, html=html, text=to_text(result),
+                                     contact=env.config.contact)
         except DigestError as exc:
             raise Failure(str(exc)) from None
         click.echo(f"sent the digest to {', '.join(recipients)}", err=True)

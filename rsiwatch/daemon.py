@@ -30,8 +30,9 @@ from rsiwatch.files import write_atomically
 from rsiwatch.lock import take_lock
 from rsiwatch.logs import reopen_log_files_soon
 from rsiwatch.pipeline import crawl, next_due
-from rsiwatch.retention import prune
-from rsiwatch.scoring import score_works
+from rsiwatch.polite import RememberingClient
+from rsiwatch.retention import fold_superseded_scores, prune
+from rsiwatch.scoring import score_works, training
 
 log = logging.getLogger("rsiwatch.daemon")
 T = TypeVar("T")
@@ -43,6 +44,8 @@ EXIT_SCHEMA_NEWER = 3
 HUP_POLL_S = 0.25  # how soon the loop acts on SIGHUP
 CONFIG_POLL_S = 2.0  # how often the loop looks whether the config file changed
 DIGEST_SETTING = "digest_last"
+DIGEST_RETRY_S = 900.0  # a digest whose mail failed is tried again after this, doubling each time...
+DIGEST_RETRY_MAX_S = 6 * 3600.0  # ...up to this
 
 
 def source_job(source: Source, config: Config, db_path: Path, client: PoliteClient) -> Job:
@@ -79,8 +82,10 @@ def retrain_job(config: Config, db_path: Path) -> Job | None:
         from rsiwatch.retrain import retrain_if_better  # the classifier loads only when needed
 
         with Store(db_path) as store:
-            outcome = retrain_if_better(store, config)
+            with training(store):
+                outcome = retrain_if_better(store, config)
             rescored = score_works(store, config, store.open_work_ids()).scored if outcome.activated else 0
+            fold_superseded_scores(store)  # the rescoring superseded a score row per open work
         log.info("retrain: %s; rescored %d open works", outcome.reason, rescored)
 
     return Job(name="retrain", due=due, run=run, interval=lambda _due: interval)
@@ -95,28 +100,41 @@ def digest_job(config: Config, db_path: Path) -> Job | None:
     def due() -> datetime | None:
         with Store(db_path) as store:
             last = store.setting(DIGEST_SETTING)
+        if last and last.get("send_error"):
+            # The mail did not go: try again soon (doubling), not a week later with the week marked done.
+            tries = int(last.get("tries", 1))
+            retry = min(DIGEST_RETRY_S * 2 ** (tries - 1), DIGEST_RETRY_MAX_S)
+            return parse_iso(last["at"]) + timedelta(seconds=retry)
         # Never sent: the next slot from now (a fresh daemon does not mail at once).
         after = parse_iso(last["at"]) if last else datetime.now(timezone.utc)
         return next_cron_time(cron, after)
 
     def run() -> None:
-        from rsiwatch.review.digest import DigestError, build_digest, send_digest, to_html, to_markdown
+        from rsiwatch.review.digest import DigestError, build_digest, send_digest, to_html, to_text
 
         with Store(db_path) as store:
-            digest = build_digest(store, iso_ago(7 * 86400), config=config)
+            last = store.setting(DIGEST_SETTING) or {}
+            # A retry covers the week the failed send was for, up to now.
+            since = last.get("since") if last.get("send_error") else None
+            digest = build_digest(store, since or iso_ago(7 * 86400), config=config)
             html = to_html(digest)
             folder = db_path.parent / config.digest.out_dir
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / f"digest-{datetime.now(timezone.utc):%Y-%m-%d}.html"
             write_atomically(path, html)
-            sent: list[str] = []
+            record: dict[str, object] = {"at": utcnow(), "since": digest.since, "file": str(path), "sent_to": []}
             if config.digest.to and config.digest.smtp_host:
                 try:
-                    sent = send_digest(config.digest, digest, html=html, text=to_markdown(digest))
+                    record["sent_to"] = send_digest(config.digest, digest, html=html, text=to_text(digest),
+                                                    contact=config.contact)
                 except DigestError as exc:
-                    log.warning("digest: %s", exc)
-            store.set_setting(DIGEST_SETTING, {"at": utcnow(), "file": str(path), "sent_to": sent}, "weekly digest")
-        log.info("digest written to %s%s", path, f", sent to {', '.join(sent)}" if sent else "")
+                    record["send_error"] = str(exc)
+                    record["tries"] = int(last.get("tries", 0)) + 1 if last.get("send_error") else 1
+                    log.warning("digest: %s (try %d; trying again in a while)", exc, record["tries"])
+            store.set_setting(DIGEST_SETTING, record,
+                              "weekly digest" + (": sending failed, to be retried" if "send_error" in record else ""))
+        sent = record["sent_to"]
+        log.info("digest written to %s%s", path, f", sent to {', '.join(sent)}" if sent else "")  # type: ignore[arg-type]
 
     return Job(name="digest", due=due, run=run, interval=lambda due: cron_gap_s(cron, due))
 
@@ -214,7 +232,7 @@ def run_daemon(config: Config, db_path: Path, *, config_path: Path | None = None
         store.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in config.sources)
     stop = threading.Event()
     fatal = Fatal(stop)
-    client = PoliteClient(config.http.settings, config.politeness.settings, config.contact, stop=stop)
+    client = RememberingClient(config, db_path, stop=stop)
     jobs = build_jobs(config, db_path, client, fatal)
     scheduler = Scheduler(jobs, jitter_s=config.schedule.jitter_s, misfire_grace_s=config.schedule.misfire_grace_s)
     # Set by the signal handler, read and reset by the loop below: a plain flag, since a handler that took

@@ -69,7 +69,7 @@ def process_submission(config: Config, store: Store, row: dict[str, Any]) -> tup
     url = row["url"]
     why = row["why"] or None
     try:
-        item = read_page(config, url)
+        item = read_page(config, url, db_path=store.path)
     except CrawlError as exc:
         error = one_line(str(exc))
         work_id = row["work_id"]

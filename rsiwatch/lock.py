@@ -29,12 +29,16 @@ class LockHeld(Exception):
 
 
 def lock_path(db_path: Path) -> Path:
-    return db_path.with_name(db_path.name + ".lock")
+    """The lock beside the database's real file: a symlink to it, or another spelling of its path, names
+    the same lock (a crawl through a symlink once ran beside the daemon)."""
+    real = Path(os.path.realpath(db_path))
+    return real.with_name(real.name + ".lock")
 
 
 def legacy_lock_path(db_path: Path) -> Path:
-    """The lock the 0.1 daemon took (it wrote its bare pid there)."""
-    return db_path.with_name(db_path.name + ".daemon.lock")
+    """The lock the 0.1 daemon took (it wrote its bare pid there), beside the database's real file too."""
+    real = Path(os.path.realpath(db_path))
+    return real.with_name(real.name + ".daemon.lock")
 
 
 class HeldLock:
@@ -82,17 +86,19 @@ def _flock(handle: IO[str]) -> bool:
 
 
 def take_lock(
-    db_path: Path, command: str, *, wait: bool = False, on_wait: Callable[[str], None] | None = None
+    db_path: Path, command: str, *, wait: bool | float = False, on_wait: Callable[[str], None] | None = None
 ) -> HeldLock:
     """Hold the database's crawl lock (both its names) until the returned lock is closed (or the process
     ends).
 
     Raises ``LockHeld`` naming the holder, unless ``wait`` is set: then it tells ``on_wait`` who holds
-    it, once, and waits for the lock.
+    it, once, and waits for the lock: for at most ``wait`` seconds when it is a number (a crawl beside a
+    daemon would otherwise wait for the daemon's whole life), then raises ``LockHeld`` saying so.
     """
     handle = open(lock_path(db_path), "a+")
     legacy = open(legacy_lock_path(db_path), "a+")
     told = False
+    give_up = None if wait is True or wait is False else time.monotonic() + float(wait)
     while True:
         if _flock(handle):
             if _flock(legacy):
@@ -101,6 +107,10 @@ def take_lock(
             holder = describe_legacy_holder(legacy, db_path)
         else:
             holder = describe_holder(handle, db_path)
+        if give_up is not None and time.monotonic() >= give_up:
+            handle.close()
+            legacy.close()
+            raise LockHeld(f"gave up after waiting {float(wait):g} s: {holder}")
         if not wait:
             handle.close()
             legacy.close()

@@ -6,13 +6,15 @@ rest of the program never handles model blobs or training sets.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rsiwatch.store import THRESHOLD_SETTING, Store, StoreError
 from rsiwatch.config import Config
 from rsiwatch.rule_queue import apply_rules
+from rsiwatch.flock import beside, exclusive
 
 if TYPE_CHECKING:
     from classifier import Doc, Model, Scored, TrainingSet
@@ -112,9 +114,23 @@ def active_model(store: Store) -> tuple[int, Model] | None:
     return version, model
 
 
+@contextmanager
+def training(store: Store) -> Iterator[None]:
+    """One training at a time per database, across the daemon's jobs and every process: parallel jobs
+    that each found no model once trained four identical cold-start models.  Whoever waited here checks
+    again, inside, whether the model it wanted now exists."""
+    with exclusive(beside(store.path, ".train.lock")):
+        yield
+
+
 def ensure_model(store: Store) -> tuple[int, Model]:
     """The active model; on the very first run, a cold one from the catalog and what was crawled."""
-    return active_model(store) or train_and_save(store, "cold start: catalog as positives, crawled works as pool")
+    found = active_model(store)
+    if found is not None:
+        return found
+    with training(store):
+        # Another job or process may have trained it while this one waited for the lock.
+        return active_model(store) or train_and_save(store, "cold start: catalog as positives, crawled works as pool")
 
 
 def refresh_if_pool_grew(store: Store, config: Config) -> ScoreRun | None:
@@ -124,14 +140,23 @@ def refresh_if_pool_grew(store: Store, config: Config) -> ScoreRun | None:
     learns what ordinary papers look like from that pool, so it is refreshed (and the open works
     rescored) as the pool grows, until the pool is large enough that only scheduled retraining matters.
     """
-    found = store.models()
-    active = next((m for m in reversed(found) if m["active"]), None)
-    if active is None:
+    def grown_from() -> int | None:
+        """The pool the active model was trained on, when the stream has doubled since (else None)."""
+        active = next((m for m in reversed(store.models()) if m["active"]), None)
+        if active is None:
+            return None
+        trained_pool = int(active["trained_on"].get("pool", 0))
+        if trained_pool >= POOL_REFRESH_UNTIL or store.pool_size() < 2 * max(trained_pool, 25):
+            return None
+        return trained_pool
+
+    if grown_from() is None:
         return None
-    trained_pool = int(active["trained_on"].get("pool", 0))
-    if trained_pool >= POOL_REFRESH_UNTIL or store.pool_size() < 2 * max(trained_pool, 25):
-        return None
-    train_and_save(store, f"pool grew from {trained_pool} to {store.pool_size()} works")
+    with training(store):
+        trained_pool = grown_from()  # a parallel job may have refreshed it while this one waited
+        if trained_pool is None:
+            return None
+        train_and_save(store, f"pool grew from {trained_pool} to {store.pool_size()} works")
     return score_works(store, config, store.open_work_ids())
 
 

@@ -9,6 +9,7 @@ robots.txt (a rule for crawlers) is not consulted.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 from crawler.errors import ParseError
 from crawler.html import HTML_ACCEPT, page_item
@@ -18,6 +19,7 @@ from crawler.items import Item
 from crawler.link import link_items
 from crawler.netguard import AddressGuard
 from rsiwatch.store import Store
+from rsiwatch.store.host_requests import HostRequestLog
 from rsiwatch.config import Config
 from rsiwatch.scoring import score_works
 
@@ -43,13 +45,22 @@ def fetch_url_for(url: str) -> str:
     return url
 
 
-def read_page(config: Config, url: str, guard: AddressGuard | None = None) -> Item:
-    """Fetch and parse the page a person sent, through the SSRF guard; the item names the work."""
+def read_page(config: Config, url: str, guard: AddressGuard | None = None, db_path: Path | None = None) -> Item:
+    """Fetch and parse the page a person sent, through the SSRF guard; the item names the work.
+
+    With ``db_path``, the host's spacing counts the requests other processes made (an arxiv.org page
+    read while the daemon crawls arXiv, or several suggestions of arXiv papers in a row)."""
     guard = guard or AddressGuard(allow_private=config.http.allow_private_addresses)
     target = fetch_url_for(url.strip())
     guard.check_url(target)  # a clear refusal before any connection
-    with PoliteClient(config.http.settings, config.politeness.settings, config.contact, guard=guard) as client:
-        fetched = client.get(target, accept=HTML_ACCEPT)
+    memory = HostRequestLog(db_path) if db_path is not None else None
+    try:
+        with PoliteClient(config.http.settings, config.politeness.settings, config.contact, guard=guard,
+                          memory=memory) as client:
+            fetched = client.get(target, accept=HTML_ACCEPT)
+    finally:
+        if memory is not None:
+            memory.close()
     if fetched.body.lstrip()[:8].startswith(_NOT_HTML):
         raise ParseError(f"{url}: not a web page (send the page that describes the work)")
     item = page_item(fetched.body, fetched.url, fetched.headers.get("content-type"))
@@ -85,4 +96,5 @@ def submit(
     *, submitter: str | None = None,
 ) -> Submission:
     """Read one page now and queue it as submitted (``rsiwatch submit``)."""
-    return file_submission(config, store, read_page(config, url, guard), url, note, submitter=submitter)
+    return file_submission(config, store, read_page(config, url, guard, db_path=store.path), url, note,
+                           submitter=submitter)

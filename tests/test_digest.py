@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from crawler.items import Item
 from review_fixtures import populate
 
 from rsiwatch.review.digest import build_digest, md_text, to_html, to_markdown
@@ -39,6 +40,10 @@ class SMTPHandler(socketserver.StreamRequestHandler):
             if verb in ("EHLO", "HELO"):
                 self.reply("250-localhost\r\n250 8BITMIME")
             elif verb == "MAIL":
+                if server.refuse > 0:  # a relay that is down for a while: a transient refusal
+                    server.refuse -= 1
+                    self.reply("451 4.3.0 try again later")
+                    continue
                 envelope["from"] = line.decode().strip()
                 self.reply("250 OK")
             elif verb == "RCPT":
@@ -69,6 +74,7 @@ class SMTPServer(socketserver.ThreadingTCPServer):
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), SMTPHandler)
         self.messages: list[dict[str, object]] = []
+        self.refuse = 0  # how many MAIL commands to refuse (451) before accepting
 
 
 @pytest.fixture
@@ -192,3 +198,76 @@ def test_digest_mail_carries_the_headers_relays_expect(db: Path, tmp_path: Path,
         assert message["Message-ID"].startswith("<") and message["Message-ID"].endswith("@watch.example.org>")
         assert message["Auto-Submitted"] == "auto-generated"
     assert first["Message-ID"] != second["Message-ID"]
+
+
+def test_a_daemon_digest_that_could_not_be_sent_is_sent_at_the_next_run(db: Path, smtp: SMTPServer) -> None:
+    """Issue 21: the week was marked done with no recipients when the relay refused; now the job is due
+    again soon, and the next run delivers it (from ``contact``, the configured address, as no sender is set)."""
+    from datetime import datetime, timedelta, timezone
+
+    from rsiwatch.config import Config, Digest as DigestSettings, Schedule
+    from rsiwatch.daemon import DIGEST_RETRY_S, DIGEST_SETTING, digest_job
+    from rsiwatch.store import parse_iso
+
+    settings = DigestSettings(to=["curator@lab.test"], smtp_host="127.0.0.1", smtp_port=smtp.server_address[1])
+    job = digest_job(Config(contact="ops@lab.test", digest=settings, schedule=Schedule(digest_every="0 8 * * mon")), db)
+    smtp.refuse = 1
+    job.run()
+    assert smtp.messages == []
+    with Store(db) as store:
+        failed = store.setting(DIGEST_SETTING)
+    assert failed["sent_to"] == [] and "451" in failed["send_error"] and failed["tries"] == 1
+    assert job.due() == parse_iso(failed["at"]) + timedelta(seconds=DIGEST_RETRY_S), "due again soon, not next week"
+    job.run()
+    [message] = smtp.messages
+    parsed = email.message_from_bytes(message["data"], policy=policy.default)  # type: ignore[arg-type]
+    assert parsed["From"] == "ops@lab.test" and parsed["To"] == "curator@lab.test"
+    with Store(db) as store:
+        sent = store.setting(DIGEST_SETTING)
+    assert sent["sent_to"] == ["curator@lab.test"] and "send_error" not in sent
+    assert sent["since"] == failed["since"], "the retry covers the week the failed send was for"
+    due = job.due()
+    assert due > datetime.now(timezone.utc) and due.weekday() == 0 and (due.hour, due.minute) == (8, 0)
+
+
+def test_no_made_up_sender(db: Path, smtp: SMTPServer) -> None:
+    """The sender is digest.sender, the SMTP login when it is an address, or a real contact; never a
+    name invented from the host name, and never the placeholder contact."""
+    from rsiwatch.config import Digest as DigestSettings
+    from rsiwatch.review.digest import DigestError, sender_address, send_digest
+
+    settings = DigestSettings(to=["curator@lab.test"], smtp_host="127.0.0.1", smtp_port=smtp.server_address[1])
+    with pytest.raises(DigestError) as refused:
+        sender_address(settings, "you@example.org")
+    assert "digest.sender" in str(refused.value) and "\n" not in str(refused.value)
+    assert sender_address(settings.model_copy(update={"smtp_user": "bot@lab.test"}), "you@example.org") == "bot@lab.test"
+    assert sender_address(settings.model_copy(update={"sender": "A <a@lab.test>"}), None) == "A <a@lab.test>"
+    with Store(db) as store:
+        digest = build_digest(store, iso_ago(7 * 86400))
+    with pytest.raises(DigestError):
+        send_digest(settings, digest, html="<p>x</p>", text="x", contact="rsiwatch-user@example.org")
+    assert smtp.messages == []
+
+
+def test_the_mail_text_part_is_plain_text(db: Path, tmp_path: Path, smtp: SMTPServer) -> None:
+    """Issue 21: the text part was Markdown with backslash escapes; a reader's mail client shows it as is."""
+    from rsiwatch.review.present import clean_text
+
+    with Store(db) as store:
+        store.ingest("feed", [Item("arxiv:2611.09999", "Agents_that *tune* [kernels] #1", "Self_improving.",
+                                   "https://arxiv.org/abs/2611.09999", "k9")])
+        store.conn.execute("UPDATE works SET score = 0.99, queued_at = ?, queue_reason = 'score' WHERE id = ?",
+                           (iso_ago(60), "arxiv:2611.09999"))
+    config = tmp_path / "config.yaml"
+    config.write_text(f"digest:\n  to: [curator@lab.test]\n  smtp_host: 127.0.0.1\n  smtp_port: {smtp.server_address[1]}\n"
+                      "  sender: rsiwatch@lab.test\n")
+    result = CliRunner().invoke(cli, ["digest", "--send", "--config", str(config), "--db", str(db)])
+    assert result.exit_code == 0, result.output
+    parsed = email.message_from_bytes(smtp.messages[0]["data"], policy=policy.default)  # type: ignore[arg-type]
+    text = parsed.get_body(("plain",)).get_content()
+    assert "Agents_that *tune* [kernels] #1" in text
+    assert "https://arxiv.org/abs/2611.09999" in text
+    assert "\\" not in text and "](" not in text and "**" not in text
+    with Store(db) as store:
+        top = build_digest(store, iso_ago(7 * 86400)).top
+    assert all(clean_text(w["title"]) in text for w in top)

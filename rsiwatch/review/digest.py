@@ -1,7 +1,7 @@
 """The weekly digest: the week's top candidates, what was accepted, works that came back after a
 decision (a rejected paper now discussed in newsletters may deserve a second look), per-source counts.
 
-``build_digest`` reads the store; ``to_html`` and ``to_markdown`` are pure renderers (web text escaped,
+``build_digest`` reads the store; ``to_html``, ``to_markdown`` and ``to_text`` (the mail's text part) are pure renderers (web text escaped,
 only http(s) URLs linked); ``send_digest`` mails both versions by SMTP (STARTTLS when offered, and never
 a password over plain text to another machine).
 """
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import email.utils
 import smtplib
-import socket
 import ssl
 from dataclasses import dataclass, field
 from email.message import EmailMessage
@@ -140,14 +139,72 @@ def to_markdown(digest: Digest) -> str:
     return "\n".join(lines) + "\n"
 
 
-def send_digest(config: DigestConfig, digest: Digest, *, html: str, text: str) -> list[str]:
-    """Mail the digest to ``config.to``; returns the recipients."""
+def to_text(digest: Digest) -> str:
+    """The mail's text part: plain text (no Markdown, no escapes), each link on its own line."""
+
+    def link(url: str | None) -> list[str]:
+        safe = safe_url(url)
+        return [f"   {safe}"] if safe else []
+
+    def category(w: dict[str, Any]) -> str:
+        return clean_text(w["category"] or "no category")
+
+    lines = [f"rsiwatch digest, {digest.since[:10]} to {digest.until[:10]}", "",
+             f"{digest.queued} candidates queued, {len(digest.accepted)} accepted.", "", "ACCEPTED", ""]
+    for w in digest.accepted:
+        by = f", accepted by {clean_text(w['decided_by'])}" if w["decided_by"] else ""
+        lines += [f"- {clean_text(w['title'])} ({category(w)}{by})", *link(w["url"])]
+        if w["summary"]:
+            lines.append(f"   {clean_text(w['summary'])}")
+    if not digest.accepted:
+        lines.append("Nothing accepted this week.")
+    lines += ["", "TOP CANDIDATES", ""]
+    for i, w in enumerate(digest.top, 1):
+        score = "-" if w["score"] is None else format(w["score"], ".2f")
+        lines += [f"{i}. {score}  {clean_text(w['title'])} ({category(w)}, {clean_text(w['status'])})", *link(w["url"])]
+    if not digest.top:
+        lines.append("No new candidates.")
+    lines += ["", "SEEN AGAIN AFTER A DECISION", ""]
+    for w in digest.seen_again:
+        lines += [f"- {clean_text(w['title'])}: {clean_text((w['status'] or '').replace('_', ' '))} on "
+                  f"{w['decided_at'][:10]}, since then {w['new_sightings']} sighting(s) in "
+                  f"{clean_text(', '.join(w['sources']))}", *link(w["url"])]
+    if not digest.seen_again:
+        lines.append("Nothing decided came back.")
+    lines += ["", "SOURCES (sightings, new works, candidates, accepted)", ""]
+    lines += [f"- {clean_text(s['source'])}: {s['sightings']}, {s['new_works']}, {s['candidates']}, {s['accepted']}"
+              for s in digest.sources]
+    return "\n".join(lines) + "\n"
+
+
+# Addresses of the reserved example domains (RFC 2606) are placeholders (``contact`` as ``init`` writes it),
+# never a sender: a relay would bounce them, or worse, deliver as someone else.
+_PLACEHOLDER_DOMAINS = ("example.org", "example.com", "example.net")
+
+
+def sender_address(config: DigestConfig, contact: str | None = None) -> str:
+    """Who the digest comes from: ``digest.sender``, else the SMTP login when it is an address, else the
+    configured ``contact`` unless it is still a placeholder; otherwise a one-line error."""
+    if config.sender:
+        return config.sender
+    if config.smtp_user and "@" in config.smtp_user:
+        return config.smtp_user
+    domain = (contact or "").rpartition("@")[2].lower()
+    if contact and domain and domain not in _PLACEHOLDER_DOMAINS:
+        return contact
+    raise DigestError("digest.sender: not set, and `contact` is no real address to send from; "
+                      "set digest.sender to the address the digest comes from")
+
+
+def send_digest(config: DigestConfig, digest: Digest, *, html: str, text: str, contact: str | None = None) -> list[str]:
+    """Mail the digest to ``config.to``; returns the recipients.  ``text`` is the plain-text part
+    (``to_text``); the sender is ``sender_address(config, contact)``."""
     if not config.to:
         raise DigestError("digest.to: no recipients configured")
     if not config.smtp_host:
         raise DigestError("digest.smtp_host: not set (the SMTP server to send through)")
     message = EmailMessage()
-    sender = config.sender or f"rsiwatch@{socket.getfqdn()}"
+    sender = sender_address(config, contact)
     message["Subject"] = digest.subject
     message["From"] = sender
     message["To"] = ", ".join(config.to)

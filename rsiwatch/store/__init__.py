@@ -90,7 +90,7 @@ AREA_METHODS: dict[str, tuple[str, ...]] = {
         "index_titles", "work_ids_by_title", "similar_titles", "titles_of", "seen_again_after_decision",
         "unscored_among", "backfill_finished", "backfill_start", "backfill_page_done"
     ),
-    "retention": ("prune_fetches", "prune_model_blobs"),
+    "retention": ("prune_fetches", "prune_model_blobs", "fold_scores", "vacuum"),
     "submission_log": (
         "record_submission", "submitter_of", "latest_submissions", "inbox_add", "inbox_due", "inbox_read", "inbox_failed",
         "fill_placeholder"

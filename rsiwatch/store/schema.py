@@ -416,4 +416,21 @@ MIGRATIONS: list[str] = [
     UPDATE sources SET paused = 0, not_before = NULL, paused_reason = 'resumed by the upgrade (was: ' || paused_reason || ')'
         WHERE paused = 1 AND paused_reason LIKE 'paused after % consecutive failures%';
     """,
+    # 17: politeness across processes (issue 21): each host's (host group's) last request time, read by the
+    # next crawl or backfill so its first request keeps the spacing the previous process kept inside.
+    # Scores of superseded models that nothing refers to fold into one row per model version.
+    """
+    CREATE TABLE host_requests (
+        key TEXT PRIMARY KEY,            -- a host, or "group:NAME" for hosts that share one budget
+        last_at REAL NOT NULL            -- wall-clock seconds (Unix time) of the latest request's start or end
+    );
+    CREATE TABLE score_summaries (
+        model_version INTEGER PRIMARY KEY,
+        scores INTEGER NOT NULL DEFAULT 0,       -- score rows folded away
+        at_or_above INTEGER NOT NULL DEFAULT 0,  -- of which reached the threshold recorded with them
+        score_sum REAL NOT NULL DEFAULT 0,
+        first_scored_at TEXT,
+        last_scored_at TEXT
+    );
+    """,
 ]
