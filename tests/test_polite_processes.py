@@ -50,6 +50,7 @@ def test_backfill_resumed_after_sigkill_waits_from_the_killed_ones_last_request(
     url = local_server.add("/oai", handler=endpoint)
     write_config(tmp_path / "config.yaml", [], threshold=0.5,
                  politeness={"default_delay_s": 0.0, "per_host_delay_s": {"127.0.0.1": SPACING_S}})
+    run_cli("init", cwd=tmp_path)  # only init makes a database (issue 20)
     args = ["backfill", "--from", "2025-01-01", "--until", "2025-01-31", "--categories", "cs.LG", "--url", url]
     proc = subprocess.Popen([sys.executable, "-m", "rsiwatch", *args], cwd=tmp_path, stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -149,8 +149,10 @@ def to_text(digest: Digest) -> str:
     def category(w: dict[str, Any]) -> str:
         return clean_text(w["category"] or "no category")
 
-    lines = [f"rsiwatch digest, {digest.since[:10]} to {digest.until[:10]}", "",
-             f"{digest.queued} candidates queued, {len(digest.accepted)} accepted.", "", "ACCEPTED", ""]
+    lines = [f"rsiwatch digest, {digest.since[:10]} to {digest.until[:10]}", ""]
+    if digest.troubles:
+        lines += ["SOURCES NEEDING ATTENTION", "", *(f"- {t}" for t in digest.troubles), ""]
+    lines += [f"{digest.queued} candidates queued, {len(digest.accepted)} accepted.", "", "ACCEPTED", ""]
     for w in digest.accepted:
         by = f", accepted by {clean_text(w['decided_by'])}" if w["decided_by"] else ""
         lines += [f"- {clean_text(w['title'])} ({category(w)}{by})", *link(w["url"])]
@@ -164,6 +166,15 @@ def to_text(digest: Digest) -> str:
         lines += [f"{i}. {score}  {clean_text(w['title'])} ({category(w)}, {clean_text(w['status'])})", *link(w["url"])]
     if not digest.top:
         lines.append("No new candidates.")
+    lines += ["", "MOST DISCUSSED", ""]
+    for w in digest.discussed:
+        lines += [f"- {clean_text(w['title'])}: {len(w['sources'])} sources ({clean_text(', '.join(w['sources']))})",
+                  *link(w["url"])]
+    if not digest.discussed:
+        lines.append("No work was discussed by two or more sources.")
+    lines += ["", "CATALOG NEWS", ""]
+    lines += [f"- entry {f['entry_id']} ({f['work_id']}): {f['detail']} (rsiwatch catalog flags apply {f['id']})"
+              for f in digest.catalog_news] or ["No news of catalog entries."]
     lines += ["", "SEEN AGAIN AFTER A DECISION", ""]
     for w in digest.seen_again:
         lines += [f"- {clean_text(w['title'])}: {clean_text((w['status'] or '').replace('_', ' '))} on "
