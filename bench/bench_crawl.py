@@ -1,5 +1,5 @@
 """The crawl near its limit: 200 feeds x 100 items from a local server, end to end, against feedparser
-alone on the same bytes; then the same 200 feeds again, all answering 304.
+alone and against the project's own parse on the same bytes; then the same 200 feeds again, all answering 304.
 
     .venv/bin/python bench/bench_crawl.py [--feeds 200] [--items 100] [--json] [--profile OUT.prof]
 
@@ -9,8 +9,15 @@ through linking, a quarter of them naming their paper by an arXiv link.  The ser
 process on 127.0.0.1 (the machine's second core), spacing disabled.  The store starts with the seed
 catalog and an active model (trained before the clock starts), as a running install has.
 
-Baseline: ``feedparser.parse`` over the same 200 bodies in memory (the best of two runs).
-Goals (issue 9): the crawl at >= 80% of parse-only items/s; the unchanged recrawl <= 5% of its time.
+Baselines, in the same run: ``feedparser.parse`` over the same 200 bodies in memory, and the project's
+parse (``crawler.parsing.parse_fetched``: feedparser plus entries to items) over them (best of the runs).
+Goals (issues 9, 21): the crawl at >= 80% of feedparser-alone items/s; the unchanged recrawl <= 5% of its time.
+
+The machine is shared, so wall-clock figures move with its load; CPU seconds do not (much).  Next to
+the wall clock the table gives the crawl's CPU seconds (the crawling process, its parse workers, the
+feed server) and a CPU-time model of its rate on an otherwise idle machine: items / max(crawling
+process CPU, parse workers' CPU / workers, all of it / cores), the pipeline's critical path when each
+stage runs on its own core.
 """
 
 from __future__ import annotations
@@ -40,6 +47,7 @@ from crawler.http import PoliteClient  # noqa: E402
 from rsiwatch.store import Store  # noqa: E402
 from rsiwatch.config import Source  # noqa: E402
 from rsiwatch.pipeline import crawl  # noqa: E402
+from rsiwatch.prefetch import parse_workers  # noqa: E402
 
 MODEL_POOL = 20_000  # stream papers the pre-installed model learnt the stream from (not crawled)
 
@@ -83,6 +91,27 @@ def parse_only(bodies: list[tuple[str, bytes]]) -> tuple[float, int, float]:
             "content-type": "application/rss+xml; charset=utf-8", "content-location": url})
         entries += len(result.entries)
     return time.perf_counter() - started, entries, time.process_time() - cpu
+
+
+def project_parse(bodies: list[tuple[str, bytes]]) -> tuple[float, int, float]:
+    """The project's own parse (what a parse worker runs) over the bodies: (wall seconds, items, CPU seconds)."""
+    from crawler.parsing import parse_fetched
+
+    headers = {"content-type": "application/rss+xml; charset=utf-8"}
+    items = 0
+    started, cpu = time.perf_counter(), time.process_time()
+    for url, body in bodies:
+        items += len(parse_fetched(("feed", False, False), body, headers, url)[0])
+    return time.perf_counter() - started, items, time.process_time() - cpu
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a live process has used so far, from /proc (0 where there is none)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
 
 
 def _children_cpu() -> float:
@@ -147,7 +176,8 @@ def main() -> None:
     ap.add_argument("--feeds", type=int, default=200)
     ap.add_argument("--items", type=int, default=100)
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
-    ap.add_argument("--profile", type=Path, help="profile the first crawl with cProfile (stats written here)")
+    ap.add_argument("--profile", type=Path,
+                    help="profile the first crawl's thread with cProfile, in CPU seconds (stats written here)")
     ap.add_argument("--workdir", type=Path, help="keep the feeds and database here (default: a temp dir)")
     args = ap.parse_args()
     if not stream_available():
@@ -172,8 +202,9 @@ def main() -> None:
             sources = [Source(name=f"feed-{f:03d}", kind="feed", url=f"{server.url}/feeds/f{f:03d}.xml", every="1h")
                        for f in range(args.feeds)]
             bodies = [(s.url or "", (work / "feeds" / f"f{f:03d}.xml").read_bytes()) for f, s in enumerate(sources)]
-            progress("baseline: feedparser alone, twice ...")
+            progress("baselines: feedparser alone, the project's parse, twice each ...")
             runs = [parse_only(bodies) for _ in range(2)]
+            own_runs = [project_parse(bodies) for _ in range(2)]
 
             db = work / "candidates.db"
             db.unlink(missing_ok=True)
@@ -188,11 +219,13 @@ def main() -> None:
             reset_peak()
             with Store(db) as store, PoliteClient(config.http.settings, config.politeness.settings, config.contact) as client:
                 cpu, children = time.process_time(), _children_cpu()
+                server_cpu = process_cpu(server.proc.pid) if server.proc else 0.0
                 with Timer() as first:
-                    report = profile_to(args.profile, crawl, config, store, client, sources)
+                    report = profile_to(args.profile, crawl, config, store, client, sources, timer=time.thread_time)
                 # The crawl's own parse workers count too (reaped when crawl returns; the server is not yet).
                 own_cpu = time.process_time() - cpu
                 worker_cpu = _children_cpu() - children
+                server_cpu = (process_cpu(server.proc.pid) if server.proc else 0.0) - server_cpu
                 cpu = own_cpu + worker_cpu
                 first_peak = peak_mb()
                 works = store.count("works")
@@ -202,8 +235,11 @@ def main() -> None:
                     again = crawl(config, store, client, sources)
             progress("baseline again, and each stage alone ...")
             runs.append(parse_only(bodies))
+            own_runs.append(project_parse(bodies))
             parse_s, entries, _ = min(runs)
             parse_cpu = min(r[2] for r in runs)
+            own_s, own_items, _ = min(own_runs)
+            own_parse_cpu = min(r[2] for r in own_runs)
             stages = stage_costs(bodies, pool, work)
 
     totals = report.to_dict()["totals"]
@@ -213,14 +249,25 @@ def main() -> None:
     parse_rate = entries / parse_s
     crawl_rate = items / first.seconds
     out = Report(f"Crawl: {args.feeds} feeds x {args.items} items from a local server (bench/bench_crawl.py)")
+    own_rate = own_items / own_s
     out.add(Row("parse only: feedparser on the bytes in memory", parse_rate, "items/s"))
-    out.add(Row("crawl end to end: fetch parse link store score", crawl_rate, "items/s", parse_rate, "parse only",
-                ">= 0.80 x parse only", crawl_rate / parse_rate >= 0.80 and not failed))
+    out.add(Row("the project's parse on the same bytes", own_rate, "items/s", parse_rate, "feedparser"))
+    out.add(Row("crawl end to end: fetch parse link store score", crawl_rate, "items/s", parse_rate, "feedparser",
+                ">= 0.80 x feedparser", crawl_rate / parse_rate >= 0.80 and not failed))
+    out.add(Row("crawl end to end against the project's parse", crawl_rate, "items/s", own_rate, "project parse"))
     parse_cpu_rate, crawl_cpu_rate = entries / parse_cpu, items / cpu
-    out.add(Row("parse only, per CPU second", parse_cpu_rate, "items/s"))
-    # For the record, no goal: the crawl does about twice feedparser's work, spread over two cores.
-    out.add(Row("crawl end to end, per CPU second of the crawler", crawl_cpu_rate, "items/s", parse_cpu_rate,
-                "parse only, CPU"))
+    own_cpu_rate = own_items / own_parse_cpu
+    workers = parse_workers()
+    cores = os.cpu_count() or 1
+    critical = max(own_cpu, worker_cpu / workers, (cpu + server_cpu) / cores)
+    out.add(Row("CPU: feedparser, items per CPU second", parse_cpu_rate, "items/s"))
+    out.add(Row("CPU: the project's parse, items per CPU second", own_cpu_rate, "items/s", parse_cpu_rate,
+                "feedparser, CPU"))
+    out.add(Row("CPU: crawl, items per CPU second (process + workers)", crawl_cpu_rate, "items/s", parse_cpu_rate,
+                "feedparser, CPU"))
+    # What the wall clock would show on an idle machine: the busiest stage of the pipeline, each on a core.
+    out.add(Row("CPU model: crawl items/s on idle cores", items / critical, "items/s", parse_cpu_rate,
+                "feedparser, CPU", ">= 0.80 x feedparser", items / critical / parse_cpu_rate >= 0.80 and not failed))
     out.add(Row("first crawl, wall time", first.seconds, "s"))
     out.add(Row("unchanged recrawl (all 304), wall time", second.seconds, "s", first.seconds, "first crawl",
                 "<= 0.05 x first crawl", second.seconds / first.seconds <= 0.05 and not_modified == args.feeds))
@@ -229,6 +276,12 @@ def main() -> None:
     for name, micros in stages.items():
         out.add(Row(f"  stage alone: {name}", micros, "us/item"))
     out.add(Row("  stages alone, sum", sum(stages.values()), "us/item", 1e6 / parse_cpu_rate, "parse only"))
+    out.add(Row("crawl, CPU per item: crawling process", own_cpu / items * 1e6, "us", 1e6 / parse_cpu_rate,
+                "parse only"))
+    out.add(Row("crawl, CPU per item: parse workers", worker_cpu / items * 1e6, "us", 1e6 / parse_cpu_rate,
+                "parse only"))
+    out.add(Row("crawl, CPU per item: the feed server", server_cpu / items * 1e6, "us", 1e6 / parse_cpu_rate,
+                "parse only"))
     out.add(Row("crawl end to end, CPU per item", 1e6 / crawl_cpu_rate, "us", 1e6 / parse_cpu_rate, "parse only"))
     out.notes += [
         f"{items:,} items ({total_bytes / 1e6:.1f} MB of feeds), {totals['new_works']:,} new works "
@@ -236,11 +289,14 @@ def main() -> None:
         f"failed sources: {len(failed)}",
         f"recrawl: {not_modified}/{args.feeds} sources answered 304",
         f"parse-only runs: {', '.join(f'{r[0]:.2f} s ({r[2]:.2f} s CPU)' for r in runs)} (two before the crawl, one after; best kept)",
-        f"first crawl: {cpu:.1f} s of CPU ({own_cpu:.1f} s in the crawling process, {worker_cpu:.1f} s in its parse workers); "
+        f"project-parse runs: {', '.join(f'{r[0]:.2f} s ({r[2]:.2f} s CPU)' for r in own_runs)} (two before, one after; best kept)",
+        f"first crawl: {cpu:.1f} s of CPU ({own_cpu:.1f} s in the crawling process, {worker_cpu:.1f} s in its "
+        f"{workers} parse worker(s)), {server_cpu:.1f} s in the feed server; "
         f"load average {load:.2f} when it started "
         f"({os.cpu_count()} cores; the server has its own process)",
     ]
-    out.extra = {"parse_s": parse_s, "crawl_s": first.seconds, "recrawl_s": second.seconds, "crawl_cpu_s": cpu, "stages_us": stages, **totals}
+    out.extra = {"parse_s": parse_s, "project_parse_s": own_s, "crawl_s": first.seconds, "crawl_process_cpu_s": own_cpu,
+                 "worker_cpu_s": worker_cpu, "server_cpu_s": server_cpu, "cpu_model_items_per_s": items / critical, "recrawl_s": second.seconds, "crawl_cpu_s": cpu, "stages_us": stages, **totals}
     out.print(args.json)
 
 

@@ -115,11 +115,13 @@ def _cid(link: str) -> str | None:
         return None
 
 
-def link_by_references(item: Item, titles: Mapping[str, str] | None = None) -> Item:
-    """Rule 1 alone (pure): attach to the one paper named, or to the named paper whose title matches."""
+def link_by_references(item: Item, titles: Mapping[str, str] | None = None,
+                       papers: Sequence[str] | None = None) -> Item:
+    """Rule 1 alone (pure): attach to the one paper named, or to the named paper whose title matches.
+    ``papers``: the item's ``paper_references``, when the caller has them already."""
     if not item.canonical_id.startswith("url:"):
         return item
-    papers = paper_references(item)
+    papers = paper_references(item) if papers is None else papers
     if len(papers) == 1:
         return attach(item, papers[0])
     for paper in papers:
@@ -131,20 +133,20 @@ def link_by_references(item: Item, titles: Mapping[str, str] | None = None) -> I
 
 def link_items(items: Sequence[Item], store: TitleIndex) -> list[Item]:
     """Both rules over a batch; one indexed lookup for every exact title, similarity only where needed."""
-    pending = [i for i in items if i.canonical_id.startswith("url:")]
-    if not pending:
+    # Each item's references, worked out once (canonical ids of every link: a third of linking's time).
+    references = {index: paper_references(item) for index, item in enumerate(items) if item.canonical_id.startswith("url:")}
+    if not references:
         return list(items)
-    several = {p for i in pending for p in paper_references(i)} if any(len(paper_references(i)) > 1 for i in pending) else set()
+    several = {p for papers in references.values() for p in papers} if any(len(p) > 1 for p in references.values()) else set()
     known_titles = store.titles_of(sorted(several)) if several else {}
     linked: dict[int, Item] = {}
     unlinked: list[tuple[int, Item]] = []
-    for index, item in enumerate(items):
-        if not item.canonical_id.startswith("url:"):
-            continue
-        result = link_by_references(item, known_titles)
+    for index, papers in references.items():
+        item = items[index]
+        result = link_by_references(item, known_titles, papers)
         if result.canonical_id != item.canonical_id:
             linked[index] = result
-        elif not paper_references(item):
+        elif not papers:
             unlinked.append((index, item))
     variants = {index: title_variants(item.title) for index, item in unlinked}
     exact = store.work_ids_by_title(sorted({v for vs in variants.values() for v in vs if len(v.split()) >= MIN_EXACT_TOKENS}))

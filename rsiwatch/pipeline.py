@@ -14,36 +14,22 @@ from datetime import datetime, timedelta, timezone
 from crawler.errors import CrawlError, FetchError
 from crawler.http import PoliteClient
 from crawler.items import SourceResult
-from crawler.link import link_items
 from crawler.cron import next_cron_time
 from crawler.sources import collect, is_separable
 from rsiwatch.review.audit import queue_weekly
 from rsiwatch.store import Store, iso, parse_iso, utcnow
 from rsiwatch.config import MAX_BACKOFF_S, Config, Source
+from rsiwatch.ingest_batch import FetchedSource, SourceOutcome, store_batch
 from rsiwatch.intake import process_inbox
 from rsiwatch.prefetch import Prefetcher, seen_posts
 from rsiwatch.scholarly import collect_citations, enrich_queued
-from rsiwatch.scoring import explain_works, refresh_if_pool_grew, score_works
+from rsiwatch.scoring import explain_works, refresh_if_pool_grew
 
 log = logging.getLogger("rsiwatch.crawl")
 
 
 # Due time of a source that never ran: overdue, before anything else.
 NEVER_RUN = datetime(1970, 1, 1, tzinfo=timezone.utc)
-
-
-@dataclass
-class SourceOutcome:
-    source: str
-    ok: bool
-    not_modified: bool = False
-    items: int = 0
-    new_works: int = 0
-    new_sightings: int = 0
-    new_candidates: int = 0
-    requests: int = 0
-    error: str | None = None
-    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -133,14 +119,21 @@ def due_sources(config: Config, store: Store, *, everything: bool = False, names
     return chosen
 
 
-def crawl_source(
+# A crawl of many feeds stores the sources fetched and parsed by then in one batch (rsiwatch/ingest_batch.py),
+# up to this many items: large enough that a batch's fixed costs vanish per item, small enough that the
+# write transactions stay short and a stop never waits long.
+BATCH_ITEMS = 1_000
+
+
+def fetch_source(
     source: Source,
     store: Store,
     client: PoliteClient,
     config: Config,
     prefetched: Callable[[], tuple[str, SourceResult]] | None = None,
-) -> SourceOutcome:
-    """Crawl one source and record its outcome; ``prefetched`` hands (started, result) fetched elsewhere."""
+) -> FetchedSource | SourceOutcome:
+    """Fetch and parse one source; a failure is recorded against it and returned as its outcome.
+    ``prefetched`` hands (started, result) fetched elsewhere."""
     started = utcnow()
     try:
         if prefetched is not None:
@@ -174,30 +167,19 @@ def crawl_source(
                         extra={"fields": {"source": source.name, "outcome": "failing",
                                           "consecutive_failures": failures}})
         return SourceOutcome(source.name, ok=False, error=str(exc))
-    result.items = link_items(result.items, store)
-    stats = store.ingest(source.name, result.items) if result.items else None
-    queued = score_works(store, config, stats.new_works).queued if stats and stats.new_works else []
-    store.record_success(source.name, result, stats, len(queued), started)
-    outcome = SourceOutcome(
-        source.name,
-        ok=True,
-        not_modified=result.not_modified,
-        items=len(result.items),
-        new_works=len(stats.new_works) if stats else 0,
-        new_sightings=stats.new_sightings if stats else 0,
-        new_candidates=len(queued),
-        requests=result.requests,
-        warnings=list(result.warnings),
-    )
-    log.info(
-        "%s: %s, %d items, %d new works, %d new candidates",
-        source.name, "not modified" if result.not_modified else "ok", outcome.items, outcome.new_works,
-        outcome.new_candidates,
-        extra={"fields": {"source": source.name, "outcome": "not_modified" if result.not_modified else "ok",
-                          "items": outcome.items, "new_works": outcome.new_works,
-                          "new_candidates": outcome.new_candidates, "requests": outcome.requests}},
-    )
-    return outcome
+    return FetchedSource(source, started, result)
+
+
+def crawl_source(
+    source: Source,
+    store: Store,
+    client: PoliteClient,
+    config: Config,
+    prefetched: Callable[[], tuple[str, SourceResult]] | None = None,
+) -> SourceOutcome:
+    """Crawl one source and record its outcome; ``prefetched`` hands (started, result) fetched elsewhere."""
+    fetched = fetch_source(source, store, client, config, prefetched)
+    return fetched if isinstance(fetched, SourceOutcome) else store_batch([fetched], store, config)[0]
 
 
 def _watching(source: Source, store: Store, client: PoliteClient,
@@ -226,12 +208,30 @@ def crawl(
     prefetcher = None
     if sum(1 for s in sources if is_separable(s.spec)) >= 2 and len(set(names)) == len(names):
         prefetcher = Prefetcher(store, client, sources)
-    try:
-        for source in sources:
-            outcome = crawl_source(source, store, client, config, prefetcher.take if prefetcher else None)
+    batch: list[FetchedSource] = []
+
+    def store_pending() -> None:
+        done = store_batch(batch, store, config) if batch else []
+        batch.clear()
+        for outcome in done:
             report.sources.append(outcome)
             if on_source:
                 on_source(outcome)
+
+    try:
+        for source in sources:
+            fetched = fetch_source(source, store, client, config, prefetcher.take if prefetcher else None)
+            if isinstance(fetched, SourceOutcome):  # a failure: after the sources before it, in order
+                store_pending()
+                report.sources.append(fetched)
+                if on_source:
+                    on_source(fetched)
+                continue
+            batch.append(fetched)
+            # Store now unless the next source is already parsed (then it joins this batch).
+            if not (prefetcher and prefetcher.ready() and sum(len(f.result.items) for f in batch) < BATCH_ITEMS):
+                store_pending()
+        store_pending()
     finally:
         if prefetcher is not None:
             prefetcher.close()

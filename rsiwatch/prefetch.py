@@ -119,6 +119,18 @@ class Prefetcher:
             with_parsed(result, parsed)
         return started, result
 
+    def ready(self) -> bool:
+        """Whether ``take`` would hand the next source without waiting (fetched, and parsed if in a worker)."""
+        if not self.pending:
+            return False
+        head = self.pending[0]
+        if not head.done():
+            return False
+        if head.exception() is not None:
+            return True
+        parsing = head.result()[2]
+        return parsing is None or parsing[0] is None or parsing[0].done()
+
     def close(self) -> None:
         for future in self.pending:
             future.cancel()

@@ -202,6 +202,15 @@ class Database:
         catalog, a setting, a model) syncs everything written before it.  Decisions stay fully durable.
         """
         with _PROCESS_WRITES:
+            if self.conn.in_transaction:
+                # Inside an enclosing transaction (``Store.transaction`` around several steps, as a crawl
+                # commits a batch of sources at once): a savepoint, so this step still succeeds or fails
+                # whole, and the enclosing transaction's commit makes it durable (or not) with the rest.
+                if durable and self._synchronous != "FULL":  # SQLite cannot raise the level mid-transaction
+                    raise RuntimeError("a durable write inside a transaction opened with durable=False")
+                with self._savepoint() as conn:
+                    yield conn
+                return
             level = "FULL" if durable else "NORMAL"
             if self._synchronous != level:
                 self.conn.execute(f"PRAGMA synchronous = {level}")
@@ -228,6 +237,18 @@ class Database:
             raise
         else:
             self.conn.execute("COMMIT")
+
+    @contextmanager
+    def _savepoint(self) -> Iterator[sqlite3.Connection]:
+        self.conn.execute("SAVEPOINT step")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK TO step")
+            self.conn.execute("RELEASE step")
+            raise
+        else:
+            self.conn.execute("RELEASE step")
 
     def one(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
         return self.conn.execute(sql, params).fetchone()
