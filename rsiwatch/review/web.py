@@ -8,7 +8,9 @@ it, each card's plain form posts to the same calls and ``web_forms`` answers wit
 
 from __future__ import annotations
 
+import math
 import re
+import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -73,6 +75,8 @@ def create_app(
     def http_error(exc: HTTPException) -> Any:
         if request.path.startswith("/api/"):
             return jsonify(error=exc.description), exc.code
+        if exc.code == 429 and request.endpoint == "login_post":
+            return _login_refused(limiter)
         return render_template("error.html", code=exc.code, message=exc.description), exc.code
 
     @app.errorhandler(StoreError)
@@ -210,6 +214,16 @@ def login() -> Any:
     session.clear()
     session["curator"] = name
     return redirect(target, code=303)
+
+
+def _login_refused(limiter: Limiter) -> Response:
+    """Too many sign-in attempts: the sign-in page again, the name kept, saying when to try again."""
+    limit = limiter.current_limit
+    wait = max(1, math.ceil(limit.reset_at - time.time())) if limit is not None else 60
+    when = f"{wait} seconds" if wait < 120 else f"{round(wait / 60)} minutes" if wait < 7200 else f"{round(wait / 3600)} hours"
+    page = render_template("login.html", next=safe_next(request.form), name=(request.form.get("name") or "")[:100],
+                           error=f"too many sign-in attempts from your address: try again in {when}")
+    return Response(page, status=429, headers={"Retry-After": str(wait)})
 
 
 def logout() -> Response:
