@@ -1,0 +1,198 @@
+"""Every page, for everyone (issue 22): each page of the review app, the published site and the public
+form, in a real Chromium (Playwright, Debian's /usr/bin/chromium) on a phone (390x844) and at 1366 px,
+with text in Arabic and Japanese and long unbroken tokens.  Each page must not scroll sideways, and
+axe-core must find no critical or serious violation on it (skipped where axe-core is not installed).
+
+Screenshots go to $RSIWATCH_SCREENSHOTS (default /tmp) as rsiwatch_page_<page>_<size>.png.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+import yaml
+from browser_support import SCREENSHOTS, browser, playwright_or_skip, serve_app  # noqa: F401 (browser is a fixture)
+from cli_support import run_cli
+from page_checks import SIZES, axe_or_skip, serious_violations, sideways_scroll
+from review_fixtures import populate
+
+from crawler.items import Item
+from rsiwatch.config import parse_config
+from rsiwatch.curators import hash_password
+from rsiwatch.review.public import create_public_app
+from rsiwatch.review.web import create_app
+from rsiwatch.store import Store
+from store_support import catalog_add
+
+pytestmark = pytest.mark.browser
+sync_api = playwright_or_skip()
+expect = sync_api.expect
+expect.set_options(timeout=30_000)  # generous: the machine may be busy
+
+ARABIC_TITLE = "نموذج لغوي يكتب نوى الحوسبة لتدريب نموذج أكبر منه"
+ARABIC_SUMMARY = "يكتب النموذج نوى وحدة معالجة الرسوميات التي يستخدمها تدريبه. النتائج أسرع من النوى المكتوبة يدويًا."
+JAPANESE_TITLE = "大規模言語モデルが自らの学習用GPUカーネルを書く"
+JAPANESE_SUMMARY = "大規模言語モデルが自らの学習用GPUカーネルを書き、手書きより速く学習が進んだ。人間の介入は不要だった。" * 3
+LONG_TOKEN = "Self" + "improvingcompilerkernelsearch" * 8  # one word, 236 characters
+LONG_URL = "https://example.org/papers/" + "very-long-path-segment-" * 12 + "?utm_source=" + "x" * 80
+PASSWORD = "ada's long password"
+
+
+@dataclass
+class World:
+    review: str
+    public: str
+    signed_in: dict[str, Any]
+    arabic_work: str
+    entry_id: int
+
+
+def _fill(folder: Path) -> tuple[str, int]:
+    db = folder / "candidates.db"
+    populate(db, 14)
+    items = [
+        Item("url:https://example.org/ar", ARABIC_TITLE, ARABIC_SUMMARY, "https://example.org/ar", key="ar",
+             authors=("ليلى حسن", "عمر خالد")),
+        Item("url:https://example.org/ja", JAPANESE_TITLE, JAPANESE_SUMMARY, LONG_URL, key="ja", authors=("山田 太郎",)),
+        Item("url:https://example.org/long", f"Kernels & <Compilers>: {LONG_TOKEN}", f"{LONG_TOKEN}. " * 3,
+             "https://example.org/long", key="long"),
+    ]
+    with Store(db) as store:
+        store.ensure_sources([(f"newsletter-{LONG_TOKEN[:60]}", "feed", None)])
+        store.ingest(f"newsletter-{LONG_TOKEN[:60]}", items)
+        store.record_scores(1, [SimpleNamespace(
+            id=i.canonical_id, score=0.99 - n * 0.001, category="compilers-kernels", category_confidence=0.7,
+            category_fits=True, why=[(LONG_TOKEN[:80], 0.3), ("kernels", 0.2)], nearest=[(LONG_TOKEN, 0.4)],
+        ) for n, i in enumerate(items)], {i.canonical_id: 0.35 for i in items})
+        store.record_submission("url:https://example.org/ja", "https://example.org/ja", note=ARABIC_SUMMARY,
+                                submitter="ليلى")
+        queued = [w["id"] for w in store.review_queue(limit=30)[0]]
+        store.decide(queued[3], "reject", origin="test", by="ada")  # decided cards stay on the page, dimmed
+        store.decide(queued[4], "defer", origin="test", by="ada")
+        entries = [
+            {"work_id": "url:https://example.org/ar", "title": ARABIC_TITLE, "description": ARABIC_SUMMARY,
+             "url": "https://example.org/ar", "year": 2025, "authors": "ليلى حسن, عمر خالد", "submitter": "ليلى"},
+            {"work_id": "url:https://example.org/ja", "title": JAPANESE_TITLE, "description": JAPANESE_SUMMARY,
+             "url": LONG_URL, "year": 2024, "authors": "山田 太郎", "affiliations": "東京大学"},
+            {"work_id": "url:https://example.org/long", "title": f"Kernels & <Compilers>: {LONG_TOKEN}",
+             "description": LONG_TOKEN, "url": "https://example.org/long", "year": 2023,
+             "category": "compilers-kernels"},
+        ]
+        ids = [catalog_add(store, {"flags": [], **e}, "import") for e in entries]
+    return "url:https://example.org/ar", ids[0]
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iterator[World]:
+    folder = tmp_path_factory.mktemp("pages")
+    settings = {"review": {"curators": {"ada": hash_password(PASSWORD)}, "export_dir": str(folder / "exports")},
+                "public": {"title": "Examples of AI improving AI, for everyone"}}
+    (folder / "config.yaml").write_text(yaml.safe_dump(settings))
+    config = parse_config(yaml.safe_dump(settings))
+    run_cli("init", cwd=folder)
+    arabic_work, entry_id = _fill(folder)
+    run_cli("publish", "--out", "site", "--submit-url", "/submit", cwd=folder)
+    db = folder / "candidates.db"
+    review = serve_app(create_app(config, db, host="127.0.0.1", port=0))
+    public = serve_app(create_public_app(config, db, folder / "site"))
+    review_url, public_url = next(review), next(public)
+    context = browser.new_context()
+    page = context.new_page()
+    page.goto(review_url + "/login")
+    page.fill('input[name="name"]', "ada")
+    page.fill('input[name="password"]', PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#queue")).to_be_visible()
+    state = context.storage_state()
+    context.close()
+    try:
+        yield World(review_url, public_url, state, arabic_work, entry_id)
+    finally:
+        review.close()
+        public.close()
+
+
+def _open_dialog(page: Any) -> None:
+    expect(page.locator("li.item.current")).to_be_visible()
+    page.keyboard.press("a")
+    expect(page.locator("#accept-dialog")).to_be_visible()
+    expect(page.locator('#accept-dialog input[name="title"]')).not_to_have_value("")
+
+
+def _refused_form(page: Any) -> None:
+    page.fill("#url", "ftp://example.org/paper")  # a valid URL to the browser, refused by the form
+    page.fill("#why", JAPANESE_SUMMARY[:300])
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator("#url-error")).to_be_visible()
+
+
+@dataclass(frozen=True)
+class Page:
+    site: str  # review, anonymous (the review app, not signed in), public
+    path: Callable[[World], str]
+    javascript: bool = True
+    then: Callable[[Any], None] | None = None
+
+
+PAGES = {
+    "queue": Page("review", lambda w: "/"),
+    "queue-nojs": Page("review", lambda w: "/", javascript=False),
+    "accept-dialog": Page("review", lambda w: "/", then=_open_dialog),
+    "accept-page": Page("review", lambda w: f"/accept?id={w.arabic_work}", javascript=False),
+    "catalog": Page("review", lambda w: "/catalog"),
+    "stats": Page("review", lambda w: "/stats"),
+    "sign-in": Page("anonymous", lambda w: "/login"),
+    "index": Page("public", lambda w: "/"),
+    "entry": Page("public", lambda w: f"/entries/{w.entry_id}.html"),
+    "form": Page("public", lambda w: "/submit"),
+    "form-refused": Page("public", lambda w: "/submit", then=_refused_form),
+    "thanks": Page("public", lambda w: "/submit/thanks"),
+    "not-found": Page("public", lambda w: "/no-such-page.html"),
+}
+
+
+@pytest.fixture
+def opened(browser: Any, world: World, request: pytest.FixtureRequest) -> Iterator[Callable[[str, str], Any]]:
+    contexts: list[Any] = []
+
+    def open_(name: str, size: str) -> Any:
+        spec = PAGES[name]
+        options: dict[str, Any] = {**SIZES[size], "java_script_enabled": spec.javascript}
+        if spec.site == "review":
+            options["storage_state"] = world.signed_in
+        context = browser.new_context(**options)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        base = world.public if spec.site == "public" else world.review
+        page.goto(base + spec.path(world))
+        if spec.then:
+            spec.then(page)
+        return page
+
+    yield open_
+    for context in contexts:
+        context.close()
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("name", PAGES)
+def test_no_page_scrolls_sideways(opened: Callable[[str, str], Any], name: str, size: str) -> None:
+    page = opened(name, size)
+    page.screenshot(path=str(SCREENSHOTS / f"rsiwatch_page_{name}_{size}.png"), full_page=True)
+    wide = sideways_scroll(page)
+    assert wide is None, f"{name} at {size} scrolls sideways: {wide}"
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("name", PAGES)
+def test_axe_finds_nothing_serious(opened: Callable[[str, str], Any], name: str, size: str) -> None:
+    axe_or_skip()
+    page = opened(name, size)
+    violations = serious_violations(page)
+    assert not violations, f"{name} at {size}:\n" + "\n".join(violations)
