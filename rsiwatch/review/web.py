@@ -137,32 +137,48 @@ def _week_range(text: str) -> tuple[str, str] | None:
 def queue() -> str:
     args = request.args
     query = args.get("q", "").strip()[:200]
+    # A filter in the address that cannot be applied is said on the page, never silently dropped.
+    problems: list[str] = []
     status = args.get("status") or ("all" if query else "new")
-    status = status if status in QUEUE_STATUSES else "new"
+    if status not in QUEUE_STATUSES:
+        problems.append(f"status {status[:40]!r} is not one of {', '.join(QUEUE_STATUSES)}, so new is shown")
+        status = "new"
     week = args.get("week", "").strip()
     since, until = _week_range(week) or (None, None)
+    if week and since is None:
+        problems.append(f"week {week[:40]!r} is not a week such as 2026-W05, so it was ignored")
+    category = args.get("category", "")
+    if category and category not in CATEGORIES:
+        problems.append(f"category {category[:64]!r} is not one of the categories, so it was ignored")
     scores = score_range(args.get("min", ""), args.get("max", ""))
+    problems += [f"score filter: {p}" for p in scores.problems]
     filters = {
         "q": query, "status": status, "source": args.get("source", "").strip()[:200],
-        "category": args.get("category") if args.get("category") in CATEGORIES else "",
+        "category": category if category in CATEGORIES else "",
         "min": scores.low, "max": scores.high, "week": week if since else "",
+        "suggested": args.get("suggested") == "1",
     }
     try:
         offset = max(0, int(args.get("offset", "0")))
     except ValueError:
+        problems.append(f"offset {args.get('offset', '')[:20]!r} is not a number, so the list starts at its top")
         offset = 0
     s = store()
     works, total = s.review_queue(
         status=status, query=query or None, source=filters["source"] or None, category=filters["category"] or None,
-        min_score=filters["min"], max_score=filters["max"], since=since, until=until, limit=PAGE_SIZE, offset=offset,
+        min_score=filters["min"], max_score=filters["max"], since=since, until=until, suggested=filters["suggested"],
+        limit=PAGE_SIZE, offset=offset,
     )
+    if offset and not works and total.count:
+        problems.append(f"nothing at offset {offset}: this list holds {total.count}")
     latest = _with_explanations(s, {w["id"]: s.latest_score(w["id"]) or {} for w in works})
     items = [_item(s, w, latest[w["id"]]) for w in works]
     for item in items:  # the searched words are highlighted too
         item["terms"] = [*item["terms"], *re.findall(r"\w{3,}", query)]
     return render_template(
         "queue.html", items=items, total=total, offset=offset, page_size=PAGE_SIZE, filters=filters,
-        sources=s.source_names(), statuses=QUEUE_STATUSES, counts=s.status_counts(), filter_problems=scores.problems,
+        sources=s.source_names(), statuses=QUEUE_STATUSES, counts=s.status_counts(), filter_problems=problems,
+        suggested_count=s.suggested_count(status),
     )
 
 
