@@ -157,18 +157,23 @@ PAGES = {
 
 
 @pytest.fixture
-def opened(browser: Any, world: World, request: pytest.FixtureRequest) -> Iterator[Callable[[str, str], Any]]:
+def opened(browser: Any, world: World) -> Iterator[Callable[..., Any]]:
     contexts: list[Any] = []
 
-    def open_(name: str, size: str) -> Any:
+    def open_(name: str, size: str, *, for_axe: bool = False) -> Any:
         spec = PAGES[name]
-        options: dict[str, Any] = {**SIZES[size], "java_script_enabled": spec.javascript}
+        # axe-core runs as a script: for a page without JavaScript it runs in a context whose own scripts
+        # are refused instead (the page then looks exactly as it does with JavaScript off).
+        off = not spec.javascript and not for_axe
+        options: dict[str, Any] = {**SIZES[size], "java_script_enabled": not off}
         if spec.site == "review":
             options["storage_state"] = world.signed_in
         context = browser.new_context(**options)
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(30_000)
+        if not spec.javascript and for_axe:
+            page.route("**/*.js", lambda route: route.abort())
         base = world.public if spec.site == "public" else world.review
         page.goto(base + spec.path(world))
         if spec.then:
@@ -182,7 +187,7 @@ def opened(browser: Any, world: World, request: pytest.FixtureRequest) -> Iterat
 
 @pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("name", PAGES)
-def test_no_page_scrolls_sideways(opened: Callable[[str, str], Any], name: str, size: str) -> None:
+def test_no_page_scrolls_sideways(opened: Callable[..., Any], name: str, size: str) -> None:
     page = opened(name, size)
     page.screenshot(path=str(SCREENSHOTS / f"rsiwatch_page_{name}_{size}.png"), full_page=True)
     wide = sideways_scroll(page)
@@ -191,8 +196,52 @@ def test_no_page_scrolls_sideways(opened: Callable[[str, str], Any], name: str, 
 
 @pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("name", PAGES)
-def test_axe_finds_nothing_serious(opened: Callable[[str, str], Any], name: str, size: str) -> None:
+def test_axe_finds_nothing_serious(opened: Callable[..., Any], name: str, size: str) -> None:
     axe_or_skip()
-    page = opened(name, size)
+    page = opened(name, size, for_axe=True)
     violations = serious_violations(page)
     assert not violations, f"{name} at {size}:\n" + "\n".join(violations)
+
+
+# ---- the sitting stays honest as it goes (these decide: they run last, after every page was looked at) ----
+
+
+def test_counts_follow_decisions_and_the_accept_dialog_guards_its_fields(browser: Any, world: World) -> None:
+    context = browser.new_context(**SIZES["desktop"], storage_state=world.signed_in)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    asked: list[str] = []
+    page.on("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+    try:
+        page.goto(world.review + "/")
+        total = page.locator("[data-total]")
+        new_option = page.locator('select[name="status"] option[value="new"]')
+        before = int(total.inner_text())
+        expect(new_option).to_have_text(f"new ({before})")
+        # the first card is the public's suggestion, whatever its score
+        expect(page.locator("li.item.current")).to_have_attribute("data-id", "url:https://example.org/ja")
+        page.keyboard.press("d")
+        expect(page.locator('li.item[data-id="url:https://example.org/ja"]')).to_have_attribute("data-status", "deferred")
+        expect(total).to_have_text(str(before - 1))
+        expect(new_option).to_have_text(f"new ({before - 1})")
+
+        # A refusal by its field: shown there, marked invalid, focused.
+        page.keyboard.press("a")
+        dialog = page.locator("#accept-dialog")
+        expect(dialog.locator('input[name="title"]')).not_to_have_value("")
+        dialog.locator('input[name="year"]').fill("19x")
+        dialog.locator('input[name="title"]').press("Enter")
+        year = dialog.locator('input[name="year"]')
+        expect(year).to_have_attribute("aria-invalid", "true")
+        expect(year).to_be_focused()
+        expect(dialog.locator("#accept-error-year")).to_contain_text("year")
+        # Leaving the edited form asks first; dismissed, the dialog and its text stay.
+        page.keyboard.press("Escape")
+        expect(dialog).to_be_visible()
+        assert asked == ["Discard your edits to this entry?"]
+        expect(year).to_have_value("19x")
+        dialog.get_by_role("button", name="Cancel").click()
+        expect(dialog).to_be_visible()
+        assert len(asked) == 2
+    finally:
+        context.close()
