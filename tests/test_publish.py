@@ -270,3 +270,20 @@ def test_entry_dates_and_an_empty_catalog() -> None:
     feed = feedparser.parse(files["feed.xml"])
     assert not feed.bozo and feed.entries == [] and feed.feed.id == "urn:rsiwatch:catalog"
     assert files["catalog.json"] == b"[]\n" and files["catalog.csv"].decode().strip() == ",".join(SITE_COLUMNS)
+
+
+def test_text_in_any_script_reads_in_its_own_direction_and_stays_text() -> None:
+    from rsiwatch.review.site import build_site
+
+    entry = {"id": 7, "work_id": "url:https://example.org/ar", "title": "نموذج لغوي يكتب نوى الحوسبة",
+             "description": "Kernels & <Compilers>: يكتب النموذج نوى", "authors": "ليلى حسن", "submitter": "山田",
+             "affiliations": None, "category": None, "date_published": None,
+             "url": "https://example.org/ar", "year": 2025, "flags": [], "added_at": "2026-01-01T00:00:00.000Z"}
+    files = build_site([entry])
+    page, index = files["entries/7.html"].decode(), files["index.html"].decode()
+    assert '<h1 dir="auto">نموذج لغوي يكتب نوى الحوسبة</h1>' in page
+    assert '<dd class="description" dir="auto">Kernels &amp; &lt;Compilers&gt;: يكتب النموذج نوى</dd>' in page
+    assert '<td data-label="Authors"><bdi>ليلى حسن</bdi></td>' in index
+    assert '<a class="title" href="entries/7.html" dir="auto">' in index
+    feed = feedparser.parse(files["feed.xml"])
+    assert feed.entries[0].summary == "Kernels & <Compilers>: يكتب النموذج نوى"
