@@ -81,3 +81,20 @@ def test_filters_that_cannot_apply_are_said(tmp_path: Path, db: Path) -> None:
         assert 'class="filter-problem" role="alert"' in html, query
     past = client.get("/?offset=500", base_url=BASE).get_data(as_text=True)
     assert "Nothing to show" in past and ids(past) == []
+
+
+def test_sources_removed_from_the_config_leave_the_filters_and_stats_but_stay_reachable(tmp_path: Path, db: Path) -> None:
+    from rsiwatch.config import parse_config
+
+    config = parse_config(f"review: {{export_dir: {tmp_path / 'exports'}}}\nsources:\n"
+                          "  - {name: arxiv-ml, kind: arxiv_rss, url: 'https://rss.arxiv.org/rss/cs.LG'}\n")
+    client = create_app(config, db).test_client()
+    queue = client.get("/", base_url=BASE).get_data(as_text=True)
+    menu = queue[queue.index('<select name="source">'):queue.index("</select>", queue.index('<select name="source">'))]
+    assert 'value="arxiv-ml"' in menu and 'value="import-ai"' not in menu and 'value="newsletter"' not in menu
+    kept = client.get("/?source=import-ai&status=all", base_url=BASE).get_data(as_text=True)
+    assert ids(kept) and "import-ai (removed from the config)" in kept  # its history is still a filter away
+    stats = client.get("/stats", base_url=BASE).get_data(as_text=True)
+    table = stats[stats.index("<h2>Per source</h2>"):stats.index("</table>", stats.index("<h2>Per source</h2>"))]
+    assert "<td dir=\"auto\">arxiv-ml" in table and "import-ai" not in table
+    assert "Removed from the config (2)" in stats and "/?source=import-ai&amp;status=all" in stats

@@ -177,7 +177,8 @@ def queue() -> str:
         item["terms"] = [*item["terms"], *re.findall(r"\w{3,}", query)]
     return render_template(
         "queue.html", items=items, total=total, offset=offset, page_size=PAGE_SIZE, filters=filters,
-        sources=s.source_names(), statuses=QUEUE_STATUSES, counts=s.status_counts(), filter_problems=problems,
+        sources=[n for n in s.source_names() if n not in _removed_sources(s) or n == filters["source"]],
+        removed=_removed_sources(s), statuses=QUEUE_STATUSES, counts=s.status_counts(), filter_problems=problems,
         suggested_count=s.suggested_count(status),
     )
 
@@ -284,10 +285,20 @@ def stats() -> str:
     totals = {"works": s.count("works"), "sightings": s.count("sightings"), "review decisions": s.review_decision_count(),
               "catalog entries": s.count("catalog")}
     return render_template(
-        "stats.html", sources=s.source_report(), counts=s.status_counts(), weeks=s.decision_counts_by_week(8),
+        "stats.html", sources=[r for r in s.source_report() if r["name"] not in _removed_sources(s)],
+        removed_sources=[r for r in s.source_report() if r["name"] in _removed_sources(s)], counts=s.status_counts(), weeks=s.decision_counts_by_week(8),
         totals=totals, tune=report, plottable=_plottable(report),
         proxy_now=report.proxy.recall_at([report.threshold])[0] if report.proxy else None,
     )
+
+
+def _removed_sources(s: Store) -> set[str]:
+    """Sources the store knows that the config no longer lists: out of the filter menu and the Stats
+    table, their history kept (a filter in the address still works; Stats folds them away)."""
+    configured = {source.name for source in current_app.config["RSIWATCH_CONFIG"].sources}
+    if not configured:  # a config without sources (a review-only machine) removes nothing
+        return set()
+    return {row["name"] for row in s.source_report()} - configured
 
 
 def _plottable(report: TuningReport) -> bool:
