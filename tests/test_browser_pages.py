@@ -50,6 +50,7 @@ class World:
     signed_in: dict[str, Any]
     arabic_work: str
     entry_id: int
+    review_db: str
 
 
 def _fill(folder: Path) -> tuple[str, int]:
@@ -111,7 +112,7 @@ def world(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iterator[Wo
     state = context.storage_state()
     context.close()
     try:
-        yield World(review_url, public_url, state, arabic_work, entry_id)
+        yield World(review_url, public_url, state, arabic_work, entry_id, str(db))
     finally:
         review.close()
         public.close()
@@ -243,5 +244,39 @@ def test_counts_follow_decisions_and_the_accept_dialog_guards_its_fields(browser
         dialog.get_by_role("button", name="Cancel").click()
         expect(dialog).to_be_visible()
         assert len(asked) == 2
+    finally:
+        context.close()
+
+
+def test_nothing_covers_the_current_card_and_ids_stay_on_one_line(browser: Any, world: World) -> None:
+    for javascript in (True, False):
+        context = browser.new_context(**SIZES["desktop"], storage_state=world.signed_in, java_script_enabled=javascript)
+        page = context.new_page()
+        page.set_default_timeout(30_000)
+        try:
+            if javascript:  # walk down the queue: the fixed key legend never covers the current card's buttons
+                page.goto(world.review + "/")
+                for _ in range(8):
+                    page.keyboard.press("j")
+                    actions = page.locator("li.item.current .actions").bounding_box()
+                    legend = page.locator("footer.keys").bounding_box()
+                    assert actions["y"] + actions["height"] <= legend["y"], (actions, legend)
+            else:  # after a plain-form decision the page lands on the next card: its title clear of the header
+                with Store(Path(world.review_db)) as store:
+                    target = store.review_queue(limit=12)[0][10]["id"]
+                page.goto(world.review + f"/#w-{target}")
+                title = page.locator(f'li.item[data-id="{target}"] .title').bounding_box()
+                header = page.locator("header.top").bounding_box()
+                assert title["y"] >= header["y"] + header["height"], (title, header)
+        finally:
+            context.close()
+    context = browser.new_context(**SIZES["desktop"], storage_state=world.signed_in)
+    page = context.new_page()
+    try:
+        page.goto(world.review + "/catalog")
+        lines = page.eval_on_selector_all(
+            'td[data-label="Entry"]', "cells => cells.map(c => { const r = document.createRange(); r.selectNodeContents(c);"
+            " return r.getClientRects().length; })")
+        assert lines and set(lines) == {1}  # "80", never "8 / 0"
     finally:
         context.close()
