@@ -49,6 +49,14 @@ def html_to_text(markup: str) -> str:
     return str(root.text_content())
 
 
+_ENTITY = re.compile(r"&(?:[a-zA-Z][a-zA-Z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6});")
+
+
+def looks_like_markup(value: str) -> bool:
+    """Whether text holds a common HTML tag or an entity: ``Kernels & <Compilers>`` is text, not markup."""
+    return ("<" in value and _TAG_LIKE.search(value) is not None) or ("&" in value and _ENTITY.search(value) is not None)
+
+
 def clean_text(value: str | None, limit: int, *, html: bool = True) -> str:
     """Plain text: HTML stripped, control characters dropped, whitespace collapsed, at most ``limit``
     characters.  ``html=False`` (text the feed declares plain) still loses anything that looks like a

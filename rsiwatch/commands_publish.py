@@ -15,13 +15,13 @@ from rsiwatch.review.site import DEFAULT_FEED_SIZE, DEFAULT_TITLE, SiteOptions
 @cli.command()
 @click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path), help="The site's folder (created if needed). Files rsiwatch does not write there (.git, CNAME) are left alone.")
 @click.option("--base-url", help="Where the site will be served (https://you.github.io/list/): the feed's links and entry ids become absolute. Keep it fixed: feed readers know entries by these ids.")
-@click.option("--title", default=DEFAULT_TITLE, show_default=True, help="The site's title.")
+@click.option("--title", help=f"The site's title [default: the config's public.title, else {DEFAULT_TITLE!r}].")
 @click.option("--feed-size", default=DEFAULT_FEED_SIZE, show_default=True, type=click.IntRange(1, 100_000), help="The newest this many entries go into feed.xml.")
 @click.option("--submit-url", help="The public submission form (where `rsiwatch serve --public` answers /submit), linked from every page as \"Suggest an example\".")
 @click.option("--force", is_flag=True, help="Publish even over a site written from another database, or one with more entries than this catalog (it says which entries go).")
 @click.option("--json", "as_json", is_flag=True, help="Write what was published as JSON to stdout.")
 @common
-def publish(env: Env, out_dir: Path, base_url: str | None, title: str, feed_size: int, submit_url: str | None,
+def publish(env: Env, out_dir: Path, base_url: str | None, title: str | None, feed_size: int, submit_url: str | None,
             force: bool, as_json: bool) -> None:
     """Write the catalog as a static site any static host serves: index.html (every entry, the trend),
     entries/ID.html, feed.xml (Atom), catalog.csv and catalog.json.  The same catalog gives the same
@@ -35,7 +35,9 @@ def publish(env: Env, out_dir: Path, base_url: str | None, title: str, feed_size
     with env.store() as store:
         try:
             published = publish_site(
-                store, out_dir, SiteOptions(title=title, base_url=base_url, feed_size=feed_size, submit_url=submit_url),
+                store, out_dir,
+                SiteOptions(title=title or env.config.public.title, base_url=base_url, feed_size=feed_size,
+                            submit_url=submit_url, show_reviewers=env.config.public.show_reviewers),
                 force=force,
             )
         except SiteRefused as exc:

@@ -58,7 +58,8 @@ def _public_app(env: Env, host: str | None, port: int | None, site: Path | None)
             from rsiwatch.review.publish import publish_site
             from rsiwatch.review.site import SiteOptions
 
-            published = publish_site(store, site, SiteOptions(submit_url="/submit"))
+            published = publish_site(store, site, SiteOptions(title=config.public.title, submit_url="/submit",
+                                                              show_reviewers=config.public.show_reviewers))
             click.echo(f"published {len(published.entries)} entries to {site} (rsiwatch publish --out {site} "
                        "--submit-url /submit refreshes it)", err=True)
     host = host or config.public.host

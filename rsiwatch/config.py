@@ -303,6 +303,9 @@ class Rule(_Strict):
         return f"{'pinned' if self.action == 'pin' else 'muted'} {self.field}: {self.value}"
 
 
+DEFAULT_SITE_TITLE = "Examples of AI improving AI development"
+
+
 class Public(_Strict):
     """``rsiwatch serve --public``: the published site and the submission form."""
 
@@ -311,6 +314,11 @@ class Public(_Strict):
     site_dir: str = "site"  # what `rsiwatch publish` writes and the public server serves, beside the config
     rate_limit: str = "5 per minute; 30 per day"  # posts of /submit per client (Flask-Limiter's notation)
     trusted_proxies: Annotated[int, Field(ge=0, le=5)] = 0  # reverse proxies in front that set X-Forwarded-For
+    # The site's title (`publish --title` overrides it), on the published pages and the public form alike.
+    title: Annotated[str, Field(min_length=1, max_length=200)] = DEFAULT_SITE_TITLE
+    # Name the curator who accepted each entry in the published catalog.json (`reviewed_by`); off, the
+    # public files credit submitters only (the private `catalog export` always names reviewers).
+    show_reviewers: bool = False
 
     @field_validator("rate_limit")
     @classmethod

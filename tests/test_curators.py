@@ -103,6 +103,12 @@ def test_guessing_is_rate_limited(curated) -> None:
     codes = [client.post("/login", data={"csrf_token": token, "name": "ada", "password": f"guess {i}"},
                          base_url=BASE).status_code for i in range(12)]
     assert codes[:10] == [401] * 10 and codes[10:] == [429, 429]
+    # Past the limit the sign-in page again, the name kept, and when to try again (its Retry-After).
+    late = client.post("/login", data={"csrf_token": token, "name": "ada", "password": "x"}, base_url=BASE)
+    page = late.get_data(as_text=True)
+    wait = int(late.headers["Retry-After"])
+    assert late.status_code == 429 and 0 < wait <= 60 and '<form method="post" action="/login">' in page
+    assert 'value="ada"' in page and f"try again in {wait} seconds" in page
 
 
 def test_curators_let_the_page_serve_beyond_loopback() -> None:

@@ -43,6 +43,11 @@ CASES = [
     ("raised $5 and $10 million", "raised $5 and $10 million"),
     ("costs $100M; 30% of it", "costs $100M; 30% of it"),
     ("plain title", "plain title"),
+    # Plain text that is not HTML stays as written, angle brackets and ampersands included.
+    ("Kernels & <Compilers>: when a model writes them", "Kernels & <Compilers>: when a model writes them"),
+    ("x<y and a <T> template", "x<y and a <T> template"),
+    ("<b>bold</b> &amp; <i>it</i>", "bold & it"),  # real markup still goes
+    ("نموذج لغوي يكتب نوى <CUDA>", "نموذج لغوي يكتب نوى <CUDA>"),
     # Broken LaTeX stays as written.
     (r"$\frac{1}{2", r"$\frac{1}{2"),
     (r"\textbf{unclosed", r"\textbf{unclosed"),
@@ -140,3 +145,15 @@ def test_an_entry_error_names_its_field() -> None:
     assert caught.value.field == "year"
     assert error_field("date_published: expected YYYY-MM-DD") == "date_published"
     assert error_field("something else went wrong: here") is None
+
+
+@pytest.mark.parametrize("summary,first", [
+    ("A model writes its kernels. They beat cuBLAS.", "A model writes its kernels."),
+    ("自己対局で定理証明器を学習する。人間の証明は使わない。", "自己対局で定理証明器を学習する。"),
+    ("本当に速いのか？速い。", "本当に速いのか？"),
+    ("速い！とても。", "速い！"),
+    ("Kernels & <Compilers>: a study. More.", "Kernels & <Compilers>: a study."),
+])
+def test_the_drafted_description_is_the_first_sentence_in_any_script(summary: str, first: str) -> None:
+    work = {"id": "url:https://example.org/x", "title": "t", "summary": summary}
+    assert entry_prefill(work)["description"] == first

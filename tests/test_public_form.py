@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 import yaml
@@ -154,13 +155,61 @@ def test_guards_csrf_honeypot_body_limit_and_bad_fields(tmp_path: Path, site: Pa
     ]:
         answer = post(client, token, **fields)
         assert answer.status_code == 400 and reason in answer.data, fields
-    huge = post(client, token, url="https://example.org/x", why="w" * 40_000)
-    assert huge.status_code == 413
+    huge = post(client, token, url="https://example.org/x", why="w" * 60_000)  # past what any limit allows
+    assert huge.status_code == 413 and b'<form method="post" action="/submit">' in huge.data
+    assert b"at most 2,000 characters" in huge.data
     with Store(tmp_path / "c.db") as store:
         assert inbox(store) == []
     assert post(client, token, **good).status_code == 303
     with Store(tmp_path / "c.db") as store:
         assert [r["url"] for r in inbox(store)] == ["https://example.org/paper"]
+
+
+JAPANESE = "自己対局で学習する定理証明器。" * 127  # 1,905 characters: under the form's 2,000, 17 KB URL-encoded
+
+
+def test_text_in_any_script_under_the_limits_is_taken_and_a_refusal_keeps_it(tmp_path: Path, site: Path) -> None:
+    client = create_public_app(public_config(), tmp_path / "c.db", site).test_client()
+    token = token_of(client)
+    why = JAPANESE[:1900]
+    assert len(urlencode({"why": why})) > 16 * 1024  # the old body cap refused this with a bare 413
+    assert post(client, token, url="https://example.org/ja", why=why, submitter="山田 太郎").status_code == 303
+    # Too long: the form again, every field as typed, the reason by the field, the field marked invalid.
+    long = why + "。" * 200
+    refused = post(client, token, url="https://example.org/ja2", why=long, submitter="Лев")
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400 and long in page and "Лев" in page and "https://example.org/ja2" in page
+    assert re.search(r'<textarea id="why"[^>]*aria-invalid="true" aria-describedby="why-error"', page)
+    assert '<p class="field-error" id="why-error">why: at most 2000 characters</p>' in page
+    # Empty: the same, by the url field.
+    empty = post(client, token, url="", why=why)
+    assert empty.status_code == 400 and why in empty.get_data(as_text=True)
+    assert re.search(r'<input id="url"[^>]*aria-invalid="true"', empty.get_data(as_text=True))
+    with Store(tmp_path / "c.db") as store:
+        assert [(r["why"], r["submitter"]) for r in inbox(store)] == [(why, "山田 太郎")]
+
+
+def test_refused_posts_use_no_budget_and_429_keeps_the_text_and_says_when(tmp_path: Path, site: Path) -> None:
+    client = create_public_app(public_config(rate_limit="2 per hour"), tmp_path / "c.db", site).test_client()
+    token = token_of(client)
+    for _ in range(4):  # mistakes, fixed and sent again: none of them counts
+        assert post(client, token, url="https://example.org/x", why="").status_code == 400
+    codes = [post(client, token, url=f"https://example.org/{i}", why="because").status_code for i in range(2)]
+    assert codes == [303, 303]
+    late = post(client, token, url="https://example.org/late", why="ما زال مهمًا: " + JAPANESE[:50])
+    page = late.get_data(as_text=True)
+    assert late.status_code == 429 and "ما زال مهمًا" in page and "https://example.org/late" in page
+    wait = int(late.headers["Retry-After"])
+    assert 3000 < wait <= 3600
+    assert f"please send this one again in {round(wait / 60)} minutes" in page
+    assert "per 1 hour" not in page and "<form" in page
+
+
+def test_the_form_takes_the_sites_title(tmp_path: Path, site: Path) -> None:
+    client = create_public_app(public_config(title="Die Liste: KI verbessert KI"), tmp_path / "c.db", site).test_client()
+    for address in ("/submit", "/submit/thanks", "/nothing-here"):
+        assert "<title>" in (page := client.get(address).get_data(as_text=True))
+        assert "· Die Liste: KI verbessert KI</title>" in page and "Examples of AI" not in page, address
 
 
 def test_the_rate_limit_answers_429_past_its_budget(tmp_path: Path, site: Path) -> None:

@@ -81,13 +81,52 @@ def test_feed_is_atom_newest_first_with_stable_ids(seeded: Path) -> None:
     assert not parsed.bozo, parsed.bozo_exception
     assert parsed.version == "atom10"
     entries = catalog_of(seeded)
-    newest = sorted(entries, key=lambda e: (entry_date(e), e["id"]), reverse=True)[:30]
+    # the latest to enter the catalog first (the seed entered at once: then by ID, highest first)
+    newest = sorted(entries, key=lambda e: (e["added_at"], e["id"]), reverse=True)[:30]
     assert [x.id for x in parsed.entries] == [f"https://lists.example.org/rsi/entries/{e['id']}.html" for e in newest]
     assert [x.link for x in parsed.entries] == [x.id for x in parsed.entries]
-    dates = [x.updated_parsed for x in parsed.entries]
-    assert dates == sorted(dates, reverse=True)
-    assert parsed.feed.updated_parsed == dates[0]  # the newest entry's date, not the clock's
+    published = [x.published_parsed for x in parsed.entries]
+    assert published == sorted(published, reverse=True)
+    assert parsed.feed.updated_parsed == max(x.updated_parsed for x in parsed.entries)  # the catalog's, not the clock's
     assert parsed.entries[0].title == newest[0]["title"]
+
+
+def test_an_old_paper_accepted_today_leads_the_feed_and_an_edit_updates_it(seeded: Path) -> None:
+    """Subscribers see what entered the catalog, whatever year the paper is from; an edit moves `updated`."""
+    from rsiwatch.review.catalog import ENTRY_FIELDS
+
+    run_cli("publish", "--out", "site", cwd=seeded)
+    before = feedparser.parse((seeded / "site" / "feed.xml").read_bytes())
+    with Store(seeded / "candidates.db") as store:
+        from crawler.items import Item
+
+        store.ensure_sources([("arxiv-ml", "arxiv_rss", None)])
+        store.ingest("arxiv-ml", [Item("arxiv:1905.00001", "An old paper on learned optimizers", "Summary.",
+                                       "https://arxiv.org/abs/1905.00001", key="old", published="2019-05-01T00:00:00Z")])
+        entry = {"title": "An old paper on learned optimizers", "description": "Learned optimizers, 2019.",
+                 "year": 2019, "date_published": "2019-05", "url": "https://arxiv.org/abs/1905.00001",
+                 "category": None, "flags": []}
+        _, entry_id = store.accept("arxiv:1905.00001", {"work_id": "arxiv:1905.00001", **entry}, origin="test", by="ada")
+    run_cli("publish", "--out", "site", cwd=seeded)
+    feed = feedparser.parse((seeded / "site" / "feed.xml").read_bytes())
+    assert feed.entries[0].id == f"urn:rsiwatch:entry:{entry_id}"
+    assert feed.entries[0].published_parsed >= before.feed.updated_parsed
+    assert feed.feed.updated_parsed == feed.entries[0].updated_parsed > before.feed.updated_parsed
+    assert "reviewed_by" not in (seeded / "site" / "catalog.json").read_text()  # curators' names stay private
+    assert '"reviewed_by": "ada"' in run_cli("catalog", "export", "--format", "json", cwd=seeded).stdout
+    assert set(json.loads((seeded / "site" / "catalog.json").read_text())[0]) == set(ENTRY_FIELDS)
+
+    import time
+
+    time.sleep(0.01)  # store timestamps are to the millisecond: the edit is later than the accept
+    with Store(seeded / "candidates.db") as store:
+        store.catalog_edit(entry_id, {**entry, "description": "Learned optimizers, found by search."}, origin="test")
+    run_cli("publish", "--out", "site", cwd=seeded)
+    edited = feedparser.parse((seeded / "site" / "feed.xml").read_bytes())
+    assert edited.entries[0].id == f"urn:rsiwatch:entry:{entry_id}"
+    assert edited.entries[0].published_parsed == feed.entries[0].published_parsed
+    assert edited.entries[0].updated_parsed > feed.entries[0].updated_parsed == feed.entries[0].published_parsed
+    assert edited.feed.updated_parsed == edited.entries[0].updated_parsed
 
 
 def test_csv_and_json(seeded: Path) -> None:
@@ -100,7 +139,8 @@ def test_csv_and_json(seeded: Path) -> None:
     assert [r["Category"] for r in rows] == [e["category"] or "" for e in entries]
     data = json.loads((seeded / "site" / "catalog.json").read_text())
     assert [d["id"] for d in data] == [e["id"] for e in entries]
-    assert data == json.loads(run_cli("catalog", "export", "--format", "json", cwd=seeded).stdout)
+    private = json.loads(run_cli("catalog", "export", "--format", "json", cwd=seeded).stdout)
+    assert data == [{k: v for k, v in e.items() if k != "reviewed_by"} for e in private]
 
 
 def test_republishing_the_same_catalog_gives_the_same_bytes(seeded: Path, tmp_path: Path) -> None:
@@ -111,14 +151,18 @@ def test_republishing_the_same_catalog_gives_the_same_bytes(seeded: Path, tmp_pa
     assert again["written"] == 0 and again["unchanged"] == first["written"] == first["files"]
     after = digest(seeded / "site")
     assert after.pop("CNAME") and after == before
-    # a second database with the same catalog publishes the same bytes into another folder (but for the
-    # marker naming the database it came from)
+    # a second database with the same catalog publishes the same bytes into another folder, but for the
+    # marker naming the database it came from and the feed's times: they say when the entries entered that
+    # catalog (its own `init`), not the clock's now
     other = tmp_path / "other"
     other.mkdir()
     run_cli("init", cwd=other)
     run_cli("publish", "--out", "site", cwd=other)
-    theirs, ours = digest(other / "site"), dict(before)
-    assert theirs.pop(SITE_MARKER) != ours.pop(SITE_MARKER) and theirs == ours
+    elsewhere, ours = digest(other / "site"), dict(before)
+    assert elsewhere.pop(SITE_MARKER) != ours.pop(SITE_MARKER)
+    assert elsewhere.pop("feed.xml") and elsewhere == {k: v for k, v in ours.items() if k != "feed.xml"}
+    ids = [[x.id for x in feedparser.parse((folder / "site" / "feed.xml").read_bytes()).entries] for folder in (seeded, other)]
+    assert ids[0] == ids[1]
 
 
 def test_an_edit_rewrites_only_what_changed_and_a_removed_entry_loses_its_page(seeded: Path) -> None:
@@ -275,3 +319,21 @@ def test_publish_refuses_a_site_of_another_database_or_a_larger_one_unless_force
         store.conn.execute("DELETE FROM catalog WHERE id = (SELECT MAX(id) FROM catalog)")
     proc = run_cli("publish", "--out", "site", cwd=seeded, check=False)
     assert proc.returncode == 1 and "would remove 1 entries" in proc.stderr
+
+
+def test_text_in_any_script_reads_in_its_own_direction_and_stays_text() -> None:
+    from rsiwatch.review.site import build_site
+
+    entry = {"id": 7, "work_id": "url:https://example.org/ar", "title": "نموذج لغوي يكتب نوى الحوسبة",
+             "description": "Kernels & <Compilers>: يكتب النموذج نوى", "authors": "ليلى حسن", "submitter": "山田",
+             "affiliations": None, "category": None, "date_published": None,
+             "url": "https://example.org/ar", "year": 2025, "flags": [], "added_at": "2026-01-01T00:00:00.000Z"}
+    files = build_site([entry])
+    page, index = files["entries/7.html"].decode(), files["index.html"].decode()
+    assert '<h1 dir="auto">نموذج لغوي يكتب نوى الحوسبة</h1>' in page
+    assert '<dd class="description" dir="auto">Kernels &amp; &lt;Compilers&gt;: يكتب النموذج نوى</dd>' in page
+    assert '<td data-label="Authors"><bdi>ليلى حسن</bdi></td>' in index
+    assert '<a class="title" href="entries/7.html" dir="auto">' in index
+    feed = feedparser.parse(files["feed.xml"])
+    assert feed.entries[0].summary == "Kernels & <Compilers>: يكتب النموذج نوى"
+

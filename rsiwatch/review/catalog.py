@@ -260,9 +260,10 @@ def to_csv(entries: Iterable[dict[str, Any]]) -> str:
     return buffer.getvalue()
 
 
-def to_json(entries: Iterable[dict[str, Any]]) -> str:
-    """Every field, and who accepted the entry (``reviewed_by``; an import keeps it as the accept's curator)."""
-    fields = (*ENTRY_FIELDS, "reviewed_by")
+def to_json(entries: Iterable[dict[str, Any]], *, reviewers: bool = True) -> str:
+    """Every field, and who accepted the entry (``reviewed_by``; an import keeps it as the accept's curator).
+    ``reviewers=False`` leaves the curators' sign-in names out (the published site's default)."""
+    fields = (*ENTRY_FIELDS, "reviewed_by") if reviewers else ENTRY_FIELDS
     return json.dumps([{k: e.get(k) for k in fields} for e in entries], indent=2, ensure_ascii=False) + "\n"
 
 

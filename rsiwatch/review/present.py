@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 
 from classifier.labels import CATEGORY_SLUGS
 from crawler.arxiv_framing import strip_framing
-from crawler.text import TITLE_MAX
+from crawler.text import TITLE_MAX, looks_like_markup
 from crawler.text import html_to_text as markup_to_text
 from rsiwatch.review.latex_text import latex_to_text
 
@@ -44,9 +44,11 @@ def clean_text(text: Any) -> str:
 
 
 def html_to_text(text: Any) -> str:
-    """HTML (or plain text) reduced to plain text: tags and scripts dropped, entities decoded."""
+    """HTML (or plain text) reduced to plain text: tags and scripts dropped, entities decoded.  Text that
+    holds no HTML tag or entity is plain already (the crawl stored it so), and stays as written:
+    "Kernels & <Compilers>" is a title, and parsing it as HTML would drop "<Compilers>"."""
     raw = str(text or "")
-    if "<" not in raw and "&" not in raw:
+    if not looks_like_markup(raw):
         return clean_text(raw)
     return clean_text(markup_to_text(raw))
 
@@ -160,7 +162,8 @@ def positive_terms(why: Sequence[Sequence[Any]]) -> list[str]:
 def one_sentence(text: str, limit: int = DESCRIPTION_MAX) -> str:
     """The first sentence of a summary, cut at a word boundary if it is long."""
     text = readable_text(text)
-    match = re.search(r"(?<=[.!?])\s+(?=[A-Z0-9])", text)
+    # A Latin sentence ends at ". " before a capital or digit; a CJK one at its full stop, which no space follows.
+    match = re.search(r"(?<=[.!?])\s+(?=[A-Z0-9])|(?<=[。！？])(?=\S)", text)
     sentence = text[: match.start()] if match else text
     if len(sentence) > limit:
         sentence = sentence[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"

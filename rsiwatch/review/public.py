@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import hmac
 import logging
+import math
 import secrets
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,9 +31,16 @@ from rsiwatch.store import Store
 
 log = logging.getLogger(__name__)
 
-MAX_BODY_BYTES = 16 * 1024
 URL_MAX, WHY_MAX, NAME_MAX = 2000, 2000, 100
 HONEYPOT = "website"  # hidden from people by CSS; a bot that fills every field gives itself away
+HONEYPOT_MAX, TOKEN_MAX = 200, 100  # what the trap and the CSRF token may carry (the token is 43 characters)
+# The body cap follows from the fields' own limits in their worst encoding, so text the form accepts is
+# never refused for its size: a character is at most 4 bytes of UTF-8, each percent-encoded as 3 ("%E3"),
+# so 12 bytes (Japanese is 9: 1,900 characters of it are 17,100 bytes, past the 16 KiB this used to be).
+WORST_BYTES_PER_CHAR = 12
+FIELD_LIMITS = {"url": URL_MAX, "why": WHY_MAX, "submitter": NAME_MAX, HONEYPOT: HONEYPOT_MAX, "csrf_token": TOKEN_MAX}
+ENCODING_SLACK = 1024  # separators, and a multipart body's boundaries and part headers
+MAX_BODY_BYTES = sum(len(name) + 2 + limit * WORST_BYTES_PER_CHAR for name, limit in FIELD_LIMITS.items()) + ENCODING_SLACK
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
     "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
@@ -46,7 +55,12 @@ class SubmissionForm:
 
 
 class FormError(ValueError):
-    """What is wrong with a submission, in words for the person who sent it."""
+    """What is wrong with a submission, in words for the person who sent it (``"field: what"``)."""
+
+    @property
+    def field(self) -> str | None:
+        name = str(self).split(":", 1)[0]
+        return name if name in FIELD_LIMITS else None
 
 
 def read_form(form: Any) -> SubmissionForm:
@@ -83,7 +97,7 @@ def create_public_app(config: Config, db_path: str | Path, site_dir: str | Path)
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=public.trusted_proxies, x_proto=public.trusted_proxies,
                                 x_host=public.trusted_proxies)  # type: ignore[method-assign]
     limiter = Limiter(get_remote_address, app=app, storage_uri="memory://", headers_enabled=True)
-    app.jinja_env.globals["csrf_token"] = csrf_token
+    app.jinja_env.globals.update(csrf_token=csrf_token, site_title=public.title, limits=FIELD_LIMITS)
 
     @app.after_request
     def headers(response: Response) -> Response:
@@ -94,12 +108,15 @@ def create_public_app(config: Config, db_path: str | Path, site_dir: str | Path)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Any:
+        if request.method == "POST" and request.path == "/submit" and exc.code in (413, 429):
+            return _refused(exc.code, limiter)
         return render_template("message.html", code=exc.code, message=exc.description), exc.code
 
     app.add_url_rule("/submit", view_func=submit_form)
-    app.add_url_rule(
-        "/submit", endpoint="submit_post", view_func=limiter.limit(public.rate_limit)(submit_post), methods=["POST"],
-    )
+    # Only a post the form takes in (303) uses up the budget: a visitor whose post was refused for an
+    # empty or too long field fixes it and sends it again without being locked out.
+    limited = limiter.limit(public.rate_limit, deduct_when=lambda response: response.status_code == 303)
+    app.add_url_rule("/submit", endpoint="submit_post", view_func=limited(submit_post), methods=["POST"])
     app.add_url_rule("/submit/thanks", view_func=thanks)
     # Every method reaches the site's handler, so an address of the review page answers 404 to a POST as
     # well, never 405 (which would tell that something lives there).
@@ -122,7 +139,7 @@ def published(path: str) -> Response:
 
 
 def submit_form() -> str:
-    return render_template("submit.html", form={}, error=None)
+    return render_template("submit.html", form={}, error=None, field=None)
 
 
 def submit_post() -> Any:
@@ -141,15 +158,38 @@ def submit_post() -> Any:
     try:
         entry = read_form(form)
     except FormError as exc:
-        return _again(form, str(exc)), 400
+        return _again(form, str(exc), exc.field), 400
     with Store(current_app.config["RSIWATCH_DB"]) as store:
         store.inbox_add(entry.url, entry.why, entry.submitter or None)
     return redirect("/submit/thanks", code=303)
 
 
-def _again(form: Any, error: str) -> str:
-    kept = {name: (form.get(name) or "")[:WHY_MAX] for name in ("url", "why", "submitter")}
-    return render_template("submit.html", form=kept, error=error)
+def _again(form: Any, error: str, field: str | None = None) -> str:
+    """The form again with everything as typed and the reason by its field (or above the form)."""
+    kept = {name: form.get(name) or "" for name in ("url", "why", "submitter")}
+    return render_template("submit.html", form=kept, error=error, field=field)
+
+
+def _refused(code: int, limiter: Limiter) -> Any:
+    """A post refused before it was read (too large, or past the rate budget), as the form again: what
+    can be read of it kept, and for 429 when to send it again."""
+    if code == 429:
+        limit = limiter.current_limit
+        wait = max(1, math.ceil(limit.reset_at - time.time())) if limit is not None else 60
+        message = f"too many suggestions from your address for now: please send this one again in {_duration(wait)}"
+        response = current_app.make_response((_again(request.form, message), 429))
+        response.headers["Retry-After"] = str(wait)
+        return response
+    message = ("this suggestion is longer than the form takes: the link and the reason are at most "
+               f"{URL_MAX:,} characters each, the name {NAME_MAX}")
+    return _again({}, message), 413
+
+
+def _duration(seconds: int) -> str:
+    if seconds < 90:
+        return f"{seconds} second{'s' * (seconds != 1)}"
+    minutes, hours = round(seconds / 60), round(seconds / 3600)
+    return f"{minutes} minutes" if seconds < 90 * 60 else f"{hours} hour{'s' * (hours != 1)}"
 
 
 def thanks() -> str:

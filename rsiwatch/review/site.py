@@ -1,7 +1,7 @@
 """The published catalog as a static site: every file as bytes, from the entries and the trend.
 
 Pure: entries in, ``{relative path: bytes}`` out (``rsiwatch.files.write_tree`` puts them on disk).  The
-same entries give the same bytes (no clock is read: the feed's ``updated`` is its newest entry's date,
+same entries give the same bytes (no clock is read: the feed's ``updated`` is its entries' latest change,
 and every list is sorted), so the site can live in git and a diff shows what changed.  Every text is
 escaped by Jinja2's autoescaping (HTML) or lxml (the feed); only http(s) URLs become links.
 """
@@ -20,6 +20,7 @@ from feedgen.feed import FeedGenerator
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from rsiwatch import __version__
+from rsiwatch.config import DEFAULT_SITE_TITLE
 from rsiwatch.dates import PRECISIONS, ParsedDate, date_of_timestamp, lenient_date
 from rsiwatch.review.catalog import PUBLIC_COLUMNS, export_row, to_json
 from rsiwatch.review.references import to_bibtex, to_ris
@@ -33,7 +34,7 @@ STATIC = Path(__file__).with_name("static")
 SITE_COLUMNS = [*PUBLIC_COLUMNS, "Category"]
 STATIC_FILES = ("site.css", "site.js")
 DEFAULT_FEED_SIZE = 100
-DEFAULT_TITLE = "Examples of AI improving AI development"
+DEFAULT_TITLE = DEFAULT_SITE_TITLE
 UNDATED = datetime(1970, 1, 1, tzinfo=timezone.utc)  # an entry with no year sorts last in the feed
 
 
@@ -44,6 +45,7 @@ class SiteOptions:
     feed_size: int = DEFAULT_FEED_SIZE
     shares: Sequence[ShareEstimate] = field(default_factory=tuple)
     submit_url: str | None = None  # the public form (`serve --public` serves it at /submit), linked from every page
+    show_reviewers: bool = False  # catalog.json names the curator who accepted each entry (`public.show_reviewers`)
 
 
 def entry_path(entry_id: int) -> str:
@@ -87,8 +89,31 @@ def public_entry(entry: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def newest_first(entries: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
-    return sorted(entries, key=lambda e: (entry_date(e), int(e["id"])), reverse=True)
+def _timestamp(text: Any) -> datetime | None:
+    """A store timestamp (ISO 8601, ``Z`` or an offset) as an aware datetime; None when absent or unreadable."""
+    try:
+        when = datetime.fromisoformat(str(text).replace("Z", "+00:00")) if text else None
+    except ValueError:
+        return None
+    if when is not None and when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when
+
+
+def entered_at(entry: Mapping[str, Any]) -> datetime:
+    """When the entry entered the catalog (its feed ``<published>``); its publication date for an entry
+    that does not say (an older store's dict)."""
+    return _timestamp(entry.get("added_at")) or entry_date(entry)
+
+
+def changed_at(entry: Mapping[str, Any]) -> datetime:
+    """When the entry last changed (its feed ``<updated>``): its latest edit, else when it entered."""
+    return max(_timestamp(entry.get("changed_at")) or UNDATED, entered_at(entry))
+
+
+def newest_in_catalog(entries: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """Latest to enter the catalog first: a paper from 2019 accepted today is news to a subscriber."""
+    return sorted(entries, key=lambda e: (entered_at(e), int(e["id"])), reverse=True)
 
 
 def _absolute(base_url: str | None, path: str) -> str:
@@ -96,16 +121,18 @@ def _absolute(base_url: str | None, path: str) -> str:
 
 
 def feed_xml(entries: Sequence[Mapping[str, Any]], options: SiteOptions) -> bytes:
-    """Atom, newest first, at most ``feed_size`` entries.  Entry ids are the entry pages' addresses
-    (absolute with a base URL, else ``urn:rsiwatch:entry:ID``): stable, because the addresses are."""
+    """Atom, the latest to enter the catalog first, at most ``feed_size`` entries.  Entry ids are the entry
+    pages' addresses (absolute with a base URL, else ``urn:rsiwatch:entry:ID``): stable, because the
+    addresses are.  Each entry's ``published`` is when it entered the catalog, its ``updated`` its last
+    change, and the feed's ``updated`` the latest change of any entry."""
     fg = FeedGenerator()
-    newest = newest_first(entries)[: options.feed_size]
+    newest = newest_in_catalog(entries)[: options.feed_size]
     fg.id(_absolute(options.base_url, "") if options.base_url else "urn:rsiwatch:catalog")
     fg.title(options.title)
     fg.link(href=_absolute(options.base_url, "index.html"), rel="alternate")
     if options.base_url:
         fg.link(href=_absolute(options.base_url, "feed.xml"), rel="self")
-    fg.updated(entry_date(newest[0]) if newest else UNDATED)
+    fg.updated(max((changed_at(e) for e in entries), default=UNDATED))
     fg.generator("rsiwatch", __version__)
     for raw in newest:
         e = public_entry(raw)
@@ -115,9 +142,8 @@ def feed_xml(entries: Sequence[Mapping[str, Any]], options: SiteOptions) -> byte
         # One link only: feedgen 1.0 drops an entry link's rel (lkiesow/python-feedgen#135, open), so a
         # second link (the source, as "related") would read as a second "alternate".  The page links it.
         fe.link(href=_absolute(options.base_url, e["path"]), rel="alternate")
-        when = entry_date(raw)
-        fe.updated(when)
-        fe.published(when)
+        fe.updated(changed_at(raw))
+        fe.published(entered_at(raw))
         fe.summary(e["description"] or e["title"])
         if e["category"]:
             fe.category(term=e["category"])
@@ -168,7 +194,7 @@ def build_site(entries: Sequence[Mapping[str, Any]], options: SiteOptions = Site
                                        submit_url=options.submit_url)
     files["feed.xml"] = feed_xml(ordered, options)  # type: ignore[assignment]
     files["catalog.csv"] = public_csv(ordered)
-    files["catalog.json"] = to_json(ordered)
+    files["catalog.json"] = to_json(ordered, reviewers=options.show_reviewers)
     files["catalog.bib"] = to_bibtex(ordered)
     files["catalog.ris"] = to_ris(ordered)
     for name in STATIC_FILES:

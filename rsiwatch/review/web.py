@@ -8,7 +8,9 @@ it, each card's plain form posts to the same calls and ``web_forms`` answers wit
 
 from __future__ import annotations
 
+import math
 import re
+import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -72,6 +74,8 @@ def create_app(
     def http_error(exc: HTTPException) -> Any:
         if request.path.startswith("/api/"):
             return jsonify(error=exc.description), exc.code
+        if exc.code == 429 and request.endpoint == "login_post":
+            return _login_refused(limiter)
         return render_template("error.html", code=exc.code, message=exc.description), exc.code
 
     @app.errorhandler(StoreError)
@@ -132,27 +136,41 @@ def _week_range(text: str) -> tuple[str, str] | None:
 def queue() -> str:
     args = request.args
     query = args.get("q", "").strip()[:200]
+    # A filter in the address that cannot be applied is said on the page, never silently dropped.
+    problems: list[str] = []
     status = args.get("status") or ("all" if query else "new")
-    status = status if status in QUEUE_STATUSES else "new"
+    if status not in QUEUE_STATUSES:
+        problems.append(f"status {status[:40]!r} is not one of {', '.join(QUEUE_STATUSES)}, so new is shown")
+        status = "new"
     week = args.get("week", "").strip()
     since, until = _week_range(week) or (None, None)
+    if week and since is None:
+        problems.append(f"week {week[:40]!r} is not a week such as 2026-W05, so it was ignored")
+    category = args.get("category", "")
+    if category and category not in CATEGORIES:
+        problems.append(f"category {category[:64]!r} is not one of the categories, so it was ignored")
     scores = score_range(args.get("min", ""), args.get("max", ""))
+    problems += [f"score filter: {p}" for p in scores.problems]
     filters = {
         "q": query, "status": status, "source": args.get("source", "").strip()[:200],
-        "category": args.get("category") if args.get("category") in CATEGORIES else "",
+        "category": category if category in CATEGORIES else "",
         "min": scores.low, "max": scores.high, "week": week if since else "",
         "sort": args.get("sort") if args.get("sort") in QUEUE_ORDERS else "score",
+        "suggested": args.get("suggested") == "1",
     }
     try:
         offset = max(0, int(args.get("offset", "0")))
     except ValueError:
+        problems.append(f"offset {args.get('offset', '')[:20]!r} is not a number, so the list starts at its top")
         offset = 0
     s = store()
     works, total = s.review_queue(
         status=status, query=query or None, source=filters["source"] or None, category=filters["category"] or None,
-        min_score=filters["min"], max_score=filters["max"], since=since, until=until, limit=PAGE_SIZE, offset=offset,
-        order=filters["sort"],
+        min_score=filters["min"], max_score=filters["max"], since=since, until=until, suggested=filters["suggested"],
+        limit=PAGE_SIZE, offset=offset, order=filters["sort"],
     )
+    if offset and not works and total.count:
+        problems.append(f"nothing at offset {offset}: this list holds {total.count}")
     latest = _with_explanations(s, {w["id"]: s.latest_score(w["id"]) or {} for w in works})
     ids = [w["id"] for w in works]
     rules, discussed = s.rule_matches.labels_of(ids), s.discussion.sources_discussing(ids)
@@ -165,7 +183,9 @@ def queue() -> str:
         item["terms"] = [*item["terms"], *re.findall(r"\w{3,}", query)]
     return render_template(
         "queue.html", items=items, total=total, offset=offset, page_size=PAGE_SIZE, filters=filters,
-        sources=s.source_names(), statuses=QUEUE_STATUSES, counts=s.status_counts(), filter_problems=scores.problems,
+        sources=[n for n in s.source_names() if n not in _removed_sources(s) or n == filters["source"]],
+        removed=_removed_sources(s), statuses=QUEUE_STATUSES, counts=s.status_counts(), filter_problems=problems,
+        suggested_count=s.suggested_count(status),
     )
 
 
@@ -219,6 +239,16 @@ def login() -> Any:
     return redirect(target, code=303)
 
 
+def _login_refused(limiter: Limiter) -> Response:
+    """Too many sign-in attempts: the sign-in page again, the name kept, saying when to try again."""
+    limit = limiter.current_limit
+    wait = max(1, math.ceil(limit.reset_at - time.time())) if limit is not None else 60
+    when = f"{wait} seconds" if wait < 120 else f"{round(wait / 60)} minutes" if wait < 7200 else f"{round(wait / 3600)} hours"
+    page = render_template("login.html", next=safe_next(request.form), name=(request.form.get("name") or "")[:100],
+                           error=f"too many sign-in attempts from your address: try again in {when}")
+    return Response(page, status=429, headers={"Retry-After": str(wait)})
+
+
 def logout() -> Response:
     session.clear()
     return redirect(url_for("login_page") if current_app.config["RSIWATCH_CONFIG"].review.curators else "/", code=303)
@@ -267,10 +297,21 @@ def stats() -> str:
     totals = {"works": s.count("works"), "sightings": s.count("sightings"), "review decisions": s.review_decision_count(),
               "catalog entries": s.count("catalog")}
     return render_template(
-        "stats.html", sources=s.source_report(), counts=s.status_counts(), weeks=s.decision_counts_by_week(8),
+        "stats.html", sources=[r for r in s.source_report() if r["name"] not in _removed_sources(s)],
+        removed_sources=[r for r in s.source_report() if r["name"] in _removed_sources(s)], counts=s.status_counts(),
+        weeks=s.decision_counts_by_week(8),
         totals=totals, tune=report, plottable=_plottable(report), drawable=plot_available(), plot_hint=PLOT_HINT,
         proxy_now=report.proxy.recall_at([report.threshold])[0] if report.proxy else None,
     )
+
+
+def _removed_sources(s: Store) -> set[str]:
+    """Sources the store knows that the config no longer lists: out of the filter menu and the Stats
+    table, their history kept (a filter in the address still works; Stats folds them away)."""
+    configured = {source.name for source in current_app.config["RSIWATCH_CONFIG"].sources}
+    if not configured:  # a config without sources (a review-only machine) removes nothing
+        return set()
+    return {row["name"] for row in s.source_report()} - configured
 
 
 def _plottable(report: TuningReport) -> bool:

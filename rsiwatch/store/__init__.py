@@ -80,7 +80,7 @@ AREA_METHODS: dict[str, tuple[str, ...]] = {
     ),
     "review_page": (
         "review_queue", "source_names", "review_decision_count", "status_counts", "decision_counts_by_week",
-        "accepted_since", "source_counts_since", "standing_decision"
+        "accepted_since", "source_counts_since", "standing_decision", "suggested_count"
     ),
     "tuning": (
         "review_history", "queue_works", "unqueued_at_or_above", "below_threshold_pool", "queued_count",

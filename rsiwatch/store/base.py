@@ -323,4 +323,13 @@ def fts_query(text: str) -> str | None:
     words = [w for w in re.findall(r"\w+", text or "") if w][:20]
     if not words:
         return None
-    return " ".join(f'"{w}"' for w in words[:-1]) + (" " if len(words) > 1 else "") + f'"{words[-1]}"*'
+    # The last word is a prefix while it is being typed ("kern" finds kernels), but not a single letter
+    # or a word that ends in symbols ("C++", "C#"): "C"* matched nearly every work.
+    typed = len(words[-1]) > 1 and not re.search(r"\w[^\w\s]+\s*$", text)
+    return " ".join(f'"{w}"' for w in words[:-1]) + (" " if len(words) > 1 else "") + f'"{words[-1]}"' + ("*" if typed else "")
+
+
+def symbol_words(text: str) -> list[str]:
+    """Words of a search whose symbols matter and that FTS cannot see ("C++", "C#", "F#"), lower case:
+    the search keeps only works whose text holds them as written."""
+    return [w.lower() for w in (text or "").split() if re.fullmatch(r"\w+[+#]+", w)][:5]

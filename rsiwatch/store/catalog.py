@@ -46,7 +46,10 @@ class Catalog:
         return [entry_dict(r) for r in self.db.all(
             "SELECT catalog.*, (SELECT d.decided_by FROM decisions d WHERE d.work_id = catalog.work_id"
             " AND d.action = 'accept' AND NOT EXISTS (SELECT 1 FROM decisions u WHERE u.reverses = d.id)"
-            f" ORDER BY d.id DESC LIMIT 1) AS reviewed_by FROM catalog{where} ORDER BY id"
+            " ORDER BY d.id DESC LIMIT 1) AS reviewed_by,"
+            # When the entry last changed (the feed's <updated>): its latest logged edit, else when it was added.
+            " COALESCE((SELECT MAX(e.edited_at) FROM catalog_edits e WHERE e.entry_id = catalog.id), catalog.added_at)"
+            f" AS changed_at FROM catalog{where} ORDER BY id"
         )]
 
     def catalog_entry(self, entry_id: int) -> dict[str, Any] | None:

@@ -13,8 +13,11 @@ from rsiwatch.store.base import (
     _work_dict,
     fts_query,
     iso_ago,
+    symbol_words,
 )
 from rsiwatch.store.discussion import QUEUE_ORDERS
+
+SUGGESTED = "w.queue_reason = 'submitted' AND w.id IN (SELECT work_id FROM submissions)"
 
 SEARCH_CAP = 1000  # text matches a search considers (the newest); more are reported as "1,000+"
 
@@ -74,6 +77,7 @@ class ReviewPage:
         max_score: float | None = None,
         since: str | None = None,
         until: str | None = None,
+        suggested: bool = False,
         limit: int = 100,
         offset: int = 0,
         order: str = "score",
@@ -87,6 +91,7 @@ class ReviewPage:
         match = fts_query(query) if query else None
         matched: list[str] | None = None
         capped = False
+        reasons = self._reason_matches(query) if query else []
         if match:
             # Every match's work id is a read of the work's row (by `works.doc`): at a million works a common
             # word matches tens of thousands (and ranking them by bm25 costs as much).  The newest
@@ -98,18 +103,47 @@ class ReviewPage:
                 (match, SEARCH_CAP + 1),
             )]
             capped = len(hits) > SEARCH_CAP
-            matched = hits[:SEARCH_CAP]
+            matched = [*reasons, *(h for h in hits[:SEARCH_CAP] if h not in reasons)]
+        elif reasons:
+            matched = reasons
         elif query:
             return [], QueueTotal(0)
         table, condition, params = queue_filter(status, matched=matched, source=source, category=category,
                                                 min_score=min_score, max_score=max_score, since=since, until=until)
+        for word in symbol_words(query or ""):  # "C++": FTS saw only "c"; the text must hold it as written
+            condition += " AND instr(lower(COALESCE(w.title, '') || ' ' || COALESCE(w.summary, '')), ?) > 0"
+            params.append(word)
+        if suggested:
+            condition += f" AND {SUGGESTED}"
         total = self.db.one(f"SELECT COUNT(*) FROM {table} WHERE {condition}", params)[0]
-        rows = self.db.all(
-            # SQLite sorts NULL scores last in DESC order; said this way the queue index gives the order.
-            f"SELECT w.* FROM {table} WHERE {condition} ORDER BY {QUEUE_ORDERS[order]} LIMIT ? OFFSET ?",
-            [*params, limit, offset],
-        )
+        # Suggestions from the public first (a reader's pick scores low as often as not), then the rest,
+        # each in the order asked (best score first, or most discussed); the suggestions are few, so
+        # counting them is cheap.
+        first = self.db.one(f"SELECT COUNT(*) FROM {table} WHERE {condition} AND {SUGGESTED}", params)[0]
+        # SQLite sorts NULL scores last in DESC order; said this way the queue index gives the order.
+        ordered = f"ORDER BY {QUEUE_ORDERS[order]} LIMIT ? OFFSET ?"
+        rows = self.db.all(f"SELECT w.* FROM {table} WHERE {condition} AND {SUGGESTED} {ordered}",
+                           [*params, limit, offset]) if offset < first else []
+        if len(rows) < limit and not suggested:
+            rows += self.db.all(
+                f"SELECT w.* FROM {table} WHERE {condition} AND NOT ({SUGGESTED}) {ordered}",
+                [*params, limit - len(rows), max(0, offset - first)],
+            )
         return [_work_dict(r) for r in rows], QueueTotal(total, capped, SEARCH_CAP)
+
+    def _reason_matches(self, query: str) -> list[str]:
+        """Works whose submitter's reason holds every word of the search (suggestions are few: a scan)."""
+        words = [w.lower() for w in query.split()][:10]
+        if not words:
+            return []
+        like = " AND ".join("instr(lower(note), ?) > 0" for _ in words)
+        return [r[0] for r in self.db.all(
+            f"SELECT DISTINCT work_id FROM submissions WHERE note IS NOT NULL AND {like} ORDER BY work_id", words)]
+
+    def suggested_count(self, status: str = "new") -> int:
+        """Queued suggestions from the public with this status (the queue's header says how many)."""
+        return int(self.db.one(f"SELECT COUNT(*) FROM works w WHERE w.queued_at IS NOT NULL AND w.status = ? AND {SUGGESTED}",
+                               (status,))[0])
 
     def source_names(self) -> list[str]:
         """Every source that has a row or a sighting, for the filter menu."""

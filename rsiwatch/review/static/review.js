@@ -56,7 +56,23 @@ function reviewPage() {
 
   function itemById(id) { return items.find((item) => item.dataset.id === id) || null; }
 
+  // The queue's counts follow each decision (the status menu's "new (N)", the summary's total), so the
+  // page never says what stood at load time.
+  function recount(from, to) {
+    document.querySelectorAll('select[name="status"] option[data-count]').forEach((option) => {
+      const n = Number(option.dataset.count) + (option.value === to ? 1 : 0) - (option.value === from ? 1 : 0);
+      option.dataset.count = String(n);
+      option.textContent = option.value.replace(/_/g, " ") + (n ? " (" + n + ")" : "");
+    });
+    const total = document.querySelector("[data-total]");
+    if (total && total.dataset.status !== "all") {
+      const n = Number(total.textContent) + (total.dataset.status === to ? 1 : 0) - (total.dataset.status === from ? 1 : 0);
+      total.textContent = String(n);
+    }
+  }
+
   function setStatus(item, status, category) {
+    if (item.dataset.status !== status) recount(item.dataset.status, status);
     item.dataset.status = status;
     const label = item.querySelector("[data-status-label]");
     if (label) label.textContent = status.replace(/_/g, " ");
@@ -162,7 +178,40 @@ function reviewPage() {
 
   function openDialog(dialog) {
     dialog.querySelectorAll("[data-error]").forEach((el) => { el.textContent = ""; });
+    clearFieldErrors(dialog);
     dialog.showModal();
+  }
+
+  function clearFieldErrors(dialog) {
+    dialog.querySelectorAll("[aria-invalid]").forEach((el) => { el.removeAttribute("aria-invalid"); el.removeAttribute("aria-describedby"); });
+    dialog.querySelectorAll(".field-error[data-js]").forEach((el) => el.remove());
+  }
+
+  // A refusal names its field ("year: expected ..."): shown by that field, marked invalid, focused.
+  function showFieldError(dialog, message) {
+    clearFieldErrors(dialog);
+    const name = (message.match(/^([a-z_]+):/) || [])[1];
+    const field = name ? dialog.querySelector("form").elements[name] : null;
+    if (!field || !field.closest) { dialog.querySelector("[data-error]").textContent = message; return; }
+    const note = document.createElement("span");
+    note.className = "field-error";
+    note.dataset.js = "1";
+    note.id = "accept-error-" + name;
+    note.setAttribute("role", "alert");
+    note.textContent = message;
+    field.setAttribute("aria-invalid", "true");
+    field.setAttribute("aria-describedby", note.id);
+    field.insertAdjacentElement("afterend", note);
+    field.focus();
+  }
+
+  // Leaving an edited accept form asks first (Esc, Cancel): a slip of the key loses no typing.
+  function acceptEdited() {
+    return acceptDialog && acceptDialog.open && acceptDialog.dataset.snapshot !== undefined &&
+      JSON.stringify(formFields(acceptDialog.querySelector("form"))) !== acceptDialog.dataset.snapshot;
+  }
+  function mayLeaveAccept() {
+    return !acceptEdited() || window.confirm("Discard your edits to this entry?");
   }
 
   function askReason(item, action) {
@@ -200,6 +249,7 @@ function reviewPage() {
       form.elements[flag].checked = (entry.flags || []).includes(flag);
     });
     openDialog(acceptDialog);
+    acceptDialog.dataset.snapshot = JSON.stringify(formFields(form));
     form.elements.description.focus();
   }
 
@@ -223,7 +273,7 @@ function reviewPage() {
         say("accepted into the catalog as entry " + data.catalog_id, false, id);
         if (item) { select(items.indexOf(item)); select(nextUndecided()); }
       } catch (err) {
-        if (err.status === 400) { acceptDialog.showModal(); acceptDialog.querySelector("[data-error]").textContent = err.message; }
+        if (err.status === 400) { acceptDialog.showModal(); showFieldError(acceptDialog, err.message); }
         else say("could not accept: " + err.message, true);
       }
     });
@@ -244,8 +294,14 @@ function reviewPage() {
   }
 
   document.querySelectorAll("dialog [data-close]").forEach((button) => {
-    button.addEventListener("click", () => button.closest("dialog").close());
+    button.addEventListener("click", () => {
+      const dialog = button.closest("dialog");
+      if (dialog !== acceptDialog || mayLeaveAccept()) dialog.close();
+    });
   });
+  if (acceptDialog) {
+    acceptDialog.addEventListener("cancel", (event) => { if (!mayLeaveAccept()) event.preventDefault(); });
+  }
 
   function act(action, item) {
     if (!item) return;
