@@ -62,7 +62,7 @@ from rsiwatch.retrain import retrain_if_better  # noqa: E402
 from rsiwatch.review.audit import queue_weekly  # noqa: E402
 from rsiwatch.review.catalog import read_catalog  # noqa: E402
 from rsiwatch.review.catalog_store import import_entries  # noqa: E402
-from rsiwatch.scoring import catalog_docs, refresh_if_pool_grew, score_works  # noqa: E402
+from rsiwatch.scoring import catalog_docs, refresh_if_pool_grew, score_works, train_and_save  # noqa: E402
 from rsiwatch.store import Store, iso  # noqa: E402
 
 SOURCE = "loop-feed"
@@ -129,6 +129,7 @@ class Run:
     reads: list[int] = field(default_factory=list)  # per sitting (a short queue reads fewer)
     seconds: float = 0.0
     retrain_s: list[float] = field(default_factory=list)
+    kept: int = 0  # weekly retrains whose gate kept the active model
 
     @property
     def total(self) -> int:
@@ -179,7 +180,7 @@ def recipe(weeks: list[list[Paper]], k: int, catalog: list[Doc], known: set[str]
     return run
 
 
-def rsiwatch_loop(weeks: list[list[Paper]], k: int, seed: int, config: Config, folder: Path,
+def rsiwatch_loop(weeks: list[list[Paper]], k: int, seed: int, config: Config, folder: Path, retrain: str = "daemon",
                   on_sitting: Callable[[int, int, int], None] | None = None) -> Run:
     """The real program, as described in the module docstring."""
     run = Run("rsiwatch", k)
@@ -215,10 +216,15 @@ def rsiwatch_loop(weeks: list[list[Paper]], k: int, seed: int, config: Config, f
                 time.sleep(0.002)  # distinct decision times (ms): the retrain's hold-out is the latest by time
             run.found.append(found)
             run.reads.append(len(read))
-            # the daemon's weekly retraining
+            # the daemon's weekly retraining (or `rsiwatch train`: no gate)
             t0 = time.perf_counter()
-            outcome = retrain_if_better(store, config)
-            if outcome.activated:
+            if retrain == "daemon":
+                outcome = retrain_if_better(store, config)
+                run.kept += not outcome.activated
+                if outcome.activated:
+                    score_works(store, config, store.open_work_ids())
+            else:
+                train_and_save(store, "rsiwatch train")
                 score_works(store, config, store.open_work_ids())
             run.retrain_s.append(time.perf_counter() - t0)
             if on_sitting:
@@ -243,7 +249,11 @@ def main() -> None:
     ap.add_argument("--k", type=int, nargs="+", default=[5, 10, 20], help="reads a sitting")
     ap.add_argument("--curve-k", type=int, default=10)
     ap.add_argument("--sittings", type=int, help="N equal spans of the dates instead of calendar weeks")
-    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--seed", type=int, default=0, help="the audit draw's seed, and the subsample's")
+    ap.add_argument("--subsample", type=float, default=1.0,
+                    help="keep this share of the papers, drawn with --seed (a robustness check: another sample)")
+    ap.add_argument("--retrain", choices=["daemon", "train"], default="daemon",
+                    help="after each sitting: the daemon's gated retrain (default) or `rsiwatch train`")
     ap.add_argument("--only", choices=["rsiwatch", "recipe", "ceiling"], nargs="+")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
@@ -251,6 +261,9 @@ def main() -> None:
         print(f"{args.labelled} is absent: nothing to benchmark")
         return
     papers = load_papers(args.labelled, args.stream)
+    if args.subsample < 1.0:
+        rng = np.random.default_rng(args.seed)
+        papers = [p for p, keep in zip(papers, rng.random(len(papers)) < args.subsample) if keep]
     weeks = sittings_of(papers, args.sittings)
     config = Config()
     catalog_rows = read_catalog(SEED_CATALOG)
@@ -272,8 +285,9 @@ def main() -> None:
             progress(f"K={k} recipe: {results[k]['recipe'].total} found ({results[k]['recipe'].seconds:.0f}s)")
         if "rsiwatch" in who:
             with tempfile.TemporaryDirectory() as tmp:
-                results[k]["rsiwatch"] = r = rsiwatch_loop(weeks, k, args.seed, config, Path(tmp))
-            progress(f"K={k} rsiwatch: {r.total} found ({r.seconds:.0f}s; retrain {np.median(r.retrain_s):.1f}s median)")
+                results[k]["rsiwatch"] = r = rsiwatch_loop(weeks, k, args.seed, config, Path(tmp), args.retrain)
+            progress(f"K={k} rsiwatch: {r.total} found ({r.seconds:.0f}s; retrain {np.median(r.retrain_s):.1f}s median; "
+                     f"the gate kept the active model {r.kept} times)")
     if args.json:
         print(json.dumps({"sittings": len(weeks), "papers": len(papers), "in_scope": sum(p.label for p in papers),
                           "runs": {k: {n: {"found": r.total, "reads": sum(r.reads), "per_sitting": r.found,
@@ -282,7 +296,8 @@ def main() -> None:
         return
     n_pos = sum(p.label for p in papers if p.id not in known)
     print(f"\ncurator's loop: {len(weeks)} sittings, {len(papers)} papers, {n_pos} in scope "
-          f"({args.labelled.name}; seed {args.seed})")
+          f"({args.labelled.name}; seed {args.seed}"
+          + (f", subsample {args.subsample:g}" if args.subsample < 1 else "") + ")")
     print(f"{'K':>3s} {'reads':>6s} {'ceiling':>8s} {'recipe':>7s} {'rsiwatch':>9s} {'ratio':>7s}   "
           f"{'halves: recipe':>15s} {'rsiwatch':>9s}  rsiwatch reads used")
     for k, rs in results.items():
