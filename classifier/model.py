@@ -305,8 +305,10 @@ def _prepare(ts: TrainingSet, p: TrainParams) -> _Prepared:
         pool_fit = [pool[i] for i in np.sort(perm[n_cal:])]
     else:
         cal, pool_fit = [], pool
-    cat_ids = {d.id for d in ts.catalog}
-    rel_pos = np.asarray([p.catalog_weight if d.id in cat_ids or d.id.startswith("category:") else 1.0 for d in pos])
+    # A catalog entry's text (a short description) weighs ``catalog_weight``; an accepted work's own text
+    # (a decision, passed as a positive under the same id) weighs 1.
+    cat_docs = set(ts.catalog)
+    rel_pos = np.asarray([p.catalog_weight if d in cat_docs or d.id.startswith("category:") else 1.0 for d in pos])
     hits = keyword_scores(pool_fit) if p.keyword_seed_min > 0 and pool_fit else np.zeros(len(pool_fit))
     sample = pool_fit
     if len(pool_fit) > p.vocab_pool_sample:

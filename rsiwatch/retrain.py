@@ -4,7 +4,9 @@ Why a gate: retraining on a week of decisions usually helps, but a batch of odd 
 gone wrong or a recipe change can make a model worse, and a worse model silently hides relevant work
 below the threshold.  So the newest decisions are held out (the latest 20% by time, at least 20), a
 candidate is trained without them, and both the candidate and the active model score them; average
-precision (the ranking quality over all thresholds) decides, ties going to the candidate.
+precision (the ranking quality over all thresholds) decides, ties going to the candidate, and the active
+model is kept only when the candidate is worse in at least 95% of bootstrap resamples of those decisions
+(a lower figure on 20 decisions is often noise, and keeping an older model for it wastes their lessons).
 
 If the candidate passes, the same recipe is trained again on every decision and that model becomes
 active (the newest decisions are the most valuable; leaving them out of production to keep the
@@ -21,12 +23,17 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from classifier import Doc, Model, TrainingSet, metrics, train
+from classifier.metrics import worse_share
 from rsiwatch.store import RETRAIN_SETTING, Store, utcnow
 from rsiwatch.config import Config
 from rsiwatch.scoring import active_model, effective_threshold, training_set
 
 HOLDOUT_SHARE = 0.2
 MIN_HOLDOUT = 20
+# The active model is kept only when the candidate ranks the held-out decisions worse in this share of
+# bootstrap resamples: on 20 decisions a lower average precision is often noise, and keeping an older
+# model for noise throws away a week of decisions (issue 26: the gate kept it 25-28 weeks of 42).
+CONFIDENCE = 0.95
 
 Trainer = Callable[[TrainingSet], Model]
 
@@ -109,15 +116,16 @@ def retrain_if_better(
     docs = [Doc(id=i, title=texts[i].title, summary=texts[i].summary) for i in held]
     reduced = without(full, set(held))
     candidate = trainer(reduced)
-    cand_ap = _ap(y, candidate.score(docs), threshold)
-    act_ap = _ap(y, current[1].score(docs), threshold)
+    cand_scores, act_scores = candidate.score(docs), current[1].score(docs)
+    cand_ap, act_ap = _ap(y, cand_scores, threshold), _ap(y, act_scores, threshold)
+    sure = worse_share(y, cand_scores, act_scores)
     figures = {"holdout": len(held), "holdout_positives": positives, "candidate_ap": cand_ap, "active_ap": act_ap,
-               "active_version": current[0]}
+               "active_version": current[0], "candidate_worse_share": sure}
     comparison = (
         f"average precision on the latest {len(held)} decisions ({positives} accepted): "
-        f"new {cand_ap:.3f} vs active model {current[0]} {act_ap:.3f}"
+        f"new {cand_ap:.3f} vs active model {current[0]} {act_ap:.3f}, new worse in {sure:.0%} of resamples"
     )
-    if cand_ap >= act_ap:
+    if cand_ap >= act_ap or sure < CONFIDENCE:
         reason = f"new model activated: {comparison}"
         model = trainer(full)
         version = _save(store, model, full, reason + "; refitted on every decision", True, figures)

@@ -53,17 +53,23 @@ def training_set(store: Store, pool_limit: int = POOL_LIMIT) -> TrainingSet:
     from classifier import Doc, TrainingSet
 
     catalog = catalog_docs(store)
-    catalog_ids = {d.id for d in catalog}
     labels = store.labelled_work_ids()
-    texts = {t.id: t for t in store.texts([i for i in labels if i not in catalog_ids])}
-    positives = list(catalog)
+    texts = {t.id: t for t in store.texts(list(labels))}
+    # A decided work trains on its own text (title and abstract), as a decision: an accepted work's catalog
+    # entry holds only a one-sentence description, which weighs like a seed entry (``catalog_weight``).
+    # The entry stays in ``catalog`` for the nearest-entry display and the categories.
+    # Works the seed or an import accepted have only the entry's text: they stay catalog entries.
+    reviewed = {r["work_id"] for r in store.review_history()}
+    decided: list[Doc] = []
     negatives: list[Doc] = []
     for work_id, label in labels.items():
         text = texts.get(work_id)
-        if text is None:
+        if text is None or (label == 1 and work_id not in reviewed):
             continue
         doc = Doc(id=text.id, title=text.title, summary=text.summary)
-        (positives if label == 1 else negatives).append(doc)
+        (decided if label == 1 else negatives).append(doc)
+    decided_ids = {d.id for d in decided}
+    positives = decided + [d for d in catalog if d.id not in decided_ids]
     pool = [Doc(id=t.id, title=t.title, summary=t.summary) for t in store.pool_texts(pool_limit)]
     return TrainingSet(positives=positives, negatives=negatives, pool=pool, catalog=catalog)
 
