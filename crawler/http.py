@@ -61,6 +61,12 @@ class Fetched:
     requests: int = 1  # HTTP exchanges it took (redirects and retries included)
 
 
+def _shown(url: str, limit: int = 160) -> str:
+    """A URL as an error names it: a long query (arXiv's id_list of a hundred ids) would push the cause out
+    of the one line an error has."""
+    return url if len(url) <= limit else url[: limit - 3] + "..."
+
+
 class _Retryable(Exception):
     """A failure worth another try (connection refused or reset, 5xx)."""
 
@@ -213,8 +219,8 @@ class PoliteClient:
         origin_private = is_private_host(_host(url) or "")
 
         def fail(cause: str, **kw: object) -> FetchError:
-            where = f" (at {current})" if current != url else ""
-            return FetchError(f"{url}: {cause}{where}", **kw)  # type: ignore[arg-type]
+            where = f" (at {_shown(current)})" if current != url else ""
+            return FetchError(f"{_shown(url)}: {cause}{where}", **kw)  # type: ignore[arg-type]
 
         while True:
             host = _host(current)
