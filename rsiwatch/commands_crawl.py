@@ -45,6 +45,12 @@ def load_seed_catalog(store: Store, path: Path) -> int:
     return len(import_entries(store, entries, origin="seed").added)
 
 
+
+def catalog_line(store: Store) -> str:
+    """The catalog's size as every command says it: published entries, and the withdrawn ones by name."""
+    published, withdrawn = store.catalog_counts()
+    return f"{published} published catalog entries" + (f" ({withdrawn} withdrawn, kept off it)" if withdrawn else "")
+
 @cli.command()
 @common
 def init(env: Env) -> None:
@@ -62,7 +68,7 @@ def init(env: Env) -> None:
         if store.setting(INIT_SETTING) is None:  # the daemon starts only on a database init made
             store.set_setting(INIT_SETTING, {"by": "init"}, "rsiwatch init")
         click.echo(
-            f"database {env.db_path}: {store.count('catalog')} catalog entries"
+            f"database {env.db_path}: {catalog_line(store)}"
             + (f" ({loaded} loaded from {seed.name})" if loaded else ""),
             err=True,
         )
@@ -214,7 +220,8 @@ def status(env: Env, as_json: bool, check: bool) -> None:
         summary = {
             "database": str(env.db_path),
             "works": store.count("works"),
-            "catalog": store.count("catalog"),
+            "catalog": store.catalog_counts()[0],
+            "catalog_withdrawn": store.catalog_counts()[1],
             "decisions": store.count("decisions"),
             "queue": store.review_queue(status="new", limit=1)[1].count,  # a COUNT, not every row
             "threshold": effective_threshold(store, config),
@@ -252,7 +259,8 @@ def status(env: Env, as_json: bool, check: bool) -> None:
             if r["last_error_current"]:
                 click.echo(f"last error of {r['name']}, {short_error(r['last_error'], r['last_error_at'], now, width=200)}")
         disagreements = summary["catalog_disagreements"]
-        click.echo(f"catalog: {summary['catalog']} entries, "
+        withdrawn = f" ({summary['catalog_withdrawn']} withdrawn, kept off it)" if summary["catalog_withdrawn"] else ""
+        click.echo(f"catalog: {summary['catalog']} published entries{withdrawn}, "
                    + (f"{disagreements} disagreements with the decisions (see `rsiwatch doctor`)" if disagreements
                       else "agrees with the decisions"))
         if summary["catalog_flags"]:

@@ -262,7 +262,7 @@ def catalog(draft: dict[str, Any] | None = None, error: EntryError | None = None
         "catalog.html", entries=store().catalog(), formats=sorted(FORMATS), exports=_exports(),
         note_descriptions=store().note_descriptions(),
         saved=saved if saved in _exports() else "", edited=int(edited) if edited.isdigit() else None,
-        draft=draft, error=error, news=store().scholarly.flags(),
+        draft=draft, error=error, news=store().scholarly.flags(), withdrawn=store().catalog_counts()[1],
     )
 
 
@@ -295,7 +295,7 @@ def stats() -> str:
     s = store()
     report = build_report(s, current_app.config["RSIWATCH_CONFIG"], proxy=True)
     totals = {"works": s.count("works"), "sightings": s.count("sightings"), "review decisions": s.review_decision_count(),
-              "catalog entries": s.count("catalog")}
+              "catalog entries (published)": s.catalog_counts()[0], "catalog entries withdrawn": s.catalog_counts()[1]}
     return render_template(
         "stats.html", sources=[r for r in s.source_report() if r["name"] not in _removed_sources(s)],
         removed_sources=[r for r in s.source_report() if r["name"] in _removed_sources(s)], counts=s.status_counts(),

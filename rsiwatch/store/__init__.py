@@ -71,7 +71,7 @@ AREA_METHODS: dict[str, tuple[str, ...]] = {
         "pool_size", "pool_texts"
     ),
     "catalog_entries": (
-        "catalog", "catalog_entry", "catalog_edit", "catalog_edits", "apply_import", "catalog_disagreements",
+        "catalog", "catalog_counts", "catalog_entry", "catalog_edit", "catalog_edits", "apply_import", "catalog_disagreements",
         "note_descriptions"
     ),
     "model_registry": (
