@@ -355,6 +355,7 @@ def backfill(env: Env, from_date: str, until: str | None, categories: tuple[str,
     plan = BackfillPlan(from_date=first, until=last, categories=cats,
                         endpoint=endpoint, metadata_prefix=metadata_prefix)
     config = env.config
+    env.store().close()  # a database `init` made, before any lock file is left beside a missing one
     try:  # one crawler per database: a backfill beside the daemon or a crawl would double the requests
         lock = take_lock(env.db_path, "rsiwatch backfill")
     except LockHeld as exc:

@@ -134,6 +134,13 @@ def write_config(project: Path, sources: list[dict[str, Any]], **extra: Any) -> 
             config[key] = value
     path = project / "config.yaml"
     path.write_text(yaml.safe_dump(config, sort_keys=False))
+    if not (project / "candidates.db").exists():
+        # The database `init` would make (only init creates one, issue 20), without the seed catalog these
+        # tests do not need.
+        from rsiwatch.store import INIT_SETTING, Store
+
+        with Store(project / "candidates.db") as store:
+            store.set_setting(INIT_SETTING, {"by": "tests"}, "what init records (no seed catalog here)")
     return path
 
 

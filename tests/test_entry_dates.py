@@ -86,6 +86,13 @@ def test_the_feed_dates_and_sorts_by_the_parsed_date_never_1970(tmp_path: Path) 
     with Store(imported(tmp_path)) as store:
         entries = store.catalog()
     feed = feedparser.parse(build_site(entries)["feed.xml"])
+    # The feed orders by when an entry entered the catalog (issue 22): never the epoch either.
+    assert not any(e.published.startswith("1970") or e.updated.startswith("1970") for e in feed.entries)
+    assert {e.id: e.published[:10] for e in feed.entries} == {
+        f"urn:rsiwatch:entry:{e['id']}": e["added_at"][:10] for e in entries}
+    # Without that moment (an entry of an older site's data), the parsed date stands in, never 1970.
+    undated = [{k: v for k, v in e.items() if k not in ("added_at", "changed_at")} for e in entries]
+    feed = feedparser.parse(build_site(undated)["feed.xml"])
     stamps = {e.id: e.updated for e in feed.entries}
     assert not any(s.startswith("1970") for s in [*stamps.values(), feed.feed.updated])
     assert stamps["urn:rsiwatch:entry:1"].startswith("2023-04-01")
