@@ -16,8 +16,8 @@ from pydantic import ValidationError
 from rsiwatch.cli import BadOption, Env, Failure, cli, common, emit_json, print_table
 from rsiwatch.config import RULE_FIELDS, Rule
 from rsiwatch.files import write_atomically
+from rsiwatch.present.text import readable_text
 from rsiwatch.rule_queue import RulePreview, apply_rules, preview, today
-from rsiwatch.review.present import readable_text
 from rsiwatch.source_list import add_list_entries_text, remove_list_item_text
 from rsiwatch.store import iso_ago
 

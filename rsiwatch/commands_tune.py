@@ -1,6 +1,6 @@
 """``rsiwatch tune``: what each threshold costs and catches, and moving it on evidence.
 
-The figures come from ``rsiwatch.review.tuning_report`` (the review history weighted by the audit); this module
+The figures come from ``rsiwatch.tuning.report`` (the review history weighted by the audit); this module
 only picks, saves and prints.
 """
 
@@ -11,19 +11,19 @@ from typing import Any
 
 import click
 
-from rsiwatch.review.tuning_plot import PLOT_HINT, plot_available
-from rsiwatch.store import THRESHOLD_SETTING, Store, iso_ago
-from rsiwatch.review.tuning import CAUGHT, CurvePoint, curve, net_budget, threshold_for_budget, threshold_for_recall
-from rsiwatch.review.tuning_report import MIN_DECISIONS, TARGET_SETTING, TuningReport, build_report
-from rsiwatch.files import write_atomically
 from rsiwatch.cli import Env, Failure, cli, common, emit_json
+from rsiwatch.files import write_atomically
+from rsiwatch.store import THRESHOLD_SETTING, Store, iso_ago
+from rsiwatch.tuning.plot import PLOT_HINT, plot_available
+from rsiwatch.tuning.report import MIN_DECISIONS, TARGET_SETTING, TuningReport, build_report
+from rsiwatch.tuning.threshold import CAUGHT, CurvePoint, curve, net_budget, threshold_for_budget, threshold_for_recall
 
 
 def _requeue(store: Store, threshold: float, days: int) -> list[str]:
     """Queue the recent undecided works a lowered threshold now lets in, with their why-terms."""
     from rsiwatch.scoring import explain_works
 
-    queued = store.queue_works(store.unqueued_at_or_above(threshold, iso_ago(days * 86400)), CAUGHT)
+    queued = store.history.queue_works(store.history.unqueued_at_or_above(threshold, iso_ago(days * 86400)), CAUGHT)
     explain_works(store, queued)
     return queued
 
@@ -37,7 +37,7 @@ def _proxy_hint(report: TuningReport, recall: float) -> str:
     if report.proxy is None:
         return ""
     grid = [p.threshold for p in report.curve]
-    reached = [t for t, r in zip(grid, report.proxy.recall_at(grid)) if r >= recall - 1e-9]
+    reached = [t for t, r in zip(grid, report.proxy.recall_at(grid), strict=False) if r >= recall - 1e-9]
     if not reached:
         return ""
     t = max(reached)
@@ -57,7 +57,9 @@ def _choose(report: TuningReport, env: Env, recall: float | None, budget: float 
             short = f"{len(report.history)} decisions ({report.accepted} accepted) in scope"
             why = "; ".join(report.review_needs) or "the decisions hold no accepted work"
             more = "" if chosen is None else f" (fewer than {MIN_DECISIONS} with an accept; --force saves it anyway)"
-            raise Failure(f"cannot pick a threshold for recall {recall:g} from {short}{more}: {why}{_proxy_hint(report, recall)}")
+            raise Failure(
+                f"cannot pick a threshold for recall {recall:g} from {short}{more}: {why}{_proxy_hint(report, recall)}"
+            )
         return chosen, {"recall": recall}
     if budget is not None:
         review = env.config.review
@@ -73,7 +75,8 @@ def _choose(report: TuningReport, env: Env, recall: float | None, budget: float 
                 f"a budget of {budget:g} a week leaves {net:.1f} for works above the threshold (after "
                 f"{review.audit_per_week} audit works and the {review.uncertain_share:.0%} uncertainty share), "
                 "which not even the best-scoring work of the window fits; raise --budget"
-                if report.stream_scores else "no scored works yet: crawl first, then tune by budget"
+                if report.stream_scores
+                else "no scored works yet: crawl first, then tune by budget"
             )
         return chosen, {"budget": budget}
     if value is not None:
@@ -83,8 +86,11 @@ def _choose(report: TuningReport, env: Env, recall: float | None, budget: float 
 
 def _why(target: dict[str, Any], point: CurvePoint, note: str | None) -> str:
     asked = (
-        f"target recall {target['recall']:g}" if "recall" in target
-        else f"budget {target['budget']:g} a week" if "budget" in target else "set by hand"
+        f"target recall {target['recall']:g}"
+        if "recall" in target
+        else f"budget {target['budget']:g} a week"
+        if "budget" in target
+        else "set by hand"
     )
     figures = f"precision {_pct(point.precision)}, recall {_pct(point.recall)}, " + (
         f"{point.per_week:.1f} a week" if point.per_week is not None else "load unknown"
@@ -99,14 +105,21 @@ def _print(report: TuningReport, chosen: CurvePoint | None, saved: bool) -> None
     echo(f"evidence: {report.scope}")
     est = report.estimate
     if est.recall is None:
-        echo(f"estimated recall: unknown ({report.review_needs[0] if report.review_needs else 'no accepted work in scope'})")
+        echo(
+            f"estimated recall: unknown "
+            f"({report.review_needs[0] if report.review_needs else 'no accepted work in scope'})"
+        )
     elif est.low is None:
-        echo(f"recall among reviewed works: {_pct(est.recall)} (no audit decisions yet, so no estimate of what is missed)")
+        echo(
+            f"recall among reviewed works: {_pct(est.recall)} (no audit decisions yet, so no estimate of what is "
+            "missed)"
+        )
     else:
         echo(
             f"estimated recall: {_pct(est.recall)} (95% CI {_pct(est.low)}-{_pct(est.high)}): {est.caught} caught, "
             f"{est.found_below} found below the threshold, ~{est.missed:.1f} missed "
-            f"(audit: {est.audit_positives} relevant in {est.audited} decisions standing for {est.population:.0f} works)"
+            f"(audit: {est.audit_positives} relevant in {est.audited} decisions standing for {est.population:.0f} "
+            "works)"
         )
     proxy = report.proxy
     if proxy is not None:
@@ -124,8 +137,14 @@ def _print(report: TuningReport, chosen: CurvePoint | None, saved: bool) -> None
     marks = {report.threshold: "in use"}
     if chosen is not None:
         marks[chosen.threshold] = "saved" if saved else "chosen"
-    rows = sorted({p.threshold: p for p in [*report.curve, *([chosen] if chosen else [])]}.values(), key=lambda p: p.threshold)
-    proxied = dict(zip([p.threshold for p in rows], proxy.recall_at([p.threshold for p in rows]))) if proxy else {}
+    rows = sorted(
+        {p.threshold: p for p in [*report.curve, *([chosen] if chosen else [])]}.values(), key=lambda p: p.threshold
+    )
+    proxied = (
+        dict(zip([p.threshold for p in rows], proxy.recall_at([p.threshold for p in rows]), strict=False))
+        if proxy
+        else {}
+    )
     width = len(proxy_head) - 2
     for p in rows:
         load = "–" if p.per_week is None else f"{p.per_week:8.1f}"
@@ -139,7 +158,11 @@ def _print(report: TuningReport, chosen: CurvePoint | None, saved: bool) -> None
         echo("")
         echo("  source                 threshold  candidates  accepted share  recall (audit, 95% CI)")
         for s in report.sources:
-            ci = f" ({_pct(s['recall_low'])}-{_pct(s['recall_high'])}, {s['audited']} audited)" if s["recall_low"] is not None else ""
+            ci = (
+                f" ({_pct(s['recall_low'])}-{_pct(s['recall_high'])}, {s['audited']} audited)"
+                if s["recall_low"] is not None
+                else ""
+            )
             echo(
                 f"  {s['source']:<22} {s['threshold']:9.3f}  {s['candidates']:10d}  "
                 f"{_pct(s['accepted_share']):>14}  {_pct(s['recall'])}{ci}"
@@ -155,24 +178,70 @@ def _print_rules(effects: list[dict[str, Any]]) -> None:
     click.echo("")
     click.echo("  rule                                   added  removed  kept out  accepted  rejected")
     for e in effects:
-        click.echo(f"  {e['rule'][:38]:<38} {e['added']:6d}  {e['removed']:7d}  {e['kept_out']:8d}  "
-                   f"{e['accepted']:8d}  {e['rejected']:8d}")
+        click.echo(
+            f"  {e['rule'][:38]:<38} {e['added']:6d}  {e['removed']:7d}  {e['kept_out']:8d}  "
+            f"{e['accepted']:8d}  {e['rejected']:8d}"
+        )
 
 
 @cli.command()
-@click.option("--recall", "target_recall", type=click.FloatRange(0, 1, min_open=True), help="Pick the highest threshold whose estimated recall reaches this (e.g. 0.95) and save it.")
-@click.option("--budget", type=click.FloatRange(0, min_open=True), help="Pick the lowest threshold that keeps the review load within this many works a week (audit and uncertainty picks included) and save it.")
+@click.option(
+    "--recall",
+    "target_recall",
+    type=click.FloatRange(0, 1, min_open=True),
+    help="Pick the highest threshold whose estimated recall reaches this (e.g. 0.95) and save it.",
+)
+@click.option(
+    "--budget",
+    type=click.FloatRange(0, min_open=True),
+    help="Pick the lowest threshold that keeps the review load within this many works a week (audit and uncertainty "
+         "picks included) and save it.",
+)
 @click.option("--set", "new_threshold", type=click.FloatRange(0, 1), help="Set the threshold by hand and save it.")
 @click.option("--reason", default=None, help="Why, kept with the change beside the figures.")
 @click.option("--dry-run", is_flag=True, help="Show what --recall/--budget/--set would choose without saving it.")
-@click.option("--requeue-days", default=7, show_default=True, type=click.IntRange(0, 3650), help="When the saved threshold is lower than before, also queue the undecided works first seen in these last days that now reach it (0: none).")
-@click.option("--weeks", default=8, show_default=True, type=click.IntRange(1, 520), help="Weeks of the stream the weekly load is measured over.")
-@click.option("--force", is_flag=True, help="Save a --recall/--budget threshold even when it rests on less than a week of stream or a handful of decisions.")
-@click.option("--plot", "plot_path", type=click.Path(dir_okay=False, path_type=Path), help="Draw precision/recall and the weekly load against the threshold into this PNG.")
+@click.option(
+    "--requeue-days",
+    default=7,
+    show_default=True,
+    type=click.IntRange(0, 3650),
+    help="When the saved threshold is lower than before, also queue the undecided works first seen in these last days "
+         "that now reach it (0: none).",
+)
+@click.option(
+    "--weeks",
+    default=8,
+    show_default=True,
+    type=click.IntRange(1, 520),
+    help="Weeks of the stream the weekly load is measured over.",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Save a --recall/--budget threshold even when it rests on less than a week of stream or a handful of "
+         "decisions.",
+)
+@click.option(
+    "--plot",
+    "plot_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Draw precision/recall and the weekly load against the threshold into this PNG.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Write the figures as JSON to stdout.")
 @common
-def tune(env: Env, target_recall: float | None, budget: float | None, new_threshold: float | None, reason: str | None,
-         dry_run: bool, requeue_days: int, weeks: int, force: bool, plot_path: Path | None, as_json: bool) -> None:
+def tune(
+    env: Env,
+    target_recall: float | None,
+    budget: float | None,
+    new_threshold: float | None,
+    reason: str | None,
+    dry_run: bool,
+    requeue_days: int,
+    weeks: int,
+    force: bool,
+    plot_path: Path | None,
+    as_json: bool,
+) -> None:
     """Show precision, recall and weekly load per threshold from the review history, the audit's
     estimate of the recall achieved, and per-source figures; pick and save a threshold by target
     recall (--recall 0.95), weekly budget (--budget 40) or by hand (--set 0.3).
@@ -195,13 +264,13 @@ def tune(env: Env, target_recall: float | None, budget: float | None, new_thresh
             chosen = curve(report.history, [value], stream_scores=report.stream_scores, span_weeks=report.span_weeks)[0]
             if not dry_run:
                 why = _why(target, chosen, reason)
-                store.set_setting(THRESHOLD_SETTING, value, why)
-                store.set_setting(TARGET_SETTING, target, why)
+                store.models.set_setting(THRESHOLD_SETTING, value, why)
+                store.models.set_setting(TARGET_SETTING, target, why)
                 saved = why
                 if value < report.threshold and requeue_days:
                     requeued = _requeue(store, value, requeue_days)
     if plot_path is not None:
-        from rsiwatch.review.tuning_plot import report_png  # noqa: I001 - matplotlib is loaded only to draw
+        from rsiwatch.tuning.plot import report_png
 
         net = label = None
         if budget is not None:
@@ -226,7 +295,9 @@ def tune(env: Env, target_recall: float | None, budget: float | None, new_thresh
     if saved:
         click.echo(f"saved threshold {chosen.threshold:.4f}: {saved} (applies to works scored from now on)", err=True)
         if requeued:
-            click.echo(f"queued {len(requeued)} undecided works first seen in the last {requeue_days} days that now "
-                       f"reach it", err=True)
+            click.echo(
+                f"queued {len(requeued)} undecided works first seen in the last {requeue_days} days that now reach it",
+                err=True,
+            )
     if plot_path:
         click.echo(f"wrote {plot_path}", err=True)

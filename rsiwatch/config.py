@@ -161,7 +161,7 @@ class Source(_Strict):
         return None if value is None else check_crontab(value)
 
     @model_validator(mode="after")
-    def _kind_needs(self) -> "Source":
+    def _kind_needs(self) -> Source:
         if self.kind in ("feed", "arxiv_rss", "html", "oai_pmh") and not self.url:
             raise ValueError(f"a source of kind {self.kind} needs a url")
         if self.kind == "arxiv_api" and not self.query:
@@ -281,7 +281,7 @@ class Rule(_Strict):
     note: Annotated[str, Field(max_length=500)] | None = None
 
     @model_validator(mode="after")
-    def _one_match(self) -> "Rule":
+    def _one_match(self) -> Rule:
         given = [f for f in RULE_FIELDS if getattr(self, f) is not None]
         if len(given) != 1:
             raise ValueError(f"a rule takes exactly one of {', '.join(RULE_FIELDS)} (got {', '.join(given) or 'none'})")
@@ -417,7 +417,7 @@ class Config(_Strict):
     scholarly: Scholarly = Field(default_factory=Scholarly)
 
     @model_validator(mode="after")
-    def _unique_names(self) -> "Config":
+    def _unique_names(self) -> Config:
         seen: set[str] = set()
         for source in self.sources:
             if source.name in seen:
@@ -503,7 +503,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 def parse_config(text: str, path: Path = DEFAULT_CONFIG_PATH) -> Config:
     """Validate YAML text (``safe_load`` only) into a ``Config``; raise ``ConfigError`` with one line."""
     try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader
+        data = yaml.load(text, Loader=_UniqueKeyLoader)
     except DuplicateKey as exc:
         raise ConfigError(f"{path}: line {exc.line}: {exc}") from None
     except yaml.YAMLError as exc:
@@ -518,7 +518,9 @@ def parse_config(text: str, path: Path = DEFAULT_CONFIG_PATH) -> Config:
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping of keys (database, contact, sources, ...), got {type(data).__name__}")
+        raise ConfigError(
+            f"{path}: expected a mapping of keys (database, contact, sources, ...), got {type(data).__name__}"
+        )
     try:
         return Config.model_validate(data)
     except ValidationError as exc:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from crawler.arxiv_meta import ArxivRecord, lookup_ids
@@ -48,7 +48,7 @@ def _paper_ref(work_id: str) -> str | None:
 
 def catalog_openalex_ids(store: Store, client: PoliteClient, reach: Access) -> tuple[dict[str, str], int]:
     """OpenAlex id -> catalog work, looking up (free) the catalog works not looked up before."""
-    works = sorted({e["work_id"] for e in store.catalog() if e["work_id"] and _paper_ref(e["work_id"])})
+    works = sorted({e["work_id"] for e in store.catalog.entries() if e["work_id"] and _paper_ref(e["work_id"])})
     known = store.scholarly.openalex_ids(works)
     found: dict[str, str | None] = {}
     requests = 0
@@ -65,8 +65,8 @@ def catalog_openalex_ids(store: Store, client: PoliteClient, reach: Access) -> t
 def since_for(source: Source, store: Store, now: datetime | None = None) -> str:
     """The publication date the watch reads from: a day before its last success (OpenAlex dates works by
     day, and indexes some late), else a month back."""
-    now = now or datetime.now(timezone.utc)
-    last = parse_iso(store.source_state(source.name).last_success)
+    now = now or datetime.now(UTC)
+    last = parse_iso(store.sources.source_state(source.name).last_success)
     start = (last - timedelta(days=1)) if last else now - timedelta(days=FIRST_LOOKBACK_DAYS)
     return start.date().isoformat()
 
@@ -158,7 +158,7 @@ def _flags_for(entry: dict[str, Any], before: dict[str, Any], now: ArxivRecord) 
 def check_catalog(store: Store, client: PoliteClient, config: Config) -> CheckReport:
     """Ask arXiv about every catalog work it hosts, flag what changed, remember what it said."""
     report = CheckReport()
-    entries = {e["work_id"]: e for e in store.catalog() if (e["work_id"] or "").startswith("arxiv:")}
+    entries = {e["work_id"]: e for e in store.catalog.entries() if (e["work_id"] or "").startswith("arxiv:")}
     if not entries:
         return report
     watched = store.scholarly.watched(list(entries))
@@ -175,8 +175,16 @@ def check_catalog(store: Store, client: PoliteClient, config: Config) -> CheckRe
                 report.checked += 1
                 before = watched.get(work_id) or seen.get(work_id) or {}
                 flags += _flags_for(entries[work_id], before, record)
-                snapshots.append({"work_id": work_id, "version": record.version, "title": record.title,
-                                  "withdrawn": record.withdrawn, "journal_ref": record.journal_ref, "doi": record.doi})
+                snapshots.append(
+                    {
+                        "work_id": work_id,
+                        "version": record.version,
+                        "title": record.title,
+                        "withdrawn": record.withdrawn,
+                        "journal_ref": record.journal_ref,
+                        "doi": record.doi,
+                    }
+                )
     except CrawlError as exc:
         report.errors.append(str(exc))
     report.flags = store.scholarly.add_flags(flags)
@@ -189,7 +197,7 @@ def apply_flag(store: Store, flag_id: int, by: str | None) -> str:
     flag = store.scholarly.flag(flag_id)
     if flag is None or flag["resolved_at"] is not None:
         raise ValueError(f"no open flag {flag_id} (see `rsiwatch catalog flags`)")
-    entry = store.catalog_entry(flag["entry_id"])
+    entry = store.catalog.catalog_entry(flag["entry_id"])
     if entry is None:
         raise ValueError(f"flag {flag_id}: entry {flag['entry_id']} no longer exists")
     change: dict[str, Any] = {}
@@ -201,10 +209,17 @@ def apply_flag(store: Store, flag_id: int, by: str | None) -> str:
         change = {"extra": extra}
     elif flag["kind"] == "withdrawn":
         change = {"flags": sorted({*entry["flags"], "withdrawn-on-arxiv"})}
-    changed = store.catalog_edit(flag["entry_id"], change, origin=f"catalog check (flag {flag_id})", by=by) if change else []
+    changed = (
+        store.catalog.catalog_edit(flag["entry_id"], change, origin=f"catalog check (flag {flag_id})", by=by)
+        if change
+        else []
+    )
     store.scholarly.resolve_flag(flag_id, "applied", by)
-    return (f"entry {flag['entry_id']}: {', '.join(changed)} updated" if changed
-            else f"entry {flag['entry_id']}: noted ({flag['detail']}); nothing in the entry to change")
+    return (
+        f"entry {flag['entry_id']}: {', '.join(changed)} updated"
+        if changed
+        else f"entry {flag['entry_id']}: noted ({flag['detail']}); nothing in the entry to change"
+    )
 
 
 def check_due(store: Store, config: Config, now: datetime | None = None) -> bool:
@@ -215,6 +230,5 @@ def check_due(store: Store, config: Config, now: datetime | None = None) -> bool
     if every is None:
         return False
     last = store.scholarly.last_check()
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     return last is None or (parse_iso(last) or now) + timedelta(seconds=parse_duration(every)) <= now
-

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from cli_support import run_cli
 
-from rsiwatch.review.catalog import read_catalog
+from rsiwatch.catalog.formats import read_catalog
 from rsiwatch.store import Store
 
 SEED = Path(__file__).parents[1] / "rsiwatch" / "seed" / "catalog_seed.csv"
@@ -95,7 +95,7 @@ def test_import_then_export_gives_every_row_back_under_its_id(tmp_path: Path, ki
     run_cli("catalog", "import", str(path), "--db", "candidates.db", cwd=tmp_path)
     after = export(tmp_path)
     for row in LIST:
-        assert {c: after[row[0]][c] for c in COLUMNS} == dict(zip(COLUMNS, row)), (kind, row[0])
+        assert {c: after[row[0]][c] for c in COLUMNS} == dict(zip(COLUMNS, row, strict=False)), (kind, row[0])
     exported_urls = {r["Source"] for r in after.values()}
     assert {r["Source"] for r in before.values()} <= exported_urls  # no seed work lost
     if start == "seeded":
@@ -204,18 +204,18 @@ def test_unreadable_files_fail_in_one_line(tmp_path: Path) -> None:
 def test_a_row_without_a_title_takes_its_known_works_title(tmp_path: Path) -> None:
     """The public list has no Title column: a work the database knows keeps its own title, not the
     description's first sentence (found by a new user's walk through the tour)."""
-    from rsiwatch.review.catalog_store import import_entries
-    from rsiwatch.review.catalog import parse_catalog
     from crawler.items import Item
+    from rsiwatch.catalog.formats import parse_catalog
+    from rsiwatch.catalog.load import import_entries
     from rsiwatch.store import Store
 
     with Store(tmp_path / "c.db") as store:
-        store.ingest("feed", [Item("arxiv:2611.00006", "Reward models trained from AI feedback", "s",
+        store.works.ingest("feed", [Item("arxiv:2611.00006", "Reward models trained from AI feedback", "s",
                                    "https://arxiv.org/abs/2611.00006", key="k")])
         rows = parse_catalog("ID;Description;Source\n200;A brand new entry about self-play;"
                              "https://arxiv.org/abs/2611.00006\n", "sheet.csv")
         import_entries(store, rows, origin="import sheet.csv", by="t")
-        (entry,) = store.catalog()
+        (entry,) = store.catalog.entries()
         assert (entry["id"], entry["title"], entry["description"]) == (
             200, "Reward models trained from AI feedback", "A brand new entry about self-play")
 
@@ -228,7 +228,7 @@ def test_a_json_export_into_a_fresh_database_keeps_who_reviewed_each_entry(tmp_p
     path = write_list(first / "list.csv", "utf8")
     run_cli("catalog", "import", str(path), "--db", "candidates.db", cwd=first)
     exported = json.loads(run_cli("catalog", "export", "--format", "json", cwd=first).stdout)
-    for entry, who in zip(exported, ("alice", "bob", "carol", "dana")):
+    for entry, who in zip(exported, ("alice", "bob", "carol", "dana"), strict=False):
         entry["reviewed_by"] = who
     (fresh / "catalog.json").write_text(json.dumps(exported))
     run_cli("catalog", "import", "catalog.json", "--db", "candidates.db", cwd=fresh)

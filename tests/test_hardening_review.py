@@ -12,7 +12,6 @@ import socket
 from pathlib import Path
 
 import httpx2
-
 from hardening_support import FaultResult, connect, injected, run_measured, write_config
 from local_server import LocalServer
 from test_hardening_concurrent import session, start_serve, stop

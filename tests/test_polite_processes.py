@@ -16,6 +16,7 @@ from pathlib import Path
 from cli_support import run_cli, write_config
 from local_server import LocalServer
 from oai_server import OaiEndpoint
+
 from rsiwatch.lock import LockHeld, lock_path, take_lock
 
 FIXTURES = Path(__file__).parent / "fixtures" / "e2e"
@@ -39,7 +40,7 @@ def test_two_crawls_back_to_back_keep_the_host_groups_spacing(tmp_path: Path, lo
         run_cli("crawl", "--source", name, cwd=tmp_path)
     arrivals = [r.time for r in local_server.requests]
     assert [r.path for r in local_server.requests] == ["/a", "/b", "/a"]
-    gaps = [later - earlier for earlier, later in zip(arrivals, arrivals[1:])]
+    gaps = [later - earlier for earlier, later in zip(arrivals, arrivals[1:], strict=False)]
     assert min(gaps) >= SPACING_S, f"gaps between processes {gaps}, spacing {SPACING_S} s"
 
 
@@ -71,7 +72,7 @@ def test_backfill_resumed_after_sigkill_waits_from_the_killed_ones_last_request(
     assert resumed[0].time - killed_last >= SPACING_S, (
         f"first request {resumed[0].time - killed_last:.2f} s after the killed one's last; spacing {SPACING_S} s")
     arrivals = [r.time for r in resumed]
-    assert all(b - a >= SPACING_S for a, b in zip(arrivals, arrivals[1:]))
+    assert all(b - a >= SPACING_S for a, b in zip(arrivals, arrivals[1:], strict=False))
 
 
 def test_backfill_takes_the_crawl_lock(tmp_path: Path, local_server: LocalServer) -> None:

@@ -70,11 +70,14 @@ def parsed_date(conn: sqlite3.Connection, date_published: Any, year: Any, work_i
 
 
 def set_parsed_date(conn: sqlite3.Connection, entry_id: int) -> None:
-    row = conn.execute("SELECT date_published, year, work_id, added_at FROM catalog WHERE id = ?", (entry_id,)).fetchone()
+    row = conn.execute(
+        "SELECT date_published, year, work_id, added_at FROM catalog WHERE id = ?", (entry_id,)
+    ).fetchone()
     if row is not None:
         found = parsed_date(conn, row["date_published"], row["year"], row["work_id"], row["added_at"])
-        conn.execute("UPDATE catalog SET date_iso = ?, date_precision = ? WHERE id = ?",
-                     (found.iso, found.precision, entry_id))
+        conn.execute(
+            "UPDATE catalog SET date_iso = ?, date_precision = ? WHERE id = ?", (found.iso, found.precision, entry_id)
+        )
 
 
 def fill_parsed_dates(conn: sqlite3.Connection) -> int:
@@ -102,7 +105,11 @@ def insert_entry(conn: sqlite3.Connection, entry: dict[str, Any], origin: str, e
 
 
 def edit_entry(
-    conn: sqlite3.Connection, entry_id: int, stored: dict[str, Any], origin: str, by: str | None,
+    conn: sqlite3.Connection,
+    entry_id: int,
+    stored: dict[str, Any],
+    origin: str,
+    by: str | None,
     decision_id: int | None = None,
 ) -> list[str]:
     """Set stored column values of an entry and log what changed; returns the changed fields."""
@@ -111,8 +118,10 @@ def edit_entry(
         return []
     changed = [f for f in EDITABLE if f in stored and row[f] != stored[f]]
     if changed:
-        conn.execute(f"UPDATE catalog SET {', '.join(f'{f} = ?' for f in changed)} WHERE id = ?",
-                     [*(stored[f] for f in changed), entry_id])
+        conn.execute(
+            f"UPDATE catalog SET {', '.join(f'{f} = ?' for f in changed)} WHERE id = ?",
+            [*(stored[f] for f in changed), entry_id],
+        )
         log_edit(conn, entry_id, {f: row[f] for f in changed}, {f: stored[f] for f in changed}, origin, by, decision_id)
         if {"date_published", "year", "work_id"} & set(changed):
             set_parsed_date(conn, entry_id)
@@ -120,14 +129,26 @@ def edit_entry(
 
 
 def log_edit(
-    conn: sqlite3.Connection, entry_id: int, before: dict[str, Any], after: dict[str, Any], origin: str,
-    by: str | None, decision_id: int | None = None,
+    conn: sqlite3.Connection,
+    entry_id: int,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    origin: str,
+    by: str | None,
+    decision_id: int | None = None,
 ) -> None:
     conn.execute(
         "INSERT INTO catalog_edits (entry_id, before, after, edited_at, origin, edited_by, decision_id)"
         " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (entry_id, json.dumps(before, ensure_ascii=False), json.dumps(after, ensure_ascii=False), utcnow(), origin, by,
-         decision_id),
+        (
+            entry_id,
+            json.dumps(before, ensure_ascii=False),
+            json.dumps(after, ensure_ascii=False),
+            utcnow(),
+            origin,
+            by,
+            decision_id,
+        ),
     )
 
 
@@ -145,12 +166,16 @@ def check_seen(conn: sqlite3.Connection, work_id: str, seen: int | None) -> None
     if (latest["id"] if latest else 0) != seen:
         standing = _standing_decisions(conn, work_id)
         status = conn.execute("SELECT status FROM works WHERE id = ?", (work_id,)).fetchone()
-        raise StaleDecision(work_id, dict(standing[-1]) if standing else (dict(latest) if latest else None),
-                            status["status"] if status else "new")
+        raise StaleDecision(
+            work_id,
+            dict(standing[-1]) if standing else (dict(latest) if latest else None),
+            status["status"] if status else "new",
+        )
 
 
-def follow_status(conn: sqlite3.Connection, work_id: str, status: str, origin: str, by: str | None,
-                  decision_id: int) -> None:
+def follow_status(
+    conn: sqlite3.Connection, work_id: str, status: str, origin: str, by: str | None, decision_id: int
+) -> None:
     """Publish the work's entry while it is accepted, withdraw it (kept, with its history) otherwise."""
     row = entry_of_work(conn, work_id)
     if row is None:
@@ -162,8 +187,16 @@ def follow_status(conn: sqlite3.Connection, work_id: str, status: str, origin: s
 
 
 def append_decision(
-    conn: sqlite3.Connection, work_id: str, action: str, category: str | None, note: str | None, origin: str,
-    enqueue: bool, decided_at: str | None = None, by: str | None = None, seen: int | None = None,
+    conn: sqlite3.Connection,
+    work_id: str,
+    action: str,
+    category: str | None,
+    note: str | None,
+    origin: str,
+    enqueue: bool,
+    decided_at: str | None = None,
+    by: str | None = None,
+    seen: int | None = None,
 ) -> int:
     if action not in ACTIONS:
         raise StoreError(f"unknown action {action!r} (expected one of {', '.join(ACTIONS)})")
@@ -181,7 +214,8 @@ def append_decision(
     conn.execute("UPDATE works SET status = ? WHERE id = ?", (STATUS_OF_ACTION[action], work_id))
     if enqueue:
         conn.execute(
-            "UPDATE works SET queued_at = ?, queue_reason = 'decided' WHERE id = ? AND queued_at IS NULL", (now, work_id)
+            "UPDATE works SET queued_at = ?, queue_reason = 'decided' WHERE id = ? AND queued_at IS NULL",
+            (now, work_id),
         )
     if category:
         conn.execute("UPDATE works SET category = ? WHERE id = ?", (category, work_id))
@@ -189,8 +223,9 @@ def append_decision(
     return decision_id
 
 
-def undo_decision(conn: sqlite3.Connection, work_id: str, origin: str, by: str | None,
-                  seen: int | None = None) -> tuple[str, int]:
+def undo_decision(
+    conn: sqlite3.Connection, work_id: str, origin: str, by: str | None, seen: int | None = None
+) -> tuple[str, int]:
     """Append a reversal of the work's latest standing decision and put its entry back as it was before
     that decision; returns (the status it goes back to, the undo's decision id)."""
     check_seen(conn, work_id, seen)
@@ -199,7 +234,8 @@ def undo_decision(conn: sqlite3.Connection, work_id: str, origin: str, by: str |
         raise StoreError(f"{work_id}: no decision to undo")
     target = standing[-1]
     cur = conn.execute(
-        "INSERT INTO decisions (work_id, action, reverses, decided_at, origin, decided_by) VALUES (?, 'undo', ?, ?, ?, ?)",
+        "INSERT INTO decisions (work_id, action, reverses, decided_at, origin, decided_by) VALUES (?, 'undo', ?, ?, ?, "
+        "?)",
         (work_id, target["id"], utcnow(), origin, by),
     )
     undo_id = int(cur.lastrowid)
@@ -209,7 +245,8 @@ def undo_decision(conn: sqlite3.Connection, work_id: str, origin: str, by: str |
     if row is not None:
         edits = conn.execute("SELECT before FROM catalog_edits WHERE decision_id = ? ORDER BY id DESC", (target["id"],))
         for (before,) in edits.fetchall():
-            edit_entry(conn, row["id"], {k: v for k, v in json.loads(before).items() if k in EDITABLE}, origin, by,
-                       undo_id)
+            edit_entry(
+                conn, row["id"], {k: v for k, v in json.loads(before).items() if k in EDITABLE}, origin, by, undo_id
+            )
     follow_status(conn, work_id, status, origin, by, undo_id)
     return status, undo_id

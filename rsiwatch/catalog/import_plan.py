@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from rsiwatch.review.catalog import ENTRY_FIELDS, new_entry, unknown_columns, written_date
+from rsiwatch.catalog.formats import ENTRY_FIELDS, new_entry, unknown_columns, written_date
 from rsiwatch.store import ImportPlan
 
 DUPLICATE_FLAG = "duplicate_source"
@@ -102,7 +102,9 @@ def plan_import(rows: list[dict[str, Any]], existing: list[dict[str, Any]]) -> t
         target = by_work.get(row["work_id"]) if row.get("work_id") else None
         if not row.get("work_id"):
             candidate = by_id.get(row.get("id"))
-            target = candidate if candidate and not candidate.get("work_id") and candidate["id"] not in matched else None
+            target = (
+                candidate if candidate and not candidate.get("work_id") and candidate["id"] not in matched else None
+            )
         if target is not None:
             matched.add(target["id"])
         targets.append(target)
@@ -117,8 +119,10 @@ def plan_import(rows: list[dict[str, Any]], existing: list[dict[str, Any]]) -> t
             finals.append(rid)
         else:
             if rid is not None:
-                report.flagged.append(f"row {row['line']} repeats ID {rid} of row {rows[claimed[rid]]['line']}: "
-                                      "both kept, this one under a new ID")
+                report.flagged.append(
+                    f"row {row['line']} repeats ID {rid} of row {rows[claimed[rid]]['line']}: "
+                    "both kept, this one under a new ID"
+                )
             finals.append(None)
     next_id = max([0, *by_id, *claimed]) + 1
     for i, target in enumerate(targets):
@@ -135,7 +139,7 @@ def plan_import(rows: list[dict[str, Any]], existing: list[dict[str, Any]]) -> t
             plan.moves[e["id"]] = next_id
             report.renumbered.append((e["id"], next_id, _what(e), f"the file gives ID {e['id']} to another work"))
             next_id += 1
-    for row, target, final in zip(rows, targets, finals):
+    for row, target, final in zip(rows, targets, finals, strict=False):
         assert final is not None
         if row.get("work_id") and row["work_id"] not in plan.work_ids:
             plan.work_ids.append(row["work_id"])
@@ -147,8 +151,11 @@ def plan_import(rows: list[dict[str, Any]], existing: list[dict[str, Any]]) -> t
             continue
         if target["id"] != final:
             plan.moves[target["id"]] = final
-            why = (f"the file gives it ID {final}" if row.get("id") == final
-                   else f"its ID {target['id']} goes to another row of the file")
+            why = (
+                f"the file gives it ID {final}"
+                if row.get("id") == final
+                else f"its ID {target['id']} goes to another row of the file"
+            )
             report.renumbered.append((target["id"], final, _what(target), why))
         changes = _changes(row, target)
         if changes:

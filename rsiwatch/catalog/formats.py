@@ -13,13 +13,13 @@ import csv
 import io
 import json
 import re
-from datetime import date, datetime
 from collections.abc import Iterable, Sequence
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from crawler.ids import canonical_id
-from rsiwatch.review.references import to_bibtex, to_csljson, to_ris
+from rsiwatch.catalog.references import to_bibtex, to_csljson, to_ris
 
 PUBLIC_COLUMNS = ["ID", "Description", "Source", "Date Published", "Authors", "Author Affiliations", "Submitter"]
 EXPORT_COLUMNS = [*PUBLIC_COLUMNS, "Category", "Title", "Flags"]
@@ -105,10 +105,10 @@ def parse_table(table: list[list[str]], name: str) -> list[dict[str, Any]]:
     header = [(h or "").strip() for h in table[0]]
     body = [(n, row) for n, row in enumerate(table[1:], 2) if any((c or "").strip() for c in row)]
     if set(SEED_COLUMNS) <= set(header):
-        return [{**_from_seed(dict(zip(header, row))), "line": n} for n, row in body]
+        return [{**_from_seed(dict(zip(header, row, strict=False))), "line": n} for n, row in body]
     if {"Description", "Source"} <= set(header):
         unknown = [h for h in header if h and h != "ID" and h not in COLUMN_FIELDS]
-        return [_from_public(dict(zip(header, row)), header, unknown, n) for n, row in body]
+        return [_from_public(dict(zip(header, row, strict=False)), header, unknown, n) for n, row in body]
     raise CatalogFormatError(
         f"{name}: unrecognised columns {header[:8]}; expected the public list's ({', '.join(PUBLIC_COLUMNS)})"
         f" or the seed file's ({', '.join(SEED_COLUMNS)})"
@@ -275,19 +275,28 @@ def to_markdown(entries: Iterable[dict[str, Any]]) -> str:
     lines = ["| ID | Title | Category | Year | Description |", "| --- | --- | --- | --- | --- |"]
     for e in entries:
         title = f"[{_md_cell(e['title'])}]({e['url']})" if e.get("url", "") and str(e["url"]).startswith("http") else _md_cell(e["title"])
-        lines.append(f"| {e['id']} | {title} | {_md_cell(e['category'])} | {e['year'] or ''} | {_md_cell(e['description'])} |")
+        lines.append(
+            f"| {e['id']} | {title} | {_md_cell(e['category'])} | {e['year'] or ''} | {_md_cell(e['description'])} |"
+        )
     return "\n".join(lines) + "\n"
 
 
 # The export formats by name (``catalog export --format``, the Catalog tab); the reference managers'
 # formats live in references.py.
 FORMATS = {
-    "csv": to_csv, "json": to_json, "md": to_markdown,
-    "bibtex": to_bibtex, "ris": to_ris, "csljson": to_csljson,
+    "csv": to_csv,
+    "json": to_json,
+    "md": to_markdown,
+    "bibtex": to_bibtex,
+    "ris": to_ris,
+    "csljson": to_csljson,
 }
 # Each format's file name ending and media type (downloads and saved exports).
 FORMAT_FILES = {
-    "csv": ("csv", "text/csv"), "json": ("json", "application/json"), "md": ("md", "text/markdown"),
-    "bibtex": ("bib", "application/x-bibtex"), "ris": ("ris", "application/x-research-info-systems"),
+    "csv": ("csv", "text/csv"),
+    "json": ("json", "application/json"),
+    "md": ("md", "text/markdown"),
+    "bibtex": ("bib", "application/x-bibtex"),
+    "ris": ("ris", "application/x-research-info-systems"),
     "csljson": ("csl.json", "application/vnd.citationstyles.csl+json"),
 }

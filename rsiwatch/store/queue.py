@@ -6,13 +6,13 @@ import json
 from typing import Any
 
 from rsiwatch.store.base import (
-    reviewed_sql,
     Database,
     QueueTotal,
     _standing_decisions,
     _work_dict,
     fts_query,
     iso_ago,
+    reviewed_sql,
     symbol_words,
 )
 from rsiwatch.store.discussion import QUEUE_ORDERS
@@ -61,7 +61,7 @@ def queue_filter(
     return table, " AND ".join(where), params
 
 
-class ReviewPage:
+class Queue:
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -142,8 +142,12 @@ class ReviewPage:
 
     def suggested_count(self, status: str = "new") -> int:
         """Queued suggestions from the public with this status (the queue's header says how many)."""
-        return int(self.db.one(f"SELECT COUNT(*) FROM works w WHERE w.queued_at IS NOT NULL AND w.status = ? AND {SUGGESTED}",
-                               (status,))[0])
+        return int(
+            self.db.one(
+                f"SELECT COUNT(*) FROM works w WHERE w.queued_at IS NOT NULL AND w.status = ? AND {SUGGESTED}",
+                (status,),
+            )[0]
+        )
 
     def source_names(self) -> list[str]:
         """Every source that has a row or a sighting, for the filter menu."""
@@ -151,7 +155,8 @@ class ReviewPage:
         # the next through the index costs one seek per source instead.
         rows = self.db.all(
             "WITH RECURSIVE seen(source) AS (SELECT MIN(source) FROM sightings UNION ALL"
-            " SELECT (SELECT MIN(source) FROM sightings WHERE source > seen.source) FROM seen WHERE seen.source IS NOT NULL)"
+            " SELECT (SELECT MIN(source) FROM sightings WHERE source > seen.source) FROM seen WHERE seen.source IS NOT "
+            "NULL)"
             " SELECT name FROM sources UNION SELECT source FROM seen WHERE source IS NOT NULL ORDER BY 1"
         )
         return [r[0] for r in rows]
@@ -182,7 +187,7 @@ class ReviewPage:
             SELECT w.*, d.decided_at, COALESCE(d.decided_by, d.origin) AS decided_by, c.id AS catalog_id, c.title AS entry_title,
                    c.description AS entry_description, c.category AS entry_category
             FROM decisions d JOIN works w ON w.id = d.work_id LEFT JOIN catalog c ON c.work_id = w.id
-            WHERE d.action = 'accept' AND d.decided_at >= ? AND {reviewed_sql('d')}
+            WHERE d.action = 'accept' AND d.decided_at >= ? AND {reviewed_sql("d")}
               AND w.status = 'accepted' AND NOT EXISTS (SELECT 1 FROM decisions u WHERE u.reverses = d.id)
             ORDER BY d.decided_at, d.id
             """,
