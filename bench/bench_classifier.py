@@ -387,7 +387,8 @@ def small_pools(data: Data, split: Split, kw: dict) -> None:
             )
         m = lambda rs, k: float(np.mean([r[k] for r in rs]))  # noqa: E731
         print(
-            f"{n:10d}{m(new, 'ap'):9.3f}{m(new, 'ap_stream'):9.3f}{m(new, 'read95'):9.3f}{m(new, 'r5'):8.3f}{m(new, 'share50'):8.2%}"
+            f"{n:10d}{m(new, 'ap'):9.3f}{m(new, 'ap_stream'):9.3f}{m(new, 'read95'):9.3f}{m(new, 'r5'):8.3f}"
+            f"{m(new, 'share50'):8.2%}"
             f"   {'':17s}{m(old, 'ap'):7.3f}{m(old, 'read95'):9.3f}",
             flush=True,
         )
@@ -407,7 +408,8 @@ def thresholds(data: Data, split: Split, model) -> None:
     rnd = np.array([r["stratum"] == "random" for r in split.test_rows])
     print(f"\nthreshold (warm model) on the test-period stream ({len(later)} papers, 2025-09..12)")
     print(
-        f"{'threshold':>10s}{'nominal':>9s}{'actual':>9s}{'per week':>10s}{'recall strm':>13s}{'recall all':>12s}{'prec strm':>11s}"
+        f"{'threshold':>10s}{'nominal':>9s}{'actual':>9s}{'per week':>10s}{'recall strm':>13s}{'recall all':>12s}"
+        f"{'prec strm':>11s}"
     )
     for t in (0.25, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6):
         share = float(np.mean(s_stream >= t))
@@ -416,7 +418,8 @@ def thresholds(data: Data, split: Split, model) -> None:
         sel = rnd & (s_test >= t)
         prec = float(np.mean(g[sel] == 2)) if sel.any() else float("nan")
         print(
-            f"{t:10.2f}{10 ** (-4 * t):9.2%}{share:9.2%}{share * WEEKLY_ITEMS:10.0f}{r_str:13.3f}{r_all:12.3f}{prec:11.3f}"
+            f"{t:10.2f}{10 ** (-4 * t):9.2%}{share:9.2%}{share * WEEKLY_ITEMS:10.0f}{r_str:13.3f}{r_all:12.3f}"
+            f"{prec:11.3f}"
         )
 
 

@@ -229,7 +229,10 @@ def main() -> None:
             progress("first crawl ...")
             load = os.getloadavg()[0]
             reset_peak()
-            with Store(db) as store, PoliteClient(config.http.settings, config.politeness.settings, config.contact) as client:
+            with (
+                Store(db) as store,
+                PoliteClient(config.http.settings, config.politeness.settings, config.contact) as client,
+            ):
                 cpu, children = time.process_time(), _children_cpu()
                 server_cpu = process_cpu(server.proc.pid) if server.proc else 0.0
                 with Timer() as first:

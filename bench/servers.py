@@ -51,7 +51,10 @@ class Bank:
 
     def record(self, i: int) -> str:
         pid, day = self.paper_id(i), self.datestamp(i)
-        header = f"<header><identifier>oai:arXiv.org:{pid}</identifier><datestamp>{day}</datestamp><setSpec>cs</setSpec></header>"
+        header = (
+            f"<header><identifier>oai:arXiv.org:{pid}</identifier><datestamp>{day}</datestamp>"
+            "<setSpec>cs</setSpec></header>"
+        )
         if i % 50 == 7:  # a withdrawn paper now and then
             return f'<record><header status="deleted">{header[8:]}</record>\n'
         t, s, n = self.titles, self.sentences, self.names

@@ -102,7 +102,7 @@ def attach(item: Item, work_id: str) -> Item:
     """The item as a sighting of ``work_id``: its URL stays the post's, the post joins its links."""
     if work_id == item.canonical_id:
         return item
-    links = [l for l in item.links if _cid(l) != work_id]
+    links = [link for link in item.links if _cid(link) != work_id]
     if item.url and not arxiv_id(item.url):
         links.insert(0, item.url)
     return replace(item, canonical_id=work_id, links=tuple(dict.fromkeys(links)))

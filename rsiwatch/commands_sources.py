@@ -47,7 +47,7 @@ stderr = Console(stderr=True)
 
 def _config_text(env: Env) -> str:
     path = env.existing_config_path()  # only `init` writes a config from nothing
-    env.config  # validates the current file first (exit 2 on a broken one)
+    _ = env.config  # validates the current file first (exit 2 on a broken one)
     try:
         return path.read_text(encoding="utf-8")
     except OSError as exc:

@@ -69,7 +69,7 @@ FEED_LINKS = [
 ]
 
 
-@pytest.mark.parametrize("head, url, expected", FEED_LINKS)
+@pytest.mark.parametrize(("head", "url", "expected"), FEED_LINKS)
 def test_feed_links_as_feed_readers_find_them(head: str, url: str, expected: list[FeedLink]) -> None:
     assert feed_links(page(head), url) == expected
 

@@ -184,7 +184,8 @@ class Queue:
         """Works accepted by a curator since then and still accepted, with their catalog entry's fields."""
         rows = self.db.all(
             f"""
-            SELECT w.*, d.decided_at, COALESCE(d.decided_by, d.origin) AS decided_by, c.id AS catalog_id, c.title AS entry_title,
+            SELECT w.*, d.decided_at, COALESCE(d.decided_by, d.origin) AS decided_by, c.id AS catalog_id,
+                   c.title AS entry_title,
                    c.description AS entry_description, c.category AS entry_category
             FROM decisions d JOIN works w ON w.id = d.work_id LEFT JOIN catalog c ON c.work_id = w.id
             WHERE d.action = 'accept' AND d.decided_at >= ? AND {reviewed_sql("d")}

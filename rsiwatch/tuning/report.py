@@ -175,7 +175,10 @@ def build_report(
     audited = bool(windows) and bool(scoped)
     if audited:
         first, last = min(a for a, _ in windows), max(b for _, b in windows)
-        scope = f"{len(scoped)} decisions on works first seen in {len(windows)} audited weeks ({first.date()} to {last.date()})"
+        scope = (
+            f"{len(scoped)} decisions on works first seen in {len(windows)} audited weeks "
+            f"({first.date()} to {last.date()})"
+        )
     else:
         # No audit yet, or none of the decisions is on a work of an audited week (a first sitting decides
         # this week's works; the audit covers last week's): the curves count what was reviewed.
