@@ -292,7 +292,7 @@ def tune(
         return
     _print(report, chosen, saved is not None)
     _print_rules(rule_effects)
-    if saved:
+    if saved and chosen is not None:
         click.echo(f"saved threshold {chosen.threshold:.4f}: {saved} (applies to works scored from now on)", err=True)
         if requeued:
             click.echo(

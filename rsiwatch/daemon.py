@@ -106,7 +106,7 @@ def digest_job(config: Config, db_path: Path) -> Job | None:
             retry = min(DIGEST_RETRY_S * 2 ** (tries - 1), DIGEST_RETRY_MAX_S)
             return parse_iso(last["at"]) + timedelta(seconds=retry)
         # Never sent: the next slot from now (a fresh daemon does not mail at once).
-        after = parse_iso(last["at"]) if last else datetime.now(UTC)
+        after = (parse_iso(last["at"]) if last else None) or datetime.now(UTC)
         return next_cron_time(cron, after)
 
     def run() -> None:

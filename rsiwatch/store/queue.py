@@ -38,6 +38,7 @@ def queue_filter(
     Queued works, or with ``matched`` (a search's hits) those works whether queued or not; ``since`` and
     ``until`` bound ``queued_at``; an empty value is no filter.
     """
+    params: list[Any]
     if matched is not None:
         where, params = ["w.id IN (SELECT value FROM json_each(?))"], [json.dumps(matched)]
     else:
@@ -81,7 +82,7 @@ class Queue:
         limit: int = 100,
         offset: int = 0,
         order: str = "score",
-    ) -> tuple[list[dict[str, Any]], int]:
+    ) -> tuple[list[dict[str, Any]], QueueTotal]:
         """The queue for the review page, best first, with its total; ``query`` searches titles and summaries.
 
         With a query every matching work is a result, queued or not (the curator is looking for it),
@@ -115,11 +116,11 @@ class Queue:
             params.append(word)
         if suggested:
             condition += f" AND {SUGGESTED}"
-        total = self.db.one(f"SELECT COUNT(*) FROM {table} WHERE {condition}", params)[0]
+        total = self.db.value(f"SELECT COUNT(*) FROM {table} WHERE {condition}", params)
         # Suggestions from the public first (a reader's pick scores low as often as not), then the rest,
         # each in the order asked (best score first, or most discussed); the suggestions are few, so
         # counting them is cheap.
-        first = self.db.one(f"SELECT COUNT(*) FROM {table} WHERE {condition} AND {SUGGESTED}", params)[0]
+        first = self.db.value(f"SELECT COUNT(*) FROM {table} WHERE {condition} AND {SUGGESTED}", params)
         # SQLite sorts NULL scores last in DESC order; said this way the queue index gives the order.
         ordered = f"ORDER BY {QUEUE_ORDERS[order]} LIMIT ? OFFSET ?"
         rows = self.db.all(f"SELECT w.* FROM {table} WHERE {condition} AND {SUGGESTED} {ordered}",
@@ -163,7 +164,7 @@ class Queue:
 
     def review_decision_count(self) -> int:
         """Decisions a curator took (undos included), not the ones that loaded the catalog."""
-        return int(self.db.one(f"SELECT COUNT(*) FROM decisions WHERE {reviewed_sql()}")[0])
+        return int(self.db.value(f"SELECT COUNT(*) FROM decisions WHERE {reviewed_sql()}"))
 
     def status_counts(self) -> dict[str, int]:
         """Queued works per status."""
