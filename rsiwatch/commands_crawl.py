@@ -24,11 +24,10 @@ from rsiwatch.cli import (
     print_table,
 )
 from rsiwatch.config import Source, parse_duration
-from rsiwatch.lock import LockHeld, take_lock
+from rsiwatch.crawl_run import SourcePaused, run_crawl
+from rsiwatch.lock import LockHeld
 from rsiwatch.logs import setup_logging
-from rsiwatch.pipeline import SourceOutcome, crawl, due_sources, next_due
-from rsiwatch.polite import polite_client
-from rsiwatch.retention import prune
+from rsiwatch.pipeline import SourceOutcome, next_due
 from rsiwatch.scoring import effective_threshold
 from rsiwatch.source_health import source_troubles
 from rsiwatch.status_view import relative, short_error
@@ -41,16 +40,13 @@ DEFAULT_WAIT = "10m"
 
 
 def load_seed_catalog(store: Store, path: Path) -> int:
-    """Load the starting catalog once; an existing catalog is never overwritten."""
-    if store.works.count("catalog"):
-        return 0
+    """Load the starting catalog once (``rsiwatch.catalog.load.seed_catalog``), a broken file one line."""
+    from rsiwatch.catalog.load import seed_catalog
+
     try:
-        entries = read_catalog(path)
+        return seed_catalog(store, path)
     except CatalogFormatError as exc:
         raise Failure(str(exc)) from None
-    from rsiwatch.catalog.load import import_entries
-
-    return len(import_entries(store, entries, origin="seed").added)
 
 
 @cli.command()
@@ -65,7 +61,7 @@ def init(env: Env) -> None:
     config = env.config
     seed = Path(config.catalog_seed) if config.catalog_seed else SEED_CATALOG
     with env.create_store() as store:
-        store.sources.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in config.sources)
+        store.sources.ensure_sources(config.source_registrations)
         loaded = load_seed_catalog(store, seed)
         if store.models.setting(INIT_SETTING) is None:  # the daemon starts only on a database init made
             store.models.set_setting(INIT_SETTING, {"by": "init"}, "rsiwatch init")
@@ -122,54 +118,40 @@ def crawl_command(
     except ValueError:
         raise click.BadParameter(f"{wait!r}: expected a duration such as 30s, 10m or 2h", param_hint="--wait") from None
     try:
-        lock = take_lock(
-            env.db_path,
-            "rsiwatch crawl",
-            wait=wait_s,
+        run = run_crawl(
+            config, env.db_path, names=names, everything=everything, force=force, wait=wait_s,
             on_wait=lambda holder: stderr.print(f"waiting: {holder}", highlight=False),
+            on_source=_print_outcome,
+            on_nothing_due=lambda: stderr.print("no source is due (use --all to crawl them anyway)"),
+            open_store=env.store,
         )
-    except LockHeld as exc:
+    except (LockHeld, SourcePaused, CatalogFormatError) as exc:
         raise Failure(str(exc)) from None
-    with lock, env.store() as store:
-        store.sources.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in config.sources)
-        if not store.works.count("catalog"):
-            load_seed_catalog(store, Path(config.catalog_seed) if config.catalog_seed else SEED_CATALOG)
-        sources = due_sources(config, store, everything=everything, names=names)
-        paused = [s.name for s in sources if store.sources.source_state(s.name).paused]
-        if paused and not force:
-            reason = store.sources.source_state(paused[0]).paused_reason
-            raise Failure(
-                f"source {paused[0]!r} is paused ({reason or 'by hand'}); crawl it anyway with --force, "
-                f"or `rsiwatch sources resume {paused[0]}`"
-            )
-        if not sources:
-            stderr.print("no source is due (use --all to crawl them anyway)")
-        with polite_client(config, env.db_path) as client:
-            report = crawl(config, store, client, sources, on_source=_print_outcome)
-        prune(store, config.retention)
-        if as_json:
-            emit_json(report.to_dict())
-        else:
-            totals = report.totals()
-            stderr.print(
-                f"crawled {len(report.sources)} sources ({len(report.failed)} failed): "
-                f"{totals['new_works']} new works, "
-                f"{totals['new_candidates'] + report.queued_after_retrain + report.queued_discussed} new candidates"
-                + (f" ({report.queued_discussed} for their discussion)" if report.queued_discussed else "")
-                + "; "
-                + _suggestions(report.submissions_read, report.submissions_unread)
-                + f"{store.works.count('works')} works in {env.db_path}",
-                highlight=False,
-            )
-        # A source that keeps failing or was paused is said on every crawl, so cron's mail carries it even
-        # when the crawl itself did nothing ("no source is due" while every source backs off).
+    report = run.report
+    if as_json:
+        emit_json(report.to_dict())
+    else:
+        totals = report.totals()
+        stderr.print(
+            f"crawled {len(report.sources)} sources ({len(report.failed)} failed): "
+            f"{totals['new_works']} new works, "
+            f"{totals['new_candidates'] + report.queued_after_retrain + report.queued_discussed} new candidates"
+            + (f" ({report.queued_discussed} for their discussion)" if report.queued_discussed else "")
+            + "; "
+            + _suggestions(report.submissions_read, report.submissions_unread)
+            + f"{run.works} works in {env.db_path}",
+            highlight=False,
+        )
+    # A source that keeps failing or was paused is said on every crawl, so cron's mail carries it even
+    # when the crawl itself did nothing ("no source is due" while every source backs off).
+    with env.store() as store:
         states = [store.sources.source_state(s.name) for s in config.sources]
-        for trouble in source_troubles(
-            [asdict(state) for state in states],
-            {s.name: s for s in config.sources},
-            config.schedule.warn_after_failures,
-        ):
-            stderr.print(f"warning: {trouble.line}", highlight=False, markup=False)
+    for trouble in source_troubles(
+        [asdict(state) for state in states],
+        {s.name: s for s in config.sources},
+        config.schedule.warn_after_failures,
+    ):
+        stderr.print(f"warning: {trouble.line}", highlight=False, markup=False)
     if report.sources and len(report.failed) == len(report.sources):
         raise SystemExit(1)  # every source failed: cron and systemd see it (each failure is on stderr above)
 
@@ -209,7 +191,7 @@ def status(env: Env, as_json: bool, check: bool) -> None:
     config = env.config
     now = datetime.now(UTC)
     with env.existing_store() as store:
-        store.sources.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in config.sources)
+        store.sources.ensure_sources(config.source_registrations)
         configured = {s.name: s for s in config.sources}
         report = store.sources.source_report()
         troubles = source_troubles(report, configured, config.schedule.warn_after_failures)

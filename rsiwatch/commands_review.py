@@ -14,6 +14,7 @@ from rsiwatch.cli import BadOption, Env, Failure, cli, common, emit_json, print_
 from rsiwatch.config import curator_name
 from rsiwatch.files import write_atomically
 from rsiwatch.present.text import CATEGORIES, EntryError, draft_as_entry, entry_prefill, readable_text
+from rsiwatch.review.candidates import candidate_records
 from rsiwatch.store import QUEUE_ORDERS, QUEUE_STATUSES, Store, StoreError
 
 
@@ -60,40 +61,7 @@ def candidates(
             if total > len(rows):
                 click.echo(f"showing {len(rows):,} of {total:,} (--limit)", err=True)
         if as_json:
-            out = []
-            ids = [r["id"] for r in rows]
-            submitted = store.submissions.latest_submissions(ids)
-            rules, discussed = store.rule_matches.labels_of(ids), store.discussion.sources_discussing(ids)
-            cites = store.scholarly.citations_of(ids)
-            for row in rows:
-                latest = store.scores.latest_score(row["id"]) or {}
-                out.append(
-                    {
-                        "canonical_id": row["id"],
-                        "title": row["title"],
-                        "url": row["url"],
-                        "score": row["score"],
-                        "status": row["status"],
-                        "category": row["category"],
-                        "queued_at": row["queued_at"],
-                        "queue_reason": store.scores.queue_reason_now(row["id"]),
-                        "published": row["published"],
-                        "model_version": row["model_version"],
-                        "why": [t for t, _ in latest.get("why", [])],
-                        "sources": sorted({s["source"] for s in store.works.sightings(row["id"])}),
-                        # who sent it in and why (the public form, `rsiwatch submit`); null otherwise
-                        "submitter": submitted.get(row["id"], {}).get("submitter"),
-                        "note": submitted.get(row["id"], {}).get("note"),
-                        # the rules that matched it ("pinned author: ...") and the independent sources
-                        # discussing it (newsletters, blogs, suggestions; not arXiv's listings)
-                        "rules": rules.get(row["id"], []),
-                        "muted_by": row.get("muted_by"),
-                        "discussed_in": discussed.get(row["id"], []),
-                        # the catalog works it cites (the citation watch)
-                        "cites": cites.get(row["id"], []),
-                    }
-                )
-            emit_json(out)
+            emit_json(candidate_records(store, rows))
             return
     if not rows:
         click.echo(f"no {status} candidates" + (f" since {since}" if since else ""), err=True)
@@ -170,7 +138,7 @@ def _decision_command(action: str, help_text: str) -> None:
                     fields = sorted({f for after in changed for f in after})
                     click.echo(
                         f"{canonical_id} keeps catalog entry {entry_id}; "
-                        + (f"changed: {', '.join(fields)}" if fields else "nothing changed"),
+                        + (f"changed: {', '.join(accepted.changed)}" if accepted.changed else "nothing changed"),
                         err=True,
                     )
             else:

@@ -97,7 +97,7 @@ def resume(env: Env, name: str) -> None:
     """Bring a paused source back (its failure count starts again from zero)."""
     with env.store() as store:
         env.config.source(name)
-        store.sources.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in env.config.sources)
+        store.sources.ensure_sources(env.config.source_registrations)
         store.sources.set_paused(name, False)
     click.echo(f"resumed {name}", err=True)
 
@@ -110,7 +110,7 @@ def pause(env: Env, name: str, reason: str) -> None:
     """Pause a source: no fetches until `rsiwatch sources resume NAME`."""
     with env.store() as store:
         env.config.source(name)
-        store.sources.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in env.config.sources)
+        store.sources.ensure_sources(env.config.source_registrations)
         store.sources.set_paused(name, True, reason)
     click.echo(f"paused {name}", err=True)
 

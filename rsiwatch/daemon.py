@@ -25,10 +25,11 @@ from crawler.http import PoliteClient
 from crawler.scheduler import Job, Scheduler
 from crawler.settings import package_version
 from rsiwatch.config import Config, ConfigError, Source, load_config, parse_duration
+from rsiwatch.crawl_run import crawl_pass, prepare_store
 from rsiwatch.files import write_atomically
 from rsiwatch.lock import take_lock
 from rsiwatch.logs import reopen_log_files_soon
-from rsiwatch.pipeline import crawl, next_due
+from rsiwatch.pipeline import next_due
 from rsiwatch.polite import RememberingClient
 from rsiwatch.retention import fold_superseded_scores, prune
 from rsiwatch.scoring import score_works, training
@@ -55,8 +56,7 @@ def source_job(source: Source, config: Config, db_path: Path, client: PoliteClie
 
     def run() -> None:
         with Store(db_path) as store:
-            crawl(config, store, client, [source])
-            prune(store, config.retention)
+            crawl_pass(config, store, client, [source])
 
     return Job(name=f"source:{source.name}", due=due, run=run, interval=source.interval_at)
 
@@ -239,7 +239,7 @@ def run_daemon(config: Config, db_path: Path, *, config_path: Path | None = None
     ``politeness`` and ``logging`` take a restart."""
     lock = take_lock(db_path, "rsiwatch daemon")  # the same lock as `rsiwatch crawl`
     with Store(db_path) as store:
-        store.sources.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in config.sources)
+        prepare_store(store, config)
     stop = threading.Event()
     fatal = Fatal(stop)
     client = RememberingClient(config, db_path, stop=stop)

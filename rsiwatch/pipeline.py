@@ -223,7 +223,7 @@ def crawl(
 ) -> CrawlReport:
     """Visit each source once; a failure is recorded against its source and the crawl goes on."""
     report = CrawlReport(started=utcnow())
-    store.sources.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in config.sources)
+    store.sources.ensure_sources(config.source_registrations)
     # The citation watch reads the catalog as it asks (scholarly.py); it runs after the feeds, in line.
     watches = [s for s in sources if s.kind == "openalex"]
     sources = [s for s in sources if s.kind != "openalex"]

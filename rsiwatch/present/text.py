@@ -302,7 +302,7 @@ def score_range(low_text: str, high_text: str) -> ScoreRange:
     return ScoreRange(low, high, tuple(problems))
 
 
-def entry_from_form(form: Any, work_id: str) -> dict[str, Any]:
+def entry_from_form(form: Any, work_id: str | None) -> dict[str, Any]:
     """Read the accept form into a catalog entry (each field's form: lengths, a URL, a year); raises
     ``EntryError`` naming the bad field.  The entry's rules are ``entry_rules.check_entry``'s."""
 

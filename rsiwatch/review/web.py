@@ -57,8 +57,10 @@ from rsiwatch.present.text import (
     score_range,
     work_links,
 )
+from rsiwatch.review.accepting import accept_work
 from rsiwatch.review.web_forms import form_values, install_plain_forms, safe_next
 from rsiwatch.store import ACTIONS, QUEUE_ORDERS, QUEUE_STATUSES, StaleDecision, Store, StoreError
+from rsiwatch.store.queue import DecisionState
 from rsiwatch.tuning.plot import PLOT_HINT, plot_available, report_png
 from rsiwatch.tuning.report import TuningReport, build_report
 
@@ -195,14 +197,18 @@ def queue() -> str:
     )
     if offset and not works and total.count:
         problems.append(f"nothing at offset {offset}: this list holds {total.count}")
-    latest = _with_explanations(s, {w["id"]: s.scores.latest_score(w["id"]) or {} for w in works})
+    # A few batched queries for the whole page, never one per card.
     ids = [w["id"] for w in works]
+    scores_of = s.scores.latest_scores(ids)
+    latest = _with_explanations(s, {i: scores_of.get(i) or {} for i in ids})
+    sightings, states = s.works.sightings_of(ids), s.queue.decision_states(ids)
+    submissions = s.submissions.latest_submissions(ids)
     rules, discussed = s.rule_matches.labels_of(ids), s.discussion.sources_discussing(ids)
     cites = s.scholarly.citations_of(ids)
-    titles = {e["work_id"]: e["title"] for e in s.catalog() if e["work_id"]} if cites else {}
+    titles = {e["work_id"]: e["title"] for e in s.catalog.entries() if e["work_id"]} if cites else {}
     items = [
         {
-            **_item(s, w, latest[w["id"]]),
+            **_item(w, latest[w["id"]], sightings[w["id"]], states[w["id"]], submissions.get(w["id"])),
             "rules": rules.get(w["id"], []),
             "discussed_in": discussed.get(w["id"], []),
             "cites": [readable_text(titles.get(c, c)) for c in cites.get(w["id"], [])],
@@ -243,7 +249,10 @@ def _with_explanations(s: Store, latest: dict[str, dict[str, Any]]) -> dict[str,
     }
 
 
-def _item(s: Store, work: dict[str, Any], latest: dict[str, Any]) -> dict[str, Any]:
+def _item(
+    work: dict[str, Any], latest: dict[str, Any], seen_in: list[dict[str, Any]], state: DecisionState,
+    submission: dict[str, Any] | None,
+) -> dict[str, Any]:
     why = latest.get("why") or []
     sightings = [
         {
@@ -254,9 +263,9 @@ def _item(s: Store, work: dict[str, Any], latest: dict[str, Any]) -> dict[str, A
             "seen_at": (g_.get("seen_at") or "")[:10],
             "via": g_.get("via"),
         }
-        for g_ in s.works.sightings(work["id"])
+        for g_ in seen_in
     ]
-    standing = s.queue.standing_decision(work["id"])
+    standing = state.standing
     return {
         **work,
         "terms": positive_terms(why),
@@ -268,8 +277,8 @@ def _item(s: Store, work: dict[str, Any], latest: dict[str, Any]) -> dict[str, A
         "note": (standing or {}).get("note"),
         "safe_url": safe_url(work.get("url")),
         "decided_by": (standing or {}).get("decided_by"),
-        "seen": s.decisions.latest_decision_id(work["id"]),
-        "submission": s.submissions.latest_submissions([work["id"]]).get(work["id"]),
+        "seen": state.latest_id,
+        "submission": submission,
     }
 
 
@@ -439,7 +448,8 @@ def api_entry() -> Response:
     work = _work_or_404(request.args.get("id", ""))
     existing = store().decisions.work_entry(work["id"])
     if existing is not None:
-        return jsonify({k: existing[k] for k in (*entry_prefill(work), "affiliations", "submitter") if k in existing})
+        shown = dict(existing)
+        return jsonify({k: shown[k] for k in (*entry_prefill(work), "affiliations", "submitter") if k in shown})
     return jsonify(_drafted_entry(work))
 
 
@@ -472,13 +482,14 @@ def api_accept() -> ResponseReturnValue:
         entry = check_entry(entry, s.decisions.work_entry(work["id"]))
     except EntryError as exc:
         return jsonify(error=str(exc)), 400
-    decision, catalog_id = s.decisions.accept(work["id"], entry, origin="web", by=_curator(), seen=_seen())
+    accepted = accept_work(s, work, entry, origin="web", by=_curator(), seen=_seen(), given_is_draft=True)
+    decision, catalog_id = accepted.decision_id, accepted.entry_id
     return jsonify(
         id=work["id"],
         status="accepted",
         decision=decision,
         catalog_id=catalog_id,
-        category=(s.catalog.catalog_entry(catalog_id) or {}).get("category"),
+        category=saved["category"] if (saved := s.catalog.catalog_entry(catalog_id)) else None,
     )
 
 

@@ -153,6 +153,21 @@ class Scores:
         """How many works ``candidates`` would list without a limit (to say when a listing is cut)."""
         table, condition, params = queue_filter(status, source=source, category=category, since=since)
         return int(self.db.one(f"SELECT COUNT(*) FROM {table} WHERE {condition}", params)[0])
+    def latest_scores(self, work_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """``latest_score`` of many works in one query (the queue page's cards); works without one are absent."""
+        rows = self.db.all(
+            "SELECT s.* FROM scores s JOIN works w ON w.id = s.work_id AND w.model_version = s.model_version "
+            "WHERE s.work_id IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(work_ids)),),
+        )
+        out: dict[str, dict[str, Any]] = {}
+        for row in rows:
+            if row["work_id"] not in out:
+                score = dict(row)
+                score["why"] = json.loads(score["why"])
+                score["nearest"] = json.loads(score["nearest"])
+                out[row["work_id"]] = score
+        return out
 
     def latest_score(self, work_id: str) -> dict[str, Any] | None:
         row = self.db.one(
