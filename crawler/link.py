@@ -150,10 +150,16 @@ def link_items(items: Sequence[Item], store: TitleIndex) -> list[Item]:
             linked[index] = result
         elif not papers:
             unlinked.append((index, item))
+    return linked, unlinked
+
+
+def _link_by_titles(unlinked: Sequence[tuple[int, Item]], store: TitleIndex) -> dict[int, Item]:
+    """The second rule: a post titled as one paper is (exactly, else closely enough, and never ambiguously)."""
     variants = {index: title_variants(item.title) for index, item in unlinked}
     exact = store.work_ids_by_title(
         sorted({v for vs in variants.values() for v in vs if len(v.split()) >= MIN_EXACT_TOKENS})
     )
+    linked: dict[int, Item] = {}
     for index, item in unlinked:
         ambiguous = any(
             len([w for w in exact.get(v, []) if w.startswith(("arxiv:", "doi:"))]) > 1 for v in variants[index]
@@ -165,7 +171,7 @@ def link_items(items: Sequence[Item], store: TitleIndex) -> list[Item]:
         )
         if match:
             linked[index] = attach(item, match)
-    return [linked.get(index, item) for index, item in enumerate(items)]
+    return linked
 
 
 def _exact_match(item: Item, variants: Iterable[str], exact: Mapping[str, list[str]]) -> str | None:
