@@ -3,6 +3,8 @@ in a blog feed's entries, in a newsletter's stories (real CLI, real server, real
 
 from __future__ import annotations
 
+import pytest
+
 import sqlite3
 from pathlib import Path
 
@@ -61,6 +63,7 @@ def newsletter_feed() -> bytes:
     ).encode()
 
 
+@pytest.mark.slow
 def test_every_link_form_is_one_work_through_a_crawl(tmp_path: Path, local_server: LocalServer) -> None:
     rss = {"Content-Type": "application/rss+xml"}
     blog = local_server.add("/blog.xml", body=blog_feed(), headers=rss)

@@ -3,6 +3,8 @@ each step the catalog says what the standing decisions say, and nothing was eras
 
 from __future__ import annotations
 
+import pytest
+
 import csv
 import io
 import tempfile
@@ -78,6 +80,7 @@ def apply(store: Store, op: tuple[Any, ...]) -> None:
         assert "no decision to undo" in str(exc)  # noqa: PT017 - an undo of nothing may end a run; only it
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(step, min_size=1, max_size=14))
 def test_catalog_and_decisions_agree_after_every_step(ops: list[tuple[Any, ...]]) -> None:

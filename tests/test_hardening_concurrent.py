@@ -5,6 +5,8 @@ session's CSRF token.  None may be lost, and no "database is locked" (or any 5xx
 
 from __future__ import annotations
 
+import pytest
+
 import re
 import signal
 import subprocess
@@ -206,6 +208,7 @@ def run(workdir: Path, decisions: int = 1000, threads: int = 8) -> FaultResult:
     return result
 
 
+@pytest.mark.slow
 def test_a_thousand_decisions_over_http_while_the_daemon_crawls(tmp_path: Path) -> None:
     result = run(tmp_path)
     assert result.ok, "\n".join(result.failures + result.notes)

@@ -10,6 +10,8 @@ sources have run before (so schedules are computed); a few to the real CLI in a 
 
 from __future__ import annotations
 
+import pytest
+
 import random
 import subprocess
 import sys
@@ -318,6 +320,7 @@ def run(workdir: Path, cases: int = 500, cli_cases: int = 100, process_cases: in
     return result
 
 
+@pytest.mark.slow
 def test_mangled_configs_exit_2_with_one_line(tmp_path: Path) -> None:
     result = run(tmp_path, cases=500, cli_cases=100, process_cases=4)
     assert result.ok, "\n".join(result.failures[:30] + result.notes)

@@ -10,6 +10,8 @@ at is never fetched.
 
 from __future__ import annotations
 
+import pytest
+
 import json
 import re
 from pathlib import Path
@@ -228,6 +230,7 @@ def _check_fixture(result: FaultResult, conn, status: dict, source: str, wanted:
                 result.check(needle not in text.lower(), f"{source}: {needle!r} stored: {text[:120]!r}")
 
 
+@pytest.mark.slow
 def test_malformed_and_malicious_feeds_through_a_real_crawl(tmp_path: Path) -> None:
     result = run(tmp_path, include_shared=(SHARED_FEEDS / "feedparser_illformed").is_dir())
     assert result.ok, "\n".join(result.failures + result.notes)

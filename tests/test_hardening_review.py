@@ -6,6 +6,8 @@ requests without the token, requests naming another Host, and export paths outsi
 
 from __future__ import annotations
 
+import pytest
+
 import json
 import os
 import socket
@@ -236,6 +238,7 @@ def _exports(result: FaultResult, project: Path, workdir: Path, base: str, port:
     result.check(len(inside) == 1 and inside[0].endswith(".md"), f"export folder holds {inside}")
 
 
+@pytest.mark.slow
 def test_review_page_refuses_payloads_forgeries_other_hosts_and_escapes(tmp_path: Path) -> None:
     result = run(tmp_path)
     assert result.ok, "\n".join(result.failures + result.notes)

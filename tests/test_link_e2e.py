@@ -4,6 +4,8 @@ no candidate, and shows next to the old decision."""
 
 from __future__ import annotations
 
+import pytest
+
 import json
 import sqlite3
 from pathlib import Path
@@ -32,6 +34,7 @@ def serve(server: LocalServer) -> dict[str, str]:
     return {p: server.url + p for p in ("/rss/cs.LG", "/newsletter/feed", "/blog/")}
 
 
+@pytest.mark.slow
 def test_one_paper_three_sources_then_rejected_stays_rejected(tmp_path: Path, local_server: LocalServer) -> None:
     urls = serve(local_server)
     select = {"item": "article.post", "title": "h3", "link": "a@href", "summary": "p.teaser", "date": "time"}

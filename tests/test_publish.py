@@ -168,6 +168,7 @@ def test_csv_and_json(seeded: Path) -> None:
     assert data == [{k: v for k, v in e.items() if k != "reviewed_by"} for e in private]
 
 
+@pytest.mark.slow
 def test_republishing_the_same_catalog_gives_the_same_bytes(seeded: Path, tmp_path: Path) -> None:
     first = run_json("publish", "--out", "site", cwd=seeded)
     before = digest(seeded / "site")
