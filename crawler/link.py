@@ -134,7 +134,9 @@ def link_by_references(item: Item, titles: Mapping[str, str] | None = None,
 def link_items(items: Sequence[Item], store: TitleIndex) -> list[Item]:
     """Both rules over a batch; one indexed lookup for every exact title, similarity only where needed."""
     # Each item's references, worked out once (canonical ids of every link: a third of linking's time).
-    references = {index: paper_references(item) for index, item in enumerate(items) if item.canonical_id.startswith("url:")}
+    references = {
+        index: paper_references(item) for index, item in enumerate(items) if item.canonical_id.startswith("url:")
+    }
     if not references:
         return list(items)
     several = (
@@ -150,16 +152,10 @@ def link_items(items: Sequence[Item], store: TitleIndex) -> list[Item]:
             linked[index] = result
         elif not papers:
             unlinked.append((index, item))
-    return linked, unlinked
-
-
-def _link_by_titles(unlinked: Sequence[tuple[int, Item]], store: TitleIndex) -> dict[int, Item]:
-    """The second rule: a post titled as one paper is (exactly, else closely enough, and never ambiguously)."""
     variants = {index: title_variants(item.title) for index, item in unlinked}
     exact = store.work_ids_by_title(
         sorted({v for vs in variants.values() for v in vs if len(v.split()) >= MIN_EXACT_TOKENS})
     )
-    linked: dict[int, Item] = {}
     for index, item in unlinked:
         ambiguous = any(
             len([w for w in exact.get(v, []) if w.startswith(("arxiv:", "doi:"))]) > 1 for v in variants[index]
@@ -171,7 +167,7 @@ def _link_by_titles(unlinked: Sequence[tuple[int, Item]], store: TitleIndex) -> 
         )
         if match:
             linked[index] = attach(item, match)
-    return linked
+    return [linked.get(index, item) for index, item in enumerate(items)]
 
 
 def _exact_match(item: Item, variants: Iterable[str], exact: Mapping[str, list[str]]) -> str | None:

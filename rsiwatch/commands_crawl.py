@@ -11,7 +11,7 @@ import click
 from rich.console import Console
 
 from rsiwatch.backfill import SOURCE_NAME as BACKFILL_SOURCE
-from rsiwatch.catalog.formats import CatalogFormatError, read_catalog
+from rsiwatch.catalog.formats import CatalogFormatError
 from rsiwatch.cli import (
     DEFAULT_CONFIG_TEMPLATE,
     SEED_CATALOG,

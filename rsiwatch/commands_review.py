@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -138,7 +140,7 @@ def _decision_command(action: str, help_text: str) -> None:
                     fields = sorted({f for after in changed for f in after})
                     click.echo(
                         f"{canonical_id} keeps catalog entry {entry_id}; "
-                        + (f"changed: {', '.join(accepted.changed)}" if accepted.changed else "nothing changed"),
+                        + (f"changed: {', '.join(fields)}" if fields else "nothing changed"),
                         err=True,
                     )
             else:
@@ -167,7 +169,7 @@ class BadEntry(Failure):
     exit_code = 2
 
 
-def checked(entry: dict, stored: dict | None) -> dict:
+def checked(entry: dict, stored: Mapping[str, Any] | None) -> dict:
     """``entry_rules.check_entry`` (the same check as the review page's forms), as a command's error."""
     try:
         return check_entry(entry, stored)
@@ -176,7 +178,8 @@ def checked(entry: dict, stored: dict | None) -> dict:
 
 
 def entry_from_work(
-    work: dict, category: str | None, description: str | None, existing: dict | None = None, meta: dict | None = None
+    work: dict, category: str | None, description: str | None, existing: Mapping[str, Any] | None = None,
+    meta: dict | None = None,
 ) -> dict:
     """An accepted work's catalog entry: the review page's prefill with the CLI's category and description.
 
@@ -247,10 +250,10 @@ def doctor(env: Env, as_json: bool) -> None:
             + (f"; {len(warnings)} warnings" if warnings else ""),
             err=True,
         )
-    for entry_id, work_id in private.items():
+    for entry_id, private_work in private.items():
         # A flag for the curator, not a disagreement: the entry is sound, but its public text is a note.
         click.echo(
-            f"warning: catalog entry {entry_id} ({work_id}): its description is the private note of its "
+            f"warning: catalog entry {entry_id} ({private_work}): its description is the private note of its "
             f"accept decision (rsiwatch 0.1 copied notes there); rewrite it on the Catalog tab",
             err=True,
         )

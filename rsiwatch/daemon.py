@@ -31,9 +31,9 @@ from rsiwatch.lock import take_lock
 from rsiwatch.logs import reopen_log_files_soon
 from rsiwatch.pipeline import next_due
 from rsiwatch.polite import RememberingClient
-from rsiwatch.retention import fold_superseded_scores, prune
+from rsiwatch.retention import fold_superseded_scores
 from rsiwatch.scoring import score_works, training
-from rsiwatch.store import SchemaTooNew, Store, iso_ago, parse_iso, quiesce_writes, utcnow
+from rsiwatch.store import SchemaTooNew, Store, iso_ago, moment, parse_iso, quiesce_writes, utcnow
 
 log = logging.getLogger("rsiwatch.daemon")
 T = TypeVar("T")
@@ -104,7 +104,7 @@ def digest_job(config: Config, db_path: Path) -> Job | None:
             # The mail did not go: try again soon (doubling), not a week later with the week marked done.
             tries = int(last.get("tries", 1))
             retry = min(DIGEST_RETRY_S * 2 ** (tries - 1), DIGEST_RETRY_MAX_S)
-            return parse_iso(last["at"]) + timedelta(seconds=retry)
+            return moment(last["at"]) + timedelta(seconds=retry)
         # Never sent: the next slot from now (a fresh daemon does not mail at once).
         after = (parse_iso(last["at"]) if last else None) or datetime.now(UTC)
         return next_cron_time(cron, after)
@@ -289,7 +289,7 @@ def run_daemon(config: Config, db_path: Path, *, config_path: Path | None = None
         config = fresh
         try:
             with Store(db_path) as store:
-                store.sources.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in config.sources)
+                store.sources.ensure_sources(config.source_registrations)
         except SchemaTooNew as exc:
             fatal.schema_too_new(exc)
             continue

@@ -143,7 +143,8 @@ def fetch_source(
         if prefetched is not None:
             started, result = prefetched()
         else:
-            result = collect(source.spec, client, store.sources.source_state(source.name).validators, seen_posts(source, store))
+            validators = store.sources.source_state(source.name).validators
+            result = collect(source.spec, client, validators, seen_posts(source, store))
     except Exception as exc:
         if client.stopping:
             # A clean stop (SIGTERM) cut the fetch short: not the source's failure, so nothing is recorded

@@ -14,6 +14,7 @@ themselves in, and a catalog that hears of new versions, withdrawals and venues.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -138,7 +139,11 @@ class CheckReport:
     errors: list[str] = field(default_factory=list)
 
 
-def _flags_for(entry: dict[str, Any], before: dict[str, Any], now: ArxivRecord) -> list[dict[str, Any]]:
+def _same_words(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _flags_for(entry: Mapping[str, Any], before: dict[str, Any], now: ArxivRecord) -> list[dict[str, Any]]:
     """The news in ``now`` against ``before`` (a snapshot: version, title, withdrawn, journal_ref, doi)."""
     base = {"entry_id": entry["id"], "work_id": entry["work_id"]}
     out = []
@@ -150,7 +155,7 @@ def _flags_for(entry: dict[str, Any], before: dict[str, Any], now: ArxivRecord) 
     if venue and (now.journal_ref != before.get("journal_ref") or now.doi != before.get("doi")):
         out.append({**base, "kind": "published", "detail": f"published in {venue}",
                     "value": {"venue": now.journal_ref, "doi": now.doi}})
-    if before.get("title") and " ".join(now.title.split()).casefold() != " ".join(str(before["title"]).split()).casefold():
+    if before.get("title") and _same_words(now.title) != _same_words(str(before["title"])):
         out.append({**base, "kind": "title_changed", "detail": f"title now: {now.title}", "value": now.title})
     return out
 
@@ -158,7 +163,7 @@ def _flags_for(entry: dict[str, Any], before: dict[str, Any], now: ArxivRecord) 
 def check_catalog(store: Store, client: PoliteClient, config: Config) -> CheckReport:
     """Ask arXiv about every catalog work it hosts, flag what changed, remember what it said."""
     report = CheckReport()
-    entries = {e["work_id"]: e for e in store.catalog.entries() if (e["work_id"] or "").startswith("arxiv:")}
+    entries = {w: e for e in store.catalog.entries() if (w := e["work_id"] or "").startswith("arxiv:")}
     if not entries:
         return report
     watched = store.scholarly.watched(list(entries))

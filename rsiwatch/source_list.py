@@ -116,7 +116,7 @@ def _entry_end(lines: list[str], node: yaml.Node) -> int:
 
 def remove_source_text(text: str, name: str, path: Path = Path("config.yaml")) -> str:
     """``text`` without the source ``name``; ``ConfigError`` when there is no such source."""
-    _key, node = _list_node(text, path)
+    key, node = _list_node(text, path)
     if not isinstance(node, yaml.SequenceNode):
         raise ConfigError(f"{path}: no source named {name!r} (the config has no sources list)")
     for item in node.value:

@@ -3,11 +3,10 @@ in a blog feed's entries, in a newsletter's stories (real CLI, real server, real
 
 from __future__ import annotations
 
-import pytest
-
 import sqlite3
 from pathlib import Path
 
+import pytest
 import yaml
 from cli_support import run_cli, run_json, write_config
 from local_server import LocalServer

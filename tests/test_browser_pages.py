@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 import yaml
-from browser_support import SCREENSHOTS, browser, playwright_or_skip, serve_app  # noqa: F401 (browser is a fixture)
+from browser_support import SCREENSHOTS, playwright_or_skip, serve_app
 from cli_support import run_cli
 from page_checks import SIZES, axe_or_skip, serious_violations, sideways_scroll
 from review_fixtures import populate

@@ -122,9 +122,11 @@ def test_a_curators_list_over_the_seed_keeps_every_entry_and_reports_what_moved(
     # Every ID change is counted and named: seed entries 1, 3 and 4 move after the highest ID, and NAS
     # (seed entry 2) becomes entry 3 because the file says so (before: moved, "3 renumbered", unnamed).
     assert f"imported {path}: 3 added, 1 updated, 0 unchanged, 4 renumbered, 0 flagged" in lines
-    assert any(l.startswith("entry 2 becomes 3 (") and l.endswith("the file gives it ID 3") for l in lines)
+    assert any(line.startswith("entry 2 becomes 3 (") and line.endswith("the file gives it ID 3") for line in lines)
     assert "entry 2 becomes 3 (" in dry.stderr
-    assert any(l.startswith("kept columns this catalog does not know") and l.endswith(": Reviewer") for l in lines)
+    assert any(
+        line.startswith("kept columns this catalog does not know") and line.endswith(": Reviewer") for line in lines
+    )
     after = export(seeded)
     # Seed entries 1, 3 and 4 gave their IDs to other works: moved after the highest ID, reported, intact.
     for old in ("1", "3", "4"):

@@ -3,14 +3,13 @@ each step the catalog says what the standing decisions say, and nothing was eras
 
 from __future__ import annotations
 
-import pytest
-
 import csv
 import io
 import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from crawler.items import Item

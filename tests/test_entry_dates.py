@@ -37,7 +37,7 @@ SHEET = """ID,Description,Source,Date Published,Authors,Author Affiliations,Subm
 """
 
 
-@pytest.mark.parametrize("written, iso, precision", [
+@pytest.mark.parametrize(("written", "iso", "precision"), [
     ("April 2023", "2023-04", "month"), ("Apr. 2023", "2023-04", "month"), ("2016", "2016", "year"),
     ("2025-03-21", "2025-03-21", "day"), ("21/03/2025", "2025-03-21", "day"), ("03/21/2025", "2025-03-21", "day"),
     ("21 March 2025", "2025-03-21", "day"), ("March 21, 2025", "2025-03-21", "day"), ("2025-03", "2025-03", "month"),
@@ -129,7 +129,7 @@ def accept_form(csrf: str, **fields: str) -> dict[str, str]:
             "year": "2025", "date_published": "2025-01-02", **fields}
 
 
-@pytest.mark.parametrize("fields, message", [
+@pytest.mark.parametrize(("fields", "message"), [
     ({"description": "  "}, "description: required"),
     ({"date_published": "2025-02-30"}, "date_published: '2025-02-30': no such day"),
     ({"date_published": "2025-13-45"}, "date_published: '2025-13-45': there is no month 13"),
@@ -147,7 +147,8 @@ def test_every_accept_door_refuses_a_bad_entry(client, fields: dict[str, str], m
                       headers={"X-CSRF-Token": csrf, "Accept": "application/json"})
     assert answer.status_code == 400 and message in answer.json["error"]
     with Store(db) as store:
-        assert store.works.work("arxiv:2501.10000")["status"] == "new" and store.decisions.work_entry("arxiv:2501.10000") is None
+        assert store.works.work("arxiv:2501.10000")["status"] == "new"
+        assert store.decisions.work_entry("arxiv:2501.10000") is None
 
 
 def catalog_form(csrf: str, entry: dict, **fields: str) -> dict[str, str]:

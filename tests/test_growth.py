@@ -54,8 +54,7 @@ def test_retrains_keep_one_score_per_open_work_and_the_ones_decisions_and_audits
     per_work = dict(
         _rows(
             db,
-            "SELECT work_id, COUNT(*) FROM scores WHERE work_id IN (%s) GROUP BY work_id"
-            % ",".join("?" * len(crawled)),
+            f"SELECT work_id, COUNT(*) FROM scores WHERE work_id IN ({','.join('?' * len(crawled))}) GROUP BY work_id",
             tuple(crawled),
         )
     )

@@ -5,8 +5,6 @@ session's CSRF token.  None may be lost, and no "database is locked" (or any 5xx
 
 from __future__ import annotations
 
-import pytest
-
 import re
 import signal
 import subprocess
@@ -17,6 +15,7 @@ from collections import Counter
 from pathlib import Path
 
 import httpx2
+import pytest
 from hardening_support import FaultResult, cli_env, connect, rss, run_measured, write_config
 from local_server import LocalServer, Request, Response
 

@@ -10,14 +10,13 @@ sources have run before (so schedules are computed); a few to the real CLI in a 
 
 from __future__ import annotations
 
-import pytest
-
 import random
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+import pytest
 import yaml
 from click.testing import CliRunner
 from hardening_support import ROOT, FaultResult, cli_env

@@ -10,12 +10,11 @@ at is never fetched.
 
 from __future__ import annotations
 
-import pytest
-
 import json
 import re
 from pathlib import Path
 
+import pytest
 from hardening_support import (
     HOSTILE_FIXTURES,
     SHARED_FEEDS,

@@ -6,14 +6,13 @@ requests without the token, requests naming another Host, and export paths outsi
 
 from __future__ import annotations
 
-import pytest
-
 import json
 import os
 import socket
 from pathlib import Path
 
 import httpx2
+import pytest
 from hardening_support import FaultResult, connect, injected, run_measured, write_config
 from local_server import LocalServer
 from test_hardening_concurrent import session, start_serve, stop

@@ -4,12 +4,11 @@ no candidate, and shows next to the old decision."""
 
 from __future__ import annotations
 
-import pytest
-
 import json
 import sqlite3
 from pathlib import Path
 
+import pytest
 from cli_support import run_cli, write_config
 from local_server import LocalServer
 from store_support import sightings_since_decision

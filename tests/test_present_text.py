@@ -186,7 +186,7 @@ def test_an_entry_error_names_its_field() -> None:
 
 
 @pytest.mark.parametrize(
-    "summary,first",
+    ("summary", "first"),
     [
         ("A model writes its kernels. They beat cuBLAS.", "A model writes its kernels."),
         ("自己対局で定理証明器を学習する。人間の証明は使わない。", "自己対局で定理証明器を学習する。"),

@@ -73,7 +73,10 @@ def test_a_first_daemon_start_with_several_sources_trains_one_model(tmp_path: Pa
         finally:
             if daemon.poll() is None:
                 daemon.kill()
-    crawled = "SELECT COUNT(*) FROM works w WHERE EXISTS (SELECT 1 FROM sightings s WHERE s.work_id = w.id AND s.source LIKE 'feed%')"
+    crawled = (
+        "SELECT COUNT(*) FROM works w"
+        " WHERE EXISTS (SELECT 1 FROM sightings s WHERE s.work_id = w.id AND s.source LIKE 'feed%')"
+    )
     assert _count(db, crawled) > 0 and _count(db, crawled + " AND w.model_version IS NULL") == 0, "every paper scored"
     assert _count(db, "SELECT COUNT(*) FROM models") == 1, (tmp_path / "daemon.stderr").read_text()[-2000:]
 

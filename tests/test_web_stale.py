@@ -135,7 +135,7 @@ def test_the_reason_given_on_the_page_stays_private(tmp_path: Path, db: Path) ->
 
 
 @pytest.mark.parametrize(
-    "path,fields",
+    ("path", "fields"),
     [
         ("/api/decide", {"action": "reject"}),
         ("/api/accept", {"title": "Self-play prover", "description": "A prover that trains on its own proofs."}),

@@ -11,7 +11,7 @@ unknown category stays as it is, flagged, until a known one is chosen.  Pure.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -79,7 +79,7 @@ def import_flags(row: Mapping[str, Any], *, today: date | None = None) -> tuple[
     return flags, lines
 
 
-def problem_lines(entries: list[Mapping[str, Any]]) -> list[str]:
+def problem_lines(entries: Sequence[Mapping[str, Any]]) -> list[str]:
     """One warning line per published entry an import kept flagged (for ``doctor``)."""
     out = []
     for e in entries:

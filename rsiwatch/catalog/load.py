@@ -4,6 +4,7 @@ catalogued paper seen again in a feed is recognised and never queued as new.  Th
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +64,7 @@ def import_entries(
     return report
 
 
-def _checked(row: dict[str, Any], entry: dict[str, Any] | None) -> tuple[dict[str, Any], list[str]]:
+def _checked(row: dict[str, Any], entry: Mapping[str, Any] | None) -> tuple[dict[str, Any], list[str]]:
     """The row with the flags of the rules it breaks (``entry_rules.import_flags``): kept, never dropped.
     A row that no longer breaks one clears its flag from the entry it updates."""
     found, lines = import_flags(row)

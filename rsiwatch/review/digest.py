@@ -1,9 +1,9 @@
 """The weekly digest: the week's top candidates, what was accepted, works that came back after a
 decision (a rejected paper now discussed in newsletters may deserve a second look), per-source counts.
 
-``build_digest`` reads the store; ``to_html``, ``to_markdown`` and ``to_text`` (the mail's text part) are pure renderers (web text escaped,
-only http(s) URLs linked); ``send_digest`` mails both versions by SMTP (STARTTLS when offered, and never
-a password over plain text to another machine).
+``build_digest`` reads the store; ``to_html``, ``to_markdown`` and ``to_text`` (the mail's text part) are pure
+renderers (web text escaped, only http(s) URLs linked); ``send_digest`` mails both versions by SMTP (STARTTLS
+when offered, and never a password over plain text to another machine).
 """
 
 from __future__ import annotations

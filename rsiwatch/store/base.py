@@ -336,7 +336,8 @@ def fts_query(text: str) -> str | None:
     # The last word is a prefix while it is being typed ("kern" finds kernels), but not a single letter
     # or a word that ends in symbols ("C++", "C#"): "C"* matched nearly every work.
     typed = len(words[-1]) > 1 and not re.search(r"\w[^\w\s]+\s*$", text)
-    return " ".join(f'"{w}"' for w in words[:-1]) + (" " if len(words) > 1 else "") + f'"{words[-1]}"' + ("*" if typed else "")
+    head = " ".join(f'"{w}"' for w in words[:-1]) + (" " if len(words) > 1 else "")
+    return head + f'"{words[-1]}"' + ("*" if typed else "")
 
 
 def symbol_words(text: str) -> list[str]:

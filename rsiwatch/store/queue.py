@@ -155,10 +155,10 @@ class Queue:
     def suggested_count(self, status: str = "new") -> int:
         """Queued suggestions from the public with this status (the queue's header says how many)."""
         return int(
-            self.db.one(
+            self.db.value(
                 f"SELECT COUNT(*) FROM works w WHERE w.queued_at IS NOT NULL AND w.status = ? AND {SUGGESTED}",
                 (status,),
-            )[0]
+            )
         )
 
     def source_names(self) -> list[str]:

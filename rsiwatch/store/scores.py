@@ -152,7 +152,8 @@ class Scores:
     ) -> int:
         """How many works ``candidates`` would list without a limit (to say when a listing is cut)."""
         table, condition, params = queue_filter(status, source=source, category=category, since=since)
-        return int(self.db.one(f"SELECT COUNT(*) FROM {table} WHERE {condition}", params)[0])
+        return int(self.db.value(f"SELECT COUNT(*) FROM {table} WHERE {condition}", params))
+
     def latest_scores(self, work_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         """``latest_score`` of many works in one query (the queue page's cards); works without one are absent."""
         rows = self.db.all(
