@@ -27,6 +27,10 @@ class CandidateRecord(TypedDict):
     sources: list[str]
     submitter: str | None  # who sent it in (the public form, `rsiwatch submit`); null otherwise
     note: str | None  # the reason they gave
+    rules: list[str]  # the rules that matched it ("pinned author: ...")
+    muted_by: str | None
+    discussed_in: list[str]  # the independent sources discussing it (newsletters, blogs, suggestions)
+    cites: list[str]  # the catalog works it cites (the citation watch)
 
 
 def candidate_records(store: Store, rows: Sequence[dict[str, Any]]) -> list[CandidateRecord]:
@@ -35,6 +39,8 @@ def candidate_records(store: Store, rows: Sequence[dict[str, Any]]) -> list[Cand
     scores = store.scores.latest_scores(ids)
     sightings = store.works.sightings_of(ids)
     submitted = store.submissions.latest_submissions(ids)
+    rules, discussed = store.rule_matches.labels_of(ids), store.discussion.sources_discussing(ids)
+    cites = store.scholarly.citations_of(ids)
     return [
         CandidateRecord(
             canonical_id=row["id"],
@@ -44,13 +50,17 @@ def candidate_records(store: Store, rows: Sequence[dict[str, Any]]) -> list[Cand
             status=row["status"],
             category=row["category"],
             queued_at=row["queued_at"],
-            queue_reason=row["queue_reason"],
+            queue_reason=store.scores.queue_reason_now(row["id"]),
             published=row["published"],
             model_version=row["model_version"],
             why=[t for t, _ in scores.get(row["id"], {}).get("why", [])],
             sources=sorted({s["source"] for s in sightings[row["id"]]}),
             submitter=submitted.get(row["id"], {}).get("submitter"),
             note=submitted.get(row["id"], {}).get("note"),
+            rules=rules.get(row["id"], []),
+            muted_by=row.get("muted_by"),
+            discussed_in=discussed.get(row["id"], []),
+            cites=cites.get(row["id"], []),
         )
         for row in rows
     ]
