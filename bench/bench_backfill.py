@@ -94,7 +94,7 @@ def harvest(total: int, bank_path: Path, pool: list[Doc], work: Path, label: str
                 report = run_backfill(config, store, client, plan, on_page=on_page)
             cpu = time.process_time() - cpu
             peak = peak_mb()
-            works = store.count("works")
+            works = store.works.count("works")
         server_peak = server.peak_mb()
     db_mb = sum(Path(f"{db}{s}").stat().st_size for s in ("", "-wal") if Path(f"{db}{s}").exists()) / 2**20
     for suffix in ("", "-wal", "-shm"):

@@ -128,10 +128,10 @@ def stage_costs(bodies: list[tuple[str, bytes]], pool: list[Doc], work: Path) ->
         link_s = store_s = score_s = 0.0
         for i, items in enumerate(parsed):
             with CpuTimer() as t:
-                linked = link_items(items, store)
+                linked = link_items(items, store.linking)
             link_s += t.seconds
             with CpuTimer() as t:
-                stats = store.ingest(f"s{i}", linked)
+                stats = store.works.ingest(f"s{i}", linked)
             store_s += t.seconds
             with CpuTimer() as t:
                 score_works(store, config, stats.new_works)
@@ -182,7 +182,7 @@ def main() -> None:
                 seed_catalog(store)
                 progress(f"installing a model trained on {len(pool):,} other stream papers ...")
                 install_model(store, pool)
-                store.ensure_sources((s.name, s.kind, s.url) for s in sources)
+                store.sources.ensure_sources((s.name, s.kind, s.url) for s in sources)
             progress("first crawl ...")
             load = os.getloadavg()[0]
             reset_peak()
@@ -195,7 +195,7 @@ def main() -> None:
                 worker_cpu = _children_cpu() - children
                 cpu = own_cpu + worker_cpu
                 first_peak = peak_mb()
-                works = store.count("works")
+                works = store.works.count("works")
             progress("recrawl (all 304) ...")
             with Store(db) as store, PoliteClient(config.http.settings, config.politeness.settings, config.contact) as client:
                 with Timer() as second:

@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import ROOT, Report, Row, progress, read_stream, stream_available  # noqa: E402
 
-from rsiwatch.review.present import CATEGORIES  # noqa: E402
+from rsiwatch.present.text import CATEGORIES  # noqa: E402
 from rsiwatch.store import Store  # noqa: E402
 
 QUEUED_SHARE = 0.03
@@ -216,7 +216,7 @@ def measure(path: Path, label: str, watch: PlanWatch | None) -> dict[str, tuple[
     with Store(path) as store:
         if watch:
             watch.trace(store.conn)
-        out["Store.candidates(limit=50)"] = timed(lambda: store.candidates(limit=50))
+        out["Store.candidates(limit=50)"] = timed(lambda: store.scores.candidates(limit=50))
     runner = CliRunner()
 
     def command(*extra: str) -> Callable[[], None]:

@@ -53,8 +53,8 @@ def build_current(path: Path, n: int) -> None:
 
         seed_catalog(store)
         for i in range(0, len(items), PAGE):
-            store.ingest("arxiv-stream", items[i:i + PAGE])
-        store.index_titles()
+            store.works.ingest("arxiv-stream", items[i:i + PAGE])
+        store.linking.index_titles()
         train_and_save(store, "bench: storage")
         ids = [x.canonical_id for x in items]
         for i in range(0, len(ids), PAGE):

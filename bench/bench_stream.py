@@ -100,7 +100,7 @@ def main() -> None:
             reset_peak()
             with Timer() as t_ingest:
                 for i in range(0, n, PAGE):
-                    store.ingest("arxiv-stream", items[i:i + PAGE])
+                    store.works.ingest("arxiv-stream", items[i:i + PAGE])
             ingest_peak = peak_mb()
             docs = [Doc(x.canonical_id, x.title, x.summary) for x in items]
             del items

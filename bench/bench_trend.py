@@ -4,7 +4,7 @@
 
 Share (issue 14, "How we will know"): the real classifier is trained on the seed catalog with the
 74,728-paper stream as its unlabelled pool (no label seen) and scores every paper.  Per quarter of the
-stream, ``rsiwatch.review.trend.share_estimate`` (the function ``publish`` uses) is given:
+stream, ``rsiwatch.tuning.trend.share_estimate`` (the function ``publish`` uses) is given:
   * the quarter's works and how many score at or above the threshold (the queue a curator reviews);
   * as the reviewed precision: the labelled papers of ../shared/data/dev_labelled.jsonl (both strata)
     that score at or above it, as decisions queued for their score;
@@ -41,9 +41,9 @@ from classifier import Doc, TrainingSet, load_catalog_csv, train  # noqa: E402
 from rsiwatch.cli import SEED_CATALOG  # noqa: E402
 from classifier.labels import DEFAULT_THRESHOLD  # noqa: E402
 from rsiwatch.files import write_tree  # noqa: E402
-from rsiwatch.review.site import SiteOptions, build_site  # noqa: E402
-from rsiwatch.review.trend import quarter, share_estimate  # noqa: E402
-from rsiwatch.review.tuning import AUDIT, CAUGHT, Reviewed, wilson  # noqa: E402
+from rsiwatch.site.build import SiteOptions, build_site  # noqa: E402
+from rsiwatch.tuning.trend import quarter, share_estimate  # noqa: E402
+from rsiwatch.tuning.threshold import AUDIT, CAUGHT, Reviewed, wilson  # noqa: E402
 from rsiwatch.store import Store  # noqa: E402
 
 DEV = SHARED_DATA / "dev_labelled.jsonl"
@@ -136,7 +136,7 @@ def publish_rows(report: Report) -> None:
             db = work / "candidates.db"
             with Store(db) as store:
                 seed_catalog(store) if n is None else synthetic_catalog(store, n)
-                entries = store.catalog()
+                entries = store.catalog.entries()
             with Timer() as build:
                 files = build_site(entries, SiteOptions())
             with Timer() as first:

@@ -64,11 +64,11 @@ def main() -> None:
             seed_catalog(store)
             progress(f"storing {n:,} papers, training a cold model, scoring them ...")
             for day, page in by_day(items):
-                store.ingest("arxiv-stream", page, now=day)
+                store.works.ingest("arxiv-stream", page, now=day)
             del items
             with Timer() as t_train:
                 train_and_save(store, "bench: cold start on the stream")
-            ids = store.open_work_ids()
+            ids = store.works.open_work_ids()
             for i in range(0, len(ids), PAGE):
                 score_works(store, config, ids[i:i + PAGE])
             progress("the catalog proxy in process ...")
@@ -78,7 +78,7 @@ def main() -> None:
         (Path(tmp) / "config.yaml").write_text("database: candidates.db\n")
         env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
         with Store(db) as store:  # forget the kept figures: the first `tune` computes them as a user's would
-            store.set_setting(tuning_proxy.PROXY_SETTING, None, "bench: forget")
+            store.models.set_setting(tuning_proxy.PROXY_SETTING, None, "bench: forget")
         runs = []
         for label in ("first", "second"):
             progress(f"rsiwatch tune --json ({label}) ...")

@@ -38,7 +38,7 @@ _SITE_SUFFIX = re.compile(r"\s+(?:\||·|—|–|-)\s+[^|·—–]{1,40}$")
 
 
 class TitleIndex(Protocol):
-    """What linking needs from the store (``rsiwatch.store.Store`` provides it)."""
+    """What linking needs from the store (``rsiwatch.store.Store.linking`` provides it)."""
 
     def work_ids_by_title(self, norm_titles: Sequence[str]) -> dict[str, list[str]]: ...
 

@@ -10,9 +10,9 @@ import click
 from rich.console import Console
 
 from crawler.http import PoliteClient
-from rsiwatch.review.catalog import CatalogFormatError, read_catalog
+from rsiwatch.catalog.formats import CatalogFormatError, read_catalog
 from rsiwatch.store import RETRAIN_SETTING, Store, iso
-from rsiwatch.review.tuning_report import health_warnings
+from rsiwatch.tuning.report import health_warnings
 from rsiwatch.cli import (
     DEFAULT_CONFIG_TEMPLATE, SEED_CATALOG, Env, Failure, cli, common, emit_json, log_level, print_table,
 )
@@ -28,13 +28,13 @@ stderr = Console(stderr=True, soft_wrap=True)
 
 def load_seed_catalog(store: Store, path: Path) -> int:
     """Load the starting catalog once; an existing catalog is never overwritten."""
-    if store.count("catalog"):
+    if store.works.count("catalog"):
         return 0
     try:
         entries = read_catalog(path)
     except CatalogFormatError as exc:
         raise Failure(str(exc)) from None
-    from rsiwatch.review.catalog_store import import_entries
+    from rsiwatch.catalog.load import import_entries
 
     return len(import_entries(store, entries, origin="seed").added)
 
@@ -51,10 +51,10 @@ def init(env: Env) -> None:
     config = env.config
     seed = Path(config.catalog_seed) if config.catalog_seed else SEED_CATALOG
     with env.store() as store:
-        store.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in config.sources)
+        store.sources.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in config.sources)
         loaded = load_seed_catalog(store, seed)
         click.echo(
-            f"database {env.db_path}: {store.count('catalog')} catalog entries"
+            f"database {env.db_path}: {store.works.count('catalog')} catalog entries"
             + (f" ({loaded} loaded from {seed.name})" if loaded else ""),
             err=True,
         )
@@ -97,13 +97,13 @@ def crawl_command(
     except LockHeld as exc:
         raise Failure(str(exc)) from None
     with lock, env.store() as store:
-        store.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in config.sources)
-        if not store.count("catalog"):
+        store.sources.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in config.sources)
+        if not store.works.count("catalog"):
             load_seed_catalog(store, Path(config.catalog_seed) if config.catalog_seed else SEED_CATALOG)
         sources = due_sources(config, store, everything=everything, names=names)
-        paused = [s.name for s in sources if store.source_state(s.name).paused]
+        paused = [s.name for s in sources if store.sources.source_state(s.name).paused]
         if paused and not force:
-            reason = store.source_state(paused[0]).paused_reason
+            reason = store.sources.source_state(paused[0]).paused_reason
             raise Failure(
                 f"source {paused[0]!r} is paused ({reason or 'by hand'}); crawl it anyway with --force, "
                 f"or `rsiwatch sources resume {paused[0]}`"
@@ -122,7 +122,7 @@ def crawl_command(
                 f"{totals['new_works']} new works, "
                 f"{totals['new_candidates'] + report.queued_after_retrain} new candidates; "
                 + _suggestions(report.submissions_read, report.submissions_unread)
-                + f"{store.count('works')} works in {env.db_path}",
+                + f"{store.works.count('works')} works in {env.db_path}",
                 highlight=False,
             )
     if report.sources and len(report.failed) == len(report.sources):
@@ -153,10 +153,10 @@ def status(env: Env, as_json: bool) -> None:
     """Per source: last success, last error, consecutive failures, items, candidates, acceptance rate, next run."""
     config = env.config
     with env.existing_store() as store:
-        store.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in config.sources)
+        store.sources.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in config.sources)
         configured = {s.name: s for s in config.sources}
         rows = []
-        for row in store.source_report():
+        for row in store.sources.source_report():
             source = configured.get(row["name"])
             due = next_due(source, store) if source else None
             rows.append(
@@ -179,15 +179,15 @@ def status(env: Env, as_json: bool) -> None:
             )
         summary = {
             "database": str(env.db_path),
-            "works": store.count("works"),
-            "catalog": store.count("catalog"),
-            "decisions": store.count("decisions"),
-            "queue": store.review_queue(status="new", limit=1)[1].count,  # a COUNT, not every row
+            "works": store.works.count("works"),
+            "catalog": store.works.count("catalog"),
+            "decisions": store.works.count("decisions"),
+            "queue": store.queue.review_queue(status="new", limit=1)[1].count,  # a COUNT, not every row
             "threshold": effective_threshold(store, config),
-            "model_version": (store.active_model() or (None,))[0],
-            "retrain_last": store.setting(RETRAIN_SETTING),
+            "model_version": (store.models.active_model() or (None,))[0],
+            "retrain_last": store.models.setting(RETRAIN_SETTING),
             "warnings": health_warnings(store, config),
-            "catalog_disagreements": len(store.catalog_disagreements()),
+            "catalog_disagreements": len(store.catalog.catalog_disagreements()),
         }
     if as_json:
         emit_json({"summary": summary, "sources": {r["name"]: r for r in rows}})

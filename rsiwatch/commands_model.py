@@ -28,7 +28,7 @@ def train(env: Env, rollback: bool, as_json: bool) -> None:
         else:
             version, model = train_and_save(store, "rsiwatch train")
             trained_on, unqueued = model.trained_on, []
-            run = score_works(store, config, store.open_work_ids())
+            run = score_works(store, config, store.works.open_work_ids())
     result = {"model_version": version, "trained_on": trained_on, "rescored": run.scored, "newly_queued": len(run.queued),
               "unqueued": len(unqueued)}
     if as_json:

@@ -7,9 +7,9 @@ from pathlib import Path
 import click
 
 from rsiwatch.cli import Env, cli, common, emit_json
-from rsiwatch.review.present import safe_url
-from rsiwatch.review.publish import publish_site
-from rsiwatch.review.site import DEFAULT_FEED_SIZE, DEFAULT_TITLE, SiteOptions
+from rsiwatch.present.text import safe_url
+from rsiwatch.site.publish import publish_site
+from rsiwatch.site.build import DEFAULT_FEED_SIZE, DEFAULT_TITLE, SiteOptions
 
 
 @cli.command()

@@ -7,9 +7,9 @@ from pathlib import Path
 import click
 
 from crawler.ids import work_id
-from rsiwatch.review.catalog import FORMATS, CatalogFormatError, read_catalog
-from rsiwatch.review.catalog_store import import_entries
-from rsiwatch.review.present import CATEGORIES, entry_prefill, readable_text
+from rsiwatch.catalog.formats import FORMATS, CatalogFormatError, read_catalog
+from rsiwatch.catalog.load import import_entries
+from rsiwatch.present.text import CATEGORIES, entry_prefill, readable_text
 from rsiwatch.store import QUEUE_STATUSES, Store, StoreError
 from rsiwatch.files import write_atomically
 from rsiwatch.cli import BadOption, Env, Failure, cli, common, emit_json, print_table, since_to_iso
@@ -31,22 +31,22 @@ def candidates(env: Env, status: str, since: str | None, limit: int, source: str
     since_iso = since_to_iso(since)
     with env.existing_store() as store:
         if source is not None:
-            known = sorted({*(s.name for s in env.config.sources), *store.source_names()})
+            known = sorted({*(s.name for s in env.config.sources), *store.queue.source_names()})
             if source not in known:
                 raise BadOption("--source", source, f"no such source (known: {', '.join(known) or 'none'})")
-        rows = store.candidates(status=status, since=since_iso, limit=limit, source=source, category=category)
+        rows = store.scores.candidates(status=status, since=since_iso, limit=limit, source=source, category=category)
         if as_json:
             out = []
-            submitted = store.latest_submissions([r["id"] for r in rows])
+            submitted = store.submissions.latest_submissions([r["id"] for r in rows])
             for row in rows:
-                latest = store.latest_score(row["id"]) or {}
+                latest = store.scores.latest_score(row["id"]) or {}
                 out.append(
                     {
                         "canonical_id": row["id"], "title": row["title"], "url": row["url"], "score": row["score"],
                         "status": row["status"], "category": row["category"], "queued_at": row["queued_at"],
                         "queue_reason": row["queue_reason"], "published": row["published"],
                         "model_version": row["model_version"], "why": [t for t, _ in latest.get("why", [])],
-                        "sources": sorted({s["source"] for s in store.sightings(row["id"])}),
+                        "sources": sorted({s["source"] for s in store.works.sightings(row["id"])}),
                         # who sent it in and why (the public form, `rsiwatch submit`); null otherwise
                         "submitter": submitted.get(row["id"], {}).get("submitter"),
                         "note": submitted.get(row["id"], {}).get("note"),
@@ -81,7 +81,7 @@ def resolve_work(store: Store, text: str) -> tuple[str, dict]:
     if cid is None:
         raise click.BadParameter(f"{text!r} names no work: expected arxiv:2401.01234, 2401.01234, a link to the "
                                  "paper, a DOI or a URL", param_hint="ID")
-    work = store.work(cid)
+    work = store.works.work(cid)
     if work is None:
         shown = cid if cid == text.strip() else f"{cid} (read from {text.strip()!r})"
         raise Failure(f"no work with id {shown} (see `rsiwatch candidates`)")
@@ -101,16 +101,16 @@ def _decision_command(action: str, help_text: str) -> None:
         with env.store() as store:
             canonical_id, work = resolve_work(store, given_id)
             if action == "accept":
-                existing = store.work_entry(canonical_id)
+                existing = store.decisions.work_entry(canonical_id)
                 entry = entry_from_work(work, category, more.get("description"), existing)
-                decision_id, entry_id = store.accept(canonical_id, entry, note=note, by=by)
-                changed = [e["after"] for e in store.catalog_edits(entry_id) if e["decision_id"] == decision_id]
+                decision_id, entry_id = store.decisions.accept(canonical_id, entry, note=note, by=by)
+                changed = [e["after"] for e in store.catalog.catalog_edits(entry_id) if e["decision_id"] == decision_id]
                 if existing is not None:
                     fields = sorted({f for after in changed for f in after})
                     click.echo(f"{canonical_id} keeps catalog entry {entry_id}; "
                                + (f"changed: {', '.join(fields)}" if fields else "nothing changed"), err=True)
             else:
-                decision_id = store.decide(canonical_id, action, category=category, note=note, origin="cli", by=by)
+                decision_id = store.decisions.decide(canonical_id, action, category=category, note=note, origin="cli", by=by)
         click.echo(f"{action} {canonical_id} (decision {decision_id})", err=True)
 
     if action == "accept":
@@ -147,7 +147,7 @@ def undo(env: Env, given_id: str, by: str | None) -> None:
     by = _by(env, by)
     with env.store() as store:
         canonical_id, _ = resolve_work(store, given_id)
-        status = store.undo(canonical_id, origin="cli", by=by)
+        status = store.decisions.undo(canonical_id, origin="cli", by=by)
     click.echo(f"undid the latest decision on {canonical_id}; it is {status} again", err=True)
 
 
@@ -157,7 +157,7 @@ def undo(env: Env, given_id: str, by: str | None) -> None:
 def doctor(env: Env, as_json: bool) -> None:
     """Check that the catalog and the standing decisions agree (exit 1 when they do not)."""
     with env.store() as store:
-        problems = store.catalog_disagreements()
+        problems = store.catalog.catalog_disagreements()
     if as_json:
         emit_json(problems)
     else:
@@ -181,7 +181,7 @@ def catalog() -> None:
 def catalog_export(env: Env, fmt: str, out: Path | None) -> None:
     """Export the published catalog."""
     with env.store() as store:
-        text = FORMATS[fmt](store.catalog())
+        text = FORMATS[fmt](store.catalog.entries())
     if out is None:
         click.echo(text, nl=False)
         return
@@ -208,7 +208,7 @@ def catalog_import(env: Env, file: Path, dry_run: bool, by: str | None) -> None:
             report = import_entries(store, entries, origin=f"import {file.name}", by=by, dry_run=dry_run)
         except StoreError as exc:
             raise Failure(str(exc)) from None
-        total = len(store.catalog())
+        total = len(store.catalog.entries())
     for line in report.lines(str(file), dry_run):
         click.echo(line, err=True)
     click.echo(f"the catalog holds {total} entries", err=True)

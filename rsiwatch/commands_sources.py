@@ -69,7 +69,7 @@ def sources_list(env: Env, as_json: bool) -> None:
     with env.store() as store:
         rows = []
         for source in config.sources:
-            state = store.source_state(source.name)
+            state = store.sources.source_state(source.name)
             rows.append({"name": source.name, "kind": source.kind, "url": source.url or source.endpoint,
                          "every": source.cron_expression or source.every, "enabled": source.enabled,
                          "paused": state.paused, "paused_reason": state.paused_reason})
@@ -88,8 +88,8 @@ def resume(env: Env, name: str) -> None:
     """Bring a paused source back (its failure count starts again from zero)."""
     env.config.source(name)
     with env.store() as store:
-        store.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in env.config.sources)
-        store.set_paused(name, False)
+        store.sources.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in env.config.sources)
+        store.sources.set_paused(name, False)
     click.echo(f"resumed {name}", err=True)
 
 
@@ -101,8 +101,8 @@ def pause(env: Env, name: str, reason: str) -> None:
     """Pause a source: no fetches until `rsiwatch sources resume NAME`."""
     env.config.source(name)
     with env.store() as store:
-        store.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in env.config.sources)
-        store.set_paused(name, True, reason)
+        store.sources.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in env.config.sources)
+        store.sources.set_paused(name, True, reason)
     click.echo(f"paused {name}", err=True)
 
 

@@ -1,6 +1,6 @@
 """``rsiwatch tune``: what each threshold costs and catches, and moving it on evidence.
 
-The figures come from ``rsiwatch.review.tuning_report`` (the review history weighted by the audit); this module
+The figures come from ``rsiwatch.tuning.report`` (the review history weighted by the audit); this module
 only picks, saves and prints.
 """
 
@@ -12,8 +12,8 @@ from typing import Any
 import click
 
 from rsiwatch.store import THRESHOLD_SETTING, Store, iso_ago
-from rsiwatch.review.tuning import CAUGHT, CurvePoint, curve, net_budget, threshold_for_budget, threshold_for_recall
-from rsiwatch.review.tuning_report import MIN_DECISIONS, TARGET_SETTING, TuningReport, build_report
+from rsiwatch.tuning.threshold import CAUGHT, CurvePoint, curve, net_budget, threshold_for_budget, threshold_for_recall
+from rsiwatch.tuning.report import MIN_DECISIONS, TARGET_SETTING, TuningReport, build_report
 from rsiwatch.files import write_atomically
 from rsiwatch.cli import Env, Failure, cli, common, emit_json
 
@@ -22,7 +22,7 @@ def _requeue(store: Store, threshold: float, days: int) -> list[str]:
     """Queue the recent undecided works a lowered threshold now lets in, with their why-terms."""
     from rsiwatch.scoring import explain_works
 
-    queued = store.queue_works(store.unqueued_at_or_above(threshold, iso_ago(days * 86400)), CAUGHT)
+    queued = store.history.queue_works(store.history.unqueued_at_or_above(threshold, iso_ago(days * 86400)), CAUGHT)
     explain_works(store, queued)
     return queued
 
@@ -180,13 +180,13 @@ def tune(env: Env, target_recall: float | None, budget: float | None, new_thresh
             chosen = curve(report.history, [value], stream_scores=report.stream_scores, span_weeks=report.span_weeks)[0]
             if not dry_run:
                 why = _why(target, chosen, reason)
-                store.set_setting(THRESHOLD_SETTING, value, why)
-                store.set_setting(TARGET_SETTING, target, why)
+                store.models.set_setting(THRESHOLD_SETTING, value, why)
+                store.models.set_setting(TARGET_SETTING, target, why)
                 saved = why
                 if value < report.threshold and requeue_days:
                     requeued = _requeue(store, value, requeue_days)
     if plot_path is not None:
-        from rsiwatch.review.tuning_plot import report_png
+        from rsiwatch.tuning.plot import report_png
 
         net = label = None
         if budget is not None:

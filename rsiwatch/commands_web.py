@@ -9,8 +9,8 @@ from typing import Any
 import click
 
 from rsiwatch.review.digest import DEFAULT_TOP, DigestError, build_digest, send_digest, to_html, to_markdown
-from rsiwatch.review.present import CATEGORIES
-from rsiwatch.review.web_security import UnsafeBind
+from rsiwatch.present.text import CATEGORIES
+from rsiwatch.present.security import UnsafeBind
 from rsiwatch.files import write_atomically
 from rsiwatch.cli import BadConfig, Env, Failure, cli, common, since_to_iso
 from rsiwatch.config import curator_name
@@ -49,14 +49,14 @@ def _beside_config(env: Env, folder: str) -> Path:
 
 
 def _public_app(env: Env, host: str | None, port: int | None, site: Path | None) -> tuple[Any, str, int]:
-    from rsiwatch.review.public import create_public_app
+    from rsiwatch.site.public import create_public_app
 
     config = env.config
     site = site or _beside_config(env, config.public.site_dir)
     with env.store() as store:  # created and migrated now: a bad path fails before serving
         if not (site / "index.html").is_file():
-            from rsiwatch.review.publish import publish_site
-            from rsiwatch.review.site import SiteOptions
+            from rsiwatch.site.publish import publish_site
+            from rsiwatch.site.build import SiteOptions
 
             published = publish_site(store, site, SiteOptions(submit_url="/submit"))
             click.echo(f"published {len(published.entries)} entries to {site} (rsiwatch publish --out {site} "

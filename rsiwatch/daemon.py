@@ -56,9 +56,9 @@ def retrain_job(config: Config, db_path: Path) -> Job | None:
 
     def due() -> datetime | None:
         with Store(db_path) as store:
-            models = store.models()
+            models = store.models.versions()
             last = parse_iso(models[-1]["created_at"]) if models else None
-            decisions_since = store.decisions_since(models[-1]["created_at"]) if models else 0
+            decisions_since = store.decisions.decisions_since(models[-1]["created_at"]) if models else 0
         if last is None:
             return None  # the first crawl trains the first model
         if config.schedule.retrain_after_decisions and decisions_since >= config.schedule.retrain_after_decisions:
@@ -70,7 +70,7 @@ def retrain_job(config: Config, db_path: Path) -> Job | None:
 
         with Store(db_path) as store:
             outcome = retrain_if_better(store, config)
-            rescored = score_works(store, config, store.open_work_ids()).scored if outcome.activated else 0
+            rescored = score_works(store, config, store.works.open_work_ids()).scored if outcome.activated else 0
         log.info("retrain: %s; rescored %d open works", outcome.reason, rescored)
 
     return Job(name="retrain", due=due, run=run, interval=lambda _due: interval)
@@ -84,7 +84,7 @@ def digest_job(config: Config, db_path: Path) -> Job | None:
 
     def due() -> datetime | None:
         with Store(db_path) as store:
-            last = store.setting(DIGEST_SETTING)
+            last = store.models.setting(DIGEST_SETTING)
         # Never sent: the next slot from now (a fresh daemon does not mail at once).
         after = parse_iso(last["at"]) if last else datetime.now(timezone.utc)
         return next_cron_time(cron, after)
@@ -105,7 +105,7 @@ def digest_job(config: Config, db_path: Path) -> Job | None:
                     sent = send_digest(config.digest, digest, html=html, text=to_markdown(digest))
                 except DigestError as exc:
                     log.warning("digest: %s", exc)
-            store.set_setting(DIGEST_SETTING, {"at": utcnow(), "file": str(path), "sent_to": sent}, "weekly digest")
+            store.models.set_setting(DIGEST_SETTING, {"at": utcnow(), "file": str(path), "sent_to": sent}, "weekly digest")
         log.info("digest written to %s%s", path, f", sent to {', '.join(sent)}" if sent else "")
 
     return Job(name="digest", due=due, run=run, interval=lambda due: cron_gap_s(cron, due))
@@ -115,7 +115,7 @@ def run_daemon(config: Config, db_path: Path, *, out: IO[str] = sys.stderr) -> i
     """Run until SIGTERM/SIGINT; returns the exit status."""
     lock = take_lock(db_path, "rsiwatch daemon")  # the same lock as `rsiwatch crawl`
     with Store(db_path) as store:
-        store.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in config.sources)
+        store.sources.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in config.sources)
     stop = threading.Event()
     client = PoliteClient(config.http.settings, config.politeness.settings, config.contact, stop=stop)
     sources = [source_job(s, config, db_path, client) for s in config.sources if s.enabled]

@@ -41,20 +41,20 @@ def placeholder_item(url: str) -> Item:
 def process_inbox(config: Config, store: Store, now: str | None = None) -> IntakeReport:
     """Read every submission that is due (at ``now``, default the present), oldest first."""
     read = unread = 0
-    for row in store.inbox_due(now):
+    for row in store.submissions.inbox_due(now):
         url = row["url"]
         try:
             item = read_page(config, url)
         except CrawlError as exc:
             error = one_line(str(exc))
             work_id = row["work_id"]
-            known = store.work(canonical_id(url))
+            known = store.works.work(canonical_id(url))
             if work_id is None and known is not None and known["title"] != url:
                 # A work already known by its own text: the suggestion is a sighting and a note; its page
                 # has nothing to add, so there is no fetch to retry and no error to show.
                 filed = file_submission(config, store, placeholder_item(url), url, row["why"],
                                         submitter=row["submitter"])
-                store.inbox_read(row["id"], filed.canonical_id)
+                store.submissions.inbox_read(row["id"], filed.canonical_id)
                 read += 1
                 continue
             if work_id is None:
@@ -62,26 +62,26 @@ def process_inbox(config: Config, store: Store, now: str | None = None) -> Intak
                     config, store, placeholder_item(url), url, row["why"], submitter=row["submitter"], fetch_error=error,
                 )
                 work_id = filed.canonical_id
-            store.inbox_failed(row["id"], error, work_id)
+            store.submissions.inbox_failed(row["id"], error, work_id)
             log.warning("submission %s: %s (queued; the page will be read later)", url, error)
             unread += 1
             continue
         if row["work_id"] is None:
             filed = file_submission(config, store, item, url, row["why"], submitter=row["submitter"])
-            store.inbox_read(row["id"], filed.canonical_id)
+            store.submissions.inbox_read(row["id"], filed.canonical_id)
         else:
             fill_in(config, store, row["work_id"], url, item)
-            store.inbox_read(row["id"], row["work_id"])
+            store.submissions.inbox_read(row["id"], row["work_id"])
         read += 1
     return IntakeReport(read, unread)
 
 
 def fill_in(config: Config, store: Store, work_id: str, url: str, item: Item) -> None:
     """A placeholder queued under its URL gets the page's text; a work known by its own text keeps it."""
-    work = store.work(work_id)
+    work = store.works.work(work_id)
     if work is None or work["title"] != url:
         return
-    store.fill_placeholder(
+    store.submissions.fill_placeholder(
         work_id, title=item.title, summary=item.summary, url=item.url, published=item.published,
         authors=list(item.authors),
     )

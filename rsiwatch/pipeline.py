@@ -17,7 +17,7 @@ from crawler.items import SourceResult
 from crawler.link import link_items
 from crawler.cron import next_cron_time
 from crawler.sources import collect, is_separable
-from rsiwatch.review.audit import queue_weekly
+from rsiwatch.tuning.audit import queue_weekly
 from rsiwatch.store import Store, iso, parse_iso, utcnow
 from rsiwatch.config import Config, Source
 from rsiwatch.intake import process_inbox
@@ -76,7 +76,7 @@ class CrawlReport:
 
 def next_due(source: Source, store: Store) -> datetime | None:
     """When a source is next due: after its interval from the last success, or its back-off; None if paused."""
-    state = store.source_state(source.name)
+    state = store.sources.source_state(source.name)
     if state.paused or not source.enabled:
         return None
     candidates = []
@@ -115,7 +115,7 @@ def crawl_source(
         if prefetched is not None:
             started, result = prefetched()
         else:
-            result = collect(source.spec, client, store.source_state(source.name).validators, seen_posts(source, store))
+            result = collect(source.spec, client, store.sources.source_state(source.name).validators, seen_posts(source, store))
     except Exception as exc:  # noqa: BLE001 - one broken source must never stop the others
         if client.stopping:
             # A clean stop (SIGTERM) cut the fetch short: not the source's failure, so nothing is recorded
@@ -125,21 +125,21 @@ def crawl_source(
         if not isinstance(exc, CrawlError):
             log.exception("%s: unexpected error", source.name)
             exc = CrawlError(f"{source.endpoint}: internal error: {type(exc).__name__}: {exc}")
-        failures = store.source_state(source.name).consecutive_failures + 1
+        failures = store.sources.source_state(source.name).consecutive_failures + 1
         backoff = config.schedule.backoff_base_s * 2 ** min(failures - 1, 30)
         wait = max(getattr(exc, "retry_after", None) or 0.0, min(backoff, config.schedule.backoff_max_s))
         not_before = iso(datetime.now(timezone.utc) + timedelta(seconds=wait))
-        store.record_failure(
+        store.sources.record_failure(
             source.name, str(exc), started, not_before=not_before, pause_after=config.schedule.pause_after_failures
         )
         log.warning("%s: %s", source.name, exc,
                     extra={"fields": {"source": source.name, "outcome": "error", "error": str(exc),
                                       "consecutive_failures": failures}})
         return SourceOutcome(source.name, ok=False, error=str(exc))
-    result.items = link_items(result.items, store)
-    stats = store.ingest(source.name, result.items) if result.items else None
+    result.items = link_items(result.items, store.linking)
+    stats = store.works.ingest(source.name, result.items) if result.items else None
     queued = score_works(store, config, stats.new_works).queued if stats and stats.new_works else []
-    store.record_success(source.name, result, stats, len(queued), started)
+    store.sources.record_success(source.name, result, stats, len(queued), started)
     outcome = SourceOutcome(
         source.name,
         ok=True,
@@ -171,7 +171,7 @@ def crawl(
 ) -> CrawlReport:
     """Visit each source once; a failure is recorded against its source and the crawl goes on."""
     report = CrawlReport(started=utcnow())
-    store.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in config.sources)
+    store.sources.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in config.sources)
     # Several feeds (each source named once): fetch and parse ahead, overlapping this thread's store work.
     names = [s.name for s in sources]
     prefetcher = None
@@ -199,7 +199,7 @@ def crawl(
     draw = queue_weekly(store, config.review.audit_per_week, config.review.uncertain_share)
     if draw is not None:  # picks below the threshold were scored without why-terms
         explain_works(store, draw.audit + draw.uncertain)
-    found = store.active_model()
+    found = store.models.active_model()
     report.model_version = found[0] if found else None
     report.finished = utcnow()
     return report

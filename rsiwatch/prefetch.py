@@ -39,7 +39,7 @@ def seen_posts(source: Source, store: Store) -> dict[str, str]:
     """Item key -> work of the posts an ``html`` source that follows links gave before: not read again."""
     if source.kind != "html" or not source.follow_links:
         return {}
-    return store.sighting_works(source.name)
+    return store.works.sighting_works(source.name)
 
 
 @contextmanager
@@ -77,7 +77,7 @@ class Prefetcher:
     def _submit_next(self) -> None:
         source = self.sources[self.submitted]
         # Read here: the store is this thread's.
-        validators, seen = self.store.source_state(source.name).validators, seen_posts(source, self.store)
+        validators, seen = self.store.sources.source_state(source.name).validators, seen_posts(source, self.store)
         self.pending.append(self.fetcher.submit(self._fetch, source.spec, validators, seen))
         self.submitted += 1
 

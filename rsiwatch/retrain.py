@@ -63,7 +63,7 @@ def without(ts: TrainingSet, ids: set[str]) -> TrainingSet:
 
 
 def _save(store: Store, model: Model, ts: TrainingSet, note: str, activate: bool, figures: dict[str, Any]) -> int:
-    return store.save_model(
+    return store.models.save_model(
         model.to_bytes(),
         trained_on={"positives": len(ts.positives), "negatives": len(ts.negatives), "pool": len(ts.pool), "catalog": len(ts.catalog)},
         params=model.params.to_dict(), metrics=figures, note=note, activate=activate,
@@ -80,7 +80,7 @@ def retrain_if_better(
 ) -> RetrainResult:
     """Train a candidate, compare it with the active model on held-out recent decisions, keep the better."""
     threshold = effective_threshold(store, config)
-    history = store.review_history()
+    history = store.history.review_history()
     labels = {r["work_id"]: r["label"] for r in history}
     held = holdout_ids(history, share, minimum)
     current = active_model(store)
@@ -89,11 +89,11 @@ def retrain_if_better(
     positives = sum(y)
 
     def finish(activated: bool, version: int, reason: str, cand: float | None = None, act: float | None = None) -> RetrainResult:
-        active_now = (store.active_model() or (version, b""))[0]
+        active_now = (store.models.active_model() or (version, b""))[0]
         result = RetrainResult(
             activated, version, active_now, current[0] if current else None, cand, act, len(held), positives, reason
         )
-        store.set_setting(RETRAIN_SETTING, {**result.to_dict(), "at": utcnow()}, reason)
+        store.models.set_setting(RETRAIN_SETTING, {**result.to_dict(), "at": utcnow()}, reason)
         return result
 
     if current is None or not held or positives == 0:
@@ -105,7 +105,7 @@ def retrain_if_better(
         reason = f"new model activated without a comparison: {why}"
         return finish(True, _save(store, trainer(full), full, reason, True, {}), reason)
 
-    texts = {t.id: t for t in store.texts(held)}
+    texts = {t.id: t for t in store.works.texts(held)}
     docs = [Doc(id=i, title=texts[i].title, summary=texts[i].summary) for i in held]
     reduced = without(full, set(held))
     candidate = trainer(reduced)

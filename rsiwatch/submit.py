@@ -64,12 +64,12 @@ def file_submission(
     fetch_error: str | None = None,
 ) -> Submission:
     """Store the work (linked to what is known), score it, and queue it as submitted unless decided."""
-    item = link_items([item], store)[0]
-    store.ingest(SOURCE_NAME, [item])
-    if store.unscored_among([item.canonical_id]):
+    item = link_items([item], store.linking)[0]
+    store.works.ingest(SOURCE_NAME, [item])
+    if store.linking.unscored_among([item.canonical_id]):
         score_works(store, config, [item.canonical_id], queue=False, explain_all=True)
-    outcome = store.record_submission(item.canonical_id, url, note, submitter=submitter, fetch_error=fetch_error)
-    work = store.work(item.canonical_id) or {}
+    outcome = store.submissions.record_submission(item.canonical_id, url, note, submitter=submitter, fetch_error=fetch_error)
+    work = store.works.work(item.canonical_id) or {}
     return Submission(
         canonical_id=item.canonical_id,
         title=work.get("title", item.title),

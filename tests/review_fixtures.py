@@ -82,14 +82,14 @@ def populate(db: Path, n: int = 24, *, hostile: bool = False) -> list[str]:
                 nearest=[(IMG, 0.5)],
             ))
     with Store(db) as store:
-        store.ensure_sources([("arxiv-ml", "arxiv_rss", "https://rss.arxiv.org/rss/cs.LG"), ("import-ai", "feed", None)])
+        store.sources.ensure_sources([("arxiv-ml", "arxiv_rss", "https://rss.arxiv.org/rss/cs.LG"), ("import-ai", "feed", None)])
         if items_a:
-            store.ingest("arxiv-ml", items_a)
+            store.works.ingest("arxiv-ml", items_a)
         if items_b:
-            store.ingest("import-ai", items_b)
+            store.works.ingest("import-ai", items_b)
         if items_a:
-            store.ingest("import-ai", items_a[:3])  # some works seen by two sources
+            store.works.ingest("import-ai", items_a[:3])  # some works seen by two sources
         if hostile:
-            store.ingest("<b>evil-source</b>", HOSTILE)
-        store.record_scores(1, scored, {s.id: 0.35 for s in scored})
+            store.works.ingest("<b>evil-source</b>", HOSTILE)
+        store.scores.record_scores(1, scored, {s.id: 0.35 for s in scored})
     return [s.id for s in sorted(scored, key=lambda s: (-s.score, s.id))]

@@ -34,7 +34,7 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, l
     hostile_catalog(folder)
     run_cli("publish", "--out", "site", cwd=folder)
     with Store(folder / "candidates.db") as store:
-        entries = store.catalog()
+        entries = store.catalog.entries()
     server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(folder / "site")))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

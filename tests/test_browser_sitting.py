@@ -54,17 +54,17 @@ def card(page: Any, work_id: str) -> Any:
 def add_candidates(db: Path, items: list[Item], score: float = 0.97) -> None:
     """Queue ``items`` (seen by a newsletter) with a score above every populated one."""
     with Store(db) as store:
-        store.ensure_sources([("newsletter", "feed", None)])
-        store.ingest("newsletter", items)
+        store.sources.ensure_sources([("newsletter", "feed", None)])
+        store.works.ingest("newsletter", items)
         scored = [SimpleNamespace(id=item.canonical_id, score=score - n * 0.001, category="compilers-kernels",
                                   category_confidence=0.7, category_fits=True, why=[("compiler", 0.3)], nearest=[])
                   for n, item in enumerate(items)]
-        store.record_scores(1, scored, {s.id: 0.35 for s in scored})
+        store.scores.record_scores(1, scored, {s.id: 0.35 for s in scored})
 
 
 def status(db: Path, work_id: str) -> str:
     with Store(db) as store:
-        return store.work(work_id)["status"]
+        return store.works.work(work_id)["status"]
 
 
 # ---- undo: the key and the card's button are two actions, labelled apart --------------------------
@@ -184,7 +184,7 @@ def test_deciding_without_javascript(tmp_path: Path, browser: Any, pages: list[A
         expect(page.locator("#flash")).to_contain_text(f"accepted {ids[0]} into the catalog as entry 1")
         expect(card(page, ids[0])).to_have_attribute("data-status", "accepted")
     with Store(db) as store:
-        [entry] = store.catalog()
+        [entry] = store.catalog.entries()
         assert entry["description"] == "Self-play trains a prover without human proofs."
         assert entry["year"] == 2025 and entry["flags"] == ["company_reported"]
         assert [d["action"] for d in decisions(store, ids[1])] == ["reject", "undo"]
@@ -303,9 +303,9 @@ def test_a_refused_catalog_edit_shows_the_form_again(
         row.get_by_role("button", name="Save entry 1").click()
         expect(page.locator("p.saved")).to_contain_text("Saved entry 1")
     with Store(db) as store:
-        entry = store.catalog_entry(1)
+        entry = store.catalog.catalog_entry(1)
         assert entry["title"] == "MLGO: learned inlining in LLVM" and entry["flags"] == ["deployed_in_production"]
-        assert len(store.catalog_edits(1)) == 1  # the refused attempt logged nothing
+        assert len(store.catalog.catalog_edits(1)) == 1  # the refused attempt logged nothing
 
 
 # ---- LaTeX and the accept dialog's year --------------------------------------------------------------
@@ -327,7 +327,7 @@ def test_latex_shows_as_text_and_the_year_comes_from_the_work(tmp_path: Path, br
              "https://blog.example/kernels", key="post"),
     ])
     with Store(db) as store:
-        first_seen_year = store.work("url:https://blog.example/kernels")["first_seen"][:4]
+        first_seen_year = store.works.work("url:https://blog.example/kernels")["first_seen"][:4]
     page = open_page(browser)
     pages.append(page)
     for base in serve(tmp_path, db):

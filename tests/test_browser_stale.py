@@ -44,7 +44,7 @@ def test_a_stale_tab_shows_the_standing_decision_and_replaces_it_only_on_purpose
                 expect(conflict).to_be_visible()
                 expect(conflict).to_contain_text("rejected now: reject by carol")
                 with Store(db) as store:
-                    assert store.work(ids[0])["status"] == "rejected" and store.catalog() == []
+                    assert store.works.work(ids[0])["status"] == "rejected" and store.catalog.entries() == []
                 # Keeping it changes nothing and the tab now shows it rejected; accepting it again is on purpose.
                 conflict.get_by_text("Keep it").click()
                 expect(conflict).to_be_hidden()
@@ -58,17 +58,17 @@ def test_a_stale_tab_shows_the_standing_decision_and_replaces_it_only_on_purpose
                 expect(item).to_have_attribute("data-status", "accepted")
                 with Store(db) as store:
                     assert [d["action"] for d in decisions(store, ids[0])] == ["reject", "accept"]
-                    assert [e["work_id"] for e in store.catalog()] == [ids[0]]
-                    assert store.catalog_disagreements() == []
+                    assert [e["work_id"] for e in store.catalog.entries()] == [ids[0]]
+                    assert store.catalog.catalog_disagreements() == []
                 # Tab one's undo would now reverse tab two's accept: refused and shown first; replaced on purpose.
                 first.keyboard.press("u")
                 expect(first.locator("#conflict-dialog")).to_contain_text("accept by carol")
                 with Store(db) as store:
-                    assert store.work(ids[0])["status"] == "accepted"
+                    assert store.works.work(ids[0])["status"] == "accepted"
                 first.locator("#conflict-dialog").get_by_text("Replace it with mine").click()
                 expect(first.locator(f'li.item[data-id="{ids[0]}"]')).to_have_attribute("data-status", "rejected")
                 with Store(db) as store:
                     assert [d["action"] for d in decisions(store, ids[0])] == ["reject", "accept", "undo"]
-                    assert store.catalog() == [] and store.catalog_disagreements() == []
+                    assert store.catalog.entries() == [] and store.catalog.catalog_disagreements() == []
         finally:
             browser.close()

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from cli_support import run_cli
 
-from rsiwatch.review.catalog import read_catalog
+from rsiwatch.catalog.formats import read_catalog
 
 SEED = Path(__file__).parents[1] / "rsiwatch" / "seed" / "catalog_seed.csv"
 COLUMNS = ["ID", "Description", "Source", "Date Published", "Authors", "Author Affiliations", "Submitter", "Reviewer"]
@@ -195,17 +195,17 @@ def test_unreadable_files_fail_in_one_line(tmp_path: Path) -> None:
 def test_a_row_without_a_title_takes_its_known_works_title(tmp_path: Path) -> None:
     """The public list has no Title column: a work the database knows keeps its own title, not the
     description's first sentence (found by a new user's walk through the tour)."""
-    from rsiwatch.review.catalog_store import import_entries
-    from rsiwatch.review.catalog import parse_catalog
+    from rsiwatch.catalog.load import import_entries
+    from rsiwatch.catalog.formats import parse_catalog
     from crawler.items import Item
     from rsiwatch.store import Store
 
     with Store(tmp_path / "c.db") as store:
-        store.ingest("feed", [Item("arxiv:2611.00006", "Reward models trained from AI feedback", "s",
+        store.works.ingest("feed", [Item("arxiv:2611.00006", "Reward models trained from AI feedback", "s",
                                    "https://arxiv.org/abs/2611.00006", key="k")])
         rows = parse_catalog("ID;Description;Source\n200;A brand new entry about self-play;"
                              "https://arxiv.org/abs/2611.00006\n", "sheet.csv")
         import_entries(store, rows, origin="import sheet.csv", by="t")
-        (entry,) = store.catalog()
+        (entry,) = store.catalog.entries()
         assert (entry["id"], entry["title"], entry["description"]) == (
             200, "Reward models trained from AI feedback", "A brand new entry about self-play")

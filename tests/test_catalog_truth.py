@@ -24,7 +24,7 @@ def home(tmp_path: Path) -> Path:
     write_config(tmp_path / "config.yaml", [], review={"curator": "carol"})
     run_cli("init", cwd=tmp_path)
     with Store(tmp_path / "candidates.db") as store:
-        store.ingest("feed", [Item(WORK, "Models that write their own rewards", SUMMARY,
+        store.works.ingest("feed", [Item(WORK, "Models that write their own rewards", SUMMARY,
                                    "https://arxiv.org/abs/2611.00042", key="k1")])
     return tmp_path
 
@@ -175,7 +175,7 @@ def test_migrating_a_database_from_before_withdraws_entries_the_decisions_no_lon
     conn.commit()
     conn.close()
     with Store(path) as store:  # migrates
-        assert [e["work_id"] for e in store.catalog()] == ["arxiv:2601.00002"]
-        assert len(store.catalog(withdrawn=True)) == 2
-        assert [e["origin"] for e in store.catalog_edits(1)] == ["migration: one truth for each work"]
-        assert store.catalog_disagreements() == []
+        assert [e["work_id"] for e in store.catalog.entries()] == ["arxiv:2601.00002"]
+        assert len(store.catalog.entries(withdrawn=True)) == 2
+        assert [e["origin"] for e in store.catalog.catalog_edits(1)] == ["migration: one truth for each work"]
+        assert store.catalog.catalog_disagreements() == []

@@ -116,13 +116,13 @@ def test_rollback_takes_out_what_only_the_newer_model_queued(tmp_path: Path, loc
     config = load_config(project / "config.yaml")
     with Store(project / "candidates.db") as store:
         ts = training_set(store)
-        texts = {t.id: t for t in store.texts(ordinary)}
+        texts = {t.id: t for t in store.works.texts(ordinary)}
         skewed = TrainingSet(positives=ts.positives + [Doc(i, texts[i].title, texts[i].summary) for i in ordinary],
                              negatives=ts.negatives, pool=[d for d in ts.pool if d.id not in set(ordinary)],
                              catalog=ts.catalog)
         model = train(skewed)
-        store.save_model(model.to_bytes(), trained_on=model.trained_on, params=model.params.to_dict(), note="skewed")
-        score_works(store, config, store.open_work_ids())
+        store.models.save_model(model.to_bytes(), trained_on=model.trained_on, params=model.params.to_dict(), note="skewed")
+        score_works(store, config, store.works.open_work_ids())
     only_newer = open_queue(project) - queued_by_first
     assert only_newer, "the skewed model should queue ordinary papers the first one left out"
 

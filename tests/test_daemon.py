@@ -170,7 +170,7 @@ def test_weekly_digest_job_writes_the_digest_and_waits_for_its_cron_slot(tmp_pat
 
     db = tmp_path / "candidates.db"
     with Store(db) as store:
-        store.ingest("feed", [Item("arxiv:2611.00001", "Kernels <b>by</b> agents", "", "https://arxiv.org/abs/2611.00001", "k")])
+        store.works.ingest("feed", [Item("arxiv:2611.00001", "Kernels <b>by</b> agents", "", "https://arxiv.org/abs/2611.00001", "k")])
     job = digest_job(Config(schedule=Schedule(digest_every="0 8 * * mon")), db)
     due = job.due()
     assert due > datetime.now(timezone.utc) and due.weekday() == 0 and (due.hour, due.minute) == (8, 0)
@@ -178,7 +178,7 @@ def test_weekly_digest_job_writes_the_digest_and_waits_for_its_cron_slot(tmp_pat
     written = list((tmp_path / "digests").glob("digest-*.html"))
     assert len(written) == 1 and "<html" in written[0].read_text().lower()
     with Store(db) as store:
-        last = store.setting(DIGEST_SETTING)
+        last = store.models.setting(DIGEST_SETTING)
     assert last["file"] == str(written[0]) and last["sent_to"] == []
     assert job.due() > datetime.now(timezone.utc)
     assert digest_job(Config(schedule=Schedule(digest_every=None)), db) is None

@@ -21,7 +21,7 @@ POST = "url:https://example.org/post"
 def project(tmp_path: Path) -> Path:
     write_config(tmp_path / "config.yaml", [])
     with Store(tmp_path / "candidates.db") as store:
-        store.ingest("blog", [
+        store.works.ingest("blog", [
             Item(canonical_id=PAPER, title="Agents that improve agents", summary="", url="https://arxiv.org/abs/2606.08092", key="a"),
             Item(canonical_id=ARTICLE, title="A journal article", summary="", url="https://doi.org/10.1145/3377811.3380330", key="b"),
             Item(canonical_id=POST, title="A post", summary="", url="https://example.org/post", key="c"),
@@ -56,7 +56,7 @@ def test_decisions_take_ids_as_pasted(project: Path) -> None:
             "reject", "undo", "defer", "undo", "out_of_scope", "undo", "accept", "undo"]
         assert [d["action"] for d in decisions(store, ARTICLE)] == ["reject", "undo"]
         assert [d["action"] for d in decisions(store, POST)] == ["defer", "undo"]
-        assert store.work(PAPER)["status"] == "new"
+        assert store.works.work(PAPER)["status"] == "new"
 
 
 @pytest.mark.parametrize("command", ["accept", "reject", "defer", "out-of-scope", "undo"])
@@ -67,7 +67,7 @@ def test_an_unknown_work_is_one_line_and_exit_1(project: Path, command: str) -> 
         "rsiwatch: no work with id arxiv:2606.99999 (read from 'https://huggingface.co/papers/2606.99999') "
         "(see `rsiwatch candidates`)"]
     with Store(project / "candidates.db") as store:
-        assert decisions(store) == [] and store.work("arxiv:2606.99999") is None
+        assert decisions(store) == [] and store.works.work("arxiv:2606.99999") is None
 
 
 def test_text_that_names_no_work_is_a_usage_error(project: Path) -> None:

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from review_fixtures import populate
 
 from rsiwatch.review.digest import build_digest, md_text, to_html, to_markdown
-from rsiwatch.review.present import CATEGORIES
+from rsiwatch.present.text import CATEGORIES
 from rsiwatch.store import Store, iso_ago
 from rsiwatch.cli import cli
 from store_support import catalog_add
@@ -86,12 +86,12 @@ def db(tmp_path: Path) -> Path:
     path = tmp_path / "candidates.db"
     ids = populate(path, 8, hostile=True)
     with Store(path) as store:
-        store.decide(ids[2], "accept", category=CATEGORIES[0], origin="web")
+        store.decisions.decide(ids[2], "accept", category=CATEGORIES[0], origin="web")
         catalog_add(store, {"work_id": ids[2], "title": "Accepted one", "description": "It counts.",
                            "category": CATEGORIES[0]}, origin="accept")
-        store.decide(ids[3], "reject", origin="web")
-        store.decide(ids[4], "accept", origin="web")
-        store.undo(ids[4], origin="web")
+        store.decisions.decide(ids[3], "reject", origin="web")
+        store.decisions.decide(ids[4], "accept", origin="web")
+        store.decisions.undo(ids[4], origin="web")
     return path
 
 
@@ -153,10 +153,10 @@ def test_digest_lists_works_that_came_back_after_a_decision(db: Path) -> None:
 
     later = iso(datetime.now(timezone.utc) + timedelta(minutes=5))
     with Store(db) as store:
-        rejected = [w for w in store.candidates(status="rejected", limit=None)][0]
+        rejected = [w for w in store.scores.candidates(status="rejected", limit=None)][0]
         again = Item(rejected["id"], rejected["title"], "", "https://news.example.org/issue-9", "story-9")
-        store.ingest("<i>newsletter</i>", [again], now=later)
-        store.ingest("lab-blog", [Item(rejected["id"], rejected["title"], "", "https://lab.example.org/p", "p")], now=later)
+        store.works.ingest("<i>newsletter</i>", [again], now=later)
+        store.works.ingest("lab-blog", [Item(rejected["id"], rejected["title"], "", "https://lab.example.org/p", "p")], now=later)
         digest = build_digest(store, iso_ago(7 * 86400), top=5)
     assert [w["id"] for w in digest.seen_again] == [rejected["id"]]
     row = digest.seen_again[0]

@@ -134,7 +134,7 @@ def _seed_db(db: Path) -> None:
     with Store(db) as store:
         for text in (DESIGN_EXAMPLE, (ROOT / "rsiwatch" / "templates" / "config.yaml").read_text()):
             data = yaml.safe_load(text)
-            store.ensure_sources((s["name"], s["kind"], s.get("url")) for s in data.get("sources", []))
+            store.sources.ensure_sources((s["name"], s["kind"], s.get("url")) for s in data.get("sources", []))
         with store.transaction() as conn:
             conn.execute("UPDATE sources SET last_success = '2026-01-01T00:00:00.000Z', consecutive_failures = 3, "
                          "not_before = '2026-01-02T00:00:00.000Z'")

@@ -37,9 +37,9 @@ while True:
     work = rng.choice(ids)
     note = f"{tag}-{n}"
     if n % 7 == 0:
-        decision, _ = store.accept(work, {"title": f"entry {note}", "category": "research-automation"}, note=note)
+        decision, _ = store.decisions.accept(work, {"title": f"entry {note}", "category": "research-automation"}, note=note)
     else:
-        decision = store.decide(work, rng.choice(["reject", "defer", "out_of_scope"]), note=note, origin="web")
+        decision = store.decisions.decide(work, rng.choice(["reject", "defer", "out_of_scope"]), note=note, origin="web")
     print(decision, note, flush=True)
 """
 

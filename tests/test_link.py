@@ -55,13 +55,13 @@ def test_references_attach_a_post_to_the_one_paper_it_names() -> None:
 
 def test_titles_link_through_the_store(tmp_path: Path) -> None:
     with Store(tmp_path / "c.db") as store:
-        store.ingest("arxiv", [
+        store.works.ingest("arxiv", [
             Item(PAPER, TITLE, "", f"https://arxiv.org/abs/{PAPER[6:]}", "a1"),
             Item("arxiv:2611.00002", "AlphaEvolve: A coding agent for scientific and algorithmic discovery", "", "u", "a2"),
             Item("arxiv:2611.00003", "Twin titles about the same thing", "", "u", "a3"),
             Item("arxiv:2611.00004", "Twin titles about the same thing", "", "u", "a4"),
         ])
-        assert store.work_ids_by_title([normalise_title(TITLE)]) == {normalise_title(TITLE): [PAPER]}
+        assert store.linking.work_ids_by_title([normalise_title(TITLE)]) == {normalise_title(TITLE): [PAPER]}
         posts = [
             post(1, TITLE.lower() + " | Example Lab"),  # exact once the site name is gone
             post(2, "AlphaEvolve: a coding agent for algorithmic and scientific discovery"),  # same words reordered
@@ -69,14 +69,14 @@ def test_titles_link_through_the_store(tmp_path: Path) -> None:
             post(4, "Evolving GPU kernels with LLM agents for faster transformer training runs"),  # too different
             post(5, "Cooking with robots"),
         ]
-        linked = link_items(posts, store)
+        linked = link_items(posts, store.linking)
         assert [i.canonical_id for i in linked] == [
             PAPER, "arxiv:2611.00002", posts[2].canonical_id, posts[3].canonical_id, posts[4].canonical_id,
         ]
         assert linked[0].url == "https://blog.example.org/1"
         # Works that arrive later are indexed on the next lookup.
-        store.ingest("arxiv", [Item("arxiv:2611.00005", "Cooking with robots in the kitchen at scale", "", "u", "a5")])
-        assert link_items([post(6, "Cooking with robots in the kitchen at scale")], store)[0].canonical_id == "arxiv:2611.00005"
+        store.works.ingest("arxiv", [Item("arxiv:2611.00005", "Cooking with robots in the kitchen at scale", "", "u", "a5")])
+        assert link_items([post(6, "Cooking with robots in the kitchen at scale")], store.linking)[0].canonical_id == "arxiv:2611.00005"
 
 
 @pytest.mark.shared

@@ -69,4 +69,4 @@ def test_one_paper_three_sources_then_rejected_stays_rejected(tmp_path: Path, lo
         since = sightings_since_decision(store, PAPER)
         assert since["decision"]["action"] == "reject" and since["decision"]["note"] == "not about training"
         assert [s["url"] for s in since["sightings"]] == [local_server.url + "/blog/kernels-talk"]
-        assert [w["id"] for w in store.seen_again_after_decision()] == [PAPER]
+        assert [w["id"] for w in store.linking.seen_again_after_decision()] == [PAPER]

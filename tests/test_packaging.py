@@ -27,7 +27,7 @@ def test_the_wheel_carries_the_seed_catalog_and_the_page_files(tmp_path: Path) -
         names = set(z.namelist())
         assert z.read("rsiwatch/seed/catalog_seed.csv") == (ROOT / "data" / "catalog_seed.csv").read_bytes()
     assert {"rsiwatch/templates/config.yaml", "rsiwatch/review/templates/queue.html", "rsiwatch/review/static/review.js",
-            "rsiwatch/review/templates/site_index.html", "rsiwatch/review/static/site.js"} <= names
+            "rsiwatch/site/templates/site_index.html", "rsiwatch/site/static/site.js"} <= names
     assert not any(n.startswith(("tests/", "bench/", "data/")) for n in names)
     # Installed, the project adds exactly three import names to a user's environment.
     top_level = {n.split("/", 1)[0] for n in names if "/" in n and not n.split("/", 1)[0].endswith((".dist-info", ".data"))}

@@ -52,7 +52,7 @@ def test_prefetched_items_equal_items_parsed_in_line(tmp_path: Path, local_serve
     srcs = sources(local_server, [120, 3, 90, 1, 150])
     assert len(feed(0, 120)) >= PARSE_IN_WORKER_FROM > len(feed(1, 3))  # both paths are taken
     with Store(tmp_path / "c.db") as store, client() as c:
-        store.ensure_sources((s.name, s.kind, s.url) for s in srcs)
+        store.sources.ensure_sources((s.name, s.kind, s.url) for s in srcs)
         in_line = [collect(s.spec, c) for s in srcs]
         prefetcher = Prefetcher(store, c, srcs)
         try:
@@ -68,7 +68,7 @@ def test_prefetched_items_equal_items_parsed_in_line(tmp_path: Path, local_serve
 def test_a_killed_worker_costs_a_parse_in_line_not_the_source(tmp_path: Path, local_server: LocalServer) -> None:
     srcs = sources(local_server, [120] * 8)  # more than PREFETCH_AHEAD: the last ones are fetched after the kill
     with Store(tmp_path / "c.db") as store, client() as c:
-        store.ensure_sources((s.name, s.kind, s.url) for s in srcs)
+        store.sources.ensure_sources((s.name, s.kind, s.url) for s in srcs)
         prefetcher = Prefetcher(store, c, srcs)
         try:
             first = prefetcher.take()[1]

@@ -17,8 +17,8 @@ from rich.console import Console
 
 from crawler.items import Item
 from rsiwatch.review.digest import build_digest, to_html, to_markdown
-from rsiwatch.review.latex_text import _rendered, latex_to_text
-from rsiwatch.review.present import (
+from rsiwatch.present.latex import _rendered, latex_to_text
+from rsiwatch.present.text import (
     EntryError, entry_from_form, entry_prefill, error_field, highlight_html, readable_text, score_range, work_date,
 )
 from rsiwatch.review.tui import review_terminal
@@ -75,13 +75,13 @@ def test_latex_never_raises_and_is_cached() -> None:
 def test_the_digest_and_the_terminal_show_latex_as_text(tmp_path: Path) -> None:
     db = tmp_path / "candidates.db"
     with Store(db) as store:
-        store.ensure_sources([("arxiv-ml", "arxiv_rss", None)])
-        store.ingest("arxiv-ml", [Item("arxiv:2603.01234", r"$\alpha$-Compile: \texttt{opt} passes",
+        store.sources.ensure_sources([("arxiv-ml", "arxiv_rss", None)])
+        store.works.ingest("arxiv-ml", [Item("arxiv:2603.01234", r"$\alpha$-Compile: \texttt{opt} passes",
                                        r"We tune \emph{LLVM} passes. More.", "https://arxiv.org/abs/2603.01234",
                                        key="k")])
-        store.record_scores(1, [SimpleNamespace(id="arxiv:2603.01234", score=0.9, category=None, category_confidence=0.5,
+        store.scores.record_scores(1, [SimpleNamespace(id="arxiv:2603.01234", score=0.9, category=None, category_confidence=0.5,
                                                 category_fits=False, why=[], nearest=[])], {"arxiv:2603.01234": 0.3})
-        store.decide("arxiv:2603.01234", "defer")
+        store.decisions.decide("arxiv:2603.01234", "defer")
         digest = build_digest(store, iso_ago(7 * 86400))
         out = io.StringIO()
         review_terminal(store, stream=io.StringIO("q"), console=Console(file=out, width=100), status="deferred")

@@ -18,7 +18,7 @@ from cli_support import run_cli, run_json, write_config
 from local_server import Response
 from rsiwatch.config import parse_config
 from rsiwatch.intake import process_inbox
-from rsiwatch.review.public import create_public_app
+from rsiwatch.site.public import create_public_app
 from rsiwatch.review.web import create_app
 from rsiwatch.store import Store
 from store_support import inbox, submissions
@@ -119,10 +119,10 @@ def test_a_page_that_cannot_be_read_joins_the_queue_and_is_read_later(tmp_path: 
     url = local_server.url + "/post"
     config = public_config()
     with Store(tmp_path / "c.db") as store:
-        store.inbox_add(url, "Self-generated curricula used to train the model.", "Grace")
+        store.submissions.inbox_add(url, "Self-generated curricula used to train the model.", "Grace")
         first = process_inbox(config, store)
         assert (first.read, first.unread) == (0, 1)
-        (placeholder,) = store.review_queue(status="new")[0]
+        (placeholder,) = store.queue.review_queue(status="new")[0]
         assert placeholder["title"] == url and placeholder["queue_reason"] == "submitted"
         (submission,) = submissions(store, placeholder["id"])
         assert "503" in submission["fetch_error"] and submission["submitter"] == "Grace"
@@ -130,7 +130,7 @@ def test_a_page_that_cannot_be_read_joins_the_queue_and_is_read_later(tmp_path: 
         broken["on"] = False
         later = process_inbox(config, store, now="2999-01-01T00:00:00.000Z")
         assert (later.read, later.unread) == (1, 0)
-        work = store.work(placeholder["id"])
+        work = store.works.work(placeholder["id"])
         assert work["title"] == "LLM-written kernels speed up training"
         assert submissions(store, placeholder["id"])[0]["fetch_error"] is None
         assert work["status"] == "new" and work["queued_at"]
@@ -194,7 +194,7 @@ def test_accepting_a_submitted_work_credits_its_submitter_and_the_export_names_t
     write_config(tmp_path / "config.yaml", [], http={"allow_private_addresses": True, "retries": 0})
     run_cli("init", cwd=tmp_path)
     with Store(tmp_path / "candidates.db") as store:
-        store.inbox_add(local_server.url + "/kernels", "Kernels for its own training.", "Ada")
+        store.submissions.inbox_add(local_server.url + "/kernels", "Kernels for its own training.", "Ada")
     run_cli("crawl", cwd=tmp_path)
     (queued,) = [c for c in run_json("candidates", cwd=tmp_path) if c["queue_reason"] == "submitted"]
     run_cli("accept", queued["canonical_id"], "--by", "bob", "--category", "compilers-kernels", cwd=tmp_path)
@@ -209,10 +209,10 @@ def test_a_suggestion_of_a_known_work_is_a_note_not_a_fetch_error(tmp_path: Path
     url = local_server.url + "/kernels"
     config = public_config()
     with Store(tmp_path / "c.db") as store:
-        store.inbox_add(url, "first", "Ada")
+        store.submissions.inbox_add(url, "first", "Ada")
         assert process_inbox(config, store).read == 1
         local_server.add("/kernels", handler=lambda r: Response(503, b"down"))
-        store.inbox_add(url, "again, from someone else", "Grace")
+        store.submissions.inbox_add(url, "again, from someone else", "Grace")
         again = process_inbox(config, store)
         assert (again.read, again.unread) == (1, 0)  # nothing left to retry
         work_id = inbox(store)[0]["work_id"]
@@ -226,8 +226,8 @@ def test_the_crawl_says_how_many_suggestions_it_took_in(tmp_path: Path, local_se
     write_config(tmp_path / "config.yaml", [], http={"allow_private_addresses": True, "retries": 0})
     run_cli("init", cwd=tmp_path)
     with Store(tmp_path / "candidates.db") as store:
-        store.inbox_add(local_server.url + "/kernels", "why", None)
-        store.inbox_add("http://127.0.0.1:9/nothing-listens-here", "why not", None)
+        store.submissions.inbox_add(local_server.url + "/kernels", "why", None)
+        store.submissions.inbox_add("http://127.0.0.1:9/nothing-listens-here", "why not", None)
     crawled = run_cli("crawl", cwd=tmp_path)
     assert "2 suggestions from the public form queued (1 whose page could not be read yet)" in crawled.stderr
 
@@ -240,12 +240,12 @@ def test_a_suggestion_of_a_decided_work_comes_back_in_the_digest_not_the_queue(t
     url = "http://127.0.0.1:9/self-play-provers"  # nothing listens there: the page cannot be read
     work_id = canonical_id(url)
     with Store(tmp_path / "c.db") as store:
-        store.ingest("blog", [Item(work_id, "Self-play for theorem provers", "s", url, key="a")])
-        store.decide(work_id, "reject", note="not AI development")
-        store.inbox_add(url, "It trains on its own proofs: worth a second look.", "Ada")
+        store.works.ingest("blog", [Item(work_id, "Self-play for theorem provers", "s", url, key="a")])
+        store.decisions.decide(work_id, "reject", note="not AI development")
+        store.submissions.inbox_add(url, "It trains on its own proofs: worth a second look.", "Ada")
         # the work is known, so the suggestion is a sighting and a note, not a queued placeholder
         assert process_inbox(public_config(), store).read == 1
-        work = store.work(work_id)
+        work = store.works.work(work_id)
         assert (work["status"], work["queue_reason"]) == ("rejected", "decided")
         (again,) = build_digest(store, "2000-01-01T00:00:00Z").seen_again
         assert again["id"] == work_id and "submitted" in again["sources"]

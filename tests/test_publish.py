@@ -16,7 +16,7 @@ import feedparser
 import pytest
 from cli_support import run_cli, run_json
 
-from rsiwatch.review.site import SITE_COLUMNS, entry_date
+from rsiwatch.site.build import SITE_COLUMNS, entry_date
 from rsiwatch.store import Store
 
 PAYLOAD = "<script>alert('{field}')</script><img src=x onerror=alert('{field}')>\"'&"
@@ -49,7 +49,7 @@ def seeded(initialised: Path, tmp_path: Path) -> Path:
 
 def catalog_of(folder: Path) -> list[dict]:
     with Store(folder / "candidates.db") as store:
-        return store.catalog()
+        return store.catalog.entries()
 
 
 def test_publish_writes_every_entry_at_its_stable_address(seeded: Path) -> None:
@@ -122,8 +122,8 @@ def test_an_edit_rewrites_only_what_changed_and_a_removed_entry_loses_its_page(s
     run_cli("publish", "--out", "site", cwd=seeded)
     before = digest(seeded / "site")
     with Store(seeded / "candidates.db") as store:
-        assert store.catalog_edit(3, {**store.catalog_entry(3), "description": "A new description."}, "test")
-        gone = store.catalog()[-1]
+        assert store.catalog.catalog_edit(3, {**store.catalog.catalog_entry(3), "description": "A new description."}, "test")
+        gone = store.catalog.entries()[-1]
         store.conn.execute("DELETE FROM catalog WHERE id = ?", (gone["id"],))
     out = run_json("publish", "--out", "site", cwd=seeded)
     after = digest(seeded / "site")
@@ -192,7 +192,7 @@ def test_publish_reports_bad_input_in_one_line(seeded: Path) -> None:
 
 
 def test_the_index_shows_the_estimated_share_once_the_stream_is_audited(seeded: Path) -> None:
-    from rsiwatch.review.trend_report import quarterly_shares
+    from rsiwatch.tuning.trend_report import quarterly_shares
     from tuning_replay import replay, synthetic_rows
 
     with Store(seeded / "candidates.db") as store:
@@ -214,7 +214,7 @@ def test_the_index_shows_the_estimated_share_once_the_stream_is_audited(seeded: 
 def test_entry_dates_and_an_empty_catalog() -> None:
     from datetime import datetime, timezone
 
-    from rsiwatch.review.site import UNDATED, build_site
+    from rsiwatch.site.build import UNDATED, build_site
 
     utc = timezone.utc
     assert entry_date({"date_published": "2025-03-18", "year": 2025}) == datetime(2025, 3, 18, tzinfo=utc)

@@ -11,7 +11,7 @@ import pytest
 from classifier import Model, TrainingSet, TrainParams, train
 from crawler.items import Item
 from rsiwatch.store import Store, iso
-from rsiwatch.review.tuning_report import health_warnings
+from rsiwatch.tuning.report import health_warnings
 from rsiwatch.config import Config, Schedule
 from rsiwatch.daemon import retrain_job
 from rsiwatch.store import RETRAIN_SETTING
@@ -47,8 +47,8 @@ def db(tmp_path: Path) -> Path:
         for work_id, relevant in labelled + pool:
             title, summary = text(rng, relevant)
             items.append(Item(work_id, title, summary, work_id[4:], work_id))
-        store.ingest("feed", items, now=iso(START))
-        store.record_scores(1, [FakeScored(it.canonical_id, 0.5) for it in items], {it.canonical_id: 0.4 for it in items}, queue=False)
+        store.works.ingest("feed", items, now=iso(START))
+        store.scores.record_scores(1, [FakeScored(it.canonical_id, 0.5) for it in items], {it.canonical_id: 0.4 for it in items}, queue=False)
         for day, (work_id, relevant) in enumerate(labelled):
             record_decision_at(store, work_id, "accept" if relevant else "reject", iso(START + timedelta(days=day)))
     return path
@@ -73,8 +73,8 @@ def test_first_retrain_activates_without_comparison(db: Path) -> None:
     with Store(db) as store:
         result = retrain_if_better(store, Config())
         assert result.activated and "no active model" in result.reason
-        assert store.active_model()[0] == result.version
-        assert store.setting(RETRAIN_SETTING)["activated"] is True
+        assert store.models.active_model()[0] == result.version
+        assert store.models.setting(RETRAIN_SETTING)["activated"] is True
 
 
 def test_worse_candidate_is_kept_inactive_and_status_says_why(db: Path) -> None:
@@ -87,11 +87,11 @@ def test_worse_candidate_is_kept_inactive_and_status_says_why(db: Path) -> None:
         result = retrain_if_better(store, Config(), trainer=backwards)
         assert not result.activated, result.reason
         assert result.candidate_ap < result.active_ap and result.holdout == 20
-        assert store.active_model()[0] == old == result.active_version
-        saved = next(m for m in store.models() if m["version"] == result.version)
+        assert store.models.active_model()[0] == old == result.active_version
+        saved = next(m for m in store.models.versions() if m["version"] == result.version)
         assert not saved["active"] and saved["note"].startswith(f"kept model {old}")
         assert saved["metrics"]["candidate_ap"] == pytest.approx(result.candidate_ap)
-        last = store.setting(RETRAIN_SETTING)
+        last = store.models.setting(RETRAIN_SETTING)
         assert last["activated"] is False and "average precision" in last["reason"]
         assert any(w.startswith("retrain at") and f"kept model {old}" in w for w in health_warnings(store, Config()))
 
@@ -101,19 +101,19 @@ def test_a_tie_goes_to_the_new_model(db: Path) -> None:
         old, model = train_and_save(store, "baseline")
         result = retrain_if_better(store, Config(), trainer=lambda ts: model)
         assert result.activated and result.candidate_ap == pytest.approx(result.active_ap)
-        assert store.active_model()[0] == result.version != old
-        assert "new model activated" in store.models()[-1]["note"]
+        assert store.models.active_model()[0] == result.version != old
+        assert "new model activated" in store.models.versions()[-1]["note"]
 
 
 def test_daemon_retrain_job_goes_through_the_gate(db: Path) -> None:
     with Store(db) as store:
         train_and_save(store, "baseline")
-        before = len(store.models())
+        before = len(store.models.versions())
     job = retrain_job(Config(schedule=Schedule(retrain_every="7d")), db)
     assert job is not None
     job.run()
     with Store(db) as store:
-        assert len(store.models()) == before + 1
-        last = store.setting(RETRAIN_SETTING)
+        assert len(store.models.versions()) == before + 1
+        last = store.models.setting(RETRAIN_SETTING)
         assert last["holdout"] == 20 and ("new model activated" in last["reason"] or "kept model" in last["reason"])
         assert active_model(store) is not None

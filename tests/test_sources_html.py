@@ -151,7 +151,7 @@ def test_a_crawl_reads_only_the_posts_it_has_not_seen(tmp_path: Path, local_serv
             first = crawl(config, store, client, [source])
         assert first.sources[0].ok and first.sources[0].items == 3
         assert [len(local_server.hits(f"/blog/{p}")) for p in ("kernel-agents", "robot-kitchen")] == [1, 1]
-        kitchen = store.work("url:" + local_server.url + "/blog/robot-kitchen")
+        kitchen = store.works.work("url:" + local_server.url + "/blog/robot-kitchen")
         assert kitchen["summary"] == "We taught a robot arm to knead dough; it is slow but steady."  # from its page
 
         listing = (FIXTURES / "blog_listing.html").read_bytes().replace(
@@ -164,5 +164,5 @@ def test_a_crawl_reads_only_the_posts_it_has_not_seen(tmp_path: Path, local_serv
             second = crawl(config, store, client, [source])
         assert second.sources[0].ok and second.sources[0].items == 4
         assert [len(local_server.hits(f"/blog/{p}")) for p in ("kernel-agents", "robot-kitchen", "new-post")] == [1, 1, 1]
-        assert store.work("url:" + local_server.url + "/blog/new-post")["summary"] == "Fresh text."
-        assert store.work("url:" + local_server.url + "/blog/robot-kitchen")["summary"] == kitchen["summary"]
+        assert store.works.work("url:" + local_server.url + "/blog/new-post")["summary"] == "Fresh text."
+        assert store.works.work("url:" + local_server.url + "/blog/robot-kitchen")["summary"] == kitchen["summary"]

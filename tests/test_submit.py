@@ -74,16 +74,16 @@ def test_submission_is_queued_whatever_its_score_and_linked(tmp_path: Path, loca
         result = submit(config(True), store, url, note="kernels written by agents")
         # The post names one arXiv paper: the submission is that paper's work, the post its sighting.
         assert result.canonical_id == "arxiv:2611.04242" and result.queued and result.status == "new"
-        work = store.work(result.canonical_id)
+        work = store.works.work(result.canonical_id)
         assert work["queue_reason"] == "submitted" and work["queued_at"] and work["score"] is not None
         assert work["title"] == "Agents that write the kernels that train them"
         assert submissions(store)[0]["note"] == "kernels written by agents"
-        sighting = store.sightings(result.canonical_id)[0]
+        sighting = store.works.sightings(result.canonical_id)[0]
         assert sighting["source"] == "submitted" and sighting["url"] == url
-        store.decide(result.canonical_id, "reject", note="not about training")
+        store.decisions.decide(result.canonical_id, "reject", note="not about training")
         again = submit(config(True), store, url, note="please look again")
         assert not again.queued and again.status == "rejected"
-        assert store.work(result.canonical_id)["status"] == "rejected"
+        assert store.works.work(result.canonical_id)["status"] == "rejected"
         assert len(submissions(store, result.canonical_id)) == 2
         since = sightings_since_decision(store, result.canonical_id)
         assert since["decision"]["action"] == "reject"

@@ -13,10 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rsiwatch.review import audit
-from rsiwatch.review.trend import UNCATEGORISED, quarter, share_estimate, year_counts
-from rsiwatch.review.trend_report import quarterly_shares
-from rsiwatch.review.tuning import AUDIT, CAUGHT, Reviewed, wilson
+from rsiwatch.tuning import audit
+from rsiwatch.tuning.trend import UNCATEGORISED, quarter, share_estimate, year_counts
+from rsiwatch.tuning.trend_report import quarterly_shares
+from rsiwatch.tuning.threshold import AUDIT, CAUGHT, Reviewed, wilson
 from rsiwatch.store import Store
 from tuning_replay import replay, synthetic_rows
 
@@ -118,7 +118,7 @@ def test_quarterly_shares_from_a_replayed_database_match_the_labels(tmp_path: Pa
     with Store(tmp_path / "candidates.db") as store:
         replay(store, rows, weeks=12, audit_per_week=25, uncertain_share=0.1)
         shares = quarterly_shares(store)
-        works = {r.id: store.work(r.id) for r in rows}
+        works = {r.id: store.works.work(r.id) for r in rows}
         weight = {w: d.population / len(d.audit) for d in audit.draws(store) for w in d.audit}
     assert sum(s.works for s in shares) == len(rows)
     assert any(s.share is not None for s in shares)

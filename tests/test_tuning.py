@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from scipy.stats import ks_2samp
 
-from rsiwatch.review.tuning import (
+from rsiwatch.tuning.threshold import (
     Reviewed,
     acceptance_drift,
     curve,

@@ -17,9 +17,9 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from rsiwatch.review import audit
+from rsiwatch.tuning import audit
 from rsiwatch.store import Store
-from rsiwatch.review.tuning_report import build_report
+from rsiwatch.tuning.report import build_report
 from rsiwatch.cli import cli
 from rsiwatch.config import Config, Review
 from tuning_replay import Replay, Row, replay, shared_rows, synthetic_rows
@@ -63,7 +63,7 @@ def expected_weights(db: Path, log: Replay) -> tuple[dict[str, float], dict[str,
     with Store(db) as store:
         for week in log.weeks:
             below = [r for r in week.rows if r.score < log.threshold]
-            reason = {r.id: store.work(r.id)["queue_reason"] for r in week.rows}
+            reason = {r.id: store.works.work(r.id)["queue_reason"] for r in week.rows}
             reasons.update(reason)
             uncertain = [r.id for r in below if reason[r.id] == "uncertain"]
             audited = [r.id for r in below if reason[r.id] == "audit"]
@@ -89,7 +89,7 @@ def reviewed_arrays(db: Path, log: Replay, rows: list[Row]) -> tuple[np.ndarray,
 def test_every_queued_work_was_decided_with_its_score(replayed) -> None:
     db, log, rows = replayed
     with Store(db) as store:
-        history = store.review_history()
+        history = store.history.review_history()
     by_id = {r.id: r for r in rows}
     assert history and all(h["score"] == pytest.approx(by_id[h["work_id"]].score) for h in history)
     assert all(h["label"] == by_id[h["work_id"]].label for h in history)
@@ -163,10 +163,10 @@ def test_tune_picks_by_recall_and_saves_it_with_the_reason(replayed, tmp_path: P
     out = json.loads(result.output)
     assert out["chosen"]["threshold"] == pytest.approx(best) and out["chosen"]["saved"]
     with Store(path) as store:
-        saved = store.setting_history("threshold")[-1]
+        saved = store.history.setting_history("threshold")[-1]
         assert saved["value"] == pytest.approx(best)
         assert "target recall 0.8" in saved["reason"] and saved["set_at"]
-        assert store.setting("threshold_target") == {"recall": target}
+        assert store.models.setting("threshold_target") == {"recall": target}
 
 
 def test_tune_picks_by_budget(replayed, tmp_path: Path) -> None:
@@ -198,11 +198,11 @@ def test_tune_text_output_set_dry_run_and_usage(replayed, tmp_path: Path) -> Non
     dry = runner.invoke(cli, ["tune", "--set", "0.2", "--dry-run", "--json", *args])
     assert json.loads(dry.output)["chosen"]["saved"] is False
     with Store(path) as store:
-        assert store.setting("threshold") is None
+        assert store.models.setting("threshold") is None
     done = runner.invoke(cli, ["tune", "--set", "0.2", "--reason", "more recall", *args])
     assert done.exit_code == 0
     with Store(path) as store:
-        assert store.setting("threshold") == 0.2 and "more recall" in store.setting_history("threshold")[-1]["reason"]
+        assert store.models.setting("threshold") == 0.2 and "more recall" in store.history.setting_history("threshold")[-1]["reason"]
     both = runner.invoke(cli, ["tune", "--set", "0.2", "--recall", "0.9", *args])
     assert both.exit_code == 2 and "only one of" in both.output
 
@@ -219,7 +219,7 @@ def test_tune_plot_writes_a_png(replayed, tmp_path: Path) -> None:
 
 
 def test_health_warnings_quiet_on_a_steady_history(replayed) -> None:
-    from rsiwatch.review.tuning_report import health_warnings
+    from rsiwatch.tuning.report import health_warnings
 
     db, _, _ = replayed
     with Store(db) as store:
@@ -238,7 +238,7 @@ def test_health_warns_when_the_score_distribution_moves(tmp_path: Path) -> None:
     """Four steady weeks, then a week whose works all score higher: `status` should hear about it."""
     from crawler.items import Item
     from rsiwatch.store import iso
-    from rsiwatch.review.tuning_report import health_warnings
+    from rsiwatch.tuning.report import health_warnings
     from tuning_replay import FakeScored
 
     rng = np.random.default_rng(4)
@@ -247,8 +247,8 @@ def test_health_warns_when_the_score_distribution_moves(tmp_path: Path) -> None:
         for day in range(35):
             shift = 0.25 if day < 7 else 0.0
             ids = [f"url:https://x.org/{day}/{i}" for i in range(30)]
-            store.ingest("feed", [Item(i, "t", "", i[4:], i) for i in ids], now=iso(now - timedelta(days=day, hours=1)))
-            store.record_scores(1, [FakeScored(i, float(min(rng.beta(2, 8) + shift, 0.99))) for i in ids],
+            store.works.ingest("feed", [Item(i, "t", "", i[4:], i) for i in ids], now=iso(now - timedelta(days=day, hours=1)))
+            store.scores.record_scores(1, [FakeScored(i, float(min(rng.beta(2, 8) + shift, 0.99))) for i in ids],
                                 {i: 0.99 for i in ids})
         warnings = health_warnings(store, Config(review=Review(audit_per_week=0)), now=now)
     assert len([w for w in warnings if w.startswith("drift: scores")]) == 1, warnings

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from review_fixtures import make_config, populate
 
-from rsiwatch.review.catalog import to_csv
+from rsiwatch.catalog.formats import to_csv
 from rsiwatch.store import Store
 from rsiwatch.review.web import create_app
-from rsiwatch.review.web_security import UnsafeBind
+from rsiwatch.present.security import UnsafeBind
 from store_support import decisions
 
 BASE = "http://127.0.0.1:8765"
@@ -42,7 +42,7 @@ def test_queue_best_first_with_everything_to_judge(client, db: Path) -> None:
     html = page.get_data(as_text=True)
     ids = re.findall(r'<li class="item" data-id="([^"]+)"', html)
     with Store(db) as store:
-        expected = [w["id"] for w in store.candidates(limit=None)]
+        expected = [w["id"] for w in store.scores.candidates(limit=None)]
     assert ids == expected
     assert "<mark>Self-play</mark> reinforcement learning" in html  # why terms highlighted in the title
     assert 'href="https://arxiv.org/pdf/2501.10000"' in html  # PDF for arXiv ids
@@ -111,14 +111,14 @@ def test_accept_with_edits_then_undo(client, db: Path) -> None:
     saved = client.post("/api/accept", data=form, headers={"X-CSRF-Token": csrf}, base_url=BASE)
     assert saved.status_code == 200, saved.json
     with Store(db) as store:
-        [entry] = store.catalog()
+        [entry] = store.catalog.entries()
         assert entry["description"] == "Evolution finds image classifiers that beat hand-designed ones."
         assert entry["flags"] == ["disputed"] and entry["origin"] == "accept" and entry["work_id"] == work_id
-        assert store.work(work_id)["status"] == "accepted"
+        assert store.works.work(work_id)["status"] == "accepted"
     undone = client.post("/api/undo", data={"id": work_id}, headers={"X-CSRF-Token": csrf}, base_url=BASE)
     assert undone.json["status"] == "new"
     with Store(db) as store:
-        assert store.catalog() == []
+        assert store.catalog.entries() == []
         assert [d["action"] for d in decisions(store, work_id)] == ["accept", "undo"]
 
 
@@ -130,7 +130,7 @@ def test_accept_rejects_bad_fields(client, db: Path, field: str, value: str) -> 
     response = client.post("/api/accept", data=form, headers={"X-CSRF-Token": csrf}, base_url=BASE)
     assert response.status_code == 400 and field in response.json["error"]
     with Store(db) as store:
-        assert store.catalog() == [] and decisions(store) == []
+        assert store.catalog.entries() == [] and decisions(store) == []
 
 
 def test_search_and_filters(client) -> None:
@@ -163,7 +163,7 @@ def test_exports_stay_inside_export_dir(client, db: Path, tmp_path: Path) -> Non
                 base_url=BASE)
     download = client.get("/export/catalog.csv", base_url=BASE)
     with Store(db) as store:
-        assert download.get_data(as_text=True) == to_csv(store.catalog())
+        assert download.get_data(as_text=True) == to_csv(store.catalog.entries())
     assert client.post("/export/catalog.csv", base_url=BASE).status_code == 403  # no token
     saved = client.post("/export/catalog.csv", data={"csrf_token": csrf}, base_url=BASE)
     assert saved.status_code == 303
@@ -208,9 +208,9 @@ def test_stats_view_shows_the_tune_picture_once_there_are_decisions(client, db: 
     assert 'id="stats"' in before and "tune.png" not in before
     assert client.get("/stats/tune.png", base_url=BASE).status_code == 404
     with Store(db) as store:
-        queued = [c["id"] for c in store.candidates(limit=None)]
+        queued = [c["id"] for c in store.scores.candidates(limit=None)]
         for i, work_id in enumerate(queued[:8]):
-            store.decide(work_id, "accept" if i % 2 == 0 else "reject")
+            store.decisions.decide(work_id, "accept" if i % 2 == 0 else "reject")
     page = client.get("/stats", base_url=BASE).get_data(as_text=True)
     assert "/stats/tune.png" in page and "threshold" in page.lower()
     picture = client.get("/stats/tune.png", base_url=BASE)
@@ -219,14 +219,14 @@ def test_stats_view_shows_the_tune_picture_once_there_are_decisions(client, db: 
 
 
 def test_a_broad_search_is_capped_and_says_so(client, db: Path, monkeypatch) -> None:
-    import rsiwatch.store.review_page
+    import rsiwatch.store.queue
 
     with Store(db) as store:
-        rows, total = store.review_queue(status="all", query="AI")
+        rows, total = store.queue.review_queue(status="all", query="AI")
     assert total.count >= 3 and not total.capped
-    monkeypatch.setattr(rsiwatch.store.review_page, "SEARCH_CAP", 2)
+    monkeypatch.setattr(rsiwatch.store.queue, "SEARCH_CAP", 2)
     with Store(db) as store:
-        capped_rows, capped_total = store.review_queue(status="all", query="AI")
+        capped_rows, capped_total = store.queue.review_queue(status="all", query="AI")
     assert capped_total.capped and len(capped_rows) <= 2
     assert {r["id"] for r in capped_rows} <= {r["id"] for r in rows}
     page = client.get("/?q=AI&status=all", base_url=BASE).get_data(as_text=True)

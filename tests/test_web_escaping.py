@@ -8,7 +8,7 @@ import pytest
 from hardening_support import elements
 from review_fixtures import make_config, populate
 
-from rsiwatch.review.present import highlight_html, html_to_text, safe_url
+from rsiwatch.present.text import highlight_html, html_to_text, safe_url
 from rsiwatch.review.web import create_app
 
 BASE = "http://127.0.0.1:8765"

@@ -88,7 +88,7 @@ def test_a_refused_plain_accept_shows_its_form_again(client, db: Path) -> None:
                  title="Self-play prover", description="Kept as typed.", year="2025", disputed="on")
     assert saved.status_code == 303
     with Store(db) as store:
-        [entry] = store.catalog()
+        [entry] = store.catalog.entries()
         assert entry["title"] == "Self-play prover" and entry["flags"] == ["disputed"]
 
 
@@ -123,4 +123,4 @@ def test_a_refused_catalog_edit_keeps_the_page(tmp_path: Path, client, db: Path)
     assert 'value="MLGO edited"' in html and 'value="20x6" aria-invalid="true" autofocus>' in html
     assert '<details class="entry-edit" open>' in html and 'name="deployed_in_production" checked>' in html
     with Store(db) as store:
-        assert store.catalog_entry(entry_id)["title"] == "MLGO" and store.catalog_edits(entry_id) == []
+        assert store.catalog.catalog_entry(entry_id)["title"] == "MLGO" and store.catalog.catalog_edits(entry_id) == []

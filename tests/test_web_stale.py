@@ -53,14 +53,14 @@ def test_a_stale_tab_cannot_silently_override_a_decision(tmp_path: Path, db: Pat
     assert body["standing"]["decided_by"] == "alice" and "reject by alice" in body["error"]
     assert body["latest"] == rejected.json["decision"]
     with Store(db) as store:
-        assert store.work(WORK)["status"] == "rejected" and store.catalog() == []
+        assert store.works.work(WORK)["status"] == "rejected" and store.catalog.entries() == []
         assert [d["action"] for d in decisions(store, WORK)] == ["reject"]
     # Replacing it on purpose: the same accept, sent with the state the 409 reported.
     replaced = post(bob, bob_token, "/api/accept", **{**accept, "seen": str(body["latest"])})
     assert replaced.status_code == 200
     with Store(db) as store:
         assert [(d["action"], d["decided_by"]) for d in decisions(store, WORK)] == [("reject", "alice"), ("accept", "bob")]
-        assert [e["work_id"] for e in store.catalog()] == [WORK] and store.catalog_disagreements() == []
+        assert [e["work_id"] for e in store.catalog.entries()] == [WORK] and store.catalog.catalog_disagreements() == []
     # Alice's tab is stale now too: her undo of "her" reject would undo Bob's accept, so it is refused.
     assert post(alice, alice_token, "/api/undo", id=WORK, seen=str(rejected.json["decision"])).status_code == 409
     assert post(alice, alice_token, "/api/decide", id=WORK, action="defer", seen="0").status_code == 409
@@ -84,7 +84,7 @@ def test_accepting_a_work_with_an_entry_keeps_it_and_undo_restores_it(tmp_path: 
     first = post(client, token, "/api/accept", **form)
     entry_id = first.json["catalog_id"]
     with Store(db) as store:
-        store.catalog_edit(entry_id, {"submitter": "zoe"}, origin="test")
+        store.catalog.catalog_edit(entry_id, {"submitter": "zoe"}, origin="test")
     rejected = post(client, token, "/api/decide", id=WORK, action="reject", seen=str(first.json["decision"]))
     prefill = client.get(f"/api/entry?id={WORK}", base_url=BASE).json
     assert prefill["description"] == "Curated." and prefill["title"] == "Self-play prover"  # the entry's own values
@@ -92,14 +92,14 @@ def test_accepting_a_work_with_an_entry_keeps_it_and_undo_restores_it(tmp_path: 
                                                     "seen": str(rejected.json["decision"])})
     assert again.json["catalog_id"] == entry_id
     with Store(db) as store:
-        [entry] = store.catalog()
+        [entry] = store.catalog.entries()
         assert (entry["description"], entry["submitter"]) == ("Curated, better.", "zoe")  # not in the form: kept
-        after = [e["after"] for e in store.catalog_edits(entry_id) if e["decision_id"] == again.json["decision"]]
+        after = [e["after"] for e in store.catalog.catalog_edits(entry_id) if e["decision_id"] == again.json["decision"]]
         assert {"withdrawn_at": None} in after and {"description": "Curated, better."} in after
     post(client, token, "/api/undo", id=WORK, seen=str(again.json["decision"]))
     with Store(db) as store:
-        assert store.catalog() == [] and store.work_entry(WORK)["description"] == "Curated."
-        assert store.catalog_disagreements() == []
+        assert store.catalog.entries() == [] and store.decisions.work_entry(WORK)["description"] == "Curated."
+        assert store.catalog.catalog_disagreements() == []
 
 
 def test_the_reason_given_on_the_page_stays_private(tmp_path: Path, db: Path) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from crawler.items import Item
-from rsiwatch.review import audit
+from rsiwatch.tuning import audit
 from rsiwatch.store import Store, iso
 from store_support import record_decision_at
 
@@ -99,7 +99,7 @@ def replay(
     now = now or datetime.now(timezone.utc)
     first = audit.week_start(now) - timedelta(days=7 * (weeks + 1))
     log = Replay(threshold=threshold)
-    store.ensure_sources((name, "feed", f"https://example.org/{name}") for name in SOURCES)
+    store.sources.ensure_sources((name, "feed", f"https://example.org/{name}") for name in SOURCES)
     per_week = -(-len(rows) // weeks)
     for w in range(weeks):
         start = first + timedelta(days=7 * w)
@@ -113,14 +113,14 @@ def replay(
                 for r in chunk if log.source_of(r.id) == source
             ]
             if items:
-                store.ingest(source, items, now=seen)
-        store.record_scores(1, [FakeScored(r.id, r.score) for r in chunk], {r.id: threshold for r in chunk})
+                store.works.ingest(source, items, now=seen)
+        store.scores.record_scores(1, [FakeScored(r.id, r.score) for r in chunk], {r.id: threshold for r in chunk})
         week.draw = audit.queue_weekly(
             store, audit_per_week, uncertain_share, now=end + timedelta(minutes=30), rng=random.Random(seed + w)
         )
         decided_at = iso(end + timedelta(hours=2))
         for r in chunk:
-            work = store.work(r.id)
+            work = store.works.work(r.id)
             if work["queued_at"] is not None and work["status"] == "new":
                 record_decision_at(store, r.id, "accept" if r.label else "reject", decided_at)
         log.weeks.append(week)

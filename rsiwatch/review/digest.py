@@ -19,9 +19,9 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from rsiwatch.review.present import clean_text, one_sentence, readable_text, safe_url, work_links
+from rsiwatch.present.text import clean_text, one_sentence, readable_text, safe_url, work_links
 from rsiwatch.store import Store, utcnow
-from rsiwatch.review.web_security import is_loopback
+from rsiwatch.present.security import is_loopback
 from rsiwatch.config import Digest as DigestConfig
 
 DEFAULT_TOP = 20
@@ -66,11 +66,11 @@ def _seen_again_row(work: dict[str, Any]) -> dict[str, Any]:
 
 
 def build_digest(store: Store, since: str, top: int = DEFAULT_TOP) -> Digest:
-    works, total = store.review_queue(status="all", since=since, limit=top)
+    works, total = store.queue.review_queue(status="all", since=since, limit=top)
     return Digest(
-        since=since, until=utcnow(), top=[_row(w) for w in works], accepted=[_row(w) for w in store.accepted_since(since)],
-        sources=store.source_counts_since(since), queued=total.count,
-        seen_again=[_seen_again_row(w) for w in store.seen_again_after_decision(since, limit=top)],
+        since=since, until=utcnow(), top=[_row(w) for w in works], accepted=[_row(w) for w in store.queue.accepted_since(since)],
+        sources=store.queue.source_counts_since(since), queued=total.count,
+        seen_again=[_seen_again_row(w) for w in store.linking.seen_again_after_decision(since, limit=top)],
     )
 
 

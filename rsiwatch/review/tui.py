@@ -18,7 +18,7 @@ from rich.console import Console, Group
 from rich.panel import Panel
 from rich.text import Text
 
-from rsiwatch.review.present import (
+from rsiwatch.present.text import (
     CATEGORIES, clean_text, entry_prefill, highlight_segments, positive_terms, readable_text, work_links,
 )
 from rsiwatch.store import StaleDecision, Store, StoreError
@@ -89,9 +89,9 @@ class Session:
         if not self.works:
             self.console.print("The queue is empty.")
             return
-        work = self.store.work(self.works[self.index]["id"]) or self.works[self.index]
-        self.seen[work["id"]] = self.store.latest_decision_id(work["id"])
-        latest = self.store.latest_score(work["id"]) or {}
+        work = self.store.works.work(self.works[self.index]["id"]) or self.works[self.index]
+        self.seen[work["id"]] = self.store.decisions.latest_decision_id(work["id"])
+        latest = self.store.scores.latest_score(work["id"]) or {}
         terms = positive_terms(latest.get("why") or [])
         title = _highlighted(readable_text(work["title"]), terms, "bold")
         summary_text = readable_text(work.get("summary"))
@@ -103,7 +103,7 @@ class Session:
         why = latest.get("why") or []
         if why:
             parts.append(Text("why: " + ", ".join(f"{clean_text(t)} {v:+.2f}" for t, v in why[:8]), style="dim"))
-        sources = sorted({clean_text(s["source"]) for s in self.store.sightings(work["id"])})
+        sources = sorted({clean_text(s["source"]) for s in self.store.works.sightings(work["id"])})
         parts.append(Text("seen in: " + (", ".join(sources) or "–"), style="dim"))
         links = work_links(work)
         if links:
@@ -127,7 +127,7 @@ class Session:
         return self.keys.line()
 
     def accept(self) -> None:
-        work = self.store.work(self.current()["id"]) or self.current()
+        work = self.store.works.work(self.current()["id"]) or self.current()
         entry = entry_prefill(work)
         choices = "  ".join(f"{i}={c}" for i, c in enumerate(CATEGORIES, 1))
         answer = self.ask(f"{choices}\ncategory [{entry['category'] or 'none'}] (Enter keeps, 1-9 picks): ")
@@ -138,10 +138,10 @@ class Session:
             entry["category"] = CATEGORIES[int(answer) - 1]
         elif answer in CATEGORIES:
             entry["category"] = answer
-        existing = self.store.work_entry(work["id"])
+        existing = self.store.decisions.work_entry(work["id"])
         if existing is not None:  # accepting keeps the work's entry: only the category may change here
             entry = {"category": entry["category"]} if entry["category"] else {}
-        decision, _ = self.store.accept(work["id"], entry, origin="tui", by=self.by, seen=self.seen.get(work["id"]))
+        decision, _ = self.store.decisions.accept(work["id"], entry, origin="tui", by=self.by, seen=self.seen.get(work["id"]))
         self.seen[work["id"]] = decision
         self.after_decision(work["id"], "accept")
 
@@ -153,7 +153,7 @@ class Session:
             if answer is None:
                 return
             note = clean_text(answer) or None
-        self.seen[work_id] = self.store.decide(work_id, action, note=note, origin="tui", by=self.by,
+        self.seen[work_id] = self.store.decisions.decide(work_id, action, note=note, origin="tui", by=self.by,
                                                seen=self.seen.get(work_id))
         self.after_decision(work_id, action)
 
@@ -168,8 +168,8 @@ class Session:
 
     def undo(self) -> None:
         work_id = self.decided.pop() if self.decided else self.current()["id"]
-        status = self.store.undo(work_id, origin="tui", by=self.by, seen=self.seen.get(work_id))
-        self.seen[work_id] = self.store.latest_decision_id(work_id)
+        status = self.store.decisions.undo(work_id, origin="tui", by=self.by, seen=self.seen.get(work_id))
+        self.seen[work_id] = self.store.decisions.latest_decision_id(work_id)
         self.counts["undo"] = self.counts.get("undo", 0) + 1
         self.index = next((i for i, w in enumerate(self.works) if w["id"] == work_id), self.index)
         self.console.print(Text(f"undone: {work_id} is {status} again", style="yellow"))
@@ -201,7 +201,7 @@ class Session:
                     continue
             except StaleDecision as exc:
                 # Shown now; the same key again replaces the standing decision on purpose.
-                self.seen[exc.work_id] = self.store.latest_decision_id(exc.work_id)
+                self.seen[exc.work_id] = self.store.decisions.latest_decision_id(exc.work_id)
                 self.console.print(Text(f"{exc} (press the key again to replace it)", style="red"))
                 continue
             except StoreError as exc:
@@ -219,7 +219,7 @@ def review_terminal(store: Store, *, stream: IO[str] | None = None, console: Con
     """Step through the queue; returns how many of each decision were made."""
     stream = stream if stream is not None else sys.stdin
     console = console or Console(highlight=False, emoji=False)
-    works, _ = store.review_queue(status=status, source=source, category=category, limit=limit)
+    works, _ = store.queue.review_queue(status=status, source=source, category=category, limit=limit)
     session = Session(store, console, KeyReader(stream), works, by=by)
     with cbreak(stream):
         return session.run()

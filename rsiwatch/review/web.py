@@ -21,17 +21,17 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import HTTPException
 
-from rsiwatch.review.catalog import FORMATS
-from rsiwatch.review.present import (
+from rsiwatch.catalog.formats import FORMATS
+from rsiwatch.present.text import (
     CATEGORIES, FLAGS, EntryError, entry_from_form, entry_prefill, highlight_html, html_to_text, positive_terms,
     readable_text, safe_url, score_range, work_links,
 )
 from rsiwatch.store import ACTIONS, QUEUE_STATUSES, StaleDecision, Store, StoreError
 from rsiwatch.curators import check_curator
 from rsiwatch.review.web_forms import form_values, install_plain_forms, safe_next
-from rsiwatch.review.web_security import Binding, install, signed_in_curator
-from rsiwatch.review.tuning_plot import report_png
-from rsiwatch.review.tuning_report import TuningReport, build_report
+from rsiwatch.present.security import Binding, install, signed_in_curator
+from rsiwatch.tuning.plot import report_png
+from rsiwatch.tuning.report import TuningReport, build_report
 from rsiwatch.config import Config, curator_name
 from rsiwatch.files import write_atomically
 
@@ -82,7 +82,7 @@ def create_app(
             # replace it on purpose (sending ``seen`` = ``latest``).
             latest = exc.latest or {}
             return jsonify(
-                error=str(exc), status=exc.status, latest=store().latest_decision_id(exc.work_id),
+                error=str(exc), status=exc.status, latest=store().decisions.latest_decision_id(exc.work_id),
                 standing={k: latest.get(k) for k in ("action", "decided_by", "decided_at", "origin")},
             ), 409
         return jsonify(error=str(exc)), 409
@@ -148,24 +148,24 @@ def queue() -> str:
     except ValueError:
         offset = 0
     s = store()
-    works, total = s.review_queue(
+    works, total = s.queue.review_queue(
         status=status, query=query or None, source=filters["source"] or None, category=filters["category"] or None,
         min_score=filters["min"], max_score=filters["max"], since=since, until=until, limit=PAGE_SIZE, offset=offset,
     )
-    latest = _with_explanations(s, {w["id"]: s.latest_score(w["id"]) or {} for w in works})
+    latest = _with_explanations(s, {w["id"]: s.scores.latest_score(w["id"]) or {} for w in works})
     items = [_item(s, w, latest[w["id"]]) for w in works]
     for item in items:  # the searched words are highlighted too
         item["terms"] = [*item["terms"], *re.findall(r"\w{3,}", query)]
     return render_template(
         "queue.html", items=items, total=total, offset=offset, page_size=PAGE_SIZE, filters=filters,
-        sources=s.source_names(), statuses=QUEUE_STATUSES, counts=s.status_counts(), filter_problems=scores.problems,
+        sources=s.queue.source_names(), statuses=QUEUE_STATUSES, counts=s.queue.status_counts(), filter_problems=scores.problems,
     )
 
 
 def _with_explanations(s: Store, latest: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Scores with why-terms and nearest entries, computed now for works scored without them (below the
     threshold and never queued: a search finds them) when the model that scored them is still active."""
-    active = s.active_model_version()
+    active = s.models.active_model_version()
     missing = [i for i, score in latest.items() if score and not score["why"] and score["model_version"] == active]
     if not missing:
         return latest
@@ -183,16 +183,16 @@ def _item(s: Store, work: dict[str, Any], latest: dict[str, Any]) -> dict[str, A
             "source": g_["source"], "title": readable_text(g_.get("title")), "url": safe_url(g_.get("url")),
             "raw_url": g_.get("url") or "", "seen_at": (g_.get("seen_at") or "")[:10], "via": g_.get("via"),
         }
-        for g_ in s.sightings(work["id"])
+        for g_ in s.works.sightings(work["id"])
     ]
-    standing = s.standing_decision(work["id"])
+    standing = s.queue.standing_decision(work["id"])
     return {
         **work, "terms": positive_terms(why), "why": why[:8], "nearest": latest.get("nearest") or [],
         "category_fits": latest.get("category_fits", 1), "links": work_links(work), "sightings": sightings,
         "note": (standing or {}).get("note"), "safe_url": safe_url(work.get("url")),
         "decided_by": (standing or {}).get("decided_by"),
-        "seen": s.latest_decision_id(work["id"]),
-        "submission": s.latest_submissions([work["id"]]).get(work["id"]),
+        "seen": s.decisions.latest_decision_id(work["id"]),
+        "submission": s.submissions.latest_submissions([work["id"]]).get(work["id"]),
     }
 
 
@@ -222,7 +222,7 @@ def catalog(draft: dict[str, Any] | None = None, error: EntryError | None = None
     saved = request.args.get("saved", "")
     edited = request.args.get("edited", "")
     return render_template(
-        "catalog.html", entries=store().catalog(), formats=sorted(FORMATS), exports=_exports(),
+        "catalog.html", entries=store().catalog.entries(), formats=sorted(FORMATS), exports=_exports(),
         saved=saved if saved in _exports() else "", edited=int(edited) if edited.isdigit() else None,
         draft=draft, error=error,
     )
@@ -231,14 +231,14 @@ def catalog(draft: dict[str, Any] | None = None, error: EntryError | None = None
 def catalog_edit(entry_id: int) -> Response:
     """Save an edited catalog entry (a plain form: works without JavaScript); the old values are logged."""
     s = store()
-    entry = s.catalog_entry(entry_id)
+    entry = s.catalog.catalog_entry(entry_id)
     if entry is None:
         abort(404, description=f"catalog entry {entry_id}: no such entry")
     try:
         edited = entry_from_form(request.form, entry["work_id"])
     except EntryError as exc:  # the form again, the error by its field, every input as sent
         return Response(catalog(draft={**form_values(request.form), "id": entry_id}, error=exc), status=400)
-    s.catalog_edit(entry_id, edited, origin="web", by=_curator())
+    s.catalog.catalog_edit(entry_id, edited, origin="web", by=_curator())
     return redirect(url_for("catalog", edited=entry_id) + f"#entry-{entry_id}", code=303)
 
 
@@ -251,10 +251,10 @@ def accept_page() -> str:
 def stats() -> str:
     s = store()
     report = build_report(s, current_app.config["RSIWATCH_CONFIG"], proxy=True)
-    totals = {"works": s.count("works"), "sightings": s.count("sightings"), "review decisions": s.review_decision_count(),
-              "catalog entries": s.count("catalog")}
+    totals = {"works": s.works.count("works"), "sightings": s.works.count("sightings"), "review decisions": s.queue.review_decision_count(),
+              "catalog entries": s.works.count("catalog")}
     return render_template(
-        "stats.html", sources=s.source_report(), counts=s.status_counts(), weeks=s.decision_counts_by_week(8),
+        "stats.html", sources=s.sources.source_report(), counts=s.queue.status_counts(), weeks=s.queue.decision_counts_by_week(8),
         totals=totals, tune=report, plottable=_plottable(report),
         proxy_now=report.proxy.recall_at([report.threshold])[0] if report.proxy else None,
     )
@@ -277,7 +277,7 @@ def stats_plot() -> Response:
 
 
 def _work_or_404(work_id: str) -> dict[str, Any]:
-    work = store().work(work_id) if work_id else None
+    work = store().works.work(work_id) if work_id else None
     if work is None:
         abort(404, description=f"no work with id {work_id!r}")
     return work
@@ -303,7 +303,7 @@ def api_entry() -> Response:
     """The entry to prefill the accept form with: the work's own entry if it has one (accepting keeps
     it), else one drafted from the work (its summary's first sentence as the description)."""
     work = _work_or_404(request.args.get("id", ""))
-    existing = store().work_entry(work["id"])
+    existing = store().decisions.work_entry(work["id"])
     if existing is not None:
         return jsonify({k: existing[k] for k in (*entry_prefill(work), "affiliations", "submitter") if k in existing})
     return jsonify(_drafted_entry(work))
@@ -311,7 +311,7 @@ def api_entry() -> Response:
 
 def _drafted_entry(work: dict[str, Any]) -> dict[str, Any]:
     """An entry drafted from a work, crediting whoever sent it in (the Submitter column)."""
-    return {**entry_prefill(work), "submitter": store().submitter_of(work["id"])}
+    return {**entry_prefill(work), "submitter": store().submissions.submitter_of(work["id"])}
 
 
 def api_decide() -> Response:
@@ -321,8 +321,8 @@ def api_decide() -> Response:
         abort(400, description="action must be one of reject, defer, out_of_scope (accept has its own form)")
     note = (request.form.get("note") or "").strip()[:2000] or None
     s = store()
-    decision = s.decide(work["id"], action, note=note, origin="web", by=_curator(), seen=_seen())
-    return jsonify(id=work["id"], status=s.work(work["id"])["status"], decision=decision)
+    decision = s.decisions.decide(work["id"], action, note=note, origin="web", by=_curator(), seen=_seen())
+    return jsonify(id=work["id"], status=s.works.work(work["id"])["status"], decision=decision)
 
 
 def api_accept() -> Response:
@@ -334,16 +334,16 @@ def api_accept() -> Response:
     # Fields the form does not carry (an older page, a reduced form) keep the entry's values.
     entry = {k: v for k, v in entry.items() if k in ("work_id", "flags") or k in request.form}
     s = store()
-    decision, catalog_id = s.accept(work["id"], entry, origin="web", by=_curator(), seen=_seen())
+    decision, catalog_id = s.decisions.accept(work["id"], entry, origin="web", by=_curator(), seen=_seen())
     return jsonify(id=work["id"], status="accepted", decision=decision, catalog_id=catalog_id,
-                   category=(s.catalog_entry(catalog_id) or {}).get("category"))
+                   category=(s.catalog.catalog_entry(catalog_id) or {}).get("category"))
 
 
 def api_undo() -> Response:
     work = _work_or_404(request.form.get("id", ""))
     s = store()
-    status = s.undo(work["id"], origin="web", by=_curator(), seen=_seen())
-    return jsonify(id=work["id"], status=status, decision=s.latest_decision_id(work["id"]))
+    status = s.decisions.undo(work["id"], origin="web", by=_curator(), seen=_seen())
+    return jsonify(id=work["id"], status=status, decision=s.decisions.latest_decision_id(work["id"]))
 
 
 # ---- catalog export: generated by the app, saved only inside review.export_dir --------------------
@@ -356,7 +356,7 @@ def _format_or_404(fmt: str) -> str:
 
 
 def export_download(fmt: str) -> Response:
-    text = FORMATS[_format_or_404(fmt)](store().catalog())
+    text = FORMATS[_format_or_404(fmt)](store().catalog.entries())
     return Response(
         text, mimetype=MIMETYPES[fmt],
         headers={"Content-Disposition": f'attachment; filename="rsiwatch-catalog.{fmt}"'},
@@ -379,7 +379,7 @@ def _exports() -> list[str]:
 
 def export_save(fmt: str) -> Response:
     """Write the export into ``review.export_dir`` under a name the app chooses (never the user's)."""
-    text = FORMATS[_format_or_404(fmt)](store().catalog())
+    text = FORMATS[_format_or_404(fmt)](store().catalog.entries())
     folder = _export_dir()
     folder.mkdir(parents=True, exist_ok=True)
     name = f"catalog-{datetime.now().strftime('%Y%m%d-%H%M%S')}.{fmt}"

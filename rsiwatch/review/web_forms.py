@@ -14,7 +14,7 @@ from typing import Any
 
 from flask import Flask, Response, flash, redirect, render_template, request, url_for
 
-from rsiwatch.review.present import FLAGS, error_field
+from rsiwatch.present.text import FLAGS, error_field
 
 PLAIN_FORM_ENDPOINTS = ("api_decide", "api_accept", "api_undo")
 _UNSAFE_NEXT = re.compile(r"[\x00-\x20\\]")

@@ -20,7 +20,7 @@ from rsiwatch.store.entries import (
 
 @dataclass
 class ImportPlan:
-    """What an import does, decided beforehand (``rsiwatch.review.catalog_import``) so ``--dry-run`` can show it.
+    """What an import does, decided beforehand (``rsiwatch.catalog.import_plan``) so ``--dry-run`` can show it.
 
     ``moves``: existing entry ID -> its new ID; ``updates``: final ID -> fields (decoded) to set on the entry
     that ends up there; ``inserts``: final ID -> a new entry.  Works named by rows are accepted if they are
@@ -38,7 +38,7 @@ class Catalog:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def catalog(self, *, withdrawn: bool = False) -> list[dict[str, Any]]:
+    def entries(self, *, withdrawn: bool = False) -> list[dict[str, Any]]:
         """The published catalog; ``withdrawn=True`` adds the entries taken off it (kept, never erased)."""
         where = "" if withdrawn else " WHERE withdrawn_at IS NULL"
         # Who accepted it: the curator of the work's standing accept (none for seed and imported entries).

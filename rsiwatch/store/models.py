@@ -45,7 +45,7 @@ class Models:
         row = self.db.one("SELECT created_at FROM models WHERE version = ?", (version,))
         return row[0] if row else ""
 
-    def models(self) -> list[dict[str, Any]]:
+    def versions(self) -> list[dict[str, Any]]:
         rows = self.db.all(
             "SELECT version, created_at, active, trained_on, params, metrics, note FROM models ORDER BY version"
         )

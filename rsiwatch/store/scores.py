@@ -13,7 +13,7 @@ from rsiwatch.store.base import (
     _work_dict,
     utcnow,
 )
-from rsiwatch.store.review_page import queue_filter
+from rsiwatch.store.queue import queue_filter
 
 
 class Scores:

@@ -23,7 +23,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from rsiwatch.store import Store, iso, parse_iso
-from rsiwatch.review.tuning import AUDIT, CAUGHT
+from rsiwatch.tuning.threshold import AUDIT, CAUGHT
 
 AUDIT_SETTING = "audit_draw"
 UNCERTAIN = "uncertain"
@@ -95,7 +95,7 @@ def pick(
 
 def draws(store: Store) -> list[AuditDraw]:
     """Every recorded draw, oldest first."""
-    return [AuditDraw.from_dict(row["value"]) for row in store.setting_history(AUDIT_SETTING)]
+    return [AuditDraw.from_dict(row["value"]) for row in store.history.setting_history(AUDIT_SETTING)]
 
 
 def queue_weekly(
@@ -114,15 +114,15 @@ def queue_weekly(
         return None
     start_s, end_s = iso(start), iso(end)
     rng = rng or random.SystemRandom()
-    n_uncertain = uncertain_count(store.queued_count(start_s, end_s, CAUGHT), uncertain_share, rng)
+    n_uncertain = uncertain_count(store.history.queued_count(start_s, end_s, CAUGHT), uncertain_share, rng)
     uncertain, audit, population, below = pick(
-        store.below_threshold_pool(start_s, end_s), audit_size=audit_per_week, n_uncertain=n_uncertain, rng=rng,
+        store.history.below_threshold_pool(start_s, end_s), audit_size=audit_per_week, n_uncertain=n_uncertain, rng=rng,
     )
     stamp = iso(now)
-    store.queue_works(uncertain, UNCERTAIN, stamp)
-    store.queue_works(audit, AUDIT, stamp)
+    store.history.queue_works(uncertain, UNCERTAIN, stamp)
+    store.history.queue_works(audit, AUDIT, stamp)
     draw = AuditDraw(week, start_s, end_s, population, below, tuple(audit), tuple(uncertain), stamp)
-    store.set_setting(
+    store.models.set_setting(
         AUDIT_SETTING, draw.to_dict(),
         f"weekly audit of {week}: {len(audit)} of {population} below the threshold, {len(uncertain)} uncertain",
     )

@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from crawler.items import Item
-from rsiwatch.review.catalog import new_entry
-from rsiwatch.review.catalog_import import ImportReport, plan_import
+from rsiwatch.catalog.formats import new_entry
+from rsiwatch.catalog.import_plan import ImportReport, plan_import
 from rsiwatch.store import Store
 
 
@@ -20,28 +20,28 @@ def import_entries(
     # A public-list row has no Title column: a new entry for a work rsiwatch already knows takes the
     # work's title (of a work never seen, its description's first sentence, in ``new_entry``); an entry
     # the catalog has keeps its own, as every field the file does not carry.
-    existing = store.catalog(withdrawn=True)
+    existing = store.catalog.entries(withdrawn=True)
     entered = {e["work_id"] for e in existing if e.get("work_id")}
     rows = [row if row.get("work_id") in entered else _titled(store, row) for row in rows]
     plan, report = plan_import(rows, existing)
-    statuses = {w: (store.work(w) or {}).get("status") for w in plan.work_ids}
+    statuses = {w: (store.works.work(w) or {}).get("status") for w in plan.work_ids}
     report.accepted = [w for w, status in statuses.items() if status is not None and status != "accepted"]
     if dry_run:
         return report
-    missing = {r["work_id"]: r for r in rows if r.get("work_id") in plan.work_ids and store.work(r["work_id"]) is None}
+    missing = {r["work_id"]: r for r in rows if r.get("work_id") in plan.work_ids and store.works.work(r["work_id"]) is None}
     if missing:
         source = "catalog:seed" if origin == "seed" else "catalog:import"
         items = []
         for work_id, row in missing.items():
             entry = new_entry(row)
             items.append(Item(work_id, entry["title"], entry["description"], entry["url"] or "", key=work_id))
-        store.ingest(source, items)
-    store.apply_import(plan, origin, by)
+        store.works.ingest(source, items)
+    store.catalog.apply_import(plan, origin, by)
     return report
 
 
 def _titled(store: Store, row: dict[str, Any]) -> dict[str, Any]:
     if (row.get("title") or "").strip() or not row.get("work_id"):
         return row
-    work = store.work(row["work_id"])
+    work = store.works.work(row["work_id"])
     return {**row, "title": work["title"]} if work else row

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from rsiwatch.files import TreeWrite, write_tree
-from rsiwatch.review.site import SiteOptions, build_site
-from rsiwatch.review.trend import ShareEstimate
-from rsiwatch.review.trend_report import quarterly_shares
+from rsiwatch.site.build import SiteOptions, build_site
+from rsiwatch.tuning.trend import ShareEstimate
+from rsiwatch.tuning.trend_report import quarterly_shares
 from rsiwatch.store import Store
 
 
@@ -24,7 +24,7 @@ class Published:
 
 def publish_site(store: Store, out_dir: Path, options: SiteOptions) -> Published:
     """Build the site from the store's catalog (with the trend) and write it into ``out_dir``."""
-    entries = store.catalog()
+    entries = store.catalog.entries()
     shares = quarterly_shares(store)
     files = build_site(entries, replace(options, shares=shares))
     return Published(entries, files, write_tree(out_dir, files, owned_dirs=("entries",)), list(shares))

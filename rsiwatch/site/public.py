@@ -24,7 +24,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from rsiwatch.config import Config
-from rsiwatch.review.web_security import csrf_token, security_headers
+from rsiwatch.present.security import csrf_token, security_headers
 from rsiwatch.store import Store
 
 log = logging.getLogger(__name__)
@@ -143,7 +143,7 @@ def submit_post() -> Any:
     except FormError as exc:
         return _again(form, str(exc)), 400
     with Store(current_app.config["RSIWATCH_DB"]) as store:
-        store.inbox_add(entry.url, entry.why, entry.submitter or None)
+        store.submissions.inbox_add(entry.url, entry.why, entry.submitter or None)
     return redirect("/submit/thanks", code=303)
 
 

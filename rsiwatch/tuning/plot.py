@@ -10,10 +10,10 @@ import io
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from rsiwatch.review.tuning import CurvePoint, RecallEstimate, curve
+from rsiwatch.tuning.threshold import CurvePoint, RecallEstimate, curve
 
 if TYPE_CHECKING:
-    from rsiwatch.review.tuning_report import TuningReport
+    from rsiwatch.tuning.report import TuningReport
 
 FINE_GRID = tuple(round(0.01 * i, 2) for i in range(1, 100))  # the curves are steps: draw them finely
 
@@ -32,7 +32,7 @@ def plot_png_bytes(
     """A PNG of the curve; marks the threshold in use, a newly chosen one, the audit estimate, a budget.
 
     ``budget`` is in works above the threshold a week (what the lower panel counts), so pass the net
-    budget (``rsiwatch.review.tuning.net_budget``) and say so in ``budget_label``.  ``proxy`` is
+    budget (``rsiwatch.tuning.threshold.net_budget``) and say so in ``budget_label``.  ``proxy`` is
     (label, recall per point of ``points``): the catalog's out-of-fold recall, drawn dashed as a proxy.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -94,7 +94,7 @@ def plot_png_bytes(
 def report_png(
     report: "TuningReport", *, chosen: float | None = None, budget: float | None = None, budget_label: str | None = None
 ) -> bytes:
-    """The picture for a ``rsiwatch.review.tuning_report.TuningReport`` (what ``tune --plot`` and the stats view draw)."""
+    """The picture for a ``rsiwatch.tuning.report.TuningReport`` (what ``tune --plot`` and the stats view draw)."""
     points = curve(
         report.history, sorted({*FINE_GRID, report.threshold, *([chosen] if chosen is not None else [])}),
         stream_scores=report.stream_scores, span_weeks=report.span_weeks,

@@ -57,7 +57,7 @@ def queue_filter(
     return table, " AND ".join(where), params
 
 
-class ReviewPage:
+class Queue:
 
     def __init__(self, db: Database) -> None:
         self.db = db

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from rsiwatch.review.catalog import ENTRY_FIELDS, new_entry, unknown_columns, written_date
+from rsiwatch.catalog.formats import ENTRY_FIELDS, new_entry, unknown_columns, written_date
 from rsiwatch.store import ImportPlan
 
 DUPLICATE_FLAG = "duplicate_source"

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
-from rsiwatch.review.trend import ShareEstimate, YearCounts
+from rsiwatch.tuning.trend import ShareEstimate, YearCounts
 
 # Okabe-Ito's colour-blind-safe set first, then two more; the last is for entries without a category.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000", "#8c564b",

@@ -20,11 +20,11 @@ from feedgen.feed import FeedGenerator
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from rsiwatch import __version__
-from rsiwatch.review.catalog import PUBLIC_COLUMNS, export_row, to_json
-from rsiwatch.review.latex_text import latex_to_text
-from rsiwatch.review.present import CATEGORIES, clean_text, safe_url
-from rsiwatch.review.site_chart import colour, share_svg, years_svg
-from rsiwatch.review.trend import ShareEstimate, year_counts
+from rsiwatch.catalog.formats import PUBLIC_COLUMNS, export_row, to_json
+from rsiwatch.present.latex import latex_to_text
+from rsiwatch.present.text import CATEGORIES, clean_text, safe_url
+from rsiwatch.site.chart import colour, share_svg, years_svg
+from rsiwatch.tuning.trend import ShareEstimate, year_counts
 
 TEMPLATES = Path(__file__).with_name("templates")
 STATIC = Path(__file__).with_name("static")

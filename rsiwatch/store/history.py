@@ -10,7 +10,7 @@ from typing import Any
 from rsiwatch.store.base import Database, _sources_of, is_catalog_load, utcnow
 
 
-class Tuning:
+class History:
 
     def __init__(self, db: Database) -> None:
         self.db = db

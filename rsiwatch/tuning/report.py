@@ -1,6 +1,6 @@
 """Everything ``rsiwatch tune``, ``status`` and the stats view show about the threshold, read from the store.
 
-This is the edge where the pure figures of ``rsiwatch.review.tuning`` meet the database: it loads the review
+This is the edge where the pure figures of ``rsiwatch.tuning.threshold`` meet the database: it loads the review
 history with its audit weights, the stream's recent scores and the settings, and returns plain values.
 """
 
@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from rsiwatch.review import audit
+from rsiwatch.tuning import audit
 from rsiwatch.store import RETRAIN_SETTING, THRESHOLD_SETTING, Store, iso, parse_iso
-from rsiwatch.review.tuning import (
+from rsiwatch.tuning.threshold import (
     DEFAULT_GRID,
     WEEK,
     CurvePoint,
@@ -26,7 +26,7 @@ from rsiwatch.review.tuning import (
     score_drift,
     weekly_series,
 )
-from rsiwatch.review.tuning_proxy import CatalogProxy, catalog_proxy
+from rsiwatch.tuning.proxy import CatalogProxy, catalog_proxy
 from rsiwatch.config import Config
 
 TARGET_SETTING = "threshold_target"  # what the tuner asked for: {"recall": 0.95} or {"budget": 40}
@@ -120,7 +120,7 @@ def _decisions(n: int) -> str:
 
 def current_threshold(store: Store, config: Config) -> tuple[float, str | None, str | None]:
     """The threshold in force with when and why it was set (the config's when ``tune`` never set one)."""
-    history = store.setting_history(THRESHOLD_SETTING)
+    history = store.history.setting_history(THRESHOLD_SETTING)
     if not history:
         return float(config.threshold), None, "from config.yaml"
     last = history[-1]
@@ -129,7 +129,7 @@ def current_threshold(store: Store, config: Config) -> tuple[float, str | None, 
 
 def load_history(store: Store) -> tuple[list[Reviewed], list[tuple[datetime, datetime]]]:
     """The review history with audit weights applied, and the audited weeks (the estimate's scope)."""
-    rows = store.review_history()
+    rows = store.history.review_history()
     decided = {r["work_id"] for r in rows}
     all_draws = audit.draws(store)
     weights = audit.audit_weights(all_draws, decided)
@@ -155,9 +155,9 @@ def in_windows(history: Sequence[Reviewed], windows: Sequence[tuple[datetime, da
 def stream_window(store: Store, now: datetime, weeks: int) -> tuple[str, float, list[datetime], list[float]]:
     """The stream's scores over the last ``weeks`` weeks (or since the first work) and the span in weeks."""
     since = now - WEEK * weeks
-    first = parse_iso(store.first_work_seen())
+    first = parse_iso(store.history.first_work_seen())
     start = max(since, first) if first else since
-    rows = store.stream_scores(iso(start))
+    rows = store.history.stream_scores(iso(start))
     span = max((now - start).total_seconds(), 86400.0) / WEEK.total_seconds()
     return iso(start), span, [parse_iso(t) for t, _ in rows], [s for _, s in rows]
 
@@ -244,7 +244,7 @@ def source_figures(
     estimates that source's share of what was missed).  Few audits a source means a wide interval.
     """
     own = {s.name: s.threshold for s in config.sources}
-    report = {r["name"]: r for r in store.source_report()}
+    report = {r["name"]: r for r in store.sources.source_report()}
     names = sorted({*report, *(s for r in history for s in r.sources)} - {""})
     out = []
     for name in names:
@@ -276,10 +276,10 @@ def health_warnings(store: Store, config: Config, *, now: datetime | None = None
     now = now or datetime.now(timezone.utc)
     report = build_report(store, config, now=now)
     warnings = [f"drift: {c.detail}" for c in report.drift if c.alert]
-    retrain = store.setting(RETRAIN_SETTING)
+    retrain = store.models.setting(RETRAIN_SETTING)
     if isinstance(retrain, dict) and not retrain.get("activated", True):
         warnings.append(f"retrain at {retrain.get('at', '?')[:16]} kept model {retrain.get('active_version')}: {retrain.get('reason')}")
-    target = store.setting(TARGET_SETTING) or {}
+    target = store.models.setting(TARGET_SETTING) or {}
     est = report.estimate
     if target.get("recall") and est.high is not None and est.high < target["recall"]:
         warnings.append(
@@ -294,10 +294,10 @@ def health_warnings(store: Store, config: Config, *, now: datetime | None = None
                 f"{load:.0f} works scored above the threshold in the last 7 days against a budget of "
                 f"{target['budget']:g} a week; run `rsiwatch tune --budget {target['budget']:g}` again"
             )
-    if config.review.audit_per_week > 0 and store.count("works"):
+    if config.review.audit_per_week > 0 and store.works.count("works"):
         draws = audit.draws(store)
         last_draw = parse_iso(draws[-1].drawn_at) if draws else None
-        first = parse_iso(store.first_work_seen())
+        first = parse_iso(store.history.first_work_seen())
         if (last_draw is None and first and now - first > timedelta(days=14)) or (
             last_draw and now - last_draw > timedelta(days=14)
         ):

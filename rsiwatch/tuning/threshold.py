@@ -1,7 +1,7 @@
 """Threshold tuning from the review history: curves, a chosen threshold, a recall estimate, drift.
 
 Pure functions over small values; the store, the config and the command line stay outside
-(``rsiwatch.review.tuning_report`` gathers the inputs from the database).
+(``rsiwatch.tuning.report`` gathers the inputs from the database).
 
 **Why weights.** The decisions are not a random sample of the stream: every work above the threshold
 is reviewed (a census), a few near it are reviewed because the model is unsure of them (also a census of

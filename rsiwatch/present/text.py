@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 
 from classifier.labels import CATEGORY_SLUGS
 from crawler.text import html_to_text as markup_to_text
-from rsiwatch.review.latex_text import latex_to_text
+from rsiwatch.present.latex import latex_to_text
 
 CATEGORIES = CATEGORY_SLUGS  # the classifier's list, under the name the review code uses
 FLAGS = ("company_reported", "disputed", "deployed_in_production")
