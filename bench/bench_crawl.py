@@ -23,23 +23,35 @@ import resource
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import (Report, Row, ServerProcess, Timer, bench_config, install_model, peak_mb, profile_to,  # noqa: E402
-                    progress, read_stream, reset_peak, seed_catalog, stream_available)
+import feedparser
+from common import (
+    Report,
+    Row,
+    ServerProcess,
+    Timer,
+    bench_config,
+    install_model,
+    peak_mb,
+    profile_to,
+    progress,
+    read_stream,
+    reset_peak,
+    seed_catalog,
+    stream_available,
+)
 
-import feedparser  # noqa: E402
-
-from classifier import Doc  # noqa: E402
-from crawler.http import PoliteClient  # noqa: E402
-from rsiwatch.store import Store  # noqa: E402
-from rsiwatch.config import Source  # noqa: E402
-from rsiwatch.pipeline import crawl  # noqa: E402
+from classifier import Doc
+from crawler.http import PoliteClient
+from rsiwatch.config import Source
+from rsiwatch.pipeline import crawl
+from rsiwatch.store import Store
 
 MODEL_POOL = 20_000  # stream papers the pre-installed model learnt the stream from (not crawled)
 
@@ -48,7 +60,7 @@ def feed_xml(number: int, papers: list[dict]) -> bytes:
     """One RSS 2.0 feed: an arXiv listing (even numbers) or a lab blog (odd numbers)."""
     blog = number % 2 == 1
     host = f"blog{number:03d}.example.org"
-    start = datetime(2026, 6, 30, tzinfo=timezone.utc)
+    start = datetime(2026, 6, 30, tzinfo=UTC)
     items = []
     for i, p in enumerate(papers):
         pid = p["id"].removeprefix("arxiv:")
@@ -94,7 +106,7 @@ def _children_cpu() -> float:
 class CpuTimer(Timer):
     """CPU time of this process: steadier than the wall clock on a machine others share."""
 
-    def __enter__(self) -> "CpuTimer":
+    def __enter__(self) -> CpuTimer:
         self.start = time.process_time()
         return self
 
@@ -197,7 +209,10 @@ def main() -> None:
                 first_peak = peak_mb()
                 works = store.works.count("works")
             progress("recrawl (all 304) ...")
-            with Store(db) as store, PoliteClient(config.http.settings, config.politeness.settings, config.contact) as client:
+            with (
+                Store(db) as store,
+                PoliteClient(config.http.settings, config.politeness.settings, config.contact) as client,
+            ):
                 with Timer() as second:
                     again = crawl(config, store, client, sources)
             progress("baseline again, and each stage alone ...")
@@ -214,16 +229,41 @@ def main() -> None:
     crawl_rate = items / first.seconds
     out = Report(f"Crawl: {args.feeds} feeds x {args.items} items from a local server (bench/bench_crawl.py)")
     out.add(Row("parse only: feedparser on the bytes in memory", parse_rate, "items/s"))
-    out.add(Row("crawl end to end: fetch parse link store score", crawl_rate, "items/s", parse_rate, "parse only",
-                ">= 0.80 x parse only", crawl_rate / parse_rate >= 0.80 and not failed))
+    out.add(
+        Row(
+            "crawl end to end: fetch parse link store score",
+            crawl_rate,
+            "items/s",
+            parse_rate,
+            "parse only",
+            ">= 0.80 x parse only",
+            crawl_rate / parse_rate >= 0.80 and not failed,
+        )
+    )
     parse_cpu_rate, crawl_cpu_rate = entries / parse_cpu, items / cpu
     out.add(Row("parse only, per CPU second", parse_cpu_rate, "items/s"))
     # For the record, no goal: the crawl does about twice feedparser's work, spread over two cores.
-    out.add(Row("crawl end to end, per CPU second of the crawler", crawl_cpu_rate, "items/s", parse_cpu_rate,
-                "parse only, CPU"))
+    out.add(
+        Row(
+            "crawl end to end, per CPU second of the crawler",
+            crawl_cpu_rate,
+            "items/s",
+            parse_cpu_rate,
+            "parse only, CPU",
+        )
+    )
     out.add(Row("first crawl, wall time", first.seconds, "s"))
-    out.add(Row("unchanged recrawl (all 304), wall time", second.seconds, "s", first.seconds, "first crawl",
-                "<= 0.05 x first crawl", second.seconds / first.seconds <= 0.05 and not_modified == args.feeds))
+    out.add(
+        Row(
+            "unchanged recrawl (all 304), wall time",
+            second.seconds,
+            "s",
+            first.seconds,
+            "first crawl",
+            "<= 0.05 x first crawl",
+            second.seconds / first.seconds <= 0.05 and not_modified == args.feeds,
+        )
+    )
     out.add(Row("peak memory of the crawling process", first_peak, "MiB"))
     out.add(Row("parse only, CPU per item", 1e6 / parse_cpu_rate, "us"))
     for name, micros in stages.items():
@@ -240,7 +280,14 @@ def main() -> None:
         f"load average {load:.2f} when it started "
         f"({os.cpu_count()} cores; the server has its own process)",
     ]
-    out.extra = {"parse_s": parse_s, "crawl_s": first.seconds, "recrawl_s": second.seconds, "crawl_cpu_s": cpu, "stages_us": stages, **totals}
+    out.extra = {
+        "parse_s": parse_s,
+        "crawl_s": first.seconds,
+        "recrawl_s": second.seconds,
+        "crawl_cpu_s": cpu,
+        "stages_us": stages,
+        **totals,
+    }
     out.print(args.json)
 
 

@@ -28,12 +28,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import ROOT, Report, Row, Timer, bench_config, progress, read_stream, seed_catalog, stream_available  # noqa: E402
+from bench_stream import PAGE, to_item
+from common import ROOT, Report, Row, Timer, bench_config, progress, read_stream, seed_catalog, stream_available
 
-from bench_stream import PAGE, to_item  # noqa: E402
-from rsiwatch.review import tuning_proxy  # noqa: E402
-from rsiwatch.scoring import score_works, train_and_save  # noqa: E402
-from rsiwatch.store import Store  # noqa: E402
+from rsiwatch.review import tuning_proxy
+from rsiwatch.scoring import score_works, train_and_save
+from rsiwatch.store import Store
 
 
 def by_day(items: list) -> list[tuple[str, list]]:
@@ -92,17 +92,26 @@ def main() -> None:
     out.add(Row(f"catalog_proxy in process ({args.folds} folds, pool {proxy.pool:,})", t_proxy.seconds, "s",
                 t_train.seconds, "train_and_save, full pool"))
     out.add(Row("`rsiwatch tune --json`, first (computes the proxy)", first_s, "s", None, "", "<= 30 s", first_s <= 30))
-    out.add(Row("`rsiwatch tune --json`, second (kept figures)", second_s, "s", first_s, "first", "<= 5 s", second_s <= 5))
+    out.add(
+        Row("`rsiwatch tune --json`, second (kept figures)", second_s, "s", first_s, "first", "<= 5 s", second_s <= 5)
+    )
     by = {p["threshold"]: p for p in report["catalog_recall"]["curve"]}
     for t in (0.25, 0.35, 0.5):
         point = by[t]
-        out.notes.append(f"threshold {t}: catalog recall ({report['catalog_recall']['method']}) "
-                         f"{point['catalog_recall']:.0%}, {point['per_week']:,.0f} works a week")
+        out.notes.append(
+            f"threshold {t}: catalog recall ({report['catalog_recall']['method']}) "
+            f"{point['catalog_recall']:.0%}, {point['per_week']:,.0f} works a week"
+        )
     out.notes += [
         f"{n:,} papers over {report['span_weeks']:.1f} weeks of the load window; {report['catalog_recall']['entries']} catalog entries",
         f"load average at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores (wall figures suffer when it exceeds 1)",
     ]
-    out.extra = {"proxy_s": t_proxy.seconds, "train_s": t_train.seconds, "tune_first_s": first_s, "tune_second_s": second_s}
+    out.extra = {
+        "proxy_s": t_proxy.seconds,
+        "train_s": t_train.seconds,
+        "tune_first_s": first_s,
+        "tune_second_s": second_s,
+    }
     out.print(args.json)
 
 

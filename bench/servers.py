@@ -71,7 +71,10 @@ class Bank:
 
     def page(self, total: int, size: int, number: int) -> bytes:
         start, end = number * size, min(total, number * size + size)
-        parts = [OAI_HEAD, '<request verb="ListRecords" metadataPrefix="arXiv">http://127.0.0.1/oai</request>\n<ListRecords>\n']
+        parts = [
+            OAI_HEAD,
+            '<request verb="ListRecords" metadataPrefix="arXiv">http://127.0.0.1/oai</request>\n<ListRecords>\n',
+        ]
         parts.extend(self.record(i) for i in range(start, end))
         token = f"bench|{number + 1}" if end < total else ""
         parts.append(f'<resumptionToken cursor="{start}" completeListSize="{total}">{token}</resumptionToken>\n')
@@ -80,18 +83,21 @@ class Bank:
 
 
 def oai_error(code: str, message: str) -> bytes:
-    return (OAI_HEAD + f'<request verb="ListRecords">http://127.0.0.1/oai</request>\n<error code="{code}">{escape(message)}</error>\n'
-            "</OAI-PMH>\n").encode()
+    return (
+        OAI_HEAD
+        + f'<request verb="ListRecords">http://127.0.0.1/oai</request>\n<error code="{code}">{escape(message)}</error>\n'
+        "</OAI-PMH>\n"
+    ).encode()
 
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    server: "BenchServer"
+    server: BenchServer
 
     def log_message(self, format: str, *args: object) -> None:
         pass
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:
         self.server.count()
         parts = urlsplit(self.path)
         if self.server.mode == "feeds":
@@ -126,7 +132,11 @@ class Handler(BaseHTTPRequestHandler):
         elif "resumptionToken" in q:
             token = q["resumptionToken"]
             number = token.split("|", 1)[1] if token.startswith("bench|") else ""
-            body = s.bank.page(s.total, s.size, int(number)) if number.isdigit() else oai_error("badResumptionToken", token)
+            body = (
+                s.bank.page(s.total, s.size, int(number))
+                if number.isdigit()
+                else oai_error("badResumptionToken", token)
+            )
         else:
             body = s.bank.page(s.total, s.size, 0)
         self._send(200, body, {"Content-Type": "text/xml; charset=utf-8"})

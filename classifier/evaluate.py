@@ -43,7 +43,7 @@ def evaluate_files(train_path: str | Path, test_path: str | Path, catalog: list[
     model = train(training_set_from_rows(train_rows, catalog), params)
     docs = [d for d, _ in test_rows]
     scored = model.score_docs(docs, explain=scores_out is not None)
-    labelled = [(s.score, y) for s, (_, y) in zip(scored, test_rows) if y is not None]
+    labelled = [(s.score, y) for s, (_, y) in zip(scored, test_rows, strict=False) if y is not None]
     result = metrics([y for _, y in labelled], [s for s, _ in labelled], threshold)
     result["trained_on"] = model.trained_on
     result["test_rows"] = len(test_rows)

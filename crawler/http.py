@@ -15,9 +15,9 @@ import threading
 import time
 import zlib
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 import httpx2
@@ -32,7 +32,9 @@ from crawler.transport import Deadline, DeadlineTransport
 if TYPE_CHECKING:
     from crawler.robots import RobotsCache
 
-FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.1"
+FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.1"
+)
 # Retry-After waits up to this long happen inside the request; longer ones fail fast with .retry_after.
 DEFAULT_MAX_INLINE_WAIT_S = 30.0
 DEFAULT_BACKOFF_S = 1.0
@@ -77,8 +79,8 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     except (TypeError, ValueError, IndexError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 def _name_did_not_resolve(exc: BaseException) -> bool:
@@ -151,7 +153,7 @@ class PoliteClient:
         backoff_s: float = DEFAULT_BACKOFF_S,
         sleep: Callable[[float], None] = time.sleep,
         stop: threading.Event | None = None,
-        guard: "AddressGuard | None" = None,
+        guard: AddressGuard | None = None,
     ) -> None:
         """``stop`` (the daemon's shutdown event) cuts short every wait for a host and fails the fetch;
         ``guard`` vets every address connected to, redirects included (URLs from strangers)."""
@@ -170,12 +172,15 @@ class PoliteClient:
             headers={"User-Agent": self.user_agent, "Accept-Encoding": "gzip, deflate"},
         )
         self._timeout = httpx2.Timeout(
-            connect=http.connect_timeout_s, read=http.read_timeout_s, write=http.read_timeout_s, pool=http.connect_timeout_s
+            connect=http.connect_timeout_s,
+            read=http.read_timeout_s,
+            write=http.read_timeout_s,
+            pool=http.connect_timeout_s,
         )
-        self._robots: "RobotsCache | None" = None
+        self._robots: RobotsCache | None = None
         self.guard = guard
 
-    def __enter__(self) -> "PoliteClient":
+    def __enter__(self) -> PoliteClient:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -190,7 +195,7 @@ class PoliteClient:
         return self._stop is not None and self._stop.is_set()
 
     @property
-    def robots(self) -> "RobotsCache":
+    def robots(self) -> RobotsCache:
         """robots.txt rules per host, fetched through this client (used by ``html`` sources)."""
         if self._robots is None:
             from crawler.robots import RobotsCache
@@ -222,7 +227,9 @@ class PoliteClient:
             # waited for here: that would stall the whole crawl.  The source is deferred instead.
             ahead = self.gate.ready_in(host)
             if ahead > max(self.max_inline_wait_s, self.gate.delay(host)) + 1.0:
-                raise fail(f"{host} asked us to retry after {ahead:.0f} s; not waiting in this crawl", retry_after=ahead)
+                raise fail(
+                    f"{host} asked us to retry after {ahead:.0f} s; not waiting in this crawl", retry_after=ahead
+                )
             try:
                 with self.gate.slot(host):
                     requests += 1
@@ -252,7 +259,8 @@ class PoliteClient:
 
             new_validators = Validators(
                 etag=resp_headers.get("etag") or (validators.etag if status == 304 else None),
-                last_modified=resp_headers.get("last-modified") or (validators.last_modified if status == 304 else None),
+                last_modified=resp_headers.get("last-modified")
+                or (validators.last_modified if status == 304 else None),
             )
             if status == 304 or 200 <= status < 300:
                 return Fetched(
@@ -274,7 +282,12 @@ class PoliteClient:
                     continue
                 wait = min(retry_after, self.politeness.max_retry_after_s)
                 self.gate.defer(host, wait)
-                raise fail(f"HTTP {status}, server asks to retry after {wait:.0f} s", retry_after=wait, status=status, body=body)
+                raise fail(
+                    f"HTTP {status}, server asks to retry after {wait:.0f} s",
+                    retry_after=wait,
+                    status=status,
+                    body=body,
+                )
             if status >= 500 or status == 429:
                 attempts += 1
                 if attempts > self.http.retries:
@@ -283,7 +296,9 @@ class PoliteClient:
                 continue
             raise fail(f"HTTP {status}", status=status, body=body)
 
-    def _exchange(self, url: str, headers: dict[str, str], fail: Callable[..., FetchError]) -> tuple[int, dict[str, str], bytes]:
+    def _exchange(
+        self, url: str, headers: dict[str, str], fail: Callable[..., FetchError]
+    ) -> tuple[int, dict[str, str], bytes]:
         """One request/response under the total deadline; the body is read (capped) unless it is a redirect."""
         total = self.http.total_timeout_s
         self._deadline.at = time.monotonic() + total

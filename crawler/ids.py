@@ -52,7 +52,9 @@ _PAPER_PATH_RE = {
 # pattern), GitHub repos.  Each pattern starts with a literal so the scan is quick; the host before a
 # ``/abs/<id>``-like path is checked in code.
 _PATH_SEGMENTS = sorted({segment for prefixes in ARXIV_PAPER_PATHS.values() for segment in prefixes})
-_TEXT_PAPER_PATH_RE = re.compile(rf"/(?P<segment>{'|'.join(_PATH_SEGMENTS)})/(?:{_NEW_ID}|{_OLD_ID}){_VERSION}", re.IGNORECASE)
+_TEXT_PAPER_PATH_RE = re.compile(
+    rf"/(?P<segment>{'|'.join(_PATH_SEGMENTS)})/(?:{_NEW_ID}|{_OLD_ID}){_VERSION}", re.IGNORECASE
+)
 _TEXT_ARXIV_PREFIX_RE = re.compile(rf"arxiv:\s?(?:{_NEW_ID}|{_OLD_ID}){_VERSION}", re.IGNORECASE)
 _HOST_BEFORE_RE = re.compile(r"[a-z0-9.\-]{1,80}$", re.IGNORECASE)
 # Literals one of which is in every text these can match (a cheap test before the scan).
@@ -60,9 +62,34 @@ _TEXT_ARXIV_HINTS = ("arxiv", *sorted(host for host in ARXIV_PAPER_PATHS if "arx
 _TEXT_DOI_RE = re.compile(r"\b(10\.\d{4,9}/[-._;()/:A-Za-z0-9<>]+)")
 _GITHUB_RE = re.compile(r"https?://(?:www\.)?github\.com/([A-Za-z0-9][A-Za-z0-9\-]*)/([A-Za-z0-9_.\-]+)")
 _GITHUB_NOT_OWNERS = frozenset(
-    {"about", "apps", "collections", "contact", "customer-stories", "enterprise", "events", "explore",
-     "features", "login", "marketplace", "orgs", "pricing", "security", "settings", "site", "sponsors",
-     "topics", "trending", "join", "notifications", "new", "search", "readme", "solutions", "resources"}
+    {
+        "about",
+        "apps",
+        "collections",
+        "contact",
+        "customer-stories",
+        "enterprise",
+        "events",
+        "explore",
+        "features",
+        "login",
+        "marketplace",
+        "orgs",
+        "pricing",
+        "security",
+        "settings",
+        "site",
+        "sponsors",
+        "topics",
+        "trending",
+        "join",
+        "notifications",
+        "new",
+        "search",
+        "readme",
+        "solutions",
+        "resources",
+    }
 )
 _MAX_SCAN_CHARS = 2_000_000
 
@@ -115,7 +142,7 @@ def arxiv_id(text_or_url: str) -> str | None:
         return _match_id(match)
     doi = _doi_from(text)
     if doi and doi.startswith(ARXIV_DOI_PREFIX):
-        return arxiv_id(doi[len(ARXIV_DOI_PREFIX):])
+        return arxiv_id(doi[len(ARXIV_DOI_PREFIX) :])
     match = _paper_link(text)
     return _match_id(match) if match else None
 

@@ -147,10 +147,18 @@ def link_items(items: Sequence[Item], store: TitleIndex) -> list[Item]:
         elif not paper_references(item):
             unlinked.append((index, item))
     variants = {index: title_variants(item.title) for index, item in unlinked}
-    exact = store.work_ids_by_title(sorted({v for vs in variants.values() for v in vs if len(v.split()) >= MIN_EXACT_TOKENS}))
+    exact = store.work_ids_by_title(
+        sorted({v for vs in variants.values() for v in vs if len(v.split()) >= MIN_EXACT_TOKENS})
+    )
     for index, item in unlinked:
-        ambiguous = any(len([w for w in exact.get(v, []) if w.startswith(("arxiv:", "doi:"))]) > 1 for v in variants[index])
-        match = None if ambiguous else _exact_match(item, variants[index], exact) or _similar_match(item, variants[index], store)
+        ambiguous = any(
+            len([w for w in exact.get(v, []) if w.startswith(("arxiv:", "doi:"))]) > 1 for v in variants[index]
+        )
+        match = (
+            None
+            if ambiguous
+            else _exact_match(item, variants[index], exact) or _similar_match(item, variants[index], store)
+        )
         if match:
             linked[index] = attach(item, match)
     return [linked.get(index, item) for index, item in enumerate(items)]
@@ -181,4 +189,3 @@ def _similar_match(item: Item, variants: Sequence[str], store: TitleIndex) -> st
     best = max(scores.values())
     winners = [w for w, s in scores.items() if s == best]
     return winners[0] if len(winners) == 1 else None  # a tie between two papers: we cannot tell which
-

@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from operator import attrgetter
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
@@ -254,7 +254,7 @@ class Fetched:
 
 
 def fetch_page(
-    client: "PoliteClient", endpoint: str, *, metadata_prefix: str, from_date: str | None, until: str | None,
+    client: PoliteClient, endpoint: str, *, metadata_prefix: str, from_date: str | None, until: str | None,
     set_spec: str | None, token: str | None, categories: Sequence[str],
 ) -> Fetched:
     """One page; an OAI error delivered with an HTTP error status still comes back as ``OaiError``."""
@@ -271,7 +271,7 @@ def fetch_page(
 
 
 def harvest(
-    client: "PoliteClient", endpoint: str, *, metadata_prefix: str = "arXiv", from_date: str | None = None,
+    client: PoliteClient, endpoint: str, *, metadata_prefix: str = "arXiv", from_date: str | None = None,
     until: str | None = None, set_spec: str | None = None, token: str | None = None, categories: Sequence[str] = (),
 ) -> Iterator[Fetched]:
     """Pages until the list is complete, starting at ``token`` when resuming."""
@@ -285,10 +285,10 @@ def harvest(
 
 
 def _today() -> date:
-    return datetime.now(timezone.utc).date()
+    return datetime.now(UTC).date()
 
 
-def collect_oai(source: "SourceSpec", client: "PoliteClient", validators: Validators) -> SourceResult:
+def collect_oai(source: SourceSpec, client: PoliteClient, validators: Validators) -> SourceResult:
     """A scheduled harvest: records since the last success (kept as the source's Last-Modified validator),
     at most ``max_results`` of them, filtered to the categories named in ``query`` (``cs.LG cs.AI``)."""
     categories = (source.query or "").split()
@@ -316,7 +316,9 @@ def collect_oai(source: "SourceSpec", client: "PoliteClient", validators: Valida
     if capped:
         result.items = result.items[: source.max_results]
         result.validators = Validators(last_modified=(newest or from_date)[:10])
-        result.warnings.append(one_line(
-            f"{source.endpoint}: stopped at max_results={source.max_results}; the next run goes on from {(newest or from_date)[:10]}"
-        ))
+        result.warnings.append(
+            one_line(
+                f"{source.endpoint}: stopped at max_results={source.max_results}; the next run goes on from {(newest or from_date)[:10]}"
+            )
+        )
     return result

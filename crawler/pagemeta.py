@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -87,9 +87,9 @@ def parse_date(value: str | None) -> str | None:
     if moment is None:
         return None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    moment = moment.astimezone(timezone.utc)
-    if moment.year < EARLIEST_YEAR or moment.timestamp() > datetime.now(timezone.utc).timestamp() + FUTURE_SLACK_S:
+        moment = moment.replace(tzinfo=UTC)
+    moment = moment.astimezone(UTC)
+    if moment.year < EARLIEST_YEAR or moment.timestamp() > datetime.now(UTC).timestamp() + FUTURE_SLACK_S:
         return None
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -218,8 +218,12 @@ def page_meta(soup: BeautifulSoup, url: str) -> PageMeta:
         or (parse_date(str(time_tag.get("datetime") or time_tag.get_text())) if isinstance(time_tag, Tag) else None)
     )
     canonical_tag = soup.find("link", rel=lambda v: v and "canonical" in [x.lower() for x in (v if isinstance(v, list) else [v])])
-    canonical = http_url(str(canonical_tag.get("href")) if isinstance(canonical_tag, Tag) else _meta(soup, "og:url"), url)
-    authors = tuple(clean_text(a, NAME_MAX) for a in _metas(soup, "citation_author")[:100]) or _ld_authors(article.get("author"))
+    canonical = http_url(
+        str(canonical_tag.get("href")) if isinstance(canonical_tag, Tag) else _meta(soup, "og:url"), url
+    )
+    authors = tuple(clean_text(a, NAME_MAX) for a in _metas(soup, "citation_author")[:100]) or _ld_authors(
+        article.get("author")
+    )
     if not authors and _meta(soup, "author"):
         authors = (clean_text(_meta(soup, "author"), NAME_MAX),)
     doi = normalize_doi(_meta(soup, "citation_doi", "dc.identifier", "prism.doi") or "")

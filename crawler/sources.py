@@ -20,7 +20,10 @@ from crawler.settings import SourceSpec
 
 
 def collect(
-    source: SourceSpec, client: PoliteClient, validators: Validators | None = None, seen: Mapping[str, str] | None = None
+    source: SourceSpec,
+    client: PoliteClient,
+    validators: Validators | None = None,
+    seen: Mapping[str, str] | None = None,
 ) -> SourceResult:
     """Everything ``source`` has now; ``not_modified`` when a conditional GET says nothing changed.
 
@@ -70,7 +73,9 @@ def with_parsed(result: SourceResult, parsed: tuple[list[Item], list[str]]) -> S
     return result
 
 
-def collect_feed(source: SourceSpec, client: PoliteClient, validators: Validators) -> tuple[SourceResult, Fetched | None]:
+def collect_feed(
+    source: SourceSpec, client: PoliteClient, validators: Validators
+) -> tuple[SourceResult, Fetched | None]:
     """A separable source's pass in line: its result with items, and the response they came from (None on 304)."""
     result, fetched = fetch_feed(source, client, validators)
     if fetched is not None:

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 
 from crawler.http import PoliteClient
 from crawler.oai_pmh import DEFAULT_OAI_URL, OaiError, harvest, sets_for
-from rsiwatch.store import Store
 from rsiwatch.config import Config
 from rsiwatch.scoring import score_works
+from rsiwatch.store import Store
 
 log = logging.getLogger("rsiwatch.backfill")
 SOURCE_NAME = "arxiv-backfill"

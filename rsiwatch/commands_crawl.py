@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import shutil
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -11,17 +11,25 @@ from rich.console import Console
 
 from crawler.http import PoliteClient
 from rsiwatch.catalog.formats import CatalogFormatError, read_catalog
-from rsiwatch.store import RETRAIN_SETTING, Store, iso
-from rsiwatch.tuning.report import health_warnings
 from rsiwatch.cli import (
-    DEFAULT_CONFIG_TEMPLATE, SEED_CATALOG, Env, Failure, cli, common, emit_json, log_level, print_table,
+    DEFAULT_CONFIG_TEMPLATE,
+    SEED_CATALOG,
+    Env,
+    Failure,
+    cli,
+    common,
+    emit_json,
+    log_level,
+    print_table,
 )
 from rsiwatch.config import Source
-from rsiwatch.logs import setup_logging
 from rsiwatch.lock import LockHeld, take_lock
+from rsiwatch.logs import setup_logging
 from rsiwatch.pipeline import SourceOutcome, crawl, due_sources, next_due
 from rsiwatch.retention import prune
 from rsiwatch.scoring import effective_threshold
+from rsiwatch.store import RETRAIN_SETTING, Store, iso
+from rsiwatch.tuning.report import health_warnings
 
 stderr = Console(stderr=True, soft_wrap=True)
 
@@ -80,7 +88,11 @@ def _print_outcome(outcome: SourceOutcome) -> None:
 @click.option("--all", "everything", is_flag=True, help="Crawl every active source, due or not.")
 @click.option("--force", is_flag=True, help="With --source: crawl it even when it is paused.")
 @click.option("--json", "as_json", is_flag=True, help="Write the report as JSON to stdout.")
-@click.option("--wait", is_flag=True, help="When the daemon or another crawl holds the database, wait for it instead of exiting 1.")
+@click.option(
+    "--wait",
+    is_flag=True,
+    help="When the daemon or another crawl holds the database, wait for it instead of exiting 1.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Log each fetch to stderr.")
 @common
 def crawl_command(
@@ -92,8 +104,12 @@ def crawl_command(
     config = env.config
     setup_logging(config.logging, level=log_level(verbose))
     try:
-        lock = take_lock(env.db_path, "rsiwatch crawl", wait=wait,
-                         on_wait=lambda holder: stderr.print(f"waiting: {holder}", highlight=False))
+        lock = take_lock(
+            env.db_path,
+            "rsiwatch crawl",
+            wait=wait,
+            on_wait=lambda holder: stderr.print(f"waiting: {holder}", highlight=False),
+        )
     except LockHeld as exc:
         raise Failure(str(exc)) from None
     with lock, env.store() as store:
@@ -133,8 +149,11 @@ def _suggestions(read: int, unread: int) -> str:
     """The public form's suggestions this crawl took in, when there were any."""
     if not read and not unread:
         return ""
-    return f"{read + unread} suggestions from the public form queued" + (
-        f" ({unread} whose page could not be read yet)" if unread else "") + "; "
+    return (
+        f"{read + unread} suggestions from the public form queued"
+        + (f" ({unread} whose page could not be read yet)" if unread else "")
+        + "; "
+    )
 
 
 def source_state(source: Source | None, paused: bool) -> str:
@@ -174,7 +193,7 @@ def status(env: Env, as_json: bool) -> None:
                     "items": row["items"],
                     "candidates": row["candidates"],
                     "acceptance_rate": row["acceptance_rate"],
-                    "next_run": iso(max(due, datetime.now(timezone.utc))) if due else None,
+                    "next_run": iso(max(due, datetime.now(UTC))) if due else None,
                 }
             )
         summary = {
@@ -210,8 +229,13 @@ def status(env: Env, as_json: bool) -> None:
         title=f"rsiwatch: {summary['works']} works, {summary['queue']} in the queue, threshold {summary['threshold']}",
     )
     disagreements = summary["catalog_disagreements"]
-    click.echo(f"catalog: {summary['catalog']} entries, "
-               + (f"{disagreements} disagreements with the decisions (see `rsiwatch doctor`)" if disagreements
-                  else "agrees with the decisions"))
+    click.echo(
+        f"catalog: {summary['catalog']} entries, "
+        + (
+            f"{disagreements} disagreements with the decisions (see `rsiwatch doctor`)"
+            if disagreements
+            else "agrees with the decisions"
+        )
+    )
     for warning in summary["warnings"]:
         stderr.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)

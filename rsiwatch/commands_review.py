@@ -9,24 +9,26 @@ import click
 from crawler.ids import work_id
 from rsiwatch.catalog.formats import FORMATS, CatalogFormatError, read_catalog
 from rsiwatch.catalog.load import import_entries
-from rsiwatch.present.text import CATEGORIES, entry_prefill, readable_text
-from rsiwatch.store import QUEUE_STATUSES, Store, StoreError
-from rsiwatch.files import write_atomically
 from rsiwatch.cli import BadOption, Env, Failure, cli, common, emit_json, print_table, since_to_iso
 from rsiwatch.config import curator_name
-
+from rsiwatch.files import write_atomically
+from rsiwatch.present.text import CATEGORIES, entry_prefill, readable_text
+from rsiwatch.store import QUEUE_STATUSES, Store, StoreError
 
 
 @cli.command()
-@click.option("--status", type=click.Choice(QUEUE_STATUSES), default="new", show_default=True, help="Which decisions to list.")
+@click.option(
+    "--status", type=click.Choice(QUEUE_STATUSES), default="new", show_default=True, help="Which decisions to list."
+)
 @click.option("--since", help="Only candidates queued since then: 7d, 24h, or a date (2026-01-31).")
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="At most this many.")
 @click.option("--source", help="Only candidates this source mentioned.")
 @click.option("--category", type=click.Choice(CATEGORIES), help="Only this suggested category.")
 @click.option("--json", "as_json", is_flag=True, help="Write a JSON array to stdout.")
 @common
-def candidates(env: Env, status: str, since: str | None, limit: int, source: str | None, category: str | None,
-               as_json: bool) -> None:
+def candidates(
+    env: Env, status: str, since: str | None, limit: int, source: str | None, category: str | None, as_json: bool
+) -> None:
     """The review queue, best first (tab-separated lines, every id and title whole, when piped)."""
     since_iso = since_to_iso(since)
     with env.existing_store() as store:
@@ -42,10 +44,17 @@ def candidates(env: Env, status: str, since: str | None, limit: int, source: str
                 latest = store.scores.latest_score(row["id"]) or {}
                 out.append(
                     {
-                        "canonical_id": row["id"], "title": row["title"], "url": row["url"], "score": row["score"],
-                        "status": row["status"], "category": row["category"], "queued_at": row["queued_at"],
-                        "queue_reason": row["queue_reason"], "published": row["published"],
-                        "model_version": row["model_version"], "why": [t for t, _ in latest.get("why", [])],
+                        "canonical_id": row["id"],
+                        "title": row["title"],
+                        "url": row["url"],
+                        "score": row["score"],
+                        "status": row["status"],
+                        "category": row["category"],
+                        "queued_at": row["queued_at"],
+                        "queue_reason": row["queue_reason"],
+                        "published": row["published"],
+                        "model_version": row["model_version"],
+                        "why": [t for t, _ in latest.get("why", [])],
                         "sources": sorted({s["source"] for s in store.works.sightings(row["id"])}),
                         # who sent it in and why (the public form, `rsiwatch submit`); null otherwise
                         "submitter": submitted.get(row["id"], {}).get("submitter"),
@@ -59,8 +68,15 @@ def candidates(env: Env, status: str, since: str | None, limit: int, source: str
         return
     print_table(
         ("score", "canonical id", "title", "category"),
-        [(f"{row['score']:.2f}" if row["score"] is not None else "-", row["id"], readable_text(row["title"]),
-          row["category"] or "") for row in rows],
+        [
+            (
+                f"{row['score']:.2f}" if row["score"] is not None else "-",
+                row["id"],
+                readable_text(row["title"]),
+                row["category"] or "",
+            )
+            for row in rows
+        ],
     )
 
 
@@ -68,19 +84,25 @@ def _by(env: Env, by: str | None) -> str:
     return by or curator_name(env.config.review)
 
 
-BY_OPTION = click.option("--by", help="Who takes the decision (default: review.curator in the config, else the OS user name).")
+BY_OPTION = click.option(
+    "--by", help="Who takes the decision (default: review.curator in the config, else the OS user name)."
+)
 
 
-WORK_ID_HELP = ("ID names the work as `rsiwatch candidates` prints it or as it is pasted: arxiv:2401.01234v2, "
-                "2401.01234, a link to the paper (arXiv, Hugging Face, alphaxiv, ar5iv), a DOI, a page's URL.")
+WORK_ID_HELP = (
+    "ID names the work as `rsiwatch candidates` prints it or as it is pasted: arxiv:2401.01234v2, "
+    "2401.01234, a link to the paper (arXiv, Hugging Face, alphaxiv, ar5iv), a DOI, a page's URL."
+)
 
 
 def resolve_work(store: Store, text: str) -> tuple[str, dict]:
     """(canonical id, work) for an id as a person gives it; a one-line error when it names no known work."""
     cid = work_id(text)
     if cid is None:
-        raise click.BadParameter(f"{text!r} names no work: expected arxiv:2401.01234, 2401.01234, a link to the "
-                                 "paper, a DOI or a URL", param_hint="ID")
+        raise click.BadParameter(
+            f"{text!r} names no work: expected arxiv:2401.01234, 2401.01234, a link to the paper, a DOI or a URL",
+            param_hint="ID",
+        )
     work = store.works.work(cid)
     if work is None:
         shown = cid if cid == text.strip() else f"{cid} (read from {text.strip()!r})"
@@ -95,8 +117,9 @@ def _decision_command(action: str, help_text: str) -> None:
     @click.option("--note", help="Why: the curator's reason, kept with the decision and never published.")
     @BY_OPTION
     @common
-    def command(env: Env, given_id: str, category: str | None, note: str | None, by: str | None,
-                **more: str | None) -> None:
+    def command(
+        env: Env, given_id: str, category: str | None, note: str | None, by: str | None, **more: str | None
+    ) -> None:
         by = _by(env, by)
         with env.store() as store:
             canonical_id, work = resolve_work(store, given_id)
@@ -107,15 +130,23 @@ def _decision_command(action: str, help_text: str) -> None:
                 changed = [e["after"] for e in store.catalog.catalog_edits(entry_id) if e["decision_id"] == decision_id]
                 if existing is not None:
                     fields = sorted({f for after in changed for f in after})
-                    click.echo(f"{canonical_id} keeps catalog entry {entry_id}; "
-                               + (f"changed: {', '.join(fields)}" if fields else "nothing changed"), err=True)
+                    click.echo(
+                        f"{canonical_id} keeps catalog entry {entry_id}; "
+                        + (f"changed: {', '.join(fields)}" if fields else "nothing changed"),
+                        err=True,
+                    )
             else:
-                decision_id = store.decisions.decide(canonical_id, action, category=category, note=note, origin="cli", by=by)
+                decision_id = store.decisions.decide(
+                    canonical_id, action, category=category, note=note, origin="cli", by=by
+                )
         click.echo(f"{action} {canonical_id} (decision {decision_id})", err=True)
 
     if action == "accept":
-        click.option("--description", help="The entry's public description (default: the first sentence of the "
-                     "work's summary; an existing entry keeps its own).")(command)
+        click.option(
+            "--description",
+            help="The entry's public description (default: the first sentence of the "
+            "work's summary; an existing entry keeps its own).",
+        )(command)
 
 
 def entry_from_work(work: dict, category: str | None, description: str | None, existing: dict | None = None) -> dict:
@@ -132,14 +163,19 @@ def entry_from_work(work: dict, category: str | None, description: str | None, e
 
 
 _decision_command("accept", "Accept a candidate: it joins the catalog (and the training data).")
-_decision_command("reject", "Reject a candidate: it will not come back, whichever source mentions it; its catalog entry, if any, leaves the published catalog (kept in its history).")
+_decision_command(
+    "reject",
+    "Reject a candidate: it will not come back, whichever source mentions it; its catalog entry, if any, leaves the published catalog (kept in its history).",
+)
 _decision_command("defer", "Defer a candidate to a later sitting.")
 _decision_command("out_of_scope", "Mark a candidate out of the catalog's scope (a reject with its own reason).")
 
 
-@cli.command(help="Reverse the latest standing decision about a work (appends a reversal; nothing is erased). "
-             "Its catalog entry goes back to what it was before that decision."
-             f"\n\n{WORK_ID_HELP}")
+@cli.command(
+    help="Reverse the latest standing decision about a work (appends a reversal; nothing is erased). "
+    "Its catalog entry goes back to what it was before that decision."
+    f"\n\n{WORK_ID_HELP}"
+)
 @click.argument("given_id", metavar="ID")
 @BY_OPTION
 @common
@@ -163,8 +199,10 @@ def doctor(env: Env, as_json: bool) -> None:
     else:
         for line in problems:
             click.echo(line)
-        click.echo(f"catalog and decisions {'disagree in ' + str(len(problems)) + ' places' if problems else 'agree'}",
-                   err=True)
+        click.echo(
+            f"catalog and decisions {'disagree in ' + str(len(problems)) + ' places' if problems else 'agree'}",
+            err=True,
+        )
     if problems:
         raise SystemExit(1)
 

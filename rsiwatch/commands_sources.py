@@ -24,12 +24,18 @@ from crawler.settings import SOURCE_KINDS
 from crawler.sources import collect, collect_feed, parse_spec, with_parsed
 from crawler.stories import looks_like_newsletter, stories_per_issue
 from rsiwatch.backfill import BackfillPlan, Progress as PageProgress, run_backfill
-from rsiwatch.files import write_atomically
-from rsiwatch.logs import setup_logging
 from rsiwatch.cli import Env, Failure, cli, common, emit_json, log_level, parse_day
 from rsiwatch.config import Selectors, Source
+from rsiwatch.files import write_atomically
+from rsiwatch.logs import setup_logging
 from rsiwatch.source_list import (
-    add_source_text, add_sources_text, export_opml, opml_entries, read_opml, remove_source_text, slug,
+    add_source_text,
+    add_sources_text,
+    export_opml,
+    opml_entries,
+    read_opml,
+    remove_source_text,
+    slug,
 )
 from rsiwatch.source_probe import PROBED_KINDS, guarded_client, probe
 from rsiwatch.submit import submit as submit_page
@@ -111,8 +117,10 @@ def _selectors(select: tuple[str, ...]) -> dict[str, str]:
     for spec in select:
         field, sep, css = spec.partition("=")
         if not sep or field not in Selectors.model_fields:
-            raise click.BadParameter(f"{spec!r}: expected FIELD=CSS with FIELD one of {', '.join(Selectors.model_fields)}",
-                                     param_hint="--select")
+            raise click.BadParameter(
+                f"{spec!r}: expected FIELD=CSS with FIELD one of {', '.join(Selectors.model_fields)}",
+                param_hint="--select",
+            )
         selectors[field] = css
     return selectors
 
@@ -122,10 +130,13 @@ def _say(notes: list[str]) -> None:
         stderr.print(f"  {note}", highlight=False, markup=False, soft_wrap=True)
 
 
-KIND_HELP = ("How to read the source. Default for a URL: a feed is a feed, a page that names its feed "
-             "(<link rel=alternate>) becomes that feed, another page html.")
-SPLIT_HELP = ("feed: cut each newsletter issue into its stories (default: on when the feed's items look like "
-              "newsletter issues).")
+KIND_HELP = (
+    "How to read the source. Default for a URL: a feed is a feed, a page that names its feed "
+    "(<link rel=alternate>) becomes that feed, another page html."
+)
+SPLIT_HELP = (
+    "feed: cut each newsletter issue into its stories (default: on when the feed's items look like newsletter issues)."
+)
 
 
 @sources.command(name="add")
@@ -137,11 +148,26 @@ SPLIT_HELP = ("feed: cut each newsletter issue into its stories (default: on whe
 @click.option("--threshold", type=click.FloatRange(0, 1), help="A threshold of its own for this source.")
 @click.option("--split-stories/--no-split-stories", default=None, help=SPLIT_HELP)
 @click.option("--follow-links", is_flag=True, help="html: read each item's page for its summary and date.")
-@click.option("--select", "select", multiple=True, metavar="FIELD=CSS",
-              help="html: a selector, e.g. item=article, title=h3, link=a@href, summary=p, date=time (repeatable).")
+@click.option(
+    "--select",
+    "select",
+    multiple=True,
+    metavar="FIELD=CSS",
+    help="html: a selector, e.g. item=article, title=h3, link=a@href, summary=p, date=time (repeatable).",
+)
 @common
-def sources_add(env: Env, name: str, kind: str | None, url: str | None, every: str | None, query: str | None,
-                threshold: float | None, split_stories: bool | None, follow_links: bool, select: tuple[str, ...]) -> None:
+def sources_add(
+    env: Env,
+    name: str,
+    kind: str | None,
+    url: str | None,
+    every: str | None,
+    query: str | None,
+    threshold: float | None,
+    split_stories: bool | None,
+    follow_links: bool,
+    select: tuple[str, ...],
+) -> None:
     """Add a source to config.yaml (one line at the end of `sources:`, comments kept).
 
     Given a URL without --kind (or with --kind feed), it is fetched once to see what it is: a page that
@@ -181,8 +207,11 @@ def sources_add(env: Env, name: str, kind: str | None, url: str | None, every: s
             notes += found.notes
     text = add_source_text(config_text, entry, env.config_path)
     _write_config(env, text)
-    click.echo(f"added {name} ({entry['kind']}{', split_stories' if entry.get('split_stories') else ''}) "
-               f"{entry.get('url') or entry.get('query')} to {env.config_path}", err=True)
+    click.echo(
+        f"added {name} ({entry['kind']}{', split_stories' if entry.get('split_stories') else ''}) "
+        f"{entry.get('url') or entry.get('query')} to {env.config_path}",
+        err=True,
+    )
     _say(notes)
 
 
@@ -196,31 +225,47 @@ def sources_remove(env: Env, name: str) -> None:
     click.echo(f"removed {name} from {env.config_path}", err=True)
 
 
-def _test_source(env: Env, target: str, kind: str | None, selectors: dict[str, str], split_stories: bool | None,
-                 follow_links: bool) -> tuple[Source, PoliteClient, bool]:
+def _test_source(
+    env: Env, target: str, kind: str | None, selectors: dict[str, str], split_stories: bool | None, follow_links: bool
+) -> tuple[Source, PoliteClient, bool]:
     """The source ``sources test`` reads, the client to read it with, and whether it was given as a URL
     (then the client is guarded: the URL and the feed a page names come from outside the config)."""
     config = env.config
     if not re.match(r"^https?://", target, re.IGNORECASE):
         if kind or selectors or split_stories is not None or follow_links:
-            raise click.BadParameter("--kind, --select, --split-stories and --follow-links go with a URL; "
-                                     f"{target!r} is a configured source", param_hint="NAME_OR_URL")
-        return config.source(target), PoliteClient(config.http.settings, config.politeness.settings, config.contact), False
+            raise click.BadParameter(
+                "--kind, --select, --split-stories and --follow-links go with a URL; "
+                f"{target!r} is a configured source",
+                param_hint="NAME_OR_URL",
+            )
+        return (
+            config.source(target),
+            PoliteClient(config.http.settings, config.politeness.settings, config.contact),
+            False,
+        )
     if kind is None and selectors:
         kind = "html"
-    entry: dict[str, Any] = {"name": slug(urlsplit(target).hostname or "source"), "kind": kind or "feed", "url": target,
-                             "split_stories": bool(split_stories), "follow_links": follow_links}
+    entry: dict[str, Any] = {
+        "name": slug(urlsplit(target).hostname or "source"),
+        "kind": kind or "feed",
+        "url": target,
+        "split_stories": bool(split_stories),
+        "follow_links": follow_links,
+    }
     if selectors:
         entry["select"] = selectors
     try:
         Source.model_validate(entry)
     except ValidationError as exc:
-        raise click.BadParameter(exc.errors()[0]["msg"].removeprefix("Value error, "), param_hint="NAME_OR_URL") from None
+        raise click.BadParameter(
+            exc.errors()[0]["msg"].removeprefix("Value error, "), param_hint="NAME_OR_URL"
+        ) from None
     return Source.model_validate(entry), guarded_client(config), True
 
 
-def _read_url(client: PoliteClient, source: Source, url: str, kind: str | None,
-              split_stories: bool | None) -> tuple[Source, SourceResult, list[str]]:
+def _read_url(
+    client: PoliteClient, source: Source, url: str, kind: str | None, split_stories: bool | None
+) -> tuple[Source, SourceResult, list[str]]:
     """A URL read as `sources add` would add it: (the source as settled by the probe, its items, notes)."""
     probed = probe(client, url, kind, split_stories)
     source = source.model_copy(update=probed.fields)
@@ -228,7 +273,11 @@ def _read_url(client: PoliteClient, source: Source, url: str, kind: str | None,
         return source, collect(source.spec, client, Validators()), probed.notes
     fetched = probed.found.fetched  # the feed was fetched to settle it: parse that response
     result = SourceResult(requests=probed.found.requests, bytes_read=len(fetched.body))
-    return source, with_parsed(result, parse_fetched(parse_spec(source.spec), fetched.body, fetched.headers, fetched.url)), probed.notes
+    return (
+        source,
+        with_parsed(result, parse_fetched(parse_spec(source.spec), fetched.body, fetched.headers, fetched.url)),
+        probed.notes,
+    )
 
 
 def _read_source(client: PoliteClient, source: Source) -> tuple[SourceResult, list[int]]:
@@ -242,14 +291,30 @@ def _read_source(client: PoliteClient, source: Source) -> tuple[SourceResult, li
 @sources.command(name="test")
 @click.argument("target", metavar="NAME_OR_URL")
 @click.option("--kind", type=click.Choice(SOURCE_KINDS), help=KIND_HELP + " (with a URL)")
-@click.option("--select", "select", multiple=True, metavar="FIELD=CSS", help="html: a selector, as for `sources add` (with a URL).")
+@click.option(
+    "--select",
+    "select",
+    multiple=True,
+    metavar="FIELD=CSS",
+    help="html: a selector, as for `sources add` (with a URL).",
+)
 @click.option("--split-stories/--no-split-stories", default=None, help=SPLIT_HELP + " (with a URL)")
 @click.option("--follow-links", is_flag=True, help="html: read each item's page (with a URL).")
-@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="Show at most this many items.")
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=20, show_default=True, help="Show at most this many items."
+)
 @click.option("--json", "as_json", is_flag=True, help="Write the items as JSON to stdout.")
 @common
-def sources_test(env: Env, target: str, kind: str | None, select: tuple[str, ...], split_stories: bool | None,
-                 follow_links: bool, limit: int, as_json: bool) -> None:
+def sources_test(
+    env: Env,
+    target: str,
+    kind: str | None,
+    select: tuple[str, ...],
+    split_stories: bool | None,
+    follow_links: bool,
+    limit: int,
+    as_json: bool,
+) -> None:
     """Fetch and parse a source once and print what would be stored; stores nothing.
 
     NAME_OR_URL: a configured source, or a URL to try before adding it (a feed, or a page: the feed it
@@ -269,12 +334,24 @@ def sources_test(env: Env, target: str, kind: str | None, select: tuple[str, ...
     items = [link_by_references(i) for i in result.items]
     hint = None
     if looks_like_newsletter(stories):
-        hint = (f"its items look like newsletter issues (up to {max(stories)} stories each); 'split_stories: true' "
-                "in its config entry reads them story by story")
+        hint = (
+            f"its items look like newsletter issues (up to {max(stories)} stories each); 'split_stories: true' "
+            "in its config entry reads them story by story"
+        )
     if as_json:
-        emit_json({"source": name, "kind": source.kind, "url": source.url, "split_stories": source.split_stories,
-                   "items": [asdict(i) for i in items[:limit]], "count": len(items),
-                   "warnings": result.warnings, "hint": hint, "notes": notes})
+        emit_json(
+            {
+                "source": name,
+                "kind": source.kind,
+                "url": source.url,
+                "split_stories": source.split_stories,
+                "items": [asdict(i) for i in items[:limit]],
+                "count": len(items),
+                "warnings": result.warnings,
+                "hint": hint,
+                "notes": notes,
+            }
+        )
         return
     stderr.print(f"{name}: {len(items)} items, {result.requests} requests, {result.bytes_read} bytes", highlight=False)
     _say(notes)
@@ -283,9 +360,12 @@ def sources_test(env: Env, target: str, kind: str | None, select: tuple[str, ...
     if hint:
         stderr.print(f"  hint: {hint}", highlight=False, markup=False)
     for item in items[:limit]:
-        click.echo(f"{item.canonical_id}\n  {item.title}\n  {item.url}" + (f"  (via {item.via})" if item.via else "")
-                   + (f"\n  {item.published}" if item.published else "")
-                   + (f"\n  {item.summary[:160]}" if item.summary else ""))
+        click.echo(
+            f"{item.canonical_id}\n  {item.title}\n  {item.url}"
+            + (f"  (via {item.via})" if item.via else "")
+            + (f"\n  {item.published}" if item.published else "")
+            + (f"\n  {item.summary[:160]}" if item.summary else "")
+        )
 
 
 @sources.command(name="import-opml")
@@ -305,7 +385,9 @@ def import_opml(env: Env, file: Path, every: str | None, dry_run: bool) -> None:
 
 
 @sources.command(name="export-opml")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file instead of stdout.")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file instead of stdout."
+)
 @common
 def export_opml_command(env: Env, output: Path | None) -> None:
     """The feed sources as OPML, for any feed reader."""
@@ -323,17 +405,36 @@ def export_opml_command(env: Env, output: Path | None) -> None:
 @cli.command()
 @click.option("--from", "from_date", required=True, help="First day to harvest (YYYY-MM-DD, by OAI datestamp).")
 @click.option("--until", help="Last day to harvest (YYYY-MM-DD); default: up to now.")
-@click.option("--categories", multiple=True, metavar="CAT...",
-              help="arXiv categories to keep, e.g. --categories cs.LG cs.AI (the sets they belong to are harvested).")
+@click.option(
+    "--categories",
+    multiple=True,
+    metavar="CAT...",
+    help="arXiv categories to keep, e.g. --categories cs.LG cs.AI (the sets they belong to are harvested).",
+)
 @click.option("--url", "endpoint", default=DEFAULT_OAI_URL, show_default=True, help="The OAI-PMH endpoint.")
-@click.option("--format", "metadata_prefix", type=click.Choice(METADATA_PREFIXES), default="arXiv", show_default=True,
-              help="Metadata format to ask for.")
+@click.option(
+    "--format",
+    "metadata_prefix",
+    type=click.Choice(METADATA_PREFIXES),
+    default="arXiv",
+    show_default=True,
+    help="Metadata format to ask for.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Write the report as JSON to stdout.")
 @click.option("-v", "--verbose", is_flag=True, help="Log each request to stderr.")
 @click.argument("more_categories", nargs=-1, metavar="")
 @common
-def backfill(env: Env, from_date: str, until: str | None, categories: tuple[str, ...], endpoint: str,
-             metadata_prefix: str, as_json: bool, verbose: bool, more_categories: tuple[str, ...]) -> None:
+def backfill(
+    env: Env,
+    from_date: str,
+    until: str | None,
+    categories: tuple[str, ...],
+    endpoint: str,
+    metadata_prefix: str,
+    as_json: bool,
+    verbose: bool,
+    more_categories: tuple[str, ...],
+) -> None:
     """Harvest arXiv's past over OAI-PMH, store and score it; interrupt it any time and run the same
     command again to resume where it stopped."""
     setup_logging(env.config.logging, level=log_level(verbose))
@@ -341,20 +442,34 @@ def backfill(env: Env, from_date: str, until: str | None, categories: tuple[str,
     for cat in cats:
         if not re.fullmatch(r"[a-z][a-z\-]*(\.[A-Za-z\-]+)?", cat):
             raise click.BadParameter(f"{cat!r}: expected an arXiv category such as cs.LG", param_hint="--categories")
-    plan = BackfillPlan(from_date=parse_day(from_date, "--from") or "", until=parse_day(until, "--until"), categories=cats,
-                        endpoint=endpoint, metadata_prefix=metadata_prefix)
+    plan = BackfillPlan(
+        from_date=parse_day(from_date, "--from") or "",
+        until=parse_day(until, "--until"),
+        categories=cats,
+        endpoint=endpoint,
+        metadata_prefix=metadata_prefix,
+    )
     config = env.config
     with env.store() as store, PoliteClient(config.http.settings, config.politeness.settings, config.contact) as client:
-        progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                            TextColumn("{task.fields[detail]}"), TimeElapsedColumn(), console=stderr,
-                            disable=as_json and not stderr.is_terminal)
+        progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[detail]}"),
+            TimeElapsedColumn(),
+            console=stderr,
+            disable=as_json and not stderr.is_terminal,
+        )
         tasks: dict[str | None, Any] = {}
 
         def on_page(p: PageProgress) -> None:
             detail = f"{p.pages} pages, {p.new_works} new works, {p.new_candidates} candidates"
             if p.set_spec not in tasks:
-                tasks[p.set_spec] = progress.add_task(f"set {p.set_spec or 'all'}" + (" (resumed)" if p.resumed else ""),
-                                                      total=p.complete_size, detail=detail)
+                tasks[p.set_spec] = progress.add_task(
+                    f"set {p.set_spec or 'all'}" + (" (resumed)" if p.resumed else ""),
+                    total=p.complete_size,
+                    detail=detail,
+                )
             progress.update(tasks[p.set_spec], completed=p.records, total=p.complete_size, detail=detail)
 
         try:
@@ -369,8 +484,11 @@ def backfill(env: Env, from_date: str, until: str | None, categories: tuple[str,
         return
     for warning in report.warnings:
         stderr.print(f"! {warning}", highlight=False, markup=False)
-    stderr.print(f"backfill: {report.records} records in {report.pages} pages, {report.new_works} new works, "
-                 f"{report.new_candidates} new candidates", highlight=False)
+    stderr.print(
+        f"backfill: {report.records} records in {report.pages} pages, {report.new_works} new works, "
+        f"{report.new_candidates} new candidates",
+        highlight=False,
+    )
 
 
 # ---- submit ----------------------------------------------------------------------------------------
@@ -393,8 +511,12 @@ def submit_command(env: Env, url: str, note: str | None, as_json: bool) -> None:
         emit_json(asdict(result))
         return
     if result.queued:
-        click.echo(f"queued {result.canonical_id}: {result.title} (score {result.score:.2f})" if result.score is not None
-                   else f"queued {result.canonical_id}: {result.title}")
+        click.echo(
+            f"queued {result.canonical_id}: {result.title} (score {result.score:.2f})"
+            if result.score is not None
+            else f"queued {result.canonical_id}: {result.title}"
+        )
     else:
-        click.echo(f"{result.canonical_id} was already decided ({result.status}); the submission is recorded next to it")
-
+        click.echo(
+            f"{result.canonical_id} was already decided ({result.status}); the submission is recorded next to it"
+        )

@@ -11,11 +11,11 @@ from typing import Any
 
 import click
 
-from rsiwatch.store import THRESHOLD_SETTING, Store, iso_ago
-from rsiwatch.tuning.threshold import CAUGHT, CurvePoint, curve, net_budget, threshold_for_budget, threshold_for_recall
-from rsiwatch.tuning.report import MIN_DECISIONS, TARGET_SETTING, TuningReport, build_report
-from rsiwatch.files import write_atomically
 from rsiwatch.cli import Env, Failure, cli, common, emit_json
+from rsiwatch.files import write_atomically
+from rsiwatch.store import THRESHOLD_SETTING, Store, iso_ago
+from rsiwatch.tuning.report import MIN_DECISIONS, TARGET_SETTING, TuningReport, build_report
+from rsiwatch.tuning.threshold import CAUGHT, CurvePoint, curve, net_budget, threshold_for_budget, threshold_for_recall
 
 
 def _requeue(store: Store, threshold: float, days: int) -> list[str]:
@@ -36,7 +36,7 @@ def _proxy_hint(report: TuningReport, recall: float) -> str:
     if report.proxy is None:
         return ""
     grid = [p.threshold for p in report.curve]
-    reached = [t for t, r in zip(grid, report.proxy.recall_at(grid)) if r >= recall - 1e-9]
+    reached = [t for t, r in zip(grid, report.proxy.recall_at(grid), strict=False) if r >= recall - 1e-9]
     if not reached:
         return ""
     t = max(reached)
@@ -56,7 +56,9 @@ def _choose(report: TuningReport, env: Env, recall: float | None, budget: float 
             short = f"{len(report.history)} decisions ({report.accepted} accepted) in scope"
             why = "; ".join(report.review_needs) or "the decisions hold no accepted work"
             more = "" if chosen is None else f" (fewer than {MIN_DECISIONS} with an accept; --force saves it anyway)"
-            raise Failure(f"cannot pick a threshold for recall {recall:g} from {short}{more}: {why}{_proxy_hint(report, recall)}")
+            raise Failure(
+                f"cannot pick a threshold for recall {recall:g} from {short}{more}: {why}{_proxy_hint(report, recall)}"
+            )
         return chosen, {"recall": recall}
     if budget is not None:
         review = env.config.review
@@ -72,7 +74,8 @@ def _choose(report: TuningReport, env: Env, recall: float | None, budget: float 
                 f"a budget of {budget:g} a week leaves {net:.1f} for works above the threshold (after "
                 f"{review.audit_per_week} audit works and the {review.uncertain_share:.0%} uncertainty share), "
                 "which not even the best-scoring work of the window fits; raise --budget"
-                if report.stream_scores else "no scored works yet: crawl first, then tune by budget"
+                if report.stream_scores
+                else "no scored works yet: crawl first, then tune by budget"
             )
         return chosen, {"budget": budget}
     if value is not None:
@@ -82,8 +85,11 @@ def _choose(report: TuningReport, env: Env, recall: float | None, budget: float 
 
 def _why(target: dict[str, Any], point: CurvePoint, note: str | None) -> str:
     asked = (
-        f"target recall {target['recall']:g}" if "recall" in target
-        else f"budget {target['budget']:g} a week" if "budget" in target else "set by hand"
+        f"target recall {target['recall']:g}"
+        if "recall" in target
+        else f"budget {target['budget']:g} a week"
+        if "budget" in target
+        else "set by hand"
     )
     figures = f"precision {_pct(point.precision)}, recall {_pct(point.recall)}, " + (
         f"{point.per_week:.1f} a week" if point.per_week is not None else "load unknown"
@@ -98,9 +104,13 @@ def _print(report: TuningReport, chosen: CurvePoint | None, saved: bool) -> None
     echo(f"evidence: {report.scope}")
     est = report.estimate
     if est.recall is None:
-        echo(f"estimated recall: unknown ({report.review_needs[0] if report.review_needs else 'no accepted work in scope'})")
+        echo(
+            f"estimated recall: unknown ({report.review_needs[0] if report.review_needs else 'no accepted work in scope'})"
+        )
     elif est.low is None:
-        echo(f"recall among reviewed works: {_pct(est.recall)} (no audit decisions yet, so no estimate of what is missed)")
+        echo(
+            f"recall among reviewed works: {_pct(est.recall)} (no audit decisions yet, so no estimate of what is missed)"
+        )
     else:
         echo(
             f"estimated recall: {_pct(est.recall)} (95% CI {_pct(est.low)}-{_pct(est.high)}): {est.caught} caught, "
@@ -123,8 +133,14 @@ def _print(report: TuningReport, chosen: CurvePoint | None, saved: bool) -> None
     marks = {report.threshold: "in use"}
     if chosen is not None:
         marks[chosen.threshold] = "saved" if saved else "chosen"
-    rows = sorted({p.threshold: p for p in [*report.curve, *([chosen] if chosen else [])]}.values(), key=lambda p: p.threshold)
-    proxied = dict(zip([p.threshold for p in rows], proxy.recall_at([p.threshold for p in rows]))) if proxy else {}
+    rows = sorted(
+        {p.threshold: p for p in [*report.curve, *([chosen] if chosen else [])]}.values(), key=lambda p: p.threshold
+    )
+    proxied = (
+        dict(zip([p.threshold for p in rows], proxy.recall_at([p.threshold for p in rows]), strict=False))
+        if proxy
+        else {}
+    )
     width = len(proxy_head) - 2
     for p in rows:
         load = "–" if p.per_week is None else f"{p.per_week:8.1f}"
@@ -138,7 +154,11 @@ def _print(report: TuningReport, chosen: CurvePoint | None, saved: bool) -> None
         echo("")
         echo("  source                 threshold  candidates  accepted share  recall (audit, 95% CI)")
         for s in report.sources:
-            ci = f" ({_pct(s['recall_low'])}-{_pct(s['recall_high'])}, {s['audited']} audited)" if s["recall_low"] is not None else ""
+            ci = (
+                f" ({_pct(s['recall_low'])}-{_pct(s['recall_high'])}, {s['audited']} audited)"
+                if s["recall_low"] is not None
+                else ""
+            )
             echo(
                 f"  {s['source']:<22} {s['threshold']:9.3f}  {s['candidates']:10d}  "
                 f"{_pct(s['accepted_share']):>14}  {_pct(s['recall'])}{ci}"
@@ -148,19 +168,60 @@ def _print(report: TuningReport, chosen: CurvePoint | None, saved: bool) -> None
 
 
 @cli.command()
-@click.option("--recall", "target_recall", type=click.FloatRange(0, 1, min_open=True), help="Pick the highest threshold whose estimated recall reaches this (e.g. 0.95) and save it.")
-@click.option("--budget", type=click.FloatRange(0, min_open=True), help="Pick the lowest threshold that keeps the review load within this many works a week (audit and uncertainty picks included) and save it.")
+@click.option(
+    "--recall",
+    "target_recall",
+    type=click.FloatRange(0, 1, min_open=True),
+    help="Pick the highest threshold whose estimated recall reaches this (e.g. 0.95) and save it.",
+)
+@click.option(
+    "--budget",
+    type=click.FloatRange(0, min_open=True),
+    help="Pick the lowest threshold that keeps the review load within this many works a week (audit and uncertainty picks included) and save it.",
+)
 @click.option("--set", "new_threshold", type=click.FloatRange(0, 1), help="Set the threshold by hand and save it.")
 @click.option("--reason", default=None, help="Why, kept with the change beside the figures.")
 @click.option("--dry-run", is_flag=True, help="Show what --recall/--budget/--set would choose without saving it.")
-@click.option("--requeue-days", default=7, show_default=True, type=click.IntRange(0, 3650), help="When the saved threshold is lower than before, also queue the undecided works first seen in these last days that now reach it (0: none).")
-@click.option("--weeks", default=8, show_default=True, type=click.IntRange(1, 520), help="Weeks of the stream the weekly load is measured over.")
-@click.option("--force", is_flag=True, help="Save a --recall/--budget threshold even when it rests on less than a week of stream or a handful of decisions.")
-@click.option("--plot", "plot_path", type=click.Path(dir_okay=False, path_type=Path), help="Draw precision/recall and the weekly load against the threshold into this PNG.")
+@click.option(
+    "--requeue-days",
+    default=7,
+    show_default=True,
+    type=click.IntRange(0, 3650),
+    help="When the saved threshold is lower than before, also queue the undecided works first seen in these last days that now reach it (0: none).",
+)
+@click.option(
+    "--weeks",
+    default=8,
+    show_default=True,
+    type=click.IntRange(1, 520),
+    help="Weeks of the stream the weekly load is measured over.",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Save a --recall/--budget threshold even when it rests on less than a week of stream or a handful of decisions.",
+)
+@click.option(
+    "--plot",
+    "plot_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Draw precision/recall and the weekly load against the threshold into this PNG.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Write the figures as JSON to stdout.")
 @common
-def tune(env: Env, target_recall: float | None, budget: float | None, new_threshold: float | None, reason: str | None,
-         dry_run: bool, requeue_days: int, weeks: int, force: bool, plot_path: Path | None, as_json: bool) -> None:
+def tune(
+    env: Env,
+    target_recall: float | None,
+    budget: float | None,
+    new_threshold: float | None,
+    reason: str | None,
+    dry_run: bool,
+    requeue_days: int,
+    weeks: int,
+    force: bool,
+    plot_path: Path | None,
+    as_json: bool,
+) -> None:
     """Show precision, recall and weekly load per threshold from the review history, the audit's
     estimate of the recall achieved, and per-source figures; pick and save a threshold by target
     recall (--recall 0.95), weekly budget (--budget 40) or by hand (--set 0.3).
@@ -209,7 +270,9 @@ def tune(env: Env, target_recall: float | None, budget: float | None, new_thresh
     if saved:
         click.echo(f"saved threshold {chosen.threshold:.4f}: {saved} (applies to works scored from now on)", err=True)
         if requeued:
-            click.echo(f"queued {len(requeued)} undecided works first seen in the last {requeue_days} days that now "
-                       f"reach it", err=True)
+            click.echo(
+                f"queued {len(requeued)} undecided works first seen in the last {requeue_days} days that now reach it",
+                err=True,
+            )
     if plot_path:
         click.echo(f"wrote {plot_path}", err=True)

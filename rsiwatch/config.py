@@ -161,7 +161,7 @@ class Source(_Strict):
         return None if value is None else check_crontab(value)
 
     @model_validator(mode="after")
-    def _kind_needs(self) -> "Source":
+    def _kind_needs(self) -> Source:
         if self.kind in ("feed", "arxiv_rss", "html", "oai_pmh") and not self.url:
             raise ValueError(f"a source of kind {self.kind} needs a url")
         if self.kind == "arxiv_api" and not self.query:
@@ -324,7 +324,7 @@ class Config(_Strict):
     retention: Retention = Field(default_factory=Retention)
 
     @model_validator(mode="after")
-    def _unique_names(self) -> "Config":
+    def _unique_names(self) -> Config:
         seen: set[str] = set()
         for source in self.sources:
             if source.name in seen:
@@ -394,7 +394,9 @@ def parse_config(text: str, path: Path = DEFAULT_CONFIG_PATH) -> Config:
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping of keys (database, contact, sources, ...), got {type(data).__name__}")
+        raise ConfigError(
+            f"{path}: expected a mapping of keys (database, contact, sources, ...), got {type(data).__name__}"
+        )
     try:
         return Config.model_validate(data)
     except ValidationError as exc:

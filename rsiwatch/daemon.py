@@ -14,14 +14,13 @@ import os
 import signal
 import sys
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO
 
-from crawler.http import PoliteClient
 from crawler.cron import cron_gap_s, next_cron_time
+from crawler.http import PoliteClient
 from crawler.scheduler import Job, Scheduler
-from rsiwatch.store import Store, iso_ago, parse_iso, quiesce_writes, utcnow
 from rsiwatch.config import Config, Source, parse_duration
 from rsiwatch.files import write_atomically
 from rsiwatch.lock import take_lock
@@ -29,6 +28,7 @@ from rsiwatch.logs import reopen_log_files_soon
 from rsiwatch.pipeline import crawl, next_due
 from rsiwatch.retention import prune
 from rsiwatch.scoring import score_works
+from rsiwatch.store import Store, iso_ago, parse_iso, quiesce_writes, utcnow
 
 log = logging.getLogger("rsiwatch.daemon")
 STOP_GRACE_S = 4.0
@@ -62,8 +62,8 @@ def retrain_job(config: Config, db_path: Path) -> Job | None:
         if last is None:
             return None  # the first crawl trains the first model
         if config.schedule.retrain_after_decisions and decisions_since >= config.schedule.retrain_after_decisions:
-            return datetime.now(timezone.utc)
-        return min(last + timedelta(seconds=interval), datetime.now(timezone.utc) + timedelta(hours=1))
+            return datetime.now(UTC)
+        return min(last + timedelta(seconds=interval), datetime.now(UTC) + timedelta(hours=1))
 
     def run() -> None:
         from rsiwatch.retrain import retrain_if_better  # the classifier loads only when needed
@@ -86,7 +86,7 @@ def digest_job(config: Config, db_path: Path) -> Job | None:
         with Store(db_path) as store:
             last = store.models.setting(DIGEST_SETTING)
         # Never sent: the next slot from now (a fresh daemon does not mail at once).
-        after = parse_iso(last["at"]) if last else datetime.now(timezone.utc)
+        after = parse_iso(last["at"]) if last else datetime.now(UTC)
         return next_cron_time(cron, after)
 
     def run() -> None:
@@ -97,7 +97,7 @@ def digest_job(config: Config, db_path: Path) -> Job | None:
             html = to_html(digest)
             folder = db_path.parent / config.digest.out_dir
             folder.mkdir(parents=True, exist_ok=True)
-            path = folder / f"digest-{datetime.now(timezone.utc):%Y-%m-%d}.html"
+            path = folder / f"digest-{datetime.now(UTC):%Y-%m-%d}.html"
             write_atomically(path, html)
             sent: list[str] = []
             if config.digest.to and config.digest.smtp_host:
@@ -105,7 +105,9 @@ def digest_job(config: Config, db_path: Path) -> Job | None:
                     sent = send_digest(config.digest, digest, html=html, text=to_markdown(digest))
                 except DigestError as exc:
                     log.warning("digest: %s", exc)
-            store.models.set_setting(DIGEST_SETTING, {"at": utcnow(), "file": str(path), "sent_to": sent}, "weekly digest")
+            store.models.set_setting(
+                DIGEST_SETTING, {"at": utcnow(), "file": str(path), "sent_to": sent}, "weekly digest"
+            )
         log.info("digest written to %s%s", path, f", sent to {', '.join(sent)}" if sent else "")
 
     return Job(name="digest", due=due, run=run, interval=lambda due: cron_gap_s(cron, due))

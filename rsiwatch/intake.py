@@ -52,14 +52,21 @@ def process_inbox(config: Config, store: Store, now: str | None = None) -> Intak
             if work_id is None and known is not None and known["title"] != url:
                 # A work already known by its own text: the suggestion is a sighting and a note; its page
                 # has nothing to add, so there is no fetch to retry and no error to show.
-                filed = file_submission(config, store, placeholder_item(url), url, row["why"],
-                                        submitter=row["submitter"])
+                filed = file_submission(
+                    config, store, placeholder_item(url), url, row["why"], submitter=row["submitter"]
+                )
                 store.submissions.inbox_read(row["id"], filed.canonical_id)
                 read += 1
                 continue
             if work_id is None:
                 filed = file_submission(
-                    config, store, placeholder_item(url), url, row["why"], submitter=row["submitter"], fetch_error=error,
+                    config,
+                    store,
+                    placeholder_item(url),
+                    url,
+                    row["why"],
+                    submitter=row["submitter"],
+                    fetch_error=error,
                 )
                 work_id = filed.canonical_id
             store.submissions.inbox_failed(row["id"], error, work_id)
@@ -82,7 +89,11 @@ def fill_in(config: Config, store: Store, work_id: str, url: str, item: Item) ->
     if work is None or work["title"] != url:
         return
     store.submissions.fill_placeholder(
-        work_id, title=item.title, summary=item.summary, url=item.url, published=item.published,
+        work_id,
+        title=item.title,
+        summary=item.summary,
+        url=item.url,
+        published=item.published,
         authors=list(item.authors),
     )
     score_works(store, config, [work_id], queue=False, explain_all=True)

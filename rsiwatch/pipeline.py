@@ -9,26 +9,26 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
+from crawler.cron import next_cron_time
 from crawler.errors import CrawlError
 from crawler.http import PoliteClient
 from crawler.items import SourceResult
 from crawler.link import link_items
-from crawler.cron import next_cron_time
 from crawler.sources import collect, is_separable
-from rsiwatch.tuning.audit import queue_weekly
-from rsiwatch.store import Store, iso, parse_iso, utcnow
 from rsiwatch.config import Config, Source
 from rsiwatch.intake import process_inbox
 from rsiwatch.prefetch import Prefetcher, seen_posts
 from rsiwatch.scoring import explain_works, refresh_if_pool_grew, score_works
+from rsiwatch.store import Store, iso, parse_iso, utcnow
+from rsiwatch.tuning.audit import queue_weekly
 
 log = logging.getLogger("rsiwatch.crawl")
 
 
 # Due time of a source that never ran: overdue, before anything else.
-NEVER_RUN = datetime(1970, 1, 1, tzinfo=timezone.utc)
+NEVER_RUN = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass
@@ -93,7 +93,7 @@ def due_sources(config: Config, store: Store, *, everything: bool = False, names
     ``--force``); ``--all`` skips the schedule but never a paused source."""
     if names:
         return [config.source(n) for n in names]
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     chosen = []
     for source in config.sources:
         due = next_due(source, store)
@@ -115,8 +115,10 @@ def crawl_source(
         if prefetched is not None:
             started, result = prefetched()
         else:
-            result = collect(source.spec, client, store.sources.source_state(source.name).validators, seen_posts(source, store))
-    except Exception as exc:  # noqa: BLE001 - one broken source must never stop the others
+            result = collect(
+                source.spec, client, store.sources.source_state(source.name).validators, seen_posts(source, store)
+            )
+    except Exception as exc:
         if client.stopping:
             # A clean stop (SIGTERM) cut the fetch short: not the source's failure, so nothing is recorded
             # and the source is simply due again at the next start.
@@ -128,13 +130,23 @@ def crawl_source(
         failures = store.sources.source_state(source.name).consecutive_failures + 1
         backoff = config.schedule.backoff_base_s * 2 ** min(failures - 1, 30)
         wait = max(getattr(exc, "retry_after", None) or 0.0, min(backoff, config.schedule.backoff_max_s))
-        not_before = iso(datetime.now(timezone.utc) + timedelta(seconds=wait))
+        not_before = iso(datetime.now(UTC) + timedelta(seconds=wait))
         store.sources.record_failure(
             source.name, str(exc), started, not_before=not_before, pause_after=config.schedule.pause_after_failures
         )
-        log.warning("%s: %s", source.name, exc,
-                    extra={"fields": {"source": source.name, "outcome": "error", "error": str(exc),
-                                      "consecutive_failures": failures}})
+        log.warning(
+            "%s: %s",
+            source.name,
+            exc,
+            extra={
+                "fields": {
+                    "source": source.name,
+                    "outcome": "error",
+                    "error": str(exc),
+                    "consecutive_failures": failures,
+                }
+            },
+        )
         return SourceOutcome(source.name, ok=False, error=str(exc))
     result.items = link_items(result.items, store.linking)
     stats = store.works.ingest(source.name, result.items) if result.items else None
@@ -153,11 +165,21 @@ def crawl_source(
     )
     log.info(
         "%s: %s, %d items, %d new works, %d new candidates",
-        source.name, "not modified" if result.not_modified else "ok", outcome.items, outcome.new_works,
+        source.name,
+        "not modified" if result.not_modified else "ok",
+        outcome.items,
+        outcome.new_works,
         outcome.new_candidates,
-        extra={"fields": {"source": source.name, "outcome": "not_modified" if result.not_modified else "ok",
-                          "items": outcome.items, "new_works": outcome.new_works,
-                          "new_candidates": outcome.new_candidates, "requests": outcome.requests}},
+        extra={
+            "fields": {
+                "source": source.name,
+                "outcome": "not_modified" if result.not_modified else "ok",
+                "items": outcome.items,
+                "new_works": outcome.new_works,
+                "new_candidates": outcome.new_candidates,
+                "requests": outcome.requests,
+            }
+        },
     )
     return outcome
 
@@ -193,8 +215,12 @@ def crawl(
     refreshed = refresh_if_pool_grew(store, config)
     if refreshed is not None:
         report.queued_after_retrain = len(refreshed.queued)
-        log.info("retrained on a grown pool: model %d, %d open works rescored, %d newly queued",
-                 refreshed.model_version, refreshed.scored, len(refreshed.queued))
+        log.info(
+            "retrained on a grown pool: model %d, %d open works rescored, %d newly queued",
+            refreshed.model_version,
+            refreshed.scored,
+            len(refreshed.queued),
+        )
     # The weekly audit sample and uncertainty picks (idempotent: drawn once a week).
     draw = queue_weekly(store, config.review.audit_per_week, config.review.uncertain_share)
     if draw is not None:  # picks below the threshold were scored without why-terms

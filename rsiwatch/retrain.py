@@ -21,9 +21,9 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from classifier import Doc, Model, TrainingSet, metrics, train
-from rsiwatch.store import RETRAIN_SETTING, Store, utcnow
 from rsiwatch.config import Config
 from rsiwatch.scoring import active_model, effective_threshold, training_set
+from rsiwatch.store import RETRAIN_SETTING, Store, utcnow
 
 HOLDOUT_SHARE = 0.2
 MIN_HOLDOUT = 20
@@ -47,7 +47,9 @@ class RetrainResult:
         return asdict(self)
 
 
-def holdout_ids(history: Sequence[dict[str, Any]], share: float = HOLDOUT_SHARE, minimum: int = MIN_HOLDOUT) -> list[str]:
+def holdout_ids(
+    history: Sequence[dict[str, Any]], share: float = HOLDOUT_SHARE, minimum: int = MIN_HOLDOUT
+) -> list[str]:
     """The latest decisions by time: ``max(ceil(share * n), minimum)`` of them, [] if fewer than twice that."""
     size = max(math.ceil(share * len(history)), minimum)
     if len(history) < 2 * size:
@@ -59,14 +61,24 @@ def holdout_ids(history: Sequence[dict[str, Any]], share: float = HOLDOUT_SHARE,
 def without(ts: TrainingSet, ids: set[str]) -> TrainingSet:
     """The training set minus the held-out works (including their catalog entries, if accepted)."""
     keep = lambda docs: [d for d in docs if d.id not in ids]  # noqa: E731
-    return TrainingSet(positives=keep(ts.positives), negatives=keep(ts.negatives), pool=keep(ts.pool), catalog=keep(ts.catalog))
+    return TrainingSet(
+        positives=keep(ts.positives), negatives=keep(ts.negatives), pool=keep(ts.pool), catalog=keep(ts.catalog)
+    )
 
 
 def _save(store: Store, model: Model, ts: TrainingSet, note: str, activate: bool, figures: dict[str, Any]) -> int:
     return store.models.save_model(
         model.to_bytes(),
-        trained_on={"positives": len(ts.positives), "negatives": len(ts.negatives), "pool": len(ts.pool), "catalog": len(ts.catalog)},
-        params=model.params.to_dict(), metrics=figures, note=note, activate=activate,
+        trained_on={
+            "positives": len(ts.positives),
+            "negatives": len(ts.negatives),
+            "pool": len(ts.pool),
+            "catalog": len(ts.catalog),
+        },
+        params=model.params.to_dict(),
+        metrics=figures,
+        note=note,
+        activate=activate,
     )
 
 
@@ -88,7 +100,9 @@ def retrain_if_better(
     y = [labels[i] for i in held]
     positives = sum(y)
 
-    def finish(activated: bool, version: int, reason: str, cand: float | None = None, act: float | None = None) -> RetrainResult:
+    def finish(
+        activated: bool, version: int, reason: str, cand: float | None = None, act: float | None = None
+    ) -> RetrainResult:
         active_now = (store.models.active_model() or (version, b""))[0]
         result = RetrainResult(
             activated, version, active_now, current[0] if current else None, cand, act, len(held), positives, reason
@@ -98,8 +112,10 @@ def retrain_if_better(
 
     if current is None or not held or positives == 0:
         why = (
-            "no active model to compare with" if current is None
-            else f"only {len(history)} decisions: too few to hold out {minimum} and still train" if not held
+            "no active model to compare with"
+            if current is None
+            else f"only {len(history)} decisions: too few to hold out {minimum} and still train"
+            if not held
             else f"the {len(held)} held-out decisions hold no accepted work, so ranking cannot be compared"
         )
         reason = f"new model activated without a comparison: {why}"
@@ -111,8 +127,13 @@ def retrain_if_better(
     candidate = trainer(reduced)
     cand_ap = _ap(y, candidate.score(docs), threshold)
     act_ap = _ap(y, current[1].score(docs), threshold)
-    figures = {"holdout": len(held), "holdout_positives": positives, "candidate_ap": cand_ap, "active_ap": act_ap,
-               "active_version": current[0]}
+    figures = {
+        "holdout": len(held),
+        "holdout_positives": positives,
+        "candidate_ap": cand_ap,
+        "active_ap": act_ap,
+        "active_version": current[0],
+    }
     comparison = (
         f"average precision on the latest {len(held)} decisions ({positives} accepted): "
         f"new {cand_ap:.3f} vs active model {current[0]} {act_ap:.3f}"

@@ -10,8 +10,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from rsiwatch.store import THRESHOLD_SETTING, Store, StoreError
 from rsiwatch.config import Config
+from rsiwatch.store import THRESHOLD_SETTING, Store, StoreError
 
 if TYPE_CHECKING:
     from classifier import Doc, Model, Scored, TrainingSet

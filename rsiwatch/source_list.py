@@ -73,13 +73,15 @@ def add_sources_text(text: str, entries: Sequence[dict[str, Any]], path: Path = 
         indent = " " * max(0, node.value[0].start_mark.column - 2)
         last = _entry_end(lines, node.value[-1])
         lines[last + 1:last + 1] = [f"{indent}- {n}\n" for n in new]
-    elif (isinstance(node, yaml.SequenceNode) and not node.value) or (isinstance(node, yaml.ScalarNode) and node.value in ("", "~", "null")):
+    elif (isinstance(node, yaml.SequenceNode) and not node.value) or (
+        isinstance(node, yaml.ScalarNode) and node.value in ("", "~", "null")
+    ):
         line = key.start_mark.line
         if node.end_mark.line != line or not lines[line].lstrip().startswith("sources"):
             raise EditError(f"{path}: cannot edit the sources list safely; add the source by hand")
         comment = lines[line].split("#", 1)[1] if "#" in lines[line] else ""
         lines[line] = "sources:" + (f"  # {comment.strip()}" if comment else "") + "\n"
-        lines[line + 1:line + 1] = [f"  - {n}\n" for n in new]
+        lines[line + 1 : line + 1] = [f"  - {n}\n" for n in new]
     else:
         raise EditError(f"{path}: sources is written in flow style ([...]); make it a block list to edit it here")
     result = "".join(lines)
@@ -124,10 +126,10 @@ def remove_source_text(text: str, name: str, path: Path = Path("config.yaml")) -
         if dash.strip() != "-":
             raise EditError(f"{path}: cannot find where source {name!r} starts; remove it by hand")
         last = _last_node(item)
-        tail = lines[end][last.end_mark.column:] if last.end_mark.line == end else "\n"
+        tail = lines[end][last.end_mark.column :] if last.end_mark.line == end else "\n"
         if _is_content(tail):
             raise EditError(f"{path}: source {name!r} shares a line with other content; remove it by hand")
-        del lines[start:end + 1]
+        del lines[start : end + 1]
         result = "".join(lines)
         parse_config(result, path)
         return result
@@ -169,7 +171,9 @@ def read_opml(data: bytes, path: Path) -> list[tuple[str, str]]:
     return found
 
 
-def opml_entries(found: Iterable[tuple[str, str]], config: Config, every: str | None) -> tuple[list[dict[str, Any]], list[str]]:
+def opml_entries(
+    found: Iterable[tuple[str, str]], config: Config, every: str | None
+) -> tuple[list[dict[str, Any]], list[str]]:
     """New source entries for the feeds not configured yet (by URL); names made unique; and the skipped URLs."""
     taken = {s.name for s in config.sources}
     known_urls = {s.url for s in config.sources if s.url}
@@ -204,11 +208,11 @@ def export_opml(config: Config, title: str = "rsiwatch sources") -> str:
             continue
         if source.kind in ("feed", "arxiv_rss"):
             lines.append(
-                f"    <outline type=\"rss\" text={quoteattr(source.name)} title={quoteattr(source.name)} "
+                f'    <outline type="rss" text={quoteattr(source.name)} title={quoteattr(source.name)} '
                 f"xmlUrl={quoteattr(source.url)}/>"
             )
         elif source.kind == "html":
-            lines.append(f"    <outline type=\"link\" text={quoteattr(source.name)} url={quoteattr(source.url)}/>")
+            lines.append(f'    <outline type="link" text={quoteattr(source.name)} url={quoteattr(source.url)}/>')
     lines += ["  </body>", "</opml>", ""]
     return "\n".join(lines)
 

@@ -17,9 +17,9 @@ from crawler.ids import arxiv_id, canonical_id, canonical_url
 from crawler.items import Item
 from crawler.link import link_items
 from crawler.netguard import AddressGuard
-from rsiwatch.store import Store
 from rsiwatch.config import Config
 from rsiwatch.scoring import score_works
+from rsiwatch.store import Store
 
 SOURCE_NAME = "submitted"
 _NOT_HTML = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04")
@@ -68,7 +68,9 @@ def file_submission(
     store.works.ingest(SOURCE_NAME, [item])
     if store.linking.unscored_among([item.canonical_id]):
         score_works(store, config, [item.canonical_id], queue=False, explain_all=True)
-    outcome = store.submissions.record_submission(item.canonical_id, url, note, submitter=submitter, fetch_error=fetch_error)
+    outcome = store.submissions.record_submission(
+        item.canonical_id, url, note, submitter=submitter, fetch_error=fetch_error
+    )
     work = store.works.work(item.canonical_id) or {}
     return Submission(
         canonical_id=item.canonical_id,
@@ -81,8 +83,13 @@ def file_submission(
 
 
 def submit(
-    config: Config, store: Store, url: str, note: str | None = None, guard: AddressGuard | None = None,
-    *, submitter: str | None = None,
+    config: Config,
+    store: Store,
+    url: str,
+    note: str | None = None,
+    guard: AddressGuard | None = None,
+    *,
+    submitter: str | None = None,
 ) -> Submission:
     """Read one page now and queue it as submitted (``rsiwatch submit``)."""
     return file_submission(config, store, read_page(config, url, guard), url, note, submitter=submitter)

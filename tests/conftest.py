@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from local_server import local_server  # noqa: F401  (fixture)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-
-from crawler.items import Item
-from rsiwatch.tuning import audit
-from rsiwatch.store import Store, iso
 from tuning_replay import FakeScored
 
-NOW = datetime(2026, 3, 4, 12, tzinfo=timezone.utc)  # a Wednesday
+from crawler.items import Item
+from rsiwatch.store import Store, iso
+from rsiwatch.tuning import audit
+
+NOW = datetime(2026, 3, 4, 12, tzinfo=UTC)  # a Wednesday
 LAST_WEEK = audit.week_start(NOW) - timedelta(days=7)
 
 
 def seed(store: Store, n: int = 60, threshold: float = 0.5, when: datetime = LAST_WEEK, prefix: str = "w") -> list[str]:
-    items = [Item(f"url:https://x.org/{prefix}{i}", f"Work {i}", "", f"https://x.org/{prefix}{i}", f"{prefix}{i}") for i in range(n)]
+    items = [
+        Item(f"url:https://x.org/{prefix}{i}", f"Work {i}", "", f"https://x.org/{prefix}{i}", f"{prefix}{i}")
+        for i in range(n)
+    ]
     store.works.ingest("feed", items, now=iso(when + timedelta(hours=3)))
     scored = [FakeScored(it.canonical_id, i / n) for i, it in enumerate(items)]  # 0, 1/60, ... 59/60
     store.scores.record_scores(1, scored, {s.id: threshold for s in scored})
@@ -25,7 +28,7 @@ def seed(store: Store, n: int = 60, threshold: float = 0.5, when: datetime = LAS
 
 
 def test_week_start_and_uncertain_count() -> None:
-    assert audit.week_start(NOW) == datetime(2026, 3, 2, tzinfo=timezone.utc)
+    assert audit.week_start(NOW) == datetime(2026, 3, 2, tzinfo=UTC)
     assert audit.uncertain_count(9, 0.1) == 1  # 1 of 10 in the queue
     assert audit.uncertain_count(30, 0.25) == 10
     assert audit.uncertain_count(10, 0.0) == 0

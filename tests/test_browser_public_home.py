@@ -10,15 +10,15 @@ from pathlib import Path
 import feedparser
 import pytest
 import yaml
-
 from browser_support import CHROMIUM, CHROMIUM_ARGS, playwright_or_skip, serve_app
 from cli_support import run_cli, run_json
+from store_support import decisions
+
 from rsiwatch.config import parse_config
 from rsiwatch.curators import hash_password
-from rsiwatch.site.public import create_public_app
 from rsiwatch.review.web import create_app
+from rsiwatch.site.public import create_public_app
 from rsiwatch.store import Store
-from store_support import decisions
 
 pytestmark = pytest.mark.browser
 sync_api = playwright_or_skip()
@@ -34,10 +34,16 @@ def test_a_suggestion_from_the_public_form_reaches_the_published_catalog(tmp_pat
     local_server.add("/kernels", body=PAGE, headers={"Content-Type": "text/html; charset=utf-8"})
     paper = local_server.url + "/kernels"
     settings = {
-        "contact": "tests@example.org", "sources": [],
+        "contact": "tests@example.org",
+        "sources": [],
         "politeness": {"default_delay_s": 0, "per_host_delay_s": {}},
-        "http": {"allow_private_addresses": True, "retries": 0, "connect_timeout_s": 2, "read_timeout_s": 2,
-                 "total_timeout_s": 5},
+        "http": {
+            "allow_private_addresses": True,
+            "retries": 0,
+            "connect_timeout_s": 2,
+            "read_timeout_s": 2,
+            "total_timeout_s": 5,
+        },
         "review": {"curators": {"ada": hash_password("ada's long password")}},
     }
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(settings))
@@ -81,7 +87,8 @@ def test_a_suggestion_from_the_public_form_reaches_the_published_catalog(tmp_pat
             dialog = curator.locator("#accept-dialog")
             expect(dialog).to_be_visible()
             expect(dialog.locator('input[name="title"]')).to_have_value(
-                "Kernels written by a language model speed up training")
+                "Kernels written by a language model speed up training"
+            )
             expect(dialog.locator('input[name="submitter"]')).to_have_value("Grace Hopper")  # seen, correctable
             dialog.locator('input[name="title"]').press("Enter")
             expect(card).to_have_attribute("data-status", "accepted")

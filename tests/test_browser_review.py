@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from browser_support import SCREENSHOTS, browser, playwright_or_skip, serve  # noqa: F401 (browser is a fixture)
 from review_fixtures import populate
+from store_support import catalog_add, decisions
 
 from rsiwatch.catalog.formats import to_csv
 from rsiwatch.store import Store
-from store_support import catalog_add, decisions
 
 pytestmark = pytest.mark.browser
 sync_api = playwright_or_skip()
@@ -54,7 +54,9 @@ def test_review_twenty_by_keyboard(tmp_path: Path, page: Any) -> None:
         page.keyboard.press("a")
         dialog = page.locator("#accept-dialog")
         expect(dialog).to_be_visible()
-        expect(dialog.locator('input[name="title"]')).to_have_value("Self-play reinforcement learning for theorem provers (0)")
+        expect(dialog.locator('input[name="title"]')).to_have_value(
+            "Self-play reinforcement learning for theorem provers (0)"
+        )
         dialog.locator('textarea[name="description"]').fill("Self-play trains a theorem prover without human proofs.")
         dialog.locator('input[name="title"]').fill("Self-play theorem prover")
         dialog.locator('input[name="company_reported"]').check()
@@ -174,8 +176,16 @@ def test_edit_a_catalog_entry_in_the_browser_with_javascript_off(tmp_path: Path,
     """The edit form is a plain form: it works with JavaScript switched off, and the export follows."""
     db = tmp_path / "candidates.db"
     with Store(db) as store:
-        catalog_add(store, {"title": "MLGO", "description": "Learned inlining heuristics inside LLVM.",
-                           "category": "compilers-kernels", "work_id": "arxiv:2101.04808"}, origin="seed")
+        catalog_add(
+            store,
+            {
+                "title": "MLGO",
+                "description": "Learned inlining heuristics inside LLVM.",
+                "category": "compilers-kernels",
+                "work_id": "arxiv:2101.04808",
+            },
+            origin="seed",
+        )
     context = browser.new_context(java_script_enabled=False)
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)

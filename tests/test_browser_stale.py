@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from browser_support import CHROMIUM, CHROMIUM_ARGS, playwright_or_skip, serve
 from review_fixtures import populate
+from store_support import decisions
 
 from rsiwatch.store import Store
-from store_support import decisions
 
 pytestmark = pytest.mark.browser
 sync_api = playwright_or_skip()

@@ -90,7 +90,7 @@ def test_import_then_export_gives_every_row_back_under_its_id(tmp_path: Path, ki
     run_cli("catalog", "import", str(path), "--db", "candidates.db", cwd=tmp_path)
     after = export(tmp_path)
     for row in LIST:
-        assert {c: after[row[0]][c] for c in COLUMNS} == dict(zip(COLUMNS, row)), (kind, row[0])
+        assert {c: after[row[0]][c] for c in COLUMNS} == dict(zip(COLUMNS, row, strict=False)), (kind, row[0])
     exported_urls = {r["Source"] for r in after.values()}
     assert {r["Source"] for r in before.values()} <= exported_urls  # no seed work lost
     if start == "seeded":
@@ -195,9 +195,9 @@ def test_unreadable_files_fail_in_one_line(tmp_path: Path) -> None:
 def test_a_row_without_a_title_takes_its_known_works_title(tmp_path: Path) -> None:
     """The public list has no Title column: a work the database knows keeps its own title, not the
     description's first sentence (found by a new user's walk through the tour)."""
-    from rsiwatch.catalog.load import import_entries
-    from rsiwatch.catalog.formats import parse_catalog
     from crawler.items import Item
+    from rsiwatch.catalog.formats import parse_catalog
+    from rsiwatch.catalog.load import import_entries
     from rsiwatch.store import Store
 
     with Store(tmp_path / "c.db") as store:

@@ -9,8 +9,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from crawler.items import Item
 from rsiwatch.catalog.formats import parse_catalog
@@ -37,10 +36,14 @@ def as_rows(drawn: list[dict[str, Any]], with_authors: bool) -> list[dict[str, A
     writer = csv.writer(buffer)
     writer.writerow(["ID", "Source", "Date Published", "Description", *(["Authors"] if with_authors else [])])
     for r in drawn:
-        writer.writerow([r["id"] or "", r["url"], r["date"], r["description"], *([r["description"]] if with_authors else [])])
+        writer.writerow(
+            [r["id"] or "", r["url"], r["date"], r["description"], *([r["description"]] if with_authors else [])]
+        )
     rows = parse_catalog(buffer.getvalue(), "test.csv") if drawn else []
     # Every row with something in it is read; a wholly blank line (a spreadsheet's trailing rows) carries none.
-    assert len(rows) == sum(1 for r in drawn if r["id"] or r["url"].strip() or r["date"].strip() or r["description"].strip())
+    assert len(rows) == sum(
+        1 for r in drawn if r["id"] or r["url"].strip() or r["date"].strip() or r["description"].strip()
+    )
     return rows
 
 
@@ -60,7 +63,9 @@ def apply(store: Store, op: tuple[Any, ...]) -> None:
             entries = store.catalog.entries()
             if entries:
                 entry = entries[op[1] % len(entries)]
-                store.catalog.catalog_edit(entry["id"], {"description": op[2], "submitter": op[2] or None}, origin="web", by="prop")
+                store.catalog.catalog_edit(
+                    entry["id"], {"description": op[2], "submitter": op[2] or None}, origin="web", by="prop"
+                )
         else:
             work_id = f"arxiv:2611.0000{op[1]}"
             if kind == "accept":
@@ -77,8 +82,9 @@ def apply(store: Store, op: tuple[Any, ...]) -> None:
 @given(st.lists(step, min_size=1, max_size=14))
 def test_catalog_and_decisions_agree_after_every_step(ops: list[tuple[Any, ...]]) -> None:
     with tempfile.TemporaryDirectory() as folder, Store(Path(folder) / "candidates.db") as store:
-        store.works.ingest("feed", [Item(f"arxiv:2611.0000{i}", f"Work {i}", "A summary.", URLS[i], key=str(i))
-                              for i in range(4)])
+        store.works.ingest(
+            "feed", [Item(f"arxiv:2611.0000{i}", f"Work {i}", "A summary.", URLS[i], key=str(i)) for i in range(4)]
+        )
         before = snapshot(store)
         for op in ops:
             apply(store, op)

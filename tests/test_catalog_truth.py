@@ -100,7 +100,9 @@ def test_decisions_record_who_took_them(home: Path) -> None:
     run_cli("undo", WORK, "--by", "erin", cwd=home)
     (home / "other.yaml").write_text("database: candidates.db\n")
     run_cli("accept", WORK, "--config", "other.yaml", cwd=home)
-    who = [r["decided_by"] for r in query(home, "SELECT decided_by FROM decisions WHERE work_id = ? ORDER BY id", (WORK,))]
+    who = [
+        r["decided_by"] for r in query(home, "SELECT decided_by FROM decisions WHERE work_id = ? ORDER BY id", (WORK,))
+    ]
     assert who[:3] == ["carol", "dave", "erin"] and who[3]  # the OS user name when the config names nobody
     imported = query(home, "SELECT DISTINCT decided_by, origin FROM decisions WHERE origin = 'seed'")
     assert len(imported) == 1
@@ -119,7 +121,8 @@ def test_doctor_finds_a_disagreement_and_status_shows_it(home: Path) -> None:
     assert f"{WORK}: accepted but not in the published catalog" in result.stdout
     assert "1 disagreements with the decisions" in run_cli("status", cwd=home).stdout
     assert json.loads(run_cli("doctor", "--json", cwd=home, check=False).stdout) == [
-        f"{WORK}: accepted but not in the published catalog"]
+        f"{WORK}: accepted but not in the published catalog"
+    ]
 
 
 def test_doctor_names_a_status_its_decisions_do_not_give(home: Path) -> None:
@@ -132,8 +135,9 @@ def test_doctor_names_a_status_its_decisions_do_not_give(home: Path) -> None:
     assert result.returncode == 1
     lines = result.stdout.splitlines()
     assert f"{WORK}: status rejected but its standing decisions say accepted" in lines
-    assert any(l.startswith("catalog entry ") and l.endswith(f"({WORK}): published but the work is rejected")
-               for l in lines)
+    assert any(
+        l.startswith("catalog entry ") and l.endswith(f"({WORK}): published but the work is rejected") for l in lines
+    )
 
 
 def test_an_import_listing_a_rejected_work_accepts_it_and_says_so(home: Path) -> None:
@@ -141,8 +145,10 @@ def test_an_import_listing_a_rejected_work_accepts_it_and_says_so(home: Path) ->
     run_cli("reject", WORK, cwd=home)
     (home / "list.csv").write_text(f"ID,Description,Source\n500,Theirs.,{URL}\n")
     result = run_cli("catalog", "import", "list.csv", cwd=home)
-    assert f"accepted 1 works not accepted before (the file lists them, so their entries are published): {WORK}" \
+    assert (
+        f"accepted 1 works not accepted before (the file lists them, so their entries are published): {WORK}"
         in result.stderr
+    )
     entry = published(home)[URL]
     assert (entry["ID"], entry["Description"]) == ("500", "Theirs.")
     decisions = query(home, "SELECT action, origin FROM decisions WHERE work_id = ? ORDER BY id", (WORK,))
@@ -166,9 +172,13 @@ def test_migrating_a_database_from_before_withdraws_entries_the_decisions_no_lon
         conn.execute(f"PRAGMA user_version = {number}")
     now = "2026-01-01T00:00:00.000Z"
     for work_id, status in (("arxiv:2601.00001", "rejected"), ("arxiv:2601.00002", "accepted")):
-        conn.execute("INSERT INTO works (id, title, url, first_seen, last_seen, status) VALUES (?, 't', 'u', ?, ?, ?)",
-                     (work_id, now, now, status))
-        conn.execute("INSERT INTO catalog (work_id, title, origin, added_at) VALUES (?, 't', 'accept', ?)", (work_id, now))
+        conn.execute(
+            "INSERT INTO works (id, title, url, first_seen, last_seen, status) VALUES (?, 't', 'u', ?, ?, ?)",
+            (work_id, now, now, status),
+        )
+        conn.execute(
+            "INSERT INTO catalog (work_id, title, origin, added_at) VALUES (?, 't', 'accept', ?)", (work_id, now)
+        )
     conn.execute("INSERT INTO decisions (work_id, action, decided_at) VALUES ('arxiv:2601.00001', 'accept', ?)", (now,))
     conn.execute("INSERT INTO decisions (work_id, action, decided_at) VALUES ('arxiv:2601.00001', 'reject', ?)", (now,))
     conn.execute("INSERT INTO decisions (work_id, action, decided_at) VALUES ('arxiv:2601.00002', 'accept', ?)", (now,))

@@ -50,7 +50,9 @@ def test_every_registered_command_is_listed_where_it_lives() -> None:
 
     for module in set(COMMAND_MODULES.values()):
         importlib.import_module(f"rsiwatch.{module}")
-    registered = {name: command.callback.__module__ if command.callback else "" for name, command in cli.commands.items()}
+    registered = {
+        name: command.callback.__module__ if command.callback else "" for name, command in cli.commands.items()
+    }
     assert set(registered) == set(COMMAND_MODULES)
     for name, module in COMMAND_MODULES.items():
         if not isinstance(cli.commands[name], click.Group):

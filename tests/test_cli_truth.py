@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from cli_support import run_cli, run_json, write_config
 from stream_feed import arxiv_id, crawled_project, items
 
@@ -101,9 +100,9 @@ def open_queue(project: Path) -> set[str]:
 
 def test_rollback_takes_out_what_only_the_newer_model_queued(tmp_path: Path, local_server) -> None:
     from classifier import Doc, TrainingSet, train
-    from rsiwatch.store import Store
-    from rsiwatch.scoring import score_works, training_set
     from rsiwatch.config import load_config
+    from rsiwatch.scoring import score_works, training_set
+    from rsiwatch.store import Store
 
     project = crawled_project(tmp_path, local_server, n=40)
     queued_by_first = open_queue(project)
@@ -121,7 +120,9 @@ def test_rollback_takes_out_what_only_the_newer_model_queued(tmp_path: Path, loc
                              negatives=ts.negatives, pool=[d for d in ts.pool if d.id not in set(ordinary)],
                              catalog=ts.catalog)
         model = train(skewed)
-        store.models.save_model(model.to_bytes(), trained_on=model.trained_on, params=model.params.to_dict(), note="skewed")
+        store.models.save_model(
+            model.to_bytes(), trained_on=model.trained_on, params=model.params.to_dict(), note="skewed"
+        )
         score_works(store, config, store.works.open_work_ids())
     only_newer = open_queue(project) - queued_by_first
     assert only_newer, "the skewed model should queue ordinary papers the first one left out"
@@ -159,14 +160,15 @@ def test_evaluate_json_is_valid_and_a_test_file_needs_labels(tmp_path: Path) -> 
 
 def test_candidates_show_latex_titles_as_text(tmp_path: Path, local_server) -> None:
     feed = (
-        "<?xml version='1.0'?><rss version=\"2.0\"><channel><title>t</title><link>https://e.org/</link>"
-        "<description>d</description><item><title>$\\alpha$-scheduling of \\texttt{triton} kernels</title>"
-        "<link>https://blog.example.org/alpha</link><description>Kernels an AI tuned.</description>"
-        "</item></channel></rss>"
-    ).encode()
+        b"<?xml version='1.0'?><rss version=\"2.0\"><channel><title>t</title><link>https://e.org/</link>"
+        b"<description>d</description><item><title>$\\alpha$-scheduling of \\texttt{triton} kernels</title>"
+        b"<link>https://blog.example.org/alpha</link><description>Kernels an AI tuned.</description>"
+        b"</item></channel></rss>"
+    )
     local_server.add("/feed", body=feed, headers={"Content-Type": "application/rss+xml"})
-    write_config(tmp_path / "config.yaml", [{"name": "blog", "kind": "feed", "url": local_server.url + "/feed"}],
-                 threshold=0.0)
+    write_config(
+        tmp_path / "config.yaml", [{"name": "blog", "kind": "feed", "url": local_server.url + "/feed"}], threshold=0.0
+    )
     run_cli("init", cwd=tmp_path)
     run_cli("crawl", cwd=tmp_path)
     [line] = run_cli("candidates", cwd=tmp_path).stdout.splitlines()

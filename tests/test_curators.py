@@ -15,8 +15,8 @@ from review_fixtures import populate
 
 from rsiwatch.config import parse_config
 from rsiwatch.curators import add_curator_text, check_curator, hash_password
-from rsiwatch.review.web import create_app
 from rsiwatch.present.security import Binding, UnsafeBind, check_binding
+from rsiwatch.review.web import create_app
 
 BASE = "http://127.0.0.1:8765"
 CONFIG = """# my rsiwatch config

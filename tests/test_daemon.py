@@ -9,11 +9,11 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
 import pytest
-
 from cli_support import run_cli, run_json, write_config
 from local_server import Response
 
@@ -47,7 +47,9 @@ def wait_until(condition: Callable[[], bool], what: str, project: Path, daemon: 
     give_up = time.monotonic() + deadline_s
     while not condition():
         if daemon is not None and daemon.poll() is not None:
-            raise AssertionError(f"the daemon exited {daemon.returncode} while waiting for {what}:\n{daemon_log(project)}")
+            raise AssertionError(
+                f"the daemon exited {daemon.returncode} while waiting for {what}:\n{daemon_log(project)}"
+            )
         if time.monotonic() > give_up:
             raise AssertionError(f"gave up after {deadline_s:.0f} s waiting for {what}:\n{daemon_log(project)[-3000:]}")
         time.sleep(0.1)
@@ -89,7 +91,7 @@ def times(server, path: str) -> list[float]:
 
 def gaps(arrivals: list[float]) -> list[float]:
     arrivals = sorted(arrivals)
-    return [round(b - a, 3) for a, b in zip(arrivals, arrivals[1:])]
+    return [round(b - a, 3) for a, b in zip(arrivals, arrivals[1:], strict=False)]
 
 
 @pytest.mark.slow
@@ -120,9 +122,16 @@ def test_daemon_keeps_schedule_spacing_retry_after_and_pauses_a_failing_source(t
     run_cli("init", cwd=tmp_path)
     daemon = start_daemon(tmp_path)
     try:
-        wait_until(lambda: len(times(local_server, "/fast")) >= 4 and len(throttled_hits) >= 2
-                   and bool((source_row(tmp_path, "broken") or {}).get("paused")),
-                   "4 fetches of fast, 2 of throttled and broken paused", tmp_path, daemon)
+        wait_until(
+            lambda: (
+                len(times(local_server, "/fast")) >= 4
+                and len(throttled_hits) >= 2
+                and bool((source_row(tmp_path, "broken") or {}).get("paused"))
+            ),
+            "4 fetches of fast, 2 of throttled and broken paused",
+            tmp_path,
+            daemon,
+        )
         second = run_cli("daemon", cwd=tmp_path, check=False)
         assert second.returncode == 1
         assert "another rsiwatch daemon is already running" in second.stderr, second.stderr
@@ -161,26 +170,28 @@ def test_daemon_keeps_schedule_spacing_retry_after_and_pauses_a_failing_source(t
 
 
 def test_weekly_digest_job_writes_the_digest_and_waits_for_its_cron_slot(tmp_path: Path) -> None:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from crawler.items import Item
-    from rsiwatch.store import Store
     from rsiwatch.config import Config, Schedule
     from rsiwatch.daemon import DIGEST_SETTING, digest_job
+    from rsiwatch.store import Store
 
     db = tmp_path / "candidates.db"
     with Store(db) as store:
-        store.works.ingest("feed", [Item("arxiv:2611.00001", "Kernels <b>by</b> agents", "", "https://arxiv.org/abs/2611.00001", "k")])
+        store.works.ingest(
+            "feed", [Item("arxiv:2611.00001", "Kernels <b>by</b> agents", "", "https://arxiv.org/abs/2611.00001", "k")]
+        )
     job = digest_job(Config(schedule=Schedule(digest_every="0 8 * * mon")), db)
     due = job.due()
-    assert due > datetime.now(timezone.utc) and due.weekday() == 0 and (due.hour, due.minute) == (8, 0)
+    assert due > datetime.now(UTC) and due.weekday() == 0 and (due.hour, due.minute) == (8, 0)
     job.run()
     written = list((tmp_path / "digests").glob("digest-*.html"))
     assert len(written) == 1 and "<html" in written[0].read_text().lower()
     with Store(db) as store:
         last = store.models.setting(DIGEST_SETTING)
     assert last["file"] == str(written[0]) and last["sent_to"] == []
-    assert job.due() > datetime.now(timezone.utc)
+    assert job.due() > datetime.now(UTC)
     assert digest_job(Config(schedule=Schedule(digest_every=None)), db) is None
 
 
@@ -190,10 +201,14 @@ def test_daemon_logs_one_json_line_per_fetch_to_a_file(tmp_path: Path, local_ser
     local_server.add("/feed", body=(FIXTURES / "newsletter.xml").read_bytes())
     local_server.add("/gone", status=404, body=b"no")
     # The weekly jobs stay on: the start line counts sources, not the retrain and digest jobs beside them.
-    write_config(tmp_path / "config.yaml", [
-        {"name": "ok-feed", "kind": "feed", "url": local_server.url + "/feed", "every": "1s"},
-        {"name": "gone", "kind": "feed", "url": local_server.url + "/gone", "every": "1d"},
-    ], schedule={"jitter_s": 0.1})
+    write_config(
+        tmp_path / "config.yaml",
+        [
+            {"name": "ok-feed", "kind": "feed", "url": local_server.url + "/feed", "every": "1s"},
+            {"name": "gone", "kind": "feed", "url": local_server.url + "/gone", "every": "1d"},
+        ],
+        schedule={"jitter_s": 0.1},
+    )
     run_cli("init", cwd=tmp_path)
     log_file = tmp_path / "rsiwatch.log"
 
@@ -206,8 +221,12 @@ def test_daemon_logs_one_json_line_per_fetch_to_a_file(tmp_path: Path, local_ser
 
     daemon = start_daemon(tmp_path, "--log-format", "json", "--log-file", str(log_file))
     try:
-        wait_until(lambda: len(fetches("ok-feed")) >= 2 and len(fetches("gone")) >= 1,
-                   "two fetches of ok-feed and one of gone in the log", tmp_path, daemon)
+        wait_until(
+            lambda: len(fetches("ok-feed")) >= 2 and len(fetches("gone")) >= 1,
+            "two fetches of ok-feed and one of gone in the log",
+            tmp_path,
+            daemon,
+        )
     finally:
         assert stop_daemon(daemon) == 0, daemon_log(tmp_path)
     ok = fetches("ok-feed")
@@ -223,18 +242,25 @@ def test_daemon_logs_one_json_line_per_fetch_to_a_file(tmp_path: Path, local_ser
 def test_a_daemon_killed_outright_resumes_without_refetching_what_is_not_due(tmp_path: Path, local_server) -> None:
     local_server.add("/daily", body=(FIXTURES / "newsletter.xml").read_bytes())
     local_server.add("/often", body=(FIXTURES / "arxiv_rss.xml").read_bytes())
-    quick_project(tmp_path, [
-        {"name": "daily", "kind": "feed", "url": local_server.url + "/daily", "every": "1d"},
-        {"name": "often", "kind": "arxiv_rss", "url": local_server.url + "/often", "every": "1s"},
-    ])
+    quick_project(
+        tmp_path,
+        [
+            {"name": "daily", "kind": "feed", "url": local_server.url + "/daily", "every": "1d"},
+            {"name": "often", "kind": "arxiv_rss", "url": local_server.url + "/often", "every": "1s"},
+        ],
+    )
     first = start_daemon(tmp_path)
 
     def succeeded(name: str) -> bool:
         return bool((source_row(tmp_path, name) or {}).get("last_success"))
 
     try:
-        wait_until(lambda: succeeded("daily") and succeeded("often") and len(times(local_server, "/often")) >= 2,
-                   "both sources stored and often fetched twice", tmp_path, first)
+        wait_until(
+            lambda: succeeded("daily") and succeeded("often") and len(times(local_server, "/often")) >= 2,
+            "both sources stored and often fetched twice",
+            tmp_path,
+            first,
+        )
     finally:
         first.kill()  # SIGKILL: no chance to clean up
         first.wait(timeout=60)
@@ -250,9 +276,10 @@ def test_a_daemon_killed_outright_resumes_without_refetching_what_is_not_due(tmp
     assert len(times(local_server, "/daily")) == 1, "a source that is not due was fetched again"
     conn = sqlite3.connect(tmp_path / "candidates.db")
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    assert conn.execute("SELECT COUNT(*) FROM works").fetchone()[0] == conn.execute(
-        "SELECT COUNT(DISTINCT id) FROM works"
-    ).fetchone()[0]
+    assert (
+        conn.execute("SELECT COUNT(*) FROM works").fetchone()[0]
+        == conn.execute("SELECT COUNT(DISTINCT id) FROM works").fetchone()[0]
+    )
 
 
 @pytest.mark.slow
@@ -307,9 +334,15 @@ def test_a_clean_stop_is_not_a_source_failure(tmp_path: Path, local_server) -> N
     run_cli("init", cwd=tmp_path)
     daemon = start_daemon(tmp_path)
     try:
-        wait_until(lambda: len(local_server.requests) >= 1
-                   and any((source_row(tmp_path, n) or {}).get("last_success") for n in ("first", "second")),
-                   "one source fetched and stored", tmp_path, daemon)
+        wait_until(
+            lambda: (
+                len(local_server.requests) >= 1
+                and any((source_row(tmp_path, n) or {}).get("last_success") for n in ("first", "second"))
+            ),
+            "one source fetched and stored",
+            tmp_path,
+            daemon,
+        )
     finally:
         assert stop_daemon(daemon) == 0, daemon_log(tmp_path)
     assert len(local_server.requests) == 1  # the other never reached the host

@@ -7,18 +7,19 @@ import socketserver
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC
 from email import policy
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from review_fixtures import populate
-
-from rsiwatch.review.digest import build_digest, md_text, to_html, to_markdown
-from rsiwatch.present.text import CATEGORIES
-from rsiwatch.store import Store, iso_ago
-from rsiwatch.cli import cli
 from store_support import catalog_add
+
+from rsiwatch.cli import cli
+from rsiwatch.present.text import CATEGORIES
+from rsiwatch.review.digest import build_digest, md_text, to_html, to_markdown
+from rsiwatch.store import Store, iso_ago
 
 
 class SMTPHandler(socketserver.StreamRequestHandler):
@@ -146,12 +147,12 @@ def test_digest_send_without_recipients_fails_in_one_line(db: Path, tmp_path: Pa
 
 
 def test_digest_lists_works_that_came_back_after_a_decision(db: Path) -> None:
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from crawler.items import Item
     from rsiwatch.store import iso
 
-    later = iso(datetime.now(timezone.utc) + timedelta(minutes=5))
+    later = iso(datetime.now(UTC) + timedelta(minutes=5))
     with Store(db) as store:
         rejected = [w for w in store.scores.candidates(status="rejected", limit=None)][0]
         again = Item(rejected["id"], rejected["title"], "", "https://news.example.org/issue-9", "story-9")
@@ -163,7 +164,10 @@ def test_digest_lists_works_that_came_back_after_a_decision(db: Path) -> None:
     assert row["status"] == "rejected" and row["new_sightings"] == 2
     assert row["sources"] == ["<i>newsletter</i>", "lab-blog"]
     html, md = to_html(digest), to_markdown(digest)
-    assert "Seen again after a decision" in html and "since then 2 sightings in &lt;i&gt;newsletter&lt;/i&gt;, lab-blog" in html
+    assert (
+        "Seen again after a decision" in html
+        and "since then 2 sightings in &lt;i&gt;newsletter&lt;/i&gt;, lab-blog" in html
+    )
     assert "rejected on" in md and "2 sighting(s) in \\<i\\>newsletter\\</i\\>, lab-blog" in md
 
 

@@ -6,7 +6,6 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-
 from cli_support import run_cli, run_json, write_config
 
 FIXTURES = Path(__file__).parent / "fixtures" / "e2e"

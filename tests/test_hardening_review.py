@@ -12,7 +12,6 @@ import socket
 from pathlib import Path
 
 import httpx2
-
 from hardening_support import FaultResult, connect, injected, run_measured, write_config
 from local_server import LocalServer
 from test_hardening_concurrent import session, start_serve, stop
@@ -20,18 +19,29 @@ from test_hardening_concurrent import session, start_serve, stop
 SECRET = "REVIEW-SECRET-51c0"
 
 _RSS_ITEMS = [
-    ("<![CDATA[<script>alert('t1')</script>Self-play <img src=x onerror=alert(2)>]]>",
-     "https://evil.example.org/1",
-     "<![CDATA[<svg onload=alert(3)></svg><a href=\"javascript:alert(4)\">click</a><iframe src=//evil.example.org>"
-     "</iframe><math><mi xlink:href=\"javascript:alert(5)\">m</mi></math><object data=x></object>"
-     " &lt;script&gt;alert(6)&lt;/script&gt;]]>",
-     "<![CDATA[<script>alert('author')</script> Eve <b onmouseover=alert(7)>]]>"),
+    (
+        "<![CDATA[<script>alert('t1')</script>Self-play <img src=x onerror=alert(2)>]]>",
+        "https://evil.example.org/1",
+        '<![CDATA[<svg onload=alert(3)></svg><a href="javascript:alert(4)">click</a><iframe src=//evil.example.org>'
+        '</iframe><math><mi xlink:href="javascript:alert(5)">m</mi></math><object data=x></object>'
+        " &lt;script&gt;alert(6)&lt;/script&gt;]]>",
+        "<![CDATA[<script>alert('author')</script> Eve <b onmouseover=alert(7)>]]>",
+    ),
     ("Link is javascript", "javascript:alert(8)", "plain", "a@example.org (Mallory)"),
-    ("Quote breaker", "https://evil.example.org/2\"><script>alert(9)</script>", "x", ""),
-    ("Query payload", "https://evil.example.org/3?q=<img src=x onerror=alert(10)>&r='\"><svg/onload=alert(11)>", "y", ""),
+    ("Quote breaker", 'https://evil.example.org/2"><script>alert(9)</script>', "x", ""),
+    (
+        "Query payload",
+        "https://evil.example.org/3?q=<img src=x onerror=alert(10)>&r='\"><svg/onload=alert(11)>",
+        "y",
+        "",
+    ),
     ("\u202eBidi \x1b[31m escape", "https://evil.example.org/4", "<![CDATA[<body onload=alert(12)>text]]>", ""),
-    ("<![CDATA[<a href=\"javascript:alert(13)\">architecture search</a>]]>", "https://evil.example.org/5",
-     "<![CDATA[<form action=\"javascript:alert(14)\"><button formaction=\"javascript:alert(15)\">b</button></form>]]>", ""),
+    (
+        '<![CDATA[<a href="javascript:alert(13)">architecture search</a>]]>',
+        "https://evil.example.org/5",
+        '<![CDATA[<form action="javascript:alert(14)"><button formaction="javascript:alert(15)">b</button></form>]]>',
+        "",
+    ),
 ]
 
 _ATOM = """<?xml version="1.0" encoding="utf-8"?>
@@ -52,14 +62,18 @@ def _evil_rss() -> bytes:
         f"<description>{d}</description>{f'<author>{a}</author>' if a else ''}<guid>evil-{n}</guid></item>"
         for n, (t, link, d, a) in enumerate(_RSS_ITEMS)
     )
-    return (f'<?xml version="1.0"?><rss version="2.0"><channel><title><![CDATA[<script>alert(30)</script>]]></title>'
-            f"<link>https://evil.example.org/</link><description>d</description>{items}</channel></rss>").encode()
+    return (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title><![CDATA[<script>alert(30)</script>]]></title>'
+        f"<link>https://evil.example.org/</link><description>d</description>{items}</channel></rss>"
+    ).encode()
 
 
 def raw_get(port: int, target: str, host: str | None = None) -> tuple[int, bytes]:
     """A GET sent byte for byte (no client normalises ``..`` or encodings on the way)."""
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-        sock.sendall(f"GET {target} HTTP/1.1\r\nHost: {host or f'127.0.0.1:{port}'}\r\nConnection: close\r\n\r\n".encode())
+        sock.sendall(
+            f"GET {target} HTTP/1.1\r\nHost: {host or f'127.0.0.1:{port}'}\r\nConnection: close\r\n\r\n".encode()
+        )
         data = b""
         while chunk := sock.recv(65536):
             data += chunk
@@ -69,30 +83,42 @@ def raw_get(port: int, target: str, host: str | None = None) -> tuple[int, bytes
 
 def run(workdir: Path) -> FaultResult:
     result = FaultResult("Review page (payloads, cross-site, Host, export paths)")
-    result.held = ("no injected element, handler or script URL on any page, JSON or export; every forged, "
-                   "cross-origin or other-Host request refused and recorded nothing; no path outside the export folder served or written")
+    result.held = (
+        "no injected element, handler or script URL on any page, JSON or export; every forged, "
+        "cross-origin or other-Host request refused and recorded nothing; no path outside the export folder served or written"
+    )
     server = LocalServer().start()
     serve = None
     try:
         server.add("/evil.rss", _evil_rss(), headers={"Content-Type": "application/rss+xml"})
         server.add("/evil.atom", _ATOM.encode(), headers={"Content-Type": "application/atom+xml"})
         project = workdir / "review"
-        write_config(project, [{"name": "evil-rss", "kind": "feed", "url": server.url + "/evil.rss"},
-                               {"name": "evil-atom", "kind": "feed", "url": server.url + "/evil.atom"}],
-                     review={"export_dir": "exports"})
+        write_config(
+            project,
+            [
+                {"name": "evil-rss", "kind": "feed", "url": server.url + "/evil.rss"},
+                {"name": "evil-atom", "kind": "feed", "url": server.url + "/evil.atom"},
+            ],
+            review={"export_dir": "exports"},
+        )
         crawl = run_measured(["crawl", "--json"], project)
         result.check(crawl.returncode == 0, f"crawl exited {crawl.returncode}: {crawl.stderr[-500:]}")
         (workdir / "secret.txt").write_text(SECRET)
         serve, base = start_serve(project, project / "serve.log")
         port = int(base.rsplit(":", 1)[1])
         counts = []
-        for part in (lambda: _payload_pages(result, project, base), lambda: _cross_site(result, project, base, port),
-                     lambda: _exports(result, project, workdir, base, port)):
+        for part in (
+            lambda: _payload_pages(result, project, base),
+            lambda: _cross_site(result, project, base, port),
+            lambda: _exports(result, project, workdir, base, port),
+        ):
             before = result.cases
             part()
             counts.append(result.cases - before)
-        result.notes.append(f"{counts[0]} pages, JSON answers and exports carrying payloads from {len(_RSS_ITEMS) + 2} "
-                            f"hostile items; {counts[1]} forged or other-Host requests; {counts[2]} export paths")
+        result.notes.append(
+            f"{counts[0]} pages, JSON answers and exports carrying payloads from {len(_RSS_ITEMS) + 2} "
+            f"hostile items; {counts[1]} forged or other-Host requests; {counts[2]} export paths"
+        )
     finally:
         if serve is not None:
             stop(serve)
@@ -126,10 +152,16 @@ def _payload_pages(result: FaultResult, project: Path, base: str) -> None:
         for work_id in evil:
             response = client.get("/api/entry", params={"id": work_id})
             result.cases += 1
-            result.check(response.headers.get("content-type", "").startswith("application/json")
-                         and response.headers.get("x-content-type-options") == "nosniff", f"/api/entry {work_id}: headers")
+            result.check(
+                response.headers.get("content-type", "").startswith("application/json")
+                and response.headers.get("x-content-type-options") == "nosniff",
+                f"/api/entry {work_id}: headers",
+            )
             text = json.dumps(response.json())
-            result.check("javascript:" not in text.lower() and "<script" not in text.lower(), f"/api/entry {work_id}: {text[:200]}")
+            result.check(
+                "javascript:" not in text.lower() and "<script" not in text.lower(),
+                f"/api/entry {work_id}: {text[:200]}",
+            )
         for fmt in ("csv", "md", "json"):
             export = client.get(f"/export/catalog.{fmt}").text.lower()
             result.cases += 1
@@ -159,13 +191,25 @@ def _cross_site(result: FaultResult, project: Path, base: str, port: int) -> Non
     attempts = [
         ("no token", lambda: client.post("/api/decide", data=form)),
         ("wrong token", lambda: client.post("/api/decide", data=form, headers={"X-CSRF-Token": "x" * 43})),
-        ("token in a form field of the wrong session", lambda: client.post("/api/decide", data={**form, "csrf_token": other_token})),
-        ("token without its session cookie", lambda: stranger.post("/api/decide", data=form, headers={"X-CSRF-Token": token})),
+        (
+            "token in a form field of the wrong session",
+            lambda: client.post("/api/decide", data={**form, "csrf_token": other_token}),
+        ),
+        (
+            "token without its session cookie",
+            lambda: stranger.post("/api/decide", data=form, headers={"X-CSRF-Token": token}),
+        ),
         ("another session's token", lambda: other.post("/api/decide", data=form, headers={"X-CSRF-Token": token})),
-        ("cross-origin with the token", lambda: client.post("/api/decide", data=form, headers={
-            "X-CSRF-Token": token, "Origin": "http://evil.example.org"})),
-        ("null origin with the token", lambda: client.post("/api/decide", data=form, headers={
-            "X-CSRF-Token": token, "Origin": "null"})),
+        (
+            "cross-origin with the token",
+            lambda: client.post(
+                "/api/decide", data=form, headers={"X-CSRF-Token": token, "Origin": "http://evil.example.org"}
+            ),
+        ),
+        (
+            "null origin with the token",
+            lambda: client.post("/api/decide", data=form, headers={"X-CSRF-Token": token, "Origin": "null"}),
+        ),
         ("accept without token", lambda: client.post("/api/accept", data={"id": work_id, "title": "forged"})),
         ("undo without token", lambda: client.post("/api/undo", data={"id": work_id})),
         ("export save without token", lambda: client.post("/export/catalog.csv")),
@@ -174,18 +218,27 @@ def _cross_site(result: FaultResult, project: Path, base: str, port: int) -> Non
         ("other Host with our port", lambda: client.get("/", headers={"Host": f"evil.example.org:{port}"})),
         ("rebinding look-alike Host", lambda: client.get("/", headers={"Host": f"127.0.0.1.evil.example.org:{port}"})),
         ("right name, wrong port", lambda: client.get("/", headers={"Host": "127.0.0.1:1"})),
-        ("other Host with a valid token", lambda: client.post("/api/decide", data=form, headers={
-            "X-CSRF-Token": token, "Host": "evil.example.org"})),
-        ("other Host, JSON call", lambda: client.get("/api/entry", params={"id": work_id}, headers={"Host": "evil.example.org"})),
+        (
+            "other Host with a valid token",
+            lambda: client.post("/api/decide", data=form, headers={"X-CSRF-Token": token, "Host": "evil.example.org"}),
+        ),
+        (
+            "other Host, JSON call",
+            lambda: client.get("/api/entry", params={"id": work_id}, headers={"Host": "evil.example.org"}),
+        ),
     ]
     try:
         for name, attempt in attempts:
             response = attempt()
             result.cases += 1
-            result.check(response.status_code in (403, 405), f"{name}: HTTP {response.status_code} (expected a refusal)")
+            result.check(
+                response.status_code in (403, 405), f"{name}: HTTP {response.status_code} (expected a refusal)"
+            )
         result.check(_decisions(project) == before, "a refused request still recorded a decision")
         ok = client.post("/api/decide", data={**form, "note": "genuine"}, headers={"X-CSRF-Token": token})
-        result.check(ok.status_code == 200 and _decisions(project) == before + 1, f"the genuine request failed: {ok.text[:200]}")
+        result.check(
+            ok.status_code == 200 and _decisions(project) == before + 1, f"the genuine request failed: {ok.text[:200]}"
+        )
         allowed = client.get("/", headers={"Host": f"localhost:{port}"})
         result.check(allowed.status_code == 200, f"localhost:{port} refused: HTTP {allowed.status_code}")
     finally:
@@ -195,7 +248,11 @@ def _cross_site(result: FaultResult, project: Path, base: str, port: int) -> Non
 
 def _snapshot(root: Path) -> set[str]:
     skip = ("candidates.db", "serve.log", "exports")
-    return {str(p.relative_to(root)) for p in root.rglob("*") if not any(part.startswith(skip) for part in p.relative_to(root).parts)}
+    return {
+        str(p.relative_to(root))
+        for p in root.rglob("*")
+        if not any(part.startswith(skip) for part in p.relative_to(root).parts)
+    }
 
 
 def _exports(result: FaultResult, project: Path, workdir: Path, base: str, port: int) -> None:
@@ -217,13 +274,28 @@ def _exports(result: FaultResult, project: Path, workdir: Path, base: str, port:
     finally:
         client.close()
     targets = [
-        "/exports/../secret.txt", "/exports/../../secret.txt", "/exports/..%2f..%2fsecret.txt", "/exports/..%2Fsecret.txt",
-        "/exports/%2e%2e/%2e%2e/secret.txt", "/exports/%2e%2e%2f%2e%2e%2fsecret.txt", "/exports/....//....//secret.txt",
-        f"/exports/{secret}", f"/exports/%2F{str(secret).lstrip('/').replace('/', '%2F')}", "/exports//etc/passwd",
-        "/exports/%2Fetc%2Fpasswd", "/exports/..\\..\\secret.txt", "/exports/..%5c..%5csecret.txt",
-        "/exports/catalog-20990101-000000.csv", "/exports/catalog-dir.json", "/exports/catalog-dir.json/secret.txt",
-        "/exports/.%2e/.%2e/secret.txt", "/exports/%252e%252e%252fsecret.txt", "/exports/~/secret.txt",
-        f"http://127.0.0.1:{port}/exports/../../secret.txt", "/static/../../secret.txt", "/static/..%2f..%2fsecret.txt",
+        "/exports/../secret.txt",
+        "/exports/../../secret.txt",
+        "/exports/..%2f..%2fsecret.txt",
+        "/exports/..%2Fsecret.txt",
+        "/exports/%2e%2e/%2e%2e/secret.txt",
+        "/exports/%2e%2e%2f%2e%2e%2fsecret.txt",
+        "/exports/....//....//secret.txt",
+        f"/exports/{secret}",
+        f"/exports/%2F{str(secret).lstrip('/').replace('/', '%2F')}",
+        "/exports//etc/passwd",
+        "/exports/%2Fetc%2Fpasswd",
+        "/exports/..\\..\\secret.txt",
+        "/exports/..%5c..%5csecret.txt",
+        "/exports/catalog-20990101-000000.csv",
+        "/exports/catalog-dir.json",
+        "/exports/catalog-dir.json/secret.txt",
+        "/exports/.%2e/.%2e/secret.txt",
+        "/exports/%252e%252e%252fsecret.txt",
+        "/exports/~/secret.txt",
+        f"http://127.0.0.1:{port}/exports/../../secret.txt",
+        "/static/../../secret.txt",
+        "/static/..%2f..%2fsecret.txt",
         "/static/%2e%2e/%2e%2e/%2e%2e/secret.txt",
     ]
     for target in targets:

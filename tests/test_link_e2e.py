@@ -10,8 +10,9 @@ from pathlib import Path
 
 from cli_support import run_cli, write_config
 from local_server import LocalServer
-from rsiwatch.store import Store
 from store_support import sightings_since_decision
+
+from rsiwatch.store import Store
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sources"
 PAPER = "arxiv:2611.04242"
@@ -22,9 +23,14 @@ NEW_POST = b"""<html><head><title>Evolving GPU Kernels with Language Model Agent
 
 def serve(server: LocalServer) -> dict[str, str]:
     server.add("/robots.txt", status=404)
-    server.add("/rss/cs.LG", body=(FIXTURES / "arxiv_rss.xml").read_bytes(), headers={"Content-Type": "application/rss+xml"})
-    server.add("/newsletter/feed", body=(FIXTURES / "newsletter.xml").read_bytes(),
-               headers={"Content-Type": "application/rss+xml"})
+    server.add(
+        "/rss/cs.LG", body=(FIXTURES / "arxiv_rss.xml").read_bytes(), headers={"Content-Type": "application/rss+xml"}
+    )
+    server.add(
+        "/newsletter/feed",
+        body=(FIXTURES / "newsletter.xml").read_bytes(),
+        headers={"Content-Type": "application/rss+xml"},
+    )
     server.add("/blog/", body=(FIXTURES / "blog_listing.html").read_bytes(), headers=HTML, etag='"v1"')
     server.add("/blog/kernel-agents", body=(FIXTURES / "blog_post_kernels.html").read_bytes(), headers=HTML)
     server.add("/blog/robot-kitchen", body=(FIXTURES / "blog_post_kitchen.html").read_bytes(), headers=HTML)
@@ -34,30 +40,44 @@ def serve(server: LocalServer) -> dict[str, str]:
 def test_one_paper_three_sources_then_rejected_stays_rejected(tmp_path: Path, local_server: LocalServer) -> None:
     urls = serve(local_server)
     select = {"item": "article.post", "title": "h3", "link": "a@href", "summary": "p.teaser", "date": "time"}
-    write_config(tmp_path / "config.yaml", [
-        {"name": "arxiv-rss", "kind": "arxiv_rss", "url": urls["/rss/cs.LG"]},
-        {"name": "newsletter", "kind": "feed", "url": urls["/newsletter/feed"], "split_stories": True},
-        {"name": "lab-blog", "kind": "html", "url": urls["/blog/"], "select": select, "follow_links": True},
-    ], threshold=0.5)
+    write_config(
+        tmp_path / "config.yaml",
+        [
+            {"name": "arxiv-rss", "kind": "arxiv_rss", "url": urls["/rss/cs.LG"]},
+            {"name": "newsletter", "kind": "feed", "url": urls["/newsletter/feed"], "split_stories": True},
+            {"name": "lab-blog", "kind": "html", "url": urls["/blog/"], "select": select, "follow_links": True},
+        ],
+        threshold=0.5,
+    )
     run_cli("init", cwd=tmp_path)
     report = json.loads(run_cli("crawl", "--json", cwd=tmp_path).stdout)
     assert [s["ok"] for s in report["sources"]] == [True, True, True], report
 
     conn = sqlite3.connect(tmp_path / "candidates.db")
-    sightings = conn.execute("SELECT source, url, via FROM sightings WHERE work_id = ? ORDER BY source", (PAPER,)).fetchall()
+    sightings = conn.execute(
+        "SELECT source, url, via FROM sightings WHERE work_id = ? ORDER BY source", (PAPER,)
+    ).fetchall()
     assert [s[0] for s in sightings] == ["arxiv-rss", "lab-blog", "newsletter"]
     assert sightings[1][1] == local_server.url + "/blog/kernel-agents", "the post keeps its own URL"
     assert sightings[2][2] == "https://importthings.example.org/p/import-things-412", "the story keeps its issue"
     assert conn.execute("SELECT COUNT(*) FROM works WHERE id = ?", (PAPER,)).fetchone()[0] == 1
-    assert conn.execute("SELECT COUNT(*) FROM works WHERE url LIKE '%kernel-agents%' AND id != ?", (PAPER,)).fetchone()[0] == 0
+    assert (
+        conn.execute("SELECT COUNT(*) FROM works WHERE url LIKE '%kernel-agents%' AND id != ?", (PAPER,)).fetchone()[0]
+        == 0
+    )
     queued = [r[0] for r in conn.execute("SELECT id FROM works WHERE queued_at IS NOT NULL AND status = 'new'")]
     assert queued == [PAPER], "one candidate: the paper, once"
 
     run_cli("reject", PAPER, "--note", "not about training", cwd=tmp_path)
-    listing = (FIXTURES / "blog_listing.html").read_bytes().replace(
-        b'<main class="posts">',
-        b'<main class="posts"><article class="post"><h3><a href="/blog/kernels-talk">Evolving GPU Kernels with Language '
-        b'Model Agents for Faster Transformer Training</a></h3><time datetime="2026-11-28">Nov 28</time></article>')
+    listing = (
+        (FIXTURES / "blog_listing.html")
+        .read_bytes()
+        .replace(
+            b'<main class="posts">',
+            b'<main class="posts"><article class="post"><h3><a href="/blog/kernels-talk">Evolving GPU Kernels with Language '
+            b'Model Agents for Faster Transformer Training</a></h3><time datetime="2026-11-28">Nov 28</time></article>',
+        )
+    )
     local_server.add("/blog/", body=listing, headers=HTML, etag='"v2"')
     local_server.add("/blog/kernels-talk", body=NEW_POST, headers=HTML)
     again = json.loads(run_cli("crawl", "--source", "lab-blog", "--json", cwd=tmp_path).stdout)

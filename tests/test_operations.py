@@ -16,7 +16,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
 from cli_support import run_cli, write_config
 from local_server import LocalServer, Response
 from test_prefetch import RSS, feed
@@ -95,8 +94,11 @@ def test_crawl_exits_1_when_every_source_failed_and_0_when_one_succeeded(tmp_pat
 
 def test_crawl_is_refused_while_the_daemon_holds_the_database_and_waits_with_wait(tmp_path: Path, local_server) -> None:
     local_server.add("/feed", (FIXTURES / "newsletter.xml").read_bytes(), headers=RSS)
-    write_config(tmp_path / "config.yaml", [{"name": "news", "kind": "feed", "url": local_server.url + "/feed", "every": "1h"}],
-                 schedule=QUICK)
+    write_config(
+        tmp_path / "config.yaml",
+        [{"name": "news", "kind": "feed", "url": local_server.url + "/feed", "every": "1h"}],
+        schedule=QUICK,
+    )
     run_cli("init", cwd=tmp_path)
     daemon = start(tmp_path, "daemon")
     try:
@@ -115,7 +117,7 @@ def test_crawl_is_refused_while_the_daemon_holds_the_database_and_waits_with_wai
         waiting = start(tmp_path, "crawl", "--all", "--wait")
         try:
             assert waiting.stderr is not None
-            assert waiting.stderr.readline().startswith(f"waiting: another rsiwatch daemon is already running")
+            assert waiting.stderr.readline().startswith("waiting: another rsiwatch daemon is already running")
             stopped_at = time.monotonic()
             assert stop(daemon) == 0
             assert waiting.wait(timeout=DEADLINE_S) == 0, waiting.stderr.read() if waiting.stderr else ""
@@ -147,8 +149,11 @@ def test_two_crawls_do_not_overlap(tmp_path: Path, local_server) -> None:
         return Response(200, (FIXTURES / "newsletter.xml").read_bytes(), RSS)
 
     local_server.add("/slow", handler=held)
-    write_config(tmp_path / "config.yaml", [{"name": "slow", "kind": "feed", "url": local_server.url + "/slow"}],
-                 http={"connect_timeout_s": 5, "read_timeout_s": 90, "total_timeout_s": 120, "retries": 0})
+    write_config(
+        tmp_path / "config.yaml",
+        [{"name": "slow", "kind": "feed", "url": local_server.url + "/slow"}],
+        http={"connect_timeout_s": 5, "read_timeout_s": 90, "total_timeout_s": 120, "retries": 0},
+    )
     run_cli("init", cwd=tmp_path)
     first = start(tmp_path, "crawl")
     try:
@@ -165,10 +170,14 @@ def test_two_crawls_do_not_overlap(tmp_path: Path, local_server) -> None:
 
 # Logs that rotate -------------------------------------------------------------------------------------
 
+
 def test_daemon_log_file_is_reopened_when_moved_and_on_sighup(tmp_path: Path, local_server) -> None:
     local_server.add("/feed", (FIXTURES / "newsletter.xml").read_bytes(), headers=RSS)
-    write_config(tmp_path / "config.yaml", [{"name": "news", "kind": "feed", "url": local_server.url + "/feed", "every": "1s"}],
-                 schedule=QUICK)
+    write_config(
+        tmp_path / "config.yaml",
+        [{"name": "news", "kind": "feed", "url": local_server.url + "/feed", "every": "1s"}],
+        schedule=QUICK,
+    )
     run_cli("init", cwd=tmp_path)
     log = tmp_path / "daemon.log"
     daemon = start(tmp_path, "daemon", "--log-file", str(log))
@@ -189,6 +198,7 @@ def test_daemon_log_file_is_reopened_when_moved_and_on_sighup(tmp_path: Path, lo
 
 
 # No orphans -------------------------------------------------------------------------------------------
+
 
 def children_of(pid: int) -> dict[int, str]:
     """Processes whose parent is ``pid``, with their command lines."""
@@ -227,11 +237,15 @@ def test_a_crawl_killed_mid_parse_leaves_no_process_behind(tmp_path: Path, local
     for number in range(6):  # big feeds: each takes the parse worker a while
         url = local_server.add(f"/big{number}.xml", feed(number, 4000), headers=RSS)
         sources.append({"name": f"big{number}", "kind": "feed", "url": url})
-    write_config(tmp_path / "config.yaml", sources,
-                 http={"connect_timeout_s": 5, "read_timeout_s": 30, "total_timeout_s": 60, "retries": 0})
+    write_config(
+        tmp_path / "config.yaml",
+        sources,
+        http={"connect_timeout_s": 5, "read_timeout_s": 30, "total_timeout_s": 60, "retries": 0},
+    )
     run_cli("init", cwd=tmp_path)
     crawl = start(tmp_path, "crawl")
     try:
+
         def parsing_worker() -> int | None:
             for pid, cmdline in children_of(crawl.pid).items():
                 if "resource_tracker" not in cmdline and "multiprocessing" in cmdline and cpu_seconds(pid) > 1.0:
@@ -256,13 +270,17 @@ def test_a_crawl_killed_mid_parse_leaves_no_process_behind(tmp_path: Path, local
 
 # Bounded growth ---------------------------------------------------------------------------------------
 
+
 @pytest.mark.slow
 def test_retention_folds_old_fetches_and_prunes_model_blobs_but_never_decisions_or_the_active_model(
     tmp_path: Path, local_server
 ) -> None:
     local_server.add("/feed", (FIXTURES / "newsletter.xml").read_bytes(), headers=RSS)
-    write_config(tmp_path / "config.yaml", [{"name": "news", "kind": "feed", "url": local_server.url + "/feed"}],
-                 retention={"fetches": "30d", "models": 1})
+    write_config(
+        tmp_path / "config.yaml",
+        [{"name": "news", "kind": "feed", "url": local_server.url + "/feed"}],
+        retention={"fetches": "30d", "models": 1},
+    )
     run_cli("init", cwd=tmp_path)
     for _ in range(3):
         run_cli("crawl", "--all", cwd=tmp_path)  # the first crawl trains model 1
@@ -305,7 +323,9 @@ def test_retention_folds_old_fetches_and_prunes_model_blobs_but_never_decisions_
     assert refused.returncode == 1 and f"model version {versions[0]} was pruned" in refused.stderr
     # The active model still scores.
     items = tmp_path / "items.jsonl"
-    items.write_text(json.dumps({"id": "x", "title": "Neural architecture search by reinforcement learning", "summary": ""}) + "\n")
+    items.write_text(
+        json.dumps({"id": "x", "title": "Neural architecture search by reinforcement learning", "summary": ""}) + "\n"
+    )
     assert json.loads(run_cli("score", str(items), cwd=tmp_path).stdout.splitlines()[0])["id"] == "x"
 
 
@@ -318,15 +338,21 @@ def readme_block(after: str, language: str) -> str:
     """The first ```language block after the line containing ``after`` in README.md."""
     text = README.read_text()
     start = text.index(f"```{language}\n", text.index(after)) + len(f"```{language}\n")
-    return text[start:text.index("```", start)]
+    return text[start : text.index("```", start)]
 
 
 def test_readme_systemd_unit_is_sound_and_passes_systemd_analyze_verify(tmp_path: Path) -> None:
     unit = readme_block("**As a service.**", "ini")
     settings = [line.strip() for line in unit.splitlines() if "=" in line]
-    for required in ("Wants=network-online.target", "After=network-online.target", "Restart=on-failure",
-                     "NoNewPrivileges=yes", "ProtectSystem=strict", "StateDirectory=rsiwatch",
-                     "ReadWritePaths=/var/lib/rsiwatch"):
+    for required in (
+        "Wants=network-online.target",
+        "After=network-online.target",
+        "Restart=on-failure",
+        "NoNewPrivileges=yes",
+        "ProtectSystem=strict",
+        "StateDirectory=rsiwatch",
+        "ReadWritePaths=/var/lib/rsiwatch",
+    ):
         assert required in settings, required
     assert any(s.startswith("User=") for s in settings) and any(s.startswith("Group=") for s in settings)
     assert "--db /var/lib/rsiwatch/candidates.db" in unit  # the database lives where the unit may write
@@ -336,8 +362,9 @@ def test_readme_systemd_unit_is_sound_and_passes_systemd_analyze_verify(tmp_path
     # The only change: ExecStart names this checkout's rsiwatch, since verify checks that it is executable.
     here = Path(sys.executable).parent / "rsiwatch"
     (tmp_path / "rsiwatch.service").write_text(unit.replace("/srv/rsiwatch/.venv/bin/rsiwatch", str(here)))
-    result = subprocess.run([verify, "verify", str(tmp_path / "rsiwatch.service")], capture_output=True, text=True,
-                            timeout=120)
+    result = subprocess.run(
+        [verify, "verify", str(tmp_path / "rsiwatch.service")], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0 and result.stderr.strip() == "", result.stderr
 
 

@@ -13,15 +13,15 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from cli_support import run_cli, run_json, write_config
 from local_server import Response
+from store_support import inbox, submissions
+
 from rsiwatch.config import parse_config
 from rsiwatch.intake import process_inbox
-from rsiwatch.site.public import create_public_app
 from rsiwatch.review.web import create_app
+from rsiwatch.site.public import create_public_app
 from rsiwatch.store import Store
-from store_support import inbox, submissions
 
 PAGE = b"""<!doctype html><html><head><title>LLM-written kernels speed up training</title>
 <meta name="description" content="Kernels written by a language model replace hand-written CUDA in a training run.">

@@ -9,6 +9,7 @@ import io
 import json
 import re
 import shutil
+from datetime import UTC
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -146,12 +147,20 @@ class _Elements(HTMLParser):
 def hostile_catalog(folder: Path) -> None:
     entries = [
         {
-            "id": 900 + i, "work_id": f"url:https://evil.example/{i}",
+            "id": 900 + i,
+            "work_id": f"url:https://evil.example/{i}",
             **{f: PAYLOAD.format(field=f) for f in FIELDS},
-            "url": url, "year": 2025, "flags": [PAYLOAD.format(field="flag")],
+            "url": url,
+            "year": 2025,
+            "flags": [PAYLOAD.format(field="flag")],
         }
-        for i, url in enumerate(["javascript:alert('url')", "https://evil.example/a?b=<script>alert(1)</script>",
-                                 "data:text/html,<script>alert(2)</script>"])
+        for i, url in enumerate(
+            [
+                "javascript:alert('url')",
+                "https://evil.example/a?b=<script>alert(1)</script>",
+                "data:text/html,<script>alert(2)</script>",
+            ]
+        )
     ]
     (folder / "hostile.json").write_text(json.dumps(entries))
     run_cli("catalog", "import", "hostile.json", cwd=folder)
@@ -192,8 +201,9 @@ def test_publish_reports_bad_input_in_one_line(seeded: Path) -> None:
 
 
 def test_the_index_shows_the_estimated_share_once_the_stream_is_audited(seeded: Path) -> None:
-    from rsiwatch.tuning.trend_report import quarterly_shares
     from tuning_replay import replay, synthetic_rows
+
+    from rsiwatch.tuning.trend_report import quarterly_shares
 
     with Store(seeded / "candidates.db") as store:
         replay(store, synthetic_rows(n=2400, seed=3), weeks=12, audit_per_week=25)
@@ -202,21 +212,24 @@ def test_the_index_shows_the_estimated_share_once_the_stream_is_audited(seeded: 
     out = run_json("publish", "--out", "site", cwd=seeded)
     assert out["quarters_estimated"] == len(shares)
     index = (seeded / "site" / "index.html").read_text()
-    table = index[index.index('<table class="figures" id="share-table">'):]
+    table = index[index.index('<table class="figures" id="share-table">') :]
     table = table[: table.index("</table>")]
-    rows = re.findall(r'<tr><th scope="row">(\w+)</th><td>(\d+)</td><td>\d+</td><td>([\d.]+)%</td><td>([\d.]+)% – ([\d.]+)%</td>', table)
+    rows = re.findall(
+        r'<tr><th scope="row">(\w+)</th><td>(\d+)</td><td>\d+</td><td>([\d.]+)%</td><td>([\d.]+)% – ([\d.]+)%</td>',
+        table,
+    )
     assert [(q, int(n)) for q, n, *_ in rows] == [(s.period, s.works) for s in shares]
-    for (_, _, share, low, high), s in zip(rows, shares):
+    for (_, _, share, low, high), s in zip(rows, shares, strict=False):
         assert (float(share), float(low), float(high)) == tuple(round(v * 100, 1) for v in (s.share, s.low, s.high))
     assert index.count("<circle") == len(shares)  # one point per estimated quarter in the chart
 
 
 def test_entry_dates_and_an_empty_catalog() -> None:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from rsiwatch.site.build import UNDATED, build_site
 
-    utc = timezone.utc
+    utc = UTC
     assert entry_date({"date_published": "2025-03-18", "year": 2025}) == datetime(2025, 3, 18, tzinfo=utc)
     assert entry_date({"date_published": "2025-03", "year": 2025}) == datetime(2025, 3, 1, tzinfo=utc)
     assert entry_date({"date_published": None, "year": 2019}) == datetime(2019, 1, 1, tzinfo=utc)

@@ -3,28 +3,41 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from store_support import catalog_add, record_decision_at
+from tuning_replay import FakeScored
 
 from classifier import Model, TrainingSet, TrainParams, train
 from crawler.items import Item
-from rsiwatch.store import Store, iso
-from rsiwatch.tuning.report import health_warnings
 from rsiwatch.config import Config, Schedule
 from rsiwatch.daemon import retrain_job
-from rsiwatch.store import RETRAIN_SETTING
 from rsiwatch.retrain import holdout_ids, retrain_if_better, without
 from rsiwatch.scoring import active_model, train_and_save
-from tuning_replay import FakeScored
-from store_support import catalog_add, record_decision_at
+from rsiwatch.store import RETRAIN_SETTING, Store, iso
+from rsiwatch.tuning.report import health_warnings
 
-ON = ["neural architecture search", "automated machine learning", "learned optimizer", "AI-designed chip placement",
-      "compiler autotuning with reinforcement learning", "self-improving code agent", "synthetic training data from a model"]
-OFF = ["medical image segmentation", "traffic forecasting", "protein folding benchmark", "speech enhancement",
-       "crop yield estimation", "legal document retrieval", "weather nowcasting radar"]
-START = datetime(2026, 1, 5, tzinfo=timezone.utc)
+ON = [
+    "neural architecture search",
+    "automated machine learning",
+    "learned optimizer",
+    "AI-designed chip placement",
+    "compiler autotuning with reinforcement learning",
+    "self-improving code agent",
+    "synthetic training data from a model",
+]
+OFF = [
+    "medical image segmentation",
+    "traffic forecasting",
+    "protein folding benchmark",
+    "speech enhancement",
+    "crop yield estimation",
+    "legal document retrieval",
+    "weather nowcasting radar",
+]
+START = datetime(2026, 1, 5, tzinfo=UTC)
 
 
 def text(rng: random.Random, relevant: bool) -> tuple[str, str]:
@@ -40,7 +53,11 @@ def db(tmp_path: Path) -> Path:
     path = tmp_path / "candidates.db"
     with Store(path) as store:
         for i, topic in enumerate(ON):
-            catalog_add(store, {"title": f"Catalog: {topic}", "description": f"An example of {topic}.", "category": None}, origin="seed")
+            catalog_add(
+                store,
+                {"title": f"Catalog: {topic}", "description": f"An example of {topic}.", "category": None},
+                origin="seed",
+            )
         labelled = [(f"url:https://x.org/d{i}", i % 3 == 0) for i in range(80)]
         pool = [(f"url:https://x.org/p{i}", rng.random() < 0.05) for i in range(150)]
         items = []
@@ -48,7 +65,9 @@ def db(tmp_path: Path) -> Path:
             title, summary = text(rng, relevant)
             items.append(Item(work_id, title, summary, work_id[4:], work_id))
         store.works.ingest("feed", items, now=iso(START))
-        store.scores.record_scores(1, [FakeScored(it.canonical_id, 0.5) for it in items], {it.canonical_id: 0.4 for it in items}, queue=False)
+        store.scores.record_scores(
+            1, [FakeScored(it.canonical_id, 0.5) for it in items], {it.canonical_id: 0.4 for it in items}, queue=False
+        )
         for day, (work_id, relevant) in enumerate(labelled):
             record_decision_at(store, work_id, "accept" if relevant else "reject", iso(START + timedelta(days=day)))
     return path
@@ -63,8 +82,12 @@ def test_holdout_is_the_latest_decisions() -> None:
 def test_without_drops_held_out_works_everywhere() -> None:
     from classifier import Doc
 
-    ts = TrainingSet(positives=[Doc("a", "", ""), Doc("b", "", "")], negatives=[Doc("c", "", "")], pool=[Doc("d", "", "")],
-                     catalog=[Doc("a", "", "")])
+    ts = TrainingSet(
+        positives=[Doc("a", "", ""), Doc("b", "", "")],
+        negatives=[Doc("c", "", "")],
+        pool=[Doc("d", "", "")],
+        catalog=[Doc("a", "", "")],
+    )
     cut = without(ts, {"a", "c"})
     assert [d.id for d in cut.positives] == ["b"] and cut.negatives == [] and cut.catalog == [] and len(cut.pool) == 1
 

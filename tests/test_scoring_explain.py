@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import random
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from store_support import catalog_add
 
 from crawler.items import Item
-from rsiwatch.tuning.audit import queue_weekly
-from rsiwatch.store import Store, iso
 from rsiwatch.config import Config
 from rsiwatch.scoring import explain_works, explanations, score_works, train_and_save
-from store_support import catalog_add
+from rsiwatch.store import Store, iso
+from rsiwatch.tuning.audit import queue_weekly
 
 ON = ["neural architecture search", "learned optimizer", "AI-designed chip placement", "self-improving code agent",
       "compiler autotuning with reinforcement learning", "synthetic training data from a model"]
@@ -28,7 +28,9 @@ def items(prefix: str, n: int, rng: random.Random, relevant_share: float) -> lis
     for i in range(n):
         topic = rng.choice(ON if rng.random() < relevant_share else OFF)
         work_id = f"url:https://x.org/{prefix}{i}"
-        out.append(Item(work_id, f"A study of {topic}", f"We present work on {topic}, with experiments.", work_id[4:], work_id))
+        out.append(
+            Item(work_id, f"A study of {topic}", f"We present work on {topic}, with experiments.", work_id[4:], work_id)
+        )
     return out
 
 
@@ -37,7 +39,11 @@ def store(tmp_path: Path) -> Store:
     rng = random.Random(3)
     with Store(tmp_path / "candidates.db") as s:
         for topic in ON:
-            catalog_add(s, {"title": f"Catalog: {topic}", "description": f"An example of {topic}.", "category": None}, origin="seed")
+            catalog_add(
+                s,
+                {"title": f"Catalog: {topic}", "description": f"An example of {topic}.", "category": None},
+                origin="seed",
+            )
         s.works.ingest("feed", items("pool", 200, rng, 0.05))
         train_and_save(s, "test")
         yield s
@@ -84,7 +90,7 @@ def test_a_queued_work_below_the_threshold_stays_explained_after_a_rescore(store
 
 
 def test_audit_picks_below_the_threshold_get_explained(store: Store) -> None:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     last_week = now - timedelta(days=7)
     new = items("a", 80, random.Random(6), 0.0)
     store.works.ingest("feed", new, now=iso(last_week))
@@ -116,11 +122,17 @@ def test_crawl_writes_skip_the_disk_sync_and_decisions_never_do(store: Store) ->
 
 
 def test_the_review_page_explains_a_searched_work_that_was_never_queued(store: Store, tmp_path: Path) -> None:
-    from rsiwatch.review.web import create_app
     from review_fixtures import make_config
 
-    work = Item("url:https://x.org/searched", "A study of crop yield estimation", "We present work on crop yield "
-                "estimation from weather radar, with experiments.", "https://x.org/searched", "k")
+    from rsiwatch.review.web import create_app
+
+    work = Item(
+        "url:https://x.org/searched",
+        "A study of crop yield estimation",
+        "We present work on crop yield estimation from weather radar, with experiments.",
+        "https://x.org/searched",
+        "k",
+    )
     store.works.ingest("feed", [work])
     assert score_works(store, Config(threshold=0.99), [work.canonical_id]).queued == []
     assert latest(store, work.canonical_id)["why"] == []
@@ -164,6 +176,8 @@ def test_lowering_the_threshold_queues_this_weeks_works_that_now_reach_it(store:
     assert lowered.exit_code == 0, lowered.output
     expected = reaching & {i.canonical_id for i in recent}
     assert json.loads(lowered.stdout)["requeued"] == len(expected)
-    queued = {r[0] for r in store.conn.execute("SELECT id FROM works WHERE queued_at IS NOT NULL AND queue_reason = 'score'")}
+    queued = {
+        r[0] for r in store.conn.execute("SELECT id FROM works WHERE queued_at IS NOT NULL AND queue_reason = 'score'")
+    }
     assert queued - queued_before == expected
     assert all(latest(store, w)["why"] for w in expected)  # explained as they join the queue

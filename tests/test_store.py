@@ -7,10 +7,10 @@ import threading
 from pathlib import Path
 
 import pytest
+from store_support import decisions, integrity_ok
 
 from crawler.items import Item
 from rsiwatch.store import Store, StoreError
-from store_support import decisions, integrity_ok
 
 
 @pytest.fixture
@@ -100,7 +100,9 @@ def test_a_work_is_created_once_whoever_sees_it(store: Store) -> None:
     item = Item("arxiv:2611.00001", "A paper", "About it", "https://arxiv.org/abs/2611.00001", "k1")
     stats = store.works.ingest("feed", [item, item])
     assert stats.new_works == [] and stats.new_sightings == 0
-    stats = store.works.ingest("blog", [Item("arxiv:2611.00001", "A post about it", "", "https://blog.example/p", "p1")])
+    stats = store.works.ingest(
+        "blog", [Item("arxiv:2611.00001", "A post about it", "", "https://blog.example/p", "p1")]
+    )
     assert stats.new_works == [] and stats.new_sightings == 1
     assert store.works.count("works") == 1 and store.works.count("sightings") == 2
     assert store.works.work("arxiv:2611.00001")["title"] == "A paper"
@@ -131,8 +133,8 @@ def test_writers_in_many_threads_lose_nothing(tmp_path: Path, store: Store) -> N
 
 def database_at_schema(path: Path, version: int) -> sqlite3.Connection:
     """A database as an older rsiwatch left it: migrations 1..``version`` applied."""
-    from rsiwatch.store.schema import MIGRATIONS
     from rsiwatch.store import _split_sql
+    from rsiwatch.store.schema import MIGRATIONS
 
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode = WAL")
@@ -143,23 +145,54 @@ def database_at_schema(path: Path, version: int) -> sqlite3.Connection:
     return conn
 
 
-OLD_WORK = ("arxiv:2501.00001", "Learned optimizers that train themselves", "Old work.", "https://arxiv.org/abs/2501.00001")
+OLD_WORK = (
+    "arxiv:2501.00001",
+    "Learned optimizers that train themselves",
+    "Old work.",
+    "https://arxiv.org/abs/2501.00001",
+)
 
 
 def test_search_finds_works_from_before_and_after_migration_6(tmp_path: Path) -> None:
     """Migration 6 moves the full-text insert from a trigger into ``ingest``: a database made under
     schema 5 (trigger) keeps its indexed works, and new ones are indexed once, not twice."""
     conn = database_at_schema(tmp_path / "old.db", 5)
-    conn.execute("INSERT INTO works (id, title, summary, url, first_seen, last_seen) VALUES (?, ?, ?, ?, '2025-01-01', '2025-01-01')",
-                 OLD_WORK)
+    conn.execute(
+        "INSERT INTO works (id, title, summary, url, first_seen, last_seen) VALUES (?, ?, ?, ?, '2025-01-01', '2025-01-01')",
+        OLD_WORK,
+    )
     conn.close()
     with Store(tmp_path / "old.db") as store:
-        store.works.ingest("feed", [Item("arxiv:2611.00002", "Optimizers learned by a model", "New work.", "https://arxiv.org/abs/2611.00002", "k2")])
-        store.works.ingest("feed", [Item("arxiv:2611.00002", "Optimizers learned by a model", "Seen again.", "https://arxiv.org/abs/2611.00002", "k3")])
+        store.works.ingest(
+            "feed",
+            [
+                Item(
+                    "arxiv:2611.00002",
+                    "Optimizers learned by a model",
+                    "New work.",
+                    "https://arxiv.org/abs/2611.00002",
+                    "k2",
+                )
+            ],
+        )
+        store.works.ingest(
+            "feed",
+            [
+                Item(
+                    "arxiv:2611.00002",
+                    "Optimizers learned by a model",
+                    "Seen again.",
+                    "https://arxiv.org/abs/2611.00002",
+                    "k3",
+                )
+            ],
+        )
         rows, total = store.queue.review_queue(query="optimizers", status="all")
         assert sorted(r["id"] for r in rows) == ["arxiv:2501.00001", "arxiv:2611.00002"]
         assert store.conn.execute("SELECT COUNT(*) FROM works_fts").fetchone()[0] == 2
-        assert store.conn.execute("SELECT COUNT(*) FROM sqlite_master WHERE name = 'works_fts_insert'").fetchone()[0] == 0
+        assert (
+            store.conn.execute("SELECT COUNT(*) FROM sqlite_master WHERE name = 'works_fts_insert'").fetchone()[0] == 0
+        )
 
 
 def test_titles_indexed_before_migration_7_are_probed_after_it(tmp_path: Path) -> None:
@@ -167,17 +200,26 @@ def test_titles_indexed_before_migration_7_are_probed_after_it(tmp_path: Path) -
     from crawler.link import normalise_title
 
     conn = database_at_schema(tmp_path / "old.db", 6)
-    conn.execute("INSERT INTO works (id, title, summary, url, first_seen, last_seen) VALUES (?, ?, ?, ?, '2025-01-01', '2025-01-01')",
-                 OLD_WORK)
-    conn.execute("INSERT INTO work_titles (work_id, norm, works_rowid) VALUES (?, ?, 1)", (OLD_WORK[0], normalise_title(OLD_WORK[1])))
+    conn.execute(
+        "INSERT INTO works (id, title, summary, url, first_seen, last_seen) VALUES (?, ?, ?, ?, '2025-01-01', '2025-01-01')",
+        OLD_WORK,
+    )
+    conn.execute(
+        "INSERT INTO work_titles (work_id, norm, works_rowid) VALUES (?, ?, 1)",
+        (OLD_WORK[0], normalise_title(OLD_WORK[1])),
+    )
     conn.close()
     with Store(tmp_path / "old.db") as store:
         assert store.linking.similar_titles(normalise_title("Optimizers that train themselves, learned")) == [
-            (OLD_WORK[0], "learned optimizers train themselves")]
+            (OLD_WORK[0], "learned optimizers train themselves")
+        ]
         assert store.linking.index_titles() == 0  # nothing to catch up: the old title was kept, and probed once
         store.works.ingest("feed", [Item("arxiv:2611.00002", "Optimizers that train other optimizers", "", "u", "k2")])
         assert store.linking.index_titles() == 1
-        assert [w for w, _ in store.linking.similar_titles(normalise_title("optimizers train"))] == [OLD_WORK[0], "arxiv:2611.00002"]
+        assert [w for w, _ in store.linking.similar_titles(normalise_title("optimizers train"))] == [
+            OLD_WORK[0],
+            "arxiv:2611.00002",
+        ]
 
 
 def test_migration_scripts_split_where_sqlite_says_a_statement_ends() -> None:
@@ -201,17 +243,39 @@ def test_candidates_and_the_review_page_filter_the_queue_alike(store: Store) -> 
     """``candidates`` (CLI) and ``review_queue`` (page) share one filter: the same filters, the same works."""
     from types import SimpleNamespace
 
-    items = [Item(f"arxiv:2611.{n:05d}", f"Paper {n}", "", f"https://arxiv.org/abs/2611.{n:05d}", f"k{n}") for n in range(12)]
+    items = [
+        Item(f"arxiv:2611.{n:05d}", f"Paper {n}", "", f"https://arxiv.org/abs/2611.{n:05d}", f"k{n}") for n in range(12)
+    ]
     store.works.ingest("feed", items[:8])
     store.works.ingest("blog", items[5:])
     categories = ["compilers-kernels", "hardware-design", None]
-    scored = [SimpleNamespace(id=i.canonical_id, score=n / 12, category=categories[n % 3], category_confidence=0.5,
-                              category_fits=True, why=[], nearest=[]) for n, i in enumerate(items)]
+    scored = [
+        SimpleNamespace(
+            id=i.canonical_id,
+            score=n / 12,
+            category=categories[n % 3],
+            category_confidence=0.5,
+            category_fits=True,
+            why=[],
+            nearest=[],
+        )
+        for n, i in enumerate(items)
+    ]
     store.scores.record_scores(1, scored, {s.id: 0.2 for s in scored})
     store.decisions.decide("arxiv:2611.00011", "reject")
-    filters = [{}, {"status": "all"}, {"status": "rejected"}, {"source": "blog"}, {"source": "feed", "min_score": 0.5},
-               {"category": "hardware-design"}, {"category": ""}, {"max_score": 0.6, "status": "all"},
-               {"since": "2000-01-01"}, {"since": "2999-01-01"}, {"min_score": 0.0, "source": "blog", "status": "all"}]
+    filters = [
+        {},
+        {"status": "all"},
+        {"status": "rejected"},
+        {"source": "blog"},
+        {"source": "feed", "min_score": 0.5},
+        {"category": "hardware-design"},
+        {"category": ""},
+        {"max_score": 0.6, "status": "all"},
+        {"since": "2000-01-01"},
+        {"since": "2999-01-01"},
+        {"min_score": 0.0, "source": "blog", "status": "all"},
+    ]
     seen = set()
     for f in filters:
         by_cli = [w["id"] for w in store.scores.candidates(limit=None, **f)]
@@ -236,36 +300,71 @@ def test_search_is_the_same_after_the_index_became_external_content(tmp_path: Pa
     from rsiwatch.store.queue import SEARCH_CAP
 
     conn = database_at_schema(tmp_path / "old.db", 8)
-    works = [(f"url:https://example.org/{i}", f"Paper {i} on {'learned optimizers' if i % 3 else 'kernels'}",
-              f"Summary {i} about {'architecture search' if i % 2 else 'self-play'}", f"https://example.org/{i}")
-             for i in range(SEARCH_CAP + 300)]
-    conn.executemany("INSERT INTO works (id, title, summary, url, first_seen, last_seen) VALUES (?, ?, ?, ?, 'a', 'a')", works)
+    works = [
+        (
+            f"url:https://example.org/{i}",
+            f"Paper {i} on {'learned optimizers' if i % 3 else 'kernels'}",
+            f"Summary {i} about {'architecture search' if i % 2 else 'self-play'}",
+            f"https://example.org/{i}",
+        )
+        for i in range(SEARCH_CAP + 300)
+    ]
+    conn.executemany(
+        "INSERT INTO works (id, title, summary, url, first_seen, last_seen) VALUES (?, ?, ?, ?, 'a', 'a')", works
+    )
     conn.executemany("INSERT INTO works_fts (work_id, title, summary) VALUES (?, ?, ?)", [w[:3] for w in works])
-    conn.execute("UPDATE works SET title = 'Paper 5 on learned kernels, revised' WHERE id = 'url:https://example.org/5'")
-    conn.execute("DELETE FROM works WHERE id = 'url:https://example.org/7'")  # never done by rsiwatch; the index follows
+    conn.execute(
+        "UPDATE works SET title = 'Paper 5 on learned kernels, revised' WHERE id = 'url:https://example.org/5'"
+    )
+    conn.execute(
+        "DELETE FROM works WHERE id = 'url:https://example.org/7'"
+    )  # never done by rsiwatch; the index follows
     conn.close()
-    queries = ["paper", "summary", "optimizers", "kernels", "search", "self play", "revised", "paper 1", "nothing-matches"]
+    queries = [
+        "paper",
+        "summary",
+        "optimizers",
+        "kernels",
+        "search",
+        "self play",
+        "revised",
+        "paper 1",
+        "nothing-matches",
+    ]
     # The answers under schema 8, from the old index (the same query as the review page made then).
     old = sqlite3.connect(tmp_path / "old.db")
     before = {}
     for query in queries:
-        hits = [r[0] for r in old.execute("SELECT work_id FROM works_fts WHERE works_fts MATCH ? ORDER BY rowid DESC LIMIT ?",
-                                          (fts_query(query), SEARCH_CAP + 1))]
-        before[query] = sorted(hits[:SEARCH_CAP]) + [f"total={min(len(hits), SEARCH_CAP)} capped={len(hits) > SEARCH_CAP}"]
+        hits = [
+            r[0]
+            for r in old.execute(
+                "SELECT work_id FROM works_fts WHERE works_fts MATCH ? ORDER BY rowid DESC LIMIT ?",
+                (fts_query(query), SEARCH_CAP + 1),
+            )
+        ]
+        before[query] = sorted(hits[:SEARCH_CAP]) + [
+            f"total={min(len(hits), SEARCH_CAP)} capped={len(hits) > SEARCH_CAP}"
+        ]
     old.close()
     with Store(tmp_path / "old.db") as store:
         assert {q: search_hits(store, q) for q in queries} == before
         assert "url:https://example.org/5" in search_hits(store, "kernels")  # the edited work is among the newest
-        assert store.conn.execute("SELECT COUNT(*) FROM sqlite_master WHERE name = 'works_fts_content'").fetchone()[0] == 0
+        assert (
+            store.conn.execute("SELECT COUNT(*) FROM sqlite_master WHERE name = 'works_fts_content'").fetchone()[0] == 0
+        )
         store.conn.execute("VACUUM")
         assert {q: search_hits(store, q) for q in queries} == before
         store.works.ingest("feed", [Item("arxiv:2611.00009", "Optimizers that learn kernels", "", "u", "k9")])
         assert "url:https://example.org/9" in search_hits(store, "kernels")
-        store.conn.execute("UPDATE works SET title = 'Paper 9, now about zebras' WHERE id = 'url:https://example.org/9'")
+        store.conn.execute(
+            "UPDATE works SET title = 'Paper 9, now about zebras' WHERE id = 'url:https://example.org/9'"
+        )
         assert search_hits(store, "zebras")[:1] == ["url:https://example.org/9"]
         assert "url:https://example.org/9" not in search_hits(store, "kernels")
         assert "arxiv:2611.00009" in search_hits(store, "kernels")
-        store.conn.execute("INSERT INTO works_fts (works_fts, rank) VALUES ('integrity-check', 1)")  # raises if out of sync
+        store.conn.execute(
+            "INSERT INTO works_fts (works_fts, rank) VALUES ('integrity-check', 1)"
+        )  # raises if out of sync
 
 
 def test_the_store_hands_out_typed_areas_without_dynamic_dispatch(tmp_path: Path) -> None:

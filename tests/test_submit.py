@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
+from local_server import LocalServer, redirect
+from store_support import sightings_since_decision, submissions
 
 from crawler.netguard import AddressGuard, AddressRefused, forbidden_reason
-from local_server import LocalServer, redirect
-from rsiwatch.store import Store
 from rsiwatch.cli import cli
 from rsiwatch.config import parse_config
+from rsiwatch.store import Store
 from rsiwatch.submit import submit
-from store_support import sightings_since_decision, submissions
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sources"
 HTML = {"Content-Type": "text/html; charset=utf-8"}

@@ -7,20 +7,20 @@ known, and through the real database (a replayed review history) against the lab
 from __future__ import annotations
 
 import random
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import pytest
-
-from rsiwatch.tuning import audit
-from rsiwatch.tuning.trend import UNCATEGORISED, quarter, share_estimate, year_counts
-from rsiwatch.tuning.trend_report import quarterly_shares
-from rsiwatch.tuning.threshold import AUDIT, CAUGHT, Reviewed, wilson
-from rsiwatch.store import Store
 from tuning_replay import replay, synthetic_rows
 
-T0 = datetime(2025, 7, 1, tzinfo=timezone.utc)
+from rsiwatch.store import Store
+from rsiwatch.tuning import audit
+from rsiwatch.tuning.threshold import AUDIT, CAUGHT, Reviewed, wilson
+from rsiwatch.tuning.trend import UNCATEGORISED, quarter, share_estimate, year_counts
+from rsiwatch.tuning.trend_report import quarterly_shares
+
+T0 = datetime(2025, 7, 1, tzinfo=UTC)
 
 
 def rv(i: int, label: int, reason: str, weight: float = 1.0) -> Reviewed:

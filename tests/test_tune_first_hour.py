@@ -13,7 +13,6 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-
 from cli_support import run_cli, run_json
 from stream_feed import arxiv_id, crawled_project
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 from review_fixtures import make_config, populate
+from store_support import decisions
 
 from rsiwatch.catalog.formats import to_csv
-from rsiwatch.store import Store
-from rsiwatch.review.web import create_app
 from rsiwatch.present.security import UnsafeBind
-from store_support import decisions
+from rsiwatch.review.web import create_app
+from rsiwatch.store import Store
 
 BASE = "http://127.0.0.1:8765"
 
@@ -60,7 +60,9 @@ def test_security_headers(client) -> None:
     assert "<script>" not in response.get_data(as_text=True)  # only <script src=...>
 
 
-@pytest.mark.parametrize("host", ["evil.example:8765", "evil.example", "127.0.0.1", "127.0.0.1:9999", "localhost.evil.example:8765"])
+@pytest.mark.parametrize(
+    "host", ["evil.example:8765", "evil.example", "127.0.0.1", "127.0.0.1:9999", "localhost.evil.example:8765"]
+)
 def test_other_hosts_are_refused(client, host: str) -> None:
     assert client.get("/", headers={"Host": host}).status_code == 403
 
@@ -77,18 +79,24 @@ def test_post_needs_the_csrf_token(client, db: Path) -> None:
     good = token(client)
     assert client.post("/api/decide", data=form, base_url=BASE).status_code == 403  # session, no token
     assert client.post("/api/decide", data={**form, "csrf_token": "x" + good}, base_url=BASE).status_code == 403
-    cross = client.post("/api/decide", data=form, headers={"X-CSRF-Token": good, "Origin": "http://evil.example"},
-                        base_url=BASE)
+    cross = client.post(
+        "/api/decide", data=form, headers={"X-CSRF-Token": good, "Origin": "http://evil.example"}, base_url=BASE
+    )
     assert cross.status_code == 403
     with Store(db) as store:
         assert decisions(store, work_id) == []
-    ok = client.post("/api/decide", data={**form, "note": "a survey"}, headers={"X-CSRF-Token": good,
-                     "Origin": BASE}, base_url=BASE)
+    ok = client.post(
+        "/api/decide", data={**form, "note": "a survey"}, headers={"X-CSRF-Token": good, "Origin": BASE}, base_url=BASE
+    )
     assert ok.status_code == 200 and ok.json["status"] == "rejected"
     with Store(db) as store:
         [decision] = decisions(store, work_id)
         assert (decision["action"], decision["note"], decision["origin"], decision["model_version"]) == (
-            "reject", "a survey", "web", 1)
+            "reject",
+            "a survey",
+            "web",
+            1,
+        )
         assert decision["score"] == pytest.approx(0.89)
 
 
@@ -105,9 +113,13 @@ def test_accept_with_edits_then_undo(client, db: Path) -> None:
     assert prefill["title"].startswith("Evolutionary neural architecture search")
     assert prefill["year"] == 2025 and prefill["category"] == "architecture-algorithm-search"
     assert prefill["description"].endswith("development.") and prefill["url"] == "https://arxiv.org/abs/2501.10001"
-    form = {**{k: v or "" for k, v in prefill.items() if k != "flags"}, "id": work_id,
-            "description": "Evolution finds image classifiers that beat hand-designed ones.", "disputed": "on",
-            "category": "architecture-algorithm-search"}
+    form = {
+        **{k: v or "" for k, v in prefill.items() if k != "flags"},
+        "id": work_id,
+        "description": "Evolution finds image classifiers that beat hand-designed ones.",
+        "disputed": "on",
+        "category": "architecture-algorithm-search",
+    }
     saved = client.post("/api/accept", data=form, headers={"X-CSRF-Token": csrf}, base_url=BASE)
     assert saved.status_code == 200, saved.json
     with Store(db) as store:
@@ -122,8 +134,9 @@ def test_accept_with_edits_then_undo(client, db: Path) -> None:
         assert [d["action"] for d in decisions(store, work_id)] == ["accept", "undo"]
 
 
-@pytest.mark.parametrize("field,value", [("url", "javascript:alert(1)"), ("category", "nonsense"), ("title", ""),
-                                         ("year", "20x5")])
+@pytest.mark.parametrize(
+    "field,value", [("url", "javascript:alert(1)"), ("category", "nonsense"), ("title", ""), ("year", "20x5")]
+)
 def test_accept_rejects_bad_fields(client, db: Path, field: str, value: str) -> None:
     csrf = token(client)
     form = {"id": "arxiv:2501.10002", "title": "T", "url": "https://example.org", field: value}
@@ -140,7 +153,7 @@ def test_search_and_filters(client) -> None:
 
     assert ids("q=floorplanning") == ["arxiv:2501.10005"]
     assert set(ids("q=cooling")) == {"arxiv:2501.10007"}
-    assert ids('q=%22%29+AND+%28+NEAR') == []  # FTS syntax is quoted, never an error
+    assert ids("q=%22%29+AND+%28+NEAR") == []  # FTS syntax is quoted, never an error
     assert ids("q=optim") == ["arxiv:2501.10004", "arxiv:2501.10009"]  # prefix search
     assert ids("source=arxiv-ml") == [f"arxiv:2501.{10000 + i}" for i in range(0, 12, 2)]
     assert "arxiv:2501.10006" not in ids("source=import-ai") and "arxiv:2501.10004" in ids("source=import-ai")
@@ -159,8 +172,12 @@ def test_catalog_and_stats_pages(client) -> None:
 
 def test_exports_stay_inside_export_dir(client, db: Path, tmp_path: Path) -> None:
     csrf = token(client)
-    client.post("/api/accept", data={"id": "arxiv:2501.10000", "title": "Self-play"}, headers={"X-CSRF-Token": csrf},
-                base_url=BASE)
+    client.post(
+        "/api/accept",
+        data={"id": "arxiv:2501.10000", "title": "Self-play"},
+        headers={"X-CSRF-Token": csrf},
+        base_url=BASE,
+    )
     download = client.get("/export/catalog.csv", base_url=BASE)
     with Store(db) as store:
         assert download.get_data(as_text=True) == to_csv(store.catalog.entries())
@@ -171,8 +188,14 @@ def test_exports_stay_inside_export_dir(client, db: Path, tmp_path: Path) -> Non
     assert client.get(f"/exports/{written.name}", base_url=BASE).status_code == 200
     secret = tmp_path / "secret.txt"
     secret.write_text("secret")
-    for path in ("/exports/..%2fsecret.txt", "/exports/../secret.txt", "/exports/%2e%2e%2fsecret.txt",
-                 f"/exports/{secret}", "/export/catalog.sh", "/exports/.catalog.tmp"):
+    for path in (
+        "/exports/..%2fsecret.txt",
+        "/exports/../secret.txt",
+        "/exports/%2e%2e%2fsecret.txt",
+        f"/exports/{secret}",
+        "/export/catalog.sh",
+        "/exports/.catalog.tmp",
+    ):
         response = client.get(path, base_url=BASE)
         assert response.status_code == 404 and b"secret" not in response.data, path
 

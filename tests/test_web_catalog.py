@@ -45,8 +45,9 @@ def test_curators_spreadsheet_keeps_its_rows(tmp_path: Path) -> None:
 
 
 def edit_client(tmp_path: Path):
-    from rsiwatch.review.web import create_app
     from review_fixtures import make_config
+
+    from rsiwatch.review.web import create_app
 
     with Store(tmp_path / "candidates.db") as store:
         import_entries(store, parse_catalog(EXPORTED, "test.csv"), origin="import")
@@ -57,10 +58,19 @@ def edit_client(tmp_path: Path):
 
 
 def entry_form(token: str, **fields: str) -> dict[str, str]:
-    form = {"csrf_token": token, "title": "MLGO", "description": "Learned inlining heuristics inside LLVM.",
-            "category": "compilers-kernels", "url": "https://arxiv.org/abs/2101.04808", "year": "2021",
-            "date_published": "2021-01-13", "authors": "Trofin et al.", "affiliations": "Google", "submitter": "",
-            "deployed_in_production": "on"}
+    form = {
+        "csrf_token": token,
+        "title": "MLGO",
+        "description": "Learned inlining heuristics inside LLVM.",
+        "category": "compilers-kernels",
+        "url": "https://arxiv.org/abs/2101.04808",
+        "year": "2021",
+        "date_published": "2021-01-13",
+        "authors": "Trofin et al.",
+        "affiliations": "Google",
+        "submitter": "",
+        "deployed_in_production": "on",
+    }
     return {**form, **fields}
 
 
@@ -70,8 +80,12 @@ BASE = "http://127.0.0.1:8765"
 def test_editing_an_entry_changes_the_export_and_keeps_the_old_values(tmp_path: Path) -> None:
     client, token, page = edit_client(tmp_path)
     assert 'action="/catalog/3"' in page and '<option value="compilers-kernels" selected>' in page
-    answer = client.post("/catalog/3", base_url=BASE, headers={"Origin": BASE},
-                         data=entry_form(token, title="MLGO: learned inlining in LLVM", authors="Trofin, M. et al."))
+    answer = client.post(
+        "/catalog/3",
+        base_url=BASE,
+        headers={"Origin": BASE},
+        data=entry_form(token, title="MLGO: learned inlining in LLVM", authors="Trofin, M. et al."),
+    )
     assert answer.status_code == 303 and answer.headers["Location"].endswith("/catalog?edited=3#entry-3")
     assert "Saved entry 3" in client.get("/catalog?edited=3", base_url=BASE).get_data(as_text=True)
     with Store(tmp_path / "candidates.db") as store:
@@ -82,11 +96,16 @@ def test_editing_an_entry_changes_the_export_and_keeps_the_old_values(tmp_path: 
         assert edit["before"] == {"title": "MLGO", "authors": "Trofin et al."}
         assert edit["after"] == {"title": "MLGO: learned inlining in LLVM", "authors": "Trofin, M. et al."}
         exported = to_csv(store.catalog.entries())
-    assert exported == EXPORTED.replace(",Trofin et al.,", ",\"Trofin, M. et al.\",").replace(
-        "compilers-kernels,MLGO,", "compilers-kernels,MLGO: learned inlining in LLVM,")
+    assert exported == EXPORTED.replace(",Trofin et al.,", ',"Trofin, M. et al.",').replace(
+        "compilers-kernels,MLGO,", "compilers-kernels,MLGO: learned inlining in LLVM,"
+    )
     # The same form again changes nothing and logs nothing.
-    client.post("/catalog/3", base_url=BASE, headers={"Origin": BASE},
-                data=entry_form(token, title="MLGO: learned inlining in LLVM", authors="Trofin, M. et al."))
+    client.post(
+        "/catalog/3",
+        base_url=BASE,
+        headers={"Origin": BASE},
+        data=entry_form(token, title="MLGO: learned inlining in LLVM", authors="Trofin, M. et al."),
+    )
     with Store(tmp_path / "candidates.db") as store:
         assert len(store.catalog.catalog_edits(3)) == 1
 
@@ -97,7 +116,9 @@ def test_a_bad_edit_or_a_forged_one_changes_nothing(tmp_path: Path) -> None:
     assert bad.status_code == 400 and "category" in bad.get_data(as_text=True)
     empty = client.post("/catalog/3", base_url=BASE, headers={"Origin": BASE}, data=entry_form(token, title=""))
     assert empty.status_code == 400 and "title: required" in empty.get_data(as_text=True)
-    forged = client.post("/catalog/3", base_url=BASE, headers={"Origin": BASE}, data=entry_form("not-the-token", title="x"))
+    forged = client.post(
+        "/catalog/3", base_url=BASE, headers={"Origin": BASE}, data=entry_form("not-the-token", title="x")
+    )
     assert forged.status_code == 403
     missing = client.post("/catalog/99", base_url=BASE, headers={"Origin": BASE}, data=entry_form(token))
     assert missing.status_code == 404

@@ -55,11 +55,24 @@ def test_payload_text_is_shown_escaped(pages: dict[str, str]) -> None:
 
 
 def test_helpers() -> None:
-    for bad in ("javascript:alert(1)", " JAVASCRIPT:x", "java\tscript:x", "data:text/html,x", "vbscript:x", "//evil.example",
-                "/relative", "file:///etc/passwd", "https://", "http://exa mple.org", None, 42):
+    for bad in (
+        "javascript:alert(1)",
+        " JAVASCRIPT:x",
+        "java\tscript:x",
+        "data:text/html,x",
+        "vbscript:x",
+        "//evil.example",
+        "/relative",
+        "file:///etc/passwd",
+        "https://",
+        "http://exa mple.org",
+        None,
+        42,
+    ):
         assert safe_url(bad) is None, bad
     assert safe_url("https://arxiv.org/abs/2401.01234") == "https://arxiv.org/abs/2401.01234"
     assert html_to_text("<p>a <b>b</b><script>evil()</script> &amp; c</p>") == "a b & c"
     assert html_to_text("x < y and y > z") == "x < y and y > z"
     assert str(highlight_html("<b>self-play</b> & more", ["self play", "amp"])) == (
-        "&lt;b&gt;<mark>self-play</mark>&lt;/b&gt; &amp; more")
+        "&lt;b&gt;<mark>self-play</mark>&lt;/b&gt; &amp; more"
+    )

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 from review_fixtures import make_config, populate
+from store_support import catalog_add, decisions
 
 from rsiwatch.review.web import create_app
 from rsiwatch.store import Store
-from store_support import catalog_add, decisions
 
 BASE = "http://127.0.0.1:8765"
 FORM_HEADERS = {"Origin": BASE, "Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 from review_fixtures import make_config, populate
+from store_support import decisions
 
 from rsiwatch.review.web import create_app
 from rsiwatch.store import Store
-from store_support import decisions
 
 BASE = "http://127.0.0.1:8765"
 WORK = "arxiv:2501.10000"
@@ -59,7 +59,10 @@ def test_a_stale_tab_cannot_silently_override_a_decision(tmp_path: Path, db: Pat
     replaced = post(bob, bob_token, "/api/accept", **{**accept, "seen": str(body["latest"])})
     assert replaced.status_code == 200
     with Store(db) as store:
-        assert [(d["action"], d["decided_by"]) for d in decisions(store, WORK)] == [("reject", "alice"), ("accept", "bob")]
+        assert [(d["action"], d["decided_by"]) for d in decisions(store, WORK)] == [
+            ("reject", "alice"),
+            ("accept", "bob"),
+        ]
         assert [e["work_id"] for e in store.catalog.entries()] == [WORK] and store.catalog.catalog_disagreements() == []
     # Alice's tab is stale now too: her undo of "her" reject would undo Bob's accept, so it is refused.
     assert post(alice, alice_token, "/api/undo", id=WORK, seen=str(rejected.json["decision"])).status_code == 409
@@ -79,8 +82,14 @@ def test_the_409_is_what_a_stale_undo_and_defer_get_and_the_page_shows_the_state
 
 def test_accepting_a_work_with_an_entry_keeps_it_and_undo_restores_it(tmp_path: Path, db: Path) -> None:
     client, token, seen = tab(tmp_path, db, "alice")
-    form = {"id": WORK, "title": "Self-play prover", "description": "Curated.", "category": "training-data-self-play",
-            "affiliations": "Lab", "seen": seen[WORK]}
+    form = {
+        "id": WORK,
+        "title": "Self-play prover",
+        "description": "Curated.",
+        "category": "training-data-self-play",
+        "affiliations": "Lab",
+        "seen": seen[WORK],
+    }
     first = post(client, token, "/api/accept", **form)
     entry_id = first.json["catalog_id"]
     with Store(db) as store:
@@ -88,13 +97,19 @@ def test_accepting_a_work_with_an_entry_keeps_it_and_undo_restores_it(tmp_path: 
     rejected = post(client, token, "/api/decide", id=WORK, action="reject", seen=str(first.json["decision"]))
     prefill = client.get(f"/api/entry?id={WORK}", base_url=BASE).json
     assert prefill["description"] == "Curated." and prefill["title"] == "Self-play prover"  # the entry's own values
-    again = post(client, token, "/api/accept", **{**form, "description": "Curated, better.",
-                                                    "seen": str(rejected.json["decision"])})
+    again = post(
+        client,
+        token,
+        "/api/accept",
+        **{**form, "description": "Curated, better.", "seen": str(rejected.json["decision"])},
+    )
     assert again.json["catalog_id"] == entry_id
     with Store(db) as store:
         [entry] = store.catalog.entries()
         assert (entry["description"], entry["submitter"]) == ("Curated, better.", "zoe")  # not in the form: kept
-        after = [e["after"] for e in store.catalog.catalog_edits(entry_id) if e["decision_id"] == again.json["decision"]]
+        after = [
+            e["after"] for e in store.catalog.catalog_edits(entry_id) if e["decision_id"] == again.json["decision"]
+        ]
         assert {"withdrawn_at": None} in after and {"description": "Curated, better."} in after
     post(client, token, "/api/undo", id=WORK, seen=str(again.json["decision"]))
     with Store(db) as store:
@@ -108,7 +123,11 @@ def test_the_reason_given_on_the_page_stays_private(tmp_path: Path, db: Path) ->
     undone = post(client, token, "/api/undo", id=WORK, seen=str(rejected.json["decision"]))
     prefill = client.get(f"/api/entry?id={WORK}", base_url=BASE).json
     assert prefill["description"] and "SECRET" not in str(prefill)  # the work's summary, first sentence
-    form = {**{k: v or "" for k, v in prefill.items() if k != "flags"}, "id": WORK, "seen": str(undone.json["decision"])}
+    form = {
+        **{k: v or "" for k, v in prefill.items() if k != "flags"},
+        "id": WORK,
+        "seen": str(undone.json["decision"]),
+    }
     assert post(client, token, "/api/accept", **form).status_code == 200
     assert "SECRET" not in client.get("/catalog", base_url=BASE).get_data(as_text=True)
     for fmt in ("csv", "md", "json"):

@@ -11,15 +11,15 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
+from store_support import record_decision_at
 
 from crawler.items import Item
-from rsiwatch.tuning import audit
 from rsiwatch.store import Store, iso
-from store_support import record_decision_at
+from rsiwatch.tuning import audit
 
 SHARED_DEV = Path(__file__).resolve().parents[2] / "shared" / "data" / "dev_labelled.jsonl"
 SOURCES = ("arxiv-ml", "blog")
@@ -72,7 +72,7 @@ def synthetic_rows(n: int = 1200, seed: int = 7) -> list[Row]:
     scores = np.clip(np.where(labels, rng.normal(0.42, 0.14, n), rng.normal(0.14, 0.09, n)), 0.0, 0.999)
     return [
         Row(f"arxiv:2501.{i:05d}", f"Synthetic work {i}", f"Summary of synthetic work {i}.", int(y), float(s))
-        for i, (y, s) in enumerate(zip(labels, scores))
+        for i, (y, s) in enumerate(zip(labels, scores, strict=False))
     ]
 
 
@@ -89,14 +89,23 @@ def shared_rows() -> list[Row] | None:
     model = train(TrainingSet(positives=catalog, negatives=[], pool=pool, catalog=catalog))
     stream = [r for r in raw if r["stratum"] == "random"]
     scores = model.score([Doc(r["id"], r["title"], r["summary"]) for r in stream])
-    return [Row(r["id"], r["title"], r["summary"], int(r["label"]), float(s)) for r, s in zip(stream, scores)]
+    return [
+        Row(r["id"], r["title"], r["summary"], int(r["label"]), float(s)) for r, s in zip(stream, scores, strict=False)
+    ]
 
 
 def replay(
-    store: Store, rows: list[Row], *, weeks: int = 10, threshold: float = 0.35, audit_per_week: int = 20,
-    uncertain_share: float = 0.1, seed: int = 11, now: datetime | None = None,
+    store: Store,
+    rows: list[Row],
+    *,
+    weeks: int = 10,
+    threshold: float = 0.35,
+    audit_per_week: int = 20,
+    uncertain_share: float = 0.1,
+    seed: int = 11,
+    now: datetime | None = None,
 ) -> Replay:
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     first = audit.week_start(now) - timedelta(days=7 * (weeks + 1))
     log = Replay(threshold=threshold)
     store.sources.ensure_sources((name, "feed", f"https://example.org/{name}") for name in SOURCES)
@@ -110,7 +119,8 @@ def replay(
         for source in SOURCES:
             items = [
                 Item(canonical_id=r.id, title=r.title, summary=r.summary, url=f"https://example.org/{r.id}", key=r.id)
-                for r in chunk if log.source_of(r.id) == source
+                for r in chunk
+                if log.source_of(r.id) == source
             ]
             if items:
                 store.works.ingest(source, items, now=seen)

@@ -12,8 +12,8 @@ import csv
 import io
 import json
 import re
-from datetime import date, datetime
 from collections.abc import Iterable, Sequence
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -96,10 +96,10 @@ def parse_table(table: list[list[str]], name: str) -> list[dict[str, Any]]:
     header = [(h or "").strip() for h in table[0]]
     body = [(n, row) for n, row in enumerate(table[1:], 2) if any((c or "").strip() for c in row)]
     if set(SEED_COLUMNS) <= set(header):
-        return [{**_from_seed(dict(zip(header, row))), "line": n} for n, row in body]
+        return [{**_from_seed(dict(zip(header, row, strict=False))), "line": n} for n, row in body]
     if {"Description", "Source"} <= set(header):
         unknown = [h for h in header if h and h != "ID" and h not in COLUMN_FIELDS]
-        return [_from_public(dict(zip(header, row)), header, unknown, n) for n, row in body]
+        return [_from_public(dict(zip(header, row, strict=False)), header, unknown, n) for n, row in body]
     raise CatalogFormatError(
         f"{name}: unrecognised columns {header[:8]}; expected the public list's ({', '.join(PUBLIC_COLUMNS)})"
         f" or the seed file's ({', '.join(SEED_COLUMNS)})"
@@ -265,7 +265,9 @@ def to_markdown(entries: Iterable[dict[str, Any]]) -> str:
     lines = ["| ID | Title | Category | Year | Description |", "| --- | --- | --- | --- | --- |"]
     for e in entries:
         title = f"[{_md_cell(e['title'])}]({e['url']})" if e.get("url", "") and str(e["url"]).startswith("http") else _md_cell(e["title"])
-        lines.append(f"| {e['id']} | {title} | {_md_cell(e['category'])} | {e['year'] or ''} | {_md_cell(e['description'])} |")
+        lines.append(
+            f"| {e['id']} | {title} | {_md_cell(e['category'])} | {e['year'] or ''} | {_md_cell(e['description'])} |"
+        )
     return "\n".join(lines) + "\n"
 
 

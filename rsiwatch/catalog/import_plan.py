@@ -97,7 +97,9 @@ def plan_import(rows: list[dict[str, Any]], existing: list[dict[str, Any]]) -> t
         target = by_work.get(row["work_id"]) if row.get("work_id") else None
         if not row.get("work_id"):
             candidate = by_id.get(row.get("id"))
-            target = candidate if candidate and not candidate.get("work_id") and candidate["id"] not in matched else None
+            target = (
+                candidate if candidate and not candidate.get("work_id") and candidate["id"] not in matched else None
+            )
         if target is not None:
             matched.add(target["id"])
         targets.append(target)
@@ -112,8 +114,10 @@ def plan_import(rows: list[dict[str, Any]], existing: list[dict[str, Any]]) -> t
             finals.append(rid)
         else:
             if rid is not None:
-                report.flagged.append(f"row {row['line']} repeats ID {rid} of row {rows[claimed[rid]]['line']}: "
-                                      "both kept, this one under a new ID")
+                report.flagged.append(
+                    f"row {row['line']} repeats ID {rid} of row {rows[claimed[rid]]['line']}: "
+                    "both kept, this one under a new ID"
+                )
             finals.append(None)
     next_id = max([0, *by_id, *claimed]) + 1
     for i, target in enumerate(targets):
@@ -130,7 +134,7 @@ def plan_import(rows: list[dict[str, Any]], existing: list[dict[str, Any]]) -> t
             plan.moves[e["id"]] = next_id
             report.renumbered.append((e["id"], next_id, e.get("work_id") or e.get("title") or "no source"))
             next_id += 1
-    for row, target, final in zip(rows, targets, finals):
+    for row, target, final in zip(rows, targets, finals, strict=False):
         assert final is not None
         if row.get("work_id") and row["work_id"] not in plan.work_ids:
             plan.work_ids.append(row["work_id"])

@@ -28,7 +28,9 @@ def import_entries(
     report.accepted = [w for w, status in statuses.items() if status is not None and status != "accepted"]
     if dry_run:
         return report
-    missing = {r["work_id"]: r for r in rows if r.get("work_id") in plan.work_ids and store.works.work(r["work_id"]) is None}
+    missing = {
+        r["work_id"]: r for r in rows if r.get("work_id") in plan.work_ids and store.works.work(r["work_id"]) is None
+    }
     if missing:
         source = "catalog:seed" if origin == "seed" else "catalog:import"
         items = []

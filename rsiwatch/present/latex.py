@@ -74,7 +74,7 @@ def _piece_to_text(piece: str) -> str:
     try:
         nodes, _, _ = latexwalker.LatexWalker(piece, latex_context=_WALKER_DB, tolerant_parsing=False).get_latex_nodes()
         text = _TO_TEXT.nodelist_to_text(nodes)
-    except Exception:  # noqa: BLE001 - whatever the parser trips on, the raw text is the answer
+    except Exception:
         return piece
     return " ".join(text.split())
 

@@ -140,7 +140,8 @@ def highlight_segments(text: str, terms: Iterable[str]) -> list[tuple[str, bool]
 def highlight_html(text: str, terms: Iterable[str]) -> Markup:
     """Escaped text with the terms wrapped in ``<mark>``: every piece is escaped before it is wrapped."""
     return Markup("").join(
-        Markup("<mark>{}</mark>").format(piece) if hit else escape(piece) for piece, hit in highlight_segments(text, terms)
+        Markup("<mark>{}</mark>").format(piece) if hit else escape(piece)
+        for piece, hit in highlight_segments(text, terms)
     )
 
 
@@ -276,8 +277,15 @@ def entry_from_form(form: Any, work_id: str) -> dict[str, Any]:
     date_published = field("date_published", 40) or None
     flags = [f for f in FLAGS if form.get(f) in ("on", "1", "true", "yes")]
     return {
-        "work_id": work_id, "title": title, "description": field("description", 2000), "category": category,
-        "url": url or None, "year": int(year_text) if year_text else None, "date_published": date_published,
-        "authors": field("authors", 2000) or None, "affiliations": field("affiliations", 2000) or None,
-        "submitter": field("submitter", 200) or None, "flags": flags,
+        "work_id": work_id,
+        "title": title,
+        "description": field("description", 2000),
+        "category": category,
+        "url": url or None,
+        "year": int(year_text) if year_text else None,
+        "date_published": date_published,
+        "authors": field("authors", 2000) or None,
+        "affiliations": field("affiliations", 2000) or None,
+        "submitter": field("submitter", 200) or None,
+        "flags": flags,
     }

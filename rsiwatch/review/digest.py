@@ -19,10 +19,10 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from rsiwatch.config import Digest as DigestConfig
+from rsiwatch.present.security import is_loopback
 from rsiwatch.present.text import clean_text, one_sentence, readable_text, safe_url, work_links
 from rsiwatch.store import Store, utcnow
-from rsiwatch.present.security import is_loopback
-from rsiwatch.config import Digest as DigestConfig
 
 DEFAULT_TOP = 20
 SMTP_TIMEOUT_S = 30.0
@@ -51,9 +51,11 @@ class Digest:
 def _row(work: dict[str, Any]) -> dict[str, Any]:
     links = work_links(work)
     return {
-        "id": work["id"], "title": readable_text(work.get("entry_title") or work.get("title")),
+        "id": work["id"],
+        "title": readable_text(work.get("entry_title") or work.get("title")),
         "score": work.get("score"),
-        "category": work.get("entry_category") or work.get("category"), "status": work.get("status"),
+        "category": work.get("entry_category") or work.get("category"),
+        "status": work.get("status"),
         "summary": one_sentence(work.get("entry_description") or work.get("summary") or ""),
         "url": links[0].url if links else None,
         "decided_by": work.get("decided_by"),  # accepted works: the curator who accepted it
@@ -61,15 +63,23 @@ def _row(work: dict[str, Any]) -> dict[str, Any]:
 
 
 def _seen_again_row(work: dict[str, Any]) -> dict[str, Any]:
-    return {**_row(work), "decided_at": work["decided_at"], "new_sightings": work["new_sightings"],
-            "sources": [clean_text(s) for s in work["sources"]]}
+    return {
+        **_row(work),
+        "decided_at": work["decided_at"],
+        "new_sightings": work["new_sightings"],
+        "sources": [clean_text(s) for s in work["sources"]],
+    }
 
 
 def build_digest(store: Store, since: str, top: int = DEFAULT_TOP) -> Digest:
     works, total = store.queue.review_queue(status="all", since=since, limit=top)
     return Digest(
-        since=since, until=utcnow(), top=[_row(w) for w in works], accepted=[_row(w) for w in store.queue.accepted_since(since)],
-        sources=store.queue.source_counts_since(since), queued=total.count,
+        since=since,
+        until=utcnow(),
+        top=[_row(w) for w in works],
+        accepted=[_row(w) for w in store.queue.accepted_since(since)],
+        sources=store.queue.source_counts_since(since),
+        queued=total.count,
         seen_again=[_seen_again_row(w) for w in store.linking.seen_again_after_decision(since, limit=top)],
     )
 
@@ -97,19 +107,35 @@ def md_link(text: str, url: str | None) -> str:
 def to_markdown(digest: Digest) -> str:
     lines = [f"# rsiwatch digest, {digest.since[:10]} to {digest.until[:10]}", ""]
     lines += [f"{digest.queued} candidates queued, {len(digest.accepted)} accepted.", "", "## Accepted", ""]
-    lines += [f"- {md_link(w['title'], w['url'])} ({md_text(w['category'] or 'no category')}"
-              + (f", accepted by {md_text(w['decided_by'])}" if w["decided_by"] else "") + f"): {md_text(w['summary'])}"
-              for w in digest.accepted] or ["Nothing accepted this week."]
+    lines += [
+        f"- {md_link(w['title'], w['url'])} ({md_text(w['category'] or 'no category')}"
+        + (f", accepted by {md_text(w['decided_by'])}" if w["decided_by"] else "")
+        + f"): {md_text(w['summary'])}"
+        for w in digest.accepted
+    ] or ["Nothing accepted this week."]
     lines += ["", "## Top candidates", ""]
-    lines += [f"{i}. **{'–' if w['score'] is None else format(w['score'], '.2f')}** {md_link(w['title'], w['url'])} · {md_text(w['category'] or 'no category')}"
-              f" · {md_text(w['status'])}" for i, w in enumerate(digest.top, 1)] or ["No new candidates."]
+    lines += [
+        f"{i}. **{'–' if w['score'] is None else format(w['score'], '.2f')}** {md_link(w['title'], w['url'])} · {md_text(w['category'] or 'no category')}"
+        f" · {md_text(w['status'])}"
+        for i, w in enumerate(digest.top, 1)
+    ] or ["No new candidates."]
     lines += ["", "## Seen again after a decision", ""]
-    lines += [f"- {md_link(w['title'], w['url'])}: {md_text((w['status'] or '').replace('_', ' '))} on {w['decided_at'][:10]},"
-              f" since then {w['new_sightings']} sighting(s) in {md_text(', '.join(w['sources']))}"
-              for w in digest.seen_again] or ["Nothing decided came back."]
-    lines += ["", "## Sources", "", "| source | sightings | new works | candidates | accepted |", "| --- | --- | --- | --- | --- |"]
-    lines += [f"| {md_text(s['source'])} | {s['sightings']} | {s['new_works']} | {s['candidates']} | {s['accepted']} |"
-              for s in digest.sources]
+    lines += [
+        f"- {md_link(w['title'], w['url'])}: {md_text((w['status'] or '').replace('_', ' '))} on {w['decided_at'][:10]},"
+        f" since then {w['new_sightings']} sighting(s) in {md_text(', '.join(w['sources']))}"
+        for w in digest.seen_again
+    ] or ["Nothing decided came back."]
+    lines += [
+        "",
+        "## Sources",
+        "",
+        "| source | sightings | new works | candidates | accepted |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    lines += [
+        f"| {md_text(s['source'])} | {s['sightings']} | {s['new_works']} | {s['candidates']} | {s['accepted']} |"
+        for s in digest.sources
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -134,7 +160,9 @@ def send_digest(config: DigestConfig, digest: Digest, *, html: str, text: str) -
     context = ssl.create_default_context()
     try:
         if config.smtp_port == 465:
-            smtp: smtplib.SMTP = smtplib.SMTP_SSL(config.smtp_host, config.smtp_port, timeout=SMTP_TIMEOUT_S, context=context)
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                config.smtp_host, config.smtp_port, timeout=SMTP_TIMEOUT_S, context=context
+            )
         else:
             smtp = smtplib.SMTP(config.smtp_host, config.smtp_port, timeout=SMTP_TIMEOUT_S)
         with smtp:
@@ -146,7 +174,9 @@ def send_digest(config: DigestConfig, digest: Digest, *, html: str, text: str) -
                 secure = True
             if config.smtp_user:
                 if not secure and not is_loopback(config.smtp_host):
-                    raise DigestError(f"digest.smtp_host: {config.smtp_host} offers no TLS; refusing to send the password")
+                    raise DigestError(
+                        f"digest.smtp_host: {config.smtp_host} offers no TLS; refusing to send the password"
+                    )
                 smtp.login(config.smtp_user, config.smtp_password or "")
             smtp.send_message(message)
     except (smtplib.SMTPException, OSError) as exc:

@@ -19,7 +19,13 @@ from rich.panel import Panel
 from rich.text import Text
 
 from rsiwatch.present.text import (
-    CATEGORIES, clean_text, entry_prefill, highlight_segments, positive_terms, readable_text, work_links,
+    CATEGORIES,
+    clean_text,
+    entry_prefill,
+    highlight_segments,
+    positive_terms,
+    readable_text,
+    work_links,
 )
 from rsiwatch.store import StaleDecision, Store, StoreError
 
@@ -153,8 +159,9 @@ class Session:
             if answer is None:
                 return
             note = clean_text(answer) or None
-        self.seen[work_id] = self.store.decisions.decide(work_id, action, note=note, origin="tui", by=self.by,
-                                               seen=self.seen.get(work_id))
+        self.seen[work_id] = self.store.decisions.decide(
+            work_id, action, note=note, origin="tui", by=self.by, seen=self.seen.get(work_id)
+        )
         self.after_decision(work_id, action)
 
     def after_decision(self, work_id: str, action: str) -> None:
@@ -213,9 +220,17 @@ class Session:
         return self.counts
 
 
-def review_terminal(store: Store, *, stream: IO[str] | None = None, console: Console | None = None,
-                    status: str = "new", source: str | None = None, category: str | None = None,
-                    limit: int = 500, by: str | None = None) -> dict[str, int]:
+def review_terminal(
+    store: Store,
+    *,
+    stream: IO[str] | None = None,
+    console: Console | None = None,
+    status: str = "new",
+    source: str | None = None,
+    category: str | None = None,
+    limit: int = 500,
+    by: str | None = None,
+) -> dict[str, int]:
     """Step through the queue; returns how many of each decision were made."""
     stream = stream if stream is not None else sys.stdin
     console = console or Console(highlight=False, emoji=False)

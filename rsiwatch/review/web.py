@@ -14,7 +14,17 @@ from pathlib import Path
 from typing import Any
 
 from flask import (
-    Flask, Response, abort, current_app, g, jsonify, redirect, render_template, request, send_from_directory, session,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    session,
     url_for,
 )
 from flask_limiter import Limiter
@@ -22,18 +32,28 @@ from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import HTTPException
 
 from rsiwatch.catalog.formats import FORMATS
-from rsiwatch.present.text import (
-    CATEGORIES, FLAGS, EntryError, entry_from_form, entry_prefill, highlight_html, html_to_text, positive_terms,
-    readable_text, safe_url, score_range, work_links,
-)
-from rsiwatch.store import ACTIONS, QUEUE_STATUSES, StaleDecision, Store, StoreError
+from rsiwatch.config import Config, curator_name
 from rsiwatch.curators import check_curator
-from rsiwatch.review.web_forms import form_values, install_plain_forms, safe_next
+from rsiwatch.files import write_atomically
 from rsiwatch.present.security import Binding, install, signed_in_curator
+from rsiwatch.present.text import (
+    CATEGORIES,
+    FLAGS,
+    EntryError,
+    entry_from_form,
+    entry_prefill,
+    highlight_html,
+    html_to_text,
+    positive_terms,
+    readable_text,
+    safe_url,
+    score_range,
+    work_links,
+)
+from rsiwatch.review.web_forms import form_values, install_plain_forms, safe_next
+from rsiwatch.store import ACTIONS, QUEUE_STATUSES, StaleDecision, Store, StoreError
 from rsiwatch.tuning.plot import report_png
 from rsiwatch.tuning.report import TuningReport, build_report
-from rsiwatch.config import Config, curator_name
-from rsiwatch.files import write_atomically
 
 PAGE_SIZE = 100
 LOGIN_LIMIT = "10 per minute; 100 per day"
@@ -157,8 +177,16 @@ def queue() -> str:
     for item in items:  # the searched words are highlighted too
         item["terms"] = [*item["terms"], *re.findall(r"\w{3,}", query)]
     return render_template(
-        "queue.html", items=items, total=total, offset=offset, page_size=PAGE_SIZE, filters=filters,
-        sources=s.queue.source_names(), statuses=QUEUE_STATUSES, counts=s.queue.status_counts(), filter_problems=scores.problems,
+        "queue.html",
+        items=items,
+        total=total,
+        offset=offset,
+        page_size=PAGE_SIZE,
+        filters=filters,
+        sources=s.queue.source_names(),
+        statuses=QUEUE_STATUSES,
+        counts=s.queue.status_counts(),
+        filter_problems=scores.problems,
     )
 
 
@@ -172,24 +200,36 @@ def _with_explanations(s: Store, latest: dict[str, dict[str, Any]]) -> dict[str,
     from rsiwatch.scoring import explanations  # the classifier is loaded only when a page needs it
 
     found = explanations(s, missing)
-    return {i: {**score, "why": found[i].why, "nearest": found[i].nearest} if i in found else score
-            for i, score in latest.items()}
+    return {
+        i: {**score, "why": found[i].why, "nearest": found[i].nearest} if i in found else score
+        for i, score in latest.items()
+    }
 
 
 def _item(s: Store, work: dict[str, Any], latest: dict[str, Any]) -> dict[str, Any]:
     why = latest.get("why") or []
     sightings = [
         {
-            "source": g_["source"], "title": readable_text(g_.get("title")), "url": safe_url(g_.get("url")),
-            "raw_url": g_.get("url") or "", "seen_at": (g_.get("seen_at") or "")[:10], "via": g_.get("via"),
+            "source": g_["source"],
+            "title": readable_text(g_.get("title")),
+            "url": safe_url(g_.get("url")),
+            "raw_url": g_.get("url") or "",
+            "seen_at": (g_.get("seen_at") or "")[:10],
+            "via": g_.get("via"),
         }
         for g_ in s.works.sightings(work["id"])
     ]
     standing = s.queue.standing_decision(work["id"])
     return {
-        **work, "terms": positive_terms(why), "why": why[:8], "nearest": latest.get("nearest") or [],
-        "category_fits": latest.get("category_fits", 1), "links": work_links(work), "sightings": sightings,
-        "note": (standing or {}).get("note"), "safe_url": safe_url(work.get("url")),
+        **work,
+        "terms": positive_terms(why),
+        "why": why[:8],
+        "nearest": latest.get("nearest") or [],
+        "category_fits": latest.get("category_fits", 1),
+        "links": work_links(work),
+        "sightings": sightings,
+        "note": (standing or {}).get("note"),
+        "safe_url": safe_url(work.get("url")),
         "decided_by": (standing or {}).get("decided_by"),
         "seen": s.decisions.latest_decision_id(work["id"]),
         "submission": s.submissions.latest_submissions([work["id"]]).get(work["id"]),
@@ -222,9 +262,14 @@ def catalog(draft: dict[str, Any] | None = None, error: EntryError | None = None
     saved = request.args.get("saved", "")
     edited = request.args.get("edited", "")
     return render_template(
-        "catalog.html", entries=store().catalog.entries(), formats=sorted(FORMATS), exports=_exports(),
-        saved=saved if saved in _exports() else "", edited=int(edited) if edited.isdigit() else None,
-        draft=draft, error=error,
+        "catalog.html",
+        entries=store().catalog.entries(),
+        formats=sorted(FORMATS),
+        exports=_exports(),
+        saved=saved if saved in _exports() else "",
+        edited=int(edited) if edited.isdigit() else None,
+        draft=draft,
+        error=error,
     )
 
 
@@ -251,11 +296,20 @@ def accept_page() -> str:
 def stats() -> str:
     s = store()
     report = build_report(s, current_app.config["RSIWATCH_CONFIG"], proxy=True)
-    totals = {"works": s.works.count("works"), "sightings": s.works.count("sightings"), "review decisions": s.queue.review_decision_count(),
-              "catalog entries": s.works.count("catalog")}
+    totals = {
+        "works": s.works.count("works"),
+        "sightings": s.works.count("sightings"),
+        "review decisions": s.queue.review_decision_count(),
+        "catalog entries": s.works.count("catalog"),
+    }
     return render_template(
-        "stats.html", sources=s.sources.source_report(), counts=s.queue.status_counts(), weeks=s.queue.decision_counts_by_week(8),
-        totals=totals, tune=report, plottable=_plottable(report),
+        "stats.html",
+        sources=s.sources.source_report(),
+        counts=s.queue.status_counts(),
+        weeks=s.queue.decision_counts_by_week(8),
+        totals=totals,
+        tune=report,
+        plottable=_plottable(report),
         proxy_now=report.proxy.recall_at([report.threshold])[0] if report.proxy else None,
     )
 
@@ -335,8 +389,13 @@ def api_accept() -> Response:
     entry = {k: v for k, v in entry.items() if k in ("work_id", "flags") or k in request.form}
     s = store()
     decision, catalog_id = s.decisions.accept(work["id"], entry, origin="web", by=_curator(), seen=_seen())
-    return jsonify(id=work["id"], status="accepted", decision=decision, catalog_id=catalog_id,
-                   category=(s.catalog.catalog_entry(catalog_id) or {}).get("category"))
+    return jsonify(
+        id=work["id"],
+        status="accepted",
+        decision=decision,
+        catalog_id=catalog_id,
+        category=(s.catalog.catalog_entry(catalog_id) or {}).get("category"),
+    )
 
 
 def api_undo() -> Response:
@@ -358,7 +417,8 @@ def _format_or_404(fmt: str) -> str:
 def export_download(fmt: str) -> Response:
     text = FORMATS[_format_or_404(fmt)](store().catalog.entries())
     return Response(
-        text, mimetype=MIMETYPES[fmt],
+        text,
+        mimetype=MIMETYPES[fmt],
         headers={"Content-Disposition": f'attachment; filename="rsiwatch-catalog.{fmt}"'},
     )
 
@@ -373,7 +433,8 @@ def _exports() -> list[str]:
         return []
     # Only regular files the app wrote: a symlink planted in the folder could point anywhere.
     return sorted(
-        (p.name for p in folder.iterdir() if not p.is_symlink() and p.is_file() and p.suffix[1:] in FORMATS), reverse=True
+        (p.name for p in folder.iterdir() if not p.is_symlink() and p.is_file() and p.suffix[1:] in FORMATS),
+        reverse=True,
     )
 
 

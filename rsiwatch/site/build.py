@@ -12,7 +12,7 @@ import csv
 import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,7 @@ SITE_COLUMNS = [*PUBLIC_COLUMNS, "Category"]
 STATIC_FILES = ("site.css", "site.js")
 DEFAULT_FEED_SIZE = 100
 DEFAULT_TITLE = "Examples of AI improving AI development"
-UNDATED = datetime(1970, 1, 1, tzinfo=timezone.utc)  # an entry with no year sorts last in the feed
+UNDATED = datetime(1970, 1, 1, tzinfo=UTC)  # an entry with no year sorts last in the feed
 
 
 @dataclass(frozen=True)
@@ -55,8 +55,12 @@ def entry_date(entry: Mapping[str, Any]) -> datetime:
     parts = [p for p in text[:10].split("-") if p.isdigit()]
     try:
         if parts:
-            return datetime(int(parts[0]), int(parts[1]) if len(parts) > 1 else 1, int(parts[2]) if len(parts) > 2 else 1,
-                            tzinfo=timezone.utc)
+            return datetime(
+                int(parts[0]),
+                int(parts[1]) if len(parts) > 1 else 1,
+                int(parts[2]) if len(parts) > 2 else 1,
+                tzinfo=UTC,
+            )
     except ValueError:
         pass
     return UNDATED
@@ -64,8 +68,10 @@ def entry_date(entry: Mapping[str, Any]) -> datetime:
 
 def public_entry(entry: Mapping[str, Any]) -> dict[str, Any]:
     """What the site shows of an entry: clean text, the source as a link only when it is http(s)."""
-    text = {k: clean_text(entry.get(k)) for k in ("authors", "affiliations", "submitter", "category", "url",
-                                                   "date_published")}
+    text = {
+        k: clean_text(entry.get(k))
+        for k in ("authors", "affiliations", "submitter", "category", "url", "date_published")
+    }
     # Titles and descriptions are often a paper's own, LaTeX included: its math shown as readable text
     # (the entry's text is the curator's, not HTML: it is escaped, never stripped).
     text.update({k: clean_text(latex_to_text(clean_text(entry.get(k)))) for k in ("title", "description")})
@@ -132,8 +138,13 @@ def public_csv(entries: Sequence[Mapping[str, Any]]) -> str:
 
 
 def _environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True),
-                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(default=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
     env.globals["pct"] = lambda v: "–" if v is None else f"{v:.1%}"
     return env
 
@@ -147,19 +158,26 @@ def build_site(entries: Sequence[Mapping[str, Any]], options: SiteOptions = Site
     shares = list(options.shares)
     known = [s for s in shares if s.share is not None]
     context = {
-        "title": options.title, "entries": shown, "columns": SITE_COLUMNS, "counts": counts,
+        "title": options.title,
+        "entries": shown,
+        "columns": SITE_COLUMNS,
+        "counts": counts,
         "colours": {c: colour(i) for i, c in enumerate(counts.categories)},
         "years_chart": years_svg(counts, "Catalog entries per year, by category"),
-        "shares": known, "share_chart": share_svg(known, "Estimated share of the arXiv stream in scope, by quarter"),
+        "shares": known,
+        "share_chart": share_svg(known, "Estimated share of the arXiv stream in scope, by quarter"),
         "categories": sorted({e["category"] for e in shown if e["category"]}),
         "years": sorted({e["year"] for e in shown if e["year"]}, reverse=True),
-        "feed_href": "feed.xml", "version": __version__, "submit_url": options.submit_url,
+        "feed_href": "feed.xml",
+        "version": __version__,
+        "submit_url": options.submit_url,
     }
     files = {"index.html": env.get_template("site_index.html").render(**context, root="")}
     page = env.get_template("site_entry.html")
     for e in shown:
-        files[e["path"]] = page.render(title=options.title, entry=e, root="../", version=__version__,
-                                       submit_url=options.submit_url)
+        files[e["path"]] = page.render(
+            title=options.title, entry=e, root="../", version=__version__, submit_url=options.submit_url
+        )
     files["feed.xml"] = feed_xml(ordered, options)  # type: ignore[assignment]
     files["catalog.csv"] = public_csv(ordered)
     files["catalog.json"] = to_json(ordered)

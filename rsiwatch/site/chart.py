@@ -75,7 +75,9 @@ def years_svg(counts: YearCounts, label: str) -> Markup:
                 f"<title>{year} {escape(category)}: {n}</title></rect>"
             )
         if i % every == 0:
-            parts.append(f'<text x="{x + bar / 2:.1f}" y="{HEIGHT - 10}" text-anchor="middle" font-size="11">{year}</text>')
+            parts.append(
+                f'<text x="{x + bar / 2:.1f}" y="{HEIGHT - 10}" text-anchor="middle" font-size="11">{year}</text>'
+            )
     return _svg(label, parts)
 
 

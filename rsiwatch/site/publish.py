@@ -9,9 +9,9 @@ from typing import Any
 
 from rsiwatch.files import TreeWrite, write_tree
 from rsiwatch.site.build import SiteOptions, build_site
+from rsiwatch.store import Store
 from rsiwatch.tuning.trend import ShareEstimate
 from rsiwatch.tuning.trend_report import quarterly_shares
-from rsiwatch.store import Store
 
 
 @dataclass(frozen=True)

@@ -42,15 +42,16 @@ from rsiwatch.store.base import (  # noqa: F401 - the names callers import from 
 from rsiwatch.store.catalog import Catalog, ImportPlan  # noqa: F401
 from rsiwatch.store.decisions import Decisions
 from rsiwatch.store.entries import StaleDecision  # noqa: F401
+from rsiwatch.store.history import History
 from rsiwatch.store.linking import Linking
 from rsiwatch.store.models import Models
-from rsiwatch.store.retention import Retention
 from rsiwatch.store.queue import Queue
+from rsiwatch.store.retention import Retention
 from rsiwatch.store.scores import Scores
 from rsiwatch.store.sources import Sources
 from rsiwatch.store.submissions import Submissions
-from rsiwatch.store.history import History
 from rsiwatch.store.works import Works
+
 
 class Store(Database):
     """Open (creating and migrating as needed) a ``candidates.db``; its queries live in the areas."""

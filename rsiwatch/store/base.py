@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
@@ -61,21 +61,21 @@ class StoreError(Exception):
 
 def iso(moment: datetime) -> str:
     """UTC with milliseconds: sortable as text, and fine enough for sources due every second."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def parse_iso(text: str | None) -> datetime | None:
     if not text:
         return None
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
 
 
 def utcnow() -> str:
-    return iso(datetime.now(timezone.utc))
+    return iso(datetime.now(UTC))
 
 
 def iso_ago(seconds: float) -> str:
-    return iso(datetime.now(timezone.utc) - timedelta(seconds=seconds))
+    return iso(datetime.now(UTC) - timedelta(seconds=seconds))
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,7 @@ class Database:
             raise StoreError(f"{self.path}: not a usable rsiwatch database: {exc}") from None
 
     @functools.cached_property
-    def db(self) -> "sqlite_utils.Database":
+    def db(self) -> sqlite_utils.Database:
         """The same connection through sqlite-utils, for ad-hoc scripts; imported on first use (it loads
         numpy, 0.12 s that no command needs)."""
         import sqlite_utils
@@ -254,8 +254,6 @@ def _sources_of(conn: sqlite3.Connection, work_ids: Sequence[str]) -> dict[str, 
         for row in conn.execute(f"SELECT DISTINCT work_id, source FROM sightings WHERE work_id IN ({marks})", chunk):
             out.setdefault(row[0], []).append(row[1])
     return out
-
-
 
 
 @dataclass(frozen=True)

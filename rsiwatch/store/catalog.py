@@ -52,7 +52,9 @@ class Catalog:
         row = self.db.one("SELECT * FROM catalog WHERE id = ?", (entry_id,))
         return entry_dict(row) if row else None
 
-    def catalog_edit(self, entry_id: int, entry: dict[str, Any], origin: str, by: str | None = None) -> list[str] | None:
+    def catalog_edit(
+        self, entry_id: int, entry: dict[str, Any], origin: str, by: str | None = None
+    ) -> list[str] | None:
         """Set an entry's fields (never its ID or work) and log the old values; returns the fields that
         changed (empty: nothing did), or None when there is no such entry."""
         with self.db.transaction() as conn:
@@ -101,10 +103,14 @@ class Catalog:
                 standing[d["work_id"]] = [k for k in standing.get(d["work_id"], []) if k[0] != d["reverses"]]
             else:
                 standing.setdefault(d["work_id"], []).append((d["id"], d["action"]))
-        status = {r["id"]: r["status"] for r in self.db.all(
-            "SELECT id, status FROM works WHERE id IN (SELECT DISTINCT work_id FROM decisions)")}
-        published = {r["work_id"]: r["id"] for r in self.db.all(
-            "SELECT id, work_id FROM catalog WHERE withdrawn_at IS NULL AND work_id IS NOT NULL")}
+        status = {
+            r["id"]: r["status"]
+            for r in self.db.all("SELECT id, status FROM works WHERE id IN (SELECT DISTINCT work_id FROM decisions)")
+        }
+        published = {
+            r["work_id"]: r["id"]
+            for r in self.db.all("SELECT id, work_id FROM catalog WHERE withdrawn_at IS NULL AND work_id IS NOT NULL")
+        }
         out: list[str] = []
         for work_id, kept in standing.items():
             expected = STATUS_OF_ACTION[kept[-1][1]] if kept else "new"
@@ -115,6 +121,8 @@ class Catalog:
         for work_id, entry_id in published.items():
             if status.get(work_id) != "accepted":
                 work = self.db.one("SELECT status FROM works WHERE id = ?", (work_id,))
-                out.append(f"catalog entry {entry_id} ({work_id}): published but the work is "
-                           f"{work['status'] if work else 'unknown'}")
+                out.append(
+                    f"catalog entry {entry_id} ({work_id}): published but the work is "
+                    f"{work['status'] if work else 'unknown'}"
+                )
         return out

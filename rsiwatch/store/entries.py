@@ -148,7 +148,8 @@ def append_decision(
     conn.execute("UPDATE works SET status = ? WHERE id = ?", (STATUS_OF_ACTION[action], work_id))
     if enqueue:
         conn.execute(
-            "UPDATE works SET queued_at = ?, queue_reason = 'decided' WHERE id = ? AND queued_at IS NULL", (now, work_id)
+            "UPDATE works SET queued_at = ?, queue_reason = 'decided' WHERE id = ? AND queued_at IS NULL",
+            (now, work_id),
         )
     if category:
         conn.execute("UPDATE works SET category = ? WHERE id = ?", (category, work_id))
@@ -156,8 +157,9 @@ def append_decision(
     return decision_id
 
 
-def undo_decision(conn: sqlite3.Connection, work_id: str, origin: str, by: str | None,
-                  seen: int | None = None) -> tuple[str, int]:
+def undo_decision(
+    conn: sqlite3.Connection, work_id: str, origin: str, by: str | None, seen: int | None = None
+) -> tuple[str, int]:
     """Append a reversal of the work's latest standing decision and put its entry back as it was before
     that decision; returns (the status it goes back to, the undo's decision id)."""
     check_seen(conn, work_id, seen)
@@ -176,7 +178,8 @@ def undo_decision(conn: sqlite3.Connection, work_id: str, origin: str, by: str |
     if row is not None:
         edits = conn.execute("SELECT before FROM catalog_edits WHERE decision_id = ? ORDER BY id DESC", (target["id"],))
         for (before,) in edits.fetchall():
-            edit_entry(conn, row["id"], {k: v for k, v in json.loads(before).items() if k in EDITABLE}, origin, by,
-                       undo_id)
+            edit_entry(
+                conn, row["id"], {k: v for k, v in json.loads(before).items() if k in EDITABLE}, origin, by, undo_id
+            )
     follow_status(conn, work_id, status, origin, by, undo_id)
     return status, undo_id

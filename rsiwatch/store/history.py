@@ -38,9 +38,15 @@ class History:
         sources = _sources_of(self.db.conn, [r["work_id"] for r in kept])
         return [
             {
-                "work_id": r["work_id"], "label": 1 if r["action"] == "accept" else 0, "score": float(r["score"]),
-                "model_version": r["model_version"], "decided_at": r["decided_at"], "first_seen": r["first_seen"],
-                "queue_reason": r["queue_reason"], "origin": r["origin"], "sources": sorted(sources.get(r["work_id"], [])),
+                "work_id": r["work_id"],
+                "label": 1 if r["action"] == "accept" else 0,
+                "score": float(r["score"]),
+                "model_version": r["model_version"],
+                "decided_at": r["decided_at"],
+                "first_seen": r["first_seen"],
+                "queue_reason": r["queue_reason"],
+                "origin": r["origin"],
+                "sources": sorted(sources.get(r["work_id"], [])),
             }
             for r in kept
         ]

@@ -6,13 +6,13 @@ import json
 from typing import Any
 
 from rsiwatch.store.base import (
-    reviewed_sql,
     Database,
     QueueTotal,
     _standing_decisions,
     _work_dict,
     fts_query,
     iso_ago,
+    reviewed_sql,
 )
 
 SEARCH_CAP = 1000  # text matches a search considers (the newest); more are reported as "1,000+"
@@ -146,7 +146,7 @@ class Queue:
             SELECT w.*, d.decided_at, COALESCE(d.decided_by, d.origin) AS decided_by, c.id AS catalog_id, c.title AS entry_title,
                    c.description AS entry_description, c.category AS entry_category
             FROM decisions d JOIN works w ON w.id = d.work_id LEFT JOIN catalog c ON c.work_id = w.id
-            WHERE d.action = 'accept' AND d.decided_at >= ? AND {reviewed_sql('d')}
+            WHERE d.action = 'accept' AND d.decided_at >= ? AND {reviewed_sql("d")}
               AND w.status = 'accepted' AND NOT EXISTS (SELECT 1 FROM decisions u WHERE u.reverses = d.id)
             ORDER BY d.decided_at, d.id
             """,

@@ -69,7 +69,8 @@ class Scores:
         """
         with self.db.transaction() as conn:
             ids = [
-                r[0] for r in conn.execute(
+                r[0]
+                for r in conn.execute(
                     "SELECT w.id FROM works w JOIN scores s ON s.work_id = w.id AND s.model_version = w.model_version "
                     "WHERE w.status = 'new' AND w.queue_reason = 'score' AND w.queued_at >= ? AND w.score < s.threshold",
                     (since,),
@@ -83,7 +84,10 @@ class Scores:
         out: list[str] = []
         for chunk in _chunks(list(work_ids), 500):
             marks = ",".join("?" * len(chunk))
-            out += [r[0] for r in self.db.all(f"SELECT id FROM works WHERE id IN ({marks}) AND queued_at IS NOT NULL", chunk)]
+            out += [
+                r[0]
+                for r in self.db.all(f"SELECT id FROM works WHERE id IN ({marks}) AND queued_at IS NOT NULL", chunk)
+            ]
         return out
 
     def save_explanations(self, model_version: int, scored: Sequence[Any]) -> int:
@@ -108,8 +112,9 @@ class Scores:
         max_score: float | None = None,
     ) -> list[dict[str, Any]]:
         """The review queue, best first (the review page's filters, ``queue_filter``)."""
-        table, condition, params = queue_filter(status, source=source, category=category, min_score=min_score,
-                                                max_score=max_score, since=since)
+        table, condition, params = queue_filter(
+            status, source=source, category=category, min_score=min_score, max_score=max_score, since=since
+        )
         sql = f"SELECT w.* FROM {table} WHERE {condition} ORDER BY w.score DESC, w.id"
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"

@@ -104,6 +104,16 @@ class Works:
         return [dict(r) for r in self.db.all("SELECT * FROM sightings WHERE work_id = ? ORDER BY seen_at", (work_id,))]
 
     def count(self, table: str) -> int:
-        if table not in ("works", "sightings", "scores", "decisions", "catalog", "catalog_edits", "models", "sources", "fetches"):
+        if table not in (
+            "works",
+            "sightings",
+            "scores",
+            "decisions",
+            "catalog",
+            "catalog_edits",
+            "models",
+            "sources",
+            "fetches",
+        ):
             raise ValueError(table)
         return self.db.one(f"SELECT COUNT(*) FROM {table}")[0]

@@ -19,7 +19,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from rsiwatch.store import Store, iso, parse_iso
@@ -49,7 +49,7 @@ class AuditDraw:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "AuditDraw":
+    def from_dict(cls, d: dict[str, Any]) -> AuditDraw:
         return cls(
             week=d["week"], start=d["start"], end=d["end"], population=int(d["population"]), below=int(d["below"]),
             audit=tuple(d["audit"]), uncertain=tuple(d["uncertain"]), drawn_at=d["drawn_at"],
@@ -58,7 +58,7 @@ class AuditDraw:
 
 def week_start(moment: datetime) -> datetime:
     """Monday 00:00 UTC of the week holding ``moment``."""
-    day = moment.astimezone(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    day = moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     return day - timedelta(days=day.weekday())
 
 
@@ -106,7 +106,7 @@ def queue_weekly(
 
     Called with the config's ``review.audit_per_week`` and ``review.uncertain_share``.
     """
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     end = week_start(now)
     start = end - timedelta(days=7)
     week = start.date().isoformat()

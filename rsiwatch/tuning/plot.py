@@ -92,7 +92,7 @@ def plot_png_bytes(
 
 
 def report_png(
-    report: "TuningReport", *, chosen: float | None = None, budget: float | None = None, budget_label: str | None = None
+    report: TuningReport, *, chosen: float | None = None, budget: float | None = None, budget_label: str | None = None
 ) -> bytes:
     """The picture for a ``rsiwatch.tuning.report.TuningReport`` (what ``tune --plot`` and the stats view draw)."""
     points = curve(

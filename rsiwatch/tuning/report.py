@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from rsiwatch.tuning import audit
+from rsiwatch.config import Config
 from rsiwatch.store import RETRAIN_SETTING, THRESHOLD_SETTING, Store, iso, parse_iso
+from rsiwatch.tuning import audit
+from rsiwatch.tuning.proxy import CatalogProxy, catalog_proxy
 from rsiwatch.tuning.threshold import (
     DEFAULT_GRID,
     WEEK,
@@ -26,8 +28,6 @@ from rsiwatch.tuning.threshold import (
     score_drift,
     weekly_series,
 )
-from rsiwatch.tuning.proxy import CatalogProxy, catalog_proxy
-from rsiwatch.config import Config
 
 TARGET_SETTING = "threshold_target"  # what the tuner asked for: {"recall": 0.95} or {"budget": 40}
 DEFAULT_LOAD_WEEKS = 8
@@ -85,7 +85,7 @@ class TuningReport:
         thresholds = [p.threshold for p in self.curve]
         return [
             {"threshold": t, "catalog_recall": r, "per_week": p.per_week}
-            for t, r, p in zip(thresholds, self.proxy.recall_at(thresholds), self.curve)
+            for t, r, p in zip(thresholds, self.proxy.recall_at(thresholds), self.curve, strict=False)
         ]
 
     def to_dict(self) -> dict[str, Any]:
@@ -168,7 +168,7 @@ def build_report(
 ) -> TuningReport:
     """The figures ``tune`` and the stats page show; ``proxy``: with the catalog's out-of-fold recall
     (computed once per model version and catalog, see tuning_proxy), which ``status`` does not need."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     threshold, set_at, reason = current_threshold(store, config)
     history, windows = load_history(store)
     scoped = in_windows(history, windows) if windows else history
@@ -188,11 +188,22 @@ def build_report(
     drift = [c for c in (score_drift(seen, scores, now), acceptance_drift(history, now)) if c is not None]
     estimate = recall_estimate(scoped)
     report = TuningReport(
-        threshold=threshold, threshold_set_at=set_at, threshold_reason=reason, scope=scope,
-        audited_scope=audited, history=scoped, curve=points, current=current,
-        estimate=estimate, load_since=since, span_weeks=span, stream_scores=scores,
-        sources=source_figures(store, config, scoped, threshold), drift=drift,
-        weekly=weekly_series(seen, scores, history, threshold, now, weeks), stream_works=len(scores),
+        threshold=threshold,
+        threshold_set_at=set_at,
+        threshold_reason=reason,
+        scope=scope,
+        audited_scope=audited,
+        history=scoped,
+        curve=points,
+        current=current,
+        estimate=estimate,
+        load_since=since,
+        span_weeks=span,
+        stream_scores=scores,
+        sources=source_figures(store, config, scoped, threshold),
+        drift=drift,
+        weekly=weekly_series(seen, scores, history, threshold, now, weeks),
+        stream_works=len(scores),
         proxy=catalog_proxy(store) if proxy else None,
     )
     report.stream_needs, report.review_needs = missing(report, history, windows)
@@ -207,7 +218,9 @@ def missing(
     with them)."""
     stream: list[str] = []
     if not report.stream_scores:
-        stream.append("no scored work in the stream yet: crawl first, so the weekly load of each threshold can be measured")
+        stream.append(
+            "no scored work in the stream yet: crawl first, so the weekly load of each threshold can be measured"
+        )
     elif report.span_weeks < 1:
         stream.append(
             f"the stream covers {report.span_weeks * 7:.1f} days ({report.stream_works} works): the weekly load is "
@@ -215,8 +228,10 @@ def missing(
         )
     reviews: list[str] = []
     if not history:
-        reviews.append("no review decision yet: precision and recall from reviews need decided candidates "
-                       "(the review page, `rsiwatch review`, or accept/reject)")
+        reviews.append(
+            "no review decision yet: precision and recall from reviews need decided candidates "
+            "(the review page, `rsiwatch review`, or accept/reject)"
+        )
         return stream, reviews
     if windows and not report.audited_scope:
         first, last = min(a for a, _ in windows), max(b for _, b in windows)
@@ -227,16 +242,18 @@ def missing(
     if report.accepted == 0:
         reviews.append(f"no accepted work among the {_decisions(len(report.history))} yet: recall needs at least one")
     if len(report.history) < MIN_DECISIONS:
-        reviews.append(f"only {_decisions(len(report.history))} so far: curves from fewer than {MIN_DECISIONS} are noise")
+        reviews.append(
+            f"only {_decisions(len(report.history))} so far: curves from fewer than {MIN_DECISIONS} are noise"
+        )
     if report.estimate.audited == 0:
-        reviews.append("no audit decision yet: the weekly audit sample (works queued below the threshold) is what "
-                       "estimates how much the threshold misses")
+        reviews.append(
+            "no audit decision yet: the weekly audit sample (works queued below the threshold) is what "
+            "estimates how much the threshold misses"
+        )
     return stream, reviews
 
 
-def source_figures(
-    store: Store, config: Config, history: Sequence[Reviewed], threshold: float
-) -> list[dict[str, Any]]:
+def source_figures(store: Store, config: Config, history: Sequence[Reviewed], threshold: float) -> list[dict[str, Any]]:
     """Per source: candidates, accepted share and the audit's recall estimate for its works.
 
     The estimate restricts the weighted history to works the source mentioned (domain estimation: an
@@ -273,12 +290,14 @@ def source_figures(
 def health_warnings(store: Store, config: Config, *, now: datetime | None = None) -> list[str]:
     """One line per thing the operator should look at: drift, a retrain that kept the old model,
     a recall below what the tuner asked for, a queue over budget, an audit not drawn lately."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     report = build_report(store, config, now=now)
     warnings = [f"drift: {c.detail}" for c in report.drift if c.alert]
     retrain = store.models.setting(RETRAIN_SETTING)
     if isinstance(retrain, dict) and not retrain.get("activated", True):
-        warnings.append(f"retrain at {retrain.get('at', '?')[:16]} kept model {retrain.get('active_version')}: {retrain.get('reason')}")
+        warnings.append(
+            f"retrain at {retrain.get('at', '?')[:16]} kept model {retrain.get('active_version')}: {retrain.get('reason')}"
+        )
     target = store.models.setting(TARGET_SETTING) or {}
     est = report.estimate
     if target.get("recall") and est.high is not None and est.high < target["recall"]:

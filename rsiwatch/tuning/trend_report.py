@@ -9,10 +9,10 @@ from __future__ import annotations
 import calendar
 from collections import defaultdict
 
-from rsiwatch.tuning.trend import ShareEstimate, quarter, share_estimate
-from rsiwatch.tuning.threshold import Reviewed
-from rsiwatch.tuning.report import load_history
 from rsiwatch.store import Store
+from rsiwatch.tuning.report import load_history
+from rsiwatch.tuning.threshold import Reviewed
+from rsiwatch.tuning.trend import ShareEstimate, quarter, share_estimate
 
 
 def quarterly_shares(store: Store) -> list[ShareEstimate]:
