@@ -367,7 +367,8 @@ def small_pools(data: Data, split: Split, kw: dict) -> None:
     )
     print("  '>=0.5' = share of the test-period stream scoring >= 0.5 (nominal 1%: the small-pool calibration's error)")
     print(
-        f"{'pool size':>10s}{'AP all':>9s}{'AP strm':>9s}{'read@95':>9s}{'R@5%':>8s}{'>=0.5':>8s}   previous recipe: {'AP all':>7s}{'read@95':>9s}"
+        f"{'pool size':>10s}{'AP all':>9s}{'AP strm':>9s}{'read@95':>9s}{'R@5%':>8s}{'>=0.5':>8s}   previous recipe: "
+        f"{'AP all':>7s}{'read@95':>9s}"
     )
     pool = split.cold.pool
     later = [d for d, date in data.stream if "2025-09" <= date[:7] < "2026-01"]
@@ -386,7 +387,8 @@ def small_pools(data: Data, split: Split, kw: dict) -> None:
             )
         m = lambda rs, k: float(np.mean([r[k] for r in rs]))  # noqa: E731
         print(
-            f"{n:10d}{m(new, 'ap'):9.3f}{m(new, 'ap_stream'):9.3f}{m(new, 'read95'):9.3f}{m(new, 'r5'):8.3f}{m(new, 'share50'):8.2%}"
+            f"{n:10d}{m(new, 'ap'):9.3f}{m(new, 'ap_stream'):9.3f}{m(new, 'read95'):9.3f}{m(new, 'r5'):8.3f}"
+            f"{m(new, 'share50'):8.2%}"
             f"   {'':17s}{m(old, 'ap'):7.3f}{m(old, 'read95'):9.3f}",
             flush=True,
         )
@@ -406,7 +408,8 @@ def thresholds(data: Data, split: Split, model) -> None:
     rnd = np.array([r["stratum"] == "random" for r in split.test_rows])
     print(f"\nthreshold (warm model) on the test-period stream ({len(later)} papers, 2025-09..12)")
     print(
-        f"{'threshold':>10s}{'nominal':>9s}{'actual':>9s}{'per week':>10s}{'recall strm':>13s}{'recall all':>12s}{'prec strm':>11s}"
+        f"{'threshold':>10s}{'nominal':>9s}{'actual':>9s}{'per week':>10s}{'recall strm':>13s}{'recall all':>12s}"
+        f"{'prec strm':>11s}"
     )
     for t in (0.25, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6):
         share = float(np.mean(s_stream >= t))
@@ -415,7 +418,8 @@ def thresholds(data: Data, split: Split, model) -> None:
         sel = rnd & (s_test >= t)
         prec = float(np.mean(g[sel] == 2)) if sel.any() else float("nan")
         print(
-            f"{t:10.2f}{10 ** (-4 * t):9.2%}{share:9.2%}{share * WEEKLY_ITEMS:10.0f}{r_str:13.3f}{r_all:12.3f}{prec:11.3f}"
+            f"{t:10.2f}{10 ** (-4 * t):9.2%}{share:9.2%}{share * WEEKLY_ITEMS:10.0f}{r_str:13.3f}{r_all:12.3f}"
+            f"{prec:11.3f}"
         )
 
 
@@ -454,15 +458,18 @@ def run(data: Data, with_footprint: bool) -> None:
     goal = lambda ok: "MET" if ok else "NOT MET"  # noqa: E731
     ratio = warm["ap"] / best[1]["ap"]
     print(
-        f"  warm AP / best baseline AP ({best[0]}): {warm['ap']:.3f} / {best[1]['ap']:.3f} = {ratio:.2f}x  (goal >= 1.15x) {goal(ratio >= 1.15)}"
+        f"  warm AP / best baseline AP ({best[0]}): {warm['ap']:.3f} / {best[1]['ap']:.3f} = {ratio:.2f}x  (goal >= "
+        f"1.15x) {goal(ratio >= 1.15)}"
     )
     print(
-        f"  warm share of stream read for 95% recall: {warm['read95']:.1%}  (goal <= 20%) {goal(warm['read95'] <= 0.20)}"
+        f"  warm share of stream read for 95% recall: {warm['read95']:.1%}  (goal <= 20%) "
+        f"{goal(warm['read95'] <= 0.20)}"
         f"   [arxiv-sanity {rows[2][1]['read95']:.1%}, keyword {kw['read95']:.1%}]"
     )
     ratio_c = cold["ap"] / kw["ap"]
     print(
-        f"  cold AP / keyword AP: {cold['ap']:.3f} / {kw['ap']:.3f} = {ratio_c:.2f}x  (goal >= 1.2x) {goal(ratio_c >= 1.2)}"
+        f"  cold AP / keyword AP: {cold['ap']:.3f} / {kw['ap']:.3f} = {ratio_c:.2f}x  (goal >= 1.2x) "
+        f"{goal(ratio_c >= 1.2)}"
     )
     print(f"  cold share of stream read for 95% recall: {cold['read95']:.1%}")
     print("  training time on this split: " + ", ".join(f"{k} {v:.1f}s" for k, v in timings.items()))
@@ -472,12 +479,14 @@ def run(data: Data, with_footprint: bool) -> None:
         out = subprocess.run([sys.executable, __file__, "--footprint"], capture_output=True, text=True, check=True)
         fp = json.loads(out.stdout.strip().splitlines()[-1])
         print(
-            f"  75k stream ({fp['n_stream']} items): training {fp['train_s']:.1f}s (goal < 60s) {goal(fp['train_s'] < 59.95)}; "
+            f"  75k stream ({fp['n_stream']} items): training {fp['train_s']:.1f}s (goal < 60s) "
+            f"{goal(fp['train_s'] < 59.95)}; "
             f"scoring {fp['score_per_s']:,.0f} items/s one core (goal >= 5,000) {goal(fp['score_per_s'] >= 5000)}; "
             f"with explanations {fp['explain_per_s']:,.0f} items/s"
         )
         print(
-            f"  peak memory {fp['peak_rss_mb']:.0f} MB incl. the loaded stream ({fp['rss_before_train_mb']:.0f} MB before "
+            f"  peak memory {fp['peak_rss_mb']:.0f} MB incl. the loaded stream ({fp['rss_before_train_mb']:.0f} MB "
+            "before "
             f"training) (goal < 1500 MB) {goal(fp['peak_rss_mb'] < 1500)}; model blob {fp['blob_mb']:.1f} MB"
         )
 

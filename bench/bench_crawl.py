@@ -198,7 +198,10 @@ def main() -> None:
             progress("first crawl ...")
             load = os.getloadavg()[0]
             reset_peak()
-            with Store(db) as store, PoliteClient(config.http.settings, config.politeness.settings, config.contact) as client:
+            with (
+                Store(db) as store,
+                PoliteClient(config.http.settings, config.politeness.settings, config.contact) as client,
+            ):
                 cpu, children = time.process_time(), _children_cpu()
                 with Timer() as first:
                     report = profile_to(args.profile, crawl, config, store, client, sources)
@@ -275,8 +278,10 @@ def main() -> None:
         f"({works:,} in the store), {totals['new_candidates']:,} new candidates, {totals['requests']} requests; "
         f"failed sources: {len(failed)}",
         f"recrawl: {not_modified}/{args.feeds} sources answered 304",
-        f"parse-only runs: {', '.join(f'{r[0]:.2f} s ({r[2]:.2f} s CPU)' for r in runs)} (two before the crawl, one after; best kept)",
-        f"first crawl: {cpu:.1f} s of CPU ({own_cpu:.1f} s in the crawling process, {worker_cpu:.1f} s in its parse workers); "
+        f"parse-only runs: {', '.join(f'{r[0]:.2f} s ({r[2]:.2f} s CPU)' for r in runs)} (two before the crawl, one "
+        "after; best kept)",
+        f"first crawl: {cpu:.1f} s of CPU ({own_cpu:.1f} s in the crawling process, {worker_cpu:.1f} s in its parse "
+        "workers); "
         f"load average {load:.2f} when it started "
         f"({os.cpu_count()} cores; the server has its own process)",
     ]

@@ -184,7 +184,8 @@ def main() -> None:
     out.notes += [
         f"{n:,} papers; model version {version} trained on {trained_on}",
         f"{queued:,} queued at the threshold {config.threshold}; database {db_mb:.0f} MiB",
-        f"load average at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores (wall figures suffer when it exceeds 1)",
+        f"load average at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores (wall figures suffer when it "
+        "exceeds 1)",
         f"rsiwatch train: {_summary(done.stdout)}{cli_peak_note}",
     ]
     out.extra = {

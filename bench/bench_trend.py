@@ -122,7 +122,8 @@ def print_shares(rows: list[dict], threshold: float) -> None:
 
     print(f"share of the stream in scope per quarter (threshold {threshold}):")
     print(
-        "  quarter   works  /week  above  labelled above (+)  audit (+)   estimate  95% interval       truth (n, 95% CI)            covered"
+        "  quarter   works  /week  above  labelled above (+)  audit (+)   estimate  95% interval       truth (n, 95% "
+        "CI)            covered"
     )
     for r in rows:
         interval = "" if r["low"] is None else f"{r['low']:6.1%} - {r['high']:6.1%}"
@@ -134,7 +135,8 @@ def print_shares(rows: list[dict], threshold: float) -> None:
         covered = "" if r["covered"] is None else ("yes" if r["covered"] else "NO")
         print(
             f"  {r['period']}  {r['works']:6d}  {r['per_week']:5.0f}  {r['above']:5d}  "
-            f"{r['labelled_above']:8d} ({r['labelled_above_positive']:3d})     {r['audited']:4d} ({r['audit_positives']:2d})  "
+            f"{r['labelled_above']:8d} ({r['labelled_above_positive']:3d})     {r['audited']:4d} "
+            f"({r['audit_positives']:2d})  "
             f"{pct(r['share'])}  {interval:<17}  {truth:<27}  {covered}"
         )
 
@@ -150,12 +152,14 @@ def synthetic_catalog(store: Store, n: int) -> None:
         for i in range(1, n + 1):
             conn.execute(
                 "INSERT INTO catalog (id, work_id, title, description, category, url, year, date_published, authors,"
-                " affiliations, submitter, flags, origin, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '[]', 'bench', ?)",
+                " affiliations, submitter, flags, origin, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '[]', "
+                "'bench', ?)",
                 (
                     i,
                     f"arxiv:2501.{i:05d}",
                     f"Entry {i}: a system that improves its own training loop",
-                    "A model proposes changes to the code that trains the next model; the changes are kept when they help. "
+                    "A model proposes changes to the code that trains the next model; the changes are kept when they "
+                    "help. "
                     * 2,
                     categories[i % 4],
                     f"https://arxiv.org/abs/2501.{i:05d}",

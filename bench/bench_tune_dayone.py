@@ -103,8 +103,10 @@ def main() -> None:
             f"{point['catalog_recall']:.0%}, {point['per_week']:,.0f} works a week"
         )
     out.notes += [
-        f"{n:,} papers over {report['span_weeks']:.1f} weeks of the load window; {report['catalog_recall']['entries']} catalog entries",
-        f"load average at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores (wall figures suffer when it exceeds 1)",
+        f"{n:,} papers over {report['span_weeks']:.1f} weeks of the load window; {report['catalog_recall']['entries']} "
+        "catalog entries",
+        f"load average at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores (wall figures suffer when it "
+        "exceeds 1)",
     ]
     out.extra = {
         "proxy_s": t_proxy.seconds,

@@ -51,7 +51,10 @@ class Bank:
 
     def record(self, i: int) -> str:
         pid, day = self.paper_id(i), self.datestamp(i)
-        header = f"<header><identifier>oai:arXiv.org:{pid}</identifier><datestamp>{day}</datestamp><setSpec>cs</setSpec></header>"
+        header = (
+            f"<header><identifier>oai:arXiv.org:{pid}</identifier><datestamp>{day}</datestamp>"
+            "<setSpec>cs</setSpec></header>"
+        )
         if i % 50 == 7:  # a withdrawn paper now and then
             return f'<record><header status="deleted">{header[8:]}</record>\n'
         t, s, n = self.titles, self.sentences, self.names
@@ -65,7 +68,8 @@ class Bank:
             '<arXiv xmlns="http://arxiv.org/OAI/arXiv/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
             f"<id>{pid}</id><created>{day}</created><authors>{authors}</authors>"
             f"<title>{escape(title)}</title><categories>{CATEGORY_SETS[i % len(CATEGORY_SETS)]}</categories>"
-            f"<license>http://creativecommons.org/licenses/by/4.0/</license><abstract>  {escape(abstract)}\n</abstract></arXiv>"
+            f"<license>http://creativecommons.org/licenses/by/4.0/</license><abstract>  "
+            f"{escape(abstract)}\n</abstract></arXiv>"
         )
         return f"<record>{header}<metadata>{meta}</metadata></record>\n"
 
@@ -85,7 +89,8 @@ class Bank:
 def oai_error(code: str, message: str) -> bytes:
     return (
         OAI_HEAD
-        + f'<request verb="ListRecords">http://127.0.0.1/oai</request>\n<error code="{code}">{escape(message)}</error>\n'
+        + f'<request verb="ListRecords">http://127.0.0.1/oai</request>\n<error '
+          f'code="{code}">{escape(message)}</error>\n'
         "</OAI-PMH>\n"
     ).encode()
 

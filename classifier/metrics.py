@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 
 def _recall_at_share(y_sorted: np.ndarray, share: float, n_pos: int) -> float:
-    k = int(math.ceil(share * y_sorted.size))
+    k = math.ceil(share * y_sorted.size)
     return float(y_sorted[:k].sum() / n_pos) if n_pos else float("nan")
 
 
@@ -38,7 +38,7 @@ def metrics(labels: Sequence[int] | np.ndarray, scores: Sequence[float] | np.nda
     order = np.argsort(-s, kind="stable")
     ys = y[order]
     if n_pos:
-        need = int(math.ceil(0.95 * n_pos - 1e-9))
+        need = math.ceil(0.95 * n_pos - 1e-9)
         m = int(np.searchsorted(np.cumsum(ys), need) + 1)  # items read to reach 95% recall
         wss = (n - m) / n - 0.05
         read = m / n

@@ -37,10 +37,11 @@ from sklearn.linear_model import LogisticRegression
 from .background import background_docs
 from .baselines import keyword_prior, keyword_scores
 from .calibration import DECADES, MIN_SAMPLE, SMALL_POOL, StreamCalibration
-from .categories import CATEGORY_SLUGS, CategoryModel, descriptor_docs
+from .categories import CategoryModel, descriptor_docs
 from .docs import Doc, TrainingSet
 from .explain import nearest_rows, term_contributions
 from .features import FeatureParams, Featurizer
+from .labels import CATEGORY_SLUGS
 
 FORMAT = "rsiwatch-classifier/1"
 
@@ -154,7 +155,9 @@ def _fit_core(xp: sp.csr_matrix, rel_pos: np.ndarray, xn: sp.csr_matrix, xu: sp.
     def weights(n_u_kept: int) -> np.ndarray:
         neg_total = n_n + p.pool_weight * n_u_kept + p.background_weight * n_b
         w_pos = p.pos_balance * neg_total / max(float(rel.sum()), 1e-9)
-        return np.concatenate([w_pos * rel, np.ones(n_n), np.full(n_u_kept, p.pool_weight), np.full(n_b, p.background_weight)])
+        return np.concatenate(
+            [w_pos * rel, np.ones(n_n), np.full(n_u_kept, p.pool_weight), np.full(n_b, p.background_weight)]
+        )
 
     coef, b = _fit_linear(x, y, weights(n_u), p.C, p.seed)
     dropped = 0

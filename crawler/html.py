@@ -114,7 +114,7 @@ def _by_selectors(elements: list[Tag], select: Selectors, base: str) -> list[Ite
         link = http_url(raw_link, base)
         if not link:
             continue
-        title_el, raw_title = _select(element, select.title) if select.title else (None, None)
+        _title_el, raw_title = _select(element, select.title) if select.title else (None, None)
         if not raw_title:
             anchor = element.find(["h1", "h2", "h3", "h4", "a"])
             raw_title = anchor.get_text(" ") if isinstance(anchor, Tag) else ""

@@ -102,7 +102,7 @@ def attach(item: Item, work_id: str) -> Item:
     """The item as a sighting of ``work_id``: its URL stays the post's, the post joins its links."""
     if work_id == item.canonical_id:
         return item
-    links = [l for l in item.links if _cid(l) != work_id]
+    links = [link for link in item.links if _cid(link) != work_id]
     if item.url and not arxiv_id(item.url):
         links.insert(0, item.url)
     return replace(item, canonical_id=work_id, links=tuple(dict.fromkeys(links)))
@@ -134,7 +134,9 @@ def link_items(items: Sequence[Item], store: TitleIndex) -> list[Item]:
     pending = [i for i in items if i.canonical_id.startswith("url:")]
     if not pending:
         return list(items)
-    several = {p for i in pending for p in paper_references(i)} if any(len(paper_references(i)) > 1 for i in pending) else set()
+    several = {p for i in pending for p in paper_references(i)} if any(
+        len(paper_references(i)) > 1 for i in pending
+    ) else set()
     known_titles = store.titles_of(sorted(several)) if several else {}
     linked: dict[int, Item] = {}
     unlinked: list[tuple[int, Item]] = []

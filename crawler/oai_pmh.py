@@ -318,7 +318,8 @@ def collect_oai(source: SourceSpec, client: PoliteClient, validators: Validators
         result.validators = Validators(last_modified=(newest or from_date)[:10])
         result.warnings.append(
             one_line(
-                f"{source.endpoint}: stopped at max_results={source.max_results}; the next run goes on from {(newest or from_date)[:10]}"
+                f"{source.endpoint}: stopped at max_results={source.max_results}; the next run goes on from "
+                f"{(newest or from_date)[:10]}"
             )
         )
     return result

@@ -217,7 +217,9 @@ def page_meta(soup: BeautifulSoup, url: str) -> PageMeta:
         or parse_date(_text(article.get("datePublished")))
         or (parse_date(str(time_tag.get("datetime") or time_tag.get_text())) if isinstance(time_tag, Tag) else None)
     )
-    canonical_tag = soup.find("link", rel=lambda v: v and "canonical" in [x.lower() for x in (v if isinstance(v, list) else [v])])
+    canonical_tag = soup.find(
+        "link", rel=lambda v: v and "canonical" in [x.lower() for x in (v if isinstance(v, list) else [v])]
+    )
     canonical = http_url(
         str(canonical_tag.get("href")) if isinstance(canonical_tag, Tag) else _meta(soup, "og:url"), url
     )

@@ -1,8 +1,9 @@
 """One pass over one configured source: fetch with the polite client, parse by kind, report.
 
 ``collect`` is what the pipeline needs from the crawler (a crawl of many sources may also split a feed's
-pass into ``fetch_feed`` and ``parse_fetched`` to parse in worker processes).  It raises ``CrawlError`` (``FetchError`` or
-``ParseError``, one line each) for a failed source; the caller records it and goes on with the others.
+pass into ``fetch_feed`` and ``parse_fetched`` to parse in worker processes).  It raises ``CrawlError``
+(``FetchError`` or ``ParseError``, one line each) for a failed source; the caller records it and goes on with the
+others.
 """
 
 from __future__ import annotations

@@ -17,7 +17,8 @@ from rsiwatch.scoring import active_model, catalog_docs, rollback_model, score_w
 @click.option(
     "--rollback",
     is_flag=True,
-    help="Go back to the previous model version, rescore the open works with it, and take out of the queue what only the newer model put there.",
+    help="Go back to the previous model version, rescore the open works with it, and take out of the queue what only "
+         "the newer model put there.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Write the result as JSON to stdout.")
 @common

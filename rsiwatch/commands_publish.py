@@ -22,7 +22,8 @@ from rsiwatch.site.publish import publish_site
 )
 @click.option(
     "--base-url",
-    help="Where the site will be served (https://you.github.io/list/): the feed's links and entry ids become absolute. Keep it fixed: feed readers know entries by these ids.",
+    help="Where the site will be served (https://you.github.io/list/): the feed's links and entry ids become absolute. "
+         "Keep it fixed: feed readers know entries by these ids.",
 )
 @click.option("--title", default=DEFAULT_TITLE, show_default=True, help="The site's title.")
 @click.option(
@@ -34,7 +35,8 @@ from rsiwatch.site.publish import publish_site
 )
 @click.option(
     "--submit-url",
-    help='The public submission form (where `rsiwatch serve --public` answers /submit), linked from every page as "Suggest an example".',
+    help='The public submission form (where `rsiwatch serve --public` answers /submit), linked from every page as '
+         '"Suggest an example".',
 )
 @click.option("--json", "as_json", is_flag=True, help="Write what was published as JSON to stdout.")
 @common

@@ -165,7 +165,8 @@ def entry_from_work(work: dict, category: str | None, description: str | None, e
 _decision_command("accept", "Accept a candidate: it joins the catalog (and the training data).")
 _decision_command(
     "reject",
-    "Reject a candidate: it will not come back, whichever source mentions it; its catalog entry, if any, leaves the published catalog (kept in its history).",
+    "Reject a candidate: it will not come back, whichever source mentions it; its catalog entry, if any, leaves the "
+    "published catalog (kept in its history).",
 )
 _decision_command("defer", "Defer a candidate to a later sitting.")
 _decision_command("out_of_scope", "Mark a candidate out of the catalog's scope (a reject with its own reason).")

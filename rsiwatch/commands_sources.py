@@ -44,7 +44,7 @@ stderr = Console(stderr=True)
 
 
 def _config_text(env: Env) -> str:
-    env.config  # validates the current file first (exit 2 on a broken one)
+    _ = env.config  # validates the current file first (exit 2 on a broken one)
     try:
         return env.config_path.read_text(encoding="utf-8") if env.config_path.exists() else ""
     except OSError as exc:

@@ -105,17 +105,20 @@ def _print(report: TuningReport, chosen: CurvePoint | None, saved: bool) -> None
     est = report.estimate
     if est.recall is None:
         echo(
-            f"estimated recall: unknown ({report.review_needs[0] if report.review_needs else 'no accepted work in scope'})"
+            f"estimated recall: unknown "
+            f"({report.review_needs[0] if report.review_needs else 'no accepted work in scope'})"
         )
     elif est.low is None:
         echo(
-            f"recall among reviewed works: {_pct(est.recall)} (no audit decisions yet, so no estimate of what is missed)"
+            f"recall among reviewed works: {_pct(est.recall)} (no audit decisions yet, so no estimate of what is "
+            "missed)"
         )
     else:
         echo(
             f"estimated recall: {_pct(est.recall)} (95% CI {_pct(est.low)}-{_pct(est.high)}): {est.caught} caught, "
             f"{est.found_below} found below the threshold, ~{est.missed:.1f} missed "
-            f"(audit: {est.audit_positives} relevant in {est.audited} decisions standing for {est.population:.0f} works)"
+            f"(audit: {est.audit_positives} relevant in {est.audited} decisions standing for {est.population:.0f} "
+            "works)"
         )
     proxy = report.proxy
     if proxy is not None:
@@ -177,7 +180,8 @@ def _print(report: TuningReport, chosen: CurvePoint | None, saved: bool) -> None
 @click.option(
     "--budget",
     type=click.FloatRange(0, min_open=True),
-    help="Pick the lowest threshold that keeps the review load within this many works a week (audit and uncertainty picks included) and save it.",
+    help="Pick the lowest threshold that keeps the review load within this many works a week (audit and uncertainty "
+         "picks included) and save it.",
 )
 @click.option("--set", "new_threshold", type=click.FloatRange(0, 1), help="Set the threshold by hand and save it.")
 @click.option("--reason", default=None, help="Why, kept with the change beside the figures.")
@@ -187,7 +191,8 @@ def _print(report: TuningReport, chosen: CurvePoint | None, saved: bool) -> None
     default=7,
     show_default=True,
     type=click.IntRange(0, 3650),
-    help="When the saved threshold is lower than before, also queue the undecided works first seen in these last days that now reach it (0: none).",
+    help="When the saved threshold is lower than before, also queue the undecided works first seen in these last days "
+         "that now reach it (0: none).",
 )
 @click.option(
     "--weeks",
@@ -199,7 +204,8 @@ def _print(report: TuningReport, chosen: CurvePoint | None, saved: bool) -> None
 @click.option(
     "--force",
     is_flag=True,
-    help="Save a --recall/--budget threshold even when it rests on less than a week of stream or a handful of decisions.",
+    help="Save a --recall/--budget threshold even when it rests on less than a week of stream or a handful of "
+         "decisions.",
 )
 @click.option(
     "--plot",

@@ -19,7 +19,8 @@ from rsiwatch.review.digest import DEFAULT_TOP, DigestError, build_digest, send_
 @cli.command()
 @click.option(
     "--host",
-    help="Address to bind (default: review.host in the config, 127.0.0.1; public.host with --public). Off loopback the review page needs review.password or curators.",
+    help="Address to bind (default: review.host in the config, 127.0.0.1; public.host with --public). Off loopback the "
+         "review page needs review.password or curators.",
 )
 @click.option(
     "--port",

@@ -358,7 +358,8 @@ def _field_path(loc: tuple[Any, ...], data: Any) -> tuple[str, Any]:
 
 
 _SHORT_REPR = reprlib.Repr()
-_SHORT_REPR.maxlevel, _SHORT_REPR.maxlist, _SHORT_REPR.maxdict, _SHORT_REPR.maxstring, _SHORT_REPR.maxother = 3, 6, 6, 80, 80
+_SHORT_REPR.maxlevel, _SHORT_REPR.maxlist, _SHORT_REPR.maxdict = 3, 6, 6
+_SHORT_REPR.maxstring, _SHORT_REPR.maxother = 80, 80
 
 
 def _one_line(path: Path, error: ValidationError, data: Any) -> str:

@@ -110,7 +110,7 @@ def _entry_end(lines: list[str], node: yaml.Node) -> int:
 
 def remove_source_text(text: str, name: str, path: Path = Path("config.yaml")) -> str:
     """``text`` without the source ``name``; ``ConfigError`` when there is no such source."""
-    key, node = _sources_node(text, path)
+    _key, node = _sources_node(text, path)
     if not isinstance(node, yaml.SequenceNode):
         raise ConfigError(f"{path}: no source named {name!r} (the config has no sources list)")
     lines = text.splitlines(keepends=True)

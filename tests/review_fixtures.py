@@ -37,7 +37,8 @@ HOSTILE = [
     Item(
         "url:https://evil.example/post-1",
         f"{SCRIPT} self-play {IMG}",
-        '<p>Summary <svg onload="alert(2)"></svg><script>alert(3)</script> with <a href="javascript:alert(4)">link</a></p>'
+        '<p>Summary <svg onload="alert(2)"></svg><script>alert(3)</script> with <a '
+        'href="javascript:alert(4)">link</a></p>'
         '<iframe src="https://evil.example"></iframe> &lt;script&gt;alert(5)&lt;/script&gt;',
         "javascript:alert('url')",
         key="evil-1",

@@ -32,7 +32,8 @@ LINK_FORMS = [
 
 def blog_feed() -> bytes:
     items = "".join(
-        f"<item><title>Post {n}</title><link>{link.replace('&', '&amp;')}</link><guid isPermaLink='false'>post-{n}</guid>"
+        f"<item><title>Post {n}</title><link>{link.replace('&', '&amp;')}</link><guid "
+        f"isPermaLink='false'>post-{n}</guid>"
         f"<description>A post about self-improving agents.</description></item>"
         for n, link in enumerate(LINK_FORMS)
     )
@@ -90,7 +91,10 @@ def test_every_link_form_is_one_work_through_a_crawl(tmp_path: Path, local_serve
 
 def test_submit_of_a_mirror_link_queues_the_paper(tmp_path: Path, local_server: LocalServer) -> None:
     """A curator pastes the Hugging Face page of a paper: the submission is the arXiv work."""
-    page = b"<html><head><title>Agents that improve agents</title><meta property='og:description' content='HF paper page'></head><body><p>Daily papers.</p></body></html>"
+    page = (
+        b"<html><head><title>Agents that improve agents</title><meta property='og:description' "
+        b"content='HF paper page'></head><body><p>Daily papers.</p></body></html>"
+    )
     local_server.add(f"/papers/{PAPER}", body=page, headers={"Content-Type": "text/html; charset=utf-8"})
     # The name resolves to the local server, through the same guard a real submission goes through.
     guard = AddressGuard(

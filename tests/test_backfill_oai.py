@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import sqlite3
@@ -60,7 +61,7 @@ def test_parse_page_token_oai_dc_and_errors() -> None:
     with pytest.raises(OaiError) as info:
         parse_page(error("badResumptionToken", "expired"), "http://x/oai")
     assert info.value.code == "badResumptionToken" and "expired" in str(info.value)
-    with pytest.raises(Exception, match="not a well-formed|not an OAI-PMH"):
+    with pytest.raises(Exception, match=r"not a well-formed|not an OAI-PMH"):
         parse_page(b"<html><body>nope</body></html>", "http://x/oai")
     # External entities are never resolved.
     evil = b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/"><ListRecords>&x;</ListRecords></OAI-PMH>'
@@ -103,7 +104,7 @@ def test_oai_spacing_goes_through_the_arxiv_host_group(local_server: LocalServer
     with PoliteClient(http, politeness, "t@example.org") as client:
         collect(source, client, Validators(last_modified="2025-01-01"))
     times = [r.time for r in local_server.requests]
-    assert len(times) == 3 and all(b - a >= 0.28 for a, b in zip(times, times[1:], strict=False))
+    assert len(times) == 3 and all(b - a >= 0.28 for a, b in itertools.pairwise(times))
 
 
 def _db(project: Path) -> sqlite3.Connection:

@@ -103,7 +103,7 @@ def test_category_year_and_text_filters_work_with_javascript(browser: Any, publi
 
 def test_the_full_table_is_there_without_javascript(browser: Any, published: tuple[str, list[dict]]) -> None:
     base, entries = published
-    context, page, dialogs = open_page(browser, javascript=False)
+    context, page, _dialogs = open_page(browser, javascript=False)
     page.goto(base + "/index.html")
     expect(page.locator("#catalog tbody tr")).to_have_count(len(entries))
     for e in entries[:3]:

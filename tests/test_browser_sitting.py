@@ -13,7 +13,7 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from browser_support import SCREENSHOTS, browser, playwright_or_skip, serve  # noqa: F401 (browser is a fixture)
+from browser_support import SCREENSHOTS, playwright_or_skip, serve
 from review_fixtures import populate
 from store_support import catalog_add, decisions
 

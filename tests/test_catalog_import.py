@@ -113,7 +113,9 @@ def test_a_curators_list_over_the_seed_keeps_every_entry_and_reports_what_moved(
     result = run_cli("catalog", "import", str(path), cwd=seeded)
     lines = result.stderr.splitlines()
     assert f"imported {path}: 3 added, 1 updated, 0 unchanged, 3 renumbered, 0 flagged" in lines
-    assert any(l.startswith("kept columns this catalog does not know") and l.endswith(": Reviewer") for l in lines)
+    assert any(
+        line.startswith("kept columns this catalog does not know") and line.endswith(": Reviewer") for line in lines
+    )
     after = export(seeded)
     # Seed entries 1, 3 and 4 gave their IDs to other works: moved after the highest ID, reported, intact.
     for old in ("1", "3", "4"):

@@ -136,7 +136,8 @@ def test_doctor_names_a_status_its_decisions_do_not_give(home: Path) -> None:
     lines = result.stdout.splitlines()
     assert f"{WORK}: status rejected but its standing decisions say accepted" in lines
     assert any(
-        l.startswith("catalog entry ") and l.endswith(f"({WORK}): published but the work is rejected") for l in lines
+        line.startswith("catalog entry ") and line.endswith(f"({WORK}): published but the work is rejected")
+        for line in lines
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from collections import Counter
@@ -24,7 +25,7 @@ def _corpus(n: int, seed: int = 0) -> list[Doc]:
         summary = " ".join(rng.choice(WORDS) for _ in range(rng.randint(0, 30)))
         cats = tuple(rng.sample(["cs.LG", "cs.AI", "cs.AR"], rng.randint(0, 2)))
         docs.append(Doc(f"d{i}", title, summary, categories=cats))
-    return docs + [Doc("empty", "", "")]
+    return [*docs, Doc("empty", "", "")]
 
 
 def _reference(docs: list[Doc], p: FeatureParams) -> tuple[dict[str, int], dict[tuple[str, str], int]]:
@@ -39,7 +40,7 @@ def _reference(docs: list[Doc], p: FeatureParams) -> tuple[dict[str, int], dict[
         seen = set()
         for text, _ in _fields(d, p):
             toks = tokens(text)
-            seen.update((a, b) for a, b in zip(toks, toks[1:], strict=False) if a in kept and b in kept)
+            seen.update((a, b) for a, b in itertools.pairwise(toks) if a in kept and b in kept)
         df_bi.update(seen)
     return {t: df_tok[t] for t in kept}, {k: c for k, c in df_bi.items() if c >= min_df}
 

@@ -103,7 +103,7 @@ def test_loaders(tmp_path: Path) -> None:
     )
     assert rows == [(Doc("x", "T", ""), 1), (Doc("y", "U", "s"), None)]
     (tmp_path / "b.jsonl").write_text('{"id": "x", "label": 3}\n')
-    with pytest.raises(DataFileError, match="b.jsonl:1"):
+    with pytest.raises(DataFileError, match=r"b\.jsonl:1"):
         load_jsonl_docs(tmp_path / "b.jsonl")
     seed = Path(__file__).resolve().parents[1] / "data" / "catalog_seed.csv"
     if seed.exists():

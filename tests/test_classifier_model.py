@@ -233,7 +233,7 @@ def test_category_suggestion(model: Model) -> None:
 
 def test_threshold_default_and_training_errors() -> None:
     assert 0 < DEFAULT_THRESHOLD < 1
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="no positives"):
         train(TrainingSet(positives=[], negatives=[], pool=[], catalog=[]), TrainParams(category_docs=False))
 
 

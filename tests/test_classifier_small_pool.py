@@ -60,7 +60,8 @@ CATALOG = [
 IN_SCOPE = Doc(
     "p:star",
     "An LLM agent tunes tensor programs for transformer training",
-    "The agent rewrites GPU kernels and compiler schedules; the generated kernels make model training faster than vendor libraries.",
+    "The agent rewrites GPU kernels and compiler schedules; the generated kernels make model training faster than "
+    "vendor libraries.",
 )
 FILLER = [
     Doc("p:1", "Coral reef monitoring from underwater photographs", "A detector counts fish species in diver footage."),
@@ -88,7 +89,7 @@ FILLER = [
 
 @pytest.mark.parametrize("where", range(len(FILLER) + 1))
 def test_in_scope_item_leads_a_tiny_pool_it_belongs_to(where: int) -> None:
-    pool = FILLER[:where] + [IN_SCOPE] + FILLER[where:]
+    pool = [*FILLER[:where], IN_SCOPE, *FILLER[where:]]
     model = train(TrainingSet(positives=list(CATALOG), negatives=[], pool=pool, catalog=list(CATALOG)))
     assert model.trained_on["calibration"].startswith("normal")
     assert model.trained_on["calibrated"] is False
@@ -100,16 +101,16 @@ def test_in_scope_item_leads_a_tiny_pool_it_belongs_to(where: int) -> None:
 def test_unseen_filler_does_not_outrank_a_pool_member_that_fits() -> None:
     """The earlier failure: words never seen were neutral, words of pool items negative."""
     model = train(
-        TrainingSet(positives=list(CATALOG), negatives=[], pool=[IN_SCOPE] + FILLER[:4], catalog=list(CATALOG))
+        TrainingSet(positives=list(CATALOG), negatives=[], pool=[IN_SCOPE, *FILLER[:4]], catalog=list(CATALOG))
     )
-    s = model.score([IN_SCOPE] + FILLER[4:])
+    s = model.score([IN_SCOPE, *FILLER[4:]])
     assert s[0] > s[1:].max()
 
 
 def test_small_pool_model_round_trips() -> None:
     model = train(TrainingSet(positives=list(CATALOG), negatives=[], pool=FILLER, catalog=list(CATALOG)))
     again = Model.from_bytes(model.to_bytes())
-    assert np.array_equal(model.score(FILLER + [IN_SCOPE]), again.score(FILLER + [IN_SCOPE]))
+    assert np.array_equal(model.score([*FILLER, IN_SCOPE]), again.score([*FILLER, IN_SCOPE]))
 
 
 def test_normal_calibration_means_stream_share() -> None:

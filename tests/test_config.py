@@ -1,4 +1,5 @@
-"""The typed config: the documented shapes (README, "Config reference") are accepted; anything else is one line and exit 2."""
+"""The typed config: the documented shapes (README, "Config reference") are accepted; anything else is one line and
+exit 2."""
 
 from __future__ import annotations
 
@@ -82,11 +83,10 @@ def test_bad_config_is_one_line_naming_the_field(text: str, expected: str) -> No
 
 def test_durations_and_cron() -> None:
     assert parse_duration("3s") == 3 and parse_duration("10m") == 600 and parse_duration("1d") == 86400
-    source = parse_config("sources: [{name: a, kind: feed, url: 'https://x.org/f', every: '0 6 * * mon-fri'}]").sources[
-        0
-    ]
+    config = parse_config("sources: [{name: a, kind: feed, url: 'https://x.org/f', every: '0 6 * * mon-fri'}]")
+    source = config.sources[0]
     assert source.cron_expression == "0 6 * * mon-fri"
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="greater than zero"):
         parse_duration("0s")
 
 

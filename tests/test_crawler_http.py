@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import itertools
 import socket
 import time
 import zlib
@@ -67,7 +68,7 @@ def test_last_modified_only(local_server: LocalServer, client: PoliteClient) -> 
     assert client.get(url, first.validators).not_modified
 
 
-@pytest.mark.parametrize("encoding, compress", [
+@pytest.mark.parametrize(('encoding', 'compress'), [
     ("gzip", gzip.compress),
     ("deflate", zlib.compress),
     ("deflate", lambda b: zlib.compress(b)[2:-4]),  # raw deflate, as some servers send it
@@ -282,7 +283,7 @@ def test_per_host_spacing_from_server_log(local_server: LocalServer) -> None:
         for _ in range(4):
             c.get(local_server.url + "/a")
     times = [r.time for r in local_server.requests]
-    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     assert len(gaps) == 3 and min(gaps) >= 0.19, gaps
 
 

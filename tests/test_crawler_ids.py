@@ -23,7 +23,7 @@ CANONICAL_URL = [
 ]
 
 
-@pytest.mark.parametrize("url, expected", CANONICAL_URL)
+@pytest.mark.parametrize(("url", "expected"), CANONICAL_URL)
 def test_canonical_url(url: str, expected: str) -> None:
     assert canonical_url(url) == expected
 
@@ -76,7 +76,7 @@ ARXIV = [
 ]
 
 
-@pytest.mark.parametrize("text, expected, version", ARXIV)
+@pytest.mark.parametrize(("text", "expected", "version"), ARXIV)
 def test_arxiv_id_and_version(text: str, expected: str | None, version: int | None) -> None:
     assert arxiv_id(text) == expected
     if expected:
@@ -99,13 +99,13 @@ CANONICAL_ID = [
 ]
 
 
-@pytest.mark.parametrize("kwargs, expected", CANONICAL_ID)
+@pytest.mark.parametrize(("kwargs", "expected"), CANONICAL_ID)
 def test_canonical_id(kwargs: dict[str, str], expected: str) -> None:
     assert canonical_id(**kwargs) == expected
 
 
 def test_canonical_id_needs_something() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="no usable arXiv id"):
         canonical_id()
 
 
@@ -140,7 +140,7 @@ REFERENCES = [
 ]
 
 
-@pytest.mark.parametrize("text, expected", REFERENCES)
+@pytest.mark.parametrize(("text", "expected"), REFERENCES)
 def test_find_references(text: str, expected: list[str]) -> None:
     assert find_references(text) == expected
 
@@ -176,6 +176,6 @@ WORK_IDS = [
 ]
 
 
-@pytest.mark.parametrize("text, expected", WORK_IDS)
+@pytest.mark.parametrize(("text", "expected"), WORK_IDS)
 def test_work_id_as_people_paste_it(text: str, expected: str | None) -> None:
     assert work_id(text) == expected

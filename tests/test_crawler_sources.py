@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from pathlib import Path
@@ -66,7 +67,8 @@ def test_html_where_a_feed_was_expected(local_server: LocalServer) -> None:
 
 
 def test_every_kind_fails_as_a_crawl_error(local_server: LocalServer) -> None:
-    """html and oai_pmh are supported now (tests/test_sources_html.py, test_backfill_oai.py); a missing page is a FetchError."""
+    """html and oai_pmh are supported now (tests/test_sources_html.py, test_backfill_oai.py); a missing page is a
+    FetchError."""
     for kind in ("html", "oai_pmh"):
         source = SourceSpec(name="h", kind=kind, url=local_server.url + "/x")
         with client_for() as client, pytest.raises(FetchError, match="HTTP 404"):
@@ -119,7 +121,7 @@ def test_arxiv_api_pages_until_max_results(local_server: LocalServer) -> None:
     assert first["search_query"] == 'abs:"architecture search"'
     assert first["sortBy"] == "submittedDate" and first["sortOrder"] == "descending"
     times = [r.time for r in local_server.requests]
-    assert min(b - a for a, b in zip(times, times[1:], strict=False)) >= 0.19
+    assert min(b - a for a, b in itertools.pairwise(times)) >= 0.19
     item = result.items[0]
     assert item.canonical_id == "arxiv:2401.00000" and item.version == 1 and item.authors == ("Author 0",)
 
@@ -184,7 +186,7 @@ def test_arxiv_hosts_share_one_budget() -> None:
         with gate.slot(host):
             starts.append(clock.now)
             clock.now += 0.5  # the request itself
-    assert [b - a for a, b in zip(starts, starts[1:], strict=False)] == [3.5, 3.5, 3.5]
+    assert [b - a for a, b in itertools.pairwise(starts)] == [3.5, 3.5, 3.5]
     with gate.slot("example.org"):  # another host is not held up by arXiv's budget
         assert clock.now == starts[-1] + 0.5
 
@@ -224,7 +226,7 @@ def test_one_request_at_a_time_across_threads() -> None:
         t.join()
     starts.sort()
     assert peak[0] == 1
-    assert min(b - a for a, b in zip(starts, starts[1:], strict=False)) >= 0.065
+    assert min(b - a for a, b in itertools.pairwise(starts)) >= 0.065
 
 
 # robots.txt -------------------------------------------------------------------------------------

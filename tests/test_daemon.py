@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import signal
 import sqlite3
 import statistics
@@ -91,7 +92,7 @@ def times(server, path: str) -> list[float]:
 
 def gaps(arrivals: list[float]) -> list[float]:
     arrivals = sorted(arrivals)
-    return [round(b - a, 3) for a, b in zip(arrivals, arrivals[1:], strict=False)]
+    return [round(b - a, 3) for a, b in itertools.pairwise(arrivals)]
 
 
 @pytest.mark.slow

@@ -154,10 +154,11 @@ def test_digest_lists_works_that_came_back_after_a_decision(db: Path) -> None:
 
     later = iso(datetime.now(UTC) + timedelta(minutes=5))
     with Store(db) as store:
-        rejected = [w for w in store.scores.candidates(status="rejected", limit=None)][0]
+        rejected = next(iter(store.scores.candidates(status="rejected", limit=None)))
         again = Item(rejected["id"], rejected["title"], "", "https://news.example.org/issue-9", "story-9")
         store.works.ingest("<i>newsletter</i>", [again], now=later)
-        store.works.ingest("lab-blog", [Item(rejected["id"], rejected["title"], "", "https://lab.example.org/p", "p")], now=later)
+        again = Item(rejected["id"], rejected["title"], "", "https://lab.example.org/p", "p")
+        store.works.ingest("lab-blog", [again], now=later)
         digest = build_digest(store, iso_ago(7 * 86400), top=5)
     assert [w["id"] for w in digest.seen_again] == [rejected["id"]]
     row = digest.seen_again[0]

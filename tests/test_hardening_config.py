@@ -334,7 +334,8 @@ def test_what_the_fuzzer_found_stays_fixed() -> None:
         "contact: " + "[" * 5000 + "]" * 5000: "nested too deeply",  # RecursionError
         "a: &a [*a]\ncontact: *a": "contact",
         "threshold: !!int x": "invalid YAML",  # ValueError from the YAML constructor
-        "sources: [{name: a, kind: feed, url: 'http://x.org/f', every: 99999999999999999999d}]": "at most 10 years",  # OverflowError later
+        "sources: [{name: a, kind: feed, url: 'http://x.org/f', every: "
+        "99999999999999999999d}]": "at most 10 years",  # OverflowError later
         "schedule: {jitter_s: .inf}": "finite",
         "schedule: {backoff_max_s: 1e300}": "less than or equal",
     }

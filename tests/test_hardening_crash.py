@@ -36,9 +36,11 @@ while True:
     work = rng.choice(ids)
     note = f"{tag}-{n}"
     if n % 7 == 0:
-        decision, _ = store.decisions.accept(work, {"title": f"entry {note}", "category": "research-automation"}, note=note)
+        entry = {"title": f"entry {note}", "category": "research-automation"}
+        decision, _ = store.decisions.accept(work, entry, note=note)
     else:
-        decision = store.decisions.decide(work, rng.choice(["reject", "defer", "out_of_scope"]), note=note, origin="web")
+        action = rng.choice(["reject", "defer", "out_of_scope"])
+        decision = store.decisions.decide(work, action, note=note, origin="web")
     print(decision, note, flush=True)
 """
 

@@ -36,7 +36,9 @@ BIG_FEED = 10_000
 # (33 s each beside a CPU hog): the bound only catches a hang.
 FEED_TIME_BOUND_S = 120.0
 BIG_FEED_TIME_BOUND_S = 150.0
-PEAK_RSS_BOUND_BYTES = 768 * 2**20  # the whole crawl process, 10,000-item feed and entity blow-up included  # 10,000 new works stored and scored in one go, on a loaded 2-core box
+# the whole crawl process, 10,000-item feed and entity blow-up included: 10,000 new works stored and scored in
+# one go, on a loaded 2-core box
+PEAK_RSS_BOUND_BYTES = 768 * 2**20
 
 
 def _generated() -> dict[str, bytes]:

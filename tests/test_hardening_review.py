@@ -85,7 +85,8 @@ def run(workdir: Path) -> FaultResult:
     result = FaultResult("Review page (payloads, cross-site, Host, export paths)")
     result.held = (
         "no injected element, handler or script URL on any page, JSON or export; every forged, "
-        "cross-origin or other-Host request refused and recorded nothing; no path outside the export folder served or written"
+        "cross-origin or other-Host request refused and recorded nothing; no path outside the export folder served or "
+        "written"
     )
     server = LocalServer().start()
     serve = None

@@ -74,7 +74,8 @@ def test_one_paper_three_sources_then_rejected_stays_rejected(tmp_path: Path, lo
         .read_bytes()
         .replace(
             b'<main class="posts">',
-            b'<main class="posts"><article class="post"><h3><a href="/blog/kernels-talk">Evolving GPU Kernels with Language '
+            b'<main class="posts"><article class="post"><h3><a href="/blog/kernels-talk">Evolving GPU Kernels with '
+            b'Language '
             b'Model Agents for Faster Transformer Training</a></h3><time datetime="2026-11-28">Nov 28</time></article>',
         )
     )

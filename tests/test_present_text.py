@@ -57,7 +57,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("raw,expected", CASES)
+@pytest.mark.parametrize(("raw", "expected"), CASES)
 def test_readable_text(raw: str, expected: str) -> None:
     assert readable_text(raw) == expected
 
@@ -115,7 +115,7 @@ def test_the_digest_and_the_terminal_show_latex_as_text(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "low,high,expected,problem",
+    ("low", "high", "expected", "problem"),
     [
         ("0.99", "", (0.99, None), None),
         ("0", "1", (0.0, 1.0), None),
@@ -140,7 +140,7 @@ def test_score_range(low: str, high: str, expected: tuple, problem: str | None) 
 
 
 @pytest.mark.parametrize(
-    "work,expected",
+    ("work", "expected"),
     [
         ({"id": "arxiv:2501.10000", "published": "2025-01-03T00:00:00Z"}, (2025, "2025-01-03")),
         # A revision announced years later, or a newsletter's date: the arXiv id names the paper's month.

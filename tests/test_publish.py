@@ -123,7 +123,8 @@ def test_an_edit_rewrites_only_what_changed_and_a_removed_entry_loses_its_page(s
     run_cli("publish", "--out", "site", cwd=seeded)
     before = digest(seeded / "site")
     with Store(seeded / "candidates.db") as store:
-        assert store.catalog.catalog_edit(3, {**store.catalog.catalog_entry(3), "description": "A new description."}, "test")
+        edited = {**store.catalog.catalog_entry(3), "description": "A new description."}
+        assert store.catalog.catalog_edit(3, edited, "test")
         gone = store.catalog.entries()[-1]
         store.conn.execute("DELETE FROM catalog WHERE id = ?", (gone["id"],))
     out = run_json("publish", "--out", "site", cwd=seeded)

@@ -52,7 +52,7 @@ def db(tmp_path: Path) -> Path:
     rng = random.Random(5)
     path = tmp_path / "candidates.db"
     with Store(path) as store:
-        for i, topic in enumerate(ON):
+        for _i, topic in enumerate(ON):
             catalog_add(
                 store,
                 {"title": f"Catalog: {topic}", "description": f"An example of {topic}.", "category": None},

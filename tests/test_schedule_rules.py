@@ -50,7 +50,7 @@ BAD_CRONTABS = [
 ]
 
 
-@pytest.mark.parametrize("key, crontab, cause", BAD_CRONTABS)
+@pytest.mark.parametrize(("key", "crontab", "cause"), BAD_CRONTABS)
 def test_a_crontab_the_scheduler_refuses_is_refused_when_the_config_loads(
     tmp_path: Path, key: str, crontab: str, cause: str
 ) -> None:

@@ -51,8 +51,8 @@ def test_add_and_remove_keep_every_comment(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     text = config.read_text()
-    assert [l for l in original.splitlines() if l.strip().startswith("#")] == [
-        l for l in text.splitlines() if l.strip().startswith("#")
+    assert [line for line in original.splitlines() if line.strip().startswith("#")] == [
+        line for line in text.splitlines() if line.strip().startswith("#")
     ]
     source = load_config(config).source("lab-blog")
     assert source.follow_links and source.select is not None and source.select.link == "a@href"
@@ -63,7 +63,7 @@ def test_add_and_remove_keep_every_comment(tmp_path: Path) -> None:
     names = [s.name for s in load_config(config).sources]
     assert "import-ai" not in names and "lab-blog" not in names and "last-week-in-ai" in names
     assert config.read_text() == original.replace(
-        next(l for l in original.splitlines(keepends=True) if "name: import-ai" in l), ""
+        next(line for line in original.splitlines(keepends=True) if "name: import-ai" in line), ""
     )
 
     duplicate = invoke("sources", "add", "interconnects", "--kind", "feed", "--url", "https://x.org/f", config=config)
@@ -74,12 +74,16 @@ def test_add_and_remove_keep_every_comment(tmp_path: Path) -> None:
 
 
 def test_text_edits_on_block_style_and_empty_lists() -> None:
-    block = "# top\nsources:\n  # first\n  - name: a\n    kind: feed\n    url: https://a.org/f   # inline\n\n  # the end\nreview: {port: 9000}\n"
+    block = (
+        "# top\nsources:\n  # first\n  - name: a\n    kind: feed\n    url: https://a.org/f   # inline\n\n"
+        "  # the end\nreview: {port: 9000}\n"
+    )
     added = add_source_text(block, {"name": "b", "kind": "feed", "url": "https://b.org/f"})
     assert added.splitlines()[6] == "  - {name: b, kind: feed, url: 'https://b.org/f'}"
     assert (
         remove_source_text(added, "a")
-        == "# top\nsources:\n  # first\n  - {name: b, kind: feed, url: 'https://b.org/f'}\n\n  # the end\nreview: {port: 9000}\n"
+        == "# top\nsources:\n  # first\n  - {name: b, kind: feed, url: 'https://b.org/f'}\n\n  # the end\nreview: "
+           "{port: 9000}\n"
     )
     empty = add_source_text(
         "contact: me@example.org\nsources: []\n", {"name": "c", "kind": "feed", "url": "https://c.org/"}
@@ -129,7 +133,8 @@ def test_sources_test_prints_items_and_stores_nothing(tmp_path: Path, local_serv
     )
     config = tmp_path / "config.yaml"
     config.write_text(
-        f"politeness: {{default_delay_s: 0}}\nsources:\n  - {{name: n, kind: feed, url: '{url}', split_stories: true}}\n"
+        f"politeness: {{default_delay_s: 0}}\nsources:\n  - "
+        f"{{name: n, kind: feed, url: '{url}', split_stories: true}}\n"
     )
     result = invoke("sources", "test", "n", "--json", config=config)
     assert result.exit_code == 0, result.output

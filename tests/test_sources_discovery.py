@@ -47,18 +47,21 @@ FEED_LINKS = [
         [FeedLink("https://b.example/blog/atom.xml")],
     ),
     (
-        '<base href="https://cdn.example/feeds/"><link rel="Alternate" type="application/rss+xml; charset=utf-8" href="main.rss">',
+        '<base href="https://cdn.example/feeds/"><link rel="Alternate" type="application/rss+xml; charset=utf-8" '
+        'href="main.rss">',
         "https://b.example/",
         [FeedLink("https://cdn.example/feeds/main.rss")],
     ),
     (
-        '<link rel="alternate" type="application/rss+xml" href="/a.xml"><link rel="alternate" type="application/atom+xml" '
+        '<link rel="alternate" type="application/rss+xml" href="/a.xml"><link rel="alternate" '
+        'type="application/atom+xml" '
         'href="/a.xml"><link rel="alternate" type="application/rss+xml" title="Comments" href="/comments.xml">',
         "https://b.example/",
         [FeedLink("https://b.example/a.xml"), FeedLink("https://b.example/comments.xml", "Comments")],
     ),
     (
-        '<link rel="alternate" hreflang="fr" href="/fr/"><link rel="stylesheet" type="application/rss+xml" href="/x.xml">'
+        '<link rel="alternate" hreflang="fr" href="/fr/"><link rel="stylesheet" type="application/rss+xml" '
+        'href="/x.xml">'
         '<link rel="alternate" type="application/rss+xml" href="javascript:alert(1)">',
         "https://b.example/",
         [],
@@ -66,7 +69,7 @@ FEED_LINKS = [
 ]
 
 
-@pytest.mark.parametrize("head, url, expected", FEED_LINKS)
+@pytest.mark.parametrize(("head", "url", "expected"), FEED_LINKS)
 def test_feed_links_as_feed_readers_find_them(head: str, url: str, expected: list[FeedLink]) -> None:
     assert feed_links(page(head), url) == expected
 

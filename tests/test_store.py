@@ -158,7 +158,8 @@ def test_search_finds_works_from_before_and_after_migration_6(tmp_path: Path) ->
     schema 5 (trigger) keeps its indexed works, and new ones are indexed once, not twice."""
     conn = database_at_schema(tmp_path / "old.db", 5)
     conn.execute(
-        "INSERT INTO works (id, title, summary, url, first_seen, last_seen) VALUES (?, ?, ?, ?, '2025-01-01', '2025-01-01')",
+        "INSERT INTO works (id, title, summary, url, first_seen, last_seen) VALUES (?, ?, ?, ?, '2025-01-01', "
+        "'2025-01-01')",
         OLD_WORK,
     )
     conn.close()
@@ -187,7 +188,7 @@ def test_search_finds_works_from_before_and_after_migration_6(tmp_path: Path) ->
                 )
             ],
         )
-        rows, total = store.queue.review_queue(query="optimizers", status="all")
+        rows, _total = store.queue.review_queue(query="optimizers", status="all")
         assert sorted(r["id"] for r in rows) == ["arxiv:2501.00001", "arxiv:2611.00002"]
         assert store.conn.execute("SELECT COUNT(*) FROM works_fts").fetchone()[0] == 2
         assert (
@@ -201,7 +202,8 @@ def test_titles_indexed_before_migration_7_are_probed_after_it(tmp_path: Path) -
 
     conn = database_at_schema(tmp_path / "old.db", 6)
     conn.execute(
-        "INSERT INTO works (id, title, summary, url, first_seen, last_seen) VALUES (?, ?, ?, ?, '2025-01-01', '2025-01-01')",
+        "INSERT INTO works (id, title, summary, url, first_seen, last_seen) VALUES (?, ?, ?, ?, '2025-01-01', "
+        "'2025-01-01')",
         OLD_WORK,
     )
     conn.execute(
@@ -290,7 +292,7 @@ def search_hits(store: Store, query: str) -> list[str]:
     from rsiwatch.store.queue import SEARCH_CAP
 
     rows, total = store.queue.review_queue(query=query, status="all", limit=SEARCH_CAP + 1)
-    return sorted(r["id"] for r in rows) + [f"total={total.count} capped={total.capped}"]
+    return [*sorted(r["id"] for r in rows), f"total={total.count} capped={total.capped}"]
 
 
 def test_search_is_the_same_after_the_index_became_external_content(tmp_path: Path) -> None:
@@ -342,9 +344,8 @@ def test_search_is_the_same_after_the_index_became_external_content(tmp_path: Pa
                 (fts_query(query), SEARCH_CAP + 1),
             )
         ]
-        before[query] = sorted(hits[:SEARCH_CAP]) + [
-            f"total={min(len(hits), SEARCH_CAP)} capped={len(hits) > SEARCH_CAP}"
-        ]
+        before[query] = [*sorted(hits[:SEARCH_CAP]), f"total={min(len(hits), SEARCH_CAP)} "
+                                                     f"capped={len(hits) > SEARCH_CAP}"]
     old.close()
     with Store(tmp_path / "old.db") as store:
         assert {q: search_hits(store, q) for q in queries} == before

@@ -72,7 +72,7 @@ def test_undecided_works_above_are_corrected_by_the_reviewed_precision() -> None
     est = share_estimate("q", history, works=2000, above=60, weeks=13)
     assert est.relevant == pytest.approx(5 + 40 * 0.25)
     lo_a, hi_a = wilson(0.25, 20)
-    lo_b, hi_b = wilson(0.0, 30)
+    _lo_b, hi_b = wilson(0.0, 30)
     rest = 2000 - 60
     assert est.low == pytest.approx((15 - 40 * (0.25 - lo_a)) / 2000)  # the audit's lower end is 0
     assert est.high == pytest.approx((15 + np.hypot(40 * (hi_a - 0.25), rest * hi_b)) / 2000)

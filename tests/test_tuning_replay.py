@@ -121,7 +121,7 @@ def test_curves_match_the_weighted_brute_force(replayed) -> None:
 
 def test_recall_estimate_matches_an_independent_computation_and_covers_the_truth(replayed) -> None:
     db, log, rows = replayed
-    s, y, w, reasons = reviewed_arrays(db, log, rows)
+    _s, y, w, reasons = reviewed_arrays(db, log, rows)
     caught = sum(yi for yi, r in zip(y, reasons, strict=False) if r == "score")
     found = sum(yi for yi, r in zip(y, reasons, strict=False) if r not in ("score", "audit"))
     aw = np.array([wi for wi, r in zip(w, reasons, strict=False) if r == "audit"])
@@ -176,7 +176,7 @@ def test_tune_picks_by_recall_and_saves_it_with_the_reason(replayed, tmp_path: P
 
 
 def test_tune_picks_by_budget(replayed, tmp_path: Path) -> None:
-    db, log, rows = replayed
+    db, log, _rows = replayed
     path = copy_db(db, tmp_path)
     budget = 40.0
     net = (budget - AUDIT_PER_WEEK) * (1 - SHARE)

@@ -135,7 +135,7 @@ def test_accept_with_edits_then_undo(client, db: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "field,value", [("url", "javascript:alert(1)"), ("category", "nonsense"), ("title", ""), ("year", "20x5")]
+    ("field", "value"), [("url", "javascript:alert(1)"), ("category", "nonsense"), ("title", ""), ("year", "20x5")]
 )
 def test_accept_rejects_bad_fields(client, db: Path, field: str, value: str) -> None:
     csrf = token(client)

@@ -21,7 +21,7 @@ def pages(tmp_path: Path) -> dict[str, str]:
     client = create_app(make_config(tmp_path), db).test_client()
     urls = ["/", "/?status=all", "/?q=self", "/?q=architecture", "/stats", "/catalog"]
     out = {url: client.get(url, base_url=BASE).get_data(as_text=True) for url in urls}
-    token = [a["content"] for t, a in elements(out["/"]) if t == "meta" and a.get("name") == "csrf-token"][0]
+    token = next(a["content"] for t, a in elements(out["/"]) if t == "meta" and a.get("name") == "csrf-token")
     for work_id in ("url:https://evil.example/post-1", "url:https://evil.example/post-2"):
         prefill = client.get(f"/api/entry?id={work_id}", base_url=BASE).json
         form = {k: v or "" for k, v in prefill.items() if k != "flags"}

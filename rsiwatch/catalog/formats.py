@@ -264,7 +264,8 @@ def _md_cell(text: Any) -> str:
 def to_markdown(entries: Iterable[dict[str, Any]]) -> str:
     lines = ["| ID | Title | Category | Year | Description |", "| --- | --- | --- | --- | --- |"]
     for e in entries:
-        title = f"[{_md_cell(e['title'])}]({e['url']})" if e.get("url", "") and str(e["url"]).startswith("http") else _md_cell(e["title"])
+        linked = e.get("url", "") and str(e["url"]).startswith("http")
+        title = f"[{_md_cell(e['title'])}]({e['url']})" if linked else _md_cell(e["title"])
         lines.append(
             f"| {e['id']} | {title} | {_md_cell(e['category'])} | {e['year'] or ''} | {_md_cell(e['description'])} |"
         )

@@ -45,7 +45,10 @@ class Digest:
 
     @property
     def subject(self) -> str:
-        return f"rsiwatch digest {self.since[:10]} to {self.until[:10]}: {self.queued} candidates, {len(self.accepted)} accepted"
+        return (
+            f"rsiwatch digest {self.since[:10]} to {self.until[:10]}: {self.queued} candidates, "
+            f"{len(self.accepted)} accepted"
+        )
 
 
 def _row(work: dict[str, Any]) -> dict[str, Any]:
@@ -115,13 +118,15 @@ def to_markdown(digest: Digest) -> str:
     ] or ["Nothing accepted this week."]
     lines += ["", "## Top candidates", ""]
     lines += [
-        f"{i}. **{'–' if w['score'] is None else format(w['score'], '.2f')}** {md_link(w['title'], w['url'])} · {md_text(w['category'] or 'no category')}"
+        f"{i}. **{'–' if w['score'] is None else format(w['score'], '.2f')}** {md_link(w['title'], w['url'])} · "
+        f"{md_text(w['category'] or 'no category')}"
         f" · {md_text(w['status'])}"
         for i, w in enumerate(digest.top, 1)
     ] or ["No new candidates."]
     lines += ["", "## Seen again after a decision", ""]
     lines += [
-        f"- {md_link(w['title'], w['url'])}: {md_text((w['status'] or '').replace('_', ' '))} on {w['decided_at'][:10]},"
+        f"- {md_link(w['title'], w['url'])}: {md_text((w['status'] or '').replace('_', ' '))} on "
+        f"{w['decided_at'][:10]},"
         f" since then {w['new_sightings']} sighting(s) in {md_text(', '.join(w['sources']))}"
         for w in digest.seen_again
     ] or ["Nothing decided came back."]

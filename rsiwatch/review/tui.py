@@ -147,7 +147,9 @@ class Session:
         existing = self.store.decisions.work_entry(work["id"])
         if existing is not None:  # accepting keeps the work's entry: only the category may change here
             entry = {"category": entry["category"]} if entry["category"] else {}
-        decision, _ = self.store.decisions.accept(work["id"], entry, origin="tui", by=self.by, seen=self.seen.get(work["id"]))
+        decision, _ = self.store.decisions.accept(
+            work["id"], entry, origin="tui", by=self.by, seen=self.seen.get(work["id"])
+        )
         self.seen[work["id"]] = decision
         self.after_decision(work["id"], "accept")
 

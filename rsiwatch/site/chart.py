@@ -97,7 +97,8 @@ def share_svg(estimates: Sequence[ShareEstimate], label: str) -> Markup:
     for i, e in enumerate(known):
         x = LEFT + slot * (i + 0.5)
         parts.append(
-            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y_of(e.low or 0):.1f}" y2="{y_of(e.high or 0):.1f}" stroke="#0072B2" '
+            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y_of(e.low or 0):.1f}" y2="{y_of(e.high or 0):.1f}" '
+            'stroke="#0072B2" '
             f'stroke-width="2"/><circle cx="{x:.1f}" cy="{y_of(e.share or 0):.1f}" r="4" fill="#0072B2">'
             f"<title>{escape(e.period)}: {e.share:.1%} ({e.low:.1%} to {e.high:.1%})</title></circle>"
             f'<text x="{x:.1f}" y="{HEIGHT - 10}" text-anchor="middle" font-size="11">{escape(e.period)}</text>'

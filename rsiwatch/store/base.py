@@ -151,7 +151,8 @@ class Database:
         version = self.conn.execute("PRAGMA user_version").fetchone()[0]
         if version > len(MIGRATIONS):
             raise StoreError(
-                f"{self.path}: schema version {version} is newer than this rsiwatch knows ({len(MIGRATIONS)}); upgrade rsiwatch"
+                f"{self.path}: schema version {version} is newer than this rsiwatch knows ({len(MIGRATIONS)}); upgrade "
+                "rsiwatch"
             )
         if version == 0:
             # WAL is a property of the file: switched on once, when the database is created.

@@ -168,7 +168,8 @@ def undo_decision(
         raise StoreError(f"{work_id}: no decision to undo")
     target = standing[-1]
     cur = conn.execute(
-        "INSERT INTO decisions (work_id, action, reverses, decided_at, origin, decided_by) VALUES (?, 'undo', ?, ?, ?, ?)",
+        "INSERT INTO decisions (work_id, action, reverses, decided_at, origin, decided_by) VALUES (?, 'undo', ?, ?, ?, "
+        "?)",
         (work_id, target["id"], utcnow(), origin, by),
     )
     undo_id = int(cur.lastrowid)

@@ -58,7 +58,8 @@ class History:
         with self.db.transaction() as conn:
             for work_id in work_ids:
                 cur = conn.execute(
-                    "UPDATE works SET queued_at = ?, queue_reason = ? WHERE id = ? AND queued_at IS NULL AND status = 'new'",
+                    "UPDATE works SET queued_at = ?, queue_reason = ? WHERE id = ? AND queued_at IS NULL AND status = "
+                    "'new'",
                     (now, reason, work_id),
                 )
                 if cur.rowcount:

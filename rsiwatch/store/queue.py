@@ -115,7 +115,8 @@ class Queue:
         # the next through the index costs one seek per source instead.
         rows = self.db.all(
             "WITH RECURSIVE seen(source) AS (SELECT MIN(source) FROM sightings UNION ALL"
-            " SELECT (SELECT MIN(source) FROM sightings WHERE source > seen.source) FROM seen WHERE seen.source IS NOT NULL)"
+            " SELECT (SELECT MIN(source) FROM sightings WHERE source > seen.source) FROM seen WHERE seen.source IS NOT "
+            "NULL)"
             " SELECT name FROM sources UNION SELECT source FROM seen WHERE source IS NOT NULL ORDER BY 1"
         )
         return [r[0] for r in rows]
@@ -143,7 +144,8 @@ class Queue:
         """Works accepted by a curator since then and still accepted, with their catalog entry's fields."""
         rows = self.db.all(
             f"""
-            SELECT w.*, d.decided_at, COALESCE(d.decided_by, d.origin) AS decided_by, c.id AS catalog_id, c.title AS entry_title,
+            SELECT w.*, d.decided_at, COALESCE(d.decided_by, d.origin) AS decided_by, c.id AS catalog_id,
+                   c.title AS entry_title,
                    c.description AS entry_description, c.category AS entry_category
             FROM decisions d JOIN works w ON w.id = d.work_id LEFT JOIN catalog c ON c.work_id = w.id
             WHERE d.action = 'accept' AND d.decided_at >= ? AND {reviewed_sql("d")}

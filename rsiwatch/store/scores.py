@@ -72,7 +72,8 @@ class Scores:
                 r[0]
                 for r in conn.execute(
                     "SELECT w.id FROM works w JOIN scores s ON s.work_id = w.id AND s.model_version = w.model_version "
-                    "WHERE w.status = 'new' AND w.queue_reason = 'score' AND w.queued_at >= ? AND w.score < s.threshold",
+                    "WHERE w.status = 'new' AND w.queue_reason = 'score' AND w.queued_at >= ? AND w.score < "
+                    "s.threshold",
                     (since,),
                 )
             ]

@@ -7,6 +7,7 @@ can render it from a request thread as safely as ``rsiwatch tune --plot`` does f
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -69,7 +70,7 @@ def plot_png_bytes(
     bottom.fill_between(x, load, color="#2ca02c", alpha=0.12)
     if budget is not None:
         bottom.axhline(budget, color="#555555", ls=":", lw=1.6, label=budget_label or f"budget {budget:g} a week")
-    positive = [v for v in load if v == v and v > 0]
+    positive = [v for v in load if not math.isnan(v) and v > 0]
     if positive and max(positive) / min(positive) > 50:  # a long tail: keep the small loads readable
         bottom.set_yscale("symlog", linthresh=1.0)
         bottom.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))

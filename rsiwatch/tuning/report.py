@@ -175,7 +175,10 @@ def build_report(
     audited = bool(windows) and bool(scoped)
     if audited:
         first, last = min(a for a, _ in windows), max(b for _, b in windows)
-        scope = f"{len(scoped)} decisions on works first seen in {len(windows)} audited weeks ({first.date()} to {last.date()})"
+        scope = (
+            f"{len(scoped)} decisions on works first seen in {len(windows)} audited weeks "
+            f"({first.date()} to {last.date()})"
+        )
     else:
         # No audit yet, or none of the decisions is on a work of an audited week (a first sitting decides
         # this week's works; the audit covers last week's): the curves count what was reviewed.
@@ -237,7 +240,8 @@ def missing(
         first, last = min(a for a, _ in windows), max(b for _, b in windows)
         reviews.append(
             f"no decision yet on works from audited weeks ({first.date()} to {last.date()}): the "
-            f"{_decisions(len(history))} so far are on works first seen outside them, so recall counts only what was reviewed"
+            f"{_decisions(len(history))} so far are on works first seen outside them, so recall counts only what was "
+            "reviewed"
         )
     if report.accepted == 0:
         reviews.append(f"no accepted work among the {_decisions(len(report.history))} yet: recall needs at least one")
@@ -296,7 +300,8 @@ def health_warnings(store: Store, config: Config, *, now: datetime | None = None
     retrain = store.models.setting(RETRAIN_SETTING)
     if isinstance(retrain, dict) and not retrain.get("activated", True):
         warnings.append(
-            f"retrain at {retrain.get('at', '?')[:16]} kept model {retrain.get('active_version')}: {retrain.get('reason')}"
+            f"retrain at {retrain.get('at', '?')[:16]} kept model {retrain.get('active_version')}: "
+            f"{retrain.get('reason')}"
         )
     target = store.models.setting(TARGET_SETTING) or {}
     est = report.estimate
