@@ -105,7 +105,8 @@ class StreamCalibration:
         lo = raw < self.raw[0]
         if lo.any():
             out[lo] = self.score[0] * np.exp(self.low_slope * (raw[lo] - self.raw[0]))
-        return np.clip(out, 0.0, 1.0)
+        clipped: np.ndarray = np.clip(out, 0.0, 1.0)
+        return clipped
 
     def arrays(self) -> dict[str, np.ndarray]:
         return {"cal_raw": self.raw, "cal_score": self.score,

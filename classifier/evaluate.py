@@ -10,6 +10,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from .docs import DataFileError, Doc, TrainingSet, load_jsonl_docs
 from .metrics import metrics
@@ -28,7 +29,7 @@ def training_set_from_rows(rows: list[tuple[Doc, int | None]], catalog: list[Doc
 
 
 def evaluate_files(train_path: str | Path, test_path: str | Path, catalog: list[Doc], threshold: float,
-                   scores_out: str | Path | None = None, params: TrainParams | None = None) -> dict:
+                   scores_out: str | Path | None = None, params: TrainParams | None = None) -> dict[str, Any]:
     """Train on TRAIN (+ catalog), score every TEST row, return ``metrics()`` on TEST's labelled rows.
 
     The result also carries ``trained_on`` (counts) and ``test_rows``. With ``scores_out`` one JSON

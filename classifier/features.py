@@ -204,12 +204,14 @@ class Featurizer:
         params = self.params
         for r, d in enumerate(docs):
             for text, w in _fields(d, params):
-                ids = self._ids(text)
-                if ids:
-                    id_chunks.append(ids)
+                text_ids = self._ids(text)
+                if text_ids:
+                    id_chunks.append(text_ids)
                     row_idx.append(r)
                     weights.append(w)
-        rows_parts, cols_parts, vals_parts = [], [], []
+        rows_parts: list[np.ndarray] = []
+        cols_parts: list[np.ndarray] = []
+        vals_parts: list[np.ndarray] = []
         if id_chunks:
             lens = np.fromiter((len(c) for c in id_chunks), dtype=np.int64, count=len(id_chunks))
             ids = np.fromiter(chain.from_iterable(id_chunks), dtype=np.int64, count=int(lens.sum()))

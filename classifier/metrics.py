@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import numpy as np
@@ -19,7 +19,9 @@ def _recall_at_share(y_sorted: np.ndarray, share: float, n_pos: int) -> float:
     return float(y_sorted[:k].sum() / n_pos) if n_pos else float("nan")
 
 
-def metrics(labels: Sequence[int] | np.ndarray, scores: Sequence[float] | np.ndarray, threshold: float) -> dict:
+def metrics(
+    labels: Sequence[int] | np.ndarray, scores: Sequence[float] | np.ndarray, threshold: float
+) -> dict[str, Any]:
     """Screening metrics of ``scores`` against binary ``labels`` (1 relevant).
 
     ``wss_at_95`` = (TN + FN) / N - 0.05 at the first cutoff (in score order) that reaches 95% recall;

@@ -29,6 +29,7 @@ import io
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -72,11 +73,11 @@ class TrainParams:
     keyword_prior: float = 4.0  # weight of the keyword-list vector inside the similarity component; 0 = off
     min_spread: float = 0.2  # small pools: the normal approximation's spread is at least this x the training rows' std
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict) -> TrainParams:
+    def from_dict(cls, d: dict[str, Any]) -> TrainParams:
         d = dict(d)
         feats = FeatureParams(**d.pop("features", {}))
         known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
@@ -174,7 +175,7 @@ def _fit_core(xp: sp.csr_matrix, rel_pos: np.ndarray, xn: sp.csr_matrix, xu: sp.
         # needs no negatives to be meaningful, which is what a tiny pool lacks.
         c_pos = _unit_mean(xpos, rel)
         c_neg = _unit_mean(x[n_p:])
-        r = (c_pos - p.similarity_gamma * c_neg).astype(np.float32)
+        r: np.ndarray = (c_pos - p.similarity_gamma * c_neg).astype(np.float32)
         r /= float(np.std(x @ r)) or 1.0
         if prior is not None and p.keyword_prior > 0 and prior.any():
             # the hand-written keyword list as a weight vector: +1 on every term it names
@@ -192,7 +193,7 @@ class Model:
     def __init__(
         self,
         params: TrainParams,
-        trained_on: dict,
+        trained_on: dict[str, Any],
         featurizer: Featurizer,
         coef: np.ndarray,
         intercept: float,
@@ -215,7 +216,8 @@ class Model:
         """Uncalibrated margins (only meaningful within one model version)."""
         if not docs:
             return np.zeros(0)
-        return self.featurizer.transform(docs) @ self.coef + self.intercept
+        margins: np.ndarray = self.featurizer.transform(docs) @ self.coef + self.intercept
+        return margins
 
     def score(self, docs: Sequence[Doc]) -> np.ndarray:
         """Calibrated 0..1 scores, fast path without explanations; batches keep memory flat."""

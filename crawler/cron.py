@@ -35,7 +35,8 @@ def next_cron_time(expression: str, after: datetime) -> datetime:
     found = parse_crontab(expression).get_next_fire_time(None, after + timedelta(microseconds=1))
     if found is None:
         raise ValueError(f"cron expression {expression!r} never fires")
-    return found
+    fires_at: datetime = found
+    return fires_at
 
 
 def cron_gap_s(expression: str, at: datetime) -> float:

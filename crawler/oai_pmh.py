@@ -292,7 +292,7 @@ def collect_oai(source: SourceSpec, client: PoliteClient, validators: Validators
     """A scheduled harvest: records since the last success (kept as the source's Last-Modified validator),
     at most ``max_results`` of them, filtered to the categories named in ``query`` (``cs.LG cs.AI``)."""
     categories = (source.query or "").split()
-    sets = sets_for(categories) or [None]
+    sets: list[str | None] = [*sets_for(categories)] or [None]
     started = _today().isoformat()
     from_date = validators.last_modified if validators.last_modified and len(validators.last_modified) == 10 else (
         _today() - timedelta(days=INCREMENTAL_FIRST_DAYS)

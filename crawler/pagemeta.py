@@ -166,7 +166,8 @@ def item_list(soup: BeautifulSoup, base: str) -> list[ListEntry]:
         for element in elements if isinstance(elements, list) else []:
             if not isinstance(element, dict):
                 continue
-            inner = element.get("item") if isinstance(element.get("item"), dict) else element
+            item = element.get("item")
+            inner = item if isinstance(item, dict) else element
             url = http_url(_text(inner.get("url")) or _text(inner.get("@id")) or _text(element.get("url")), base)
             if not url:
                 continue

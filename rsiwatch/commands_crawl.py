@@ -132,7 +132,7 @@ def crawl_command(
         if as_json:
             emit_json(report.to_dict())
         else:
-            totals = report.to_dict()["totals"]
+            totals = report.totals()
             stderr.print(
                 f"crawled {len(report.sources)} sources ({len(report.failed)} failed): "
                 f"{totals['new_works']} new works, "

@@ -83,7 +83,7 @@ def sources_list(env: Env, as_json: bool) -> None:
         emit_json(rows)
         return
     for r in rows:
-        flag = " (paused: " + (r["paused_reason"] or "by hand") + ")" if r["paused"] else ""
+        flag = f" (paused: {r['paused_reason'] or 'by hand'})" if r["paused"] else ""
         click.echo(f"{r['name']:<24} {r['kind']:<10} {r['every'] or '1d':<8} {r['url']}{flag}")
 
 

@@ -273,7 +273,7 @@ def tune(
         emit_json(out)
         return
     _print(report, chosen, saved is not None)
-    if saved:
+    if saved and chosen is not None:
         click.echo(f"saved threshold {chosen.threshold:.4f}: {saved} (applies to works scored from now on)", err=True)
         if requeued:
             click.echo(

@@ -86,7 +86,7 @@ def digest_job(config: Config, db_path: Path) -> Job | None:
         with Store(db_path) as store:
             last = store.models.setting(DIGEST_SETTING)
         # Never sent: the next slot from now (a fresh daemon does not mail at once).
-        after = parse_iso(last["at"]) if last else datetime.now(UTC)
+        after = (parse_iso(last["at"]) if last else None) or datetime.now(UTC)
         return next_cron_time(cron, after)
 
     def run() -> None:

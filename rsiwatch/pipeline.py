@@ -59,6 +59,13 @@ class CrawlReport:
     def failed(self) -> list[SourceOutcome]:
         return [s for s in self.sources if not s.ok]
 
+    def totals(self) -> dict[str, int]:
+        """The sources' counts added up."""
+        return {
+            key: sum(getattr(s, key) for s in self.sources)
+            for key in ("items", "new_works", "new_sightings", "new_candidates", "requests")
+        }
+
     def to_dict(self) -> dict[str, object]:
         return {
             "started": self.started,
@@ -67,10 +74,7 @@ class CrawlReport:
             "queued_after_retrain": self.queued_after_retrain,
             "submissions": {"read": self.submissions_read, "unread": self.submissions_unread},
             "sources": [asdict(s) for s in self.sources],
-            "totals": {
-                key: sum(getattr(s, key) for s in self.sources)
-                for key in ("items", "new_works", "new_sightings", "new_candidates", "requests")
-            },
+            "totals": self.totals(),
         }
 
 

@@ -16,7 +16,7 @@ setting ``retrain_last`` so ``rsiwatch status`` can say why a model did or did n
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -82,7 +82,7 @@ def _save(store: Store, model: Model, ts: TrainingSet, note: str, activate: bool
     )
 
 
-def _ap(labels: list[int], scores: Sequence[float], threshold: float) -> float:
+def _ap(labels: list[int], scores: Iterable[float], threshold: float) -> float:
     value = metrics(labels, list(scores), threshold)["average_precision"]
     return float(value)
 

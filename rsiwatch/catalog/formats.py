@@ -12,7 +12,7 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -53,7 +53,7 @@ def year_of(text: str | None) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def written_date(entry: dict[str, Any]) -> str | None:
+def written_date(entry: Mapping[str, Any]) -> str | None:
     """The date as the public list shows it: as written, else the year alone (seed entries)."""
     return entry.get("date_published") or (str(entry["year"]) if entry.get("year") else None)
 
@@ -212,7 +212,7 @@ def _normalise(entry: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def export_row(e: dict[str, Any], extra: Sequence[str] = ()) -> list[Any]:
+def export_row(e: Mapping[str, Any], extra: Sequence[str] = ()) -> list[Any]:
     """An entry as a row under EXPORT_COLUMNS (the public list's columns first), then its ``extra`` columns."""
     return [
         e["id"], e["description"], e["url"] or "", written_date(e) or "",
@@ -223,7 +223,7 @@ def export_row(e: dict[str, Any], extra: Sequence[str] = ()) -> list[Any]:
 
 def new_entry(row: dict[str, Any]) -> dict[str, Any]:
     """A row that becomes a new entry: the fields its file lacks are empty, its title from its description."""
-    entry = {k: None for k in ENTRY_FIELDS}
+    entry: dict[str, Any] = dict.fromkeys(ENTRY_FIELDS)
     entry.update({k: v for k, v in row.items() if k in ENTRY_FIELDS})
     entry["description"] = entry["description"] or ""
     entry["title"] = (entry["title"] or "").strip() or _title_from(entry["description"])
@@ -251,7 +251,7 @@ def to_csv(entries: Iterable[dict[str, Any]]) -> str:
     return buffer.getvalue()
 
 
-def to_json(entries: Iterable[dict[str, Any]]) -> str:
+def to_json(entries: Iterable[Mapping[str, Any]]) -> str:
     """Every field, and who accepted the entry (``reviewed_by``; an import reads it back as nothing)."""
     fields = (*ENTRY_FIELDS, "reviewed_by")
     return json.dumps([{k: e.get(k) for k in fields} for e in entries], indent=2, ensure_ascii=False) + "\n"

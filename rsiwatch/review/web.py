@@ -27,6 +27,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import HTTPException
@@ -158,7 +159,7 @@ def queue() -> str:
     week = args.get("week", "").strip()
     since, until = _week_range(week) or (None, None)
     scores = score_range(args.get("min", ""), args.get("max", ""))
-    filters = {
+    filters: dict[str, Any] = {
         "q": query, "status": status, "source": args.get("source", "").strip()[:200],
         "category": args.get("category") if args.get("category") in CATEGORIES else "",
         "min": scores.low, "max": scores.high, "week": week if since else "",
@@ -252,7 +253,7 @@ def login() -> Any:
     return redirect(target, code=303)
 
 
-def logout() -> Response:
+def logout() -> ResponseReturnValue:
     session.clear()
     return redirect(url_for("login_page") if current_app.config["RSIWATCH_CONFIG"].review.curators else "/", code=303)
 
@@ -273,7 +274,7 @@ def catalog(draft: dict[str, Any] | None = None, error: EntryError | None = None
     )
 
 
-def catalog_edit(entry_id: int) -> Response:
+def catalog_edit(entry_id: int) -> ResponseReturnValue:
     """Save an edited catalog entry (a plain form: works without JavaScript); the old values are logged."""
     s = store()
     entry = s.catalog.catalog_entry(entry_id)
@@ -376,10 +377,10 @@ def api_decide() -> Response:
     note = (request.form.get("note") or "").strip()[:2000] or None
     s = store()
     decision = s.decisions.decide(work["id"], action, note=note, origin="web", by=_curator(), seen=_seen())
-    return jsonify(id=work["id"], status=s.works.work(work["id"])["status"], decision=decision)
+    return jsonify(id=work["id"], status=(s.works.work(work["id"]) or {}).get("status"), decision=decision)
 
 
-def api_accept() -> Response:
+def api_accept() -> ResponseReturnValue:
     work = _work_or_404(request.form.get("id", ""))
     try:
         entry = entry_from_form(request.form, work["id"])
@@ -438,7 +439,7 @@ def _exports() -> list[str]:
     )
 
 
-def export_save(fmt: str) -> Response:
+def export_save(fmt: str) -> ResponseReturnValue:
     """Write the export into ``review.export_dir`` under a name the app chooses (never the user's)."""
     text = FORMATS[_format_or_404(fmt)](store().catalog.entries())
     folder = _export_dir()
@@ -448,7 +449,7 @@ def export_save(fmt: str) -> Response:
     return redirect(url_for("catalog", saved=name), code=303)
 
 
-def export_file(name: str) -> Response:
+def export_file(name: str) -> ResponseReturnValue:
     if name not in _exports():
         abort(404, description="no such export")
     return send_from_directory(_export_dir(), name, as_attachment=True)

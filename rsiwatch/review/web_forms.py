@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from flask import Flask, Response, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
 
 from rsiwatch.present.text import FLAGS, error_field
 
@@ -50,7 +51,7 @@ def _done(data: dict[str, Any]) -> str:
     return f"{status}: {work_id}"
 
 
-def _answer(response: Response) -> Response:
+def _answer(response: Response) -> BaseResponse:
     data = response.get_json(silent=True) or {}
     back = safe_next(request.form)
     if response.status_code == 200:
@@ -76,7 +77,7 @@ def install_plain_forms(app: Flask) -> None:
     """Answer plain-form posts to the decision endpoints as pages (registered after the security guards)."""
 
     @app.after_request
-    def plain_form_answer(response: Response) -> Response:
+    def plain_form_answer(response: Response) -> BaseResponse:
         if request.endpoint in PLAIN_FORM_ENDPOINTS and is_plain_form():
             return _answer(response)
         return response

@@ -63,7 +63,7 @@ def years_svg(counts: YearCounts, label: str) -> Markup:
     every = max(1, round(len(counts.years) / 12))
     for i, year in enumerate(counts.years):
         x = LEFT + i * slot + (slot - bar) / 2
-        y = TOP + plot_h
+        y: float = TOP + plot_h
         for j, category in enumerate(counts.categories):
             n = counts.counts[year][category]
             if not n:

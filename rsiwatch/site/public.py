@@ -80,8 +80,9 @@ def create_public_app(config: Config, db_path: str | Path, site_dir: str | Path)
     )
     public = config.public
     if public.trusted_proxies:  # behind a reverse proxy the client is the one X-Forwarded-For names
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=public.trusted_proxies, x_proto=public.trusted_proxies,
-                                x_host=public.trusted_proxies)  # type: ignore[method-assign]
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=public.trusted_proxies, x_proto=public.trusted_proxies, x_host=public.trusted_proxies
+        )
     limiter = Limiter(get_remote_address, app=app, storage_uri="memory://", headers_enabled=True)
     app.jinja_env.globals["csrf_token"] = csrf_token
 

@@ -35,6 +35,7 @@ from rsiwatch.store.base import (  # noqa: F401 - the names callers import from 
     fts_query,
     iso,
     iso_ago,
+    moment,
     parse_iso,
     quiesce_writes,
     utcnow,

@@ -64,6 +64,21 @@ def iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
+def inserted_id(cur: sqlite3.Cursor) -> int:
+    """The rowid an INSERT just gave (sqlite3 types it ``int | None``: None only after other statements)."""
+    if cur.lastrowid is None:
+        raise StoreError("no row was inserted")
+    return cur.lastrowid
+
+
+def moment(text: str) -> datetime:
+    """A timestamp the database always holds (a NOT NULL column) as an aware datetime."""
+    when = parse_iso(text)
+    if when is None:
+        raise StoreError(f"expected a timestamp, found {text!r}")
+    return when
+
+
 def parse_iso(text: str | None) -> datetime | None:
     if not text:
         return None
@@ -203,6 +218,13 @@ class Database:
 
     def one(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
         return self.conn.execute(sql, params).fetchone()
+
+    def value(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """The first column of the first row of a query that always answers one (an aggregate)."""
+        row = self.conn.execute(sql, params).fetchone()
+        if row is None:
+            raise StoreError(f"no row for {sql.split()[0]} query: {sql[:60]}")
+        return row[0]
 
     def all(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         return self.conn.execute(sql, params).fetchall()

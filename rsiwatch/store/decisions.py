@@ -79,7 +79,7 @@ class Decisions:
         return entry_dict(row) if row else None
 
     def decisions_since(self, moment: str) -> int:
-        return self.db.one("SELECT COUNT(*) FROM decisions WHERE decided_at > ?", (moment,))[0]
+        return self.db.value("SELECT COUNT(*) FROM decisions WHERE decided_at > ?", (moment,))
 
     def labelled_work_ids(self) -> dict[str, int]:
         """Work id -> label from the standing decisions: accept 1; reject and out-of-scope 0; defer none."""
@@ -89,7 +89,7 @@ class Decisions:
         return labels
 
     def pool_size(self) -> int:
-        return self.db.one("SELECT COUNT(*) FROM works WHERE status IN ('new', 'deferred')")[0]
+        return self.db.value("SELECT COUNT(*) FROM works WHERE status IN ('new', 'deferred')")
 
     def pool_texts(self, limit: int | None = None) -> list[WorkText]:
         """Undecided works: the unlabelled pool the classifier learns the stream from."""

@@ -13,7 +13,7 @@ import json
 import sqlite3
 from typing import Any
 
-from rsiwatch.store.base import ACTIONS, STATUS_OF_ACTION, StoreError, _standing_decisions, utcnow
+from rsiwatch.store.base import ACTIONS, STATUS_OF_ACTION, StoreError, _standing_decisions, inserted_id, utcnow
 
 # The stored columns a caller may set (``flags`` and ``extra`` are JSON, see ``entry_values``).
 CATALOG_FIELDS = (
@@ -67,7 +67,7 @@ def insert_entry(conn: sqlite3.Connection, entry: dict[str, Any], origin: str, e
         f"INSERT INTO catalog ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
         [entry_id, *values.values(), origin, utcnow()],
     )
-    return int(entry_id if entry_id is not None else cur.lastrowid)
+    return int(entry_id) if entry_id is not None else inserted_id(cur)
 
 
 def edit_entry(
@@ -144,7 +144,7 @@ def append_decision(
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (work_id, action, category, note, now, work["model_version"], work["score"], origin, by),
     )
-    decision_id = int(cur.lastrowid)
+    decision_id = inserted_id(cur)
     conn.execute("UPDATE works SET status = ? WHERE id = ?", (STATUS_OF_ACTION[action], work_id))
     if enqueue:
         conn.execute(
@@ -172,7 +172,7 @@ def undo_decision(
         "?)",
         (work_id, target["id"], utcnow(), origin, by),
     )
-    undo_id = int(cur.lastrowid)
+    undo_id = inserted_id(cur)
     status = STATUS_OF_ACTION[standing[-2]["action"]] if len(standing) > 1 else "new"
     conn.execute("UPDATE works SET status = ? WHERE id = ?", (status, work_id))
     row = entry_of_work(conn, work_id)

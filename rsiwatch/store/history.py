@@ -91,10 +91,10 @@ class History:
 
     def queued_count(self, start: str, end: str, reason: str) -> int:
         """Works first seen in [start, end) that joined the queue for ``reason``."""
-        return self.db.one(
+        return self.db.value(
             "SELECT COUNT(*) FROM works WHERE first_seen >= ? AND first_seen < ? AND queue_reason = ?",
             (start, end, reason),
-        )[0]
+        )
 
     def stream_scores(self, since: str) -> list[tuple[str, float]]:
         """(first_seen, latest score) of every scored work first seen since then: the weekly load and drift."""

@@ -29,11 +29,11 @@ class Linking:
         Works arrive through ``ingest`` and elsewhere; catching up by rowid here keeps them all in the
         index without a trigger that would need Python.  Returns how many titles were added.
         """
-        mark = self.db.one("SELECT COALESCE(MAX(works_rowid), 0) FROM work_titles")[0]
+        mark = self.db.value("SELECT COALESCE(MAX(works_rowid), 0) FROM work_titles")
         rows = self.db.all("SELECT rowid, id, title FROM works WHERE rowid > ? ORDER BY rowid", (mark,))
         if (
             not rows
-            and self.db.one("SELECT COUNT(*) FROM work_titles")[0] >= self.db.one("SELECT COUNT(*) FROM works")[0]
+            and self.db.value("SELECT COUNT(*) FROM work_titles") >= self.db.value("SELECT COUNT(*) FROM works")
         ):
             return 0
         if not rows:  # rowids renumbered (VACUUM): find the works the index lacks

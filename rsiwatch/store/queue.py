@@ -34,6 +34,7 @@ def queue_filter(
     Queued works, or with ``matched`` (a search's hits) those works whether queued or not; ``since`` and
     ``until`` bound ``queued_at``; an empty value is no filter.
     """
+    params: list[Any]
     if matched is not None:
         where, params = ["w.id IN (SELECT value FROM json_each(?))"], [json.dumps(matched)]
     else:
@@ -75,7 +76,7 @@ class Queue:
         until: str | None = None,
         limit: int = 100,
         offset: int = 0,
-    ) -> tuple[list[dict[str, Any]], int]:
+    ) -> tuple[list[dict[str, Any]], QueueTotal]:
         """The queue for the review page, best first, with its total; ``query`` searches titles and summaries.
 
         With a query every matching work is a result, queued or not (the curator is looking for it),
@@ -101,7 +102,7 @@ class Queue:
             return [], QueueTotal(0)
         table, condition, params = queue_filter(status, matched=matched, source=source, category=category,
                                                 min_score=min_score, max_score=max_score, since=since, until=until)
-        total = self.db.one(f"SELECT COUNT(*) FROM {table} WHERE {condition}", params)[0]
+        total = self.db.value(f"SELECT COUNT(*) FROM {table} WHERE {condition}", params)
         rows = self.db.all(
             # SQLite sorts NULL scores last in DESC order; said this way the queue index gives the order.
             f"SELECT w.* FROM {table} WHERE {condition} ORDER BY w.score DESC, w.id LIMIT ? OFFSET ?",
@@ -123,7 +124,7 @@ class Queue:
 
     def review_decision_count(self) -> int:
         """Decisions a curator took (undos included), not the ones that loaded the catalog."""
-        return int(self.db.one(f"SELECT COUNT(*) FROM decisions WHERE {reviewed_sql()}")[0])
+        return int(self.db.value(f"SELECT COUNT(*) FROM decisions WHERE {reviewed_sql()}"))
 
     def status_counts(self) -> dict[str, int]:
         """Queued works per status."""

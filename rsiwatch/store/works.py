@@ -116,4 +116,4 @@ class Works:
             "fetches",
         ):
             raise ValueError(table)
-        return self.db.one(f"SELECT COUNT(*) FROM {table}")[0]
+        return self.db.value(f"SELECT COUNT(*) FROM {table}")

@@ -55,7 +55,7 @@ def plot_png_bytes(
         label, values = proxy
         top.plot(x, [values[i] for i in sorted(range(len(points)), key=lambda i: points[i].threshold)],
                  color="#9467bd", lw=2.0, ls="--", label=f"{label}: a proxy until reviews replace it")
-    if estimate is not None and estimate.recall is not None and estimate.low is not None:
+    if estimate is not None and estimate.recall is not None and estimate.low is not None and estimate.high is not None:
         top.errorbar(
             [current], [estimate.recall], yerr=[[estimate.recall - estimate.low], [estimate.high - estimate.recall]],
             fmt="D", color="#7f0000", capsize=6, ms=7, lw=1.8,

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from rsiwatch.config import Config
-from rsiwatch.store import RETRAIN_SETTING, THRESHOLD_SETTING, Store, iso, parse_iso
+from rsiwatch.store import RETRAIN_SETTING, THRESHOLD_SETTING, Store, iso, moment, parse_iso
 from rsiwatch.tuning import audit
 from rsiwatch.tuning.proxy import CatalogProxy, catalog_proxy
 from rsiwatch.tuning.threshold import (
@@ -140,8 +140,8 @@ def load_history(store: Store) -> tuple[list[Reviewed], list[tuple[datetime, dat
             reason = "decided"  # queued as audit outside a recorded draw: it stands for itself only
         history.append(
             Reviewed(
-                work_id=r["work_id"], label=r["label"], score=r["score"], decided_at=parse_iso(r["decided_at"]),
-                first_seen=parse_iso(r["first_seen"]), reason=reason, sources=tuple(r["sources"]),
+                work_id=r["work_id"], label=r["label"], score=r["score"], decided_at=moment(r["decided_at"]),
+                first_seen=moment(r["first_seen"]), reason=reason, sources=tuple(r["sources"]),
                 weight=weights.get(r["work_id"], 1.0),
             )
         )
@@ -159,7 +159,7 @@ def stream_window(store: Store, now: datetime, weeks: int) -> tuple[str, float, 
     start = max(since, first) if first else since
     rows = store.history.stream_scores(iso(start))
     span = max((now - start).total_seconds(), 86400.0) / WEEK.total_seconds()
-    return iso(start), span, [parse_iso(t) for t, _ in rows], [s for _, s in rows]
+    return iso(start), span, [moment(t) for t, _ in rows], [s for _, s in rows]
 
 
 def build_report(

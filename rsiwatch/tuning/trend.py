@@ -105,7 +105,7 @@ def share_estimate(
         works <= 0 or audit is None or len(split.audit_weights) < min_audited
         or (undecided_above > 0 and split.caught_decided == 0)
     )
-    base = dict(
+    base: dict[str, Any] = dict(
         period=period, works=works, weeks=weeks, above=above, reviewed_above=split.caught_decided,
         audited=len(split.audit_weights), audit_positives=int(sum(split.audit_labels)),
     )
