@@ -25,11 +25,10 @@ from typing import Any
 import click
 
 from rsiwatch import __version__
+from rsiwatch.catalog import SEED_CATALOG as SEED_CATALOG  # the shipped starting catalog; commands take it from here
 from rsiwatch.config import DEFAULT_CONFIG_PATH, Config, ConfigError, load_config, parse_duration
 from rsiwatch.store import Store, StoreError, iso_ago
 
-# The shipped starting catalog: data/catalog_seed.csv, linked into the package so wheels carry it too.
-SEED_CATALOG = Path(__file__).with_name("seed") / "catalog_seed.csv"
 DEFAULT_CONFIG_TEMPLATE = Path(__file__).with_name("templates") / "config.yaml"
 
 

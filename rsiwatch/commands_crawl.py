@@ -9,8 +9,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from crawler.http import PoliteClient
-from rsiwatch.catalog.formats import CatalogFormatError, read_catalog
+from rsiwatch.catalog.formats import CatalogFormatError
 from rsiwatch.cli import (
     DEFAULT_CONFIG_TEMPLATE,
     SEED_CATALOG,
@@ -23,10 +22,10 @@ from rsiwatch.cli import (
     print_table,
 )
 from rsiwatch.config import Source
-from rsiwatch.lock import LockHeld, take_lock
+from rsiwatch.crawl_run import SourcePaused, run_crawl
+from rsiwatch.lock import LockHeld
 from rsiwatch.logs import setup_logging
-from rsiwatch.pipeline import SourceOutcome, crawl, due_sources, next_due
-from rsiwatch.retention import prune
+from rsiwatch.pipeline import SourceOutcome, next_due
 from rsiwatch.scoring import effective_threshold
 from rsiwatch.store import RETRAIN_SETTING, Store, iso
 from rsiwatch.tuning.report import health_warnings
@@ -35,16 +34,13 @@ stderr = Console(stderr=True, soft_wrap=True)
 
 
 def load_seed_catalog(store: Store, path: Path) -> int:
-    """Load the starting catalog once; an existing catalog is never overwritten."""
-    if store.works.count("catalog"):
-        return 0
+    """Load the starting catalog once (``rsiwatch.catalog.load.seed_catalog``), a broken file one line."""
+    from rsiwatch.catalog.load import seed_catalog
+
     try:
-        entries = read_catalog(path)
+        return seed_catalog(store, path)
     except CatalogFormatError as exc:
         raise Failure(str(exc)) from None
-    from rsiwatch.catalog.load import import_entries
-
-    return len(import_entries(store, entries, origin="seed").added)
 
 
 @cli.command()
@@ -59,7 +55,7 @@ def init(env: Env) -> None:
     config = env.config
     seed = Path(config.catalog_seed) if config.catalog_seed else SEED_CATALOG
     with env.store() as store:
-        store.sources.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in config.sources)
+        store.sources.ensure_sources(config.source_registrations)
         loaded = load_seed_catalog(store, seed)
         click.echo(
             f"database {env.db_path}: {store.works.count('catalog')} catalog entries"
@@ -104,43 +100,28 @@ def crawl_command(
     config = env.config
     setup_logging(config.logging, level=log_level(verbose))
     try:
-        lock = take_lock(
-            env.db_path,
-            "rsiwatch crawl",
-            wait=wait,
+        run = run_crawl(
+            config, env.db_path, names=names, everything=everything, force=force, wait=wait,
             on_wait=lambda holder: stderr.print(f"waiting: {holder}", highlight=False),
+            on_source=_print_outcome,
+            on_nothing_due=lambda: stderr.print("no source is due (use --all to crawl them anyway)"),
+            open_store=env.store,
         )
-    except LockHeld as exc:
+    except (LockHeld, SourcePaused, CatalogFormatError) as exc:
         raise Failure(str(exc)) from None
-    with lock, env.store() as store:
-        store.sources.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in config.sources)
-        if not store.works.count("catalog"):
-            load_seed_catalog(store, Path(config.catalog_seed) if config.catalog_seed else SEED_CATALOG)
-        sources = due_sources(config, store, everything=everything, names=names)
-        paused = [s.name for s in sources if store.sources.source_state(s.name).paused]
-        if paused and not force:
-            reason = store.sources.source_state(paused[0]).paused_reason
-            raise Failure(
-                f"source {paused[0]!r} is paused ({reason or 'by hand'}); crawl it anyway with --force, "
-                f"or `rsiwatch sources resume {paused[0]}`"
-            )
-        if not sources:
-            stderr.print("no source is due (use --all to crawl them anyway)")
-        with PoliteClient(config.http.settings, config.politeness.settings, config.contact) as client:
-            report = crawl(config, store, client, sources, on_source=_print_outcome)
-        prune(store, config.retention)
-        if as_json:
-            emit_json(report.to_dict())
-        else:
-            totals = report.totals()
-            stderr.print(
-                f"crawled {len(report.sources)} sources ({len(report.failed)} failed): "
-                f"{totals['new_works']} new works, "
-                f"{totals['new_candidates'] + report.queued_after_retrain} new candidates; "
-                + _suggestions(report.submissions_read, report.submissions_unread)
-                + f"{store.works.count('works')} works in {env.db_path}",
-                highlight=False,
-            )
+    report = run.report
+    if as_json:
+        emit_json(report.to_dict())
+    else:
+        totals = report.totals()
+        stderr.print(
+            f"crawled {len(report.sources)} sources ({len(report.failed)} failed): "
+            f"{totals['new_works']} new works, "
+            f"{totals['new_candidates'] + report.queued_after_retrain} new candidates; "
+            + _suggestions(report.submissions_read, report.submissions_unread)
+            + f"{run.works} works in {env.db_path}",
+            highlight=False,
+        )
     if report.sources and len(report.failed) == len(report.sources):
         raise SystemExit(1)  # every source failed: cron and systemd see it (each failure is on stderr above)
 
@@ -172,7 +153,7 @@ def status(env: Env, as_json: bool) -> None:
     """Per source: last success, last error, consecutive failures, items, candidates, acceptance rate, next run."""
     config = env.config
     with env.existing_store() as store:
-        store.sources.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in config.sources)
+        store.sources.ensure_sources(config.source_registrations)
         configured = {s.name: s for s in config.sources}
         rows = []
         for row in store.sources.source_report():

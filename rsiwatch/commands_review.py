@@ -12,7 +12,9 @@ from rsiwatch.catalog.load import import_entries
 from rsiwatch.cli import BadOption, Env, Failure, cli, common, emit_json, print_table, since_to_iso
 from rsiwatch.config import curator_name
 from rsiwatch.files import write_atomically
-from rsiwatch.present.text import CATEGORIES, entry_prefill, readable_text
+from rsiwatch.present.text import CATEGORIES, readable_text
+from rsiwatch.review.accepting import accept_work
+from rsiwatch.review.candidates import candidate_records
 from rsiwatch.store import QUEUE_STATUSES, Store, StoreError
 
 
@@ -38,30 +40,7 @@ def candidates(
                 raise BadOption("--source", source, f"no such source (known: {', '.join(known) or 'none'})")
         rows = store.scores.candidates(status=status, since=since_iso, limit=limit, source=source, category=category)
         if as_json:
-            out = []
-            submitted = store.submissions.latest_submissions([r["id"] for r in rows])
-            for row in rows:
-                latest = store.scores.latest_score(row["id"]) or {}
-                out.append(
-                    {
-                        "canonical_id": row["id"],
-                        "title": row["title"],
-                        "url": row["url"],
-                        "score": row["score"],
-                        "status": row["status"],
-                        "category": row["category"],
-                        "queued_at": row["queued_at"],
-                        "queue_reason": row["queue_reason"],
-                        "published": row["published"],
-                        "model_version": row["model_version"],
-                        "why": [t for t, _ in latest.get("why", [])],
-                        "sources": sorted({s["source"] for s in store.works.sightings(row["id"])}),
-                        # who sent it in and why (the public form, `rsiwatch submit`); null otherwise
-                        "submitter": submitted.get(row["id"], {}).get("submitter"),
-                        "note": submitted.get(row["id"], {}).get("note"),
-                    }
-                )
-            emit_json(out)
+            emit_json(candidate_records(store, rows))
             return
     if not rows:
         click.echo(f"no {status} candidates" + (f" since {since}" if since else ""), err=True)
@@ -124,15 +103,15 @@ def _decision_command(action: str, help_text: str) -> None:
         with env.store() as store:
             canonical_id, work = resolve_work(store, given_id)
             if action == "accept":
-                existing = store.decisions.work_entry(canonical_id)
-                entry = entry_from_work(work, category, more.get("description"), existing)
-                decision_id, entry_id = store.decisions.accept(canonical_id, entry, note=note, by=by)
-                changed = [e["after"] for e in store.catalog.catalog_edits(entry_id) if e["decision_id"] == decision_id]
-                if existing is not None:
-                    fields = sorted({f for after in changed for f in after})
+                given = {"category": category, "description": more.get("description")}
+                accepted = accept_work(
+                    store, work, {k: v for k, v in given.items() if v}, origin="cli", by=by, note=note
+                )
+                decision_id, entry_id = accepted.decision_id, accepted.entry_id
+                if accepted.kept_entry:
                     click.echo(
                         f"{canonical_id} keeps catalog entry {entry_id}; "
-                        + (f"changed: {', '.join(fields)}" if fields else "nothing changed"),
+                        + (f"changed: {', '.join(accepted.changed)}" if accepted.changed else "nothing changed"),
                         err=True,
                     )
             else:
@@ -147,19 +126,6 @@ def _decision_command(action: str, help_text: str) -> None:
             help="The entry's public description (default: the first sentence of the "
             "work's summary; an existing entry keeps its own).",
         )(command)
-
-
-def entry_from_work(work: dict, category: str | None, description: str | None, existing: dict | None = None) -> dict:
-    """An accepted work's catalog entry: the review page's prefill with the CLI's category and description.
-
-    A work that already has an entry keeps it: only what the command gives is set.  The note is never
-    part of it (it is the curator's private reason)."""
-    entry = {} if existing is not None else entry_prefill(work)
-    if category:
-        entry["category"] = category
-    if description:
-        entry["description"] = description
-    return entry
 
 
 _decision_command("accept", "Accept a candidate: it joins the catalog (and the training data).")

@@ -94,7 +94,7 @@ def resume(env: Env, name: str) -> None:
     """Bring a paused source back (its failure count starts again from zero)."""
     env.config.source(name)
     with env.store() as store:
-        store.sources.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in env.config.sources)
+        store.sources.ensure_sources(env.config.source_registrations)
         store.sources.set_paused(name, False)
     click.echo(f"resumed {name}", err=True)
 
@@ -107,7 +107,7 @@ def pause(env: Env, name: str, reason: str) -> None:
     """Pause a source: no fetches until `rsiwatch sources resume NAME`."""
     env.config.source(name)
     with env.store() as store:
-        store.sources.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in env.config.sources)
+        store.sources.ensure_sources(env.config.source_registrations)
         store.sources.set_paused(name, True, reason)
     click.echo(f"paused {name}", err=True)
 

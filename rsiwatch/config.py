@@ -176,6 +176,11 @@ class Source(_Strict):
         return self.spec.endpoint
 
     @property
+    def registration(self) -> tuple[str, str, str | None]:
+        """How the store's ``sources`` table knows this source: (name, kind, URL or endpoint)."""
+        return self.name, self.kind, self.url or self.endpoint
+
+    @property
     def spec(self) -> crawl.SourceSpec:
         """What the crawler needs to fetch and parse this source."""
         return crawl.SourceSpec(
@@ -338,6 +343,11 @@ class Config(_Strict):
                 return source
         known = ", ".join(s.name for s in self.sources) or "none"
         raise ConfigError(f"no source named {name!r} (configured: {known})")
+
+    @property
+    def source_registrations(self) -> list[tuple[str, str, str | None]]:
+        """Every configured source as the store's ``sources`` table records it (``Sources.ensure_sources``)."""
+        return [s.registration for s in self.sources]
 
 
 def _field_path(loc: tuple[Any, ...], data: Any) -> tuple[str, Any]:

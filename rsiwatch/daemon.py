@@ -22,11 +22,11 @@ from crawler.cron import cron_gap_s, next_cron_time
 from crawler.http import PoliteClient
 from crawler.scheduler import Job, Scheduler
 from rsiwatch.config import Config, Source, parse_duration
+from rsiwatch.crawl_run import crawl_pass, prepare_store
 from rsiwatch.files import write_atomically
 from rsiwatch.lock import take_lock
 from rsiwatch.logs import reopen_log_files_soon
-from rsiwatch.pipeline import crawl, next_due
-from rsiwatch.retention import prune
+from rsiwatch.pipeline import next_due
 from rsiwatch.scoring import score_works
 from rsiwatch.store import Store, iso_ago, parse_iso, quiesce_writes, utcnow
 
@@ -42,8 +42,7 @@ def source_job(source: Source, config: Config, db_path: Path, client: PoliteClie
 
     def run() -> None:
         with Store(db_path) as store:
-            crawl(config, store, client, [source])
-            prune(store, config.retention)
+            crawl_pass(config, store, client, [source])
 
     return Job(name=f"source:{source.name}", due=due, run=run, interval=source.interval_at)
 
@@ -117,7 +116,7 @@ def run_daemon(config: Config, db_path: Path, *, out: IO[str] = sys.stderr) -> i
     """Run until SIGTERM/SIGINT; returns the exit status."""
     lock = take_lock(db_path, "rsiwatch daemon")  # the same lock as `rsiwatch crawl`
     with Store(db_path) as store:
-        store.sources.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in config.sources)
+        prepare_store(store, config)
     stop = threading.Event()
     client = PoliteClient(config.http.settings, config.politeness.settings, config.contact, stop=stop)
     sources = [source_job(s, config, db_path, client) for s in config.sources if s.enabled]

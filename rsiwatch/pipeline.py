@@ -197,7 +197,7 @@ def crawl(
 ) -> CrawlReport:
     """Visit each source once; a failure is recorded against its source and the crawl goes on."""
     report = CrawlReport(started=utcnow())
-    store.sources.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in config.sources)
+    store.sources.ensure_sources(config.source_registrations)
     # Several feeds (each source named once): fetch and parse ahead, overlapping this thread's store work.
     names = [s.name for s in sources]
     prefetcher = None

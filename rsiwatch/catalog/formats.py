@@ -232,14 +232,14 @@ def new_entry(row: dict[str, Any]) -> dict[str, Any]:
     return entry
 
 
-def extra_columns(entries: Iterable[dict[str, Any]]) -> list[str]:
+def extra_columns(entries: Iterable[Mapping[str, Any]]) -> list[str]:
     columns: dict[str, None] = {}
     for e in entries:
         columns.update(dict.fromkeys(e.get("extra") or {}))
     return [c for c in columns if c not in EXPORT_COLUMNS]
 
 
-def to_csv(entries: Iterable[dict[str, Any]]) -> str:
+def to_csv(entries: Iterable[Mapping[str, Any]]) -> str:
     """The public list's columns, then Category, Title, Flags, then the columns imports kept in ``extra``."""
     entries = list(entries)
     extra = extra_columns(entries)
@@ -261,7 +261,7 @@ def _md_cell(text: Any) -> str:
     return str(text or "").replace("|", "\\|").replace("\n", " ")
 
 
-def to_markdown(entries: Iterable[dict[str, Any]]) -> str:
+def to_markdown(entries: Iterable[Mapping[str, Any]]) -> str:
     lines = ["| ID | Title | Category | Year | Description |", "| --- | --- | --- | --- | --- |"]
     for e in entries:
         linked = e.get("url", "") and str(e["url"]).startswith("http")

@@ -4,12 +4,28 @@ catalogued paper seen again in a feed is recognised and never queued as new.  Th
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from crawler.items import Item
-from rsiwatch.catalog.formats import new_entry
+from rsiwatch.catalog import SEED_CATALOG
+from rsiwatch.catalog.formats import new_entry, read_catalog
 from rsiwatch.catalog.import_plan import ImportReport, plan_import
+from rsiwatch.config import Config
 from rsiwatch.store import Store
+
+
+def seed_path(config: Config) -> Path:
+    """The catalog a new database starts from: the config's ``catalog_seed``, else the packaged one."""
+    return Path(config.catalog_seed) if config.catalog_seed else SEED_CATALOG
+
+
+def seed_catalog(store: Store, path: Path) -> int:
+    """Load the starting catalog once; an existing catalog is never overwritten.  Returns the entries added
+    (``CatalogFormatError`` for a file that cannot be read)."""
+    if store.works.count("catalog"):
+        return 0
+    return len(import_entries(store, read_catalog(path), origin="seed").added)
 
 
 def import_entries(

@@ -252,7 +252,7 @@ def score_range(low_text: str, high_text: str) -> ScoreRange:
     return ScoreRange(low, high, tuple(problems))
 
 
-def entry_from_form(form: Any, work_id: str) -> dict[str, Any]:
+def entry_from_form(form: Any, work_id: str | None) -> dict[str, Any]:
     """Validate the accept form into a catalog entry; raises ``EntryError`` naming the bad field."""
 
     def field(name: str, limit: int) -> str:

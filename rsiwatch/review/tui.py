@@ -27,6 +27,7 @@ from rsiwatch.present.text import (
     readable_text,
     work_links,
 )
+from rsiwatch.review.accepting import accept_work
 from rsiwatch.store import StaleDecision, Store, StoreError
 
 HELP = "j/k move · a accept · r reject · o out of scope · d defer · u undo · ? help · q quit"
@@ -144,13 +145,10 @@ class Session:
             entry["category"] = CATEGORIES[int(answer) - 1]
         elif answer in CATEGORIES:
             entry["category"] = answer
-        existing = self.store.decisions.work_entry(work["id"])
-        if existing is not None:  # accepting keeps the work's entry: only the category may change here
-            entry = {"category": entry["category"]} if entry["category"] else {}
-        decision, _ = self.store.decisions.accept(
-            work["id"], entry, origin="tui", by=self.by, seen=self.seen.get(work["id"])
-        )
-        self.seen[work["id"]] = decision
+        # the one accept rule (an entry the work has is kept; here only the category is given)
+        given = {"category": entry["category"]} if entry["category"] else {}
+        accepted = accept_work(self.store, work, given, origin="tui", by=self.by, seen=self.seen.get(work["id"]))
+        self.seen[work["id"]] = accepted.decision_id
         self.after_decision(work["id"], "accept")
 
     def decide(self, action: str, ask_reason: bool) -> None:

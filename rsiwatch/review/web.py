@@ -51,8 +51,10 @@ from rsiwatch.present.text import (
     score_range,
     work_links,
 )
+from rsiwatch.review.accepting import accept_work
 from rsiwatch.review.web_forms import form_values, install_plain_forms, safe_next
 from rsiwatch.store import ACTIONS, QUEUE_STATUSES, StaleDecision, Store, StoreError
+from rsiwatch.store.queue import DecisionState
 from rsiwatch.tuning.plot import report_png
 from rsiwatch.tuning.report import TuningReport, build_report
 
@@ -173,8 +175,13 @@ def queue() -> str:
         status=status, query=query or None, source=filters["source"] or None, category=filters["category"] or None,
         min_score=filters["min"], max_score=filters["max"], since=since, until=until, limit=PAGE_SIZE, offset=offset,
     )
-    latest = _with_explanations(s, {w["id"]: s.scores.latest_score(w["id"]) or {} for w in works})
-    items = [_item(s, w, latest[w["id"]]) for w in works]
+    # A few batched queries for the whole page, never one per card.
+    ids = [w["id"] for w in works]
+    scores_of = s.scores.latest_scores(ids)
+    latest = _with_explanations(s, {i: scores_of.get(i) or {} for i in ids})
+    sightings, states = s.works.sightings_of(ids), s.queue.decision_states(ids)
+    submissions = s.submissions.latest_submissions(ids)
+    items = [_item(w, latest[w["id"]], sightings[w["id"]], states[w["id"]], submissions.get(w["id"])) for w in works]
     for item in items:  # the searched words are highlighted too
         item["terms"] = [*item["terms"], *re.findall(r"\w{3,}", query)]
     return render_template(
@@ -207,7 +214,10 @@ def _with_explanations(s: Store, latest: dict[str, dict[str, Any]]) -> dict[str,
     }
 
 
-def _item(s: Store, work: dict[str, Any], latest: dict[str, Any]) -> dict[str, Any]:
+def _item(
+    work: dict[str, Any], latest: dict[str, Any], seen_in: list[dict[str, Any]], state: DecisionState,
+    submission: dict[str, Any] | None,
+) -> dict[str, Any]:
     why = latest.get("why") or []
     sightings = [
         {
@@ -218,9 +228,9 @@ def _item(s: Store, work: dict[str, Any], latest: dict[str, Any]) -> dict[str, A
             "seen_at": (g_.get("seen_at") or "")[:10],
             "via": g_.get("via"),
         }
-        for g_ in s.works.sightings(work["id"])
+        for g_ in seen_in
     ]
-    standing = s.queue.standing_decision(work["id"])
+    standing = state.standing
     return {
         **work,
         "terms": positive_terms(why),
@@ -232,8 +242,8 @@ def _item(s: Store, work: dict[str, Any], latest: dict[str, Any]) -> dict[str, A
         "note": (standing or {}).get("note"),
         "safe_url": safe_url(work.get("url")),
         "decided_by": (standing or {}).get("decided_by"),
-        "seen": s.decisions.latest_decision_id(work["id"]),
-        "submission": s.submissions.latest_submissions([work["id"]]).get(work["id"]),
+        "seen": state.latest_id,
+        "submission": submission,
     }
 
 
@@ -360,7 +370,8 @@ def api_entry() -> Response:
     work = _work_or_404(request.args.get("id", ""))
     existing = store().decisions.work_entry(work["id"])
     if existing is not None:
-        return jsonify({k: existing[k] for k in (*entry_prefill(work), "affiliations", "submitter") if k in existing})
+        shown = dict(existing)
+        return jsonify({k: shown[k] for k in (*entry_prefill(work), "affiliations", "submitter") if k in shown})
     return jsonify(_drafted_entry(work))
 
 
@@ -389,13 +400,14 @@ def api_accept() -> ResponseReturnValue:
     # Fields the form does not carry (an older page, a reduced form) keep the entry's values.
     entry = {k: v for k, v in entry.items() if k in ("work_id", "flags") or k in request.form}
     s = store()
-    decision, catalog_id = s.decisions.accept(work["id"], entry, origin="web", by=_curator(), seen=_seen())
+    accepted = accept_work(s, work, entry, origin="web", by=_curator(), seen=_seen(), given_is_draft=True)
+    decision, catalog_id = accepted.decision_id, accepted.entry_id
     return jsonify(
         id=work["id"],
         status="accepted",
         decision=decision,
         catalog_id=catalog_id,
-        category=(s.catalog.catalog_entry(catalog_id) or {}).get("category"),
+        category=saved["category"] if (saved := s.catalog.catalog_entry(catalog_id)) else None,
     )
 
 

@@ -5,18 +5,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from rsiwatch.files import TreeWrite, write_tree
 from rsiwatch.site.build import SiteOptions, build_site
-from rsiwatch.store import Store
+from rsiwatch.store import CatalogEntry, Store
 from rsiwatch.tuning.trend import ShareEstimate
 from rsiwatch.tuning.trend_report import quarterly_shares
 
 
 @dataclass(frozen=True)
 class Published:
-    entries: list[dict[str, Any]]
+    entries: list[CatalogEntry]
     files: dict[str, bytes]
     written: TreeWrite
     shares: list[ShareEstimate]

@@ -42,7 +42,7 @@ from rsiwatch.store.base import (  # noqa: F401 - the names callers import from 
 )
 from rsiwatch.store.catalog import Catalog, ImportPlan  # noqa: F401
 from rsiwatch.store.decisions import Decisions
-from rsiwatch.store.entries import StaleDecision  # noqa: F401
+from rsiwatch.store.entries import CatalogEntry, StaleDecision  # noqa: F401
 from rsiwatch.store.history import History
 from rsiwatch.store.linking import Linking
 from rsiwatch.store.models import Models

@@ -9,6 +9,7 @@ from typing import Any
 from rsiwatch.store.base import STATUS_OF_ACTION, Database
 from rsiwatch.store.entries import (
     CATALOG_FIELDS,
+    CatalogEntry,
     append_decision,
     edit_entry,
     entry_dict,
@@ -38,7 +39,7 @@ class Catalog:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def entries(self, *, withdrawn: bool = False) -> list[dict[str, Any]]:
+    def entries(self, *, withdrawn: bool = False) -> list[CatalogEntry]:
         """The published catalog; ``withdrawn=True`` adds the entries taken off it (kept, never erased)."""
         where = "" if withdrawn else " WHERE withdrawn_at IS NULL"
         # Who accepted it: the curator of the work's standing accept (none for seed and imported entries).
@@ -48,7 +49,7 @@ class Catalog:
             f" ORDER BY d.id DESC LIMIT 1) AS reviewed_by FROM catalog{where} ORDER BY id"
         )]
 
-    def catalog_entry(self, entry_id: int) -> dict[str, Any] | None:
+    def catalog_entry(self, entry_id: int) -> CatalogEntry | None:
         row = self.db.one("SELECT * FROM catalog WHERE id = ?", (entry_id,))
         return entry_dict(row) if row else None
 

@@ -7,6 +7,7 @@ from typing import Any
 from rsiwatch.store.base import Database, WorkText
 from rsiwatch.store.entries import (
     CATALOG_FIELDS,
+    CatalogEntry,
     append_decision,
     edit_entry,
     entry_dict,
@@ -73,7 +74,7 @@ class Decisions:
         row = latest_decision(self.db.conn, work_id)
         return int(row["id"]) if row else 0
 
-    def work_entry(self, work_id: str) -> dict[str, Any] | None:
+    def work_entry(self, work_id: str) -> CatalogEntry | None:
         """The work's catalog entry, published or withdrawn."""
         row = entry_of_work(self.db.conn, work_id)
         return entry_dict(row) if row else None

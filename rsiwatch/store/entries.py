@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from typing import Any
+from typing import Any, NotRequired, TypedDict, cast
 
 from rsiwatch.store.base import ACTIONS, STATUS_OF_ACTION, StoreError, _standing_decisions, inserted_id, utcnow
 
@@ -46,8 +46,31 @@ def entry_values(entry: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def entry_dict(row: sqlite3.Row) -> dict[str, Any]:
-    return {**dict(row), "flags": json.loads(row["flags"]), "extra": json.loads(row["extra"] or "{}")}
+class CatalogEntry(TypedDict):
+    """A catalog entry as the store hands it out: to the review page, the CLI, the exports and the site."""
+
+    id: int  # the public list's ID column
+    work_id: str | None  # the work it stands for (None: an entry without a source)
+    title: str
+    description: str
+    category: str | None
+    url: str | None
+    year: int | None
+    date_published: str | None  # as the curator or the file wrote it ("April 2023", "2016", "2025-03-21")
+    authors: str | None
+    affiliations: str | None
+    submitter: str | None
+    flags: list[str]
+    extra: dict[str, Any]  # columns of an imported file this catalog does not know, kept
+    origin: str  # seed, import, accept
+    added_at: str
+    withdrawn_at: str | None  # taken off the published catalog (kept, never erased)
+    reviewed_by: NotRequired[str | None]  # the curator of its standing accept (``Catalog.entries``)
+
+
+def entry_dict(row: sqlite3.Row) -> CatalogEntry:
+    entry = {**dict(row), "flags": json.loads(row["flags"]), "extra": json.loads(row["extra"] or "{}")}
+    return cast(CatalogEntry, entry)
 
 
 def entry_of_work(conn: sqlite3.Connection, work_id: str | None) -> sqlite3.Row | None:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from rsiwatch.store.base import (
@@ -56,6 +59,14 @@ def queue_filter(
     # without statistics the planner would take the primary key and read each work's whole row.
     table = "works w INDEXED BY works_queued_id" if source and matched is None else "works w"
     return table, " AND ".join(where), params
+
+
+@dataclass(frozen=True)
+class DecisionState:
+    """Where a work's decisions stand, as a queue card shows them."""
+
+    standing: dict[str, Any] | None  # the latest decision no undo reversed (its note, who took it)
+    latest_id: int  # the newest decision of any kind, undos included: the state the page saw (0: none)
 
 
 class Queue:
@@ -177,6 +188,26 @@ class Queue:
             (since, since, since, since),
         )
         return [dict(r) for r in rows]
+
+    def decision_states(self, work_ids: Sequence[str]) -> dict[str, DecisionState]:
+        """For many works in one query (the queue page's cards): the standing decision (the latest no undo
+        reversed) and the newest decision id of any kind (0: none), as ``standing_decision`` and
+        ``Decisions.latest_decision_id`` give them one by one."""
+        rows: dict[str, list[sqlite3.Row]] = {w: [] for w in work_ids}
+        for r in self.db.all(
+            "SELECT * FROM decisions WHERE work_id IN (SELECT value FROM json_each(?)) ORDER BY id",
+            (json.dumps(list(work_ids)),),
+        ):
+            rows[r["work_id"]].append(r)
+        out = {}
+        for work_id, decisions in rows.items():
+            reversed_ids = {r["reverses"] for r in decisions if r["action"] == "undo"}
+            standing = [r for r in decisions if r["action"] != "undo" and r["id"] not in reversed_ids]
+            out[work_id] = DecisionState(
+                standing=dict(standing[-1]) if standing else None,
+                latest_id=int(decisions[-1]["id"]) if decisions else 0,
+            )
+        return out
 
     def standing_decision(self, work_id: str) -> dict[str, Any] | None:
         """The latest decision about a work that no undo reversed (for its note and time)."""

@@ -122,6 +122,22 @@ class Scores:
             params += [limit, offset]
         return [_work_dict(r) for r in self.db.all(sql, params)]
 
+    def latest_scores(self, work_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """``latest_score`` of many works in one query (the queue page's cards); works without one are absent."""
+        rows = self.db.all(
+            "SELECT s.* FROM scores s JOIN works w ON w.id = s.work_id AND w.model_version = s.model_version "
+            "WHERE s.work_id IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(work_ids)),),
+        )
+        out: dict[str, dict[str, Any]] = {}
+        for row in rows:
+            if row["work_id"] not in out:
+                score = dict(row)
+                score["why"] = json.loads(score["why"])
+                score["nearest"] = json.loads(score["nearest"])
+                out[row["work_id"]] = score
+        return out
+
     def latest_score(self, work_id: str) -> dict[str, Any] | None:
         row = self.db.one(
             "SELECT s.* FROM scores s JOIN works w ON w.id = s.work_id AND w.model_version = s.model_version "
