@@ -63,6 +63,44 @@ class Fetched:
     requests: int = 1  # HTTP exchanges it took (redirects and retries included)
 
 
+class _Fetch:
+    """One ``PoliteClient.get``: where it is, how far it went, and the error it raises (naming both URLs)."""
+
+    def __init__(self, url: str, validators: Validators, accept: str | None) -> None:
+        self.url = self.current = url
+        self.validators = validators
+        self.started = time.monotonic()
+        self.headers = {"Accept": accept or "*/*"}
+        if validators.etag:
+            self.headers["If-None-Match"] = validators.etag
+        if validators.last_modified:
+            self.headers["If-Modified-Since"] = validators.last_modified
+        self.seen = {url}
+        self.hops = self.attempts = self.requests = 0
+        self.origin_private = is_private_host(_host(url) or "")
+
+    def fail(self, cause: str, **kw: object) -> FetchError:
+        where = f" (at {self.current})" if self.current != self.url else ""
+        return FetchError(f"{self.url}: {cause}{where}", **kw)  # type: ignore[arg-type]
+
+    def fetched(self, status: int, headers: dict[str, str], body: bytes) -> Fetched:
+        """A 2xx or 304 answer, with the validators to send next time (a 304 keeps the ones it confirmed)."""
+        not_modified = status == 304
+        return Fetched(
+            status=status,
+            body=b"" if not_modified else body,
+            headers=headers,
+            url=self.current,
+            validators=Validators(
+                etag=headers.get("etag") or (self.validators.etag if not_modified else None),
+                last_modified=headers.get("last-modified") or (self.validators.last_modified if not_modified else None),
+            ),
+            elapsed=time.monotonic() - self.started,
+            not_modified=not_modified,
+            requests=self.requests,
+        )
+
+
 class _Retryable(Exception):
     """A failure worth another try (connection refused or reset, 5xx)."""
 
@@ -204,97 +242,91 @@ class PoliteClient:
         return self._robots
 
     def get(self, url: str, validators: Validators | None = None, accept: str | None = None) -> Fetched:
-        """Fetch ``url``; 2xx or 304 come back as ``Fetched``, everything else raises ``FetchError``."""
-        started = time.monotonic()
-        validators = validators or Validators()
-        headers = {"Accept": accept or "*/*"}
-        if validators.etag:
-            headers["If-None-Match"] = validators.etag
-        if validators.last_modified:
-            headers["If-Modified-Since"] = validators.last_modified
-        current, seen, hops, attempts, requests = url, {url}, 0, 0, 0
-        origin_private = is_private_host(_host(url) or "")
+        """Fetch ``url``; 2xx or 304 come back as ``Fetched``, everything else raises ``FetchError``.
 
-        def fail(cause: str, **kw: object) -> FetchError:
-            where = f" (at {current})" if current != url else ""
-            return FetchError(f"{url}: {cause}{where}", **kw)  # type: ignore[arg-type]
-
+        One loop of exchanges; what happens after each is decided by a policy of its own (as Scrapy's
+        middlewares are): the host's readiness, retries of broken exchanges and 5xx/429, Retry-After, and
+        redirects with their per-hop checks (the address guard itself runs in the transport, every hop).
+        """
+        fetch = _Fetch(url, validators or Validators(), accept)
         while True:
-            host = _host(current)
+            host = _host(fetch.current)
             if host is None:
-                raise fail("not an http(s) URL")
-            # A host that said Retry-After: 3600 (to this source or another on the same host) is not
-            # waited for here: that would stall the whole crawl.  The source is deferred instead.
-            ahead = self.gate.ready_in(host)
-            if ahead > max(self.max_inline_wait_s, self.gate.delay(host)) + 1.0:
-                raise fail(
-                    f"{host} asked us to retry after {ahead:.0f} s; not waiting in this crawl", retry_after=ahead
-                )
+                raise fetch.fail("not an http(s) URL")
+            self._refuse_long_wait(fetch, host)
             try:
                 with self.gate.slot(host):
-                    requests += 1
-                    status, resp_headers, body = self._exchange(current, headers, fail)
+                    fetch.requests += 1
+                    status, resp_headers, body = self._exchange(fetch.current, fetch.headers, fetch.fail)
             except GateClosed:
-                raise fail("stopped: the crawler is shutting down") from None
+                raise fetch.fail("stopped: the crawler is shutting down") from None
             except _Retryable as exc:
-                attempts += 1
-                if attempts > self.http.retries:
-                    raise fail(f"{exc} (after {attempts} attempts)") from None
-                self.gate.defer(host, min(MAX_BACKOFF_S, self.backoff_s * 2 ** (attempts - 1)))
+                self._retry_or_fail(fetch, host, str(exc))
                 continue
-
             if status in _REDIRECTS and "location" in resp_headers:
-                hops += 1
-                if hops > self.http.max_redirects:
-                    raise fail(f"more than {self.http.max_redirects} redirects")
-                target = urljoin(current, resp_headers["location"].strip())
-                if target in seen:
-                    raise fail(f"redirect loop back to {target}")
-                target_host = _host(target) or ""
-                if not self.http.allow_private_addresses and not origin_private and is_private_host(target_host):
-                    raise fail(f"redirect to private address {target_host} refused")
-                seen.add(target)
-                current = target
+                self._follow_redirect(fetch, resp_headers["location"])
                 continue
-
-            new_validators = Validators(
-                etag=resp_headers.get("etag") or (validators.etag if status == 304 else None),
-                last_modified=resp_headers.get("last-modified")
-                or (validators.last_modified if status == 304 else None),
-            )
             if status == 304 or 200 <= status < 300:
-                return Fetched(
-                    status=status,
-                    body=b"" if status == 304 else body,
-                    headers=resp_headers,
-                    url=current,
-                    validators=new_validators,
-                    elapsed=time.monotonic() - started,
-                    not_modified=status == 304,
-                    requests=requests,
-                )
-
-            retry_after = parse_retry_after(resp_headers.get("retry-after")) if status in (429, 503) else None
-            if retry_after is not None:
-                if retry_after <= self.max_inline_wait_s and attempts < self.http.retries:
-                    attempts += 1
-                    self.gate.defer(host, retry_after)
-                    continue
-                wait = min(retry_after, self.politeness.max_retry_after_s)
-                self.gate.defer(host, wait)
-                raise fail(
-                    f"HTTP {status}, server asks to retry after {wait:.0f} s",
-                    retry_after=wait,
-                    status=status,
-                    body=body,
-                )
-            if status >= 500 or status == 429:
-                attempts += 1
-                if attempts > self.http.retries:
-                    raise fail(f"HTTP {status} (after {attempts} attempts)", status=status, body=body)
-                self.gate.defer(host, min(MAX_BACKOFF_S, self.backoff_s * 2 ** (attempts - 1)))
+                return fetch.fetched(status, resp_headers, body)
+            if self._honour_retry_after(fetch, host, status, resp_headers, body):
                 continue
-            raise fail(f"HTTP {status}", status=status, body=body)
+            if status >= 500 or status == 429:
+                self._retry_or_fail(fetch, host, f"HTTP {status}", status=status, body=body)
+                continue
+            raise fetch.fail(f"HTTP {status}", status=status, body=body)
+
+    def _refuse_long_wait(self, fetch: _Fetch, host: str) -> None:
+        """A host that said Retry-After: 3600 (to this source or another on the same host) is not waited for
+        here: that would stall the whole crawl.  The source is deferred instead."""
+        ahead = self.gate.ready_in(host)
+        if ahead > max(self.max_inline_wait_s, self.gate.delay(host)) + 1.0:
+            raise fetch.fail(
+                f"{host} asked us to retry after {ahead:.0f} s; not waiting in this crawl", retry_after=ahead
+            )
+
+    def _retry_or_fail(
+        self, fetch: _Fetch, host: str, cause: str, *, status: int | None = None, body: bytes | None = None
+    ) -> None:
+        """The retry policy: up to ``retries`` more attempts, the host deferred by a growing back-off."""
+        fetch.attempts += 1
+        if fetch.attempts > self.http.retries:
+            if status is None:
+                raise fetch.fail(f"{cause} (after {fetch.attempts} attempts)")
+            raise fetch.fail(f"{cause} (after {fetch.attempts} attempts)", status=status, body=body)
+        self.gate.defer(host, min(MAX_BACKOFF_S, self.backoff_s * 2 ** (fetch.attempts - 1)))
+
+    def _honour_retry_after(
+        self, fetch: _Fetch, host: str, status: int, resp_headers: dict[str, str], body: bytes
+    ) -> bool:
+        """The Retry-After policy (429 and 503): a short wait is waited and retried (True); a long one defers
+        the host and fails the fetch, saying how long; no header leaves the answer to the retry policy."""
+        retry_after = parse_retry_after(resp_headers.get("retry-after")) if status in (429, 503) else None
+        if retry_after is None:
+            return False
+        if retry_after <= self.max_inline_wait_s and fetch.attempts < self.http.retries:
+            fetch.attempts += 1
+            self.gate.defer(host, retry_after)
+            return True
+        wait = min(retry_after, self.politeness.max_retry_after_s)
+        self.gate.defer(host, wait)
+        raise fetch.fail(
+            f"HTTP {status}, server asks to retry after {wait:.0f} s", retry_after=wait, status=status, body=body
+        )
+
+    def _follow_redirect(self, fetch: _Fetch, location: str) -> None:
+        """The redirect policy: at most ``max_redirects`` hops, no loop, and no hop from a public address to a
+        private one (unless the config allows private addresses)."""
+        fetch.hops += 1
+        if fetch.hops > self.http.max_redirects:
+            raise fetch.fail(f"more than {self.http.max_redirects} redirects")
+        target = urljoin(fetch.current, location.strip())
+        if target in fetch.seen:
+            raise fetch.fail(f"redirect loop back to {target}")
+        target_host = _host(target) or ""
+        if not self.http.allow_private_addresses and not fetch.origin_private and is_private_host(target_host):
+            raise fetch.fail(f"redirect to private address {target_host} refused")
+        fetch.seen.add(target)
+        fetch.current = target
 
     def _exchange(
         self, url: str, headers: dict[str, str], fail: Callable[..., FetchError]

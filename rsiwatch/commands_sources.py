@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from crawler.errors import CrawlError, FetchError
+from crawler.errors import CrawlError
 from crawler.http import PoliteClient
 from crawler.items import SourceResult, Validators
 from crawler.link import link_by_references
@@ -26,10 +26,11 @@ from crawler.stories import looks_like_newsletter, stories_per_issue
 from rsiwatch.backfill import BackfillPlan, Progress as PageProgress, run_backfill
 from rsiwatch.cli import Env, Failure, cli, common, emit_json, log_level, parse_day
 from rsiwatch.config import Selectors, Source
+from rsiwatch.config_file import ConfigFileError, read_config_text, write_config_text
 from rsiwatch.files import write_atomically
 from rsiwatch.logs import setup_logging
+from rsiwatch.source_add import SourceOptionError, SourceRefused, SourceRequest, add_source, source_entry
 from rsiwatch.source_list import (
-    add_source_text,
     add_sources_text,
     export_opml,
     opml_entries,
@@ -46,16 +47,16 @@ stderr = Console(stderr=True)
 def _config_text(env: Env) -> str:
     _ = env.config  # validates the current file first (exit 2 on a broken one)
     try:
-        return env.config_path.read_text(encoding="utf-8") if env.config_path.exists() else ""
-    except OSError as exc:
-        raise Failure(f"{env.config_path}: cannot read: {exc.strerror}") from None
+        return read_config_text(env.config_path)
+    except ConfigFileError as exc:
+        raise Failure(str(exc)) from None
 
 
 def _write_config(env: Env, text: str) -> None:
     try:
-        write_atomically(env.config_path, text)
-    except OSError as exc:
-        raise Failure(f"{env.config_path}: cannot write: {exc.strerror}") from None
+        write_config_text(env.config_path, text)
+    except ConfigFileError as exc:
+        raise Failure(str(exc)) from None
 
 
 # ---- the sources group ---------------------------------------------------------------------------
@@ -172,40 +173,19 @@ def sources_add(
 
     Given a URL without --kind (or with --kind feed), it is fetched once to see what it is: a page that
     names its feed is read through that feed, a newsletter's feed is split into stories."""
-    selectors = _selectors(select)
-    if kind is None and selectors:
-        kind = "html"  # selectors say how to read a page
-    if kind is None and not url:
-        raise click.BadParameter("give --url (or --kind arxiv_api --query ...)", param_hint="--url")
-    entry: dict[str, Any] = {"name": name, "kind": kind or "feed"}
-    for key, value in (("url", url), ("every", every), ("query", query), ("threshold", threshold)):
-        if value is not None:
-            entry[key] = value
-    if split_stories:
-        entry["split_stories"] = True
-    if follow_links:
-        entry["follow_links"] = True
-    if selectors:
-        entry["select"] = selectors
-    if any(s.name == name for s in env.config.sources):
-        raise click.BadParameter(f"a source named {name!r} exists already", param_hint="NAME")
-    config_text = _config_text(env)
-    add_source_text(config_text, entry, env.config_path)  # a bad --every or a missing url fails before any fetch
-    notes: list[str] = []
-    if kind in PROBED_KINDS and url:
-        try:
-            with guarded_client(env.config) as client:
-                found = probe(client, url, kind, split_stories)
-        except CrawlError as exc:
-            if kind is None:
-                raise Failure(f"cannot tell how to read it: {exc} (give --kind to add it without looking)") from None
-            if not isinstance(exc, FetchError):
-                raise Failure(str(exc)) from None  # it was read, and is not what --kind says
-            notes.append(f"could not look at it ({exc}); added as given")
-        else:
-            entry.update(found.fields)
-            notes += found.notes
-    text = add_source_text(config_text, entry, env.config_path)
+    request = SourceRequest(
+        name=name, kind=kind, url=url, every=every, query=query, threshold=threshold,
+        split_stories=split_stories, follow_links=follow_links, selectors=_selectors(select),
+    )
+    try:
+        # source_entry first: a missing --url is refused before the config file is read
+        source_entry(request)
+        added = add_source(env.config, _config_text(env), env.config_path, request)
+    except SourceOptionError as exc:
+        raise click.BadParameter(str(exc), param_hint=exc.option) from None
+    except SourceRefused as exc:
+        raise Failure(str(exc)) from None
+    text, entry, notes = added.text, added.entry, added.notes
     _write_config(env, text)
     click.echo(
         f"added {name} ({entry['kind']}{', split_stories' if entry.get('split_stories') else ''}) "

@@ -14,8 +14,9 @@ import click
 from rsiwatch.cli import Env, Failure, cli, common, emit_json
 from rsiwatch.files import write_atomically
 from rsiwatch.store import THRESHOLD_SETTING, Store, iso_ago
-from rsiwatch.tuning.report import MIN_DECISIONS, TARGET_SETTING, TuningReport, build_report
-from rsiwatch.tuning.threshold import CAUGHT, CurvePoint, curve, net_budget, threshold_for_budget, threshold_for_recall
+from rsiwatch.tuning.choose import ThresholdRefused, choose_threshold
+from rsiwatch.tuning.report import TARGET_SETTING, TuningReport, build_report
+from rsiwatch.tuning.threshold import CAUGHT, CurvePoint, curve, net_budget
 
 
 def _requeue(store: Store, threshold: float, days: int) -> list[str]:
@@ -29,58 +30,6 @@ def _requeue(store: Store, threshold: float, days: int) -> list[str]:
 
 def _pct(value: float | None) -> str:
     return "–" if value is None else f"{value:.0%}"
-
-
-def _proxy_hint(report: TuningReport, recall: float) -> str:
-    """Where the catalog proxy would put a recall target, for a refusal to act on."""
-    if report.proxy is None:
-        return ""
-    grid = [p.threshold for p in report.curve]
-    reached = [t for t, r in zip(grid, report.proxy.recall_at(grid), strict=False) if r >= recall - 1e-9]
-    if not reached:
-        return ""
-    t = max(reached)
-    return f"; {report.proxy.label}, a proxy, reaches {recall:.0%} at {t:.2f}: `rsiwatch tune --set {t:.2f}` uses it"
-
-
-def _choose(report: TuningReport, env: Env, recall: float | None, budget: float | None, value: float | None,
-            force: bool) -> tuple[float, dict[str, Any]] | None:
-    """The threshold asked for and the target to remember, or None when nothing is to change.
-
-    Without ``force``, a threshold measured on too little (less than a week of stream for a budget,
-    fewer than MIN_DECISIONS decisions or no accept for a recall) is refused, saying how little there is.
-    """
-    if recall is not None:
-        chosen = threshold_for_recall(report.history, recall)
-        if chosen is None or (not force and not report.reviews_suffice):
-            short = f"{len(report.history)} decisions ({report.accepted} accepted) in scope"
-            why = "; ".join(report.review_needs) or "the decisions hold no accepted work"
-            more = "" if chosen is None else f" (fewer than {MIN_DECISIONS} with an accept; --force saves it anyway)"
-            raise Failure(
-                f"cannot pick a threshold for recall {recall:g} from {short}{more}: {why}{_proxy_hint(report, recall)}"
-            )
-        return chosen, {"recall": recall}
-    if budget is not None:
-        review = env.config.review
-        net = net_budget(budget, review.audit_per_week, review.uncertain_share)
-        if report.stream_scores and report.span_weeks < 1 and not force:
-            raise Failure(
-                f"the weekly load would be measured on {report.span_weeks * 7:.1f} days of stream "
-                f"({report.stream_works} works), less than a week: crawl for a week first, or pass --force"
-            )
-        chosen = threshold_for_budget(report.stream_scores, report.span_weeks, net)
-        if chosen is None:
-            raise Failure(
-                f"a budget of {budget:g} a week leaves {net:.1f} for works above the threshold (after "
-                f"{review.audit_per_week} audit works and the {review.uncertain_share:.0%} uncertainty share), "
-                "which not even the best-scoring work of the window fits; raise --budget"
-                if report.stream_scores
-                else "no scored works yet: crawl first, then tune by budget"
-            )
-        return chosen, {"budget": budget}
-    if value is not None:
-        return value, {}
-    return None
 
 
 def _why(target: dict[str, Any], point: CurvePoint, note: str | None) -> str:
@@ -239,7 +188,10 @@ def tune(
     config = env.config
     with env.existing_store() as store:
         report = build_report(store, config, weeks=weeks, proxy=True)
-        picked = _choose(report, env, target_recall, budget, new_threshold, force or dry_run)
+        try:
+            picked = choose_threshold(report, env.config.review, target_recall, budget, new_threshold, force or dry_run)
+        except ThresholdRefused as exc:
+            raise Failure(str(exc)) from None
         chosen = saved = None
         requeued: list[str] = []
         if picked is not None:
