@@ -332,17 +332,18 @@ def test_retention_folds_old_fetches_and_prunes_model_blobs_but_never_decisions_
 # README's unit, cron line and first command -------------------------------------------------------------
 
 README = Path(__file__).resolve().parents[1] / "README.md"
+OPERATIONS = README.parent / "docs" / "operations.md"  # running it for real: the unit and the cron line
 
 
-def readme_block(after: str, language: str) -> str:
-    """The first ```language block after the line containing ``after`` in README.md."""
-    text = README.read_text()
+def readme_block(after: str, language: str, doc: Path = README) -> str:
+    """The first ```language block after the line containing ``after`` in README.md (or ``doc``)."""
+    text = doc.read_text()
     start = text.index(f"```{language}\n", text.index(after)) + len(f"```{language}\n")
     return text[start : text.index("```", start)]
 
 
 def test_readme_systemd_unit_is_sound_and_passes_systemd_analyze_verify(tmp_path: Path) -> None:
-    unit = readme_block("**As a service.**", "ini")
+    unit = readme_block("**As a service.**", "ini", OPERATIONS)
     settings = [line.strip() for line in unit.splitlines() if "=" in line]
     for required in (
         "Wants=network-online.target",
@@ -369,7 +370,7 @@ def test_readme_systemd_unit_is_sound_and_passes_systemd_analyze_verify(tmp_path
 
 
 def test_readme_cron_line_and_first_command_and_ci_agree() -> None:
-    cron = readme_block("**Or cron**", "cron")
+    cron = readme_block("**Or cron**", "cron", OPERATIONS)
     assert "flock" not in cron and "rsiwatch crawl 2>>crawl.log ||" in cron
     first = readme_block("## Two commands", "sh").strip()
     setup, _, rest = first.partition(" && .venv/bin/rsiwatch init")

@@ -29,10 +29,6 @@ def test_new_database_is_wal_and_migrated(store: Store) -> None:
     assert integrity_ok(store)
 
 
-def test_sqlite_utils_sees_the_same_connection(store: Store) -> None:
-    assert store.db["works"].count == 1 and store.db.conn is store.conn
-
-
 def test_reopening_an_existing_database_migrates_nothing_twice(tmp_path: Path, store: Store) -> None:
     store.close()
     again = Store(tmp_path / "candidates.db")

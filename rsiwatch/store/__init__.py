@@ -7,7 +7,7 @@ it); ``works.status`` mirrors the latest effective decision and is updated in th
 
 ``Store`` is one ``Database`` (``base.py``: the connection, migrations, transactions) shared by small area
 objects, one per module, each holding its own queries, reached as plain typed attributes named after the
-data they hold (as sqlite-utils hands out ``Table`` objects): ``store.sources``, ``store.works``,
+data they hold: ``store.sources``, ``store.works``,
 ``store.scores``, ``store.decisions``, ``store.catalog``, ``store.models`` (and settings), ``store.queue``
 (the review queue and its counts), ``store.history`` (review and score history for tuning and the trend),
 ``store.linking``, ``store.retention``, ``store.submissions``.  No dynamic dispatch: the type checker and an

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 import sqlite3
@@ -14,13 +13,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Self
+from typing import Any, Self
 
 from crawler.items import Validators
 from rsiwatch.store.schema import MIGRATIONS
-
-if TYPE_CHECKING:
-    import sqlite_utils
 
 BUSY_TIMEOUT_S = 30.0
 # Keys of the `settings` table, whose every change is kept with its time and reason.
@@ -144,14 +140,6 @@ class Database:
         except sqlite3.DatabaseError as exc:
             conn.close()
             raise StoreError(f"{self.path}: not a usable rsiwatch database: {exc}") from None
-
-    @functools.cached_property
-    def db(self) -> sqlite_utils.Database:
-        """The same connection through sqlite-utils, for ad-hoc scripts; imported on first use (it loads
-        numpy, 0.12 s that no command needs)."""
-        import sqlite_utils
-
-        return sqlite_utils.Database(self.conn)
 
     def close(self) -> None:
         self.conn.close()
