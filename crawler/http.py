@@ -353,29 +353,34 @@ class PoliteClient:
                 return status, resp_headers, body
         except FetchError:
             raise
-        except httpx2.TimeoutException as exc:
+        except (httpx2.HTTPError, httpx2.InvalidURL) as exc:
+            raise self._exchange_error(exc, fail) from None
+        finally:
+            self._deadline.at = None
+
+    def _exchange_error(self, exc: httpx2.HTTPError | httpx2.InvalidURL, fail: Callable[..., FetchError]) -> Exception:
+        """What a transport error means: ``_Retryable`` (a connect timeout, a refused or broken connection)
+        or the fetch's ``FetchError`` (the deadline, a read timeout, TLS, a name that does not resolve...)."""
+        if isinstance(exc, httpx2.TimeoutException):
             if self._deadline.passed():
-                raise fail(f"timed out after {total:g} s (total deadline)") from None
+                return fail(f"timed out after {self.http.total_timeout_s:g} s (total deadline)")
             if isinstance(exc, httpx2.ConnectTimeout):
-                raise _Retryable(f"connect timed out after {self.http.connect_timeout_s:g} s") from None
-            raise fail(f"read timed out after {self.http.read_timeout_s:g} s") from None
-        except httpx2.ConnectError as exc:
+                return _Retryable(f"connect timed out after {self.http.connect_timeout_s:g} s")
+            return fail(f"read timed out after {self.http.read_timeout_s:g} s")
+        if isinstance(exc, httpx2.ConnectError):
             message = str(exc) or type(exc).__name__
             if "SSL" in message or "TLS" in message or "certificate" in message.lower():
-                raise fail(f"TLS handshake failed: {message}") from None
+                return fail(f"TLS handshake failed: {message}")
             if _name_did_not_resolve(exc):
                 # The name does not resolve (no network, or a typo): retrying now only delays the crawl;
                 # the source's back-off tries again later.
-                raise fail(f"cannot resolve host: {message}") from None
-            raise _Retryable(f"cannot connect: {message}") from None
-        except (httpx2.ReadError, httpx2.RemoteProtocolError, httpx2.WriteError) as exc:
-            raise _Retryable(f"connection broken: {exc or type(exc).__name__}") from None
-        except httpx2.InvalidURL as exc:
-            raise fail(f"invalid URL: {exc}") from None
-        except httpx2.HTTPError as exc:
-            raise fail(f"{type(exc).__name__}: {exc}") from None
-        finally:
-            self._deadline.at = None
+                return fail(f"cannot resolve host: {message}")
+            return _Retryable(f"cannot connect: {message}")
+        if isinstance(exc, httpx2.ReadError | httpx2.RemoteProtocolError | httpx2.WriteError):
+            return _Retryable(f"connection broken: {exc or type(exc).__name__}")
+        if isinstance(exc, httpx2.InvalidURL):
+            return fail(f"invalid URL: {exc}")
+        return fail(f"{type(exc).__name__}: {exc}")
 
     def _read_body(self, response: httpx2.Response, encoding: str, cap: int, *, strict: bool) -> bytes:
         decoder = _Decoder(encoding)

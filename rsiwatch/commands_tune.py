@@ -46,29 +46,33 @@ def _why(target: dict[str, Any], point: CurvePoint, note: str | None) -> str:
     return f"rsiwatch tune: {asked}; {figures}" + (f"; {note}" if note else "")
 
 
+def _recall_line(report: TuningReport) -> str:
+    """What the figures say of recall: unknown, among the reviewed only, or estimated with the audit."""
+    est = report.estimate
+    if est.recall is None:
+        return (
+            f"estimated recall: unknown "
+            f"({report.review_needs[0] if report.review_needs else 'no accepted work in scope'})"
+        )
+    if est.low is None:
+        return (
+            f"recall among reviewed works: {_pct(est.recall)} (no audit decisions yet, so no estimate of what is "
+            "missed)"
+        )
+    return (
+        f"estimated recall: {_pct(est.recall)} (95% CI {_pct(est.low)}-{_pct(est.high)}): {est.caught} caught, "
+        f"{est.found_below} found below the threshold, ~{est.missed:.1f} missed "
+        f"(audit: {est.audit_positives} relevant in {est.audited} decisions standing for {est.population:.0f} "
+        "works)"
+    )
+
+
 def _print(report: TuningReport, chosen: CurvePoint | None, saved: bool) -> None:
     echo = click.echo
     when = f"set {report.threshold_set_at[:16]}, " if report.threshold_set_at else ""
     echo(f"threshold {report.threshold:.3f} ({when}{report.threshold_reason or 'no reason given'})")
     echo(f"evidence: {report.scope}")
-    est = report.estimate
-    if est.recall is None:
-        echo(
-            f"estimated recall: unknown "
-            f"({report.review_needs[0] if report.review_needs else 'no accepted work in scope'})"
-        )
-    elif est.low is None:
-        echo(
-            f"recall among reviewed works: {_pct(est.recall)} (no audit decisions yet, so no estimate of what is "
-            "missed)"
-        )
-    else:
-        echo(
-            f"estimated recall: {_pct(est.recall)} (95% CI {_pct(est.low)}-{_pct(est.high)}): {est.caught} caught, "
-            f"{est.found_below} found below the threshold, ~{est.missed:.1f} missed "
-            f"(audit: {est.audit_positives} relevant in {est.audited} decisions standing for {est.population:.0f} "
-            "works)"
-        )
+    echo(_recall_line(report))
     proxy = report.proxy
     if proxy is not None:
         standing = "replaced by the reviews' recall" if report.reviews_suffice else "a proxy until reviews replace it"
