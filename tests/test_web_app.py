@@ -254,3 +254,29 @@ def test_a_broad_search_is_capped_and_says_so(client, db: Path, monkeypatch) -> 
     assert {r["id"] for r in capped_rows} <= {r["id"] for r in rows}
     page = client.get("/?q=AI&status=all", base_url=BASE).get_data(as_text=True)
     assert "+ matches for" in page and "add words to narrow" in page
+
+
+def test_the_queue_page_reads_a_few_batched_queries_whatever_the_number_of_cards(tmp_path: Path, monkeypatch) -> None:
+    """No N+1: the statements one queue page runs do not grow with its cards (they were 1 + 5 a card)."""
+    from rsiwatch.store import Database
+
+    statements: list[str] = []
+    opened = Database.__init__
+
+    def traced(self: Database, path: str | Path) -> None:
+        opened(self, path)
+        self.conn.set_trace_callback(statements.append)
+
+    counts = {}
+    for n in (3, 12):
+        db = tmp_path / f"c{n}.db"
+        populate(db, n)
+        client = create_app(make_config(tmp_path), db).test_client()
+        client.get("/", base_url=BASE)  # the first request opens and checks the database once
+        monkeypatch.setattr(Database, "__init__", traced)
+        statements.clear()
+        page = client.get("/", base_url=BASE)
+        monkeypatch.setattr(Database, "__init__", opened)
+        assert page.get_data(as_text=True).count('<li class="item" data-id=') == n
+        counts[n] = len(statements)
+    assert counts[3] == counts[12], counts
