@@ -134,6 +134,16 @@ def link_items(items: Sequence[Item], store: TitleIndex) -> list[Item]:
     pending = [i for i in items if i.canonical_id.startswith("url:")]
     if not pending:
         return list(items)
+    linked, unlinked = _link_by_references(items, pending, store)
+    linked.update(_link_by_titles(unlinked, store))
+    return [linked.get(index, item) for index, item in enumerate(items)]
+
+
+def _link_by_references(
+    items: Sequence[Item], pending: Sequence[Item], store: TitleIndex
+) -> tuple[dict[int, Item], list[tuple[int, Item]]]:
+    """The first rule: a post naming its paper.  Returns the linked items by index, and the items naming no
+    paper at all (the title rule's turn)."""
     several = {p for i in pending for p in paper_references(i)} if any(
         len(paper_references(i)) > 1 for i in pending
     ) else set()
@@ -148,10 +158,16 @@ def link_items(items: Sequence[Item], store: TitleIndex) -> list[Item]:
             linked[index] = result
         elif not paper_references(item):
             unlinked.append((index, item))
+    return linked, unlinked
+
+
+def _link_by_titles(unlinked: Sequence[tuple[int, Item]], store: TitleIndex) -> dict[int, Item]:
+    """The second rule: a post titled as one paper is (exactly, else closely enough, and never ambiguously)."""
     variants = {index: title_variants(item.title) for index, item in unlinked}
     exact = store.work_ids_by_title(
         sorted({v for vs in variants.values() for v in vs if len(v.split()) >= MIN_EXACT_TOKENS})
     )
+    linked: dict[int, Item] = {}
     for index, item in unlinked:
         ambiguous = any(
             len([w for w in exact.get(v, []) if w.startswith(("arxiv:", "doi:"))]) > 1 for v in variants[index]
@@ -163,7 +179,7 @@ def link_items(items: Sequence[Item], store: TitleIndex) -> list[Item]:
         )
         if match:
             linked[index] = attach(item, match)
-    return [linked.get(index, item) for index, item in enumerate(items)]
+    return linked
 
 
 def _exact_match(item: Item, variants: Iterable[str], exact: Mapping[str, list[str]]) -> str | None:

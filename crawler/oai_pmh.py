@@ -207,28 +207,16 @@ def parse_page(body: bytes, url: str, categories: Sequence[str] = ()) -> OaiPage
             # Only the protocol's own elements (a <title> or <error> inside metadata is not ours).
             name = _local(tag) if not tag.startswith("{") or tag.startswith(f"{{{OAI_NS}}}") else ""
             if name == "record":
-                item, datestamp = _record_item(element, wanted)
-                page.records += 1
-                if item is not None:
-                    page.items.append(item)
-                if datestamp and (page.last_datestamp is None or datestamp > page.last_datestamp):
-                    page.last_datestamp = datestamp
-                element.clear()
-                parent = element.getparent()
-                while parent is not None and element.getprevious() is not None:
-                    del parent[0]
+                _take_record(page, element, wanted)
             elif name == "resumptionToken":
                 token = (element.text or "").strip()
                 page.token = token or None
                 page.complete_size = _int(element.get("completeListSize"))
                 page.cursor = _int(element.get("cursor"))
             elif name == "error":
-                code = element.get("code") or "unknown"
-                message = " ".join((element.text or "").split())
-                if code == "noRecordsMatch":
+                if (element.get("code") or "unknown") == "noRecordsMatch":
                     return OaiPage(complete_size=0)
-                reason = _FATAL_ERRORS.get(code, "error")
-                raise OaiError(f"{url}: OAI-PMH {code}: {reason}" + (f" ({message})" if message else ""), code)
+                raise _oai_error(element, url)
             elif name == "OAI-PMH":
                 saw_root = True
     except etree.XMLSyntaxError as exc:
@@ -236,6 +224,27 @@ def parse_page(body: bytes, url: str, categories: Sequence[str] = ()) -> OaiPage
     if not saw_root:
         raise ParseError(f"{url}: not an OAI-PMH response (no OAI-PMH root element)")
     return page
+
+
+def _take_record(page: OaiPage, element: etree._Element, wanted: frozenset[str]) -> None:
+    """One ``<record>`` into the page, then out of memory (the tree of a 100 MB page is never built)."""
+    item, datestamp = _record_item(element, wanted)
+    page.records += 1
+    if item is not None:
+        page.items.append(item)
+    if datestamp and (page.last_datestamp is None or datestamp > page.last_datestamp):
+        page.last_datestamp = datestamp
+    element.clear()
+    parent = element.getparent()
+    while parent is not None and element.getprevious() is not None:
+        del parent[0]
+
+
+def _oai_error(element: etree._Element, url: str) -> OaiError:
+    code = element.get("code") or "unknown"
+    message = " ".join((element.text or "").split())
+    reason = _FATAL_ERRORS.get(code, "error")
+    return OaiError(f"{url}: OAI-PMH {code}: {reason}" + (f" ({message})" if message else ""), code)
 
 
 def _int(value: str | None) -> int | None:

@@ -296,34 +296,57 @@ def health_warnings(store: Store, config: Config, *, now: datetime | None = None
     a recall below what the tuner asked for, a queue over budget, an audit not drawn lately."""
     now = now or datetime.now(UTC)
     report = build_report(store, config, now=now)
-    warnings = [f"drift: {c.detail}" for c in report.drift if c.alert]
-    retrain = store.models.setting(RETRAIN_SETTING)
+    target = store.models.setting(TARGET_SETTING) or {}
+    found = [
+        *(f"drift: {c.detail}" for c in report.drift if c.alert),
+        _retrain_kept_old(store.models.setting(RETRAIN_SETTING)),
+        _recall_below_target(report, target),
+        _load_over_budget(report, target),
+        _audit_stale(store, config, now),
+    ]
+    return [w for w in found if w]
+
+
+def _retrain_kept_old(retrain: Any) -> str | None:
     if isinstance(retrain, dict) and not retrain.get("activated", True):
-        warnings.append(
+        return (
             f"retrain at {retrain.get('at', '?')[:16]} kept model {retrain.get('active_version')}: "
             f"{retrain.get('reason')}"
         )
-    target = store.models.setting(TARGET_SETTING) or {}
+    return None
+
+
+def _recall_below_target(report: TuningReport, target: dict[str, Any]) -> str | None:
     est = report.estimate
     if target.get("recall") and est.high is not None and est.high < target["recall"]:
-        warnings.append(
+        return (
             f"estimated recall {est.recall:.0%} (95% CI {est.low:.0%}-{est.high:.0%}) is below the target "
             f"{target['recall']:.0%}; run `rsiwatch tune --recall {target['recall']}` again"
         )
-    if target.get("budget") and report.weekly and (report.weekly[-1]["works"] or 0):
-        last = report.weekly[-1]
-        load = (last["above_threshold"] or 0.0) * last["works"]
-        if load > BUDGET_OVERRUN * target["budget"]:
-            warnings.append(
-                f"{load:.0f} works scored above the threshold in the last 7 days against a budget of "
-                f"{target['budget']:g} a week; run `rsiwatch tune --budget {target['budget']:g}` again"
-            )
-    if config.review.audit_per_week > 0 and store.works.count("works"):
-        draws = audit.draws(store)
-        last_draw = parse_iso(draws[-1].drawn_at) if draws else None
-        first = parse_iso(store.history.first_work_seen())
-        if (last_draw is None and first and now - first > timedelta(days=14)) or (
-            last_draw and now - last_draw > timedelta(days=14)
-        ):
-            warnings.append("no audit sample drawn in the last two weeks, so the recall estimate is going stale")
-    return warnings
+    return None
+
+
+def _load_over_budget(report: TuningReport, target: dict[str, Any]) -> str | None:
+    if not (target.get("budget") and report.weekly and (report.weekly[-1]["works"] or 0)):
+        return None
+    last = report.weekly[-1]
+    load = (last["above_threshold"] or 0.0) * last["works"]
+    if load > BUDGET_OVERRUN * target["budget"]:
+        return (
+            f"{load:.0f} works scored above the threshold in the last 7 days against a budget of "
+            f"{target['budget']:g} a week; run `rsiwatch tune --budget {target['budget']:g}` again"
+        )
+    return None
+
+
+def _audit_stale(store: Store, config: Config, now: datetime) -> str | None:
+    if not (config.review.audit_per_week > 0 and store.works.count("works")):
+        return None
+    draws = audit.draws(store)
+    last_draw = parse_iso(draws[-1].drawn_at) if draws else None
+    first = parse_iso(store.history.first_work_seen())
+    if (last_draw is None and first and now - first > timedelta(days=14)) or (
+        last_draw and now - last_draw > timedelta(days=14)
+    ):
+        return "no audit sample drawn in the last two weeks, so the recall estimate is going stale"
+    return None
