@@ -67,6 +67,25 @@ def _recall_line(report: TuningReport) -> str:
     )
 
 
+def _print_sources(report: TuningReport) -> None:
+    """Per source: its threshold, candidates, accepted share and audited recall."""
+    if not report.sources:
+        return
+    echo = click.echo
+    echo("")
+    echo("  source                 threshold  candidates  accepted share  recall (audit, 95% CI)")
+    for s in report.sources:
+        ci = (
+            f" ({_pct(s['recall_low'])}-{_pct(s['recall_high'])}, {s['audited']} audited)"
+            if s["recall_low"] is not None
+            else ""
+        )
+        echo(
+            f"  {s['source']:<22} {s['threshold']:9.3f}  {s['candidates']:10d}  "
+            f"{_pct(s['accepted_share']):>14}  {_pct(s['recall'])}{ci}"
+        )
+
+
 def _print(report: TuningReport, chosen: CurvePoint | None, saved: bool) -> None:
     echo = click.echo
     when = f"set {report.threshold_set_at[:16]}, " if report.threshold_set_at else ""
@@ -106,19 +125,7 @@ def _print(report: TuningReport, chosen: CurvePoint | None, saved: bool) -> None
             f"{'→' if mark else ' '} {p.threshold:9.3f}  {_pct(p.precision):>9}  {_pct(p.recall):>6}  {load:>8}  "
             f"{p.reviewed:8d}  {p.accepted:8d}{extra}  {mark}".rstrip()
         )
-    if report.sources:
-        echo("")
-        echo("  source                 threshold  candidates  accepted share  recall (audit, 95% CI)")
-        for s in report.sources:
-            ci = (
-                f" ({_pct(s['recall_low'])}-{_pct(s['recall_high'])}, {s['audited']} audited)"
-                if s["recall_low"] is not None
-                else ""
-            )
-            echo(
-                f"  {s['source']:<22} {s['threshold']:9.3f}  {s['candidates']:10d}  "
-                f"{_pct(s['accepted_share']):>14}  {_pct(s['recall'])}{ci}"
-            )
+    _print_sources(report)
     for check in report.drift:
         echo(("WARNING drift: " if check.alert else "drift ok: ") + check.detail, err=check.alert)
 
