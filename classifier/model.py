@@ -335,9 +335,8 @@ class _Prepared:
     neg_count: int
 
 
-def _prepare(ts: TrainingSet, p: TrainParams) -> _Prepared:
-    """Split the pool, fit the vocabulary and featurise every row."""
-    rng = np.random.default_rng(p.seed)
+def _distinct_rows(ts: TrainingSet, p: TrainParams) -> tuple[list[Doc], list[Doc], list[Doc]]:
+    """Positives (with the category descriptors), negatives and pool, each document in one role only."""
     extra = descriptor_docs() if p.category_docs else []
     pos = _dedupe(list(ts.positives) + extra, set())
     pos_ids = {d.id for d in pos}
@@ -345,15 +344,25 @@ def _prepare(ts: TrainingSet, p: TrainParams) -> _Prepared:
     pool = _dedupe(ts.pool, pos_ids | {d.id for d in neg})
     if not pos:
         raise ValueError("training set has no positives: load the catalog or accept some works first")
+    return pos, neg, pool
+
+
+def _hold_out_calibration(
+    pool: list[Doc], p: TrainParams, rng: np.random.Generator
+) -> tuple[list[Doc], list[Doc]]:
+    """(calibration sample, the pool the weights are fitted on): a sample the weights never see."""
+    perm = rng.permutation(len(pool))
+    n_cal = min(int(len(pool) * p.calibration_fraction), p.calibration_max)
+    return [pool[i] for i in perm[:n_cal]], [pool[i] for i in np.sort(perm[n_cal:])]
+
+
+def _prepare(ts: TrainingSet, p: TrainParams) -> _Prepared:
+    """Split the pool, fit the vocabulary and featurise every row."""
+    rng = np.random.default_rng(p.seed)
+    pos, neg, pool = _distinct_rows(ts, p)
     bg = background_docs() if p.background_weight > 0 else []
     small = len(pool) < SMALL_POOL
-    if not small:  # hold out a calibration sample that the weights never see
-        perm = rng.permutation(len(pool))
-        n_cal = min(int(len(pool) * p.calibration_fraction), p.calibration_max)
-        cal = [pool[i] for i in perm[:n_cal]]
-        pool_fit = [pool[i] for i in np.sort(perm[n_cal:])]
-    else:
-        cal, pool_fit = [], pool
+    cal, pool_fit = ([], pool) if small else _hold_out_calibration(pool, p, rng)
     cat_ids = {d.id for d in ts.catalog}
     rel_pos = np.asarray([p.catalog_weight if d.id in cat_ids or d.id.startswith("category:") else 1.0 for d in pos])
     hits = keyword_scores(pool_fit) if p.keyword_seed_min > 0 and pool_fit else np.zeros(len(pool_fit))

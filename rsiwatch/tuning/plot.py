@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rsiwatch.tuning.threshold import CurvePoint, RecallEstimate, curve
 
@@ -38,15 +38,35 @@ def plot_png_bytes(
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
-    from matplotlib.ticker import FuncFormatter
 
     pts = sorted(points, key=lambda p: p.threshold)
-    x = [p.threshold for p in pts]
     fig = Figure(figsize=(8.5, 7.5), dpi=110, layout="constrained")
     FigureCanvasAgg(fig)
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(3, 2))
     fig.suptitle(title, fontsize=13)
 
+    _draw_shares(top, pts, points, current, estimate, proxy)
+    _draw_load(bottom, pts, budget, budget_label)
+
+    for ax in (top, bottom):
+        ax.axvline(current, color="black", ls="--", lw=1.4, label=f"in use: {current:.3f}")
+        if chosen is not None and abs(chosen - current) > 1e-12:
+            ax.axvline(chosen, color="#ff7f0e", ls="-", lw=2.0, label=f"chosen: {chosen:.3f}")
+        ax.tick_params(labelsize=10)
+        ax.legend(loc="best", fontsize=9, framealpha=0.9)
+    bottom.set_xlim(0, 1)
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
+def _draw_shares(
+    top: Any, pts: Sequence[CurvePoint], points: Sequence[CurvePoint], current: float,
+    estimate: RecallEstimate | None, proxy: tuple[str, Sequence[float]] | None,
+) -> None:
+    """The upper panel: precision and recall (and the proxy, the audit estimate) against the threshold."""
+    x = [p.threshold for p in pts]
     prec = [p.precision for p in pts]
     rec = [p.recall for p in pts]
     top.plot(x, [float("nan") if v is None else v for v in prec], color="#1f77b4", lw=2.2, label="precision")
@@ -65,6 +85,14 @@ def plot_png_bytes(
     top.set_ylabel("share", fontsize=11)
     top.grid(True, alpha=0.3)
 
+
+def _draw_load(
+    bottom: Any, pts: Sequence[CurvePoint], budget: float | None, budget_label: str | None,
+) -> None:
+    """The lower panel: works a week at or above each threshold, and the budget."""
+    from matplotlib.ticker import FuncFormatter
+
+    x = [p.threshold for p in pts]
     load = [float("nan") if p.per_week is None else p.per_week for p in pts]
     bottom.plot(x, load, color="#2ca02c", lw=2.2, label="candidates per week")
     bottom.fill_between(x, load, color="#2ca02c", alpha=0.12)
@@ -78,18 +106,6 @@ def plot_png_bytes(
     bottom.set_ylabel("works a week at or above", fontsize=11)
     bottom.set_xlabel("threshold (score 0..1: 0.25 = top 10% of the stream, 0.5 = top 1%)", fontsize=11)
     bottom.grid(True, alpha=0.3, which="both")
-
-    for ax in (top, bottom):
-        ax.axvline(current, color="black", ls="--", lw=1.4, label=f"in use: {current:.3f}")
-        if chosen is not None and abs(chosen - current) > 1e-12:
-            ax.axvline(chosen, color="#ff7f0e", ls="-", lw=2.0, label=f"chosen: {chosen:.3f}")
-        ax.tick_params(labelsize=10)
-        ax.legend(loc="best", fontsize=9, framealpha=0.9)
-    bottom.set_xlim(0, 1)
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()
 
 
 def report_png(
