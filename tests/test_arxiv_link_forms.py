@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+import pytest
 import yaml
 from cli_support import run_cli, run_json, write_config
 from local_server import LocalServer
@@ -61,6 +62,7 @@ def newsletter_feed() -> bytes:
     ).encode()
 
 
+@pytest.mark.slow
 def test_every_link_form_is_one_work_through_a_crawl(tmp_path: Path, local_server: LocalServer) -> None:
     rss = {"Content-Type": "application/rss+xml"}
     blog = local_server.add("/blog.xml", body=blog_feed(), headers=rss)

@@ -113,6 +113,7 @@ def _db(project: Path) -> sqlite3.Connection:
     return conn
 
 
+@pytest.mark.slow
 def test_backfill_killed_after_page_two_resumes_without_loss_or_duplicates(
     tmp_path: Path, local_server: LocalServer
 ) -> None:

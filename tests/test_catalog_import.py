@@ -80,6 +80,7 @@ def edits(cwd: Path) -> list[sqlite3.Row]:
         conn.close()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["utf8", "bom", "cp1252", "semicolon", "xlsx"])
 @pytest.mark.parametrize("start", ["empty", "seeded"])
 def test_import_then_export_gives_every_row_back_under_its_id(tmp_path: Path, kind: str, start: str) -> None:
@@ -104,6 +105,7 @@ def test_import_then_export_gives_every_row_back_under_its_id(tmp_path: Path, ki
     assert run_cli("doctor", cwd=tmp_path).returncode == 0
 
 
+@pytest.mark.slow
 def test_a_curators_list_over_the_seed_keeps_every_entry_and_reports_what_moved(seeded: Path) -> None:
     before = export(seeded)
     path = write_list(seeded / "mine.csv", "utf8")
@@ -136,6 +138,7 @@ def test_a_curators_list_over_the_seed_keeps_every_entry_and_reports_what_moved(
     assert {"id": 3} in nas_edits and any(e.get("description") == LIST[1][1] for e in nas_edits)
 
 
+@pytest.mark.slow
 def test_rows_sharing_a_source_are_both_kept_and_flagged(seeded: Path) -> None:
     rows = [
         ["12", "First description.", "https://example.org/paper", "2024", "A. Author", "Lab A", "sam", ""],
@@ -154,6 +157,7 @@ def test_rows_sharing_a_source_are_both_kept_and_flagged(seeded: Path) -> None:
     assert run_cli("doctor", cwd=seeded).returncode == 0
 
 
+@pytest.mark.slow
 def test_missing_columns_keep_their_values_and_unknown_ones_are_kept(seeded: Path) -> None:
     first = seeded / "full.csv"
     first.write_text("ID,Description,Source,Date Published,Authors,Author Affiliations,Submitter,Category\n"
@@ -168,6 +172,7 @@ def test_missing_columns_keep_their_values_and_unknown_ones_are_kept(seeded: Pat
             entry["Date Published"]) == ("K. Dev", "Lab", "pat", "compilers-kernels", "2025-02-03")
 
 
+@pytest.mark.slow
 def test_a_seed_export_reimported_keeps_date_published(seeded: Path) -> None:
     (seeded / "export.csv").write_text(run_cli("catalog", "export", cwd=seeded).stdout)
     run_cli("catalog", "import", "export.csv", cwd=seeded)
@@ -187,6 +192,7 @@ def test_dates_are_kept_as_written_and_their_year_parsed(tmp_path: Path) -> None
         ("2023-04-21", 2023), ("April 2023", 2023), ("2023", 2023), ("someday", None)]
 
 
+@pytest.mark.slow
 def test_unreadable_files_fail_in_one_line(tmp_path: Path) -> None:
     (tmp_path / "bad.xlsx").write_bytes(b"not a zip")
     result = run_cli("catalog", "import", "bad.xlsx", cwd=tmp_path, check=False)

@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from crawler.items import Item
@@ -78,6 +79,7 @@ def apply(store: Store, op: tuple[Any, ...]) -> None:
         assert "no decision to undo" in str(exc)  # noqa: PT017 - an undo of nothing may end a run; only it
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(step, min_size=1, max_size=14))
 def test_catalog_and_decisions_agree_after_every_step(ops: list[tuple[Any, ...]]) -> None:

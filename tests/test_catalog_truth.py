@@ -46,6 +46,7 @@ def query(cwd: Path, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
 URL = "https://arxiv.org/abs/2611.00042"
 
 
+@pytest.mark.slow
 def test_reject_after_accept_takes_the_entry_off_and_undo_puts_it_back(home: Path) -> None:
     run_cli("accept", WORK, "--category", "feedback-evaluation-alignment", cwd=home)
     entry = published(home)[URL]
@@ -65,6 +66,7 @@ def test_reject_after_accept_takes_the_entry_off_and_undo_puts_it_back(home: Pat
     assert run_cli("doctor", cwd=home).returncode == 0
 
 
+@pytest.mark.slow
 def test_accepting_again_keeps_the_entry_records_the_change_and_undo_restores_it(home: Path) -> None:
     run_cli("accept", WORK, "--category", "feedback-evaluation-alignment", "--description", "Curated words.", cwd=home)
     first = published(home)[URL]
@@ -81,6 +83,7 @@ def test_accepting_again_keeps_the_entry_records_the_change_and_undo_restores_it
     assert published(home)[URL] == first  # the overwritten values are back
 
 
+@pytest.mark.slow
 def test_the_note_never_becomes_public_text(home: Path) -> None:
     secret = "PRIVATE: reviewer thinks the baselines are weak"
     run_cli("accept", WORK, "--note", secret, cwd=home)
@@ -94,6 +97,7 @@ def test_the_note_never_becomes_public_text(home: Path) -> None:
     assert published(home)[URL]["Description"] == "The public sentence."
 
 
+@pytest.mark.slow
 def test_decisions_record_who_took_them(home: Path) -> None:
     run_cli("defer", WORK, cwd=home)
     run_cli("reject", WORK, "--by", "dave", cwd=home)
@@ -108,6 +112,7 @@ def test_decisions_record_who_took_them(home: Path) -> None:
     assert len(imported) == 1
 
 
+@pytest.mark.slow
 def test_doctor_finds_a_disagreement_and_status_shows_it(home: Path) -> None:
     assert "catalog and decisions agree" in run_cli("doctor", cwd=home).stderr
     assert "agrees with the decisions" in run_cli("status", cwd=home).stdout
@@ -125,6 +130,7 @@ def test_doctor_finds_a_disagreement_and_status_shows_it(home: Path) -> None:
     ]
 
 
+@pytest.mark.slow
 def test_doctor_names_a_status_its_decisions_do_not_give(home: Path) -> None:
     run_cli("accept", WORK, cwd=home)
     conn = sqlite3.connect(home / "candidates.db")
@@ -141,6 +147,7 @@ def test_doctor_names_a_status_its_decisions_do_not_give(home: Path) -> None:
     )
 
 
+@pytest.mark.slow
 def test_an_import_listing_a_rejected_work_accepts_it_and_says_so(home: Path) -> None:
     run_cli("accept", WORK, "--description", "Ours.", cwd=home)
     run_cli("reject", WORK, cwd=home)

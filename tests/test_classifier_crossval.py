@@ -45,6 +45,7 @@ def test_more_folds_than_entries_is_leave_one_out() -> None:
     assert held.method == "leave-one-out" and held.folds == 6 and len(held.scores) == 6
 
 
+@pytest.mark.slow
 def test_calibrated_path_on_the_real_stream(shared_dir: Path) -> None:
     pool = []
     with gzip.open(shared_dir / "data" / "arxiv_2025_2026.jsonl.gz", "rt", encoding="utf-8") as fh:

@@ -18,6 +18,7 @@ from stream_feed import arxiv_id, crawled_project, items
 READ_ONLY = (("status",), ("candidates",), ("tune",), ("digest",))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", READ_ONLY, ids=lambda c: c[0])
 def test_read_only_commands_never_create_a_database(command: tuple[str, ...], tmp_path: Path) -> None:
     empty = run_cli(*command, cwd=tmp_path, check=False)
@@ -37,6 +38,7 @@ LONG_TITLE = ("Language model agents write faster GPU kernels for their own trai
               "pages that every part of this title matters when a curator copies it")
 
 
+@pytest.mark.slow
 def test_piped_output_keeps_ids_and_titles_whole(tmp_path: Path, local_server) -> None:
     feed = (
         "<?xml version='1.0'?><rss version=\"2.0\"><channel><title>t</title><link>https://e.org/</link>"
@@ -73,6 +75,7 @@ def test_piped_output_keeps_ids_and_titles_whole(tmp_path: Path, local_server) -
     ("candidates", "--since", "2026-02-30T10:00Z"), ("digest", "--since", "2026-02-30"),
     ("backfill", "--from", "2026-02-30"), ("backfill", "--from", "2026-01-01", "--until", "2026-13-01"),
 ], ids=lambda a: " ".join(a))
+@pytest.mark.slow
 def test_impossible_dates_are_refused_in_one_line(args: tuple[str, ...], tmp_path: Path) -> None:
     write_config(tmp_path / "config.yaml", [])
     run_cli("init", cwd=tmp_path)
@@ -82,6 +85,7 @@ def test_impossible_dates_are_refused_in_one_line(args: tuple[str, ...], tmp_pat
     assert args[-1] in line and ("no such date" in line or "expected" in line), line
 
 
+@pytest.mark.slow
 def test_candidates_of_an_unknown_source_is_an_error(tmp_path: Path, local_server) -> None:
     project = crawled_project(tmp_path, local_server, n=8)
     proc = run_cli("candidates", "--source", "papres", cwd=project, check=False)
@@ -98,6 +102,7 @@ def open_queue(project: Path) -> set[str]:
     return rows
 
 
+@pytest.mark.slow
 def test_rollback_takes_out_what_only_the_newer_model_queued(tmp_path: Path, local_server) -> None:
     from classifier import Doc, TrainingSet, train
     from rsiwatch.config import load_config
@@ -136,6 +141,7 @@ def test_rollback_takes_out_what_only_the_newer_model_queued(tmp_path: Path, loc
     assert decided in accepted  # decided works stay decided
 
 
+@pytest.mark.slow
 def test_evaluate_json_is_valid_and_a_test_file_needs_labels(tmp_path: Path) -> None:
     rows = [{"id": f"t{i}", "title": t, "summary": s} for i, (_, t, s) in enumerate(items(12))]
     train_file = tmp_path / "train.jsonl"
@@ -158,6 +164,7 @@ def test_evaluate_json_is_valid_and_a_test_file_needs_labels(tmp_path: Path) -> 
     assert str(unlabelled) in line and "label" in line
 
 
+@pytest.mark.slow
 def test_candidates_show_latex_titles_as_text(tmp_path: Path, local_server) -> None:
     feed = (
         b"<?xml version='1.0'?><rss version=\"2.0\"><channel><title>t</title><link>https://e.org/</link>"

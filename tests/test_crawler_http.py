@@ -191,6 +191,7 @@ def test_short_retry_after_waits_then_succeeds(local_server: LocalServer, client
     assert len(calls) == 2 and calls[1] - calls[0] >= 0.95
 
 
+@pytest.mark.slow
 def test_retry_after_as_http_date(local_server: LocalServer, client: PoliteClient) -> None:
     calls = []
 

@@ -117,6 +117,7 @@ def test_huge_titles_are_capped() -> None:
     assert len(items[0].title) <= 1000 and len(items[0].summary) <= 20_000
 
 
+@pytest.mark.slow
 def test_ten_thousand_items_parse_quickly() -> None:
     body = _rss("".join(f"<item><title>Item {n}</title><link>https://e.com/{n}</link>"
                         f"<description>&lt;p&gt;Summary {n}&lt;/p&gt;</description></item>" for n in range(10_000)))
@@ -157,6 +158,7 @@ def _shared_files() -> list[Path]:
     return sorted(p for p in SHARED_FEEDS.rglob("*") if p.is_file())
 
 
+@pytest.mark.slow
 @pytest.mark.shared
 @pytest.mark.parametrize("path", _shared_files() or [None], ids=lambda p: p.name if p else "absent")
 def test_shared_file(path: Path | None) -> None:

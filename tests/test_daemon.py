@@ -196,6 +196,7 @@ def test_weekly_digest_job_writes_the_digest_and_waits_for_its_cron_slot(tmp_pat
     assert digest_job(Config(schedule=Schedule(digest_every=None)), db) is None
 
 
+@pytest.mark.slow
 def test_daemon_logs_one_json_line_per_fetch_to_a_file(tmp_path: Path, local_server) -> None:
     import json
 
@@ -240,6 +241,7 @@ def test_daemon_logs_one_json_line_per_fetch_to_a_file(tmp_path: Path, local_ser
     assert len(started) == 1 and started[0].startswith("daemon started: 2 sources on "), started
 
 
+@pytest.mark.slow
 def test_a_daemon_killed_outright_resumes_without_refetching_what_is_not_due(tmp_path: Path, local_server) -> None:
     local_server.add("/daily", body=(FIXTURES / "newsletter.xml").read_bytes())
     local_server.add("/often", body=(FIXTURES / "arxiv_rss.xml").read_bytes())
@@ -320,6 +322,7 @@ def test_sources_every_three_seconds_run_every_three_seconds_whatever_the_jitter
         assert statistics.median(source_gaps) <= 3.3 + 2 * spacing + 1.5, (name, source_gaps)
 
 
+@pytest.mark.slow
 def test_a_clean_stop_is_not_a_source_failure(tmp_path: Path, local_server) -> None:
     """Issue 16: SIGTERM cut short a source waiting for its host, and that counted towards pausing it."""
     for name in ("first", "second"):

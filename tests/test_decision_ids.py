@@ -62,6 +62,7 @@ PASTED = [
 ]
 
 
+@pytest.mark.slow
 def test_decisions_take_ids_as_pasted(project: Path) -> None:
     for command, pasted, work in PASTED:
         result = run_cli(command, pasted, cwd=project)
@@ -82,6 +83,7 @@ def test_decisions_take_ids_as_pasted(project: Path) -> None:
         assert store.works.work(PAPER)["status"] == "new"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", ["accept", "reject", "defer", "out-of-scope", "undo"])
 def test_an_unknown_work_is_one_line_and_exit_1(project: Path, command: str) -> None:
     result = run_cli(command, "https://huggingface.co/papers/2606.99999", cwd=project, check=False)

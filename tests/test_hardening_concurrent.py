@@ -15,6 +15,7 @@ from collections import Counter
 from pathlib import Path
 
 import httpx2
+import pytest
 from hardening_support import FaultResult, cli_env, connect, rss, run_measured, write_config
 from local_server import LocalServer, Request, Response
 
@@ -199,6 +200,7 @@ def run(workdir: Path, decisions: int = 1000, threads: int = 8) -> FaultResult:
     return result
 
 
+@pytest.mark.slow
 def test_a_thousand_decisions_over_http_while_the_daemon_crawls(tmp_path: Path) -> None:
     result = run(tmp_path)
     assert result.ok, "\n".join(result.failures + result.notes)

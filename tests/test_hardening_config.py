@@ -16,6 +16,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import yaml
 from click.testing import CliRunner
 from hardening_support import ROOT, FaultResult, cli_env
@@ -318,6 +319,7 @@ def run(workdir: Path, cases: int = 500, cli_cases: int = 100, process_cases: in
     return result
 
 
+@pytest.mark.slow
 def test_mangled_configs_exit_2_with_one_line(tmp_path: Path) -> None:
     result = run(tmp_path, cases=500, cli_cases=100, process_cases=4)
     assert result.ok, "\n".join(result.failures[:30] + result.notes)

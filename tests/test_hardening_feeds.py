@@ -14,6 +14,7 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 from hardening_support import (
     HOSTILE_FIXTURES,
     SHARED_FEEDS,
@@ -228,6 +229,7 @@ def _check_fixture(result: FaultResult, conn, status: dict, source: str, wanted:
                 result.check(needle not in text.lower(), f"{source}: {needle!r} stored: {text[:120]!r}")
 
 
+@pytest.mark.slow
 def test_malformed_and_malicious_feeds_through_a_real_crawl(tmp_path: Path) -> None:
     result = run(tmp_path, include_shared=(SHARED_FEEDS / "feedparser_illformed").is_dir())
     assert result.ok, "\n".join(result.failures + result.notes)

@@ -335,6 +335,7 @@ def _iso_in(seconds: float) -> str:
     return (datetime.now(UTC) + timedelta(seconds=seconds)).strftime("%Y-%m-%dT%H:%M:%S")
 
 
+@pytest.mark.slow
 def test_one_crawl_among_hostile_servers_is_bounded_recorded_and_loses_nothing(tmp_path: Path) -> None:
     result = run(tmp_path)
     assert result.ok, "\n".join(result.failures + result.notes)

@@ -103,6 +103,7 @@ def test_titles_link_through_the_store(tmp_path: Path) -> None:
         )
 
 
+@pytest.mark.slow
 @pytest.mark.shared
 def test_false_title_matches_on_real_arxiv_titles(shared_dir: Path) -> None:
     """Distinct papers of 2025-2026 whose titles the matcher would confuse: the false-match rate.

@@ -8,6 +8,7 @@ import json
 import sqlite3
 from pathlib import Path
 
+import pytest
 from cli_support import run_cli, write_config
 from local_server import LocalServer
 from store_support import sightings_since_decision
@@ -37,6 +38,7 @@ def serve(server: LocalServer) -> dict[str, str]:
     return {p: server.url + p for p in ("/rss/cs.LG", "/newsletter/feed", "/blog/")}
 
 
+@pytest.mark.slow
 def test_one_paper_three_sources_then_rejected_stays_rejected(tmp_path: Path, local_server: LocalServer) -> None:
     urls = serve(local_server)
     select = {"item": "article.post", "title": "h3", "link": "a@href", "summary": "p.teaser", "date": "time"}

@@ -62,6 +62,7 @@ def lock_holder(project: Path) -> dict | None:
 
 # Exit statuses ----------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_crawl_exits_1_when_every_source_failed_and_0_when_one_succeeded(tmp_path: Path, local_server) -> None:
     local_server.add("/ok", (FIXTURES / "newsletter.xml").read_bytes(), headers=RSS)
     local_server.add("/broken", handler=lambda request: Response(500, b"oops"))
@@ -92,6 +93,7 @@ def test_crawl_exits_1_when_every_source_failed_and_0_when_one_succeeded(tmp_pat
 
 # One crawler per database -----------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_crawl_is_refused_while_the_daemon_holds_the_database_and_waits_with_wait(tmp_path: Path, local_server) -> None:
     local_server.add("/feed", (FIXTURES / "newsletter.xml").read_bytes(), headers=RSS)
     write_config(
@@ -139,6 +141,7 @@ def test_crawl_is_refused_while_the_daemon_holds_the_database_and_waits_with_wai
     assert run_cli("crawl", "--all", cwd=tmp_path, check=False).returncode == 0
 
 
+@pytest.mark.slow
 def test_two_crawls_do_not_overlap(tmp_path: Path, local_server) -> None:
     """A crawl holds the lock (its server answers only when the test says so); a second one started
     meanwhile is refused, naming it."""
@@ -171,6 +174,7 @@ def test_two_crawls_do_not_overlap(tmp_path: Path, local_server) -> None:
 # Logs that rotate -------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_daemon_log_file_is_reopened_when_moved_and_on_sighup(tmp_path: Path, local_server) -> None:
     local_server.add("/feed", (FIXTURES / "newsletter.xml").read_bytes(), headers=RSS)
     write_config(
@@ -232,6 +236,7 @@ def alive(pid: int) -> bool:
         return False
 
 
+@pytest.mark.slow
 def test_a_crawl_killed_mid_parse_leaves_no_process_behind(tmp_path: Path, local_server: LocalServer) -> None:
     sources = []
     for number in range(6):  # big feeds: each takes the parse worker a while

@@ -88,6 +88,7 @@ def test_every_review_address_answers_404_in_public_mode(tmp_path: Path, site: P
     assert client.get("/../c.db").status_code == 404
 
 
+@pytest.mark.slow
 def test_a_submission_is_stored_and_fetches_nothing_until_the_crawl(tmp_path: Path, site: Path, local_server) -> None:
     local_server.add("/kernels", body=PAGE, headers=HTML)
     url = local_server.url + "/kernels"
@@ -188,6 +189,7 @@ def test_script_payloads_render_inert_on_the_form_and_the_review_page(tmp_path: 
     assert "<script>alert" not in page
 
 
+@pytest.mark.slow
 def test_accepting_a_submitted_work_credits_its_submitter_and_the_export_names_the_curator(tmp_path: Path,
                                                                                             local_server) -> None:
     local_server.add("/kernels", body=PAGE, headers=HTML)
@@ -221,6 +223,7 @@ def test_a_suggestion_of_a_known_work_is_a_note_not_a_fetch_error(tmp_path: Path
         assert all(r["read_at"] for r in inbox(store))
 
 
+@pytest.mark.slow
 def test_the_crawl_says_how_many_suggestions_it_took_in(tmp_path: Path, local_server) -> None:
     local_server.add("/kernels", body=PAGE, headers=HTML)
     write_config(tmp_path / "config.yaml", [], http={"allow_private_addresses": True, "retries": 0})

@@ -103,6 +103,7 @@ def test_csv_and_json(seeded: Path) -> None:
     assert data == json.loads(run_cli("catalog", "export", "--format", "json", cwd=seeded).stdout)
 
 
+@pytest.mark.slow
 def test_republishing_the_same_catalog_gives_the_same_bytes(seeded: Path, tmp_path: Path) -> None:
     first = run_json("publish", "--out", "site", cwd=seeded)
     before = digest(seeded / "site")

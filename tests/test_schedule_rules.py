@@ -50,6 +50,7 @@ BAD_CRONTABS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("key", "crontab", "cause"), BAD_CRONTABS)
 def test_a_crontab_the_scheduler_refuses_is_refused_when_the_config_loads(
     tmp_path: Path, key: str, crontab: str, cause: str
@@ -118,6 +119,7 @@ def test_sources_add_checks_every_the_same_way(tmp_path: Path) -> None:
 # Removed is not paused; paused needs --force ---------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_source_removed_from_the_config_is_shown_as_removed_not_paused(tmp_path: Path, local_server) -> None:
     sources = [{"name": n, "kind": "feed", "url": f"{local_server.url}/{n}"} for n in ("kept", "gone")]
     for name in ("kept", "gone"):
@@ -136,6 +138,7 @@ def test_a_source_removed_from_the_config_is_shown_as_removed_not_paused(tmp_pat
     assert "paused" not in table, table
 
 
+@pytest.mark.slow
 def test_crawling_a_paused_source_by_name_needs_force(tmp_path: Path, local_server) -> None:
     local_server.add("/feed", body=FEED)
     write_config(tmp_path / "config.yaml", [{"name": "blog", "kind": "feed", "url": local_server.url + "/feed"}])

@@ -107,6 +107,7 @@ def test_sources_add_a_page_adds_its_feed(project: Path, local_server: LocalServ
     )
 
 
+@pytest.mark.slow
 def test_a_page_without_a_feed_is_html_with_a_hint(project: Path, local_server: LocalServer) -> None:
     listing = local_server.add(
         "/news/", body=(FIXTURES / "sources" / "blog_jsonld_listing.html").read_bytes(), headers=HTML
@@ -148,6 +149,7 @@ def test_sources_test_a_url_with_kind_and_select(project: Path, local_server: Lo
     assert misuse.returncode == 2 and "go with a URL" in misuse.stderr
 
 
+@pytest.mark.slow
 def test_newsletter_feeds_are_split_unless_told_otherwise(project: Path, local_server: LocalServer) -> None:
     news = local_server.add("/news.xml", body=NEWSLETTER, headers=RSS)
     blog = local_server.add("/blog.xml", body=BLOG_FEED, headers=RSS)
