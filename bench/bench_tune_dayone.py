@@ -31,9 +31,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_stream import PAGE, to_item
 from common import ROOT, Report, Row, Timer, bench_config, progress, read_stream, seed_catalog, stream_available
 
-from rsiwatch.review import tuning_proxy
 from rsiwatch.scoring import score_works, train_and_save
 from rsiwatch.store import Store
+from rsiwatch.tuning import proxy as tuning_proxy
 
 
 def by_day(items: list) -> list[tuple[str, list]]:

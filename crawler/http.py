@@ -80,8 +80,8 @@ class _Fetch:
         self.origin_private = is_private_host(_host(url) or "")
 
     def fail(self, cause: str, **kw: object) -> FetchError:
-        where = f" (at {self.current})" if self.current != self.url else ""
-        return FetchError(f"{self.url}: {cause}{where}", **kw)  # type: ignore[arg-type]
+        where = f" (at {_shown(self.current)})" if self.current != self.url else ""
+        return FetchError(f"{_shown(self.url)}: {cause}{where}", **kw)  # type: ignore[arg-type]
 
     def fetched(self, status: int, headers: dict[str, str], body: bytes) -> Fetched:
         """A 2xx or 304 answer, with the validators to send next time (a 304 keeps the ones it confirmed)."""
@@ -99,6 +99,10 @@ class _Fetch:
             not_modified=not_modified,
             requests=self.requests,
         )
+def _shown(url: str, limit: int = 160) -> str:
+    """A URL as an error names it: a long query (arXiv's id_list of a hundred ids) would push the cause out
+    of the one line an error has."""
+    return url if len(url) <= limit else url[: limit - 3] + "..."
 
 
 class _Retryable(Exception):

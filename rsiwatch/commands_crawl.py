@@ -49,6 +49,12 @@ def load_seed_catalog(store: Store, path: Path) -> int:
         raise Failure(str(exc)) from None
 
 
+
+def catalog_line(store: Store) -> str:
+    """The catalog's size as every command says it: published entries, and the withdrawn ones by name."""
+    published, withdrawn = store.catalog.catalog_counts()
+    return f"{published} published catalog entries" + (f" ({withdrawn} withdrawn, kept off it)" if withdrawn else "")
+
 @cli.command()
 @common
 def init(env: Env) -> None:
@@ -66,7 +72,7 @@ def init(env: Env) -> None:
         if store.models.setting(INIT_SETTING) is None:  # the daemon starts only on a database init made
             store.models.set_setting(INIT_SETTING, {"by": "init"}, "rsiwatch init")
         click.echo(
-            f"database {env.db_path}: {store.works.count('catalog')} catalog entries"
+            f"database {env.db_path}: {catalog_line(store)}"
             + (f" ({loaded} loaded from {seed.name})" if loaded else ""),
             err=True,
         )
@@ -224,7 +230,8 @@ def status(env: Env, as_json: bool, check: bool) -> None:
         summary = {
             "database": str(env.db_path),
             "works": store.works.count("works"),
-            "catalog": store.works.count("catalog"),
+            "catalog": store.catalog.catalog_counts()[0],
+            "catalog_withdrawn": store.catalog.catalog_counts()[1],
             "decisions": store.works.count("decisions"),
             "queue": store.queue.review_queue(status="new", limit=1)[1].count,  # a COUNT, not every row
             "threshold": effective_threshold(store, config),
@@ -265,14 +272,10 @@ def status(env: Env, as_json: bool, check: bool) -> None:
                     f"last error of {r['name']}, {short_error(r['last_error'], r['last_error_at'], now, width=200)}"
                 )
         disagreements = summary["catalog_disagreements"]
-        click.echo(
-            f"catalog: {summary['catalog']} entries, "
-            + (
-                f"{disagreements} disagreements with the decisions (see `rsiwatch doctor`)"
-                if disagreements
-                else "agrees with the decisions"
-            )
-        )
+        withdrawn = f" ({summary['catalog_withdrawn']} withdrawn, kept off it)" if summary["catalog_withdrawn"] else ""
+        click.echo(f"catalog: {summary['catalog']} published entries{withdrawn}, "
+                   + (f"{disagreements} disagreements with the decisions (see `rsiwatch doctor`)" if disagreements
+                      else "agrees with the decisions"))
         if summary["catalog_flags"]:
             click.echo(
                 f"catalog news: {summary['catalog_flags']} open flags (new versions, withdrawals, venues): "

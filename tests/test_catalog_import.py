@@ -233,14 +233,16 @@ def test_a_json_export_into_a_fresh_database_keeps_who_reviewed_each_entry(tmp_p
     first, fresh = tmp_path / "first", tmp_path / "fresh"
     first.mkdir()
     fresh.mkdir()
+    for folder in (first, fresh):  # the databases `init` would have made (only init creates one)
+        Store(folder / "candidates.db").close()
     path = write_list(first / "list.csv", "utf8")
     run_cli("catalog", "import", str(path), "--db", "candidates.db", cwd=first)
-    exported = json.loads(run_cli("catalog", "export", "--format", "json", cwd=first).stdout)
+    exported = json.loads(run_cli("catalog", "export", "--format", "json", "--db", "candidates.db", cwd=first).stdout)
     for entry, who in zip(exported, ("alice", "bob", "carol", "dana"), strict=False):
         entry["reviewed_by"] = who
     (fresh / "catalog.json").write_text(json.dumps(exported))
     run_cli("catalog", "import", "catalog.json", "--db", "candidates.db", cwd=fresh)
-    again = json.loads(run_cli("catalog", "export", "--format", "json", cwd=fresh).stdout)
+    again = json.loads(run_cli("catalog", "export", "--format", "json", "--db", "candidates.db", cwd=fresh).stdout)
     assert [(e["id"], e["reviewed_by"]) for e in again if e.get("work_id")] == \
         [(e["id"], e["reviewed_by"]) for e in exported if e.get("work_id")]
     assert again == exported  # every other column as written too

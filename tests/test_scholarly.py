@@ -279,3 +279,17 @@ def test_the_catalog_check_flags_news_for_the_curator(project, local_server) -> 
     run_cli("digest", "--since", "7d", "--out", "week.md", cwd=folder)
     news = (folder / "week.md").read_text().split("## Catalog news", 1)[1].split("##", 1)[0]
     assert re.search(r"withdrawn on arXiv", news) and "v2 since accepted" in news
+
+
+def test_a_failed_catalog_check_names_its_cause_in_one_short_line(tmp_path: Path) -> None:
+    """A walk found the cause cut off: the id_list URL of 59 papers filled the error's one line."""
+    import socket
+
+    with socket.socket() as probe:  # nothing listens here
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    write_config(tmp_path / "config.yaml", [], scholarly={"arxiv_api": f"http://127.0.0.1:{port}/api/query"})
+    run_cli("init", cwd=tmp_path)
+    proc = run_cli("catalog", "check", cwd=tmp_path, check=False)
+    error = proc.stderr.strip().splitlines()[-1]
+    assert proc.returncode == 1 and "refused" in error.lower() and len(error) < 300, error

@@ -328,16 +328,10 @@ def catalog(draft: dict[str, Any] | None = None, error: EntryError | None = None
     saved = request.args.get("saved", "")
     edited = request.args.get("edited", "")
     return render_template(
-        "catalog.html",
-        entries=store().catalog.entries(),
-        formats=sorted(FORMATS),
-        exports=_exports(),
+        "catalog.html", entries=store().catalog.entries(), formats=sorted(FORMATS), exports=_exports(),
         note_descriptions=store().catalog.note_descriptions(),
-        saved=saved if saved in _exports() else "",
-        edited=int(edited) if edited.isdigit() else None,
-        draft=draft,
-        error=error,
-        news=store().scholarly.flags(),
+        saved=saved if saved in _exports() else "", edited=int(edited) if edited.isdigit() else None,
+        draft=draft, error=error, news=store().scholarly.flags(), withdrawn=store().catalog.catalog_counts()[1],
     )
 
 
@@ -374,7 +368,8 @@ def stats() -> str:
         "works": s.works.count("works"),
         "sightings": s.works.count("sightings"),
         "review decisions": s.queue.review_decision_count(),
-        "catalog entries": s.works.count("catalog"),
+        "catalog entries (published)": s.catalog.catalog_counts()[0],
+        "catalog entries withdrawn": s.catalog.catalog_counts()[1],
     }
     return render_template(
         "stats.html",

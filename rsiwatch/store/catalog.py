@@ -53,6 +53,11 @@ class Catalog:
             f" AS changed_at FROM catalog{where} ORDER BY id"
         )]
 
+    def catalog_counts(self) -> tuple[int, int]:
+        """(published entries, withdrawn ones): the one count every command and page shows."""
+        row = self.db.one("SELECT COUNT(*) - COUNT(withdrawn_at), COUNT(withdrawn_at) FROM catalog")
+        return (int(row[0]), int(row[1])) if row else (0, 0)
+
     def catalog_entry(self, entry_id: int) -> CatalogEntry | None:
         row = self.db.one("SELECT * FROM catalog WHERE id = ?", (entry_id,))
         return entry_dict(row) if row else None
