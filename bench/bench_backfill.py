@@ -29,14 +29,27 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import (Report, Row, ServerProcess, Timer, bench_config, install_model, peak_mb, progress,  # noqa: E402
-                    read_stream, reset_peak, rss_mb, seed_catalog, stream_available)
+from common import (
+    Report,
+    Row,
+    ServerProcess,
+    Timer,
+    bench_config,
+    install_model,
+    peak_mb,
+    progress,
+    read_stream,
+    reset_peak,
+    rss_mb,
+    seed_catalog,
+    stream_available,
+)
+from servers import Bank
 
-from classifier import Doc  # noqa: E402
-from crawler.http import PoliteClient  # noqa: E402
-from crawler.oai_pmh import parse_page  # noqa: E402
-from rsiwatch.store import Store  # noqa: E402
-from servers import Bank  # noqa: E402
+from classifier import Doc
+from crawler.http import PoliteClient
+from crawler.oai_pmh import parse_page
+from rsiwatch.store import Store
 
 BANK_PAPERS = 4_000
 MODEL_POOL = 20_000
@@ -88,23 +101,38 @@ def harvest(total: int, bank_path: Path, pool: list[Doc], work: Path, label: str
         plan = BackfillPlan(from_date="2015-01-01", endpoint=f"{server.url}/oai", source_name="arxiv-backfill")
         gc.collect()
         reset_peak()
-        with Store(db) as store, PoliteClient(config.http.settings, config.politeness.settings, config.contact) as client:
+        with (
+            Store(db) as store,
+            PoliteClient(config.http.settings, config.politeness.settings, config.contact) as client,
+        ):
             cpu = time.process_time()
             with Timer() as t:
                 report = run_backfill(config, store, client, plan, on_page=on_page)
             cpu = time.process_time() - cpu
             peak = peak_mb()
-            works = store.count("works")
+            works = store.works.count("works")
         server_peak = server.peak_mb()
     db_mb = sum(Path(f"{db}{s}").stat().st_size for s in ("", "-wal") if Path(f"{db}{s}").exists()) / 2**20
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     tail = [rss for records, rss in samples if records >= total * 0.2]
-    return {"records": report.records, "items": report.items, "pages": report.pages, "seconds": t.seconds,
-            "rate": report.records / t.seconds, "cpu_s": cpu, "cpu_rate": report.records / cpu, "peak_mb": peak, "server_peak_mb": server_peak, "works": works,
-            "new_candidates": report.new_candidates, "db_mb": db_mb,
-            "rss_first_mb": samples[0][1] if samples else 0.0, "rss_last_mb": samples[-1][1] if samples else 0.0,
-            "rss_growth_after_20pct_mb": (max(tail) - min(tail)) if tail else 0.0}
+    return {
+        "records": report.records,
+        "items": report.items,
+        "pages": report.pages,
+        "seconds": t.seconds,
+        "rate": report.records / t.seconds,
+        "cpu_s": cpu,
+        "cpu_rate": report.records / cpu,
+        "peak_mb": peak,
+        "server_peak_mb": server_peak,
+        "works": works,
+        "new_candidates": report.new_candidates,
+        "db_mb": db_mb,
+        "rss_first_mb": samples[0][1] if samples else 0.0,
+        "rss_last_mb": samples[-1][1] if samples else 0.0,
+        "rss_growth_after_20pct_mb": (max(tail) - min(tail)) if tail else 0.0,
+    }
 
 
 def main() -> None:
@@ -134,28 +162,64 @@ def main() -> None:
         large = harvest(args.large, bank_path, pool, work, "large")
 
     k_small, k_large = f"{args.small // 1000}k", f"{args.large // 1000}k"
-    out = Report(f"Backfill over OAI-PMH: {args.small:,} and {args.large:,} records, pages of 1,000 "
-                 "(bench/bench_backfill.py)")
+    out = Report(
+        f"Backfill over OAI-PMH: {args.small:,} and {args.large:,} records, pages of 1,000 (bench/bench_backfill.py)"
+    )
     out.add(Row("parse only: oai_pmh.parse_page in memory", parse_rate, "records/s"))
     out.add(Row(f"harvest {k_small}: fetch parse store score", small["rate"], "records/s", parse_rate, "parse only"))
-    out.add(Row(f"harvest {k_large}: fetch parse store score", large["rate"], "records/s", small["rate"], k_small,
-                ">= 0.85 x small", large["rate"] >= 0.85 * small["rate"]))
+    out.add(
+        Row(
+            f"harvest {k_large}: fetch parse store score",
+            large["rate"],
+            "records/s",
+            small["rate"],
+            k_small,
+            ">= 0.85 x small",
+            large["rate"] >= 0.85 * small["rate"],
+        )
+    )
     out.add(Row(f"harvest {k_small}: per CPU second of the harvester", small["cpu_rate"], "records/s"))
-    out.add(Row(f"harvest {k_large}: per CPU second of the harvester", large["cpu_rate"], "records/s",
-                small["cpu_rate"], k_small, ">= 0.85 x small", large["cpu_rate"] >= 0.85 * small["cpu_rate"]))
+    out.add(
+        Row(
+            f"harvest {k_large}: per CPU second of the harvester",
+            large["cpu_rate"],
+            "records/s",
+            small["cpu_rate"],
+            k_small,
+            ">= 0.85 x small",
+            large["cpu_rate"] >= 0.85 * small["cpu_rate"],
+        )
+    )
     out.add(Row(f"harvest {k_small}: peak memory", small["peak_mb"], "MiB"))
-    out.add(Row(f"harvest {k_large}: peak memory", large["peak_mb"], "MiB", small["peak_mb"], k_small,
-                "<= 1.15 x small", large["peak_mb"] <= 1.15 * small["peak_mb"]))
+    out.add(
+        Row(
+            f"harvest {k_large}: peak memory",
+            large["peak_mb"],
+            "MiB",
+            small["peak_mb"],
+            k_small,
+            "<= 1.15 x small",
+            large["peak_mb"] <= 1.15 * small["peak_mb"],
+        )
+    )
     out.add(Row(f"harvest {k_large}: RSS growth after the first 20%", large["rss_growth_after_20pct_mb"], "MiB"))
     out.add(Row(f"harvest {k_large}: wall time", large["seconds"], "s"))
-    out.add(Row(f"endpoint process peak memory ({k_large})", large["server_peak_mb"], "MiB",
-                small["server_peak_mb"], k_small))
+    out.add(
+        Row(
+            f"endpoint process peak memory ({k_large})",
+            large["server_peak_mb"],
+            "MiB",
+            small["server_peak_mb"],
+            k_small,
+        )
+    )
     for label, r in (("small", small), ("large", large)):
         out.notes.append(
             f"{label}: {r['records']:,} records in {r['pages']} pages, {r['items']:,} items stored "
             f"({r['works']:,} works), {r['new_candidates']:,} new candidates, database {r['db_mb']:.0f} MiB, "
             f"{r['seconds']:.0f} s wall, {r['cpu_s']:.0f} s CPU, "
-            f"RSS {r['rss_first_mb']:.0f} -> {r['rss_last_mb']:.0f} MiB")
+            f"RSS {r['rss_first_mb']:.0f} -> {r['rss_last_mb']:.0f} MiB"
+        )
     out.notes.append(f"load average at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     out.extra = {"parse_rate": parse_rate, "small": small, "large": large}
     out.print(args.json)

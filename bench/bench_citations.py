@@ -33,7 +33,7 @@ class Replay(BaseHTTPRequestHandler):
     def log_message(self, *args: object) -> None:
         pass
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:
         parts = urlsplit(self.path)
         if parts.path.startswith("/works/doi:"):
             COUNTS["singleton"] += 1
@@ -64,7 +64,7 @@ def run(entries: int, url: str) -> dict[str, int]:
         with Store(Path(tmp) / "c.db") as store:
             rows = [{"id": n, "work_id": f"arxiv:2401.{n:05d}", "title": f"Entry {n}", "description": "An entry."}
                     for n in range(1, entries + 1)]
-            from rsiwatch.review.catalog_store import import_entries
+            from rsiwatch.catalog.load import import_entries
 
             import_entries(store, rows, origin="bench", by="bench", dry_run=False)
             out = {}

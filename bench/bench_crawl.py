@@ -30,24 +30,36 @@ import resource
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import (Report, Row, ServerProcess, Timer, bench_config, install_model, peak_mb, profile_to,  # noqa: E402
-                    progress, read_stream, reset_peak, seed_catalog, stream_available)
+import feedparser
+from common import (
+    Report,
+    Row,
+    ServerProcess,
+    Timer,
+    bench_config,
+    install_model,
+    peak_mb,
+    profile_to,
+    progress,
+    read_stream,
+    reset_peak,
+    seed_catalog,
+    stream_available,
+)
 
-import feedparser  # noqa: E402
-
-from classifier import Doc  # noqa: E402
-from crawler.http import PoliteClient  # noqa: E402
-from rsiwatch.store import Store  # noqa: E402
-from rsiwatch.config import Source  # noqa: E402
-from rsiwatch.pipeline import crawl  # noqa: E402
-from rsiwatch.prefetch import parse_workers  # noqa: E402
+from classifier import Doc
+from crawler.http import PoliteClient
+from rsiwatch.config import Source
+from rsiwatch.pipeline import crawl
+from rsiwatch.prefetch import parse_workers
+from rsiwatch.store import Store
 
 MODEL_POOL = 20_000  # stream papers the pre-installed model learnt the stream from (not crawled)
 
@@ -56,7 +68,7 @@ def feed_xml(number: int, papers: list[dict]) -> bytes:
     """One RSS 2.0 feed: an arXiv listing (even numbers) or a lab blog (odd numbers)."""
     blog = number % 2 == 1
     host = f"blog{number:03d}.example.org"
-    start = datetime(2026, 6, 30, tzinfo=timezone.utc)
+    start = datetime(2026, 6, 30, tzinfo=UTC)
     items = []
     for i, p in enumerate(papers):
         pid = p["id"].removeprefix("arxiv:")
@@ -123,7 +135,7 @@ def _children_cpu() -> float:
 class CpuTimer(Timer):
     """CPU time of this process: steadier than the wall clock on a machine others share."""
 
-    def __enter__(self) -> "CpuTimer":
+    def __enter__(self) -> CpuTimer:
         self.start = time.process_time()
         return self
 
@@ -157,10 +169,10 @@ def stage_costs(bodies: list[tuple[str, bytes]], pool: list[Doc], work: Path) ->
         link_s = store_s = score_s = 0.0
         for i, items in enumerate(parsed):
             with CpuTimer() as t:
-                linked = link_items(items, store)
+                linked = link_items(items, store.linking)
             link_s += t.seconds
             with CpuTimer() as t:
-                stats = store.ingest(f"s{i}", linked)
+                stats = store.works.ingest(f"s{i}", linked)
             store_s += t.seconds
             with CpuTimer() as t:
                 score_works(store, config, stats.new_works)
@@ -213,11 +225,14 @@ def main() -> None:
                 seed_catalog(store)
                 progress(f"installing a model trained on {len(pool):,} other stream papers ...")
                 install_model(store, pool)
-                store.ensure_sources((s.name, s.kind, s.url) for s in sources)
+                store.sources.ensure_sources((s.name, s.kind, s.url) for s in sources)
             progress("first crawl ...")
             load = os.getloadavg()[0]
             reset_peak()
-            with Store(db) as store, PoliteClient(config.http.settings, config.politeness.settings, config.contact) as client:
+            with (
+                Store(db) as store,
+                PoliteClient(config.http.settings, config.politeness.settings, config.contact) as client,
+            ):
                 cpu, children = time.process_time(), _children_cpu()
                 server_cpu = process_cpu(server.proc.pid) if server.proc else 0.0
                 with Timer() as first:
@@ -228,9 +243,12 @@ def main() -> None:
                 server_cpu = (process_cpu(server.proc.pid) if server.proc else 0.0) - server_cpu
                 cpu = own_cpu + worker_cpu
                 first_peak = peak_mb()
-                works = store.count("works")
+                works = store.works.count("works")
             progress("recrawl (all 304) ...")
-            with Store(db) as store, PoliteClient(config.http.settings, config.politeness.settings, config.contact) as client:
+            with (
+                Store(db) as store,
+                PoliteClient(config.http.settings, config.politeness.settings, config.contact) as client,
+            ):
                 with Timer() as second:
                     again = crawl(config, store, client, sources)
             progress("baseline again, and each stage alone ...")
@@ -252,8 +270,17 @@ def main() -> None:
     own_rate = own_items / own_s
     out.add(Row("parse only: feedparser on the bytes in memory", parse_rate, "items/s"))
     out.add(Row("the project's parse on the same bytes", own_rate, "items/s", parse_rate, "feedparser"))
-    out.add(Row("crawl end to end: fetch parse link store score", crawl_rate, "items/s", parse_rate, "feedparser",
-                ">= 0.80 x feedparser", crawl_rate / parse_rate >= 0.80 and not failed))
+    out.add(
+        Row(
+            "crawl end to end: fetch parse link store score",
+            crawl_rate,
+            "items/s",
+            parse_rate,
+            "feedparser",
+            ">= 0.80 x feedparser",
+            crawl_rate / parse_rate >= 0.80 and not failed,
+        )
+    )
     out.add(Row("crawl end to end against the project's parse", crawl_rate, "items/s", own_rate, "project parse"))
     parse_cpu_rate, crawl_cpu_rate = entries / parse_cpu, items / cpu
     own_cpu_rate = own_items / own_parse_cpu
@@ -261,42 +288,86 @@ def main() -> None:
     cores = os.cpu_count() or 1
     critical = max(own_cpu, worker_cpu / workers, (cpu + server_cpu) / cores)
     out.add(Row("CPU: feedparser, items per CPU second", parse_cpu_rate, "items/s"))
-    out.add(Row("CPU: the project's parse, items per CPU second", own_cpu_rate, "items/s", parse_cpu_rate,
-                "feedparser, CPU"))
-    out.add(Row("CPU: crawl, items per CPU second (process + workers)", crawl_cpu_rate, "items/s", parse_cpu_rate,
-                "feedparser, CPU"))
+    out.add(
+        Row(
+            "CPU: the project's parse, items per CPU second", own_cpu_rate, "items/s", parse_cpu_rate, "feedparser, CPU"
+        )
+    )
+    out.add(
+        Row(
+            "CPU: crawl, items per CPU second (process + workers)",
+            crawl_cpu_rate,
+            "items/s",
+            parse_cpu_rate,
+            "feedparser, CPU",
+        )
+    )
     # What the wall clock would show on an idle machine: the busiest stage of the pipeline, each on a core.
-    out.add(Row("CPU model: crawl items/s on idle cores", items / critical, "items/s", parse_cpu_rate,
-                "feedparser, CPU", ">= 0.80 x feedparser", items / critical / parse_cpu_rate >= 0.80 and not failed))
+    out.add(
+        Row(
+            "CPU model: crawl items/s on idle cores",
+            items / critical,
+            "items/s",
+            parse_cpu_rate,
+            "feedparser, CPU",
+            ">= 0.80 x feedparser",
+            items / critical / parse_cpu_rate >= 0.80 and not failed,
+        )
+    )
     out.add(Row("first crawl, wall time", first.seconds, "s"))
-    out.add(Row("unchanged recrawl (all 304), wall time", second.seconds, "s", first.seconds, "first crawl",
-                "<= 0.05 x first crawl", second.seconds / first.seconds <= 0.05 and not_modified == args.feeds))
+    out.add(
+        Row(
+            "unchanged recrawl (all 304), wall time",
+            second.seconds,
+            "s",
+            first.seconds,
+            "first crawl",
+            "<= 0.05 x first crawl",
+            second.seconds / first.seconds <= 0.05 and not_modified == args.feeds,
+        )
+    )
     out.add(Row("peak memory of the crawling process", first_peak, "MiB"))
     out.add(Row("parse only, CPU per item", 1e6 / parse_cpu_rate, "us"))
     for name, micros in stages.items():
         out.add(Row(f"  stage alone: {name}", micros, "us/item"))
     out.add(Row("  stages alone, sum", sum(stages.values()), "us/item", 1e6 / parse_cpu_rate, "parse only"))
-    out.add(Row("crawl, CPU per item: crawling process", own_cpu / items * 1e6, "us", 1e6 / parse_cpu_rate,
-                "parse only"))
-    out.add(Row("crawl, CPU per item: parse workers", worker_cpu / items * 1e6, "us", 1e6 / parse_cpu_rate,
-                "parse only"))
-    out.add(Row("crawl, CPU per item: the feed server", server_cpu / items * 1e6, "us", 1e6 / parse_cpu_rate,
-                "parse only"))
+    out.add(
+        Row("crawl, CPU per item: crawling process", own_cpu / items * 1e6, "us", 1e6 / parse_cpu_rate, "parse only")
+    )
+    out.add(
+        Row("crawl, CPU per item: parse workers", worker_cpu / items * 1e6, "us", 1e6 / parse_cpu_rate, "parse only")
+    )
+    out.add(
+        Row("crawl, CPU per item: the feed server", server_cpu / items * 1e6, "us", 1e6 / parse_cpu_rate, "parse only")
+    )
     out.add(Row("crawl end to end, CPU per item", 1e6 / crawl_cpu_rate, "us", 1e6 / parse_cpu_rate, "parse only"))
     out.notes += [
         f"{items:,} items ({total_bytes / 1e6:.1f} MB of feeds), {totals['new_works']:,} new works "
         f"({works:,} in the store), {totals['new_candidates']:,} new candidates, {totals['requests']} requests; "
         f"failed sources: {len(failed)}",
         f"recrawl: {not_modified}/{args.feeds} sources answered 304",
-        f"parse-only runs: {', '.join(f'{r[0]:.2f} s ({r[2]:.2f} s CPU)' for r in runs)} (two before the crawl, one after; best kept)",
-        f"project-parse runs: {', '.join(f'{r[0]:.2f} s ({r[2]:.2f} s CPU)' for r in own_runs)} (two before, one after; best kept)",
+        f"parse-only runs: {', '.join(f'{r[0]:.2f} s ({r[2]:.2f} s CPU)' for r in runs)} (two before the crawl, one "
+        "after; best kept)",
+        f"project-parse runs: {', '.join(f'{r[0]:.2f} s ({r[2]:.2f} s CPU)' for r in own_runs)} (two before, one "
+        "after; best kept)",
         f"first crawl: {cpu:.1f} s of CPU ({own_cpu:.1f} s in the crawling process, {worker_cpu:.1f} s in its "
         f"{workers} parse worker(s)), {server_cpu:.1f} s in the feed server; "
         f"load average {load:.2f} when it started "
         f"({os.cpu_count()} cores; the server has its own process)",
     ]
-    out.extra = {"parse_s": parse_s, "project_parse_s": own_s, "crawl_s": first.seconds, "crawl_process_cpu_s": own_cpu,
-                 "worker_cpu_s": worker_cpu, "server_cpu_s": server_cpu, "cpu_model_items_per_s": items / critical, "recrawl_s": second.seconds, "crawl_cpu_s": cpu, "stages_us": stages, **totals}
+    out.extra = {
+        "parse_s": parse_s,
+        "project_parse_s": own_s,
+        "crawl_s": first.seconds,
+        "crawl_process_cpu_s": own_cpu,
+        "worker_cpu_s": worker_cpu,
+        "server_cpu_s": server_cpu,
+        "cpu_model_items_per_s": items / critical,
+        "recrawl_s": second.seconds,
+        "crawl_cpu_s": cpu,
+        "stages_us": stages,
+        **totals,
+    }
     out.print(args.json)
 
 

@@ -18,9 +18,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bench_storage import to_item
 from common import Report, Row, progress, read_stream, seed_catalog, stream_available
 
-from bench_storage import to_item
 from rsiwatch.config import Config
 from rsiwatch.scoring import score_works, train_and_save
 from rsiwatch.store import Store
@@ -33,8 +33,8 @@ def build(path: Path, papers: int, retrains: int) -> None:
     with Store(path) as store:
         seed_catalog(store)
         for i in range(0, len(items), PAGE):
-            store.ingest("arxiv-stream", items[i:i + PAGE])
-        store.index_titles()
+            store.works.ingest("arxiv-stream", items[i:i + PAGE])
+        store.linking.index_titles()
         train_and_save(store, "bench: cold start")
         ids = [x.canonical_id for x in items]
         for i in range(0, len(ids), PAGE):
@@ -42,7 +42,7 @@ def build(path: Path, papers: int, retrains: int) -> None:
         for n in range(retrains):
             progress(f"retrain {n + 1} of {retrains} ...")
             train_and_save(store, f"bench: retrain {n + 1}")
-            score_works(store, Config(), store.open_work_ids())
+            score_works(store, Config(), store.works.open_work_ids())
 
 
 def measure(path: Path) -> tuple[int, int, int]:
@@ -71,15 +71,17 @@ def main() -> None:
         build(work / "before.db", args.papers, args.retrains)
         shutil.copyfile(work / "before.db", work / "after.db")
         with Store(work / "after.db") as store:
-            folded = store.fold_scores()
+            folded = store.retention.fold_scores()
         before, after = measure(work / "before.db"), measure(work / "after.db")
     out = Report(f"Growth after {args.retrains} retrains of {args.papers:,} works (bench/bench_growth.py)")
     out.add(Row("score rows per scored work", after[1] / after[2], "", before[1] / before[2],
                 "without folding", "<= 1.1 (one a work)", after[1] / after[2] <= 1.1))
     out.add(Row("file bytes per scored work (VACUUMed)", after[0] / after[2], "B", before[0] / before[2],
                 "without folding", "< 1.0 x without", after[0] < before[0]))
-    out.notes.append(f"{folded:,} score rows folded into score_summaries; {after[2]:,} scored works "
-                     f"(the seed catalog's works unscored); files {before[0] / 1048576:.1f} -> {after[0] / 1048576:.1f} MiB")
+    out.notes.append(
+        f"{folded:,} score rows folded into score_summaries; {after[2]:,} scored works "
+        f"(the seed catalog's works unscored); files {before[0] / 1048576:.1f} -> {after[0] / 1048576:.1f} MiB"
+    )
     out.extra = {"papers": args.papers, "retrains": args.retrains, "before": before, "after": after, "folded": folded}
     out.print(args.json)
 

@@ -22,8 +22,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 STREAM = ROOT.parent / "shared" / "data" / "arxiv_2025_2026.jsonl.gz"
 
-from rsiwatch.review.latex_text import _rendered  # noqa: E402
-from rsiwatch.review.present import html_to_text, readable_text  # noqa: E402
+from rsiwatch.present.latex import _rendered  # noqa: E402
+from rsiwatch.present.text import html_to_text, readable_text  # noqa: E402
 
 GOAL_MS_PER_PAGE = 50.0
 

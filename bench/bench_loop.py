@@ -42,7 +42,7 @@ import tempfile  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable, Sequence  # noqa: E402
 from dataclasses import dataclass, field  # noqa: E402
-from datetime import date, datetime, timedelta, timezone  # noqa: E402
+from datetime import UTC, date, datetime, timedelta  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
@@ -53,17 +53,18 @@ sys.path.insert(0, str(ROOT / "bench"))
 SHARED = ROOT.parent / "shared" / "data"
 
 from bench_classifier import arxiv_sanity  # noqa: E402
+
 from classifier import Doc, TrainingSet  # noqa: E402
 from crawler.items import Item  # noqa: E402
+from rsiwatch.catalog.formats import read_catalog  # noqa: E402
+from rsiwatch.catalog.load import import_entries  # noqa: E402
 from rsiwatch.cli import SEED_CATALOG  # noqa: E402
 from rsiwatch.commands_review import entry_from_work  # noqa: E402
 from rsiwatch.config import Config  # noqa: E402
 from rsiwatch.retrain import retrain_if_better  # noqa: E402
-from rsiwatch.review.audit import queue_weekly  # noqa: E402
-from rsiwatch.review.catalog import read_catalog  # noqa: E402
-from rsiwatch.review.catalog_store import import_entries  # noqa: E402
 from rsiwatch.scoring import catalog_docs, refresh_if_pool_grew, score_works, train_and_save  # noqa: E402
 from rsiwatch.store import Store, iso  # noqa: E402
+from rsiwatch.tuning.audit import queue_weekly  # noqa: E402
 
 SOURCE = "loop-feed"
 
@@ -98,7 +99,9 @@ def load_papers(labelled: Path, stream: Path | None) -> list[Paper]:
         if not t.get("title"):
             progress(f"{labelled}: {r['id']}: no title or summary here or in the stream; left out")
             continue
-        out.append(Paper(r["id"], t["title"], t.get("summary") or "", date.fromisoformat(r["date"][:10]), int(r["label"])))
+        out.append(
+            Paper(r["id"], t["title"], t.get("summary") or "", date.fromisoformat(r["date"][:10]), int(r["label"]))
+        )
     return sorted(out, key=lambda p: (p.day, p.id))
 
 
@@ -180,39 +183,60 @@ def recipe(weeks: list[list[Paper]], k: int, catalog: list[Doc], known: set[str]
     return run
 
 
-def rsiwatch_loop(weeks: list[list[Paper]], k: int, seed: int, config: Config, folder: Path, retrain: str = "daemon",
-                  on_sitting: Callable[[int, int, int], None] | None = None) -> Run:
+def rsiwatch_loop(
+    weeks: list[list[Paper]],
+    k: int,
+    seed: int,
+    config: Config,
+    folder: Path,
+    retrain: str = "daemon",
+    on_sitting: Callable[[int, int, int], None] | None = None,
+) -> Run:
     """The real program, as described in the module docstring."""
     run = Run("rsiwatch", k)
     started = time.perf_counter()
     labels = {p.id: p.label for w in weeks for p in w}
-    start = datetime.combine(weeks[0][0].day if weeks[0] else min(p.day for w in weeks for p in w),
-                             datetime.min.time(), tzinfo=timezone.utc)
+    start = datetime.combine(
+        weeks[0][0].day if weeks[0] else min(p.day for w in weeks for p in w), datetime.min.time(), tzinfo=UTC
+    )
     start -= timedelta(days=start.weekday())
     with Store(folder / "candidates.db") as store:
-        store.ensure_sources([(SOURCE, "feed", "http://127.0.0.1/loop.xml")])
+        store.sources.ensure_sources([(SOURCE, "feed", "http://127.0.0.1/loop.xml")])
         import_entries(store, read_catalog(SEED_CATALOG), origin="seed")  # as `rsiwatch init` does
         for i, week in enumerate(weeks):
             monday = start + timedelta(days=7 * i)
-            items = [Item(canonical_id=p.id, title=p.title, summary=p.summary,
-                          url=f"https://arxiv.org/abs/{p.id.removeprefix('arxiv:')}", key=p.id,
-                          published=f"{p.day.isoformat()}T00:00:00Z") for p in week]
+            items = [
+                Item(
+                    canonical_id=p.id,
+                    title=p.title,
+                    summary=p.summary,
+                    url=f"https://arxiv.org/abs/{p.id.removeprefix('arxiv:')}",
+                    key=p.id,
+                    published=f"{p.day.isoformat()}T00:00:00Z",
+                )
+                for p in week
+            ]
             if items:  # the crawl's path after the fetch (pipeline.crawl_source, then crawl's weekly steps)
-                stats = store.ingest(SOURCE, items, now=iso(monday + timedelta(days=1)))
+                stats = store.works.ingest(SOURCE, items, now=iso(monday + timedelta(days=1)))
                 if stats.new_works:
                     score_works(store, config, stats.new_works)
             refresh_if_pool_grew(store, config)
-            queue_weekly(store, config.review.audit_per_week, config.review.uncertain_share,
-                         now=monday + timedelta(days=7), rng=random.Random(seed * 100_003 + i))
+            queue_weekly(
+                store,
+                config.review.audit_per_week,
+                config.review.uncertain_share,
+                now=monday + timedelta(days=7),
+                rng=random.Random(seed * 100_003 + i),
+            )
             # the sitting: the top K of the queue as `rsiwatch candidates` orders it
-            read = store.candidates(status="new", limit=k)
+            read = store.scores.candidates(status="new", limit=k)
             found = 0
             for work in read:
                 if labels.get(work["id"], 0):
-                    store.accept(work["id"], entry_from_work(work, None, None), origin="bench", by="loop")
+                    store.decisions.accept(work["id"], entry_from_work(work, None, None), origin="bench", by="loop")
                     found += 1
                 else:
-                    store.decide(work["id"], "reject", origin="bench", by="loop")
+                    store.decisions.decide(work["id"], "reject", origin="bench", by="loop")
                 time.sleep(0.002)  # distinct decision times (ms): the retrain's hold-out is the latest by time
             run.found.append(found)
             run.reads.append(len(read))
@@ -222,10 +246,10 @@ def rsiwatch_loop(weeks: list[list[Paper]], k: int, seed: int, config: Config, f
                 outcome = retrain_if_better(store, config)
                 run.kept += not outcome.activated
                 if outcome.activated:
-                    score_works(store, config, store.open_work_ids())
+                    score_works(store, config, store.works.open_work_ids())
             else:
                 train_and_save(store, "rsiwatch train")
-                score_works(store, config, store.open_work_ids())
+                score_works(store, config, store.works.open_work_ids())
             run.retrain_s.append(time.perf_counter() - t0)
             if on_sitting:
                 on_sitting(i, found, len(read))
@@ -244,16 +268,28 @@ def halves(found: list[int]) -> tuple[int, int]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--labelled", type=Path, default=SHARED / "dev_labelled.jsonl")
-    ap.add_argument("--stream", type=Path, default=SHARED / "arxiv_2025_2026.jsonl.gz",
-                    help="texts for labelled rows that lack them")
+    ap.add_argument(
+        "--stream",
+        type=Path,
+        default=SHARED / "arxiv_2025_2026.jsonl.gz",
+        help="texts for labelled rows that lack them",
+    )
     ap.add_argument("--k", type=int, nargs="+", default=[5, 10, 20], help="reads a sitting")
     ap.add_argument("--curve-k", type=int, default=10)
     ap.add_argument("--sittings", type=int, help="N equal spans of the dates instead of calendar weeks")
     ap.add_argument("--seed", type=int, default=0, help="the audit draw's seed, and the subsample's")
-    ap.add_argument("--subsample", type=float, default=1.0,
-                    help="keep this share of the papers, drawn with --seed (a robustness check: another sample)")
-    ap.add_argument("--retrain", choices=["daemon", "train"], default="daemon",
-                    help="after each sitting: the daemon's gated retrain (default) or `rsiwatch train`")
+    ap.add_argument(
+        "--subsample",
+        type=float,
+        default=1.0,
+        help="keep this share of the papers, drawn with --seed (a robustness check: another sample)",
+    )
+    ap.add_argument(
+        "--retrain",
+        choices=["daemon", "train"],
+        default="daemon",
+        help="after each sitting: the daemon's gated retrain (default) or `rsiwatch train`",
+    )
     ap.add_argument("--only", choices=["rsiwatch", "recipe", "ceiling"], nargs="+")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
@@ -263,7 +299,7 @@ def main() -> None:
     papers = load_papers(args.labelled, args.stream)
     if args.subsample < 1.0:
         rng = np.random.default_rng(args.seed)
-        papers = [p for p, keep in zip(papers, rng.random(len(papers)) < args.subsample) if keep]
+        papers = [p for p, keep in zip(papers, rng.random(len(papers)) < args.subsample, strict=False) if keep]
     weeks = sittings_of(papers, args.sittings)
     config = Config()
     catalog_rows = read_catalog(SEED_CATALOG)
@@ -272,8 +308,10 @@ def main() -> None:
         catalog = catalog_docs(store)
     known = {d.id for d in catalog}  # catalog works are decided before the first sitting, for every reader
     in_catalog = sum(1 for p in papers if p.id in known)
-    progress(f"{len(papers)} papers ({sum(p.label for p in papers)} in scope, {in_catalog} already in the seed "
-             f"catalog), {len(weeks)} sittings, {papers[0].day}..{papers[-1].day}")
+    progress(
+        f"{len(papers)} papers ({sum(p.label for p in papers)} in scope, {in_catalog} already in the seed "
+        f"catalog), {len(weeks)} sittings, {papers[0].day}..{papers[-1].day}"
+    )
     who = args.only or ["ceiling", "recipe", "rsiwatch"]
     results: dict[int, dict[str, Run]] = {}
     for k in args.k:
@@ -286,27 +324,49 @@ def main() -> None:
         if "rsiwatch" in who:
             with tempfile.TemporaryDirectory() as tmp:
                 results[k]["rsiwatch"] = r = rsiwatch_loop(weeks, k, args.seed, config, Path(tmp), args.retrain)
-            progress(f"K={k} rsiwatch: {r.total} found ({r.seconds:.0f}s; retrain {np.median(r.retrain_s):.1f}s median; "
-                     f"the gate kept the active model {r.kept} times)")
+            progress(
+                f"K={k} rsiwatch: {r.total} found ({r.seconds:.0f}s; retrain {np.median(r.retrain_s):.1f}s median; "
+                f"the gate kept the active model {r.kept} times)"
+            )
     if args.json:
-        print(json.dumps({"sittings": len(weeks), "papers": len(papers), "in_scope": sum(p.label for p in papers),
-                          "runs": {k: {n: {"found": r.total, "reads": sum(r.reads), "per_sitting": r.found,
-                                           "seconds": r.seconds} for n, r in rs.items()} for k, rs in results.items()}},
-                         indent=1))
+        print(
+            json.dumps(
+                {
+                    "sittings": len(weeks),
+                    "papers": len(papers),
+                    "in_scope": sum(p.label for p in papers),
+                    "runs": {
+                        k: {
+                            n: {"found": r.total, "reads": sum(r.reads), "per_sitting": r.found, "seconds": r.seconds}
+                            for n, r in rs.items()
+                        }
+                        for k, rs in results.items()
+                    },
+                },
+                indent=1,
+            )
+        )
         return
     n_pos = sum(p.label for p in papers if p.id not in known)
-    print(f"\ncurator's loop: {len(weeks)} sittings, {len(papers)} papers, {n_pos} in scope "
-          f"({args.labelled.name}; seed {args.seed}"
-          + (f", subsample {args.subsample:g}" if args.subsample < 1 else "") + ")")
-    print(f"{'K':>3s} {'reads':>6s} {'ceiling':>8s} {'recipe':>7s} {'rsiwatch':>9s} {'ratio':>7s}   "
-          f"{'halves: recipe':>15s} {'rsiwatch':>9s}  rsiwatch reads used")
+    print(
+        f"\ncurator's loop: {len(weeks)} sittings, {len(papers)} papers, {n_pos} in scope "
+        f"({args.labelled.name}; seed {args.seed}"
+        + (f", subsample {args.subsample:g}" if args.subsample < 1 else "")
+        + ")"
+    )
+    print(
+        f"{'K':>3s} {'reads':>6s} {'ceiling':>8s} {'recipe':>7s} {'rsiwatch':>9s} {'ratio':>7s}   "
+        f"{'halves: recipe':>15s} {'rsiwatch':>9s}  rsiwatch reads used"
+    )
     for k, rs in results.items():
         c, r, w = (rs.get(n) for n in ("ceiling", "recipe", "rsiwatch"))
         ratio = f"{w.total / r.total:.3f}" if w and r and r.total else ""
         h_r = "/".join(map(str, halves(r.found))) if r else ""
         h_w = "/".join(map(str, halves(w.found))) if w else ""
-        print(f"{k:3d} {k * len(weeks):6d} {c.total if c else '':>8} {r.total if r else '':>7} {w.total if w else '':>9} "
-              f"{ratio:>7s}   {h_r:>15s} {h_w:>9s}  {sum(w.reads) if w else ''}")
+        print(
+            f"{k:3d} {k * len(weeks):6d} {c.total if c else '':>8} {r.total if r else '':>7} {w.total if w else '':>9} "
+            f"{ratio:>7s}   {h_r:>15s} {h_w:>9s}  {sum(w.reads) if w else ''}"
+        )
     if args.curve_k in results:
         rs = results[args.curve_k]
         print(f"\nweek by week at K={args.curve_k} (found that sitting / cumulative)")
@@ -321,8 +381,10 @@ def main() -> None:
             print(f"{i + 1:7d} " + "".join(f"{c:>16s}" for c in cells))
         if "rsiwatch" in rs:
             t = rs["rsiwatch"].retrain_s
-            print(f"\nrsiwatch weekly retrain (retrain_if_better + rescore) on this loop: median {np.median(t):.2f}s, "
-                  f"max {max(t):.2f}s (the 75k-works figure: bench/bench_stream.py)")
+            print(
+                f"\nrsiwatch weekly retrain (retrain_if_better + rescore) on this loop: median {np.median(t):.2f}s, "
+                f"max {max(t):.2f}s (the 75k-works figure: bench/bench_stream.py)"
+            )
 
 
 if __name__ == "__main__":

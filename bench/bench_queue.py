@@ -34,10 +34,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import ROOT, Report, Row, progress, read_stream, stream_available  # noqa: E402
+from common import ROOT, Report, Row, progress, read_stream, stream_available
 
-from rsiwatch.review.present import CATEGORIES  # noqa: E402
-from rsiwatch.store import Store  # noqa: E402
+from rsiwatch.present.text import CATEGORIES
+from rsiwatch.store import Store
 
 QUEUED_SHARE = 0.03
 DECIDED_SHARE = 0.10  # of the queued
@@ -99,20 +99,28 @@ def build(path: Path, n: int, bank: list[str]) -> None:
         conn.execute("BEGIN")
         conn.executemany(
             "INSERT INTO works (id, title, summary, url, published, first_seen, last_seen, status, queued_at,"
-            " queue_reason, score, model_version, category, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)", works)
-        conn.executemany("INSERT INTO works_fts (rowid, title, summary) VALUES (?, ?, ?)",
-                         [(w[-1], w[1], w[2]) for w in works])  # as Store.ingest does (schema migrations 6 and 9)
-        conn.executemany("INSERT INTO sightings (work_id, source, item_key, title, seen_at) VALUES (?, ?, ?, ?, ?)",
-                         sightings)
+            " queue_reason, score, model_version, category, doc) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
+            works,
+        )
+        conn.executemany(
+            "INSERT INTO works_fts (rowid, title, summary) VALUES (?, ?, ?)", [(w[-1], w[1], w[2]) for w in works]
+        )  # as Store.ingest does (schema migrations 6 and 9)
+        conn.executemany(
+            "INSERT INTO sightings (work_id, source, item_key, title, seen_at) VALUES (?, ?, ?, ?, ?)", sightings
+        )
         conn.executemany(
             "INSERT INTO scores (work_id, model_version, score, threshold, category, category_confidence,"
-            " category_fits, why, nearest, scored_at) VALUES (?, 1, ?, 0.35, ?, 0.5, 1, ?, ?, ?)", scores)
+            " category_fits, why, nearest, scored_at) VALUES (?, 1, ?, 0.35, ?, 0.5, 1, ?, ?, ?)",
+            scores,
+        )
         conn.execute("COMMIT")
         progress(f"  {min(n, start + CHUNK):,}/{n:,} works")
     conn.execute("BEGIN")
     conn.executemany("INSERT INTO decisions (work_id, action, decided_at, origin) VALUES (?, ?, ?, 'bench')", decided)
-    conn.execute("INSERT INTO settings (key, value, set_at, reason) VALUES ('bench_works', ?, '2026-01-01', 'bench')",
-                 (json.dumps(n),))
+    conn.execute(
+        "INSERT INTO settings (key, value, set_at, reason) VALUES ('bench_works', ?, '2026-01-01', 'bench')",
+        (json.dumps(n),),
+    )
     conn.execute("COMMIT")
     conn.close()  # no ANALYZE: the store never runs it, so the planner works without statistics, as at a user's
 
@@ -166,10 +174,12 @@ class PlanWatch:
                 continue  # statements with bound parameters cannot be explained as traced; see below
             for row in plan:
                 detail = row[-1]
-                scanned = any(f" {t}" in detail or detail.endswith(t) for t in ("works", "sightings", "scores", " w", " g", " s"))
+                scanned = any(
+                    f" {t}" in detail or detail.endswith(t) for t in ("works", "sightings", "scores", " w", " g", " s")
+                )
                 # A VIRTUAL TABLE "scan" of works_fts is its MATCH: an index lookup, not a full scan.
                 if detail.startswith("SCAN") and "VIRTUAL TABLE" not in detail and scanned:
-                    if "USING" not in detail or "COVERING INDEX" in detail and "works_fts" not in detail:
+                    if "USING" not in detail or ("COVERING INDEX" in detail and "works_fts" not in detail):
                         found.append(f"{detail}  <-  {' '.join(sql.split())[:150]}")
         conn.close()
         return sorted(set(found))
@@ -205,9 +215,11 @@ def measure(path: Path, label: str, watch: PlanWatch | None) -> dict[str, tuple[
         }
         out: dict[str, tuple[float, float]] = {}
         for name, url in pages.items():
+
             def get(url: str = url) -> None:
                 response = client.get(url, headers={"Host": "127.0.0.1:8765"})
                 assert response.status_code == 200, (url, response.status_code, response.data[:300])
+
             out[name] = timed(get)
             progress(f"  {label}: {name}: {out[name][0]:.1f} ms")
     finally:
@@ -216,13 +228,14 @@ def measure(path: Path, label: str, watch: PlanWatch | None) -> dict[str, tuple[
     with Store(path) as store:
         if watch:
             watch.trace(store.conn)
-        out["Store.candidates(limit=50)"] = timed(lambda: store.candidates(limit=50))
+        out["Store.candidates(limit=50)"] = timed(lambda: store.scores.candidates(limit=50))
     runner = CliRunner()
 
     def command(*extra: str) -> Callable[[], None]:
         def run() -> None:
             result = runner.invoke(cli, ["candidates", "--db", str(path), *extra], catch_exceptions=False)
             assert result.exit_code == 0, result.output[-300:]
+
         return run
 
     out["rsiwatch candidates (in process)"] = timed(command())
@@ -231,9 +244,11 @@ def measure(path: Path, label: str, watch: PlanWatch | None) -> dict[str, tuple[
     exe = str(ROOT / ".venv" / "bin" / "rsiwatch")
     out["rsiwatch candidates --json (new process)"] = timed(
         lambda: subprocess.run([exe, "candidates", "--db", str(path), "--json"], check=True, capture_output=True),
-        runs=7)
+        runs=7,
+    )
     out["python -c pass (new process: the floor)"] = timed(
-        lambda: subprocess.run([sys.executable, "-c", "pass"], check=True, capture_output=True), runs=7)
+        lambda: subprocess.run([sys.executable, "-c", "pass"], check=True, capture_output=True), runs=7
+    )
     for name in list(out)[-5:]:
         progress(f"  {label}: {name}: {out[name][0]:.1f} ms")
     return out
@@ -244,14 +259,25 @@ def explain_store_queries(path: Path) -> list[str]:
     conn = sqlite3.connect(path)
     checks = {
         "review_queue count": ("SELECT COUNT(*) FROM works w WHERE w.queued_at IS NOT NULL AND w.status = ?", ("new",)),
-        "review_queue page": ("SELECT w.* FROM works w WHERE w.queued_at IS NOT NULL AND w.status = ? "
-                              "ORDER BY w.score DESC, w.id LIMIT ? OFFSET ?", ("new", 100, 0)),
-        "review_queue page, all statuses": ("SELECT w.* FROM works w WHERE w.queued_at IS NOT NULL "
-                                            "ORDER BY w.score DESC, w.id LIMIT ? OFFSET ?", (100, 0)),
-        "candidates": ("SELECT w.* FROM works w WHERE w.queued_at IS NOT NULL AND w.status = ? "
-                       "ORDER BY w.score DESC, w.id LIMIT ? OFFSET ?", ("new", 50, 0)),
+        "review_queue page": (
+            "SELECT w.* FROM works w WHERE w.queued_at IS NOT NULL AND w.status = ? "
+            "ORDER BY w.score DESC, w.id LIMIT ? OFFSET ?",
+            ("new", 100, 0),
+        ),
+        "review_queue page, all statuses": (
+            "SELECT w.* FROM works w WHERE w.queued_at IS NOT NULL ORDER BY w.score DESC, w.id LIMIT ? OFFSET ?",
+            (100, 0),
+        ),
+        "candidates": (
+            "SELECT w.* FROM works w WHERE w.queued_at IS NOT NULL AND w.status = ? "
+            "ORDER BY w.score DESC, w.id LIMIT ? OFFSET ?",
+            ("new", 50, 0),
+        ),
         "status_counts": ("SELECT status, COUNT(*) FROM works WHERE queued_at IS NOT NULL GROUP BY status", ()),
-        "source_names (as before the fix)": ("SELECT name FROM sources UNION SELECT DISTINCT source FROM sightings ORDER BY 1", ()),
+        "source_names (as before the fix)": (
+            "SELECT name FROM sources UNION SELECT DISTINCT source FROM sightings ORDER BY 1",
+            (),
+        ),
     }
     lines = []
     for name, (sql, params) in checks.items():
@@ -291,19 +317,32 @@ def main() -> None:
         scans = watch.scans(big_db)
         with sqlite3.connect(big_db) as conn:
             queued = conn.execute("SELECT COUNT(*) FROM works WHERE queued_at IS NOT NULL").fetchone()[0]
-        size_mb = sum(Path(f"{big_db}{s}").stat().st_size for s in ("", "-wal") if Path(f"{big_db}{s}").exists()) / 2**20
+        size_mb = (
+            sum(Path(f"{big_db}{s}").stat().st_size for s in ("", "-wal") if Path(f"{big_db}{s}").exists()) / 2**20
+        )
 
     out = Report(f"The review queue at {args.works:,} works (bench/bench_queue.py)")
     for name, (median, p90) in big.items():
         base = small[name][0]
         in_goal = "new process" not in name
-        out.add(Row(f"{name}, median", median, "ms", base, f"{args.baseline_works // 1000}k works",
-                    "<= 100 ms" if in_goal else "", (median <= GOAL_MS) if in_goal else None))
+        out.add(
+            Row(
+                f"{name}, median",
+                median,
+                "ms",
+                base,
+                f"{args.baseline_works // 1000}k works",
+                "<= 100 ms" if in_goal else "",
+                (median <= GOAL_MS) if in_goal else None,
+            )
+        )
         out.add(Row("    90th percentile", p90, "ms"))
     out.notes.append(f"{args.works:,} works, {queued:,} queued; database {size_mb:,.0f} MiB")
     out.notes.append("new-process rows include the interpreter start and imports (the floor row shows Python's own)")
     out.notes += [f"plan: {p}" for p in plans]
-    out.notes += [f"full scan: {s}" for s in scans] or ["no full scan of works, sightings or scores in any traced statement"]
+    out.notes += [f"full scan: {s}" for s in scans] or [
+        "no full scan of works, sightings or scores in any traced statement"
+    ]
     out.extra = {"big": big, "small": small, "plans": plans, "scans": scans}
     out.print(args.json)
 

@@ -55,8 +55,8 @@ def build_current(path: Path, n: int) -> None:
 
         seed_catalog(store)
         for i in range(0, len(items), PAGE):
-            store.ingest("arxiv-stream", items[i:i + PAGE])
-        store.index_titles()
+            store.works.ingest("arxiv-stream", items[i:i + PAGE])
+        store.linking.index_titles()
         train_and_save(store, "bench: storage")
         ids = [x.canonical_id for x in items]
         for i in range(0, len(ids), PAGE):
@@ -119,18 +119,33 @@ def main() -> None:
         progress("migrating a copy of it ...")
         Store(work / "migrated.db").close()
         sizes = {name: measure(work / f"{name}.db") for name in ("before", "after", "migrated")}
-    out = Report("Bytes per work in candidates.db, before and after the external-content index (bench/bench_storage.py)")
+    out = Report("Bytes per work in candidates.db, before and after the external-content index "
+                 "(bench/bench_storage.py)")
     before_total, before_tables, n = sizes["before"]
     for name in ("after", "migrated"):
         total, _, works = sizes[name]
-        out.add(Row(f"{name}: file bytes per work (VACUUMed)", total / works, "B", before_total / n,
-                    "schema 8 (before)", "< 1.0 x before", total < before_total))
+        out.add(
+            Row(
+                f"{name}: file bytes per work (VACUUMed)",
+                total / works,
+                "B",
+                before_total / n,
+                "schema 8 (before)",
+                "< 1.0 x before",
+                total < before_total,
+            )
+        )
     after_tables = sizes["after"][1]
     for table in sorted(before_tables, key=before_tables.get, reverse=True)[:4]:
-        out.add(Row(f"  {table}: bytes per work", after_tables.get(table, 0) / n, "B", before_tables[table] / n,
-                    "before"))
+        out.add(
+            Row(f"  {table}: bytes per work", after_tables.get(table, 0) / n, "B", before_tables[table] / n, "before")
+        )
     out.notes.append(f"{n:,} works; figures are the file after VACUUM, and per table its pages with its indexes")
-    out.extra = {"works": n, "bytes": {k: v[0] for k, v in sizes.items()}, "tables": {k: v[1] for k, v in sizes.items()}}
+    out.extra = {
+        "works": n,
+        "bytes": {k: v[0] for k, v in sizes.items()},
+        "tables": {k: v[1] for k, v in sizes.items()},
+    }
     out.print(args.json)
 
 

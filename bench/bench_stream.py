@@ -30,13 +30,25 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import (ROOT, Report, Row, Timer, bench_config, peak_mb, profile_to, progress, read_stream,  # noqa: E402
-                    reset_peak, seed_catalog, stream_available)
+from common import (
+    ROOT,
+    Report,
+    Row,
+    Timer,
+    bench_config,
+    peak_mb,
+    profile_to,
+    progress,
+    read_stream,
+    reset_peak,
+    seed_catalog,
+    stream_available,
+)
 
-from classifier import Doc  # noqa: E402
-from crawler.items import Item  # noqa: E402
-from rsiwatch.store import Store  # noqa: E402
-from rsiwatch.scoring import active_model, score_works, train_and_save  # noqa: E402
+from classifier import Doc
+from crawler.items import Item
+from rsiwatch.scoring import active_model, score_works, train_and_save
+from rsiwatch.store import Store
 
 PAGE = 1_000
 GB = 1024.0  # MiB
@@ -100,7 +112,7 @@ def main() -> None:
             reset_peak()
             with Timer() as t_ingest:
                 for i in range(0, n, PAGE):
-                    store.ingest("arxiv-stream", items[i:i + PAGE])
+                    store.works.ingest("arxiv-stream", items[i:i + PAGE])
             ingest_peak = peak_mb()
             docs = [Doc(x.canonical_id, x.title, x.summary) for x in items]
             del items
@@ -172,11 +184,18 @@ def main() -> None:
     out.notes += [
         f"{n:,} papers; model version {version} trained on {trained_on}",
         f"{queued:,} queued at the threshold {config.threshold}; database {db_mb:.0f} MiB",
-        f"load average at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores (wall figures suffer when it exceeds 1)",
+        f"load average at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores (wall figures suffer when it "
+        "exceeds 1)",
         f"rsiwatch train: {_summary(done.stdout)}{cli_peak_note}",
     ]
-    out.extra = {"n": n, "ingest_s": t_ingest.seconds, "floor_s": floor_s, "train_s": t_train.seconds,
-                 "score_s": t_score.seconds, "cli_train_s": t_cli.seconds}
+    out.extra = {
+        "n": n,
+        "ingest_s": t_ingest.seconds,
+        "floor_s": floor_s,
+        "train_s": t_train.seconds,
+        "score_s": t_score.seconds,
+        "cli_train_s": t_cli.seconds,
+    }
     out.print(args.json)
 
 

@@ -4,7 +4,7 @@
 
 Share (issue 14, "How we will know"): the real classifier is trained on the seed catalog with the
 74,728-paper stream as its unlabelled pool (no label seen) and scores every paper.  Per quarter of the
-stream, ``rsiwatch.review.trend.share_estimate`` (the function ``publish`` uses) is given:
+stream, ``rsiwatch.tuning.trend.share_estimate`` (the function ``publish`` uses) is given:
   * the quarter's works and how many score at or above the threshold (the queue a curator reviews);
   * as the reviewed precision: the labelled papers of ../shared/data/dev_labelled.jsonl (both strata)
     that score at or above it, as decisions queued for their score;
@@ -30,24 +30,24 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import ROOT, SHARED_DATA, Report, Row, Timer, progress, read_stream, seed_catalog, stream_available  # noqa: E402
+from common import SHARED_DATA, Report, Row, Timer, progress, read_stream, seed_catalog, stream_available
 
-from classifier import Doc, TrainingSet, load_catalog_csv, train  # noqa: E402
-from rsiwatch.cli import SEED_CATALOG  # noqa: E402
-from classifier.labels import DEFAULT_THRESHOLD  # noqa: E402
-from rsiwatch.files import write_tree  # noqa: E402
-from rsiwatch.review.site import SiteOptions, build_site  # noqa: E402
-from rsiwatch.review.trend import quarter, share_estimate  # noqa: E402
-from rsiwatch.review.tuning import AUDIT, CAUGHT, Reviewed, wilson  # noqa: E402
-from rsiwatch.store import Store  # noqa: E402
+from classifier import Doc, TrainingSet, load_catalog_csv, train
+from classifier.labels import DEFAULT_THRESHOLD
+from rsiwatch.cli import SEED_CATALOG
+from rsiwatch.files import write_tree
+from rsiwatch.site.build import SiteOptions, build_site
+from rsiwatch.store import Store
+from rsiwatch.tuning.threshold import AUDIT, CAUGHT, Reviewed, wilson
+from rsiwatch.tuning.trend import quarter, share_estimate
 
 DEV = SHARED_DATA / "dev_labelled.jsonl"
-T0 = datetime(2025, 1, 1, tzinfo=timezone.utc)
+T0 = datetime(2025, 1, 1, tzinfo=UTC)
 
 
 def share_table(threshold: float) -> list[dict]:
@@ -55,15 +55,25 @@ def share_table(threshold: float) -> list[dict]:
     labelled = [json.loads(line) for line in DEV.read_text(encoding="utf-8").splitlines() if line.strip()]
     progress(f"training on the seed catalog with {len(stream)} stream papers as the pool")
     catalog = load_catalog_csv(SEED_CATALOG)
-    model = train(TrainingSet(positives=catalog, negatives=[], pool=[Doc(r["id"], r["title"], r["summary"], categories=tuple(r.get("categories") or ())) for r in stream],
-                              catalog=catalog))
+    model = train(
+        TrainingSet(
+            positives=catalog,
+            negatives=[],
+            pool=[Doc(r["id"], r["title"], r["summary"], categories=tuple(r.get("categories") or ())) for r in stream],
+            catalog=catalog,
+        )
+    )
     progress("scoring the stream and the labelled sample")
-    stream_scores = model.score([Doc(r["id"], r["title"], r["summary"], categories=tuple(r.get("categories") or ())) for r in stream])
-    dev_scores = model.score([Doc(r["id"], r["title"], r["summary"], categories=tuple(r.get("categories") or ())) for r in labelled])
+    stream_scores = model.score(
+        [Doc(r["id"], r["title"], r["summary"], categories=tuple(r.get("categories") or ())) for r in stream]
+    )
+    dev_scores = model.score(
+        [Doc(r["id"], r["title"], r["summary"], categories=tuple(r.get("categories") or ())) for r in labelled]
+    )
     works: dict[str, int] = defaultdict(int)
     above: dict[str, int] = defaultdict(int)
     months: dict[str, set[str]] = defaultdict(set)
-    for r, s in zip(stream, stream_scores):
+    for r, s in zip(stream, stream_scores, strict=False):
         q = quarter(r["date"])
         works[q] += 1
         above[q] += int(s >= threshold)
@@ -72,7 +82,7 @@ def share_table(threshold: float) -> list[dict]:
     below: dict[str, list[tuple[str, int]]] = defaultdict(list)
     truth: dict[str, list[int]] = defaultdict(list)
     seen: set[str] = set()
-    for r, s in zip(labelled, dev_scores):
+    for r, s in zip(labelled, dev_scores, strict=False):
         q = quarter(r["date"])
         if r["stratum"] == "random":
             truth[q].append(int(r["label"]))
@@ -91,11 +101,18 @@ def share_table(threshold: float) -> list[dict]:
         t = truth.get(q, [])
         rate = sum(t) / len(t) if t else None
         t_low, t_high = wilson(rate, len(t)) if t else (None, None)
-        out.append({
-            **est.to_dict(), "labelled_above": len(caught[q]), "labelled_above_positive": sum(y for _, y in caught[q]),
-            "truth": rate, "truth_n": len(t), "truth_low": t_low, "truth_high": t_high,
-            "covered": None if est.share is None or rate is None else bool(est.low <= rate <= est.high),
-        })
+        out.append(
+            {
+                **est.to_dict(),
+                "labelled_above": len(caught[q]),
+                "labelled_above_positive": sum(y for _, y in caught[q]),
+                "truth": rate,
+                "truth_n": len(t),
+                "truth_low": t_low,
+                "truth_high": t_high,
+                "covered": None if est.share is None or rate is None else bool(est.low <= rate <= est.high),
+            }
+        )
     return out
 
 
@@ -104,28 +121,55 @@ def print_shares(rows: list[dict], threshold: float) -> None:
         return "   –  " if v is None else f"{v:6.1%}"
 
     print(f"share of the stream in scope per quarter (threshold {threshold}):")
-    print("  quarter   works  /week  above  labelled above (+)  audit (+)   estimate  95% interval       truth (n, 95% CI)            covered")
+    print(
+        "  quarter   works  /week  above  labelled above (+)  audit (+)   estimate  95% interval       truth (n, 95% "
+        "CI)            covered"
+    )
     for r in rows:
         interval = "" if r["low"] is None else f"{r['low']:6.1%} - {r['high']:6.1%}"
-        truth = "" if r["truth"] is None else f"{r['truth']:6.1%} ({r['truth_n']}, {r['truth_low']:.1%}-{r['truth_high']:.1%})"
+        truth = (
+            ""
+            if r["truth"] is None
+            else f"{r['truth']:6.1%} ({r['truth_n']}, {r['truth_low']:.1%}-{r['truth_high']:.1%})"
+        )
         covered = "" if r["covered"] is None else ("yes" if r["covered"] else "NO")
-        print(f"  {r['period']}  {r['works']:6d}  {r['per_week']:5.0f}  {r['above']:5d}  "
-              f"{r['labelled_above']:8d} ({r['labelled_above_positive']:3d})     {r['audited']:4d} ({r['audit_positives']:2d})  "
-              f"{pct(r['share'])}  {interval:<17}  {truth:<27}  {covered}")
+        print(
+            f"  {r['period']}  {r['works']:6d}  {r['per_week']:5.0f}  {r['above']:5d}  "
+            f"{r['labelled_above']:8d} ({r['labelled_above_positive']:3d})     {r['audited']:4d} "
+            f"({r['audit_positives']:2d})  "
+            f"{pct(r['share'])}  {interval:<17}  {truth:<27}  {covered}"
+        )
 
 
 def synthetic_catalog(store: Store, n: int) -> None:
-    categories = ["training-data-self-play", "architecture-algorithm-search", "compilers-kernels", "research-automation"]
+    categories = [
+        "training-data-self-play",
+        "architecture-algorithm-search",
+        "compilers-kernels",
+        "research-automation",
+    ]
     with store.transaction() as conn:
         for i in range(1, n + 1):
             conn.execute(
                 "INSERT INTO catalog (id, work_id, title, description, category, url, year, date_published, authors,"
-                " affiliations, submitter, flags, origin, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '[]', 'bench', ?)",
-                (i, f"arxiv:2501.{i:05d}", f"Entry {i}: a system that improves its own training loop",
-                 "A model proposes changes to the code that trains the next model; the changes are kept when they help. " * 2,
-                 categories[i % 4], f"https://arxiv.org/abs/2501.{i:05d}", 2012 + i % 15,
-                 f"{2012 + i % 15}-{1 + i % 12:02d}-{1 + i % 28:02d}", "A. Author, B. Author, C. Author", "A Lab",
-                 "a reader" if i % 3 == 0 else None, "2026-01-01T00:00:00Z"),
+                " affiliations, submitter, flags, origin, added_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '[]', "
+                "'bench', ?)",
+                (
+                    i,
+                    f"arxiv:2501.{i:05d}",
+                    f"Entry {i}: a system that improves its own training loop",
+                    "A model proposes changes to the code that trains the next model; the changes are kept when they "
+                    "help. "
+                    * 2,
+                    categories[i % 4],
+                    f"https://arxiv.org/abs/2501.{i:05d}",
+                    2012 + i % 15,
+                    f"{2012 + i % 15}-{1 + i % 12:02d}-{1 + i % 28:02d}",
+                    "A. Author, B. Author, C. Author",
+                    "A Lab",
+                    "a reader" if i % 3 == 0 else None,
+                    "2026-01-01T00:00:00Z",
+                ),
             )
 
 
@@ -136,7 +180,7 @@ def publish_rows(report: Report) -> None:
             db = work / "candidates.db"
             with Store(db) as store:
                 seed_catalog(store) if n is None else synthetic_catalog(store, n)
-                entries = store.catalog()
+                entries = store.catalog.entries()
             with Timer() as build:
                 files = build_site(entries, SiteOptions())
             with Timer() as first:
@@ -153,15 +197,33 @@ def publish_rows(report: Report) -> None:
                     path.write_bytes(data)
             shutil.rmtree(work / "site")
             start = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "rsiwatch", "publish", "--db", str(db), "--out", str(work / "site")],
-                           check=True, capture_output=True, cwd=work)
+            subprocess.run(
+                [sys.executable, "-m", "rsiwatch", "publish", "--db", str(db), "--out", str(work / "site")],
+                check=True,
+                capture_output=True,
+                cwd=work,
+            )
             cli = time.perf_counter() - start
             size = sum(len(b) for b in files.values()) / 1e6
-            report.add(Row(f"publish {label}: render ({len(entries)} entries, {len(files)} files, {size:.1f} MB)",
-                           build.seconds * 1000, "ms"))
-            report.add(Row(f"publish {label}: first write", first.seconds * 1000, "ms", floor.seconds * 1000,
-                           "plain write_bytes of the same files"))
-            report.add(Row(f"publish {label}: republish, nothing changed (render + compare)", again.seconds * 1000, "ms"))
+            report.add(
+                Row(
+                    f"publish {label}: render ({len(entries)} entries, {len(files)} files, {size:.1f} MB)",
+                    build.seconds * 1000,
+                    "ms",
+                )
+            )
+            report.add(
+                Row(
+                    f"publish {label}: first write",
+                    first.seconds * 1000,
+                    "ms",
+                    floor.seconds * 1000,
+                    "plain write_bytes of the same files",
+                )
+            )
+            report.add(
+                Row(f"publish {label}: republish, nothing changed (render + compare)", again.seconds * 1000, "ms")
+            )
             report.add(Row(f"publish {label}: `rsiwatch publish` in a fresh process", cli * 1000, "ms"))
         finally:
             shutil.rmtree(work, ignore_errors=True)

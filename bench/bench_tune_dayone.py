@@ -28,12 +28,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import ROOT, Report, Row, Timer, bench_config, progress, read_stream, seed_catalog, stream_available  # noqa: E402
+from bench_stream import PAGE, to_item
+from common import ROOT, Report, Row, Timer, bench_config, progress, read_stream, seed_catalog, stream_available
 
-from bench_stream import PAGE, to_item  # noqa: E402
-from rsiwatch.review import tuning_proxy  # noqa: E402
-from rsiwatch.scoring import score_works, train_and_save  # noqa: E402
-from rsiwatch.store import Store  # noqa: E402
+from rsiwatch.scoring import score_works, train_and_save
+from rsiwatch.store import Store
+from rsiwatch.tuning import proxy as tuning_proxy
 
 
 def by_day(items: list) -> list[tuple[str, list]]:
@@ -64,11 +64,11 @@ def main() -> None:
             seed_catalog(store)
             progress(f"storing {n:,} papers, training a cold model, scoring them ...")
             for day, page in by_day(items):
-                store.ingest("arxiv-stream", page, now=day)
+                store.works.ingest("arxiv-stream", page, now=day)
             del items
             with Timer() as t_train:
                 train_and_save(store, "bench: cold start on the stream")
-            ids = store.open_work_ids()
+            ids = store.works.open_work_ids()
             for i in range(0, len(ids), PAGE):
                 score_works(store, config, ids[i:i + PAGE])
             progress("the catalog proxy in process ...")
@@ -78,7 +78,7 @@ def main() -> None:
         (Path(tmp) / "config.yaml").write_text("database: candidates.db\n")
         env = {**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
         with Store(db) as store:  # forget the kept figures: the first `tune` computes them as a user's would
-            store.set_setting(tuning_proxy.PROXY_SETTING, None, "bench: forget")
+            store.models.set_setting(tuning_proxy.PROXY_SETTING, None, "bench: forget")
         runs = []
         for label in ("first", "second"):
             progress(f"rsiwatch tune --json ({label}) ...")
@@ -92,17 +92,28 @@ def main() -> None:
     out.add(Row(f"catalog_proxy in process ({args.folds} folds, pool {proxy.pool:,})", t_proxy.seconds, "s",
                 t_train.seconds, "train_and_save, full pool"))
     out.add(Row("`rsiwatch tune --json`, first (computes the proxy)", first_s, "s", None, "", "<= 30 s", first_s <= 30))
-    out.add(Row("`rsiwatch tune --json`, second (kept figures)", second_s, "s", first_s, "first", "<= 5 s", second_s <= 5))
+    out.add(
+        Row("`rsiwatch tune --json`, second (kept figures)", second_s, "s", first_s, "first", "<= 5 s", second_s <= 5)
+    )
     by = {p["threshold"]: p for p in report["catalog_recall"]["curve"]}
     for t in (0.25, 0.35, 0.5):
         point = by[t]
-        out.notes.append(f"threshold {t}: catalog recall ({report['catalog_recall']['method']}) "
-                         f"{point['catalog_recall']:.0%}, {point['per_week']:,.0f} works a week")
+        out.notes.append(
+            f"threshold {t}: catalog recall ({report['catalog_recall']['method']}) "
+            f"{point['catalog_recall']:.0%}, {point['per_week']:,.0f} works a week"
+        )
     out.notes += [
-        f"{n:,} papers over {report['span_weeks']:.1f} weeks of the load window; {report['catalog_recall']['entries']} catalog entries",
-        f"load average at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores (wall figures suffer when it exceeds 1)",
+        f"{n:,} papers over {report['span_weeks']:.1f} weeks of the load window; {report['catalog_recall']['entries']} "
+        "catalog entries",
+        f"load average at the end: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores (wall figures suffer when it "
+        "exceeds 1)",
     ]
-    out.extra = {"proxy_s": t_proxy.seconds, "train_s": t_train.seconds, "tune_first_s": first_s, "tune_second_s": second_s}
+    out.extra = {
+        "proxy_s": t_proxy.seconds,
+        "train_s": t_train.seconds,
+        "tune_first_s": first_s,
+        "tune_second_s": second_s,
+    }
     out.print(args.json)
 
 

@@ -29,12 +29,12 @@ STREAM = SHARED_DATA / "arxiv_2025_2026.jsonl.gz"
 sys.path.insert(0, str(ROOT))
 
 from classifier import Doc, TrainingSet, train  # noqa: E402
-from rsiwatch.review.catalog import read_catalog  # noqa: E402
-from rsiwatch.review.catalog_store import import_entries  # noqa: E402
-from rsiwatch.store import Store  # noqa: E402
+from rsiwatch.catalog.formats import read_catalog  # noqa: E402
+from rsiwatch.catalog.load import import_entries  # noqa: E402
 from rsiwatch.cli import SEED_CATALOG  # noqa: E402
 from rsiwatch.config import Config, Http, Politeness, Source  # noqa: E402
 from rsiwatch.scoring import catalog_docs  # noqa: E402
+from rsiwatch.store import Store  # noqa: E402
 
 
 def progress(message: str) -> None:
@@ -96,7 +96,7 @@ def install_model(store: Store, pool: Sequence[Doc]) -> int:
     catalog = catalog_docs(store)
     model = train(TrainingSet(positives=catalog, negatives=[], pool=list(pool), catalog=catalog))
     trained_on = {"positives": len(catalog), "negatives": 0, "pool": len(pool), "catalog": len(catalog)}
-    return store.save_model(model.to_bytes(), trained_on=trained_on, params=model.params.to_dict(),
+    return store.models.save_model(model.to_bytes(), trained_on=trained_on, params=model.params.to_dict(),
                             note="bench")
 
 
@@ -124,7 +124,7 @@ class ServerProcess:
         self.proc: subprocess.Popen[str] | None = None
         self.url = ""
 
-    def __enter__(self) -> "ServerProcess":
+    def __enter__(self) -> ServerProcess:
         self.proc = subprocess.Popen(self.args, stdout=subprocess.PIPE, text=True)
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline().strip()
@@ -211,7 +211,7 @@ def fmt(value: float | None) -> str:
 
 
 class Timer:
-    def __enter__(self) -> "Timer":
+    def __enter__(self) -> Timer:
         self.start = time.perf_counter()
         return self
 

@@ -52,7 +52,7 @@ def main() -> int:
             started = time.monotonic()
             try:
                 result = run(Path(tmp) / name)
-            except Exception as exc:  # noqa: BLE001 - a harness failure is a row too, not a lost table
+            except Exception as exc:
                 result = FaultResult(name, failures=[f"harness error: {type(exc).__name__}: {exc}"])
             results.append((result, time.monotonic() - started))
             print(f"fault_table: {name}: {'held' if result.ok else 'FAILED'} ({time.monotonic() - started:.0f} s)",

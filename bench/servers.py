@@ -51,7 +51,10 @@ class Bank:
 
     def record(self, i: int) -> str:
         pid, day = self.paper_id(i), self.datestamp(i)
-        header = f"<header><identifier>oai:arXiv.org:{pid}</identifier><datestamp>{day}</datestamp><setSpec>cs</setSpec></header>"
+        header = (
+            f"<header><identifier>oai:arXiv.org:{pid}</identifier><datestamp>{day}</datestamp>"
+            "<setSpec>cs</setSpec></header>"
+        )
         if i % 50 == 7:  # a withdrawn paper now and then
             return f'<record><header status="deleted">{header[8:]}</record>\n'
         t, s, n = self.titles, self.sentences, self.names
@@ -65,13 +68,17 @@ class Bank:
             '<arXiv xmlns="http://arxiv.org/OAI/arXiv/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
             f"<id>{pid}</id><created>{day}</created><authors>{authors}</authors>"
             f"<title>{escape(title)}</title><categories>{CATEGORY_SETS[i % len(CATEGORY_SETS)]}</categories>"
-            f"<license>http://creativecommons.org/licenses/by/4.0/</license><abstract>  {escape(abstract)}\n</abstract></arXiv>"
+            f"<license>http://creativecommons.org/licenses/by/4.0/</license><abstract>  "
+            f"{escape(abstract)}\n</abstract></arXiv>"
         )
         return f"<record>{header}<metadata>{meta}</metadata></record>\n"
 
     def page(self, total: int, size: int, number: int) -> bytes:
         start, end = number * size, min(total, number * size + size)
-        parts = [OAI_HEAD, '<request verb="ListRecords" metadataPrefix="arXiv">http://127.0.0.1/oai</request>\n<ListRecords>\n']
+        parts = [
+            OAI_HEAD,
+            '<request verb="ListRecords" metadataPrefix="arXiv">http://127.0.0.1/oai</request>\n<ListRecords>\n',
+        ]
         parts.extend(self.record(i) for i in range(start, end))
         token = f"bench|{number + 1}" if end < total else ""
         parts.append(f'<resumptionToken cursor="{start}" completeListSize="{total}">{token}</resumptionToken>\n')
@@ -80,18 +87,22 @@ class Bank:
 
 
 def oai_error(code: str, message: str) -> bytes:
-    return (OAI_HEAD + f'<request verb="ListRecords">http://127.0.0.1/oai</request>\n<error code="{code}">{escape(message)}</error>\n'
-            "</OAI-PMH>\n").encode()
+    return (
+        OAI_HEAD
+        + f'<request verb="ListRecords">http://127.0.0.1/oai</request>\n<error '
+          f'code="{code}">{escape(message)}</error>\n'
+        "</OAI-PMH>\n"
+    ).encode()
 
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    server: "BenchServer"
+    server: BenchServer
 
     def log_message(self, format: str, *args: object) -> None:
         pass
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+    def do_GET(self) -> None:
         self.server.count()
         parts = urlsplit(self.path)
         if self.server.mode == "feeds":
@@ -126,7 +137,11 @@ class Handler(BaseHTTPRequestHandler):
         elif "resumptionToken" in q:
             token = q["resumptionToken"]
             number = token.split("|", 1)[1] if token.startswith("bench|") else ""
-            body = s.bank.page(s.total, s.size, int(number)) if number.isdigit() else oai_error("badResumptionToken", token)
+            body = (
+                s.bank.page(s.total, s.size, int(number))
+                if number.isdigit()
+                else oai_error("badResumptionToken", token)
+            )
         else:
             body = s.bank.page(s.total, s.size, 0)
         self._send(200, body, {"Content-Type": "text/xml; charset=utf-8"})

@@ -21,20 +21,26 @@ _HOME = {
     "DEFAULT_THRESHOLD": "labels", "Model": "model", "Scored": "model", "TrainParams": "model", "train": "model",
 }
 
-__all__ = sorted([*_HOME, "metrics"])
+__all__ = sorted([*_HOME, "metrics"])  # noqa: PLE0605 - built from _HOME, the one list of the names
 
 # `metrics` is both a submodule and the function it defines: bind the function now, or the import
 # system would leave the module under that name once any sibling imports it.
-from .metrics import metrics  # noqa: E402,F401
+from .metrics import metrics as metrics  # noqa: E402
 
 if TYPE_CHECKING:
-    from .calibration import DECADES  # noqa: F401
-    from .crossval import HeldOut, catalog_heldout_scores  # noqa: F401
-    from .docs import DataFileError, Doc, TrainingSet, load_catalog_csv, load_jsonl_docs  # noqa: F401
-    from .evaluate import evaluate_files  # noqa: F401
-    from .features import FeatureParams  # noqa: F401
-    from .labels import CATEGORY_SLUGS, DEFAULT_THRESHOLD  # noqa: F401
-    from .model import Model, Scored, TrainParams, train  # noqa: F401
+    from .calibration import DECADES as DECADES
+    from .crossval import HeldOut as HeldOut, catalog_heldout_scores as catalog_heldout_scores
+    from .docs import (
+        DataFileError as DataFileError,
+        Doc as Doc,
+        TrainingSet as TrainingSet,
+        load_catalog_csv as load_catalog_csv,
+        load_jsonl_docs as load_jsonl_docs,
+    )
+    from .evaluate import evaluate_files as evaluate_files
+    from .features import FeatureParams as FeatureParams
+    from .labels import CATEGORY_SLUGS as CATEGORY_SLUGS, DEFAULT_THRESHOLD as DEFAULT_THRESHOLD
+    from .model import Model as Model, Scored as Scored, TrainParams as TrainParams, train as train
 
 
 def __getattr__(name: str) -> Any:

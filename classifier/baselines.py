@@ -8,7 +8,7 @@ counting double. Kept in the package (not the benchmark) so tests can check the 
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

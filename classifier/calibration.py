@@ -47,7 +47,7 @@ class StreamCalibration:
         self.low_slope = float(low_slope)
 
     @classmethod
-    def fit(cls, stream_raw: np.ndarray, max_knots: int = 2000) -> "StreamCalibration":
+    def fit(cls, stream_raw: np.ndarray, max_knots: int = 2000) -> StreamCalibration:
         r = np.sort(np.asarray(stream_raw, dtype=np.float64))
         n = r.size
         if n < MIN_SAMPLE:
@@ -73,7 +73,7 @@ class StreamCalibration:
         return cls(r_u, s_u, max(slope, 1e-3 / spread), 1.0 / spread)
 
     @classmethod
-    def normal(cls, ref_raw: np.ndarray, min_spread: float = 0.0) -> "StreamCalibration":
+    def normal(cls, ref_raw: np.ndarray, min_spread: float = 0.0) -> StreamCalibration:
         """The map for a normal approximation of the stream: centre = median, spread = 1.4826 x MAD of
         ``ref_raw`` (std if the MAD is 0; never below ``min_spread``, so a pool of near-identical items
         cannot make every other item look extreme), stored as knots like the empirical map."""
@@ -105,12 +105,13 @@ class StreamCalibration:
         lo = raw < self.raw[0]
         if lo.any():
             out[lo] = self.score[0] * np.exp(self.low_slope * (raw[lo] - self.raw[0]))
-        return np.clip(out, 0.0, 1.0)
+        clipped: np.ndarray = np.clip(out, 0.0, 1.0)
+        return clipped
 
     def arrays(self) -> dict[str, np.ndarray]:
         return {"cal_raw": self.raw, "cal_score": self.score,
                 "cal_slopes": np.array([self.top_slope, self.low_slope], dtype=np.float64)}
 
     @classmethod
-    def from_arrays(cls, a: dict[str, np.ndarray]) -> "StreamCalibration":
+    def from_arrays(cls, a: dict[str, np.ndarray]) -> StreamCalibration:
         return cls(a["cal_raw"], a["cal_score"], float(a["cal_slopes"][0]), float(a["cal_slopes"][1]))

@@ -9,8 +9,8 @@ an item whose best similarity is below ``min_sim`` fits no category (a possible 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 import scipy.sparse as sp
@@ -40,7 +40,7 @@ class CategoryModel:
         self.temperature = float(temperature)
 
     @classmethod
-    def fit(cls, x: sp.csr_matrix, cats: Sequence[str | None], min_sim: float, temperature: float) -> "CategoryModel":
+    def fit(cls, x: sp.csr_matrix, cats: Sequence[str | None], min_sim: float, temperature: float) -> CategoryModel:
         """``x`` holds l2-normalised rows of categorised docs; unknown slugs are ignored."""
         cent = np.zeros((len(CATEGORY_SLUGS), x.shape[1]), dtype=np.float32)
         for k, slug in enumerate(CATEGORY_SLUGS):

@@ -58,6 +58,6 @@ def catalog_heldout_scores(ts: TrainingSet, folds: int = DEFAULT_FOLDS, params: 
         held = np.array([i in out for i in pos_ids], dtype=bool)
         fit, calibration = _fit_prepared(prep, p, keep_pos=~held)
         raw = prep.xp[held] @ fit.coef + fit.intercept
-        for work_id, value in zip(pos_ids[held], calibration(raw)):
+        for work_id, value in zip(pos_ids[held], calibration(raw), strict=False):
             scores[str(work_id)] = float(value)
     return HeldOut(scores={i: scores[i] for i in catalog_ids if i in scores}, folds=folds)

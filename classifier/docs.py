@@ -73,7 +73,9 @@ def load_jsonl_docs(path: str | Path) -> list[tuple[Doc, int | None]]:
             except json.JSONDecodeError as exc:
                 raise DataFileError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from None
             if not isinstance(obj, dict) or not obj.get("id"):
-                raise DataFileError(f"{path}:{lineno}: field 'id' is missing; expected an object with id, title, summary")
+                raise DataFileError(
+                    f"{path}:{lineno}: field 'id' is missing; expected an object with id, title, summary"
+                )
             label = obj.get("label")
             if label is not None:
                 if isinstance(label, bool) or label not in (0, 1):

@@ -10,6 +10,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from .docs import DataFileError, Doc, TrainingSet, load_jsonl_docs
 from .metrics import metrics
@@ -28,7 +29,7 @@ def training_set_from_rows(rows: list[tuple[Doc, int | None]], catalog: list[Doc
 
 
 def evaluate_files(train_path: str | Path, test_path: str | Path, catalog: list[Doc], threshold: float,
-                   scores_out: str | Path | None = None, params: TrainParams | None = None) -> dict:
+                   scores_out: str | Path | None = None, params: TrainParams | None = None) -> dict[str, Any]:
     """Train on TRAIN (+ catalog), score every TEST row, return ``metrics()`` on TEST's labelled rows.
 
     The result also carries ``trained_on`` (counts) and ``test_rows``. With ``scores_out`` one JSON
@@ -43,7 +44,7 @@ def evaluate_files(train_path: str | Path, test_path: str | Path, catalog: list[
     model = train(training_set_from_rows(train_rows, catalog), params)
     docs = [d for d, _ in test_rows]
     scored = model.score_docs(docs, explain=scores_out is not None)
-    labelled = [(s.score, y) for s, (_, y) in zip(scored, test_rows) if y is not None]
+    labelled = [(s.score, y) for s, (_, y) in zip(scored, test_rows, strict=False) if y is not None]
     result = metrics([y for _, y in labelled], [s for s, _ in labelled], threshold)
     result["trained_on"] = model.trained_on
     result["test_rows"] = len(test_rows)

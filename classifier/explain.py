@@ -10,7 +10,9 @@ import numpy as np
 import scipy.sparse as sp
 
 
-def term_contributions(x: sp.csr_matrix, i: int, coef: np.ndarray, names: list[str], top: int) -> list[tuple[str, float]]:
+def term_contributions(
+    x: sp.csr_matrix, i: int, coef: np.ndarray, names: list[str], top: int
+) -> list[tuple[str, float]]:
     """Terms of row ``i`` ordered by |tfidf x weight|, strongest first, with the signed contribution."""
     start, end = x.indptr[i], x.indptr[i + 1]
     cols = x.indices[start:end]

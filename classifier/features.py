@@ -22,10 +22,10 @@ import re
 import unicodedata
 from array import array
 from collections import defaultdict
-from itertools import chain, count, repeat
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Sequence
+from itertools import chain, count, repeat
 
 import numpy as np
 import scipy.sparse as sp
@@ -67,7 +67,7 @@ def category_text(categories: Sequence[str]) -> str:
 _category_text = lru_cache(maxsize=4096)(category_text)  # a stream repeats a few hundred category lists
 
 
-def _fields(d: Doc, params: "FeatureParams") -> list[tuple[str, float]]:
+def _fields(d: Doc, params: FeatureParams) -> list[tuple[str, float]]:
     """The texts of a doc with the weight of each; a bigram never spans two of them."""
     out = [(d.title, float(params.title_weight)), (d.summary, 1.0)]
     if params.category_weight > 0 and d.categories:
@@ -107,7 +107,7 @@ class Featurizer:
 
     # ---- fitting -------------------------------------------------------------------------------------
     @classmethod
-    def fit(cls, docs: Sequence[Doc], params: FeatureParams | None = None) -> "Featurizer":
+    def fit(cls, docs: Sequence[Doc], params: FeatureParams | None = None) -> Featurizer:
         """Choose the vocabulary (document frequency ranks, like sklearn's max_features) and idf."""
         params = params or FeatureParams()
         n_docs = len(docs)
@@ -134,14 +134,22 @@ class Featurizer:
         min_df = max(1, min(params.min_df, n_docs))
         prov_names = list(vocab)
         del vocab
-        token_list = sorted(t for t, c in zip(prov_names, df_prov.tolist()) if c >= min_df and t not in _STOP and not t.isdigit())
+        token_list = sorted(
+            t
+            for t, c in zip(prov_names, df_prov.tolist(), strict=False)
+            if c >= min_df and t not in _STOP and not t.isdigit()
+        )
         n_tok = max(len(token_list), 1)
         remap = np.full(n_vocab, -1, dtype=np.int64)  # provisional id -> index in token_list
         if token_list:
             prov_index = {t: i for i, t in enumerate(prov_names)}
-            remap[np.fromiter((prov_index[t] for t in token_list), dtype=np.int64, count=len(token_list))] = np.arange(len(token_list))
+            remap[np.fromiter((prov_index[t] for t in token_list), dtype=np.int64, count=len(token_list))] = np.arange(
+                len(token_list)
+            )
             del prov_index
-        uni_df = df_prov[remap >= 0][np.argsort(remap[remap >= 0])].astype(np.int64) if token_list else np.zeros(0, np.int64)
+        uni_df = (
+            df_prov[remap >= 0][np.argsort(remap[remap >= 0])].astype(np.int64) if token_list else np.zeros(0, np.int64)
+        )
         del prov_names
         bi_keys_all: list[np.ndarray] = []
         if params.ngram_max >= 2 and ids_all.size > 1:
@@ -154,7 +162,7 @@ class Featurizer:
             kdoc = tok_doc[:-1][ok]
             del nid, starts, ok
             span = n_tok * n_tok
-            if n_docs * span < 2 ** 62:
+            if n_docs * span < 2**62:
                 pairs = _distinct(kdoc * span + keys)  # distinct (doc, bigram)
                 bi_keys_all.append(pairs % span)
             else:  # astronomically large vocabulary: sort the pairs instead of packing them
@@ -196,12 +204,14 @@ class Featurizer:
         params = self.params
         for r, d in enumerate(docs):
             for text, w in _fields(d, params):
-                ids = self._ids(text)
-                if ids:
-                    id_chunks.append(ids)
+                text_ids = self._ids(text)
+                if text_ids:
+                    id_chunks.append(text_ids)
                     row_idx.append(r)
                     weights.append(w)
-        rows_parts, cols_parts, vals_parts = [], [], []
+        rows_parts: list[np.ndarray] = []
+        cols_parts: list[np.ndarray] = []
+        vals_parts: list[np.ndarray] = []
         if id_chunks:
             lens = np.fromiter((len(c) for c in id_chunks), dtype=np.int64, count=len(id_chunks))
             ids = np.fromiter(chain.from_iterable(id_chunks), dtype=np.int64, count=int(lens.sum()))
@@ -210,7 +220,9 @@ class Featurizer:
             known = ids >= 0
             f = np.where(known, self.uni_feat[np.where(known, ids, 0)], -1)
             m = f >= 0
-            rows_parts.append(seg_row[m]); cols_parts.append(f[m]); vals_parts.append(seg_w[m])
+            rows_parts.append(seg_row[m])
+            cols_parts.append(f[m])
+            vals_parts.append(seg_w[m])
             if self.params.ngram_max >= 2 and self.bi_keys.size and ids.size > 1:
                 starts = np.zeros(ids.size, dtype=bool)
                 starts[np.cumsum(lens)[:-1]] = True  # a bigram never spans two texts
@@ -219,12 +231,16 @@ class Featurizer:
                 pos = np.searchsorted(self.bi_keys, keys)
                 pos[pos >= self.bi_keys.size] = 0
                 hit = ok & (self.bi_keys[pos] == keys)
-                rows_parts.append(seg_row[:-1][hit]); cols_parts.append(self.bi_feat[pos[hit]])
+                rows_parts.append(seg_row[:-1][hit])
+                cols_parts.append(self.bi_feat[pos[hit]])
                 vals_parts.append(seg_w[:-1][hit])
         if rows_parts:
-            rows = np.concatenate(rows_parts); cols = np.concatenate(cols_parts); vals = np.concatenate(vals_parts)
+            rows = np.concatenate(rows_parts)
+            cols = np.concatenate(cols_parts)
+            vals = np.concatenate(vals_parts)
         else:
-            rows = cols = np.zeros(0, np.int64); vals = np.zeros(0, np.float32)
+            rows = cols = np.zeros(0, np.int64)
+            vals = np.zeros(0, np.float32)
         m = sp.csr_matrix((vals, (rows, cols)), shape=(len(docs), self.n_features), dtype=np.float32)
         m.sum_duplicates()
         return m
@@ -232,7 +248,7 @@ class Featurizer:
     def transform(self, docs: Sequence[Doc], batch: int = 2048) -> sp.csr_matrix:
         """TF-IDF rows, l2-normalised (an empty doc is an all-zero row); batched to bound memory."""
         if len(docs) > batch:
-            return sp.vstack([self._transform(docs[i:i + batch]) for i in range(0, len(docs), batch)], format="csr")
+            return sp.vstack([self._transform(docs[i : i + batch]) for i in range(0, len(docs), batch)], format="csr")
         return self._transform(docs)
 
     def _transform(self, docs: Sequence[Doc]) -> sp.csr_matrix:
@@ -253,9 +269,9 @@ class Featurizer:
             for t, f in enumerate(self.uni_feat.tolist()):
                 if f >= 0:
                     tok = self.token_list[t]
-                    names[f] = f"[arXiv {tok[len(CATEGORY_PREFIX):]}]" if tok.startswith(CATEGORY_PREFIX) else tok
+                    names[f] = f"[arXiv {tok[len(CATEGORY_PREFIX) :]}]" if tok.startswith(CATEGORY_PREFIX) else tok
             n_tok = max(len(self.token_list), 1)
-            for k, f in zip(self.bi_keys.tolist(), self.bi_feat.tolist()):
+            for k, f in zip(self.bi_keys.tolist(), self.bi_feat.tolist(), strict=False):
                 names[f] = f"{self.token_list[k // n_tok]} {self.token_list[k % n_tok]}"
             self._names = names
         return self._names
@@ -265,5 +281,7 @@ class Featurizer:
         return {"feat_uni": self.uni_feat, "feat_bi_keys": self.bi_keys, "feat_bi": self.bi_feat, "feat_idf": self.idf}
 
     @classmethod
-    def from_arrays(cls, params: FeatureParams, token_list: list[str], arrays: dict[str, np.ndarray]) -> "Featurizer":
-        return cls(params, token_list, arrays["feat_uni"], arrays["feat_bi_keys"], arrays["feat_bi"], arrays["feat_idf"])
+    def from_arrays(cls, params: FeatureParams, token_list: list[str], arrays: dict[str, np.ndarray]) -> Featurizer:
+        return cls(
+            params, token_list, arrays["feat_uni"], arrays["feat_bi_keys"], arrays["feat_bi"], arrays["feat_idf"]
+        )

@@ -7,18 +7,21 @@ order (stable sort) so the figures are reproducible.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import numpy as np
 
 
 def _recall_at_share(y_sorted: np.ndarray, share: float, n_pos: int) -> float:
-    k = int(math.ceil(share * y_sorted.size))
+    k = math.ceil(share * y_sorted.size)
     return float(y_sorted[:k].sum() / n_pos) if n_pos else float("nan")
 
 
-def metrics(labels: Sequence[int] | np.ndarray, scores: Sequence[float] | np.ndarray, threshold: float) -> dict:
+def metrics(
+    labels: Sequence[int] | np.ndarray, scores: Sequence[float] | np.ndarray, threshold: float
+) -> dict[str, Any]:
     """Screening metrics of ``scores`` against binary ``labels`` (1 relevant).
 
     ``wss_at_95`` = (TN + FN) / N - 0.05 at the first cutoff (in score order) that reaches 95% recall;
@@ -37,7 +40,7 @@ def metrics(labels: Sequence[int] | np.ndarray, scores: Sequence[float] | np.nda
     order = np.argsort(-s, kind="stable")
     ys = y[order]
     if n_pos:
-        need = int(math.ceil(0.95 * n_pos - 1e-9))
+        need = math.ceil(0.95 * n_pos - 1e-9)
         m = int(np.searchsorted(np.cumsum(ys), need) + 1)  # items read to reach 95% recall
         wss = (n - m) / n - 0.05
         read = m / n

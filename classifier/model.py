@@ -27,20 +27,22 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 
 from .background import background_docs
-from .calibration import DECADES, MIN_SAMPLE, SMALL_POOL, StreamCalibration
 from .baselines import keyword_prior, keyword_scores
-from .categories import CATEGORY_SLUGS, CategoryModel, descriptor_docs
+from .calibration import DECADES, MIN_SAMPLE, SMALL_POOL, StreamCalibration
+from .categories import CategoryModel, descriptor_docs
 from .docs import Doc, TrainingSet
 from .explain import nearest_rows, term_contributions
 from .features import FeatureParams, Featurizer
+from .labels import CATEGORY_SLUGS
 
 FORMAT = "rsiwatch-classifier/1"
 
@@ -71,11 +73,11 @@ class TrainParams:
     keyword_prior: float = 4.0  # weight of the keyword-list vector inside the similarity component; 0 = off
     min_spread: float = 0.2  # small pools: the normal approximation's spread is at least this x the training rows' std
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, d: dict) -> "TrainParams":
+    def from_dict(cls, d: dict[str, Any]) -> TrainParams:
         d = dict(d)
         feats = FeatureParams(**d.pop("features", {}))
         known = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
@@ -128,7 +130,7 @@ class _Fit:
 
 
 def _fit_core(xp: sp.csr_matrix, rel_pos: np.ndarray, xn: sp.csr_matrix, xu: sp.csr_matrix, hits: np.ndarray,
-              xb: sp.csr_matrix, p: "TrainParams", prior: np.ndarray | None = None) -> _Fit:
+              xb: sp.csr_matrix, p: TrainParams, prior: np.ndarray | None = None) -> _Fit:
     """One fit on featurised rows: positives (with relative weights), reviewed negatives, the pool
     (with keyword hits per item) and the built-in background. Returns the blended linear model."""
     n_true = xp.shape[0]
@@ -154,12 +156,14 @@ def _fit_core(xp: sp.csr_matrix, rel_pos: np.ndarray, xn: sp.csr_matrix, xu: sp.
     def weights(n_u_kept: int) -> np.ndarray:
         neg_total = n_n + p.pool_weight * n_u_kept + p.background_weight * n_b
         w_pos = p.pos_balance * neg_total / max(float(rel.sum()), 1e-9)
-        return np.concatenate([w_pos * rel, np.ones(n_n), np.full(n_u_kept, p.pool_weight), np.full(n_b, p.background_weight)])
+        return np.concatenate(
+            [w_pos * rel, np.ones(n_n), np.full(n_u_kept, p.pool_weight), np.full(n_b, p.background_weight)]
+        )
 
     coef, b = _fit_linear(x, y, weights(n_u), p.C, p.seed)
     dropped = 0
     if p.pu_drop > 0 and n_u >= 100:
-        pool_raw = x[n_p + n_n:n_p + n_n + n_u] @ coef
+        pool_raw = x[n_p + n_n : n_p + n_n + n_u] @ coef
         dropped = int(n_u * p.pu_drop)
         keep = np.ones(x.shape[0], dtype=bool)
         keep[n_p + n_n + np.argsort(-pool_raw)[:dropped]] = False
@@ -171,7 +175,7 @@ def _fit_core(xp: sp.csr_matrix, rel_pos: np.ndarray, xn: sp.csr_matrix, xu: sp.
         # needs no negatives to be meaningful, which is what a tiny pool lacks.
         c_pos = _unit_mean(xpos, rel)
         c_neg = _unit_mean(x[n_p:])
-        r = (c_pos - p.similarity_gamma * c_neg).astype(np.float32)
+        r: np.ndarray = (c_pos - p.similarity_gamma * c_neg).astype(np.float32)
         r /= float(np.std(x @ r)) or 1.0
         if prior is not None and p.keyword_prior > 0 and prior.any():
             # the hand-written keyword list as a weight vector: +1 on every term it names
@@ -186,9 +190,18 @@ def _fit_core(xp: sp.csr_matrix, rel_pos: np.ndarray, xn: sp.csr_matrix, xu: sp.
 class Model:
     """A trained classifier: featurizer, weights, stream calibration, category centroids, catalog rows."""
 
-    def __init__(self, params: TrainParams, trained_on: dict, featurizer: Featurizer, coef: np.ndarray,
-                 intercept: float, calibration: StreamCalibration, categories: CategoryModel,
-                 catalog_x: sp.csr_matrix, catalog_titles: list[str]) -> None:
+    def __init__(
+        self,
+        params: TrainParams,
+        trained_on: dict[str, Any],
+        featurizer: Featurizer,
+        coef: np.ndarray,
+        intercept: float,
+        calibration: StreamCalibration,
+        categories: CategoryModel,
+        catalog_x: sp.csr_matrix,
+        catalog_titles: list[str],
+    ) -> None:
         self.params = params
         self.trained_on = trained_on
         self.featurizer = featurizer
@@ -203,15 +216,21 @@ class Model:
         """Uncalibrated margins (only meaningful within one model version)."""
         if not docs:
             return np.zeros(0)
-        return self.featurizer.transform(docs) @ self.coef + self.intercept
+        margins: np.ndarray = self.featurizer.transform(docs) @ self.coef + self.intercept
+        return margins
 
     def score(self, docs: Sequence[Doc]) -> np.ndarray:
         """Calibrated 0..1 scores, fast path without explanations; batches keep memory flat."""
-        out = [self.calibration(self.raw(docs[i:i + 4096])) for i in range(0, len(docs), 4096)]
+        out = [self.calibration(self.raw(docs[i : i + 4096])) for i in range(0, len(docs), 4096)]
         return np.concatenate(out) if out else np.zeros(0)
 
-    def score_docs(self, docs: Sequence[Doc], explain: bool = True, top_terms: int = 8,
-                   explain_from: Mapping[str, float] | None = None) -> list[Scored]:
+    def score_docs(
+        self,
+        docs: Sequence[Doc],
+        explain: bool = True,
+        top_terms: int = 8,
+        explain_from: Mapping[str, float] | None = None,
+    ) -> list[Scored]:
         """Scores with category suggestions and, when ``explain``, why-terms and nearest catalog entries.
 
         ``explain_from`` (doc id -> score) explains only the docs scoring at least their value (the
@@ -221,14 +240,20 @@ class Model:
         out: list[Scored] = []
         names = self.featurizer.feature_names() if explain else []
         for i0 in range(0, len(docs), 2048):
-            chunk = docs[i0:i0 + 2048]
+            chunk = docs[i0 : i0 + 2048]
             x = self.featurizer.transform(chunk)
             scores = self.calibration(x @ self.coef + self.intercept)
             sugg = self.categories.suggest(x)
-            shown = [explain and (explain_from is None or scores[j] >= explain_from.get(d.id, 0.0))
-                     for j, d in enumerate(chunk)]
+            shown = [
+                explain and (explain_from is None or scores[j] >= explain_from.get(d.id, 0.0))
+                for j, d in enumerate(chunk)
+            ]
             rows = [j for j, s in enumerate(shown) if s]
-            near = dict(zip(rows, nearest_rows(x[rows], self.catalog_x, self.catalog_titles, 3))) if rows else {}
+            near = (
+                dict(zip(rows, nearest_rows(x[rows], self.catalog_x, self.catalog_titles, 3), strict=False))
+                if rows
+                else {}
+            )
             for j, d in enumerate(chunk):
                 why = term_contributions(x, j, self.coef, names, top_terms) if shown[j] else []
                 s = sugg[j]
@@ -237,21 +262,35 @@ class Model:
 
     # ---- storage: np.savez + JSON, never pickle ----------------------------------------------------------
     def to_bytes(self) -> bytes:
-        meta = {"format": FORMAT, "params": self.params.to_dict(), "trained_on": self.trained_on,
-                "tokens": self.featurizer.token_list, "catalog_titles": self.catalog_titles,
-                "intercept": self.intercept, "category_slugs": list(CATEGORY_SLUGS),
-                "category_min_sim": self.categories.min_sim, "category_temperature": self.categories.temperature}
+        meta = {
+            "format": FORMAT,
+            "params": self.params.to_dict(),
+            "trained_on": self.trained_on,
+            "tokens": self.featurizer.token_list,
+            "catalog_titles": self.catalog_titles,
+            "intercept": self.intercept,
+            "category_slugs": list(CATEGORY_SLUGS),
+            "category_min_sim": self.categories.min_sim,
+            "category_temperature": self.categories.temperature,
+        }
         cx = self.catalog_x
-        arrays = {**self.featurizer.arrays(), **self.calibration.arrays(), "coef": self.coef,
-                  "cat_centroids": self.categories.centroids, "catalog_data": cx.data, "catalog_indices": cx.indices,
-                  "catalog_indptr": cx.indptr, "catalog_shape": np.array(cx.shape, dtype=np.int64),
-                  "meta_json": np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)}
+        arrays = {
+            **self.featurizer.arrays(),
+            **self.calibration.arrays(),
+            "coef": self.coef,
+            "cat_centroids": self.categories.centroids,
+            "catalog_data": cx.data,
+            "catalog_indices": cx.indices,
+            "catalog_indptr": cx.indptr,
+            "catalog_shape": np.array(cx.shape, dtype=np.int64),
+            "meta_json": np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8),
+        }
         buf = io.BytesIO()
         np.savez_compressed(buf, **arrays)
         return buf.getvalue()
 
     @classmethod
-    def from_bytes(cls, blob: bytes) -> "Model":
+    def from_bytes(cls, blob: bytes) -> Model:
         with np.load(io.BytesIO(blob), allow_pickle=False) as z:
             a = {k: z[k] for k in z.files}
         meta = json.loads(a.pop("meta_json").tobytes().decode("utf-8"))
@@ -259,11 +298,21 @@ class Model:
             raise ValueError(f"model blob format is {meta.get('format')!r}; expected {FORMAT!r}")
         params = TrainParams.from_dict(meta["params"])
         feat = Featurizer.from_arrays(params.features, meta["tokens"], a)
-        cx = sp.csr_matrix((a["catalog_data"], a["catalog_indices"], a["catalog_indptr"]),
-                           shape=tuple(a["catalog_shape"].tolist()))
+        cx = sp.csr_matrix(
+            (a["catalog_data"], a["catalog_indices"], a["catalog_indptr"]), shape=tuple(a["catalog_shape"].tolist())
+        )
         cats = CategoryModel(a["cat_centroids"], meta["category_min_sim"], meta["category_temperature"])
-        return cls(params, meta["trained_on"], feat, a["coef"], meta["intercept"],
-                   StreamCalibration.from_arrays(a), cats, cx, meta["catalog_titles"])
+        return cls(
+            params,
+            meta["trained_on"],
+            feat,
+            a["coef"],
+            meta["intercept"],
+            StreamCalibration.from_arrays(a),
+            cats,
+            cx,
+            meta["catalog_titles"],
+        )
 
 
 @dataclass
@@ -286,9 +335,8 @@ class _Prepared:
     neg_count: int
 
 
-def _prepare(ts: TrainingSet, p: TrainParams) -> _Prepared:
-    """Split the pool, fit the vocabulary and featurise every row."""
-    rng = np.random.default_rng(p.seed)
+def _distinct_rows(ts: TrainingSet, p: TrainParams) -> tuple[list[Doc], list[Doc], list[Doc]]:
+    """Positives (with the category descriptors), negatives and pool, each document in one role only."""
     extra = descriptor_docs() if p.category_docs else []
     pos = _dedupe(list(ts.positives) + extra, set())
     pos_ids = {d.id for d in pos}
@@ -296,15 +344,25 @@ def _prepare(ts: TrainingSet, p: TrainParams) -> _Prepared:
     pool = _dedupe(ts.pool, pos_ids | {d.id for d in neg})
     if not pos:
         raise ValueError("training set has no positives: load the catalog or accept some works first")
+    return pos, neg, pool
+
+
+def _hold_out_calibration(
+    pool: list[Doc], p: TrainParams, rng: np.random.Generator
+) -> tuple[list[Doc], list[Doc]]:
+    """(calibration sample, the pool the weights are fitted on): a sample the weights never see."""
+    perm = rng.permutation(len(pool))
+    n_cal = min(int(len(pool) * p.calibration_fraction), p.calibration_max)
+    return [pool[i] for i in perm[:n_cal]], [pool[i] for i in np.sort(perm[n_cal:])]
+
+
+def _prepare(ts: TrainingSet, p: TrainParams) -> _Prepared:
+    """Split the pool, fit the vocabulary and featurise every row."""
+    rng = np.random.default_rng(p.seed)
+    pos, neg, pool = _distinct_rows(ts, p)
     bg = background_docs() if p.background_weight > 0 else []
     small = len(pool) < SMALL_POOL
-    if not small:  # hold out a calibration sample that the weights never see
-        perm = rng.permutation(len(pool))
-        n_cal = min(int(len(pool) * p.calibration_fraction), p.calibration_max)
-        cal = [pool[i] for i in perm[:n_cal]]
-        pool_fit = [pool[i] for i in np.sort(perm[n_cal:])]
-    else:
-        cal, pool_fit = [], pool
+    cal, pool_fit = ([], pool) if small else _hold_out_calibration(pool, p, rng)
     # A catalog entry's text (a short description) weighs ``catalog_weight``; an accepted work's own text
     # (a decision, passed as a positive under the same id) weighs 1.
     cat_docs = set(ts.catalog)
@@ -318,11 +376,27 @@ def _prepare(ts: TrainingSet, p: TrainParams) -> _Prepared:
     prior = keyword_prior(feat.feature_names()) if p.keyword_prior > 0 else None
     if small:
         cal = pool_fit if len(pool_fit) >= MIN_SAMPLE else pool_fit + bg
-    return _Prepared(feat, pos, rel_pos, xp, xn, pool_fit, xu, hits, xb, prior, small, cal,
-                     None if small else feat.transform(cal), len(neg))
+    return _Prepared(
+        feat,
+        pos,
+        rel_pos,
+        xp,
+        xn,
+        pool_fit,
+        xu,
+        hits,
+        xb,
+        prior,
+        small,
+        cal,
+        None if small else feat.transform(cal),
+        len(neg),
+    )
 
 
-def _fit_prepared(prep: _Prepared, p: TrainParams, keep_pos: np.ndarray | None = None) -> tuple[_Fit, StreamCalibration]:
+def _fit_prepared(
+    prep: _Prepared, p: TrainParams, keep_pos: np.ndarray | None = None
+) -> tuple[_Fit, StreamCalibration]:
     """The linear fit and its stream calibration, optionally on a subset of the positives (a fold)."""
     xp, rel = (prep.xp, prep.rel_pos) if keep_pos is None else (prep.xp[keep_pos], prep.rel_pos[keep_pos])
     xu = prep.xu
@@ -345,14 +419,34 @@ def train(ts: TrainingSet, params: TrainParams | None = None) -> Model:
     how = "normal approximation (small pool)" if prep.small else "stream sample"
     cat_docs = [d for d in pos + list(ts.catalog) if d.category in CATEGORY_SLUGS]
     cat_docs = _dedupe(cat_docs, set())
-    categories = CategoryModel.fit(feat.transform(cat_docs), [d.category for d in cat_docs],
-                                   p.category_min_sim, p.category_temperature)
+    categories = CategoryModel.fit(
+        feat.transform(cat_docs), [d.category for d in cat_docs], p.category_min_sim, p.category_temperature
+    )
     catalog = _dedupe(ts.catalog, set())
-    trained_on = {"positives": len(ts.positives), "negatives": prep.neg_count, "pool": len(prep.pool_fit),
-                  "calibration_sample": len(prep.cal), "pu_dropped": fit.pu_dropped, "pool_excluded": fit.pool_excluded,
-                  "keyword_seeds": fit.keyword_seeds, "background": prep.xb.shape[0],
-                  "similarity_share": round(fit.similarity_share, 4),
-                  "catalog": len(catalog), "features": feat.n_features, "calibrated": not prep.small,
-                  "calibration": how, "scale_decades": DECADES}
-    return Model(p, trained_on, feat, fit.coef, fit.intercept, calibration, categories,
-                 feat.transform(catalog), [d.title for d in catalog])
+    trained_on = {
+        "positives": len(ts.positives),
+        "negatives": prep.neg_count,
+        "pool": len(prep.pool_fit),
+        "calibration_sample": len(prep.cal),
+        "pu_dropped": fit.pu_dropped,
+        "pool_excluded": fit.pool_excluded,
+        "keyword_seeds": fit.keyword_seeds,
+        "background": prep.xb.shape[0],
+        "similarity_share": round(fit.similarity_share, 4),
+        "catalog": len(catalog),
+        "features": feat.n_features,
+        "calibrated": not prep.small,
+        "calibration": how,
+        "scale_decades": DECADES,
+    }
+    return Model(
+        p,
+        trained_on,
+        feat,
+        fit.coef,
+        fit.intercept,
+        calibration,
+        categories,
+        feat.transform(catalog),
+        [d.title for d in catalog],
+    )

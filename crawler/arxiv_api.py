@@ -97,7 +97,12 @@ def _entry(entry: Any, entry_id: str) -> Item | None:
 
 
 def search(
-    client: "PoliteClient", endpoint: str, query: str, max_results: int, page_size: int, validators: Validators | None = None
+    client: PoliteClient,
+    endpoint: str,
+    query: str,
+    max_results: int,
+    page_size: int,
+    validators: Validators | None = None,
 ) -> SourceResult:
     """Fetch pages through ``client`` (a ``PoliteClient``) until one of the stop conditions holds.
 

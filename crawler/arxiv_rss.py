@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -50,7 +50,7 @@ def parse_arxiv_rss(
     Monday to Friday in New York) it is worth a warning, since it may also mean a changed feed.
     """
     result = parse_document(body, headers, url, warnings)
-    if not result.entries and warnings is not None and is_announcement_day(now or datetime.now(timezone.utc)):
+    if not result.entries and warnings is not None and is_announcement_day(now or datetime.now(UTC)):
         warnings.append(f"{url}: no entries on an announcement day (a holiday, or has the feed changed?)")
     # The listing's own announcement date, for an entry that carries none: never the day it was crawled.
     feed = result.get("feed", {})

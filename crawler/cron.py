@@ -6,14 +6,14 @@ The config refuses at load what the scheduler would refuse later (``99 * * * *``
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from apscheduler.triggers.cron import CronTrigger
 
 
-def parse_crontab(expression: str) -> "CronTrigger":
+def parse_crontab(expression: str) -> CronTrigger:
     """A UTC trigger for a five-field crontab; ``ValueError`` (one line, the parser's reason) otherwise."""
     # Imported here: the config loads this module, and quick commands must not pay for APScheduler.
     from apscheduler.triggers.cron import CronTrigger
@@ -22,10 +22,10 @@ def parse_crontab(expression: str) -> "CronTrigger":
     if len(fields) != 5:
         raise ValueError(f"expected a crontab expression of five fields, e.g. '0 6 * * *' (got {len(fields)})")
     try:
-        trigger = CronTrigger.from_crontab(expression, timezone=timezone.utc)
+        trigger = CronTrigger.from_crontab(expression, timezone=UTC)
     except ValueError as exc:
         raise ValueError(f"not a valid crontab: {' '.join(str(exc).split())}") from None
-    if trigger.get_next_fire_time(None, datetime.now(timezone.utc)) is None:
+    if trigger.get_next_fire_time(None, datetime.now(UTC)) is None:
         raise ValueError("not a valid crontab: it never fires")
     return trigger
 
@@ -35,7 +35,8 @@ def next_cron_time(expression: str, after: datetime) -> datetime:
     found = parse_crontab(expression).get_next_fire_time(None, after + timedelta(microseconds=1))
     if found is None:
         raise ValueError(f"cron expression {expression!r} never fires")
-    return found
+    fires_at: datetime = found
+    return fires_at
 
 
 def cron_gap_s(expression: str, at: datetime) -> float:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from crawler.errors import FetchError, ParseError
 from crawler.feed import http_url, parse_document
@@ -66,7 +67,7 @@ def feed_links(body: bytes, url: str, content_type: str | None = None) -> list[F
     base = base or url
     found: dict[str, FeedLink] = {}
     for link in soup.find_all("link", href=True):
-        rel = link.get("rel") or []
+        rel: Any = link.get("rel") or []
         rels = {r.lower() for r in (rel if isinstance(rel, list) else str(rel).split())}
         kind = str(link.get("type") or "").split(";")[0].strip().lower()
         if "alternate" not in rels or kind not in FEED_TYPES:

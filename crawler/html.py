@@ -99,7 +99,9 @@ def parse_listing(
         except SelectorSyntaxError as exc:
             raise ParseError(f"{url}: a selector in `select` is not valid CSS: {exc}") from None
         if not items and warnings is not None:
-            warnings.append(one_line(f"{url}: selector {select.item!r} found no items; read the page's metadata instead"))
+            warnings.append(
+                one_line(f"{url}: selector {select.item!r} found no items; read the page's metadata instead")
+            )
     if not items:
         items = _by_metadata(soup, url)
     return first_per_key(items)
@@ -112,7 +114,7 @@ def _by_selectors(elements: list[Tag], select: Selectors, base: str) -> list[Ite
         link = http_url(raw_link, base)
         if not link:
             continue
-        title_el, raw_title = _select(element, select.title) if select.title else (None, None)
+        _title_el, raw_title = _select(element, select.title) if select.title else (None, None)
         if not raw_title:
             anchor = element.find(["h1", "h2", "h3", "h4", "a"])
             raw_title = anchor.get_text(" ") if isinstance(anchor, Tag) else ""
@@ -181,7 +183,7 @@ def enrich(item: Item, meta: PageMeta) -> Item:
 
 
 def collect_html(
-    source: SourceSpec, client: "PoliteClient", validators: Validators, seen: Mapping[str, str] | None = None
+    source: SourceSpec, client: PoliteClient, validators: Validators, seen: Mapping[str, str] | None = None
 ) -> SourceResult:
     """Fetch the listing (conditionally), parse it, and read up to ``FOLLOW_MAX`` article pages if asked.
 
@@ -197,7 +199,9 @@ def collect_html(
     if fetched.not_modified:
         result.not_modified = True
         return result
-    items = parse_listing(fetched.body, fetched.url, source.select, result.warnings, fetched.headers.get("content-type"))
+    items = parse_listing(
+        fetched.body, fetched.url, source.select, result.warnings, fetched.headers.get("content-type")
+    )
     if source.follow_links:
         for index, item in enumerate(items[:FOLLOW_MAX]):
             work = (seen or {}).get(item.key)
@@ -206,7 +210,7 @@ def collect_html(
     return result
 
 
-def _follow(item: Item, client: "PoliteClient", result: SourceResult) -> Item:
+def _follow(item: Item, client: PoliteClient, result: SourceResult) -> Item:
     if not item.canonical_id.startswith("url:"):
         return item  # an arXiv or DOI link: the paper's own source tells us more than its landing page
     if not client.robots.allowed(item.url):
@@ -220,4 +224,3 @@ def _follow(item: Item, client: "PoliteClient", result: SourceResult) -> Item:
     result.requests += page.requests
     result.bytes_read += len(page.body)
     return enrich(item, page_meta(soup_of(page.body, page.headers.get("content-type")), page.url))
-

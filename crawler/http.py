@@ -15,9 +15,9 @@ import threading
 import time
 import zlib
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
 import httpx2
@@ -32,7 +32,9 @@ from crawler.transport import Deadline, DeadlineTransport
 if TYPE_CHECKING:
     from crawler.robots import RobotsCache
 
-FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.1"
+FEED_ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.1"
+)
 # Retry-After waits up to this long happen inside the request; longer ones fail fast with .retry_after.
 DEFAULT_MAX_INLINE_WAIT_S = 30.0
 DEFAULT_BACKOFF_S = 1.0
@@ -61,6 +63,42 @@ class Fetched:
     requests: int = 1  # HTTP exchanges it took (redirects and retries included)
 
 
+class _Fetch:
+    """One ``PoliteClient.get``: where it is, how far it went, and the error it raises (naming both URLs)."""
+
+    def __init__(self, url: str, validators: Validators, accept: str | None) -> None:
+        self.url = self.current = url
+        self.validators = validators
+        self.started = time.monotonic()
+        self.headers = {"Accept": accept or "*/*"}
+        if validators.etag:
+            self.headers["If-None-Match"] = validators.etag
+        if validators.last_modified:
+            self.headers["If-Modified-Since"] = validators.last_modified
+        self.seen = {url}
+        self.hops = self.attempts = self.requests = 0
+        self.origin_private = is_private_host(_host(url) or "")
+
+    def fail(self, cause: str, **kw: object) -> FetchError:
+        where = f" (at {_shown(self.current)})" if self.current != self.url else ""
+        return FetchError(f"{_shown(self.url)}: {cause}{where}", **kw)  # type: ignore[arg-type]
+
+    def fetched(self, status: int, headers: dict[str, str], body: bytes) -> Fetched:
+        """A 2xx or 304 answer, with the validators to send next time (a 304 keeps the ones it confirmed)."""
+        not_modified = status == 304
+        return Fetched(
+            status=status,
+            body=b"" if not_modified else body,
+            headers=headers,
+            url=self.current,
+            validators=Validators(
+                etag=headers.get("etag") or (self.validators.etag if not_modified else None),
+                last_modified=headers.get("last-modified") or (self.validators.last_modified if not_modified else None),
+            ),
+            elapsed=time.monotonic() - self.started,
+            not_modified=not_modified,
+            requests=self.requests,
+        )
 def _shown(url: str, limit: int = 160) -> str:
     """A URL as an error names it: a long query (arXiv's id_list of a hundred ids) would push the cause out
     of the one line an error has."""
@@ -83,8 +121,8 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     except (TypeError, ValueError, IndexError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 def _name_did_not_resolve(exc: BaseException) -> bool:
@@ -157,7 +195,7 @@ class PoliteClient:
         backoff_s: float = DEFAULT_BACKOFF_S,
         sleep: Callable[[float], None] = time.sleep,
         stop: threading.Event | None = None,
-        guard: "AddressGuard | None" = None,
+        guard: AddressGuard | None = None,
         memory: LastRequestStore | None = None,
     ) -> None:
         """``stop`` (the daemon's shutdown event) cuts short every wait for a host and fails the fetch;
@@ -178,12 +216,15 @@ class PoliteClient:
             headers={"User-Agent": self.user_agent, "Accept-Encoding": "gzip, deflate"},
         )
         self._timeout = httpx2.Timeout(
-            connect=http.connect_timeout_s, read=http.read_timeout_s, write=http.read_timeout_s, pool=http.connect_timeout_s
+            connect=http.connect_timeout_s,
+            read=http.read_timeout_s,
+            write=http.read_timeout_s,
+            pool=http.connect_timeout_s,
         )
-        self._robots: "RobotsCache | None" = None
+        self._robots: RobotsCache | None = None
         self.guard = guard
 
-    def __enter__(self) -> "PoliteClient":
+    def __enter__(self) -> PoliteClient:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -198,7 +239,7 @@ class PoliteClient:
         return self._stop is not None and self._stop.is_set()
 
     @property
-    def robots(self) -> "RobotsCache":
+    def robots(self) -> RobotsCache:
         """robots.txt rules per host, fetched through this client (used by ``html`` sources)."""
         if self._robots is None:
             from crawler.robots import RobotsCache
@@ -207,92 +248,97 @@ class PoliteClient:
         return self._robots
 
     def get(self, url: str, validators: Validators | None = None, accept: str | None = None) -> Fetched:
-        """Fetch ``url``; 2xx or 304 come back as ``Fetched``, everything else raises ``FetchError``."""
-        started = time.monotonic()
-        validators = validators or Validators()
-        headers = {"Accept": accept or "*/*"}
-        if validators.etag:
-            headers["If-None-Match"] = validators.etag
-        if validators.last_modified:
-            headers["If-Modified-Since"] = validators.last_modified
-        current, seen, hops, attempts, requests = url, {url}, 0, 0, 0
-        origin_private = is_private_host(_host(url) or "")
+        """Fetch ``url``; 2xx or 304 come back as ``Fetched``, everything else raises ``FetchError``.
 
-        def fail(cause: str, **kw: object) -> FetchError:
-            where = f" (at {_shown(current)})" if current != url else ""
-            return FetchError(f"{_shown(url)}: {cause}{where}", **kw)  # type: ignore[arg-type]
-
+        One loop of exchanges; what happens after each is decided by a policy of its own (as Scrapy's
+        middlewares are): the host's readiness, retries of broken exchanges and 5xx/429, Retry-After, and
+        redirects with their per-hop checks (the address guard itself runs in the transport, every hop).
+        """
+        fetch = _Fetch(url, validators or Validators(), accept)
         while True:
-            host = _host(current)
+            host = _host(fetch.current)
             if host is None:
-                raise fail("not an http(s) URL")
-            # A host that said Retry-After: 3600 (to this source or another on the same host) is not
-            # waited for here: that would stall the whole crawl.  The source is deferred instead.
-            ahead = self.gate.ready_in(host)
-            if ahead > max(self.max_inline_wait_s, self.gate.delay(host)) + 1.0:
-                raise fail(f"{host} asked us to retry after {ahead:.0f} s; not waiting in this crawl", retry_after=ahead)
+                raise fetch.fail("not an http(s) URL")
+            self._refuse_long_wait(fetch, host)
             try:
                 with self.gate.slot(host):
-                    requests += 1
-                    status, resp_headers, body = self._exchange(current, headers, fail)
+                    fetch.requests += 1
+                    status, resp_headers, body = self._exchange(fetch.current, fetch.headers, fetch.fail)
             except GateClosed:
-                raise fail("stopped: the crawler is shutting down") from None
+                raise fetch.fail("stopped: the crawler is shutting down") from None
             except _Retryable as exc:
-                attempts += 1
-                if attempts > self.http.retries:
-                    raise fail(f"{exc} (after {attempts} attempts)") from None
-                self.gate.defer(host, min(MAX_BACKOFF_S, self.backoff_s * 2 ** (attempts - 1)))
+                self._retry_or_fail(fetch, host, str(exc))
                 continue
-
             if status in _REDIRECTS and "location" in resp_headers:
-                hops += 1
-                if hops > self.http.max_redirects:
-                    raise fail(f"more than {self.http.max_redirects} redirects")
-                target = urljoin(current, resp_headers["location"].strip())
-                if target in seen:
-                    raise fail(f"redirect loop back to {target}")
-                target_host = _host(target) or ""
-                if not self.http.allow_private_addresses and not origin_private and is_private_host(target_host):
-                    raise fail(f"redirect to private address {target_host} refused")
-                seen.add(target)
-                current = target
+                self._follow_redirect(fetch, resp_headers["location"])
                 continue
-
-            new_validators = Validators(
-                etag=resp_headers.get("etag") or (validators.etag if status == 304 else None),
-                last_modified=resp_headers.get("last-modified") or (validators.last_modified if status == 304 else None),
-            )
             if status == 304 or 200 <= status < 300:
-                return Fetched(
-                    status=status,
-                    body=b"" if status == 304 else body,
-                    headers=resp_headers,
-                    url=current,
-                    validators=new_validators,
-                    elapsed=time.monotonic() - started,
-                    not_modified=status == 304,
-                    requests=requests,
-                )
-
-            retry_after = parse_retry_after(resp_headers.get("retry-after")) if status in (429, 503) else None
-            if retry_after is not None:
-                if retry_after <= self.max_inline_wait_s and attempts < self.http.retries:
-                    attempts += 1
-                    self.gate.defer(host, retry_after)
-                    continue
-                wait = min(retry_after, self.politeness.max_retry_after_s)
-                self.gate.defer(host, wait)
-                raise fail(f"HTTP {status}, server asks to retry after {wait:.0f} s", retry_after=wait, status=status, body=body,
-                           headers=resp_headers)
-            if status >= 500 or status == 429:
-                attempts += 1
-                if attempts > self.http.retries:
-                    raise fail(f"HTTP {status} (after {attempts} attempts)", status=status, body=body, headers=resp_headers)
-                self.gate.defer(host, min(MAX_BACKOFF_S, self.backoff_s * 2 ** (attempts - 1)))
+                return fetch.fetched(status, resp_headers, body)
+            if self._honour_retry_after(fetch, host, status, resp_headers, body):
                 continue
-            raise fail(f"HTTP {status}", status=status, body=body, headers=resp_headers)
+            if status >= 500 or status == 429:
+                self._retry_or_fail(fetch, host, f"HTTP {status}", status=status, body=body, headers=resp_headers)
+                continue
+            raise fetch.fail(f"HTTP {status}", status=status, body=body, headers=resp_headers)
 
-    def _exchange(self, url: str, headers: dict[str, str], fail: Callable[..., FetchError]) -> tuple[int, dict[str, str], bytes]:
+    def _refuse_long_wait(self, fetch: _Fetch, host: str) -> None:
+        """A host that said Retry-After: 3600 (to this source or another on the same host) is not waited for
+        here: that would stall the whole crawl.  The source is deferred instead."""
+        ahead = self.gate.ready_in(host)
+        if ahead > max(self.max_inline_wait_s, self.gate.delay(host)) + 1.0:
+            raise fetch.fail(
+                f"{host} asked us to retry after {ahead:.0f} s; not waiting in this crawl", retry_after=ahead
+            )
+
+    def _retry_or_fail(
+        self, fetch: _Fetch, host: str, cause: str, *, status: int | None = None, body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        """The retry policy: up to ``retries`` more attempts, the host deferred by a growing back-off."""
+        fetch.attempts += 1
+        if fetch.attempts > self.http.retries:
+            if status is None:
+                raise fetch.fail(f"{cause} (after {fetch.attempts} attempts)")
+            raise fetch.fail(f"{cause} (after {fetch.attempts} attempts)", status=status, body=body, headers=headers)
+        self.gate.defer(host, min(MAX_BACKOFF_S, self.backoff_s * 2 ** (fetch.attempts - 1)))
+
+    def _honour_retry_after(
+        self, fetch: _Fetch, host: str, status: int, resp_headers: dict[str, str], body: bytes
+    ) -> bool:
+        """The Retry-After policy (429 and 503): a short wait is waited and retried (True); a long one defers
+        the host and fails the fetch, saying how long; no header leaves the answer to the retry policy."""
+        retry_after = parse_retry_after(resp_headers.get("retry-after")) if status in (429, 503) else None
+        if retry_after is None:
+            return False
+        if retry_after <= self.max_inline_wait_s and fetch.attempts < self.http.retries:
+            fetch.attempts += 1
+            self.gate.defer(host, retry_after)
+            return True
+        wait = min(retry_after, self.politeness.max_retry_after_s)
+        self.gate.defer(host, wait)
+        raise fetch.fail(
+            f"HTTP {status}, server asks to retry after {wait:.0f} s", retry_after=wait, status=status, body=body,
+            headers=resp_headers,
+        )
+
+    def _follow_redirect(self, fetch: _Fetch, location: str) -> None:
+        """The redirect policy: at most ``max_redirects`` hops, no loop, and no hop from a public address to a
+        private one (unless the config allows private addresses)."""
+        fetch.hops += 1
+        if fetch.hops > self.http.max_redirects:
+            raise fetch.fail(f"more than {self.http.max_redirects} redirects")
+        target = urljoin(fetch.current, location.strip())
+        if target in fetch.seen:
+            raise fetch.fail(f"redirect loop back to {target}")
+        target_host = _host(target) or ""
+        if not self.http.allow_private_addresses and not fetch.origin_private and is_private_host(target_host):
+            raise fetch.fail(f"redirect to private address {target_host} refused")
+        fetch.seen.add(target)
+        fetch.current = target
+
+    def _exchange(
+        self, url: str, headers: dict[str, str], fail: Callable[..., FetchError]
+    ) -> tuple[int, dict[str, str], bytes]:
         """One request/response under the total deadline; the body is read (capped) unless it is a redirect."""
         total = self.http.total_timeout_s
         self._deadline.at = time.monotonic() + total
@@ -315,29 +361,34 @@ class PoliteClient:
                 return status, resp_headers, body
         except FetchError:
             raise
-        except httpx2.TimeoutException as exc:
+        except (httpx2.HTTPError, httpx2.InvalidURL) as exc:
+            raise self._exchange_error(exc, fail) from None
+        finally:
+            self._deadline.at = None
+
+    def _exchange_error(self, exc: httpx2.HTTPError | httpx2.InvalidURL, fail: Callable[..., FetchError]) -> Exception:
+        """What a transport error means: ``_Retryable`` (a connect timeout, a refused or broken connection)
+        or the fetch's ``FetchError`` (the deadline, a read timeout, TLS, a name that does not resolve...)."""
+        if isinstance(exc, httpx2.TimeoutException):
             if self._deadline.passed():
-                raise fail(f"timed out after {total:g} s (total deadline)") from None
+                return fail(f"timed out after {self.http.total_timeout_s:g} s (total deadline)")
             if isinstance(exc, httpx2.ConnectTimeout):
-                raise _Retryable(f"connect timed out after {self.http.connect_timeout_s:g} s") from None
-            raise fail(f"read timed out after {self.http.read_timeout_s:g} s") from None
-        except httpx2.ConnectError as exc:
+                return _Retryable(f"connect timed out after {self.http.connect_timeout_s:g} s")
+            return fail(f"read timed out after {self.http.read_timeout_s:g} s")
+        if isinstance(exc, httpx2.ConnectError):
             message = str(exc) or type(exc).__name__
             if "SSL" in message or "TLS" in message or "certificate" in message.lower():
-                raise fail(f"TLS handshake failed: {message}") from None
+                return fail(f"TLS handshake failed: {message}")
             if _name_did_not_resolve(exc):
                 # The name does not resolve (no network, or a typo): retrying now only delays the crawl;
                 # the source's back-off tries again later.
-                raise fail(f"cannot resolve host: {message}") from None
-            raise _Retryable(f"cannot connect: {message}") from None
-        except (httpx2.ReadError, httpx2.RemoteProtocolError, httpx2.WriteError) as exc:
-            raise _Retryable(f"connection broken: {exc or type(exc).__name__}") from None
-        except httpx2.InvalidURL as exc:
-            raise fail(f"invalid URL: {exc}") from None
-        except httpx2.HTTPError as exc:
-            raise fail(f"{type(exc).__name__}: {exc}") from None
-        finally:
-            self._deadline.at = None
+                return fail(f"cannot resolve host: {message}")
+            return _Retryable(f"cannot connect: {message}")
+        if isinstance(exc, httpx2.ReadError | httpx2.RemoteProtocolError | httpx2.WriteError):
+            return _Retryable(f"connection broken: {exc or type(exc).__name__}")
+        if isinstance(exc, httpx2.InvalidURL):
+            return fail(f"invalid URL: {exc}")
+        return fail(f"{type(exc).__name__}: {exc}")
 
     def _read_body(self, response: httpx2.Response, encoding: str, cap: int, *, strict: bool) -> bytes:
         decoder = _Decoder(encoding)

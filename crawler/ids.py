@@ -52,7 +52,9 @@ _PAPER_PATH_RE = {
 # pattern), GitHub repos.  Each pattern starts with a literal so the scan is quick; the host before a
 # ``/abs/<id>``-like path is checked in code.
 _PATH_SEGMENTS = sorted({segment for prefixes in ARXIV_PAPER_PATHS.values() for segment in prefixes})
-_TEXT_PAPER_PATH_RE = re.compile(rf"/(?P<segment>{'|'.join(_PATH_SEGMENTS)})/(?:{_NEW_ID}|{_OLD_ID}){_VERSION}", re.IGNORECASE)
+_TEXT_PAPER_PATH_RE = re.compile(
+    rf"/(?P<segment>{'|'.join(_PATH_SEGMENTS)})/(?:{_NEW_ID}|{_OLD_ID}){_VERSION}", re.IGNORECASE
+)
 _TEXT_ARXIV_PREFIX_RE = re.compile(rf"arxiv:\s?(?:{_NEW_ID}|{_OLD_ID}){_VERSION}", re.IGNORECASE)
 _HOST_BEFORE_RE = re.compile(r"[a-z0-9.\-]{1,80}$", re.IGNORECASE)
 # Literals one of which is in every text these can match (a cheap test before the scan).
@@ -60,9 +62,34 @@ _TEXT_ARXIV_HINTS = ("arxiv", *sorted(host for host in ARXIV_PAPER_PATHS if "arx
 _TEXT_DOI_RE = re.compile(r"\b(10\.\d{4,9}/[-._;()/:A-Za-z0-9<>]+)")
 _GITHUB_RE = re.compile(r"https?://(?:www\.)?github\.com/([A-Za-z0-9][A-Za-z0-9\-]*)/([A-Za-z0-9_.\-]+)")
 _GITHUB_NOT_OWNERS = frozenset(
-    {"about", "apps", "collections", "contact", "customer-stories", "enterprise", "events", "explore",
-     "features", "login", "marketplace", "orgs", "pricing", "security", "settings", "site", "sponsors",
-     "topics", "trending", "join", "notifications", "new", "search", "readme", "solutions", "resources"}
+    {
+        "about",
+        "apps",
+        "collections",
+        "contact",
+        "customer-stories",
+        "enterprise",
+        "events",
+        "explore",
+        "features",
+        "login",
+        "marketplace",
+        "orgs",
+        "pricing",
+        "security",
+        "settings",
+        "site",
+        "sponsors",
+        "topics",
+        "trending",
+        "join",
+        "notifications",
+        "new",
+        "search",
+        "readme",
+        "solutions",
+        "resources",
+    }
 )
 _MAX_SCAN_CHARS = 2_000_000
 
@@ -115,7 +142,7 @@ def arxiv_id(text_or_url: str) -> str | None:
         return _match_id(match)
     doi = _doi_from(text)
     if doi and doi.startswith(ARXIV_DOI_PREFIX):
-        return arxiv_id(doi[len(ARXIV_DOI_PREFIX):])
+        return arxiv_id(doi[len(ARXIV_DOI_PREFIX) :])
     match = _paper_link(text)
     return _match_id(match) if match else None
 
@@ -238,6 +265,42 @@ def _trim_doi(doi: str) -> str:
     return doi
 
 
+def _arxiv_mentions(text: str, lower: str) -> list[tuple[int, str]]:
+    """(position, id) of arXiv links on a known paper host and of ``arXiv:`` ids."""
+    found: list[tuple[int, str]] = []
+    if not any(hint in lower for hint in _TEXT_ARXIV_HINTS):
+        return found
+    for match in _TEXT_PAPER_PATH_RE.finditer(text):
+        host = _HOST_BEFORE_RE.search(text, max(0, match.start() - 80), match.start())
+        name = _paper_host(host.group(0)) if host else None
+        if name and match.group("segment").lower() in ARXIV_PAPER_PATHS[name]:
+            found.append((host.start() if host else match.start(), f"arxiv:{_match_id(match)}"))
+    for match in _TEXT_ARXIV_PREFIX_RE.finditer(text) if "arxiv:" in lower else ():
+        before = text[match.start() - 1] if match.start() else " "
+        if not (before.isalnum() or before == "_"):
+            found.append((match.start(), f"arxiv:{_match_id(match)}"))
+    return found
+
+
+def _doi_mentions(text: str) -> list[tuple[int, str]]:
+    found: list[tuple[int, str]] = []
+    for match in _TEXT_DOI_RE.finditer(text) if "10." in text else ():
+        doi = _trim_doi(match.group(1))
+        if "/" in doi and not doi.endswith("/"):
+            found.append((match.start(), canonical_id(doi=doi)))
+    return found
+
+
+def _github_mentions(text: str, lower: str) -> list[tuple[int, str]]:
+    found: list[tuple[int, str]] = []
+    for match in _GITHUB_RE.finditer(text) if "github.com" in lower else ():
+        owner, repo = match.group(1).lower(), match.group(2).lower().removesuffix(".git").rstrip(".")
+        if owner in _GITHUB_NOT_OWNERS or not repo:
+            continue
+        found.append((match.start(), f"url:https://github.com/{owner}/{repo}"))
+    return found
+
+
 def find_references(text_or_html: str) -> list[str]:
     """Canonical ids of the works a text names: arXiv links and ``arXiv:`` ids, DOIs, GitHub repos.
 
@@ -246,26 +309,7 @@ def find_references(text_or_html: str) -> list[str]:
     """
     text = html.unescape(text_or_html[:_MAX_SCAN_CHARS])
     lower = text.lower()
-    found: list[tuple[int, str]] = []
     # Each pattern runs only where its literal occurs: most texts name no paper, and the case-blind
     # arXiv pattern has no fixed prefix, so scanning for it was a third of turning entries into items.
-    if any(hint in lower for hint in _TEXT_ARXIV_HINTS):
-        for match in _TEXT_PAPER_PATH_RE.finditer(text):
-            host = _HOST_BEFORE_RE.search(text, max(0, match.start() - 80), match.start())
-            name = _paper_host(host.group(0)) if host else None
-            if name and match.group("segment").lower() in ARXIV_PAPER_PATHS[name]:
-                found.append((host.start() if host else match.start(), f"arxiv:{_match_id(match)}"))
-        for match in _TEXT_ARXIV_PREFIX_RE.finditer(text) if "arxiv:" in lower else ():
-            before = text[match.start() - 1] if match.start() else " "
-            if not (before.isalnum() or before == "_"):
-                found.append((match.start(), f"arxiv:{_match_id(match)}"))
-    for match in _TEXT_DOI_RE.finditer(text) if "10." in text else ():
-        doi = _trim_doi(match.group(1))
-        if "/" in doi and not doi.endswith("/"):
-            found.append((match.start(), canonical_id(doi=doi)))
-    for match in _GITHUB_RE.finditer(text) if "github.com" in lower else ():
-        owner, repo = match.group(1).lower(), match.group(2).lower().removesuffix(".git").rstrip(".")
-        if owner in _GITHUB_NOT_OWNERS or not repo:
-            continue
-        found.append((match.start(), f"url:https://github.com/{owner}/{repo}"))
+    found = [*_arxiv_mentions(text, lower), *_doi_mentions(text), *_github_mentions(text, lower)]
     return list(dict.fromkeys(cid for _, cid in sorted(found, key=lambda pair: pair[0])))

@@ -38,7 +38,7 @@ _SITE_SUFFIX = re.compile(r"\s+(?:\||·|—|–|-)\s+[^|·—–]{1,40}$")
 
 
 class TitleIndex(Protocol):
-    """What linking needs from the store (``rsiwatch.store.Store`` provides it)."""
+    """What linking needs from the store (``rsiwatch.store.Store.linking`` provides it)."""
 
     def work_ids_by_title(self, norm_titles: Sequence[str]) -> dict[str, list[str]]: ...
 
@@ -102,7 +102,7 @@ def attach(item: Item, work_id: str) -> Item:
     """The item as a sighting of ``work_id``: its URL stays the post's, the post joins its links."""
     if work_id == item.canonical_id:
         return item
-    links = [l for l in item.links if _cid(l) != work_id]
+    links = [link for link in item.links if _cid(link) != work_id]
     if item.url and not arxiv_id(item.url):
         links.insert(0, item.url)
     return replace(item, canonical_id=work_id, links=tuple(dict.fromkeys(links)))
@@ -134,10 +134,14 @@ def link_by_references(item: Item, titles: Mapping[str, str] | None = None,
 def link_items(items: Sequence[Item], store: TitleIndex) -> list[Item]:
     """Both rules over a batch; one indexed lookup for every exact title, similarity only where needed."""
     # Each item's references, worked out once (canonical ids of every link: a third of linking's time).
-    references = {index: paper_references(item) for index, item in enumerate(items) if item.canonical_id.startswith("url:")}
+    references = {
+        index: paper_references(item) for index, item in enumerate(items) if item.canonical_id.startswith("url:")
+    }
     if not references:
         return list(items)
-    several = {p for papers in references.values() for p in papers} if any(len(p) > 1 for p in references.values()) else set()
+    several = (
+        {p for papers in references.values() for p in papers} if any(len(p) > 1 for p in references.values()) else set()
+    )
     known_titles = store.titles_of(sorted(several)) if several else {}
     linked: dict[int, Item] = {}
     unlinked: list[tuple[int, Item]] = []
@@ -149,10 +153,18 @@ def link_items(items: Sequence[Item], store: TitleIndex) -> list[Item]:
         elif not papers:
             unlinked.append((index, item))
     variants = {index: title_variants(item.title) for index, item in unlinked}
-    exact = store.work_ids_by_title(sorted({v for vs in variants.values() for v in vs if len(v.split()) >= MIN_EXACT_TOKENS}))
+    exact = store.work_ids_by_title(
+        sorted({v for vs in variants.values() for v in vs if len(v.split()) >= MIN_EXACT_TOKENS})
+    )
     for index, item in unlinked:
-        ambiguous = any(len([w for w in exact.get(v, []) if w.startswith(("arxiv:", "doi:"))]) > 1 for v in variants[index])
-        match = None if ambiguous else _exact_match(item, variants[index], exact) or _similar_match(item, variants[index], store)
+        ambiguous = any(
+            len([w for w in exact.get(v, []) if w.startswith(("arxiv:", "doi:"))]) > 1 for v in variants[index]
+        )
+        match = (
+            None
+            if ambiguous
+            else _exact_match(item, variants[index], exact) or _similar_match(item, variants[index], store)
+        )
         if match:
             linked[index] = attach(item, match)
     return [linked.get(index, item) for index, item in enumerate(items)]
@@ -183,4 +195,3 @@ def _similar_match(item: Item, variants: Sequence[str], store: TitleIndex) -> st
     best = max(scores.values())
     winners = [w for w, s in scores.items() if s == best]
     return winners[0] if len(winners) == 1 else None  # a tie between two papers: we cannot tell which
-

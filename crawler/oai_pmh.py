@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from operator import attrgetter
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
@@ -231,28 +231,16 @@ def parse_page(body: bytes, url: str, categories: Sequence[str] = ()) -> OaiPage
             # Only the protocol's own elements (a <title> or <error> inside metadata is not ours).
             name = _local(tag) if not tag.startswith("{") or tag.startswith(f"{{{OAI_NS}}}") else ""
             if name == "record":
-                item, datestamp = _record_item(element, wanted)
-                page.records += 1
-                if item is not None:
-                    page.items.append(item)
-                if datestamp and (page.last_datestamp is None or datestamp > page.last_datestamp):
-                    page.last_datestamp = datestamp
-                element.clear()
-                parent = element.getparent()
-                while parent is not None and element.getprevious() is not None:
-                    del parent[0]
+                _take_record(page, element, wanted)
             elif name == "resumptionToken":
                 token = (element.text or "").strip()
                 page.token = token or None
                 page.complete_size = _int(element.get("completeListSize"))
                 page.cursor = _int(element.get("cursor"))
             elif name == "error":
-                code = element.get("code") or "unknown"
-                message = " ".join((element.text or "").split())
-                if code == "noRecordsMatch":
+                if (element.get("code") or "unknown") == "noRecordsMatch":
                     return OaiPage(complete_size=0)
-                reason = _FATAL_ERRORS.get(code, "error")
-                raise OaiError(f"{url}: OAI-PMH {code}: {reason}" + (f" ({message})" if message else ""), code)
+                raise _oai_error(element, url)
             elif name == "OAI-PMH":
                 saw_root = True
     except etree.XMLSyntaxError as exc:
@@ -260,6 +248,27 @@ def parse_page(body: bytes, url: str, categories: Sequence[str] = ()) -> OaiPage
     if not saw_root:
         raise ParseError(f"{url}: not an OAI-PMH response (no OAI-PMH root element)")
     return page
+
+
+def _take_record(page: OaiPage, element: etree._Element, wanted: frozenset[str]) -> None:
+    """One ``<record>`` into the page, then out of memory (the tree of a 100 MB page is never built)."""
+    item, datestamp = _record_item(element, wanted)
+    page.records += 1
+    if item is not None:
+        page.items.append(item)
+    if datestamp and (page.last_datestamp is None or datestamp > page.last_datestamp):
+        page.last_datestamp = datestamp
+    element.clear()
+    parent = element.getparent()
+    while parent is not None and element.getprevious() is not None:
+        del parent[0]
+
+
+def _oai_error(element: etree._Element, url: str) -> OaiError:
+    code = element.get("code") or "unknown"
+    message = " ".join((element.text or "").split())
+    reason = _FATAL_ERRORS.get(code, "error")
+    return OaiError(f"{url}: OAI-PMH {code}: {reason}" + (f" ({message})" if message else ""), code)
 
 
 def _int(value: str | None) -> int | None:
@@ -278,7 +287,7 @@ class Fetched:
 
 
 def fetch_page(
-    client: "PoliteClient", endpoint: str, *, metadata_prefix: str, from_date: str | None, until: str | None,
+    client: PoliteClient, endpoint: str, *, metadata_prefix: str, from_date: str | None, until: str | None,
     set_spec: str | None, token: str | None, categories: Sequence[str],
 ) -> Fetched:
     """One page; an OAI error delivered with an HTTP error status still comes back as ``OaiError``."""
@@ -295,7 +304,7 @@ def fetch_page(
 
 
 def harvest(
-    client: "PoliteClient", endpoint: str, *, metadata_prefix: str = "arXiv", from_date: str | None = None,
+    client: PoliteClient, endpoint: str, *, metadata_prefix: str = "arXiv", from_date: str | None = None,
     until: str | None = None, set_spec: str | None = None, token: str | None = None, categories: Sequence[str] = (),
 ) -> Iterator[Fetched]:
     """Pages until the list is complete, starting at ``token`` when resuming."""
@@ -309,14 +318,14 @@ def harvest(
 
 
 def _today() -> date:
-    return datetime.now(timezone.utc).date()
+    return datetime.now(UTC).date()
 
 
-def collect_oai(source: "SourceSpec", client: "PoliteClient", validators: Validators) -> SourceResult:
+def collect_oai(source: SourceSpec, client: PoliteClient, validators: Validators) -> SourceResult:
     """A scheduled harvest: records since the last success (kept as the source's Last-Modified validator),
     at most ``max_results`` of them, filtered to the categories named in ``query`` (``cs.LG cs.AI``)."""
     categories = (source.query or "").split()
-    sets = sets_for(categories) or [None]
+    sets: list[str | None] = [*sets_for(categories)] or [None]
     started = _today().isoformat()
     from_date = validators.last_modified if validators.last_modified and len(validators.last_modified) == 10 else (
         _today() - timedelta(days=INCREMENTAL_FIRST_DAYS)
@@ -340,7 +349,10 @@ def collect_oai(source: "SourceSpec", client: "PoliteClient", validators: Valida
     if capped:
         result.items = result.items[: source.max_results]
         result.validators = Validators(last_modified=(newest or from_date)[:10])
-        result.warnings.append(one_line(
-            f"{source.endpoint}: stopped at max_results={source.max_results}; the next run goes on from {(newest or from_date)[:10]}"
-        ))
+        result.warnings.append(
+            one_line(
+                f"{source.endpoint}: stopped at max_results={source.max_results}; the next run goes on from "
+                f"{(newest or from_date)[:10]}"
+            )
+        )
     return result

@@ -17,7 +17,7 @@ import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
@@ -170,12 +170,18 @@ def parse_work(work: Mapping[str, Any]) -> OpenAlexWork:
     summary = clean_text(abstract_text(work.get("abstract_inverted_index")), SUMMARY_MAX)
     code = _CODE.search(summary)
     return OpenAlexWork(
-        openalex_id=oid, canonical_id=cid, title=clean_text(str(work.get("display_name") or work.get("title") or ""), TITLE_MAX),
-        summary=summary, published=str(work["publication_date"]) if work.get("publication_date") else None,
-        doi=published_doi, venue=_venue(work.get("primary_location")), landing_url=_landing(work),
+        openalex_id=oid,
+        canonical_id=cid,
+        title=clean_text(str(work.get("display_name") or work.get("title") or ""), TITLE_MAX),
+        summary=summary,
+        published=str(work["publication_date"]) if work.get("publication_date") else None,
+        doi=published_doi,
+        venue=_venue(work.get("primary_location")),
+        landing_url=_landing(work),
         authorships=tuple(a for a in authorships if a.name),
         referenced_works=tuple(x for x in (w_id(r) for r in work.get("referenced_works") or []) if x),
-        code_url=code.group(0).rstrip(".") if code else None, retracted=bool(work.get("is_retracted")),
+        code_url=code.group(0).rstrip(".") if code else None,
+        retracted=bool(work.get("is_retracted")),
     )
 
 
@@ -193,7 +199,7 @@ def renewal(error: FetchError, now: datetime | None = None) -> float:
             return float(reset)
     except ValueError:
         pass
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
     return (midnight - now).total_seconds()
 
@@ -204,9 +210,10 @@ def _get_json(client: PoliteClient, url: str, access: Access) -> tuple[dict[str,
     except FetchError as exc:
         if exc.status == 429:
             wait = renewal(exc)
-            when = (datetime.now(timezone.utc) + timedelta(seconds=wait)).strftime("%Y-%m-%d %H:%M UTC")
-            raise BudgetExhausted(f"OpenAlex: the day's budget is spent (HTTP 429); waiting until {when}",
-                                  retry_after=wait, status=429) from None
+            when = (datetime.now(UTC) + timedelta(seconds=wait)).strftime("%Y-%m-%d %H:%M UTC")
+            raise BudgetExhausted(
+                f"OpenAlex: the day's budget is spent (HTTP 429); waiting until {when}", retry_after=wait, status=429
+            ) from None
         raise FetchError(_redact(str(exc), access), retry_after=exc.retry_after, status=exc.status) from None
     try:
         data = json.loads(fetched.body)
@@ -243,8 +250,13 @@ def citing_url(access: Access, cited: Sequence[str], since: str | None, cursor: 
     filters = ["cites:" + "|".join(cited)]
     if since:
         filters.append(f"from_publication_date:{since[:10]}")
-    params = {"filter": ",".join(filters), "per_page": str(PER_PAGE), "cursor": cursor, "select": SELECT,
-              **access.params()}
+    params = {
+        "filter": ",".join(filters),
+        "per_page": str(PER_PAGE),
+        "cursor": cursor,
+        "select": SELECT,
+        **access.params(),
+    }
     return f"{access.endpoint.rstrip('/')}/works?{urlencode(params, safe=':|,*')}"
 
 
@@ -262,4 +274,4 @@ def citing_pages(client: PoliteClient, access: Access, cited: Sequence[str], sin
 
 
 def batches(values: Sequence[str], size: int = BATCH) -> list[list[str]]:
-    return [list(values[i:i + size]) for i in range(0, len(values), size)]
+    return [list(values[i : i + size]) for i in range(0, len(values), size)]

@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
@@ -87,9 +87,9 @@ def parse_date(value: str | None) -> str | None:
     if moment is None:
         return None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    moment = moment.astimezone(timezone.utc)
-    if moment.year < EARLIEST_YEAR or moment.timestamp() > datetime.now(timezone.utc).timestamp() + FUTURE_SLACK_S:
+        moment = moment.replace(tzinfo=UTC)
+    moment = moment.astimezone(UTC)
+    if moment.year < EARLIEST_YEAR or moment.timestamp() > datetime.now(UTC).timestamp() + FUTURE_SLACK_S:
         return None
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -166,7 +166,8 @@ def item_list(soup: BeautifulSoup, base: str) -> list[ListEntry]:
         for element in elements if isinstance(elements, list) else []:
             if not isinstance(element, dict):
                 continue
-            inner = element.get("item") if isinstance(element.get("item"), dict) else element
+            item = element.get("item")
+            inner = item if isinstance(item, dict) else element
             url = http_url(_text(inner.get("url")) or _text(inner.get("@id")) or _text(element.get("url")), base)
             if not url:
                 continue
@@ -200,40 +201,58 @@ def first_paragraphs(soup: BeautifulSoup, limit: int = FALLBACK_SUMMARY_CHARS) -
 def page_meta(soup: BeautifulSoup, url: str) -> PageMeta:
     """What the page says about itself, best source first: citation_* (scholarly), JSON-LD, OpenGraph, HTML."""
     article: dict[str, Any] = next((o for o in json_ld(soup) if _types(o) & ARTICLE_TYPES - {"webpage"}), {})
-    title = (
+    body_root = soup.find("article") or soup.find("main") or soup.body
+    body_html = str(body_root)[:2_000_000] if body_root is not None else ""
+    return PageMeta(
+        title=clean_text(_page_title(soup, article), TITLE_MAX),
+        summary=clean_text(_page_summary(soup, article), SUMMARY_MAX) or first_paragraphs(soup),
+        published=_page_published(soup, article),
+        canonical=_page_canonical(soup, url),
+        authors=tuple(a for a in _page_authors(soup, article) if a),
+        arxiv=_meta(soup, "citation_arxiv_id") or None,
+        doi=normalize_doi(_meta(soup, "citation_doi", "dc.identifier", "prism.doi") or ""),
+        references=tuple(find_references(body_html)),
+        is_article=_meta(soup, "og:type").lower() == "article" or bool(article),
+    )
+
+
+def _page_title(soup: BeautifulSoup, article: dict[str, Any]) -> str:
+    return (
         _meta(soup, "citation_title", "og:title", "twitter:title", "dc.title")
         or _text(article.get("headline")) or _text(article.get("name"))
         or (soup.title.get_text() if soup.title else "")
         or (soup.h1.get_text(" ") if soup.h1 else "")
     )
-    summary = (
+
+
+def _page_summary(soup: BeautifulSoup, article: dict[str, Any]) -> str:
+    return (
         _meta(soup, "citation_abstract", "og:description", "description", "twitter:description", "dc.description")
         or _text(article.get("description"))
     )
+
+
+def _page_published(soup: BeautifulSoup, article: dict[str, Any]) -> str | None:
     time_tag = soup.find("time")
-    published = (
+    return (
         parse_date(_meta(soup, "citation_publication_date", "citation_date", "article:published_time",
                          "citation_online_date", "dc.date", "date", "pubdate"))
         or parse_date(_text(article.get("datePublished")))
         or (parse_date(str(time_tag.get("datetime") or time_tag.get_text())) if isinstance(time_tag, Tag) else None)
     )
-    canonical_tag = soup.find("link", rel=lambda v: v and "canonical" in [x.lower() for x in (v if isinstance(v, list) else [v])])
-    canonical = http_url(str(canonical_tag.get("href")) if isinstance(canonical_tag, Tag) else _meta(soup, "og:url"), url)
-    authors = tuple(clean_text(a, NAME_MAX) for a in _metas(soup, "citation_author")[:100]) or _ld_authors(article.get("author"))
+
+
+def _page_canonical(soup: BeautifulSoup, url: str) -> str | None:
+    canonical_tag = soup.find(
+        "link", rel=lambda v: v and "canonical" in [x.lower() for x in (v if isinstance(v, list) else [v])]
+    )
+    return http_url(str(canonical_tag.get("href")) if isinstance(canonical_tag, Tag) else _meta(soup, "og:url"), url)
+
+
+def _page_authors(soup: BeautifulSoup, article: dict[str, Any]) -> tuple[str, ...]:
+    authors = tuple(clean_text(a, NAME_MAX) for a in _metas(soup, "citation_author")[:100]) or _ld_authors(
+        article.get("author")
+    )
     if not authors and _meta(soup, "author"):
         authors = (clean_text(_meta(soup, "author"), NAME_MAX),)
-    doi = normalize_doi(_meta(soup, "citation_doi", "dc.identifier", "prism.doi") or "")
-    body_root = soup.find("article") or soup.find("main") or soup.body
-    body_html = str(body_root)[:2_000_000] if body_root is not None else ""
-    og_type = _meta(soup, "og:type").lower()
-    return PageMeta(
-        title=clean_text(title, TITLE_MAX),
-        summary=clean_text(summary, SUMMARY_MAX) or first_paragraphs(soup),
-        published=published,
-        canonical=canonical,
-        authors=tuple(a for a in authors if a),
-        arxiv=_meta(soup, "citation_arxiv_id") or None,
-        doi=doi,
-        references=tuple(find_references(body_html)),
-        is_article=og_type == "article" or bool(article),
-    )
+    return authors

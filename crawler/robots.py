@@ -28,7 +28,7 @@ ROBOTS_MAX_BYTES = 500 * 1024
 class RobotsCache:
     """``allowed(url)`` per host's robots.txt, cached for a day."""
 
-    def __init__(self, client: "PoliteClient", *, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, client: PoliteClient, *, clock: Callable[[], float] = time.monotonic) -> None:
         self._client = client
         self._clock = clock
         self._lock = threading.Lock()

@@ -17,7 +17,7 @@ import random
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -65,7 +65,7 @@ class Scheduler:
         self._aps = BackgroundScheduler(
             executors={"default": ThreadPoolExecutor(workers)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": int(max(1, misfire_grace_s))},
-            timezone=timezone.utc,
+            timezone=UTC,
         )
 
     # ---- lifecycle -----------------------------------------------------------------------------
@@ -80,8 +80,8 @@ class Scheduler:
         """Stop planning, wait up to ``grace_s`` for running jobs; True when none is left running."""
         self.stopping.set()
         self._aps.shutdown(wait=False)
-        deadline = datetime.now(timezone.utc) + timedelta(seconds=grace_s)
-        while datetime.now(timezone.utc) < deadline:
+        deadline = datetime.now(UTC) + timedelta(seconds=grace_s)
+        while datetime.now(UTC) < deadline:
             with self._lock:
                 if not self._running:
                     return True
@@ -120,12 +120,12 @@ class Scheduler:
             due = job.due()
         except Exception:  # a broken database read must not kill the schedule
             log.exception("%s: could not tell when it is due; trying again shortly", name)
-            due = datetime.now(timezone.utc) + timedelta(seconds=RECONCILE_EVERY_S)
+            due = datetime.now(UTC) + timedelta(seconds=RECONCILE_EVERY_S)
         if due is None:
             if self._aps.get_job(name):
                 self._aps.remove_job(name)
             return
-        now = datetime.now(timezone.utc)
+        now = datetime.now(UTC)
         run_at = max(due, now)
         try:
             interval = job.interval(run_at)

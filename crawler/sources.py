@@ -1,8 +1,9 @@
 """One pass over one configured source: fetch with the polite client, parse by kind, report.
 
 ``collect`` is what the pipeline needs from the crawler (a crawl of many sources may also split a feed's
-pass into ``fetch_feed`` and ``parse_fetched`` to parse in worker processes).  It raises ``CrawlError`` (``FetchError`` or
-``ParseError``, one line each) for a failed source; the caller records it and goes on with the others.
+pass into ``fetch_feed`` and ``parse_fetched`` to parse in worker processes).  It raises ``CrawlError``
+(``FetchError`` or ``ParseError``, one line each) for a failed source; the caller records it and goes on with the
+others.
 """
 
 from __future__ import annotations
@@ -20,7 +21,10 @@ from crawler.settings import SourceSpec
 
 
 def collect(
-    source: SourceSpec, client: PoliteClient, validators: Validators | None = None, seen: Mapping[str, str] | None = None
+    source: SourceSpec,
+    client: PoliteClient,
+    validators: Validators | None = None,
+    seen: Mapping[str, str] | None = None,
 ) -> SourceResult:
     """Everything ``source`` has now; ``not_modified`` when a conditional GET says nothing changed.
 
@@ -70,7 +74,9 @@ def with_parsed(result: SourceResult, parsed: tuple[list[Item], list[str]]) -> S
     return result
 
 
-def collect_feed(source: SourceSpec, client: PoliteClient, validators: Validators) -> tuple[SourceResult, Fetched | None]:
+def collect_feed(
+    source: SourceSpec, client: PoliteClient, validators: Validators
+) -> tuple[SourceResult, Fetched | None]:
     """A separable source's pass in line: its result with items, and the response they came from (None on 304)."""
     result, fetched = fetch_feed(source, client, validators)
     if fetched is not None:

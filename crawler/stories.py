@@ -37,8 +37,12 @@ _CONTINUATION = re.compile(
     re.IGNORECASE,
 )
 # Links that belong to the newsletter's furniture, not to a story.
-_FURNITURE = re.compile(r"/(subscribe|share|comments?|account|unsubscribe|signup|sign-up|login|about)\b|[?&]action=share", re.I)
-_SHARE_HOSTS = frozenset({"twitter.com", "x.com", "facebook.com", "www.facebook.com", "linkedin.com", "www.linkedin.com"})
+_FURNITURE = re.compile(
+    r"/(subscribe|share|comments?|account|unsubscribe|signup|sign-up|login|about)\b|[?&]action=share", re.I
+)
+_SHARE_HOSTS = frozenset(
+    {"twitter.com", "x.com", "facebook.com", "www.facebook.com", "linkedin.com", "www.linkedin.com"}
+)
 
 
 @dataclass
@@ -156,7 +160,9 @@ def cut_stories(content: str, issue_url: str) -> list[_Story]:
                     continue
                 rest = _text(block)
                 lead_text = _text(title_el)
-                current.body_text.append(rest[len(lead_text):].lstrip(" :.-–—") if rest.startswith(lead_text) else rest)
+                current.body_text.append(
+                    rest[len(lead_text) :].lstrip(" :.-–—") if rest.startswith(lead_text) else rest
+                )
                 current.parts.append(str(block))
                 continue
         current.parts.append(str(block))
@@ -219,7 +225,9 @@ def _issue_html(entry: Any) -> str:
     return best
 
 
-def parse_newsletter(body: bytes, headers: Mapping[str, str], url: str, warnings: list[str] | None = None) -> list[Item]:
+def parse_newsletter(
+    body: bytes, headers: Mapping[str, str], url: str, warnings: list[str] | None = None
+) -> list[Item]:
     """A feed whose entries are newsletter issues: each issue's stories, or the issue itself when it has none."""
     items: list[Item] = []
     for entry in parse_document(body, headers, url, warnings).entries:

@@ -54,7 +54,9 @@ _ENTITY = re.compile(r"&(?:[a-zA-Z][a-zA-Z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9a-fA-F
 
 def looks_like_markup(value: str) -> bool:
     """Whether text holds a common HTML tag or an entity: ``Kernels & <Compilers>`` is text, not markup."""
-    return ("<" in value and _TAG_LIKE.search(value) is not None) or ("&" in value and _ENTITY.search(value) is not None)
+    return ("<" in value and _TAG_LIKE.search(value) is not None) or (
+        "&" in value and _ENTITY.search(value) is not None
+    )
 
 
 def clean_text(value: str | None, limit: int, *, html: bool = True) -> str:

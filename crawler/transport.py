@@ -48,7 +48,9 @@ class _DeadlineStream(httpcore2.NetworkStream):
     def close(self) -> None:
         self._inner.close()
 
-    def start_tls(self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None) -> httpcore2.NetworkStream:
+    def start_tls(
+        self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore2.NetworkStream:
         inner = self._inner.start_tls(ssl_context, server_hostname, self._deadline.clamp(timeout))
         return _DeadlineStream(inner, self._deadline)
 
@@ -78,7 +80,9 @@ class DeadlineBackend(httpcore2.NetworkBackend):
         stream = self._inner.connect_tcp(host, port, self.deadline.clamp(timeout), local_address, socket_options)
         return _DeadlineStream(stream, self.deadline)
 
-    def connect_unix_socket(self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None) -> httpcore2.NetworkStream:
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
+    ) -> httpcore2.NetworkStream:
         stream = self._inner.connect_unix_socket(path, self.deadline.clamp(timeout), socket_options)
         return _DeadlineStream(stream, self.deadline)
 

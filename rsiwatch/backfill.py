@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 
 from crawler.http import PoliteClient
 from crawler.oai_pmh import DEFAULT_OAI_URL, OaiError, harvest, sets_for
-from rsiwatch.store import Store
 from rsiwatch.config import Config
 from rsiwatch.scoring import score_works
+from rsiwatch.store import Store
 
 log = logging.getLogger("rsiwatch.backfill")
 SOURCE_NAME = "arxiv-backfill"
@@ -72,7 +72,7 @@ def run_backfill(
 ) -> BackfillReport:
     """Harvest every set the plan's categories need; resumes each from its saved token."""
     report = BackfillReport()
-    store.ensure_sources([(plan.source_name, "oai_pmh", plan.endpoint)])
+    store.sources.ensure_sources([(plan.source_name, "oai_pmh", plan.endpoint)])
     for set_spec in plan.sets():
         _run_set(config, store, client, plan, set_spec, report, on_page)
     return report
@@ -82,7 +82,7 @@ def _run_set(
     config: Config, store: Store, client: PoliteClient, plan: BackfillPlan, set_spec: str | None,
     report: BackfillReport, on_page: Callable[[Progress], None] | None,
 ) -> None:
-    row = store.backfill_start(plan.key(set_spec), {
+    row = store.linking.backfill_start(plan.key(set_spec), {
         "endpoint": plan.endpoint, "metadata_prefix": plan.metadata_prefix, "set_spec": set_spec,
         "from_date": plan.from_date, "until_date": plan.until, "categories": plan.categories,
     })
@@ -118,12 +118,12 @@ def _store_page(
     new_works: list[str] = []
     queued: list[str] = []
     if page.items:
-        stats = store.ingest(plan.source_name, page.items)
+        stats = store.works.ingest(plan.source_name, page.items)
         new_works = stats.new_works
-        unscored = store.unscored_among(stats.seen_work_ids)
+        unscored = store.linking.unscored_among(stats.seen_work_ids)
         if unscored:
             queued = score_works(store, config, unscored).queued
-    store.backfill_page_done(
+    store.linking.backfill_page_done(
         row["id"], page.token, records=page.records, new_works=len(new_works), new_candidates=len(queued),
         complete_size=page.complete_size, last_datestamp=page.last_datestamp,
     )

@@ -11,8 +11,8 @@ import functools
 import importlib
 import json
 import logging
-import os
 import math
+import os
 import re
 import sqlite3
 import sys
@@ -24,13 +24,12 @@ from typing import Any
 
 import click
 
+from rsiwatch import __version__
+from rsiwatch.catalog import SEED_CATALOG as SEED_CATALOG  # the shipped starting catalog; commands take it from here
+from rsiwatch.config import DEFAULT_CONFIG_PATH, Config, ConfigError, load_config, parse_duration
 from rsiwatch.store import Store, StoreError, iso_ago
 from rsiwatch.store.upgrade import echo_to_stderr, set_upgrade_reporter
-from rsiwatch import __version__
-from rsiwatch.config import DEFAULT_CONFIG_PATH, Config, ConfigError, load_config, parse_duration
 
-# The shipped starting catalog: data/catalog_seed.csv, linked into the package so wheels carry it too.
-SEED_CATALOG = Path(__file__).with_name("seed") / "catalog_seed.csv"
 DEFAULT_CONFIG_TEMPLATE = Path(__file__).with_name("templates") / "config.yaml"
 
 
@@ -126,7 +125,13 @@ def common(func: Callable[..., Any]) -> Callable[..., Any]:
         "--config", "config_path", type=click.Path(path_type=Path), default=DEFAULT_CONFIG_PATH, show_default=True,
         help="The configuration file.",
     )
-    @click.option("--db", "db_path", type=click.Path(path_type=Path), default=None, help="The database (default: the config's, else ./candidates.db).")
+    @click.option(
+        "--db",
+        "db_path",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="The database (default: the config's, else ./candidates.db).",
+    )
     @functools.wraps(func)
     def wrapper(config_path: Path, db_path: Path | None, **kwargs: Any) -> Any:
         explicit = click.get_current_context().get_parameter_source("config_path")
@@ -238,16 +243,29 @@ def since_to_iso(since: str | None, option: str = "--since") -> str | None:
 # Commands live in their own modules, one area each, imported when a command of theirs is named: a quick
 # command (candidates, accept) does not load the crawler, the review page and the daemon.
 COMMAND_MODULES = {
-    "init": "commands_crawl", "crawl": "commands_crawl", "status": "commands_crawl",
+    "init": "commands_crawl",
+    "crawl": "commands_crawl",
+    "status": "commands_crawl",
     "daemon": "commands_daemon",
-    "train": "commands_model", "score": "commands_model", "evaluate": "commands_model",
-    "candidates": "commands_review", "accept": "commands_review", "reject": "commands_review",
-    "defer": "commands_review", "out-of-scope": "commands_review", "undo": "commands_review",
-    "catalog": "commands_review", "doctor": "commands_review",
-    "sources": "commands_sources", "backfill": "commands_sources", "submit": "commands_sources",
+    "train": "commands_model",
+    "score": "commands_model",
+    "evaluate": "commands_model",
+    "candidates": "commands_review",
+    "accept": "commands_review",
+    "reject": "commands_review",
+    "defer": "commands_review",
+    "out-of-scope": "commands_review",
+    "undo": "commands_review",
+    "catalog": "commands_review",
+    "doctor": "commands_review",
+    "sources": "commands_sources",
+    "backfill": "commands_sources",
+    "submit": "commands_sources",
     "tune": "commands_tune",
     "publish": "commands_publish",
-    "serve": "commands_web", "review": "commands_web", "digest": "commands_web",
+    "serve": "commands_web",
+    "review": "commands_web",
+    "digest": "commands_web",
     "curator": "commands_curators",
     "rules": "commands_rules",
     "backup": "commands_backup",
@@ -279,4 +297,3 @@ def cli() -> None:
 
 def main() -> None:
     cli.main(prog_name="rsiwatch")
-

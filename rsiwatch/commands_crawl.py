@@ -4,28 +4,35 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import asdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 from rich.console import Console
 
-from rsiwatch.review.catalog import CatalogFormatError, read_catalog
-from rsiwatch.store import INIT_SETTING, RETRAIN_SETTING, Store, iso
-from rsiwatch.review.tuning_report import health_warnings
+from rsiwatch.backfill import SOURCE_NAME as BACKFILL_SOURCE
+from rsiwatch.catalog.formats import CatalogFormatError
 from rsiwatch.cli import (
-    DEFAULT_CONFIG_TEMPLATE, SEED_CATALOG, Env, Failure, cli, common, emit_json, log_level, print_table,
+    DEFAULT_CONFIG_TEMPLATE,
+    SEED_CATALOG,
+    Env,
+    Failure,
+    cli,
+    common,
+    emit_json,
+    log_level,
+    print_table,
 )
 from rsiwatch.config import Source, parse_duration
+from rsiwatch.crawl_run import SourcePaused, run_crawl
+from rsiwatch.lock import LockHeld
 from rsiwatch.logs import setup_logging
-from rsiwatch.lock import LockHeld, take_lock
-from rsiwatch.polite import polite_client
-from rsiwatch.pipeline import SourceOutcome, crawl, due_sources, next_due
-from rsiwatch.retention import prune
+from rsiwatch.pipeline import SourceOutcome, next_due
 from rsiwatch.scoring import effective_threshold
 from rsiwatch.source_health import source_troubles
 from rsiwatch.status_view import relative, short_error
-from rsiwatch.backfill import SOURCE_NAME as BACKFILL_SOURCE
+from rsiwatch.store import INIT_SETTING, RETRAIN_SETTING, Store, iso
+from rsiwatch.tuning.report import health_warnings
 
 stderr = Console(stderr=True, soft_wrap=True)
 # `crawl --wait` without a duration: long enough for a daemon's crawl to finish, short of waiting forever.
@@ -33,22 +40,19 @@ DEFAULT_WAIT = "10m"
 
 
 def load_seed_catalog(store: Store, path: Path) -> int:
-    """Load the starting catalog once; an existing catalog is never overwritten."""
-    if store.count("catalog"):
-        return 0
+    """Load the starting catalog once (``rsiwatch.catalog.load.seed_catalog``), a broken file one line."""
+    from rsiwatch.catalog.load import seed_catalog
+
     try:
-        entries = read_catalog(path)
+        return seed_catalog(store, path)
     except CatalogFormatError as exc:
         raise Failure(str(exc)) from None
-    from rsiwatch.review.catalog_store import import_entries
-
-    return len(import_entries(store, entries, origin="seed").added)
 
 
 
 def catalog_line(store: Store) -> str:
     """The catalog's size as every command says it: published entries, and the withdrawn ones by name."""
-    published, withdrawn = store.catalog_counts()
+    published, withdrawn = store.catalog.catalog_counts()
     return f"{published} published catalog entries" + (f" ({withdrawn} withdrawn, kept off it)" if withdrawn else "")
 
 @cli.command()
@@ -63,10 +67,10 @@ def init(env: Env) -> None:
     config = env.config
     seed = Path(config.catalog_seed) if config.catalog_seed else SEED_CATALOG
     with env.create_store() as store:
-        store.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in config.sources)
+        store.sources.ensure_sources(config.source_registrations)
         loaded = load_seed_catalog(store, seed)
-        if store.setting(INIT_SETTING) is None:  # the daemon starts only on a database init made
-            store.set_setting(INIT_SETTING, {"by": "init"}, "rsiwatch init")
+        if store.models.setting(INIT_SETTING) is None:  # the daemon starts only on a database init made
+            store.models.set_setting(INIT_SETTING, {"by": "init"}, "rsiwatch init")
         click.echo(
             f"database {env.db_path}: {catalog_line(store)}"
             + (f" ({loaded} loaded from {seed.name})" if loaded else ""),
@@ -94,9 +98,16 @@ def _print_outcome(outcome: SourceOutcome) -> None:
 @click.option("--all", "everything", is_flag=True, help="Crawl every active source, due or not.")
 @click.option("--force", is_flag=True, help="With --source: crawl it even when it is paused.")
 @click.option("--json", "as_json", is_flag=True, help="Write the report as JSON to stdout.")
-@click.option("--wait", "wait", is_flag=False, flag_value=DEFAULT_WAIT, default=None, metavar="[DURATION]",
-              help=f"When the daemon or another crawl holds the database, wait for it (at most DURATION, e.g. 30s or 2h; "
-                   f"{DEFAULT_WAIT} when not given) instead of exiting 1; exit 1 when the time is up.")
+@click.option(
+    "--wait",
+    "wait",
+    is_flag=False,
+    flag_value=DEFAULT_WAIT,
+    default=None,
+    metavar="[DURATION]",
+    help=f"When the daemon or another crawl holds the database, wait for it (at most DURATION, e.g. 30s or 2h; "
+    f"{DEFAULT_WAIT} when not given) instead of exiting 1; exit 1 when the time is up.",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Log each fetch to stderr.")
 @common
 def crawl_command(
@@ -113,47 +124,40 @@ def crawl_command(
     except ValueError:
         raise click.BadParameter(f"{wait!r}: expected a duration such as 30s, 10m or 2h", param_hint="--wait") from None
     try:
-        lock = take_lock(env.db_path, "rsiwatch crawl", wait=wait_s,
-                         on_wait=lambda holder: stderr.print(f"waiting: {holder}", highlight=False))
-    except LockHeld as exc:
+        run = run_crawl(
+            config, env.db_path, names=names, everything=everything, force=force, wait=wait_s,
+            on_wait=lambda holder: stderr.print(f"waiting: {holder}", highlight=False),
+            on_source=_print_outcome,
+            on_nothing_due=lambda: stderr.print("no source is due (use --all to crawl them anyway)"),
+            open_store=env.store,
+        )
+    except (LockHeld, SourcePaused, CatalogFormatError) as exc:
         raise Failure(str(exc)) from None
-    with lock, env.store() as store:
-        store.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in config.sources)
-        if not store.count("catalog"):
-            load_seed_catalog(store, Path(config.catalog_seed) if config.catalog_seed else SEED_CATALOG)
-        sources = due_sources(config, store, everything=everything, names=names)
-        paused = [s.name for s in sources if store.source_state(s.name).paused]
-        if paused and not force:
-            reason = store.source_state(paused[0]).paused_reason
-            raise Failure(
-                f"source {paused[0]!r} is paused ({reason or 'by hand'}); crawl it anyway with --force, "
-                f"or `rsiwatch sources resume {paused[0]}`"
-            )
-        if not sources:
-            stderr.print("no source is due (use --all to crawl them anyway)")
-        with polite_client(config, env.db_path) as client:
-            report = crawl(config, store, client, sources, on_source=_print_outcome)
-        prune(store, config.retention)
-        if as_json:
-            emit_json(report.to_dict())
-        else:
-            totals = report.to_dict()["totals"]
-            stderr.print(
-                f"crawled {len(report.sources)} sources ({len(report.failed)} failed): "
-                f"{totals['new_works']} new works, "
-                f"{totals['new_candidates'] + report.queued_after_retrain + report.queued_discussed} new candidates"
-                + (f" ({report.queued_discussed} for their discussion)" if report.queued_discussed else "") + "; "
-                + _suggestions(report.submissions_read, report.submissions_unread)
-                + f"{store.count('works')} works in {env.db_path}",
-                highlight=False,
-            )
-        # A source that keeps failing or was paused is said on every crawl, so cron's mail carries it even
-        # when the crawl itself did nothing ("no source is due" while every source backs off).
-        states = [store.source_state(s.name) for s in config.sources]
-        for trouble in source_troubles(
-            [asdict(state) for state in states], {s.name: s for s in config.sources}, config.schedule.warn_after_failures
-        ):
-            stderr.print(f"warning: {trouble.line}", highlight=False, markup=False)
+    report = run.report
+    if as_json:
+        emit_json(report.to_dict())
+    else:
+        totals = report.totals()
+        stderr.print(
+            f"crawled {len(report.sources)} sources ({len(report.failed)} failed): "
+            f"{totals['new_works']} new works, "
+            f"{totals['new_candidates'] + report.queued_after_retrain + report.queued_discussed} new candidates"
+            + (f" ({report.queued_discussed} for their discussion)" if report.queued_discussed else "")
+            + "; "
+            + _suggestions(report.submissions_read, report.submissions_unread)
+            + f"{run.works} works in {env.db_path}",
+            highlight=False,
+        )
+    # A source that keeps failing or was paused is said on every crawl, so cron's mail carries it even
+    # when the crawl itself did nothing ("no source is due" while every source backs off).
+    with env.store() as store:
+        states = [store.sources.source_state(s.name) for s in config.sources]
+    for trouble in source_troubles(
+        [asdict(state) for state in states],
+        {s.name: s for s in config.sources},
+        config.schedule.warn_after_failures,
+    ):
+        stderr.print(f"warning: {trouble.line}", highlight=False, markup=False)
     if report.sources and len(report.failed) == len(report.sources):
         raise SystemExit(1)  # every source failed: cron and systemd see it (each failure is on stderr above)
 
@@ -162,8 +166,11 @@ def _suggestions(read: int, unread: int) -> str:
     """The public form's suggestions this crawl took in, when there were any."""
     if not read and not unread:
         return ""
-    return f"{read + unread} suggestions from the public form queued" + (
-        f" ({unread} whose page could not be read yet)" if unread else "") + "; "
+    return (
+        f"{read + unread} suggestions from the public form queued"
+        + (f" ({unread} whose page could not be read yet)" if unread else "")
+        + "; "
+    )
 
 
 def source_state(name: str, source: Source | None, paused: bool, backfill: str | None = None) -> str:
@@ -178,18 +185,21 @@ def source_state(name: str, source: Source | None, paused: bool, backfill: str |
 
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Write JSON to stdout.")
-@click.option("--check", is_flag=True,
-              help="Exit 1 when a source is paused or has failed schedule.warn_after_failures times in a row "
-                   "(for cron and monitoring: `rsiwatch status --check || mail ...`).")
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Exit 1 when a source is paused or has failed schedule.warn_after_failures times in a row "
+    "(for cron and monitoring: `rsiwatch status --check || mail ...`).",
+)
 @common
 def status(env: Env, as_json: bool, check: bool) -> None:
     """Per source: last success, last error, consecutive failures, items, candidates, acceptance rate, next run."""
     config = env.config
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with env.existing_store() as store:
-        store.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in config.sources)
+        store.sources.ensure_sources(config.source_registrations)
         configured = {s.name: s for s in config.sources}
-        report = store.source_report()
+        report = store.sources.source_report()
         troubles = source_troubles(report, configured, config.schedule.warn_after_failures)
         backfill = backfill_state(store)
         rows = []
@@ -219,17 +229,17 @@ def status(env: Env, as_json: bool, check: bool) -> None:
             )
         summary = {
             "database": str(env.db_path),
-            "works": store.count("works"),
-            "catalog": store.catalog_counts()[0],
-            "catalog_withdrawn": store.catalog_counts()[1],
-            "decisions": store.count("decisions"),
-            "queue": store.review_queue(status="new", limit=1)[1].count,  # a COUNT, not every row
+            "works": store.works.count("works"),
+            "catalog": store.catalog.catalog_counts()[0],
+            "catalog_withdrawn": store.catalog.catalog_counts()[1],
+            "decisions": store.works.count("decisions"),
+            "queue": store.queue.review_queue(status="new", limit=1)[1].count,  # a COUNT, not every row
             "threshold": effective_threshold(store, config),
-            "model_version": (store.active_model() or (None,))[0],
-            "retrain_last": store.setting(RETRAIN_SETTING),
+            "model_version": (store.models.active_model() or (None,))[0],
+            "retrain_last": store.models.setting(RETRAIN_SETTING),
             "warnings": [t.line for t in troubles] + health_warnings(store, config),
             "source_troubles": [{"source": t.source, "kind": t.kind} for t in troubles],
-            "catalog_disagreements": len(store.catalog_disagreements()),
+            "catalog_disagreements": len(store.catalog.catalog_disagreements()),
             "catalog_flags": len(store.scholarly.flags()),
         }
     if as_json:
@@ -250,22 +260,27 @@ def status(env: Env, as_json: bool, check: bool) -> None:
                 )
                 for r in rows
             ],
-            title=f"rsiwatch: {summary['works']} works, {summary['queue']} in the queue, threshold {summary['threshold']}",
+            title=f"rsiwatch: {summary['works']} works, {summary['queue']} in the queue, threshold "
+                  f"{summary['threshold']}",
             compact=True,
         )
         # Errors below the table, each on its own line with its time: only sources failing now (an error
         # before the latest success is history: it stays in --json, marked last_error_current false).
         for r in rows:
             if r["last_error_current"]:
-                click.echo(f"last error of {r['name']}, {short_error(r['last_error'], r['last_error_at'], now, width=200)}")
+                click.echo(
+                    f"last error of {r['name']}, {short_error(r['last_error'], r['last_error_at'], now, width=200)}"
+                )
         disagreements = summary["catalog_disagreements"]
         withdrawn = f" ({summary['catalog_withdrawn']} withdrawn, kept off it)" if summary["catalog_withdrawn"] else ""
         click.echo(f"catalog: {summary['catalog']} published entries{withdrawn}, "
                    + (f"{disagreements} disagreements with the decisions (see `rsiwatch doctor`)" if disagreements
                       else "agrees with the decisions"))
         if summary["catalog_flags"]:
-            click.echo(f"catalog news: {summary['catalog_flags']} open flags (new versions, withdrawals, venues): "
-                       "rsiwatch catalog flags")
+            click.echo(
+                f"catalog news: {summary['catalog_flags']} open flags (new versions, withdrawals, venues): "
+                "rsiwatch catalog flags"
+            )
         for warning in summary["warnings"]:
             stderr.print(f"[yellow]warning:[/yellow] {warning}", highlight=False, markup=True, soft_wrap=True)
     if check and troubles:
@@ -274,7 +289,7 @@ def status(env: Env, as_json: bool, check: bool) -> None:
 
 def backfill_state(store: Store) -> str | None:
     """The arXiv backfill's sightings, as ``status`` names them: a harvest under way or one finished."""
-    finished = store.backfill_finished()
+    finished = store.linking.backfill_finished()
     if not finished:
         return None
     return "backfill, finished" if all(finished) else "backfill, resumable"

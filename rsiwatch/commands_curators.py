@@ -21,7 +21,9 @@ def curator() -> None:
 
 @curator.command(name="add")
 @click.argument("name")
-@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin instead of prompting.")
+@click.option(
+    "--password-stdin", is_flag=True, help="Read the password from the first line of stdin instead of prompting."
+)
 @common
 def curator_add(env: Env, name: str, password_stdin: bool) -> None:
     """Add NAME (or set a new password): prompts for the password and writes its argon2 hash to the config."""
@@ -41,9 +43,12 @@ def curator_add(env: Env, name: str, password_stdin: bool) -> None:
         raise Failure(f"{env.config_path}: {exc}") from None
     _write_config(env, edited)
     known = name in env.config.review.curators
-    click.echo(f"{'updated' if known else 'added'} curator {name} in {env.config_path}; "
-               "a running `rsiwatch serve` keeps its old settings until it is restarted; once restarted (or "
-               "started), the review page asks curators to sign in", err=True)
+    click.echo(
+        f"{'updated' if known else 'added'} curator {name} in {env.config_path}; "
+        "a running `rsiwatch serve` keeps its old settings until it is restarted; once restarted (or "
+        "started), the review page asks curators to sign in",
+        err=True,
+    )
 
 
 @curator.command(name="list")

@@ -6,9 +6,9 @@ import click
 
 from rsiwatch.cli import Env, Failure, cli, common
 from rsiwatch.daemon import EXIT_SCHEMA_NEWER, run_daemon
-from rsiwatch.store import INIT_SETTING, SchemaTooNew
 from rsiwatch.lock import LockHeld
 from rsiwatch.logs import setup_logging
+from rsiwatch.store import INIT_SETTING, SchemaTooNew
 
 
 @cli.command()
@@ -25,7 +25,7 @@ def daemon(env: Env, log_format: str | None, log_file: str | None) -> None:
     config = env.config
     try:
         with env.store() as store:
-            initialised = store.setting(INIT_SETTING) is not None
+            initialised = store.models.setting(INIT_SETTING) is not None
     except SchemaTooNew as exc:
         # Its own status, so the service manager restarts it (with the new release, once installed).
         click.echo(f"rsiwatch: {exc}", err=True)

@@ -15,7 +15,12 @@ from rsiwatch.scoring import catalog_docs, ensure_model, rollback_model, score_w
 
 
 @cli.command()
-@click.option("--rollback", is_flag=True, help="Go back to the previous model version, rescore the open works with it, and take out of the queue what only the newer model put there.")
+@click.option(
+    "--rollback",
+    is_flag=True,
+    help="Go back to the previous model version, rescore the open works with it, and take out of the queue what only "
+         "the newer model put there.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Write the result as JSON to stdout.")
 @common
 def train(env: Env, rollback: bool, as_json: bool) -> None:
@@ -30,18 +35,23 @@ def train(env: Env, rollback: bool, as_json: bool) -> None:
             with training(store):
                 version, model = train_and_save(store, "rsiwatch train")
             trained_on, unqueued = model.trained_on, []
-            run = score_works(store, config, store.open_work_ids())
+            run = score_works(store, config, store.works.open_work_ids())
         fold_superseded_scores(store)  # the rescoring superseded a score row per open work
-    result = {"model_version": version, "trained_on": trained_on, "rescored": run.scored, "newly_queued": len(run.queued),
-              "unqueued": len(unqueued)}
+    result = {
+        "model_version": version,
+        "trained_on": trained_on,
+        "rescored": run.scored,
+        "newly_queued": len(run.queued),
+        "unqueued": len(unqueued),
+    }
     if as_json:
         emit_json(result)
     else:
         verb = "rolled back to" if rollback else "trained"
         click.echo(
             f"{verb} model version {version} ({json.dumps(trained_on)}); rescored {run.scored} open works, "
-            f"{len(run.queued)} newly queued" + (f", {len(unqueued)} out of the queue again (only the newer model "
-                                                  "had queued them)" if rollback else ""),
+            f"{len(run.queued)} newly queued"
+            + (f", {len(unqueued)} out of the queue again (only the newer model had queued them)" if rollback else ""),
             err=True,
         )
 
@@ -66,19 +76,50 @@ def score(env: Env, file: Path) -> None:
     docs = [doc for doc, _ in _read_items(file)]
     out = sys.stdout
     for s in model.score_docs(docs):
-        out.write(json.dumps({"id": s.id, "score": round(float(s.score), 6), "category": s.category,
-                              "why": [t for t, _ in s.why], "model_version": version}, ensure_ascii=False) + "\n")
+        out.write(
+            json.dumps(
+                {
+                    "id": s.id,
+                    "score": round(float(s.score), 6),
+                    "category": s.category,
+                    "why": [t for t, _ in s.why],
+                    "model_version": version,
+                },
+                ensure_ascii=False,
+            )
+            + "\n"
+        )
 
 
 @cli.command()
-@click.option("--train", "train_path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Training items (JSONL, label 1/0/null).")
-@click.option("--test", "test_path", required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path), help="Test items (JSONL with labels).")
-@click.option("--scores", "scores_path", type=click.Path(dir_okay=False, path_type=Path), help="Write each test item's score (JSONL).")
-@click.option("--threshold", type=click.FloatRange(0, 1), help="Threshold for precision/recall (default: the config's).")
+@click.option(
+    "--train",
+    "train_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Training items (JSONL, label 1/0/null).",
+)
+@click.option(
+    "--test",
+    "test_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Test items (JSONL with labels).",
+)
+@click.option(
+    "--scores",
+    "scores_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write each test item's score (JSONL).",
+)
+@click.option(
+    "--threshold", type=click.FloatRange(0, 1), help="Threshold for precision/recall (default: the config's)."
+)
 @click.option("--json", "as_json", is_flag=True, help="Write the metrics as JSON to stdout.")
 @common
-def evaluate(env: Env, train_path: Path, test_path: Path, scores_path: Path | None, threshold: float | None,
-             as_json: bool) -> None:
+def evaluate(
+    env: Env, train_path: Path, test_path: Path, scores_path: Path | None, threshold: float | None, as_json: bool
+) -> None:
     """Train a fresh model exactly as `train` does (the catalog as positives, TRAIN's labels, TRAIN's
     unlabelled rows as the pool) and report metrics on TEST. Needs no config file; writes no database."""
     if env.db_override is not None:
@@ -98,4 +139,6 @@ def evaluate(env: Env, train_path: Path, test_path: Path, scores_path: Path | No
         emit_json(report)
         return
     for key, value in json_safe(report).items():
-        click.echo(f"{key:>24}: {value:.4f}" if isinstance(value, float) else f"{key:>24}: {'–' if value is None else value}")
+        click.echo(
+            f"{key:>24}: {value:.4f}" if isinstance(value, float) else f"{key:>24}: {'–' if value is None else value}"
+        )

@@ -2,82 +2,83 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import click
 
 from crawler.ids import work_id
-from rsiwatch.review.catalog import FORMATS, CatalogFormatError, read_catalog
-from rsiwatch.review.catalog_store import import_entries
-from rsiwatch.review.entry_rules import check_entry, problem_lines
-from rsiwatch.review.present import CATEGORIES, EntryError, draft_as_entry, entry_prefill, readable_text
-from rsiwatch.store import QUEUE_ORDERS, QUEUE_STATUSES, Store, StoreError
-from rsiwatch.files import write_atomically
+from rsiwatch.catalog.entry_rules import check_entry, problem_lines
+from rsiwatch.catalog.formats import FORMATS, CatalogFormatError, read_catalog
+from rsiwatch.catalog.load import import_entries
 from rsiwatch.cli import BadOption, Env, Failure, cli, common, emit_json, print_table, since_to_iso
 from rsiwatch.config import curator_name
-
+from rsiwatch.files import write_atomically
+from rsiwatch.present.text import CATEGORIES, EntryError, draft_as_entry, entry_prefill, readable_text
+from rsiwatch.review.candidates import candidate_records
+from rsiwatch.store import QUEUE_ORDERS, QUEUE_STATUSES, Store, StoreError
 
 
 @cli.command()
-@click.option("--status", type=click.Choice(QUEUE_STATUSES), default="new", show_default=True, help="Which decisions to list.")
+@click.option(
+    "--status", type=click.Choice(QUEUE_STATUSES), default="new", show_default=True, help="Which decisions to list."
+)
 @click.option("--since", help="Only candidates queued since then: 7d, 24h, or a date (2026-01-31).")
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True, help="At most this many.")
 @click.option("--source", help="Only candidates this source mentioned.")
 @click.option("--category", type=click.Choice(CATEGORIES), help="Only this suggested category.")
-@click.option("--sort", "order", type=click.Choice(sorted(QUEUE_ORDERS)), default="score", show_default=True,
-              help="Best score first, or the works most independent sources discuss first.")
+@click.option(
+    "--sort",
+    "order",
+    type=click.Choice(sorted(QUEUE_ORDERS)),
+    default="score",
+    show_default=True,
+    help="Best score first, or the works most independent sources discuss first.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Write a JSON array to stdout.")
 @common
-def candidates(env: Env, status: str, since: str | None, limit: int, source: str | None, category: str | None,
-               order: str, as_json: bool) -> None:
+def candidates(
+    env: Env,
+    status: str,
+    since: str | None,
+    limit: int,
+    source: str | None,
+    category: str | None,
+    order: str,
+    as_json: bool,
+) -> None:
     """The review queue, best first (tab-separated lines, every id and title whole, when piped)."""
     since_iso = since_to_iso(since)
     with env.store() as store:
         if source is not None:
-            known = sorted({*(s.name for s in env.config.sources), *store.source_names()})
+            known = sorted({*(s.name for s in env.config.sources), *store.queue.source_names()})
             if source not in known:
                 raise BadOption("--source", source, f"no such source (known: {', '.join(known) or 'none'})")
-        rows = store.candidates(status=status, since=since_iso, limit=limit, source=source, category=category,
-                                order=order)
+        rows = store.scores.candidates(
+            status=status, since=since_iso, limit=limit, source=source, category=category, order=order
+        )
         if len(rows) == limit:  # cut by --limit: say so on stderr, so a pipe never silently covers part
-            total = store.candidate_count(status=status, since=since_iso, source=source, category=category)
+            total = store.scores.candidate_count(status=status, since=since_iso, source=source, category=category)
             if total > len(rows):
                 click.echo(f"showing {len(rows):,} of {total:,} (--limit)", err=True)
         if as_json:
-            out = []
-            ids = [r["id"] for r in rows]
-            submitted = store.latest_submissions(ids)
-            rules, discussed = store.rule_matches.labels_of(ids), store.discussion.sources_discussing(ids)
-            cites = store.scholarly.citations_of(ids)
-            for row in rows:
-                latest = store.latest_score(row["id"]) or {}
-                out.append(
-                    {
-                        "canonical_id": row["id"], "title": row["title"], "url": row["url"], "score": row["score"],
-                        "status": row["status"], "category": row["category"], "queued_at": row["queued_at"],
-                        "queue_reason": store.queue_reason_now(row["id"]), "published": row["published"],
-                        "model_version": row["model_version"], "why": [t for t, _ in latest.get("why", [])],
-                        "sources": sorted({s["source"] for s in store.sightings(row["id"])}),
-                        # who sent it in and why (the public form, `rsiwatch submit`); null otherwise
-                        "submitter": submitted.get(row["id"], {}).get("submitter"),
-                        "note": submitted.get(row["id"], {}).get("note"),
-                        # the rules that matched it ("pinned author: ...") and the independent sources
-                        # discussing it (newsletters, blogs, suggestions; not arXiv's listings)
-                        "rules": rules.get(row["id"], []), "muted_by": row.get("muted_by"),
-                        "discussed_in": discussed.get(row["id"], []),
-                        # the catalog works it cites (the citation watch)
-                        "cites": cites.get(row["id"], []),
-                    }
-                )
-            emit_json(out)
+            emit_json(candidate_records(store, rows))
             return
     if not rows:
         click.echo(f"no {status} candidates" + (f" since {since}" if since else ""), err=True)
         return
     print_table(
         ("score", "canonical id", "title", "category"),
-        [(f"{row['score']:.2f}" if row["score"] is not None else "-", row["id"], readable_text(row["title"]),
-          row["category"] or "") for row in rows],
+        [
+            (
+                f"{row['score']:.2f}" if row["score"] is not None else "-",
+                row["id"],
+                readable_text(row["title"]),
+                row["category"] or "",
+            )
+            for row in rows
+        ],
     )
 
 
@@ -85,20 +86,26 @@ def _by(env: Env, by: str | None) -> str:
     return by or curator_name(env.config.review)
 
 
-BY_OPTION = click.option("--by", help="Who takes the decision (default: review.curator in the config, else the OS user name).")
+BY_OPTION = click.option(
+    "--by", help="Who takes the decision (default: review.curator in the config, else the OS user name)."
+)
 
 
-WORK_ID_HELP = ("ID names the work as `rsiwatch candidates` prints it or as it is pasted: arxiv:2401.01234v2, "
-                "2401.01234, a link to the paper (arXiv, Hugging Face, alphaxiv, ar5iv), a DOI, a page's URL.")
+WORK_ID_HELP = (
+    "ID names the work as `rsiwatch candidates` prints it or as it is pasted: arxiv:2401.01234v2, "
+    "2401.01234, a link to the paper (arXiv, Hugging Face, alphaxiv, ar5iv), a DOI, a page's URL."
+)
 
 
 def resolve_work(store: Store, text: str) -> tuple[str, dict]:
     """(canonical id, work) for an id as a person gives it; a one-line error when it names no known work."""
     cid = work_id(text)
     if cid is None:
-        raise click.BadParameter(f"{text!r} names no work: expected arxiv:2401.01234, 2401.01234, a link to the "
-                                 "paper, a DOI or a URL", param_hint="ID")
-    work = store.work(cid)
+        raise click.BadParameter(
+            f"{text!r} names no work: expected arxiv:2401.01234, 2401.01234, a link to the paper, a DOI or a URL",
+            param_hint="ID",
+        )
+    work = store.works.work(cid)
     if work is None:
         shown = cid if cid == text.strip() else f"{cid} (read from {text.strip()!r})"
         raise Failure(f"no work with id {shown} (see `rsiwatch candidates`)")
@@ -112,34 +119,48 @@ def _decision_command(action: str, help_text: str) -> None:
     @click.option("--note", help="Why: the curator's reason, kept with the decision and never published.")
     @BY_OPTION
     @common
-    def command(env: Env, given_id: str, category: str | None, note: str | None, by: str | None,
-                **more: str | None) -> None:
+    def command(
+        env: Env, given_id: str, category: str | None, note: str | None, by: str | None, **more: str | None
+    ) -> None:
         by = _by(env, by)
         with env.store() as store:
             canonical_id, work = resolve_work(store, given_id)
             if action == "accept":
-                existing = store.work_entry(canonical_id)
-                entry = entry_from_work(work, category, more.get("description"), existing,
-                                        store.scholarly.meta_of(canonical_id))
+                existing = store.decisions.work_entry(canonical_id)
+                entry = entry_from_work(
+                    work, category, more.get("description"), existing, store.scholarly.meta_of(canonical_id)
+                )
                 if more.get("date_published"):
                     entry["date_published"] = more["date_published"]
                     entry.pop("year", None)  # the year follows the date given
                 entry = checked(entry, existing)
-                decision_id, entry_id = store.accept(canonical_id, entry, note=note, by=by)
-                changed = [e["after"] for e in store.catalog_edits(entry_id) if e["decision_id"] == decision_id]
+                decision_id, entry_id = store.decisions.accept(canonical_id, entry, note=note, by=by)
+                changed = [e["after"] for e in store.catalog.catalog_edits(entry_id) if e["decision_id"] == decision_id]
                 if existing is not None:
                     fields = sorted({f for after in changed for f in after})
-                    click.echo(f"{canonical_id} keeps catalog entry {entry_id}; "
-                               + (f"changed: {', '.join(fields)}" if fields else "nothing changed"), err=True)
+                    click.echo(
+                        f"{canonical_id} keeps catalog entry {entry_id}; "
+                        + (f"changed: {', '.join(fields)}" if fields else "nothing changed"),
+                        err=True,
+                    )
             else:
-                decision_id = store.decide(canonical_id, action, category=category, note=note, origin="cli", by=by)
+                decision_id = store.decisions.decide(
+                    canonical_id, action, category=category, note=note, origin="cli", by=by
+                )
         click.echo(f"{action} {canonical_id} (decision {decision_id})", err=True)
 
     if action == "accept":
-        click.option("--description", help="The entry's public description (default: the first sentence of the "
-                     "work's summary; an existing entry keeps its own).")(command)
-        click.option("--date", "date_published", help="Date Published as the list shows it (2025-03-21, April 2023, "
-                     "2016; default: the work's date). A date that is not a real one, or in the future, is refused.")(command)
+        click.option(
+            "--description",
+            help="The entry's public description (default: the first sentence of the "
+            "work's summary; an existing entry keeps its own).",
+        )(command)
+        click.option(
+            "--date",
+            "date_published",
+            help="Date Published as the list shows it (2025-03-21, April 2023, "
+            "2016; default: the work's date). A date that is not a real one, or in the future, is refused.",
+        )(command)
 
 
 class BadEntry(Failure):
@@ -148,7 +169,7 @@ class BadEntry(Failure):
     exit_code = 2
 
 
-def checked(entry: dict, stored: dict | None) -> dict:
+def checked(entry: dict, stored: Mapping[str, Any] | None) -> dict:
     """``entry_rules.check_entry`` (the same check as the review page's forms), as a command's error."""
     try:
         return check_entry(entry, stored)
@@ -156,8 +177,10 @@ def checked(entry: dict, stored: dict | None) -> dict:
         raise BadEntry(str(exc)) from None
 
 
-def entry_from_work(work: dict, category: str | None, description: str | None, existing: dict | None = None,
-                    meta: dict | None = None) -> dict:
+def entry_from_work(
+    work: dict, category: str | None, description: str | None, existing: Mapping[str, Any] | None = None,
+    meta: dict | None = None,
+) -> dict:
     """An accepted work's catalog entry: the review page's prefill with the CLI's category and description.
 
     A work that already has an entry keeps it: only what the command gives is set.  The note is never
@@ -171,14 +194,20 @@ def entry_from_work(work: dict, category: str | None, description: str | None, e
 
 
 _decision_command("accept", "Accept a candidate: it joins the catalog (and the training data).")
-_decision_command("reject", "Reject a candidate: it will not come back, whichever source mentions it; its catalog entry, if any, leaves the published catalog (kept in its history).")
+_decision_command(
+    "reject",
+    "Reject a candidate: it will not come back, whichever source mentions it; its catalog entry, if any, leaves the "
+    "published catalog (kept in its history).",
+)
 _decision_command("defer", "Defer a candidate to a later sitting.")
 _decision_command("out_of_scope", "Mark a candidate out of the catalog's scope (a reject with its own reason).")
 
 
-@cli.command(help="Reverse the latest standing decision about a work (appends a reversal; nothing is erased). "
-             "Its catalog entry goes back to what it was before that decision."
-             f"\n\n{WORK_ID_HELP}")
+@cli.command(
+    help="Reverse the latest standing decision about a work (appends a reversal; nothing is erased). "
+    "Its catalog entry goes back to what it was before that decision."
+    f"\n\n{WORK_ID_HELP}"
+)
 @click.argument("given_id", metavar="ID")
 @BY_OPTION
 @common
@@ -186,7 +215,7 @@ def undo(env: Env, given_id: str, by: str | None) -> None:
     by = _by(env, by)
     with env.store() as store:
         canonical_id, _ = resolve_work(store, given_id)
-        status = store.undo(canonical_id, origin="cli", by=by)
+        status = store.decisions.undo(canonical_id, origin="cli", by=by)
     click.echo(f"undid the latest decision on {canonical_id}; it is {status} again", err=True)
 
 
@@ -198,26 +227,36 @@ def doctor(env: Env, as_json: bool) -> None:
     meaningless or the catalog wrong: an empty catalog, an active model trained on no positives, entries an
     import kept flagged (an unknown category, an impossible date).  Exit 1 when anything is found."""
     with env.store() as store:
-        disagreements = store.catalog_disagreements()
-        entries = store.catalog()
-        warnings = [*service_warnings(len(entries), store.models()), *problem_lines(entries)]
+        disagreements = store.catalog.catalog_disagreements()
+        entries = store.catalog.entries()
+        warnings = [*service_warnings(len(entries), store.models.versions()), *problem_lines(entries)]
         news = store.scholarly.flags()
-        private = store.note_descriptions()
+        private = store.catalog.note_descriptions()
     for flag in news:  # news, not disagreement: the exit status stays the catalog's
-        click.echo(f"entry {flag['entry_id']} ({flag['work_id']}): {flag['detail']} "
-                   f"(rsiwatch catalog flags apply {flag['id']} | dismiss {flag['id']})", err=True)
+        click.echo(
+            f"entry {flag['entry_id']} ({flag['work_id']}): {flag['detail']} "
+            f"(rsiwatch catalog flags apply {flag['id']} | dismiss {flag['id']})",
+            err=True,
+        )
     problems = [*disagreements, *(f"warning: {w}" for w in warnings)]
     if as_json:
         emit_json(problems)
     else:
         for line in problems:
             click.echo(line)
-        click.echo(f"catalog and decisions {'disagree in ' + str(len(disagreements)) + ' places' if disagreements else 'agree'}"
-                   + (f"; {len(warnings)} warnings" if warnings else ""), err=True)
-    for entry_id, work_id in private.items():
+        click.echo(
+            f"catalog and decisions "
+            f"{'disagree in ' + str(len(disagreements)) + ' places' if disagreements else 'agree'}"
+            + (f"; {len(warnings)} warnings" if warnings else ""),
+            err=True,
+        )
+    for entry_id, private_work in private.items():
         # A flag for the curator, not a disagreement: the entry is sound, but its public text is a note.
-        click.echo(f"warning: catalog entry {entry_id} ({work_id}): its description is the private note of its "
-                   f"accept decision (rsiwatch 0.1 copied notes there); rewrite it on the Catalog tab", err=True)
+        click.echo(
+            f"warning: catalog entry {entry_id} ({private_work}): its description is the private note of its "
+            f"accept decision (rsiwatch 0.1 copied notes there); rewrite it on the Catalog tab",
+            err=True,
+        )
     if problems:
         raise SystemExit(1)
 
@@ -226,14 +265,18 @@ def service_warnings(catalog_size: int, models: list[dict]) -> list[str]:
     """An install that cannot find anything: no catalog (the positives), or a model that learnt from none."""
     out = []
     if catalog_size == 0:
-        out.append("the catalog is empty: the model has no examples to learn from (was this database made by "
-                   "`rsiwatch init`? it loads the seed catalog)")
+        out.append(
+            "the catalog is empty: the model has no examples to learn from (was this database made by "
+            "`rsiwatch init`? it loads the seed catalog)"
+        )
     active = [m for m in models if m["active"]]
     if active:
         trained = active[-1]["trained_on"]
         if int(trained.get("positives", 0)) + int(trained.get("catalog", 0)) == 0:
-            out.append(f"the active model (version {active[-1]['version']}) was trained on no positives: its scores "
-                       "mean nothing; accept some candidates or import a catalog, then `rsiwatch train`")
+            out.append(
+                f"the active model (version {active[-1]['version']}) was trained on no positives: its scores "
+                "mean nothing; accept some candidates or import a catalog, then `rsiwatch train`"
+            )
     return out
 
 
@@ -250,7 +293,7 @@ def catalog() -> None:
 def catalog_export(env: Env, fmt: str, out: Path | None) -> None:
     """Export the published catalog."""
     with env.store() as store:
-        text = FORMATS[fmt](store.catalog())
+        text = FORMATS[fmt](store.catalog.entries())
     if out is None:
         click.echo(text, nl=False)
         return
@@ -267,25 +310,39 @@ def catalog_export(env: Env, fmt: str, out: Path | None) -> None:
 @click.option("--title", help="The title.")
 @BY_OPTION
 @common
-def catalog_edit(env: Env, entry_id: int, description: str | None, category: str | None, date_published: str | None,
-                 year: int | None, title: str | None, by: str | None) -> None:
+def catalog_edit(
+    env: Env,
+    entry_id: int,
+    description: str | None,
+    category: str | None,
+    date_published: str | None,
+    year: int | None,
+    title: str | None,
+    by: str | None,
+) -> None:
     """Edit catalog entry ID: the fields given change (each change logged with the old value); the entry is
     checked as the review page checks it (a description, a known category, a real date the year agrees with)."""
-    given = {"description": description, "category": category, "date_published": date_published, "year": year,
-             "title": title}
+    given = {
+        "description": description,
+        "category": category,
+        "date_published": date_published,
+        "year": year,
+        "title": title,
+    }
     fields = {k: v for k, v in given.items() if v is not None}
     if not fields:
         raise click.UsageError("nothing to change: give --description, --category, --date, --year or --title")
     by = _by(env, by)
     with env.store() as store:
-        stored = store.catalog_entry(entry_id)
+        stored = store.catalog.catalog_entry(entry_id)
         if stored is None:
             raise Failure(f"catalog entry {entry_id}: no such entry (see `rsiwatch catalog export`)")
         if "date_published" in fields and "year" not in fields:
             stored = {**stored, "year": None}  # the year follows the new date
-        changed = store.catalog_edit(entry_id, checked(fields, stored), origin="cli", by=by)
-    click.echo(f"catalog entry {entry_id}: " + (f"changed {', '.join(changed)}" if changed else "nothing changed"),
-               err=True)
+        changed = store.catalog.catalog_edit(entry_id, checked(fields, stored), origin="cli", by=by)
+    click.echo(
+        f"catalog entry {entry_id}: " + (f"changed {', '.join(changed)}" if changed else "nothing changed"), err=True
+    )
 
 
 @catalog.command(name="import")
@@ -307,7 +364,7 @@ def catalog_import(env: Env, file: Path, dry_run: bool, by: str | None) -> None:
             report = import_entries(store, entries, origin=f"import {file.name}", by=by, dry_run=dry_run)
         except StoreError as exc:
             raise Failure(str(exc)) from None
-        total = len(store.catalog())
+        total = len(store.catalog.entries())
     for line in report.lines(str(file), dry_run):
         click.echo(line, err=True)
     click.echo(f"the catalog holds {total} entries", err=True)
@@ -327,15 +384,18 @@ def catalog_check(env: Env, as_json: bool) -> None:
     from rsiwatch.scholarly import check_catalog
 
     config = env.config
-    with env.store() as store, \
-            PoliteClient(config.http.settings, config.politeness.settings, config.contact) as client:
+    with env.store() as store, PoliteClient(config.http.settings, config.politeness.settings, config.contact) as client:
         report = check_catalog(store, client, config)
     if as_json:
-        emit_json({"checked": report.checked, "requests": report.requests, "flags": report.flags,
-                   "errors": report.errors})
+        emit_json(
+            {"checked": report.checked, "requests": report.requests, "flags": report.flags, "errors": report.errors}
+        )
     else:
-        click.echo(f"checked {report.checked} catalog papers on arXiv in {report.requests} requests: "
-                   f"{report.flags} new flags (rsiwatch catalog flags)", err=True)
+        click.echo(
+            f"checked {report.checked} catalog papers on arXiv in {report.requests} requests: "
+            f"{report.flags} new flags (rsiwatch catalog flags)",
+            err=True,
+        )
     if report.errors:
         for error in report.errors:
             click.echo(error, err=True)
@@ -349,8 +409,9 @@ def catalog_check(env: Env, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Write the flags as JSON to stdout.")
 @BY_OPTION
 @common
-def catalog_flags(env: Env, action: str | None, flag_id: int | None, show_all: bool, as_json: bool,
-                  by: str | None) -> None:
+def catalog_flags(
+    env: Env, action: str | None, flag_id: int | None, show_all: bool, as_json: bool, by: str | None
+) -> None:
     """The news found for catalog entries ("v3 since accepted", "withdrawn on arXiv", "published in ICML
     2026"); `flags apply N` writes it into the entry as a recorded catalog edit, `flags dismiss N` drops it."""
     from rsiwatch.scholarly import apply_flag
@@ -376,6 +437,17 @@ def catalog_flags(env: Env, action: str | None, flag_id: int | None, show_all: b
     if not flags:
         click.echo("no open flags: the catalog's papers are as accepted", err=True)
         return
-    print_table(("#", "entry", "work", "news", "found", "resolved"), [
-        (str(f["id"]), str(f["entry_id"]), f["work_id"], f["detail"], f["found_at"][:10],
-         f"{f['resolution']} by {f['resolved_by']}" if f["resolution"] else "") for f in flags])
+    print_table(
+        ("#", "entry", "work", "news", "found", "resolved"),
+        [
+            (
+                str(f["id"]),
+                str(f["entry_id"]),
+                f["work_id"],
+                f["detail"],
+                f["found_at"][:10],
+                f"{f['resolution']} by {f['resolved_by']}" if f["resolution"] else "",
+            )
+            for f in flags
+        ],
+    )

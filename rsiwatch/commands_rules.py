@@ -8,7 +8,7 @@ stands.  The matching is rsiwatch/rules.py, applying it rsiwatch/rule_queue.py.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Literal, cast
 
 import click
 from pydantic import ValidationError
@@ -16,8 +16,8 @@ from pydantic import ValidationError
 from rsiwatch.cli import BadOption, Env, Failure, cli, common, emit_json, print_table
 from rsiwatch.config import RULE_FIELDS, Rule
 from rsiwatch.files import write_atomically
+from rsiwatch.present.text import readable_text
 from rsiwatch.rule_queue import RulePreview, apply_rules, preview, today
-from rsiwatch.review.present import readable_text
 from rsiwatch.source_list import add_list_entries_text, remove_list_item_text
 from rsiwatch.store import iso_ago
 
@@ -38,7 +38,8 @@ def _rule(action: str, until: str | None, note: str | None, **match: str | None)
     if len(given) != 1:
         raise click.UsageError(f"give exactly one of {', '.join('--' + f for f in RULE_FIELDS)}")
     try:
-        return Rule(action=action, until=date.fromisoformat(until) if until else None, note=note, **given)
+        chosen = cast(Literal["pin", "mute"], action)  # click.Choice(("pin", "mute")) gave it
+        return Rule(action=chosen, until=date.fromisoformat(until) if until else None, note=note, **given)
     except ValueError as exc:  # a bad --until, or what the config itself would refuse (mute by author)
         message = exc.errors()[0]["msg"].removeprefix("Value error, ") if isinstance(exc, ValidationError) else str(exc)
         option = f"--{next(iter(given))}" if "author" in message else "--until"
@@ -46,7 +47,7 @@ def _rule(action: str, until: str | None, note: str | None, **match: str | None)
 
 
 def _config_text(env: Env) -> str:
-    env.config  # a broken config is refused before it is edited (exit 2)
+    _ = env.config  # a broken config is refused before it is edited (exit 2)
     if not env.config_path.is_file():
         raise Failure(f"{env.config_path}: no such file; run `rsiwatch init` first (only init writes a config)")
     return env.config_path.read_text(encoding="utf-8")

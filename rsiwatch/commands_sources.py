@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from crawler.errors import CrawlError, FetchError
+from crawler.errors import CrawlError
 from crawler.http import PoliteClient
 from crawler.items import SourceResult, Validators
 from crawler.link import link_by_references
@@ -24,36 +24,42 @@ from crawler.settings import SOURCE_KINDS
 from crawler.sources import collect, collect_feed, parse_spec, with_parsed
 from crawler.stories import looks_like_newsletter, stories_per_issue
 from rsiwatch.backfill import BackfillPlan, Progress as PageProgress, run_backfill
+from rsiwatch.cli import BadOption, Env, Failure, cli, common, emit_json, log_level, parse_day
+from rsiwatch.config import Selectors, Source, curator_name
+from rsiwatch.config_file import ConfigFileError, read_config_text, write_config_text
 from rsiwatch.files import write_atomically
+from rsiwatch.intake import take_submission
 from rsiwatch.lock import LockHeld, take_lock
 from rsiwatch.logs import setup_logging
 from rsiwatch.polite import polite_client
-from rsiwatch.cli import BadOption, Env, Failure, cli, common, emit_json, log_level, parse_day
-from rsiwatch.config import Selectors, Source
+from rsiwatch.source_add import SourceOptionError, SourceRefused, SourceRequest, add_source, source_entry
 from rsiwatch.source_list import (
-    add_source_text, add_sources_text, export_opml, opml_entries, read_opml, remove_source_text, slug,
+    add_sources_text,
+    export_opml,
+    opml_entries,
+    read_opml,
+    remove_source_text,
+    slug,
 )
 from rsiwatch.source_probe import PROBED_KINDS, guarded_client, probe
-from rsiwatch.config import curator_name
-from rsiwatch.intake import take_submission
 
 stderr = Console(stderr=True)
 
 
 def _config_text(env: Env) -> str:
     path = env.existing_config_path()  # only `init` writes a config from nothing
-    env.config  # validates the current file first (exit 2 on a broken one)
+    _ = env.config  # validates the current file first (exit 2 on a broken one)
     try:
-        return path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise Failure(f"{env.config_path}: cannot read: {exc.strerror}") from None
+        return read_config_text(path)
+    except ConfigFileError as exc:
+        raise Failure(str(exc)) from None
 
 
 def _write_config(env: Env, text: str) -> None:
     try:
-        write_atomically(env.config_path, text)
-    except OSError as exc:
-        raise Failure(f"{env.config_path}: cannot write: {exc.strerror}") from None
+        write_config_text(env.config_path, text)
+    except ConfigFileError as exc:
+        raise Failure(str(exc)) from None
 
 
 # ---- the sources group ---------------------------------------------------------------------------
@@ -73,7 +79,7 @@ def sources_list(env: Env, as_json: bool) -> None:
     with env.store() as store:
         rows = []
         for source in config.sources:
-            state = store.source_state(source.name)
+            state = store.sources.source_state(source.name)
             rows.append({"name": source.name, "kind": source.kind, "url": source.url or source.endpoint,
                          "every": source.cron_expression or source.every, "enabled": source.enabled,
                          "paused": state.paused, "paused_reason": state.paused_reason})
@@ -81,7 +87,7 @@ def sources_list(env: Env, as_json: bool) -> None:
         emit_json(rows)
         return
     for r in rows:
-        flag = " (paused: " + (r["paused_reason"] or "by hand") + ")" if r["paused"] else ""
+        flag = f" (paused: {r['paused_reason'] or 'by hand'})" if r["paused"] else ""
         click.echo(f"{r['name']:<24} {r['kind']:<10} {r['every'] or '1d':<8} {r['url']}{flag}")
 
 
@@ -92,8 +98,8 @@ def resume(env: Env, name: str) -> None:
     """Bring a paused source back (its failure count starts again from zero)."""
     with env.store() as store:
         env.config.source(name)
-        store.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in env.config.sources)
-        store.set_paused(name, False)
+        store.sources.ensure_sources(env.config.source_registrations)
+        store.sources.set_paused(name, False)
     click.echo(f"resumed {name}", err=True)
 
 
@@ -105,8 +111,8 @@ def pause(env: Env, name: str, reason: str) -> None:
     """Pause a source: no fetches until `rsiwatch sources resume NAME`."""
     with env.store() as store:
         env.config.source(name)
-        store.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in env.config.sources)
-        store.set_paused(name, True, reason)
+        store.sources.ensure_sources(env.config.source_registrations)
+        store.sources.set_paused(name, True, reason)
     click.echo(f"paused {name}", err=True)
 
 
@@ -115,8 +121,10 @@ def _selectors(select: tuple[str, ...]) -> dict[str, str]:
     for spec in select:
         field, sep, css = spec.partition("=")
         if not sep or field not in Selectors.model_fields:
-            raise click.BadParameter(f"{spec!r}: expected FIELD=CSS with FIELD one of {', '.join(Selectors.model_fields)}",
-                                     param_hint="--select")
+            raise click.BadParameter(
+                f"{spec!r}: expected FIELD=CSS with FIELD one of {', '.join(Selectors.model_fields)}",
+                param_hint="--select",
+            )
         selectors[field] = css
     return selectors
 
@@ -126,10 +134,13 @@ def _say(notes: list[str]) -> None:
         stderr.print(f"  {note}", highlight=False, markup=False, soft_wrap=True)
 
 
-KIND_HELP = ("How to read the source. Default for a URL: a feed is a feed, a page that names its feed "
-             "(<link rel=alternate>) becomes that feed, another page html.")
-SPLIT_HELP = ("feed: cut each newsletter issue into its stories (default: on when the feed's items look like "
-              "newsletter issues).")
+KIND_HELP = (
+    "How to read the source. Default for a URL: a feed is a feed, a page that names its feed "
+    "(<link rel=alternate>) becomes that feed, another page html."
+)
+SPLIT_HELP = (
+    "feed: cut each newsletter issue into its stories (default: on when the feed's items look like newsletter issues)."
+)
 
 
 @sources.command(name="add")
@@ -141,53 +152,50 @@ SPLIT_HELP = ("feed: cut each newsletter issue into its stories (default: on whe
 @click.option("--threshold", type=click.FloatRange(0, 1), help="A threshold of its own for this source.")
 @click.option("--split-stories/--no-split-stories", default=None, help=SPLIT_HELP)
 @click.option("--follow-links", is_flag=True, help="html: read each item's page for its summary and date.")
-@click.option("--select", "select", multiple=True, metavar="FIELD=CSS",
-              help="html: a selector, e.g. item=article, title=h3, link=a@href, summary=p, date=time (repeatable).")
+@click.option(
+    "--select",
+    "select",
+    multiple=True,
+    metavar="FIELD=CSS",
+    help="html: a selector, e.g. item=article, title=h3, link=a@href, summary=p, date=time (repeatable).",
+)
 @common
-def sources_add(env: Env, name: str, kind: str | None, url: str | None, every: str | None, query: str | None,
-                threshold: float | None, split_stories: bool | None, follow_links: bool, select: tuple[str, ...]) -> None:
+def sources_add(
+    env: Env,
+    name: str,
+    kind: str | None,
+    url: str | None,
+    every: str | None,
+    query: str | None,
+    threshold: float | None,
+    split_stories: bool | None,
+    follow_links: bool,
+    select: tuple[str, ...],
+) -> None:
     """Add a source to config.yaml (one line at the end of `sources:`, comments kept).
 
     Given a URL without --kind (or with --kind feed), it is fetched once to see what it is: a page that
     names its feed is read through that feed, a newsletter's feed is split into stories."""
-    selectors = _selectors(select)
-    if kind is None and selectors:
-        kind = "html"  # selectors say how to read a page
-    if kind is None and not url:
-        raise click.BadParameter("give --url (or --kind arxiv_api --query ...)", param_hint="--url")
-    entry: dict[str, Any] = {"name": name, "kind": kind or "feed"}
-    for key, value in (("url", url), ("every", every), ("query", query), ("threshold", threshold)):
-        if value is not None:
-            entry[key] = value
-    if split_stories:
-        entry["split_stories"] = True
-    if follow_links:
-        entry["follow_links"] = True
-    if selectors:
-        entry["select"] = selectors
-    if any(s.name == name for s in env.config.sources):
-        raise click.BadParameter(f"a source named {name!r} exists already", param_hint="NAME")
-    config_text = _config_text(env)
-    add_source_text(config_text, entry, env.config_path)  # a bad --every or a missing url fails before any fetch
-    notes: list[str] = []
-    if kind in PROBED_KINDS and url:
-        try:
-            with guarded_client(env.config) as client:
-                found = probe(client, url, kind, split_stories)
-        except CrawlError as exc:
-            if kind is None:
-                raise Failure(f"cannot tell how to read it: {exc} (give --kind to add it without looking)") from None
-            if not isinstance(exc, FetchError):
-                raise Failure(str(exc)) from None  # it was read, and is not what --kind says
-            notes.append(f"could not look at it ({exc}); added as given")
-        else:
-            entry.update(found.fields)
-            notes += found.notes
-    text = add_source_text(config_text, entry, env.config_path)
+    request = SourceRequest(
+        name=name, kind=kind, url=url, every=every, query=query, threshold=threshold,
+        split_stories=split_stories, follow_links=follow_links, selectors=_selectors(select),
+    )
+    try:
+        # source_entry first: a missing --url is refused before the config file is read
+        source_entry(request)
+        added = add_source(env.config, _config_text(env), env.config_path, request)
+    except SourceOptionError as exc:
+        raise click.BadParameter(str(exc), param_hint=exc.option) from None
+    except SourceRefused as exc:
+        raise Failure(str(exc)) from None
+    text, entry, notes = added.text, added.entry, added.notes
     _write_config(env, text)
-    click.echo(f"added {name} ({entry['kind']}{', split_stories' if entry.get('split_stories') else ''}) "
-               f"{entry.get('url') or entry.get('query')} to {env.config_path} (a running daemon follows within "
-               f"seconds)", err=True)
+    click.echo(
+        f"added {name} ({entry['kind']}{', split_stories' if entry.get('split_stories') else ''}) "
+        f"{entry.get('url') or entry.get('query')} to {env.config_path} (a running daemon follows within "
+        f"seconds)",
+        err=True,
+    )
     _say(notes)
 
 
@@ -201,31 +209,47 @@ def sources_remove(env: Env, name: str) -> None:
     click.echo(f"removed {name} from {env.config_path} (a running daemon follows within seconds)", err=True)
 
 
-def _test_source(env: Env, target: str, kind: str | None, selectors: dict[str, str], split_stories: bool | None,
-                 follow_links: bool) -> tuple[Source, PoliteClient, bool]:
+def _test_source(
+    env: Env, target: str, kind: str | None, selectors: dict[str, str], split_stories: bool | None, follow_links: bool
+) -> tuple[Source, PoliteClient, bool]:
     """The source ``sources test`` reads, the client to read it with, and whether it was given as a URL
     (then the client is guarded: the URL and the feed a page names come from outside the config)."""
     config = env.config
     if not re.match(r"^https?://", target, re.IGNORECASE):
         if kind or selectors or split_stories is not None or follow_links:
-            raise click.BadParameter("--kind, --select, --split-stories and --follow-links go with a URL; "
-                                     f"{target!r} is a configured source", param_hint="NAME_OR_URL")
-        return config.source(target), PoliteClient(config.http.settings, config.politeness.settings, config.contact), False
+            raise click.BadParameter(
+                "--kind, --select, --split-stories and --follow-links go with a URL; "
+                f"{target!r} is a configured source",
+                param_hint="NAME_OR_URL",
+            )
+        return (
+            config.source(target),
+            PoliteClient(config.http.settings, config.politeness.settings, config.contact),
+            False,
+        )
     if kind is None and selectors:
         kind = "html"
-    entry: dict[str, Any] = {"name": slug(urlsplit(target).hostname or "source"), "kind": kind or "feed", "url": target,
-                             "split_stories": bool(split_stories), "follow_links": follow_links}
+    entry: dict[str, Any] = {
+        "name": slug(urlsplit(target).hostname or "source"),
+        "kind": kind or "feed",
+        "url": target,
+        "split_stories": bool(split_stories),
+        "follow_links": follow_links,
+    }
     if selectors:
         entry["select"] = selectors
     try:
         Source.model_validate(entry)
     except ValidationError as exc:
-        raise click.BadParameter(exc.errors()[0]["msg"].removeprefix("Value error, "), param_hint="NAME_OR_URL") from None
+        raise click.BadParameter(
+            exc.errors()[0]["msg"].removeprefix("Value error, "), param_hint="NAME_OR_URL"
+        ) from None
     return Source.model_validate(entry), guarded_client(config), True
 
 
-def _read_url(client: PoliteClient, source: Source, url: str, kind: str | None,
-              split_stories: bool | None) -> tuple[Source, SourceResult, list[str]]:
+def _read_url(
+    client: PoliteClient, source: Source, url: str, kind: str | None, split_stories: bool | None
+) -> tuple[Source, SourceResult, list[str]]:
     """A URL read as `sources add` would add it: (the source as settled by the probe, its items, notes)."""
     probed = probe(client, url, kind, split_stories)
     source = source.model_copy(update=probed.fields)
@@ -233,7 +257,11 @@ def _read_url(client: PoliteClient, source: Source, url: str, kind: str | None,
         return source, collect(source.spec, client, Validators()), probed.notes
     fetched = probed.found.fetched  # the feed was fetched to settle it: parse that response
     result = SourceResult(requests=probed.found.requests, bytes_read=len(fetched.body))
-    return source, with_parsed(result, parse_fetched(parse_spec(source.spec), fetched.body, fetched.headers, fetched.url)), probed.notes
+    return (
+        source,
+        with_parsed(result, parse_fetched(parse_spec(source.spec), fetched.body, fetched.headers, fetched.url)),
+        probed.notes,
+    )
 
 
 def _read_source(client: PoliteClient, source: Source) -> tuple[SourceResult, list[int]]:
@@ -247,14 +275,30 @@ def _read_source(client: PoliteClient, source: Source) -> tuple[SourceResult, li
 @sources.command(name="test")
 @click.argument("target", metavar="NAME_OR_URL")
 @click.option("--kind", type=click.Choice(SOURCE_KINDS), help=KIND_HELP + " (with a URL)")
-@click.option("--select", "select", multiple=True, metavar="FIELD=CSS", help="html: a selector, as for `sources add` (with a URL).")
+@click.option(
+    "--select",
+    "select",
+    multiple=True,
+    metavar="FIELD=CSS",
+    help="html: a selector, as for `sources add` (with a URL).",
+)
 @click.option("--split-stories/--no-split-stories", default=None, help=SPLIT_HELP + " (with a URL)")
 @click.option("--follow-links", is_flag=True, help="html: read each item's page (with a URL).")
-@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="Show at most this many items.")
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=20, show_default=True, help="Show at most this many items."
+)
 @click.option("--json", "as_json", is_flag=True, help="Write the items as JSON to stdout.")
 @common
-def sources_test(env: Env, target: str, kind: str | None, select: tuple[str, ...], split_stories: bool | None,
-                 follow_links: bool, limit: int, as_json: bool) -> None:
+def sources_test(
+    env: Env,
+    target: str,
+    kind: str | None,
+    select: tuple[str, ...],
+    split_stories: bool | None,
+    follow_links: bool,
+    limit: int,
+    as_json: bool,
+) -> None:
     """Fetch and parse a source once and print what would be stored; stores nothing.
 
     NAME_OR_URL: a configured source, or a URL to try before adding it (a feed, or a page: the feed it
@@ -274,12 +318,24 @@ def sources_test(env: Env, target: str, kind: str | None, select: tuple[str, ...
     items = [link_by_references(i) for i in result.items]
     hint = None
     if looks_like_newsletter(stories):
-        hint = (f"its items look like newsletter issues (up to {max(stories)} stories each); 'split_stories: true' "
-                "in its config entry reads them story by story")
+        hint = (
+            f"its items look like newsletter issues (up to {max(stories)} stories each); 'split_stories: true' "
+            "in its config entry reads them story by story"
+        )
     if as_json:
-        emit_json({"source": name, "kind": source.kind, "url": source.url, "split_stories": source.split_stories,
-                   "items": [asdict(i) for i in items[:limit]], "count": len(items),
-                   "warnings": result.warnings, "hint": hint, "notes": notes})
+        emit_json(
+            {
+                "source": name,
+                "kind": source.kind,
+                "url": source.url,
+                "split_stories": source.split_stories,
+                "items": [asdict(i) for i in items[:limit]],
+                "count": len(items),
+                "warnings": result.warnings,
+                "hint": hint,
+                "notes": notes,
+            }
+        )
         return
     stderr.print(f"{name}: {len(items)} items, {result.requests} requests, {result.bytes_read} bytes", highlight=False)
     _say(notes)
@@ -288,9 +344,12 @@ def sources_test(env: Env, target: str, kind: str | None, select: tuple[str, ...
     if hint:
         stderr.print(f"  hint: {hint}", highlight=False, markup=False)
     for item in items[:limit]:
-        click.echo(f"{item.canonical_id}\n  {item.title}\n  {item.url}" + (f"  (via {item.via})" if item.via else "")
-                   + (f"\n  {item.published}" if item.published else "")
-                   + (f"\n  {item.summary[:160]}" if item.summary else ""))
+        click.echo(
+            f"{item.canonical_id}\n  {item.title}\n  {item.url}"
+            + (f"  (via {item.via})" if item.via else "")
+            + (f"\n  {item.published}" if item.published else "")
+            + (f"\n  {item.summary[:160]}" if item.summary else "")
+        )
 
 
 @sources.command(name="import-opml")
@@ -310,7 +369,9 @@ def import_opml(env: Env, file: Path, every: str | None, dry_run: bool) -> None:
 
 
 @sources.command(name="export-opml")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file instead of stdout.")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file instead of stdout."
+)
 @common
 def export_opml_command(env: Env, output: Path | None) -> None:
     """The feed sources as OPML, for any feed reader."""
@@ -328,17 +389,36 @@ def export_opml_command(env: Env, output: Path | None) -> None:
 @cli.command()
 @click.option("--from", "from_date", required=True, help="First day to harvest (YYYY-MM-DD, by OAI datestamp).")
 @click.option("--until", help="Last day to harvest (YYYY-MM-DD); default: up to now.")
-@click.option("--categories", multiple=True, metavar="CAT...",
-              help="arXiv categories to keep, e.g. --categories cs.LG cs.AI (the sets they belong to are harvested).")
+@click.option(
+    "--categories",
+    multiple=True,
+    metavar="CAT...",
+    help="arXiv categories to keep, e.g. --categories cs.LG cs.AI (the sets they belong to are harvested).",
+)
 @click.option("--url", "endpoint", default=DEFAULT_OAI_URL, show_default=True, help="The OAI-PMH endpoint.")
-@click.option("--format", "metadata_prefix", type=click.Choice(METADATA_PREFIXES), default="arXiv", show_default=True,
-              help="Metadata format to ask for.")
+@click.option(
+    "--format",
+    "metadata_prefix",
+    type=click.Choice(METADATA_PREFIXES),
+    default="arXiv",
+    show_default=True,
+    help="Metadata format to ask for.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Write the report as JSON to stdout.")
 @click.option("-v", "--verbose", is_flag=True, help="Log each request to stderr.")
 @click.argument("more_categories", nargs=-1, metavar="")
 @common
-def backfill(env: Env, from_date: str, until: str | None, categories: tuple[str, ...], endpoint: str,
-             metadata_prefix: str, as_json: bool, verbose: bool, more_categories: tuple[str, ...]) -> None:
+def backfill(
+    env: Env,
+    from_date: str,
+    until: str | None,
+    categories: tuple[str, ...],
+    endpoint: str,
+    metadata_prefix: str,
+    as_json: bool,
+    verbose: bool,
+    more_categories: tuple[str, ...],
+) -> None:
     """Harvest arXiv's past over OAI-PMH, store and score it; interrupt it any time and run the same
     command again to resume where it stopped."""
     setup_logging(env.config.logging, level=log_level(verbose))
@@ -352,8 +432,9 @@ def backfill(env: Env, from_date: str, until: str | None, categories: tuple[str,
     first, last = parse_day(from_date, "--from") or "", parse_day(until, "--until")
     if last is not None and first > last:
         raise BadOption("--from", from_date, f"after --until {until}: nothing to harvest")
-    plan = BackfillPlan(from_date=first, until=last, categories=cats,
-                        endpoint=endpoint, metadata_prefix=metadata_prefix)
+    plan = BackfillPlan(
+        from_date=first, until=last, categories=cats, endpoint=endpoint, metadata_prefix=metadata_prefix
+    )
     config = env.config
     env.store().close()  # a database `init` made, before any lock file is left beside a missing one
     try:  # one crawler per database: a backfill beside the daemon or a crawl would double the requests
@@ -361,16 +442,25 @@ def backfill(env: Env, from_date: str, until: str | None, categories: tuple[str,
     except LockHeld as exc:
         raise Failure(str(exc)) from None
     with lock, env.store() as store, polite_client(config, env.db_path) as client:
-        progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                            TextColumn("{task.fields[detail]}"), TimeElapsedColumn(), console=stderr,
-                            disable=as_json and not stderr.is_terminal)
+        progress = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[detail]}"),
+            TimeElapsedColumn(),
+            console=stderr,
+            disable=as_json and not stderr.is_terminal,
+        )
         tasks: dict[str | None, Any] = {}
 
         def on_page(p: PageProgress) -> None:
             detail = f"{p.pages} pages, {p.new_works} new works, {p.new_candidates} candidates"
             if p.set_spec not in tasks:
-                tasks[p.set_spec] = progress.add_task(f"set {p.set_spec or 'all'}" + (" (resumed)" if p.resumed else ""),
-                                                      total=p.complete_size, detail=detail)
+                tasks[p.set_spec] = progress.add_task(
+                    f"set {p.set_spec or 'all'}" + (" (resumed)" if p.resumed else ""),
+                    total=p.complete_size,
+                    detail=detail,
+                )
             progress.update(tasks[p.set_spec], completed=p.records, total=p.complete_size, detail=detail)
 
         try:
@@ -385,8 +475,11 @@ def backfill(env: Env, from_date: str, until: str | None, categories: tuple[str,
         return
     for warning in report.warnings:
         stderr.print(f"! {warning}", highlight=False, markup=False)
-    stderr.print(f"backfill: {report.records} records in {report.pages} pages, {report.new_works} new works, "
-                 f"{report.new_candidates} new candidates", highlight=False)
+    stderr.print(
+        f"backfill: {report.records} records in {report.pages} pages, {report.new_works} new works, "
+        f"{report.new_candidates} new candidates",
+        highlight=False,
+    )
 
 
 # ---- submit ----------------------------------------------------------------------------------------
@@ -414,8 +507,12 @@ def submit_command(env: Env, url: str, note: str | None, by: str | None, as_json
     if error is not None:
         click.echo(f"queued {result.canonical_id} unread: {error}; a later crawl reads the page again")
     elif result.queued:
-        click.echo(f"queued {result.canonical_id}: {result.title} (score {result.score:.2f})" if result.score is not None
-                   else f"queued {result.canonical_id}: {result.title}")
+        click.echo(
+            f"queued {result.canonical_id}: {result.title} (score {result.score:.2f})"
+            if result.score is not None
+            else f"queued {result.canonical_id}: {result.title}"
+        )
     else:
-        click.echo(f"{result.canonical_id} was already decided ({result.status}); the submission is recorded next to it")
-
+        click.echo(
+            f"{result.canonical_id} was already decided ({result.status}); the submission is recorded next to it"
+        )

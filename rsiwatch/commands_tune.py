@@ -1,6 +1,6 @@
 """``rsiwatch tune``: what each threshold costs and catches, and moving it on evidence.
 
-The figures come from ``rsiwatch.review.tuning_report`` (the review history weighted by the audit); this module
+The figures come from ``rsiwatch.tuning.report`` (the review history weighted by the audit); this module
 only picks, saves and prints.
 """
 
@@ -11,19 +11,20 @@ from typing import Any
 
 import click
 
-from rsiwatch.review.tuning_plot import PLOT_HINT, plot_available
-from rsiwatch.store import THRESHOLD_SETTING, Store, iso_ago
-from rsiwatch.review.tuning import CAUGHT, CurvePoint, curve, net_budget, threshold_for_budget, threshold_for_recall
-from rsiwatch.review.tuning_report import MIN_DECISIONS, TARGET_SETTING, TuningReport, build_report
-from rsiwatch.files import write_atomically
 from rsiwatch.cli import Env, Failure, cli, common, emit_json
+from rsiwatch.files import write_atomically
+from rsiwatch.store import THRESHOLD_SETTING, Store, iso_ago
+from rsiwatch.tuning.choose import ThresholdRefused, choose_threshold
+from rsiwatch.tuning.plot import PLOT_HINT, plot_available
+from rsiwatch.tuning.report import TARGET_SETTING, TuningReport, build_report
+from rsiwatch.tuning.threshold import CAUGHT, CurvePoint, curve, net_budget
 
 
 def _requeue(store: Store, threshold: float, days: int) -> list[str]:
     """Queue the recent undecided works a lowered threshold now lets in, with their why-terms."""
     from rsiwatch.scoring import explain_works
 
-    queued = store.queue_works(store.unqueued_at_or_above(threshold, iso_ago(days * 86400)), CAUGHT)
+    queued = store.history.queue_works(store.history.unqueued_at_or_above(threshold, iso_ago(days * 86400)), CAUGHT)
     explain_works(store, queued)
     return queued
 
@@ -32,59 +33,13 @@ def _pct(value: float | None) -> str:
     return "–" if value is None else f"{value:.0%}"
 
 
-def _proxy_hint(report: TuningReport, recall: float) -> str:
-    """Where the catalog proxy would put a recall target, for a refusal to act on."""
-    if report.proxy is None:
-        return ""
-    grid = [p.threshold for p in report.curve]
-    reached = [t for t, r in zip(grid, report.proxy.recall_at(grid)) if r >= recall - 1e-9]
-    if not reached:
-        return ""
-    t = max(reached)
-    return f"; {report.proxy.label}, a proxy, reaches {recall:.0%} at {t:.2f}: `rsiwatch tune --set {t:.2f}` uses it"
-
-
-def _choose(report: TuningReport, env: Env, recall: float | None, budget: float | None, value: float | None,
-            force: bool) -> tuple[float, dict[str, Any]] | None:
-    """The threshold asked for and the target to remember, or None when nothing is to change.
-
-    Without ``force``, a threshold measured on too little (less than a week of stream for a budget,
-    fewer than MIN_DECISIONS decisions or no accept for a recall) is refused, saying how little there is.
-    """
-    if recall is not None:
-        chosen = threshold_for_recall(report.history, recall)
-        if chosen is None or (not force and not report.reviews_suffice):
-            short = f"{len(report.history)} decisions ({report.accepted} accepted) in scope"
-            why = "; ".join(report.review_needs) or "the decisions hold no accepted work"
-            more = "" if chosen is None else f" (fewer than {MIN_DECISIONS} with an accept; --force saves it anyway)"
-            raise Failure(f"cannot pick a threshold for recall {recall:g} from {short}{more}: {why}{_proxy_hint(report, recall)}")
-        return chosen, {"recall": recall}
-    if budget is not None:
-        review = env.config.review
-        net = net_budget(budget, review.audit_per_week, review.uncertain_share)
-        if report.stream_scores and report.span_weeks < 1 and not force:
-            raise Failure(
-                f"the weekly load would be measured on {report.span_weeks * 7:.1f} days of stream "
-                f"({report.stream_works} works), less than a week: crawl for a week first, or pass --force"
-            )
-        chosen = threshold_for_budget(report.stream_scores, report.span_weeks, net)
-        if chosen is None:
-            raise Failure(
-                f"a budget of {budget:g} a week leaves {net:.1f} for works above the threshold (after "
-                f"{review.audit_per_week} audit works and the {review.uncertain_share:.0%} uncertainty share), "
-                "which not even the best-scoring work of the window fits; raise --budget"
-                if report.stream_scores else "no scored works yet: crawl first, then tune by budget"
-            )
-        return chosen, {"budget": budget}
-    if value is not None:
-        return value, {}
-    return None
-
-
 def _why(target: dict[str, Any], point: CurvePoint, note: str | None) -> str:
     asked = (
-        f"target recall {target['recall']:g}" if "recall" in target
-        else f"budget {target['budget']:g} a week" if "budget" in target else "set by hand"
+        f"target recall {target['recall']:g}"
+        if "recall" in target
+        else f"budget {target['budget']:g} a week"
+        if "budget" in target
+        else "set by hand"
     )
     figures = f"precision {_pct(point.precision)}, recall {_pct(point.recall)}, " + (
         f"{point.per_week:.1f} a week" if point.per_week is not None else "load unknown"
@@ -92,22 +47,52 @@ def _why(target: dict[str, Any], point: CurvePoint, note: str | None) -> str:
     return f"rsiwatch tune: {asked}; {figures}" + (f"; {note}" if note else "")
 
 
+def _recall_line(report: TuningReport) -> str:
+    """What the figures say of recall: unknown, among the reviewed only, or estimated with the audit."""
+    est = report.estimate
+    if est.recall is None:
+        return (
+            f"estimated recall: unknown "
+            f"({report.review_needs[0] if report.review_needs else 'no accepted work in scope'})"
+        )
+    if est.low is None:
+        return (
+            f"recall among reviewed works: {_pct(est.recall)} (no audit decisions yet, so no estimate of what is "
+            "missed)"
+        )
+    return (
+        f"estimated recall: {_pct(est.recall)} (95% CI {_pct(est.low)}-{_pct(est.high)}): {est.caught} caught, "
+        f"{est.found_below} found below the threshold, ~{est.missed:.1f} missed "
+        f"(audit: {est.audit_positives} relevant in {est.audited} decisions standing for {est.population:.0f} "
+        "works)"
+    )
+
+
+def _print_sources(report: TuningReport) -> None:
+    """Per source: its threshold, candidates, accepted share and audited recall."""
+    if not report.sources:
+        return
+    echo = click.echo
+    echo("")
+    echo("  source                 threshold  candidates  accepted share  recall (audit, 95% CI)")
+    for s in report.sources:
+        ci = (
+            f" ({_pct(s['recall_low'])}-{_pct(s['recall_high'])}, {s['audited']} audited)"
+            if s["recall_low"] is not None
+            else ""
+        )
+        echo(
+            f"  {s['source']:<22} {s['threshold']:9.3f}  {s['candidates']:10d}  "
+            f"{_pct(s['accepted_share']):>14}  {_pct(s['recall'])}{ci}"
+        )
+
+
 def _print(report: TuningReport, chosen: CurvePoint | None, saved: bool) -> None:
     echo = click.echo
     when = f"set {report.threshold_set_at[:16]}, " if report.threshold_set_at else ""
     echo(f"threshold {report.threshold:.3f} ({when}{report.threshold_reason or 'no reason given'})")
     echo(f"evidence: {report.scope}")
-    est = report.estimate
-    if est.recall is None:
-        echo(f"estimated recall: unknown ({report.review_needs[0] if report.review_needs else 'no accepted work in scope'})")
-    elif est.low is None:
-        echo(f"recall among reviewed works: {_pct(est.recall)} (no audit decisions yet, so no estimate of what is missed)")
-    else:
-        echo(
-            f"estimated recall: {_pct(est.recall)} (95% CI {_pct(est.low)}-{_pct(est.high)}): {est.caught} caught, "
-            f"{est.found_below} found below the threshold, ~{est.missed:.1f} missed "
-            f"(audit: {est.audit_positives} relevant in {est.audited} decisions standing for {est.population:.0f} works)"
-        )
+    echo(_recall_line(report))
     proxy = report.proxy
     if proxy is not None:
         standing = "replaced by the reviews' recall" if report.reviews_suffice else "a proxy until reviews replace it"
@@ -124,8 +109,14 @@ def _print(report: TuningReport, chosen: CurvePoint | None, saved: bool) -> None
     marks = {report.threshold: "in use"}
     if chosen is not None:
         marks[chosen.threshold] = "saved" if saved else "chosen"
-    rows = sorted({p.threshold: p for p in [*report.curve, *([chosen] if chosen else [])]}.values(), key=lambda p: p.threshold)
-    proxied = dict(zip([p.threshold for p in rows], proxy.recall_at([p.threshold for p in rows]))) if proxy else {}
+    rows = sorted(
+        {p.threshold: p for p in [*report.curve, *([chosen] if chosen else [])]}.values(), key=lambda p: p.threshold
+    )
+    proxied = (
+        dict(zip([p.threshold for p in rows], proxy.recall_at([p.threshold for p in rows]), strict=False))
+        if proxy
+        else {}
+    )
     width = len(proxy_head) - 2
     for p in rows:
         load = "–" if p.per_week is None else f"{p.per_week:8.1f}"
@@ -135,15 +126,7 @@ def _print(report: TuningReport, chosen: CurvePoint | None, saved: bool) -> None
             f"{'→' if mark else ' '} {p.threshold:9.3f}  {_pct(p.precision):>9}  {_pct(p.recall):>6}  {load:>8}  "
             f"{p.reviewed:8d}  {p.accepted:8d}{extra}  {mark}".rstrip()
         )
-    if report.sources:
-        echo("")
-        echo("  source                 threshold  candidates  accepted share  recall (audit, 95% CI)")
-        for s in report.sources:
-            ci = f" ({_pct(s['recall_low'])}-{_pct(s['recall_high'])}, {s['audited']} audited)" if s["recall_low"] is not None else ""
-            echo(
-                f"  {s['source']:<22} {s['threshold']:9.3f}  {s['candidates']:10d}  "
-                f"{_pct(s['accepted_share']):>14}  {_pct(s['recall'])}{ci}"
-            )
+    _print_sources(report)
     for check in report.drift:
         echo(("WARNING drift: " if check.alert else "drift ok: ") + check.detail, err=check.alert)
 
@@ -155,24 +138,70 @@ def _print_rules(effects: list[dict[str, Any]]) -> None:
     click.echo("")
     click.echo("  rule                                   added  removed  kept out  accepted  rejected")
     for e in effects:
-        click.echo(f"  {e['rule'][:38]:<38} {e['added']:6d}  {e['removed']:7d}  {e['kept_out']:8d}  "
-                   f"{e['accepted']:8d}  {e['rejected']:8d}")
+        click.echo(
+            f"  {e['rule'][:38]:<38} {e['added']:6d}  {e['removed']:7d}  {e['kept_out']:8d}  "
+            f"{e['accepted']:8d}  {e['rejected']:8d}"
+        )
 
 
 @cli.command()
-@click.option("--recall", "target_recall", type=click.FloatRange(0, 1, min_open=True), help="Pick the highest threshold whose estimated recall reaches this (e.g. 0.95) and save it.")
-@click.option("--budget", type=click.FloatRange(0, min_open=True), help="Pick the lowest threshold that keeps the review load within this many works a week (audit and uncertainty picks included) and save it.")
+@click.option(
+    "--recall",
+    "target_recall",
+    type=click.FloatRange(0, 1, min_open=True),
+    help="Pick the highest threshold whose estimated recall reaches this (e.g. 0.95) and save it.",
+)
+@click.option(
+    "--budget",
+    type=click.FloatRange(0, min_open=True),
+    help="Pick the lowest threshold that keeps the review load within this many works a week (audit and uncertainty "
+         "picks included) and save it.",
+)
 @click.option("--set", "new_threshold", type=click.FloatRange(0, 1), help="Set the threshold by hand and save it.")
 @click.option("--reason", default=None, help="Why, kept with the change beside the figures.")
 @click.option("--dry-run", is_flag=True, help="Show what --recall/--budget/--set would choose without saving it.")
-@click.option("--requeue-days", default=7, show_default=True, type=click.IntRange(0, 3650), help="When the saved threshold is lower than before, also queue the undecided works first seen in these last days that now reach it (0: none).")
-@click.option("--weeks", default=8, show_default=True, type=click.IntRange(1, 520), help="Weeks of the stream the weekly load is measured over.")
-@click.option("--force", is_flag=True, help="Save a --recall/--budget threshold even when it rests on less than a week of stream or a handful of decisions.")
-@click.option("--plot", "plot_path", type=click.Path(dir_okay=False, path_type=Path), help="Draw precision/recall and the weekly load against the threshold into this PNG.")
+@click.option(
+    "--requeue-days",
+    default=7,
+    show_default=True,
+    type=click.IntRange(0, 3650),
+    help="When the saved threshold is lower than before, also queue the undecided works first seen in these last days "
+         "that now reach it (0: none).",
+)
+@click.option(
+    "--weeks",
+    default=8,
+    show_default=True,
+    type=click.IntRange(1, 520),
+    help="Weeks of the stream the weekly load is measured over.",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Save a --recall/--budget threshold even when it rests on less than a week of stream or a handful of "
+         "decisions.",
+)
+@click.option(
+    "--plot",
+    "plot_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Draw precision/recall and the weekly load against the threshold into this PNG.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Write the figures as JSON to stdout.")
 @common
-def tune(env: Env, target_recall: float | None, budget: float | None, new_threshold: float | None, reason: str | None,
-         dry_run: bool, requeue_days: int, weeks: int, force: bool, plot_path: Path | None, as_json: bool) -> None:
+def tune(
+    env: Env,
+    target_recall: float | None,
+    budget: float | None,
+    new_threshold: float | None,
+    reason: str | None,
+    dry_run: bool,
+    requeue_days: int,
+    weeks: int,
+    force: bool,
+    plot_path: Path | None,
+    as_json: bool,
+) -> None:
     """Show precision, recall and weekly load per threshold from the review history, the audit's
     estimate of the recall achieved, and per-source figures; pick and save a threshold by target
     recall (--recall 0.95), weekly budget (--budget 40) or by hand (--set 0.3).
@@ -187,7 +216,10 @@ def tune(env: Env, target_recall: float | None, budget: float | None, new_thresh
     with env.store() as store:
         report = build_report(store, config, weeks=weeks, proxy=True)
         rule_effects = store.rule_matches.effects()
-        picked = _choose(report, env, target_recall, budget, new_threshold, force or dry_run)
+        try:
+            picked = choose_threshold(report, env.config.review, target_recall, budget, new_threshold, force or dry_run)
+        except ThresholdRefused as exc:
+            raise Failure(str(exc)) from None
         chosen = saved = None
         requeued: list[str] = []
         if picked is not None:
@@ -195,13 +227,13 @@ def tune(env: Env, target_recall: float | None, budget: float | None, new_thresh
             chosen = curve(report.history, [value], stream_scores=report.stream_scores, span_weeks=report.span_weeks)[0]
             if not dry_run:
                 why = _why(target, chosen, reason)
-                store.set_setting(THRESHOLD_SETTING, value, why)
-                store.set_setting(TARGET_SETTING, target, why)
+                store.models.set_setting(THRESHOLD_SETTING, value, why)
+                store.models.set_setting(TARGET_SETTING, target, why)
                 saved = why
                 if value < report.threshold and requeue_days:
                     requeued = _requeue(store, value, requeue_days)
     if plot_path is not None:
-        from rsiwatch.review.tuning_plot import report_png  # noqa: I001 - matplotlib is loaded only to draw
+        from rsiwatch.tuning.plot import report_png
 
         net = label = None
         if budget is not None:
@@ -223,10 +255,12 @@ def tune(env: Env, target_recall: float | None, budget: float | None, new_thresh
         return
     _print(report, chosen, saved is not None)
     _print_rules(rule_effects)
-    if saved:
+    if saved and chosen is not None:
         click.echo(f"saved threshold {chosen.threshold:.4f}: {saved} (applies to works scored from now on)", err=True)
         if requeued:
-            click.echo(f"queued {len(requeued)} undecided works first seen in the last {requeue_days} days that now "
-                       f"reach it", err=True)
+            click.echo(
+                f"queued {len(requeued)} undecided works first seen in the last {requeue_days} days that now reach it",
+                err=True,
+            )
     if plot_path:
         click.echo(f"wrote {plot_path}", err=True)

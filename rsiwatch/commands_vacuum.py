@@ -29,7 +29,7 @@ def vacuum(env: Env, as_json: bool) -> None:
             raise Failure(f"{exc}; stop it before `rsiwatch vacuum`") from None
         with lock:
             folded = prune(store, config.retention, fold_scores_always=True)
-            before, after = store.vacuum()
+            before, after = store.retention.vacuum()
     result = {"fetch_rows_folded": folded.fetches, "score_rows_folded": folded.scores,
               "model_blobs_dropped": folded.models, "bytes_before": before, "bytes_after": after}
     if as_json:

@@ -161,7 +161,7 @@ class Source(_Strict):
         return None if value is None else check_crontab(value)
 
     @model_validator(mode="after")
-    def _kind_needs(self) -> "Source":
+    def _kind_needs(self) -> Source:
         if self.kind in ("feed", "arxiv_rss", "html", "oai_pmh") and not self.url:
             raise ValueError(f"a source of kind {self.kind} needs a url")
         if self.kind == "arxiv_api" and not self.query:
@@ -174,6 +174,11 @@ class Source(_Strict):
     def endpoint(self) -> str:
         """The URL this source fetches (``arxiv_api`` defaults to arXiv's own API)."""
         return self.spec.endpoint
+
+    @property
+    def registration(self) -> tuple[str, str, str | None]:
+        """How the store's ``sources`` table knows this source: (name, kind, URL or endpoint)."""
+        return self.name, self.kind, self.url or self.endpoint
 
     @property
     def spec(self) -> crawl.SourceSpec:
@@ -281,7 +286,7 @@ class Rule(_Strict):
     note: Annotated[str, Field(max_length=500)] | None = None
 
     @model_validator(mode="after")
-    def _one_match(self) -> "Rule":
+    def _one_match(self) -> Rule:
         given = [f for f in RULE_FIELDS if getattr(self, f) is not None]
         if len(given) != 1:
             raise ValueError(f"a rule takes exactly one of {', '.join(RULE_FIELDS)} (got {', '.join(given) or 'none'})")
@@ -417,7 +422,7 @@ class Config(_Strict):
     scholarly: Scholarly = Field(default_factory=Scholarly)
 
     @model_validator(mode="after")
-    def _unique_names(self) -> "Config":
+    def _unique_names(self) -> Config:
         seen: set[str] = set()
         for source in self.sources:
             if source.name in seen:
@@ -431,6 +436,11 @@ class Config(_Strict):
                 return source
         known = ", ".join(s.name for s in self.sources) or "none"
         raise ConfigError(f"no source named {name!r} (configured: {known})")
+
+    @property
+    def source_registrations(self) -> list[tuple[str, str, str | None]]:
+        """Every configured source as the store's ``sources`` table records it (``Sources.ensure_sources``)."""
+        return [s.registration for s in self.sources]
 
 
 def _field_path(loc: tuple[Any, ...], data: Any) -> tuple[str, Any]:
@@ -451,7 +461,8 @@ def _field_path(loc: tuple[Any, ...], data: Any) -> tuple[str, Any]:
 
 
 _SHORT_REPR = reprlib.Repr()
-_SHORT_REPR.maxlevel, _SHORT_REPR.maxlist, _SHORT_REPR.maxdict, _SHORT_REPR.maxstring, _SHORT_REPR.maxother = 3, 6, 6, 80, 80
+_SHORT_REPR.maxlevel, _SHORT_REPR.maxlist, _SHORT_REPR.maxdict = 3, 6, 6
+_SHORT_REPR.maxstring, _SHORT_REPR.maxother = 80, 80
 
 
 def _one_line(path: Path, error: ValidationError, data: Any) -> str:
@@ -488,7 +499,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[Any, int] = {}
         for key_node, _ in node.value:
-            key = self.construct_object(key_node, deep=deep)  # type: ignore[no-untyped-call]
+            key = self.construct_object(key_node, deep=deep)
             try:
                 hash(key)
             except TypeError:
@@ -503,7 +514,7 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 def parse_config(text: str, path: Path = DEFAULT_CONFIG_PATH) -> Config:
     """Validate YAML text (``safe_load`` only) into a ``Config``; raise ``ConfigError`` with one line."""
     try:
-        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader
+        data = yaml.load(text, Loader=_UniqueKeyLoader)
     except DuplicateKey as exc:
         raise ConfigError(f"{path}: line {exc.line}: {exc}") from None
     except yaml.YAMLError as exc:
@@ -518,7 +529,9 @@ def parse_config(text: str, path: Path = DEFAULT_CONFIG_PATH) -> Config:
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        raise ConfigError(f"{path}: expected a mapping of keys (database, contact, sources, ...), got {type(data).__name__}")
+        raise ConfigError(
+            f"{path}: expected a mapping of keys (database, contact, sources, ...), got {type(data).__name__}"
+        )
     try:
         return Config.model_validate(data)
     except ValidationError as exc:

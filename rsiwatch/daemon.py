@@ -16,23 +16,24 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, TypeVar
 
-from crawler.http import PoliteClient
 from crawler.cron import cron_gap_s, next_cron_time
+from crawler.http import PoliteClient
 from crawler.scheduler import Job, Scheduler
 from crawler.settings import package_version
-from rsiwatch.store import SchemaTooNew, Store, iso_ago, parse_iso, quiesce_writes, utcnow
 from rsiwatch.config import Config, ConfigError, Source, load_config, parse_duration
+from rsiwatch.crawl_run import crawl_pass, prepare_store
 from rsiwatch.files import write_atomically
 from rsiwatch.lock import take_lock
 from rsiwatch.logs import reopen_log_files_soon
-from rsiwatch.pipeline import crawl, next_due
+from rsiwatch.pipeline import next_due
 from rsiwatch.polite import RememberingClient
-from rsiwatch.retention import fold_superseded_scores, prune
+from rsiwatch.retention import fold_superseded_scores
 from rsiwatch.scoring import score_works, training
+from rsiwatch.store import SchemaTooNew, Store, iso_ago, moment, parse_iso, quiesce_writes, utcnow
 
 log = logging.getLogger("rsiwatch.daemon")
 T = TypeVar("T")
@@ -55,8 +56,7 @@ def source_job(source: Source, config: Config, db_path: Path, client: PoliteClie
 
     def run() -> None:
         with Store(db_path) as store:
-            crawl(config, store, client, [source])
-            prune(store, config.retention)
+            crawl_pass(config, store, client, [source])
 
     return Job(name=f"source:{source.name}", due=due, run=run, interval=source.interval_at)
 
@@ -69,14 +69,14 @@ def retrain_job(config: Config, db_path: Path) -> Job | None:
 
     def due() -> datetime | None:
         with Store(db_path) as store:
-            models = store.models()
+            models = store.models.versions()
             last = parse_iso(models[-1]["created_at"]) if models else None
-            decisions_since = store.decisions_since(models[-1]["created_at"]) if models else 0
+            decisions_since = store.decisions.decisions_since(models[-1]["created_at"]) if models else 0
         if last is None:
             return None  # the first crawl trains the first model
         if config.schedule.retrain_after_decisions and decisions_since >= config.schedule.retrain_after_decisions:
-            return datetime.now(timezone.utc)
-        return min(last + timedelta(seconds=interval), datetime.now(timezone.utc) + timedelta(hours=1))
+            return datetime.now(UTC)
+        return min(last + timedelta(seconds=interval), datetime.now(UTC) + timedelta(hours=1))
 
     def run() -> None:
         from rsiwatch.retrain import retrain_if_better  # the classifier loads only when needed
@@ -84,7 +84,7 @@ def retrain_job(config: Config, db_path: Path) -> Job | None:
         with Store(db_path) as store:
             with training(store):
                 outcome = retrain_if_better(store, config)
-            rescored = score_works(store, config, store.open_work_ids()).scored if outcome.activated else 0
+            rescored = score_works(store, config, store.works.open_work_ids()).scored if outcome.activated else 0
             fold_superseded_scores(store)  # the rescoring superseded a score row per open work
         log.info("retrain: %s; rescored %d open works", outcome.reason, rescored)
 
@@ -99,28 +99,28 @@ def digest_job(config: Config, db_path: Path) -> Job | None:
 
     def due() -> datetime | None:
         with Store(db_path) as store:
-            last = store.setting(DIGEST_SETTING)
+            last = store.models.setting(DIGEST_SETTING)
         if last and last.get("send_error"):
             # The mail did not go: try again soon (doubling), not a week later with the week marked done.
             tries = int(last.get("tries", 1))
             retry = min(DIGEST_RETRY_S * 2 ** (tries - 1), DIGEST_RETRY_MAX_S)
-            return parse_iso(last["at"]) + timedelta(seconds=retry)
+            return moment(last["at"]) + timedelta(seconds=retry)
         # Never sent: the next slot from now (a fresh daemon does not mail at once).
-        after = parse_iso(last["at"]) if last else datetime.now(timezone.utc)
+        after = (parse_iso(last["at"]) if last else None) or datetime.now(UTC)
         return next_cron_time(cron, after)
 
     def run() -> None:
         from rsiwatch.review.digest import DigestError, build_digest, send_digest, to_html, to_text
 
         with Store(db_path) as store:
-            last = store.setting(DIGEST_SETTING) or {}
+            last = store.models.setting(DIGEST_SETTING) or {}
             # A retry covers the week the failed send was for, up to now.
             since = last.get("since") if last.get("send_error") else None
             digest = build_digest(store, since or iso_ago(7 * 86400), config=config)
             html = to_html(digest)
             folder = db_path.parent / config.digest.out_dir
             folder.mkdir(parents=True, exist_ok=True)
-            path = folder / f"digest-{datetime.now(timezone.utc):%Y-%m-%d}.html"
+            path = folder / f"digest-{datetime.now(UTC):%Y-%m-%d}.html"
             write_atomically(path, html)
             record: dict[str, object] = {"at": utcnow(), "since": digest.since, "file": str(path), "sent_to": []}
             if config.digest.to and config.digest.smtp_host:
@@ -131,7 +131,7 @@ def digest_job(config: Config, db_path: Path) -> Job | None:
                     record["send_error"] = str(exc)
                     record["tries"] = int(last.get("tries", 0)) + 1 if last.get("send_error") else 1
                     log.warning("digest: %s (try %d; trying again in a while)", exc, record["tries"])
-            store.set_setting(DIGEST_SETTING, record,
+            store.models.set_setting(DIGEST_SETTING, record,
                               "weekly digest" + (": sending failed, to be retried" if "send_error" in record else ""))
         sent = record["sent_to"]
         log.info("digest written to %s%s", path, f", sent to {', '.join(sent)}" if sent else "")  # type: ignore[arg-type]
@@ -149,7 +149,7 @@ def catalog_check_job(config: Config, db_path: Path, client: PoliteClient) -> Jo
     def due() -> datetime | None:
         with Store(db_path) as store:
             last = parse_iso(store.scholarly.last_check())
-        return (last + timedelta(seconds=interval)) if last else datetime.now(timezone.utc) + timedelta(hours=1)
+        return (last + timedelta(seconds=interval)) if last else datetime.now(UTC) + timedelta(hours=1)
 
     def run() -> None:
         from rsiwatch.scholarly import check_catalog
@@ -173,7 +173,8 @@ class Fatal:
     def schema_too_new(self, exc: SchemaTooNew) -> None:
         if not self.status:
             self.status = EXIT_SCHEMA_NEWER
-            log.error("%s; exiting with status %d so the service manager starts the new release", exc, EXIT_SCHEMA_NEWER)
+            log.error("%s; exiting with status %d so the service manager starts the new "
+                      "release", exc, EXIT_SCHEMA_NEWER)
             self.stop.set()
 
     def guard(self, call: Callable[[], T], fallback: T) -> Callable[[], T]:
@@ -189,11 +190,19 @@ class Fatal:
 
 def build_jobs(config: Config, db_path: Path, client: PoliteClient, fatal: Fatal) -> list[Job]:
     jobs = [source_job(s, config, db_path, client) for s in config.sources if s.enabled]
-    jobs += [job for job in (retrain_job(config, db_path), digest_job(config, db_path),
-                             catalog_check_job(config, db_path, client)) if job is not None]
+    jobs += [
+        job
+        for job in (
+            retrain_job(config, db_path),
+            digest_job(config, db_path),
+            catalog_check_job(config, db_path, client),
+        )
+        if job is not None
+    ]
     # A newer schema stops the daemon once, instead of a traceback per job run forever.
-    return [Job(name=j.name, due=fatal.guard(j.due, None), run=fatal.guard(j.run, None), interval=j.interval)
-            for j in jobs]
+    return [
+        Job(name=j.name, due=fatal.guard(j.due, None), run=fatal.guard(j.run, None), interval=j.interval) for j in jobs
+    ]
 
 
 def config_signature(path: Path | None) -> tuple[float, int] | None:
@@ -216,8 +225,9 @@ def reload_config(path: Path, running: Config) -> Config | None:
         log.warning("config reload refused, keeping the running config: %s", exc)
         return None
     if config.database != running.database:
-        log.warning("config reload: database changed to %s; that takes a restart (still on the old one)",
-                    config.database)
+        log.warning(
+            "config reload: database changed to %s; that takes a restart (still on the old one)", config.database
+        )
     return config
 
 
@@ -229,7 +239,7 @@ def run_daemon(config: Config, db_path: Path, *, config_path: Path | None = None
     ``politeness`` and ``logging`` take a restart."""
     lock = take_lock(db_path, "rsiwatch daemon")  # the same lock as `rsiwatch crawl`
     with Store(db_path) as store:
-        store.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in config.sources)
+        prepare_store(store, config)
     stop = threading.Event()
     fatal = Fatal(stop)
     client = RememberingClient(config, db_path, stop=stop)
@@ -251,8 +261,13 @@ def run_daemon(config: Config, db_path: Path, *, config_path: Path | None = None
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGHUP, on_hup)
     scheduler.start()
-    log.info("daemon started: %d sources on %s (pid %d, rsiwatch %s)", sum(j.name.startswith("source:") for j in jobs),
-             db_path, os.getpid(), package_version())
+    log.info(
+        "daemon started: %d sources on %s (pid %d, rsiwatch %s)",
+        sum(j.name.startswith("source:") for j in jobs),
+        db_path,
+        os.getpid(),
+        package_version(),
+    )
     signature = config_signature(config_path)
     next_look = time.monotonic() + CONFIG_POLL_S
     while not stop.wait(HUP_POLL_S):
@@ -274,13 +289,19 @@ def run_daemon(config: Config, db_path: Path, *, config_path: Path | None = None
         config = fresh
         try:
             with Store(db_path) as store:
-                store.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in config.sources)
+                store.sources.ensure_sources(config.source_registrations)
         except SchemaTooNew as exc:
             fatal.schema_too_new(exc)
             continue
         added, removed = scheduler.replace_jobs(build_jobs(config, db_path, client, fatal))
-        log.info("config reloaded from %s (%s): %d sources; added %s; removed %s", config_path, why,
-                 sum(s.enabled for s in config.sources), ", ".join(added) or "none", ", ".join(removed) or "none")
+        log.info(
+            "config reloaded from %s (%s): %d sources; added %s; removed %s",
+            config_path,
+            why,
+            sum(s.enabled for s in config.sources),
+            ", ".join(added) or "none",
+            ", ".join(removed) or "none",
+        )
     clean = scheduler.stop(STOP_GRACE_S)
     if not clean:
         # A fetch is still under way: let the write in progress commit, forbid new ones, and leave.

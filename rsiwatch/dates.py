@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 PRECISIONS = ("year", "month", "day")
 MONTHS = {name: n for n, names in enumerate(
@@ -46,7 +46,7 @@ class ParsedDate:
     def as_datetime(self) -> datetime:
         """The first moment of the period it names, in UTC (a year alone is its first of January)."""
         parts = [int(p) for p in self.iso.split("-")] + [1, 1]
-        return datetime(parts[0], parts[1], parts[2], tzinfo=timezone.utc)
+        return datetime(parts[0], parts[1], parts[2], tzinfo=UTC)
 
 
 def _fields(text: str) -> tuple[int, int | None, int | None] | None:
@@ -87,7 +87,7 @@ def parse_date(text: str | int | None, *, today: date | None = None) -> ParsedDa
     if fields is None:
         return None
     year, month, day = fields
-    today = today or datetime.now(timezone.utc).date()
+    today = today or datetime.now(UTC).date()
     if year < 1900:
         raise DateError(f"{written!r}: no catalog entry is dated before 1900")
     if month is not None and not 1 <= month <= 12:

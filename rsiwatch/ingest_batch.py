@@ -56,15 +56,15 @@ def store_batch(batch: Sequence[FetchedSource], store: Store, config: Config) ->
     stats: list[IngestStats | None] = []
     for fetched in batch:
         result = fetched.result
-        result.items = link_items(result.items, store)
-        stats.append(store.ingest(fetched.source.name, result.items) if result.items else None)
+        result.items = link_items(result.items, store.linking)
+        stats.append(store.works.ingest(fetched.source.name, result.items) if result.items else None)
     new_works = [work for s in stats if s for work in s.new_works]
     queued = set(score_works(store, config, new_works).queued) if new_works else set()
     outcomes = []
     with store.transaction(durable=False):
-        for fetched, s in zip(batch, stats):
+        for fetched, s in zip(batch, stats, strict=False):
             candidates = sum(1 for work in s.new_works if work in queued) if s else 0
-            store.record_success(fetched.source.name, fetched.result, s, candidates, fetched.started)
+            store.sources.record_success(fetched.source.name, fetched.result, s, candidates, fetched.started)
             outcomes.append(_outcome(fetched, s, candidates))
     for outcome in outcomes:
         _log(outcome)

@@ -42,7 +42,7 @@ def placeholder_item(url: str) -> Item:
 def process_inbox(config: Config, store: Store, now: str | None = None) -> IntakeReport:
     """Read every submission that is due (at ``now``, default the present), oldest first."""
     read = unread = 0
-    for row in store.inbox_due(now):
+    for row in store.submissions.inbox_due(now):
         _, error = process_submission(config, store, row)
         if error is None:
             read += 1
@@ -56,8 +56,8 @@ def take_submission(config: Config, store: Store, url: str, why: str | None,
     """A submission from the command line, kept the way the public form's are (one path): into the inbox,
     then read at once; when its page cannot be read it is queued anyway with the fetch error, and later
     crawls try again.  Returns what was filed and the fetch error (None when the page was read)."""
-    inbox_id = store.inbox_add(url, why or "", submitter)
-    [row] = [r for r in store.inbox_due() if r["id"] == inbox_id]
+    inbox_id = store.submissions.inbox_add(url, why or "", submitter)
+    [row] = [r for r in store.submissions.inbox_due() if r["id"] == inbox_id]
     filed, error = process_submission(config, store, row)
     assert filed is not None  # a first attempt always files the work (a placeholder when unread)
     return filed, error
@@ -73,12 +73,12 @@ def process_submission(config: Config, store: Store, row: dict[str, Any]) -> tup
     except CrawlError as exc:
         error = one_line(str(exc))
         work_id = row["work_id"]
-        known = store.work(canonical_id(url))
+        known = store.works.work(canonical_id(url))
         if work_id is None and known is not None and known["title"] != url:
             # A work already known by its own text: the suggestion is a sighting and a note; its page
             # has nothing to add, so there is no fetch to retry and no error to show.
             filed = file_submission(config, store, placeholder_item(url), url, why, submitter=row["submitter"])
-            store.inbox_read(row["id"], filed.canonical_id)
+            store.submissions.inbox_read(row["id"], filed.canonical_id)
             return filed, None
         placeholder = None
         if work_id is None:
@@ -86,24 +86,24 @@ def process_submission(config: Config, store: Store, row: dict[str, Any]) -> tup
                 config, store, placeholder_item(url), url, why, submitter=row["submitter"], fetch_error=error,
             )
             work_id = placeholder.canonical_id
-        store.inbox_failed(row["id"], error, work_id)
+        store.submissions.inbox_failed(row["id"], error, work_id)
         log.warning("submission %s: %s (queued; the page will be read later)", url, error)
         return placeholder, error
     if row["work_id"] is None:
         filed = file_submission(config, store, item, url, why, submitter=row["submitter"])
-        store.inbox_read(row["id"], filed.canonical_id)
+        store.submissions.inbox_read(row["id"], filed.canonical_id)
         return filed, None
     fill_in(config, store, row["work_id"], url, item)
-    store.inbox_read(row["id"], row["work_id"])
+    store.submissions.inbox_read(row["id"], row["work_id"])
     return None, None
 
 
 def fill_in(config: Config, store: Store, work_id: str, url: str, item: Item) -> None:
     """A placeholder queued under its URL gets the page's text; a work known by its own text keeps it."""
-    work = store.work(work_id)
+    work = store.works.work(work_id)
     if work is None or work["title"] != url:
         return
-    store.fill_placeholder(
+    store.submissions.fill_placeholder(
         work_id, title=item.title, summary=item.summary, url=item.url, published=item.published,
         authors=list(item.authors),
     )

@@ -52,7 +52,7 @@ class HeldLock:
         self.legacy.close()
         self.handle.close()
 
-    def __enter__(self) -> "HeldLock":
+    def __enter__(self) -> HeldLock:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -7,7 +7,7 @@ import logging
 import logging.handlers
 import sys
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from rsiwatch.config import Logging
 
@@ -15,7 +15,7 @@ from rsiwatch.config import Logging
 class JsonLines(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {
-            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
@@ -32,7 +32,9 @@ def setup_logging(settings: Logging, *, level: int = logging.INFO) -> None:
         logging.handlers.WatchedFileHandler(settings.file) if settings.file else logging.StreamHandler(sys.stderr)
     )
     handler.setFormatter(
-        JsonLines() if settings.format == "json" else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+        JsonLines()
+        if settings.format == "json"
+        else logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
     )
     root = logging.getLogger()
     root.handlers[:] = [handler]

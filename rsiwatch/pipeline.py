@@ -9,27 +9,27 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
+from crawler.cron import next_cron_time
 from crawler.errors import CrawlError, FetchError
 from crawler.http import PoliteClient
 from crawler.items import SourceResult
-from crawler.cron import next_cron_time
 from crawler.sources import collect, is_separable
-from rsiwatch.review.audit import queue_weekly
-from rsiwatch.store import Store, iso, parse_iso, utcnow
 from rsiwatch.config import MAX_BACKOFF_S, Config, Source
 from rsiwatch.ingest_batch import FetchedSource, SourceOutcome, store_batch
 from rsiwatch.intake import process_inbox
 from rsiwatch.prefetch import Prefetcher, seen_posts
 from rsiwatch.scholarly import collect_citations, enrich_queued
 from rsiwatch.scoring import explain_works, refresh_if_pool_grew
+from rsiwatch.store import Store, iso, parse_iso, utcnow
+from rsiwatch.tuning.audit import queue_weekly
 
 log = logging.getLogger("rsiwatch.crawl")
 
 
 # Due time of a source that never ran: overdue, before anything else.
-NEVER_RUN = datetime(1970, 1, 1, tzinfo=timezone.utc)
+NEVER_RUN = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass
@@ -49,6 +49,13 @@ class CrawlReport:
     def failed(self) -> list[SourceOutcome]:
         return [s for s in self.sources if not s.ok]
 
+    def totals(self) -> dict[str, int]:
+        """The sources' counts added up."""
+        return {
+            key: sum(getattr(s, key) for s in self.sources)
+            for key in ("items", "new_works", "new_sightings", "new_candidates", "requests")
+        }
+
     def to_dict(self) -> dict[str, object]:
         return {
             "started": self.started,
@@ -60,16 +67,13 @@ class CrawlReport:
             "queued_citing": self.queued_citing,
             "drafts_filled": self.drafts_filled,
             "sources": [asdict(s) for s in self.sources],
-            "totals": {
-                key: sum(getattr(s, key) for s in self.sources)
-                for key in ("items", "new_works", "new_sightings", "new_candidates", "requests")
-            },
+            "totals": self.totals(),
         }
 
 
 def next_due(source: Source, store: Store) -> datetime | None:
     """When a source is next due: after its interval from the last success, or its back-off; None if paused."""
-    state = store.source_state(source.name)
+    state = store.sources.source_state(source.name)
     if state.paused or not source.enabled:
         return None
     candidates = []
@@ -110,7 +114,7 @@ def due_sources(config: Config, store: Store, *, everything: bool = False, names
     ``--force``); ``--all`` skips the schedule but never a paused source."""
     if names:
         return [config.source(n) for n in names]
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     chosen = []
     for source in config.sources:
         due = next_due(source, store)
@@ -139,8 +143,9 @@ def fetch_source(
         if prefetched is not None:
             started, result = prefetched()
         else:
-            result = collect(source.spec, client, store.source_state(source.name).validators, seen_posts(source, store))
-    except Exception as exc:  # noqa: BLE001 - one broken source must never stop the others
+            validators = store.sources.source_state(source.name).validators
+            result = collect(source.spec, client, validators, seen_posts(source, store))
+    except Exception as exc:
         if client.stopping:
             # A clean stop (SIGTERM) cut the fetch short: not the source's failure, so nothing is recorded
             # and the source is simply due again at the next start.
@@ -149,23 +154,41 @@ def fetch_source(
         if not isinstance(exc, CrawlError):
             log.exception("%s: unexpected error", source.name)
             exc = CrawlError(f"{source.endpoint}: internal error: {type(exc).__name__}: {exc}")
-        failures = store.source_state(source.name).consecutive_failures + 1
+        failures = store.sources.source_state(source.name).consecutive_failures + 1
         wait = retry_wait_s(config, failures, getattr(exc, "retry_after", None))
-        not_before = iso(datetime.now(timezone.utc) + timedelta(seconds=wait))
+        not_before = iso(datetime.now(UTC) + timedelta(seconds=wait))
         gone = permanent_failure(exc)
-        store.record_failure(source.name, str(exc), started, not_before=not_before, pause_reason=gone)
-        log.warning("%s: %s", source.name, exc,
-                    extra={"fields": {"source": source.name, "outcome": "error", "error": str(exc),
-                                      "consecutive_failures": failures}})
+        store.sources.record_failure(source.name, str(exc), started, not_before=not_before, pause_reason=gone)
+        log.warning(
+            "%s: %s",
+            source.name,
+            exc,
+            extra={
+                "fields": {
+                    "source": source.name,
+                    "outcome": "error",
+                    "error": str(exc),
+                    "consecutive_failures": failures,
+                }
+            },
+        )
         if gone:
-            log.warning("%s: paused: %s; `rsiwatch sources resume %s` tries it again", source.name, gone, source.name,
-                        extra={"fields": {"source": source.name, "outcome": "paused"}})
+            log.warning(
+                "%s: paused: %s; `rsiwatch sources resume %s` tries it again",
+                source.name,
+                gone,
+                source.name,
+                extra={"fields": {"source": source.name, "outcome": "paused"}},
+            )
         elif failures == config.schedule.warn_after_failures:
             # Once, when it crosses the line: `status --check` and the digest keep saying it after that.
-            log.warning("%s: failing: %d failures in a row; retried every %s until it recovers", source.name,
-                        failures, describe_seconds(retry_wait_s(config, failures + 1, None)),
-                        extra={"fields": {"source": source.name, "outcome": "failing",
-                                          "consecutive_failures": failures}})
+            log.warning(
+                "%s: failing: %d failures in a row; retried every %s until it recovers",
+                source.name,
+                failures,
+                describe_seconds(retry_wait_s(config, failures + 1, None)),
+                extra={"fields": {"source": source.name, "outcome": "failing", "consecutive_failures": failures}},
+            )
         return SourceOutcome(source.name, ok=False, error=str(exc))
     return FetchedSource(source, started, result)
 
@@ -182,11 +205,13 @@ def crawl_source(
     return fetched if isinstance(fetched, SourceOutcome) else store_batch([fetched], store, config)[0]
 
 
-def _watching(source: Source, store: Store, client: PoliteClient,
-              config: Config) -> Callable[[], tuple[str, SourceResult]]:
+def _watching(
+    source: Source, store: Store, client: PoliteClient, config: Config
+) -> Callable[[], tuple[str, SourceResult]]:
     def run() -> tuple[str, SourceResult]:
         started = utcnow()
         return started, collect_citations(source, store, client, config)
+
     return run
 
 
@@ -199,7 +224,7 @@ def crawl(
 ) -> CrawlReport:
     """Visit each source once; a failure is recorded against its source and the crawl goes on."""
     report = CrawlReport(started=utcnow())
-    store.ensure_sources((s.name, s.kind, s.url or s.endpoint) for s in config.sources)
+    store.sources.ensure_sources(config.source_registrations)
     # The citation watch reads the catalog as it asks (scholarly.py); it runs after the feeds, in line.
     watches = [s for s in sources if s.kind == "openalex"]
     sources = [s for s in sources if s.kind != "openalex"]
@@ -251,8 +276,12 @@ def crawl(
     refreshed = refresh_if_pool_grew(store, config)
     if refreshed is not None:
         report.queued_after_retrain = len(refreshed.queued)
-        log.info("retrained on a grown pool: model %d, %d open works rescored, %d newly queued",
-                 refreshed.model_version, refreshed.scored, len(refreshed.queued))
+        log.info(
+            "retrained on a grown pool: model %d, %d open works rescored, %d newly queued",
+            refreshed.model_version,
+            refreshed.scored,
+            len(refreshed.queued),
+        )
     # Drafts that fill themselves in: what OpenAlex knows of the queued papers (free lookups, never while
     # a page waits).
     report.drafts_filled = enrich_queued(store, client, config).filled
@@ -260,7 +289,7 @@ def crawl(
     draw = queue_weekly(store, config.review.audit_per_week, config.review.uncertain_share)
     if draw is not None:  # picks below the threshold were scored without why-terms
         explain_works(store, draw.audit + draw.uncertain)
-    found = store.active_model()
+    found = store.models.active_model()
     report.model_version = found[0] if found else None
     report.finished = utcnow()
     return report

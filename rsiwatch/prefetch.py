@@ -13,9 +13,9 @@ import os
 import sys
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 
 from crawler.http import PoliteClient
 from crawler.items import SourceResult, Validators
@@ -23,8 +23,8 @@ from crawler.parsing import parse_fetched
 from crawler.settings import SourceSpec
 from crawler.sources import collect, fetch_feed, is_separable, parse_spec, with_parsed
 from crawler.worker import exit_with_parent
-from rsiwatch.store import Store, utcnow
 from rsiwatch.config import Source
+from rsiwatch.store import Store, utcnow
 
 PARSE_IN_WORKER_FROM = 64 * 1024  # bytes: a smaller body is parsed in the fetching thread (IPC would cost more)
 PREFETCH_AHEAD = 4  # sources fetched (and parsed) ahead of the one being stored: bounds the memory held
@@ -39,7 +39,7 @@ def seen_posts(source: Source, store: Store) -> dict[str, str]:
     """Item key -> work of the posts an ``html`` source that follows links gave before: not read again."""
     if source.kind != "html" or not source.follow_links:
         return {}
-    return store.sighting_works(source.name)
+    return store.works.sighting_works(source.name)
 
 
 @contextmanager
@@ -77,11 +77,13 @@ class Prefetcher:
     def _submit_next(self) -> None:
         source = self.sources[self.submitted]
         # Read here: the store is this thread's.
-        validators, seen = self.store.source_state(source.name).validators, seen_posts(source, self.store)
+        validators, seen = self.store.sources.source_state(source.name).validators, seen_posts(source, self.store)
         self.pending.append(self.fetcher.submit(self._fetch, source.spec, validators, seen))
         self.submitted += 1
 
-    def _fetch(self, source: SourceSpec, validators: Validators, seen: Mapping[str, str]) -> tuple:  # on the fetch thread
+    def _fetch(
+        self, source: SourceSpec, validators: Validators, seen: Mapping[str, str]
+    ) -> tuple:  # on the fetch thread
         started = utcnow()
         if not is_separable(source):
             return started, collect(source, self.client, validators, seen), None
@@ -93,9 +95,12 @@ class Prefetcher:
             return started, with_parsed(result, parse_fetched(spec, fetched.body, fetched.headers, fetched.url)), None
         if self.parser is None:
             # Each worker exits when this process dies, however it dies (crawler/worker.py).
-            self.parser = ProcessPoolExecutor(max_workers=parse_workers(),
-                                              mp_context=multiprocessing.get_context("spawn"),
-                                              initializer=exit_with_parent, initargs=(os.getpid(),))
+            self.parser = ProcessPoolExecutor(
+                max_workers=parse_workers(),
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=exit_with_parent,
+                initargs=(os.getpid(),),
+            )
         try:
             with workers_skip_main_script():  # a submit may start a worker
                 parsing = self.parser.submit(parse_fetched, spec, fetched.body, fetched.headers, fetched.url)

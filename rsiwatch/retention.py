@@ -26,18 +26,18 @@ FOLDED_SETTING = "scores_folded_for_model"
 
 def fold_superseded_scores(store: Store, *, always: bool = False) -> int:
     """Fold the scores a training (or a rollback) superseded, once per active model; returns how many."""
-    version = store.active_model_version()
-    if version is None or (not always and store.setting(FOLDED_SETTING) == version):
+    version = store.models.active_model_version()
+    if version is None or (not always and store.models.setting(FOLDED_SETTING) == version):
         return 0
-    folded = store.fold_scores()
-    store.set_setting(FOLDED_SETTING, version, f"{folded} superseded score rows folded into score_summaries")
+    folded = store.retention.fold_scores()
+    store.models.set_setting(FOLDED_SETTING, version, f"{folded} superseded score rows folded into score_summaries")
     return folded
 
 
 def prune(store: Store, retention: Retention, *, fold_scores_always: bool = False) -> Pruned:
     """Fold old fetch rows and superseded scores into summaries; drop old model blobs."""
-    fetches = store.prune_fetches(iso_ago(retention.fetches_s))
-    models = store.prune_model_blobs(retention.models)
+    fetches = store.retention.prune_fetches(iso_ago(retention.fetches_s))
+    models = store.retention.prune_model_blobs(retention.models)
     scores = fold_superseded_scores(store, always=fold_scores_always)
     if fetches or models or scores:
         log.info("retention: folded %d fetch rows and %d old score rows into summaries; dropped the blobs of "

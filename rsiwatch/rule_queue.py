@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from rsiwatch.config import Config, Rule
 from rsiwatch.rules import WorkFacts, active_rules, verdict
@@ -22,7 +22,7 @@ class RuleRun:
 
 
 def today() -> date:
-    return datetime.now(timezone.utc).date()
+    return datetime.now(UTC).date()
 
 
 def _facts(row: dict) -> WorkFacts:

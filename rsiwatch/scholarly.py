@@ -14,8 +14,9 @@ themselves in, and a catalog that hears of new versions, withdrawals and venues.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from crawler.arxiv_meta import ArxivRecord, lookup_ids
@@ -48,7 +49,7 @@ def _paper_ref(work_id: str) -> str | None:
 
 def catalog_openalex_ids(store: Store, client: PoliteClient, reach: Access) -> tuple[dict[str, str], int]:
     """OpenAlex id -> catalog work, looking up (free) the catalog works not looked up before."""
-    works = sorted({e["work_id"] for e in store.catalog() if e["work_id"] and _paper_ref(e["work_id"])})
+    works = sorted({e["work_id"] for e in store.catalog.entries() if e["work_id"] and _paper_ref(e["work_id"])})
     known = store.scholarly.openalex_ids(works)
     found: dict[str, str | None] = {}
     requests = 0
@@ -65,8 +66,8 @@ def catalog_openalex_ids(store: Store, client: PoliteClient, reach: Access) -> t
 def since_for(source: Source, store: Store, now: datetime | None = None) -> str:
     """The publication date the watch reads from: a day before its last success (OpenAlex dates works by
     day, and indexes some late), else a month back."""
-    now = now or datetime.now(timezone.utc)
-    last = parse_iso(store.source_state(source.name).last_success)
+    now = now or datetime.now(UTC)
+    last = parse_iso(store.sources.source_state(source.name).last_success)
     start = (last - timedelta(days=1)) if last else now - timedelta(days=FIRST_LOOKBACK_DAYS)
     return start.date().isoformat()
 
@@ -138,7 +139,11 @@ class CheckReport:
     errors: list[str] = field(default_factory=list)
 
 
-def _flags_for(entry: dict[str, Any], before: dict[str, Any], now: ArxivRecord) -> list[dict[str, Any]]:
+def _same_words(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _flags_for(entry: Mapping[str, Any], before: dict[str, Any], now: ArxivRecord) -> list[dict[str, Any]]:
     """The news in ``now`` against ``before`` (a snapshot: version, title, withdrawn, journal_ref, doi)."""
     base = {"entry_id": entry["id"], "work_id": entry["work_id"]}
     out = []
@@ -150,7 +155,7 @@ def _flags_for(entry: dict[str, Any], before: dict[str, Any], now: ArxivRecord) 
     if venue and (now.journal_ref != before.get("journal_ref") or now.doi != before.get("doi")):
         out.append({**base, "kind": "published", "detail": f"published in {venue}",
                     "value": {"venue": now.journal_ref, "doi": now.doi}})
-    if before.get("title") and " ".join(now.title.split()).casefold() != " ".join(str(before["title"]).split()).casefold():
+    if before.get("title") and _same_words(now.title) != _same_words(str(before["title"])):
         out.append({**base, "kind": "title_changed", "detail": f"title now: {now.title}", "value": now.title})
     return out
 
@@ -158,7 +163,7 @@ def _flags_for(entry: dict[str, Any], before: dict[str, Any], now: ArxivRecord) 
 def check_catalog(store: Store, client: PoliteClient, config: Config) -> CheckReport:
     """Ask arXiv about every catalog work it hosts, flag what changed, remember what it said."""
     report = CheckReport()
-    entries = {e["work_id"]: e for e in store.catalog() if (e["work_id"] or "").startswith("arxiv:")}
+    entries = {w: e for e in store.catalog.entries() if (w := e["work_id"] or "").startswith("arxiv:")}
     if not entries:
         return report
     watched = store.scholarly.watched(list(entries))
@@ -175,8 +180,16 @@ def check_catalog(store: Store, client: PoliteClient, config: Config) -> CheckRe
                 report.checked += 1
                 before = watched.get(work_id) or seen.get(work_id) or {}
                 flags += _flags_for(entries[work_id], before, record)
-                snapshots.append({"work_id": work_id, "version": record.version, "title": record.title,
-                                  "withdrawn": record.withdrawn, "journal_ref": record.journal_ref, "doi": record.doi})
+                snapshots.append(
+                    {
+                        "work_id": work_id,
+                        "version": record.version,
+                        "title": record.title,
+                        "withdrawn": record.withdrawn,
+                        "journal_ref": record.journal_ref,
+                        "doi": record.doi,
+                    }
+                )
     except CrawlError as exc:
         report.errors.append(str(exc))
     report.flags = store.scholarly.add_flags(flags)
@@ -189,7 +202,7 @@ def apply_flag(store: Store, flag_id: int, by: str | None) -> str:
     flag = store.scholarly.flag(flag_id)
     if flag is None or flag["resolved_at"] is not None:
         raise ValueError(f"no open flag {flag_id} (see `rsiwatch catalog flags`)")
-    entry = store.catalog_entry(flag["entry_id"])
+    entry = store.catalog.catalog_entry(flag["entry_id"])
     if entry is None:
         raise ValueError(f"flag {flag_id}: entry {flag['entry_id']} no longer exists")
     change: dict[str, Any] = {}
@@ -201,10 +214,17 @@ def apply_flag(store: Store, flag_id: int, by: str | None) -> str:
         change = {"extra": extra}
     elif flag["kind"] == "withdrawn":
         change = {"flags": sorted({*entry["flags"], "withdrawn-on-arxiv"})}
-    changed = store.catalog_edit(flag["entry_id"], change, origin=f"catalog check (flag {flag_id})", by=by) if change else []
+    changed = (
+        store.catalog.catalog_edit(flag["entry_id"], change, origin=f"catalog check (flag {flag_id})", by=by)
+        if change
+        else []
+    )
     store.scholarly.resolve_flag(flag_id, "applied", by)
-    return (f"entry {flag['entry_id']}: {', '.join(changed)} updated" if changed
-            else f"entry {flag['entry_id']}: noted ({flag['detail']}); nothing in the entry to change")
+    return (
+        f"entry {flag['entry_id']}: {', '.join(changed)} updated"
+        if changed
+        else f"entry {flag['entry_id']}: noted ({flag['detail']}); nothing in the entry to change"
+    )
 
 
 def check_due(store: Store, config: Config, now: datetime | None = None) -> bool:
@@ -215,6 +235,5 @@ def check_due(store: Store, config: Config, now: datetime | None = None) -> bool
     if every is None:
         return False
     last = store.scholarly.last_check()
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     return last is None or (parse_iso(last) or now) + timedelta(seconds=parse_duration(every)) <= now
-

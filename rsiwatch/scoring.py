@@ -11,10 +11,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from rsiwatch.store import THRESHOLD_SETTING, Store, StoreError
 from rsiwatch.config import Config
-from rsiwatch.rule_queue import apply_rules
 from rsiwatch.flock import beside, exclusive
+from rsiwatch.rule_queue import apply_rules
+from rsiwatch.store import THRESHOLD_SETTING, Store, StoreError
 
 if TYPE_CHECKING:
     from classifier import Doc, Model, Scored, TrainingSet
@@ -35,7 +35,7 @@ class ScoreRun:
 
 def effective_threshold(store: Store, config: Config) -> float:
     """The threshold ``rsiwatch tune`` set (kept in the database with time and reason), else the config's."""
-    return float(store.setting(THRESHOLD_SETTING, config.threshold))
+    return float(store.models.setting(THRESHOLD_SETTING, config.threshold))
 
 
 def catalog_docs(store: Store) -> list[Doc]:
@@ -43,7 +43,7 @@ def catalog_docs(store: Store) -> list[Doc]:
 
     return [
         Doc(id=e["work_id"] or f"catalog:{e['id']}", title=e["title"], summary=e["description"], category=e["category"])
-        for e in store.catalog()
+        for e in store.catalog.entries()
     ]
 
 
@@ -53,13 +53,13 @@ def training_set(store: Store, pool_limit: int = POOL_LIMIT) -> TrainingSet:
     from classifier import Doc, TrainingSet
 
     catalog = catalog_docs(store)
-    labels = store.labelled_work_ids()
-    texts = {t.id: t for t in store.texts(list(labels))}
+    labels = store.decisions.labelled_work_ids()
+    texts = {t.id: t for t in store.works.texts(list(labels))}
     # A decided work trains on its own text (title and abstract), as a decision: an accepted work's catalog
     # entry holds only a one-sentence description, which weighs like a seed entry (``catalog_weight``).
     # The entry stays in ``catalog`` for the nearest-entry display and the categories.
     # Works the seed or an import accepted have only the entry's text: they stay catalog entries.
-    reviewed = {r["work_id"] for r in store.review_history()}
+    reviewed = {r["work_id"] for r in store.history.review_history()}
     decided: list[Doc] = []
     negatives: list[Doc] = []
     for work_id, label in labels.items():
@@ -70,7 +70,7 @@ def training_set(store: Store, pool_limit: int = POOL_LIMIT) -> TrainingSet:
         (decided if label == 1 else negatives).append(doc)
     decided_ids = {d.id for d in decided}
     positives = decided + [d for d in catalog if d.id not in decided_ids]
-    pool = [Doc(id=t.id, title=t.title, summary=t.summary) for t in store.pool_texts(pool_limit)]
+    pool = [Doc(id=t.id, title=t.title, summary=t.summary) for t in store.decisions.pool_texts(pool_limit)]
     return TrainingSet(positives=positives, negatives=negatives, pool=pool, catalog=catalog)
 
 
@@ -79,7 +79,7 @@ def train_and_save(store: Store, note: str, *, activate: bool = True) -> tuple[i
 
     ts = training_set(store)
     model = train(ts)
-    version = store.save_model(
+    version = store.models.save_model(
         model.to_bytes(),
         trained_on={
             "positives": len(ts.positives), "negatives": len(ts.negatives), "pool": len(ts.pool),
@@ -99,16 +99,16 @@ _DECODED: dict[tuple[str, int, str], Model] = {}
 def active_model(store: Store) -> tuple[int, Model] | None:
     """The active model, decoded once per database and version: a crawl scores source after source, and
     decoding the blob (and the term names explanations need) cost more than scoring a feed."""
-    version = store.active_model_version()
+    version = store.models.active_model_version()
     if version is None:
         return None
     cached = store.memo.get("model")
     if cached is not None and cached[0] == version:
         return cached
-    key = (str(store.path.resolve()), version, store.model_created_at(version))
+    key = (str(store.path.resolve()), version, store.models.model_created_at(version))
     model = _DECODED.get(key)
     if model is None:
-        found = store.active_model()
+        found = store.models.active_model()
         if found is None:
             return None
         from classifier import Model
@@ -148,11 +148,11 @@ def refresh_if_pool_grew(store: Store, config: Config) -> ScoreRun | None:
     """
     def grown_from() -> int | None:
         """The pool the active model was trained on, when the stream has doubled since (else None)."""
-        active = next((m for m in reversed(store.models()) if m["active"]), None)
+        active = next((m for m in reversed(store.models.versions()) if m["active"]), None)
         if active is None:
             return None
         trained_pool = int(active["trained_on"].get("pool", 0))
-        if trained_pool >= POOL_REFRESH_UNTIL or store.pool_size() < 2 * max(trained_pool, 25):
+        if trained_pool >= POOL_REFRESH_UNTIL or store.decisions.pool_size() < 2 * max(trained_pool, 25):
             return None
         return trained_pool
 
@@ -162,8 +162,8 @@ def refresh_if_pool_grew(store: Store, config: Config) -> ScoreRun | None:
         trained_pool = grown_from()  # a parallel job may have refreshed it while this one waited
         if trained_pool is None:
             return None
-        train_and_save(store, f"pool grew from {trained_pool} to {store.pool_size()} works")
-    return score_works(store, config, store.open_work_ids())
+        train_and_save(store, f"pool grew from {trained_pool} to {store.decisions.pool_size()} works")
+    return score_works(store, config, store.works.open_work_ids())
 
 
 @dataclass(frozen=True)
@@ -178,23 +178,23 @@ def rollback_model(store: Store, config: Config) -> Rollback:
     """Make the version before the active one active again, rescore the open works with it, and take out
     of the queue what only the newer model put there (queued since it was trained, and now below the
     threshold).  Decided works keep their decisions; works queued before the newer model stay queued."""
-    models = store.models()
+    models = store.models.versions()
     current = next((m for m in reversed(models) if m["active"]), None)
     older = [m for m in models if current and m["version"] < current["version"]]
     if not older:
         raise StoreError("no earlier model version to roll back to")
     restored = older[-1]
     since = min(m["created_at"] for m in models if m["version"] > restored["version"])
-    store.activate_model(restored["version"])
-    run = score_works(store, config, store.open_work_ids())
-    return Rollback(restored["version"], restored["trained_on"], run, store.unqueue_below_threshold(since))
+    store.models.activate_model(restored["version"])
+    run = score_works(store, config, store.works.open_work_ids())
+    return Rollback(restored["version"], restored["trained_on"], run, store.scores.unqueue_below_threshold(since))
 
 
 def thresholds_for(store: Store, config: Config, work_ids: Sequence[str]) -> dict[str, float]:
     """Per work, the lowest threshold of the sources that mentioned it (a rich source may lower its own)."""
     base = effective_threshold(store, config)
     per_source = {s.name: s.threshold for s in config.sources if s.threshold is not None}
-    sources = store.sources_of(work_ids) if per_source else {}
+    sources = store.works.sources_of(work_ids) if per_source else {}
     return {
         work_id: min([base, *(per_source[s] for s in sources.get(work_id, ()) if s in per_source)])
         for work_id in work_ids
@@ -212,15 +212,15 @@ def score_works(
     from classifier import Doc
 
     if not work_ids:
-        found = store.active_model()
+        found = store.models.active_model()
         return ScoreRun(found[0] if found else 0, 0, [])
     version, model = ensure_model(store)
-    texts = store.texts(work_ids)
+    texts = store.works.texts(work_ids)
     thresholds = thresholds_for(store, config, [t.id for t in texts])
-    explain_from = None if explain_all else {**thresholds, **dict.fromkeys(store.queued_among(work_ids), 0.0)}
+    explain_from = None if explain_all else {**thresholds, **dict.fromkeys(store.scores.queued_among(work_ids), 0.0)}
     docs = [Doc(id=t.id, title=t.title, summary=t.summary) for t in texts]
     scored = model.score_docs(docs, explain_from=explain_from)
-    queued = store.record_scores(version, scored, thresholds, queue=queue)
+    queued = store.scores.record_scores(version, scored, thresholds, queue=queue)
     if queue:  # the curator's rules beside the model: mutes take out, pins put in (rule_queue.py)
         ruled = apply_rules(store, config, [s.id for s in scored])
         queued = [w for w in queued if w not in set(ruled.muted)] + ruled.pinned
@@ -234,13 +234,13 @@ def explanations(store: Store, work_ids: Sequence[str]) -> dict[str, Scored]:
     found = active_model(store)
     if found is None or not work_ids:
         return {}
-    docs = [Doc(id=t.id, title=t.title, summary=t.summary) for t in store.texts(work_ids)]
+    docs = [Doc(id=t.id, title=t.title, summary=t.summary) for t in store.works.texts(work_ids)]
     return {s.id: s for s in found[1].score_docs(docs)}
 
 
 def explain_works(store: Store, work_ids: Sequence[str]) -> int:
     """Add why-terms and nearest entries to the latest scores of works that joined the queue below their
     threshold (the weekly audit and uncertainty picks).  Returns how many were explained."""
-    version = store.active_model_version()
+    version = store.models.active_model_version()
     scored = explanations(store, work_ids)
-    return store.save_explanations(version, list(scored.values())) if scored and version is not None else 0
+    return store.scores.save_explanations(version, list(scored.values())) if scored and version is not None else 0

@@ -41,10 +41,17 @@ def source_troubles(
                 f"`rsiwatch sources resume {name}`",
             ))
         elif row["consecutive_failures"] >= warn_after_failures:
-            since = f"last success {row['last_success'][:16].replace('T', ' ')} UTC" if row["last_success"] else "never succeeded"
-            troubles.append(SourceTrouble(
-                name, "failing",
-                f"source {name} has failed {row['consecutive_failures']} times in a row ({since}); "
-                f"last error: {row['last_error']}",
-            ))
+            since = (
+                f"last success {row['last_success'][:16].replace('T', ' ')} UTC"
+                if row["last_success"]
+                else "never succeeded"
+            )
+            troubles.append(
+                SourceTrouble(
+                    name,
+                    "failing",
+                    f"source {name} has failed {row['consecutive_failures']} times in a row ({since}); "
+                    f"last error: {row['last_error']}",
+                )
+            )
     return troubles

@@ -79,13 +79,15 @@ def add_list_entries_text(text: str, key_name: str, entries: Sequence[dict[str, 
         indent = " " * max(0, node.value[0].start_mark.column - 2)
         last = _entry_end(lines, node.value[-1])
         lines[last + 1:last + 1] = [f"{indent}- {n}\n" for n in new]
-    elif (isinstance(node, yaml.SequenceNode) and not node.value) or (isinstance(node, yaml.ScalarNode) and node.value in ("", "~", "null")):
+    elif (isinstance(node, yaml.SequenceNode) and not node.value) or (
+        isinstance(node, yaml.ScalarNode) and node.value in ("", "~", "null")
+    ):
         line = key.start_mark.line
         if node.end_mark.line != line or not lines[line].lstrip().startswith(key_name):
             raise EditError(f"{path}: cannot edit the {key_name} list safely; edit it by hand")
         comment = lines[line].split("#", 1)[1] if "#" in lines[line] else ""
         lines[line] = f"{key_name}:" + (f"  # {comment.strip()}" if comment else "") + "\n"
-        lines[line + 1:line + 1] = [f"  - {n}\n" for n in new]
+        lines[line + 1 : line + 1] = [f"  - {n}\n" for n in new]
     else:
         raise EditError(f"{path}: {key_name} is written in flow style ([...]); make it a block list to edit it here")
     result = "".join(lines)
@@ -133,8 +135,9 @@ def remove_list_item_text(text: str, key_name: str, index: int, path: Path) -> s
     return _without_item(text, key, node, node.value[index], f"{key_name} item {index + 1}", path)
 
 
-def _without_item(text: str, key: yaml.Node | None, node: yaml.SequenceNode, item: yaml.Node, what: str,
-                  path: Path) -> str:
+def _without_item(
+    text: str, key: yaml.Node | None, node: yaml.SequenceNode, item: yaml.Node, what: str, path: Path
+) -> str:
     """``text`` without the lines of one block-list item; the list's last item leaves ``key: []`` (an
     empty key would read as null, which the config refuses).  Validated as a whole config."""
     if node.flow_style:
@@ -146,10 +149,10 @@ def _without_item(text: str, key: yaml.Node | None, node: yaml.SequenceNode, ite
     if dash.strip() != "-":
         raise EditError(f"{path}: cannot find where {what} starts; remove it by hand")
     last = _last_node(item)
-    tail = lines[end][last.end_mark.column:] if last.end_mark.line == end else "\n"
+    tail = lines[end][last.end_mark.column :] if last.end_mark.line == end else "\n"
     if _is_content(tail):
         raise EditError(f"{path}: {what} shares a line with other content; remove it by hand")
-    del lines[start:end + 1]
+    del lines[start : end + 1]
     if len(node.value) == 1 and key is not None:
         line = key.start_mark.line
         head, _, comment = lines[line].rstrip("\n").partition("#")
@@ -194,7 +197,9 @@ def read_opml(data: bytes, path: Path) -> list[tuple[str, str]]:
     return found
 
 
-def opml_entries(found: Iterable[tuple[str, str]], config: Config, every: str | None) -> tuple[list[dict[str, Any]], list[str]]:
+def opml_entries(
+    found: Iterable[tuple[str, str]], config: Config, every: str | None
+) -> tuple[list[dict[str, Any]], list[str]]:
     """New source entries for the feeds not configured yet (by URL); names made unique; and the skipped URLs."""
     taken = {s.name for s in config.sources}
     known_urls = {s.url for s in config.sources if s.url}
@@ -229,11 +234,11 @@ def export_opml(config: Config, title: str = "rsiwatch sources") -> str:
             continue
         if source.kind in ("feed", "arxiv_rss"):
             lines.append(
-                f"    <outline type=\"rss\" text={quoteattr(source.name)} title={quoteattr(source.name)} "
+                f'    <outline type="rss" text={quoteattr(source.name)} title={quoteattr(source.name)} '
                 f"xmlUrl={quoteattr(source.url)}/>"
             )
         elif source.kind == "html":
-            lines.append(f"    <outline type=\"link\" text={quoteattr(source.name)} url={quoteattr(source.url)}/>")
+            lines.append(f'    <outline type="link" text={quoteattr(source.name)} url={quoteattr(source.url)}/>')
     lines += ["  </body>", "</opml>", ""]
     return "\n".join(lines)
 

@@ -49,20 +49,28 @@ def probe(client: PoliteClient, url: str, kind: str | None, split_stories: bool 
     if found.kind == "html":
         if kind == "feed":
             raise ParseError(f"{url}: an HTML page that names no feed; read it with --kind html")
-        return Probe({"kind": "html", "url": url}, [f"{url} names no RSS or Atom feed: read as an html page; {SELECT_HINT}"])
+        return Probe(
+            {"kind": "html", "url": url}, [f"{url} names no RSS or Atom feed: read as an html page; {SELECT_HINT}"]
+        )
     notes = []
     if found.page:
         named = f" ({found.title!r})" if found.title else ""
         notes.append(f"{found.page} names its feed: using {found.url}{named}")
         if found.others:
-            notes.append("it names " + ", ".join(link.url for link in found.others) + " too; give one as the URL to use it instead")
+            notes.append(
+                "it names "
+                + ", ".join(link.url for link in found.others)
+                + " too; give one as the URL to use it instead"
+            )
     fields: dict[str, Any] = {"kind": kind or kind_for(found.url), "url": found.url}
     if fields["kind"] == "feed":
         stories = stories_per_issue(found.fetched.body, found.fetched.headers, found.fetched.url)
         if split_stories is None and looks_like_newsletter(stories):
             split_stories = True
-            notes.append(f"its items look like newsletter issues (up to {max(stories)} stories each): split_stories "
-                         "on, each story read as its own item (--no-split-stories reads whole issues)")
+            notes.append(
+                f"its items look like newsletter issues (up to {max(stories)} stories each): split_stories "
+                "on, each story read as its own item (--no-split-stories reads whole issues)"
+            )
         if split_stories:
             fields["split_stories"] = True
     return Probe(fields, notes, found)

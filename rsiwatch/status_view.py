@@ -3,7 +3,7 @@ full ISO timestamps and whole messages).  Pure: values and "now" in, short text 
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 ERROR_WIDTH = 40  # a table's last-error cell; the whole message is in --json and `rsiwatch sources`
 
@@ -11,7 +11,7 @@ ERROR_WIDTH = 40  # a table's last-error cell; the whole message is in --json an
 def _parse(text: str | None) -> datetime | None:
     if not text:
         return None
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
 
 
 def span(seconds: float) -> str:

@@ -18,10 +18,10 @@ from crawler.ids import arxiv_id, canonical_id, canonical_url
 from crawler.items import Item
 from crawler.link import link_items
 from crawler.netguard import AddressGuard
-from rsiwatch.store import Store
-from rsiwatch.store.host_requests import HostRequestLog
 from rsiwatch.config import Config
 from rsiwatch.scoring import score_works
+from rsiwatch.store import Store
+from rsiwatch.store.host_requests import HostRequestLog
 
 SOURCE_NAME = "submitted"
 _NOT_HTML = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04")
@@ -75,12 +75,14 @@ def file_submission(
     fetch_error: str | None = None,
 ) -> Submission:
     """Store the work (linked to what is known), score it, and queue it as submitted unless decided."""
-    item = link_items([item], store)[0]
-    store.ingest(SOURCE_NAME, [item])
-    if store.unscored_among([item.canonical_id]):
+    item = link_items([item], store.linking)[0]
+    store.works.ingest(SOURCE_NAME, [item])
+    if store.linking.unscored_among([item.canonical_id]):
         score_works(store, config, [item.canonical_id], queue=False, explain_all=True)
-    outcome = store.record_submission(item.canonical_id, url, note, submitter=submitter, fetch_error=fetch_error)
-    work = store.work(item.canonical_id) or {}
+    outcome = store.submissions.record_submission(
+        item.canonical_id, url, note, submitter=submitter, fetch_error=fetch_error
+    )
+    work = store.works.work(item.canonical_id) or {}
     return Submission(
         canonical_id=item.canonical_id,
         title=work.get("title", item.title),
@@ -92,9 +94,15 @@ def file_submission(
 
 
 def submit(
-    config: Config, store: Store, url: str, note: str | None = None, guard: AddressGuard | None = None,
-    *, submitter: str | None = None,
+    config: Config,
+    store: Store,
+    url: str,
+    note: str | None = None,
+    guard: AddressGuard | None = None,
+    *,
+    submitter: str | None = None,
 ) -> Submission:
     """Read one page now and queue it as submitted (``rsiwatch submit``)."""
-    return file_submission(config, store, read_page(config, url, guard, db_path=store.path), url, note,
-                           submitter=submitter)
+    return file_submission(
+        config, store, read_page(config, url, guard, db_path=store.path), url, note, submitter=submitter
+    )

@@ -47,14 +47,3 @@ def serve_app(app: Any) -> Iterator[str]:
     finally:
         server.shutdown()
         thread.join(5)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """One Chromium per test module (import this fixture into a module that has checked Playwright is there)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()

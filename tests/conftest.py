@@ -10,10 +10,11 @@ defaults (./config.yaml, ./candidates.db) find nothing of the user's, and has a 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-
 from local_server import local_server  # noqa: F401  (fixture)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -35,3 +36,13 @@ def private_cwd(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Mo
     folder = tmp_path_factory.mktemp("cwd")
     monkeypatch.chdir(folder)
     return folder
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One Chromium per test module (for modules that have checked Playwright is there: ``playwright_or_skip``)."""
+    from browser_support import CHROMIUM, CHROMIUM_ARGS
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

@@ -212,7 +212,7 @@ def text_problems(conn: sqlite3.Connection) -> list[str]:
     problems = []
     for table, columns in (("works", ("id", "title", "summary", "url", "authors")), ("sightings", ("title", "url"))):
         for row in conn.execute(f"SELECT {', '.join(columns)} FROM {table}"):
-            for column, value in zip(columns, row):
+            for column, value in zip(columns, row, strict=False):
                 if isinstance(value, str) and CONTROL.search(value):
                     problems.append(f"{table}.{column} holds a control character: {value[:60]!r}")
                 if isinstance(value, bytes):

@@ -81,8 +81,12 @@ def page(total: int, size: int, number: int, prefix: str = "arXiv") -> bytes:
 
 
 def error(code: str, message: str = "") -> bytes:
-    return (HEAD + f'<request verb="ListRecords">http://127.0.0.1/oai</request>\n<error code="{code}">{escape(message)}</error>\n'
-            "</OAI-PMH>\n").encode()
+    return (
+        HEAD
+        + f'<request verb="ListRecords">http://127.0.0.1/oai</request>\n<error '
+          f'code="{code}">{escape(message)}</error>\n'
+        "</OAI-PMH>\n"
+    ).encode()
 
 
 class OaiEndpoint:

@@ -8,7 +8,14 @@ from typing import Any
 
 from rsiwatch.store import Store
 from rsiwatch.store.base import _standing_decisions
-from rsiwatch.store.entries import CATALOG_FIELDS, append_decision, edit_entry, entry_of_work, entry_values, insert_entry
+from rsiwatch.store.entries import (
+    CATALOG_FIELDS,
+    append_decision,
+    edit_entry,
+    entry_of_work,
+    entry_values,
+    insert_entry,
+)
 
 
 def decisions(store: Store, work_id: str | None = None) -> list[dict[str, Any]]:

@@ -12,33 +12,54 @@ from review_fixtures import make_config
 
 from crawler.items import Item
 from crawler.text import TITLE_MAX
-from rsiwatch.review.present import AUTHORS_MAX, entry_from_form
+from rsiwatch.present.text import AUTHORS_MAX, entry_from_form
 from rsiwatch.review.web import create_app
 from rsiwatch.store import Store
 
 BASE = "http://127.0.0.1:8765"
 WORK = "arxiv:2601.20001"
 AUTHORS = tuple(f"Contributor Number{i:03d} Surname" for i in range(484))  # 484 names, ~15,000 characters
-TITLE = ("A system card: " + "capabilities, evaluations and safeguards of a frontier model, " * 20)[:TITLE_MAX - 1] + "."
+TITLE = ("A system card: " + "capabilities, evaluations and safeguards of a frontier model, " * 20)[
+    : TITLE_MAX - 1
+] + "."
 
 
 def _db(tmp_path: Path) -> Path:
     db = tmp_path / "candidates.db"
-    item = Item(WORK, TITLE, "We describe the model. It improves itself.", f"https://arxiv.org/abs/{WORK[6:]}",
-                key="card", published="2026-01-20T00:00:00Z", authors=AUTHORS)
+    item = Item(
+        WORK,
+        TITLE,
+        "We describe the model. It improves itself.",
+        f"https://arxiv.org/abs/{WORK[6:]}",
+        key="card",
+        published="2026-01-20T00:00:00Z",
+        authors=AUTHORS,
+    )
     with Store(db) as store:
-        store.ensure_sources([("arxiv-ml", "arxiv_rss", "https://rss.arxiv.org/rss/cs.LG")])
-        store.ingest("arxiv-ml", [item])
-        store.record_scores(1, [SimpleNamespace(id=WORK, score=0.9, category="research-automation",
-                                                category_confidence=0.8, category_fits=True, why=[], nearest=[])],
-                            {WORK: 0.35})
+        store.sources.ensure_sources([("arxiv-ml", "arxiv_rss", "https://rss.arxiv.org/rss/cs.LG")])
+        store.works.ingest("arxiv-ml", [item])
+        store.scores.record_scores(
+            1,
+            [
+                SimpleNamespace(
+                    id=WORK,
+                    score=0.9,
+                    category="research-automation",
+                    category_confidence=0.8,
+                    category_fits=True,
+                    why=[],
+                    nearest=[],
+                )
+            ],
+            {WORK: 0.35},
+        )
     return db
 
 
 def test_a_484_author_system_card_is_accepted_as_drafted(tmp_path: Path) -> None:
     db = _db(tmp_path)
     with Store(db) as store:
-        assert len(store.work(WORK)["title"]) == TITLE_MAX > 500  # what the crawler keeps
+        assert len(store.works.work(WORK)["title"]) == TITLE_MAX > 500  # what the crawler keeps
     client = create_app(make_config(tmp_path), db).test_client()
     page = client.get("/", base_url=BASE).get_data(as_text=True)
     token = re.search(r'<meta name="csrf-token" content="([^"]+)">', page).group(1)
@@ -48,13 +69,17 @@ def test_a_484_author_system_card_is_accepted_as_drafted(tmp_path: Path) -> None
     assert draft["authors"].endswith(" et al.") and "Number483" not in draft["authors"]
     assert draft["title"] == TITLE
     form = {k: v if v is not None else "" for k, v in draft.items() if k != "flags"}
-    saved = client.post("/api/accept", data={**form, "id": WORK, "seen": "0"},
-                        headers={"X-CSRF-Token": token, "Origin": BASE}, base_url=BASE)
+    saved = client.post(
+        "/api/accept",
+        data={**form, "id": WORK, "seen": "0"},
+        headers={"X-CSRF-Token": token, "Origin": BASE},
+        base_url=BASE,
+    )
     assert saved.status_code == 200, saved.json
     with Store(db) as store:
-        [entry] = store.catalog()
+        [entry] = store.catalog.entries()
         assert entry["authors"] == draft["authors"] and entry["title"] == TITLE
-        assert list(store.work(WORK)["authors"]) == list(AUTHORS)  # the full list stays on the work
+        assert list(store.works.work(WORK)["authors"]) == list(AUTHORS)  # the full list stays on the work
     # The page without JavaScript offers the same limits the form checks.
     accept = client.get(f"/accept?id={WORK}", base_url=BASE).get_data(as_text=True)
     assert f'name="title" required maxlength="{TITLE_MAX}"' in accept

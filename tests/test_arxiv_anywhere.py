@@ -55,8 +55,11 @@ def test_arxiv_api_results_are_not_listings() -> None:
 def test_a_mirrored_listing_as_a_plain_feed_publishes_no_framing(tmp_path: Path, local_server) -> None:
     local_server.add("/mirror/cs.LG", body=(FEEDS / "arxiv_rss_mirror.xml").read_bytes(),
                      headers={"Content-Type": "application/rss+xml"})
-    write_config(tmp_path / "config.yaml", [{"name": "mirror", "kind": "feed", "url": local_server.url + "/mirror/cs.LG",
-                                              "every": "1d"}], review={"curator": "carol"})
+    write_config(
+        tmp_path / "config.yaml",
+        [{"name": "mirror", "kind": "feed", "url": local_server.url + "/mirror/cs.LG", "every": "1d"}],
+        review={"curator": "carol"},
+    )
     run_cli("init", cwd=tmp_path)
     run_cli("crawl", "--all", cwd=tmp_path)
     with sqlite3.connect(tmp_path / "candidates.db") as conn:

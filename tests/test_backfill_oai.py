@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import sqlite3
@@ -11,21 +12,21 @@ from pathlib import Path
 
 import pytest
 import yaml
-from click.testing import CliRunner
-
 from cli_support import run_cli, write_config
+from click.testing import CliRunner
+from local_server import LocalServer
+from oai_server import OaiEndpoint, error, expected_ids, page
+
 from crawler.errors import CrawlError
 from crawler.http import PoliteClient
 from crawler.items import Validators
 from crawler.oai_pmh import OaiError, list_records_url, parse_page, set_for, sets_for
 from crawler.settings import HttpSettings, Politeness, SourceSpec
 from crawler.sources import collect
-from local_server import LocalServer
-from oai_server import OaiEndpoint, error, expected_ids, page
-from rsiwatch.store import Store
 from rsiwatch.backfill import BackfillPlan, run_backfill
 from rsiwatch.cli import cli
 from rsiwatch.config import parse_config
+from rsiwatch.store import Store
 
 FAST = Politeness(default_delay_s=0, per_host_delay_s={}, host_groups={})
 
@@ -48,14 +49,19 @@ def test_parse_page_token_oai_dc_and_errors() -> None:
     paged = parse_page(page(30, 10, 1), "http://x/oai")
     assert paged.token == "p2" and paged.complete_size == 30 and paged.cursor == 10 and paged.records == 10
     dc = parse_page(page(5, 5, 0, prefix="oai_dc"), "http://x/oai", categories=["cs.LG"])
-    assert {i.canonical_id for i in dc.items} == {"arxiv:2501.00000", "arxiv:2501.00001", "arxiv:2501.00002", "arxiv:2501.00004"}
+    assert {i.canonical_id for i in dc.items} == {
+        "arxiv:2501.00000",
+        "arxiv:2501.00001",
+        "arxiv:2501.00002",
+        "arxiv:2501.00004",
+    }
     assert dc.items[0].authors == ("Doe, Jane",) and dc.items[0].published == "2025-01-01T00:00:00Z"
     empty = parse_page(error("noRecordsMatch"), "http://x/oai")
     assert empty.items == [] and empty.token is None
     with pytest.raises(OaiError) as info:
         parse_page(error("badResumptionToken", "expired"), "http://x/oai")
     assert info.value.code == "badResumptionToken" and "expired" in str(info.value)
-    with pytest.raises(Exception, match="not a well-formed|not an OAI-PMH"):
+    with pytest.raises(Exception, match=r"not a well-formed|not an OAI-PMH"):
         parse_page(b"<html><body>nope</body></html>", "http://x/oai")
     # External entities are never resolved.
     evil = b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/"><ListRecords>&x;</ListRecords></OAI-PMH>'
@@ -63,7 +69,9 @@ def test_parse_page_token_oai_dc_and_errors() -> None:
 
 
 def test_urls_and_sets() -> None:
-    first = list_records_url("http://h/oai", metadata_prefix="arXiv", from_date="2025-01-01", until="2025-02-01", set_spec="cs")
+    first = list_records_url(
+        "http://h/oai", metadata_prefix="arXiv", from_date="2025-01-01", until="2025-02-01", set_spec="cs"
+    )
     assert first == "http://h/oai?verb=ListRecords&metadataPrefix=arXiv&from=2025-01-01&until=2025-02-01&set=cs"
     assert list_records_url("http://h/oai", token="a b") == "http://h/oai?verb=ListRecords&resumptionToken=a+b"
     assert set_for("cs.LG") == "cs" and set_for("hep-th") == "physics:hep-th" and set_for("stat.ML") == "stat"
@@ -88,13 +96,15 @@ def test_oai_spacing_goes_through_the_arxiv_host_group(local_server: LocalServer
     """The OAI host shares arXiv's budget: requests are spaced by the group's delay."""
     endpoint = OaiEndpoint(total=30, size=10)
     url = local_server.add("/oai", handler=endpoint)
-    politeness = Politeness(default_delay_s=0, per_host_delay_s={"127.0.0.1": 0.3}, host_groups={"arxiv": ["127.0.0.1", "oaipmh.arxiv.org"]})
+    politeness = Politeness(
+        default_delay_s=0, per_host_delay_s={"127.0.0.1": 0.3}, host_groups={"arxiv": ["127.0.0.1", "oaipmh.arxiv.org"]}
+    )
     source = SourceSpec(name="oai", kind="oai_pmh", url=url, query="cs.LG", max_results=1000)
     http = HttpSettings(connect_timeout_s=1, read_timeout_s=2, total_timeout_s=3, retries=0)
     with PoliteClient(http, politeness, "t@example.org") as client:
         collect(source, client, Validators(last_modified="2025-01-01"))
     times = [r.time for r in local_server.requests]
-    assert len(times) == 3 and all(b - a >= 0.28 for a, b in zip(times, times[1:]))
+    assert len(times) == 3 and all(b - a >= 0.28 for a, b in itertools.pairwise(times))
 
 
 def _db(project: Path) -> sqlite3.Connection:
@@ -103,15 +113,23 @@ def _db(project: Path) -> sqlite3.Connection:
     return conn
 
 
-def test_backfill_killed_after_page_two_resumes_without_loss_or_duplicates(tmp_path: Path, local_server: LocalServer) -> None:
+@pytest.mark.slow
+def test_backfill_killed_after_page_two_resumes_without_loss_or_duplicates(
+    tmp_path: Path, local_server: LocalServer
+) -> None:
     total, size = 100, 20
     endpoint = OaiEndpoint(total=total, size=size, hold_page=2)
     url = local_server.add("/oai", handler=endpoint)
     write_config(tmp_path / "config.yaml", [], threshold=0.5)
     run_cli("init", cwd=tmp_path)  # only init creates the database a backfill fills
     args = ["backfill", "--from", "2025-01-01", "--until", "2025-01-31", "--categories", "cs.LG", "cs.AI", "--url", url]
-    proc = subprocess.Popen([sys.executable, "-m", "rsiwatch", *args], cwd=tmp_path, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rsiwatch", *args],
+        cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
     try:
         assert endpoint.held.wait(60), "the harvest never asked for page 3"
         os.kill(proc.pid, signal.SIGKILL)  # pages 1 and 2 are stored; page 3 is in flight
@@ -138,8 +156,10 @@ def test_backfill_killed_after_page_two_resumes_without_loss_or_duplicates(tmp_p
     ids = {r[0] for r in conn.execute("SELECT work_id FROM sightings WHERE source = 'arxiv-backfill'")}
     assert ids == expected_ids(total)
     assert conn.execute("SELECT COUNT(*) FROM sightings WHERE source = 'arxiv-backfill'").fetchone()[0] == len(ids)
-    unscored = conn.execute("SELECT COUNT(*) FROM works w WHERE score IS NULL AND EXISTS "
-                            "(SELECT 1 FROM sightings g WHERE g.work_id = w.id AND g.source = 'arxiv-backfill')").fetchone()[0]
+    unscored = conn.execute(
+        "SELECT COUNT(*) FROM works w WHERE score IS NULL AND EXISTS "
+        "(SELECT 1 FROM sightings g WHERE g.work_id = w.id AND g.source = 'arxiv-backfill')"
+    ).fetchone()[0]
     assert unscored == 0, "every page scored"
     row = conn.execute("SELECT token, pages, records, finished_at FROM backfills").fetchone()
     assert row["token"] is None and row["finished_at"] and row["pages"] == total // size and row["records"] == total
@@ -150,18 +170,28 @@ def test_backfill_killed_after_page_two_resumes_without_loss_or_duplicates(tmp_p
 def test_backfill_in_process_oai_dc_no_records_and_errors(tmp_path: Path, local_server: LocalServer) -> None:
     url = local_server.add("/oai", handler=OaiEndpoint(total=5, size=5))
     config = parse_config(yaml.safe_dump({"politeness": {"default_delay_s": 0, "per_host_delay_s": {}}}))
-    with Store(tmp_path / "c.db") as store, PoliteClient(config.http.settings, config.politeness.settings, config.contact) as client:
-        dc = run_backfill(config, store, client, BackfillPlan(from_date="2025-01-01", endpoint=url, metadata_prefix="oai_dc"))
+    with (
+        Store(tmp_path / "c.db") as store,
+        PoliteClient(config.http.settings, config.politeness.settings, config.contact) as client,
+    ):
+        dc = run_backfill(
+            config, store, client, BackfillPlan(from_date="2025-01-01", endpoint=url, metadata_prefix="oai_dc")
+        )
         assert (dc.records, dc.pages, dc.items) == (5, 1, 4)
         empty = run_backfill(config, store, client, BackfillPlan(from_date="2026-06-01", endpoint=url))
         assert (empty.records, empty.pages, empty.new_works) == (0, 1, 0)
         local_server.add("/broken", body=b"<html>not oai</html>", headers={"Content-Type": "text/html"})
         with pytest.raises(CrawlError, match="OAI-PMH"):
-            run_backfill(config, store, client, BackfillPlan(from_date="2025-01-01", endpoint=local_server.url + "/broken"))
+            run_backfill(
+                config, store, client, BackfillPlan(from_date="2025-01-01", endpoint=local_server.url + "/broken")
+            )
 
 
 def test_backfill_usage_errors_exit_2(tmp_path: Path) -> None:
     runner = CliRunner()
-    for args, text in ((["--from", "2025-13-01"], "2025-13-01"), (["--from", "2025-01-01", "--categories", "CS LG!"], "CS")):
+    for args, text in (
+        (["--from", "2025-13-01"], "2025-13-01"),
+        (["--from", "2025-01-01", "--categories", "CS LG!"], "CS"),
+    ):
         result = runner.invoke(cli, ["backfill", *args, "--db", str(tmp_path / "c.db")])
         assert result.exit_code == 2 and text in result.output

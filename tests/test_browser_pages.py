@@ -16,18 +16,18 @@ from typing import Any
 
 import pytest
 import yaml
-from browser_support import SCREENSHOTS, browser, playwright_or_skip, serve_app  # noqa: F401 (browser is a fixture)
+from browser_support import SCREENSHOTS, playwright_or_skip, serve_app
 from cli_support import run_cli
 from page_checks import SIZES, axe_or_skip, serious_violations, sideways_scroll
 from review_fixtures import populate
+from store_support import catalog_add
 
 from crawler.items import Item
 from rsiwatch.config import parse_config
 from rsiwatch.curators import hash_password
-from rsiwatch.review.public import create_public_app
 from rsiwatch.review.web import create_app
+from rsiwatch.site.public import create_public_app
 from rsiwatch.store import Store
-from store_support import catalog_add
 
 pytestmark = pytest.mark.browser
 sync_api = playwright_or_skip()
@@ -37,7 +37,9 @@ expect.set_options(timeout=30_000)  # generous: the machine may be busy
 ARABIC_TITLE = "نموذج لغوي يكتب نوى الحوسبة لتدريب نموذج أكبر منه"
 ARABIC_SUMMARY = "يكتب النموذج نوى وحدة معالجة الرسوميات التي يستخدمها تدريبه. النتائج أسرع من النوى المكتوبة يدويًا."
 JAPANESE_TITLE = "大規模言語モデルが自らの学習用GPUカーネルを書く"
-JAPANESE_SUMMARY = "大規模言語モデルが自らの学習用GPUカーネルを書き、手書きより速く学習が進んだ。人間の介入は不要だった。" * 3
+JAPANESE_SUMMARY = (
+    "大規模言語モデルが自らの学習用GPUカーネルを書き、手書きより速く学習が進んだ。人間の介入は不要だった。" * 3
+)
 LONG_TOKEN = "Self" + "improvingcompilerkernelsearch" * 8  # one word, 236 characters
 LONG_URL = "https://example.org/papers/" + "very-long-path-segment-" * 12 + "?utm_source=" + "x" * 80
 PASSWORD = "ada's long password"
@@ -57,32 +59,77 @@ def _fill(folder: Path) -> tuple[str, int]:
     db = folder / "candidates.db"
     populate(db, 14)
     items = [
-        Item("url:https://example.org/ar", ARABIC_TITLE, ARABIC_SUMMARY, "https://example.org/ar", key="ar",
-             authors=("ليلى حسن", "عمر خالد")),
-        Item("url:https://example.org/ja", JAPANESE_TITLE, JAPANESE_SUMMARY, LONG_URL, key="ja", authors=("山田 太郎",)),
-        Item("url:https://example.org/long", f"Kernels & <Compilers>: {LONG_TOKEN}", f"{LONG_TOKEN}. " * 3,
-             "https://example.org/long", key="long"),
+        Item(
+            "url:https://example.org/ar",
+            ARABIC_TITLE,
+            ARABIC_SUMMARY,
+            "https://example.org/ar",
+            key="ar",
+            authors=("ليلى حسن", "عمر خالد"),
+        ),
+        Item(
+            "url:https://example.org/ja", JAPANESE_TITLE, JAPANESE_SUMMARY, LONG_URL, key="ja", authors=("山田 太郎",)
+        ),
+        Item(
+            "url:https://example.org/long",
+            f"Kernels & <Compilers>: {LONG_TOKEN}",
+            f"{LONG_TOKEN}. " * 3,
+            "https://example.org/long",
+            key="long",
+        ),
     ]
     with Store(db) as store:
-        store.ensure_sources([(f"newsletter-{LONG_TOKEN[:60]}", "feed", None)])
-        store.ingest(f"newsletter-{LONG_TOKEN[:60]}", items)
-        store.record_scores(1, [SimpleNamespace(
-            id=i.canonical_id, score=0.99 - n * 0.001, category="compilers-kernels", category_confidence=0.7,
-            category_fits=True, why=[(LONG_TOKEN[:80], 0.3), ("kernels", 0.2)], nearest=[(LONG_TOKEN, 0.4)],
-        ) for n, i in enumerate(items)], {i.canonical_id: 0.35 for i in items})
-        store.record_submission("url:https://example.org/ja", "https://example.org/ja", note=ARABIC_SUMMARY,
-                                submitter="ليلى")
-        queued = [w["id"] for w in store.review_queue(limit=30)[0]]
-        store.decide(queued[3], "reject", origin="test", by="ada")  # decided cards stay on the page, dimmed
-        store.decide(queued[4], "defer", origin="test", by="ada")
+        store.sources.ensure_sources([(f"newsletter-{LONG_TOKEN[:60]}", "feed", None)])
+        store.works.ingest(f"newsletter-{LONG_TOKEN[:60]}", items)
+        store.scores.record_scores(
+            1,
+            [
+                SimpleNamespace(
+                    id=i.canonical_id,
+                    score=0.99 - n * 0.001,
+                    category="compilers-kernels",
+                    category_confidence=0.7,
+                    category_fits=True,
+                    why=[(LONG_TOKEN[:80], 0.3), ("kernels", 0.2)],
+                    nearest=[(LONG_TOKEN, 0.4)],
+                )
+                for n, i in enumerate(items)
+            ],
+            {i.canonical_id: 0.35 for i in items},
+        )
+        store.submissions.record_submission(
+            "url:https://example.org/ja", "https://example.org/ja", note=ARABIC_SUMMARY, submitter="ليلى"
+        )
+        queued = [w["id"] for w in store.queue.review_queue(limit=30)[0]]
+        store.decisions.decide(queued[3], "reject", origin="test", by="ada")  # decided cards stay on the page, dimmed
+        store.decisions.decide(queued[4], "defer", origin="test", by="ada")
         entries = [
-            {"work_id": "url:https://example.org/ar", "title": ARABIC_TITLE, "description": ARABIC_SUMMARY,
-             "url": "https://example.org/ar", "year": 2025, "authors": "ليلى حسن, عمر خالد", "submitter": "ليلى"},
-            {"work_id": "url:https://example.org/ja", "title": JAPANESE_TITLE, "description": JAPANESE_SUMMARY,
-             "url": LONG_URL, "year": 2024, "authors": "山田 太郎", "affiliations": "東京大学"},
-            {"work_id": "url:https://example.org/long", "title": f"Kernels & <Compilers>: {LONG_TOKEN}",
-             "description": LONG_TOKEN, "url": "https://example.org/long", "year": 2023,
-             "category": "compilers-kernels"},
+            {
+                "work_id": "url:https://example.org/ar",
+                "title": ARABIC_TITLE,
+                "description": ARABIC_SUMMARY,
+                "url": "https://example.org/ar",
+                "year": 2025,
+                "authors": "ليلى حسن, عمر خالد",
+                "submitter": "ليلى",
+            },
+            {
+                "work_id": "url:https://example.org/ja",
+                "title": JAPANESE_TITLE,
+                "description": JAPANESE_SUMMARY,
+                "url": LONG_URL,
+                "year": 2024,
+                "authors": "山田 太郎",
+                "affiliations": "東京大学",
+            },
+            {
+                "work_id": "url:https://example.org/long",
+                "title": f"Kernels & <Compilers>: {LONG_TOKEN}",
+                "description": LONG_TOKEN,
+                "url": "https://example.org/long",
+                "year": 2023,
+                "category": "compilers-kernels",
+            },
         ]
         ids = [catalog_add(store, {"flags": [], **e}, "import") for e in entries]
     return "url:https://example.org/ar", ids[0]
@@ -91,8 +138,10 @@ def _fill(folder: Path) -> tuple[str, int]:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iterator[World]:
     folder = tmp_path_factory.mktemp("pages")
-    settings = {"review": {"curators": {"ada": hash_password(PASSWORD)}, "export_dir": str(folder / "exports")},
-                "public": {"title": "Examples of AI improving AI, for everyone"}}
+    settings = {
+        "review": {"curators": {"ada": hash_password(PASSWORD)}, "export_dir": str(folder / "exports")},
+        "public": {"title": "Examples of AI improving AI, for everyone"},
+    }
     (folder / "config.yaml").write_text(yaml.safe_dump(settings))
     config = parse_config(yaml.safe_dump(settings))
     run_cli("init", cwd=folder)
@@ -222,7 +271,9 @@ def test_counts_follow_decisions_and_the_accept_dialog_guards_its_fields(browser
         # the first card is the public's suggestion, whatever its score
         expect(page.locator("li.item.current")).to_have_attribute("data-id", "url:https://example.org/ja")
         page.keyboard.press("d")
-        expect(page.locator('li.item[data-id="url:https://example.org/ja"]')).to_have_attribute("data-status", "deferred")
+        expect(page.locator('li.item[data-id="url:https://example.org/ja"]')).to_have_attribute(
+            "data-status", "deferred"
+        )
         expect(total).to_have_text(str(before - 1))
         expect(new_option).to_have_text(f"new ({before - 1})")
 
@@ -263,7 +314,7 @@ def test_nothing_covers_the_current_card_and_ids_stay_on_one_line(browser: Any, 
                     assert actions["y"] + actions["height"] <= legend["y"], (actions, legend)
             else:  # after a plain-form decision the page lands on the next card: its title clear of the header
                 with Store(Path(world.review_db)) as store:
-                    target = store.review_queue(limit=12)[0][10]["id"]
+                    target = store.queue.review_queue(limit=12)[0][10]["id"]
                 page.goto(world.review + f"/#w-{target}")
                 title = page.locator(f'li.item[data-id="{target}"] .title').bounding_box()
                 header = page.locator("header.top").bounding_box()
@@ -275,8 +326,10 @@ def test_nothing_covers_the_current_card_and_ids_stay_on_one_line(browser: Any, 
     try:
         page.goto(world.review + "/catalog")
         lines = page.eval_on_selector_all(
-            'td[data-label="Entry"]', "cells => cells.map(c => { const r = document.createRange(); r.selectNodeContents(c);"
-            " return r.getClientRects().length; })")
+            'td[data-label="Entry"]',
+            "cells => cells.map(c => { const r = document.createRange(); r.selectNodeContents(c);"
+            " return r.getClientRects().length; })",
+        )
         assert lines and set(lines) == {1}  # "80", never "8 / 0"
     finally:
         context.close()

@@ -10,15 +10,15 @@ from pathlib import Path
 import feedparser
 import pytest
 import yaml
-
 from browser_support import CHROMIUM, CHROMIUM_ARGS, playwright_or_skip, serve_app
 from cli_support import run_cli, run_json
+from store_support import decisions
+
 from rsiwatch.config import parse_config
 from rsiwatch.curators import hash_password
-from rsiwatch.review.public import create_public_app
 from rsiwatch.review.web import create_app
+from rsiwatch.site.public import create_public_app
 from rsiwatch.store import Store
-from store_support import decisions
 
 pytestmark = pytest.mark.browser
 sync_api = playwright_or_skip()
@@ -88,7 +88,7 @@ def test_a_suggestion_from_the_public_form_reaches_the_published_catalog(tmp_pat
             with Store(db) as store:
                 (decision,) = decisions(store, queued["canonical_id"])
                 assert decision["decided_by"] == "ada"
-                (entry,) = [e for e in store.catalog() if e["work_id"] == queued["canonical_id"]]
+                (entry,) = [e for e in store.catalog.entries() if e["work_id"] == queued["canonical_id"]]
                 assert entry["submitter"] == "Grace Hopper"
 
             # Published: on the index, on its own page, in the feed, credited.

@@ -34,7 +34,7 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, l
     hostile_catalog(folder)
     run_cli("publish", "--out", "site", cwd=folder)
     with Store(folder / "candidates.db") as store:
-        entries = store.catalog()
+        entries = store.catalog.entries()
     server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_Quiet, directory=str(folder / "site")))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -63,7 +63,10 @@ def open_page(browser: Any, javascript: bool = True) -> tuple[Any, Any, list[str
 
 
 def visible_ids(page: Any) -> list[int]:
-    return [int(x) for x in page.eval_on_selector_all("#catalog tbody tr:not([hidden])", "rows => rows.map(r => r.id.slice(1))")]
+    return [
+        int(x)
+        for x in page.eval_on_selector_all("#catalog tbody tr:not([hidden])", "rows => rows.map(r => r.id.slice(1))")
+    ]
 
 
 def test_category_year_and_text_filters_work_with_javascript(browser: Any, published: tuple[str, list[dict]]) -> None:
@@ -79,7 +82,8 @@ def test_category_year_and_text_filters_work_with_javascript(browser: Any, publi
     year = 2019
     page.select_option("#filter-year", str(year))
     expect(page.locator("#filter-count")).to_have_text(
-        f"{sum(e['category'] == category and e['year'] == year for e in entries)} of {len(entries)} entries")
+        f"{sum(e['category'] == category and e['year'] == year for e in entries)} of {len(entries)} entries"
+    )
     assert visible_ids(page) == [e["id"] for e in entries if e["category"] == category and e["year"] == year]
     page.select_option("#filter-category", "")
     page.select_option("#filter-year", "")
@@ -90,7 +94,7 @@ def test_category_year_and_text_filters_work_with_javascript(browser: Any, publi
     page.fill("#filter-text", "")
     expect(page.locator("#catalog tbody tr:not([hidden])")).to_have_count(len(entries))
     # an entry's own page, from its row
-    page.click(f'#e{entries[4]["id"]} a.title')
+    page.click(f"#e{entries[4]['id']} a.title")
     expect(page.locator("h1")).to_have_text(entries[4]["title"])
     assert page.url.endswith(f"/entries/{entries[4]['id']}.html")
     assert dialogs == []  # the script payloads of the hostile entries never ran
@@ -99,7 +103,7 @@ def test_category_year_and_text_filters_work_with_javascript(browser: Any, publi
 
 def test_the_full_table_is_there_without_javascript(browser: Any, published: tuple[str, list[dict]]) -> None:
     base, entries = published
-    context, page, dialogs = open_page(browser, javascript=False)
+    context, page, _dialogs = open_page(browser, javascript=False)
     page.goto(base + "/index.html")
     expect(page.locator("#catalog tbody tr")).to_have_count(len(entries))
     for e in entries[:3]:

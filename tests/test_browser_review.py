@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_support import SCREENSHOTS, browser, playwright_or_skip, serve  # noqa: F401 (browser is a fixture)
+from browser_support import SCREENSHOTS, playwright_or_skip, serve
 from review_fixtures import populate
-
-from rsiwatch.review.catalog import to_csv
-from rsiwatch.store import Store
 from store_support import catalog_add, decisions
+
+from rsiwatch.catalog.formats import to_csv
+from rsiwatch.store import Store
 
 pytestmark = pytest.mark.browser
 sync_api = playwright_or_skip()
@@ -112,7 +112,7 @@ def test_review_twenty_by_keyboard(tmp_path: Path, page: Any) -> None:
         page.wait_for_url("**/?q=floorplanning")
         found = page.locator("li.item").evaluate_all("els => els.map(e => e.dataset.id)")
         with Store(db) as store:
-            assert found and all("floorplanning" in store.work(i)["title"].lower() for i in found)
+            assert found and all("floorplanning" in store.works.work(i)["title"].lower() for i in found)
         assert ids[5] in found
         page.screenshot(path=str(SCREENSHOTS / "rsiwatch_review_search.png"))
         page.goto(base + "/catalog")
@@ -124,12 +124,12 @@ def test_review_twenty_by_keyboard(tmp_path: Path, page: Any) -> None:
 
     with Store(db) as store:
         for work_id, status in expected.items():
-            assert store.work(work_id)["status"] == status, work_id
-        assert store.work(ids[19])["status"] == "new"
+            assert store.works.work(work_id)["status"] == status, work_id
+        assert store.works.work(ids[19])["status"] == "new"
         assert [d["action"] for d in decisions(store, ids[19])] == ["accept", "undo"]
         assert decisions(store, ids[1])[0]["note"] == "a survey, not an example"
         assert all(d["origin"] == "web" for d in decisions(store))
-        rows = list(csv.DictReader(io.StringIO(to_csv(store.catalog()))))
+        rows = list(csv.DictReader(io.StringIO(to_csv(store.catalog.entries()))))
     assert len(rows) == 1
     [row] = rows
     assert row["Title"] == "Self-play theorem prover"
@@ -198,4 +198,4 @@ def test_edit_a_catalog_entry_in_the_browser_with_javascript_off(tmp_path: Path,
     row = next(csv.DictReader(io.StringIO(exported)))
     assert row["Title"] == "MLGO: learned inlining in LLVM" and row["Flags"] == "deployed_in_production"
     with Store(db) as store:
-        assert [e["after"]["title"] for e in store.catalog_edits(1)] == ["MLGO: learned inlining in LLVM"]
+        assert [e["after"]["title"] for e in store.catalog.catalog_edits(1)] == ["MLGO: learned inlining in LLVM"]

@@ -13,12 +13,12 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from browser_support import SCREENSHOTS, browser, playwright_or_skip, serve  # noqa: F401 (browser is a fixture)
+from browser_support import SCREENSHOTS, playwright_or_skip, serve
 from review_fixtures import populate
+from store_support import catalog_add, decisions
 
 from crawler.items import Item
 from rsiwatch.store import Store
-from store_support import catalog_add, decisions
 
 pytestmark = pytest.mark.browser
 sync_api = playwright_or_skip()
@@ -54,17 +54,17 @@ def card(page: Any, work_id: str) -> Any:
 def add_candidates(db: Path, items: list[Item], score: float = 0.97) -> None:
     """Queue ``items`` (seen by a newsletter) with a score above every populated one."""
     with Store(db) as store:
-        store.ensure_sources([("newsletter", "feed", None)])
-        store.ingest("newsletter", items)
+        store.sources.ensure_sources([("newsletter", "feed", None)])
+        store.works.ingest("newsletter", items)
         scored = [SimpleNamespace(id=item.canonical_id, score=score - n * 0.001, category="compilers-kernels",
                                   category_confidence=0.7, category_fits=True, why=[("compiler", 0.3)], nearest=[])
                   for n, item in enumerate(items)]
-        store.record_scores(1, scored, {s.id: 0.35 for s in scored})
+        store.scores.record_scores(1, scored, {s.id: 0.35 for s in scored})
 
 
 def status(db: Path, work_id: str) -> str:
     with Store(db) as store:
-        return store.work(work_id)["status"]
+        return store.works.work(work_id)["status"]
 
 
 # ---- undo: the key and the card's button are two actions, labelled apart --------------------------
@@ -104,7 +104,9 @@ def test_undo_key_and_card_button_do_what_they_say(tmp_path: Path, browser: Any,
 # ---- the score filter -------------------------------------------------------------------------------
 
 
-def test_score_filter_takes_any_value_and_says_why_nothing_shows(tmp_path: Path, browser: Any, pages: list[Any]) -> None:
+def test_score_filter_takes_any_value_and_says_why_nothing_shows(
+    tmp_path: Path, browser: Any, pages: list[Any]
+) -> None:
     db = tmp_path / "candidates.db"
     ids = populate(db, 12)  # scores 0.95, 0.93, 0.91, ...
     page = open_page(browser)
@@ -175,7 +177,9 @@ def test_deciding_without_javascript(tmp_path: Path, browser: Any, pages: list[A
         page.get_by_role("button", name="Save entry").click()
         year = page.locator("label", has=page.locator('input[name="year"]'))
         expect(year.locator(".field-error")).to_contain_text("year: expected a year")
-        expect(page.locator('textarea[name="description"]')).to_have_value("Self-play trains a prover without human proofs.")
+        expect(page.locator('textarea[name="description"]')).to_have_value(
+            "Self-play trains a prover without human proofs."
+        )
         expect(page.locator('input[name="company_reported"]')).to_be_checked()
         shot(page, "nojs_accept_refused")
         page.locator('input[name="year"]').fill("2025")
@@ -184,7 +188,7 @@ def test_deciding_without_javascript(tmp_path: Path, browser: Any, pages: list[A
         expect(page.locator("#flash")).to_contain_text(f"accepted {ids[0]} into the catalog as entry 1")
         expect(card(page, ids[0])).to_have_attribute("data-status", "accepted")
     with Store(db) as store:
-        [entry] = store.catalog()
+        [entry] = store.catalog.entries()
         assert entry["description"] == "Self-play trains a prover without human proofs."
         assert entry["year"] == 2025 and entry["flags"] == ["company_reported"]
         assert [d["action"] for d in decisions(store, ids[1])] == ["reject", "undo"]
@@ -212,10 +216,19 @@ def test_phone_sized_sitting(tmp_path: Path, browser: Any, pages: list[Any]) -> 
     db = tmp_path / "candidates.db"
     ids = populate(db, 8)
     with Store(db) as store:
-        catalog_add(store, {"title": "MLGO: Machine Learning Guided Compiler Optimizations Framework",
-                           "description": "Learned inlining heuristics inside LLVM, deployed for code size.",
-                           "category": "compilers-kernels", "year": 2021, "authors": "Mircea Trofin, Yundi Qian",
-                           "work_id": "arxiv:2101.04808", "url": "https://arxiv.org/abs/2101.04808"}, origin="seed")
+        catalog_add(
+            store,
+            {
+                "title": "MLGO: Machine Learning Guided Compiler Optimizations Framework",
+                "description": "Learned inlining heuristics inside LLVM, deployed for code size.",
+                "category": "compilers-kernels",
+                "year": 2021,
+                "authors": "Mircea Trofin, Yundi Qian",
+                "work_id": "arxiv:2101.04808",
+                "url": "https://arxiv.org/abs/2101.04808",
+            },
+            origin="seed",
+        )
     page = open_page(browser, **PHONE)
     pages.append(page)
     for base in serve(tmp_path, db):
@@ -225,8 +238,10 @@ def test_phone_sized_sitting(tmp_path: Path, browser: Any, pages: list[Any]) -> 
         reject = card(page, ids[0]).get_by_role("button", name="reject")
         reject.scroll_into_view_if_needed()
         box = reject.bounding_box()
-        hit = page.evaluate("([x, y]) => document.elementFromPoint(x, y).closest('button')?.dataset.action",
-                            [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2])
+        hit = page.evaluate(
+            "([x, y]) => document.elementFromPoint(x, y).closest('button')?.dataset.action",
+            [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2],
+        )
         assert hit == "reject"
         shot(page, "phone_queue")
         reject.tap()
@@ -272,12 +287,24 @@ def test_the_key_legend_stays_on_a_desktop(tmp_path: Path, browser: Any, pages: 
 
 @pytest.mark.parametrize("javascript", [False, True])
 def test_a_refused_catalog_edit_shows_the_form_again(
-    tmp_path: Path, browser: Any, pages: list[Any], javascript: bool,
+    tmp_path: Path,
+    browser: Any,
+    pages: list[Any],
+    javascript: bool,
 ) -> None:
     db = tmp_path / "candidates.db"
     with Store(db) as store:
-        catalog_add(store, {"title": "MLGO", "description": "Learned inlining heuristics inside LLVM.", "year": 2021,
-                           "category": "compilers-kernels", "work_id": "arxiv:2101.04808"}, origin="seed")
+        catalog_add(
+            store,
+            {
+                "title": "MLGO",
+                "description": "Learned inlining heuristics inside LLVM.",
+                "year": 2021,
+                "category": "compilers-kernels",
+                "work_id": "arxiv:2101.04808",
+            },
+            origin="seed",
+        )
     page = open_page(browser, java_script_enabled=javascript)
     pages.append(page)
     for base in serve(tmp_path, db):
@@ -303,9 +330,9 @@ def test_a_refused_catalog_edit_shows_the_form_again(
         row.get_by_role("button", name="Save entry 1").click()
         expect(page.locator("p.saved")).to_contain_text("Saved entry 1")
     with Store(db) as store:
-        entry = store.catalog_entry(1)
+        entry = store.catalog.catalog_entry(1)
         assert entry["title"] == "MLGO: learned inlining in LLVM" and entry["flags"] == ["deployed_in_production"]
-        assert len(store.catalog_edits(1)) == 1  # the refused attempt logged nothing
+        assert len(store.catalog.catalog_edits(1)) == 1  # the refused attempt logged nothing
 
 
 # ---- LaTeX and the accept dialog's year --------------------------------------------------------------
@@ -317,17 +344,31 @@ LATEX_SUMMARY = r"We tune \emph{LLVM} passes. Na\"ive search costs 50% of the bu
 def test_latex_shows_as_text_and_the_year_comes_from_the_work(tmp_path: Path, browser: Any, pages: list[Any]) -> None:
     db = tmp_path / "candidates.db"
     populate(db, 2)
-    add_candidates(db, [
-        Item("arxiv:2603.01234", LATEX_TITLE, LATEX_SUMMARY, "https://arxiv.org/abs/2603.01234", key="latex"),
-        # A revised version of a 2021 paper, announced again in 2026: the year is the paper's.
-        Item("arxiv:2101.04808", "MLGO: a machine learning guided compiler optimizations framework", "Inlining.",
-             "https://arxiv.org/abs/2101.04808", key="mlgo", published="2026-03-02T00:00:00Z"),
-        # A blog post whose feed gives no date: the year it was first seen.
-        Item("url:https://blog.example/kernels", "Kernels written by a model", "A post.",
-             "https://blog.example/kernels", key="post"),
-    ])
+    add_candidates(
+        db,
+        [
+            Item("arxiv:2603.01234", LATEX_TITLE, LATEX_SUMMARY, "https://arxiv.org/abs/2603.01234", key="latex"),
+            # A revised version of a 2021 paper, announced again in 2026: the year is the paper's.
+            Item(
+                "arxiv:2101.04808",
+                "MLGO: a machine learning guided compiler optimizations framework",
+                "Inlining.",
+                "https://arxiv.org/abs/2101.04808",
+                key="mlgo",
+                published="2026-03-02T00:00:00Z",
+            ),
+            # A blog post whose feed gives no date: the year it was first seen.
+            Item(
+                "url:https://blog.example/kernels",
+                "Kernels written by a model",
+                "A post.",
+                "https://blog.example/kernels",
+                key="post",
+            ),
+        ],
+    )
     with Store(db) as store:
-        first_seen_year = store.work("url:https://blog.example/kernels")["first_seen"][:4]
+        first_seen_year = store.works.work("url:https://blog.example/kernels")["first_seen"][:4]
     page = open_page(browser)
     pages.append(page)
     for base in serve(tmp_path, db):
@@ -336,12 +377,15 @@ def test_latex_shows_as_text_and_the_year_comes_from_the_work(tmp_path: Path, br
         expect(latex.locator(".title")).to_have_text("α-Compile: opt passes tuned by RL for O(n^2) kernels")
         expect(latex.locator(".sighting a")).to_have_text("α-Compile: opt passes tuned by RL for O(n^2) kernels")
         expect(latex.locator(".abstract")).to_have_text(
-            "We tune LLVM passes. Naïve search costs 50% of the budget; <script> is text.")
+            "We tune LLVM passes. Naïve search costs 50% of the budget; <script> is text."
+        )
         assert page.evaluate("document.querySelectorAll('main script').length") == 0
         shot(page, "latex")
         page.keyboard.press("a")
         dialog = page.locator("#accept-dialog")
-        expect(dialog.locator('input[name="title"]')).to_have_value("α-Compile: opt passes tuned by RL for O(n^2) kernels")
+        expect(dialog.locator('input[name="title"]')).to_have_value(
+            "α-Compile: opt passes tuned by RL for O(n^2) kernels"
+        )
         expect(dialog.locator('input[name="year"]')).to_have_value("2026")
         page.keyboard.press("Escape")
         for work_id, year in (("arxiv:2101.04808", "2021"), ("url:https://blog.example/kernels", first_seen_year)):
@@ -365,12 +409,15 @@ def test_tab_goes_header_filters_cards_with_a_visible_ring(tmp_path: Path, brows
         regions: list[str] = []
         for _ in range(24):
             page.keyboard.press("Tab")
-            regions.append(page.evaluate(
-                """() => { const el = document.activeElement;
+            regions.append(
+                page.evaluate(
+                    """() => { const el = document.activeElement;
                      if (el.closest('header')) return 'header';
                      if (el.closest('form.filters')) return 'filters';
                      const item = el.closest('li.item');
-                     return item ? 'card:' + item.dataset.id : el.tagName; }"""))
+                     return item ? 'card:' + item.dataset.id : el.tagName; }"""
+                )
+            )
         order = [r.split(":")[0] for r in regions]
         assert order[0] == "header" and "filters" in order and "card" in order, regions
         assert order == sorted(order, key=["header", "filters", "card"].index), regions

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from browser_support import CHROMIUM, CHROMIUM_ARGS, playwright_or_skip, serve
 from review_fixtures import populate
+from store_support import decisions
 
 from rsiwatch.store import Store
-from store_support import decisions
 
 pytestmark = pytest.mark.browser
 sync_api = playwright_or_skip()
@@ -44,7 +44,7 @@ def test_a_stale_tab_shows_the_standing_decision_and_replaces_it_only_on_purpose
                 expect(conflict).to_be_visible()
                 expect(conflict).to_contain_text("rejected now: reject by carol")
                 with Store(db) as store:
-                    assert store.work(ids[0])["status"] == "rejected" and store.catalog() == []
+                    assert store.works.work(ids[0])["status"] == "rejected" and store.catalog.entries() == []
                 # Keeping it changes nothing and the tab now shows it rejected; accepting it again is on purpose.
                 conflict.get_by_text("Keep theirs").click()
                 expect(conflict).to_be_hidden()
@@ -58,18 +58,18 @@ def test_a_stale_tab_shows_the_standing_decision_and_replaces_it_only_on_purpose
                 expect(item).to_have_attribute("data-status", "accepted")
                 with Store(db) as store:
                     assert [d["action"] for d in decisions(store, ids[0])] == ["reject", "accept"]
-                    assert [e["work_id"] for e in store.catalog()] == [ids[0]]
-                    assert store.catalog_disagreements() == []
+                    assert [e["work_id"] for e in store.catalog.entries()] == [ids[0]]
+                    assert store.catalog.catalog_disagreements() == []
                 # Tab one's undo would now reverse tab two's accept: refused and shown first; replaced on purpose.
                 first.keyboard.press("u")
                 expect(first.locator("#conflict-dialog")).to_contain_text("accept by carol")
                 with Store(db) as store:
-                    assert store.work(ids[0])["status"] == "accepted"
+                    assert store.works.work(ids[0])["status"] == "accepted"
                 first.locator("#conflict-dialog").get_by_text("Replace it with mine").click()
                 expect(first.locator(f'li.item[data-id="{ids[0]}"]')).to_have_attribute("data-status", "rejected")
                 with Store(db) as store:
                     assert [d["action"] for d in decisions(store, ids[0])] == ["reject", "accept", "undo"]
-                    assert store.catalog() == [] and store.catalog_disagreements() == []
+                    assert store.catalog.entries() == [] and store.catalog.catalog_disagreements() == []
         finally:
             browser.close()
 
@@ -115,7 +115,7 @@ def test_the_cards_undo_button_on_an_older_page_does_not_reverse_a_colleagues_ac
                 first.keyboard.press("Enter")  # the focused, safe choice
                 expect(conflict).to_be_hidden()
                 with Store(db) as store:
-                    assert store.work(ids[0])["status"] == "accepted" and len(store.catalog()) == 1
+                    assert store.works.work(ids[0])["status"] == "accepted" and len(store.catalog.entries()) == 1
                     assert [d["action"] for d in decisions(store, ids[0])] == ["reject", "accept"]
                 # The footer's undo (after a decision of tab one's) goes the same way.
                 first.locator(f'li.item[data-id="{ids[1]}"] .wid').click()
@@ -132,7 +132,7 @@ def test_the_cards_undo_button_on_an_older_page_does_not_reverse_a_colleagues_ac
                 expect(conflict).to_contain_text("Yours was: undo")
                 conflict.get_by_text("Keep theirs").click()
                 with Store(db) as store:
-                    assert store.work(ids[1])["status"] == "accepted"
+                    assert store.works.work(ids[1])["status"] == "accepted"
         finally:
             browser.close()
 
@@ -154,18 +154,18 @@ def test_without_javascript_a_stale_undo_and_a_stale_accept_get_the_standing_dec
                 expect(second.locator("[data-standing]")).to_contain_text("reject by carol")
                 expect(second.locator("[data-yours]")).to_contain_text("Yours was: accept")
                 with Store(db) as store:
-                    assert store.work(ids[0])["status"] == "rejected" and store.catalog() == []
+                    assert store.works.work(ids[0])["status"] == "rejected" and store.catalog.entries() == []
                 # Replace it, on purpose.
                 second.get_by_role("button", name="Replace it with mine (accept)").click()
                 with Store(db) as store:
-                    assert store.work(ids[0])["status"] == "accepted" and len(store.catalog()) == 1
+                    assert store.works.work(ids[0])["status"] == "accepted" and len(store.catalog.entries()) == 1
                 # Tab one's footer undo (it still shows its reject) would take the entry off the catalog.
                 first.locator("#flash button", has_text="undo").click()
                 expect(first.locator("[data-standing]")).to_contain_text("accept by carol")
                 expect(first.locator("[data-yours]")).to_contain_text("Yours was: undo")
                 first.get_by_role("link", name="Keep theirs").click()
                 with Store(db) as store:
-                    assert store.work(ids[0])["status"] == "accepted" and len(store.catalog()) == 1
+                    assert store.works.work(ids[0])["status"] == "accepted" and len(store.catalog.entries()) == 1
                     assert [d["action"] for d in decisions(store, ids[0])] == ["reject", "accept"]
                 # The card's own undo button on tab one's older page: the same page, nothing changed.
                 first.goto(base + "/?status=all")

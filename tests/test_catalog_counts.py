@@ -17,13 +17,14 @@ from rsiwatch.store import Store
 def test_every_door_counts_the_same_catalog(tmp_path: Path) -> None:
     run_cli("init", cwd=tmp_path)
     with Store(tmp_path / "candidates.db") as store:
-        first = store.catalog()[0]["work_id"]
+        first = store.catalog.entries()[0]["work_id"]
     run_cli("reject", first, "--note", "not an example after all", cwd=tmp_path)  # withdraws its entry
     published = len(json.loads(run_cli("catalog", "export", "--format", "json", cwd=tmp_path).stdout))
 
     summary = run_json("status", cwd=tmp_path)["summary"]
     assert (summary["catalog"], summary["catalog_withdrawn"]) == (published, 1)
-    assert f"catalog: {published} published entries (1 withdrawn, kept off it)" in run_cli("status", cwd=tmp_path).stdout
+    status = run_cli("status", cwd=tmp_path).stdout
+    assert f"catalog: {published} published entries (1 withdrawn, kept off it)" in status
     assert f"published {published} entries" in run_cli("publish", "--out", "site", "--force", cwd=tmp_path).stderr
 
     client = create_app(load_config(tmp_path / "config.yaml"), tmp_path / "candidates.db").test_client()
@@ -36,6 +37,6 @@ def test_every_door_counts_the_same_catalog(tmp_path: Path) -> None:
 def test_a_source_nobody_reviewed_shows_no_acceptance_rate(tmp_path: Path) -> None:
     run_cli("init", cwd=tmp_path)
     with Store(tmp_path / "candidates.db") as store:
-        store.ensure_sources([("quiet", "feed", "https://example.org/feed")])
+        store.sources.ensure_sources([("quiet", "feed", "https://example.org/feed")])
     rows = run_json("status", cwd=tmp_path)["sources"]
     assert rows["quiet"]["acceptance_rate"] is None

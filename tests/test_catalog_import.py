@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from cli_support import run_cli
 
-from rsiwatch.review.catalog import read_catalog
+from rsiwatch.catalog.formats import read_catalog
 from rsiwatch.store import Store
 
 SEED = Path(__file__).parents[1] / "rsiwatch" / "seed" / "catalog_seed.csv"
@@ -81,6 +81,7 @@ def edits(cwd: Path) -> list[sqlite3.Row]:
         conn.close()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["utf8", "bom", "cp1252", "semicolon", "xlsx"])
 @pytest.mark.parametrize("start", ["empty", "seeded"])
 def test_import_then_export_gives_every_row_back_under_its_id(tmp_path: Path, kind: str, start: str) -> None:
@@ -95,7 +96,7 @@ def test_import_then_export_gives_every_row_back_under_its_id(tmp_path: Path, ki
     run_cli("catalog", "import", str(path), "--db", "candidates.db", cwd=tmp_path)
     after = export(tmp_path)
     for row in LIST:
-        assert {c: after[row[0]][c] for c in COLUMNS} == dict(zip(COLUMNS, row)), (kind, row[0])
+        assert {c: after[row[0]][c] for c in COLUMNS} == dict(zip(COLUMNS, row, strict=False)), (kind, row[0])
     exported_urls = {r["Source"] for r in after.values()}
     assert {r["Source"] for r in before.values()} <= exported_urls  # no seed work lost
     if start == "seeded":
@@ -109,6 +110,7 @@ def test_import_then_export_gives_every_row_back_under_its_id(tmp_path: Path, ki
     assert run_cli("doctor", cwd=tmp_path).returncode == 0
 
 
+@pytest.mark.slow
 def test_a_curators_list_over_the_seed_keeps_every_entry_and_reports_what_moved(seeded: Path) -> None:
     before = export(seeded)
     path = write_list(seeded / "mine.csv", "utf8")
@@ -120,9 +122,11 @@ def test_a_curators_list_over_the_seed_keeps_every_entry_and_reports_what_moved(
     # Every ID change is counted and named: seed entries 1, 3 and 4 move after the highest ID, and NAS
     # (seed entry 2) becomes entry 3 because the file says so (before: moved, "3 renumbered", unnamed).
     assert f"imported {path}: 3 added, 1 updated, 0 unchanged, 4 renumbered, 0 flagged" in lines
-    assert any(l.startswith("entry 2 becomes 3 (") and l.endswith("the file gives it ID 3") for l in lines)
+    assert any(line.startswith("entry 2 becomes 3 (") and line.endswith("the file gives it ID 3") for line in lines)
     assert "entry 2 becomes 3 (" in dry.stderr
-    assert any(l.startswith("kept columns this catalog does not know") and l.endswith(": Reviewer") for l in lines)
+    assert any(
+        line.startswith("kept columns this catalog does not know") and line.endswith(": Reviewer") for line in lines
+    )
     after = export(seeded)
     # Seed entries 1, 3 and 4 gave their IDs to other works: moved after the highest ID, reported, intact.
     for old in ("1", "3", "4"):
@@ -143,6 +147,7 @@ def test_a_curators_list_over_the_seed_keeps_every_entry_and_reports_what_moved(
     assert {"id": 3} in nas_edits and any(e.get("description") == LIST[1][1] for e in nas_edits)
 
 
+@pytest.mark.slow
 def test_rows_sharing_a_source_are_both_kept_and_flagged(seeded: Path) -> None:
     rows = [
         ["12", "First description.", "https://example.org/paper", "2024", "A. Author", "Lab A", "sam", ""],
@@ -161,6 +166,7 @@ def test_rows_sharing_a_source_are_both_kept_and_flagged(seeded: Path) -> None:
     assert run_cli("doctor", cwd=seeded).returncode == 0
 
 
+@pytest.mark.slow
 def test_missing_columns_keep_their_values_and_unknown_ones_are_kept(seeded: Path) -> None:
     first = seeded / "full.csv"
     first.write_text("ID,Description,Source,Date Published,Authors,Author Affiliations,Submitter,Category\n"
@@ -175,6 +181,7 @@ def test_missing_columns_keep_their_values_and_unknown_ones_are_kept(seeded: Pat
             entry["Date Published"]) == ("K. Dev", "Lab", "pat", "compilers-kernels", "2025-02-03")
 
 
+@pytest.mark.slow
 def test_a_seed_export_reimported_keeps_date_published(seeded: Path) -> None:
     (seeded / "export.csv").write_text(run_cli("catalog", "export", cwd=seeded).stdout)
     run_cli("catalog", "import", "export.csv", cwd=seeded)
@@ -194,6 +201,7 @@ def test_dates_are_kept_as_written_and_their_year_parsed(tmp_path: Path) -> None
         ("2023-04-21", 2023), ("April 2023", 2023), ("2023", 2023), ("someday", None)]
 
 
+@pytest.mark.slow
 def test_unreadable_files_fail_in_one_line(tmp_path: Path) -> None:
     (tmp_path / "bad.xlsx").write_bytes(b"not a zip")
     result = run_cli("catalog", "import", "bad.xlsx", cwd=tmp_path, check=False)
@@ -204,18 +212,18 @@ def test_unreadable_files_fail_in_one_line(tmp_path: Path) -> None:
 def test_a_row_without_a_title_takes_its_known_works_title(tmp_path: Path) -> None:
     """The public list has no Title column: a work the database knows keeps its own title, not the
     description's first sentence (found by a new user's walk through the tour)."""
-    from rsiwatch.review.catalog_store import import_entries
-    from rsiwatch.review.catalog import parse_catalog
     from crawler.items import Item
+    from rsiwatch.catalog.formats import parse_catalog
+    from rsiwatch.catalog.load import import_entries
     from rsiwatch.store import Store
 
     with Store(tmp_path / "c.db") as store:
-        store.ingest("feed", [Item("arxiv:2611.00006", "Reward models trained from AI feedback", "s",
+        store.works.ingest("feed", [Item("arxiv:2611.00006", "Reward models trained from AI feedback", "s",
                                    "https://arxiv.org/abs/2611.00006", key="k")])
         rows = parse_catalog("ID;Description;Source\n200;A brand new entry about self-play;"
                              "https://arxiv.org/abs/2611.00006\n", "sheet.csv")
         import_entries(store, rows, origin="import sheet.csv", by="t")
-        (entry,) = store.catalog()
+        (entry,) = store.catalog.entries()
         assert (entry["id"], entry["title"], entry["description"]) == (
             200, "Reward models trained from AI feedback", "A brand new entry about self-play")
 
@@ -230,7 +238,7 @@ def test_a_json_export_into_a_fresh_database_keeps_who_reviewed_each_entry(tmp_p
     path = write_list(first / "list.csv", "utf8")
     run_cli("catalog", "import", str(path), "--db", "candidates.db", cwd=first)
     exported = json.loads(run_cli("catalog", "export", "--format", "json", "--db", "candidates.db", cwd=first).stdout)
-    for entry, who in zip(exported, ("alice", "bob", "carol", "dana")):
+    for entry, who in zip(exported, ("alice", "bob", "carol", "dana"), strict=False):
         entry["reviewed_by"] = who
     (fresh / "catalog.json").write_text(json.dumps(exported))
     run_cli("catalog", "import", "catalog.json", "--db", "candidates.db", cwd=fresh)

@@ -9,12 +9,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from crawler.items import Item
-from rsiwatch.review.catalog import parse_catalog
-from rsiwatch.review.catalog_store import import_entries
+from rsiwatch.catalog.formats import parse_catalog
+from rsiwatch.catalog.load import import_entries
 from rsiwatch.store import Store, StoreError
 
 URLS = [f"https://arxiv.org/abs/2611.0000{i}" for i in range(4)] + ["https://example.org/post", ""]
@@ -37,18 +37,22 @@ def as_rows(drawn: list[dict[str, Any]], with_authors: bool) -> list[dict[str, A
     writer = csv.writer(buffer)
     writer.writerow(["ID", "Source", "Date Published", "Description", *(["Authors"] if with_authors else [])])
     for r in drawn:
-        writer.writerow([r["id"] or "", r["url"], r["date"], r["description"], *([r["description"]] if with_authors else [])])
+        writer.writerow(
+            [r["id"] or "", r["url"], r["date"], r["description"], *([r["description"]] if with_authors else [])]
+        )
     rows = parse_catalog(buffer.getvalue(), "test.csv") if drawn else []
     # Every row with something in it is read; a wholly blank line (a spreadsheet's trailing rows) carries none.
-    assert len(rows) == sum(1 for r in drawn if r["id"] or r["url"].strip() or r["date"].strip() or r["description"].strip())
+    assert len(rows) == sum(
+        1 for r in drawn if r["id"] or r["url"].strip() or r["date"].strip() or r["description"].strip()
+    )
     return rows
 
 
 def snapshot(store: Store) -> tuple[set[str], int, int, int]:
     """The works with an entry, and how many entries, decisions and logged edits there are (an entry
     without a work may be renumbered, so it is counted, not named)."""
-    works = {e["work_id"] for e in store.catalog(withdrawn=True) if e["work_id"]}
-    return works, store.count("catalog"), store.count("decisions"), store.count("catalog_edits")
+    works = {e["work_id"] for e in store.catalog.entries(withdrawn=True) if e["work_id"]}
+    return works, store.works.count("catalog"), store.works.count("decisions"), store.works.count("catalog_edits")
 
 
 def apply(store: Store, op: tuple[Any, ...]) -> None:
@@ -57,35 +61,39 @@ def apply(store: Store, op: tuple[Any, ...]) -> None:
         if kind == "import":
             import_entries(store, as_rows(op[1], op[2]), origin="import test.csv", by="prop")
         elif kind == "edit":
-            entries = store.catalog()
+            entries = store.catalog.entries()
             if entries:
                 entry = entries[op[1] % len(entries)]
-                store.catalog_edit(entry["id"], {"description": op[2], "submitter": op[2] or None}, origin="web", by="prop")
+                store.catalog.catalog_edit(
+                    entry["id"], {"description": op[2], "submitter": op[2] or None}, origin="web", by="prop"
+                )
         else:
             work_id = f"arxiv:2611.0000{op[1]}"
             if kind == "accept":
-                store.accept(work_id, {"title": f"Work {op[1]}", "description": op[2]}, by="prop")
+                store.decisions.accept(work_id, {"title": f"Work {op[1]}", "description": op[2]}, by="prop")
             elif kind == "undo":
-                store.undo(work_id, by="prop")
+                store.decisions.undo(work_id, by="prop")
             else:
-                store.decide(work_id, kind, note="private", by="prop")
+                store.decisions.decide(work_id, kind, note="private", by="prop")
     except StoreError as exc:
-        assert "no decision to undo" in str(exc)
+        assert "no decision to undo" in str(exc)  # noqa: PT017 - an undo of nothing may end a run; only it
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(step, min_size=1, max_size=14))
 def test_catalog_and_decisions_agree_after_every_step(ops: list[tuple[Any, ...]]) -> None:
     with tempfile.TemporaryDirectory() as folder, Store(Path(folder) / "candidates.db") as store:
-        store.ingest("feed", [Item(f"arxiv:2611.0000{i}", f"Work {i}", "A summary.", URLS[i], key=str(i))
-                              for i in range(4)])
+        store.works.ingest(
+            "feed", [Item(f"arxiv:2611.0000{i}", f"Work {i}", "A summary.", URLS[i], key=str(i)) for i in range(4)]
+        )
         before = snapshot(store)
         for op in ops:
             apply(store, op)
-            assert store.catalog_disagreements() == [], op
+            assert store.catalog.catalog_disagreements() == [], op
             after = snapshot(store)
             assert before[0] <= after[0] and after[1] >= before[1], op  # no entry erased
             assert after[2] >= before[2] and after[3] >= before[3], op  # decisions and edits only grow
-            published = store.catalog()
+            published = store.catalog.entries()
             assert len({e["id"] for e in published}) == len(published)
             before = after

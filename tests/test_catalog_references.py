@@ -17,7 +17,7 @@ import rispy
 from cli_support import run_cli
 from pylatexenc.latex2text import LatexNodes2Text
 
-from rsiwatch.review.references import citation_key, family_given, split_authors
+from rsiwatch.catalog.references import citation_key, family_given, split_authors
 from rsiwatch.store import Store
 
 HOSTILE_TITLE = "Kernels & <Compilers>: 100% of $x_1$ #hash ~tilde \\backslash"
@@ -34,14 +34,50 @@ def catalog_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     run_cli("init", cwd=folder)
     sheet = folder / "more.csv"
     rows = [
-        ["ID", "Description", "Source", "Date Published", "Authors", "Author Affiliations", "Submitter", "Category",
-         "Title"],
-        ["500", f"A {ARABIC} description; with & and %. {UNBALANCED}", "https://arxiv.org/abs/2501.00001v2", "2025-03-21",
-         f"Ada Lovelace, Alan Turing and {JAPANESE}", "", "", "training-data-self-play", HOSTILE_TITLE],
-        ["501", "Semicolon bylines keep Last, First.", "https://doi.org/10.1234/ABC.5", "April 2023",
-         "Lovelace, Ada; Turing, Alan", "", "", "architecture-algorithm-search", "A DOI paper"],
-        ["502", "Cut bylines say so.", "https://example.org/post?utm_source=x", "2016", "Silver et al.", "", "",
-         "training-data-self-play", "A blog post"],
+        [
+            "ID",
+            "Description",
+            "Source",
+            "Date Published",
+            "Authors",
+            "Author Affiliations",
+            "Submitter",
+            "Category",
+            "Title",
+        ],
+        [
+            "500",
+            f"A {ARABIC} description; with & and %. {UNBALANCED}",
+            "https://arxiv.org/abs/2501.00001v2",
+            "2025-03-21",
+            f"Ada Lovelace, Alan Turing and {JAPANESE}",
+            "",
+            "",
+            "training-data-self-play",
+            HOSTILE_TITLE,
+        ],
+        [
+            "501",
+            "Semicolon bylines keep Last, First.",
+            "https://doi.org/10.1234/ABC.5",
+            "April 2023",
+            "Lovelace, Ada; Turing, Alan",
+            "",
+            "",
+            "architecture-algorithm-search",
+            "A DOI paper",
+        ],
+        [
+            "502",
+            "Cut bylines say so.",
+            "https://example.org/post?utm_source=x",
+            "2016",
+            "Silver et al.",
+            "",
+            "",
+            "training-data-self-play",
+            "A blog post",
+        ],
     ]
     with sheet.open("w", encoding="utf-8", newline="") as handle:
         csv.writer(handle).writerows(rows)
@@ -51,7 +87,7 @@ def catalog_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def catalog_of(folder: Path) -> list[dict]:
     with Store(folder / "candidates.db") as store:
-        return store.catalog()
+        return store.catalog.entries()
 
 
 def export(folder: Path, fmt: str) -> str:
@@ -60,7 +96,10 @@ def export(folder: Path, fmt: str) -> str:
 
 def test_split_authors_reads_bylines_as_curators_write_them() -> None:
     assert split_authors("Ada Lovelace, Alan Turing and Grace Hopper").names == (
-        "Ada Lovelace", "Alan Turing", "Grace Hopper")
+        "Ada Lovelace",
+        "Alan Turing",
+        "Grace Hopper",
+    )
     assert split_authors("Lovelace, Ada; Turing, Alan").names == ("Lovelace, Ada", "Turing, Alan")
     cut = split_authors("D. Silver, A. Huang et al.")
     assert cut.names == ("D. Silver", "A. Huang") and cut.truncated
@@ -86,7 +125,11 @@ def test_bibtex_reads_back_whole_in_bibtexparser_and_pybtex(catalog_folder: Path
     assert hostile.fields["annote"].endswith(r"\textbraceleft{}unbalanced \textasciicircum{}caret")
     assert hostile.fields["eprint"] == "2501.00001" and hostile.fields["archiveprefix"] == "arXiv"
     assert (hostile.fields["year"], hostile.fields["month"]) == ("2025", "3")
-    assert [str(p) for p in hostile.persons["author"]] == ["Lovelace, Ada", "Turing, Alan", f"{JAPANESE.split()[1]}, {JAPANESE.split()[0]}"]
+    assert [str(p) for p in hostile.persons["author"]] == [
+        "Lovelace, Ada",
+        "Turing, Alan",
+        f"{JAPANESE.split()[1]}, {JAPANESE.split()[0]}",
+    ]
     doi_entry = parsed.entries["rsiwatch501"]
     assert doi_entry.fields["doi"] == "10.1234/abc.5"
     assert [p.last_names for p in doi_entry.persons["author"]] == [["Lovelace"], ["Turing"]]

@@ -24,7 +24,7 @@ def home(tmp_path: Path) -> Path:
     write_config(tmp_path / "config.yaml", [], review={"curator": "carol"})
     run_cli("init", cwd=tmp_path)
     with Store(tmp_path / "candidates.db") as store:
-        store.ingest("feed", [Item(WORK, "Models that write their own rewards", SUMMARY,
+        store.works.ingest("feed", [Item(WORK, "Models that write their own rewards", SUMMARY,
                                    "https://arxiv.org/abs/2611.00042", key="k1")])
     return tmp_path
 
@@ -46,6 +46,7 @@ def query(cwd: Path, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
 URL = "https://arxiv.org/abs/2611.00042"
 
 
+@pytest.mark.slow
 def test_reject_after_accept_takes_the_entry_off_and_undo_puts_it_back(home: Path) -> None:
     run_cli("accept", WORK, "--category", "feedback-evaluation-alignment", cwd=home)
     entry = published(home)[URL]
@@ -65,6 +66,7 @@ def test_reject_after_accept_takes_the_entry_off_and_undo_puts_it_back(home: Pat
     assert run_cli("doctor", cwd=home).returncode == 0
 
 
+@pytest.mark.slow
 def test_accepting_again_keeps_the_entry_records_the_change_and_undo_restores_it(home: Path) -> None:
     run_cli("accept", WORK, "--category", "feedback-evaluation-alignment", "--description", "Curated words.", cwd=home)
     first = published(home)[URL]
@@ -81,6 +83,7 @@ def test_accepting_again_keeps_the_entry_records_the_change_and_undo_restores_it
     assert published(home)[URL] == first  # the overwritten values are back
 
 
+@pytest.mark.slow
 def test_the_note_never_becomes_public_text(home: Path) -> None:
     secret = "PRIVATE: reviewer thinks the baselines are weak"
     run_cli("accept", WORK, "--note", secret, cwd=home)
@@ -94,18 +97,22 @@ def test_the_note_never_becomes_public_text(home: Path) -> None:
     assert published(home)[URL]["Description"] == "The public sentence."
 
 
+@pytest.mark.slow
 def test_decisions_record_who_took_them(home: Path) -> None:
     run_cli("defer", WORK, cwd=home)
     run_cli("reject", WORK, "--by", "dave", cwd=home)
     run_cli("undo", WORK, "--by", "erin", cwd=home)
     (home / "other.yaml").write_text("database: candidates.db\n")
     run_cli("accept", WORK, "--config", "other.yaml", cwd=home)
-    who = [r["decided_by"] for r in query(home, "SELECT decided_by FROM decisions WHERE work_id = ? ORDER BY id", (WORK,))]
+    who = [
+        r["decided_by"] for r in query(home, "SELECT decided_by FROM decisions WHERE work_id = ? ORDER BY id", (WORK,))
+    ]
     assert who[:3] == ["carol", "dave", "erin"] and who[3]  # the OS user name when the config names nobody
     imported = query(home, "SELECT DISTINCT decided_by, origin FROM decisions WHERE origin = 'seed'")
     assert len(imported) == 1
 
 
+@pytest.mark.slow
 def test_doctor_finds_a_disagreement_and_status_shows_it(home: Path) -> None:
     assert "catalog and decisions agree" in run_cli("doctor", cwd=home).stderr
     assert "agrees with the decisions" in run_cli("status", cwd=home).stdout
@@ -119,9 +126,11 @@ def test_doctor_finds_a_disagreement_and_status_shows_it(home: Path) -> None:
     assert f"{WORK}: accepted but not in the published catalog" in result.stdout
     assert "1 disagreements with the decisions" in run_cli("status", cwd=home).stdout
     assert json.loads(run_cli("doctor", "--json", cwd=home, check=False).stdout) == [
-        f"{WORK}: accepted but not in the published catalog"]
+        f"{WORK}: accepted but not in the published catalog"
+    ]
 
 
+@pytest.mark.slow
 def test_doctor_names_a_status_its_decisions_do_not_give(home: Path) -> None:
     run_cli("accept", WORK, cwd=home)
     conn = sqlite3.connect(home / "candidates.db")
@@ -132,17 +141,22 @@ def test_doctor_names_a_status_its_decisions_do_not_give(home: Path) -> None:
     assert result.returncode == 1
     lines = result.stdout.splitlines()
     assert f"{WORK}: status rejected but its standing decisions say accepted" in lines
-    assert any(l.startswith("catalog entry ") and l.endswith(f"({WORK}): published but the work is rejected")
-               for l in lines)
+    assert any(
+        line.startswith("catalog entry ") and line.endswith(f"({WORK}): published but the work is rejected")
+        for line in lines
+    )
 
 
+@pytest.mark.slow
 def test_an_import_listing_a_rejected_work_accepts_it_and_says_so(home: Path) -> None:
     run_cli("accept", WORK, "--description", "Ours.", cwd=home)
     run_cli("reject", WORK, cwd=home)
     (home / "list.csv").write_text(f"ID,Description,Source\n500,Theirs.,{URL}\n")
     result = run_cli("catalog", "import", "list.csv", cwd=home)
-    assert f"accepted 1 works not accepted before (the file lists them, so their entries are published): {WORK}" \
+    assert (
+        f"accepted 1 works not accepted before (the file lists them, so their entries are published): {WORK}"
         in result.stderr
+    )
     entry = published(home)[URL]
     assert (entry["ID"], entry["Description"]) == ("500", "Theirs.")
     decisions = query(home, "SELECT action, origin FROM decisions WHERE work_id = ? ORDER BY id", (WORK,))
@@ -166,16 +180,20 @@ def test_migrating_a_database_from_before_withdraws_entries_the_decisions_no_lon
         conn.execute(f"PRAGMA user_version = {number}")
     now = "2026-01-01T00:00:00.000Z"
     for work_id, status in (("arxiv:2601.00001", "rejected"), ("arxiv:2601.00002", "accepted")):
-        conn.execute("INSERT INTO works (id, title, url, first_seen, last_seen, status) VALUES (?, 't', 'u', ?, ?, ?)",
-                     (work_id, now, now, status))
-        conn.execute("INSERT INTO catalog (work_id, title, origin, added_at) VALUES (?, 't', 'accept', ?)", (work_id, now))
+        conn.execute(
+            "INSERT INTO works (id, title, url, first_seen, last_seen, status) VALUES (?, 't', 'u', ?, ?, ?)",
+            (work_id, now, now, status),
+        )
+        conn.execute(
+            "INSERT INTO catalog (work_id, title, origin, added_at) VALUES (?, 't', 'accept', ?)", (work_id, now)
+        )
     conn.execute("INSERT INTO decisions (work_id, action, decided_at) VALUES ('arxiv:2601.00001', 'accept', ?)", (now,))
     conn.execute("INSERT INTO decisions (work_id, action, decided_at) VALUES ('arxiv:2601.00001', 'reject', ?)", (now,))
     conn.execute("INSERT INTO decisions (work_id, action, decided_at) VALUES ('arxiv:2601.00002', 'accept', ?)", (now,))
     conn.commit()
     conn.close()
     with Store(path) as store:  # migrates
-        assert [e["work_id"] for e in store.catalog()] == ["arxiv:2601.00002"]
-        assert len(store.catalog(withdrawn=True)) == 2
-        assert [e["origin"] for e in store.catalog_edits(1)] == ["migration: one truth for each work"]
-        assert store.catalog_disagreements() == []
+        assert [e["work_id"] for e in store.catalog.entries()] == ["arxiv:2601.00002"]
+        assert len(store.catalog.entries(withdrawn=True)) == 2
+        assert [e["origin"] for e in store.catalog.catalog_edits(1)] == ["migration: one truth for each work"]
+        assert store.catalog.catalog_disagreements() == []

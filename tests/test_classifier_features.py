@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 from collections import Counter
@@ -10,7 +11,7 @@ import numpy as np
 import pytest
 
 from classifier import Doc, FeatureParams
-from classifier.features import _STOP, _fields, Featurizer, tokens
+from classifier.features import _STOP, Featurizer, _fields, tokens
 
 WORDS = ["reward", "model", "self", "play", "data", "synthetic", "kernel", "compiler", "agent", "search",
          "the", "of", "2024", "neural", "architecture", "llm", "judge", "training", "ünïcode", "ﬁle"]
@@ -24,7 +25,7 @@ def _corpus(n: int, seed: int = 0) -> list[Doc]:
         summary = " ".join(rng.choice(WORDS) for _ in range(rng.randint(0, 30)))
         cats = tuple(rng.sample(["cs.LG", "cs.AI", "cs.AR"], rng.randint(0, 2)))
         docs.append(Doc(f"d{i}", title, summary, categories=cats))
-    return docs + [Doc("empty", "", "")]
+    return [*docs, Doc("empty", "", "")]
 
 
 def _reference(docs: list[Doc], p: FeatureParams) -> tuple[dict[str, int], dict[tuple[str, str], int]]:
@@ -39,12 +40,14 @@ def _reference(docs: list[Doc], p: FeatureParams) -> tuple[dict[str, int], dict[
         seen = set()
         for text, _ in _fields(d, p):
             toks = tokens(text)
-            seen.update((a, b) for a, b in zip(toks, toks[1:]) if a in kept and b in kept)
+            seen.update((a, b) for a, b in itertools.pairwise(toks) if a in kept and b in kept)
         df_bi.update(seen)
     return {t: df_tok[t] for t in kept}, {k: c for k, c in df_bi.items() if c >= min_df}
 
 
-@pytest.mark.parametrize("params", [FeatureParams(), FeatureParams(ngram_max=1), FeatureParams(min_df=1, max_features=25)])
+@pytest.mark.parametrize(
+    "params", [FeatureParams(), FeatureParams(ngram_max=1), FeatureParams(min_df=1, max_features=25)]
+)
 def test_fit_matches_plain_reference(params: FeatureParams) -> None:
     docs = _corpus(300)
     f = Featurizer.fit(docs, params)
@@ -60,10 +63,10 @@ def test_fit_matches_plain_reference(params: FeatureParams) -> None:
     chosen = sorted(cands)[: params.max_features]
     expect = {name: -negc for negc, *_, name in chosen}
     got = {}
-    for name, idf in zip(names, f.idf.tolist()):
+    for name, idf in zip(names, f.idf.tolist(), strict=False):
         shown = name
         if name.startswith("[arXiv "):
-            shown = "arxivcat" + name[len("[arXiv "):-1]
+            shown = "arxivcat" + name[len("[arXiv ") : -1]
         got[shown] = idf
     assert set(got) == set(expect)
     n = len(docs)

@@ -53,18 +53,38 @@ NEG = ["tumour segmentation in medical images", "pedestrian detection for drivin
 
 
 def test_evaluate_files_end_to_end(tmp_path: Path) -> None:
-    train_rows = ([{"id": f"p{i}", "title": t, "summary": t, "label": 1} for i, t in enumerate(POS[:4])]
-                  + [{"id": f"n{i}", "title": t, "summary": t, "label": 0} for i, t in enumerate(NEG[:5])]
-                  + [{"id": f"u{i}", "title": f"{NEG[i % 8]} study {i}", "summary": NEG[(i * 3) % 8], "label": None} for i in range(60)])
-    test_rows = ([{"id": "tp1", "title": POS[4], "summary": POS[4], "label": 1},
-                  {"id": "tp2", "title": POS[5], "summary": POS[5] + " ünïcode", "label": 1}]
-                 + [{"id": f"tn{i}", "title": t, "summary": t, "label": 0} for i, t in enumerate(NEG[5:])]
-                 + [{"id": "tu", "title": "", "summary": ""}])
-    catalog = [Doc("arxiv:1611.01578", "Neural Architecture Search with Reinforcement Learning",
-                   "A controller network proposes architectures.", "architecture-algorithm-search")]
+    train_rows = (
+        [{"id": f"p{i}", "title": t, "summary": t, "label": 1} for i, t in enumerate(POS[:4])]
+        + [{"id": f"n{i}", "title": t, "summary": t, "label": 0} for i, t in enumerate(NEG[:5])]
+        + [
+            {"id": f"u{i}", "title": f"{NEG[i % 8]} study {i}", "summary": NEG[(i * 3) % 8], "label": None}
+            for i in range(60)
+        ]
+    )
+    test_rows = (
+        [
+            {"id": "tp1", "title": POS[4], "summary": POS[4], "label": 1},
+            {"id": "tp2", "title": POS[5], "summary": POS[5] + " ünïcode", "label": 1},
+        ]
+        + [{"id": f"tn{i}", "title": t, "summary": t, "label": 0} for i, t in enumerate(NEG[5:])]
+        + [{"id": "tu", "title": "", "summary": ""}]
+    )
+    catalog = [
+        Doc(
+            "arxiv:1611.01578",
+            "Neural Architecture Search with Reinforcement Learning",
+            "A controller network proposes architectures.",
+            "architecture-algorithm-search",
+        )
+    ]
     out = tmp_path / "scores.jsonl"
-    res = evaluate_files(_write(tmp_path / "train.jsonl", train_rows), _write(tmp_path / "test.jsonl", test_rows),
-                         catalog, threshold=0.25, scores_out=out)
+    res = evaluate_files(
+        _write(tmp_path / "train.jsonl", train_rows),
+        _write(tmp_path / "test.jsonl", test_rows),
+        catalog,
+        threshold=0.25,
+        scores_out=out,
+    )
     assert (res["n"], res["positives"], res["test_rows"]) == (5, 2, 6)
     assert res["trained_on"]["negatives"] == 5 and res["trained_on"]["pool"] == 60
     assert res["roc_auc"] == 1.0
@@ -75,11 +95,15 @@ def test_evaluate_files_end_to_end(tmp_path: Path) -> None:
 
 
 def test_loaders(tmp_path: Path) -> None:
-    rows = load_jsonl_docs(_write(tmp_path / "a.jsonl", [{"id": "x", "title": "T", "summary": None, "label": 1},
-                                                          {"id": "y", "title": "U", "summary": "s"}]))
+    rows = load_jsonl_docs(
+        _write(
+            tmp_path / "a.jsonl",
+            [{"id": "x", "title": "T", "summary": None, "label": 1}, {"id": "y", "title": "U", "summary": "s"}],
+        )
+    )
     assert rows == [(Doc("x", "T", ""), 1), (Doc("y", "U", "s"), None)]
     (tmp_path / "b.jsonl").write_text('{"id": "x", "label": 3}\n')
-    with pytest.raises(DataFileError, match="b.jsonl:1"):
+    with pytest.raises(DataFileError, match=r"b\.jsonl:1"):
         load_jsonl_docs(tmp_path / "b.jsonl")
     seed = Path(__file__).resolve().parents[1] / "data" / "catalog_seed.csv"
     if seed.exists():

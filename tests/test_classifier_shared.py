@@ -16,6 +16,7 @@ SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 pytestmark = pytest.mark.shared
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not (SHARED / "data" / "dev_labelled.jsonl").exists(), reason="../shared/data is absent")
 def test_time_split_beats_keyword_filter() -> None:
     rows = [json.loads(x) for x in (SHARED / "data" / "dev_labelled.jsonl").read_text(encoding="utf-8").splitlines()]

@@ -14,31 +14,82 @@ from classifier.calibration import DECADES, StreamCalibration
 from classifier.features import Featurizer
 
 CATALOG = [
-    Doc("c:1", "Neural architecture search with reinforcement learning", "A controller proposes architectures rewarded by the accuracy of child networks.", "architecture-algorithm-search"),
-    Doc("c:2", "Learned optimizers that outperform hand-designed ones", "A neural network learns the update rule used to train other networks.", "architecture-algorithm-search"),
-    Doc("c:3", "Chip floorplanning with deep reinforcement learning", "An agent places macros on accelerator chips better than human experts.", "hardware-design"),
-    Doc("c:4", "Learned inlining heuristics in the LLVM compiler", "Machine learning replaces hand-written compiler heuristics.", "compilers-kernels"),
-    Doc("c:5", "Language models write faster CUDA kernels", "An LLM generates and tunes GPU kernels that speed up model training.", "compilers-kernels"),
-    Doc("c:6", "Self-play generates training data", "The policy improves by playing against itself.", "training-data-self-play"),
-    Doc("c:7", "Reward models trained from AI feedback", "An AI judge's preferences train the reward model used in RLHF.", "feedback-evaluation-alignment"),
+    Doc(
+        "c:1",
+        "Neural architecture search with reinforcement learning",
+        "A controller proposes architectures rewarded by the accuracy of child networks.",
+        "architecture-algorithm-search",
+    ),
+    Doc(
+        "c:2",
+        "Learned optimizers that outperform hand-designed ones",
+        "A neural network learns the update rule used to train other networks.",
+        "architecture-algorithm-search",
+    ),
+    Doc(
+        "c:3",
+        "Chip floorplanning with deep reinforcement learning",
+        "An agent places macros on accelerator chips better than human experts.",
+        "hardware-design",
+    ),
+    Doc(
+        "c:4",
+        "Learned inlining heuristics in the LLVM compiler",
+        "Machine learning replaces hand-written compiler heuristics.",
+        "compilers-kernels",
+    ),
+    Doc(
+        "c:5",
+        "Language models write faster CUDA kernels",
+        "An LLM generates and tunes GPU kernels that speed up model training.",
+        "compilers-kernels",
+    ),
+    Doc(
+        "c:6",
+        "Self-play generates training data",
+        "The policy improves by playing against itself.",
+        "training-data-self-play",
+    ),
+    Doc(
+        "c:7",
+        "Reward models trained from AI feedback",
+        "An AI judge's preferences train the reward model used in RLHF.",
+        "feedback-evaluation-alignment",
+    ),
 ]
-IN_SCOPE = Doc("p:star", "An LLM agent tunes tensor programs for transformer training",
-               "The agent rewrites GPU kernels and compiler schedules; the generated kernels make model training faster than vendor libraries.")
+IN_SCOPE = Doc(
+    "p:star",
+    "An LLM agent tunes tensor programs for transformer training",
+    "The agent rewrites GPU kernels and compiler schedules; the generated kernels make model training faster than "
+    "vendor libraries.",
+)
 FILLER = [
     Doc("p:1", "Coral reef monitoring from underwater photographs", "A detector counts fish species in diver footage."),
-    Doc("p:2", "Predicting wine quality from chemical measurements", "Gradient boosting ranks vintages by acidity and sugar."),
+    Doc(
+        "p:2",
+        "Predicting wine quality from chemical measurements",
+        "Gradient boosting ranks vintages by acidity and sugar.",
+    ),
     Doc("p:3", "Sign language translation from video", "A sequence model turns signing into text for deaf users."),
-    Doc("p:4", "Wildfire spread prediction with satellite data", "Convolutional networks forecast burned area from weather and vegetation maps."),
-    Doc("p:5", "Optical character recognition for historical newspapers", "We digitise degraded scans of printed pages."),
+    Doc(
+        "p:4",
+        "Wildfire spread prediction with satellite data",
+        "Convolutional networks forecast burned area from weather and vegetation maps.",
+    ),
+    Doc(
+        "p:5", "Optical character recognition for historical newspapers", "We digitise degraded scans of printed pages."
+    ),
     Doc("p:6", "Earthquake detection in seismograms", "A recurrent network picks seismic phases at many stations."),
     Doc("p:7", "Customer churn prediction for telecom operators", "Tabular models flag subscribers likely to leave."),
-    Doc("p:8", "Poetry generation in the style of sonnets", "A language model writes rhyming verse with a fixed metre."),
+    Doc(
+        "p:8", "Poetry generation in the style of sonnets", "A language model writes rhyming verse with a fixed metre."
+    ),
 ]
 
 
 @pytest.mark.parametrize("where", range(len(FILLER) + 1))
 def test_in_scope_item_leads_a_tiny_pool_it_belongs_to(where: int) -> None:
-    pool = FILLER[:where] + [IN_SCOPE] + FILLER[where:]
+    pool = [*FILLER[:where], IN_SCOPE, *FILLER[where:]]
     model = train(TrainingSet(positives=list(CATALOG), negatives=[], pool=pool, catalog=list(CATALOG)))
     assert model.trained_on["calibration"].startswith("normal")
     assert model.trained_on["calibrated"] is False
@@ -49,15 +100,17 @@ def test_in_scope_item_leads_a_tiny_pool_it_belongs_to(where: int) -> None:
 
 def test_unseen_filler_does_not_outrank_a_pool_member_that_fits() -> None:
     """The earlier failure: words never seen were neutral, words of pool items negative."""
-    model = train(TrainingSet(positives=list(CATALOG), negatives=[], pool=[IN_SCOPE] + FILLER[:4], catalog=list(CATALOG)))
-    s = model.score([IN_SCOPE] + FILLER[4:])
+    model = train(
+        TrainingSet(positives=list(CATALOG), negatives=[], pool=[IN_SCOPE, *FILLER[:4]], catalog=list(CATALOG))
+    )
+    s = model.score([IN_SCOPE, *FILLER[4:]])
     assert s[0] > s[1:].max()
 
 
 def test_small_pool_model_round_trips() -> None:
     model = train(TrainingSet(positives=list(CATALOG), negatives=[], pool=FILLER, catalog=list(CATALOG)))
     again = Model.from_bytes(model.to_bytes())
-    assert np.array_equal(model.score(FILLER + [IN_SCOPE]), again.score(FILLER + [IN_SCOPE]))
+    assert np.array_equal(model.score([*FILLER, IN_SCOPE]), again.score([*FILLER, IN_SCOPE]))
 
 
 def test_normal_calibration_means_stream_share() -> None:
@@ -83,8 +136,13 @@ def test_keyword_prior_marks_keyword_terms() -> None:
 
 def test_arxiv_categories_are_features(tmp_path) -> None:
     f = tmp_path / "items.jsonl"
-    f.write_text(json.dumps({"id": "a", "title": "t", "summary": "s", "categories": ["cs.AR", "cs.LG"]}) + "\n"
-                 + json.dumps({"id": "b", "title": "t", "summary": "s"}) + "\n", encoding="utf-8")
+    f.write_text(
+        json.dumps({"id": "a", "title": "t", "summary": "s", "categories": ["cs.AR", "cs.LG"]})
+        + "\n"
+        + json.dumps({"id": "b", "title": "t", "summary": "s"})
+        + "\n",
+        encoding="utf-8",
+    )
     (a, _), (b, _) = load_jsonl_docs(f)
     assert a.categories == ("cs.AR", "cs.LG") and b.categories == ()
     docs = [a, Doc("c", "chip", "design", categories=("cs.AR",))]

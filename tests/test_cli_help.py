@@ -50,7 +50,9 @@ def test_every_registered_command_is_listed_where_it_lives() -> None:
 
     for module in set(COMMAND_MODULES.values()):
         importlib.import_module(f"rsiwatch.{module}")
-    registered = {name: command.callback.__module__ if command.callback else "" for name, command in cli.commands.items()}
+    registered = {
+        name: command.callback.__module__ if command.callback else "" for name, command in cli.commands.items()
+    }
     assert set(registered) == set(COMMAND_MODULES)
     for name, module in COMMAND_MODULES.items():
         if not isinstance(cli.commands[name], click.Group):
@@ -67,9 +69,11 @@ def test_a_quick_command_loads_neither_the_crawler_nor_the_review_page(tmp_path)
     script = (
         "import sys\n"
         "from rsiwatch.cli import cli\n"
-        f"cli.main(['candidates', '--json', '--db', {str(tmp_path / 'c.db')!r}, '--config', {str(tmp_path / 'none.yaml')!r}],"
+        f"cli.main(['candidates', '--json', '--db', {str(tmp_path / 'c.db')!r}, '--config', "
+        f"{str(tmp_path / 'none.yaml')!r}],"
         " standalone_mode=False)\n"
-        "print(sorted(m for m in ('flask', 'bs4', 'feedparser', 'httpx2', 'apscheduler', 'numpy') if m in sys.modules))\n"
+        "print(sorted(m for m in ('flask', 'bs4', 'feedparser', 'httpx2', 'apscheduler', 'numpy') if m in "
+        "sys.modules))\n"
     )
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path)
     assert out.returncode == 0, out.stderr

@@ -51,7 +51,7 @@ def test_a_work_a_retrain_put_below_the_threshold_says_which_model_queued_it(tmp
     with Store(tmp_path / "candidates.db") as store:
         lowered = SimpleNamespace(id=ids[0], score=0.05, category="research-automation", category_confidence=0.5,
                                   category_fits=True, why=[], nearest=[])
-        store.record_scores(2, [lowered], {ids[0]: 0.35})  # a retrain: now below the threshold, still queued
+        store.scores.record_scores(2, [lowered], {ids[0]: 0.35})  # a retrain: now below the threshold, still queued
     listed = {c["canonical_id"]: c for c in json.loads(run_cli("candidates", "--json", cwd=tmp_path).stdout)}
     assert listed[ids[0]]["queue_reason"] == "score under model 1"
     assert listed[ids[1]]["queue_reason"] == "score"

@@ -12,13 +12,13 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from cli_support import run_cli, run_json, write_config
 from stream_feed import arxiv_id, crawled_project, items
 
 READ_ONLY = (("status",), ("candidates",), ("tune",), ("digest",))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", READ_ONLY, ids=lambda c: c[0])
 def test_read_only_commands_never_create_a_database(command: tuple[str, ...], tmp_path: Path) -> None:
     empty = run_cli(*command, cwd=tmp_path, check=False)
@@ -39,6 +39,7 @@ LONG_TITLE = ("Language model agents write faster GPU kernels for their own trai
               "pages that every part of this title matters when a curator copies it")
 
 
+@pytest.mark.slow
 def test_piped_output_keeps_ids_and_titles_whole(tmp_path: Path, local_server) -> None:
     feed = (
         "<?xml version='1.0'?><rss version=\"2.0\"><channel><title>t</title><link>https://e.org/</link>"
@@ -75,6 +76,7 @@ def test_piped_output_keeps_ids_and_titles_whole(tmp_path: Path, local_server) -
     ("candidates", "--since", "2026-02-30T10:00Z"), ("digest", "--since", "2026-02-30"),
     ("backfill", "--from", "2026-02-30"), ("backfill", "--from", "2026-01-01", "--until", "2026-13-01"),
 ], ids=lambda a: " ".join(a))
+@pytest.mark.slow
 def test_impossible_dates_are_refused_in_one_line(args: tuple[str, ...], tmp_path: Path) -> None:
     write_config(tmp_path / "config.yaml", [])
     run_cli("init", cwd=tmp_path)
@@ -84,6 +86,7 @@ def test_impossible_dates_are_refused_in_one_line(args: tuple[str, ...], tmp_pat
     assert args[-1] in line and ("no such date" in line or "expected" in line), line
 
 
+@pytest.mark.slow
 def test_candidates_of_an_unknown_source_is_an_error(tmp_path: Path, local_server) -> None:
     project = crawled_project(tmp_path, local_server, n=8)
     proc = run_cli("candidates", "--source", "papres", cwd=project, check=False)
@@ -100,11 +103,12 @@ def open_queue(project: Path) -> set[str]:
     return rows
 
 
+@pytest.mark.slow
 def test_rollback_takes_out_what_only_the_newer_model_queued(tmp_path: Path, local_server) -> None:
     from classifier import Doc, TrainingSet, train
-    from rsiwatch.store import Store
-    from rsiwatch.scoring import score_works, training_set
     from rsiwatch.config import load_config
+    from rsiwatch.scoring import score_works, training_set
+    from rsiwatch.store import Store
 
     project = crawled_project(tmp_path, local_server, n=40)
     queued_by_first = open_queue(project)
@@ -117,13 +121,15 @@ def test_rollback_takes_out_what_only_the_newer_model_queued(tmp_path: Path, loc
     config = load_config(project / "config.yaml")
     with Store(project / "candidates.db") as store:
         ts = training_set(store)
-        texts = {t.id: t for t in store.texts(ordinary)}
+        texts = {t.id: t for t in store.works.texts(ordinary)}
         skewed = TrainingSet(positives=ts.positives + [Doc(i, texts[i].title, texts[i].summary) for i in ordinary],
                              negatives=ts.negatives, pool=[d for d in ts.pool if d.id not in set(ordinary)],
                              catalog=ts.catalog)
         model = train(skewed)
-        store.save_model(model.to_bytes(), trained_on=model.trained_on, params=model.params.to_dict(), note="skewed")
-        score_works(store, config, store.open_work_ids())
+        store.models.save_model(
+            model.to_bytes(), trained_on=model.trained_on, params=model.params.to_dict(), note="skewed"
+        )
+        score_works(store, config, store.works.open_work_ids())
     only_newer = open_queue(project) - queued_by_first
     assert only_newer, "the skewed model should queue ordinary papers the first one left out"
 
@@ -136,6 +142,7 @@ def test_rollback_takes_out_what_only_the_newer_model_queued(tmp_path: Path, loc
     assert decided in accepted  # decided works stay decided
 
 
+@pytest.mark.slow
 def test_evaluate_json_is_valid_and_a_test_file_needs_labels(tmp_path: Path) -> None:
     rows = [{"id": f"t{i}", "title": t, "summary": s} for i, (_, t, s) in enumerate(items(12))]
     train_file = tmp_path / "train.jsonl"
@@ -158,16 +165,18 @@ def test_evaluate_json_is_valid_and_a_test_file_needs_labels(tmp_path: Path) -> 
     assert str(unlabelled) in line and "label" in line
 
 
+@pytest.mark.slow
 def test_candidates_show_latex_titles_as_text(tmp_path: Path, local_server) -> None:
     feed = (
-        "<?xml version='1.0'?><rss version=\"2.0\"><channel><title>t</title><link>https://e.org/</link>"
-        "<description>d</description><item><title>$\\alpha$-scheduling of \\texttt{triton} kernels</title>"
-        "<link>https://blog.example.org/alpha</link><description>Kernels an AI tuned.</description>"
-        "</item></channel></rss>"
-    ).encode()
+        b"<?xml version='1.0'?><rss version=\"2.0\"><channel><title>t</title><link>https://e.org/</link>"
+        b"<description>d</description><item><title>$\\alpha$-scheduling of \\texttt{triton} kernels</title>"
+        b"<link>https://blog.example.org/alpha</link><description>Kernels an AI tuned.</description>"
+        b"</item></channel></rss>"
+    )
     local_server.add("/feed", body=feed, headers={"Content-Type": "application/rss+xml"})
-    write_config(tmp_path / "config.yaml", [{"name": "blog", "kind": "feed", "url": local_server.url + "/feed"}],
-                 threshold=0.0)
+    write_config(
+        tmp_path / "config.yaml", [{"name": "blog", "kind": "feed", "url": local_server.url + "/feed"}], threshold=0.0
+    )
     run_cli("init", cwd=tmp_path)
     run_cli("crawl", cwd=tmp_path)
     [line] = run_cli("candidates", cwd=tmp_path).stdout.splitlines()

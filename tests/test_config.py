@@ -1,12 +1,13 @@
-"""The typed config: the documented shapes (README, "Config reference") are accepted; anything else is one line and exit 2."""
+"""The typed config: the documented shapes (README, "Config reference") are accepted; anything else is one line and
+exit 2."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-
 from cli_support import run_cli
+
 from rsiwatch.config import Config, ConfigError, parse_config, parse_duration
 
 DESIGN_EXAMPLE = """
@@ -48,18 +49,28 @@ def test_the_shipped_default_config_is_valid() -> None:
     [
         ("threshold: 2", "config.yaml: threshold: 2 is invalid: Input should be less than or equal to 1"),
         ("thresold: 0.3", "config.yaml: thresold: unknown key"),
-        ("sources: [{name: a, kind: feed, url: 'https://x.org/f', every: 5x}]",
-         "config.yaml: sources[0].every: '5x' is invalid: expected a duration such as 30s, 10m, 6h or 1d"),
+        (
+            "sources: [{name: a, kind: feed, url: 'https://x.org/f', every: 5x}]",
+            "config.yaml: sources[0].every: '5x' is invalid: expected a duration such as 30s, 10m, 6h or 1d",
+        ),
         ("sources: [{name: a, kind: blog, url: 'https://x.org/f'}]", "config.yaml: sources[0].kind: 'blog' is invalid"),
         ("sources: [{name: a, kind: feed}]", "config.yaml: sources[0]: "),
-        ("sources: [{name: a, kind: feed, url: 'ftp://x.org/f'}]", "config.yaml: sources[0].url: 'ftp://x.org/f' is invalid: expected an http"),
-        ("sources: [{name: a, kind: feed, url: 'https://x.org/f', colour: red}]", "config.yaml: sources[0].colour: unknown key"),
+        (
+            "sources: [{name: a, kind: feed, url: 'ftp://x.org/f'}]",
+            "config.yaml: sources[0].url: 'ftp://x.org/f' is invalid: expected an http",
+        ),
+        (
+            "sources: [{name: a, kind: feed, url: 'https://x.org/f', colour: red}]",
+            "config.yaml: sources[0].colour: unknown key",
+        ),
         ("politeness: {default_delay_s: -1}", "config.yaml: politeness.default_delay_s: -1 is invalid"),
         ("sources: {name: a}", "config.yaml: sources: {'name': 'a'} is invalid: Input should be a valid list"),
         ("- just\n- a list", "config.yaml: expected a mapping of keys"),
         ("threshold: [unclosed", "config.yaml: invalid YAML at line 1"),
-        ("sources:\n  - {name: a, kind: feed, url: 'https://x.org/1'}\n  - {name: a, kind: feed, url: 'https://x.org/2'}",
-         "source name 'a' is used twice"),
+        (
+            "sources:\n  - {name: a, kind: feed, url: 'https://x.org/1'}\n  - {name: a, kind: feed, url: 'https://x.org/2'}",
+            "source name 'a' is used twice",
+        ),
     ],
 )
 def test_bad_config_is_one_line_naming_the_field(text: str, expected: str) -> None:
@@ -72,9 +83,10 @@ def test_bad_config_is_one_line_naming_the_field(text: str, expected: str) -> No
 
 def test_durations_and_cron() -> None:
     assert parse_duration("3s") == 3 and parse_duration("10m") == 600 and parse_duration("1d") == 86400
-    source = parse_config("sources: [{name: a, kind: feed, url: 'https://x.org/f', every: '0 6 * * mon-fri'}]").sources[0]
+    config = parse_config("sources: [{name: a, kind: feed, url: 'https://x.org/f', every: '0 6 * * mon-fri'}]")
+    source = config.sources[0]
     assert source.cron_expression == "0 6 * * mon-fri"
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="greater than zero"):
         parse_duration("0s")
 
 
@@ -125,11 +137,23 @@ sources:
     assert config.http.settings == HttpSettings(4, 7, 20, 1000, 2, 0, True)
     assert config.politeness.settings == Politeness(2, {"a.org": 5}, {"g": ("a.org", "b.org")}, False, 60)
     spec = config.sources[0].spec
-    assert spec == SourceSpec("blog", "html", "https://a.org/", None, 7, 3, True, True, True,
-                              Selectors("article", "h2", "a@href", "p", "time"))
+    assert spec == SourceSpec(
+        "blog",
+        "html",
+        "https://a.org/",
+        None,
+        7,
+        3,
+        True,
+        True,
+        True,
+        Selectors("article", "h2", "a@href", "p", "time"),
+    )
     assert {f.name for f in fields(SourceSpec)} <= set(type(config.sources[0]).model_fields)
-    assert parse_config("sources: [{name: s, kind: arxiv_api, query: q}]").sources[0].spec.endpoint == \
-        "https://export.arxiv.org/api/query"
+    assert (
+        parse_config("sources: [{name: s, kind: arxiv_api, query: q}]").sources[0].spec.endpoint
+        == "https://export.arxiv.org/api/query"
+    )
 
 
 def test_the_user_agent_carries_the_installed_version() -> None:

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from cli_support import run_cli, write_config
+
 from rsiwatch.lock import take_lock
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import itertools
 import socket
 import time
 import zlib
@@ -10,12 +11,12 @@ from collections.abc import Iterator
 from email.utils import formatdate
 
 import pytest
+from local_server import LocalServer, Request, Response, drip, endless, redirect, reset_after, slow_headers
 
 from crawler.errors import FetchError
 from crawler.http import PoliteClient, parse_retry_after, user_agent
 from crawler.items import Validators
 from crawler.settings import HttpSettings, Politeness
-from local_server import LocalServer, Request, Response, drip, endless, redirect, reset_after, slow_headers
 
 FEED = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
 NO_DELAY = Politeness(default_delay_s=0, per_host_delay_s={}, host_groups={})
@@ -67,7 +68,7 @@ def test_last_modified_only(local_server: LocalServer, client: PoliteClient) -> 
     assert client.get(url, first.validators).not_modified
 
 
-@pytest.mark.parametrize("encoding, compress", [
+@pytest.mark.parametrize(('encoding', 'compress'), [
     ("gzip", gzip.compress),
     ("deflate", zlib.compress),
     ("deflate", lambda b: zlib.compress(b)[2:-4]),  # raw deflate, as some servers send it
@@ -190,6 +191,7 @@ def test_short_retry_after_waits_then_succeeds(local_server: LocalServer, client
     assert len(calls) == 2 and calls[1] - calls[0] >= 0.95
 
 
+@pytest.mark.slow
 def test_retry_after_as_http_date(local_server: LocalServer, client: PoliteClient) -> None:
     calls = []
 
@@ -282,7 +284,7 @@ def test_per_host_spacing_from_server_log(local_server: LocalServer) -> None:
         for _ in range(4):
             c.get(local_server.url + "/a")
     times = [r.time for r in local_server.requests]
-    gaps = [b - a for a, b in zip(times, times[1:])]
+    gaps = [b - a for a, b in itertools.pairwise(times)]
     assert len(gaps) == 3 and min(gaps) >= 0.19, gaps
 
 
@@ -304,8 +306,21 @@ def test_unparseable_urls_fail_cleanly(client: PoliteClient) -> None:
 def test_private_address_detection() -> None:
     from crawler.netguard import is_private_host
 
-    for host in ("127.0.0.1", "10.1.2.3", "192.168.0.1", "169.254.169.254", "::1", "localhost", "a.localhost", "0.0.0.0",
-                 "224.0.0.1", "[ff02::1]", "[::ffff:127.0.0.1]", "::ffff:10.0.0.1", "[::ffff:169.254.169.254]"):
+    for host in (
+        "127.0.0.1",
+        "10.1.2.3",
+        "192.168.0.1",
+        "169.254.169.254",
+        "::1",
+        "localhost",
+        "a.localhost",
+        "0.0.0.0",
+        "224.0.0.1",
+        "[ff02::1]",
+        "[::ffff:127.0.0.1]",
+        "::ffff:10.0.0.1",
+        "[::ffff:169.254.169.254]",
+    ):
         assert is_private_host(host), host
     for host in ("8.8.8.8", "export.arxiv.org", "2001:4860:4860::8888", "[::ffff:8.8.8.8]"):
         assert not is_private_host(host), host

@@ -23,7 +23,7 @@ CANONICAL_URL = [
 ]
 
 
-@pytest.mark.parametrize("url, expected", CANONICAL_URL)
+@pytest.mark.parametrize(("url", "expected"), CANONICAL_URL)
 def test_canonical_url(url: str, expected: str) -> None:
     assert canonical_url(url) == expected
 
@@ -76,7 +76,7 @@ ARXIV = [
 ]
 
 
-@pytest.mark.parametrize("text, expected, version", ARXIV)
+@pytest.mark.parametrize(("text", "expected", "version"), ARXIV)
 def test_arxiv_id_and_version(text: str, expected: str | None, version: int | None) -> None:
     assert arxiv_id(text) == expected
     if expected:
@@ -99,38 +99,48 @@ CANONICAL_ID = [
 ]
 
 
-@pytest.mark.parametrize("kwargs, expected", CANONICAL_ID)
+@pytest.mark.parametrize(("kwargs", "expected"), CANONICAL_ID)
 def test_canonical_id(kwargs: dict[str, str], expected: str) -> None:
     assert canonical_id(**kwargs) == expected
 
 
 def test_canonical_id_needs_something() -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="no usable arXiv id"):
         canonical_id()
 
 
 REFERENCES = [
-    ("We build on arXiv:2401.01234v2 and https://arxiv.org/abs/2312.00001.",
-     ["arxiv:2401.01234", "arxiv:2312.00001"]),
-    ('<a href="https://arxiv.org/pdf/2401.01234v1.pdf">paper</a> (doi:10.1145/3377811.3380330).',
-     ["arxiv:2401.01234", "doi:10.1145/3377811.3380330"]),
-    ("Code: https://github.com/OpenAI/Evals.git and https://github.com/openai/evals/tree/main",
-     ["url:https://github.com/openai/evals"]),
+    ("We build on arXiv:2401.01234v2 and https://arxiv.org/abs/2312.00001.", ["arxiv:2401.01234", "arxiv:2312.00001"]),
+    (
+        '<a href="https://arxiv.org/pdf/2401.01234v1.pdf">paper</a> (doi:10.1145/3377811.3380330).',
+        ["arxiv:2401.01234", "doi:10.1145/3377811.3380330"],
+    ),
+    (
+        "Code: https://github.com/OpenAI/Evals.git and https://github.com/openai/evals/tree/main",
+        ["url:https://github.com/openai/evals"],
+    ),
     ("https://github.com/features/copilot is not a repo", []),
-    ("Published as https://doi.org/10.48550/arXiv.2310.00002 (see also arXiv:cs/0112017)",
-     ["arxiv:2310.00002", "arxiv:cs/0112017"]),
+    (
+        "Published as https://doi.org/10.48550/arXiv.2310.00002 (see also arXiv:cs/0112017)",
+        ["arxiv:2310.00002", "arxiv:cs/0112017"],
+    ),
     ("version 2401.01234 of the tool", []),
     ("&lt;a href=&quot;https://arxiv.org/abs/2401.09999&quot;&gt;", ["arxiv:2401.09999"]),
-    ('<a href="https://huggingface.co/papers/2401.00003">HF</a>, www.alphaxiv.org/abs/2401.00004v2, '
-     "https://ar5iv.labs.arxiv.org/html/2401.00005, ar5iv.org/abs/2401.00006/ and arxiv.org/html/2401.00007v2",
-     ["arxiv:2401.00003", "arxiv:2401.00004", "arxiv:2401.00005", "arxiv:2401.00006", "arxiv:2401.00007"]),
-    ("HTTPS://ARXIV.ORG/PDF/math.GT/0309136v1 and notarxiv.org/abs/2401.00008 and barxiv:2401.00009", ["arxiv:math.GT/0309136"]),
+    (
+        '<a href="https://huggingface.co/papers/2401.00003">HF</a>, www.alphaxiv.org/abs/2401.00004v2, '
+        "https://ar5iv.labs.arxiv.org/html/2401.00005, ar5iv.org/abs/2401.00006/ and arxiv.org/html/2401.00007v2",
+        ["arxiv:2401.00003", "arxiv:2401.00004", "arxiv:2401.00005", "arxiv:2401.00006", "arxiv:2401.00007"],
+    ),
+    (
+        "HTTPS://ARXIV.ORG/PDF/math.GT/0309136v1 and notarxiv.org/abs/2401.00008 and barxiv:2401.00009",
+        ["arxiv:math.GT/0309136"],
+    ),
     ("lanl.arxiv.org/abs/2401.00010 and arxiv.org.evil.example/abs/2401.00011", ["arxiv:2401.00010"]),
     ("", []),
 ]
 
 
-@pytest.mark.parametrize("text, expected", REFERENCES)
+@pytest.mark.parametrize(("text", "expected"), REFERENCES)
 def test_find_references(text: str, expected: list[str]) -> None:
     assert find_references(text) == expected
 
@@ -166,6 +176,6 @@ WORK_IDS = [
 ]
 
 
-@pytest.mark.parametrize("text, expected", WORK_IDS)
+@pytest.mark.parametrize(("text", "expected"), WORK_IDS)
 def test_work_id_as_people_paste_it(text: str, expected: str | None) -> None:
     assert work_id(text) == expected

@@ -117,6 +117,7 @@ def test_huge_titles_are_capped() -> None:
     assert len(items[0].title) <= 1000 and len(items[0].summary) <= 20_000
 
 
+@pytest.mark.slow
 def test_ten_thousand_items_parse_quickly() -> None:
     body = _rss("".join(f"<item><title>Item {n}</title><link>https://e.com/{n}</link>"
                         f"<description>&lt;p&gt;Summary {n}&lt;/p&gt;</description></item>" for n in range(10_000)))
@@ -140,7 +141,7 @@ def test_wrong_charset_header_still_parses() -> None:
     assert len(items) == 1 and items[0].title in ("Zürich", "ZÃ¼rich")
 
 
-@pytest.mark.parametrize("text, expected", [
+@pytest.mark.parametrize(("text", "expected"), [
     ("arXiv:2401.01234v2 Announce Type: new Abstract: We do it.", ("2401.01234v2", "new", "We do it.")),
     ("arXiv:cs/0112017v1 Announce Type: replace-cross Abstract: Old.", ("cs/0112017v1", "replace-cross", "Old.")),
     ("No prefix here.", (None, None, "No prefix here.")),
@@ -157,6 +158,7 @@ def _shared_files() -> list[Path]:
     return sorted(p for p in SHARED_FEEDS.rglob("*") if p.is_file())
 
 
+@pytest.mark.slow
 @pytest.mark.shared
 @pytest.mark.parametrize("path", _shared_files() or [None], ids=lambda p: p.name if p else "absent")
 def test_shared_file(path: Path | None) -> None:
@@ -169,7 +171,7 @@ def test_shared_file(path: Path | None) -> None:
         try:
             items = parser()
         except ParseError as exc:
-            assert "\n" not in str(exc) and str(exc).startswith(url)
+            assert "\n" not in str(exc) and str(exc).startswith(url)  # noqa: PT017 - refusing is allowed, in one line
             continue
         for item in items:
             assert item.canonical_id.split(":", 1)[0] in ("arxiv", "doi", "url")
@@ -195,7 +197,7 @@ def test_shared_arxiv_api_files() -> None:
         with pytest.raises(ParseError, match="arXiv API error: incorrect id format for abc"):
             parse_api_page((folder / name).read_bytes(), {}, "https://x/api")
     legacy = SHARED_FEEDS / "arxiv_api_atom_legacy" / "aioarxiv_error_response.xml"
-    with pytest.raises(ParseError, match="incorrect id format for 1234.12345"):
+    with pytest.raises(ParseError, match=r"incorrect id format for 1234\.12345"):
         parse_api_page(legacy.read_bytes(), {}, "https://x/api")
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from pathlib import Path
 
 import pytest
+from local_server import LocalServer, Request, Response
 
 from crawler.arxiv_api import build_query_url
 from crawler.errors import CrawlError, FetchError, ParseError
@@ -15,7 +17,6 @@ from crawler.items import Validators
 from crawler.politeness import HostGate
 from crawler.settings import ARXIV_HOSTS, HttpSettings, Politeness, SourceSpec
 from crawler.sources import collect
-from local_server import LocalServer, Request, Response
 
 FIXTURES = Path(__file__).parent / "fixtures" / "feeds"
 FAST = Politeness(default_delay_s=0, per_host_delay_s={}, host_groups={})
@@ -66,7 +67,8 @@ def test_html_where_a_feed_was_expected(local_server: LocalServer) -> None:
 
 
 def test_every_kind_fails_as_a_crawl_error(local_server: LocalServer) -> None:
-    """html and oai_pmh are supported now (tests/test_sources_html.py, test_backfill_oai.py); a missing page is a FetchError."""
+    """html and oai_pmh are supported now (tests/test_sources_html.py, test_backfill_oai.py); a missing page is a
+    FetchError."""
     for kind in ("html", "oai_pmh"):
         source = SourceSpec(name="h", kind=kind, url=local_server.url + "/x")
         with client_for() as client, pytest.raises(FetchError, match="HTTP 404"):
@@ -75,9 +77,11 @@ def test_every_kind_fails_as_a_crawl_error(local_server: LocalServer) -> None:
 
 
 def _entry(n: int) -> str:
-    return (f"<entry><id>http://arxiv.org/abs/2401.{n:05d}v1</id><title>Paper {n}</title>"
-            f"<summary>Abstract {n}.</summary><published>2024-01-02T00:00:00Z</published>"
-            f"<author><name>Author {n}</name></author></entry>")
+    return (
+        f"<entry><id>http://arxiv.org/abs/2401.{n:05d}v1</id><title>Paper {n}</title>"
+        f"<summary>Abstract {n}.</summary><published>2024-01-02T00:00:00Z</published>"
+        f"<author><name>Author {n}</name></author></entry>"
+    )
 
 
 def _api(total: int) -> object:
@@ -86,10 +90,12 @@ def _api(total: int) -> object:
     def handle(request: Request) -> Response:
         start, size = int(request.query["start"]), int(request.query["max_results"])
         entries = "".join(_entry(n) for n in range(start, min(total, start + size)))
-        body = ('<?xml version="1.0" encoding="UTF-8"?><feed xmlns="http://www.w3.org/2005/Atom" '
-                'xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/">'
-                f"<title>q</title><opensearch:totalResults>{total}</opensearch:totalResults>"
-                f"<opensearch:startIndex>{start}</opensearch:startIndex>{entries}</feed>")
+        body = (
+            '<?xml version="1.0" encoding="UTF-8"?><feed xmlns="http://www.w3.org/2005/Atom" '
+            'xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/">'
+            f"<title>q</title><opensearch:totalResults>{total}</opensearch:totalResults>"
+            f"<opensearch:startIndex>{start}</opensearch:startIndex>{entries}</feed>"
+        )
         return Response(200, body.encode(), ATOM)
 
     return handle
@@ -97,8 +103,14 @@ def _api(total: int) -> object:
 
 def test_arxiv_api_pages_until_max_results(local_server: LocalServer) -> None:
     local_server.add("/api/query", handler=_api(total=1000))
-    source = SourceSpec(name="s", kind="arxiv_api", query='abs:"architecture search"', url=local_server.url + "/api/query",
-                    max_results=25, page_size=10)
+    source = SourceSpec(
+        name="s",
+        kind="arxiv_api",
+        query='abs:"architecture search"',
+        url=local_server.url + "/api/query",
+        max_results=25,
+        page_size=10,
+    )
     politeness = Politeness(default_delay_s=0, per_host_delay_s={"127.0.0.1": 0.2}, host_groups={})
     with client_for(politeness) as client:
         result = collect(source, client)
@@ -109,15 +121,16 @@ def test_arxiv_api_pages_until_max_results(local_server: LocalServer) -> None:
     assert first["search_query"] == 'abs:"architecture search"'
     assert first["sortBy"] == "submittedDate" and first["sortOrder"] == "descending"
     times = [r.time for r in local_server.requests]
-    assert min(b - a for a, b in zip(times, times[1:])) >= 0.19
+    assert min(b - a for a, b in itertools.pairwise(times)) >= 0.19
     item = result.items[0]
     assert item.canonical_id == "arxiv:2401.00000" and item.version == 1 and item.authors == ("Author 0",)
 
 
 def test_arxiv_api_stops_at_short_page(local_server: LocalServer) -> None:
     local_server.add("/api/query", handler=_api(total=13))
-    source = SourceSpec(name="s", kind="arxiv_api", query="all:x", url=local_server.url + "/api/query",
-                    max_results=100, page_size=10)
+    source = SourceSpec(
+        name="s", kind="arxiv_api", query="all:x", url=local_server.url + "/api/query", max_results=100, page_size=10
+    )
     with client_for() as client:
         assert len(collect(source, client).items) == 13
     assert len(local_server.requests) == 2
@@ -141,8 +154,10 @@ def test_arxiv_api_error_feed_with_400(local_server: LocalServer) -> None:
 
 def test_build_query_url() -> None:
     url = build_query_url("https://export.arxiv.org/api/query", 'abs:"self-play" AND cat:cs.LG', 100, 50)
-    assert url == ("https://export.arxiv.org/api/query?search_query=abs%3A%22self-play%22+AND+cat%3Acs.LG"
-                   "&start=100&max_results=50&sortBy=submittedDate&sortOrder=descending")
+    assert url == (
+        "https://export.arxiv.org/api/query?search_query=abs%3A%22self-play%22+AND+cat%3Acs.LG"
+        "&start=100&max_results=50&sortBy=submittedDate&sortOrder=descending"
+    )
 
 
 # HostGate ---------------------------------------------------------------------------------------
@@ -171,7 +186,7 @@ def test_arxiv_hosts_share_one_budget() -> None:
         with gate.slot(host):
             starts.append(clock.now)
             clock.now += 0.5  # the request itself
-    assert [b - a for a, b in zip(starts, starts[1:])] == [3.5, 3.5, 3.5]
+    assert [b - a for a, b in itertools.pairwise(starts)] == [3.5, 3.5, 3.5]
     with gate.slot("example.org"):  # another host is not held up by arXiv's budget
         assert clock.now == starts[-1] + 0.5
 
@@ -211,7 +226,7 @@ def test_one_request_at_a_time_across_threads() -> None:
         t.join()
     starts.sort()
     assert peak[0] == 1
-    assert min(b - a for a, b in zip(starts, starts[1:])) >= 0.065
+    assert min(b - a for a, b in itertools.pairwise(starts)) >= 0.065
 
 
 # robots.txt -------------------------------------------------------------------------------------

@@ -15,8 +15,8 @@ from review_fixtures import populate
 
 from rsiwatch.config import parse_config
 from rsiwatch.curators import add_curator_text, check_curator, hash_password
+from rsiwatch.present.security import Binding, UnsafeBind, check_binding
 from rsiwatch.review.web import create_app
-from rsiwatch.review.web_security import Binding, UnsafeBind, check_binding
 
 BASE = "http://127.0.0.1:8765"
 CONFIG = """# my rsiwatch config
@@ -32,6 +32,7 @@ def add(cwd: Path, name: str, password: str) -> subprocess.CompletedProcess[str]
                           input=password + "\n", capture_output=True, text=True, timeout=60)
 
 
+@pytest.mark.slow
 def test_curator_add_writes_a_hash_and_keeps_the_comments(tmp_path: Path) -> None:
     (tmp_path / "config.yaml").write_text(CONFIG)
     done = add(tmp_path, "Ada Lovelace", "correct horse battery")
@@ -96,6 +97,7 @@ def test_the_review_page_asks_curators_to_sign_in(curated) -> None:
     assert client.get("/", base_url=BASE).status_code == 303
 
 
+@pytest.mark.slow
 def test_guessing_is_rate_limited(curated) -> None:
     client, _ = curated
     login = client.get("/login", base_url=BASE)

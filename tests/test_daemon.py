@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import signal
 import sqlite3
 import statistics
@@ -9,11 +10,11 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
 import pytest
-
 from cli_support import run_cli, run_json, write_config
 from local_server import Response
 
@@ -47,7 +48,9 @@ def wait_until(condition: Callable[[], bool], what: str, project: Path, daemon: 
     give_up = time.monotonic() + deadline_s
     while not condition():
         if daemon is not None and daemon.poll() is not None:
-            raise AssertionError(f"the daemon exited {daemon.returncode} while waiting for {what}:\n{daemon_log(project)}")
+            raise AssertionError(
+                f"the daemon exited {daemon.returncode} while waiting for {what}:\n{daemon_log(project)}"
+            )
         if time.monotonic() > give_up:
             raise AssertionError(f"gave up after {deadline_s:.0f} s waiting for {what}:\n{daemon_log(project)[-3000:]}")
         time.sleep(0.1)
@@ -89,7 +92,7 @@ def times(server, path: str) -> list[float]:
 
 def gaps(arrivals: list[float]) -> list[float]:
     arrivals = sorted(arrivals)
-    return [round(b - a, 3) for a, b in zip(arrivals, arrivals[1:])]
+    return [round(b - a, 3) for a, b in itertools.pairwise(arrivals)]
 
 
 @pytest.mark.slow
@@ -115,15 +118,27 @@ def test_daemon_keeps_schedule_spacing_retry_after_and_retries_a_failing_source(
         ],
         politeness={"default_delay_s": SPACING_S, "per_host_delay_s": {}},
         http={"connect_timeout_s": 2, "read_timeout_s": 2, "total_timeout_s": 5, "retries": 0},
-        schedule={"jitter_s": 0.2, "warn_after_failures": 3, "backoff_base_s": 1.0, "backoff_max_s": 2.0,
-                  "retrain_every": None},
+        schedule={
+            "jitter_s": 0.2,
+            "warn_after_failures": 3,
+            "backoff_base_s": 1.0,
+            "backoff_max_s": 2.0,
+            "retrain_every": None,
+        },
     )
     run_cli("init", cwd=tmp_path)
     daemon = start_daemon(tmp_path)
     try:
-        wait_until(lambda: len(times(local_server, "/fast")) >= 4 and len(throttled_hits) >= 2
-                   and len(times(local_server, "/broken")) >= 5,
-                   "4 fetches of fast, 2 of throttled and 5 of broken", tmp_path, daemon)
+        wait_until(
+            lambda: (
+                len(times(local_server, "/fast")) >= 4
+                and len(throttled_hits) >= 2
+                and len(times(local_server, "/broken")) >= 5
+            ),
+            "4 fetches of fast, 2 of throttled and 5 of broken",
+            tmp_path,
+            daemon,
+        )
         check = run_cli("status", "--check", cwd=tmp_path, check=False)
         second = run_cli("daemon", cwd=tmp_path, check=False)
         assert second.returncode == 1
@@ -148,7 +163,9 @@ def test_daemon_keeps_schedule_spacing_retry_after_and_retries_a_failing_source(
     # never paused: an outage ends, and the source is fetched again when it does (issue 21).
     broken = times(local_server, "/broken")
     assert len(broken) >= 5, broken
-    assert broken[1] - broken[0] >= 0.95 and all(b - a >= 1.95 for a, b in zip(broken[1:], broken[2:])), broken
+    assert broken[1] - broken[0] >= 0.95 and all(b - a >= 1.95 for a, b in itertools.pairwise(broken[1:])), (
+        broken
+    )
     conn = sqlite3.connect(tmp_path / "candidates.db")
     paused, failures = conn.execute("SELECT paused, consecutive_failures FROM sources WHERE name = 'broken'").fetchone()
     assert paused == 0 and failures >= 5
@@ -164,39 +181,46 @@ def test_daemon_keeps_schedule_spacing_retry_after_and_retries_a_failing_source(
 
 
 def test_weekly_digest_job_writes_the_digest_and_waits_for_its_cron_slot(tmp_path: Path) -> None:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from crawler.items import Item
-    from rsiwatch.store import Store
     from rsiwatch.config import Config, Schedule
     from rsiwatch.daemon import DIGEST_SETTING, digest_job
+    from rsiwatch.store import Store
 
     db = tmp_path / "candidates.db"
     with Store(db) as store:
-        store.ingest("feed", [Item("arxiv:2611.00001", "Kernels <b>by</b> agents", "", "https://arxiv.org/abs/2611.00001", "k")])
+        store.works.ingest(
+            "feed", [Item("arxiv:2611.00001", "Kernels <b>by</b> agents", "", "https://arxiv.org/abs/2611.00001", "k")]
+        )
     job = digest_job(Config(schedule=Schedule(digest_every="0 8 * * mon")), db)
     due = job.due()
-    assert due > datetime.now(timezone.utc) and due.weekday() == 0 and (due.hour, due.minute) == (8, 0)
+    assert due > datetime.now(UTC) and due.weekday() == 0 and (due.hour, due.minute) == (8, 0)
     job.run()
     written = list((tmp_path / "digests").glob("digest-*.html"))
     assert len(written) == 1 and "<html" in written[0].read_text().lower()
     with Store(db) as store:
-        last = store.setting(DIGEST_SETTING)
+        last = store.models.setting(DIGEST_SETTING)
     assert last["file"] == str(written[0]) and last["sent_to"] == []
-    assert job.due() > datetime.now(timezone.utc)
+    assert job.due() > datetime.now(UTC)
     assert digest_job(Config(schedule=Schedule(digest_every=None)), db) is None
 
 
+@pytest.mark.slow
 def test_daemon_logs_one_json_line_per_fetch_to_a_file(tmp_path: Path, local_server) -> None:
     import json
 
     local_server.add("/feed", body=(FIXTURES / "newsletter.xml").read_bytes())
     local_server.add("/gone", status=404, body=b"no")
     # The weekly jobs stay on: the start line counts sources, not the retrain and digest jobs beside them.
-    write_config(tmp_path / "config.yaml", [
-        {"name": "ok-feed", "kind": "feed", "url": local_server.url + "/feed", "every": "1s"},
-        {"name": "gone", "kind": "feed", "url": local_server.url + "/gone", "every": "1d"},
-    ], schedule={"jitter_s": 0.1})
+    write_config(
+        tmp_path / "config.yaml",
+        [
+            {"name": "ok-feed", "kind": "feed", "url": local_server.url + "/feed", "every": "1s"},
+            {"name": "gone", "kind": "feed", "url": local_server.url + "/gone", "every": "1d"},
+        ],
+        schedule={"jitter_s": 0.1},
+    )
     run_cli("init", cwd=tmp_path)
     log_file = tmp_path / "rsiwatch.log"
 
@@ -209,8 +233,12 @@ def test_daemon_logs_one_json_line_per_fetch_to_a_file(tmp_path: Path, local_ser
 
     daemon = start_daemon(tmp_path, "--log-format", "json", "--log-file", str(log_file))
     try:
-        wait_until(lambda: len(fetches("ok-feed")) >= 2 and len(fetches("gone")) >= 1,
-                   "two fetches of ok-feed and one of gone in the log", tmp_path, daemon)
+        wait_until(
+            lambda: len(fetches("ok-feed")) >= 2 and len(fetches("gone")) >= 1,
+            "two fetches of ok-feed and one of gone in the log",
+            tmp_path,
+            daemon,
+        )
     finally:
         assert stop_daemon(daemon) == 0, daemon_log(tmp_path)
     ok = fetches("ok-feed")
@@ -223,21 +251,29 @@ def test_daemon_logs_one_json_line_per_fetch_to_a_file(tmp_path: Path, local_ser
     assert len(started) == 1 and started[0].startswith("daemon started: 2 sources on "), started
 
 
+@pytest.mark.slow
 def test_a_daemon_killed_outright_resumes_without_refetching_what_is_not_due(tmp_path: Path, local_server) -> None:
     local_server.add("/daily", body=(FIXTURES / "newsletter.xml").read_bytes())
     local_server.add("/often", body=(FIXTURES / "arxiv_rss.xml").read_bytes())
-    quick_project(tmp_path, [
-        {"name": "daily", "kind": "feed", "url": local_server.url + "/daily", "every": "1d"},
-        {"name": "often", "kind": "arxiv_rss", "url": local_server.url + "/often", "every": "1s"},
-    ])
+    quick_project(
+        tmp_path,
+        [
+            {"name": "daily", "kind": "feed", "url": local_server.url + "/daily", "every": "1d"},
+            {"name": "often", "kind": "arxiv_rss", "url": local_server.url + "/often", "every": "1s"},
+        ],
+    )
     first = start_daemon(tmp_path)
 
     def succeeded(name: str) -> bool:
         return bool((source_row(tmp_path, name) or {}).get("last_success"))
 
     try:
-        wait_until(lambda: succeeded("daily") and succeeded("often") and len(times(local_server, "/often")) >= 2,
-                   "both sources stored and often fetched twice", tmp_path, first)
+        wait_until(
+            lambda: succeeded("daily") and succeeded("often") and len(times(local_server, "/often")) >= 2,
+            "both sources stored and often fetched twice",
+            tmp_path,
+            first,
+        )
     finally:
         first.kill()  # SIGKILL: no chance to clean up
         first.wait(timeout=60)
@@ -253,9 +289,10 @@ def test_a_daemon_killed_outright_resumes_without_refetching_what_is_not_due(tmp
     assert len(times(local_server, "/daily")) == 1, "a source that is not due was fetched again"
     conn = sqlite3.connect(tmp_path / "candidates.db")
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    assert conn.execute("SELECT COUNT(*) FROM works").fetchone()[0] == conn.execute(
-        "SELECT COUNT(DISTINCT id) FROM works"
-    ).fetchone()[0]
+    assert (
+        conn.execute("SELECT COUNT(*) FROM works").fetchone()[0]
+        == conn.execute("SELECT COUNT(DISTINCT id) FROM works").fetchone()[0]
+    )
 
 
 @pytest.mark.slow
@@ -295,6 +332,7 @@ def test_sources_every_three_seconds_run_every_three_seconds_whatever_the_jitter
         assert statistics.median(source_gaps) <= 3.3 + 2 * spacing + 1.5, (name, source_gaps)
 
 
+@pytest.mark.slow
 def test_a_clean_stop_is_not_a_source_failure(tmp_path: Path, local_server) -> None:
     """Issue 16: SIGTERM cut short a source waiting for its host, and that counted towards pausing it."""
     for name in ("first", "second"):
@@ -310,9 +348,15 @@ def test_a_clean_stop_is_not_a_source_failure(tmp_path: Path, local_server) -> N
     run_cli("init", cwd=tmp_path)
     daemon = start_daemon(tmp_path)
     try:
-        wait_until(lambda: len(local_server.requests) >= 1
-                   and any((source_row(tmp_path, n) or {}).get("last_success") for n in ("first", "second")),
-                   "one source fetched and stored", tmp_path, daemon)
+        wait_until(
+            lambda: (
+                len(local_server.requests) >= 1
+                and any((source_row(tmp_path, n) or {}).get("last_success") for n in ("first", "second"))
+            ),
+            "one source fetched and stored",
+            tmp_path,
+            daemon,
+        )
     finally:
         assert stop_daemon(daemon) == 0, daemon_log(tmp_path)
     assert len(local_server.requests) == 1  # the other never reached the host

@@ -16,7 +16,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import yaml
-
 from cli_support import run_cli, run_json
 from test_daemon import DEADLINE_S, quick_project, stop_daemon
 
@@ -31,7 +30,9 @@ def wait_for(condition: Callable[[], bool], what: str, project: Path, daemon: su
     give_up = time.monotonic() + DEADLINE_S
     while not condition():
         if daemon.poll() is not None:
-            raise AssertionError(f"the daemon exited {daemon.returncode} waiting for {what}:\n{logged(project)[-3000:]}")
+            raise AssertionError(
+                f"the daemon exited {daemon.returncode} waiting for {what}:\n{logged(project)[-3000:]}"
+            )
         if time.monotonic() > give_up:
             raise AssertionError(f"gave up waiting for {what}:\n{logged(project)[-3000:]}")
         time.sleep(0.1)
@@ -45,20 +46,28 @@ def test_sources_added_and_removed_reach_the_running_daemon_and_a_bad_config_is_
     hits = lambda name: len(local_server.hits(f"/{name}"))  # noqa: E731
     quick_project(tmp_path, [{"name": "a", "kind": "feed", "url": local_server.url + "/a", "every": "1s"}])
     daemon = subprocess.Popen(
-        [sys.executable, "-m", "rsiwatch", "daemon", "--log-file", "daemon.log"], cwd=tmp_path,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, text=True,
+        [sys.executable, "-m", "rsiwatch", "daemon", "--log-file", "daemon.log"],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+        text=True,
     )
     try:
         wait_for(lambda: hits("a") >= 2, "two fetches of a", tmp_path, daemon)
 
         # logrotate moves the file away and sends SIGHUP: a new file is opened (and the config reloaded).
         (tmp_path / "daemon.log").rename(tmp_path / "daemon.log.1")
-        run_cli("sources", "add", "b", "--kind", "feed", "--url", local_server.url + "/b", "--every", "1s", cwd=tmp_path)
+        run_cli(
+            "sources", "add", "b", "--kind", "feed", "--url", local_server.url + "/b", "--every", "1s", cwd=tmp_path
+        )
         run_cli("sources", "remove", "a", cwd=tmp_path)
         daemon.send_signal(signal.SIGHUP)
         # The file watch may have reloaded after `add` already; either way a reload removes a.
         reloads = lambda: [line for line in logged(tmp_path).splitlines() if "config reloaded" in line]  # noqa: E731
-        wait_for(lambda: any("removed source:a" in line for line in reloads()), "the reload removing a", tmp_path, daemon)
+        wait_for(
+            lambda: any("removed source:a" in line for line in reloads()), "the reload removing a", tmp_path, daemon
+        )
         a_at_reload = hits("a")
         wait_for(lambda: hits("b") >= 3, "three fetches of the added source", tmp_path, daemon)
         assert "log file reopened" in (tmp_path / "daemon.log").read_text()

@@ -6,11 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from cli_support import run_cli, write_config
+from store_support import decisions
+
 from crawler.items import Item
 from rsiwatch.store import Store
-from store_support import decisions
 
 PAPER = "arxiv:2606.08092"
 ARTICLE = "doi:10.1145/3377811.3380330"
@@ -21,11 +21,26 @@ POST = "url:https://example.org/post"
 def project(tmp_path: Path) -> Path:
     write_config(tmp_path / "config.yaml", [])
     with Store(tmp_path / "candidates.db") as store:
-        store.ingest("blog", [
-            Item(canonical_id=PAPER, title="Agents that improve agents", summary="", url="https://arxiv.org/abs/2606.08092", key="a"),
-            Item(canonical_id=ARTICLE, title="A journal article", summary="", url="https://doi.org/10.1145/3377811.3380330", key="b"),
-            Item(canonical_id=POST, title="A post", summary="", url="https://example.org/post", key="c"),
-        ])
+        store.works.ingest(
+            "blog",
+            [
+                Item(
+                    canonical_id=PAPER,
+                    title="Agents that improve agents",
+                    summary="",
+                    url="https://arxiv.org/abs/2606.08092",
+                    key="a",
+                ),
+                Item(
+                    canonical_id=ARTICLE,
+                    title="A journal article",
+                    summary="",
+                    url="https://doi.org/10.1145/3377811.3380330",
+                    key="b",
+                ),
+                Item(canonical_id=POST, title="A post", summary="", url="https://example.org/post", key="c"),
+            ],
+        )
     return tmp_path
 
 
@@ -47,27 +62,38 @@ PASTED = [
 ]
 
 
+@pytest.mark.slow
 def test_decisions_take_ids_as_pasted(project: Path) -> None:
     for command, pasted, work in PASTED:
         result = run_cli(command, pasted, cwd=project)
         assert work in result.stderr, (command, pasted, result.stderr)
     with Store(project / "candidates.db") as store:
         assert [d["action"] for d in decisions(store, PAPER)] == [
-            "reject", "undo", "defer", "undo", "out_of_scope", "undo", "accept", "undo"]
+            "reject",
+            "undo",
+            "defer",
+            "undo",
+            "out_of_scope",
+            "undo",
+            "accept",
+            "undo",
+        ]
         assert [d["action"] for d in decisions(store, ARTICLE)] == ["reject", "undo"]
         assert [d["action"] for d in decisions(store, POST)] == ["defer", "undo"]
-        assert store.work(PAPER)["status"] == "new"
+        assert store.works.work(PAPER)["status"] == "new"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", ["accept", "reject", "defer", "out-of-scope", "undo"])
 def test_an_unknown_work_is_one_line_and_exit_1(project: Path, command: str) -> None:
     result = run_cli(command, "https://huggingface.co/papers/2606.99999", cwd=project, check=False)
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
         "rsiwatch: no work with id arxiv:2606.99999 (read from 'https://huggingface.co/papers/2606.99999') "
-        "(see `rsiwatch candidates`)"]
+        "(see `rsiwatch candidates`)"
+    ]
     with Store(project / "candidates.db") as store:
-        assert decisions(store) == [] and store.work("arxiv:2606.99999") is None
+        assert decisions(store) == [] and store.works.work("arxiv:2606.99999") is None
 
 
 def test_text_that_names_no_work_is_a_usage_error(project: Path) -> None:

@@ -7,19 +7,20 @@ import socketserver
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC
 from email import policy
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from crawler.items import Item
 from review_fixtures import populate
-
-from rsiwatch.review.digest import build_digest, md_text, to_html, to_markdown
-from rsiwatch.review.present import CATEGORIES
-from rsiwatch.store import Store, iso_ago
-from rsiwatch.cli import cli
 from store_support import catalog_add
+
+from crawler.items import Item
+from rsiwatch.cli import cli
+from rsiwatch.present.text import CATEGORIES
+from rsiwatch.review.digest import build_digest, md_text, to_html, to_markdown
+from rsiwatch.store import Store, iso_ago
 
 
 class SMTPHandler(socketserver.StreamRequestHandler):
@@ -92,12 +93,12 @@ def db(tmp_path: Path) -> Path:
     path = tmp_path / "candidates.db"
     ids = populate(path, 8, hostile=True)
     with Store(path) as store:
-        store.decide(ids[2], "accept", category=CATEGORIES[0], origin="web")
+        store.decisions.decide(ids[2], "accept", category=CATEGORIES[0], origin="web")
         catalog_add(store, {"work_id": ids[2], "title": "Accepted one", "description": "It counts.",
                            "category": CATEGORIES[0]}, origin="accept")
-        store.decide(ids[3], "reject", origin="web")
-        store.decide(ids[4], "accept", origin="web")
-        store.undo(ids[4], origin="web")
+        store.decisions.decide(ids[3], "reject", origin="web")
+        store.decisions.decide(ids[4], "accept", origin="web")
+        store.decisions.undo(ids[4], origin="web")
     return path
 
 
@@ -152,24 +153,28 @@ def test_digest_send_without_recipients_fails_in_one_line(db: Path, tmp_path: Pa
 
 
 def test_digest_lists_works_that_came_back_after_a_decision(db: Path) -> None:
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from crawler.items import Item
     from rsiwatch.store import iso
 
-    later = iso(datetime.now(timezone.utc) + timedelta(minutes=5))
+    later = iso(datetime.now(UTC) + timedelta(minutes=5))
     with Store(db) as store:
-        rejected = [w for w in store.candidates(status="rejected", limit=None)][0]
+        rejected = next(iter(store.scores.candidates(status="rejected", limit=None)))
         again = Item(rejected["id"], rejected["title"], "", "https://news.example.org/issue-9", "story-9")
-        store.ingest("<i>newsletter</i>", [again], now=later)
-        store.ingest("lab-blog", [Item(rejected["id"], rejected["title"], "", "https://lab.example.org/p", "p")], now=later)
+        store.works.ingest("<i>newsletter</i>", [again], now=later)
+        again = Item(rejected["id"], rejected["title"], "", "https://lab.example.org/p", "p")
+        store.works.ingest("lab-blog", [again], now=later)
         digest = build_digest(store, iso_ago(7 * 86400), top=5)
     assert [w["id"] for w in digest.seen_again] == [rejected["id"]]
     row = digest.seen_again[0]
     assert row["status"] == "rejected" and row["new_sightings"] == 2
     assert row["sources"] == ["<i>newsletter</i>", "lab-blog"]
     html, md = to_html(digest), to_markdown(digest)
-    assert "Seen again after a decision" in html and "since then 2 sightings in &lt;i&gt;newsletter&lt;/i&gt;, lab-blog" in html
+    assert (
+        "Seen again after a decision" in html
+        and "since then 2 sightings in &lt;i&gt;newsletter&lt;/i&gt;, lab-blog" in html
+    )
     assert "rejected on" in md and "2 sighting(s) in \\<i\\>newsletter\\</i\\>, lab-blog" in md
 
 
@@ -203,7 +208,7 @@ def test_digest_mail_carries_the_headers_relays_expect(db: Path, tmp_path: Path,
 def test_a_daemon_digest_that_could_not_be_sent_is_sent_at_the_next_run(db: Path, smtp: SMTPServer) -> None:
     """Issue 21: the week was marked done with no recipients when the relay refused; now the job is due
     again soon, and the next run delivers it (from ``contact``, the configured address, as no sender is set)."""
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from rsiwatch.config import Config, Digest as DigestSettings, Schedule
     from rsiwatch.daemon import DIGEST_RETRY_S, DIGEST_SETTING, digest_job
@@ -215,7 +220,7 @@ def test_a_daemon_digest_that_could_not_be_sent_is_sent_at_the_next_run(db: Path
     job.run()
     assert smtp.messages == []
     with Store(db) as store:
-        failed = store.setting(DIGEST_SETTING)
+        failed = store.models.setting(DIGEST_SETTING)
     assert failed["sent_to"] == [] and "451" in failed["send_error"] and failed["tries"] == 1
     assert job.due() == parse_iso(failed["at"]) + timedelta(seconds=DIGEST_RETRY_S), "due again soon, not next week"
     job.run()
@@ -223,24 +228,26 @@ def test_a_daemon_digest_that_could_not_be_sent_is_sent_at_the_next_run(db: Path
     parsed = email.message_from_bytes(message["data"], policy=policy.default)  # type: ignore[arg-type]
     assert parsed["From"] == "ops@lab.test" and parsed["To"] == "curator@lab.test"
     with Store(db) as store:
-        sent = store.setting(DIGEST_SETTING)
+        sent = store.models.setting(DIGEST_SETTING)
     assert sent["sent_to"] == ["curator@lab.test"] and "send_error" not in sent
     assert sent["since"] == failed["since"], "the retry covers the week the failed send was for"
     due = job.due()
-    assert due > datetime.now(timezone.utc) and due.weekday() == 0 and (due.hour, due.minute) == (8, 0)
+    assert due > datetime.now(UTC) and due.weekday() == 0 and (due.hour, due.minute) == (8, 0)
 
 
 def test_no_made_up_sender(db: Path, smtp: SMTPServer) -> None:
     """The sender is digest.sender, the SMTP login when it is an address, or a real contact; never a
     name invented from the host name, and never the placeholder contact."""
     from rsiwatch.config import Digest as DigestSettings
-    from rsiwatch.review.digest import DigestError, sender_address, send_digest
+    from rsiwatch.review.digest import DigestError, send_digest, sender_address
 
     settings = DigestSettings(to=["curator@lab.test"], smtp_host="127.0.0.1", smtp_port=smtp.server_address[1])
     with pytest.raises(DigestError) as refused:
         sender_address(settings, "you@example.org")
     assert "digest.sender" in str(refused.value) and "\n" not in str(refused.value)
-    assert sender_address(settings.model_copy(update={"smtp_user": "bot@lab.test"}), "you@example.org") == "bot@lab.test"
+    assert (
+        sender_address(settings.model_copy(update={"smtp_user": "bot@lab.test"}), "you@example.org") == "bot@lab.test"
+    )
     assert sender_address(settings.model_copy(update={"sender": "A <a@lab.test>"}), None) == "A <a@lab.test>"
     with Store(db) as store:
         digest = build_digest(store, iso_ago(7 * 86400))
@@ -251,16 +258,30 @@ def test_no_made_up_sender(db: Path, smtp: SMTPServer) -> None:
 
 def test_the_mail_text_part_is_plain_text(db: Path, tmp_path: Path, smtp: SMTPServer) -> None:
     """Issue 21: the text part was Markdown with backslash escapes; a reader's mail client shows it as is."""
-    from rsiwatch.review.present import clean_text
+    from rsiwatch.present.text import clean_text
 
     with Store(db) as store:
-        store.ingest("feed", [Item("arxiv:2611.09999", "Agents_that *tune* [kernels] #1", "Self_improving.",
-                                   "https://arxiv.org/abs/2611.09999", "k9")])
-        store.conn.execute("UPDATE works SET score = 0.99, queued_at = ?, queue_reason = 'score' WHERE id = ?",
-                           (iso_ago(60), "arxiv:2611.09999"))
+        store.works.ingest(
+            "feed",
+            [
+                Item(
+                    "arxiv:2611.09999",
+                    "Agents_that *tune* [kernels] #1",
+                    "Self_improving.",
+                    "https://arxiv.org/abs/2611.09999",
+                    "k9",
+                )
+            ],
+        )
+        store.conn.execute(
+            "UPDATE works SET score = 0.99, queued_at = ?, queue_reason = 'score' WHERE id = ?",
+            (iso_ago(60), "arxiv:2611.09999"),
+        )
     config = tmp_path / "config.yaml"
-    config.write_text(f"digest:\n  to: [curator@lab.test]\n  smtp_host: 127.0.0.1\n  smtp_port: {smtp.server_address[1]}\n"
-                      "  sender: rsiwatch@lab.test\n")
+    config.write_text(
+        f"digest:\n  to: [curator@lab.test]\n  smtp_host: 127.0.0.1\n  smtp_port: {smtp.server_address[1]}\n"
+        "  sender: rsiwatch@lab.test\n"
+    )
     result = CliRunner().invoke(cli, ["digest", "--send", "--config", str(config), "--db", str(db)])
     assert result.exit_code == 0, result.output
     parsed = email.message_from_bytes(smtp.messages[0]["data"], policy=policy.default)  # type: ignore[arg-type]

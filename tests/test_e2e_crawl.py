@@ -6,7 +6,6 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-
 from cli_support import run_cli, run_json, write_config
 
 FIXTURES = Path(__file__).parent / "fixtures" / "e2e"
@@ -47,6 +46,7 @@ def db(project: Path) -> sqlite3.Connection:
     return conn
 
 
+@pytest.mark.slow
 def test_one_paper_three_sources_is_one_work_with_three_sightings(project: Path, local_server) -> None:
     run_cli("init", cwd=project)
     report = run_json("crawl", cwd=project)
@@ -86,6 +86,7 @@ def test_one_paper_three_sources_is_one_work_with_three_sightings(project: Path,
     assert all(scored[w]["score"] < star_score for w in crawled if w != STAR)
 
 
+@pytest.mark.slow
 def test_second_crawl_sends_conditional_requests_and_adds_nothing(project: Path, local_server) -> None:
     run_cli("init", cwd=project)
     run_json("crawl", cwd=project)
@@ -108,6 +109,7 @@ def test_second_crawl_sends_conditional_requests_and_adds_nothing(project: Path,
     assert outcomes == ["ok", "ok", "ok", "not_modified", "not_modified", "not_modified"]
 
 
+@pytest.mark.slow
 def test_a_rejected_work_does_not_come_back_from_another_source(project: Path, local_server) -> None:
     run_cli("init", cwd=project)
     run_json("crawl", "--source", "arxiv-rss", cwd=project)
@@ -121,6 +123,7 @@ def test_a_rejected_work_does_not_come_back_from_another_source(project: Path, l
     assert STAR not in [c["canonical_id"] for c in run_json("candidates", cwd=project)]
 
 
+@pytest.mark.slow
 def test_unreachable_sources_are_reported_one_by_one_and_the_database_works(tmp_path: Path, local_server) -> None:
     local_server.add("/feed", body=(FIXTURES / "newsletter.xml").read_bytes())
     write_config(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import html
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import feedparser
@@ -14,12 +14,12 @@ import pytest
 from cli_support import run_cli
 from review_fixtures import make_config, populate
 
+from rsiwatch.catalog.entry_rules import IMPOSSIBLE_DATE, UNKNOWN_CATEGORY
+from rsiwatch.catalog.formats import parse_catalog
+from rsiwatch.catalog.load import import_entries
 from rsiwatch.dates import DateError, parse_date
-from rsiwatch.review.catalog import parse_catalog
-from rsiwatch.review.catalog_store import import_entries
-from rsiwatch.review.entry_rules import IMPOSSIBLE_DATE, UNKNOWN_CATEGORY
-from rsiwatch.review.site import build_site
 from rsiwatch.review.web import create_app
+from rsiwatch.site.build import build_site
 from rsiwatch.store import Store
 
 BASE = "http://127.0.0.1:8765"
@@ -37,7 +37,7 @@ SHEET = """ID,Description,Source,Date Published,Authors,Author Affiliations,Subm
 """
 
 
-@pytest.mark.parametrize("written, iso, precision", [
+@pytest.mark.parametrize(("written", "iso", "precision"), [
     ("April 2023", "2023-04", "month"), ("Apr. 2023", "2023-04", "month"), ("2016", "2016", "year"),
     ("2025-03-21", "2025-03-21", "day"), ("21/03/2025", "2025-03-21", "day"), ("03/21/2025", "2025-03-21", "day"),
     ("21 March 2025", "2025-03-21", "day"), ("March 21, 2025", "2025-03-21", "day"), ("2025-03", "2025-03", "month"),
@@ -71,7 +71,7 @@ def imported(tmp_path: Path) -> Path:
 
 def test_the_store_keeps_what_was_written_and_the_parsed_date(tmp_path: Path) -> None:
     with Store(imported(tmp_path)) as store:
-        entries = {e["id"]: e for e in store.catalog()}
+        entries = {e["id"]: e for e in store.catalog.entries()}
     assert [entries[i]["date_published"] for i in (1, 2, 3, 4)] == ["April 2023", "21/03/2025", "2016", "2025-03-21"]
     assert [(entries[i]["date_iso"], entries[i]["date_precision"]) for i in (1, 2, 3, 4)] == [
         ("2023-04", "month"), ("2025-03-21", "day"), ("2016", "year"), ("2025-03-21", "day")]
@@ -84,7 +84,7 @@ def test_the_store_keeps_what_was_written_and_the_parsed_date(tmp_path: Path) ->
 
 def test_the_feed_dates_and_sorts_by_the_parsed_date_never_1970(tmp_path: Path) -> None:
     with Store(imported(tmp_path)) as store:
-        entries = store.catalog()
+        entries = store.catalog.entries()
     feed = feedparser.parse(build_site(entries)["feed.xml"])
     # The feed orders by when an entry entered the catalog (issue 22): never the epoch either.
     assert not any(e.published.startswith("1970") or e.updated.startswith("1970") for e in feed.entries)
@@ -109,7 +109,7 @@ def test_an_entry_of_an_earlier_release_gets_its_parsed_date_on_open(tmp_path: P
     with Store(db) as store:
         store.conn.execute("UPDATE catalog SET date_iso = NULL, date_precision = NULL")
     with Store(db) as store:
-        entry = store.catalog_entry(1)
+        entry = store.catalog.catalog_entry(1)
     assert (entry["date_iso"], entry["date_precision"]) == ("2023-04", "month")
 
 
@@ -136,7 +136,7 @@ def accept_form(csrf: str, **fields: str) -> dict[str, str]:
             "year": "2025", "date_published": "2025-01-02", **fields}
 
 
-@pytest.mark.parametrize("fields, message", [
+@pytest.mark.parametrize(("fields", "message"), [
     ({"description": "  "}, "description: required"),
     ({"date_published": "2025-02-30"}, "date_published: '2025-02-30': no such day"),
     ({"date_published": "2025-13-45"}, "date_published: '2025-13-45': there is no month 13"),
@@ -154,12 +154,28 @@ def test_every_accept_door_refuses_a_bad_entry(client, fields: dict[str, str], m
                       headers={"X-CSRF-Token": csrf, "Accept": "application/json"})
     assert answer.status_code == 400 and message in answer.json["error"]
     with Store(db) as store:
-        assert store.work("arxiv:2501.10000")["status"] == "new" and store.work_entry("arxiv:2501.10000") is None
+        assert store.works.work("arxiv:2501.10000")["status"] == "new"
+        assert store.decisions.work_entry("arxiv:2501.10000") is None
 
 
 def catalog_form(csrf: str, entry: dict, **fields: str) -> dict[str, str]:
-    form = {"csrf_token": csrf, **{k: str(entry.get(k) or "") for k in (
-        "title", "description", "category", "url", "year", "date_published", "authors", "affiliations", "submitter")}}
+    form = {
+        "csrf_token": csrf,
+        **{
+            k: str(entry.get(k) or "")
+            for k in (
+                "title",
+                "description",
+                "category",
+                "url",
+                "year",
+                "date_published",
+                "authors",
+                "affiliations",
+                "submitter",
+            )
+        },
+    }
     return {**form, **fields}
 
 
@@ -169,31 +185,43 @@ def test_the_catalog_tab_refuses_the_same_and_keeps_an_imports_flag(client) -> N
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     assert "unknown category" in page and "impossible date" in page  # the import's flags show
     with Store(db) as store:
-        four, six = store.catalog_entry(4), store.catalog_entry(6)
-    for fields, message in (({"description": ""}, "description: required"),
-                            ({"date_published": "2025-02-30"}, "no such day"),
-                            ({"year": "2019"}, "year: 2019 disagrees")):
-        refused = app.post("/catalog/4", data=catalog_form(csrf, four, **fields), headers={"Origin": BASE},
-                           base_url=BASE)
+        four, six = store.catalog.catalog_entry(4), store.catalog.catalog_entry(6)
+    for fields, message in (
+        ({"description": ""}, "description: required"),
+        ({"date_published": "2025-02-30"}, "no such day"),
+        ({"year": "2019"}, "year: 2019 disagrees"),
+    ):
+        refused = app.post(
+            "/catalog/4", data=catalog_form(csrf, four, **fields), headers={"Origin": BASE}, base_url=BASE
+        )
         assert refused.status_code == 400 and message in html.unescape(refused.get_data(as_text=True))
     # an entry an import kept with an unknown category: editing another field keeps the category and its flag
     assert 'value="kernels" selected' in page
-    saved = app.post("/catalog/6", data=catalog_form(csrf, six, description="Kernels written by a model."),
-                     headers={"Origin": BASE}, base_url=BASE)
+    saved = app.post(
+        "/catalog/6",
+        data=catalog_form(csrf, six, description="Kernels written by a model."),
+        headers={"Origin": BASE},
+        base_url=BASE,
+    )
     assert saved.status_code == 303
     with Store(db) as store:
-        assert store.catalog_entry(4) == four
-        six_now = store.catalog_entry(6)
+        assert store.catalog.catalog_entry(4) == four
+        six_now = store.catalog.catalog_entry(6)
     assert six_now["category"] == "kernels" and UNKNOWN_CATEGORY in six_now["flags"]
     assert six_now["description"] == "Kernels written by a model."
     # choosing a known category clears the flag; another unknown one is refused
-    refused = app.post("/catalog/6", data=catalog_form(csrf, six_now, category="poetry"), headers={"Origin": BASE},
-                       base_url=BASE)
+    refused = app.post(
+        "/catalog/6", data=catalog_form(csrf, six_now, category="poetry"), headers={"Origin": BASE}, base_url=BASE
+    )
     assert refused.status_code == 400
-    app.post("/catalog/6", data=catalog_form(csrf, six_now, category="compilers-kernels"), headers={"Origin": BASE},
-             base_url=BASE)
+    app.post(
+        "/catalog/6",
+        data=catalog_form(csrf, six_now, category="compilers-kernels"),
+        headers={"Origin": BASE},
+        base_url=BASE,
+    )
     with Store(db) as store:
-        assert UNKNOWN_CATEGORY not in store.catalog_entry(6)["flags"]
+        assert UNKNOWN_CATEGORY not in store.catalog.catalog_entry(6)["flags"]
 
 
 # ---- the command line ----------------------------------------------------------------------------------
@@ -206,8 +234,18 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with Store(folder / "candidates.db") as store:
         from crawler.items import Item
 
-        store.ingest("test", [Item("arxiv:2501.10000", "Self-play prover", "A prover that trains on its own proofs.",
-                                   "https://arxiv.org/abs/2501.10000", key="arxiv:2501.10000")])
+        store.works.ingest(
+            "test",
+            [
+                Item(
+                    "arxiv:2501.10000",
+                    "Self-play prover",
+                    "A prover that trains on its own proofs.",
+                    "https://arxiv.org/abs/2501.10000",
+                    key="arxiv:2501.10000",
+                )
+            ],
+        )
     (folder / "sheet.csv").write_text(SHEET)
     return folder
 
@@ -218,18 +256,20 @@ def test_accept_and_catalog_edit_on_the_command_line_check_the_same(home: Path) 
         assert proc.returncode == 2 and f"date_published: '{date_text}': {why}" in proc.stderr
     run_cli("accept", "arxiv:2501.10000", "--date", "April 2025", "--category", "compilers-kernels", cwd=home)
     with Store(home / "candidates.db") as store:
-        entry = store.work_entry("arxiv:2501.10000")
+        entry = store.decisions.work_entry("arxiv:2501.10000")
     assert (entry["date_published"], entry["year"], entry["date_iso"]) == ("April 2025", 2025, "2025-04")
     entry_id = str(entry["id"])
-    for args, why in ((["--description", " "], "description: required"),
-                      (["--date", "2025-13-45"], "there is no month 13"),
-                      (["--category", "poetry"], "category: 'poetry' is not one of"),
-                      (["--year", "2019"], "year: 2019 disagrees")):
+    for args, why in (
+        (["--description", " "], "description: required"),
+        (["--date", "2025-13-45"], "there is no month 13"),
+        (["--category", "poetry"], "category: 'poetry' is not one of"),
+        (["--year", "2019"], "year: 2019 disagrees"),
+    ):
         proc = run_cli("catalog", "edit", entry_id, *args, cwd=home, check=False)
         assert proc.returncode == 2 and why in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
     run_cli("catalog", "edit", entry_id, "--date", "21/03/2025", cwd=home)
     with Store(home / "candidates.db") as store:
-        entry = store.work_entry("arxiv:2501.10000")
+        entry = store.decisions.work_entry("arxiv:2501.10000")
     assert (entry["date_published"], entry["year"], entry["date_iso"]) == ("21/03/2025", 2025, "2025-03-21")
 
 
@@ -243,5 +283,5 @@ def test_an_import_keeps_bad_rows_flagged_and_doctor_names_them(home: Path) -> N
 
 
 def test_today_is_not_the_future() -> None:
-    today = datetime.now(timezone.utc).date()
+    today = datetime.now(UTC).date()
     assert parse_date(today.isoformat()) is not None

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from cli_support import run_cli, write_config
 from local_server import LocalServer
+
 from rsiwatch.lock import take_lock
 
 FIXTURES = Path(__file__).parent / "fixtures" / "e2e"
@@ -33,24 +34,33 @@ def test_retrains_keep_one_score_per_open_work_and_the_ones_decisions_and_audits
     db = tmp_path / "candidates.db"
     run_cli("init", cwd=tmp_path)
     run_cli("crawl", "--all", cwd=tmp_path)  # trains model 1 and scores the papers with it
-    crawled = [r[0] for r in _rows(db, "SELECT DISTINCT work_id FROM sightings WHERE source = 'arxiv' ORDER BY work_id")]
+    crawled = [
+        r[0] for r in _rows(db, "SELECT DISTINCT work_id FROM sightings WHERE source = 'arxiv' ORDER BY work_id")
+    ]
     assert len(crawled) >= 3
     decided, audited = crawled[0], crawled[1]
     run_cli("reject", decided, cwd=tmp_path)  # a decision on model 1's score...
     run_cli("undo", decided, cwd=tmp_path)  # ...and the work open again, so retrains rescore it
     conn = sqlite3.connect(db)
-    conn.execute("UPDATE works SET queued_at = '2026-01-01T00:00:00.000Z', queue_reason = 'audit' WHERE id = ?",
-                 (audited,))  # as the weekly audit queues a work below the threshold
+    conn.execute(
+        "UPDATE works SET queued_at = '2026-01-01T00:00:00.000Z', queue_reason = 'audit' WHERE id = ?", (audited,)
+    )  # as the weekly audit queues a work below the threshold
     conn.commit()
     conn.close()
     for _ in range(3):
         run_cli("train", cwd=tmp_path)  # models 2, 3, 4; each rescores every open work
     active = _rows(db, "SELECT version FROM models WHERE active = 1")[0][0]
     assert active == 4
-    per_work = dict(_rows(db, "SELECT work_id, COUNT(*) FROM scores WHERE work_id IN (%s) GROUP BY work_id"
-                              % ",".join("?" * len(crawled)), tuple(crawled)))
-    versions = {w: sorted(v for (v,) in _rows(db, "SELECT model_version FROM scores WHERE work_id = ?", (w,)))
-                for w in crawled}
+    per_work = dict(
+        _rows(
+            db,
+            f"SELECT work_id, COUNT(*) FROM scores WHERE work_id IN ({','.join('?' * len(crawled))}) GROUP BY work_id",
+            tuple(crawled),
+        )
+    )
+    versions = {
+        w: sorted(v for (v,) in _rows(db, "SELECT model_version FROM scores WHERE work_id = ?", (w,))) for w in crawled
+    }
     assert versions[decided] == [1, 4], "the decision's score and the current one"
     assert versions[audited] == [1, 2, 3, 4], "an audited work keeps the scores the audit drew it by"
     assert all(versions[w] == [4] for w in crawled[2:]), versions
@@ -61,10 +71,15 @@ def test_retrains_keep_one_score_per_open_work_and_the_ones_decisions_and_audits
     assert sum(per_work.values()) == len(crawled) + 1 + 3
 
 
-def test_retention_models_keeps_that_many_blobs_besides_the_active_one(tmp_path: Path, local_server: LocalServer) -> None:
+def test_retention_models_keeps_that_many_blobs_besides_the_active_one(
+    tmp_path: Path, local_server: LocalServer
+) -> None:
     local_server.add("/feed", (FIXTURES / "newsletter.xml").read_bytes(), headers=RSS)
-    write_config(tmp_path / "config.yaml", [{"name": "news", "kind": "feed", "url": local_server.url + "/feed"}],
-                 retention={"fetches": "90d", "models": 2})
+    write_config(
+        tmp_path / "config.yaml",
+        [{"name": "news", "kind": "feed", "url": local_server.url + "/feed"}],
+        retention={"fetches": "90d", "models": 2},
+    )
     db = tmp_path / "candidates.db"
     run_cli("init", cwd=tmp_path)
     run_cli("crawl", "--all", cwd=tmp_path)  # model 1

@@ -15,7 +15,7 @@ from collections import Counter
 from pathlib import Path
 
 import httpx2
-
+import pytest
 from hardening_support import FaultResult, cli_env, connect, rss, run_measured, write_config
 from local_server import LocalServer, Request, Response
 
@@ -73,15 +73,26 @@ def stop(proc: subprocess.Popen, timeout: float = 30) -> int | None:
 
 def run(workdir: Path, decisions: int = 1000, threads: int = 8) -> FaultResult:
     result = FaultResult("Concurrent use (daemon crawling + review page, decisions over HTTP from threads)")
-    result.held = "every decision answered 200 and stored with its note; no 5xx, no \"database is locked\"; daemon stopped cleanly"
+    result.held = (
+        'every decision answered 200 and stored with its note; no 5xx, no "database is locked"; daemon stopped cleanly'
+    )
     counter: Counter = Counter()
     server = LocalServer().start()
     daemon = serve = None
     try:
-        sources = [{"name": f"busy-{f}", "kind": "feed", "url": server.add(f"/f{f}", handler=_growing_feed(f, counter)),
-                    "every": "1s"} for f in range(FEEDS)]
+        sources = [
+            {
+                "name": f"busy-{f}",
+                "kind": "feed",
+                "url": server.add(f"/f{f}", handler=_growing_feed(f, counter)),
+                "every": "1s",
+            }
+            for f in range(FEEDS)
+        ]
         project = workdir / "busy"
-        write_config(project, sources, schedule={"retrain_every": "1d", "retrain_after_decisions": 200, "misfire_grace_s": 60})
+        write_config(
+            project, sources, schedule={"retrain_every": "1d", "retrain_after_decisions": 200, "misfire_grace_s": 60}
+        )
         first = run_measured(["crawl", "--json"], project)
         result.check(first.returncode == 0, f"first crawl exited {first.returncode}: {first.stderr[-500:]}")
         conn = connect(project)
@@ -89,9 +100,14 @@ def run(workdir: Path, decisions: int = 1000, threads: int = 8) -> FaultResult:
         conn.close()
 
         daemon_log = project / "daemon.log"
-        daemon = subprocess.Popen([sys.executable, "-m", "rsiwatch", "daemon"], cwd=project,
-                                  stdout=subprocess.DEVNULL, stderr=open(daemon_log, "w"), stdin=subprocess.DEVNULL,
-                                  env=cli_env())
+        daemon = subprocess.Popen(
+            [sys.executable, "-m", "rsiwatch", "daemon"],
+            cwd=project,
+            stdout=subprocess.DEVNULL,
+            stderr=open(daemon_log, "w"),
+            stdin=subprocess.DEVNULL,
+            env=cli_env(),
+        )
         serve, base = start_serve(project, project / "serve.log")
         # The daemon is crawling before the decisions start (an event, not a guess at its start-up time),
         # so the decisions below meet its writes.
@@ -110,7 +126,7 @@ def run(workdir: Path, decisions: int = 1000, threads: int = 8) -> FaultResult:
         def worker(t: int) -> None:
             try:
                 client, token = session(base)
-            except Exception as exc:  # noqa: BLE001 - reported below
+            except Exception as exc:
                 with lock:
                     problems.append(f"thread {t}: {exc}")
                 return
@@ -124,9 +140,16 @@ def run(workdir: Path, decisions: int = 1000, threads: int = 8) -> FaultResult:
                     work_id = mine[i % len(mine)]
                     started = time.monotonic()
                     try:
-                        response = client.post("/api/decide", headers={"X-CSRF-Token": token}, data={
-                            "id": work_id, "seen": str(seen.get(work_id, 0)),
-                            "action": ("reject", "defer", "out_of_scope")[i % 3], "note": note})
+                        response = client.post(
+                            "/api/decide",
+                            headers={"X-CSRF-Token": token},
+                            data={
+                                "id": work_id,
+                                "seen": str(seen.get(work_id, 0)),
+                                "action": ("reject", "defer", "out_of_scope")[i % 3],
+                                "note": note,
+                            },
+                        )
                     except httpx2.HTTPError as exc:
                         with lock:
                             problems.append(f"{note}: {type(exc).__name__}: {exc}")
@@ -163,16 +186,19 @@ def run(workdir: Path, decisions: int = 1000, threads: int = 8) -> FaultResult:
         try:
             stored = dict(conn.execute("SELECT id, note FROM decisions WHERE origin = 'web'").fetchall())
             lost = [d for d, note in answers.items() if stored.get(d) != note]
-            result.check(not lost and len(answers) == result.cases,
-                         f"{len(lost)} of {len(answers)} confirmed decisions lost")
+            result.check(
+                not lost and len(answers) == result.cases, f"{len(lost)} of {len(answers)} confirmed decisions lost"
+            )
             result.check(len(stored) == len(answers), f"{len(stored)} web decisions stored, {len(answers)} confirmed")
             result.check(conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok", "integrity_check failed")
         finally:
             conn.close()
         latencies.sort()
         p95 = latencies[int(len(latencies) * 0.95)] if latencies else 0.0
-        result.notes.append(f"{result.cases} decisions from {threads} threads in {elapsed:.0f} s (p95 {p95 * 1000:.0f} ms) "
-                            f"while the daemon fetched {crawled} times" + ("; all 200, none lost" if result.ok else ""))
+        result.notes.append(
+            f"{result.cases} decisions from {threads} threads in {elapsed:.0f} s (p95 {p95 * 1000:.0f} ms) "
+            f"while the daemon fetched {crawled} times" + ("; all 200, none lost" if result.ok else "")
+        )
     finally:
         for proc in (daemon, serve):
             if proc is not None:
@@ -181,6 +207,7 @@ def run(workdir: Path, decisions: int = 1000, threads: int = 8) -> FaultResult:
     return result
 
 
+@pytest.mark.slow
 def test_a_thousand_decisions_over_http_while_the_daemon_crawls(tmp_path: Path) -> None:
     result = run(tmp_path)
     assert result.ok, "\n".join(result.failures + result.notes)

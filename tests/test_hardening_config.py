@@ -16,9 +16,9 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import yaml
 from click.testing import CliRunner
-
 from hardening_support import ROOT, FaultResult, cli_env
 
 # 10 kB of nested brackets costs PyYAML seconds (its scanner is quadratic there), several times that on a
@@ -46,16 +46,93 @@ sources:
 """
 
 TOKENS = [
-    ":", ": ", "- ", "{", "}", "[", "]", ",", "&a ", "*a", "*nope", "!!python/object/apply:os.system ['true']",
-    "!!binary aGk=", "!!float", "!!set", "\t", "\x00", "\ufeff", "%YAML 1.1\n", "---\n", "\n...\n", "? ", "|\n", ">-\n",
-    "'", '"', "#", "@", "`", "<<: *a\n", "\\", "\u00e9", "\u2028", "\r", "\x85", "\ud7ff", "~", "=", "%", "\n  ", "\n- ",
+    ":",
+    ": ",
+    "- ",
+    "{",
+    "}",
+    "[",
+    "]",
+    ",",
+    "&a ",
+    "*a",
+    "*nope",
+    "!!python/object/apply:os.system ['true']",
+    "!!binary aGk=",
+    "!!float",
+    "!!set",
+    "\t",
+    "\x00",
+    "\ufeff",
+    "%YAML 1.1\n",
+    "---\n",
+    "\n...\n",
+    "? ",
+    "|\n",
+    ">-\n",
+    "'",
+    '"',
+    "#",
+    "@",
+    "`",
+    "<<: *a\n",
+    "\\",
+    "\u00e9",
+    "\u2028",
+    "\r",
+    "\x85",
+    "\ud7ff",
+    "~",
+    "=",
+    "%",
+    "\n  ",
+    "\n- ",
 ]
 VALUES = [
-    "[1, 2]", "{a: 1}", "-1", "0", "1e309", "-1e309", ".inf", "-.inf", ".nan", "null", "~", "true", "no", "''", '""',
-    "99999999999999999999999999", "1d", "0s", "-5m", "1e20d", "99999999999w", "0x1F", "0o17", "2025-01-01",
-    "12:30:00", "a" * 5000, "*undefined", "[" * 3000 + "]" * 3000, "{a: " * 1500 + "1" + "}" * 1500, "!!str 3",
-    "!!int x", "'* * * * *'", "'61 25 32 13 8'", "'0 6 * * mon-fri'", "javascript:alert(1)", "ftp://x", "http://",
-    "'http://127.0.0.1:9/x'", "1.5", "-0.0", "2", "100000", "[a, b, c]", "{every: 1d}",
+    "[1, 2]",
+    "{a: 1}",
+    "-1",
+    "0",
+    "1e309",
+    "-1e309",
+    ".inf",
+    "-.inf",
+    ".nan",
+    "null",
+    "~",
+    "true",
+    "no",
+    "''",
+    '""',
+    "99999999999999999999999999",
+    "1d",
+    "0s",
+    "-5m",
+    "1e20d",
+    "99999999999w",
+    "0x1F",
+    "0o17",
+    "2025-01-01",
+    "12:30:00",
+    "a" * 5000,
+    "*undefined",
+    "[" * 3000 + "]" * 3000,
+    "{a: " * 1500 + "1" + "}" * 1500,
+    "!!str 3",
+    "!!int x",
+    "'* * * * *'",
+    "'61 25 32 13 8'",
+    "'0 6 * * mon-fri'",
+    "javascript:alert(1)",
+    "ftp://x",
+    "http://",
+    "'http://127.0.0.1:9/x'",
+    "1.5",
+    "-0.0",
+    "2",
+    "100000",
+    "[a, b, c]",
+    "{every: 1d}",
 ]
 
 
@@ -67,12 +144,24 @@ def alias_bomb(depth: int = 9, key: str = "contact") -> str:
 
 def pathological(rng: random.Random) -> str:
     key = rng.choice(["contact", "sources", "threshold", "politeness", "review", "http", "schedule"])
-    return rng.choice([
-        alias_bomb(9, key), "a: &a [*a]\n" + f"{key}: *a\n", "- " * 3000 + "x", "[" * 10000, "{" * 10000,
-        f"{key}: " + "[" * 5000 + "]" * 5000, "\x00\x01\x02", "\ufeff\ufeff", "key: value\n" * 20000,
-        "a: b\n" + "  c: d\n", "!!python/name:os.system", "--- !!map\n? [a]\n: b\n", f"{key}: !!timestamp 2025-01-01",
-        "sources:\n" + "".join(f"  - {{name: s{i}, kind: feed, url: 'http://x.org/{i}'}}\n" for i in range(3000)),
-    ])
+    return rng.choice(
+        [
+            alias_bomb(9, key),
+            "a: &a [*a]\n" + f"{key}: *a\n",
+            "- " * 3000 + "x",
+            "[" * 10000,
+            "{" * 10000,
+            f"{key}: " + "[" * 5000 + "]" * 5000,
+            "\x00\x01\x02",
+            "\ufeff\ufeff",
+            "key: value\n" * 20000,
+            "a: b\n" + "  c: d\n",
+            "!!python/name:os.system",
+            "--- !!map\n? [a]\n: b\n",
+            f"{key}: !!timestamp 2025-01-01",
+            "sources:\n" + "".join(f"  - {{name: s{i}, kind: feed, url: 'http://x.org/{i}'}}\n" for i in range(3000)),
+        ]
+    )
 
 
 def mangle(base: str, rng: random.Random) -> str:
@@ -85,7 +174,7 @@ def mangle(base: str, rng: random.Random) -> str:
         i = rng.randrange(len(lines))
         if op == 0 and text:  # delete a span
             a = rng.randrange(len(text))
-            text = text[:a] + text[a + rng.randint(1, 40):]
+            text = text[:a] + text[a + rng.randint(1, 40) :]
         elif op == 1:  # insert a token
             a = rng.randrange(len(text) + 1)
             text = text[:a] + rng.choice(TOKENS) + text[a:]
@@ -134,10 +223,12 @@ def _seed_db(db: Path) -> None:
     with Store(db) as store:
         for text in (DESIGN_EXAMPLE, (ROOT / "rsiwatch" / "templates" / "config.yaml").read_text()):
             data = yaml.safe_load(text)
-            store.ensure_sources((s["name"], s["kind"], s.get("url")) for s in data.get("sources", []))
+            store.sources.ensure_sources((s["name"], s["kind"], s.get("url")) for s in data.get("sources", []))
         with store.transaction() as conn:
-            conn.execute("UPDATE sources SET last_success = '2026-01-01T00:00:00.000Z', consecutive_failures = 3, "
-                         "not_before = '2026-01-02T00:00:00.000Z'")
+            conn.execute(
+                "UPDATE sources SET last_success = '2026-01-01T00:00:00.000Z', consecutive_failures = 3, "
+                "not_before = '2026-01-02T00:00:00.000Z'"
+            )
 
 
 def run(workdir: Path, cases: int = 500, cli_cases: int = 100, process_cases: int = 4, seed: int = 8) -> FaultResult:
@@ -145,7 +236,9 @@ def run(workdir: Path, cases: int = 500, cli_cases: int = 100, process_cases: in
     from rsiwatch.config import ConfigError, parse_config
 
     result = FaultResult("Configuration fuzzing (mangled YAML, wrong types)")
-    result.held = "every rejected config: exit 2 and one stderr line naming the file; every accepted one: exit 0; no traceback"
+    result.held = (
+        "every rejected config: exit 2 and one stderr line naming the file; every accepted one: exit 0; no traceback"
+    )
     rng = random.Random(seed)
     workdir.mkdir(parents=True, exist_ok=True)
     db = workdir / "fuzz.db"
@@ -165,11 +258,15 @@ def run(workdir: Path, cases: int = 500, cli_cases: int = 100, process_cases: in
         except ConfigError as exc:
             valid = False
             message = str(exc)
-            result.check("\n" not in message and len(message) < 1000 and message.startswith(str(path)),
-                         f"case {n}: not one line naming the file: {message[:300]!r}")
-        except BaseException as exc:  # noqa: BLE001 - this is what the fuzzer looks for
+            result.check(
+                "\n" not in message and len(message) < 1000 and message.startswith(str(path)),
+                f"case {n}: not one line naming the file: {message[:300]!r}",
+            )
+        except BaseException as exc:
             valid = None
-            result.failures.append(f"case {n}: parse_config raised {type(exc).__name__}: {str(exc)[:200]} (text {text[:80]!r})")
+            result.failures.append(
+                f"case {n}: parse_config raised {type(exc).__name__}: {str(exc)[:200]} (text {text[:80]!r})"
+            )
         took = time.monotonic() - started
         slowest = max(slowest, took)
         result.check(took <= CASE_TIME_BOUND_S, f"case {n}: parse_config took {took:.1f} s (text {text[:80]!r})")
@@ -184,27 +281,45 @@ def run(workdir: Path, cases: int = 500, cli_cases: int = 100, process_cases: in
             outcome = runner.invoke(cli, ["status", "--json", "--config", str(path), "--db", str(db)])
             stderr = outcome.stderr.strip().splitlines()
             if valid:
-                result.check(outcome.exit_code == 0, f"case {n}: a valid config, but status exited {outcome.exit_code}: "
-                             f"{outcome.stderr[-300:]!r} {outcome.exception!r} (text {text[:80]!r})")
+                result.check(
+                    outcome.exit_code == 0,
+                    f"case {n}: a valid config, but status exited {outcome.exit_code}: "
+                    f"{outcome.stderr[-300:]!r} {outcome.exception!r} (text {text[:80]!r})",
+                )
             else:
-                result.check(outcome.exit_code == 2 and len(stderr) == 1,
-                             f"case {n}: exit {outcome.exit_code}, stderr {stderr[:3]!r}, {outcome.exception!r}")
-            result.check(outcome.exception is None or isinstance(outcome.exception, SystemExit),
-                          f"case {n}: status raised {outcome.exception!r}")
+                result.check(
+                    outcome.exit_code == 2 and len(stderr) == 1,
+                    f"case {n}: exit {outcome.exit_code}, stderr {stderr[:3]!r}, {outcome.exception!r}",
+                )
+            result.check(
+                outcome.exception is None or isinstance(outcome.exception, SystemExit),
+                f"case {n}: status raised {outcome.exception!r}",
+            )
         elif len(sampled) < process_cases and valid is False and path.exists():
             sampled.append((path, valid))
     for path, _ in sampled:
-        proc = subprocess.run([sys.executable, "-m", "rsiwatch", "status", "--json", "--config", str(path), "--db", str(db)],
-                              capture_output=True, text=True, timeout=120, env=cli_env(), stdin=subprocess.DEVNULL)
+        proc = subprocess.run(
+            [sys.executable, "-m", "rsiwatch", "status", "--json", "--config", str(path), "--db", str(db)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=cli_env(),
+            stdin=subprocess.DEVNULL,
+        )
         lines = proc.stderr.strip().splitlines()
-        result.check(proc.returncode == 2 and len(lines) == 1 and "Traceback" not in proc.stderr and not proc.stdout,
-                     f"{path.name} in a real process: exit {proc.returncode}, stderr {proc.stderr[-300:]!r}")
-    result.notes.append(f"{accepted} still valid (exit 0), {rejected} rejected (exit 2, one line); "
-                        f"{min(cli_cases, cases)} through the CLI in process, {len(sampled)} in a real process; "
-                        f"slowest parse {slowest * 1000:.0f} ms")
+        result.check(
+            proc.returncode == 2 and len(lines) == 1 and "Traceback" not in proc.stderr and not proc.stdout,
+            f"{path.name} in a real process: exit {proc.returncode}, stderr {proc.stderr[-300:]!r}",
+        )
+    result.notes.append(
+        f"{accepted} still valid (exit 0), {rejected} rejected (exit 2, one line); "
+        f"{min(cli_cases, cases)} through the CLI in process, {len(sampled)} in a real process; "
+        f"slowest parse {slowest * 1000:.0f} ms"
+    )
     return result
 
 
+@pytest.mark.slow
 def test_mangled_configs_exit_2_with_one_line(tmp_path: Path) -> None:
     result = run(tmp_path, cases=500, cli_cases=100, process_cases=4)
     assert result.ok, "\n".join(result.failures[:30] + result.notes)
@@ -221,7 +336,8 @@ def test_what_the_fuzzer_found_stays_fixed() -> None:
         "contact: " + "[" * 5000 + "]" * 5000: "nested too deeply",  # RecursionError
         "a: &a [*a]\ncontact: *a": "contact",
         "threshold: !!int x": "invalid YAML",  # ValueError from the YAML constructor
-        "sources: [{name: a, kind: feed, url: 'http://x.org/f', every: 99999999999999999999d}]": "at most 10 years",  # OverflowError later
+        "sources: [{name: a, kind: feed, url: 'http://x.org/f', every: "
+        "99999999999999999999d}]": "at most 10 years",  # OverflowError later
         "schedule: {jitter_s: .inf}": "finite",
         "schedule: {backoff_max_s: 1e300}": "less than or equal",
     }

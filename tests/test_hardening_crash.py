@@ -17,7 +17,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from hardening_support import ROOT, FaultResult, cli_env, connect, rss, run_measured, write_config
 from local_server import LocalServer, Request, Response
 
@@ -37,9 +36,11 @@ while True:
     work = rng.choice(ids)
     note = f"{tag}-{n}"
     if n % 7 == 0:
-        decision, _ = store.accept(work, {"title": f"entry {note}", "category": "research-automation"}, note=note)
+        entry = {"title": f"entry {note}", "category": "research-automation"}
+        decision, _ = store.decisions.accept(work, entry, note=note)
     else:
-        decision = store.decide(work, rng.choice(["reject", "defer", "out_of_scope"]), note=note, origin="web")
+        action = rng.choice(["reject", "defer", "out_of_scope"])
+        decision = store.decisions.decide(work, action, note=note, origin="web")
     print(decision, note, flush=True)
 """
 
@@ -47,9 +48,15 @@ while True:
 def _feed_handler(state: dict[str, int], feed: int):
     def handle(request: Request) -> Response:
         r = state["round"]
-        items = [{"title": f"Round {r} feed {feed} item {i}: self-play for compilers", "guid": f"r{r}-f{feed}-{i}",
-                  "link": f"https://crash.example.org/f{feed}/r{r}/{i}", "description": f"Round {r}, item {i}."}
-                 for i in range(ITEMS)]
+        items = [
+            {
+                "title": f"Round {r} feed {feed} item {i}: self-play for compilers",
+                "guid": f"r{r}-f{feed}-{i}",
+                "link": f"https://crash.example.org/f{feed}/r{r}/{i}",
+                "description": f"Round {r}, item {i}.",
+            }
+            for i in range(ITEMS)
+        ]
         return Response(200, rss(items), {"Content-Type": "application/rss+xml"})
 
     return handle
@@ -60,20 +67,25 @@ def _round_ids(r: int) -> set[str]:
 
 
 def _popen(args: list[str], cwd: Path, out) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, *args], cwd=cwd, stdout=out, stderr=subprocess.DEVNULL,
-                            stdin=subprocess.DEVNULL, env=cli_env())
+    return subprocess.Popen(
+        [sys.executable, *args], cwd=cwd, stdout=out, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, env=cli_env()
+    )
 
 
 def run(workdir: Path, kills: int = 20, seed: int = 8) -> FaultResult:
     result = FaultResult("Crashes (SIGKILL of crawl and decision writer at random moments)")
-    result.held = ("after every kill: integrity_check ok, foreign keys ok, no work stored twice, every confirmed "
-                   "decision present; the next crawl completed with every item")
+    result.held = (
+        "after every kill: integrity_check ok, foreign keys ok, no work stored twice, every confirmed "
+        "decision present; the next crawl completed with every item"
+    )
     rng = random.Random(seed)
     state = {"round": 0}
     server = LocalServer().start()
     try:
-        sources = [{"name": f"crash-{f}", "kind": "feed", "url": server.add(f"/f{f}", handler=_feed_handler(state, f))}
-                   for f in range(FEEDS)]
+        sources = [
+            {"name": f"crash-{f}", "kind": "feed", "url": server.add(f"/f{f}", handler=_feed_handler(state, f))}
+            for f in range(FEEDS)
+        ]
         project = workdir / "crash"
         write_config(project, sources)
         first = run_measured(["crawl", "--all", "--json"], project)
@@ -128,14 +140,17 @@ def _check_after_kill(result: FaultResult, project: Path, confirmed: dict[int, s
     try:
         result.check(conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok", f"kill {k}: integrity_check failed")
         result.check(not conn.execute("PRAGMA foreign_key_check").fetchall(), f"kill {k}: foreign key violations")
-        dup = conn.execute("SELECT url, COUNT(*) FROM works WHERE url != '' GROUP BY url HAVING COUNT(*) > 1").fetchall()
+        dup = conn.execute(
+            "SELECT url, COUNT(*) FROM works WHERE url != '' GROUP BY url HAVING COUNT(*) > 1"
+        ).fetchall()
         result.check(not dup, f"kill {k}: works stored twice: {[tuple(r) for r in dup[:3]]}")
         stored = dict(conn.execute("SELECT id, note FROM decisions").fetchall())
         lost = [d for d, note in confirmed.items() if stored.get(d) != note]
         result.check(not lost, f"kill {k}: {len(lost)} confirmed decisions lost, e.g. {lost[:5]}")
         mismatch = conn.execute(
             "SELECT COUNT(*) FROM works w WHERE w.status != 'new' AND NOT EXISTS "
-            "(SELECT 1 FROM decisions d WHERE d.work_id = w.id)").fetchone()[0]
+            "(SELECT 1 FROM decisions d WHERE d.work_id = w.id)"
+        ).fetchone()[0]
         result.check(mismatch == 0, f"kill {k}: {mismatch} works have a status but no decision")
     finally:
         conn.close()

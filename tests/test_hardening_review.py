@@ -12,7 +12,7 @@ import socket
 from pathlib import Path
 
 import httpx2
-
+import pytest
 from hardening_support import FaultResult, connect, injected, run_measured, write_config
 from local_server import LocalServer
 from test_hardening_concurrent import session, start_serve, stop
@@ -237,6 +237,7 @@ def _exports(result: FaultResult, project: Path, workdir: Path, base: str, port:
     result.check(len(inside) == 1 and inside[0].endswith(".md"), f"export folder holds {inside}")
 
 
+@pytest.mark.slow
 def test_review_page_refuses_payloads_forgeries_other_hosts_and_escapes(tmp_path: Path) -> None:
     result = run(tmp_path)
     assert result.ok, "\n".join(result.failures + result.notes)

@@ -7,17 +7,17 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
+from local_server import LocalServer
+
 from crawler.http import PoliteClient
 from crawler.settings import HttpSettings, Politeness
 from crawler.sources import collect
-from local_server import LocalServer
+from rsiwatch.catalog.formats import read_catalog
+from rsiwatch.catalog.load import import_entries
 from rsiwatch.cli import SEED_CATALOG
-from rsiwatch.config import Config, Http, Source
-from rsiwatch.config import Politeness as PolitenessConfig
+from rsiwatch.config import Config, Http, Politeness as PolitenessConfig, Source
 from rsiwatch.ingest_batch import FetchedSource, store_batch
 from rsiwatch.pipeline import crawl
-from rsiwatch.review.catalog import read_catalog
-from rsiwatch.review.catalog_store import import_entries
 from rsiwatch.scoring import train_and_save
 from rsiwatch.store import Store, utcnow
 
@@ -60,7 +60,9 @@ def blog_feed() -> bytes:
 
 def serve(local_server: LocalServer) -> list[Source]:
     return [
-        Source(name="listing", kind="feed", url=local_server.add("/listing.xml", arxiv_feed(), headers=RSS, etag='"l1"')),
+        Source(
+            name="listing", kind="feed", url=local_server.add("/listing.xml", arxiv_feed(), headers=RSS, etag='"l1"')
+        ),
         Source(name="blog", kind="feed", url=local_server.add("/blog.xml", blog_feed(), headers=RSS, etag='"b1"')),
     ]
 
@@ -74,8 +76,9 @@ def prepared_store(path: Path) -> Store:
 
 
 def client() -> PoliteClient:
-    return PoliteClient(HttpSettings(connect_timeout_s=2, read_timeout_s=5, total_timeout_s=10, retries=0), FAST,
-                        "curator@example.org")
+    return PoliteClient(
+        HttpSettings(connect_timeout_s=2, read_timeout_s=5, total_timeout_s=10, retries=0), FAST, "curator@example.org"
+    )
 
 
 def rows(path: Path) -> dict[str, list[tuple]]:
@@ -83,9 +86,11 @@ def rows(path: Path) -> dict[str, list[tuple]]:
     conn = sqlite3.connect(path)
     queries = {
         "works": "SELECT id, title, summary, url, authors, links, status, score, model_version, category,"
-                 " queued_at IS NOT NULL, queue_reason FROM works ORDER BY id",
-        "sightings": "SELECT work_id, source, item_key, url, title, version, via FROM sightings ORDER BY work_id, source, item_key",
-        "scores": "SELECT work_id, model_version, score, threshold, category, why, nearest FROM scores ORDER BY work_id",
+        " queued_at IS NOT NULL, queue_reason FROM works ORDER BY id",
+        "sightings": "SELECT work_id, source, item_key, url, title, version, via FROM sightings ORDER BY work_id, "
+                     "source, item_key",
+        "scores": "SELECT work_id, model_version, score, threshold, category, why, nearest FROM scores ORDER BY "
+                  "work_id",
         "sources": "SELECT name, etag, last_modified, consecutive_failures, last_error FROM sources ORDER BY name",
         "fetches": "SELECT source, outcome, requests, items, new_works, new_candidates FROM fetches ORDER BY id",
         "titles": "SELECT work_id, norm FROM work_titles ORDER BY work_id",
@@ -96,9 +101,13 @@ def rows(path: Path) -> dict[str, list[tuple]]:
 
 
 def config(sources: list[Source]) -> Config:
-    return Config(sources=sources, threshold=0.3, review={"audit_per_week": 0},
-                  politeness=PolitenessConfig(default_delay_s=0, per_host_delay_s={}, host_groups={}, obey_robots=False),
-                  http=Http(retries=0))
+    return Config(
+        sources=sources,
+        threshold=0.3,
+        review={"audit_per_week": 0},
+        politeness=PolitenessConfig(default_delay_s=0, per_host_delay_s={}, host_groups={}, obey_robots=False),
+        http=Http(retries=0),
+    )
 
 
 def test_a_batch_stores_the_same_rows_as_its_sources_one_by_one(tmp_path: Path, local_server: LocalServer) -> None:
@@ -107,7 +116,7 @@ def test_a_batch_stores_the_same_rows_as_its_sources_one_by_one(tmp_path: Path, 
     outcomes = {}
     for mode in ("batch", "one_by_one"):
         with prepared_store(tmp_path / f"{mode}.db") as store, client() as c:
-            store.ensure_sources((s.name, s.kind, s.url) for s in sources)
+            store.sources.ensure_sources((s.name, s.kind, s.url) for s in sources)
             fetched = [FetchedSource(s, utcnow(), collect(s.spec, c)) for s in sources]
             if mode == "batch":
                 outcomes[mode] = store_batch(fetched, store, cfg)
@@ -125,7 +134,9 @@ def test_a_batch_stores_the_same_rows_as_its_sources_one_by_one(tmp_path: Path, 
     assert [r[1] for r in batch["sources"]] == ['"b1"', '"l1"']  # each source's validators saved
 
 
-def test_a_crawl_of_many_feeds_leaves_the_rows_of_a_crawl_source_by_source(tmp_path: Path, local_server: LocalServer) -> None:
+def test_a_crawl_of_many_feeds_leaves_the_rows_of_a_crawl_source_by_source(
+    tmp_path: Path, local_server: LocalServer
+) -> None:
     feeds = serve(local_server)
     # More sources than one batch needs, so the prefetching crawl stores several at once when they are ready.
     sources = [Source(name=f"{s.name}-{n}", kind="feed", url=s.url) for n in range(3) for s in feeds]

@@ -35,3 +35,19 @@ def test_a_wrong_way_import_breaks_the_contracts(tmp_path: Path) -> None:
     )
     assert result.returncode != 0
     assert "crawler.ids -> rsiwatch.store" in result.stdout
+
+
+def test_the_published_site_may_not_import_the_review_app(tmp_path: Path) -> None:
+    """The review app and the published site are independent siblings: either importing the other breaks."""
+    copy = tmp_path / "tree"
+    for name in ("crawler", "classifier", "rsiwatch"):
+        shutil.copytree(ROOT / name, copy / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", copy / "pyproject.toml")
+    public = copy / "rsiwatch" / "site" / "public.py"
+    public.write_text(public.read_text() + "\nfrom rsiwatch.review.web import create_app  # noqa: E402,F401\n")
+    result = subprocess.run(
+        [str(LINT_IMPORTS), "--no-cache"], cwd=copy, capture_output=True, text=True,
+        env={"PYTHONPATH": str(copy), "PATH": "/usr/bin:/bin"},
+    )
+    assert result.returncode != 0
+    assert "rsiwatch.site.public -> rsiwatch.review.web" in result.stdout

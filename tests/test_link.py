@@ -12,7 +12,13 @@ import pytest
 
 from crawler.items import Item
 from crawler.link import (
-    MIN_EXACT_TOKENS, link_by_references, link_items, normalise_title, same_title, title_similarity, title_tokens,
+    MIN_EXACT_TOKENS,
+    link_by_references,
+    link_items,
+    normalise_title,
+    same_title,
+    title_similarity,
+    title_tokens,
 )
 from rsiwatch.store import Store
 
@@ -55,13 +61,22 @@ def test_references_attach_a_post_to_the_one_paper_it_names() -> None:
 
 def test_titles_link_through_the_store(tmp_path: Path) -> None:
     with Store(tmp_path / "c.db") as store:
-        store.ingest("arxiv", [
-            Item(PAPER, TITLE, "", f"https://arxiv.org/abs/{PAPER[6:]}", "a1"),
-            Item("arxiv:2611.00002", "AlphaEvolve: A coding agent for scientific and algorithmic discovery", "", "u", "a2"),
-            Item("arxiv:2611.00003", "Twin titles about the same thing", "", "u", "a3"),
-            Item("arxiv:2611.00004", "Twin titles about the same thing", "", "u", "a4"),
-        ])
-        assert store.work_ids_by_title([normalise_title(TITLE)]) == {normalise_title(TITLE): [PAPER]}
+        store.works.ingest(
+            "arxiv",
+            [
+                Item(PAPER, TITLE, "", f"https://arxiv.org/abs/{PAPER[6:]}", "a1"),
+                Item(
+                    "arxiv:2611.00002",
+                    "AlphaEvolve: A coding agent for scientific and algorithmic discovery",
+                    "",
+                    "u",
+                    "a2",
+                ),
+                Item("arxiv:2611.00003", "Twin titles about the same thing", "", "u", "a3"),
+                Item("arxiv:2611.00004", "Twin titles about the same thing", "", "u", "a4"),
+            ],
+        )
+        assert store.linking.work_ids_by_title([normalise_title(TITLE)]) == {normalise_title(TITLE): [PAPER]}
         posts = [
             post(1, TITLE.lower() + " | Example Lab"),  # exact once the site name is gone
             post(2, "AlphaEvolve: a coding agent for algorithmic and scientific discovery"),  # same words reordered
@@ -69,16 +84,26 @@ def test_titles_link_through_the_store(tmp_path: Path) -> None:
             post(4, "Evolving GPU kernels with LLM agents for faster transformer training runs"),  # too different
             post(5, "Cooking with robots"),
         ]
-        linked = link_items(posts, store)
+        linked = link_items(posts, store.linking)
         assert [i.canonical_id for i in linked] == [
-            PAPER, "arxiv:2611.00002", posts[2].canonical_id, posts[3].canonical_id, posts[4].canonical_id,
+            PAPER,
+            "arxiv:2611.00002",
+            posts[2].canonical_id,
+            posts[3].canonical_id,
+            posts[4].canonical_id,
         ]
         assert linked[0].url == "https://blog.example.org/1"
         # Works that arrive later are indexed on the next lookup.
-        store.ingest("arxiv", [Item("arxiv:2611.00005", "Cooking with robots in the kitchen at scale", "", "u", "a5")])
-        assert link_items([post(6, "Cooking with robots in the kitchen at scale")], store)[0].canonical_id == "arxiv:2611.00005"
+        store.works.ingest(
+            "arxiv", [Item("arxiv:2611.00005", "Cooking with robots in the kitchen at scale", "", "u", "a5")]
+        )
+        assert (
+            link_items([post(6, "Cooking with robots in the kitchen at scale")], store.linking)[0].canonical_id
+            == "arxiv:2611.00005"
+        )
 
 
+@pytest.mark.slow
 @pytest.mark.shared
 def test_false_title_matches_on_real_arxiv_titles(shared_dir: Path) -> None:
     """Distinct papers of 2025-2026 whose titles the matcher would confuse: the false-match rate.
@@ -116,6 +141,8 @@ def test_false_title_matches_on_real_arxiv_titles(shared_dir: Path) -> None:
         reworded = titles[work_id].upper().replace(":", " -") + " | Lab Blog"
         recalled += same_title(reworded.rsplit(" | ", 1)[0], titles[work_id])
     rate = false_matches / len(sample)
-    print(f"false title matches: {false_matches}/{len(sample)} = {rate:.4%}; exact collisions {collisions}/{len(titles)}")
+    print(
+        f"false title matches: {false_matches}/{len(sample)} = {rate:.4%}; exact collisions {collisions}/{len(titles)}"
+    )
     assert rate <= 0.002
     assert recalled / len(sample) > 0.95

@@ -8,10 +8,12 @@ import json
 import sqlite3
 from pathlib import Path
 
+import pytest
 from cli_support import run_cli, write_config
 from local_server import LocalServer
-from rsiwatch.store import Store
 from store_support import sightings_since_decision
+
+from rsiwatch.store import Store
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sources"
 PAPER = "arxiv:2611.04242"
@@ -31,6 +33,7 @@ def serve(server: LocalServer) -> dict[str, str]:
     return {p: server.url + p for p in ("/rss/cs.LG", "/newsletter/feed", "/blog/")}
 
 
+@pytest.mark.slow
 def test_one_paper_three_sources_then_rejected_stays_rejected(tmp_path: Path, local_server: LocalServer) -> None:
     urls = serve(local_server)
     select = {"item": "article.post", "title": "h3", "link": "a@href", "summary": "p.teaser", "date": "time"}
@@ -69,4 +72,4 @@ def test_one_paper_three_sources_then_rejected_stays_rejected(tmp_path: Path, lo
         since = sightings_since_decision(store, PAPER)
         assert since["decision"]["action"] == "reject" and since["decision"]["note"] == "not about training"
         assert [s["url"] for s in since["sightings"]] == [local_server.url + "/blog/kernels-talk"]
-        assert [w["id"] for w in store.seen_again_after_decision()] == [PAPER]
+        assert [w["id"] for w in store.linking.seen_again_after_decision()] == [PAPER]

@@ -17,7 +17,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
 from cli_support import run_cli, write_config
 from local_server import LocalServer, Response
 from test_prefetch import RSS, feed
@@ -64,6 +63,7 @@ def lock_holder(project: Path) -> dict | None:
 
 # Exit statuses ----------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_crawl_exits_1_when_every_source_failed_and_0_when_one_succeeded(tmp_path: Path, local_server) -> None:
     local_server.add("/ok", (FIXTURES / "newsletter.xml").read_bytes(), headers=RSS)
     local_server.add("/broken", handler=lambda request: Response(500, b"oops"))
@@ -94,10 +94,14 @@ def test_crawl_exits_1_when_every_source_failed_and_0_when_one_succeeded(tmp_pat
 
 # One crawler per database -----------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_crawl_is_refused_while_the_daemon_holds_the_database_and_waits_with_wait(tmp_path: Path, local_server) -> None:
     local_server.add("/feed", (FIXTURES / "newsletter.xml").read_bytes(), headers=RSS)
-    write_config(tmp_path / "config.yaml", [{"name": "news", "kind": "feed", "url": local_server.url + "/feed", "every": "1h"}],
-                 schedule=QUICK)
+    write_config(
+        tmp_path / "config.yaml",
+        [{"name": "news", "kind": "feed", "url": local_server.url + "/feed", "every": "1h"}],
+        schedule=QUICK,
+    )
     run_cli("init", cwd=tmp_path)
     daemon = start(tmp_path, "daemon")
     try:
@@ -116,7 +120,7 @@ def test_crawl_is_refused_while_the_daemon_holds_the_database_and_waits_with_wai
         waiting = start(tmp_path, "crawl", "--all", "--wait")
         try:
             assert waiting.stderr is not None
-            assert waiting.stderr.readline().startswith(f"waiting: another rsiwatch daemon is already running")
+            assert waiting.stderr.readline().startswith("waiting: another rsiwatch daemon is already running")
             stopped_at = time.monotonic()
             assert stop(daemon) == 0
             assert waiting.wait(timeout=DEADLINE_S) == 0, waiting.stderr.read() if waiting.stderr else ""
@@ -138,6 +142,7 @@ def test_crawl_is_refused_while_the_daemon_holds_the_database_and_waits_with_wai
     assert run_cli("crawl", "--all", cwd=tmp_path, check=False).returncode == 0
 
 
+@pytest.mark.slow
 def test_two_crawls_do_not_overlap(tmp_path: Path, local_server) -> None:
     """A crawl holds the lock (its server answers only when the test says so); a second one started
     meanwhile is refused, naming it."""
@@ -148,8 +153,11 @@ def test_two_crawls_do_not_overlap(tmp_path: Path, local_server) -> None:
         return Response(200, (FIXTURES / "newsletter.xml").read_bytes(), RSS)
 
     local_server.add("/slow", handler=held)
-    write_config(tmp_path / "config.yaml", [{"name": "slow", "kind": "feed", "url": local_server.url + "/slow"}],
-                 http={"connect_timeout_s": 5, "read_timeout_s": 90, "total_timeout_s": 120, "retries": 0})
+    write_config(
+        tmp_path / "config.yaml",
+        [{"name": "slow", "kind": "feed", "url": local_server.url + "/slow"}],
+        http={"connect_timeout_s": 5, "read_timeout_s": 90, "total_timeout_s": 120, "retries": 0},
+    )
     run_cli("init", cwd=tmp_path)
     first = start(tmp_path, "crawl")
     try:
@@ -166,10 +174,15 @@ def test_two_crawls_do_not_overlap(tmp_path: Path, local_server) -> None:
 
 # Logs that rotate -------------------------------------------------------------------------------------
 
+
+@pytest.mark.slow
 def test_daemon_log_file_is_reopened_when_moved_and_on_sighup(tmp_path: Path, local_server) -> None:
     local_server.add("/feed", (FIXTURES / "newsletter.xml").read_bytes(), headers=RSS)
-    write_config(tmp_path / "config.yaml", [{"name": "news", "kind": "feed", "url": local_server.url + "/feed", "every": "1s"}],
-                 schedule=QUICK)
+    write_config(
+        tmp_path / "config.yaml",
+        [{"name": "news", "kind": "feed", "url": local_server.url + "/feed", "every": "1s"}],
+        schedule=QUICK,
+    )
     run_cli("init", cwd=tmp_path)
     log = tmp_path / "daemon.log"
     daemon = start(tmp_path, "daemon", "--log-file", str(log))
@@ -190,6 +203,7 @@ def test_daemon_log_file_is_reopened_when_moved_and_on_sighup(tmp_path: Path, lo
 
 
 # No orphans -------------------------------------------------------------------------------------------
+
 
 def children_of(pid: int) -> dict[int, str]:
     """Processes whose parent is ``pid``, with their command lines."""
@@ -223,16 +237,21 @@ def alive(pid: int) -> bool:
         return False
 
 
+@pytest.mark.slow
 def test_a_crawl_killed_mid_parse_leaves_no_process_behind(tmp_path: Path, local_server: LocalServer) -> None:
     sources = []
     for number in range(6):  # big feeds: each takes the parse worker a while
         url = local_server.add(f"/big{number}.xml", feed(number, 4000), headers=RSS)
         sources.append({"name": f"big{number}", "kind": "feed", "url": url})
-    write_config(tmp_path / "config.yaml", sources,
-                 http={"connect_timeout_s": 5, "read_timeout_s": 30, "total_timeout_s": 60, "retries": 0})
+    write_config(
+        tmp_path / "config.yaml",
+        sources,
+        http={"connect_timeout_s": 5, "read_timeout_s": 30, "total_timeout_s": 60, "retries": 0},
+    )
     run_cli("init", cwd=tmp_path)
     crawl = start(tmp_path, "crawl")
     try:
+
         def parsing_worker() -> int | None:
             for pid, cmdline in children_of(crawl.pid).items():
                 if "resource_tracker" not in cmdline and "multiprocessing" in cmdline and cpu_seconds(pid) > 1.0:
@@ -257,13 +276,17 @@ def test_a_crawl_killed_mid_parse_leaves_no_process_behind(tmp_path: Path, local
 
 # Bounded growth ---------------------------------------------------------------------------------------
 
+
 @pytest.mark.slow
 def test_retention_folds_old_fetches_and_prunes_model_blobs_but_never_decisions_or_the_active_model(
     tmp_path: Path, local_server
 ) -> None:
     local_server.add("/feed", (FIXTURES / "newsletter.xml").read_bytes(), headers=RSS)
-    write_config(tmp_path / "config.yaml", [{"name": "news", "kind": "feed", "url": local_server.url + "/feed"}],
-                 retention={"fetches": "30d", "models": 1})
+    write_config(
+        tmp_path / "config.yaml",
+        [{"name": "news", "kind": "feed", "url": local_server.url + "/feed"}],
+        retention={"fetches": "30d", "models": 1},
+    )
     run_cli("init", cwd=tmp_path)
     for _ in range(3):
         run_cli("crawl", "--all", cwd=tmp_path)  # the first crawl trains model 1
@@ -306,7 +329,9 @@ def test_retention_folds_old_fetches_and_prunes_model_blobs_but_never_decisions_
     assert refused.returncode == 1 and f"model version {versions[0]} was pruned" in refused.stderr
     # The active model still scores.
     items = tmp_path / "items.jsonl"
-    items.write_text(json.dumps({"id": "x", "title": "Neural architecture search by reinforcement learning", "summary": ""}) + "\n")
+    items.write_text(
+        json.dumps({"id": "x", "title": "Neural architecture search by reinforcement learning", "summary": ""}) + "\n"
+    )
     assert json.loads(run_cli("score", str(items), cwd=tmp_path).stdout.splitlines()[0])["id"] == "x"
 
 
@@ -322,20 +347,34 @@ def readme_block(after: str, language: str, doc: Path = README) -> str:
     """The first ```language block after the line containing ``after`` in README.md (or ``doc``)."""
     text = doc.read_text()
     start = text.index(f"```{language}\n", text.index(after)) + len(f"```{language}\n")
-    return text[start:text.index("```", start)]
+    return text[start : text.index("```", start)]
 
 
 def test_readme_systemd_unit_is_sound_and_passes_systemd_analyze_verify(tmp_path: Path) -> None:
     unit = readme_block("## As a service", "ini", OPERATIONS)
     settings = [line.strip() for line in unit.splitlines() if "=" in line]
-    for required in ("Wants=network-online.target", "After=network-online.target", "Restart=on-failure",
-                     "NoNewPrivileges=yes", "ProtectSystem=strict", "StateDirectory=rsiwatch",
-                     "ReadWritePaths=/var/lib/rsiwatch",
-                     # Issue 21: a config error (exit 2) is not restarted every 30 s forever; the cheap hardening.
-                     "RestartPreventExitStatus=2", "UMask=0027", "ProtectKernelTunables=yes",
-                     "ProtectKernelModules=yes", "ProtectKernelLogs=yes", "ProtectControlGroups=yes",
-                     "PrivateDevices=yes", "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6", "LockPersonality=yes",
-                     "RestrictRealtime=yes", "SystemCallFilter=@system-service", "CapabilityBoundingSet="):
+    for required in (
+        "Wants=network-online.target",
+        "After=network-online.target",
+        "Restart=on-failure",
+        "NoNewPrivileges=yes",
+        "ProtectSystem=strict",
+        "StateDirectory=rsiwatch",
+        "ReadWritePaths=/var/lib/rsiwatch",
+        # Issue 21: a config error (exit 2) is not restarted every 30 s forever; the cheap hardening.
+        "RestartPreventExitStatus=2",
+        "UMask=0027",
+        "ProtectKernelTunables=yes",
+        "ProtectKernelModules=yes",
+        "ProtectKernelLogs=yes",
+        "ProtectControlGroups=yes",
+        "PrivateDevices=yes",
+        "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6",
+        "LockPersonality=yes",
+        "RestrictRealtime=yes",
+        "SystemCallFilter=@system-service",
+        "CapabilityBoundingSet=",
+    ):
         assert required in settings, required
     assert any(s.startswith("User=") for s in settings) and any(s.startswith("Group=") for s in settings)
     assert "--db /var/lib/rsiwatch/candidates.db" in unit  # the database lives where the unit may write
@@ -345,8 +384,9 @@ def test_readme_systemd_unit_is_sound_and_passes_systemd_analyze_verify(tmp_path
     # The only change: ExecStart names this checkout's rsiwatch, since verify checks that it is executable.
     here = Path(sys.executable).parent / "rsiwatch"
     (tmp_path / "rsiwatch.service").write_text(unit.replace("/srv/rsiwatch/.venv/bin/rsiwatch", str(here)))
-    result = subprocess.run([verify, "verify", str(tmp_path / "rsiwatch.service")], capture_output=True, text=True,
-                            timeout=120)
+    result = subprocess.run(
+        [verify, "verify", str(tmp_path / "rsiwatch.service")], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0 and result.stderr.strip() == "", result.stderr
 
 
@@ -356,8 +396,12 @@ def test_the_service_unit_rates_below_the_exposure_bound_in_systemd_analyze_secu
         pytest.skip("systemd-analyze is not installed")
     unit = readme_block("## As a service", "ini", OPERATIONS)
     (tmp_path / "rsiwatch.service").write_text(unit)
-    result = subprocess.run([analyze, "security", "--offline=yes", "--no-pager", str(tmp_path / "rsiwatch.service")],
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [analyze, "security", "--offline=yes", "--no-pager", str(tmp_path / "rsiwatch.service")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     if "--offline" in result.stderr and "unrecognized" in result.stderr:
         pytest.skip("this systemd-analyze cannot rate a unit file offline (systemd < 250)")
     found = re.search(r"Overall exposure level for rsiwatch\.service: ([0-9.]+)", result.stdout + result.stderr)

@@ -9,23 +9,23 @@ real SQLite file, with the default schedule settings.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import time_machine
-from click.testing import CliRunner
-
 from cli_support import write_config
+from click.testing import CliRunner
 from local_server import Response
+
 from rsiwatch.cli import cli
 from rsiwatch.config import MAX_BACKOFF_S, load_config
 from rsiwatch.pipeline import crawl, due_sources, next_due, retry_wait_s
 from rsiwatch.review.digest import build_digest, to_markdown
-from rsiwatch.store import Store, parse_iso
+from rsiwatch.store import Store
 
 FEED = (Path(__file__).parent / "fixtures" / "e2e" / "newsletter.xml").read_bytes()
-T0 = datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
 
 
 def status_check(config: Path) -> tuple[int, str]:
@@ -64,7 +64,7 @@ def test_a_seven_hour_outage_is_retried_at_a_capped_interval_noticed_and_recover
             (outcome,) = crawl(config, store, client, due_sources(config, store)).sources
             assert not outcome.ok and "HTTP 503" in outcome.error
             waits.append((next_due(source, store) - before).total_seconds())
-            failures = store.source_state("news").consecutive_failures
+            failures = store.sources.source_state("news").consecutive_failures
             code, output = status_check(config_path)
             if failures >= config.schedule.warn_after_failures:
                 noticed_at = noticed_at or failures
@@ -78,26 +78,28 @@ def test_a_seven_hour_outage_is_retried_at_a_capped_interval_noticed_and_recover
         assert waits[:4] == [300, 600, 1200, 2400], waits
         assert len(waits) > 6 and all(w == 3600 for w in waits[4:]), waits
         assert noticed_at == 5
-        warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING and "failing" in r.getMessage()]
+        warnings = [
+            r.getMessage() for r in caplog.records if r.levelno == logging.WARNING and "failing" in r.getMessage()
+        ]
         assert warnings == ["news: failing: 5 failures in a row; retried every 1 h until it recovers"]
-        assert not store.source_state("news").paused
+        assert not store.sources.source_state("news").paused
 
         # The outage ends: the next due time fetches it, and the warnings clear.
         down["now"] = False
         (outcome,) = crawl(config, store, client, due_sources(config, store)).sources
         assert outcome.ok
-        assert store.source_state("news").consecutive_failures == 0
+        assert store.sources.source_state("news").consecutive_failures == 0
         code, output = status_check(config_path)
         assert code == 0, output
         assert build_digest(store, "2026-11-01T00:00:00Z", config=config).troubles == []
 
 
 def test_retry_waits_are_capped_at_a_day_even_when_configured_or_asked_longer(tmp_path: Path) -> None:
-    config_path = write_config(tmp_path / "config.yaml", [], schedule={"backoff_base_s": 3600, "backoff_max_s": 10 ** 7})
+    config_path = write_config(tmp_path / "config.yaml", [], schedule={"backoff_base_s": 3600, "backoff_max_s": 10**7})
     config = load_config(config_path)
     assert retry_wait_s(config, 1, None) == 3600
     assert retry_wait_s(config, 40, None) == MAX_BACKOFF_S == 86400
-    assert retry_wait_s(config, 1, 10 ** 9) == 86400  # a Retry-After of thirty years
+    assert retry_wait_s(config, 1, 10**9) == 86400  # a Retry-After of thirty years
     assert retry_wait_s(config, 1, 7200) == 7200
 
 
@@ -112,22 +114,31 @@ def test_410_gone_pauses_the_source_says_so_in_the_log_and_in_status_check(
     """Paused now means: by hand, or the server said the feed is gone for good (HTTP 410)."""
     local_server.add("/gone", status=410, body=b"gone")
     local_server.add("/missing", status=404, body=b"not here")
-    config_path = write_config(tmp_path / "config.yaml", [
-        {"name": "gone", "kind": "feed", "url": local_server.url + "/gone"},
-        {"name": "missing", "kind": "feed", "url": local_server.url + "/missing"},
-    ])
+    config_path = write_config(
+        tmp_path / "config.yaml",
+        [
+            {"name": "gone", "kind": "feed", "url": local_server.url + "/gone"},
+            {"name": "missing", "kind": "feed", "url": local_server.url + "/missing"},
+        ],
+    )
     config = load_config(config_path)
     from crawler.http import PoliteClient
 
     caplog.set_level(logging.INFO)
-    with Store(tmp_path / "candidates.db") as store, \
-            PoliteClient(config.http.settings, config.politeness.settings, config.contact) as client:
+    with (
+        Store(tmp_path / "candidates.db") as store,
+        PoliteClient(config.http.settings, config.politeness.settings, config.contact) as client,
+    ):
         crawl(config, store, client, due_sources(config, store))
-        assert store.source_state("gone").paused and "410 Gone" in store.source_state("gone").paused_reason
-        assert not store.source_state("missing").paused  # a 404 may end: retried
+        assert (
+            store.sources.source_state("gone").paused and "410 Gone" in store.sources.source_state("gone").paused_reason
+        )
+        assert not store.sources.source_state("missing").paused  # a 404 may end: retried
         assert next_due(config.sources[1], store) is not None
-    assert any(r.levelno == logging.WARNING and r.getMessage().startswith("gone: paused: the server answered 410")
-               for r in caplog.records)
+    assert any(
+        r.levelno == logging.WARNING and r.getMessage().startswith("gone: paused: the server answered 410")
+        for r in caplog.records
+    )
     code, output = status_check(config_path)
     assert code == 1 and "source gone is paused (the server answered 410 Gone" in output, output
     assert "source missing" not in output  # one failure is not yet "failing for long"
@@ -139,16 +150,23 @@ def test_410_gone_pauses_the_source_says_so_in_the_log_and_in_status_check(
 
 def test_a_source_0_1_paused_after_failures_is_resumed_by_the_upgrade(tmp_path: Path, capsys) -> None:
     from test_store import database_at_schema
+
     from rsiwatch.store.schema import MIGRATIONS
 
     marker = "'resumed by the upgrade (was: '"
     before = next(n for n, script in enumerate(MIGRATIONS) if marker in script)
     conn = database_at_schema(tmp_path / "old.db", before)
-    conn.executemany("INSERT INTO sources (name, kind, paused, paused_reason) VALUES (?, 'feed', 1, ?)", [
-        ("flaky", "paused after 5 consecutive failures; last: HTTP 503"),
-        ("by-hand", "on holiday"),
-    ])
+    conn.executemany(
+        "INSERT INTO sources (name, kind, paused, paused_reason) VALUES (?, 'feed', 1, ?)",
+        [
+            ("flaky", "paused after 5 consecutive failures; last: HTTP 503"),
+            ("by-hand", "on holiday"),
+        ],
+    )
     conn.close()
     with Store(tmp_path / "old.db") as store:
-        assert not store.source_state("flaky").paused
-        assert store.source_state("by-hand").paused and store.source_state("by-hand").paused_reason == "on holiday"
+        assert not store.sources.source_state("flaky").paused
+        assert (
+            store.sources.source_state("by-hand").paused
+            and store.sources.source_state("by-hand").paused_reason == "on holiday"
+        )

@@ -23,8 +23,8 @@ def _reviewed(db: Path) -> list[str]:
     ids = populate(db, 12)
     with Store(db) as store:
         for n, work_id in enumerate(ids[:8]):
-            store.decide(work_id, "reject" if n % 2 else "defer")
-        store.accept(ids[8], {"work_id": ids[8], "title": "T", "description": "D."})
+            store.decisions.decide(work_id, "reject" if n % 2 else "defer")
+        store.decisions.accept(ids[8], {"work_id": ids[8], "title": "T", "description": "D."})
     return ids
 
 

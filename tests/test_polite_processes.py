@@ -7,6 +7,7 @@ the last request of one process and the first of the next is at least the config
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import subprocess
@@ -16,6 +17,7 @@ from pathlib import Path
 from cli_support import run_cli, write_config
 from local_server import LocalServer
 from oai_server import OaiEndpoint
+
 from rsiwatch.lock import LockHeld, lock_path, take_lock
 
 FIXTURES = Path(__file__).parent / "fixtures" / "e2e"
@@ -39,7 +41,7 @@ def test_two_crawls_back_to_back_keep_the_host_groups_spacing(tmp_path: Path, lo
         run_cli("crawl", "--source", name, cwd=tmp_path)
     arrivals = [r.time for r in local_server.requests]
     assert [r.path for r in local_server.requests] == ["/a", "/b", "/a"]
-    gaps = [later - earlier for earlier, later in zip(arrivals, arrivals[1:])]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(arrivals)]
     assert min(gaps) >= SPACING_S, f"gaps between processes {gaps}, spacing {SPACING_S} s"
 
 
@@ -71,7 +73,7 @@ def test_backfill_resumed_after_sigkill_waits_from_the_killed_ones_last_request(
     assert resumed[0].time - killed_last >= SPACING_S, (
         f"first request {resumed[0].time - killed_last:.2f} s after the killed one's last; spacing {SPACING_S} s")
     arrivals = [r.time for r in resumed]
-    assert all(b - a >= SPACING_S for a, b in zip(arrivals, arrivals[1:]))
+    assert all(b - a >= SPACING_S for a, b in itertools.pairwise(arrivals))
 
 
 def test_backfill_takes_the_crawl_lock(tmp_path: Path, local_server: LocalServer) -> None:
@@ -96,7 +98,7 @@ def test_the_lock_follows_a_symlink_to_the_database(tmp_path: Path) -> None:
         try:
             take_lock(link, "rsiwatch crawl")
         except LockHeld as exc:
-            assert "rsiwatch daemon" in str(exc)
+            assert "rsiwatch daemon" in str(exc)  # noqa: PT017 - the else branch says what went wrong
         else:
             raise AssertionError("a crawl through the symlink took the lock the daemon holds")
 

@@ -10,13 +10,14 @@ import sys
 import textwrap
 from pathlib import Path
 
+from local_server import LocalServer
+
 from crawler.http import PoliteClient
 from crawler.settings import HttpSettings, Politeness
 from crawler.sources import collect
-from local_server import LocalServer
-from rsiwatch.store import Store
 from rsiwatch.config import Source
 from rsiwatch.prefetch import PARSE_IN_WORKER_FROM, Prefetcher
+from rsiwatch.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 FAST = Politeness(default_delay_s=0, per_host_delay_s={}, host_groups={})
@@ -52,7 +53,7 @@ def test_prefetched_items_equal_items_parsed_in_line(tmp_path: Path, local_serve
     srcs = sources(local_server, [120, 3, 90, 1, 150])
     assert len(feed(0, 120)) >= PARSE_IN_WORKER_FROM > len(feed(1, 3))  # both paths are taken
     with Store(tmp_path / "c.db") as store, client() as c:
-        store.ensure_sources((s.name, s.kind, s.url) for s in srcs)
+        store.sources.ensure_sources((s.name, s.kind, s.url) for s in srcs)
         in_line = [collect(s.spec, c) for s in srcs]
         prefetcher = Prefetcher(store, c, srcs)
         try:
@@ -60,7 +61,7 @@ def test_prefetched_items_equal_items_parsed_in_line(tmp_path: Path, local_serve
             assert prefetcher.parser is not None  # the big bodies went to a worker process
         finally:
             prefetcher.close()
-    for a, b in zip(ahead, in_line):
+    for a, b in zip(ahead, in_line, strict=False):
         assert a.items == b.items and a.warnings == b.warnings
     assert [len(r.items) for r in ahead] == [120, 3, 90, 1, 150]
 
@@ -68,15 +69,15 @@ def test_prefetched_items_equal_items_parsed_in_line(tmp_path: Path, local_serve
 def test_a_killed_worker_costs_a_parse_in_line_not_the_source(tmp_path: Path, local_server: LocalServer) -> None:
     srcs = sources(local_server, [120] * 8)  # more than PREFETCH_AHEAD: the last ones are fetched after the kill
     with Store(tmp_path / "c.db") as store, client() as c:
-        store.ensure_sources((s.name, s.kind, s.url) for s in srcs)
+        store.sources.ensure_sources((s.name, s.kind, s.url) for s in srcs)
         prefetcher = Prefetcher(store, c, srcs)
         try:
             first = prefetcher.take()[1]
             assert prefetcher.parser is not None
-            for process in list(prefetcher.parser._processes.values()):  # noqa: SLF001 - the real worker dies
+            for process in list(prefetcher.parser._processes.values()):
                 os.kill(process.pid, signal.SIGKILL)
             rest = [prefetcher.take()[1] for _ in srcs[1:]]
-            assert prefetcher.parser._broken  # noqa: SLF001 - the later sources met a broken pool
+            assert prefetcher.parser._broken
         finally:
             prefetcher.close()
     assert [len(r.items) for r in [first, *rest]] == [120] * 8

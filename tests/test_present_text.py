@@ -16,11 +16,18 @@ import pytest
 from rich.console import Console
 
 from crawler.items import Item
-from rsiwatch.review.digest import build_digest, to_html, to_markdown
-from rsiwatch.review.latex_text import _rendered, latex_to_text
-from rsiwatch.review.present import (
-    EntryError, entry_from_form, entry_prefill, error_field, highlight_html, readable_text, score_range, work_date,
+from rsiwatch.present.latex import _rendered, latex_to_text
+from rsiwatch.present.text import (
+    EntryError,
+    entry_from_form,
+    entry_prefill,
+    error_field,
+    highlight_html,
+    readable_text,
+    score_range,
+    work_date,
 )
+from rsiwatch.review.digest import build_digest, to_html, to_markdown
 from rsiwatch.review.tui import review_terminal
 from rsiwatch.store import Store, iso_ago
 
@@ -55,7 +62,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("raw,expected", CASES)
+@pytest.mark.parametrize(("raw", "expected"), CASES)
 def test_readable_text(raw: str, expected: str) -> None:
     assert readable_text(raw) == expected
 
@@ -80,13 +87,26 @@ def test_latex_never_raises_and_is_cached() -> None:
 def test_the_digest_and_the_terminal_show_latex_as_text(tmp_path: Path) -> None:
     db = tmp_path / "candidates.db"
     with Store(db) as store:
-        store.ensure_sources([("arxiv-ml", "arxiv_rss", None)])
-        store.ingest("arxiv-ml", [Item("arxiv:2603.01234", r"$\alpha$-Compile: \texttt{opt} passes",
+        store.sources.ensure_sources([("arxiv-ml", "arxiv_rss", None)])
+        store.works.ingest("arxiv-ml", [Item("arxiv:2603.01234", r"$\alpha$-Compile: \texttt{opt} passes",
                                        r"We tune \emph{LLVM} passes. More.", "https://arxiv.org/abs/2603.01234",
                                        key="k")])
-        store.record_scores(1, [SimpleNamespace(id="arxiv:2603.01234", score=0.9, category=None, category_confidence=0.5,
-                                                category_fits=False, why=[], nearest=[])], {"arxiv:2603.01234": 0.3})
-        store.decide("arxiv:2603.01234", "defer")
+        store.scores.record_scores(
+            1,
+            [
+                SimpleNamespace(
+                    id="arxiv:2603.01234",
+                    score=0.9,
+                    category=None,
+                    category_confidence=0.5,
+                    category_fits=False,
+                    why=[],
+                    nearest=[],
+                )
+            ],
+            {"arxiv:2603.01234": 0.3},
+        )
+        store.decisions.decide("arxiv:2603.01234", "defer")
         digest = build_digest(store, iso_ago(7 * 86400))
         out = io.StringIO()
         review_terminal(store, stream=io.StringIO("q"), console=Console(file=out, width=100), status="deferred")
@@ -99,16 +119,19 @@ def test_the_digest_and_the_terminal_show_latex_as_text(tmp_path: Path) -> None:
 # ---- the score filter --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("low,high,expected,problem", [
-    ("0.99", "", (0.99, None), None),
-    ("0", "1", (0.0, 1.0), None),
-    ("0.123", "0.5", (0.123, 0.5), None),
-    ("", "", (None, None), None),
-    ("0.9", "0.5", (0.9, 0.5), "minimum score 0.9 is above the maximum 0.5"),
-    ("abc", "0.5", (None, 0.5), "minimum score 'abc' is not a number from 0 to 1"),
-    ("0.2", "1.5", (0.2, None), "maximum score '1.5' is not a number from 0 to 1"),
-    ("nan", "", (None, None), "'nan' is not a number from 0 to 1"),
-])
+@pytest.mark.parametrize(
+    ("low", "high", "expected", "problem"),
+    [
+        ("0.99", "", (0.99, None), None),
+        ("0", "1", (0.0, 1.0), None),
+        ("0.123", "0.5", (0.123, 0.5), None),
+        ("", "", (None, None), None),
+        ("0.9", "0.5", (0.9, 0.5), "minimum score 0.9 is above the maximum 0.5"),
+        ("abc", "0.5", (None, 0.5), "minimum score 'abc' is not a number from 0 to 1"),
+        ("0.2", "1.5", (0.2, None), "maximum score '1.5' is not a number from 0 to 1"),
+        ("nan", "", (None, None), "'nan' is not a number from 0 to 1"),
+    ],
+)
 def test_score_range(low: str, high: str, expected: tuple, problem: str | None) -> None:
     parsed = score_range(low, high)
     assert (parsed.low, parsed.high) == expected
@@ -121,22 +144,37 @@ def test_score_range(low: str, high: str, expected: tuple, problem: str | None) 
 # ---- the accept form's date ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("work,expected", [
-    ({"id": "arxiv:2501.10000", "published": "2025-01-03T00:00:00Z"}, (2025, "2025-01-03")),
-    # A revision announced years later, or a newsletter's date: the arXiv id names the paper's month.
-    ({"id": "arxiv:2101.04808", "published": "2026-03-02T00:00:00Z"}, (2021, "2021-01")),
-    ({"id": "arxiv:2412.00001", "published": "2025-01-02T00:00:00Z"}, (2024, "2024-12")),
-    ({"id": "arxiv:cs/9912001"}, (1999, "1999-12")),
-    ({"id": "url:https://blog.example/p", "published": "2024-05-06T00:00:00Z", "first_seen": "2026-12-02T10:00:00Z"},
-     (2024, "2024-05-06")),
-    ({"id": "url:https://blog.example/p", "first_seen": "2026-12-02T10:00:00Z"}, (2026, None)),
-    ({"id": "url:https://blog.example/p", "published": "0000-00-00", "first_seen": "2026-12-02T10:00:00Z"}, (2026, None)),
-])
+@pytest.mark.parametrize(
+    ("work", "expected"),
+    [
+        ({"id": "arxiv:2501.10000", "published": "2025-01-03T00:00:00Z"}, (2025, "2025-01-03")),
+        # A revision announced years later, or a newsletter's date: the arXiv id names the paper's month.
+        ({"id": "arxiv:2101.04808", "published": "2026-03-02T00:00:00Z"}, (2021, "2021-01")),
+        ({"id": "arxiv:2412.00001", "published": "2025-01-02T00:00:00Z"}, (2024, "2024-12")),
+        ({"id": "arxiv:cs/9912001"}, (1999, "1999-12")),
+        (
+            {
+                "id": "url:https://blog.example/p",
+                "published": "2024-05-06T00:00:00Z",
+                "first_seen": "2026-12-02T10:00:00Z",
+            },
+            (2024, "2024-05-06"),
+        ),
+        ({"id": "url:https://blog.example/p", "first_seen": "2026-12-02T10:00:00Z"}, (2026, None)),
+        (
+            {"id": "url:https://blog.example/p", "published": "0000-00-00", "first_seen": "2026-12-02T10:00:00Z"},
+            (2026, None),
+        ),
+    ],
+)
 def test_work_date(work: dict, expected: tuple) -> None:
     assert work_date(work) == expected
     drafted = entry_prefill({"title": "T", **work})
     assert (drafted["year"], drafted["date_published"]) == expected
-    assert entry_from_form({k: str(v or "") for k, v in drafted.items() if k != "flags"}, work["id"])["year"] == expected[0]
+    assert (
+        entry_from_form({k: str(v or "") for k, v in drafted.items() if k != "flags"}, work["id"])["year"]
+        == expected[0]
+    )
 
 
 def test_an_entry_error_names_its_field() -> None:
@@ -147,13 +185,16 @@ def test_an_entry_error_names_its_field() -> None:
     assert error_field("something else went wrong: here") is None
 
 
-@pytest.mark.parametrize("summary,first", [
-    ("A model writes its kernels. They beat cuBLAS.", "A model writes its kernels."),
-    ("自己対局で定理証明器を学習する。人間の証明は使わない。", "自己対局で定理証明器を学習する。"),
-    ("本当に速いのか？速い。", "本当に速いのか？"),
-    ("速い！とても。", "速い！"),
-    ("Kernels & <Compilers>: a study. More.", "Kernels & <Compilers>: a study."),
-])
+@pytest.mark.parametrize(
+    ("summary", "first"),
+    [
+        ("A model writes its kernels. They beat cuBLAS.", "A model writes its kernels."),
+        ("自己対局で定理証明器を学習する。人間の証明は使わない。", "自己対局で定理証明器を学習する。"),
+        ("本当に速いのか？速い。", "本当に速いのか？"),
+        ("速い！とても。", "速い！"),
+        ("Kernels & <Compilers>: a study. More.", "Kernels & <Compilers>: a study."),
+    ],
+)
 def test_the_drafted_description_is_the_first_sentence_in_any_script(summary: str, first: str) -> None:
     work = {"id": "url:https://example.org/x", "title": "t", "summary": summary}
     assert entry_prefill(work)["description"] == first

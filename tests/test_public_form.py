@@ -14,15 +14,15 @@ from urllib.parse import urlencode
 
 import pytest
 import yaml
-
 from cli_support import run_cli, run_json, write_config
 from local_server import Response
+from store_support import inbox, submissions
+
 from rsiwatch.config import parse_config
 from rsiwatch.intake import process_inbox
-from rsiwatch.review.public import create_public_app
 from rsiwatch.review.web import create_app
+from rsiwatch.site.public import create_public_app
 from rsiwatch.store import Store
-from store_support import inbox, submissions
 
 PAGE = b"""<!doctype html><html><head><title>LLM-written kernels speed up training</title>
 <meta name="description" content="Kernels written by a language model replace hand-written CUDA in a training run.">
@@ -89,6 +89,7 @@ def test_every_review_address_answers_404_in_public_mode(tmp_path: Path, site: P
     assert client.get("/../c.db").status_code == 404
 
 
+@pytest.mark.slow
 def test_a_submission_is_stored_and_fetches_nothing_until_the_crawl(tmp_path: Path, site: Path, local_server) -> None:
     local_server.add("/kernels", body=PAGE, headers=HTML)
     url = local_server.url + "/kernels"
@@ -120,10 +121,10 @@ def test_a_page_that_cannot_be_read_joins_the_queue_and_is_read_later(tmp_path: 
     url = local_server.url + "/post"
     config = public_config()
     with Store(tmp_path / "c.db") as store:
-        store.inbox_add(url, "Self-generated curricula used to train the model.", "Grace")
+        store.submissions.inbox_add(url, "Self-generated curricula used to train the model.", "Grace")
         first = process_inbox(config, store)
         assert (first.read, first.unread) == (0, 1)
-        (placeholder,) = store.review_queue(status="new")[0]
+        (placeholder,) = store.queue.review_queue(status="new")[0]
         assert placeholder["title"] == url and placeholder["queue_reason"] == "submitted"
         (submission,) = submissions(store, placeholder["id"])
         assert "503" in submission["fetch_error"] and submission["submitter"] == "Grace"
@@ -131,7 +132,7 @@ def test_a_page_that_cannot_be_read_joins_the_queue_and_is_read_later(tmp_path: 
         broken["on"] = False
         later = process_inbox(config, store, now="2999-01-01T00:00:00.000Z")
         assert (later.read, later.unread) == (1, 0)
-        work = store.work(placeholder["id"])
+        work = store.works.work(placeholder["id"])
         assert work["title"] == "LLM-written kernels speed up training"
         assert submissions(store, placeholder["id"])[0]["fetch_error"] is None
         assert work["status"] == "new" and work["queued_at"]
@@ -206,7 +207,8 @@ def test_refused_posts_use_no_budget_and_429_keeps_the_text_and_says_when(tmp_pa
 
 
 def test_the_form_takes_the_sites_title(tmp_path: Path, site: Path) -> None:
-    client = create_public_app(public_config(title="Die Liste: KI verbessert KI"), tmp_path / "c.db", site).test_client()
+    client = create_public_app(public_config(title="Die Liste: KI verbessert "
+                                                   "KI"), tmp_path / "c.db", site).test_client()
     for address in ("/submit", "/submit/thanks", "/nothing-here"):
         assert "<title>" in (page := client.get(address).get_data(as_text=True))
         assert "· Die Liste: KI verbessert KI</title>" in page and "Examples of AI" not in page, address
@@ -237,13 +239,15 @@ def test_script_payloads_render_inert_on_the_form_and_the_review_page(tmp_path: 
     assert "<script>alert" not in page
 
 
-def test_accepting_a_submitted_work_credits_its_submitter_and_the_export_names_the_curator(tmp_path: Path,
-                                                                                            local_server) -> None:
+@pytest.mark.slow
+def test_accepting_a_submitted_work_credits_its_submitter_and_the_export_names_the_curator(
+    tmp_path: Path, local_server
+) -> None:
     local_server.add("/kernels", body=PAGE, headers=HTML)
     write_config(tmp_path / "config.yaml", [], http={"allow_private_addresses": True, "retries": 0})
     run_cli("init", cwd=tmp_path)
     with Store(tmp_path / "candidates.db") as store:
-        store.inbox_add(local_server.url + "/kernels", "Kernels for its own training.", "Ada")
+        store.submissions.inbox_add(local_server.url + "/kernels", "Kernels for its own training.", "Ada")
     run_cli("crawl", cwd=tmp_path)
     (queued,) = [c for c in run_json("candidates", cwd=tmp_path) if c["queue_reason"] == "submitted"]
     run_cli("accept", queued["canonical_id"], "--by", "bob", "--category", "compilers-kernels", cwd=tmp_path)
@@ -258,25 +262,28 @@ def test_a_suggestion_of_a_known_work_is_a_note_not_a_fetch_error(tmp_path: Path
     url = local_server.url + "/kernels"
     config = public_config()
     with Store(tmp_path / "c.db") as store:
-        store.inbox_add(url, "first", "Ada")
+        store.submissions.inbox_add(url, "first", "Ada")
         assert process_inbox(config, store).read == 1
         local_server.add("/kernels", handler=lambda r: Response(503, b"down"))
-        store.inbox_add(url, "again, from someone else", "Grace")
+        store.submissions.inbox_add(url, "again, from someone else", "Grace")
         again = process_inbox(config, store)
         assert (again.read, again.unread) == (1, 0)  # nothing left to retry
         work_id = inbox(store)[0]["work_id"]
         assert [(s["note"], s["fetch_error"]) for s in submissions(store, work_id)] == [
-            ("first", None), ("again, from someone else", None)]
+            ("first", None),
+            ("again, from someone else", None),
+        ]
         assert all(r["read_at"] for r in inbox(store))
 
 
+@pytest.mark.slow
 def test_the_crawl_says_how_many_suggestions_it_took_in(tmp_path: Path, local_server) -> None:
     local_server.add("/kernels", body=PAGE, headers=HTML)
     write_config(tmp_path / "config.yaml", [], http={"allow_private_addresses": True, "retries": 0})
     run_cli("init", cwd=tmp_path)
     with Store(tmp_path / "candidates.db") as store:
-        store.inbox_add(local_server.url + "/kernels", "why", None)
-        store.inbox_add("http://127.0.0.1:9/nothing-listens-here", "why not", None)
+        store.submissions.inbox_add(local_server.url + "/kernels", "why", None)
+        store.submissions.inbox_add("http://127.0.0.1:9/nothing-listens-here", "why not", None)
     crawled = run_cli("crawl", cwd=tmp_path)
     assert "2 suggestions from the public form queued (1 whose page could not be read yet)" in crawled.stderr
 
@@ -289,12 +296,12 @@ def test_a_suggestion_of_a_decided_work_comes_back_in_the_digest_not_the_queue(t
     url = "http://127.0.0.1:9/self-play-provers"  # nothing listens there: the page cannot be read
     work_id = canonical_id(url)
     with Store(tmp_path / "c.db") as store:
-        store.ingest("blog", [Item(work_id, "Self-play for theorem provers", "s", url, key="a")])
-        store.decide(work_id, "reject", note="not AI development")
-        store.inbox_add(url, "It trains on its own proofs: worth a second look.", "Ada")
+        store.works.ingest("blog", [Item(work_id, "Self-play for theorem provers", "s", url, key="a")])
+        store.decisions.decide(work_id, "reject", note="not AI development")
+        store.submissions.inbox_add(url, "It trains on its own proofs: worth a second look.", "Ada")
         # the work is known, so the suggestion is a sighting and a note, not a queued placeholder
         assert process_inbox(public_config(), store).read == 1
-        work = store.work(work_id)
+        work = store.works.work(work_id)
         assert (work["status"], work["queue_reason"]) == ("rejected", "decided")
         (again,) = build_digest(store, "2000-01-01T00:00:00Z").seen_again
         assert again["id"] == work_id and "submitted" in again["sources"]

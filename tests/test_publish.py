@@ -9,6 +9,7 @@ import io
 import json
 import re
 import shutil
+from datetime import UTC
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -16,8 +17,8 @@ import feedparser
 import pytest
 from cli_support import run_cli, run_json
 
-from rsiwatch.review.publish import SITE_MARKER
-from rsiwatch.review.site import SITE_COLUMNS, entry_date
+from rsiwatch.site.build import SITE_COLUMNS, entry_date
+from rsiwatch.site.publish import SITE_MARKER
 from rsiwatch.store import Store
 
 PAYLOAD = "<script>alert('{field}')</script><img src=x onerror=alert('{field}')>\"'&"
@@ -50,7 +51,7 @@ def seeded(initialised: Path, tmp_path: Path) -> Path:
 
 def catalog_of(folder: Path) -> list[dict]:
     with Store(folder / "candidates.db") as store:
-        return store.catalog()
+        return store.catalog.entries()
 
 
 def test_publish_writes_every_entry_at_its_stable_address(seeded: Path) -> None:
@@ -93,20 +94,39 @@ def test_feed_is_atom_newest_first_with_stable_ids(seeded: Path) -> None:
 
 def test_an_old_paper_accepted_today_leads_the_feed_and_an_edit_updates_it(seeded: Path) -> None:
     """Subscribers see what entered the catalog, whatever year the paper is from; an edit moves `updated`."""
-    from rsiwatch.review.catalog import ENTRY_FIELDS
+    from rsiwatch.catalog.formats import ENTRY_FIELDS
 
     run_cli("publish", "--out", "site", cwd=seeded)
     before = feedparser.parse((seeded / "site" / "feed.xml").read_bytes())
     with Store(seeded / "candidates.db") as store:
         from crawler.items import Item
 
-        store.ensure_sources([("arxiv-ml", "arxiv_rss", None)])
-        store.ingest("arxiv-ml", [Item("arxiv:1905.00001", "An old paper on learned optimizers", "Summary.",
-                                       "https://arxiv.org/abs/1905.00001", key="old", published="2019-05-01T00:00:00Z")])
-        entry = {"title": "An old paper on learned optimizers", "description": "Learned optimizers, 2019.",
-                 "year": 2019, "date_published": "2019-05", "url": "https://arxiv.org/abs/1905.00001",
-                 "category": None, "flags": []}
-        _, entry_id = store.accept("arxiv:1905.00001", {"work_id": "arxiv:1905.00001", **entry}, origin="test", by="ada")
+        store.sources.ensure_sources([("arxiv-ml", "arxiv_rss", None)])
+        store.works.ingest(
+            "arxiv-ml",
+            [
+                Item(
+                    "arxiv:1905.00001",
+                    "An old paper on learned optimizers",
+                    "Summary.",
+                    "https://arxiv.org/abs/1905.00001",
+                    key="old",
+                    published="2019-05-01T00:00:00Z",
+                )
+            ],
+        )
+        entry = {
+            "title": "An old paper on learned optimizers",
+            "description": "Learned optimizers, 2019.",
+            "year": 2019,
+            "date_published": "2019-05",
+            "url": "https://arxiv.org/abs/1905.00001",
+            "category": None,
+            "flags": [],
+        }
+        _, entry_id = store.decisions.accept(
+            "arxiv:1905.00001", {"work_id": "arxiv:1905.00001", **entry}, origin="test", by="ada"
+        )
     run_cli("publish", "--out", "site", cwd=seeded)
     feed = feedparser.parse((seeded / "site" / "feed.xml").read_bytes())
     assert feed.entries[0].id == f"urn:rsiwatch:entry:{entry_id}"
@@ -120,7 +140,9 @@ def test_an_old_paper_accepted_today_leads_the_feed_and_an_edit_updates_it(seede
 
     time.sleep(0.01)  # store timestamps are to the millisecond: the edit is later than the accept
     with Store(seeded / "candidates.db") as store:
-        store.catalog_edit(entry_id, {**entry, "description": "Learned optimizers, found by search."}, origin="test")
+        store.catalog.catalog_edit(
+            entry_id, {**entry, "description": "Learned optimizers, found by search."}, origin="test"
+        )
     run_cli("publish", "--out", "site", cwd=seeded)
     edited = feedparser.parse((seeded / "site" / "feed.xml").read_bytes())
     assert edited.entries[0].id == f"urn:rsiwatch:entry:{entry_id}"
@@ -133,8 +155,11 @@ def test_csv_and_json(seeded: Path) -> None:
     run_cli("publish", "--out", "site", cwd=seeded)
     entries = catalog_of(seeded)
     rows = list(csv.DictReader(io.StringIO((seeded / "site" / "catalog.csv").read_text())))
-    assert list(rows[0]) == SITE_COLUMNS == ["ID", "Description", "Source", "Date Published", "Authors",
-                                              "Author Affiliations", "Submitter", "Category"]
+    assert (
+        list(rows[0])
+        == SITE_COLUMNS
+        == ["ID", "Description", "Source", "Date Published", "Authors", "Author Affiliations", "Submitter", "Category"]
+    )
     assert [int(r["ID"]) for r in rows] == [e["id"] for e in entries]
     assert [r["Category"] for r in rows] == [e["category"] or "" for e in entries]
     data = json.loads((seeded / "site" / "catalog.json").read_text())
@@ -143,6 +168,7 @@ def test_csv_and_json(seeded: Path) -> None:
     assert data == [{k: v for k, v in e.items() if k != "reviewed_by"} for e in private]
 
 
+@pytest.mark.slow
 def test_republishing_the_same_catalog_gives_the_same_bytes(seeded: Path, tmp_path: Path) -> None:
     first = run_json("publish", "--out", "site", cwd=seeded)
     before = digest(seeded / "site")
@@ -161,7 +187,10 @@ def test_republishing_the_same_catalog_gives_the_same_bytes(seeded: Path, tmp_pa
     elsewhere, ours = digest(other / "site"), dict(before)
     assert elsewhere.pop(SITE_MARKER) != ours.pop(SITE_MARKER)
     assert elsewhere.pop("feed.xml") and elsewhere == {k: v for k, v in ours.items() if k != "feed.xml"}
-    ids = [[x.id for x in feedparser.parse((folder / "site" / "feed.xml").read_bytes()).entries] for folder in (seeded, other)]
+    ids = [
+        [x.id for x in feedparser.parse((folder / "site" / "feed.xml").read_bytes()).entries]
+        for folder in (seeded, other)
+    ]
     assert ids[0] == ids[1]
 
 
@@ -169,8 +198,10 @@ def test_an_edit_rewrites_only_what_changed_and_a_removed_entry_loses_its_page(s
     run_cli("publish", "--out", "site", cwd=seeded)
     before = digest(seeded / "site")
     with Store(seeded / "candidates.db") as store:
-        assert store.catalog_edit(3, {**store.catalog_entry(3), "description": "A new description."}, "test")
-        gone = store.catalog()[-1]
+        assert store.catalog.catalog_edit(
+            3, {**store.catalog.catalog_entry(3), "description": "A new description."}, "test"
+        )
+        gone = store.catalog.entries()[-1]
         store.conn.execute("DELETE FROM catalog WHERE id = ?", (gone["id"],))
     out = run_json("publish", "--out", "site", "--force", cwd=seeded)  # one entry fewer than the site: forced
     after = digest(seeded / "site")
@@ -193,12 +224,20 @@ class _Elements(HTMLParser):
 def hostile_catalog(folder: Path) -> None:
     entries = [
         {
-            "id": 900 + i, "work_id": f"url:https://evil.example/{i}",
+            "id": 900 + i,
+            "work_id": f"url:https://evil.example/{i}",
             **{f: PAYLOAD.format(field=f) for f in FIELDS},
-            "url": url, "year": 2025, "flags": [PAYLOAD.format(field="flag")],
+            "url": url,
+            "year": 2025,
+            "flags": [PAYLOAD.format(field="flag")],
         }
-        for i, url in enumerate(["javascript:alert('url')", "https://evil.example/a?b=<script>alert(1)</script>",
-                                 "data:text/html,<script>alert(2)</script>"])
+        for i, url in enumerate(
+            [
+                "javascript:alert('url')",
+                "https://evil.example/a?b=<script>alert(1)</script>",
+                "data:text/html,<script>alert(2)</script>",
+            ]
+        )
     ]
     (folder / "hostile.json").write_text(json.dumps(entries))
     run_cli("catalog", "import", "hostile.json", cwd=folder)
@@ -239,8 +278,9 @@ def test_publish_reports_bad_input_in_one_line(seeded: Path) -> None:
 
 
 def test_the_index_shows_the_estimated_share_once_the_stream_is_audited(seeded: Path) -> None:
-    from rsiwatch.review.trend_report import quarterly_shares
     from tuning_replay import replay, synthetic_rows
+
+    from rsiwatch.tuning.trend_report import quarterly_shares
 
     with Store(seeded / "candidates.db") as store:
         replay(store, synthetic_rows(n=2400, seed=3), weeks=12, audit_per_week=25)
@@ -249,35 +289,48 @@ def test_the_index_shows_the_estimated_share_once_the_stream_is_audited(seeded: 
     out = run_json("publish", "--out", "site", cwd=seeded)
     assert out["quarters_estimated"] == len(shares)
     index = (seeded / "site" / "index.html").read_text()
-    table = index[index.index('<table class="figures" id="share-table">'):]
+    table = index[index.index('<table class="figures" id="share-table">') :]
     table = table[: table.index("</table>")]
-    rows = re.findall(r'<tr><th scope="row">(\w+)</th><td>(\d+)</td><td>\d+</td><td>([\d.]+)%</td><td>([\d.]+)% – ([\d.]+)%</td>', table)
+    rows = re.findall(
+        r'<tr><th scope="row">(\w+)</th><td>(\d+)</td><td>\d+</td><td>([\d.]+)%</td><td>([\d.]+)% – ([\d.]+)%</td>',
+        table,
+    )
     assert [(q, int(n)) for q, n, *_ in rows] == [(s.period, s.works) for s in shares]
-    for (_, _, share, low, high), s in zip(rows, shares):
+    for (_, _, share, low, high), s in zip(rows, shares, strict=False):
         assert (float(share), float(low), float(high)) == tuple(round(v * 100, 1) for v in (s.share, s.low, s.high))
     assert index.count("<circle") == len(shares)  # one point per estimated quarter in the chart
 
 
 def test_entry_dates_and_an_empty_catalog() -> None:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    from rsiwatch.review.site import UNDATED, build_site
+    from rsiwatch.site.build import UNDATED, build_site
 
-    utc = timezone.utc
+    utc = UTC
     assert entry_date({"date_published": "2025-03-18", "year": 2025}) == datetime(2025, 3, 18, tzinfo=utc)
     assert entry_date({"date_published": "2025-03", "year": 2025}) == datetime(2025, 3, 1, tzinfo=utc)
     assert entry_date({"date_published": None, "year": 2019}) == datetime(2019, 1, 1, tzinfo=utc)
     assert entry_date({"date_published": "2025-02-30"}) == UNDATED and entry_date({}) == UNDATED
     files = build_site([])
     assert set(files) == {
-        "index.html", "feed.xml", "catalog.csv", "catalog.json", "catalog.bib", "catalog.ris", "site.css", "site.js"}
+        "index.html",
+        "feed.xml",
+        "catalog.csv",
+        "catalog.json",
+        "catalog.bib",
+        "catalog.ris",
+        "site.css",
+        "site.js",
+    }
     assert files["catalog.bib"] == b"" and files["catalog.ris"] == b""
     feed = feedparser.parse(files["feed.xml"])
     assert not feed.bozo and feed.entries == [] and feed.feed.id == "urn:rsiwatch:catalog"
     assert files["catalog.json"] == b"[]\n" and files["catalog.csv"].decode().strip() == ",".join(SITE_COLUMNS)
 
 
-def test_publish_in_a_folder_without_a_database_creates_nothing_and_leaves_the_site(seeded: Path, tmp_path: Path) -> None:
+def test_publish_in_a_folder_without_a_database_creates_nothing_and_leaves_the_site(
+    seeded: Path, tmp_path: Path
+) -> None:
     run_cli("publish", "--out", "site", cwd=seeded)
     before = digest(seeded / "site")
     elsewhere = tmp_path / "elsewhere"
@@ -303,7 +356,7 @@ def test_publish_refuses_a_site_of_another_database_or_a_larger_one_unless_force
     assert "would remove no entry" in proc.stderr and digest(seeded / "site") == before
     # the same database, two entries fewer (withdrawn): refused, naming them; --force removes and names them
     with Store(seeded / "candidates.db") as store:
-        gone = [e["id"] for e in store.catalog()[-2:]]
+        gone = [e["id"] for e in store.catalog.entries()[-2:]]
         store.conn.execute(f"DELETE FROM catalog WHERE id IN ({gone[0]}, {gone[1]})")
     proc = run_cli("publish", "--out", "site", cwd=seeded, check=False)
     assert proc.returncode == 1 and len(proc.stderr.strip().splitlines()) == 1
@@ -322,12 +375,23 @@ def test_publish_refuses_a_site_of_another_database_or_a_larger_one_unless_force
 
 
 def test_text_in_any_script_reads_in_its_own_direction_and_stays_text() -> None:
-    from rsiwatch.review.site import build_site
+    from rsiwatch.site.build import build_site
 
-    entry = {"id": 7, "work_id": "url:https://example.org/ar", "title": "نموذج لغوي يكتب نوى الحوسبة",
-             "description": "Kernels & <Compilers>: يكتب النموذج نوى", "authors": "ليلى حسن", "submitter": "山田",
-             "affiliations": None, "category": None, "date_published": None,
-             "url": "https://example.org/ar", "year": 2025, "flags": [], "added_at": "2026-01-01T00:00:00.000Z"}
+    entry = {
+        "id": 7,
+        "work_id": "url:https://example.org/ar",
+        "title": "نموذج لغوي يكتب نوى الحوسبة",
+        "description": "Kernels & <Compilers>: يكتب النموذج نوى",
+        "authors": "ليلى حسن",
+        "submitter": "山田",
+        "affiliations": None,
+        "category": None,
+        "date_published": None,
+        "url": "https://example.org/ar",
+        "year": 2025,
+        "flags": [],
+        "added_at": "2026-01-01T00:00:00.000Z",
+    }
     files = build_site([entry])
     page, index = files["entries/7.html"].decode(), files["index.html"].decode()
     assert '<h1 dir="auto">نموذج لغوي يكتب نوى الحوسبة</h1>' in page
@@ -336,4 +400,3 @@ def test_text_in_any_script_reads_in_its_own_direction_and_stays_text() -> None:
     assert '<a class="title" href="entries/7.html" dir="auto">' in index
     feed = feedparser.parse(files["feed.xml"])
     assert feed.entries[0].summary == "Kernels & <Compilers>: يكتب النموذج نوى"
-

@@ -3,28 +3,41 @@
 from __future__ import annotations
 
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from store_support import catalog_add, record_decision_at
+from tuning_replay import FakeScored
 
 from classifier import Model, TrainingSet, TrainParams, train
 from crawler.items import Item
-from rsiwatch.store import Store, iso
-from rsiwatch.review.tuning_report import health_warnings
 from rsiwatch.config import Config, Schedule
 from rsiwatch.daemon import retrain_job
-from rsiwatch.store import RETRAIN_SETTING
 from rsiwatch.retrain import holdout_ids, retrain_if_better, without
 from rsiwatch.scoring import active_model, train_and_save
-from tuning_replay import FakeScored
-from store_support import catalog_add, record_decision_at
+from rsiwatch.store import RETRAIN_SETTING, Store, iso
+from rsiwatch.tuning.report import health_warnings
 
-ON = ["neural architecture search", "automated machine learning", "learned optimizer", "AI-designed chip placement",
-      "compiler autotuning with reinforcement learning", "self-improving code agent", "synthetic training data from a model"]
-OFF = ["medical image segmentation", "traffic forecasting", "protein folding benchmark", "speech enhancement",
-       "crop yield estimation", "legal document retrieval", "weather nowcasting radar"]
-START = datetime(2026, 1, 5, tzinfo=timezone.utc)
+ON = [
+    "neural architecture search",
+    "automated machine learning",
+    "learned optimizer",
+    "AI-designed chip placement",
+    "compiler autotuning with reinforcement learning",
+    "self-improving code agent",
+    "synthetic training data from a model",
+]
+OFF = [
+    "medical image segmentation",
+    "traffic forecasting",
+    "protein folding benchmark",
+    "speech enhancement",
+    "crop yield estimation",
+    "legal document retrieval",
+    "weather nowcasting radar",
+]
+START = datetime(2026, 1, 5, tzinfo=UTC)
 
 
 def text(rng: random.Random, relevant: bool) -> tuple[str, str]:
@@ -39,16 +52,22 @@ def db(tmp_path: Path) -> Path:
     rng = random.Random(5)
     path = tmp_path / "candidates.db"
     with Store(path) as store:
-        for i, topic in enumerate(ON):
-            catalog_add(store, {"title": f"Catalog: {topic}", "description": f"An example of {topic}.", "category": None}, origin="seed")
+        for _i, topic in enumerate(ON):
+            catalog_add(
+                store,
+                {"title": f"Catalog: {topic}", "description": f"An example of {topic}.", "category": None},
+                origin="seed",
+            )
         labelled = [(f"url:https://x.org/d{i}", i % 3 == 0) for i in range(80)]
         pool = [(f"url:https://x.org/p{i}", rng.random() < 0.05) for i in range(150)]
         items = []
         for work_id, relevant in labelled + pool:
             title, summary = text(rng, relevant)
             items.append(Item(work_id, title, summary, work_id[4:], work_id))
-        store.ingest("feed", items, now=iso(START))
-        store.record_scores(1, [FakeScored(it.canonical_id, 0.5) for it in items], {it.canonical_id: 0.4 for it in items}, queue=False)
+        store.works.ingest("feed", items, now=iso(START))
+        store.scores.record_scores(
+            1, [FakeScored(it.canonical_id, 0.5) for it in items], {it.canonical_id: 0.4 for it in items}, queue=False
+        )
         for day, (work_id, relevant) in enumerate(labelled):
             record_decision_at(store, work_id, "accept" if relevant else "reject", iso(START + timedelta(days=day)))
     return path
@@ -63,8 +82,12 @@ def test_holdout_is_the_latest_decisions() -> None:
 def test_without_drops_held_out_works_everywhere() -> None:
     from classifier import Doc
 
-    ts = TrainingSet(positives=[Doc("a", "", ""), Doc("b", "", "")], negatives=[Doc("c", "", "")], pool=[Doc("d", "", "")],
-                     catalog=[Doc("a", "", "")])
+    ts = TrainingSet(
+        positives=[Doc("a", "", ""), Doc("b", "", "")],
+        negatives=[Doc("c", "", "")],
+        pool=[Doc("d", "", "")],
+        catalog=[Doc("a", "", "")],
+    )
     cut = without(ts, {"a", "c"})
     assert [d.id for d in cut.positives] == ["b"] and cut.negatives == [] and cut.catalog == [] and len(cut.pool) == 1
 
@@ -73,8 +96,8 @@ def test_first_retrain_activates_without_comparison(db: Path) -> None:
     with Store(db) as store:
         result = retrain_if_better(store, Config())
         assert result.activated and "no active model" in result.reason
-        assert store.active_model()[0] == result.version
-        assert store.setting(RETRAIN_SETTING)["activated"] is True
+        assert store.models.active_model()[0] == result.version
+        assert store.models.setting(RETRAIN_SETTING)["activated"] is True
 
 
 def test_worse_candidate_is_kept_inactive_and_status_says_why(db: Path) -> None:
@@ -88,11 +111,11 @@ def test_worse_candidate_is_kept_inactive_and_status_says_why(db: Path) -> None:
         result = retrain_if_better(store, Config(), trainer=backwards)
         assert not result.activated, result.reason
         assert result.candidate_ap < result.active_ap and result.holdout == 20
-        assert store.active_model()[0] == old == result.active_version
-        saved = next(m for m in store.models() if m["version"] == result.version)
+        assert store.models.active_model()[0] == old == result.active_version
+        saved = next(m for m in store.models.versions() if m["version"] == result.version)
         assert not saved["active"] and saved["note"].startswith(f"kept model {old}")
         assert saved["metrics"]["candidate_ap"] == pytest.approx(result.candidate_ap)
-        last = store.setting(RETRAIN_SETTING)
+        last = store.models.setting(RETRAIN_SETTING)
         assert last["activated"] is False and "average precision" in last["reason"] and "resamples" in last["reason"]
         assert any(w.startswith("retrain at") and f"kept model {old}" in w for w in health_warnings(store, Config()))
 
@@ -102,12 +125,17 @@ def test_a_slightly_worse_candidate_within_the_noise_is_activated(db: Path) -> N
     when the candidate is worse in 95% of bootstrap resamples (issue 26: keeping it for noise wasted weeks)."""
     with Store(db) as store:
         train_and_save(store, "baseline")
-        result = retrain_if_better(store, Config(), trainer=lambda ts: train(
-            TrainingSet(positives=ts.negatives, negatives=ts.positives, pool=ts.pool, catalog=[]),
-            TrainParams(category_docs=False, keyword_seed_min=0)))
+        result = retrain_if_better(
+            store,
+            Config(),
+            trainer=lambda ts: train(
+                TrainingSet(positives=ts.negatives, negatives=ts.positives, pool=ts.pool, catalog=[]),
+                TrainParams(category_docs=False, keyword_seed_min=0),
+            ),
+        )
         assert result.candidate_ap < result.active_ap  # worse on the hold-out ...
         assert result.activated, result.reason  # ... but not surely so
-        assert "new worse in" in result.reason and store.active_model()[0] == result.version
+        assert "new worse in" in result.reason and store.models.active_model()[0] == result.version
 
 
 def test_a_tie_goes_to_the_new_model(db: Path) -> None:
@@ -115,19 +143,19 @@ def test_a_tie_goes_to_the_new_model(db: Path) -> None:
         old, model = train_and_save(store, "baseline")
         result = retrain_if_better(store, Config(), trainer=lambda ts: model)
         assert result.activated and result.candidate_ap == pytest.approx(result.active_ap)
-        assert store.active_model()[0] == result.version != old
-        assert "new model activated" in store.models()[-1]["note"]
+        assert store.models.active_model()[0] == result.version != old
+        assert "new model activated" in store.models.versions()[-1]["note"]
 
 
 def test_daemon_retrain_job_goes_through_the_gate(db: Path) -> None:
     with Store(db) as store:
         train_and_save(store, "baseline")
-        before = len(store.models())
+        before = len(store.models.versions())
     job = retrain_job(Config(schedule=Schedule(retrain_every="7d")), db)
     assert job is not None
     job.run()
     with Store(db) as store:
-        assert len(store.models()) == before + 1
-        last = store.setting(RETRAIN_SETTING)
+        assert len(store.models.versions()) == before + 1
+        last = store.models.setting(RETRAIN_SETTING)
         assert last["holdout"] == 20 and ("new model activated" in last["reason"] or "kept model" in last["reason"])
         assert active_model(store) is not None

@@ -14,9 +14,9 @@ import yaml
 from cli_support import run_cli, run_json, write_config
 
 from rsiwatch.config import ConfigError, Rule, parse_config
-from rsiwatch.review.audit import pick
 from rsiwatch.rules import WorkFacts, active_rules, matches, verdict
 from rsiwatch.source_list import remove_source_text
+from rsiwatch.tuning.audit import pick
 
 PLAIN = "We study the thermal properties of concrete bridges under seasonal load using field sensors."
 

@@ -6,13 +6,13 @@ config loads; a removed source is not "paused"; a paused source is crawled only 
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import yaml
-
 from cli_support import run_cli, run_json, write_config
+
 from crawler.scheduler import max_jitter_s
 from rsiwatch.config import Source
 
@@ -30,10 +30,10 @@ def test_jitter_never_exceeds_a_tenth_of_the_interval() -> None:
 
 
 def test_a_crontab_interval_is_the_gap_to_the_next_firing() -> None:
-    monday_six = datetime(2026, 12, 7, 6, 0, tzinfo=timezone.utc)
+    monday_six = datetime(2026, 12, 7, 6, 0, tzinfo=UTC)
     weekdays = Source(name="s", kind="feed", url="https://x.org/f", cron="0 6 * * mon-fri")
     assert weekdays.interval_at(monday_six) == 86400
-    friday_six = datetime(2026, 12, 11, 6, 0, tzinfo=timezone.utc)
+    friday_six = datetime(2026, 12, 11, 6, 0, tzinfo=UTC)
     assert weekdays.interval_at(friday_six) == 3 * 86400  # Friday to Monday
     every_five = Source(name="s", kind="feed", url="https://x.org/f", every="*/5 * * * *")
     assert every_five.interval_at(monday_six) == 300
@@ -50,13 +50,18 @@ BAD_CRONTABS = [
 ]
 
 
-@pytest.mark.parametrize("key, crontab, cause", BAD_CRONTABS)
+@pytest.mark.slow
+@pytest.mark.parametrize(("key", "crontab", "cause"), BAD_CRONTABS)
 def test_a_crontab_the_scheduler_refuses_is_refused_when_the_config_loads(
     tmp_path: Path, key: str, crontab: str, cause: str
 ) -> None:
-    write_config(tmp_path / "config.yaml", [{"name": "blog", "kind": "feed", "url": "http://127.0.0.1:9/f", key: crontab}])
+    write_config(
+        tmp_path / "config.yaml", [{"name": "blog", "kind": "feed", "url": "http://127.0.0.1:9/f", key: crontab}]
+    )
     # Every command that reads the config, for the first case; `status` alone for the others.
-    commands = [["status"], ["crawl"], ["daemon"], ["sources", "list"]] if crontab == BAD_CRONTABS[0][1] else [["status"]]
+    commands = (
+        [["status"], ["crawl"], ["daemon"], ["sources", "list"]] if crontab == BAD_CRONTABS[0][1] else [["status"]]
+    )
     for command in commands:
         result = run_cli(*command, cwd=tmp_path, check=False, timeout=60)
         lines = result.stderr.strip().splitlines()
@@ -80,19 +85,41 @@ def test_a_digest_crontab_the_scheduler_refuses_is_refused_when_the_config_loads
 def test_sources_add_checks_every_the_same_way(tmp_path: Path) -> None:
     config = write_config(tmp_path / "config.yaml", [])
     before = config.read_text()
-    result = run_cli("sources", "add", "blog", "--kind", "feed", "--url", "https://blog.example.org/feed",
-                     "--every", "99 * * * *", cwd=tmp_path, check=False)
+    result = run_cli(
+        "sources",
+        "add",
+        "blog",
+        "--kind",
+        "feed",
+        "--url",
+        "https://blog.example.org/feed",
+        "--every",
+        "99 * * * *",
+        cwd=tmp_path,
+        check=False,
+    )
     assert result.returncode == 2, result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "99" in result.stderr and "every" in result.stderr
     assert config.read_text() == before
-    run_cli("sources", "add", "blog", "--kind", "feed", "--url", "https://blog.example.org/feed",
-            "--every", "0 6 * * mon-fri", cwd=tmp_path)
+    run_cli(
+        "sources",
+        "add",
+        "blog",
+        "--kind",
+        "feed",
+        "--url",
+        "https://blog.example.org/feed",
+        "--every",
+        "0 6 * * mon-fri",
+        cwd=tmp_path,
+    )
     assert yaml.safe_load(config.read_text())["sources"][0]["every"] == "0 6 * * mon-fri"
 
 
 # Removed is not paused; paused needs --force ---------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_source_removed_from_the_config_is_shown_as_removed_not_paused(tmp_path: Path, local_server) -> None:
     sources = [{"name": n, "kind": "feed", "url": f"{local_server.url}/{n}"} for n in ("kept", "gone")]
     for name in ("kept", "gone"):
@@ -111,6 +138,7 @@ def test_a_source_removed_from_the_config_is_shown_as_removed_not_paused(tmp_pat
     assert "paused" not in table, table
 
 
+@pytest.mark.slow
 def test_crawling_a_paused_source_by_name_needs_force(tmp_path: Path, local_server) -> None:
     local_server.add("/feed", body=FEED)
     write_config(tmp_path / "config.yaml", [{"name": "blog", "kind": "feed", "url": local_server.url + "/feed"}])

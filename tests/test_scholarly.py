@@ -9,7 +9,6 @@ import json
 import re
 import sqlite3
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from cli_support import run_cli, run_json, write_config
@@ -70,7 +69,9 @@ class OpenAlex:
                                                        venue="ICML 2026"),
                      ONE_CITE: work("W4000000002", "One citation", doi=ONE_CITE, institutions=False)}
             if doi == f"10.48550/arxiv.{MERGED}":
-                return Response(301, headers={"Location": f"{self.server.url}/oa/works/W2999999999?{request.raw_query}"})
+                return Response(
+                    301, headers={"Location": f"{self.server.url}/oa/works/W2999999999?{request.raw_query}"}
+                )
             if doi not in known:
                 return Response(404, json.dumps({"error": "not found"}).encode(), {"Content-Type": "application/json"})
             body = known[doi]
@@ -79,18 +80,28 @@ class OpenAlex:
         elif path == "/oa/works":
             self.lists.append(request.query)
             if self.budget_spent:
-                return Response(429, json.dumps({"error": "Rate limit exceeded"}).encode(),
-                                {"Content-Type": "application/json", "X-RateLimit-Remaining": "0",
-                                 "X-RateLimit-Reset": "7200"})
+                return Response(
+                    429,
+                    json.dumps({"error": "Rate limit exceeded"}).encode(),
+                    {"Content-Type": "application/json", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "7200"},
+                )
             cited = request.query["filter"].split(",")[0].removeprefix("cites:").split("|")
             assert {NAS_W, L2L_W, "W2999999999"} <= set(cited)
             if request.query["cursor"] == "*":
-                body = {"meta": {"count": 3, "next_cursor": "page2"}, "results": [
-                    work("W4000000001", "Agents that cite", doi=f"10.48550/arxiv.{CITING}", refs=[NAS_W, L2L_W]),
-                    work("W4000000003", "A dataset without ids", doi=None, refs=[NAS_W])]}
+                body = {
+                    "meta": {"count": 3, "next_cursor": "page2"},
+                    "results": [
+                        work("W4000000001", "Agents that cite", doi=f"10.48550/arxiv.{CITING}", refs=[NAS_W, L2L_W]),
+                        work("W4000000003", "A dataset without ids", doi=None, refs=[NAS_W]),
+                    ],
+                }
             else:
-                body = {"meta": {"count": 3, "next_cursor": None}, "results": [
-                    work("W4000000002", "One citation", doi=ONE_CITE, refs=[L2L_W], venue="Journal of Tests")]}
+                body = {
+                    "meta": {"count": 3, "next_cursor": None},
+                    "results": [
+                        work("W4000000002", "One citation", doi=ONE_CITE, refs=[L2L_W], venue="Journal of Tests")
+                    ],
+                }
         else:
             return Response(404, b"{}", {"Content-Type": "application/json"})
         return Response(200, json.dumps(body).encode(), {"Content-Type": "application/json"})
@@ -98,13 +109,14 @@ class OpenAlex:
 
 def arxiv_feed(entries: list[dict]) -> bytes:
     items = "".join(
-        f"""<entry><id>http://arxiv.org/abs/{e['id']}v{e['v']}</id><title>{e['title']}</title>
-<summary>{e.get('summary', 'An abstract.')}</summary><published>2016-11-05T00:00:00Z</published>
+        f"""<entry><id>http://arxiv.org/abs/{e["id"]}v{e["v"]}</id><title>{e["title"]}</title>
+<summary>{e.get("summary", "An abstract.")}</summary><published>2016-11-05T00:00:00Z</published>
 <author><name>A. Author</name></author>
-{f"<arxiv:comment>{e['comment']}</arxiv:comment>" if e.get('comment') else ''}
-{f"<arxiv:journal_ref>{e['journal']}</arxiv:journal_ref>" if e.get('journal') else ''}
-{f"<arxiv:doi>{e['doi']}</arxiv:doi>" if e.get('doi') else ''}</entry>"""
-        for e in entries)
+{f"<arxiv:comment>{e['comment']}</arxiv:comment>" if e.get("comment") else ""}
+{f"<arxiv:journal_ref>{e['journal']}</arxiv:journal_ref>" if e.get("journal") else ""}
+{f"<arxiv:doi>{e['doi']}</arxiv:doi>" if e.get("doi") else ""}</entry>"""
+        for e in entries
+    )
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom" xmlns:arxiv="http://arxiv.org/schemas/atom"
  xmlns:opensearch="http://a9.com/-/spec/opensearch/1.1/"><title>arXiv Query</title>
@@ -114,11 +126,16 @@ def arxiv_feed(entries: list[dict]) -> bytes:
 @pytest.fixture
 def project(tmp_path: Path, local_server) -> tuple[Path, OpenAlex]:
     api = OpenAlex(local_server)
-    write_config(tmp_path / "config.yaml",
-                 [{"name": "citations", "kind": "openalex", "url": local_server.url + "/oa", "every": "1d"}],
-                 threshold=1.0,  # a cold model on three crawled works scores them near 1: the citations must queue
-                 scholarly={"openalex": local_server.url + "/oa", "api_key": KEY,
-                            "arxiv_api": local_server.url + "/arxiv/api/query"})
+    write_config(
+        tmp_path / "config.yaml",
+        [{"name": "citations", "kind": "openalex", "url": local_server.url + "/oa", "every": "1d"}],
+        threshold=1.0,  # a cold model on three crawled works scores them near 1: the citations must queue
+        scholarly={
+            "openalex": local_server.url + "/oa",
+            "api_key": KEY,
+            "arxiv_api": local_server.url + "/arxiv/api/query",
+        },
+    )
     run_cli("init", cwd=tmp_path)
     return tmp_path, api
 
@@ -127,7 +144,11 @@ def test_openalex_works_parse_as_documented() -> None:
     assert abstract_text({"world": [1], "hello": [0], "again": [2, 4], "and": [3]}) == "hello world again and again"
     parsed = parse_work(work("W1", "T", doi=f"10.48550/arxiv.{CITING}", refs=["W7"], venue="ICML 2026"))
     assert (parsed.canonical_id, parsed.doi, parsed.venue, parsed.referenced_works) == (
-        f"arxiv:{CITING}", None, "ICML 2026", ("W7",))
+        f"arxiv:{CITING}",
+        None,
+        "ICML 2026",
+        ("W7",),
+    )
     assert parsed.affiliations == "University of Cambridge; NPL, Teddington"  # raw strings where none is known
     assert parsed.code_url == "https://github.com/ada/nas"
     preprint = parse_work(work("W2", "T", doi="10.1234/X.Y"))
@@ -152,7 +173,8 @@ def test_the_citation_watch_takes_in_works_citing_the_catalog(project, local_ser
 
     conn = sqlite3.connect(folder / "candidates.db")
     assert conn.execute("SELECT openalex_id FROM openalex_ids WHERE work_id = ?", (f"arxiv:{MERGED}",)).fetchone() == (
-        "W2999999999",)  # the merged work's redirect was followed
+        "W2999999999",
+    )  # the merged work's redirect was followed
     dump = "\n".join(conn.iterdump())
     assert KEY not in dump
 
@@ -201,13 +223,26 @@ def test_the_catalog_check_flags_news_for_the_curator(project, local_server) -> 
         ids = request.query["id_list"].split(",")
         assert NAS in ids and len(ids) <= 100
         if answers["round"] == 1:
-            entries = [{"id": NAS, "v": 3, "title": "Neural Architecture Search with Reinforcement Learning"},
-                       {"id": L2L, "v": 1, "title": "Learning to learn by gradient descent by gradient descent"}]
+            entries = [
+                {"id": NAS, "v": 3, "title": "Neural Architecture Search with Reinforcement Learning"},
+                {"id": L2L, "v": 1, "title": "Learning to learn by gradient descent by gradient descent"},
+            ]
         else:
-            entries = [{"id": NAS, "v": 4, "title": "Neural Architecture Search with Reinforcement Learning",
-                        "journal": "ICLR 2017", "doi": "10.1234/iclr.2017"},
-                       {"id": L2L, "v": 2, "title": "Learning to Learn, Revised",
-                        "comment": "This paper has been withdrawn by the authors"}]
+            entries = [
+                {
+                    "id": NAS,
+                    "v": 4,
+                    "title": "Neural Architecture Search with Reinforcement Learning",
+                    "journal": "ICLR 2017",
+                    "doi": "10.1234/iclr.2017",
+                },
+                {
+                    "id": L2L,
+                    "v": 2,
+                    "title": "Learning to Learn, Revised",
+                    "comment": "This paper has been withdrawn by the authors",
+                },
+            ]
         return Response(200, arxiv_feed(entries), {"Content-Type": "application/atom+xml"})
 
     local_server.add("/arxiv/api/query", handler=arxiv)
@@ -216,8 +251,13 @@ def test_the_catalog_check_flags_news_for_the_curator(project, local_server) -> 
     answers["round"] = 2
     assert run_json("catalog", "check", cwd=folder)["flags"] == 5
     flags = {f["detail"]: f for f in run_json("catalog", "flags", cwd=folder)}
-    assert set(flags) == {"v4 since accepted", "published in ICLR 2017", "v2 since accepted", "withdrawn on arXiv",
-                          "title now: Learning to Learn, Revised"}
+    assert set(flags) == {
+        "v4 since accepted",
+        "published in ICLR 2017",
+        "v2 since accepted",
+        "withdrawn on arXiv",
+        "title now: Learning to Learn, Revised",
+    }
     assert "catalog news: 5 open flags" in run_cli("status", cwd=folder).stdout
     assert "withdrawn on arXiv" in run_cli("doctor", cwd=folder, check=False).stderr
 
@@ -226,8 +266,9 @@ def test_the_catalog_check_flags_news_for_the_curator(project, local_server) -> 
     run_cli("catalog", "flags", "apply", str(flags["published in ICLR 2017"]["id"]), cwd=folder)
     run_cli("catalog", "flags", "dismiss", str(flags["v4 since accepted"]["id"]), cwd=folder)
     conn = sqlite3.connect(folder / "candidates.db")
-    edits = conn.execute("SELECT entry_id, after, origin, edited_by FROM catalog_edits WHERE origin LIKE 'catalog check%'"
-                         " ORDER BY id").fetchall()
+    edits = conn.execute(
+        "SELECT entry_id, after, origin, edited_by FROM catalog_edits WHERE origin LIKE 'catalog check%' ORDER BY id"
+    ).fetchall()
     after = [json.loads(a) for _, a, _, _ in edits]
     assert after[0] == {"title": "Learning to Learn, Revised"}
     assert json.loads(after[1]["extra"]) == {"Venue": "ICLR 2017", "DOI": "10.1234/iclr.2017"}  # stored as JSON

@@ -9,12 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from crawler.items import Item
+from rsiwatch.catalog.formats import read_catalog
+from rsiwatch.catalog.load import import_entries
 from rsiwatch.cli import SEED_CATALOG
 from rsiwatch.commands_review import entry_from_work
-from rsiwatch.review.catalog import read_catalog
-from rsiwatch.review.catalog_store import import_entries
 from rsiwatch.config import Config
-from rsiwatch.scoring import score_works, training_set, train_and_save
+from rsiwatch.scoring import score_works, train_and_save, training_set
 from rsiwatch.store import Store
 
 ORDINARY = [
@@ -25,26 +25,33 @@ ORDINARY = [
     ("Legal retrieval at scale", "We retrieve legal documents. Dense retrieval helps long queries."),
     ("Weather nowcasting from radar", "We nowcast rain. Radar sequences train a video model."),
 ]
-ACCEPTED = ("A study of agents", "We study agents. Our quuxplorer rewrites the zorblax optimiser that trains the next model.")
+ACCEPTED = (
+    "A study of agents",
+    "We study agents. Our quuxplorer rewrites the zorblax optimiser that trains the next model.",
+)
 ALSO = ("Agents at work", "Agents work. A quuxplorer tunes the zorblax optimiser of its own successor.")
 
 
 def _store(tmp_path: Path) -> Store:
     store = Store(tmp_path / "candidates.db")
     import_entries(store, read_catalog(SEED_CATALOG), origin="seed")  # as `rsiwatch init` loads it
-    items = [Item(f"url:https://x.org/o{i}", t, s, f"https://x.org/o{i}", f"o{i}") for i, (t, s) in enumerate(ORDINARY * 10)]
-    items = [Item(f"{it.canonical_id}-{n}", it.title, it.summary, it.url, f"{it.key}-{n}") for n, it in enumerate(items)]
+    items = [
+        Item(f"url:https://x.org/o{i}", t, s, f"https://x.org/o{i}", f"o{i}") for i, (t, s) in enumerate(ORDINARY * 10)
+    ]
+    items = [
+        Item(f"{it.canonical_id}-{n}", it.title, it.summary, it.url, f"{it.key}-{n}") for n, it in enumerate(items)
+    ]
     items.append(Item("url:https://x.org/a", *ACCEPTED, "https://x.org/a", "a"))
     items.append(Item("url:https://x.org/b", *ALSO, "https://x.org/b", "b"))
-    store.ingest("feed", items)
+    store.works.ingest("feed", items)
     return store
 
 
 def test_an_accepted_work_trains_on_its_abstract_and_the_seed_on_its_description(tmp_path: Path) -> None:
     with _store(tmp_path) as store:
-        score_works(store, Config(), store.open_work_ids())  # a queue's accept records the score it had
-        work = store.work("url:https://x.org/a")
-        store.accept(work["id"], entry_from_work(work, None, None), origin="cli", by="t")
+        score_works(store, Config(), store.works.open_work_ids())  # a queue's accept records the score it had
+        work = store.works.work("url:https://x.org/a")
+        store.decisions.accept(work["id"], entry_from_work(work, None, None), origin="cli", by="t")
         ts = training_set(store)
     by_id = {d.id: d for d in ts.positives}
     assert by_id["url:https://x.org/a"].summary == ACCEPTED[1]  # the abstract, not the entry's first sentence
@@ -57,11 +64,11 @@ def test_an_accepted_work_trains_on_its_abstract_and_the_seed_on_its_description
 
 def test_words_past_the_first_sentence_of_an_accepted_abstract_count(tmp_path: Path) -> None:
     with _store(tmp_path) as store:
-        score_works(store, Config(), store.open_work_ids())
+        score_works(store, Config(), store.works.open_work_ids())
         for work_id in ("url:https://x.org/a", "url:https://x.org/b"):
-            work = store.work(work_id)
-            store.accept(work_id, entry_from_work(work, None, None), origin="cli", by="t")
+            work = store.works.work(work_id)
+            store.decisions.accept(work_id, entry_from_work(work, None, None), origin="cli", by="t")
         _, model = train_and_save(store, "after the accept")
     names = model.featurizer.feature_names()
-    weight = {n: float(w) for n, w in zip(names, model.coef)}
+    weight = {n: float(w) for n, w in zip(names, model.coef, strict=False)}
     assert weight.get("zorblax", 0.0) > 0 and weight.get("quuxplorer", 0.0) > 0

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import random
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from store_support import catalog_add
 
 from crawler.items import Item
-from rsiwatch.review.audit import queue_weekly
-from rsiwatch.store import Store, iso
 from rsiwatch.config import Config
 from rsiwatch.scoring import explain_works, explanations, score_works, train_and_save
-from store_support import catalog_add
+from rsiwatch.store import Store, iso
+from rsiwatch.tuning.audit import queue_weekly
 
 ON = ["neural architecture search", "learned optimizer", "AI-designed chip placement", "self-improving code agent",
       "compiler autotuning with reinforcement learning", "synthetic training data from a model"]
@@ -28,7 +28,9 @@ def items(prefix: str, n: int, rng: random.Random, relevant_share: float) -> lis
     for i in range(n):
         topic = rng.choice(ON if rng.random() < relevant_share else OFF)
         work_id = f"url:https://x.org/{prefix}{i}"
-        out.append(Item(work_id, f"A study of {topic}", f"We present work on {topic}, with experiments.", work_id[4:], work_id))
+        out.append(
+            Item(work_id, f"A study of {topic}", f"We present work on {topic}, with experiments.", work_id[4:], work_id)
+        )
     return out
 
 
@@ -37,21 +39,25 @@ def store(tmp_path: Path) -> Store:
     rng = random.Random(3)
     with Store(tmp_path / "candidates.db") as s:
         for topic in ON:
-            catalog_add(s, {"title": f"Catalog: {topic}", "description": f"An example of {topic}.", "category": None}, origin="seed")
-        s.ingest("feed", items("pool", 200, rng, 0.05))
+            catalog_add(
+                s,
+                {"title": f"Catalog: {topic}", "description": f"An example of {topic}.", "category": None},
+                origin="seed",
+            )
+        s.works.ingest("feed", items("pool", 200, rng, 0.05))
         train_and_save(s, "test")
         yield s
 
 
 def latest(store: Store, work_id: str) -> dict:
-    found = store.latest_score(work_id)
+    found = store.scores.latest_score(work_id)
     assert found is not None
     return found
 
 
 def test_only_works_at_or_above_their_threshold_are_explained(store: Store) -> None:
     new = items("new", 120, random.Random(4), 0.3)
-    store.ingest("feed", new)
+    store.works.ingest("feed", new)
     config = Config(threshold=0.5)
     run = score_works(store, config, [i.canonical_id for i in new])
     above = {i.canonical_id for i in new if latest(store, i.canonical_id)["score"] >= 0.5}
@@ -68,11 +74,11 @@ def test_only_works_at_or_above_their_threshold_are_explained(store: Store) -> N
 
 def test_a_queued_work_below_the_threshold_stays_explained_after_a_rescore(store: Store) -> None:
     new = items("q", 40, random.Random(5), 0.0)
-    store.ingest("feed", new)
+    store.works.ingest("feed", new)
     ids = [i.canonical_id for i in new]
     config = Config(threshold=0.99)
     assert score_works(store, config, ids).queued == []
-    picked = store.queue_works(ids[:3], "audit")
+    picked = store.history.queue_works(ids[:3], "audit")
     assert picked == ids[:3]
     train_and_save(store, "retrained")  # a new model version rescores the open works
     run = score_works(store, config, ids)
@@ -84,10 +90,10 @@ def test_a_queued_work_below_the_threshold_stays_explained_after_a_rescore(store
 
 
 def test_audit_picks_below_the_threshold_get_explained(store: Store) -> None:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     last_week = now - timedelta(days=7)
     new = items("a", 80, random.Random(6), 0.0)
-    store.ingest("feed", new, now=iso(last_week))
+    store.works.ingest("feed", new, now=iso(last_week))
     config = Config(threshold=0.99)
     score_works(store, config, [i.canonical_id for i in new])
     draw = queue_weekly(store, audit_per_week=5, uncertain_share=0.0, now=now, rng=random.Random(1))
@@ -105,23 +111,29 @@ def test_crawl_writes_skip_the_disk_sync_and_decisions_never_do(store: Store) ->
         return store.conn.execute("PRAGMA synchronous").fetchone()[0]
 
     work = items("d", 1, random.Random(7), 1.0)[0]
-    store.ingest("feed", [work])
+    store.works.ingest("feed", [work])
     assert level() == 1  # NORMAL: a power cut may lose this, and the next crawl brings it back
-    store.decide(work.canonical_id, "reject", note="off topic")
+    store.decisions.decide(work.canonical_id, "reject", note="off topic")
     assert level() == 2  # FULL: synced, with every crawl write before it
     score_works(store, Config(), [work.canonical_id])
     assert level() == 1
-    store.set_setting("threshold", 0.4, "test")
+    store.models.set_setting("threshold", 0.4, "test")
     assert level() == 2
 
 
 def test_the_review_page_explains_a_searched_work_that_was_never_queued(store: Store, tmp_path: Path) -> None:
-    from rsiwatch.review.web import create_app
     from review_fixtures import make_config
 
-    work = Item("url:https://x.org/searched", "A study of crop yield estimation", "We present work on crop yield "
-                "estimation from weather radar, with experiments.", "https://x.org/searched", "k")
-    store.ingest("feed", [work])
+    from rsiwatch.review.web import create_app
+
+    work = Item(
+        "url:https://x.org/searched",
+        "A study of crop yield estimation",
+        "We present work on crop yield estimation from weather radar, with experiments.",
+        "https://x.org/searched",
+        "k",
+    )
+    store.works.ingest("feed", [work])
     assert score_works(store, Config(threshold=0.99), [work.canonical_id]).queued == []
     assert latest(store, work.canonical_id)["why"] == []
     client = create_app(make_config(tmp_path), store.path).test_client()
@@ -142,16 +154,16 @@ def test_lowering_the_threshold_queues_this_weeks_works_that_now_reach_it(store:
     from rsiwatch.cli import cli
 
     recent = items("w", 60, random.Random(8), 0.3)
-    store.ingest("feed", recent)
+    store.works.ingest("feed", recent)
     old = items("o", 30, random.Random(9), 0.3)
-    store.ingest("feed", old, now="2020-01-06T00:00:00Z")  # long ago: a lower threshold leaves them alone
+    store.works.ingest("feed", old, now="2020-01-06T00:00:00Z")  # long ago: a lower threshold leaves them alone
     ids = [i.canonical_id for i in recent + old]
     # Scores spread over 0..1 by hand (the toy model's are all near 0 or 1), as the active model's.
     from tuning_replay import FakeScored
 
     spread = {w: (n * 0.37) % 1.0 for n, w in enumerate(ids)}
-    version = store.active_model_version()
-    store.record_scores(version, [FakeScored(w, v) for w, v in spread.items()], dict.fromkeys(ids, 0.99))
+    version = store.models.active_model_version()
+    store.scores.record_scores(version, [FakeScored(w, v) for w, v in spread.items()], dict.fromkeys(ids, 0.99))
     reaching = {w for w, v in spread.items() if 0.3 <= v < 0.99}
     queued_before = {r[0] for r in store.conn.execute("SELECT id FROM works WHERE queued_at IS NOT NULL")}
     assert reaching & {i.canonical_id for i in recent} and reaching & {i.canonical_id for i in old}
@@ -164,6 +176,8 @@ def test_lowering_the_threshold_queues_this_weeks_works_that_now_reach_it(store:
     assert lowered.exit_code == 0, lowered.output
     expected = reaching & {i.canonical_id for i in recent}
     assert json.loads(lowered.stdout)["requeued"] == len(expected)
-    queued = {r[0] for r in store.conn.execute("SELECT id FROM works WHERE queued_at IS NOT NULL AND queue_reason = 'score'")}
+    queued = {
+        r[0] for r in store.conn.execute("SELECT id FROM works WHERE queued_at IS NOT NULL AND queue_reason = 'score'")
+    }
     assert queued - queued_before == expected
     assert all(latest(store, w)["why"] for w in expected)  # explained as they join the queue

@@ -13,9 +13,9 @@ from pathlib import Path
 
 from cli_support import run_cli, write_config
 from local_server import LocalServer
-from rsiwatch.store import Store
-from rsiwatch.scoring import ensure_model
 
+from rsiwatch.scoring import ensure_model
+from rsiwatch.store import Store
 
 SOURCES = 12
 DEADLINE_S = 180.0
@@ -24,10 +24,13 @@ DEADLINE_S = 180.0
 def _feed(source: int, items: int) -> bytes:
     entries = "".join(
         f"<item><title>Paper {source}-{n}: agents that tune compilers for model training</title>"
-        f"<link>https://example.org/{source}/{n}</link><description>We study loop {n} of source {source}.</description></item>"
+        f"<link>https://example.org/{source}/{n}</link><description>We study loop {n} of source "
+        f"{source}.</description></item>"
         for n in range(items)
     )
-    return f'<?xml version="1.0"?><rss version="2.0"><channel><title>s{source}</title>{entries}</channel></rss>'.encode()
+    return (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>s{source}</title>{entries}</channel></rss>'.encode()
+    )
 
 
 def _count(db: Path, sql: str) -> int:
@@ -43,13 +46,19 @@ def test_a_first_daemon_start_with_several_sources_trains_one_model(tmp_path: Pa
     for i in range(SOURCES):  # new works in every source, so every job scores; too few (36) to refresh the model
         local_server.add(f"/feed{i}", body=_feed(i, 3), headers={"Content-Type": "application/rss+xml"})
         sources.append({"name": f"feed{i}", "kind": "feed", "url": f"{local_server.url}/feed{i}", "every": "1d"})
-    write_config(tmp_path / "config.yaml", sources,
-                 schedule={"jitter_s": 0.1, "retrain_every": None, "digest_every": None})
+    write_config(
+        tmp_path / "config.yaml", sources, schedule={"jitter_s": 0.1, "retrain_every": None, "digest_every": None}
+    )
     run_cli("init", cwd=tmp_path)
     db = tmp_path / "candidates.db"
     log = open(tmp_path / "daemon.stderr", "w")
-    daemon = subprocess.Popen([sys.executable, "-m", "rsiwatch", "daemon"], cwd=tmp_path, stdin=subprocess.DEVNULL,
-                              stdout=subprocess.DEVNULL, stderr=log)
+    daemon = subprocess.Popen(
+        [sys.executable, "-m", "rsiwatch", "daemon"],
+        cwd=tmp_path,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+    )
     log.close()
     try:
         give_up = time.monotonic() + DEADLINE_S
@@ -64,7 +73,10 @@ def test_a_first_daemon_start_with_several_sources_trains_one_model(tmp_path: Pa
         finally:
             if daemon.poll() is None:
                 daemon.kill()
-    crawled = "SELECT COUNT(*) FROM works w WHERE EXISTS (SELECT 1 FROM sightings s WHERE s.work_id = w.id AND s.source LIKE 'feed%')"
+    crawled = (
+        "SELECT COUNT(*) FROM works w"
+        " WHERE EXISTS (SELECT 1 FROM sightings s WHERE s.work_id = w.id AND s.source LIKE 'feed%')"
+    )
     assert _count(db, crawled) > 0 and _count(db, crawled + " AND w.model_version IS NULL") == 0, "every paper scored"
     assert _count(db, "SELECT COUNT(*) FROM models") == 1, (tmp_path / "daemon.stderr").read_text()[-2000:]
 

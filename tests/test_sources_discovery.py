@@ -9,10 +9,10 @@ import json
 from pathlib import Path
 
 import pytest
-
 from cli_support import run_cli, write_config
-from crawler.discover import FeedLink, feed_links
 from local_server import LocalServer
+
+from crawler.discover import FeedLink, feed_links
 from rsiwatch.cli import DEFAULT_CONFIG_TEMPLATE
 from rsiwatch.config import load_config
 
@@ -36,29 +36,51 @@ def project(tmp_path: Path) -> Path:
 
 FEED_LINKS = [
     # (page head, page URL, the feeds found)
-    ('<link rel="alternate" type="application/rss+xml" title="Posts" href="/feed.xml">', "https://b.example/blog/",
-     [FeedLink("https://b.example/feed.xml", "Posts")]),
-    ('<link rel="alternate" type="application/atom+xml" href="atom.xml">', "https://b.example/blog/",
-     [FeedLink("https://b.example/blog/atom.xml")]),
-    ('<base href="https://cdn.example/feeds/"><link rel="Alternate" type="application/rss+xml; charset=utf-8" href="main.rss">',
-     "https://b.example/", [FeedLink("https://cdn.example/feeds/main.rss")]),
-    ('<link rel="alternate" type="application/rss+xml" href="/a.xml"><link rel="alternate" type="application/atom+xml" '
-     'href="/a.xml"><link rel="alternate" type="application/rss+xml" title="Comments" href="/comments.xml">',
-     "https://b.example/", [FeedLink("https://b.example/a.xml"), FeedLink("https://b.example/comments.xml", "Comments")]),
-    ('<link rel="alternate" hreflang="fr" href="/fr/"><link rel="stylesheet" type="application/rss+xml" href="/x.xml">'
-     '<link rel="alternate" type="application/rss+xml" href="javascript:alert(1)">', "https://b.example/", []),
+    (
+        '<link rel="alternate" type="application/rss+xml" title="Posts" href="/feed.xml">',
+        "https://b.example/blog/",
+        [FeedLink("https://b.example/feed.xml", "Posts")],
+    ),
+    (
+        '<link rel="alternate" type="application/atom+xml" href="atom.xml">',
+        "https://b.example/blog/",
+        [FeedLink("https://b.example/blog/atom.xml")],
+    ),
+    (
+        '<base href="https://cdn.example/feeds/"><link rel="Alternate" type="application/rss+xml; charset=utf-8" '
+        'href="main.rss">',
+        "https://b.example/",
+        [FeedLink("https://cdn.example/feeds/main.rss")],
+    ),
+    (
+        '<link rel="alternate" type="application/rss+xml" href="/a.xml"><link rel="alternate" '
+        'type="application/atom+xml" '
+        'href="/a.xml"><link rel="alternate" type="application/rss+xml" title="Comments" href="/comments.xml">',
+        "https://b.example/",
+        [FeedLink("https://b.example/a.xml"), FeedLink("https://b.example/comments.xml", "Comments")],
+    ),
+    (
+        '<link rel="alternate" hreflang="fr" href="/fr/"><link rel="stylesheet" type="application/rss+xml" '
+        'href="/x.xml">'
+        '<link rel="alternate" type="application/rss+xml" href="javascript:alert(1)">',
+        "https://b.example/",
+        [],
+    ),
 ]
 
 
-@pytest.mark.parametrize("head, url, expected", FEED_LINKS)
+@pytest.mark.parametrize(("head", "url", "expected"), FEED_LINKS)
 def test_feed_links_as_feed_readers_find_them(head: str, url: str, expected: list[FeedLink]) -> None:
     assert feed_links(page(head), url) == expected
 
 
 def test_sources_test_a_page_uses_the_feed_it_names(project: Path, local_server: LocalServer) -> None:
     local_server.add("/feeds/posts.xml", body=BLOG_FEED, headers=RSS)
-    home = local_server.add("/blog/", body=page('<link rel="alternate" type="application/rss+xml" title="All posts" '
-                                                'href="../feeds/posts.xml">'), headers=HTML)
+    home = local_server.add(
+        "/blog/",
+        body=page('<link rel="alternate" type="application/rss+xml" title="All posts" href="../feeds/posts.xml">'),
+        headers=HTML,
+    )
     result = run_cli("sources", "test", home, "--json", cwd=project)
     report = json.loads(result.stdout)
     assert report["kind"] == "feed" and report["url"] == local_server.url + "/feeds/posts.xml"
@@ -71,15 +93,25 @@ def test_sources_test_a_page_uses_the_feed_it_names(project: Path, local_server:
 
 def test_sources_add_a_page_adds_its_feed(project: Path, local_server: LocalServer) -> None:
     local_server.add("/feed.xml", body=BLOG_FEED, headers=RSS)
-    home = local_server.add("/", body=page('<link rel="alternate" type="application/rss+xml" href="/feed.xml">'), headers=HTML)
+    home = local_server.add(
+        "/", body=page('<link rel="alternate" type="application/rss+xml" href="/feed.xml">'), headers=HTML
+    )
     result = run_cli("sources", "add", "lab", "--url", home, "--every", "12h", cwd=project)
     assert f"using {local_server.url}/feed.xml" in result.stderr
     source = load_config(project / "config.yaml").source("lab")
-    assert (source.kind, source.url, source.every, source.split_stories) == ("feed", local_server.url + "/feed.xml", "12h", False)
+    assert (source.kind, source.url, source.every, source.split_stories) == (
+        "feed",
+        local_server.url + "/feed.xml",
+        "12h",
+        False,
+    )
 
 
+@pytest.mark.slow
 def test_a_page_without_a_feed_is_html_with_a_hint(project: Path, local_server: LocalServer) -> None:
-    listing = local_server.add("/news/", body=(FIXTURES / "sources" / "blog_jsonld_listing.html").read_bytes(), headers=HTML)
+    listing = local_server.add(
+        "/news/", body=(FIXTURES / "sources" / "blog_jsonld_listing.html").read_bytes(), headers=HTML
+    )
     tried = run_cli("sources", "test", listing, "--json", cwd=project)
     report = json.loads(tried.stdout)
     assert report["kind"] == "html" and report["count"] > 0
@@ -94,14 +126,30 @@ def test_a_page_without_a_feed_is_html_with_a_hint(project: Path, local_server: 
 
 def test_sources_test_a_url_with_kind_and_select(project: Path, local_server: LocalServer) -> None:
     listing = local_server.add("/list", body=(FIXTURES / "sources" / "blog_listing.html").read_bytes(), headers=HTML)
-    report = json.loads(run_cli("sources", "test", listing, "--kind", "html", "--select", "item=article",
-                                "--select", "title=h2", "--select", "link=a@href", "--json", cwd=project).stdout)
+    report = json.loads(
+        run_cli(
+            "sources",
+            "test",
+            listing,
+            "--kind",
+            "html",
+            "--select",
+            "item=article",
+            "--select",
+            "title=h2",
+            "--select",
+            "link=a@href",
+            "--json",
+            cwd=project,
+        ).stdout
+    )
     assert report["kind"] == "html" and report["count"] > 0 and report["notes"] == []
     # --kind and friends belong to a URL, not to a configured source.
     misuse = run_cli("sources", "test", "no-such-source", "--kind", "html", cwd=project, check=False)
     assert misuse.returncode == 2 and "go with a URL" in misuse.stderr
 
 
+@pytest.mark.slow
 def test_newsletter_feeds_are_split_unless_told_otherwise(project: Path, local_server: LocalServer) -> None:
     news = local_server.add("/news.xml", body=NEWSLETTER, headers=RSS)
     blog = local_server.add("/blog.xml", body=BLOG_FEED, headers=RSS)
@@ -113,7 +161,11 @@ def test_newsletter_feeds_are_split_unless_told_otherwise(project: Path, local_s
     assert [config.source(n).split_stories for n in ("news", "news-whole", "blog")] == [True, False, False]
     # Trying the URL shows its stories, as the added source will read it.
     report = json.loads(run_cli("sources", "test", news, "--json", cwd=project).stdout)
-    assert report["split_stories"] and report["items"][0]["canonical_id"] == "arxiv:2611.04242" and report["items"][0]["via"]
+    assert (
+        report["split_stories"]
+        and report["items"][0]["canonical_id"] == "arxiv:2611.04242"
+        and report["items"][0]["via"]
+    )
 
 
 def test_the_default_config_splits_its_multi_story_newsletters() -> None:

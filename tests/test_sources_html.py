@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import asdict
 from pathlib import Path
 
 import pytest
+from local_server import LocalServer
+from store_support import catalog_add
 
 from crawler.errors import FetchError, ParseError
 from crawler.html import FOLLOW_MAX, page_item, parse_listing
@@ -14,8 +17,6 @@ from crawler.items import Validators
 from crawler.pagemeta import parse_date
 from crawler.settings import HttpSettings, Politeness, Selectors, SourceSpec
 from crawler.sources import collect
-from local_server import LocalServer
-from store_support import catalog_add
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sources"
 FAST = Politeness(default_delay_s=0, per_host_delay_s={}, host_groups={})
@@ -62,7 +63,10 @@ def test_fallbacks_json_ld_item_list_and_single_article() -> None:
     assert items[0].published == "2026-10-01T00:00:00Z" and "found no items" in warnings[0]
     article = parse_listing((FIXTURES / "blog_post_kernels.html").read_bytes(), "https://lab.example.org/blog/k", None)
     assert len(article) == 1 and article[0].authors == ("Grace Hopper",)
-    assert "https://arxiv.org/abs/2611.04242" in article[0].links and "https://github.com/kernel-lab/evokernels" in article[0].links
+    assert (
+        "https://arxiv.org/abs/2611.04242" in article[0].links
+        and "https://github.com/kernel-lab/evokernels" in article[0].links
+    )
 
 
 def test_page_metadata_of_an_arxiv_abstract_page() -> None:
@@ -74,9 +78,14 @@ def test_page_metadata_of_an_arxiv_abstract_page() -> None:
     <meta property="og:description" content="a shorter card text"></head><body></body></html>"""
     item = page_item(body, "https://arxiv.org/abs/2401.01234v3")
     assert item.canonical_id == "arxiv:2401.01234" and item.version == 3
-    assert item.title.startswith("Self-Play Fine-Tuning Converts") and item.summary == "We propose SPIN, a self-play method."
+    assert (
+        item.title.startswith("Self-Play Fine-Tuning Converts")
+        and item.summary == "We propose SPIN, a self-play method."
+    )
     assert item.authors == ("Chen, Zixiang", "Gu, Quanquan") and item.published == "2024-01-02T00:00:00Z"
-    hostile = page_item(b"<html><head><title><script>alert(1)</script>Hi\x00 there</title></head></html>", "https://x.org/p")
+    hostile = page_item(
+        b"<html><head><title><script>alert(1)</script>Hi\x00 there</title></head></html>", "https://x.org/p"
+    )
     assert "<" not in hostile.title and "\x00" not in hostile.title
 
 
@@ -89,7 +98,7 @@ def test_parse_date_forms() -> None:
 
 
 def test_bad_selector_is_one_line_parse_error() -> None:
-    with pytest.raises(ParseError, match="select.item"):
+    with pytest.raises(ParseError, match=r"select\.item"):
         parse_listing(b"<html></html>", "https://x.org/", Selectors(item="article[[["))
 
 
@@ -113,12 +122,12 @@ def test_html_source_follows_links_obeys_robots_and_crawl_delay(local_server: Lo
     paths = [r.path for r in local_server.requests]
     assert paths.index("/robots.txt") < paths.index("/blog/")
     times = [r.time for r in local_server.requests if r.path.startswith("/blog/")]
-    assert all(b - a >= 0.18 for a, b in zip(times, times[1:]))
+    assert all(b - a >= 0.18 for a, b in itertools.pairwise(times))
 
 
 def test_disallowed_listing_page_is_a_fetch_error_naming_robots(local_server: LocalServer) -> None:
     url = serve_blog(local_server, robots=b"User-agent: rsiwatch\nDisallow: /blog/\n")
-    with client_for() as client, pytest.raises(FetchError, match="robots.txt"):
+    with client_for() as client, pytest.raises(FetchError, match=r"robots\.txt"):
         collect(SourceSpec(name="blog", kind="html", url=url, select=SELECT), client, Validators())
     assert local_server.hits("/blog/") == []
 
@@ -128,7 +137,9 @@ def test_follow_links_is_bounded(local_server: LocalServer) -> None:
     posts = "".join(f'<article class="post"><h3><a href="/p/{n}">Post {n}</a></h3></article>' for n in range(40))
     url = local_server.add("/list", body=f"<html><body>{posts}</body></html>".encode(), headers=HTML)
     for n in range(40):
-        local_server.add(f"/p/{n}", body=b"<html><head><meta name=description content='body text'></head></html>", headers=HTML)
+        local_server.add(
+            f"/p/{n}", body=b"<html><head><meta name=description content='body text'></head></html>", headers=HTML
+        )
     with client_for() as client:
         result = collect(SourceSpec(name="b", kind="html", url=url, select=SELECT, follow_links=True), client)
     assert len(result.items) == 40
@@ -137,32 +148,47 @@ def test_follow_links_is_bounded(local_server: LocalServer) -> None:
 
 def test_a_crawl_reads_only_the_posts_it_has_not_seen(tmp_path: Path, local_server: LocalServer) -> None:
     """The listing changes for one new post: the next crawl reads that post's page and no other."""
-    from rsiwatch.store import Store
     from rsiwatch.config import Config, Source
     from rsiwatch.pipeline import crawl
+    from rsiwatch.store import Store
 
     url = serve_blog(local_server, robots=b"User-agent: *\nDisallow: /private/\n")
     source = Source(name="blog", kind="html", url=url, select=asdict(SELECT), follow_links=True)
     config = Config(sources=[source], politeness=asdict(FAST))
     with Store(tmp_path / "c.db") as store:
-        catalog_add(store, {"title": "Kernel agents", "description": "Agents that write GPU kernels.", "category": None},
-                          origin="seed")
+        catalog_add(
+            store,
+            {"title": "Kernel agents", "description": "Agents that write GPU kernels.", "category": None},
+            origin="seed",
+        )
         with client_for() as client:
             first = crawl(config, store, client, [source])
         assert first.sources[0].ok and first.sources[0].items == 3
         assert [len(local_server.hits(f"/blog/{p}")) for p in ("kernel-agents", "robot-kitchen")] == [1, 1]
-        kitchen = store.work("url:" + local_server.url + "/blog/robot-kitchen")
+        kitchen = store.works.work("url:" + local_server.url + "/blog/robot-kitchen")
         assert kitchen["summary"] == "We taught a robot arm to knead dough; it is slow but steady."  # from its page
 
-        listing = (FIXTURES / "blog_listing.html").read_bytes().replace(
-            b'<main class="posts">', b'<main class="posts"><article class="post"><h3><a href="/blog/new-post">'
-            b'A new post</a></h3></article>')
+        listing = (
+            (FIXTURES / "blog_listing.html")
+            .read_bytes()
+            .replace(
+                b'<main class="posts">',
+                b'<main class="posts"><article class="post"><h3><a href="/blog/new-post">A new post</a></h3></article>',
+            )
+        )
         local_server.add("/blog/", body=listing, headers=HTML, etag='"l2"')
-        local_server.add("/blog/new-post", body=b"<html><head><meta name=description content='Fresh text.'></head></html>",
-                         headers=HTML)
+        local_server.add(
+            "/blog/new-post",
+            body=b"<html><head><meta name=description content='Fresh text.'></head></html>",
+            headers=HTML,
+        )
         with client_for() as client:
             second = crawl(config, store, client, [source])
         assert second.sources[0].ok and second.sources[0].items == 4
-        assert [len(local_server.hits(f"/blog/{p}")) for p in ("kernel-agents", "robot-kitchen", "new-post")] == [1, 1, 1]
-        assert store.work("url:" + local_server.url + "/blog/new-post")["summary"] == "Fresh text."
-        assert store.work("url:" + local_server.url + "/blog/robot-kitchen")["summary"] == kitchen["summary"]
+        assert [len(local_server.hits(f"/blog/{p}")) for p in ("kernel-agents", "robot-kitchen", "new-post")] == [
+            1,
+            1,
+            1,
+        ]
+        assert store.works.work("url:" + local_server.url + "/blog/new-post")["summary"] == "Fresh text."
+        assert store.works.work("url:" + local_server.url + "/blog/robot-kitchen")["summary"] == kitchen["summary"]

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from local_server import LocalServer
 
 from crawler.http import PoliteClient
 from crawler.items import Item
 from crawler.settings import HttpSettings, Politeness, SourceSpec
 from crawler.sources import collect
 from crawler.stories import parse_newsletter, split_stories
-from local_server import LocalServer
 
 FIXTURES = Path(__file__).parent / "fixtures" / "sources"
 ISSUE = "https://importthings.example.org/p/import-things-412"

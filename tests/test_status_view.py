@@ -9,16 +9,17 @@ import pty
 import re
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cli_support import run_cli, run_json, write_config
 from local_server import Response
+
 from rsiwatch.status_view import relative, short_error
 from rsiwatch.store import Store
 
 FEED = (Path(__file__).parent / "fixtures" / "e2e" / "newsletter.xml").read_bytes()
-NOW = datetime(2026, 12, 6, 14, 3, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 6, 14, 3, tzinfo=UTC)
 
 
 def test_times_and_errors_are_short() -> None:
@@ -52,24 +53,38 @@ def tty_output(args: list[str], cwd: Path) -> str:
     return re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", b"".join(chunks).decode())
 
 
-def test_status_fits_80_columns_with_errors_timed_and_cleared_and_the_backfill_named(tmp_path: Path, local_server) -> None:
+def test_status_fits_80_columns_with_errors_timed_and_cleared_and_the_backfill_named(
+    tmp_path: Path, local_server
+) -> None:
     state = {"broken": True, "flaky": True}
     for name in state:
-        local_server.add(f"/{name}", handler=lambda request, name=name: Response(503, b"down") if state[name]
-                         else Response(200, FEED))
+        local_server.add(
+            f"/{name}",
+            handler=lambda request, name=name: Response(503, b"down") if state[name] else Response(200, FEED),
+        )
     local_server.add("/steady", body=FEED)
-    write_config(tmp_path / "config.yaml", [
-        {"name": name, "kind": "feed", "url": f"{local_server.url}/{name}"} for name in ("steady", "broken", "flaky")
-    ])
+    write_config(
+        tmp_path / "config.yaml",
+        [{"name": name, "kind": "feed", "url": f"{local_server.url}/{name}"} for name in ("steady", "broken", "flaky")],
+    )
     run_cli("init", cwd=tmp_path)
     run_cli("crawl", "--all", cwd=tmp_path, check=False)
     state["flaky"] = False
     run_cli("crawl", "--source", "flaky", cwd=tmp_path)
     with Store(tmp_path / "candidates.db") as store:  # a backfill harvested and finished
-        store.ensure_sources([("arxiv-backfill", "oai_pmh", "https://oaipmh.arxiv.org/oai")])
-        backfill = store.backfill_start("k", {"endpoint": "e", "metadata_prefix": "arXiv", "set_spec": None,
-                                              "from_date": "2026-01-01", "until_date": None, "categories": "[]"})
-        store.backfill_page_done(backfill["id"], None, records=1, new_works=0, new_candidates=0)
+        store.sources.ensure_sources([("arxiv-backfill", "oai_pmh", "https://oaipmh.arxiv.org/oai")])
+        backfill = store.linking.backfill_start(
+            "k",
+            {
+                "endpoint": "e",
+                "metadata_prefix": "arXiv",
+                "set_spec": None,
+                "from_date": "2026-01-01",
+                "until_date": None,
+                "categories": "[]",
+            },
+        )
+        store.linking.backfill_page_done(backfill["id"], None, records=1, new_works=0, new_candidates=0)
 
     status = run_json("status", cwd=tmp_path)["sources"]
     assert status["broken"]["last_error_current"] and "HTTP 503" in status["broken"]["last_error"]
@@ -78,17 +93,20 @@ def test_status_fits_80_columns_with_errors_timed_and_cleared_and_the_backfill_n
     assert status["arxiv-backfill"]["state"] == "backfill, finished"
 
     screen = tty_output(["status"], tmp_path)
-    rows = {name: [line.strip() for line in screen.splitlines() if line.strip().startswith(name + " ")] for name in
-            ("steady", "broken", "flaky", "arxiv-backfill")}
+    rows = {
+        name: [line.strip() for line in screen.splitlines() if line.strip().startswith(name + " ")]
+        for name in ("steady", "broken", "flaky", "arxiv-backfill")
+    }
     assert all(len(found) == 1 for found in rows.values()), screen
     # The table is the title, the header, its rule and one line per source: nothing wraps.
     start = screen.index("source ")
-    table = screen[start:screen.index("last error of")].strip().splitlines()
+    table = screen[start : screen.index("last error of")].strip().splitlines()
     assert len(table) == 2 + 4, screen  # header, rule, four sources
     assert all(len(line) <= 80 for line in table), screen
     assert re.search(r"broken +never +1 .* in \d+ (s|min)$", rows["broken"][0]), screen
     assert re.search(r"flaky +\d+ (s|min) ago +0 ", rows["flaky"][0]), screen
     assert rows["arxiv-backfill"][0].rstrip().endswith("backfill, finished") and "removed" not in screen, screen
     errors = [line for line in screen.splitlines() if line.startswith("last error of")]
-    assert len(errors) == 1 and re.match(r"last error of broken, \d+ (s|min) ago: http://127.0.0.1:\d+/broken: HTTP 503",
-                                         errors[0]), screen  # flaky recovered: its error is cleared here
+    assert len(errors) == 1 and re.match(
+        r"last error of broken, \d+ (s|min) ago: http://127.0.0.1:\d+/broken: HTTP 503", errors[0]
+    ), screen  # flaky recovered: its error is cleared here

@@ -7,20 +7,20 @@ known, and through the real database (a replayed review history) against the lab
 from __future__ import annotations
 
 import random
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import pytest
-
-from rsiwatch.review import audit
-from rsiwatch.review.trend import UNCATEGORISED, quarter, share_estimate, year_counts
-from rsiwatch.review.trend_report import quarterly_shares
-from rsiwatch.review.tuning import AUDIT, CAUGHT, Reviewed, wilson
-from rsiwatch.store import Store
 from tuning_replay import replay, synthetic_rows
 
-T0 = datetime(2025, 7, 1, tzinfo=timezone.utc)
+from rsiwatch.store import Store
+from rsiwatch.tuning import audit
+from rsiwatch.tuning.threshold import AUDIT, CAUGHT, Reviewed, wilson
+from rsiwatch.tuning.trend import UNCATEGORISED, quarter, share_estimate, year_counts
+from rsiwatch.tuning.trend_report import quarterly_shares
+
+T0 = datetime(2025, 7, 1, tzinfo=UTC)
 
 
 def rv(i: int, label: int, reason: str, weight: float = 1.0) -> Reviewed:
@@ -72,7 +72,7 @@ def test_undecided_works_above_are_corrected_by_the_reviewed_precision() -> None
     est = share_estimate("q", history, works=2000, above=60, weeks=13)
     assert est.relevant == pytest.approx(5 + 40 * 0.25)
     lo_a, hi_a = wilson(0.25, 20)
-    lo_b, hi_b = wilson(0.0, 30)
+    _lo_b, hi_b = wilson(0.0, 30)
     rest = 2000 - 60
     assert est.low == pytest.approx((15 - 40 * (0.25 - lo_a)) / 2000)  # the audit's lower end is 0
     assert est.high == pytest.approx((15 + np.hypot(40 * (hi_a - 0.25), rest * hi_b)) / 2000)
@@ -118,7 +118,7 @@ def test_quarterly_shares_from_a_replayed_database_match_the_labels(tmp_path: Pa
     with Store(tmp_path / "candidates.db") as store:
         replay(store, rows, weeks=12, audit_per_week=25, uncertain_share=0.1)
         shares = quarterly_shares(store)
-        works = {r.id: store.work(r.id) for r in rows}
+        works = {r.id: store.works.work(r.id) for r in rows}
         weight = {w: d.population / len(d.audit) for d in audit.draws(store) for w in d.audit}
     assert sum(s.works for s in shares) == len(rows)
     assert any(s.share is not None for s in shares)

@@ -10,10 +10,10 @@ from pathlib import Path
 
 from review_fixtures import make_config, populate
 from rich.console import Console
-
-from rsiwatch.store import Store
-from rsiwatch.review.tui import review_terminal
 from store_support import decisions
+
+from rsiwatch.review.tui import review_terminal
+from rsiwatch.store import Store
 
 PROJECT = Path(__file__).resolve().parents[1]
 
@@ -33,8 +33,15 @@ def test_keys_decide_and_undo(tmp_path: Path) -> None:
     counts, output = run(db, "a6\nrtoo vague\no\njdku" + "q")
     assert counts == {"accept": 1, "reject": 1, "out_of_scope": 1, "defer": 1, "undo": 1}
     with Store(db) as store:
-        assert [store.work(i)["status"] for i in ids] == ["accepted", "rejected", "out_of_scope", "new", "new", "new"]
-        [entry] = store.catalog()
+        assert [store.works.work(i)["status"] for i in ids] == [
+            "accepted",
+            "rejected",
+            "out_of_scope",
+            "new",
+            "new",
+            "new",
+        ]
+        [entry] = store.catalog.entries()
         assert entry["work_id"] == ids[0] and entry["category"] == "hardware-design"
         assert entry["description"].startswith("We study self-play")
         assert decisions(store, ids[1])[0]["note"] == "too vague" and decisions(store, ids[1])[0]["origin"] == "tui"
@@ -66,12 +73,17 @@ def test_review_command_reads_a_pipe(tmp_path: Path) -> None:
     env = {**os.environ, "COLUMNS": "100", "PYTHONPATH": str(PROJECT)}
     result = subprocess.run(
         [sys.executable, "-c", "from rsiwatch.cli import main; main()", "review", "--db", str(db)],
-        input="d" + "r\n" + "q", capture_output=True, text=True, timeout=60, cwd=tmp_path, env=env,
+        input="d" + "r\n" + "q",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        env=env,
     )
     assert result.returncode == 0, result.stderr
     assert "review finished: 1 defer, 1 reject" in result.stderr
     with Store(db) as store:
-        assert [store.work(i)["status"] for i in ids] == ["deferred", "rejected", "new"]
+        assert [store.works.work(i)["status"] for i in ids] == ["deferred", "rejected", "new"]
 
 
 class DecidedMeanwhile(io.StringIO):
@@ -85,7 +97,7 @@ class DecidedMeanwhile(io.StringIO):
         if not self.done:
             self.done = True
             with Store(self.db) as other:
-                other.decide(self.work_id, "reject", origin="web", by="alice")
+                other.decisions.decide(self.work_id, "reject", origin="web", by="alice")
         return super().read(size)
 
 
@@ -94,16 +106,27 @@ def test_a_decision_taken_elsewhere_meanwhile_is_shown_not_overridden(tmp_path: 
     ids = populate(db, 3)
     out = io.StringIO()
     with Store(db) as store:
-        counts = review_terminal(store, stream=DecidedMeanwhile("a\nq", db, ids[0]),
-                                 console=Console(file=out, width=200), by="bob")
+        counts = review_terminal(
+            store, stream=DecidedMeanwhile("a\nq", db, ids[0]), console=Console(file=out, width=200), by="bob"
+        )
     assert counts == {} and "reject by alice" in out.getvalue() and "press the key again" in out.getvalue()
     with Store(db) as store:
-        assert [d["action"] for d in decisions(store, ids[0])] == ["reject"] and store.catalog() == []
+        assert [d["action"] for d in decisions(store, ids[0])] == ["reject"] and store.catalog.entries() == []
     # Seen now: the same key replaces it on purpose.
     out = io.StringIO()
     with Store(db) as store:
-        counts = review_terminal(store, stream=DecidedMeanwhile("a\na\nq", db, ids[1]),
-                                 console=Console(file=out, width=200), by="bob", status="new")
+        counts = review_terminal(
+            store,
+            stream=DecidedMeanwhile("a\na\nq", db, ids[1]),
+            console=Console(file=out, width=200),
+            by="bob",
+            status="new",
+        )
     with Store(db) as store:
-        assert [(d["action"], d["decided_by"]) for d in decisions(store, ids[1])] == [("reject", "alice"), ("accept", "bob")]
-        assert [e["work_id"] for e in store.catalog()] == [ids[1]] and store.catalog_disagreements() == []
+        assert [(d["action"], d["decided_by"]) for d in decisions(store, ids[1])] == [
+            ("reject", "alice"),
+            ("accept", "bob"),
+        ]
+        assert [e["work_id"] for e in store.catalog.entries()] == [
+            ids[1]
+        ] and store.catalog.catalog_disagreements() == []

@@ -13,7 +13,6 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-
 from cli_support import run_cli, run_json
 from stream_feed import arxiv_id, crawled_project
 
@@ -39,6 +38,7 @@ def saved_threshold(project: Path) -> float:
     return run_json("tune", cwd=project)["threshold"]
 
 
+@pytest.mark.slow
 def test_tune_on_day_one_shows_the_catalog_recall_as_a_proxy(project: Path, tmp_path: Path) -> None:
     report = run_json("tune", cwd=project)
     proxy = report["catalog_recall"]
@@ -70,6 +70,7 @@ def test_tune_on_day_one_shows_the_catalog_recall_as_a_proxy(project: Path, tmp_
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.slow
 def test_budget_and_recall_refuse_a_threshold_measured_on_too_little(project: Path) -> None:
     before = saved_threshold(project)
     budget = run_cli("tune", "--budget", "200", cwd=project, check=False)
@@ -93,6 +94,7 @@ def test_budget_and_recall_refuse_a_threshold_measured_on_too_little(project: Pa
     assert saved_threshold(project) == forced["chosen"]["threshold"] != before
 
 
+@pytest.mark.slow
 def test_a_first_sitting_is_not_called_no_accepted_work(project: Path) -> None:
     run_cli("accept", "arxiv:" + arxiv_id(0), cwd=project)
     run_cli("reject", "arxiv:" + arxiv_id(1), cwd=project)
@@ -114,6 +116,7 @@ def stats_text(project: Path) -> tuple[str, object]:
     return " ".join(re.sub(r"<[^>]+>", " ", html).split()), client
 
 
+@pytest.mark.slow
 def test_the_stats_page_on_day_one_and_after_a_first_sitting(project: Path) -> None:
     text, client = stats_text(project)
     assert "catalog recall (5-fold)" in text and "a proxy until reviews replace it" in text

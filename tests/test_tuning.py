@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import math
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
 from scipy.stats import ks_2samp
 
-from rsiwatch.review.tuning import (
+from rsiwatch.tuning.threshold import (
     Reviewed,
     acceptance_drift,
     curve,
@@ -26,7 +26,7 @@ from rsiwatch.review.tuning import (
     wilson,
 )
 
-NOW = datetime(2026, 3, 2, tzinfo=timezone.utc)
+NOW = datetime(2026, 3, 2, tzinfo=UTC)
 
 
 def history(seed: int, n: int = 300) -> list[Reviewed]:
@@ -162,7 +162,7 @@ def test_score_drift_flags_a_sharp_move_only() -> None:
     steady = list(rng.beta(2, 8, 3000))
     check = score_drift(times, steady, NOW)
     assert check is not None and not check.alert
-    shifted = [s + 0.2 if NOW - t < timedelta(days=7) else s for t, s in zip(times, steady)]
+    shifted = [s + 0.2 if NOW - t < timedelta(days=7) else s for t, s in zip(times, steady, strict=False)]
     check = score_drift(times, shifted, NOW)
     assert check.alert and check.statistic >= 0.25 and "PSI" in check.detail
     assert score_drift(times[:20], steady[:20], NOW) is None  # too few works to say

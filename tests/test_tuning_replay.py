@@ -9,20 +9,20 @@ from __future__ import annotations
 
 import json
 import shutil
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 import pytest
 import yaml
 from click.testing import CliRunner
+from tuning_replay import Replay, Row, replay, shared_rows, synthetic_rows
 
-from rsiwatch.review import audit
-from rsiwatch.store import Store
-from rsiwatch.review.tuning_report import build_report
 from rsiwatch.cli import cli
 from rsiwatch.config import Config, Review
-from tuning_replay import Replay, Row, replay, shared_rows, synthetic_rows
+from rsiwatch.store import Store
+from rsiwatch.tuning import audit
+from rsiwatch.tuning.report import build_report
 
 AUDIT_PER_WEEK = 20
 SHARE = 0.1
@@ -30,7 +30,9 @@ Z = 1.959963984540054
 
 
 @pytest.fixture(scope="module", params=["synthetic", "shared"])
-def replayed(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Replay, list[Row]]:
+def replayed(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, Replay, list[Row]]:
     rows = synthetic_rows() if request.param == "synthetic" else shared_rows()
     if rows is None:
         pytest.skip("../shared/data/dev_labelled.jsonl is not present")
@@ -52,7 +54,9 @@ def copy_db(db: Path, tmp_path: Path) -> Path:
     target = tmp_path / "candidates.db"
     shutil.copyfile(db, target)
     (tmp_path / "config.yaml").write_text(
-        yaml.safe_dump({"database": "candidates.db", "review": {"audit_per_week": AUDIT_PER_WEEK, "uncertain_share": SHARE}})
+        yaml.safe_dump(
+            {"database": "candidates.db", "review": {"audit_per_week": AUDIT_PER_WEEK, "uncertain_share": SHARE}}
+        )
     )
     return target
 
@@ -63,7 +67,7 @@ def expected_weights(db: Path, log: Replay) -> tuple[dict[str, float], dict[str,
     with Store(db) as store:
         for week in log.weeks:
             below = [r for r in week.rows if r.score < log.threshold]
-            reason = {r.id: store.work(r.id)["queue_reason"] for r in week.rows}
+            reason = {r.id: store.works.work(r.id)["queue_reason"] for r in week.rows}
             reasons.update(reason)
             uncertain = [r.id for r in below if reason[r.id] == "uncertain"]
             audited = [r.id for r in below if reason[r.id] == "audit"]
@@ -89,7 +93,7 @@ def reviewed_arrays(db: Path, log: Replay, rows: list[Row]) -> tuple[np.ndarray,
 def test_every_queued_work_was_decided_with_its_score(replayed) -> None:
     db, log, rows = replayed
     with Store(db) as store:
-        history = store.review_history()
+        history = store.history.review_history()
     by_id = {r.id: r for r in rows}
     assert history and all(h["score"] == pytest.approx(by_id[h["work_id"]].score) for h in history)
     assert all(h["label"] == by_id[h["work_id"]].label for h in history)
@@ -100,7 +104,7 @@ def test_every_queued_work_was_decided_with_its_score(replayed) -> None:
 def test_curves_match_the_weighted_brute_force(replayed) -> None:
     db, log, rows = replayed
     s, y, w, _ = reviewed_arrays(db, log, rows)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with Store(db) as store:
         report = build_report(store, config(), now=now, weeks=52)
     first_seen = min(week.start for week in log.weeks) + timedelta(hours=1)
@@ -117,11 +121,11 @@ def test_curves_match_the_weighted_brute_force(replayed) -> None:
 
 def test_recall_estimate_matches_an_independent_computation_and_covers_the_truth(replayed) -> None:
     db, log, rows = replayed
-    s, y, w, reasons = reviewed_arrays(db, log, rows)
-    caught = sum(yi for yi, r in zip(y, reasons) if r == "score")
-    found = sum(yi for yi, r in zip(y, reasons) if r not in ("score", "audit"))
-    aw = np.array([wi for wi, r in zip(w, reasons) if r == "audit"])
-    ay = np.array([yi for yi, r in zip(y, reasons) if r == "audit"])
+    _s, y, w, reasons = reviewed_arrays(db, log, rows)
+    caught = sum(yi for yi, r in zip(y, reasons, strict=False) if r == "score")
+    found = sum(yi for yi, r in zip(y, reasons, strict=False) if r not in ("score", "audit"))
+    aw = np.array([wi for wi, r in zip(w, reasons, strict=False) if r == "audit"])
+    ay = np.array([yi for yi, r in zip(y, reasons, strict=False) if r == "audit"])
     missed, population = (aw * ay).sum(), aw.sum()
     n_eff = aw.sum() ** 2 / (aw**2).sum()
     # Wilson's interval as the roots of (p - p_hat)^2 = z^2 p (1 - p) / n
@@ -158,28 +162,32 @@ def test_tune_picks_by_recall_and_saves_it_with_the_reason(replayed, tmp_path: P
     target = 0.8
     best = max(t for t in np.unique(s) if (w * y)[s >= t].sum() >= target * (w * y).sum() - 1e-9)
     path = copy_db(db, tmp_path)
-    result = CliRunner().invoke(cli, ["tune", "--recall", str(target), "--json", "--db", str(path), "--config", str(tmp_path / "config.yaml")])
+    result = CliRunner().invoke(
+        cli, ["tune", "--recall", str(target), "--json", "--db", str(path), "--config", str(tmp_path / "config.yaml")]
+    )
     assert result.exit_code == 0, result.output
     out = json.loads(result.output)
     assert out["chosen"]["threshold"] == pytest.approx(best) and out["chosen"]["saved"]
     with Store(path) as store:
-        saved = store.setting_history("threshold")[-1]
+        saved = store.history.setting_history("threshold")[-1]
         assert saved["value"] == pytest.approx(best)
         assert "target recall 0.8" in saved["reason"] and saved["set_at"]
-        assert store.setting("threshold_target") == {"recall": target}
+        assert store.models.setting("threshold_target") == {"recall": target}
 
 
 def test_tune_picks_by_budget(replayed, tmp_path: Path) -> None:
-    db, log, rows = replayed
+    db, log, _rows = replayed
     path = copy_db(db, tmp_path)
     budget = 40.0
     net = (budget - AUDIT_PER_WEEK) * (1 - SHARE)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     since = now - timedelta(weeks=8)
     window = np.array([r.score for week in log.weeks for r in week.rows if week.start + timedelta(hours=1) >= since])
     span = 8.0
     fits = [t for t in np.unique(window) if (window >= t).sum() / span <= net]
-    result = CliRunner().invoke(cli, ["tune", "--budget", "40", "--json", "--db", str(path), "--config", str(tmp_path / "config.yaml")])
+    result = CliRunner().invoke(
+        cli, ["tune", "--budget", "40", "--json", "--db", str(path), "--config", str(tmp_path / "config.yaml")]
+    )
     assert result.exit_code == 0, result.output
     chosen = json.loads(result.output)["chosen"]
     assert chosen["threshold"] == pytest.approx(min(fits))
@@ -198,11 +206,14 @@ def test_tune_text_output_set_dry_run_and_usage(replayed, tmp_path: Path) -> Non
     dry = runner.invoke(cli, ["tune", "--set", "0.2", "--dry-run", "--json", *args])
     assert json.loads(dry.output)["chosen"]["saved"] is False
     with Store(path) as store:
-        assert store.setting("threshold") is None
+        assert store.models.setting("threshold") is None
     done = runner.invoke(cli, ["tune", "--set", "0.2", "--reason", "more recall", *args])
     assert done.exit_code == 0
     with Store(path) as store:
-        assert store.setting("threshold") == 0.2 and "more recall" in store.setting_history("threshold")[-1]["reason"]
+        assert (
+            store.models.setting("threshold") == 0.2
+            and "more recall" in store.history.setting_history("threshold")[-1]["reason"]
+        )
     both = runner.invoke(cli, ["tune", "--set", "0.2", "--recall", "0.9", *args])
     assert both.exit_code == 2 and "only one of" in both.output
 
@@ -211,15 +222,28 @@ def test_tune_plot_writes_a_png(replayed, tmp_path: Path) -> None:
     db, _, _ = replayed
     path = copy_db(db, tmp_path)
     png = tmp_path / "tune.png"
-    result = CliRunner().invoke(cli, ["tune", "--recall", "0.9", "--dry-run", "--plot", str(png), "--db", str(path),
-                                      "--config", str(tmp_path / "config.yaml")])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "tune",
+            "--recall",
+            "0.9",
+            "--dry-run",
+            "--plot",
+            str(png),
+            "--db",
+            str(path),
+            "--config",
+            str(tmp_path / "config.yaml"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     data = png.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
 
 
 def test_health_warnings_quiet_on_a_steady_history(replayed) -> None:
-    from rsiwatch.review.tuning_report import health_warnings
+    from rsiwatch.tuning.report import health_warnings
 
     db, _, _ = replayed
     with Store(db) as store:
@@ -236,19 +260,23 @@ def test_audit_draw_recorded_for_every_week(replayed) -> None:
 
 def test_health_warns_when_the_score_distribution_moves(tmp_path: Path) -> None:
     """Four steady weeks, then a week whose works all score higher: `status` should hear about it."""
-    from crawler.items import Item
-    from rsiwatch.store import iso
-    from rsiwatch.review.tuning_report import health_warnings
     from tuning_replay import FakeScored
 
+    from crawler.items import Item
+    from rsiwatch.store import iso
+    from rsiwatch.tuning.report import health_warnings
+
     rng = np.random.default_rng(4)
-    now = datetime(2026, 3, 4, tzinfo=timezone.utc)
+    now = datetime(2026, 3, 4, tzinfo=UTC)
     with Store(tmp_path / "c.db") as store:
         for day in range(35):
             shift = 0.25 if day < 7 else 0.0
             ids = [f"url:https://x.org/{day}/{i}" for i in range(30)]
-            store.ingest("feed", [Item(i, "t", "", i[4:], i) for i in ids], now=iso(now - timedelta(days=day, hours=1)))
-            store.record_scores(1, [FakeScored(i, float(min(rng.beta(2, 8) + shift, 0.99))) for i in ids],
-                                {i: 0.99 for i in ids})
+            store.works.ingest(
+                "feed", [Item(i, "t", "", i[4:], i) for i in ids], now=iso(now - timedelta(days=day, hours=1))
+            )
+            store.scores.record_scores(
+                1, [FakeScored(i, float(min(rng.beta(2, 8) + shift, 0.99))) for i in ids], {i: 0.99 for i in ids}
+            )
         warnings = health_warnings(store, Config(review=Review(audit_per_week=0)), now=now)
     assert len([w for w in warnings if w.startswith("drift: scores")]) == 1, warnings

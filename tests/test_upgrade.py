@@ -14,11 +14,11 @@ import sys
 import time
 from pathlib import Path
 
-from click.testing import CliRunner
-
 from cli_support import run_cli
+from click.testing import CliRunner
 from test_daemon import DEADLINE_S, daemon_log, quick_project, start_daemon, stop_daemon, wait_until
 from test_store import database_at_schema
+
 from rsiwatch.cli import cli
 from rsiwatch.store import SchemaTooNew, Store
 from rsiwatch.store.schema import MIGRATIONS
@@ -37,12 +37,19 @@ def previous_release_database(path: Path) -> None:
     works = [("arxiv:2501.00001", "Learned optimizers that train themselves", "accepted"),
              ("arxiv:2501.00002", "A rejected paper that stayed listed", "rejected")]
     for work_id, title, status in works:
-        conn.execute("INSERT INTO works (id, title, summary, url, first_seen, last_seen, status) "
-                     "VALUES (?, ?, '', ?, '2025-01-01', '2025-01-01', ?)", (work_id, title, "https://arxiv.org/abs/" + work_id[6:], status))
-        conn.execute("INSERT INTO decisions (work_id, action, decided_at) VALUES (?, ?, '2025-01-02')",
-                     (work_id, "accept" if status == "accepted" else "reject"))
-        conn.execute("INSERT INTO catalog (work_id, title, origin, added_at) VALUES (?, ?, 'accept', '2025-01-02')",
-                     (work_id, title))
+        conn.execute(
+            "INSERT INTO works (id, title, summary, url, first_seen, last_seen, status) "
+            "VALUES (?, ?, '', ?, '2025-01-01', '2025-01-01', ?)",
+            (work_id, title, "https://arxiv.org/abs/" + work_id[6:], status),
+        )
+        conn.execute(
+            "INSERT INTO decisions (work_id, action, decided_at) VALUES (?, ?, '2025-01-02')",
+            (work_id, "accept" if status == "accepted" else "reject"),
+        )
+        conn.execute(
+            "INSERT INTO catalog (work_id, title, origin, added_at) VALUES (?, ?, 'accept', '2025-01-02')",
+            (work_id, title),
+        )
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     conn.close()
 
@@ -54,8 +61,17 @@ def test_commands_started_together_on_a_previous_release_database_all_succeed(tm
         project.mkdir()
         previous_release_database(project / "candidates.db")
         commands = [["status", "--json"], ["candidates", "--json", "--status", "all"], ["doctor"]]
-        procs = [subprocess.Popen([sys.executable, "-m", "rsiwatch", *args], cwd=project, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True) for args in commands]
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-m", "rsiwatch", *args],
+                cwd=project,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                stdin=subprocess.DEVNULL,
+                text=True,
+            )
+            for args in commands
+        ]
         outputs = [(p.args, *p.communicate(timeout=300), p.returncode) for p in procs]
         for args, _out, err, code in outputs:
             assert "duplicate column" not in err and "Traceback" not in err, (args, err)
@@ -81,16 +97,22 @@ def test_commands_started_together_on_a_previous_release_database_all_succeed(tm
 def test_backup_command_copies_online_while_another_process_writes(tmp_path: Path) -> None:
     db = tmp_path / "candidates.db"
     with Store(db) as store:
-        store.set_setting("probe", {"n": 0}, "test")
+        store.models.set_setting("probe", {"n": 0}, "test")
     # A writer in another process holds write transactions again and again while the backup runs.
-    writer = subprocess.Popen([sys.executable, "-c", f"""
+    writer = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"""
 import sqlite3, time
 conn = sqlite3.connect({str(db)!r}, isolation_level=None, timeout=30)
 for n in range(1, 100000):
     conn.execute("BEGIN IMMEDIATE")
     conn.execute("INSERT INTO settings (key, value, set_at) VALUES ('probe', ?, 'now')", (str(n),))
     conn.execute("COMMIT")
-"""])
+""",
+        ]
+    )
     try:
         deadline = time.monotonic() + DEADLINE_S
         while sqlite3.connect(db, timeout=30).execute("SELECT COUNT(*) FROM settings").fetchone()[0] < 50:
@@ -108,7 +130,9 @@ for n in range(1, 100000):
     assert again.exit_code == 1 and "already exists" in again.output
 
 
-def test_a_daemon_meeting_a_newer_schema_exits_3_once_and_commands_say_so_in_one_line(tmp_path: Path, local_server) -> None:
+def test_a_daemon_meeting_a_newer_schema_exits_3_once_and_commands_say_so_in_one_line(
+    tmp_path: Path, local_server
+) -> None:
     local_server.add("/feed", body=FEED)
     quick_project(tmp_path, [{"name": "news", "kind": "feed", "url": local_server.url + "/feed", "every": "1s"}])
     daemon = start_daemon(tmp_path)
@@ -130,7 +154,10 @@ def test_a_daemon_meeting_a_newer_schema_exits_3_once_and_commands_say_so_in_one
     for args in (["status"], ["candidates"], ["crawl"]):
         proc = run_cli(*args, cwd=tmp_path, check=False)
         assert proc.returncode == 1, (args, proc.stderr)
-        assert "newer than this rsiwatch" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, (args, proc.stderr)
+        assert "newer than this rsiwatch" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1, (
+            args,
+            proc.stderr,
+        )
 
 
 def test_the_0_1_lock_name_is_honoured_both_ways(tmp_path: Path, local_server) -> None:
@@ -150,6 +177,7 @@ def test_the_0_1_lock_name_is_honoured_both_ways(tmp_path: Path, local_server) -
     # A new daemon holds the old name too, so an 0.1 daemon or crawl cannot start beside it.
     daemon = start_daemon(tmp_path)
     try:
+
         def old_name_held() -> bool:
             with open(tmp_path / "candidates.db.daemon.lock", "a+") as probe:
                 try:
@@ -157,6 +185,7 @@ def test_the_0_1_lock_name_is_honoured_both_ways(tmp_path: Path, local_server) -
                 except BlockingIOError:
                     return True
                 return False
+
         wait_until(lambda: "daemon started" in daemon_log(tmp_path), "the daemon to start", tmp_path, daemon)
         assert old_name_held()
         assert (tmp_path / "candidates.db.daemon.lock").read_text().strip() == str(daemon.pid)
@@ -166,34 +195,46 @@ def test_the_0_1_lock_name_is_honoured_both_ways(tmp_path: Path, local_server) -
 
 def test_descriptions_0_1_filled_from_a_private_note_are_flagged(tmp_path: Path) -> None:
     from review_fixtures import make_config
+
     from rsiwatch.review.web import create_app
 
     db = tmp_path / "candidates.db"
     conn = database_at_schema(db, PREVIOUS_SCHEMA)
-    for work_id, note in (("arxiv:2501.00001", "Strong paper; my colleague's group, be kind"), ("arxiv:2501.00002", None)):
-        conn.execute("INSERT INTO works (id, title, summary, url, first_seen, last_seen, status) "
-                     "VALUES (?, 'A title', 'Summary.', 'https://x.org', '2025-01-01', '2025-01-01', 'accepted')", (work_id,))
-        conn.execute("INSERT INTO decisions (work_id, action, note, decided_at) VALUES (?, 'accept', ?, '2025-01-02')",
-                     (work_id, note))
+    for work_id, note in (
+        ("arxiv:2501.00001", "Strong paper; my colleague's group, be kind"),
+        ("arxiv:2501.00002", None),
+    ):
+        conn.execute(
+            "INSERT INTO works (id, title, summary, url, first_seen, last_seen, status) "
+            "VALUES (?, 'A title', 'Summary.', 'https://x.org', '2025-01-01', '2025-01-01', 'accepted')",
+            (work_id,),
+        )
+        conn.execute(
+            "INSERT INTO decisions (work_id, action, note, decided_at) VALUES (?, 'accept', ?, '2025-01-02')",
+            (work_id, note),
+        )
         # 0.1's `accept --note`: the note became the public description.
-        conn.execute("INSERT INTO catalog (work_id, title, description, origin, added_at) "
-                     "VALUES (?, 'A title', ?, 'accept', '2025-01-02')", (work_id, note or "A public description."))
+        conn.execute(
+            "INSERT INTO catalog (work_id, title, description, origin, added_at) "
+            "VALUES (?, 'A title', ?, 'accept', '2025-01-02')",
+            (work_id, note or "A public description."),
+        )
     conn.close()
     with Store(db) as store:
-        assert list(store.note_descriptions().values()) == ["arxiv:2501.00001"]
-        flagged = next(iter(store.note_descriptions()))
+        assert list(store.catalog.note_descriptions().values()) == ["arxiv:2501.00001"]
+        flagged = next(iter(store.catalog.note_descriptions()))
     doctor = CliRunner().invoke(cli, ["doctor", "--db", str(db)])
     assert f"catalog entry {flagged} (arxiv:2501.00001): its description is the private note" in doctor.output
     assert "arxiv:2501.00002" not in doctor.output
     app = create_app(make_config(tmp_path), db)
     page = app.test_client().get("/catalog", base_url="http://127.0.0.1:8765").get_data(as_text=True)
     assert page.count('class="error-text note-description"') == 1
-    row = page[page.index(f'id="entry-{flagged}"'):]
+    row = page[page.index(f'id="entry-{flagged}"') :]
     assert row.index("note-description") < row.index("</tr>")
     # Rewritten by the curator, the flag goes.
     with Store(db) as store:
-        store.catalog_edit(flagged, {"description": "Learned optimizers, trained by themselves."}, origin="web")
-        assert store.note_descriptions() == {}
+        store.catalog.catalog_edit(flagged, {"description": "Learned optimizers, trained by themselves."}, origin="web")
+        assert store.catalog.note_descriptions() == {}
 
 
 def test_version_tells_releases_apart() -> None:
@@ -210,6 +251,6 @@ def test_a_newer_schema_is_its_own_error(tmp_path: Path) -> None:
     try:
         Store(tmp_path / "candidates.db")
     except SchemaTooNew as exc:
-        assert "newer than this rsiwatch" in str(exc) and "\n" not in str(exc)
+        assert "newer than this rsiwatch" in str(exc) and "\n" not in str(exc)  # noqa: PT017 - and said in one line
     else:
         raise AssertionError("a newer schema was opened")

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 from review_fixtures import make_config, populate
-
-from rsiwatch.review.catalog import to_csv
-from rsiwatch.store import Store
-from rsiwatch.review.web import create_app
-from rsiwatch.review.web_security import UnsafeBind
 from store_support import decisions
+
+from rsiwatch.catalog.formats import to_csv
+from rsiwatch.present.security import UnsafeBind
+from rsiwatch.review.web import create_app
+from rsiwatch.store import Store
 
 BASE = "http://127.0.0.1:8765"
 
@@ -42,7 +42,7 @@ def test_queue_best_first_with_everything_to_judge(client, db: Path) -> None:
     html = page.get_data(as_text=True)
     ids = re.findall(r'<li class="item" data-id="([^"]+)"', html)
     with Store(db) as store:
-        expected = [w["id"] for w in store.candidates(limit=None)]
+        expected = [w["id"] for w in store.scores.candidates(limit=None)]
     assert ids == expected
     assert "<mark>Self-play</mark> reinforcement learning" in html  # why terms highlighted in the title
     assert 'href="https://arxiv.org/pdf/2501.10000"' in html  # PDF for arXiv ids
@@ -60,7 +60,9 @@ def test_security_headers(client) -> None:
     assert "<script>" not in response.get_data(as_text=True)  # only <script src=...>
 
 
-@pytest.mark.parametrize("host", ["evil.example:8765", "evil.example", "127.0.0.1", "127.0.0.1:9999", "localhost.evil.example:8765"])
+@pytest.mark.parametrize(
+    "host", ["evil.example:8765", "evil.example", "127.0.0.1", "127.0.0.1:9999", "localhost.evil.example:8765"]
+)
 def test_other_hosts_are_refused(client, host: str) -> None:
     assert client.get("/", headers={"Host": host}).status_code == 403
 
@@ -77,18 +79,24 @@ def test_post_needs_the_csrf_token(client, db: Path) -> None:
     good = token(client)
     assert client.post("/api/decide", data=form, base_url=BASE).status_code == 403  # session, no token
     assert client.post("/api/decide", data={**form, "csrf_token": "x" + good}, base_url=BASE).status_code == 403
-    cross = client.post("/api/decide", data=form, headers={"X-CSRF-Token": good, "Origin": "http://evil.example"},
-                        base_url=BASE)
+    cross = client.post(
+        "/api/decide", data=form, headers={"X-CSRF-Token": good, "Origin": "http://evil.example"}, base_url=BASE
+    )
     assert cross.status_code == 403
     with Store(db) as store:
         assert decisions(store, work_id) == []
-    ok = client.post("/api/decide", data={**form, "note": "a survey"}, headers={"X-CSRF-Token": good,
-                     "Origin": BASE}, base_url=BASE)
+    ok = client.post(
+        "/api/decide", data={**form, "note": "a survey"}, headers={"X-CSRF-Token": good, "Origin": BASE}, base_url=BASE
+    )
     assert ok.status_code == 200 and ok.json["status"] == "rejected"
     with Store(db) as store:
         [decision] = decisions(store, work_id)
         assert (decision["action"], decision["note"], decision["origin"], decision["model_version"]) == (
-            "reject", "a survey", "web", 1)
+            "reject",
+            "a survey",
+            "web",
+            1,
+        )
         assert decision["score"] == pytest.approx(0.89)
 
 
@@ -105,33 +113,42 @@ def test_accept_with_edits_then_undo(client, db: Path) -> None:
     assert prefill["title"].startswith("Evolutionary neural architecture search")
     assert prefill["year"] == 2025 and prefill["category"] == "architecture-algorithm-search"
     assert prefill["description"].endswith("development.") and prefill["url"] == "https://arxiv.org/abs/2501.10001"
-    form = {**{k: v or "" for k, v in prefill.items() if k != "flags"}, "id": work_id,
-            "description": "Evolution finds image classifiers that beat hand-designed ones.", "disputed": "on",
-            "category": "architecture-algorithm-search"}
+    form = {
+        **{k: v or "" for k, v in prefill.items() if k != "flags"},
+        "id": work_id,
+        "description": "Evolution finds image classifiers that beat hand-designed ones.",
+        "disputed": "on",
+        "category": "architecture-algorithm-search",
+    }
     saved = client.post("/api/accept", data={**form, "seen": "0"}, headers={"X-CSRF-Token": csrf}, base_url=BASE)
     assert saved.status_code == 200, saved.json
     with Store(db) as store:
-        [entry] = store.catalog()
+        [entry] = store.catalog.entries()
         assert entry["description"] == "Evolution finds image classifiers that beat hand-designed ones."
         assert entry["flags"] == ["disputed"] and entry["origin"] == "accept" and entry["work_id"] == work_id
-        assert store.work(work_id)["status"] == "accepted"
-    undone = client.post("/api/undo", data={"id": work_id, "seen": str(saved.json["decision"])},
-                         headers={"X-CSRF-Token": csrf}, base_url=BASE)
+        assert store.works.work(work_id)["status"] == "accepted"
+    undone = client.post(
+        "/api/undo",
+        data={"id": work_id, "seen": str(saved.json["decision"])},
+        headers={"X-CSRF-Token": csrf},
+        base_url=BASE,
+    )
     assert undone.json["status"] == "new"
     with Store(db) as store:
-        assert store.catalog() == []
+        assert store.catalog.entries() == []
         assert [d["action"] for d in decisions(store, work_id)] == ["accept", "undo"]
 
 
-@pytest.mark.parametrize("field,value", [("url", "javascript:alert(1)"), ("category", "nonsense"), ("title", ""),
-                                         ("year", "20x5")])
+@pytest.mark.parametrize(
+    ("field", "value"), [("url", "javascript:alert(1)"), ("category", "nonsense"), ("title", ""), ("year", "20x5")]
+)
 def test_accept_rejects_bad_fields(client, db: Path, field: str, value: str) -> None:
     csrf = token(client)
     form = {"id": "arxiv:2501.10002", "title": "T", "url": "https://example.org", field: value}
     response = client.post("/api/accept", data=form, headers={"X-CSRF-Token": csrf}, base_url=BASE)
     assert response.status_code == 400 and field in response.json["error"]
     with Store(db) as store:
-        assert store.catalog() == [] and decisions(store) == []
+        assert store.catalog.entries() == [] and decisions(store) == []
 
 
 def test_search_and_filters(client) -> None:
@@ -141,7 +158,7 @@ def test_search_and_filters(client) -> None:
 
     assert ids("q=floorplanning") == ["arxiv:2501.10005"]
     assert set(ids("q=cooling")) == {"arxiv:2501.10007"}
-    assert ids('q=%22%29+AND+%28+NEAR') == []  # FTS syntax is quoted, never an error
+    assert ids("q=%22%29+AND+%28+NEAR") == []  # FTS syntax is quoted, never an error
     assert ids("q=optim") == ["arxiv:2501.10004", "arxiv:2501.10009"]  # prefix search
     assert ids("source=arxiv-ml") == [f"arxiv:2501.{10000 + i}" for i in range(0, 12, 2)]
     assert "arxiv:2501.10006" not in ids("source=import-ai") and "arxiv:2501.10004" in ids("source=import-ai")
@@ -160,25 +177,38 @@ def test_catalog_and_stats_pages(client) -> None:
 
 def test_exports_stay_inside_export_dir(client, db: Path, tmp_path: Path) -> None:
     csrf = token(client)
-    client.post("/api/accept", data={"id": "arxiv:2501.10000", "title": "Self-play", "seen": "0"}, headers={"X-CSRF-Token": csrf},
-                base_url=BASE)
+    client.post(
+        "/api/accept",
+        data={"id": "arxiv:2501.10000", "title": "Self-play", "seen": "0"},
+        headers={"X-CSRF-Token": csrf},
+        base_url=BASE,
+    )
     download = client.get("/export/catalog.csv", base_url=BASE)
     with Store(db) as store:
-        assert download.get_data(as_text=True) == to_csv(store.catalog())
+        assert download.get_data(as_text=True) == to_csv(store.catalog.entries())
     assert client.post("/export/catalog.csv", base_url=BASE).status_code == 403  # no token
     saved = client.post("/export/catalog.csv", data={"csrf_token": csrf}, base_url=BASE)
     assert saved.status_code == 303
     [written] = list((tmp_path / "exports").iterdir())
     assert client.get(f"/exports/{written.name}", base_url=BASE).status_code == 200
     bib = client.get("/export/catalog.bibtex", base_url=BASE)
-    assert bib.mimetype == "application/x-bibtex" and 'filename="rsiwatch-catalog.bib"' in bib.headers[
-        "Content-Disposition"] and bib.get_data(as_text=True).startswith("@misc{rsiwatch")
+    assert (
+        bib.mimetype == "application/x-bibtex"
+        and 'filename="rsiwatch-catalog.bib"' in bib.headers["Content-Disposition"]
+        and bib.get_data(as_text=True).startswith("@misc{rsiwatch")
+    )
     assert client.post("/export/catalog.ris", data={"csrf_token": csrf}, base_url=BASE).status_code == 303
     assert sorted(p.suffix for p in (tmp_path / "exports").iterdir()) == [".csv", ".ris"]
     secret = tmp_path / "secret.txt"
     secret.write_text("secret")
-    for path in ("/exports/..%2fsecret.txt", "/exports/../secret.txt", "/exports/%2e%2e%2fsecret.txt",
-                 f"/exports/{secret}", "/export/catalog.sh", "/exports/.catalog.tmp"):
+    for path in (
+        "/exports/..%2fsecret.txt",
+        "/exports/../secret.txt",
+        "/exports/%2e%2e%2fsecret.txt",
+        f"/exports/{secret}",
+        "/export/catalog.sh",
+        "/exports/.catalog.tmp",
+    ):
         response = client.get(path, base_url=BASE)
         assert response.status_code == 404 and b"secret" not in response.data, path
 
@@ -214,9 +244,9 @@ def test_stats_view_shows_the_tune_picture_once_there_are_decisions(client, db: 
     assert 'id="stats"' in before and "tune.png" not in before
     assert client.get("/stats/tune.png", base_url=BASE).status_code == 404
     with Store(db) as store:
-        queued = [c["id"] for c in store.candidates(limit=None)]
+        queued = [c["id"] for c in store.scores.candidates(limit=None)]
         for i, work_id in enumerate(queued[:8]):
-            store.decide(work_id, "accept" if i % 2 == 0 else "reject")
+            store.decisions.decide(work_id, "accept" if i % 2 == 0 else "reject")
     page = client.get("/stats", base_url=BASE).get_data(as_text=True)
     assert "/stats/tune.png" in page and "threshold" in page.lower()
     picture = client.get("/stats/tune.png", base_url=BASE)
@@ -225,15 +255,41 @@ def test_stats_view_shows_the_tune_picture_once_there_are_decisions(client, db: 
 
 
 def test_a_broad_search_is_capped_and_says_so(client, db: Path, monkeypatch) -> None:
-    import rsiwatch.store.review_page
+    import rsiwatch.store.queue
 
     with Store(db) as store:
-        rows, total = store.review_queue(status="all", query="AI")
+        rows, total = store.queue.review_queue(status="all", query="AI")
     assert total.count >= 3 and not total.capped
-    monkeypatch.setattr(rsiwatch.store.review_page, "SEARCH_CAP", 2)
+    monkeypatch.setattr(rsiwatch.store.queue, "SEARCH_CAP", 2)
     with Store(db) as store:
-        capped_rows, capped_total = store.review_queue(status="all", query="AI")
+        capped_rows, capped_total = store.queue.review_queue(status="all", query="AI")
     assert capped_total.capped and len(capped_rows) <= 2
     assert {r["id"] for r in capped_rows} <= {r["id"] for r in rows}
     page = client.get("/?q=AI&status=all", base_url=BASE).get_data(as_text=True)
     assert "+ matches for" in page and "add words to narrow" in page
+
+
+def test_the_queue_page_reads_a_few_batched_queries_whatever_the_number_of_cards(tmp_path: Path, monkeypatch) -> None:
+    """No N+1: the statements one queue page runs do not grow with its cards (they were 1 + 5 a card)."""
+    from rsiwatch.store import Database
+
+    statements: list[str] = []
+    opened = Database.__init__
+
+    def traced(self: Database, path: str | Path) -> None:
+        opened(self, path)
+        self.conn.set_trace_callback(statements.append)
+
+    counts = {}
+    for n in (3, 12):
+        db = tmp_path / f"c{n}.db"
+        populate(db, n)
+        client = create_app(make_config(tmp_path), db).test_client()
+        client.get("/", base_url=BASE)  # the first request opens and checks the database once
+        monkeypatch.setattr(Database, "__init__", traced)
+        statements.clear()
+        page = client.get("/", base_url=BASE)
+        monkeypatch.setattr(Database, "__init__", opened)
+        assert page.get_data(as_text=True).count('<li class="item" data-id=') == n
+        counts[n] = len(statements)
+    assert counts[3] == counts[12], counts

@@ -7,8 +7,8 @@ import io
 import re
 from pathlib import Path
 
-from rsiwatch.review.catalog import PUBLIC_COLUMNS, parse_catalog, to_csv
-from rsiwatch.review.catalog_store import import_entries
+from rsiwatch.catalog.formats import PUBLIC_COLUMNS, parse_catalog, to_csv
+from rsiwatch.catalog.load import import_entries
 from rsiwatch.store import Store
 
 EXPORTED = """ID,Description,Source,Date Published,Authors,Author Affiliations,Submitter,Category,Title,Flags
@@ -26,7 +26,7 @@ SPREADSHEET = """ID,Description,Source,Date Published,Authors,Author Affiliation
 def roundtrip(tmp_path: Path, text: str) -> str:
     with Store(tmp_path / "candidates.db") as store:
         import_entries(store, parse_catalog(text, "test.csv"), origin="import")
-        return to_csv(store.catalog())
+        return to_csv(store.catalog.entries())
 
 
 def test_export_reimports_to_the_same_text(tmp_path: Path) -> None:
@@ -45,8 +45,9 @@ def test_curators_spreadsheet_keeps_its_rows(tmp_path: Path) -> None:
 
 
 def edit_client(tmp_path: Path):
-    from rsiwatch.review.web import create_app
     from review_fixtures import make_config
+
+    from rsiwatch.review.web import create_app
 
     with Store(tmp_path / "candidates.db") as store:
         import_entries(store, parse_catalog(EXPORTED, "test.csv"), origin="import")
@@ -75,20 +76,20 @@ def test_editing_an_entry_changes_the_export_and_keeps_the_old_values(tmp_path: 
     assert answer.status_code == 303 and answer.headers["Location"].endswith("/catalog?edited=3#entry-3")
     assert "Saved entry 3" in client.get("/catalog?edited=3", base_url=BASE).get_data(as_text=True)
     with Store(tmp_path / "candidates.db") as store:
-        entry = store.catalog_entry(3)
+        entry = store.catalog.catalog_entry(3)
         assert entry["title"] == "MLGO: learned inlining in LLVM" and entry["authors"] == "Trofin, M. et al."
         assert entry["flags"] == ["deployed_in_production"] and entry["work_id"] == "arxiv:2101.04808"
-        (edit,) = store.catalog_edits(3)
+        (edit,) = store.catalog.catalog_edits(3)
         assert edit["before"] == {"title": "MLGO", "authors": "Trofin et al."}
         assert edit["after"] == {"title": "MLGO: learned inlining in LLVM", "authors": "Trofin, M. et al."}
-        exported = to_csv(store.catalog())
+        exported = to_csv(store.catalog.entries())
     assert exported == EXPORTED.replace(",Trofin et al.,", ",\"Trofin, M. et al.\",").replace(
         "compilers-kernels,MLGO,", "compilers-kernels,MLGO: learned inlining in LLVM,")
     # The same form again changes nothing and logs nothing.
     client.post("/catalog/3", base_url=BASE, headers={"Origin": BASE},
                 data=entry_form(token, title="MLGO: learned inlining in LLVM", authors="Trofin, M. et al."))
     with Store(tmp_path / "candidates.db") as store:
-        assert len(store.catalog_edits(3)) == 1
+        assert len(store.catalog.catalog_edits(3)) == 1
 
 
 def test_a_bad_edit_or_a_forged_one_changes_nothing(tmp_path: Path) -> None:
@@ -102,11 +103,11 @@ def test_a_bad_edit_or_a_forged_one_changes_nothing(tmp_path: Path) -> None:
     missing = client.post("/catalog/99", base_url=BASE, headers={"Origin": BASE}, data=entry_form(token))
     assert missing.status_code == 404
     with Store(tmp_path / "candidates.db") as store:
-        assert store.catalog_entry(3)["title"] == "MLGO" and store.catalog_edits(3) == []
+        assert store.catalog.catalog_entry(3)["title"] == "MLGO" and store.catalog.catalog_edits(3) == []
         import sqlite3
 
         import pytest
 
-        store.catalog_edit(3, {**store.catalog_entry(3), "title": "changed"}, origin="test")
+        store.catalog.catalog_edit(3, {**store.catalog.catalog_entry(3), "title": "changed"}, origin="test")
         with pytest.raises(sqlite3.IntegrityError, match="append-only"):
             store.conn.execute("DELETE FROM catalog_edits")

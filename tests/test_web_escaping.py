@@ -8,7 +8,7 @@ import pytest
 from hardening_support import elements
 from review_fixtures import make_config, populate
 
-from rsiwatch.review.present import highlight_html, html_to_text, safe_url
+from rsiwatch.present.text import highlight_html, html_to_text, safe_url
 from rsiwatch.review.web import create_app
 
 BASE = "http://127.0.0.1:8765"
@@ -21,7 +21,7 @@ def pages(tmp_path: Path) -> dict[str, str]:
     client = create_app(make_config(tmp_path), db).test_client()
     urls = ["/", "/?status=all", "/?q=self", "/?q=architecture", "/stats", "/catalog"]
     out = {url: client.get(url, base_url=BASE).get_data(as_text=True) for url in urls}
-    token = [a["content"] for t, a in elements(out["/"]) if t == "meta" and a.get("name") == "csrf-token"][0]
+    token = next(a["content"] for t, a in elements(out["/"]) if t == "meta" and a.get("name") == "csrf-token")
     for work_id in ("url:https://evil.example/post-1", "url:https://evil.example/post-2"):
         prefill = client.get(f"/api/entry?id={work_id}", base_url=BASE).json
         form = {k: v or "" for k, v in prefill.items() if k != "flags"}
@@ -55,11 +55,24 @@ def test_payload_text_is_shown_escaped(pages: dict[str, str]) -> None:
 
 
 def test_helpers() -> None:
-    for bad in ("javascript:alert(1)", " JAVASCRIPT:x", "java\tscript:x", "data:text/html,x", "vbscript:x", "//evil.example",
-                "/relative", "file:///etc/passwd", "https://", "http://exa mple.org", None, 42):
+    for bad in (
+        "javascript:alert(1)",
+        " JAVASCRIPT:x",
+        "java\tscript:x",
+        "data:text/html,x",
+        "vbscript:x",
+        "//evil.example",
+        "/relative",
+        "file:///etc/passwd",
+        "https://",
+        "http://exa mple.org",
+        None,
+        42,
+    ):
         assert safe_url(bad) is None, bad
     assert safe_url("https://arxiv.org/abs/2401.01234") == "https://arxiv.org/abs/2401.01234"
     assert html_to_text("<p>a <b>b</b><script>evil()</script> &amp; c</p>") == "a b & c"
     assert html_to_text("x < y and y > z") == "x < y and y > z"
     assert str(highlight_html("<b>self-play</b> & more", ["self play", "amp"])) == (
-        "&lt;b&gt;<mark>self-play</mark>&lt;/b&gt; &amp; more")
+        "&lt;b&gt;<mark>self-play</mark>&lt;/b&gt; &amp; more"
+    )

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 from review_fixtures import make_config, populate
+from store_support import catalog_add, decisions
 
 from rsiwatch.review.web import create_app
 from rsiwatch.store import Store
-from store_support import catalog_add, decisions
 
 BASE = "http://127.0.0.1:8765"
 FORM_HEADERS = {"Origin": BASE, "Accept": "text/html,application/xhtml+xml,*/*;q=0.8"}
@@ -92,7 +92,7 @@ def test_a_refused_plain_accept_shows_its_form_again(client, db: Path) -> None:
                  title="Self-play prover", description="Kept as typed.", year="2025", disputed="on")
     assert saved.status_code == 303
     with Store(db) as store:
-        [entry] = store.catalog()
+        [entry] = store.catalog.entries()
         assert entry["title"] == "Self-play prover" and entry["flags"] == ["disputed"]
 
 
@@ -101,8 +101,12 @@ def test_the_scripts_json_calls_are_unchanged(client) -> None:
     answer = client.post("/api/decide", data={"id": "arxiv:2501.10000", "action": "defer", "seen": "0"},
                          headers={"X-CSRF-Token": csrf, "Accept": "application/json"}, base_url=BASE)
     assert answer.status_code == 200 and answer.json["status"] == "deferred"
-    bad = client.post("/api/accept", data={"id": "arxiv:2501.10001", "title": "T", "year": "20x6", "next": "/", "seen": "0"},
-                      headers={"X-CSRF-Token": csrf, "Accept": "application/json"}, base_url=BASE)
+    bad = client.post(
+        "/api/accept",
+        data={"id": "arxiv:2501.10001", "title": "T", "year": "20x6", "next": "/", "seen": "0"},
+        headers={"X-CSRF-Token": csrf, "Accept": "application/json"},
+        base_url=BASE,
+    )
     assert bad.status_code == 400 and bad.json["error"].startswith("year:")
 
 
@@ -117,14 +121,24 @@ def test_a_plain_form_without_its_token_is_refused_as_a_page(client, db: Path) -
 
 def test_a_refused_catalog_edit_keeps_the_page(tmp_path: Path, client, db: Path) -> None:
     with Store(db) as store:
-        entry_id = catalog_add(store, {"title": "MLGO", "description": "Learned inlining.", "year": 2021,
-                                      "work_id": "arxiv:2101.04808"}, origin="seed")
-    answer = post(client, f"/catalog/{entry_id}", csrf_token=token(client), title="MLGO edited", year="20x6",
-                  description="Learned inlining.", deployed_in_production="on")
+        entry_id = catalog_add(
+            store,
+            {"title": "MLGO", "description": "Learned inlining.", "year": 2021, "work_id": "arxiv:2101.04808"},
+            origin="seed",
+        )
+    answer = post(
+        client,
+        f"/catalog/{entry_id}",
+        csrf_token=token(client),
+        title="MLGO edited",
+        year="20x6",
+        description="Learned inlining.",
+        deployed_in_production="on",
+    )
     html = answer.get_data(as_text=True)
     assert answer.status_code == 400 and "<h1>Catalog" in html
     assert f"Entry {entry_id} was not saved: year: expected a year such as 2025" in html
     assert 'value="MLGO edited"' in html and 'value="20x6" aria-invalid="true" autofocus>' in html
     assert '<details class="entry-edit" open>' in html and 'name="deployed_in_production" checked>' in html
     with Store(db) as store:
-        assert store.catalog_entry(entry_id)["title"] == "MLGO" and store.catalog_edits(entry_id) == []
+        assert store.catalog.catalog_entry(entry_id)["title"] == "MLGO" and store.catalog.catalog_edits(entry_id) == []

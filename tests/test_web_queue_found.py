@@ -24,18 +24,18 @@ def db(tmp_path: Path) -> Path:
     path = tmp_path / "candidates.db"
     populate(path, 30)  # their summaries hold "code", "compiler"-free text, and many words starting with c
     with Store(path) as store:
-        store.ensure_sources([("newsletter", "feed", None)])
-        store.ingest("newsletter", [
+        store.sources.ensure_sources([("newsletter", "feed", None)])
+        store.works.ingest("newsletter", [
             Item(CPP, "A language model rewrites C++ templates", "Compile times halve when C++ is rewritten.",
                  "https://example.org/cpp", key="cpp"),
             Item("url:https://example.org/low", "A low-scoring post", "Barely in scope.", "https://example.org/low",
                  key="low"),
         ])
-        store.record_scores(1, [SimpleNamespace(id=i, score=s, category=None, category_confidence=0.1,
+        store.scores.record_scores(1, [SimpleNamespace(id=i, score=s, category=None, category_confidence=0.1,
                                                 category_fits=False, why=[], nearest=[])
                                 for i, s in ((CPP, 0.5), ("url:https://example.org/low", 0.03))],
                             {CPP: 0.35, "url:https://example.org/low": 0.35})
-        store.record_submission("url:https://example.org/low", "https://example.org/low",
+        store.submissions.record_submission("url:https://example.org/low", "https://example.org/low",
                                 note="The agent tuned its own curriculum, see figure 3", submitter="Grace")
     return path
 
@@ -53,9 +53,9 @@ def test_suggestions_come_first_have_a_filter_and_are_counted(tmp_path: Path, db
     assert ids(only) == ["url:https://example.org/low"] and "suggested by readers only" in only
     # paging stays whole: the second page starts where the first ended, nothing twice, nothing lost
     with Store(db) as store:
-        first, total = store.review_queue(limit=10)
-        second, _ = store.review_queue(limit=10, offset=10)
-        everything, _ = store.review_queue(limit=100)
+        first, total = store.queue.review_queue(limit=10)
+        second, _ = store.queue.review_queue(limit=10, offset=10)
+        everything, _ = store.queue.review_queue(limit=100)
     assert [w["id"] for w in first + second] == [w["id"] for w in everything[:20]]
     assert len({w["id"] for w in everything}) == total.count == len(everything)
 
@@ -83,18 +83,24 @@ def test_filters_that_cannot_apply_are_said(tmp_path: Path, db: Path) -> None:
     assert "Nothing to show" in past and ids(past) == []
 
 
-def test_sources_removed_from_the_config_leave_the_filters_and_stats_but_stay_reachable(tmp_path: Path, db: Path) -> None:
+def test_sources_removed_from_the_config_leave_the_filters_and_stats_but_stay_reachable(
+    tmp_path: Path, db: Path
+) -> None:
     from rsiwatch.config import parse_config
 
-    config = parse_config(f"review: {{export_dir: {tmp_path / 'exports'}}}\nsources:\n"
-                          "  - {name: arxiv-ml, kind: arxiv_rss, url: 'https://rss.arxiv.org/rss/cs.LG'}\n")
+    config = parse_config(
+        f"review: {{export_dir: {tmp_path / 'exports'}}}\nsources:\n"
+        "  - {name: arxiv-ml, kind: arxiv_rss, url: 'https://rss.arxiv.org/rss/cs.LG'}\n"
+    )
     client = create_app(config, db).test_client()
     queue = client.get("/", base_url=BASE).get_data(as_text=True)
-    menu = queue[queue.index('<select name="source">'):queue.index("</select>", queue.index('<select name="source">'))]
+    menu = queue[
+        queue.index('<select name="source">') : queue.index("</select>", queue.index('<select name="source">'))
+    ]
     assert 'value="arxiv-ml"' in menu and 'value="import-ai"' not in menu and 'value="newsletter"' not in menu
     kept = client.get("/?source=import-ai&status=all", base_url=BASE).get_data(as_text=True)
     assert ids(kept) and "import-ai (removed from the config)" in kept  # its history is still a filter away
     stats = client.get("/stats", base_url=BASE).get_data(as_text=True)
-    table = stats[stats.index("<h2>Per source</h2>"):stats.index("</table>", stats.index("<h2>Per source</h2>"))]
-    assert "<td dir=\"auto\">arxiv-ml" in table and "import-ai" not in table
+    table = stats[stats.index("<h2>Per source</h2>") : stats.index("</table>", stats.index("<h2>Per source</h2>"))]
+    assert '<td dir="auto">arxiv-ml' in table and "import-ai" not in table
     assert "Removed from the config (2)" in stats and "/?source=import-ai&amp;status=all" in stats

@@ -42,7 +42,9 @@ def test_a_command_in_a_folder_without_config_or_database_makes_nothing(
     args = [files.get(a, a) for a in command]
     proc = run_cli(*args, cwd=folder, check=False, timeout=60)
     assert proc.returncode == 1, proc.stderr
-    assert len(proc.stderr.strip().splitlines()) == 1 and "config.yaml" in proc.stderr and "rsiwatch init" in proc.stderr
+    assert (
+        len(proc.stderr.strip().splitlines()) == 1 and "config.yaml" in proc.stderr and "rsiwatch init" in proc.stderr
+    )
     # given a database that is not there, it names that path and does not create it
     proc = run_cli(*args, "--db", "missing.db", cwd=folder, check=False, timeout=60)
     assert proc.returncode == 1, proc.stderr
@@ -50,18 +52,27 @@ def test_a_command_in_a_folder_without_config_or_database_makes_nothing(
     assert list(folder.iterdir()) == []
 
 
-@pytest.mark.parametrize("command", [("sources", "add", "blog", "--url", "https://example.org/feed"),
-                                     ("sources", "remove", "blog")])
-def test_editing_the_sources_without_a_config_refuses_instead_of_writing_one(command: tuple[str, ...], tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "command", [("sources", "add", "blog", "--url", "https://example.org/feed"), ("sources", "remove", "blog")]
+)
+def test_editing_the_sources_without_a_config_refuses_instead_of_writing_one(
+    command: tuple[str, ...], tmp_path: Path
+) -> None:
     proc = run_cli(*command, "--db", "candidates.db", cwd=tmp_path, check=False)
     assert proc.returncode == 1 and "config.yaml: no config file here" in proc.stderr
     assert not (tmp_path / "config.yaml").exists()
 
 
 def test_evaluate_still_needs_no_config_and_writes_no_database(tmp_path: Path) -> None:
-    rows = [{"id": str(i), "title": f"self-play search {i}" if i % 2 else f"weather report {i}",
-             "summary": "a model improves the training of models" if i % 2 else "rain tomorrow", "label": i % 2}
-            for i in range(20)]
+    rows = [
+        {
+            "id": str(i),
+            "title": f"self-play search {i}" if i % 2 else f"weather report {i}",
+            "summary": "a model improves the training of models" if i % 2 else "rain tomorrow",
+            "label": i % 2,
+        }
+        for i in range(20)
+    ]
     (tmp_path / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     run_cli("evaluate", "--train", "train.jsonl", "--test", "train.jsonl", cwd=tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["train.jsonl"]
@@ -76,17 +87,19 @@ def initialised(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_the_daemon_refuses_a_database_init_did_not_set_up(initialised: Path, tmp_path: Path) -> None:
     Store(tmp_path / "made-elsewhere.db").close()  # what a command of an earlier release left behind
-    proc = run_cli("daemon", "--config", str(initialised / "config.yaml"), "--db", "made-elsewhere.db",
-                   cwd=tmp_path, check=False)
+    proc = run_cli(
+        "daemon", "--config", str(initialised / "config.yaml"), "--db", "made-elsewhere.db", cwd=tmp_path, check=False
+    )
     assert proc.returncode == 1 and len(proc.stderr.strip().splitlines()) == 1
     assert "not a database `rsiwatch init` set up" in proc.stderr and "rsiwatch init --config" in proc.stderr
     with Store(initialised / "candidates.db") as store:
-        assert store.setting(INIT_SETTING) == {"by": "init"}
+        assert store.models.setting(INIT_SETTING) == {"by": "init"}
 
 
 def test_a_database_of_an_earlier_release_with_a_catalog_counts_as_set_up(initialised: Path, tmp_path: Path) -> None:
-    from rsiwatch.store.schema import MIGRATIONS
     import sqlite3
+
+    from rsiwatch.store.schema import MIGRATIONS
 
     def older(path: Path, with_catalog: bool) -> None:
         conn = sqlite3.connect(path)
@@ -95,18 +108,20 @@ def test_a_database_of_an_earlier_release_with_a_catalog_counts_as_set_up(initia
             conn.executescript(script)
             conn.execute(f"PRAGMA user_version = {number + 1}")
         if with_catalog:
-            conn.execute("INSERT INTO catalog (title, date_published, origin, added_at) VALUES"
-                         " ('An entry', 'April 2023', 'seed', '2024-01-01T00:00:00Z')")
+            conn.execute(
+                "INSERT INTO catalog (title, date_published, origin, added_at) VALUES"
+                " ('An entry', 'April 2023', 'seed', '2024-01-01T00:00:00Z')"
+            )
         conn.commit()
         conn.close()
 
     older(tmp_path / "old.db", True)
     older(tmp_path / "empty-old.db", False)
     with Store(tmp_path / "old.db") as store:
-        assert store.setting(INIT_SETTING) is not None
-        assert store.catalog()[0]["date_iso"] == "2023-04"  # its dates parsed on the way up
+        assert store.models.setting(INIT_SETTING) is not None
+        assert store.catalog.entries()[0]["date_iso"] == "2023-04"  # its dates parsed on the way up
     with Store(tmp_path / "empty-old.db") as store:
-        assert store.setting(INIT_SETTING) is None
+        assert store.models.setting(INIT_SETTING) is None
 
 
 def test_doctor_warns_about_an_empty_catalog_and_a_model_trained_on_no_positives(tmp_path: Path) -> None:
@@ -156,7 +171,11 @@ def test_a_hostile_config_and_database_in_the_project_folder_are_not_read(tmp_pa
     (project / "candidates.db").write_bytes(b"not a database at all")
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", str(project), "tests"],
-        cwd=project, capture_output=True, text=True, timeout=240, stdin=subprocess.DEVNULL,
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        stdin=subprocess.DEVNULL,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "1 passed" in proc.stdout

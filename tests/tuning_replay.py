@@ -11,15 +11,15 @@ from __future__ import annotations
 import json
 import random
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
+from store_support import record_decision_at
 
 from crawler.items import Item
-from rsiwatch.review import audit
 from rsiwatch.store import Store, iso
-from store_support import record_decision_at
+from rsiwatch.tuning import audit
 
 SHARED_DEV = Path(__file__).resolve().parents[2] / "shared" / "data" / "dev_labelled.jsonl"
 SOURCES = ("arxiv-ml", "blog")
@@ -72,7 +72,7 @@ def synthetic_rows(n: int = 1200, seed: int = 7) -> list[Row]:
     scores = np.clip(np.where(labels, rng.normal(0.42, 0.14, n), rng.normal(0.14, 0.09, n)), 0.0, 0.999)
     return [
         Row(f"arxiv:2501.{i:05d}", f"Synthetic work {i}", f"Summary of synthetic work {i}.", int(y), float(s))
-        for i, (y, s) in enumerate(zip(labels, scores))
+        for i, (y, s) in enumerate(zip(labels, scores, strict=False))
     ]
 
 
@@ -89,17 +89,26 @@ def shared_rows() -> list[Row] | None:
     model = train(TrainingSet(positives=catalog, negatives=[], pool=pool, catalog=catalog))
     stream = [r for r in raw if r["stratum"] == "random"]
     scores = model.score([Doc(r["id"], r["title"], r["summary"]) for r in stream])
-    return [Row(r["id"], r["title"], r["summary"], int(r["label"]), float(s)) for r, s in zip(stream, scores)]
+    return [
+        Row(r["id"], r["title"], r["summary"], int(r["label"]), float(s)) for r, s in zip(stream, scores, strict=False)
+    ]
 
 
 def replay(
-    store: Store, rows: list[Row], *, weeks: int = 10, threshold: float = 0.35, audit_per_week: int = 20,
-    uncertain_share: float = 0.1, seed: int = 11, now: datetime | None = None,
+    store: Store,
+    rows: list[Row],
+    *,
+    weeks: int = 10,
+    threshold: float = 0.35,
+    audit_per_week: int = 20,
+    uncertain_share: float = 0.1,
+    seed: int = 11,
+    now: datetime | None = None,
 ) -> Replay:
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     first = audit.week_start(now) - timedelta(days=7 * (weeks + 1))
     log = Replay(threshold=threshold)
-    store.ensure_sources((name, "feed", f"https://example.org/{name}") for name in SOURCES)
+    store.sources.ensure_sources((name, "feed", f"https://example.org/{name}") for name in SOURCES)
     per_week = -(-len(rows) // weeks)
     for w in range(weeks):
         start = first + timedelta(days=7 * w)
@@ -110,17 +119,18 @@ def replay(
         for source in SOURCES:
             items = [
                 Item(canonical_id=r.id, title=r.title, summary=r.summary, url=f"https://example.org/{r.id}", key=r.id)
-                for r in chunk if log.source_of(r.id) == source
+                for r in chunk
+                if log.source_of(r.id) == source
             ]
             if items:
-                store.ingest(source, items, now=seen)
-        store.record_scores(1, [FakeScored(r.id, r.score) for r in chunk], {r.id: threshold for r in chunk})
+                store.works.ingest(source, items, now=seen)
+        store.scores.record_scores(1, [FakeScored(r.id, r.score) for r in chunk], {r.id: threshold for r in chunk})
         week.draw = audit.queue_weekly(
             store, audit_per_week, uncertain_share, now=end + timedelta(minutes=30), rng=random.Random(seed + w)
         )
         decided_at = iso(end + timedelta(hours=2))
         for r in chunk:
-            work = store.work(r.id)
+            work = store.works.work(r.id)
             if work["queued_at"] is not None and work["status"] == "new":
                 record_decision_at(store, r.id, "accept" if r.label else "reject", decided_at)
         log.weeks.append(week)

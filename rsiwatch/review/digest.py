@@ -1,9 +1,9 @@
 """The weekly digest: the week's top candidates, what was accepted, works that came back after a
 decision (a rejected paper now discussed in newsletters may deserve a second look), per-source counts.
 
-``build_digest`` reads the store; ``to_html``, ``to_markdown`` and ``to_text`` (the mail's text part) are pure renderers (web text escaped,
-only http(s) URLs linked); ``send_digest`` mails both versions by SMTP (STARTTLS when offered, and never
-a password over plain text to another machine).
+``build_digest`` reads the store; ``to_html``, ``to_markdown`` and ``to_text`` (the mail's text part) are pure
+renderers (web text escaped, only http(s) URLs linked); ``send_digest`` mails both versions by SMTP (STARTTLS
+when offered, and never a password over plain text to another machine).
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from rsiwatch.review.present import clean_text, one_sentence, readable_text, safe_url, work_links
-from rsiwatch.store import Store, utcnow
-from rsiwatch.review.web_security import is_loopback
 from rsiwatch.config import Config, Digest as DigestConfig
+from rsiwatch.present.security import is_loopback
+from rsiwatch.present.text import clean_text, one_sentence, readable_text, safe_url, work_links
 from rsiwatch.source_health import source_troubles
+from rsiwatch.store import Store, utcnow
 
 DEFAULT_TOP = 20
 SMTP_TIMEOUT_S = 30.0
@@ -50,16 +50,20 @@ class Digest:
     @property
     def subject(self) -> str:
         trouble = f", {len(self.troubles)} sources need attention" if self.troubles else ""
-        return (f"rsiwatch digest {self.since[:10]} to {self.until[:10]}: {self.queued} candidates, "
-                f"{len(self.accepted)} accepted{trouble}")
+        return (
+            f"rsiwatch digest {self.since[:10]} to {self.until[:10]}: {self.queued} candidates, "
+            f"{len(self.accepted)} accepted{trouble}"
+        )
 
 
 def _row(work: dict[str, Any]) -> dict[str, Any]:
     links = work_links(work)
     return {
-        "id": work["id"], "title": readable_text(work.get("entry_title") or work.get("title")),
+        "id": work["id"],
+        "title": readable_text(work.get("entry_title") or work.get("title")),
         "score": work.get("score"),
-        "category": work.get("entry_category") or work.get("category"), "status": work.get("status"),
+        "category": work.get("entry_category") or work.get("category"),
+        "status": work.get("status"),
         "summary": one_sentence(work.get("entry_description") or work.get("summary") or ""),
         "url": links[0].url if links else None,
         "decided_by": work.get("decided_by"),  # accepted works: the curator who accepted it
@@ -67,8 +71,12 @@ def _row(work: dict[str, Any]) -> dict[str, Any]:
 
 
 def _seen_again_row(work: dict[str, Any]) -> dict[str, Any]:
-    return {**_row(work), "decided_at": work["decided_at"], "new_sightings": work["new_sightings"],
-            "sources": [clean_text(s) for s in work["sources"]]}
+    return {
+        **_row(work),
+        "decided_at": work["decided_at"],
+        "new_sightings": work["new_sightings"],
+        "sources": [clean_text(s) for s in work["sources"]],
+    }
 
 
 def _discussed_row(work: dict[str, Any]) -> dict[str, Any]:
@@ -77,17 +85,28 @@ def _discussed_row(work: dict[str, Any]) -> dict[str, Any]:
 
 def build_digest(store: Store, since: str, top: int = DEFAULT_TOP, config: Config | None = None) -> Digest:
     """The week's digest; with ``config``, it opens with the sources that need the operator."""
-    works, total = store.review_queue(status="all", since=since, limit=top)
-    troubles = source_troubles(store.source_report(), {s.name: s for s in config.sources},
-                               config.schedule.warn_after_failures) if config is not None else []
+    works, total = store.queue.review_queue(status="all", since=since, limit=top)
+    troubles = (
+        source_troubles(
+            store.sources.source_report(), {s.name: s for s in config.sources}, config.schedule.warn_after_failures
+        )
+        if config is not None
+        else []
+    )
     return Digest(
         troubles=[clean_text(t.line) for t in troubles],
-        since=since, until=utcnow(), top=[_row(w) for w in works], accepted=[_row(w) for w in store.accepted_since(since)],
-        sources=store.source_counts_since(since), queued=total.count,
-        seen_again=[_seen_again_row(w) for w in store.seen_again_after_decision(since, limit=top)],
+        since=since,
+        until=utcnow(),
+        top=[_row(w) for w in works],
+        accepted=[_row(w) for w in store.queue.accepted_since(since)],
+        sources=store.queue.source_counts_since(since),
+        queued=total.count,
+        seen_again=[_seen_again_row(w) for w in store.linking.seen_again_after_decision(since, limit=top)],
         discussed=[_discussed_row(w) for w in store.discussion.most_discussed(since, limit=10)],
-        catalog_news=[{"id": f["id"], "entry_id": f["entry_id"], "work_id": f["work_id"], "detail": clean_text(f["detail"])}
-                      for f in store.scholarly.flags()],
+        catalog_news=[
+            {"id": f["id"], "entry_id": f["entry_id"], "work_id": f["work_id"], "detail": clean_text(f["detail"])}
+            for f in store.scholarly.flags()
+        ],
     )
 
 
@@ -116,26 +135,49 @@ def to_markdown(digest: Digest) -> str:
     if digest.troubles:
         lines += ["## Sources needing attention", ""] + [f"- {md_text(t)}" for t in digest.troubles] + [""]
     lines += [f"{digest.queued} candidates queued, {len(digest.accepted)} accepted.", "", "## Accepted", ""]
-    lines += [f"- {md_link(w['title'], w['url'])} ({md_text(w['category'] or 'no category')}"
-              + (f", accepted by {md_text(w['decided_by'])}" if w["decided_by"] else "") + f"): {md_text(w['summary'])}"
-              for w in digest.accepted] or ["Nothing accepted this week."]
+    lines += [
+        f"- {md_link(w['title'], w['url'])} ({md_text(w['category'] or 'no category')}"
+        + (f", accepted by {md_text(w['decided_by'])}" if w["decided_by"] else "")
+        + f"): {md_text(w['summary'])}"
+        for w in digest.accepted
+    ] or ["Nothing accepted this week."]
     lines += ["", "## Top candidates", ""]
-    lines += [f"{i}. **{'–' if w['score'] is None else format(w['score'], '.2f')}** {md_link(w['title'], w['url'])} · {md_text(w['category'] or 'no category')}"
-              f" · {md_text(w['status'])}" for i, w in enumerate(digest.top, 1)] or ["No new candidates."]
+    lines += [
+        f"{i}. **{'–' if w['score'] is None else format(w['score'], '.2f')}** {md_link(w['title'], w['url'])} · "
+        f"{md_text(w['category'] or 'no category')}"
+        f" · {md_text(w['status'])}"
+        for i, w in enumerate(digest.top, 1)
+    ] or ["No new candidates."]
     lines += ["", "## Most discussed", ""]
-    lines += [f"- {md_link(w['title'], w['url'])}: {len(w['sources'])} sources ({md_text(', '.join(w['sources']))})"
-              f" · {md_text((w['status'] or '').replace('_', ' '))}" for w in digest.discussed] or [
-        "No work was discussed by two or more sources."]
+    lines += [
+        f"- {md_link(w['title'], w['url'])}: {len(w['sources'])} sources ({md_text(', '.join(w['sources']))})"
+        f" · {md_text((w['status'] or '').replace('_', ' '))}"
+        for w in digest.discussed
+    ] or ["No work was discussed by two or more sources."]
     lines += ["", "## Catalog news", ""]
-    lines += [f"- entry {f['entry_id']} ({md_text(f['work_id'])}): {md_text(f['detail'])}"
-              f" (rsiwatch catalog flags apply {f['id']})" for f in digest.catalog_news] or ["No news of catalog entries."]
+    lines += [
+        f"- entry {f['entry_id']} ({md_text(f['work_id'])}): {md_text(f['detail'])}"
+        f" (rsiwatch catalog flags apply {f['id']})"
+        for f in digest.catalog_news
+    ] or ["No news of catalog entries."]
     lines += ["", "## Seen again after a decision", ""]
-    lines += [f"- {md_link(w['title'], w['url'])}: {md_text((w['status'] or '').replace('_', ' '))} on {w['decided_at'][:10]},"
-              f" since then {w['new_sightings']} sighting(s) in {md_text(', '.join(w['sources']))}"
-              for w in digest.seen_again] or ["Nothing decided came back."]
-    lines += ["", "## Sources", "", "| source | sightings | new works | candidates | accepted |", "| --- | --- | --- | --- | --- |"]
-    lines += [f"| {md_text(s['source'])} | {s['sightings']} | {s['new_works']} | {s['candidates']} | {s['accepted']} |"
-              for s in digest.sources]
+    lines += [
+        f"- {md_link(w['title'], w['url'])}: {md_text((w['status'] or '').replace('_', ' '))} on "
+        f"{w['decided_at'][:10]},"
+        f" since then {w['new_sightings']} sighting(s) in {md_text(', '.join(w['sources']))}"
+        for w in digest.seen_again
+    ] or ["Nothing decided came back."]
+    lines += [
+        "",
+        "## Sources",
+        "",
+        "| source | sightings | new works | candidates | accepted |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    lines += [
+        f"| {md_text(s['source'])} | {s['sightings']} | {s['new_works']} | {s['candidates']} | {s['accepted']} |"
+        for s in digest.sources
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -168,23 +210,32 @@ def to_text(digest: Digest) -> str:
         lines.append("No new candidates.")
     lines += ["", "MOST DISCUSSED", ""]
     for w in digest.discussed:
-        lines += [f"- {clean_text(w['title'])}: {len(w['sources'])} sources ({clean_text(', '.join(w['sources']))})",
-                  *link(w["url"])]
+        lines += [
+            f"- {clean_text(w['title'])}: {len(w['sources'])} sources ({clean_text(', '.join(w['sources']))})",
+            *link(w["url"]),
+        ]
     if not digest.discussed:
         lines.append("No work was discussed by two or more sources.")
     lines += ["", "CATALOG NEWS", ""]
-    lines += [f"- entry {f['entry_id']} ({f['work_id']}): {f['detail']} (rsiwatch catalog flags apply {f['id']})"
-              for f in digest.catalog_news] or ["No news of catalog entries."]
+    lines += [
+        f"- entry {f['entry_id']} ({f['work_id']}): {f['detail']} (rsiwatch catalog flags apply {f['id']})"
+        for f in digest.catalog_news
+    ] or ["No news of catalog entries."]
     lines += ["", "SEEN AGAIN AFTER A DECISION", ""]
     for w in digest.seen_again:
-        lines += [f"- {clean_text(w['title'])}: {clean_text((w['status'] or '').replace('_', ' '))} on "
-                  f"{w['decided_at'][:10]}, since then {w['new_sightings']} sighting(s) in "
-                  f"{clean_text(', '.join(w['sources']))}", *link(w["url"])]
+        lines += [
+            f"- {clean_text(w['title'])}: {clean_text((w['status'] or '').replace('_', ' '))} on "
+            f"{w['decided_at'][:10]}, since then {w['new_sightings']} sighting(s) in "
+            f"{clean_text(', '.join(w['sources']))}",
+            *link(w["url"]),
+        ]
     if not digest.seen_again:
         lines.append("Nothing decided came back.")
     lines += ["", "SOURCES (sightings, new works, candidates, accepted)", ""]
-    lines += [f"- {clean_text(s['source'])}: {s['sightings']}, {s['new_works']}, {s['candidates']}, {s['accepted']}"
-              for s in digest.sources]
+    lines += [
+        f"- {clean_text(s['source'])}: {s['sightings']}, {s['new_works']}, {s['candidates']}, {s['accepted']}"
+        for s in digest.sources
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -203,8 +254,10 @@ def sender_address(config: DigestConfig, contact: str | None = None) -> str:
     domain = (contact or "").rpartition("@")[2].lower()
     if contact and domain and domain not in _PLACEHOLDER_DOMAINS:
         return contact
-    raise DigestError("digest.sender: not set, and `contact` is no real address to send from; "
-                      "set digest.sender to the address the digest comes from")
+    raise DigestError(
+        "digest.sender: not set, and `contact` is no real address to send from; "
+        "set digest.sender to the address the digest comes from"
+    )
 
 
 def send_digest(config: DigestConfig, digest: Digest, *, html: str, text: str, contact: str | None = None) -> list[str]:
@@ -229,7 +282,9 @@ def send_digest(config: DigestConfig, digest: Digest, *, html: str, text: str, c
     context = ssl.create_default_context()
     try:
         if config.smtp_port == 465:
-            smtp: smtplib.SMTP = smtplib.SMTP_SSL(config.smtp_host, config.smtp_port, timeout=SMTP_TIMEOUT_S, context=context)
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+                config.smtp_host, config.smtp_port, timeout=SMTP_TIMEOUT_S, context=context
+            )
         else:
             smtp = smtplib.SMTP(config.smtp_host, config.smtp_port, timeout=SMTP_TIMEOUT_S)
         with smtp:
@@ -241,7 +296,9 @@ def send_digest(config: DigestConfig, digest: Digest, *, html: str, text: str, c
                 secure = True
             if config.smtp_user:
                 if not secure and not is_loopback(config.smtp_host):
-                    raise DigestError(f"digest.smtp_host: {config.smtp_host} offers no TLS; refusing to send the password")
+                    raise DigestError(
+                        f"digest.smtp_host: {config.smtp_host} offers no TLS; refusing to send the password"
+                    )
                 smtp.login(config.smtp_user, config.smtp_password or "")
             smtp.send_message(message)
     except (smtplib.SMTPException, OSError) as exc:

@@ -18,9 +18,17 @@ from rich.console import Console, Group
 from rich.panel import Panel
 from rich.text import Text
 
-from rsiwatch.review.present import (
-    CATEGORIES, clean_text, draft_as_entry, entry_prefill, highlight_segments, positive_terms, readable_text, work_links,
+from rsiwatch.present.text import (
+    CATEGORIES,
+    clean_text,
+    draft_as_entry,
+    entry_prefill,
+    highlight_segments,
+    positive_terms,
+    readable_text,
+    work_links,
 )
+from rsiwatch.review.accepting import accept_work
 from rsiwatch.store import StaleDecision, Store, StoreError
 
 HELP = "j/k move · a accept · r reject · o out of scope · d defer · u undo · ? help · q quit"
@@ -89,9 +97,9 @@ class Session:
         if not self.works:
             self.console.print("The queue is empty.")
             return
-        work = self.store.work(self.works[self.index]["id"]) or self.works[self.index]
-        self.seen[work["id"]] = self.store.latest_decision_id(work["id"])
-        latest = self.store.latest_score(work["id"]) or {}
+        work = self.store.works.work(self.works[self.index]["id"]) or self.works[self.index]
+        self.seen[work["id"]] = self.store.decisions.latest_decision_id(work["id"])
+        latest = self.store.scores.latest_score(work["id"]) or {}
         terms = positive_terms(latest.get("why") or [])
         title = _highlighted(readable_text(work["title"]), terms, "bold")
         summary_text = readable_text(work.get("summary"))
@@ -103,7 +111,7 @@ class Session:
         why = latest.get("why") or []
         if why:
             parts.append(Text("why: " + ", ".join(f"{clean_text(t)} {v:+.2f}" for t, v in why[:8]), style="dim"))
-        sources = sorted({clean_text(s["source"]) for s in self.store.sightings(work["id"])})
+        sources = sorted({clean_text(s["source"]) for s in self.store.works.sightings(work["id"])})
         parts.append(Text("seen in: " + (", ".join(sources) or "–"), style="dim"))
         links = work_links(work)
         if links:
@@ -127,7 +135,7 @@ class Session:
         return self.keys.line()
 
     def accept(self) -> None:
-        work = self.store.work(self.current()["id"]) or self.current()
+        work = self.store.works.work(self.current()["id"]) or self.current()
         entry = draft_as_entry(entry_prefill(work, self.store.scholarly.meta_of(work["id"])))
         choices = "  ".join(f"{i}={c}" for i, c in enumerate(CATEGORIES, 1))
         answer = self.ask(f"{choices}\ncategory [{entry['category'] or 'none'}] (Enter keeps, 1-9 picks): ")
@@ -138,11 +146,10 @@ class Session:
             entry["category"] = CATEGORIES[int(answer) - 1]
         elif answer in CATEGORIES:
             entry["category"] = answer
-        existing = self.store.work_entry(work["id"])
-        if existing is not None:  # accepting keeps the work's entry: only the category may change here
-            entry = {"category": entry["category"]} if entry["category"] else {}
-        decision, _ = self.store.accept(work["id"], entry, origin="tui", by=self.by, seen=self.seen.get(work["id"]))
-        self.seen[work["id"]] = decision
+        # the one accept rule (an entry the work has is kept; here only the category is given)
+        given = {"category": entry["category"]} if entry["category"] else {}
+        accepted = accept_work(self.store, work, given, origin="tui", by=self.by, seen=self.seen.get(work["id"]))
+        self.seen[work["id"]] = accepted.decision_id
         self.after_decision(work["id"], "accept")
 
     def decide(self, action: str, ask_reason: bool) -> None:
@@ -153,8 +160,9 @@ class Session:
             if answer is None:
                 return
             note = clean_text(answer) or None
-        self.seen[work_id] = self.store.decide(work_id, action, note=note, origin="tui", by=self.by,
-                                               seen=self.seen.get(work_id))
+        self.seen[work_id] = self.store.decisions.decide(
+            work_id, action, note=note, origin="tui", by=self.by, seen=self.seen.get(work_id)
+        )
         self.after_decision(work_id, action)
 
     def after_decision(self, work_id: str, action: str) -> None:
@@ -168,8 +176,8 @@ class Session:
 
     def undo(self) -> None:
         work_id = self.decided.pop() if self.decided else self.current()["id"]
-        status = self.store.undo(work_id, origin="tui", by=self.by, seen=self.seen.get(work_id))
-        self.seen[work_id] = self.store.latest_decision_id(work_id)
+        status = self.store.decisions.undo(work_id, origin="tui", by=self.by, seen=self.seen.get(work_id))
+        self.seen[work_id] = self.store.decisions.latest_decision_id(work_id)
         self.counts["undo"] = self.counts.get("undo", 0) + 1
         self.index = next((i for i, w in enumerate(self.works) if w["id"] == work_id), self.index)
         self.console.print(Text(f"undone: {work_id} is {status} again", style="yellow"))
@@ -201,7 +209,7 @@ class Session:
                     continue
             except StaleDecision as exc:
                 # Shown now; the same key again replaces the standing decision on purpose.
-                self.seen[exc.work_id] = self.store.latest_decision_id(exc.work_id)
+                self.seen[exc.work_id] = self.store.decisions.latest_decision_id(exc.work_id)
                 self.console.print(Text(f"{exc} (press the key again to replace it)", style="red"))
                 continue
             except StoreError as exc:
@@ -213,13 +221,21 @@ class Session:
         return self.counts
 
 
-def review_terminal(store: Store, *, stream: IO[str] | None = None, console: Console | None = None,
-                    status: str = "new", source: str | None = None, category: str | None = None,
-                    limit: int = 500, by: str | None = None) -> dict[str, int]:
+def review_terminal(
+    store: Store,
+    *,
+    stream: IO[str] | None = None,
+    console: Console | None = None,
+    status: str = "new",
+    source: str | None = None,
+    category: str | None = None,
+    limit: int = 500,
+    by: str | None = None,
+) -> dict[str, int]:
     """Step through the queue; returns how many of each decision were made."""
     stream = stream if stream is not None else sys.stdin
     console = console or Console(highlight=False, emoji=False)
-    works, _ = store.review_queue(status=status, source=source, category=category, limit=limit)
+    works, _ = store.queue.review_queue(status=status, source=source, category=category, limit=limit)
     session = Session(store, console, KeyReader(stream), works, by=by)
     with cbreak(stream):
         return session.run()

@@ -16,27 +16,53 @@ from pathlib import Path
 from typing import Any
 
 from flask import (
-    Flask, Response, abort, current_app, g, jsonify, redirect, render_template, request, send_from_directory, session,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import HTTPException
 
-from rsiwatch.review.catalog import FORMAT_FILES, FORMATS
-from rsiwatch.review.entry_rules import check_entry
-from rsiwatch.review.present import (
-    AUTHORS_MAX, AUTHORS_SHOWN, CATEGORIES, ENTRY_TITLE_MAX, FLAGS, EntryError, entry_from_form, entry_prefill,
-    highlight_html, html_to_text, positive_terms, readable_text, safe_url, score_range, work_links,
-)
-from rsiwatch.store import ACTIONS, QUEUE_ORDERS, QUEUE_STATUSES, StaleDecision, Store, StoreError
-from rsiwatch.curators import check_curator
-from rsiwatch.review.web_forms import form_values, install_plain_forms, safe_next
-from rsiwatch.review.web_security import Binding, install, signed_in_curator
-from rsiwatch.review.tuning_plot import PLOT_HINT, plot_available, report_png
-from rsiwatch.review.tuning_report import TuningReport, build_report
+from rsiwatch.catalog.entry_rules import check_entry
+from rsiwatch.catalog.formats import FORMAT_FILES, FORMATS
 from rsiwatch.config import Config, curator_name
+from rsiwatch.curators import check_curator
 from rsiwatch.files import write_atomically
+from rsiwatch.present.security import Binding, install, signed_in_curator
+from rsiwatch.present.text import (
+    AUTHORS_MAX,
+    AUTHORS_SHOWN,
+    CATEGORIES,
+    ENTRY_TITLE_MAX,
+    FLAGS,
+    EntryError,
+    entry_from_form,
+    entry_prefill,
+    highlight_html,
+    html_to_text,
+    positive_terms,
+    readable_text,
+    safe_url,
+    score_range,
+    work_links,
+)
+from rsiwatch.review.accepting import accept_work
+from rsiwatch.review.web_forms import form_values, install_plain_forms, safe_next
+from rsiwatch.store import ACTIONS, QUEUE_ORDERS, QUEUE_STATUSES, StaleDecision, Store, StoreError
+from rsiwatch.store.queue import DecisionState
+from rsiwatch.tuning.plot import PLOT_HINT, plot_available, report_png
+from rsiwatch.tuning.report import TuningReport, build_report
 
 PAGE_SIZE = 100
 LOGIN_LIMIT = "10 per minute; 100 per day"
@@ -85,7 +111,7 @@ def create_app(
             # replace it on purpose (sending ``seen`` = ``latest``).
             latest = exc.latest or {}
             return jsonify(
-                error=str(exc), status=exc.status, latest=store().latest_decision_id(exc.work_id),
+                error=str(exc), status=exc.status, latest=store().decisions.latest_decision_id(exc.work_id),
                 standing={k: latest.get(k) for k in ("action", "decided_by", "decided_at", "origin")},
             ), 409
         return jsonify(error=str(exc)), 409
@@ -151,7 +177,7 @@ def queue() -> str:
         problems.append(f"category {category[:64]!r} is not one of the categories, so it was ignored")
     scores = score_range(args.get("min", ""), args.get("max", ""))
     problems += [f"score filter: {p}" for p in scores.problems]
-    filters = {
+    filters: dict[str, Any] = {
         "q": query, "status": status, "source": args.get("source", "").strip()[:200],
         "category": category if category in CATEGORIES else "",
         "min": scores.low, "max": scores.high, "week": week if since else "",
@@ -164,62 +190,95 @@ def queue() -> str:
         problems.append(f"offset {args.get('offset', '')[:20]!r} is not a number, so the list starts at its top")
         offset = 0
     s = store()
-    works, total = s.review_queue(
+    works, total = s.queue.review_queue(
         status=status, query=query or None, source=filters["source"] or None, category=filters["category"] or None,
         min_score=filters["min"], max_score=filters["max"], since=since, until=until, suggested=filters["suggested"],
         limit=PAGE_SIZE, offset=offset, order=filters["sort"],
     )
     if offset and not works and total.count:
         problems.append(f"nothing at offset {offset}: this list holds {total.count}")
-    latest = _with_explanations(s, {w["id"]: s.latest_score(w["id"]) or {} for w in works})
+    # A few batched queries for the whole page, never one per card.
     ids = [w["id"] for w in works]
+    scores_of = s.scores.latest_scores(ids)
+    latest = _with_explanations(s, {i: scores_of.get(i) or {} for i in ids})
+    sightings, states = s.works.sightings_of(ids), s.queue.decision_states(ids)
+    submissions = s.submissions.latest_submissions(ids)
     rules, discussed = s.rule_matches.labels_of(ids), s.discussion.sources_discussing(ids)
     cites = s.scholarly.citations_of(ids)
-    titles = {e["work_id"]: e["title"] for e in s.catalog() if e["work_id"]} if cites else {}
-    items = [{**_item(s, w, latest[w["id"]]), "rules": rules.get(w["id"], []), "discussed_in": discussed.get(w["id"], []),
-              "cites": [readable_text(titles.get(c, c)) for c in cites.get(w["id"], [])]}
-             for w in works]
+    titles = {e["work_id"]: e["title"] for e in s.catalog.entries() if e["work_id"]} if cites else {}
+    items = [
+        {
+            **_item(w, latest[w["id"]], sightings[w["id"]], states[w["id"]], submissions.get(w["id"])),
+            "rules": rules.get(w["id"], []),
+            "discussed_in": discussed.get(w["id"], []),
+            "cites": [readable_text(titles.get(c, c)) for c in cites.get(w["id"], [])],
+        }
+        for w in works
+    ]
     for item in items:  # the searched words are highlighted too
         item["terms"] = [*item["terms"], *re.findall(r"\w{3,}", query)]
     return render_template(
-        "queue.html", items=items, total=total, offset=offset, page_size=PAGE_SIZE, filters=filters,
-        sources=[n for n in s.source_names() if n not in _removed_sources(s) or n == filters["source"]],
-        removed=_removed_sources(s), statuses=QUEUE_STATUSES, counts=s.status_counts(), filter_problems=problems,
-        suggested_count=s.suggested_count(status),
+        "queue.html",
+        items=items,
+        total=total,
+        offset=offset,
+        page_size=PAGE_SIZE,
+        filters=filters,
+        sources=[n for n in s.queue.source_names() if n not in _removed_sources(s) or n == filters["source"]],
+        removed=_removed_sources(s),
+        statuses=QUEUE_STATUSES,
+        counts=s.queue.status_counts(),
+        filter_problems=problems,
+        suggested_count=s.queue.suggested_count(status),
     )
 
 
 def _with_explanations(s: Store, latest: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Scores with why-terms and nearest entries, computed now for works scored without them (below the
     threshold and never queued: a search finds them) when the model that scored them is still active."""
-    active = s.active_model_version()
+    active = s.models.active_model_version()
     missing = [i for i, score in latest.items() if score and not score["why"] and score["model_version"] == active]
     if not missing:
         return latest
     from rsiwatch.scoring import explanations  # the classifier is loaded only when a page needs it
 
     found = explanations(s, missing)
-    return {i: {**score, "why": found[i].why, "nearest": found[i].nearest} if i in found else score
-            for i, score in latest.items()}
+    return {
+        i: {**score, "why": found[i].why, "nearest": found[i].nearest} if i in found else score
+        for i, score in latest.items()
+    }
 
 
-def _item(s: Store, work: dict[str, Any], latest: dict[str, Any]) -> dict[str, Any]:
+def _item(
+    work: dict[str, Any], latest: dict[str, Any], seen_in: list[dict[str, Any]], state: DecisionState,
+    submission: dict[str, Any] | None,
+) -> dict[str, Any]:
     why = latest.get("why") or []
     sightings = [
         {
-            "source": g_["source"], "title": readable_text(g_.get("title")), "url": safe_url(g_.get("url")),
-            "raw_url": g_.get("url") or "", "seen_at": (g_.get("seen_at") or "")[:10], "via": g_.get("via"),
+            "source": g_["source"],
+            "title": readable_text(g_.get("title")),
+            "url": safe_url(g_.get("url")),
+            "raw_url": g_.get("url") or "",
+            "seen_at": (g_.get("seen_at") or "")[:10],
+            "via": g_.get("via"),
         }
-        for g_ in s.sightings(work["id"])
+        for g_ in seen_in
     ]
-    standing = s.standing_decision(work["id"])
+    standing = state.standing
     return {
-        **work, "terms": positive_terms(why), "why": why[:8], "nearest": latest.get("nearest") or [],
-        "category_fits": latest.get("category_fits", 1), "links": work_links(work), "sightings": sightings,
-        "note": (standing or {}).get("note"), "safe_url": safe_url(work.get("url")),
+        **work,
+        "terms": positive_terms(why),
+        "why": why[:8],
+        "nearest": latest.get("nearest") or [],
+        "category_fits": latest.get("category_fits", 1),
+        "links": work_links(work),
+        "sightings": sightings,
+        "note": (standing or {}).get("note"),
+        "safe_url": safe_url(work.get("url")),
         "decided_by": (standing or {}).get("decided_by"),
-        "seen": s.latest_decision_id(work["id"]),
-        "submission": s.latest_submissions([work["id"]]).get(work["id"]),
+        "seen": state.latest_id,
+        "submission": submission,
     }
 
 
@@ -243,13 +302,23 @@ def _login_refused(limiter: Limiter) -> Response:
     """Too many sign-in attempts: the sign-in page again, the name kept, saying when to try again."""
     limit = limiter.current_limit
     wait = max(1, math.ceil(limit.reset_at - time.time())) if limit is not None else 60
-    when = f"{wait} seconds" if wait < 120 else f"{round(wait / 60)} minutes" if wait < 7200 else f"{round(wait / 3600)} hours"
-    page = render_template("login.html", next=safe_next(request.form), name=(request.form.get("name") or "")[:100],
-                           error=f"too many sign-in attempts from your address: try again in {when}")
+    when = (
+        f"{wait} seconds"
+        if wait < 120
+        else f"{round(wait / 60)} minutes"
+        if wait < 7200
+        else f"{round(wait / 3600)} hours"
+    )
+    page = render_template(
+        "login.html",
+        next=safe_next(request.form),
+        name=(request.form.get("name") or "")[:100],
+        error=f"too many sign-in attempts from your address: try again in {when}",
+    )
     return Response(page, status=429, headers={"Retry-After": str(wait)})
 
 
-def logout() -> Response:
+def logout() -> ResponseReturnValue:
     session.clear()
     return redirect(url_for("login_page") if current_app.config["RSIWATCH_CONFIG"].review.curators else "/", code=303)
 
@@ -259,24 +328,24 @@ def catalog(draft: dict[str, Any] | None = None, error: EntryError | None = None
     saved = request.args.get("saved", "")
     edited = request.args.get("edited", "")
     return render_template(
-        "catalog.html", entries=store().catalog(), formats=sorted(FORMATS), exports=_exports(),
-        note_descriptions=store().note_descriptions(),
+        "catalog.html", entries=store().catalog.entries(), formats=sorted(FORMATS), exports=_exports(),
+        note_descriptions=store().catalog.note_descriptions(),
         saved=saved if saved in _exports() else "", edited=int(edited) if edited.isdigit() else None,
-        draft=draft, error=error, news=store().scholarly.flags(), withdrawn=store().catalog_counts()[1],
+        draft=draft, error=error, news=store().scholarly.flags(), withdrawn=store().catalog.catalog_counts()[1],
     )
 
 
-def catalog_edit(entry_id: int) -> Response:
+def catalog_edit(entry_id: int) -> ResponseReturnValue:
     """Save an edited catalog entry (a plain form: works without JavaScript); the old values are logged."""
     s = store()
-    entry = s.catalog_entry(entry_id)
+    entry = s.catalog.catalog_entry(entry_id)
     if entry is None:
         abort(404, description=f"catalog entry {entry_id}: no such entry")
     try:
         edited = check_entry(entry_from_form(request.form, entry["work_id"]), entry)
     except EntryError as exc:  # the form again, the error by its field, every input as sent
         return Response(catalog(draft={**form_values(request.form), "id": entry_id}, error=exc), status=400)
-    s.catalog_edit(entry_id, edited, origin="web", by=_curator())
+    s.catalog.catalog_edit(entry_id, edited, origin="web", by=_curator())
     return redirect(url_for("catalog", edited=entry_id) + f"#entry-{entry_id}", code=303)
 
 
@@ -286,21 +355,33 @@ def accept_page() -> str:
     # The state the queue showed when its accept link was followed, else the state this page shows now.
     seen = request.args.get("seen", "").strip()
     if not seen.isdigit():
-        seen = str(store().latest_decision_id(work["id"]))
-    return render_template("accept.html", work=work, values=_drafted_entry(work), back=safe_next(request.args),
-                           seen=seen)
+        seen = str(store().decisions.latest_decision_id(work["id"]))
+    return render_template(
+        "accept.html", work=work, values=_drafted_entry(work), back=safe_next(request.args), seen=seen
+    )
 
 
 def stats() -> str:
     s = store()
     report = build_report(s, current_app.config["RSIWATCH_CONFIG"], proxy=True)
-    totals = {"works": s.count("works"), "sightings": s.count("sightings"), "review decisions": s.review_decision_count(),
-              "catalog entries (published)": s.catalog_counts()[0], "catalog entries withdrawn": s.catalog_counts()[1]}
+    totals = {
+        "works": s.works.count("works"),
+        "sightings": s.works.count("sightings"),
+        "review decisions": s.queue.review_decision_count(),
+        "catalog entries (published)": s.catalog.catalog_counts()[0],
+        "catalog entries withdrawn": s.catalog.catalog_counts()[1],
+    }
     return render_template(
-        "stats.html", sources=[r for r in s.source_report() if r["name"] not in _removed_sources(s)],
-        removed_sources=[r for r in s.source_report() if r["name"] in _removed_sources(s)], counts=s.status_counts(),
-        weeks=s.decision_counts_by_week(8),
-        totals=totals, tune=report, plottable=_plottable(report), drawable=plot_available(), plot_hint=PLOT_HINT,
+        "stats.html",
+        sources=[r for r in s.sources.source_report() if r["name"] not in _removed_sources(s)],
+        removed_sources=[r for r in s.sources.source_report() if r["name"] in _removed_sources(s)],
+        counts=s.queue.status_counts(),
+        weeks=s.queue.decision_counts_by_week(8),
+        totals=totals,
+        tune=report,
+        plottable=_plottable(report),
+        drawable=plot_available(),
+        plot_hint=PLOT_HINT,
         proxy_now=report.proxy.recall_at([report.threshold])[0] if report.proxy else None,
     )
 
@@ -311,7 +392,7 @@ def _removed_sources(s: Store) -> set[str]:
     configured = {source.name for source in current_app.config["RSIWATCH_CONFIG"].sources}
     if not configured:  # a config without sources (a review-only machine) removes nothing
         return set()
-    return {row["name"] for row in s.source_report()} - configured
+    return {row["name"] for row in s.sources.source_report()} - configured
 
 
 def _plottable(report: TuningReport) -> bool:
@@ -333,7 +414,7 @@ def stats_plot() -> Response:
 
 
 def _work_or_404(work_id: str) -> dict[str, Any]:
-    work = store().work(work_id) if work_id else None
+    work = store().works.work(work_id) if work_id else None
     if work is None:
         abort(404, description=f"no work with id {work_id!r}")
     return work
@@ -360,15 +441,19 @@ def api_entry() -> Response:
     """The entry to prefill the accept form with: the work's own entry if it has one (accepting keeps
     it), else one drafted from the work (its summary's first sentence as the description)."""
     work = _work_or_404(request.args.get("id", ""))
-    existing = store().work_entry(work["id"])
+    existing = store().decisions.work_entry(work["id"])
     if existing is not None:
-        return jsonify({k: existing[k] for k in (*entry_prefill(work), "affiliations", "submitter") if k in existing})
+        shown = dict(existing)
+        return jsonify({k: shown[k] for k in (*entry_prefill(work), "affiliations", "submitter") if k in shown})
     return jsonify(_drafted_entry(work))
 
 
 def _drafted_entry(work: dict[str, Any]) -> dict[str, Any]:
     """An entry drafted from a work, crediting whoever sent it in (the Submitter column)."""
-    return {**entry_prefill(work, store().scholarly.meta_of(work["id"])), "submitter": store().submitter_of(work["id"])}
+    return {
+        **entry_prefill(work, store().scholarly.meta_of(work["id"])),
+        "submitter": store().submissions.submitter_of(work["id"]),
+    }
 
 
 def api_decide() -> Response:
@@ -378,30 +463,36 @@ def api_decide() -> Response:
         abort(400, description="action must be one of reject, defer, out_of_scope (accept has its own form)")
     note = (request.form.get("note") or "").strip()[:2000] or None
     s = store()
-    decision = s.decide(work["id"], action, note=note, origin="web", by=_curator(), seen=_seen())
-    return jsonify(id=work["id"], status=s.work(work["id"])["status"], decision=decision)
+    decision = s.decisions.decide(work["id"], action, note=note, origin="web", by=_curator(), seen=_seen())
+    return jsonify(id=work["id"], status=(s.works.work(work["id"]) or {}).get("status"), decision=decision)
 
 
-def api_accept() -> Response:
+def api_accept() -> ResponseReturnValue:
     work = _work_or_404(request.form.get("id", ""))
     s = store()
     try:
         entry = entry_from_form(request.form, work["id"])
         # Fields the form does not carry (an older page, a reduced form) keep the entry's values.
         entry = {k: v for k, v in entry.items() if k in ("work_id", "flags") or k in request.form}
-        entry = check_entry(entry, s.work_entry(work["id"]))
+        entry = check_entry(entry, s.decisions.work_entry(work["id"]))
     except EntryError as exc:
         return jsonify(error=str(exc)), 400
-    decision, catalog_id = s.accept(work["id"], entry, origin="web", by=_curator(), seen=_seen())
-    return jsonify(id=work["id"], status="accepted", decision=decision, catalog_id=catalog_id,
-                   category=(s.catalog_entry(catalog_id) or {}).get("category"))
+    accepted = accept_work(s, work, entry, origin="web", by=_curator(), seen=_seen(), given_is_draft=True)
+    decision, catalog_id = accepted.decision_id, accepted.entry_id
+    return jsonify(
+        id=work["id"],
+        status="accepted",
+        decision=decision,
+        catalog_id=catalog_id,
+        category=saved["category"] if (saved := s.catalog.catalog_entry(catalog_id)) else None,
+    )
 
 
 def api_undo() -> Response:
     work = _work_or_404(request.form.get("id", ""))
     s = store()
-    status = s.undo(work["id"], origin="web", by=_curator(), seen=_seen())
-    return jsonify(id=work["id"], status=status, decision=s.latest_decision_id(work["id"]))
+    status = s.decisions.undo(work["id"], origin="web", by=_curator(), seen=_seen())
+    return jsonify(id=work["id"], status=status, decision=s.decisions.latest_decision_id(work["id"]))
 
 
 # ---- catalog export: generated by the app, saved only inside review.export_dir --------------------
@@ -414,9 +505,10 @@ def _format_or_404(fmt: str) -> str:
 
 
 def export_download(fmt: str) -> Response:
-    text = FORMATS[_format_or_404(fmt)](store().catalog())
+    text = FORMATS[_format_or_404(fmt)](store().catalog.entries())
     return Response(
-        text, mimetype=FORMAT_FILES[fmt][1],
+        text,
+        mimetype=FORMAT_FILES[fmt][1],
         headers={"Content-Disposition": f'attachment; filename="rsiwatch-catalog.{FORMAT_FILES[fmt][0]}"'},
     )
 
@@ -439,9 +531,9 @@ def _is_export(name: str) -> bool:
     return any(name.endswith("." + ending) for ending, _ in FORMAT_FILES.values())
 
 
-def export_save(fmt: str) -> Response:
+def export_save(fmt: str) -> ResponseReturnValue:
     """Write the export into ``review.export_dir`` under a name the app chooses (never the user's)."""
-    text = FORMATS[_format_or_404(fmt)](store().catalog())
+    text = FORMATS[_format_or_404(fmt)](store().catalog.entries())
     folder = _export_dir()
     folder.mkdir(parents=True, exist_ok=True)
     name = f"catalog-{datetime.now().strftime('%Y%m%d-%H%M%S')}.{FORMAT_FILES[fmt][0]}"
@@ -449,7 +541,7 @@ def export_save(fmt: str) -> Response:
     return redirect(url_for("catalog", saved=name), code=303)
 
 
-def export_file(name: str) -> Response:
+def export_file(name: str) -> ResponseReturnValue:
     if name not in _exports():
         abort(404, description="no such export")
     return send_from_directory(_export_dir(), name, as_attachment=True)

@@ -13,8 +13,9 @@ import re
 from typing import Any
 
 from flask import Flask, Response, flash, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response as BaseResponse
 
-from rsiwatch.review.present import FLAGS, error_field
+from rsiwatch.present.text import FLAGS, error_field
 
 PLAIN_FORM_ENDPOINTS = ("api_decide", "api_accept", "api_undo")
 _UNSAFE_NEXT = re.compile(r"[\x00-\x20\\]")
@@ -50,7 +51,7 @@ def _done(data: dict[str, Any]) -> str:
     return f"{status}: {work_id}"
 
 
-def _answer(response: Response) -> Response:
+def _answer(response: Response) -> BaseResponse:
     data = response.get_json(silent=True) or {}
     back = safe_next(request.form)
     if response.status_code == 200:
@@ -99,7 +100,7 @@ def install_plain_forms(app: Flask) -> None:
     """Answer plain-form posts to the decision endpoints as pages (registered after the security guards)."""
 
     @app.after_request
-    def plain_form_answer(response: Response) -> Response:
+    def plain_form_answer(response: Response) -> BaseResponse:
         if request.endpoint in PLAIN_FORM_ENDPOINTS and is_plain_form():
             return _answer(response)
         return response

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 import sqlite3
@@ -12,17 +11,14 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Self
+from typing import Any, Self
 
 from crawler.items import Validators
 from crawler.settings import package_version
 from rsiwatch.store.schema import MIGRATIONS
 from rsiwatch.store.upgrade import migration_changes, report_upgrade, take_backup_before_migration
-
-if TYPE_CHECKING:
-    import sqlite_utils
 
 BUSY_TIMEOUT_S = 30.0
 # Keys of the `settings` table, whose every change is kept with its time and reason.
@@ -69,21 +65,36 @@ class SchemaTooNew(StoreError):
 
 def iso(moment: datetime) -> str:
     """UTC with milliseconds: sortable as text, and fine enough for sources due every second."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def inserted_id(cur: sqlite3.Cursor) -> int:
+    """The rowid an INSERT just gave (sqlite3 types it ``int | None``: None only after other statements)."""
+    if cur.lastrowid is None:
+        raise StoreError("no row was inserted")
+    return cur.lastrowid
+
+
+def moment(text: str) -> datetime:
+    """A timestamp the database always holds (a NOT NULL column) as an aware datetime."""
+    when = parse_iso(text)
+    if when is None:
+        raise StoreError(f"expected a timestamp, found {text!r}")
+    return when
 
 
 def parse_iso(text: str | None) -> datetime | None:
     if not text:
         return None
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(timezone.utc)
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
 
 
 def utcnow() -> str:
-    return iso(datetime.now(timezone.utc))
+    return iso(datetime.now(UTC))
 
 
 def iso_ago(seconds: float) -> str:
-    return iso(datetime.now(timezone.utc) - timedelta(seconds=seconds))
+    return iso(datetime.now(UTC) - timedelta(seconds=seconds))
 
 
 @dataclass(frozen=True)
@@ -137,14 +148,6 @@ class Database:
         except sqlite3.DatabaseError as exc:
             conn.close()
             raise StoreError(f"{self.path}: not a usable rsiwatch database: {exc}") from None
-
-    @functools.cached_property
-    def db(self) -> "sqlite_utils.Database":
-        """The same connection through sqlite-utils, for ad-hoc scripts; imported on first use (it loads
-        numpy, 0.12 s that no command needs)."""
-        import sqlite_utils
-
-        return sqlite_utils.Database(self.conn)
 
     def close(self) -> None:
         self.conn.close()
@@ -253,6 +256,13 @@ class Database:
     def one(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Row | None:
         return self.conn.execute(sql, params).fetchone()
 
+    def value(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """The first column of the first row of a query that always answers one (an aggregate)."""
+        row = self.conn.execute(sql, params).fetchone()
+        if row is None:
+            raise StoreError(f"no row for {sql.split()[0]} query: {sql[:60]}")
+        return row[0]
+
     def all(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
         return self.conn.execute(sql, params).fetchall()
 
@@ -326,7 +336,8 @@ def fts_query(text: str) -> str | None:
     # The last word is a prefix while it is being typed ("kern" finds kernels), but not a single letter
     # or a word that ends in symbols ("C++", "C#"): "C"* matched nearly every work.
     typed = len(words[-1]) > 1 and not re.search(r"\w[^\w\s]+\s*$", text)
-    return " ".join(f'"{w}"' for w in words[:-1]) + (" " if len(words) > 1 else "") + f'"{words[-1]}"' + ("*" if typed else "")
+    head = " ".join(f'"{w}"' for w in words[:-1]) + (" " if len(words) > 1 else "")
+    return head + f'"{words[-1]}"' + ("*" if typed else "")
 
 
 def symbol_words(text: str) -> list[str]:

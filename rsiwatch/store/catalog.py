@@ -9,6 +9,7 @@ from typing import Any
 from rsiwatch.store.base import STATUS_OF_ACTION, Database
 from rsiwatch.store.entries import (
     CATALOG_FIELDS,
+    CatalogEntry,
     append_decision,
     edit_entry,
     entry_dict,
@@ -20,7 +21,7 @@ from rsiwatch.store.entries import (
 
 @dataclass
 class ImportPlan:
-    """What an import does, decided beforehand (``rsiwatch.review.catalog_import``) so ``--dry-run`` can show it.
+    """What an import does, decided beforehand (``rsiwatch.catalog.import_plan``) so ``--dry-run`` can show it.
 
     ``moves``: existing entry ID -> its new ID; ``updates``: final ID -> fields (decoded) to set on the entry
     that ends up there; ``inserts``: final ID -> a new entry.  Works named by rows are accepted if they are
@@ -39,7 +40,7 @@ class Catalog:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def catalog(self, *, withdrawn: bool = False) -> list[dict[str, Any]]:
+    def entries(self, *, withdrawn: bool = False) -> list[CatalogEntry]:
         """The published catalog; ``withdrawn=True`` adds the entries taken off it (kept, never erased)."""
         where = "" if withdrawn else " WHERE withdrawn_at IS NULL"
         # Who accepted it: the curator of the work's standing accept (none for seed and imported entries).
@@ -57,11 +58,13 @@ class Catalog:
         row = self.db.one("SELECT COUNT(*) - COUNT(withdrawn_at), COUNT(withdrawn_at) FROM catalog")
         return (int(row[0]), int(row[1])) if row else (0, 0)
 
-    def catalog_entry(self, entry_id: int) -> dict[str, Any] | None:
+    def catalog_entry(self, entry_id: int) -> CatalogEntry | None:
         row = self.db.one("SELECT * FROM catalog WHERE id = ?", (entry_id,))
         return entry_dict(row) if row else None
 
-    def catalog_edit(self, entry_id: int, entry: dict[str, Any], origin: str, by: str | None = None) -> list[str] | None:
+    def catalog_edit(
+        self, entry_id: int, entry: dict[str, Any], origin: str, by: str | None = None
+    ) -> list[str] | None:
         """Set an entry's fields (never its ID or work) and log the old values; returns the fields that
         changed (empty: nothing did), or None when there is no such entry."""
         with self.db.transaction() as conn:
@@ -89,8 +92,9 @@ class Catalog:
             for work_id in plan.work_ids:
                 status = conn.execute("SELECT status FROM works WHERE id = ?", (work_id,)).fetchone()
                 if status is not None and status["status"] != "accepted":
-                    accepted[work_id] = append_decision(conn, work_id, "accept", None, None, origin, False,
-                                                        by=plan.reviewers.get(work_id, by))
+                    accepted[work_id] = append_decision(
+                        conn, work_id, "accept", None, None, origin, False, by=plan.reviewers.get(work_id, by)
+                    )
             for entry_id, fields in plan.updates.items():
                 stored = entry_values({k: v for k, v in fields.items() if k != "id"})
                 edit_entry(conn, entry_id, stored, origin, by, accepted.get(fields.get("work_id") or ""))
@@ -122,10 +126,14 @@ class Catalog:
                 standing[d["work_id"]] = [k for k in standing.get(d["work_id"], []) if k[0] != d["reverses"]]
             else:
                 standing.setdefault(d["work_id"], []).append((d["id"], d["action"]))
-        status = {r["id"]: r["status"] for r in self.db.all(
-            "SELECT id, status FROM works WHERE id IN (SELECT DISTINCT work_id FROM decisions)")}
-        published = {r["work_id"]: r["id"] for r in self.db.all(
-            "SELECT id, work_id FROM catalog WHERE withdrawn_at IS NULL AND work_id IS NOT NULL")}
+        status = {
+            r["id"]: r["status"]
+            for r in self.db.all("SELECT id, status FROM works WHERE id IN (SELECT DISTINCT work_id FROM decisions)")
+        }
+        published = {
+            r["work_id"]: r["id"]
+            for r in self.db.all("SELECT id, work_id FROM catalog WHERE withdrawn_at IS NULL AND work_id IS NOT NULL")
+        }
         out: list[str] = []
         for work_id, kept in standing.items():
             expected = STATUS_OF_ACTION[kept[-1][1]] if kept else "new"
@@ -136,6 +144,8 @@ class Catalog:
         for work_id, entry_id in published.items():
             if status.get(work_id) != "accepted":
                 work = self.db.one("SELECT status FROM works WHERE id = ?", (work_id,))
-                out.append(f"catalog entry {entry_id} ({work_id}): published but the work is "
-                           f"{work['status'] if work else 'unknown'}")
+                out.append(
+                    f"catalog entry {entry_id} ({work_id}): published but the work is "
+                    f"{work['status'] if work else 'unknown'}"
+                )
         return out

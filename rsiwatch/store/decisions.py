@@ -7,6 +7,7 @@ from typing import Any
 from rsiwatch.store.base import Database, WorkText
 from rsiwatch.store.entries import (
     CATALOG_FIELDS,
+    CatalogEntry,
     append_decision,
     edit_entry,
     entry_dict,
@@ -73,13 +74,13 @@ class Decisions:
         row = latest_decision(self.db.conn, work_id)
         return int(row["id"]) if row else 0
 
-    def work_entry(self, work_id: str) -> dict[str, Any] | None:
+    def work_entry(self, work_id: str) -> CatalogEntry | None:
         """The work's catalog entry, published or withdrawn."""
         row = entry_of_work(self.db.conn, work_id)
         return entry_dict(row) if row else None
 
     def decisions_since(self, moment: str) -> int:
-        return self.db.one("SELECT COUNT(*) FROM decisions WHERE decided_at > ?", (moment,))[0]
+        return self.db.value("SELECT COUNT(*) FROM decisions WHERE decided_at > ?", (moment,))
 
     def labelled_work_ids(self) -> dict[str, int]:
         """Work id -> label from the standing decisions: accept 1; reject and out-of-scope 0; defer none."""
@@ -89,7 +90,7 @@ class Decisions:
         return labels
 
     def pool_size(self) -> int:
-        return self.db.one("SELECT COUNT(*) FROM works WHERE status IN ('new', 'deferred')")[0]
+        return self.db.value("SELECT COUNT(*) FROM works WHERE status IN ('new', 'deferred')")
 
     def pool_texts(self, limit: int | None = None) -> list[WorkText]:
         """Undecided works: the unlabelled pool the classifier learns the stream from."""

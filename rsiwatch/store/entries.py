@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from typing import Any
+from typing import Any, NotRequired, TypedDict, cast
 
 from rsiwatch.dates import ParsedDate, date_of_timestamp, lenient_date
-from rsiwatch.store.base import ACTIONS, STATUS_OF_ACTION, StoreError, _standing_decisions, utcnow
+from rsiwatch.store.base import ACTIONS, STATUS_OF_ACTION, StoreError, _standing_decisions, inserted_id, utcnow
 
 # The stored columns a caller may set (``flags`` and ``extra`` are JSON, see ``entry_values``).
 CATALOG_FIELDS = (
@@ -47,8 +47,31 @@ def entry_values(entry: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def entry_dict(row: sqlite3.Row) -> dict[str, Any]:
-    return {**dict(row), "flags": json.loads(row["flags"]), "extra": json.loads(row["extra"] or "{}")}
+class CatalogEntry(TypedDict):
+    """A catalog entry as the store hands it out: to the review page, the CLI, the exports and the site."""
+
+    id: int  # the public list's ID column
+    work_id: str | None  # the work it stands for (None: an entry without a source)
+    title: str
+    description: str
+    category: str | None
+    url: str | None
+    year: int | None
+    date_published: str | None  # as the curator or the file wrote it ("April 2023", "2016", "2025-03-21")
+    authors: str | None
+    affiliations: str | None
+    submitter: str | None
+    flags: list[str]
+    extra: dict[str, Any]  # columns of an imported file this catalog does not know, kept
+    origin: str  # seed, import, accept
+    added_at: str
+    withdrawn_at: str | None  # taken off the published catalog (kept, never erased)
+    reviewed_by: NotRequired[str | None]  # the curator of its standing accept (``Catalog.entries``)
+
+
+def entry_dict(row: sqlite3.Row) -> CatalogEntry:
+    entry = {**dict(row), "flags": json.loads(row["flags"]), "extra": json.loads(row["extra"] or "{}")}
+    return cast(CatalogEntry, entry)
 
 
 def entry_of_work(conn: sqlite3.Connection, work_id: str | None) -> sqlite3.Row | None:
@@ -70,11 +93,14 @@ def parsed_date(conn: sqlite3.Connection, date_published: Any, year: Any, work_i
 
 
 def set_parsed_date(conn: sqlite3.Connection, entry_id: int) -> None:
-    row = conn.execute("SELECT date_published, year, work_id, added_at FROM catalog WHERE id = ?", (entry_id,)).fetchone()
+    row = conn.execute(
+        "SELECT date_published, year, work_id, added_at FROM catalog WHERE id = ?", (entry_id,)
+    ).fetchone()
     if row is not None:
         found = parsed_date(conn, row["date_published"], row["year"], row["work_id"], row["added_at"])
-        conn.execute("UPDATE catalog SET date_iso = ?, date_precision = ? WHERE id = ?",
-                     (found.iso, found.precision, entry_id))
+        conn.execute(
+            "UPDATE catalog SET date_iso = ?, date_precision = ? WHERE id = ?", (found.iso, found.precision, entry_id)
+        )
 
 
 def fill_parsed_dates(conn: sqlite3.Connection) -> int:
@@ -96,13 +122,17 @@ def insert_entry(conn: sqlite3.Connection, entry: dict[str, Any], origin: str, e
         f"INSERT INTO catalog ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
         [entry_id, *values.values(), origin, utcnow()],
     )
-    new_id = int(entry_id if entry_id is not None else cur.lastrowid)
+    new_id = int(entry_id) if entry_id is not None else inserted_id(cur)
     set_parsed_date(conn, new_id)
     return new_id
 
 
 def edit_entry(
-    conn: sqlite3.Connection, entry_id: int, stored: dict[str, Any], origin: str, by: str | None,
+    conn: sqlite3.Connection,
+    entry_id: int,
+    stored: dict[str, Any],
+    origin: str,
+    by: str | None,
     decision_id: int | None = None,
 ) -> list[str]:
     """Set stored column values of an entry and log what changed; returns the changed fields."""
@@ -111,8 +141,10 @@ def edit_entry(
         return []
     changed = [f for f in EDITABLE if f in stored and row[f] != stored[f]]
     if changed:
-        conn.execute(f"UPDATE catalog SET {', '.join(f'{f} = ?' for f in changed)} WHERE id = ?",
-                     [*(stored[f] for f in changed), entry_id])
+        conn.execute(
+            f"UPDATE catalog SET {', '.join(f'{f} = ?' for f in changed)} WHERE id = ?",
+            [*(stored[f] for f in changed), entry_id],
+        )
         log_edit(conn, entry_id, {f: row[f] for f in changed}, {f: stored[f] for f in changed}, origin, by, decision_id)
         if {"date_published", "year", "work_id"} & set(changed):
             set_parsed_date(conn, entry_id)
@@ -120,14 +152,26 @@ def edit_entry(
 
 
 def log_edit(
-    conn: sqlite3.Connection, entry_id: int, before: dict[str, Any], after: dict[str, Any], origin: str,
-    by: str | None, decision_id: int | None = None,
+    conn: sqlite3.Connection,
+    entry_id: int,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    origin: str,
+    by: str | None,
+    decision_id: int | None = None,
 ) -> None:
     conn.execute(
         "INSERT INTO catalog_edits (entry_id, before, after, edited_at, origin, edited_by, decision_id)"
         " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (entry_id, json.dumps(before, ensure_ascii=False), json.dumps(after, ensure_ascii=False), utcnow(), origin, by,
-         decision_id),
+        (
+            entry_id,
+            json.dumps(before, ensure_ascii=False),
+            json.dumps(after, ensure_ascii=False),
+            utcnow(),
+            origin,
+            by,
+            decision_id,
+        ),
     )
 
 
@@ -145,12 +189,16 @@ def check_seen(conn: sqlite3.Connection, work_id: str, seen: int | None) -> None
     if (latest["id"] if latest else 0) != seen:
         standing = _standing_decisions(conn, work_id)
         status = conn.execute("SELECT status FROM works WHERE id = ?", (work_id,)).fetchone()
-        raise StaleDecision(work_id, dict(standing[-1]) if standing else (dict(latest) if latest else None),
-                            status["status"] if status else "new")
+        raise StaleDecision(
+            work_id,
+            dict(standing[-1]) if standing else (dict(latest) if latest else None),
+            status["status"] if status else "new",
+        )
 
 
-def follow_status(conn: sqlite3.Connection, work_id: str, status: str, origin: str, by: str | None,
-                  decision_id: int) -> None:
+def follow_status(
+    conn: sqlite3.Connection, work_id: str, status: str, origin: str, by: str | None, decision_id: int
+) -> None:
     """Publish the work's entry while it is accepted, withdraw it (kept, with its history) otherwise."""
     row = entry_of_work(conn, work_id)
     if row is None:
@@ -162,8 +210,16 @@ def follow_status(conn: sqlite3.Connection, work_id: str, status: str, origin: s
 
 
 def append_decision(
-    conn: sqlite3.Connection, work_id: str, action: str, category: str | None, note: str | None, origin: str,
-    enqueue: bool, decided_at: str | None = None, by: str | None = None, seen: int | None = None,
+    conn: sqlite3.Connection,
+    work_id: str,
+    action: str,
+    category: str | None,
+    note: str | None,
+    origin: str,
+    enqueue: bool,
+    decided_at: str | None = None,
+    by: str | None = None,
+    seen: int | None = None,
 ) -> int:
     if action not in ACTIONS:
         raise StoreError(f"unknown action {action!r} (expected one of {', '.join(ACTIONS)})")
@@ -177,11 +233,12 @@ def append_decision(
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (work_id, action, category, note, now, work["model_version"], work["score"], origin, by),
     )
-    decision_id = int(cur.lastrowid)
+    decision_id = inserted_id(cur)
     conn.execute("UPDATE works SET status = ? WHERE id = ?", (STATUS_OF_ACTION[action], work_id))
     if enqueue:
         conn.execute(
-            "UPDATE works SET queued_at = ?, queue_reason = 'decided' WHERE id = ? AND queued_at IS NULL", (now, work_id)
+            "UPDATE works SET queued_at = ?, queue_reason = 'decided' WHERE id = ? AND queued_at IS NULL",
+            (now, work_id),
         )
     if category:
         conn.execute("UPDATE works SET category = ? WHERE id = ?", (category, work_id))
@@ -189,8 +246,9 @@ def append_decision(
     return decision_id
 
 
-def undo_decision(conn: sqlite3.Connection, work_id: str, origin: str, by: str | None,
-                  seen: int | None = None) -> tuple[str, int]:
+def undo_decision(
+    conn: sqlite3.Connection, work_id: str, origin: str, by: str | None, seen: int | None = None
+) -> tuple[str, int]:
     """Append a reversal of the work's latest standing decision and put its entry back as it was before
     that decision; returns (the status it goes back to, the undo's decision id)."""
     check_seen(conn, work_id, seen)
@@ -199,17 +257,19 @@ def undo_decision(conn: sqlite3.Connection, work_id: str, origin: str, by: str |
         raise StoreError(f"{work_id}: no decision to undo")
     target = standing[-1]
     cur = conn.execute(
-        "INSERT INTO decisions (work_id, action, reverses, decided_at, origin, decided_by) VALUES (?, 'undo', ?, ?, ?, ?)",
+        "INSERT INTO decisions (work_id, action, reverses, decided_at, origin, decided_by) VALUES (?, 'undo', ?, ?, ?, "
+        "?)",
         (work_id, target["id"], utcnow(), origin, by),
     )
-    undo_id = int(cur.lastrowid)
+    undo_id = inserted_id(cur)
     status = STATUS_OF_ACTION[standing[-2]["action"]] if len(standing) > 1 else "new"
     conn.execute("UPDATE works SET status = ? WHERE id = ?", (status, work_id))
     row = entry_of_work(conn, work_id)
     if row is not None:
         edits = conn.execute("SELECT before FROM catalog_edits WHERE decision_id = ? ORDER BY id DESC", (target["id"],))
         for (before,) in edits.fetchall():
-            edit_entry(conn, row["id"], {k: v for k, v in json.loads(before).items() if k in EDITABLE}, origin, by,
-                       undo_id)
+            edit_entry(
+                conn, row["id"], {k: v for k, v in json.loads(before).items() if k in EDITABLE}, origin, by, undo_id
+            )
     follow_status(conn, work_id, status, origin, by, undo_id)
     return status, undo_id

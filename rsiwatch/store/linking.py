@@ -29,9 +29,12 @@ class Linking:
         Works arrive through ``ingest`` and elsewhere; catching up by rowid here keeps them all in the
         index without a trigger that would need Python.  Returns how many titles were added.
         """
-        mark = self.db.one("SELECT COALESCE(MAX(works_rowid), 0) FROM work_titles")[0]
+        mark = self.db.value("SELECT COALESCE(MAX(works_rowid), 0) FROM work_titles")
         rows = self.db.all("SELECT rowid, id, title FROM works WHERE rowid > ? ORDER BY rowid", (mark,))
-        if not rows and self.db.one("SELECT COUNT(*) FROM work_titles")[0] >= self.db.one("SELECT COUNT(*) FROM works")[0]:
+        if (
+            not rows
+            and self.db.value("SELECT COUNT(*) FROM work_titles") >= self.db.value("SELECT COUNT(*) FROM works")
+        ):
             return 0
         if not rows:  # rowids renumbered (VACUUM): find the works the index lacks
             rows = self.db.all(
@@ -49,7 +52,9 @@ class Linking:
         out: dict[str, list[str]] = {}
         for chunk in _chunks(sorted({t for t in norm_titles if t}), 500):
             marks = ",".join("?" * len(chunk))
-            for row in self.db.all(f"SELECT norm, work_id FROM work_titles WHERE norm IN ({marks}) ORDER BY work_id", chunk):
+            for row in self.db.all(
+                f"SELECT norm, work_id FROM work_titles WHERE norm IN ({marks}) ORDER BY work_id", chunk
+            ):
                 out.setdefault(row[0], []).append(row[1])
         return out
 
@@ -90,7 +95,9 @@ class Linking:
         out: list[str] = []
         for chunk in _chunks(list(dict.fromkeys(work_ids)), 500):
             marks = ",".join("?" * len(chunk))
-            out.extend(r[0] for r in self.db.all(f"SELECT id FROM works WHERE id IN ({marks}) AND score IS NULL", chunk))
+            out.extend(
+                r[0] for r in self.db.all(f"SELECT id FROM works WHERE id IN ({marks}) AND score IS NULL", chunk)
+            )
         return out
 
     def backfill_finished(self) -> list[bool]:
@@ -108,14 +115,30 @@ class Linking:
             conn.execute(
                 "INSERT INTO backfills (key, endpoint, metadata_prefix, set_spec, from_date, until_date, categories,"
                 " started_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (key, params["endpoint"], params["metadata_prefix"], params.get("set_spec"), params.get("from_date"),
-                 params.get("until_date"), json.dumps(list(params.get("categories") or [])), now, now),
+                (
+                    key,
+                    params["endpoint"],
+                    params["metadata_prefix"],
+                    params.get("set_spec"),
+                    params.get("from_date"),
+                    params.get("until_date"),
+                    json.dumps(list(params.get("categories") or [])),
+                    now,
+                    now,
+                ),
             )
             return dict(conn.execute("SELECT * FROM backfills WHERE key = ?", (key,)).fetchone())
 
     def backfill_page_done(
-        self, backfill_id: int, token: str | None, *, records: int, new_works: int, new_candidates: int,
-        complete_size: int | None = None, last_datestamp: str | None = None,
+        self,
+        backfill_id: int,
+        token: str | None,
+        *,
+        records: int,
+        new_works: int,
+        new_candidates: int,
+        complete_size: int | None = None,
+        last_datestamp: str | None = None,
     ) -> None:
         """Record a page as harvested and keep the next resumption token (None: the list is complete)."""
         now = utcnow()
@@ -125,5 +148,16 @@ class Linking:
                 " new_candidates = new_candidates + ?, complete_size = COALESCE(?, complete_size),"
                 " last_datestamp = COALESCE(?, last_datestamp), updated_at = ?,"
                 " finished_at = CASE WHEN ? IS NULL THEN ? ELSE NULL END WHERE id = ?",
-                (token, records, new_works, new_candidates, complete_size, last_datestamp, now, token, now, backfill_id),
+                (
+                    token,
+                    records,
+                    new_works,
+                    new_candidates,
+                    complete_size,
+                    last_datestamp,
+                    now,
+                    token,
+                    now,
+                    backfill_id,
+                ),
             )

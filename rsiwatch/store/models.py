@@ -8,6 +8,7 @@ from typing import Any
 from rsiwatch.store.base import (
     Database,
     StoreError,
+    inserted_id,
     utcnow,
 )
 
@@ -30,7 +31,7 @@ class Models:
                 (utcnow(), int(activate), json.dumps(trained_on), json.dumps(params), json.dumps(metrics or {}), note,
                  blob),
             )
-            return int(cur.lastrowid)
+            return inserted_id(cur)
 
     def active_model_version(self) -> int | None:
         """The active model's version without reading its blob (a version's blob never changes)."""
@@ -45,7 +46,7 @@ class Models:
         row = self.db.one("SELECT created_at FROM models WHERE version = ?", (version,))
         return row[0] if row else ""
 
-    def models(self) -> list[dict[str, Any]]:
+    def versions(self) -> list[dict[str, Any]]:
         rows = self.db.all(
             "SELECT version, created_at, active, trained_on, params, metrics, note FROM models ORDER BY version"
         )

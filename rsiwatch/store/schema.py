@@ -208,7 +208,7 @@ MIGRATIONS: list[str] = [
     """,
     # 5: the queue filtered to one source (issue 9): each of the source's sightings is checked against the
     # queued works alone, in a small index that also holds the status and score, instead of a read of the
-    # work's whole row (title, summary) among a million.  Named with INDEXED BY in rsiwatch/store/review_page.py.
+    # work's whole row (title, summary) among a million.  Named with INDEXED BY in rsiwatch/store/queue.py.
     """
     CREATE INDEX works_queued_id ON works (id, status, score) WHERE queued_at IS NOT NULL;
     """,

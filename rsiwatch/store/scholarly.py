@@ -34,7 +34,8 @@ class Scholarly:
         with self.db.transaction(durable=False) as conn:
             conn.executemany(
                 "INSERT INTO openalex_ids (work_id, openalex_id, looked_up_at) VALUES (?, ?, ?) "
-                "ON CONFLICT (work_id) DO UPDATE SET openalex_id = excluded.openalex_id, looked_up_at = excluded.looked_up_at",
+                "ON CONFLICT (work_id) DO UPDATE SET openalex_id = excluded.openalex_id, looked_up_at = "
+                "excluded.looked_up_at",
                 [(w, o, now) for w, o in found.items()],
             )
 
@@ -55,7 +56,8 @@ class Scholarly:
         for chunk in _chunks(list(work_ids), 500):
             marks = ",".join("?" * len(chunk))
             for row in self.db.all(
-                f"SELECT work_id, cited_work_id FROM citations WHERE work_id IN ({marks}) ORDER BY work_id, cited_work_id",
+                f"SELECT work_id, cited_work_id FROM citations WHERE work_id IN ({marks}) ORDER BY work_id, "
+                "cited_work_id",
                 chunk,
             ):
                 out.setdefault(row[0], []).append(row[1])
@@ -68,25 +70,34 @@ class Scholarly:
             return []
         now = utcnow()
         with self.db.transaction(durable=False) as conn:
-            ids = [r[0] for r in conn.execute(
-                "SELECT c.work_id FROM citations c JOIN works w ON w.id = c.work_id "
-                "WHERE w.status = 'new' AND w.queued_at IS NULL AND w.muted_by IS NULL "
-                "AND c.work_id IN (SELECT work_id FROM citations WHERE seen_at >= ?) "
-                "GROUP BY c.work_id HAVING COUNT(*) >= ? ORDER BY c.work_id",
-                (since, min_cited),
-            )]
-            conn.executemany("UPDATE works SET queued_at = ?, queue_reason = ? WHERE id = ?",
-                             [(now, CITES, i) for i in ids])
+            ids = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT c.work_id FROM citations c JOIN works w ON w.id = c.work_id "
+                    "WHERE w.status = 'new' AND w.queued_at IS NULL AND w.muted_by IS NULL "
+                    "AND c.work_id IN (SELECT work_id FROM citations WHERE seen_at >= ?) "
+                    "GROUP BY c.work_id HAVING COUNT(*) >= ? ORDER BY c.work_id",
+                    (since, min_cited),
+                )
+            ]
+            conn.executemany(
+                "UPDATE works SET queued_at = ?, queue_reason = ? WHERE id = ?", [(now, CITES, i) for i in ids]
+            )
         return ids
 
     # ---- what OpenAlex knows of a queued work -------------------------------------------------
 
     def works_needing_meta(self, limit: int) -> list[str]:
         """Queued, undecided papers (arXiv or DOI) that nobody looked up yet, newest in the queue first."""
-        return [r[0] for r in self.db.all(
-            "SELECT w.id FROM works w LEFT JOIN work_meta m ON m.work_id = w.id WHERE w.queued_at IS NOT NULL "
-            "AND w.status = 'new' AND m.work_id IS NULL AND (w.id LIKE 'arxiv:%' OR w.id LIKE 'doi:%') "
-            "ORDER BY w.queued_at DESC, w.id LIMIT ?", (limit,))]
+        return [
+            r[0]
+            for r in self.db.all(
+                "SELECT w.id FROM works w LEFT JOIN work_meta m ON m.work_id = w.id WHERE w.queued_at IS NOT NULL "
+                "AND w.status = 'new' AND m.work_id IS NULL AND (w.id LIKE 'arxiv:%' OR w.id LIKE 'doi:%') "
+                "ORDER BY w.queued_at DESC, w.id LIMIT ?",
+                (limit,),
+            )
+        ]
 
     def save_meta(self, rows: Sequence[Mapping[str, Any]], origin: str) -> None:
         now = utcnow()
@@ -94,8 +105,19 @@ class Scholarly:
             conn.executemany(
                 "INSERT OR REPLACE INTO work_meta (work_id, openalex_id, affiliations, doi, venue, code_url, origin,"
                 " fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [(r["work_id"], r.get("openalex_id"), r.get("affiliations"), r.get("doi"), r.get("venue"),
-                  r.get("code_url"), origin, now) for r in rows],
+                [
+                    (
+                        r["work_id"],
+                        r.get("openalex_id"),
+                        r.get("affiliations"),
+                        r.get("doi"),
+                        r.get("venue"),
+                        r.get("code_url"),
+                        origin,
+                        now,
+                    )
+                    for r in rows
+                ],
             )
 
     def meta_of(self, work_id: str) -> dict[str, Any] | None:
@@ -108,8 +130,12 @@ class Scholarly:
         out: dict[str, dict[str, Any]] = {}
         for chunk in _chunks(list(work_ids), 500):
             marks = ",".join("?" * len(chunk))
-            out.update({r["work_id"]: dict(r) for r in self.db.all(
-                f"SELECT * FROM catalog_watch WHERE work_id IN ({marks})", chunk)})
+            out.update(
+                {
+                    r["work_id"]: dict(r)
+                    for r in self.db.all(f"SELECT * FROM catalog_watch WHERE work_id IN ({marks})", chunk)
+                }
+            )
         return out
 
     def baseline(self, work_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
@@ -119,7 +145,8 @@ class Scholarly:
             marks = ",".join("?" * len(chunk))
             for row in self.db.all(
                 f"SELECT w.id, w.title, (SELECT MAX(g.version) FROM sightings g WHERE g.work_id = w.id) AS version"
-                f" FROM works w WHERE w.id IN ({marks})", chunk,
+                f" FROM works w WHERE w.id IN ({marks})",
+                chunk,
             ):
                 out[row["id"]] = {"version": row["version"], "title": row["title"]}
         return out
@@ -132,10 +159,21 @@ class Scholarly:
         now = utcnow()
         with self.db.transaction(durable=False) as conn:
             conn.executemany(
-                "INSERT OR REPLACE INTO catalog_watch (work_id, version, title, withdrawn, journal_ref, doi, checked_at)"
+                "INSERT OR REPLACE INTO catalog_watch (work_id, version, title, withdrawn, journal_ref, doi, "
+                "checked_at)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [(r["work_id"], r.get("version"), r.get("title"), int(bool(r.get("withdrawn"))), r.get("journal_ref"),
-                  r.get("doi"), now) for r in rows],
+                [
+                    (
+                        r["work_id"],
+                        r.get("version"),
+                        r.get("title"),
+                        int(bool(r.get("withdrawn"))),
+                        r.get("journal_ref"),
+                        r.get("doi"),
+                        now,
+                    )
+                    for r in rows
+                ],
             )
 
     def add_flags(self, flags: Sequence[Mapping[str, Any]]) -> int:
@@ -145,11 +183,14 @@ class Scholarly:
         with self.db.transaction() as conn:
             for f in flags:
                 value = json.dumps(f.get("value"), ensure_ascii=False)
-                if conn.execute("SELECT 1 FROM catalog_flags WHERE entry_id = ? AND kind = ? AND value IS ?",
-                                (f["entry_id"], f["kind"], value)).fetchone():
+                if conn.execute(
+                    "SELECT 1 FROM catalog_flags WHERE entry_id = ? AND kind = ? AND value IS ?",
+                    (f["entry_id"], f["kind"], value),
+                ).fetchone():
                     continue
                 conn.execute(
-                    "INSERT INTO catalog_flags (entry_id, work_id, kind, detail, value, found_at) VALUES (?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO catalog_flags (entry_id, work_id, kind, detail, value, found_at) VALUES (?, ?, ?, ?, "
+                    "?, ?)",
                     (f["entry_id"], f["work_id"], f["kind"], f["detail"], value, now),
                 )
                 added += 1
@@ -166,7 +207,8 @@ class Scholarly:
     def resolve_flag(self, flag_id: int, resolution: str, by: str | None) -> bool:
         with self.db.transaction() as conn:
             cur = conn.execute(
-                "UPDATE catalog_flags SET resolved_at = ?, resolution = ?, resolved_by = ? WHERE id = ? AND resolved_at IS NULL",
+                "UPDATE catalog_flags SET resolved_at = ?, resolution = ?, resolved_by = ? WHERE id = ? AND "
+                "resolved_at IS NULL",
                 (utcnow(), resolution, by, flag_id),
             )
         return bool(cur.rowcount)

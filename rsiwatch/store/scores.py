@@ -14,7 +14,7 @@ from rsiwatch.store.base import (
     utcnow,
 )
 from rsiwatch.store.discussion import QUEUE_ORDERS
-from rsiwatch.store.review_page import queue_filter
+from rsiwatch.store.queue import queue_filter
 
 
 class Scores:
@@ -70,9 +70,11 @@ class Scores:
         """
         with self.db.transaction() as conn:
             ids = [
-                r[0] for r in conn.execute(
+                r[0]
+                for r in conn.execute(
                     "SELECT w.id FROM works w JOIN scores s ON s.work_id = w.id AND s.model_version = w.model_version "
-                    "WHERE w.status = 'new' AND w.queue_reason = 'score' AND w.queued_at >= ? AND w.score < s.threshold",
+                    "WHERE w.status = 'new' AND w.queue_reason = 'score' AND w.queued_at >= ? AND w.score < "
+                    "s.threshold",
                     (since,),
                 )
             ]
@@ -84,12 +86,21 @@ class Scores:
         below the threshold says which model queued it ("score under model 1"), not plain "score"."""
         row = self.db.one(
             "SELECT w.queue_reason, w.queued_at, w.score, s.threshold FROM works w LEFT JOIN scores s"
-            " ON s.work_id = w.id AND s.model_version = w.model_version WHERE w.id = ?", (work_id,))
-        if row is None or row["queue_reason"] != "score" or row["threshold"] is None or row["score"] >= row["threshold"]:
+            " ON s.work_id = w.id AND s.model_version = w.model_version WHERE w.id = ?",
+            (work_id,),
+        )
+        if (
+            row is None
+            or row["queue_reason"] != "score"
+            or row["threshold"] is None
+            or row["score"] >= row["threshold"]
+        ):
             return row["queue_reason"] if row else None
         queued_by = self.db.one(  # the score recorded when it was queued (same moment: ``record_scores``)
             "SELECT model_version FROM scores WHERE work_id = ? AND scored_at <= ? AND score >= threshold"
-            " ORDER BY scored_at DESC, model_version DESC LIMIT 1", (work_id, row["queued_at"]))
+            " ORDER BY scored_at DESC, model_version DESC LIMIT 1",
+            (work_id, row["queued_at"]),
+        )
         return f"score under model {queued_by[0]}" if queued_by else "score under an earlier model"
 
     def queued_among(self, work_ids: Sequence[str]) -> list[str]:
@@ -97,7 +108,10 @@ class Scores:
         out: list[str] = []
         for chunk in _chunks(list(work_ids), 500):
             marks = ",".join("?" * len(chunk))
-            out += [r[0] for r in self.db.all(f"SELECT id FROM works WHERE id IN ({marks}) AND queued_at IS NOT NULL", chunk)]
+            out += [
+                r[0]
+                for r in self.db.all(f"SELECT id FROM works WHERE id IN ({marks}) AND queued_at IS NOT NULL", chunk)
+            ]
         return out
 
     def save_explanations(self, model_version: int, scored: Sequence[Any]) -> int:
@@ -124,19 +138,37 @@ class Scores:
     ) -> list[dict[str, Any]]:
         """The review queue, best first (the review page's filters, ``queue_filter``); ``order`` names one of
         ``QUEUE_ORDERS`` (score, discussion)."""
-        table, condition, params = queue_filter(status, source=source, category=category, min_score=min_score,
-                                                max_score=max_score, since=since)
+        table, condition, params = queue_filter(
+            status, source=source, category=category, min_score=min_score, max_score=max_score, since=since
+        )
         sql = f"SELECT w.* FROM {table} WHERE {condition} ORDER BY {QUEUE_ORDERS[order]}"
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
             params += [limit, offset]
         return [_work_dict(r) for r in self.db.all(sql, params)]
 
-    def candidate_count(self, status: str = "new", since: str | None = None, source: str | None = None,
-                        category: str | None = None) -> int:
+    def candidate_count(
+        self, status: str = "new", since: str | None = None, source: str | None = None, category: str | None = None
+    ) -> int:
         """How many works ``candidates`` would list without a limit (to say when a listing is cut)."""
         table, condition, params = queue_filter(status, source=source, category=category, since=since)
-        return int(self.db.one(f"SELECT COUNT(*) FROM {table} WHERE {condition}", params)[0])
+        return int(self.db.value(f"SELECT COUNT(*) FROM {table} WHERE {condition}", params))
+
+    def latest_scores(self, work_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """``latest_score`` of many works in one query (the queue page's cards); works without one are absent."""
+        rows = self.db.all(
+            "SELECT s.* FROM scores s JOIN works w ON w.id = s.work_id AND w.model_version = s.model_version "
+            "WHERE s.work_id IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(work_ids)),),
+        )
+        out: dict[str, dict[str, Any]] = {}
+        for row in rows:
+            if row["work_id"] not in out:
+                score = dict(row)
+                score["why"] = json.loads(score["why"])
+                score["nearest"] = json.loads(score["nearest"])
+                out[row["work_id"]] = score
+        return out
 
     def latest_score(self, work_id: str) -> dict[str, Any] | None:
         row = self.db.one(

@@ -9,10 +9,10 @@ its URL, and its fetch is tried again later, so a submission is never lost.
 from __future__ import annotations
 
 import sqlite3
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from rsiwatch.store.base import Database, StoreError, iso, parse_iso, utcnow
+from rsiwatch.store.base import Database, StoreError, iso, utcnow
 
 # A page that cannot be read is tried again after 10 minutes, then 20, 40 ... up to a day, 8 times.
 RETRY_BASE_S = 600.0
@@ -104,7 +104,7 @@ class Submissions:
         row = self.db.one("SELECT attempts FROM inbox WHERE id = ?", (inbox_id,))
         attempts = (row["attempts"] if row else 0) + 1
         wait = min(RETRY_BASE_S * 2 ** (attempts - 1), RETRY_MAX_S)
-        next_try = iso(parse_iso(utcnow()) + timedelta(seconds=wait))  # type: ignore[operator]
+        next_try = iso(datetime.now(UTC) + timedelta(seconds=wait))
         with self.db.transaction() as conn:
             conn.execute(
                 "UPDATE inbox SET attempts = ?, last_error = ?, next_try = ?, work_id = ? WHERE id = ?",

@@ -12,7 +12,7 @@ import logging
 import sqlite3
 import sys
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from rsiwatch.store.schema import MIGRATIONS
@@ -56,7 +56,7 @@ def report_upgrade(message: str) -> None:
 
 def backup_path(db_path: Path, schema_version: int, moment: datetime | None = None) -> Path:
     """Beside the database, named with the schema version it holds and the time (UTC) of the copy."""
-    stamp = (moment or datetime.now(timezone.utc)).astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = (moment or datetime.now(UTC)).astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
     return db_path.with_name(f"{db_path.name}.schema{schema_version}-{stamp}.bak")
 
 

@@ -100,10 +100,30 @@ class Works:
         )
         return {r[0]: r[1] for r in rows}  # oldest first: a key seen twice keeps its newest work
 
+    def sightings_of(self, work_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+        """``sightings`` of many works in one query (the queue page's cards), each work's in time order."""
+        out: dict[str, list[dict[str, Any]]] = {w: [] for w in work_ids}
+        for r in self.db.all(
+            "SELECT * FROM sightings WHERE work_id IN (SELECT value FROM json_each(?)) ORDER BY seen_at",
+            (json.dumps(list(work_ids)),),
+        ):
+            out[r["work_id"]].append(dict(r))
+        return out
+
     def sightings(self, work_id: str) -> list[dict[str, Any]]:
         return [dict(r) for r in self.db.all("SELECT * FROM sightings WHERE work_id = ? ORDER BY seen_at", (work_id,))]
 
     def count(self, table: str) -> int:
-        if table not in ("works", "sightings", "scores", "decisions", "catalog", "catalog_edits", "models", "sources", "fetches"):
+        if table not in (
+            "works",
+            "sightings",
+            "scores",
+            "decisions",
+            "catalog",
+            "catalog_edits",
+            "models",
+            "sources",
+            "fetches",
+        ):
             raise ValueError(table)
-        return self.db.one(f"SELECT COUNT(*) FROM {table}")[0]
+        return self.db.value(f"SELECT COUNT(*) FROM {table}")

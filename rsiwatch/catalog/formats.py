@@ -13,13 +13,13 @@ import csv
 import io
 import json
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
-from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
 from crawler.ids import canonical_id
-from rsiwatch.review.references import to_bibtex, to_csljson, to_ris
+from rsiwatch.catalog.references import to_bibtex, to_csljson, to_ris
 
 PUBLIC_COLUMNS = ["ID", "Description", "Source", "Date Published", "Authors", "Author Affiliations", "Submitter"]
 EXPORT_COLUMNS = [*PUBLIC_COLUMNS, "Category", "Title", "Flags"]
@@ -55,7 +55,7 @@ def year_of(text: str | None) -> int | None:
     return int(match.group(1)) if match else None
 
 
-def written_date(entry: dict[str, Any]) -> str | None:
+def written_date(entry: Mapping[str, Any]) -> str | None:
     """The date as the public list shows it: as written, else the year alone (seed entries)."""
     return entry.get("date_published") or (str(entry["year"]) if entry.get("year") else None)
 
@@ -105,10 +105,10 @@ def parse_table(table: list[list[str]], name: str) -> list[dict[str, Any]]:
     header = [(h or "").strip() for h in table[0]]
     body = [(n, row) for n, row in enumerate(table[1:], 2) if any((c or "").strip() for c in row)]
     if set(SEED_COLUMNS) <= set(header):
-        return [{**_from_seed(dict(zip(header, row))), "line": n} for n, row in body]
+        return [{**_from_seed(dict(zip(header, row, strict=False))), "line": n} for n, row in body]
     if {"Description", "Source"} <= set(header):
         unknown = [h for h in header if h and h != "ID" and h not in COLUMN_FIELDS]
-        return [_from_public(dict(zip(header, row)), header, unknown, n) for n, row in body]
+        return [_from_public(dict(zip(header, row, strict=False)), header, unknown, n) for n, row in body]
     raise CatalogFormatError(
         f"{name}: unrecognised columns {header[:8]}; expected the public list's ({', '.join(PUBLIC_COLUMNS)})"
         f" or the seed file's ({', '.join(SEED_COLUMNS)})"
@@ -221,7 +221,7 @@ def _normalise(entry: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def export_row(e: dict[str, Any], extra: Sequence[str] = ()) -> list[Any]:
+def export_row(e: Mapping[str, Any], extra: Sequence[str] = ()) -> list[Any]:
     """An entry as a row under EXPORT_COLUMNS (the public list's columns first), then its ``extra`` columns."""
     return [
         e["id"], e["description"], e["url"] or "", written_date(e) or "",
@@ -232,7 +232,7 @@ def export_row(e: dict[str, Any], extra: Sequence[str] = ()) -> list[Any]:
 
 def new_entry(row: dict[str, Any]) -> dict[str, Any]:
     """A row that becomes a new entry: the fields its file lacks are empty, its title from its description."""
-    entry = {k: None for k in ENTRY_FIELDS}
+    entry: dict[str, Any] = dict.fromkeys(ENTRY_FIELDS)
     entry.update({k: v for k, v in row.items() if k in ENTRY_FIELDS})
     entry["description"] = entry["description"] or ""
     entry["title"] = (entry["title"] or "").strip() or _title_from(entry["description"])
@@ -241,14 +241,14 @@ def new_entry(row: dict[str, Any]) -> dict[str, Any]:
     return entry
 
 
-def extra_columns(entries: Iterable[dict[str, Any]]) -> list[str]:
+def extra_columns(entries: Iterable[Mapping[str, Any]]) -> list[str]:
     columns: dict[str, None] = {}
     for e in entries:
         columns.update(dict.fromkeys(e.get("extra") or {}))
     return [c for c in columns if c not in EXPORT_COLUMNS]
 
 
-def to_csv(entries: Iterable[dict[str, Any]]) -> str:
+def to_csv(entries: Iterable[Mapping[str, Any]]) -> str:
     """The public list's columns, then Category, Title, Flags, then the columns imports kept in ``extra``."""
     entries = list(entries)
     extra = extra_columns(entries)
@@ -260,7 +260,7 @@ def to_csv(entries: Iterable[dict[str, Any]]) -> str:
     return buffer.getvalue()
 
 
-def to_json(entries: Iterable[dict[str, Any]], *, reviewers: bool = True) -> str:
+def to_json(entries: Iterable[Mapping[str, Any]], *, reviewers: bool = True) -> str:
     """Every field, and who accepted the entry (``reviewed_by``; an import keeps it as the accept's curator).
     ``reviewers=False`` leaves the curators' sign-in names out (the published site's default)."""
     fields = (*ENTRY_FIELDS, "reviewed_by") if reviewers else ENTRY_FIELDS
@@ -271,23 +271,33 @@ def _md_cell(text: Any) -> str:
     return str(text or "").replace("|", "\\|").replace("\n", " ")
 
 
-def to_markdown(entries: Iterable[dict[str, Any]]) -> str:
+def to_markdown(entries: Iterable[Mapping[str, Any]]) -> str:
     lines = ["| ID | Title | Category | Year | Description |", "| --- | --- | --- | --- | --- |"]
     for e in entries:
-        title = f"[{_md_cell(e['title'])}]({e['url']})" if e.get("url", "") and str(e["url"]).startswith("http") else _md_cell(e["title"])
-        lines.append(f"| {e['id']} | {title} | {_md_cell(e['category'])} | {e['year'] or ''} | {_md_cell(e['description'])} |")
+        linked = e.get("url", "") and str(e["url"]).startswith("http")
+        title = f"[{_md_cell(e['title'])}]({e['url']})" if linked else _md_cell(e["title"])
+        lines.append(
+            f"| {e['id']} | {title} | {_md_cell(e['category'])} | {e['year'] or ''} | {_md_cell(e['description'])} |"
+        )
     return "\n".join(lines) + "\n"
 
 
 # The export formats by name (``catalog export --format``, the Catalog tab); the reference managers'
 # formats live in references.py.
 FORMATS = {
-    "csv": to_csv, "json": to_json, "md": to_markdown,
-    "bibtex": to_bibtex, "ris": to_ris, "csljson": to_csljson,
+    "csv": to_csv,
+    "json": to_json,
+    "md": to_markdown,
+    "bibtex": to_bibtex,
+    "ris": to_ris,
+    "csljson": to_csljson,
 }
 # Each format's file name ending and media type (downloads and saved exports).
 FORMAT_FILES = {
-    "csv": ("csv", "text/csv"), "json": ("json", "application/json"), "md": ("md", "text/markdown"),
-    "bibtex": ("bib", "application/x-bibtex"), "ris": ("ris", "application/x-research-info-systems"),
+    "csv": ("csv", "text/csv"),
+    "json": ("json", "application/json"),
+    "md": ("md", "text/markdown"),
+    "bibtex": ("bib", "application/x-bibtex"),
+    "ris": ("ris", "application/x-research-info-systems"),
     "csljson": ("csl.json", "application/vnd.citationstyles.csl+json"),
 }

@@ -1,7 +1,7 @@
 """Threshold tuning from the review history: curves, a chosen threshold, a recall estimate, drift.
 
 Pure functions over small values; the store, the config and the command line stay outside
-(``rsiwatch.review.tuning_report`` gathers the inputs from the database).
+(``rsiwatch.tuning.report`` gathers the inputs from the database).
 
 **Why weights.** The decisions are not a random sample of the stream: every work above the threshold
 is reviewed (a census), a few near it are reviewed because the model is unsure of them (also a census of
@@ -261,7 +261,7 @@ def curve(
     positives = float((w * y).sum())
     loads = weekly_load(stream_scores, span_weeks, thresholds)
     out = []
-    for t, load in zip(thresholds, loads):
+    for t, load in zip(thresholds, loads, strict=False):
         above = s >= t
         weight_above = float(w[above].sum())
         hit = float((w * y)[above].sum())
@@ -361,8 +361,8 @@ def score_drift(
 
     A sharp move means the stream changed (a new source, a feed gone wrong) or the model did.
     """
-    cur = [s for t, s in zip(first_seen, scores) if now - WEEK <= t < now]
-    base = [s for t, s in zip(first_seen, scores) if now - WEEK * (1 + baseline_weeks) <= t < now - WEEK]
+    cur = [s for t, s in zip(first_seen, scores, strict=False) if now - WEEK <= t < now]
+    base = [s for t, s in zip(first_seen, scores, strict=False) if now - WEEK * (1 + baseline_weeks) <= t < now - WEEK]
     if len(cur) < MIN_DRIFT_WORKS or len(base) < MIN_DRIFT_WORKS:
         return None
     value = psi(base, cur)
@@ -421,7 +421,7 @@ def weekly_series(
     out = []
     for k in range(weeks, 0, -1):
         start, end = now - WEEK * k, now - WEEK * (k - 1)
-        s = np.array([v for t, v in zip(first_seen, scores) if start <= t < end], dtype=np.float64)
+        s = np.array([v for t, v in zip(first_seen, scores, strict=False) if start <= t < end], dtype=np.float64)
         decided = [r.label for r in history if r.reason == CAUGHT and start <= r.decided_at < end]
         out.append(
             {

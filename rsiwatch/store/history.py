@@ -10,7 +10,7 @@ from typing import Any
 from rsiwatch.store.base import Database, _sources_of, is_catalog_load, utcnow
 
 
-class Tuning:
+class History:
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -38,9 +38,15 @@ class Tuning:
         sources = _sources_of(self.db.conn, [r["work_id"] for r in kept])
         return [
             {
-                "work_id": r["work_id"], "label": 1 if r["action"] == "accept" else 0, "score": float(r["score"]),
-                "model_version": r["model_version"], "decided_at": r["decided_at"], "first_seen": r["first_seen"],
-                "queue_reason": r["queue_reason"], "origin": r["origin"], "sources": sorted(sources.get(r["work_id"], [])),
+                "work_id": r["work_id"],
+                "label": 1 if r["action"] == "accept" else 0,
+                "score": float(r["score"]),
+                "model_version": r["model_version"],
+                "decided_at": r["decided_at"],
+                "first_seen": r["first_seen"],
+                "queue_reason": r["queue_reason"],
+                "origin": r["origin"],
+                "sources": sorted(sources.get(r["work_id"], [])),
             }
             for r in kept
         ]
@@ -52,7 +58,8 @@ class Tuning:
         with self.db.transaction() as conn:
             for work_id in work_ids:
                 cur = conn.execute(
-                    "UPDATE works SET queued_at = ?, queue_reason = ? WHERE id = ? AND queued_at IS NULL AND status = 'new'",
+                    "UPDATE works SET queued_at = ?, queue_reason = ? WHERE id = ? AND queued_at IS NULL AND status = "
+                    "'new'",
                     (now, reason, work_id),
                 )
                 if cur.rowcount:
@@ -86,10 +93,10 @@ class Tuning:
 
     def queued_count(self, start: str, end: str, reason: str) -> int:
         """Works first seen in [start, end) that joined the queue for ``reason``."""
-        return self.db.one(
+        return self.db.value(
             "SELECT COUNT(*) FROM works WHERE first_seen >= ? AND first_seen < ? AND queue_reason = ?",
             (start, end, reason),
-        )[0]
+        )
 
     def stream_scores(self, since: str) -> list[tuple[str, float]]:
         """(first_seen, latest score) of every scored work first seen since then: the weekly load and drift."""

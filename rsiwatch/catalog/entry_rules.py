@@ -11,12 +11,12 @@ unknown category stays as it is, flagged, until a known one is chosen.  Pure.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
 from rsiwatch.dates import DateError, parse_date
-from rsiwatch.review.present import CATEGORIES, FLAGS, EntryError
+from rsiwatch.present.text import CATEGORIES, FLAGS, EntryError
 
 UNKNOWN_CATEGORY = "unknown_category"
 IMPOSSIBLE_DATE = "impossible_date"
@@ -33,7 +33,9 @@ def check_entry(entry: Mapping[str, Any], stored: Mapping[str, Any] | None = Non
     if "description" in merged and not str(merged.get("description") or "").strip():
         raise EntryError("description: required (one sentence saying what the example is)")
     category = merged.get("category") or None
-    kept_unknown = stored is not None and category == stored.get("category") and UNKNOWN_CATEGORY in (stored.get("flags") or [])
+    kept_unknown = (
+        stored is not None and category == stored.get("category") and UNKNOWN_CATEGORY in (stored.get("flags") or [])
+    )
     if category is not None and category not in CATEGORIES and not kept_unknown:
         raise EntryError(f"category: {category!r} is not one of {', '.join(CATEGORIES)}")
     try:
@@ -43,8 +45,9 @@ def check_entry(entry: Mapping[str, Any], stored: Mapping[str, Any] | None = Non
     year = merged.get("year")
     if parsed is not None:
         if year not in (None, "") and int(year) != parsed.year:
-            raise EntryError(f"year: {year} disagrees with the date published {merged.get('date_published')!r} "
-                             f"({parsed.year})")
+            raise EntryError(
+                f"year: {year} disagrees with the date published {merged.get('date_published')!r} ({parsed.year})"
+            )
         if "date_published" in out or "year" in out:
             out["year"] = parsed.year
     elif year not in (None, "") and int(year) > (today or date.today()).year:
@@ -65,8 +68,9 @@ def import_flags(row: Mapping[str, Any], *, today: date | None = None) -> tuple[
     category = row.get("category")
     if category and category not in CATEGORIES:
         flags.append(UNKNOWN_CATEGORY)
-        lines.append(f"{where}: category {category!r} is not one of {', '.join(CATEGORIES)}: kept, flagged "
-                     f"{UNKNOWN_CATEGORY}")
+        lines.append(
+            f"{where}: category {category!r} is not one of {', '.join(CATEGORIES)}: kept, flagged {UNKNOWN_CATEGORY}"
+        )
     try:
         parse_date(row.get("date_published"), today=today)
     except DateError as exc:
@@ -75,14 +79,17 @@ def import_flags(row: Mapping[str, Any], *, today: date | None = None) -> tuple[
     return flags, lines
 
 
-def problem_lines(entries: list[Mapping[str, Any]]) -> list[str]:
+def problem_lines(entries: Sequence[Mapping[str, Any]]) -> list[str]:
     """One warning line per published entry an import kept flagged (for ``doctor``)."""
     out = []
     for e in entries:
         if UNKNOWN_CATEGORY in (e.get("flags") or []):
-            out.append(f"catalog entry {e['id']}: category {e.get('category')!r} is not a known category "
-                       f"({UNKNOWN_CATEGORY})")
+            out.append(
+                f"catalog entry {e['id']}: category {e.get('category')!r} is not a known category ({UNKNOWN_CATEGORY})"
+            )
         if IMPOSSIBLE_DATE in (e.get("flags") or []):
-            out.append(f"catalog entry {e['id']}: date published {e.get('date_published')!r} is not a real date "
-                       f"({IMPOSSIBLE_DATE})")
+            out.append(
+                f"catalog entry {e['id']}: date published {e.get('date_published')!r} is not a real date "
+                f"({IMPOSSIBLE_DATE})"
+            )
     return out

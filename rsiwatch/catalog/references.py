@@ -1,6 +1,6 @@
 """The catalog for reference managers: BibTeX, RIS and CSL-JSON.
 
-Pure functions over catalog entries (the rows ``store.catalog()`` gives).  Each entry gets one
+Pure functions over catalog entries (the rows ``store.catalog.entries()`` gives).  Each entry gets one
 citation key, stable across exports and releases: ``rsiwatch`` + the entry's ID, then the arXiv id
 when the work is an arXiv paper (``rsiwatch23:2401.01234``), so a key never changes while the entry's
 address does not.  RIS goes through rispy (its tag table is the format's); BibTeX is written here, since
@@ -27,8 +27,16 @@ _ISO_DAY = re.compile(r"^(\d{4})-(\d{2})(?:-(\d{2}))?$")
 # The characters BibTeX and LaTeX treat as markup, and what stands for each in a field.  Braces are
 # spelled out: BibTeX counts an escaped brace too, so a lone "\{" would leave the field unbalanced.
 _BIBTEX_ESCAPES = {
-    "\\": r"\textbackslash{}", "{": r"\textbraceleft{}", "}": r"\textbraceright{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#",
-    "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+    "\\": r"\textbackslash{}",
+    "{": r"\textbraceleft{}",
+    "}": r"\textbraceright{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
 }
 _BIBTEX_SPECIAL = re.compile("|".join(re.escape(c) for c in _BIBTEX_ESCAPES))
 
@@ -109,8 +117,10 @@ def bibtex_entry(entry: Mapping[str, Any]) -> str:
         ("author", " and ".join(_bibtex_value(n) for n in names)),
         ("year", str(parts[0]) if parts else ""),
         ("month", str(parts[1]) if len(parts) > 1 else ""),
-        ("eprint", arxiv or ""), ("archiveprefix", "arXiv" if arxiv else ""),
-        ("doi", doi or ""), ("url", str(entry.get("url") or "")),
+        ("eprint", arxiv or ""),
+        ("archiveprefix", "arXiv" if arxiv else ""),
+        ("doi", doi or ""),
+        ("url", str(entry.get("url") or "")),
         ("keywords", str(entry.get("category") or "")),
         ("annote", _bibtex_value(str(entry.get("description") or ""))),
     ]

@@ -12,7 +12,7 @@ import csv
 import io
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,14 +20,14 @@ from feedgen.feed import FeedGenerator
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from rsiwatch import __version__
+from rsiwatch.catalog.formats import PUBLIC_COLUMNS, export_row, to_json
+from rsiwatch.catalog.references import to_bibtex, to_ris
 from rsiwatch.config import DEFAULT_SITE_TITLE
 from rsiwatch.dates import PRECISIONS, ParsedDate, date_of_timestamp, lenient_date
-from rsiwatch.review.catalog import PUBLIC_COLUMNS, export_row, to_json
-from rsiwatch.review.references import to_bibtex, to_ris
-from rsiwatch.review.latex_text import latex_to_text
-from rsiwatch.review.present import CATEGORIES, clean_text, safe_url
-from rsiwatch.review.site_chart import colour, share_svg, years_svg
-from rsiwatch.review.trend import ShareEstimate, year_counts
+from rsiwatch.present.latex import latex_to_text
+from rsiwatch.present.text import CATEGORIES, clean_text, safe_url
+from rsiwatch.site.chart import colour, share_svg, years_svg
+from rsiwatch.tuning.trend import ShareEstimate, year_counts
 
 TEMPLATES = Path(__file__).with_name("templates")
 STATIC = Path(__file__).with_name("static")
@@ -35,7 +35,7 @@ SITE_COLUMNS = [*PUBLIC_COLUMNS, "Category"]
 STATIC_FILES = ("site.css", "site.js")
 DEFAULT_FEED_SIZE = 100
 DEFAULT_TITLE = DEFAULT_SITE_TITLE
-UNDATED = datetime(1970, 1, 1, tzinfo=timezone.utc)  # an entry with no year sorts last in the feed
+UNDATED = datetime(1970, 1, 1, tzinfo=UTC)  # an entry with no year sorts last in the feed
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ def _timestamp(text: Any) -> datetime | None:
     except ValueError:
         return None
     if when is not None and when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
+        when = when.replace(tzinfo=UTC)
     return when
 
 

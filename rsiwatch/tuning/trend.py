@@ -1,10 +1,10 @@
 """The trend the catalog exists to track: entries per year by category, and the estimated share of the
 watched arXiv stream that is AI improving AI, by quarter.
 
-Pure functions over small values; ``rsiwatch.review.trend_report`` reads the inputs from the store.
+Pure functions over small values; ``rsiwatch.tuning.trend_report`` reads the inputs from the store.
 
 **The share estimate.** The stream of a period splits the way the review sampled it
-(``rsiwatch.review.tuning.strata``): works queued for their score (above the threshold) are reviewed as
+(``rsiwatch.tuning.threshold.strata``): works queued for their score (above the threshold) are reviewed as
 a census, so their decided part is counted and the undecided rest is corrected by the reviewed
 precision; works below it that a curator saw anyway count for themselves; every other work below it
 is estimated from the weekly random audit (its weighted relevant share, as ``tune``'s recall estimate
@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from rsiwatch.review.tuning import Reviewed, strata, wilson
+from rsiwatch.tuning.threshold import Reviewed, strata, wilson
 
 UNCATEGORISED = "uncategorised"
 MIN_AUDITED = 5  # fewer audit decisions in a period: no estimate is shown for it
@@ -105,7 +105,7 @@ def share_estimate(
         works <= 0 or audit is None or len(split.audit_weights) < min_audited
         or (undecided_above > 0 and split.caught_decided == 0)
     )
-    base = dict(
+    base: dict[str, Any] = dict(
         period=period, works=works, weeks=weeks, above=above, reviewed_above=split.caught_decided,
         audited=len(split.audit_weights), audit_positives=int(sum(split.audit_labels)),
     )

@@ -19,11 +19,11 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from rsiwatch.store import Store, iso, parse_iso
-from rsiwatch.review.tuning import AUDIT, CAUGHT
+from rsiwatch.tuning.threshold import AUDIT, CAUGHT
 
 AUDIT_SETTING = "audit_draw"
 UNCERTAIN = "uncertain"
@@ -49,7 +49,7 @@ class AuditDraw:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "AuditDraw":
+    def from_dict(cls, d: dict[str, Any]) -> AuditDraw:
         return cls(
             week=d["week"], start=d["start"], end=d["end"], population=int(d["population"]), below=int(d["below"]),
             audit=tuple(d["audit"]), uncertain=tuple(d["uncertain"]), drawn_at=d["drawn_at"],
@@ -58,7 +58,7 @@ class AuditDraw:
 
 def week_start(moment: datetime) -> datetime:
     """Monday 00:00 UTC of the week holding ``moment``."""
-    day = moment.astimezone(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    day = moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     return day - timedelta(days=day.weekday())
 
 
@@ -98,7 +98,7 @@ def pick(
 
 def draws(store: Store) -> list[AuditDraw]:
     """Every recorded draw, oldest first."""
-    return [AuditDraw.from_dict(row["value"]) for row in store.setting_history(AUDIT_SETTING)]
+    return [AuditDraw.from_dict(row["value"]) for row in store.history.setting_history(AUDIT_SETTING)]
 
 
 def queue_weekly(
@@ -109,7 +109,7 @@ def queue_weekly(
 
     Called with the config's ``review.audit_per_week`` and ``review.uncertain_share``.
     """
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     end = week_start(now)
     start = end - timedelta(days=7)
     week = start.date().isoformat()
@@ -117,15 +117,15 @@ def queue_weekly(
         return None
     start_s, end_s = iso(start), iso(end)
     rng = rng or random.SystemRandom()
-    n_uncertain = uncertain_count(store.queued_count(start_s, end_s, CAUGHT), uncertain_share, rng)
+    n_uncertain = uncertain_count(store.history.queued_count(start_s, end_s, CAUGHT), uncertain_share, rng)
     uncertain, audit, population, below = pick(
-        store.below_threshold_pool(start_s, end_s), audit_size=audit_per_week, n_uncertain=n_uncertain, rng=rng,
+        store.history.below_threshold_pool(start_s, end_s), audit_size=audit_per_week, n_uncertain=n_uncertain, rng=rng,
     )
     stamp = iso(now)
-    store.queue_works(uncertain, UNCERTAIN, stamp)
-    store.queue_works(audit, AUDIT, stamp)
+    store.history.queue_works(uncertain, UNCERTAIN, stamp)
+    store.history.queue_works(audit, AUDIT, stamp)
     draw = AuditDraw(week, start_s, end_s, population, below, tuple(audit), tuple(uncertain), stamp)
-    store.set_setting(
+    store.models.set_setting(
         AUDIT_SETTING, draw.to_dict(),
         f"weekly audit of {week}: {len(audit)} of {population} below the threshold, {len(uncertain)} uncertain",
     )

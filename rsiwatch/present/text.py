@@ -17,9 +17,8 @@ from markupsafe import Markup, escape
 
 from classifier.labels import CATEGORY_SLUGS
 from crawler.arxiv_framing import strip_framing
-from crawler.text import TITLE_MAX, looks_like_markup
-from crawler.text import html_to_text as markup_to_text
-from rsiwatch.review.latex_text import latex_to_text
+from crawler.text import TITLE_MAX, html_to_text as markup_to_text, looks_like_markup
+from rsiwatch.present.latex import latex_to_text
 
 CATEGORIES = CATEGORY_SLUGS  # the classifier's list, under the name the review code uses
 FLAGS = ("company_reported", "disputed", "deployed_in_production")
@@ -150,7 +149,8 @@ def highlight_segments(text: str, terms: Iterable[str]) -> list[tuple[str, bool]
 def highlight_html(text: str, terms: Iterable[str]) -> Markup:
     """Escaped text with the terms wrapped in ``<mark>``: every piece is escaped before it is wrapped."""
     return Markup("").join(
-        Markup("<mark>{}</mark>").format(piece) if hit else escape(piece) for piece, hit in highlight_segments(text, terms)
+        Markup("<mark>{}</mark>").format(piece) if hit else escape(piece)
+        for piece, hit in highlight_segments(text, terms)
     )
 
 
@@ -209,8 +209,12 @@ def entry_prefill(work: dict[str, Any], meta: dict[str, Any] | None = None) -> d
     number = arxiv_number(work.get("id", ""))
     url = f"https://arxiv.org/abs/{number}" if number else (safe_url(work.get("url")) or "")
     meta = meta or {}
-    found = {"affiliations": meta.get("affiliations"), "published_venue": meta.get("venue"),
-             "published_doi": meta.get("doi"), "code_url": meta.get("code_url")}
+    found = {
+        "affiliations": meta.get("affiliations"),
+        "published_venue": meta.get("venue"),
+        "published_doi": meta.get("doi"),
+        "code_url": meta.get("code_url"),
+    }
     found = {k: clean_text(v) for k, v in found.items() if v}
     return {
         **found,
@@ -298,7 +302,7 @@ def score_range(low_text: str, high_text: str) -> ScoreRange:
     return ScoreRange(low, high, tuple(problems))
 
 
-def entry_from_form(form: Any, work_id: str) -> dict[str, Any]:
+def entry_from_form(form: Any, work_id: str | None) -> dict[str, Any]:
     """Read the accept form into a catalog entry (each field's form: lengths, a URL, a year); raises
     ``EntryError`` naming the bad field.  The entry's rules are ``entry_rules.check_entry``'s."""
 
@@ -324,8 +328,15 @@ def entry_from_form(form: Any, work_id: str) -> dict[str, Any]:
     published = {column: field(name, 500) for name, column in PUBLISHED_FIELDS.items() if form.get(name)}
     return {
         **({"extra": published} if published else {}),
-        "work_id": work_id, "title": title, "description": field("description", 2000), "category": category,
-        "url": url or None, "year": int(year_text) if year_text else None, "date_published": date_published,
-        "authors": field("authors", AUTHORS_MAX) or None, "affiliations": field("affiliations", 2000) or None,
-        "submitter": field("submitter", 200) or None, "flags": flags,
+        "work_id": work_id,
+        "title": title,
+        "description": field("description", 2000),
+        "category": category,
+        "url": url or None,
+        "year": int(year_text) if year_text else None,
+        "date_published": date_published,
+        "authors": field("authors", AUTHORS_MAX) or None,
+        "affiliations": field("affiliations", 2000) or None,
+        "submitter": field("submitter", 200) or None,
+        "flags": flags,
     }

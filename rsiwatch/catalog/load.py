@@ -4,13 +4,30 @@ catalogued paper seen again in a feed is recognised and never queued as new.  Th
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from crawler.items import Item
-from rsiwatch.review.catalog import new_entry
-from rsiwatch.review.catalog_import import ImportReport, plan_import
-from rsiwatch.review.entry_rules import CHECK_FLAGS, import_flags
+from rsiwatch.catalog import SEED_CATALOG
+from rsiwatch.catalog.entry_rules import CHECK_FLAGS, import_flags
+from rsiwatch.catalog.formats import new_entry, read_catalog
+from rsiwatch.catalog.import_plan import ImportReport, plan_import
+from rsiwatch.config import Config
 from rsiwatch.store import Store
+
+
+def seed_path(config: Config) -> Path:
+    """The catalog a new database starts from: the config's ``catalog_seed``, else the packaged one."""
+    return Path(config.catalog_seed) if config.catalog_seed else SEED_CATALOG
+
+
+def seed_catalog(store: Store, path: Path) -> int:
+    """Load the starting catalog once; an existing catalog is never overwritten.  Returns the entries added
+    (``CatalogFormatError`` for a file that cannot be read)."""
+    if store.works.count("catalog"):
+        return 0
+    return len(import_entries(store, read_catalog(path), origin="seed").added)
 
 
 def import_entries(
@@ -21,7 +38,7 @@ def import_entries(
     # A public-list row has no Title column: a new entry for a work rsiwatch already knows takes the
     # work's title (of a work never seen, its description's first sentence, in ``new_entry``); an entry
     # the catalog has keeps its own, as every field the file does not carry.
-    existing = store.catalog(withdrawn=True)
+    existing = store.catalog.entries(withdrawn=True)
     entered = {e["work_id"] for e in existing if e.get("work_id")}
     rows = [row if row.get("work_id") in entered else _titled(store, row) for row in rows]
     by_work = {e["work_id"]: e for e in existing if e.get("work_id")}
@@ -29,23 +46,25 @@ def import_entries(
     rows = [row for row, _ in checked]
     plan, report = plan_import(rows, existing)
     report.flagged[:0] = [line for _, lines in checked for line in lines]
-    statuses = {w: (store.work(w) or {}).get("status") for w in plan.work_ids}
+    statuses = {w: (store.works.work(w) or {}).get("status") for w in plan.work_ids}
     report.accepted = [w for w, status in statuses.items() if status is not None and status != "accepted"]
     if dry_run:
         return report
-    missing = {r["work_id"]: r for r in rows if r.get("work_id") in plan.work_ids and store.work(r["work_id"]) is None}
+    missing = {
+        r["work_id"]: r for r in rows if r.get("work_id") in plan.work_ids and store.works.work(r["work_id"]) is None
+    }
     if missing:
         source = "catalog:seed" if origin == "seed" else "catalog:import"
         items = []
         for work_id, row in missing.items():
             entry = new_entry(row)
             items.append(Item(work_id, entry["title"], entry["description"], entry["url"] or "", key=work_id))
-        store.ingest(source, items)
-    store.apply_import(plan, origin, by)
+        store.works.ingest(source, items)
+    store.catalog.apply_import(plan, origin, by)
     return report
 
 
-def _checked(row: dict[str, Any], entry: dict[str, Any] | None) -> tuple[dict[str, Any], list[str]]:
+def _checked(row: dict[str, Any], entry: Mapping[str, Any] | None) -> tuple[dict[str, Any], list[str]]:
     """The row with the flags of the rules it breaks (``entry_rules.import_flags``): kept, never dropped.
     A row that no longer breaks one clears its flag from the entry it updates."""
     found, lines = import_flags(row)
@@ -59,5 +78,5 @@ def _checked(row: dict[str, Any], entry: dict[str, Any] | None) -> tuple[dict[st
 def _titled(store: Store, row: dict[str, Any]) -> dict[str, Any]:
     if (row.get("title") or "").strip() or not row.get("work_id"):
         return row
-    work = store.work(row["work_id"])
+    work = store.works.work(row["work_id"])
     return {**row, "title": work["title"]} if work else row

@@ -1,7 +1,7 @@
 """The trend's inputs read from the store: the stream per quarter and the review history in it.
 
-The edge where ``rsiwatch.review.trend``'s pure estimate meets the database; the history and its audit
-weights are the ones ``tune`` reads (``rsiwatch.review.tuning_report.load_history``).
+The edge where ``rsiwatch.tuning.trend``'s pure estimate meets the database; the history and its audit
+weights are the ones ``tune`` reads (``rsiwatch.tuning.report.load_history``).
 """
 
 from __future__ import annotations
@@ -9,10 +9,10 @@ from __future__ import annotations
 import calendar
 from collections import defaultdict
 
-from rsiwatch.review.trend import ShareEstimate, quarter, share_estimate
-from rsiwatch.review.tuning import Reviewed
-from rsiwatch.review.tuning_report import load_history
 from rsiwatch.store import Store
+from rsiwatch.tuning.report import load_history
+from rsiwatch.tuning.threshold import Reviewed
+from rsiwatch.tuning.trend import ShareEstimate, quarter, share_estimate
 
 
 def quarterly_shares(store: Store) -> list[ShareEstimate]:
@@ -21,7 +21,7 @@ def quarterly_shares(store: Store) -> list[ShareEstimate]:
     works: dict[str, int] = defaultdict(int)
     above: dict[str, int] = defaultdict(int)
     days: dict[str, int] = defaultdict(int)
-    for month, n, queued in store.stream_months():
+    for month, n, queued in store.history.stream_months():
         q = quarter(month)
         if q is None:
             continue
@@ -30,7 +30,7 @@ def quarterly_shares(store: Store) -> list[ShareEstimate]:
         days[q] += calendar.monthrange(int(month[:4]), int(month[5:7]))[1]
     history, _ = load_history(store)
     stream = [r for r in history if r.work_id.startswith("arxiv:")]
-    dates = store.published_dates([r.work_id for r in stream])
+    dates = store.history.published_dates([r.work_id for r in stream])
     by_quarter: dict[str, list[Reviewed]] = defaultdict(list)
     for r in stream:
         q = quarter(dates.get(r.work_id))

@@ -54,14 +54,26 @@ class CatalogProxy:
         return [float((s.size - np.searchsorted(s, t, side="left")) / s.size) for t in thresholds]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"label": self.label, "method": self.method, "entries": len(self.scores), "model_version": self.model_version,
-                "pool": self.pool, "computed_at": self.computed_at, "seconds": round(self.seconds, 2)}
+        return {
+            "label": self.label,
+            "method": self.method,
+            "entries": len(self.scores),
+            "model_version": self.model_version,
+            "pool": self.pool,
+            "computed_at": self.computed_at,
+            "seconds": round(self.seconds, 2),
+        }
 
 
 def _fingerprint(store: Store) -> dict[str, Any]:
     """What the figures depend on: the model in use (it moves with the stream), the catalog and the labels."""
-    return {"model_version": store.active_model_version(), "catalog": store.count("catalog"),
-            "labelled": len(store.labelled_work_ids()), "folds": PROXY_FOLDS, "pool_limit": PROXY_POOL}
+    return {
+        "model_version": store.models.active_model_version(),
+        "catalog": store.works.count("catalog"),
+        "labelled": len(store.decisions.labelled_work_ids()),
+        "folds": PROXY_FOLDS,
+        "pool_limit": PROXY_POOL,
+    }
 
 
 def catalog_proxy(store: Store, *, compute: bool = True) -> CatalogProxy | None:
@@ -70,10 +82,16 @@ def catalog_proxy(store: Store, *, compute: bool = True) -> CatalogProxy | None:
     key = _fingerprint(store)
     if key["catalog"] < MIN_ENTRIES:
         return None
-    kept = store.setting(PROXY_SETTING)
+    kept = store.models.setting(PROXY_SETTING)
     if isinstance(kept, dict) and kept.get("key") == key:
-        return CatalogProxy(tuple(kept["scores"]), kept["method"], key["model_version"], kept["pool"],
-                            kept["computed_at"], kept["seconds"])
+        return CatalogProxy(
+            tuple(kept["scores"]),
+            kept["method"],
+            key["model_version"],
+            kept["pool"],
+            kept["computed_at"],
+            kept["seconds"],
+        )
     if not compute:
         return None
     from classifier import catalog_heldout_scores
@@ -81,12 +99,24 @@ def catalog_proxy(store: Store, *, compute: bool = True) -> CatalogProxy | None:
     started = time.perf_counter()
     ts = training_set(store, pool_limit=PROXY_POOL)
     held = catalog_heldout_scores(ts, PROXY_FOLDS)
-    proxy = CatalogProxy(tuple(round(v, 6) for v in held.scores.values()), held.method, key["model_version"],
-                         len(ts.pool), utcnow(), time.perf_counter() - started)
-    store.set_setting(
+    proxy = CatalogProxy(
+        tuple(round(v, 6) for v in held.scores.values()),
+        held.method,
+        key["model_version"],
+        len(ts.pool),
+        utcnow(),
+        time.perf_counter() - started,
+    )
+    store.models.set_setting(
         PROXY_SETTING,
-        {"key": key, "scores": list(proxy.scores), "method": proxy.method, "pool": proxy.pool,
-         "computed_at": proxy.computed_at, "seconds": proxy.seconds},
+        {
+            "key": key,
+            "scores": list(proxy.scores),
+            "method": proxy.method,
+            "pool": proxy.pool,
+            "computed_at": proxy.computed_at,
+            "seconds": proxy.seconds,
+        },
         f"{proxy.label} of {len(proxy.scores)} entries with a pool of {proxy.pool} works",
     )
     return proxy

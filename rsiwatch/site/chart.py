@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from markupsafe import Markup, escape
 
-from rsiwatch.review.trend import ShareEstimate, YearCounts
+from rsiwatch.tuning.trend import ShareEstimate, YearCounts
 
 # Okabe-Ito's colour-blind-safe set first, then two more; the last is for entries without a category.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000", "#8c564b",
@@ -63,7 +63,7 @@ def years_svg(counts: YearCounts, label: str) -> Markup:
     every = max(1, round(len(counts.years) / 12))
     for i, year in enumerate(counts.years):
         x = LEFT + i * slot + (slot - bar) / 2
-        y = TOP + plot_h
+        y: float = TOP + plot_h
         for j, category in enumerate(counts.categories):
             n = counts.counts[year][category]
             if not n:
@@ -75,7 +75,9 @@ def years_svg(counts: YearCounts, label: str) -> Markup:
                 f"<title>{year} {escape(category)}: {n}</title></rect>"
             )
         if i % every == 0:
-            parts.append(f'<text x="{x + bar / 2:.1f}" y="{HEIGHT - 10}" text-anchor="middle" font-size="11">{year}</text>')
+            parts.append(
+                f'<text x="{x + bar / 2:.1f}" y="{HEIGHT - 10}" text-anchor="middle" font-size="11">{year}</text>'
+            )
     return _svg(label, parts)
 
 
@@ -95,7 +97,8 @@ def share_svg(estimates: Sequence[ShareEstimate], label: str) -> Markup:
     for i, e in enumerate(known):
         x = LEFT + slot * (i + 0.5)
         parts.append(
-            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y_of(e.low or 0):.1f}" y2="{y_of(e.high or 0):.1f}" stroke="#0072B2" '
+            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{y_of(e.low or 0):.1f}" y2="{y_of(e.high or 0):.1f}" '
+            'stroke="#0072B2" '
             f'stroke-width="2"/><circle cx="{x:.1f}" cy="{y_of(e.share or 0):.1f}" r="4" fill="#0072B2">'
             f"<title>{escape(e.period)}: {e.share:.1%} ({e.low:.1%} to {e.high:.1%})</title></circle>"
             f'<text x="{x:.1f}" y="{HEIGHT - 10}" text-anchor="middle" font-size="11">{escape(e.period)}</text>'

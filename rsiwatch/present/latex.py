@@ -22,8 +22,8 @@ _MAX_PIECE = 400  # longer spans are not LaTeX worth reading: left raw (and the 
 
 _BRACED = r"\{(?:[^{}]|\{[^{}]*\})*\}"  # one level of nesting: \textbf{\emph{x}}
 _PIECE = re.compile(
-    r"\$\$[^$]{1,%d}\$\$" % _MAX_PIECE  # display math
-    + r"|\$[^$]{1,%d}\$" % _MAX_PIECE  # inline math (checked by _is_math)
+    rf"\$\$[^$]{{1,{_MAX_PIECE}}}\$\$"  # display math
+    + rf"|\$[^$]{{1,{_MAX_PIECE}}}\$"  # inline math (checked by _is_math)
     + r"|\\[A-Za-z]+\*?(?:\s*" + _BRACED + r")*"  # \macro and its braced arguments
     + r"|\\['\"^`~=.uvHcdbr](?:\{[A-Za-z]?\}|[A-Za-z])"  # accents: \'e, \"{o}
     + r"|\\[%$&_#{}]"  # escaped characters
@@ -74,7 +74,7 @@ def _piece_to_text(piece: str) -> str:
     try:
         nodes, _, _ = latexwalker.LatexWalker(piece, latex_context=_WALKER_DB, tolerant_parsing=False).get_latex_nodes()
         text = _TO_TEXT.nodelist_to_text(nodes)
-    except Exception:  # noqa: BLE001 - whatever the parser trips on, the raw text is the answer
+    except Exception:
         return piece
     return " ".join(text.split())
 

@@ -12,13 +12,12 @@ import json
 import uuid
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 from rsiwatch.files import TreeWrite, write_tree
-from rsiwatch.review.site import SiteOptions, build_site
-from rsiwatch.review.trend import ShareEstimate
-from rsiwatch.review.trend_report import quarterly_shares
-from rsiwatch.store import Store
+from rsiwatch.site.build import SiteOptions, build_site
+from rsiwatch.store import CatalogEntry, Store
+from rsiwatch.tuning.trend import ShareEstimate
+from rsiwatch.tuning.trend_report import quarterly_shares
 
 SITE_MARKER = "rsiwatch-site.json"  # which database wrote the site, and its entries' IDs
 DATABASE_ID_SETTING = "database_id"  # a database's identity, made the first time it publishes
@@ -30,7 +29,7 @@ class SiteRefused(Exception):
 
 @dataclass(frozen=True)
 class Published:
-    entries: list[dict[str, Any]]
+    entries: list[CatalogEntry]
     files: dict[str, bytes]
     written: TreeWrite
     shares: list[ShareEstimate]
@@ -46,10 +45,10 @@ class SiteThere:
 
 
 def database_id(store: Store) -> str:
-    found = store.setting(DATABASE_ID_SETTING)
+    found = store.models.setting(DATABASE_ID_SETTING)
     if not found:
         found = uuid.uuid4().hex
-        store.set_setting(DATABASE_ID_SETTING, found, "first publish: the identity a site records")
+        store.models.set_setting(DATABASE_ID_SETTING, found, "first publish: the identity a site records")
     return str(found)
 
 
@@ -93,7 +92,7 @@ def refusal(there: SiteThere | None, database: str, new_ids: list[int]) -> str |
 def publish_site(store: Store, out_dir: Path, options: SiteOptions, *, force: bool = False) -> Published:
     """Build the site from the store's catalog (with the trend) and write it into ``out_dir``; raises
     ``SiteRefused`` (before writing anything) where ``refusal`` says so, unless ``force``."""
-    entries = store.catalog()
+    entries = store.catalog.entries()
     new_ids = sorted(int(e["id"]) for e in entries)
     database = database_id(store)
     there = site_there(Path(out_dir)) if Path(out_dir).is_dir() else None

@@ -26,7 +26,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from rsiwatch.config import Config
-from rsiwatch.review.web_security import csrf_token, security_headers
+from rsiwatch.present.security import csrf_token, security_headers
 from rsiwatch.store import Store
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,9 @@ HONEYPOT_MAX, TOKEN_MAX = 200, 100  # what the trap and the CSRF token may carry
 WORST_BYTES_PER_CHAR = 12
 FIELD_LIMITS = {"url": URL_MAX, "why": WHY_MAX, "submitter": NAME_MAX, HONEYPOT: HONEYPOT_MAX, "csrf_token": TOKEN_MAX}
 ENCODING_SLACK = 1024  # separators, and a multipart body's boundaries and part headers
-MAX_BODY_BYTES = sum(len(name) + 2 + limit * WORST_BYTES_PER_CHAR for name, limit in FIELD_LIMITS.items()) + ENCODING_SLACK
+MAX_BODY_BYTES = (
+    sum(len(name) + 2 + limit * WORST_BYTES_PER_CHAR for name, limit in FIELD_LIMITS.items()) + ENCODING_SLACK
+)
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
     "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
@@ -89,13 +91,18 @@ def create_public_app(config: Config, db_path: str | Path, site_dir: str | Path)
     app = Flask(__name__, static_folder=None, template_folder="templates/public")
     app.secret_key = secrets.token_bytes(32)
     app.config.update(
-        RSIWATCH_DB=Path(db_path), RSIWATCH_SITE=Path(site_dir).resolve(), MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
-        SESSION_COOKIE_NAME="rsiwatch_public", SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
+        RSIWATCH_DB=Path(db_path),
+        RSIWATCH_SITE=Path(site_dir).resolve(),
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
+        SESSION_COOKIE_NAME="rsiwatch_public",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
     )
     public = config.public
     if public.trusted_proxies:  # behind a reverse proxy the client is the one X-Forwarded-For names
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=public.trusted_proxies, x_proto=public.trusted_proxies,
-                                x_host=public.trusted_proxies)  # type: ignore[method-assign]
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=public.trusted_proxies, x_proto=public.trusted_proxies, x_host=public.trusted_proxies
+        )
     limiter = Limiter(get_remote_address, app=app, storage_uri="memory://", headers_enabled=True)
     app.jinja_env.globals.update(csrf_token=csrf_token, site_title=public.title, limits=FIELD_LIMITS)
 
@@ -160,7 +167,7 @@ def submit_post() -> Any:
     except FormError as exc:
         return _again(form, str(exc), exc.field), 400
     with Store(current_app.config["RSIWATCH_DB"]) as store:
-        store.inbox_add(entry.url, entry.why, entry.submitter or None)
+        store.submissions.inbox_add(entry.url, entry.why, entry.submitter or None)
     return redirect("/submit/thanks", code=303)
 
 
@@ -180,8 +187,10 @@ def _refused(code: int, limiter: Limiter) -> Any:
         response = current_app.make_response((_again(request.form, message), 429))
         response.headers["Retry-After"] = str(wait)
         return response
-    message = ("this suggestion is longer than the form takes: the link and the reason are at most "
-               f"{URL_MAX:,} characters each, the name {NAME_MAX}")
+    message = (
+        "this suggestion is longer than the form takes: the link and the reason are at most "
+        f"{URL_MAX:,} characters each, the name {NAME_MAX}"
+    )
     return _again({}, message), 413
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit
 
 from flask import Flask, Response, abort, current_app, redirect, request, session
+from werkzeug.wrappers import Response as BaseResponse
 
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; "
@@ -109,7 +110,7 @@ def install(app: Flask, binding: Binding) -> None:
     app.extensions["rsiwatch_binding"] = binding
 
     @app.before_request
-    def guard() -> Response | None:
+    def guard() -> BaseResponse | None:
         allowed = binding.allowed_hosts()
         if allowed is not None and request.host.lower() not in allowed:
             abort(403, description="unexpected Host header")

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from rsiwatch.store.base import (
-    reviewed_sql,
     Database,
     QueueTotal,
     _standing_decisions,
     _work_dict,
     fts_query,
     iso_ago,
+    reviewed_sql,
     symbol_words,
 )
 from rsiwatch.store.discussion import QUEUE_ORDERS
@@ -38,6 +41,7 @@ def queue_filter(
     Queued works, or with ``matched`` (a search's hits) those works whether queued or not; ``since`` and
     ``until`` bound ``queued_at``; an empty value is no filter.
     """
+    params: list[Any]
     if matched is not None:
         where, params = ["w.id IN (SELECT value FROM json_each(?))"], [json.dumps(matched)]
     else:
@@ -61,7 +65,15 @@ def queue_filter(
     return table, " AND ".join(where), params
 
 
-class ReviewPage:
+@dataclass(frozen=True)
+class DecisionState:
+    """Where a work's decisions stand, as a queue card shows them."""
+
+    standing: dict[str, Any] | None  # the latest decision no undo reversed (its note, who took it)
+    latest_id: int  # the newest decision of any kind, undos included: the state the page saw (0: none)
+
+
+class Queue:
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -81,7 +93,7 @@ class ReviewPage:
         limit: int = 100,
         offset: int = 0,
         order: str = "score",
-    ) -> tuple[list[dict[str, Any]], int]:
+    ) -> tuple[list[dict[str, Any]], QueueTotal]:
         """The queue for the review page, best first, with its total; ``query`` searches titles and summaries.
 
         With a query every matching work is a result, queued or not (the curator is looking for it),
@@ -115,11 +127,11 @@ class ReviewPage:
             params.append(word)
         if suggested:
             condition += f" AND {SUGGESTED}"
-        total = self.db.one(f"SELECT COUNT(*) FROM {table} WHERE {condition}", params)[0]
+        total = self.db.value(f"SELECT COUNT(*) FROM {table} WHERE {condition}", params)
         # Suggestions from the public first (a reader's pick scores low as often as not), then the rest,
         # each in the order asked (best score first, or most discussed); the suggestions are few, so
         # counting them is cheap.
-        first = self.db.one(f"SELECT COUNT(*) FROM {table} WHERE {condition} AND {SUGGESTED}", params)[0]
+        first = self.db.value(f"SELECT COUNT(*) FROM {table} WHERE {condition} AND {SUGGESTED}", params)
         # SQLite sorts NULL scores last in DESC order; said this way the queue index gives the order.
         ordered = f"ORDER BY {QUEUE_ORDERS[order]} LIMIT ? OFFSET ?"
         rows = self.db.all(f"SELECT w.* FROM {table} WHERE {condition} AND {SUGGESTED} {ordered}",
@@ -142,8 +154,12 @@ class ReviewPage:
 
     def suggested_count(self, status: str = "new") -> int:
         """Queued suggestions from the public with this status (the queue's header says how many)."""
-        return int(self.db.one(f"SELECT COUNT(*) FROM works w WHERE w.queued_at IS NOT NULL AND w.status = ? AND {SUGGESTED}",
-                               (status,))[0])
+        return int(
+            self.db.value(
+                f"SELECT COUNT(*) FROM works w WHERE w.queued_at IS NOT NULL AND w.status = ? AND {SUGGESTED}",
+                (status,),
+            )
+        )
 
     def source_names(self) -> list[str]:
         """Every source that has a row or a sighting, for the filter menu."""
@@ -151,14 +167,15 @@ class ReviewPage:
         # the next through the index costs one seek per source instead.
         rows = self.db.all(
             "WITH RECURSIVE seen(source) AS (SELECT MIN(source) FROM sightings UNION ALL"
-            " SELECT (SELECT MIN(source) FROM sightings WHERE source > seen.source) FROM seen WHERE seen.source IS NOT NULL)"
+            " SELECT (SELECT MIN(source) FROM sightings WHERE source > seen.source) FROM seen WHERE seen.source IS NOT "
+            "NULL)"
             " SELECT name FROM sources UNION SELECT source FROM seen WHERE source IS NOT NULL ORDER BY 1"
         )
         return [r[0] for r in rows]
 
     def review_decision_count(self) -> int:
         """Decisions a curator took (undos included), not the ones that loaded the catalog."""
-        return int(self.db.one(f"SELECT COUNT(*) FROM decisions WHERE {reviewed_sql()}")[0])
+        return int(self.db.value(f"SELECT COUNT(*) FROM decisions WHERE {reviewed_sql()}"))
 
     def status_counts(self) -> dict[str, int]:
         """Queued works per status."""
@@ -179,10 +196,11 @@ class ReviewPage:
         """Works accepted by a curator since then and still accepted, with their catalog entry's fields."""
         rows = self.db.all(
             f"""
-            SELECT w.*, d.decided_at, COALESCE(d.decided_by, d.origin) AS decided_by, c.id AS catalog_id, c.title AS entry_title,
+            SELECT w.*, d.decided_at, COALESCE(d.decided_by, d.origin) AS decided_by, c.id AS catalog_id,
+                   c.title AS entry_title,
                    c.description AS entry_description, c.category AS entry_category
             FROM decisions d JOIN works w ON w.id = d.work_id LEFT JOIN catalog c ON c.work_id = w.id
-            WHERE d.action = 'accept' AND d.decided_at >= ? AND {reviewed_sql('d')}
+            WHERE d.action = 'accept' AND d.decided_at >= ? AND {reviewed_sql("d")}
               AND w.status = 'accepted' AND NOT EXISTS (SELECT 1 FROM decisions u WHERE u.reverses = d.id)
             ORDER BY d.decided_at, d.id
             """,
@@ -210,6 +228,26 @@ class ReviewPage:
             (since, since, since, since),
         )
         return [dict(r) for r in rows]
+
+    def decision_states(self, work_ids: Sequence[str]) -> dict[str, DecisionState]:
+        """For many works in one query (the queue page's cards): the standing decision (the latest no undo
+        reversed) and the newest decision id of any kind (0: none), as ``standing_decision`` and
+        ``Decisions.latest_decision_id`` give them one by one."""
+        rows: dict[str, list[sqlite3.Row]] = {w: [] for w in work_ids}
+        for r in self.db.all(
+            "SELECT * FROM decisions WHERE work_id IN (SELECT value FROM json_each(?)) ORDER BY id",
+            (json.dumps(list(work_ids)),),
+        ):
+            rows[r["work_id"]].append(r)
+        out = {}
+        for work_id, decisions in rows.items():
+            reversed_ids = {r["reverses"] for r in decisions if r["action"] == "undo"}
+            standing = [r for r in decisions if r["action"] != "undo" and r["id"] not in reversed_ids]
+            out[work_id] = DecisionState(
+                standing=dict(standing[-1]) if standing else None,
+                latest_id=int(decisions[-1]["id"]) if decisions else 0,
+            )
+        return out
 
     def standing_decision(self, work_id: str) -> dict[str, Any] | None:
         """The latest decision about a work that no undo reversed (for its note and time)."""

@@ -1,6 +1,6 @@
 """Everything ``rsiwatch tune``, ``status`` and the stats view show about the threshold, read from the store.
 
-This is the edge where the pure figures of ``rsiwatch.review.tuning`` meet the database: it loads the review
+This is the edge where the pure figures of ``rsiwatch.tuning.threshold`` meet the database: it loads the review
 history with its audit weights, the stream's recent scores and the settings, and returns plain values.
 """
 
@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from rsiwatch.review import audit
-from rsiwatch.store import RETRAIN_SETTING, THRESHOLD_SETTING, Store, iso, parse_iso
-from rsiwatch.review.tuning import (
+from rsiwatch.config import Config
+from rsiwatch.store import RETRAIN_SETTING, THRESHOLD_SETTING, Store, iso, moment, parse_iso
+from rsiwatch.tuning import audit
+from rsiwatch.tuning.proxy import CatalogProxy, catalog_proxy
+from rsiwatch.tuning.threshold import (
     DEFAULT_GRID,
     WEEK,
     CurvePoint,
@@ -26,8 +28,6 @@ from rsiwatch.review.tuning import (
     score_drift,
     weekly_series,
 )
-from rsiwatch.review.tuning_proxy import CatalogProxy, catalog_proxy
-from rsiwatch.config import Config
 
 TARGET_SETTING = "threshold_target"  # what the tuner asked for: {"recall": 0.95} or {"budget": 40}
 DEFAULT_LOAD_WEEKS = 8
@@ -85,7 +85,7 @@ class TuningReport:
         thresholds = [p.threshold for p in self.curve]
         return [
             {"threshold": t, "catalog_recall": r, "per_week": p.per_week}
-            for t, r, p in zip(thresholds, self.proxy.recall_at(thresholds), self.curve)
+            for t, r, p in zip(thresholds, self.proxy.recall_at(thresholds), self.curve, strict=False)
         ]
 
     def to_dict(self) -> dict[str, Any]:
@@ -120,7 +120,7 @@ def _decisions(n: int) -> str:
 
 def current_threshold(store: Store, config: Config) -> tuple[float, str | None, str | None]:
     """The threshold in force with when and why it was set (the config's when ``tune`` never set one)."""
-    history = store.setting_history(THRESHOLD_SETTING)
+    history = store.history.setting_history(THRESHOLD_SETTING)
     if not history:
         return float(config.threshold), None, "from config.yaml"
     last = history[-1]
@@ -129,7 +129,7 @@ def current_threshold(store: Store, config: Config) -> tuple[float, str | None, 
 
 def load_history(store: Store) -> tuple[list[Reviewed], list[tuple[datetime, datetime]]]:
     """The review history with audit weights applied, and the audited weeks (the estimate's scope)."""
-    rows = store.review_history()
+    rows = store.history.review_history()
     decided = {r["work_id"] for r in rows}
     all_draws = audit.draws(store)
     weights = audit.audit_weights(all_draws, decided)
@@ -140,8 +140,8 @@ def load_history(store: Store) -> tuple[list[Reviewed], list[tuple[datetime, dat
             reason = "decided"  # queued as audit outside a recorded draw: it stands for itself only
         history.append(
             Reviewed(
-                work_id=r["work_id"], label=r["label"], score=r["score"], decided_at=parse_iso(r["decided_at"]),
-                first_seen=parse_iso(r["first_seen"]), reason=reason, sources=tuple(r["sources"]),
+                work_id=r["work_id"], label=r["label"], score=r["score"], decided_at=moment(r["decided_at"]),
+                first_seen=moment(r["first_seen"]), reason=reason, sources=tuple(r["sources"]),
                 weight=weights.get(r["work_id"], 1.0),
             )
         )
@@ -155,11 +155,11 @@ def in_windows(history: Sequence[Reviewed], windows: Sequence[tuple[datetime, da
 def stream_window(store: Store, now: datetime, weeks: int) -> tuple[str, float, list[datetime], list[float]]:
     """The stream's scores over the last ``weeks`` weeks (or since the first work) and the span in weeks."""
     since = now - WEEK * weeks
-    first = parse_iso(store.first_work_seen())
+    first = parse_iso(store.history.first_work_seen())
     start = max(since, first) if first else since
-    rows = store.stream_scores(iso(start))
+    rows = store.history.stream_scores(iso(start))
     span = max((now - start).total_seconds(), 86400.0) / WEEK.total_seconds()
-    return iso(start), span, [parse_iso(t) for t, _ in rows], [s for _, s in rows]
+    return iso(start), span, [moment(t) for t, _ in rows], [s for _, s in rows]
 
 
 def build_report(
@@ -168,14 +168,17 @@ def build_report(
 ) -> TuningReport:
     """The figures ``tune`` and the stats page show; ``proxy``: with the catalog's out-of-fold recall
     (computed once per model version and catalog, see tuning_proxy), which ``status`` does not need."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     threshold, set_at, reason = current_threshold(store, config)
     history, windows = load_history(store)
     scoped = in_windows(history, windows) if windows else history
     audited = bool(windows) and bool(scoped)
     if audited:
         first, last = min(a for a, _ in windows), max(b for _, b in windows)
-        scope = f"{len(scoped)} decisions on works first seen in {len(windows)} audited weeks ({first.date()} to {last.date()})"
+        scope = (
+            f"{len(scoped)} decisions on works first seen in {len(windows)} audited weeks "
+            f"({first.date()} to {last.date()})"
+        )
     else:
         # No audit yet, or none of the decisions is on a work of an audited week (a first sitting decides
         # this week's works; the audit covers last week's): the curves count what was reviewed.
@@ -188,11 +191,22 @@ def build_report(
     drift = [c for c in (score_drift(seen, scores, now), acceptance_drift(history, now)) if c is not None]
     estimate = recall_estimate(scoped)
     report = TuningReport(
-        threshold=threshold, threshold_set_at=set_at, threshold_reason=reason, scope=scope,
-        audited_scope=audited, history=scoped, curve=points, current=current,
-        estimate=estimate, load_since=since, span_weeks=span, stream_scores=scores,
-        sources=source_figures(store, config, scoped, threshold), drift=drift,
-        weekly=weekly_series(seen, scores, history, threshold, now, weeks), stream_works=len(scores),
+        threshold=threshold,
+        threshold_set_at=set_at,
+        threshold_reason=reason,
+        scope=scope,
+        audited_scope=audited,
+        history=scoped,
+        curve=points,
+        current=current,
+        estimate=estimate,
+        load_since=since,
+        span_weeks=span,
+        stream_scores=scores,
+        sources=source_figures(store, config, scoped, threshold),
+        drift=drift,
+        weekly=weekly_series(seen, scores, history, threshold, now, weeks),
+        stream_works=len(scores),
         proxy=catalog_proxy(store) if proxy else None,
     )
     report.stream_needs, report.review_needs = missing(report, history, windows)
@@ -207,7 +221,9 @@ def missing(
     with them)."""
     stream: list[str] = []
     if not report.stream_scores:
-        stream.append("no scored work in the stream yet: crawl first, so the weekly load of each threshold can be measured")
+        stream.append(
+            "no scored work in the stream yet: crawl first, so the weekly load of each threshold can be measured"
+        )
     elif report.span_weeks < 1:
         stream.append(
             f"the stream covers {report.span_weeks * 7:.1f} days ({report.stream_works} works): the weekly load is "
@@ -215,28 +231,33 @@ def missing(
         )
     reviews: list[str] = []
     if not history:
-        reviews.append("no review decision yet: precision and recall from reviews need decided candidates "
-                       "(the review page, `rsiwatch review`, or accept/reject)")
+        reviews.append(
+            "no review decision yet: precision and recall from reviews need decided candidates "
+            "(the review page, `rsiwatch review`, or accept/reject)"
+        )
         return stream, reviews
     if windows and not report.audited_scope:
         first, last = min(a for a, _ in windows), max(b for _, b in windows)
         reviews.append(
             f"no decision yet on works from audited weeks ({first.date()} to {last.date()}): the "
-            f"{_decisions(len(history))} so far are on works first seen outside them, so recall counts only what was reviewed"
+            f"{_decisions(len(history))} so far are on works first seen outside them, so recall counts only what was "
+            "reviewed"
         )
     if report.accepted == 0:
         reviews.append(f"no accepted work among the {_decisions(len(report.history))} yet: recall needs at least one")
     if len(report.history) < MIN_DECISIONS:
-        reviews.append(f"only {_decisions(len(report.history))} so far: curves from fewer than {MIN_DECISIONS} are noise")
+        reviews.append(
+            f"only {_decisions(len(report.history))} so far: curves from fewer than {MIN_DECISIONS} are noise"
+        )
     if report.estimate.audited == 0:
-        reviews.append("no audit decision yet: the weekly audit sample (works queued below the threshold) is what "
-                       "estimates how much the threshold misses")
+        reviews.append(
+            "no audit decision yet: the weekly audit sample (works queued below the threshold) is what "
+            "estimates how much the threshold misses"
+        )
     return stream, reviews
 
 
-def source_figures(
-    store: Store, config: Config, history: Sequence[Reviewed], threshold: float
-) -> list[dict[str, Any]]:
+def source_figures(store: Store, config: Config, history: Sequence[Reviewed], threshold: float) -> list[dict[str, Any]]:
     """Per source: candidates, accepted share and the audit's recall estimate for its works.
 
     The estimate restricts the weighted history to works the source mentioned (domain estimation: an
@@ -244,7 +265,7 @@ def source_figures(
     estimates that source's share of what was missed).  Few audits a source means a wide interval.
     """
     own = {s.name: s.threshold for s in config.sources}
-    report = {r["name"]: r for r in store.source_report()}
+    report = {r["name"]: r for r in store.sources.source_report()}
     names = sorted({*report, *(s for r in history for s in r.sources)} - {""})
     out = []
     for name in names:
@@ -273,33 +294,59 @@ def source_figures(
 def health_warnings(store: Store, config: Config, *, now: datetime | None = None) -> list[str]:
     """One line per thing the operator should look at: drift, a retrain that kept the old model,
     a recall below what the tuner asked for, a queue over budget, an audit not drawn lately."""
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     report = build_report(store, config, now=now)
-    warnings = [f"drift: {c.detail}" for c in report.drift if c.alert]
-    retrain = store.setting(RETRAIN_SETTING)
+    target = store.models.setting(TARGET_SETTING) or {}
+    found = [
+        *(f"drift: {c.detail}" for c in report.drift if c.alert),
+        _retrain_kept_old(store.models.setting(RETRAIN_SETTING)),
+        _recall_below_target(report, target),
+        _load_over_budget(report, target),
+        _audit_stale(store, config, now),
+    ]
+    return [w for w in found if w]
+
+
+def _retrain_kept_old(retrain: Any) -> str | None:
     if isinstance(retrain, dict) and not retrain.get("activated", True):
-        warnings.append(f"retrain at {retrain.get('at', '?')[:16]} kept model {retrain.get('active_version')}: {retrain.get('reason')}")
-    target = store.setting(TARGET_SETTING) or {}
+        return (
+            f"retrain at {retrain.get('at', '?')[:16]} kept model {retrain.get('active_version')}: "
+            f"{retrain.get('reason')}"
+        )
+    return None
+
+
+def _recall_below_target(report: TuningReport, target: dict[str, Any]) -> str | None:
     est = report.estimate
     if target.get("recall") and est.high is not None and est.high < target["recall"]:
-        warnings.append(
+        return (
             f"estimated recall {est.recall:.0%} (95% CI {est.low:.0%}-{est.high:.0%}) is below the target "
             f"{target['recall']:.0%}; run `rsiwatch tune --recall {target['recall']}` again"
         )
-    if target.get("budget") and report.weekly and (report.weekly[-1]["works"] or 0):
-        last = report.weekly[-1]
-        load = (last["above_threshold"] or 0.0) * last["works"]
-        if load > BUDGET_OVERRUN * target["budget"]:
-            warnings.append(
-                f"{load:.0f} works scored above the threshold in the last 7 days against a budget of "
-                f"{target['budget']:g} a week; run `rsiwatch tune --budget {target['budget']:g}` again"
-            )
-    if config.review.audit_per_week > 0 and store.count("works"):
-        draws = audit.draws(store)
-        last_draw = parse_iso(draws[-1].drawn_at) if draws else None
-        first = parse_iso(store.first_work_seen())
-        if (last_draw is None and first and now - first > timedelta(days=14)) or (
-            last_draw and now - last_draw > timedelta(days=14)
-        ):
-            warnings.append("no audit sample drawn in the last two weeks, so the recall estimate is going stale")
-    return warnings
+    return None
+
+
+def _load_over_budget(report: TuningReport, target: dict[str, Any]) -> str | None:
+    if not (target.get("budget") and report.weekly and (report.weekly[-1]["works"] or 0)):
+        return None
+    last = report.weekly[-1]
+    load = (last["above_threshold"] or 0.0) * last["works"]
+    if load > BUDGET_OVERRUN * target["budget"]:
+        return (
+            f"{load:.0f} works scored above the threshold in the last 7 days against a budget of "
+            f"{target['budget']:g} a week; run `rsiwatch tune --budget {target['budget']:g}` again"
+        )
+    return None
+
+
+def _audit_stale(store: Store, config: Config, now: datetime) -> str | None:
+    if not (config.review.audit_per_week > 0 and store.works.count("works")):
+        return None
+    draws = audit.draws(store)
+    last_draw = parse_iso(draws[-1].drawn_at) if draws else None
+    first = parse_iso(store.history.first_work_seen())
+    if (last_draw is None and first and now - first > timedelta(days=14)) or (
+        last_draw and now - last_draw > timedelta(days=14)
+    ):
+        return "no audit sample drawn in the last two weeks, so the recall estimate is going stale"
+    return None

@@ -1,0 +1,50 @@
+"""The accept rule, one home for the command line, the terminal review and the review page.
+
+Accepting a work saves its catalog entry with the decision, in one store transaction
+(``Decisions.accept``).  A work that already has an entry keeps it (and its ID): only the fields the
+curator gave are set on it.  A work without one gets the entry drafted from the work (``entry_prefill``)
+with the given fields winning, unless the caller's fields are themselves the whole draft (the review
+page's form, which the curator saw prefilled and edited).  Who accepted and why (the note, never
+published) are recorded with the decision; ``seen`` refuses a decision taken on a stale view.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from rsiwatch.present.text import entry_prefill
+from rsiwatch.store import Store
+
+
+@dataclass(frozen=True)
+class Accepted:
+    decision_id: int
+    entry_id: int
+    kept_entry: bool  # the work had an entry already, and keeps it
+    changed: tuple[str, ...]  # the entry's fields this accept changed
+
+
+def accept_work(
+    store: Store,
+    work: Mapping[str, Any],
+    given: Mapping[str, Any],
+    *,
+    origin: str,
+    by: str | None,
+    note: str | None = None,
+    seen: int | None = None,
+    given_is_draft: bool = False,
+) -> Accepted:
+    """Accept ``work`` with the entry fields ``given`` (see the module's rule)."""
+    existing = store.decisions.work_entry(work["id"])
+    if existing is not None or given_is_draft:
+        entry = dict(given)
+    else:
+        entry = {**entry_prefill(dict(work)), **given}
+    decision_id, entry_id = store.decisions.accept(work["id"], entry, note=note, origin=origin, by=by, seen=seen)
+    changed = sorted(
+        {f for e in store.catalog.catalog_edits(entry_id) if e["decision_id"] == decision_id for f in e["after"]}
+    )
+    return Accepted(decision_id, entry_id, existing is not None, tuple(changed))
