@@ -140,7 +140,7 @@ def write_config(project: Path, sources: list[dict[str, Any]], **extra: Any) -> 
         from rsiwatch.store import INIT_SETTING, Store
 
         with Store(project / "candidates.db") as store:
-            store.set_setting(INIT_SETTING, {"by": "tests"}, "what init records (no seed catalog here)")
+            store.models.set_setting(INIT_SETTING, {"by": "tests"}, "what init records (no seed catalog here)")
     return path
 
 
