@@ -136,9 +136,11 @@ def test_an_old_paper_accepted_today_leads_the_feed_and_an_edit_updates_it(seede
     assert '"reviewed_by": "ada"' in run_cli("catalog", "export", "--format", "json", cwd=seeded).stdout
     assert set(json.loads((seeded / "site" / "catalog.json").read_text())[0]) == set(ENTRY_FIELDS)
 
-    import time
+    from rsiwatch.store import utcnow
 
-    time.sleep(0.01)  # store timestamps are to the millisecond: the edit is later than the accept
+    stamp = utcnow()  # store timestamps are to the millisecond: wait for the clock to pass it, not a fixed time
+    while utcnow() == stamp:
+        pass
     with Store(seeded / "candidates.db") as store:
         store.catalog.catalog_edit(
             entry_id, {**entry, "description": "Learned optimizers, found by search."}, origin="test"
