@@ -227,11 +227,12 @@ def status(env: Env, as_json: bool, check: bool) -> None:
                     "next_run": iso(max(due, now)) if due else None,
                 }
             )
+        catalog_published, catalog_withdrawn = store.catalog.catalog_counts()
         summary = {
             "database": str(env.db_path),
             "works": store.works.count("works"),
-            "catalog": store.catalog.catalog_counts()[0],
-            "catalog_withdrawn": store.catalog.catalog_counts()[1],
+            "catalog": catalog_published,
+            "catalog_withdrawn": catalog_withdrawn,
             "decisions": store.works.count("decisions"),
             "queue": store.queue.review_queue(status="new", limit=1)[1].count,  # a COUNT, not every row
             "threshold": effective_threshold(store, config),

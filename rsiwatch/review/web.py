@@ -364,12 +364,13 @@ def accept_page() -> str:
 def stats() -> str:
     s = store()
     report = build_report(s, current_app.config["RSIWATCH_CONFIG"], proxy=True)
+    published, withdrawn = s.catalog.catalog_counts()
     totals = {
         "works": s.works.count("works"),
         "sightings": s.works.count("sightings"),
         "review decisions": s.queue.review_decision_count(),
-        "catalog entries (published)": s.catalog.catalog_counts()[0],
-        "catalog entries withdrawn": s.catalog.catalog_counts()[1],
+        "catalog entries (published)": published,
+        "catalog entries withdrawn": withdrawn,
     }
     return render_template(
         "stats.html",
