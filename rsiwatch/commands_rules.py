@@ -38,12 +38,18 @@ def _rule(action: str, until: str | None, note: str | None, **match: str | None)
     if len(given) != 1:
         raise click.UsageError(f"give exactly one of {', '.join('--' + f for f in RULE_FIELDS)}")
     try:
+        day = date.fromisoformat(until) if until else None
+    except ValueError as exc:
+        raise BadOption("--until", until, str(exc)) from None
+    try:
         chosen = cast(Literal["pin", "mute"], action)  # click.Choice(("pin", "mute")) gave it
-        return Rule(action=chosen, until=date.fromisoformat(until) if until else None, note=note, **given)
-    except ValueError as exc:  # a bad --until, or what the config itself would refuse (mute by author)
-        message = exc.errors()[0]["msg"].removeprefix("Value error, ") if isinstance(exc, ValidationError) else str(exc)
-        option = f"--{next(iter(given))}" if "author" in message else "--until"
-        raise BadOption(option, given.get("author") if "author" in message else until, message) from None
+        return Rule(action=chosen, until=day, note=note, **given)
+    except ValidationError as exc:  # what the config itself would refuse: a too short value, mute by author
+        error = exc.errors()[0]
+        # A field's own error names it in ``loc``; the rule-wide check (mute by author) is about the match.
+        field = str(error["loc"][0]) if error["loc"] else next(iter(given))
+        value = {"until": until, "note": note}.get(field, given.get(field))
+        raise BadOption(f"--{field}", value, error["msg"].removeprefix("Value error, ")) from None
 
 
 def _config_text(env: Env) -> str:

@@ -173,3 +173,15 @@ def test_the_command_line_refuses_what_the_config_would(project: Path) -> None:
     assert proc.returncode == 2 and "--until" in proc.stderr
     proc = run_cli("rules", "remove", "5", cwd=project, check=False)
     assert proc.returncode == 2 and "there are 0 rules" in proc.stderr
+
+
+@pytest.mark.parametrize(("option", "value"), [("author", "X"), ("phrase", "a"), ("category", "")])
+def test_a_value_the_config_refuses_is_named_by_its_own_option(project: Path, option: str, value: str) -> None:
+    """A user walk found `rules add pin --author X` (too short) answered "--until None: String should have
+    at least 2 characters": the wrong option and value. The line names the option given, and its value."""
+    before = (project / "config.yaml").read_text()
+    proc = run_cli("rules", "add", "pin", f"--{option}", value, cwd=project, check=False)
+    line = proc.stderr.strip()
+    assert proc.returncode == 2 and len(line.splitlines()) == 1, proc.stderr
+    assert line.startswith(f"rsiwatch: --{option} {value!r}: ") and "--until" not in line, line
+    assert (project / "config.yaml").read_text() == before
