@@ -193,6 +193,12 @@ def test_an_entry_error_names_its_field() -> None:
         ("本当に速いのか？速い。", "本当に速いのか？"),
         ("速い！とても。", "速い！"),
         ("Kernels & <Compilers>: a study. More.", "Kernels & <Compilers>: a study."),
+        # Scripts without capitals (a walk found an Arabic summary drafted whole as the description):
+        ("يكتب النموذج نوى GPU. النتائج أسرع من النوى المكتوبة يدويًا.", "يكتب النموذج نوى GPU."),
+        ("هل يحسن النموذج نفسه؟ نعم، بالتعلم المعزز.", "هل يحسن النموذج نفسه؟"),
+        ("המודל כותב את הגרעינים שלו. התוצאות מהירות יותר.", "המודל כותב את הגרעינים שלו."),
+        ("मॉडल अपने कर्नेल लिखता है। परिणाम तेज़ हैं।", "मॉडल अपने कर्नेल लिखता है।"),
+        ("As in e.g. self-play. Then more.", "As in e.g. self-play."),  # a lower-case word goes on
     ],
 )
 def test_the_drafted_description_is_the_first_sentence_in_any_script(summary: str, first: str) -> None:

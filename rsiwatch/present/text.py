@@ -162,8 +162,10 @@ def positive_terms(why: Sequence[Sequence[Any]]) -> list[str]:
 def one_sentence(text: str, limit: int = DESCRIPTION_MAX) -> str:
     """The first sentence of a summary, cut at a word boundary if it is long."""
     text = readable_text(text)
-    # A Latin sentence ends at ". " before a capital or digit; a CJK one at its full stop, which no space follows.
-    match = re.search(r"(?<=[.!?])\s+(?=[A-Z0-9])|(?<=[。！？])(?=\S)", text)
+    # A Latin sentence ends at ". " before a capital or digit (not "e.g. self-play"); in a script without
+    # capitals (Hebrew, Arabic, Devanagari) before any of its letters; a CJK one at its full stop, which no
+    # space follows.
+    match = re.search(r"(?<=[.!?؟۔।])\s+(?=[A-Z0-9\u0590-\u08ff\u0900-\u097f])|(?<=[。！？])(?=\S)", text)
     sentence = text[: match.start()] if match else text
     if len(sentence) > limit:
         sentence = sentence[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
