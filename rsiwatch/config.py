@@ -511,8 +511,11 @@ class _UniqueKeyLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
-def parse_config(text: str, path: Path = DEFAULT_CONFIG_PATH) -> Config:
-    """Validate YAML text (``safe_load`` only) into a ``Config``; raise ``ConfigError`` with one line."""
+def parse_config(text: str, path: Path = DEFAULT_CONFIG_PATH, *, empty_ok: bool = True) -> Config:
+    """Validate YAML text (``safe_load`` only) into a ``Config``; raise ``ConfigError`` with one line.
+
+    An empty document (nothing but comments and blank lines) is the defaults, unless ``empty_ok`` is
+    false: a running daemon must not take a file an editor has just truncated for "no sources"."""
     try:
         data = yaml.load(text, Loader=_UniqueKeyLoader)
     except DuplicateKey as exc:
@@ -527,6 +530,8 @@ def parse_config(text: str, path: Path = DEFAULT_CONFIG_PATH) -> Config:
     except (ValueError, TypeError, OverflowError) as exc:  # a tagged scalar that does not convert: ``!!int x``
         raise ConfigError(f"{path}: invalid YAML: {type(exc).__name__}: {exc}".replace("\n", " ")) from None
     if data is None:
+        if not empty_ok:
+            raise ConfigError(f"{path}: empty (no settings at all): half-saved, or emptied by mistake?")
         data = {}
     if not isinstance(data, dict):
         raise ConfigError(
@@ -540,8 +545,9 @@ def parse_config(text: str, path: Path = DEFAULT_CONFIG_PATH) -> Config:
         raise ConfigError(f"{path}: a value refers to itself or is nested too deeply") from None
 
 
-def load_config(path: Path | str | None = None, *, required: bool = False) -> Config:
-    """Read ``config.yaml``; a missing file gives the defaults unless ``required``."""
+def load_config(path: Path | str | None = None, *, required: bool = False, empty_ok: bool = True) -> Config:
+    """Read ``config.yaml``; a missing file gives the defaults unless ``required``, an empty one unless
+    not ``empty_ok``."""
     path = Path(path) if path is not None else DEFAULT_CONFIG_PATH
     try:
         raw = path.read_bytes()
@@ -555,7 +561,7 @@ def load_config(path: Path | str | None = None, *, required: bool = False) -> Co
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start})") from None
-    return parse_config(text, path)
+    return parse_config(text, path, empty_ok=empty_ok)
 
 
 def curator_name(review: Review) -> str:

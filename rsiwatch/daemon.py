@@ -220,7 +220,7 @@ def reload_config(path: Path, running: Config) -> Config | None:
     """The config as the file now says, or None (logged in one line) when it cannot be used: the daemon
     keeps the running one."""
     try:
-        config = load_config(path, required=True)
+        config = load_config(path, required=True, empty_ok=False)
     except ConfigError as exc:
         log.warning("config reload refused, keeping the running config: %s", exc)
         return None
