@@ -106,9 +106,13 @@ class Env:
         """The existing database: never created here, so a folder without one or a mistyped ``--db`` says
         so instead of leaving (and acting on) an empty database."""
         path = self.db_path
+        where = "--db" if self.db_override is not None else f"the database of {self.config_path}"
         if not path.is_file():
-            where = "--db" if self.db_override is not None else f"the database of {self.config_path}"
             raise Failure(f"{path}: no such database ({where}); run `rsiwatch init` here first, or give --db PATH")
+        if path.stat().st_size == 0 and not path.with_name(path.name + "-wal").exists():
+            # SQLite would take a 0-byte file (``touch``, a failed copy) for a new database and migrate it.
+            raise Failure(f"{path}: an empty file, no database ({where}); run `rsiwatch init --db {path}` to make "
+                          "one, or give --db PATH")
         return Store(path)
 
     existing_store = store  # the older name, kept for callers

@@ -180,3 +180,17 @@ def test_a_hostile_config_and_database_in_the_project_folder_are_not_read(tmp_pa
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "1 passed" in proc.stdout
     assert (project / "candidates.db").read_bytes() == b"not a database at all"
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_an_empty_file_is_no_database_either(command: tuple[str, ...], files: dict[str, str], tmp_path: Path) -> None:
+    """A user walk found `status --db empty.db` (a 0-byte file: `touch`, a failed copy) migrating it into a
+    fresh database with every default source and no catalog, and reporting on that as if it were real."""
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    (folder / "empty.db").touch()
+    args = [files.get(a, a) for a in command]
+    proc = run_cli(*args, "--db", "empty.db", cwd=folder, check=False, timeout=60)
+    assert proc.returncode == 1, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and "empty.db: an empty file, no database" in proc.stderr
+    assert [p.name for p in folder.iterdir()] == ["empty.db"] and (folder / "empty.db").stat().st_size == 0
