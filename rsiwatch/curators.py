@@ -46,7 +46,7 @@ def add_curator_text(text: str, name: str, hashed: str) -> str:
         root = yaml.compose(text) if text.strip() else None
     except yaml.YAMLError as exc:
         raise EditError(f"cannot edit: not valid YAML ({exc.__class__.__name__})") from None
-    entry = f"{yaml.safe_dump({name: hashed}, default_flow_style=True, width=10_000).strip()[1:-1]}"
+    entry = f"{yaml.safe_dump({name: hashed}, default_flow_style=True, width=10_000, allow_unicode=True).strip()[1:-1]}"
     lines = text.splitlines(keepends=True)
     if lines and not lines[-1].endswith("\n"):
         lines[-1] += "\n"

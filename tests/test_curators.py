@@ -131,3 +131,13 @@ def test_curator_add_says_a_running_server_needs_a_restart(tmp_path: Path) -> No
     assert running.get("/", base_url="http://127.0.0.1:8765").status_code == 200  # as said: no sign-in yet
     restarted = create_app(parse_config((tmp_path / "config.yaml").read_text()), tmp_path / "candidates.db")
     assert restarted.test_client().get("/", base_url="http://127.0.0.1:8765").status_code in (302, 303, 401)
+
+
+@pytest.mark.parametrize("name", ["علي", "さくら", "Zoë"])
+def test_a_curator_name_in_any_script_is_written_as_typed(name: str) -> None:
+    """A user walk found `curator add علي` writing "\\u0639\\u0644\\u064A" into config.yaml, a key nobody
+    editing the file can read (`rules add` writes its text as typed)."""
+    hashed = hash_password("a long enough password")
+    text = add_curator_text("review:\n  host: 127.0.0.1\n", name, hashed)
+    assert f"    {name}: " in text and "\\u" not in text, text
+    assert yaml.safe_load(text)["review"]["curators"] == {name: hashed}
