@@ -130,3 +130,18 @@ def test_a_decision_taken_elsewhere_meanwhile_is_shown_not_overridden(tmp_path: 
         assert [e["work_id"] for e in store.catalog.entries()] == [
             ids[1]
         ] and store.catalog.catalog_disagreements() == []
+
+
+def test_a_readers_suggestion_shows_who_sent_it_and_why(tmp_path: Path) -> None:
+    """A user walk found the terminal card of a public suggestion saying only "seen in: submitted": the
+    review page shows the submitter, the reason and why the page is not read yet; the terminal now too."""
+    db = tmp_path / "candidates.db"
+    ids = populate(db, 2)
+    with Store(db) as store:
+        store.submissions.record_submission(ids[1], "https://arxiv.org/abs/" + ids[1][6:],
+                                            note="AIがAI開発を改善する例です。", submitter="佐藤 花子",
+                                            fetch_error="127.0.0.1: refused")
+    _, output = run(db, "jq")  # the suggestion comes first (as on the page), then the other card
+    assert "submitted by 佐藤 花子: “AIがAI開発を改善する例です。”" in output, output
+    assert "page not read yet: 127.0.0.1: refused" in output
+    assert output.count("submitted by") == 1 and "2 of 2" in output  # the other card is no suggestion

@@ -111,6 +111,9 @@ class Session:
         why = latest.get("why") or []
         if why:
             parts.append(Text("why: " + ", ".join(f"{clean_text(t)} {v:+.2f}" for t, v in why[:8]), style="dim"))
+        submission = self.store.submissions.latest_submissions([work["id"]]).get(work["id"])
+        if submission:  # a reader's suggestion: who sent it and why, as its card on the page says
+            parts.append(Text(_submitted(submission), style="green"))
         sources = sorted({clean_text(s["source"]) for s in self.store.works.sightings(work["id"])})
         parts.append(Text("seen in: " + (", ".join(sources) or "–"), style="dim"))
         links = work_links(work)
@@ -239,6 +242,16 @@ def review_terminal(
     session = Session(store, console, KeyReader(stream), works, by=by)
     with cbreak(stream):
         return session.run()
+
+
+def _submitted(submission: dict[str, Any]) -> str:
+    """"submitted by NAME: “why”", and why its page is not read yet, as the page's card says it."""
+    line = "submitted by " + (clean_text(submission.get("submitter")) or "an anonymous reader")
+    if submission.get("note"):
+        line += f": “{clean_text(submission['note'])}”"
+    if submission.get("fetch_error"):
+        line += f" (page not read yet: {clean_text(submission['fetch_error'])})"
+    return line
 
 
 def _highlighted(text: str, terms: list[str], style: str) -> Text:
