@@ -83,6 +83,15 @@ def test_filters_that_cannot_apply_are_said(tmp_path: Path, db: Path) -> None:
     assert "Nothing to show" in past and ids(past) == []
 
 
+def test_an_offset_beyond_what_sqlite_counts_is_said_not_a_server_error(tmp_path: Path, db: Path) -> None:
+    """A user walk found `/?offset=99999999999999999999` answered with HTTP 500 (OverflowError: Python int
+    too large to convert to SQLite INTEGER)."""
+    client = create_app(make_config(tmp_path), db).test_client()
+    response = client.get("/?offset=99999999999999999999", base_url=BASE)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "nothing at offset" in html.lower() and ids(html) == []
+
+
 def test_sources_removed_from_the_config_leave_the_filters_and_stats_but_stay_reachable(
     tmp_path: Path, db: Path
 ) -> None:

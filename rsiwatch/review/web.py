@@ -65,6 +65,7 @@ from rsiwatch.tuning.plot import PLOT_HINT, plot_available, report_png
 from rsiwatch.tuning.report import TuningReport, build_report
 
 PAGE_SIZE = 100
+MAX_OFFSET = 2**62  # an offset past any list, yet one SQLite can take (a larger one raised OverflowError: HTTP 500)
 LOGIN_LIMIT = "10 per minute; 100 per day"
 def create_app(
     config: Config, db_path: str | Path, *, host: str | None = None, port: int | None = None,
@@ -185,7 +186,7 @@ def queue() -> str:
         "suggested": args.get("suggested") == "1",
     }
     try:
-        offset = max(0, int(args.get("offset", "0")))
+        offset = min(max(0, int(args.get("offset", "0"))), MAX_OFFSET)
     except ValueError:
         problems.append(f"offset {args.get('offset', '')[:20]!r} is not a number, so the list starts at its top")
         offset = 0
