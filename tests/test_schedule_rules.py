@@ -82,6 +82,7 @@ def test_a_digest_crontab_the_scheduler_refuses_is_refused_when_the_config_loads
     ]
 
 
+@pytest.mark.slow
 def test_sources_add_checks_every_the_same_way(tmp_path: Path) -> None:
     config = write_config(tmp_path / "config.yaml", [])
     before = config.read_text()
