@@ -12,9 +12,10 @@ import pytest
 from cli_support import write_config
 from click.testing import CliRunner
 from review_fixtures import populate
+from store_support import statements_run
 
 from rsiwatch.cli import cli
-from rsiwatch.store import Database, Store
+from rsiwatch.store import Store
 
 
 def _retrained(db: Path, ids: list[str], lowered: list[str]) -> None:
@@ -41,22 +42,13 @@ def _listed(tmp_path: Path, db: Path) -> list[dict]:
 def test_candidates_json_reads_the_same_number_of_statements_for_10_rows_as_for_100(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    statements: list[str] = []
-    opened = Database.__init__
-
-    def traced(self: Database, path: str | Path) -> None:
-        opened(self, path)
-        self.conn.set_trace_callback(statements.append)
-
     counts = {}
     for n in (10, 100):
         db = tmp_path / f"c{n}.db"
         ids = populate(db, n)  # the first 31 queued under model 1 (the others scored below the threshold)
         _retrained(db, ids, lowered=ids[:30:3])  # these take the longer way to their reason
-        monkeypatch.setattr(Database, "__init__", traced)
-        statements.clear()
-        listed = _listed(tmp_path, db)
-        monkeypatch.setattr(Database, "__init__", opened)
+        with statements_run(monkeypatch) as statements:
+            listed = _listed(tmp_path, db)
         assert len(listed) == n
         counts[n] = len(statements)
     assert counts[10] == counts[100], counts
