@@ -25,7 +25,7 @@ def queue_cards(s: Store, works: Sequence[dict[str, Any]], query: str) -> list[d
     submissions = s.submissions.latest_submissions(ids)
     rules, discussed = s.rule_matches.labels_of(ids), s.discussion.sources_discussing(ids)
     cites = s.scholarly.citations_of(ids)
-    titles = {e["work_id"]: e["title"] for e in s.catalog.entries() if e["work_id"]} if cites else {}
+    titles = s.catalog.titles_of([c for cited in cites.values() for c in cited])
     searched = re.findall(r"\w{3,}", query)
     cards = []
     for w in works:
