@@ -386,6 +386,7 @@ def test_publish_refuses_a_site_of_another_database_or_a_larger_one_unless_force
     assert proc.returncode == 1 and "would remove 1 entries" in proc.stderr
 
 
+@pytest.mark.slow
 def test_a_withdrawal_leaves_the_site_without_force_and_is_named(seeded: Path) -> None:
     # the routine sitting: a curator rejects a work accepted earlier (its entry withdrawn, recorded), then
     # publishes; the entry leaves the site with no --force, and the output says it was a withdrawal
