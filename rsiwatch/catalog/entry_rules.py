@@ -123,8 +123,9 @@ def _year_from_date(given: Mapping[str, Any], merged: Mapping[str, Any], today: 
 def _saved_flags(given: Mapping[str, Any], stored: Mapping[str, Any] | None) -> list[str]:
     """The flags to save: those a curator ticks as given (else as stored), then the ones a curator cannot
     tick that the stored entry carries (an import's), with ``unknown_category`` while that category stays."""
-    ticked = [f for f in (given["flags"] if "flags" in given else (stored or {}).get("flags")) or [] if f in FLAGS]
-    kept = [f for f in (stored or {}).get("flags") or [] if f not in FLAGS and f not in CHECK_FLAGS]
+    stored_flags = list((stored or {}).get("flags") or [])
+    ticked = [f for f in (given["flags"] if "flags" in given else stored_flags) or [] if f in FLAGS]
+    kept = [f for f in stored_flags if f not in FLAGS and f not in CHECK_FLAGS]
     unknown = [UNKNOWN_CATEGORY] if _keeps_unknown_category({**(stored or {}), **given}, stored) else []
     return list(dict.fromkeys([*ticked, *kept, *unknown]))
 
