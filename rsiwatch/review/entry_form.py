@@ -20,7 +20,7 @@ def checked_form_entry(
     with one message per broken field: a field whose form is wrong is named for that, not again by a rule."""
     entry, problems = read_entry_form(form, work_id)
     if sent_only:
-        entry = {k: v for k, v in entry.items() if k in ("work_id", "flags") or k in form}
+        entry = _sent(entry, form, stored)
     try:
         checked = check_entry(entry, stored)
     except EntryError as exc:
@@ -29,3 +29,12 @@ def checked_form_entry(
     if problems:
         raise EntryError(*problems)
     return checked
+
+
+def _sent(entry: dict[str, Any], form: Any, stored: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The fields ``form`` carries; what the scholarly graph gave of a published version (Published in, DOI,
+    Code: the entry's ``extra``) set over the columns the entry keeps there, the others kept."""
+    sent = {k: v for k, v in entry.items() if k in ("work_id", "flags") or k in form}
+    if entry.get("extra"):
+        sent["extra"] = {**((stored or {}).get("extra") or {}), **entry["extra"]}
+    return sent
