@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from rsiwatch.catalog.entry_rules import check_entry
@@ -42,7 +41,6 @@ def accept_work(
     note: str | None = None,
     seen: int | None = None,
     given_is_draft: bool = False,
-    today: date | None = None,
 ) -> Accepted:
     """Accept ``work`` with the entry fields ``given`` (see the module's rule); raises ``EntryError`` (nothing
     saved) when the entry would break a rule, ``StaleDecision`` when ``seen`` is not the latest decision."""
@@ -53,7 +51,7 @@ def accept_work(
         entry = {**drafted_entry(store, work), **given}
         if "date_published" in given and "year" not in given:
             entry.pop("year", None)  # the year follows the date given (check_entry sets it)
-    entry = check_entry(entry, existing, today=today)
+    entry = check_entry(entry, existing)
     decision_id, entry_id = store.decisions.accept(work["id"], entry, note=note, origin=origin, by=by, seen=seen)
     changed = sorted(
         {f for e in store.catalog.catalog_edits(entry_id) if e["decision_id"] == decision_id for f in e["after"]}
