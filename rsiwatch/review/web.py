@@ -33,7 +33,6 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import HTTPException
 
-from rsiwatch.catalog.entry_rules import check_entry
 from rsiwatch.catalog.formats import FORMAT_FILES, FORMATS
 from rsiwatch.config import Config, curator_name
 from rsiwatch.curators import check_curator
@@ -46,7 +45,6 @@ from rsiwatch.present.text import (
     ENTRY_TITLE_MAX,
     FLAGS,
     EntryError,
-    entry_from_form,
     entry_prefill,
     highlight_html,
     html_to_text,
@@ -54,6 +52,7 @@ from rsiwatch.present.text import (
     safe_url,
 )
 from rsiwatch.review.accepting import accept_work
+from rsiwatch.review.entry_form import checked_form_entry
 from rsiwatch.review.queue_cards import queue_cards
 from rsiwatch.review.queue_filters import QueueFilters, read_queue_filters
 from rsiwatch.review.web_forms import form_values, install_plain_forms, safe_next
@@ -247,8 +246,8 @@ def catalog_edit(entry_id: int) -> ResponseReturnValue:
     if entry is None:
         abort(404, description=f"catalog entry {entry_id}: no such entry")
     try:
-        edited = check_entry(entry_from_form(request.form, entry["work_id"]), entry)
-    except EntryError as exc:  # the form again, the error by its field, every input as sent
+        edited = checked_form_entry(request.form, entry["work_id"], entry)
+    except EntryError as exc:  # the form again, each error by its field, every input as sent
         return Response(catalog(draft={**form_values(request.form), "id": entry_id}, error=exc), status=400)
     s.catalog.catalog_edit(entry_id, edited, origin="web", by=_curator())
     return redirect(url_for("catalog", edited=entry_id) + f"#entry-{entry_id}", code=303)
@@ -377,13 +376,11 @@ def api_accept() -> ResponseReturnValue:
     work = _work_or_404(request.form.get("id", ""))
     s = store()
     try:
-        entry = entry_from_form(request.form, work["id"])
         # Fields the form does not carry (an older page, a reduced form) keep the entry's values.
-        entry = {k: v for k, v in entry.items() if k in ("work_id", "flags") or k in request.form}
-        entry = check_entry(entry, s.decisions.work_entry(work["id"]))
-    except EntryError as exc:
-        return jsonify(error=str(exc)), 400
-    accepted = accept_work(s, work, entry, origin="web", by=_curator(), seen=_seen(), given_is_draft=True)
+        entry = checked_form_entry(request.form, work["id"], s.decisions.work_entry(work["id"]), sent_only=True)
+        accepted = accept_work(s, work, entry, origin="web", by=_curator(), seen=_seen(), given_is_draft=True)
+    except EntryError as exc:  # every broken field: ``error`` one line, ``errors`` one by field for the form
+        return jsonify(error=str(exc), errors=exc.as_json()), 400
     decision, catalog_id = accepted.decision_id, accepted.entry_id
     return jsonify(
         id=work["id"],
