@@ -8,7 +8,7 @@ ever become links.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -200,6 +200,12 @@ def work_date(work: dict[str, Any]) -> tuple[int | None, str | None]:
 # What a draft may carry from the scholarly graph (work_meta), as the form's fields and the columns
 # the entry keeps them in (``extra``, exported again like any imported column).
 PUBLISHED_FIELDS = {"published_venue": "Venue", "published_doi": "DOI", "code_url": "Code"}
+
+
+def published_fields(entry: Mapping[str, Any]) -> dict[str, str]:
+    """An entry's published-version columns (its ``extra``) as the form's fields, to prefill an edit."""
+    extra = entry.get("extra") or {}
+    return {name: str(extra[column]) for name, column in PUBLISHED_FIELDS.items() if extra.get(column)}
 
 
 def entry_prefill(work: dict[str, Any], meta: dict[str, Any] | None = None) -> dict[str, Any]:

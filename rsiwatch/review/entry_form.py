@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from rsiwatch.catalog.entry_rules import check_entry
-from rsiwatch.present.text import EntryError, error_field, read_entry_form
+from rsiwatch.present.text import PUBLISHED_FIELDS, EntryError, error_field, read_entry_form
 
 
 def checked_form_entry(
@@ -21,6 +21,8 @@ def checked_form_entry(
     entry, problems = read_entry_form(form, work_id)
     if sent_only:
         entry = _sent(entry, form, stored)
+    elif stored is not None:
+        entry["extra"] = _edited_extra(entry, form, stored)
     try:
         checked = check_entry(entry, stored)
     except EntryError as exc:
@@ -29,6 +31,15 @@ def checked_form_entry(
     if problems:
         raise EntryError(*problems)
     return checked
+
+
+def _edited_extra(entry: Mapping[str, Any], form: Any, stored: Mapping[str, Any]) -> dict[str, Any]:
+    """The columns an entry keeps beyond the list's (``extra``) after an edit of its whole form (the Catalog
+    tab, prefilled from the entry): the published version's columns are as the form sends them, an
+    emptied field removing its column; every other column (an import's) is kept as it is."""
+    carried = {column for name, column in PUBLISHED_FIELDS.items() if name in form}
+    kept = {k: v for k, v in (stored.get("extra") or {}).items() if k not in carried}
+    return {**kept, **(entry.get("extra") or {})}
 
 
 def _sent(entry: dict[str, Any], form: Any, stored: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -44,10 +44,12 @@ from rsiwatch.present.text import (
     CATEGORIES,
     ENTRY_TITLE_MAX,
     FLAGS,
+    PUBLISHED_FIELDS,
     EntryError,
     entry_prefill,
     highlight_html,
     html_to_text,
+    published_fields,
     readable_text,
     safe_url,
 )
@@ -232,7 +234,8 @@ def catalog(draft: dict[str, Any] | None = None, error: EntryError | None = None
     saved = request.args.get("saved", "")
     edited = request.args.get("edited", "")
     return render_template(
-        "catalog.html", entries=store().catalog.entries(), formats=sorted(FORMATS), exports=_exports(),
+        "catalog.html", entries=[{**e, **published_fields(e)} for e in store().catalog.entries()],
+        formats=sorted(FORMATS), exports=_exports(),
         note_descriptions=store().catalog.note_descriptions(),
         saved=saved if saved in _exports() else "", edited=int(edited) if edited.isdigit() else None,
         draft=draft, error=error, news=store().scholarly.flags(), withdrawn=store().catalog.catalog_counts()[1],
@@ -348,8 +351,9 @@ def api_entry() -> Response:
     work = _work_or_404(request.args.get("id", ""))
     existing = store().decisions.work_entry(work["id"])
     if existing is not None:
-        shown = dict(existing)
-        return jsonify({k: shown[k] for k in (*entry_prefill(work), "affiliations", "submitter") if k in shown})
+        shown = {**existing, **published_fields(existing)}
+        return jsonify({k: shown[k] for k in (*entry_prefill(work), "affiliations", "submitter", *PUBLISHED_FIELDS)
+                        if k in shown})
     return jsonify(_drafted_entry(work))
 
 
