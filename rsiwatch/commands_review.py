@@ -18,7 +18,7 @@ from rsiwatch.files import write_atomically
 from rsiwatch.present.text import CATEGORIES, EntryError, readable_text
 from rsiwatch.review.accepting import accept_work
 from rsiwatch.review.candidates import candidate_records
-from rsiwatch.store import QUEUE_ORDERS, QUEUE_STATUSES, Store, StoreError
+from rsiwatch.store import QUEUE_ORDERS, QUEUE_STATUSES, Store, StoreError, Work
 
 
 @cli.command()
@@ -98,7 +98,7 @@ WORK_ID_HELP = (
 )
 
 
-def resolve_work(store: Store, text: str) -> tuple[str, dict]:
+def resolve_work(store: Store, text: str) -> tuple[str, Work]:
     """(canonical id, work) for an id as a person gives it; a one-line error when it names no known work."""
     cid = work_id(text)
     if cid is None:
@@ -163,7 +163,7 @@ def checked(entry: dict, stored: Mapping[str, Any] | None) -> dict:
 
 
 def _accept(
-    store: Store, work: dict, category: str | None, note: str | None, by: str, **more: str | None
+    store: Store, work: Work, category: str | None, note: str | None, by: str, **more: str | None
 ) -> int:
     """``accept ID``: the one accept rule (``review.accepting``) with what the command gives; a work that has
     an entry keeps it, and the command says what changed on it.  Returns the decision id."""

@@ -62,7 +62,7 @@ def _prepared(
 
 def _newly_accepted(store: Store, work_ids: Iterable[str]) -> list[str]:
     """The works the plan names that the store knows and has not accepted yet (the import accepts them)."""
-    statuses = {w: (store.works.work(w) or {}).get("status") for w in work_ids}
+    statuses = {w: found["status"] if (found := store.works.work(w)) else None for w in work_ids}
     return [w for w, status in statuses.items() if status is not None and status != "accepted"]
 
 

@@ -89,7 +89,7 @@ class Link:
     kind: str  # abstract, pdf, code, link
 
 
-def work_links(work: dict[str, Any]) -> list[Link]:
+def work_links(work: Mapping[str, Any]) -> list[Link]:
     """Abstract, PDF (arXiv), code and other links of a work; only http(s) URLs, each once."""
     out: list[Link] = []
     seen: set[str] = set()
@@ -174,7 +174,7 @@ def _year(text: str) -> int | None:
     return int(text[:4]) if text[:4].isdigit() and 1900 <= int(text[:4]) <= 2100 else None
 
 
-def work_date(work: dict[str, Any]) -> tuple[int | None, str | None]:
+def work_date(work: Mapping[str, Any]) -> tuple[int | None, str | None]:
     """The year and publication date a catalog entry should carry for a work.
 
     An arXiv id names the month of its first version (2101.04808: January 2021), which beats the date a
@@ -208,7 +208,7 @@ def published_fields(entry: Mapping[str, Any]) -> dict[str, str]:
     return {name: str(extra[column]) for name, column in PUBLISHED_FIELDS.items() if extra.get(column)}
 
 
-def entry_prefill(work: dict[str, Any], meta: dict[str, Any] | None = None) -> dict[str, Any]:
+def entry_prefill(work: Mapping[str, Any], meta: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """A catalog entry drafted from a work, for the curator to edit before it is saved; ``meta`` is what
     OpenAlex said of it (``work_meta``), named in ``filled_from`` beside each value it gave."""
     year, date_published = work_date(work)

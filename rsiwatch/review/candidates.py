@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, TypedDict
+from typing import TypedDict
 
-from rsiwatch.store import Store
+from rsiwatch.store import Store, Work
 
 
 class CandidateRecord(TypedDict):
@@ -33,7 +33,7 @@ class CandidateRecord(TypedDict):
     cites: list[str]  # the catalog works it cites (the citation watch)
 
 
-def candidate_records(store: Store, rows: Sequence[dict[str, Any]]) -> list[CandidateRecord]:
+def candidate_records(store: Store, rows: Sequence[Work]) -> list[CandidateRecord]:
     """The records of these queue rows (``Scores.candidates``), in their order."""
     ids = [r["id"] for r in rows]
     scores = store.scores.latest_scores(ids)

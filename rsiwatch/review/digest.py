@@ -11,7 +11,7 @@ from __future__ import annotations
 import email.utils
 import smtplib
 import ssl
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
@@ -57,7 +57,7 @@ class Digest:
         )
 
 
-def _row(work: dict[str, Any]) -> dict[str, Any]:
+def _row(work: Mapping[str, Any]) -> dict[str, Any]:
     links = work_links(work)
     return {
         "id": work["id"],

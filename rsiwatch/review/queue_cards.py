@@ -11,11 +11,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from rsiwatch.present.text import positive_terms, readable_text, safe_url, work_links
-from rsiwatch.store import Store
+from rsiwatch.store import Store, Work
 from rsiwatch.store.queue import DecisionState
 
 
-def queue_cards(s: Store, works: Sequence[dict[str, Any]], query: str) -> list[dict[str, Any]]:
+def queue_cards(s: Store, works: Sequence[Work], query: str) -> list[dict[str, Any]]:
     """The cards of these works (``Queue.review_queue`` rows), in their order; ``query``'s words are
     highlighted with the why-terms."""
     ids = [w["id"] for w in works]
@@ -55,7 +55,7 @@ def _with_explanations(s: Store, latest: dict[str, dict[str, Any]]) -> dict[str,
 
 
 def _card(
-    work: dict[str, Any], latest: dict[str, Any], seen_in: list[dict[str, Any]], state: DecisionState,
+    work: Work, latest: dict[str, Any], seen_in: list[dict[str, Any]], state: DecisionState,
     submission: dict[str, Any] | None,
 ) -> dict[str, Any]:
     why = latest.get("why") or []

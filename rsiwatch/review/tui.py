@@ -28,7 +28,7 @@ from rsiwatch.present.text import (
     work_links,
 )
 from rsiwatch.review.accepting import accept_work, drafted_entry
-from rsiwatch.store import StaleDecision, Store, StoreError
+from rsiwatch.store import StaleDecision, Store, StoreError, Work
 
 HELP = "j/k move · a accept · r reject · o out of scope · d defer · u undo · ? help · q quit"
 SUMMARY_CHARS = 900
@@ -81,7 +81,7 @@ class Session:
     store: Store
     console: Console
     keys: KeyReader
-    works: list[dict[str, Any]]
+    works: list[Work]
     index: int = 0
     decided: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
@@ -123,7 +123,7 @@ class Session:
 
     # ---- actions ---------------------------------------------------------------------------------
 
-    def current(self) -> dict[str, Any]:
+    def current(self) -> Work:
         return self.works[self.index]
 
     def move(self, step: int) -> None:

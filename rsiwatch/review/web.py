@@ -58,7 +58,7 @@ from rsiwatch.review.entry_form import checked_form_entry
 from rsiwatch.review.queue_cards import queue_cards
 from rsiwatch.review.queue_filters import QueueFilters, read_queue_filters
 from rsiwatch.review.web_forms import form_values, install_plain_forms, safe_next
-from rsiwatch.store import ACTIONS, QUEUE_STATUSES, QueueTotal, StaleDecision, Store, StoreError
+from rsiwatch.store import ACTIONS, QUEUE_STATUSES, QueueTotal, StaleDecision, Store, StoreError, Work
 from rsiwatch.tuning.plot import PLOT_HINT, plot_available, report_png
 from rsiwatch.tuning.report import TuningReport, build_report
 
@@ -158,7 +158,7 @@ def queue() -> str:
     return _render_queue(s, filters, queue_cards(s, works, filters.query), total, problems)
 
 
-def _queue_page(s: Store, filters: QueueFilters) -> tuple[list[dict[str, Any]], QueueTotal]:
+def _queue_page(s: Store, filters: QueueFilters) -> tuple[list[Work], QueueTotal]:
     """The page's works (at most ``PAGE_SIZE`` from the filters' offset) and the count of the whole list."""
     return s.queue.review_queue(
         status=filters.status, query=filters.query or None, source=filters.source or None,
@@ -321,7 +321,7 @@ def stats_plot() -> Response:
 # ---- the JSON calls the page makes ---------------------------------------------------------------
 
 
-def _work_or_404(work_id: str) -> dict[str, Any]:
+def _work_or_404(work_id: str) -> Work:
     work = store().works.work(work_id) if work_id else None
     if work is None:
         abort(404, description=f"no work with id {work_id!r}")
@@ -357,7 +357,7 @@ def api_entry() -> Response:
     return jsonify(_drafted_entry(work))
 
 
-def _drafted_entry(work: dict[str, Any]) -> dict[str, Any]:
+def _drafted_entry(work: Work) -> dict[str, Any]:
     """An entry drafted from a work, crediting whoever sent it in (the Submitter column)."""
     return {
         **entry_prefill(work, store().scholarly.meta_of(work["id"])),
@@ -373,7 +373,8 @@ def api_decide() -> Response:
     note = (request.form.get("note") or "").strip()[:2000] or None
     s = store()
     decision = s.decisions.decide(work["id"], action, note=note, origin="web", by=_curator(), seen=_seen())
-    return jsonify(id=work["id"], status=(s.works.work(work["id"]) or {}).get("status"), decision=decision)
+    now = s.works.work(work["id"])
+    return jsonify(id=work["id"], status=now["status"] if now else None, decision=decision)
 
 
 def api_accept() -> ResponseReturnValue:

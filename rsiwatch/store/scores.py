@@ -8,6 +8,7 @@ from typing import Any
 
 from rsiwatch.store.base import (
     Database,
+    Work,
     _chunks,
     _pairs,
     _work_dict,
@@ -134,7 +135,7 @@ class Scores:
         min_score: float | None = None,
         max_score: float | None = None,
         order: str = "score",
-    ) -> list[dict[str, Any]]:
+    ) -> list[Work]:
         """The review queue, best first (the review page's filters, ``queue_filter``); ``order`` names one of
         ``QUEUE_ORDERS`` (score, discussion)."""
         table, condition, params = queue_filter(
