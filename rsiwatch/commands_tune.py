@@ -202,8 +202,7 @@ def tune(
         _write_plot(plot_path, report, chosen, *budget_line(budget, config.review))
     if as_json:
         out = report.to_dict()
-        saved = outcome.saved
-        out["chosen"] = None if chosen is None else {**chosen.to_dict(), "saved": saved is not None, "reason": saved}
+        out["chosen"] = outcome.chosen_json()
         out["plot"] = str(plot_path) if plot_path else None
         out["requeued"] = len(outcome.requeued)
         out["rules"] = rule_effects

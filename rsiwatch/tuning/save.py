@@ -36,6 +36,12 @@ class TuneOutcome:
     saved: str | None = None  # the reason recorded with it, when it was saved
     requeued: list[str] = field(default_factory=list)  # works queued because the threshold went down
 
+    def chosen_json(self) -> dict[str, Any] | None:
+        """``tune --json``'s ``chosen``: the pick's figures, whether it was saved, and the reason kept."""
+        if self.chosen is None:
+            return None
+        return {**self.chosen.to_dict(), "saved": self.saved is not None, "reason": self.saved}
+
 
 def pct(value: float | None) -> str:
     """A share as ``tune`` writes it: a whole percent, or a dash when unknown."""
