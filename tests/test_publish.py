@@ -376,6 +376,27 @@ def test_publish_refuses_a_site_of_another_database_or_a_larger_one_unless_force
     assert proc.returncode == 1 and "would remove 1 entries" in proc.stderr
 
 
+def test_a_withdrawal_leaves_the_site_without_force_and_is_named(seeded: Path) -> None:
+    # the routine sitting: a curator rejects a work accepted earlier (its entry withdrawn, recorded), then
+    # publishes; the entry leaves the site with no --force, and the output says it was a withdrawal
+    run_cli("publish", "--out", "site", cwd=seeded)
+    entry = catalog_of(seeded)[0]
+    run_cli("reject", entry["work_id"], "--note", "not an example after all", cwd=seeded)
+    out = run_json("publish", "--out", "site", cwd=seeded)
+    assert out["removed_entries"] == [entry["id"]] and out["withdrawn_entries"] == [entry["id"]]
+    assert not (seeded / "site" / "entries" / f"{entry['id']}.html").exists()
+    # the plain output names it as a withdrawal; a deleted row (no record) is still refused
+    run_cli("accept", entry["work_id"], cwd=seeded)
+    run_cli("publish", "--out", "site", cwd=seeded)
+    run_cli("out-of-scope", entry["work_id"], cwd=seeded)
+    proc = run_cli("publish", "--out", "site", cwd=seeded)
+    assert f"removed 1 entries from the site: {entry['id']} (1 withdrawn by a decision: {entry['id']})" in proc.stderr
+    with Store(seeded / "candidates.db") as store:
+        store.conn.execute("DELETE FROM catalog WHERE id = (SELECT MAX(id) FROM catalog)")
+    proc = run_cli("publish", "--out", "site", cwd=seeded, check=False)
+    assert proc.returncode == 1 and "would remove 1 entries" in proc.stderr and "--force" in proc.stderr
+
+
 def test_text_in_any_script_reads_in_its_own_direction_and_stays_text() -> None:
     from rsiwatch.site.build import build_site
 

@@ -15,6 +15,7 @@ from cli_support import run_cli, run_json, write_config
 from local_server import Response
 
 from crawler.openalex import abstract_text, parse_work
+from rsiwatch.store import Store
 
 KEY = "SECRET-oa-key-7f3a"
 NAS, NAS_W = "1611.01578", "W2963446712"  # Neural Architecture Search with RL (a seed entry)
@@ -192,6 +193,10 @@ def test_the_citation_watch_takes_in_works_citing_the_catalog(project, local_ser
     assert "Filled in from OpenAlex" in page and "University of Cambridge" in page
     card = client.get("/", base_url="http://127.0.0.1:8765").get_data(as_text=True)
     assert "queued: cites 2 catalog entries" in card
+    with Store(folder / "candidates.db") as store:  # the card names the cited entries by their titles
+        cited_titles = store.catalog.titles_of([f"arxiv:{L2L}", f"arxiv:{NAS}", "arxiv:0000.00000"])
+    assert len(cited_titles) == 2
+    assert all(f'<span class="near" dir="auto">{t}</span>' in card for t in cited_titles.values())
     assert len(local_server.requests) == before
 
     run_cli("accept", f"arxiv:{CITING}", "--description", "Agents cite.", cwd=folder)
