@@ -156,6 +156,7 @@ def test_openalex_works_parse_as_documented() -> None:
     assert preprint.venue is None and preprint.canonical_id == "doi:10.1234/x.y" and preprint.doi == "10.1234/x.y"
 
 
+@pytest.mark.slow
 def test_the_citation_watch_takes_in_works_citing_the_catalog(project, local_server) -> None:
     folder, api = project
     report = run_cli("crawl", "--json", cwd=folder)
@@ -208,6 +209,7 @@ def test_the_citation_watch_takes_in_works_citing_the_catalog(project, local_ser
     assert not any(KEY in p.read_text(errors="replace") for p in (folder / "site").rglob("*") if p.is_file())
 
 
+@pytest.mark.slow
 def test_a_spent_budget_waits_for_the_next_day_and_says_so(project) -> None:
     folder, api = project
     api.budget_spent = True
@@ -220,6 +222,7 @@ def test_a_spent_budget_waits_for_the_next_day_and_says_so(project) -> None:
     assert len(api.lists) == 1 and "no source is due" in again.stderr  # it waits for the budget to renew
 
 
+@pytest.mark.slow
 def test_the_catalog_check_flags_news_for_the_curator(project, local_server) -> None:
     folder, _ = project
     answers = {"round": 1}
@@ -286,6 +289,7 @@ def test_the_catalog_check_flags_news_for_the_curator(project, local_server) -> 
     assert re.search(r"withdrawn on arXiv", news) and "v2 since accepted" in news
 
 
+@pytest.mark.slow
 def test_a_failed_catalog_check_names_its_cause_in_one_short_line(tmp_path: Path) -> None:
     """A walk found the cause cut off: the id_list URL of 59 papers filled the error's one line."""
     import socket

@@ -33,7 +33,6 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import HTTPException
 
-from rsiwatch.catalog.entry_rules import check_entry
 from rsiwatch.catalog.formats import FORMAT_FILES, FORMATS
 from rsiwatch.config import Config, curator_name
 from rsiwatch.curators import check_curator
@@ -45,15 +44,17 @@ from rsiwatch.present.text import (
     CATEGORIES,
     ENTRY_TITLE_MAX,
     FLAGS,
+    PUBLISHED_FIELDS,
     EntryError,
-    entry_from_form,
     entry_prefill,
     highlight_html,
     html_to_text,
+    published_fields,
     readable_text,
     safe_url,
 )
 from rsiwatch.review.accepting import accept_work
+from rsiwatch.review.entry_form import checked_form_entry
 from rsiwatch.review.queue_cards import queue_cards
 from rsiwatch.review.queue_filters import QueueFilters, read_queue_filters
 from rsiwatch.review.web_forms import form_values, install_plain_forms, safe_next
@@ -233,7 +234,8 @@ def catalog(draft: dict[str, Any] | None = None, error: EntryError | None = None
     saved = request.args.get("saved", "")
     edited = request.args.get("edited", "")
     return render_template(
-        "catalog.html", entries=store().catalog.entries(), formats=sorted(FORMATS), exports=_exports(),
+        "catalog.html", entries=[{**e, **published_fields(e)} for e in store().catalog.entries()],
+        formats=sorted(FORMATS), exports=_exports(),
         note_descriptions=store().catalog.note_descriptions(),
         saved=saved if saved in _exports() else "", edited=int(edited) if edited.isdigit() else None,
         draft=draft, error=error, news=store().scholarly.flags(), withdrawn=store().catalog.catalog_counts()[1],
@@ -247,8 +249,8 @@ def catalog_edit(entry_id: int) -> ResponseReturnValue:
     if entry is None:
         abort(404, description=f"catalog entry {entry_id}: no such entry")
     try:
-        edited = check_entry(entry_from_form(request.form, entry["work_id"]), entry)
-    except EntryError as exc:  # the form again, the error by its field, every input as sent
+        edited = checked_form_entry(request.form, entry["work_id"], entry)
+    except EntryError as exc:  # the form again, each error by its field, every input as sent
         return Response(catalog(draft={**form_values(request.form), "id": entry_id}, error=exc), status=400)
     s.catalog.catalog_edit(entry_id, edited, origin="web", by=_curator())
     return redirect(url_for("catalog", edited=entry_id) + f"#entry-{entry_id}", code=303)
@@ -349,8 +351,9 @@ def api_entry() -> Response:
     work = _work_or_404(request.args.get("id", ""))
     existing = store().decisions.work_entry(work["id"])
     if existing is not None:
-        shown = dict(existing)
-        return jsonify({k: shown[k] for k in (*entry_prefill(work), "affiliations", "submitter") if k in shown})
+        shown = {**existing, **published_fields(existing)}
+        return jsonify({k: shown[k] for k in (*entry_prefill(work), "affiliations", "submitter", *PUBLISHED_FIELDS)
+                        if k in shown})
     return jsonify(_drafted_entry(work))
 
 
@@ -377,13 +380,11 @@ def api_accept() -> ResponseReturnValue:
     work = _work_or_404(request.form.get("id", ""))
     s = store()
     try:
-        entry = entry_from_form(request.form, work["id"])
         # Fields the form does not carry (an older page, a reduced form) keep the entry's values.
-        entry = {k: v for k, v in entry.items() if k in ("work_id", "flags") or k in request.form}
-        entry = check_entry(entry, s.decisions.work_entry(work["id"]))
-    except EntryError as exc:
-        return jsonify(error=str(exc)), 400
-    accepted = accept_work(s, work, entry, origin="web", by=_curator(), seen=_seen(), given_is_draft=True)
+        entry = checked_form_entry(request.form, work["id"], s.decisions.work_entry(work["id"]), sent_only=True)
+        accepted = accept_work(s, work, entry, origin="web", by=_curator(), seen=_seen(), given_is_draft=True)
+    except EntryError as exc:  # every broken field: ``error`` one line, ``errors`` one by field for the form
+        return jsonify(error=str(exc), errors=exc.as_json()), 400
     decision, catalog_id = accepted.decision_id, accepted.entry_id
     return jsonify(
         id=work["id"],
