@@ -163,10 +163,6 @@ def vacuumed(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def stream_docs(limit: int) -> list[Doc]:
-    return [Doc(id=r["id"], title=r["title"], summary=r["summary"]) for r in read_stream(limit)]
-
-
 def bench_config(sources: Sequence[Source] = (), **http: Any) -> Config:
     """Benchmarks measure the software, not the politeness: no spacing between requests."""
     return Config(

@@ -9,12 +9,11 @@ from pathlib import Path
 import click
 
 from classifier import DataFileError, Doc, load_catalog_csv, load_jsonl_docs
-from rsiwatch.cli import SEED_CATALOG, Env, Failure, cli, common, emit_json, json_safe
+from rsiwatch.cli import EXISTING_FILE, SEED_CATALOG, Env, Failure, cli, common, emit_json, json_safe
 from rsiwatch.retention import fold_superseded_scores
 from rsiwatch.scoring import catalog_docs, ensure_model, rollback_model, score_works, train_and_save, training
 
 # An input file: click says which one is missing, or is a folder, before the command starts.
-EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
 @cli.command()

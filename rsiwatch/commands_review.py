@@ -12,7 +12,7 @@ from crawler.ids import work_id
 from rsiwatch.catalog.entry_rules import check_entry, problem_lines
 from rsiwatch.catalog.formats import FORMATS, CatalogFormatError, read_catalog
 from rsiwatch.catalog.load import import_entries
-from rsiwatch.cli import BadOption, Env, Failure, cli, common, emit_json, print_table, since_to_iso
+from rsiwatch.cli import EXISTING_FILE, BadOption, Env, Failure, cli, common, emit_json, print_table, since_to_iso
 from rsiwatch.config import curator_name
 from rsiwatch.files import write_atomically
 from rsiwatch.present.text import CATEGORIES, EntryError, readable_text
@@ -335,7 +335,7 @@ def catalog_edit(
 
 
 @catalog.command(name="import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=EXISTING_FILE)
 @click.option("--dry-run", is_flag=True, help="Show what the import would do without writing anything.")
 @BY_OPTION
 @common
