@@ -34,20 +34,19 @@ from common import (
     Row,
     ServerProcess,
     Timer,
+    bench_client,
     bench_config,
-    install_model,
+    fresh_store_with_model,
+    papers_and_pool,
     peak_mb,
     progress,
-    read_stream,
+    require_stream,
     reset_peak,
     rss_mb,
-    seed_catalog,
-    stream_available,
 )
 from servers import Bank
 
 from classifier import Doc
-from crawler.http import PoliteClient
 from crawler.oai_pmh import parse_page
 from rsiwatch.store import Store
 
@@ -81,11 +80,7 @@ def harvest(total: int, bank_path: Path, pool: list[Doc], work: Path, label: str
     from rsiwatch.backfill import BackfillPlan, run_backfill
 
     db = work / f"backfill-{label}.db"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{db}{suffix}").unlink(missing_ok=True)
-    with Store(db) as store:
-        seed_catalog(store)
-        install_model(store, pool)
+    fresh_store_with_model(db, pool)
     samples: list[tuple[int, float]] = []
     started = time.perf_counter()
 
@@ -101,10 +96,7 @@ def harvest(total: int, bank_path: Path, pool: list[Doc], work: Path, label: str
         plan = BackfillPlan(from_date="2015-01-01", endpoint=f"{server.url}/oai", source_name="arxiv-backfill")
         gc.collect()
         reset_peak()
-        with (
-            Store(db) as store,
-            PoliteClient(config.http.settings, config.politeness.settings, config.contact) as client,
-        ):
+        with Store(db) as store, bench_client(config) as client:
             cpu = time.process_time()
             with Timer() as t:
                 report = run_backfill(config, store, client, plan, on_page=on_page)
@@ -141,19 +133,17 @@ def main() -> None:
     ap.add_argument("--large", type=int, default=500_000)
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
-    if not stream_available():
-        sys.exit("../shared/data/arxiv_2025_2026.jsonl.gz is absent: nothing to build the records from")
+    require_stream("../shared/data/arxiv_2025_2026.jsonl.gz is absent: nothing to build the records from")
     try:
         import rsiwatch.backfill  # noqa: F401
     except ImportError as exc:
         sys.exit(f"the harvester (rsiwatch.backfill) is not there yet: {exc}")
 
-    papers = list(read_stream(BANK_PAPERS + MODEL_POOL))
-    pool = [Doc(p["id"], p["title"], p["summary"]) for p in papers[BANK_PAPERS:]]
+    papers, pool = papers_and_pool(BANK_PAPERS, MODEL_POOL)
     with tempfile.TemporaryDirectory(prefix="rsiwatch-bench-backfill-") as tmp:
         work = Path(tmp)
         bank_path = work / "bank.json"
-        write_bank(bank_path, papers[:BANK_PAPERS])
+        write_bank(bank_path, papers)
         del papers
         parse_rate = parse_only(bank_path, args.large)
         progress(f"harvesting {args.small:,} records ...")

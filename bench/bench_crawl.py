@@ -43,19 +43,18 @@ from common import (
     Row,
     ServerProcess,
     Timer,
+    bench_client,
     bench_config,
-    install_model,
+    fresh_store_with_model,
+    papers_and_pool,
     peak_mb,
     profile_to,
     progress,
-    read_stream,
+    require_stream,
     reset_peak,
-    seed_catalog,
-    stream_available,
 )
 
 from classifier import Doc
-from crawler.http import PoliteClient
 from rsiwatch.config import Source
 from rsiwatch.pipeline import crawl
 from rsiwatch.prefetch import parse_workers
@@ -160,11 +159,9 @@ def stage_costs(bodies: list[tuple[str, bytes]], pool: list[Doc], work: Path) ->
     out["feedparser, as rsiwatch calls it"] = t.seconds
     out["entries to items (text, ids, references)"] = t2.seconds - t.seconds
     db = work / "stages.db"
-    db.unlink(missing_ok=True)
     config = bench_config()
+    fresh_store_with_model(db, pool)
     with Store(db) as store:
-        seed_catalog(store)
-        install_model(store, pool)
         # Feed after feed as the crawl goes: each feed is linked against the works stored before it.
         link_s = store_s = score_s = 0.0
         for i, items in enumerate(parsed):
@@ -192,14 +189,11 @@ def main() -> None:
                     help="profile the first crawl's thread with cProfile, in CPU seconds (stats written here)")
     ap.add_argument("--workdir", type=Path, help="keep the feeds and database here (default: a temp dir)")
     args = ap.parse_args()
-    if not stream_available():
-        sys.exit("../shared/data/arxiv_2025_2026.jsonl.gz is absent: nothing to build the feeds from")
+    require_stream("../shared/data/arxiv_2025_2026.jsonl.gz is absent: nothing to build the feeds from")
 
     n_items = args.feeds * args.items
     progress(f"reading {n_items + MODEL_POOL:,} papers from the stream ...")
-    papers = list(read_stream(n_items + MODEL_POOL))
-    crawled = papers[:n_items]
-    pool = [Doc(p["id"], p["title"], p["summary"]) for p in papers[n_items:]]
+    crawled, pool = papers_and_pool(n_items, MODEL_POOL)
 
     with tempfile.TemporaryDirectory(prefix="rsiwatch-bench-crawl-") as tmp:
         work = args.workdir or Path(tmp)
@@ -207,7 +201,7 @@ def main() -> None:
         for f in range(args.feeds):
             (work / "feeds" / f"f{f:03d}.xml").write_bytes(feed_xml(f, crawled[f * args.items:(f + 1) * args.items]))
         total_bytes = sum(p.stat().st_size for p in (work / "feeds").glob("*.xml"))
-        del papers, crawled
+        del crawled
         gc.collect()
 
         with ServerProcess("feeds", str(work / "feeds"), max_seconds=1800) as server:
@@ -219,20 +213,15 @@ def main() -> None:
             own_runs = [project_parse(bodies) for _ in range(2)]
 
             db = work / "candidates.db"
-            db.unlink(missing_ok=True)
             config = bench_config(sources)
+            progress(f"installing a model trained on {len(pool):,} other stream papers ...")
+            fresh_store_with_model(db, pool)
             with Store(db) as store:
-                seed_catalog(store)
-                progress(f"installing a model trained on {len(pool):,} other stream papers ...")
-                install_model(store, pool)
                 store.sources.ensure_sources((s.name, s.kind, s.url) for s in sources)
             progress("first crawl ...")
             load = os.getloadavg()[0]
             reset_peak()
-            with (
-                Store(db) as store,
-                PoliteClient(config.http.settings, config.politeness.settings, config.contact) as client,
-            ):
+            with Store(db) as store, bench_client(config) as client:
                 cpu, children = time.process_time(), _children_cpu()
                 server_cpu = process_cpu(server.proc.pid) if server.proc else 0.0
                 with Timer() as first:
@@ -245,10 +234,7 @@ def main() -> None:
                 first_peak = peak_mb()
                 works = store.works.count("works")
             progress("recrawl (all 304) ...")
-            with (
-                Store(db) as store,
-                PoliteClient(config.http.settings, config.politeness.settings, config.contact) as client,
-            ):
+            with Store(db) as store, bench_client(config) as client:
                 with Timer() as second:
                     again = crawl(config, store, client, sources)
             progress("baseline again, and each stage alone ...")

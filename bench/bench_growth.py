@@ -11,34 +11,33 @@ depends only on the active model, each work's latest score, decisions and the au
 
 from __future__ import annotations
 
-import argparse
 import shutil
-import sqlite3
-import sys
 import tempfile
 from pathlib import Path
 
-from bench_storage import to_item
-from common import Report, Row, progress, read_stream, seed_catalog, stream_available
+from common import (
+    Report,
+    Row,
+    ingest_and_score,
+    papers_arguments,
+    progress,
+    read_stream,
+    require_stream,
+    seed_catalog,
+    to_item,
+    vacuumed,
+)
 
 from rsiwatch.config import Config
 from rsiwatch.scoring import score_works, train_and_save
 from rsiwatch.store import Store
-
-PAGE = 1_000
 
 
 def build(path: Path, papers: int, retrains: int) -> None:
     items = [to_item(r) for r in read_stream(papers)]
     with Store(path) as store:
         seed_catalog(store)
-        for i in range(0, len(items), PAGE):
-            store.works.ingest("arxiv-stream", items[i:i + PAGE])
-        store.linking.index_titles()
-        train_and_save(store, "bench: cold start")
-        ids = [x.canonical_id for x in items]
-        for i in range(0, len(ids), PAGE):
-            score_works(store, Config(), ids[i:i + PAGE])
+        ingest_and_score(store, items, "bench: cold start")
         for n in range(retrains):
             progress(f"retrain {n + 1} of {retrains} ...")
             train_and_save(store, f"bench: retrain {n + 1}")
@@ -47,10 +46,7 @@ def build(path: Path, papers: int, retrains: int) -> None:
 
 def measure(path: Path) -> tuple[int, int, int]:
     """(file bytes after VACUUM, score rows, works)."""
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    conn.execute("VACUUM")
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn = vacuumed(path)
     scores = conn.execute("SELECT COUNT(*) FROM scores").fetchone()[0]
     works = conn.execute("SELECT COUNT(*) FROM works WHERE model_version IS NOT NULL").fetchone()[0]
     conn.close()
@@ -58,13 +54,10 @@ def measure(path: Path) -> tuple[int, int, int]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--papers", type=int, default=5_000, help="papers from the stream (default 5,000)")
+    parser = papers_arguments(__doc__, 5_000)
     parser.add_argument("--retrains", type=int, default=8, help="retrains after the first model (default 8)")
-    parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    if not stream_available():
-        sys.exit("bench_growth: needs ../shared/data/arxiv_2025_2026.jsonl.gz")
+    require_stream("bench_growth: needs ../shared/data/arxiv_2025_2026.jsonl.gz")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         progress(f"{args.papers:,} papers, then {args.retrains} retrains ...")

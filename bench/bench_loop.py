@@ -59,9 +59,9 @@ from crawler.items import Item  # noqa: E402
 from rsiwatch.catalog.formats import read_catalog  # noqa: E402
 from rsiwatch.catalog.load import import_entries  # noqa: E402
 from rsiwatch.cli import SEED_CATALOG  # noqa: E402
-from rsiwatch.commands_review import entry_from_work  # noqa: E402
 from rsiwatch.config import Config  # noqa: E402
 from rsiwatch.retrain import retrain_if_better  # noqa: E402
+from rsiwatch.review.accepting import accept_work  # noqa: E402
 from rsiwatch.scoring import catalog_docs, refresh_if_pool_grew, score_works, train_and_save  # noqa: E402
 from rsiwatch.store import Store, iso  # noqa: E402
 from rsiwatch.tuning.audit import queue_weekly  # noqa: E402
@@ -233,7 +233,7 @@ def rsiwatch_loop(
             found = 0
             for work in read:
                 if labels.get(work["id"], 0):
-                    store.decisions.accept(work["id"], entry_from_work(work, None, None), origin="bench", by="loop")
+                    accept_work(store, work, {}, origin="bench", by="loop")  # as `rsiwatch accept ID` does
                     found += 1
                 else:
                     store.decisions.decide(work["id"], "reject", origin="bench", by="loop")

@@ -13,22 +13,27 @@ Prints bytes per work of each, the ratio after/before, and the three largest tab
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import sqlite3
-import sys
 import tempfile
 from pathlib import Path
 
-from common import Report, Row, progress, read_stream, stream_available
+from common import (
+    Report,
+    Row,
+    ingest_and_score,
+    papers_arguments,
+    progress,
+    read_stream,
+    require_stream,
+    seed_catalog,
+    to_item,
+    vacuumed,
+)
 
-from crawler.items import Item
-from rsiwatch.config import Config
-from rsiwatch.scoring import score_works, train_and_save
 from rsiwatch.store import Store, _split_sql
 from rsiwatch.store.schema import MIGRATIONS
 
-PAGE = 1_000
 BEFORE_VERSION = 8  # the last schema whose index stored its own text
 # Tables and their columns as schema 8 has them (works without `doc`; works_fts filled separately).
 COPIED = {
@@ -41,26 +46,11 @@ COPIED = {
 }
 
 
-def to_item(r: dict) -> Item:
-    pid = r["id"].removeprefix("arxiv:")
-    return Item(canonical_id=r["id"], title=r["title"], summary=r["summary"], url=f"https://arxiv.org/abs/{pid}",
-                key=f"oai:arXiv.org:{pid}", published=f"{r['date'][:10]}T00:00:00Z" if r.get("date") else None,
-                authors=tuple(r.get("authors") or ()))
-
-
 def build_current(path: Path, n: int) -> None:
     items = [to_item(r) for r in read_stream(n)]
     with Store(path) as store:
-        from common import seed_catalog
-
         seed_catalog(store)
-        for i in range(0, len(items), PAGE):
-            store.works.ingest("arxiv-stream", items[i:i + PAGE])
-        store.linking.index_titles()
-        train_and_save(store, "bench: storage")
-        ids = [x.canonical_id for x in items]
-        for i in range(0, len(ids), PAGE):
-            score_works(store, Config(), ids[i:i + PAGE])
+        ingest_and_score(store, items, "bench: storage")
 
 
 def build_schema_8(path: Path, source: Path) -> None:
@@ -85,10 +75,7 @@ def build_schema_8(path: Path, source: Path) -> None:
 
 def measure(path: Path) -> tuple[int, dict[str, int], int]:
     """(file bytes after VACUUM, bytes per table with its indexes, works)."""
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    conn.execute("VACUUM")
-    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn = vacuumed(path)
     tables: dict[str, int] = {}
     owner = {r[0]: r[1] for r in conn.execute("SELECT name, tbl_name FROM sqlite_master")}
     for name, size in conn.execute("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name"):
@@ -103,12 +90,8 @@ def measure(path: Path) -> tuple[int, dict[str, int], int]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--papers", type=int, default=20_000, help="papers from the stream (default 20,000)")
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args()
-    if not stream_available():
-        sys.exit("bench_storage: needs ../shared/data/arxiv_2025_2026.jsonl.gz")
+    args = papers_arguments(__doc__, 20_000).parse_args()
+    require_stream("bench_storage: needs ../shared/data/arxiv_2025_2026.jsonl.gz")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         progress(f"building today's database from {args.papers:,} papers (ingest, titles, train, score) ...")

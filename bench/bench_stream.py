@@ -31,6 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import (
+    PAGE,
     ROOT,
     Report,
     Row,
@@ -43,6 +44,7 @@ from common import (
     reset_peak,
     seed_catalog,
     stream_available,
+    to_item,
 )
 
 from classifier import Doc
@@ -50,15 +52,7 @@ from crawler.items import Item
 from rsiwatch.scoring import active_model, score_works, train_and_save
 from rsiwatch.store import Store
 
-PAGE = 1_000
 GB = 1024.0  # MiB
-
-
-def to_item(r: dict) -> Item:
-    pid = r["id"].removeprefix("arxiv:")
-    return Item(canonical_id=r["id"], title=r["title"], summary=r["summary"], url=f"https://arxiv.org/abs/{pid}",
-                key=f"oai:arXiv.org:{pid}", published=f"{r['date'][:10]}T00:00:00Z" if r.get("date") else None,
-                authors=tuple(r.get("authors") or ()))
 
 
 def floor_insert(items: list[Item], path: Path) -> float:

@@ -28,8 +28,19 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_stream import PAGE, to_item
-from common import ROOT, Report, Row, Timer, bench_config, progress, read_stream, seed_catalog, stream_available
+from common import (
+    PAGE,
+    ROOT,
+    Report,
+    Row,
+    Timer,
+    bench_config,
+    progress,
+    read_stream,
+    seed_catalog,
+    stream_available,
+    to_item,
+)
 
 from rsiwatch.scoring import score_works, train_and_save
 from rsiwatch.store import Store

@@ -9,15 +9,13 @@ Prints the seconds of each and the ratio, and the backup's bytes against the dat
 
 from __future__ import annotations
 
-import argparse
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 from bench_storage import build_current, build_schema_8
-from common import Report, Row, progress, stream_available
+from common import Report, Row, papers_arguments, progress, require_stream
 
 import rsiwatch.store.base as base
 from rsiwatch.store import Store
@@ -31,12 +29,8 @@ def timed_open(path: Path) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--papers", type=int, default=20_000, help="papers from the stream (default 20,000)")
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args()
-    if not stream_available():
-        sys.exit("bench_upgrade: needs ../shared/data/arxiv_2025_2026.jsonl.gz")
+    args = papers_arguments(__doc__, 20_000).parse_args()
+    require_stream("bench_upgrade: needs ../shared/data/arxiv_2025_2026.jsonl.gz")
     set_upgrade_reporter(lambda message: progress(message))
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)

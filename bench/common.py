@@ -11,9 +11,11 @@ import os
 for _v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_v, "1")  # "one core", as the goals say
 
+import argparse  # noqa: E402
 import gzip  # noqa: E402
 import json  # noqa: E402
 import re  # noqa: E402
+import sqlite3  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
@@ -29,12 +31,16 @@ STREAM = SHARED_DATA / "arxiv_2025_2026.jsonl.gz"
 sys.path.insert(0, str(ROOT))
 
 from classifier import Doc, TrainingSet, train  # noqa: E402
+from crawler.http import PoliteClient  # noqa: E402
+from crawler.items import Item  # noqa: E402
 from rsiwatch.catalog.formats import read_catalog  # noqa: E402
 from rsiwatch.catalog.load import import_entries  # noqa: E402
 from rsiwatch.cli import SEED_CATALOG  # noqa: E402
 from rsiwatch.config import Config, Http, Politeness, Source  # noqa: E402
-from rsiwatch.scoring import catalog_docs  # noqa: E402
+from rsiwatch.scoring import catalog_docs, score_works, train_and_save  # noqa: E402
 from rsiwatch.store import Store  # noqa: E402
+
+PAGE = 1_000  # works a page of ingest or scoring, as a crawl hands them over
 
 
 def progress(message: str) -> None:
@@ -85,6 +91,34 @@ def read_stream(limit: int | None = None) -> Iterator[dict[str, Any]]:
             yield json.loads(line)
 
 
+def require_stream(message: str) -> None:
+    """Exit with ``message`` where ../shared's stream is absent: every figure is built from it."""
+    if not stream_available():
+        sys.exit(message)
+
+
+def papers_arguments(doc: str, default: int) -> argparse.ArgumentParser:
+    """The options of a benchmark that builds a database from the stream: ``--papers N`` and ``--json``."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    parser.add_argument("--papers", type=int, default=default, help=f"papers from the stream (default {default:,})")
+    parser.add_argument("--json", action="store_true")
+    return parser
+
+
+def to_item(r: dict) -> Item:
+    """A paper of the stream as the arXiv crawler yields it."""
+    pid = r["id"].removeprefix("arxiv:")
+    return Item(canonical_id=r["id"], title=r["title"], summary=r["summary"], url=f"https://arxiv.org/abs/{pid}",
+                key=f"oai:arXiv.org:{pid}", published=f"{r['date'][:10]}T00:00:00Z" if r.get("date") else None,
+                authors=tuple(r.get("authors") or ()))
+
+
+def papers_and_pool(papers: int, pool: int) -> tuple[list[dict[str, Any]], list[Doc]]:
+    """The first ``papers`` of the stream (to serve), and the ``pool`` after them as the model's stream."""
+    read = list(read_stream(papers + pool))
+    return read[:papers], [Doc(p["id"], p["title"], p["summary"]) for p in read[papers:]]
+
+
 def seed_catalog(store: Store) -> int:
     """The shipped seed catalog, as ``rsiwatch init`` loads it."""
     return len(import_entries(store, read_catalog(SEED_CATALOG), origin="seed").added)
@@ -100,8 +134,33 @@ def install_model(store: Store, pool: Sequence[Doc]) -> int:
                             note="bench")
 
 
-def stream_docs(limit: int) -> list[Doc]:
-    return [Doc(id=r["id"], title=r["title"], summary=r["summary"]) for r in read_stream(limit)]
+def fresh_store_with_model(db: Path, pool: Sequence[Doc]) -> None:
+    """``db`` made anew holding the seed catalog and an active model, as a running install has them."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    with Store(db) as store:
+        seed_catalog(store)
+        install_model(store, pool)
+
+
+def ingest_and_score(store: Store, items: Sequence[Item], note: str) -> None:
+    """``items`` as a crawl leaves them: ingested and title-indexed, a first model trained, every one scored."""
+    for i in range(0, len(items), PAGE):
+        store.works.ingest("arxiv-stream", items[i:i + PAGE])
+    store.linking.index_titles()
+    train_and_save(store, note)
+    ids = [x.canonical_id for x in items]
+    for i in range(0, len(ids), PAGE):
+        score_works(store, Config(), ids[i:i + PAGE])
+
+
+def vacuumed(path: Path) -> sqlite3.Connection:
+    """A connection to ``path`` after its WAL is checkpointed and the file VACUUMed: the bytes it needs."""
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.execute("VACUUM")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    return conn
 
 
 def bench_config(sources: Sequence[Source] = (), **http: Any) -> Config:
@@ -111,6 +170,11 @@ def bench_config(sources: Sequence[Source] = (), **http: Any) -> Config:
         politeness=Politeness(default_delay_s=0, per_host_delay_s={}, host_groups={}, obey_robots=False),
         http=Http(retries=0, **http),
     )
+
+
+def bench_client(config: Config) -> PoliteClient:
+    """The crawler's client as a crawl opens it from ``config``."""
+    return PoliteClient(config.http.settings, config.politeness.settings, config.contact)
 
 
 # ---- a server in its own process (the second core), on 127.0.0.1 ---------------------------------

@@ -31,6 +31,7 @@ from rsiwatch.store import Store, StoreError, iso_ago
 from rsiwatch.store.upgrade import echo_to_stderr, set_upgrade_reporter
 
 DEFAULT_CONFIG_TEMPLATE = Path(__file__).with_name("templates") / "config.yaml"
+EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)  # a file argument that must be there
 
 
 class Failure(click.ClickException):

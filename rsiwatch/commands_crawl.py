@@ -10,7 +10,6 @@ from pathlib import Path
 import click
 from rich.console import Console
 
-from rsiwatch.backfill import SOURCE_NAME as BACKFILL_SOURCE
 from rsiwatch.catalog.formats import CatalogFormatError
 from rsiwatch.cli import (
     DEFAULT_CONFIG_TEMPLATE,
@@ -23,16 +22,15 @@ from rsiwatch.cli import (
     log_level,
     print_table,
 )
-from rsiwatch.config import Source, parse_duration
+from rsiwatch.config import parse_duration
 from rsiwatch.crawl_run import SourcePaused, run_crawl
 from rsiwatch.lock import LockHeld
 from rsiwatch.logs import setup_logging
-from rsiwatch.pipeline import SourceOutcome, next_due
-from rsiwatch.scoring import effective_threshold
+from rsiwatch.pipeline import SourceOutcome
 from rsiwatch.source_health import source_troubles
-from rsiwatch.status_view import relative, short_error
-from rsiwatch.store import INIT_SETTING, RETRAIN_SETTING, Store, iso
-from rsiwatch.tuning.report import health_warnings
+from rsiwatch.status_report import StatusReport, gather_status
+from rsiwatch.status_view import TABLE_COLUMNS, catalog_lines, current_error_lines, table_row, table_title
+from rsiwatch.store import INIT_SETTING, Store
 
 stderr = Console(stderr=True, soft_wrap=True)
 # `crawl --wait` without a duration: long enough for a daemon's crawl to finish, short of waiting forever.
@@ -173,16 +171,6 @@ def _suggestions(read: int, unread: int) -> str:
     )
 
 
-def source_state(name: str, source: Source | None, paused: bool, backfill: str | None = None) -> str:
-    """What ``status`` says of a source: a backfill's harvest, removed from the config, disabled there,
-    paused, or active."""
-    if source is None:
-        return backfill if name == BACKFILL_SOURCE and backfill else "removed"
-    if not source.enabled:
-        return "disabled"
-    return "paused" if paused else "active"
-
-
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Write JSON to stdout.")
 @click.option(
@@ -197,100 +185,22 @@ def status(env: Env, as_json: bool, check: bool) -> None:
     config = env.config
     now = datetime.now(UTC)
     with env.existing_store() as store:
-        store.sources.ensure_sources(config.source_registrations)
-        configured = {s.name: s for s in config.sources}
-        report = store.sources.source_report()
-        troubles = source_troubles(report, configured, config.schedule.warn_after_failures)
-        backfill = backfill_state(store)
-        rows = []
-        for row in report:
-            source = configured.get(row["name"])
-            due = next_due(source, store) if source else None
-            failing = row["consecutive_failures"] > 0
-            rows.append(
-                {
-                    "name": row["name"],
-                    "kind": row["kind"],
-                    "configured": source is not None,
-                    "state": source_state(row["name"], source, bool(row["paused"]), backfill),
-                    "last_success": row["last_success"],
-                    "last_error": row["last_error"],
-                    "last_error_at": row["last_error_at"],
-                    # False once a fetch succeeded after it: the error is history, not the source's state.
-                    "last_error_current": bool(row["last_error"]) and failing,
-                    "consecutive_failures": row["consecutive_failures"],
-                    "paused": bool(row["paused"]) and source is not None,  # a removed source is not paused
-                    "paused_reason": row["paused_reason"] if row["paused"] else None,
-                    "items": row["items"],
-                    "candidates": row["candidates"],
-                    "acceptance_rate": row["acceptance_rate"],
-                    "next_run": iso(max(due, now)) if due else None,
-                }
-            )
-        catalog_published, catalog_withdrawn = store.catalog.catalog_counts()
-        summary = {
-            "database": str(env.db_path),
-            "works": store.works.count("works"),
-            "catalog": catalog_published,
-            "catalog_withdrawn": catalog_withdrawn,
-            "decisions": store.works.count("decisions"),
-            "queue": store.queue.review_queue(status="new", limit=1)[1].count,  # a COUNT, not every row
-            "threshold": effective_threshold(store, config),
-            "model_version": (store.models.active_model() or (None,))[0],
-            "retrain_last": store.models.setting(RETRAIN_SETTING),
-            "warnings": [t.line for t in troubles] + health_warnings(store, config),
-            "source_troubles": [{"source": t.source, "kind": t.kind} for t in troubles],
-            "catalog_disagreements": len(store.catalog.catalog_disagreements()),
-            "catalog_flags": len(store.scholarly.flags()),
-        }
+        report = gather_status(store, config, env.db_path, now)
     if as_json:
-        emit_json({"summary": summary, "sources": {r["name"]: r for r in rows}})
+        emit_json(report.to_dict())
     else:
-        print_table(
-            ("source", "last ok", "fail.", "items", "cand.", "acc.", "next run"),
-            [
-                (
-                    r["name"],
-                    relative(r["last_success"], now) or "never",
-                    str(r["consecutive_failures"]),
-                    str(r["items"]),
-                    str(r["candidates"]),
-                    "" if r["acceptance_rate"] is None else f"{r['acceptance_rate']:.0%}",
-                    # A source that will not run says why instead: paused, disabled, removed, a backfill.
-                    relative(r["next_run"], now) if r["next_run"] and r["state"] == "active" else r["state"],
-                )
-                for r in rows
-            ],
-            title=f"rsiwatch: {summary['works']} works, {summary['queue']} in the queue, threshold "
-                  f"{summary['threshold']}",
-            compact=True,
-        )
-        # Errors below the table, each on its own line with its time: only sources failing now (an error
-        # before the latest success is history: it stays in --json, marked last_error_current false).
-        for r in rows:
-            if r["last_error_current"]:
-                click.echo(
-                    f"last error of {r['name']}, {short_error(r['last_error'], r['last_error_at'], now, width=200)}"
-                )
-        disagreements = summary["catalog_disagreements"]
-        withdrawn = f" ({summary['catalog_withdrawn']} withdrawn, kept off it)" if summary["catalog_withdrawn"] else ""
-        click.echo(f"catalog: {summary['catalog']} published entries{withdrawn}, "
-                   + (f"{disagreements} disagreements with the decisions (see `rsiwatch doctor`)" if disagreements
-                      else "agrees with the decisions"))
-        if summary["catalog_flags"]:
-            click.echo(
-                f"catalog news: {summary['catalog_flags']} open flags (new versions, withdrawals, venues): "
-                "rsiwatch catalog flags"
-            )
-        for warning in summary["warnings"]:
-            stderr.print(f"[yellow]warning:[/yellow] {warning}", highlight=False, markup=True, soft_wrap=True)
-    if check and troubles:
+        _print_status(report, now)
+    if check and report.needs_attention:
         raise SystemExit(1)  # a paused or long-failing source: cron mails, monitoring alerts
 
 
-def backfill_state(store: Store) -> str | None:
-    """The arXiv backfill's sightings, as ``status`` names them: a harvest under way or one finished."""
-    finished = store.linking.backfill_finished()
-    if not finished:
-        return None
-    return "backfill, finished" if all(finished) else "backfill, resumable"
+def _print_status(report: StatusReport, now: datetime) -> None:
+    """The table on stdout, then the current errors and the catalog's lines; the warnings on stderr."""
+    summary = report.summary
+    print_table(
+        TABLE_COLUMNS, [table_row(s, now) for s in report.sources], title=table_title(summary), compact=True
+    )
+    for line in [*current_error_lines(report.sources, now), *catalog_lines(summary)]:
+        click.echo(line)
+    for warning in summary["warnings"]:
+        stderr.print(f"[yellow]warning:[/yellow] {warning}", highlight=False, markup=True, soft_wrap=True)

@@ -9,9 +9,11 @@ from pathlib import Path
 import click
 
 from classifier import DataFileError, Doc, load_catalog_csv, load_jsonl_docs
-from rsiwatch.cli import SEED_CATALOG, Env, Failure, cli, common, emit_json, json_safe
+from rsiwatch.cli import EXISTING_FILE, SEED_CATALOG, Env, Failure, cli, common, emit_json, json_safe
 from rsiwatch.retention import fold_superseded_scores
 from rsiwatch.scoring import catalog_docs, ensure_model, rollback_model, score_works, train_and_save, training
+
+# An input file: click says which one is missing, or is a folder, before the command starts.
 
 
 @cli.command()
@@ -66,7 +68,7 @@ def _read_items(path: Path) -> list[tuple[Doc, int | None]]:
 
 
 @cli.command()
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=EXISTING_FILE)
 @common
 def score(env: Env, file: Path) -> None:
     """Score items from a JSON Lines file (id, title, summary) with the current model: one JSON object a
@@ -93,19 +95,9 @@ def score(env: Env, file: Path) -> None:
 
 @cli.command()
 @click.option(
-    "--train",
-    "train_path",
-    required=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Training items (JSONL, label 1/0/null).",
+    "--train", "train_path", required=True, type=EXISTING_FILE, help="Training items (JSONL, label 1/0/null)."
 )
-@click.option(
-    "--test",
-    "test_path",
-    required=True,
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    help="Test items (JSONL with labels).",
-)
+@click.option("--test", "test_path", required=True, type=EXISTING_FILE, help="Test items (JSONL with labels).")
 @click.option(
     "--scores",
     "scores_path",

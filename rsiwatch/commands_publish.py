@@ -97,6 +97,7 @@ def publish(
                 "unchanged": result.unchanged,
                 "removed": result.removed,
                 "removed_entries": published.removed_ids,
+                "withdrawn_entries": published.withdrawn_ids,
                 "quarters_estimated": estimated,
             }
         )
@@ -108,4 +109,6 @@ def publish(
     )
     if published.removed_ids:
         removed = published.removed_ids
-        click.echo(f"removed {len(removed)} entries from the site: {', '.join(map(str, removed))}", err=True)
+        withdrawn = published.withdrawn_ids
+        because = f" ({len(withdrawn)} withdrawn by a decision: {', '.join(map(str, withdrawn))})" if withdrawn else ""
+        click.echo(f"removed {len(removed)} entries from the site: {', '.join(map(str, removed))}{because}", err=True)

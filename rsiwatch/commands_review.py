@@ -12,12 +12,13 @@ from crawler.ids import work_id
 from rsiwatch.catalog.entry_rules import check_entry, problem_lines
 from rsiwatch.catalog.formats import FORMATS, CatalogFormatError, read_catalog
 from rsiwatch.catalog.load import import_entries
-from rsiwatch.cli import BadOption, Env, Failure, cli, common, emit_json, print_table, since_to_iso
+from rsiwatch.cli import EXISTING_FILE, BadOption, Env, Failure, cli, common, emit_json, print_table, since_to_iso
 from rsiwatch.config import curator_name
 from rsiwatch.files import write_atomically
-from rsiwatch.present.text import CATEGORIES, EntryError, draft_as_entry, entry_prefill, readable_text
+from rsiwatch.present.text import CATEGORIES, EntryError, readable_text
+from rsiwatch.review.accepting import accept_work
 from rsiwatch.review.candidates import candidate_records
-from rsiwatch.store import QUEUE_ORDERS, QUEUE_STATUSES, Store, StoreError
+from rsiwatch.store import QUEUE_ORDERS, QUEUE_STATUSES, Store, StoreError, Work
 
 
 @cli.command()
@@ -97,7 +98,7 @@ WORK_ID_HELP = (
 )
 
 
-def resolve_work(store: Store, text: str) -> tuple[str, dict]:
+def resolve_work(store: Store, text: str) -> tuple[str, Work]:
     """(canonical id, work) for an id as a person gives it; a one-line error when it names no known work."""
     cid = work_id(text)
     if cid is None:
@@ -126,23 +127,7 @@ def _decision_command(action: str, help_text: str) -> None:
         with env.store() as store:
             canonical_id, work = resolve_work(store, given_id)
             if action == "accept":
-                existing = store.decisions.work_entry(canonical_id)
-                entry = entry_from_work(
-                    work, category, more.get("description"), existing, store.scholarly.meta_of(canonical_id)
-                )
-                if more.get("date_published"):
-                    entry["date_published"] = more["date_published"]
-                    entry.pop("year", None)  # the year follows the date given
-                entry = checked(entry, existing)
-                decision_id, entry_id = store.decisions.accept(canonical_id, entry, note=note, by=by)
-                changed = [e["after"] for e in store.catalog.catalog_edits(entry_id) if e["decision_id"] == decision_id]
-                if existing is not None:
-                    fields = sorted({f for after in changed for f in after})
-                    click.echo(
-                        f"{canonical_id} keeps catalog entry {entry_id}; "
-                        + (f"changed: {', '.join(fields)}" if fields else "nothing changed"),
-                        err=True,
-                    )
+                decision_id = _accept(store, work, category, note, by, **more)
             else:
                 decision_id = store.decisions.decide(
                     canonical_id, action, category=category, note=note, origin="cli", by=by
@@ -177,20 +162,24 @@ def checked(entry: dict, stored: Mapping[str, Any] | None) -> dict:
         raise BadEntry(str(exc)) from None
 
 
-def entry_from_work(
-    work: dict, category: str | None, description: str | None, existing: Mapping[str, Any] | None = None,
-    meta: dict | None = None,
-) -> dict:
-    """An accepted work's catalog entry: the review page's prefill with the CLI's category and description.
-
-    A work that already has an entry keeps it: only what the command gives is set.  The note is never
-    part of it (it is the curator's private reason)."""
-    entry = {} if existing is not None else draft_as_entry(entry_prefill(work, meta))
-    if category:
-        entry["category"] = category
-    if description:
-        entry["description"] = description
-    return entry
+def _accept(
+    store: Store, work: Work, category: str | None, note: str | None, by: str, **more: str | None
+) -> int:
+    """``accept ID``: the one accept rule (``review.accepting``) with what the command gives; a work that has
+    an entry keeps it, and the command says what changed on it.  Returns the decision id."""
+    given: dict[str, Any] = {"category": category, "description": more.get("description"),
+                             "date_published": more.get("date_published")}
+    try:
+        accepted = accept_work(store, work, {k: v for k, v in given.items() if v}, origin="cli", by=by, note=note)
+    except EntryError as exc:
+        raise BadEntry(str(exc)) from None
+    if accepted.kept_entry:
+        click.echo(
+            f"{work['id']} keeps catalog entry {accepted.entry_id}; "
+            + (f"changed: {', '.join(accepted.changed)}" if accepted.changed else "nothing changed"),
+            err=True,
+        )
+    return accepted.decision_id
 
 
 _decision_command("accept", "Accept a candidate: it joins the catalog (and the training data).")
@@ -346,7 +335,7 @@ def catalog_edit(
 
 
 @catalog.command(name="import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=EXISTING_FILE)
 @click.option("--dry-run", is_flag=True, help="Show what the import would do without writing anything.")
 @BY_OPTION
 @common

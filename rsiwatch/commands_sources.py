@@ -24,7 +24,7 @@ from crawler.settings import SOURCE_KINDS
 from crawler.sources import collect, collect_feed, parse_spec, with_parsed
 from crawler.stories import looks_like_newsletter, stories_per_issue
 from rsiwatch.backfill import BackfillPlan, Progress as PageProgress, run_backfill
-from rsiwatch.cli import BadOption, Env, Failure, cli, common, emit_json, log_level, parse_day
+from rsiwatch.cli import EXISTING_FILE, BadOption, Env, Failure, cli, common, emit_json, log_level, parse_day
 from rsiwatch.config import Selectors, Source, curator_name
 from rsiwatch.config_file import ConfigFileError, read_config_text, write_config_text
 from rsiwatch.files import write_atomically
@@ -353,7 +353,7 @@ def sources_test(
 
 
 @sources.command(name="import-opml")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("file", type=EXISTING_FILE)
 @click.option("--every", help="Schedule for the imported feeds (default: the config's default, daily).")
 @click.option("--dry-run", is_flag=True, help="Show what would be added; change nothing.")
 @common

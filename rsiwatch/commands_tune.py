@@ -13,38 +13,11 @@ import click
 
 from rsiwatch.cli import Env, Failure, cli, common, emit_json
 from rsiwatch.files import write_atomically
-from rsiwatch.store import THRESHOLD_SETTING, Store, iso_ago
-from rsiwatch.tuning.choose import ThresholdRefused, choose_threshold
+from rsiwatch.tuning.choose import ThresholdRefused
 from rsiwatch.tuning.plot import PLOT_HINT, plot_available
-from rsiwatch.tuning.report import TARGET_SETTING, TuningReport, build_report
-from rsiwatch.tuning.threshold import CAUGHT, CurvePoint, curve, net_budget
-
-
-def _requeue(store: Store, threshold: float, days: int) -> list[str]:
-    """Queue the recent undecided works a lowered threshold now lets in, with their why-terms."""
-    from rsiwatch.scoring import explain_works
-
-    queued = store.history.queue_works(store.history.unqueued_at_or_above(threshold, iso_ago(days * 86400)), CAUGHT)
-    explain_works(store, queued)
-    return queued
-
-
-def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{value:.0%}"
-
-
-def _why(target: dict[str, Any], point: CurvePoint, note: str | None) -> str:
-    asked = (
-        f"target recall {target['recall']:g}"
-        if "recall" in target
-        else f"budget {target['budget']:g} a week"
-        if "budget" in target
-        else "set by hand"
-    )
-    figures = f"precision {_pct(point.precision)}, recall {_pct(point.recall)}, " + (
-        f"{point.per_week:.1f} a week" if point.per_week is not None else "load unknown"
-    )
-    return f"rsiwatch tune: {asked}; {figures}" + (f"; {note}" if note else "")
+from rsiwatch.tuning.report import TuningReport, build_report
+from rsiwatch.tuning.save import ThresholdAsked, TuneOutcome, apply_threshold, budget_line, pct
+from rsiwatch.tuning.threshold import CurvePoint
 
 
 def _recall_line(report: TuningReport) -> str:
@@ -57,11 +30,11 @@ def _recall_line(report: TuningReport) -> str:
         )
     if est.low is None:
         return (
-            f"recall among reviewed works: {_pct(est.recall)} (no audit decisions yet, so no estimate of what is "
+            f"recall among reviewed works: {pct(est.recall)} (no audit decisions yet, so no estimate of what is "
             "missed)"
         )
     return (
-        f"estimated recall: {_pct(est.recall)} (95% CI {_pct(est.low)}-{_pct(est.high)}): {est.caught} caught, "
+        f"estimated recall: {pct(est.recall)} (95% CI {pct(est.low)}-{pct(est.high)}): {est.caught} caught, "
         f"{est.found_below} found below the threshold, ~{est.missed:.1f} missed "
         f"(audit: {est.audit_positives} relevant in {est.audited} decisions standing for {est.population:.0f} "
         "works)"
@@ -77,13 +50,13 @@ def _print_sources(report: TuningReport) -> None:
     echo("  source                 threshold  candidates  accepted share  recall (audit, 95% CI)")
     for s in report.sources:
         ci = (
-            f" ({_pct(s['recall_low'])}-{_pct(s['recall_high'])}, {s['audited']} audited)"
+            f" ({pct(s['recall_low'])}-{pct(s['recall_high'])}, {s['audited']} audited)"
             if s["recall_low"] is not None
             else ""
         )
         echo(
             f"  {s['source']:<22} {s['threshold']:9.3f}  {s['candidates']:10d}  "
-            f"{_pct(s['accepted_share']):>14}  {_pct(s['recall'])}{ci}"
+            f"{pct(s['accepted_share']):>14}  {pct(s['recall'])}{ci}"
         )
 
 
@@ -97,7 +70,7 @@ def _print(report: TuningReport, chosen: CurvePoint | None, saved: bool) -> None
     if proxy is not None:
         standing = "replaced by the reviews' recall" if report.reviews_suffice else "a proxy until reviews replace it"
         echo(
-            f"{proxy.label}: {_pct(proxy.recall_at([report.threshold])[0])} of the {len(proxy.scores)} catalog entries "
+            f"{proxy.label}: {pct(proxy.recall_at([report.threshold])[0])} of the {len(proxy.scores)} catalog entries "
             f"reach the threshold when scored by a model trained without them ({standing})"
         )
     echo(f"weekly load over {report.span_weeks:.1f} weeks since {report.load_since[:10]}")
@@ -121,9 +94,9 @@ def _print(report: TuningReport, chosen: CurvePoint | None, saved: bool) -> None
     for p in rows:
         load = "–" if p.per_week is None else f"{p.per_week:8.1f}"
         mark = marks.get(p.threshold, "")
-        extra = f"  {_pct(proxied[p.threshold]):>{width}}" if proxy is not None else ""
+        extra = f"  {pct(proxied[p.threshold]):>{width}}" if proxy is not None else ""
         echo(
-            f"{'→' if mark else ' '} {p.threshold:9.3f}  {_pct(p.precision):>9}  {_pct(p.recall):>6}  {load:>8}  "
+            f"{'→' if mark else ' '} {p.threshold:9.3f}  {pct(p.precision):>9}  {pct(p.recall):>6}  {load:>8}  "
             f"{p.reviewed:8d}  {p.accepted:8d}{extra}  {mark}".rstrip()
         )
     _print_sources(report)
@@ -213,54 +186,58 @@ def tune(
     if plot_path is not None and not plot_available():
         raise Failure(f"--plot {plot_path}: {PLOT_HINT}")  # said before anything is computed or saved
     config = env.config
+    asked = ThresholdAsked(
+        recall=target_recall, budget=budget, value=new_threshold, note=reason, dry_run=dry_run, force=force,
+        requeue_days=requeue_days,
+    )
     with env.store() as store:
         report = build_report(store, config, weeks=weeks, proxy=True)
         rule_effects = store.rule_matches.effects()
         try:
-            picked = choose_threshold(report, env.config.review, target_recall, budget, new_threshold, force or dry_run)
+            outcome = apply_threshold(store, config, report, asked)
         except ThresholdRefused as exc:
             raise Failure(str(exc)) from None
-        chosen = saved = None
-        requeued: list[str] = []
-        if picked is not None:
-            value, target = picked
-            chosen = curve(report.history, [value], stream_scores=report.stream_scores, span_weeks=report.span_weeks)[0]
-            if not dry_run:
-                why = _why(target, chosen, reason)
-                store.models.set_setting(THRESHOLD_SETTING, value, why)
-                store.models.set_setting(TARGET_SETTING, target, why)
-                saved = why
-                if value < report.threshold and requeue_days:
-                    requeued = _requeue(store, value, requeue_days)
+    chosen = outcome.chosen
     if plot_path is not None:
-        from rsiwatch.tuning.plot import report_png
-
-        net = label = None
-        if budget is not None:
-            review = config.review
-            net = net_budget(budget, review.audit_per_week, review.uncertain_share)
-            label = f"budget {budget:g} a week = {net:.1f} above the threshold + audit + uncertain"
-        png = report_png(report, chosen=chosen.threshold if chosen else None, budget=net, budget_label=label)
-        try:
-            write_atomically(plot_path, png)
-        except OSError as exc:
-            raise Failure(f"{plot_path}: cannot write the plot: {exc.strerror}") from None
+        _write_plot(plot_path, report, chosen, *budget_line(budget, config.review))
     if as_json:
         out = report.to_dict()
-        out["chosen"] = None if chosen is None else {**chosen.to_dict(), "saved": saved is not None, "reason": saved}
+        out["chosen"] = outcome.chosen_json()
         out["plot"] = str(plot_path) if plot_path else None
-        out["requeued"] = len(requeued)
+        out["requeued"] = len(outcome.requeued)
         out["rules"] = rule_effects
         emit_json(out)
         return
-    _print(report, chosen, saved is not None)
+    _print(report, chosen, outcome.saved is not None)
     _print_rules(rule_effects)
-    if saved and chosen is not None:
-        click.echo(f"saved threshold {chosen.threshold:.4f}: {saved} (applies to works scored from now on)", err=True)
-        if requeued:
-            click.echo(
-                f"queued {len(requeued)} undecided works first seen in the last {requeue_days} days that now reach it",
-                err=True,
-            )
+    _print_saved(outcome, requeue_days)
     if plot_path:
         click.echo(f"wrote {plot_path}", err=True)
+
+
+def _write_plot(
+    path: Path, report: TuningReport, chosen: CurvePoint | None, budget: float | None, budget_label: str | None
+) -> None:
+    from rsiwatch.tuning.plot import report_png
+
+    png = report_png(report, chosen=chosen.threshold if chosen else None, budget=budget, budget_label=budget_label)
+    try:
+        write_atomically(path, png)
+    except OSError as exc:
+        raise Failure(f"{path}: cannot write the plot: {exc.strerror}") from None
+
+
+def _print_saved(outcome: TuneOutcome, requeue_days: int) -> None:
+    """The threshold saved and the works it queued, on stderr."""
+    if not (outcome.saved and outcome.chosen is not None):
+        return
+    click.echo(
+        f"saved threshold {outcome.chosen.threshold:.4f}: {outcome.saved} (applies to works scored from now on)",
+        err=True,
+    )
+    if outcome.requeued:
+        click.echo(
+            f"queued {len(outcome.requeued)} undecided works first seen in the last {requeue_days} days that now "
+            "reach it",
+            err=True,
+        )

@@ -151,46 +151,52 @@ def fetch_source(
             # and the source is simply due again at the next start.
             log.info("%s: interrupted by the shutdown (%s); not counted as a failure", source.name, exc)
             return SourceOutcome(source.name, ok=False, error=f"interrupted: {exc}")
-        if not isinstance(exc, CrawlError):
-            log.exception("%s: unexpected error", source.name)
-            exc = CrawlError(f"{source.endpoint}: internal error: {type(exc).__name__}: {exc}")
-        failures = store.sources.source_state(source.name).consecutive_failures + 1
-        wait = retry_wait_s(config, failures, getattr(exc, "retry_after", None))
-        not_before = iso(datetime.now(UTC) + timedelta(seconds=wait))
-        gone = permanent_failure(exc)
-        store.sources.record_failure(source.name, str(exc), started, not_before=not_before, pause_reason=gone)
-        log.warning(
-            "%s: %s",
-            source.name,
-            exc,
-            extra={
-                "fields": {
-                    "source": source.name,
-                    "outcome": "error",
-                    "error": str(exc),
-                    "consecutive_failures": failures,
-                }
-            },
-        )
-        if gone:
-            log.warning(
-                "%s: paused: %s; `rsiwatch sources resume %s` tries it again",
-                source.name,
-                gone,
-                source.name,
-                extra={"fields": {"source": source.name, "outcome": "paused"}},
-            )
-        elif failures == config.schedule.warn_after_failures:
-            # Once, when it crosses the line: `status --check` and the digest keep saying it after that.
-            log.warning(
-                "%s: failing: %d failures in a row; retried every %s until it recovers",
-                source.name,
-                failures,
-                describe_seconds(retry_wait_s(config, failures + 1, None)),
-                extra={"fields": {"source": source.name, "outcome": "failing", "consecutive_failures": failures}},
-            )
-        return SourceOutcome(source.name, ok=False, error=str(exc))
+        return record_fetch_failure(source, store, config, exc, started)
     return FetchedSource(source, started, result)
+
+
+def record_fetch_failure(source: Source, store: Store, config: Config, exc: Exception, started: str) -> SourceOutcome:
+    """Count a failed fetch against its source, which waits its back-off before it is due again, or is paused
+    when the server says the feed is gone; said in the log, once more when it crosses the warning line."""
+    if not isinstance(exc, CrawlError):  # called inside fetch_source's except: the log keeps the traceback
+        log.exception("%s: unexpected error", source.name)
+        exc = CrawlError(f"{source.endpoint}: internal error: {type(exc).__name__}: {exc}")
+    failures = store.sources.source_state(source.name).consecutive_failures + 1
+    wait = retry_wait_s(config, failures, getattr(exc, "retry_after", None))
+    not_before = iso(datetime.now(UTC) + timedelta(seconds=wait))
+    gone = permanent_failure(exc)
+    store.sources.record_failure(source.name, str(exc), started, not_before=not_before, pause_reason=gone)
+    log.warning(
+        "%s: %s",
+        source.name,
+        exc,
+        extra={
+            "fields": {
+                "source": source.name,
+                "outcome": "error",
+                "error": str(exc),
+                "consecutive_failures": failures,
+            }
+        },
+    )
+    if gone:
+        log.warning(
+            "%s: paused: %s; `rsiwatch sources resume %s` tries it again",
+            source.name,
+            gone,
+            source.name,
+            extra={"fields": {"source": source.name, "outcome": "paused"}},
+        )
+    elif failures == config.schedule.warn_after_failures:
+        # Once, when it crosses the line: `status --check` and the digest keep saying it after that.
+        log.warning(
+            "%s: failing: %d failures in a row; retried every %s until it recovers",
+            source.name,
+            failures,
+            describe_seconds(retry_wait_s(config, failures + 1, None)),
+            extra={"fields": {"source": source.name, "outcome": "failing", "consecutive_failures": failures}},
+        )
+    return SourceOutcome(source.name, ok=False, error=str(exc))
 
 
 def crawl_source(
@@ -222,35 +228,64 @@ def crawl(
     sources: Sequence[Source],
     on_source: Callable[[SourceOutcome], None] | None = None,
 ) -> CrawlReport:
-    """Visit each source once; a failure is recorded against its source and the crawl goes on."""
+    """Visit each source once; a failure is recorded against its source and the crawl goes on.  The stages,
+    in order: the feeds (fetched, parsed, stored, linked, scored and queued in batches), the citation watch,
+    what joins the queue whatever its score, a retrain on a grown pool, the drafts, the weekly draw."""
     report = CrawlReport(started=utcnow())
     store.sources.ensure_sources(config.source_registrations)
+
+    def record(outcome: SourceOutcome) -> None:
+        report.sources.append(outcome)
+        if on_source:
+            on_source(outcome)
+
     # The citation watch reads the catalog as it asks (scholarly.py); it runs after the feeds, in line.
-    watches = [s for s in sources if s.kind == "openalex"]
-    sources = [s for s in sources if s.kind != "openalex"]
-    # Several feeds (each source named once): fetch and parse ahead, overlapping this thread's store work.
-    names = [s.name for s in sources]
-    prefetcher = None
-    if sum(1 for s in sources if is_separable(s.spec)) >= 2 and len(set(names)) == len(names):
-        prefetcher = Prefetcher(store, client, sources)
+    crawl_feeds([s for s in sources if s.kind != "openalex"], store, client, config, record)
+    for source in (s for s in sources if s.kind == "openalex"):
+        record(crawl_source(source, store, client, config, _watching(source, store, client, config)))
+    # Works citing several catalog entries join the queue whatever their score (scholarly.cites_to_queue).
+    report.queued_citing = len(store.scholarly.queue_citing(report.started, config.scholarly.cites_to_queue))
+    # What readers sent through the public form since the last crawl (never fetched inside the POST).
+    intake = process_inbox(config, store)
+    report.submissions_read, report.submissions_unread = intake.read, intake.unread
+    # What several independent sources discuss joins the queue whatever its score (review.discussed_sources).
+    report.queued_discussed = len(store.discussion.queue_discussed(report.started, config.review.discussed_sources))
+    report.queued_after_retrain = retrain_on_grown_pool(store, config)
+    # Drafts that fill themselves in: what OpenAlex knows of the queued papers (free lookups, never while
+    # a page waits).
+    report.drafts_filled = enrich_queued(store, client, config).filled
+    draw_weekly_picks(store, config)
+    found = store.models.active_model()
+    report.model_version = found[0] if found else None
+    report.finished = utcnow()
+    return report
+
+
+def crawl_feeds(
+    sources: Sequence[Source],
+    store: Store,
+    client: PoliteClient,
+    config: Config,
+    record: Callable[[SourceOutcome], None],
+) -> None:
+    """Fetch and parse each source, then store its items (``store_batch``: sightings, links, scores, the
+    queue); ``record`` gets every source's outcome in the order of ``sources``.  Sources parsed ahead
+    while a batch is stored join that batch, up to ``BATCH_ITEMS`` items."""
+    prefetcher = _prefetcher(sources, store, client)
     batch: list[FetchedSource] = []
 
     def store_pending() -> None:
         done = store_batch(batch, store, config) if batch else []
         batch.clear()
         for outcome in done:
-            report.sources.append(outcome)
-            if on_source:
-                on_source(outcome)
+            record(outcome)
 
     try:
         for source in sources:
             fetched = fetch_source(source, store, client, config, prefetcher.take if prefetcher else None)
             if isinstance(fetched, SourceOutcome):  # a failure: after the sources before it, in order
                 store_pending()
-                report.sources.append(fetched)
-                if on_source:
-                    on_source(fetched)
+                record(fetched)
                 continue
             batch.append(fetched)
             # Store now unless the next source is already parsed (then it joins this batch).
@@ -260,36 +295,33 @@ def crawl(
     finally:
         if prefetcher is not None:
             prefetcher.close()
-    for source in watches:
-        outcome = crawl_source(source, store, client, config, _watching(source, store, client, config))
-        report.sources.append(outcome)
-        if on_source:
-            on_source(outcome)
-    # Works citing several catalog entries join the queue whatever their score (scholarly.cites_to_queue).
-    report.queued_citing = len(store.scholarly.queue_citing(report.started, config.scholarly.cites_to_queue))
-    # What readers sent through the public form since the last crawl (never fetched inside the POST).
-    intake = process_inbox(config, store)
-    report.submissions_read, report.submissions_unread = intake.read, intake.unread
-    # What several independent sources discuss joins the queue whatever its score (review.discussed_sources).
-    report.queued_discussed = len(store.discussion.queue_discussed(report.started, config.review.discussed_sources))
-    # A young model learnt the stream from a small pool: retrain as the pool grows (cheap while small).
+
+
+def _prefetcher(sources: Sequence[Source], store: Store, client: PoliteClient) -> Prefetcher | None:
+    """Several feeds (each source named once): fetch and parse ahead, overlapping this thread's store work."""
+    names = [s.name for s in sources]
+    if sum(1 for s in sources if is_separable(s.spec)) >= 2 and len(set(names)) == len(names):
+        return Prefetcher(store, client, sources)
+    return None
+
+
+def retrain_on_grown_pool(store: Store, config: Config) -> int:
+    """A young model learnt the stream from a small pool: retrain as the pool grows (cheap while small).
+    How many works the retrained model newly queued (0 when it was not retrained)."""
     refreshed = refresh_if_pool_grew(store, config)
-    if refreshed is not None:
-        report.queued_after_retrain = len(refreshed.queued)
-        log.info(
-            "retrained on a grown pool: model %d, %d open works rescored, %d newly queued",
-            refreshed.model_version,
-            refreshed.scored,
-            len(refreshed.queued),
-        )
-    # Drafts that fill themselves in: what OpenAlex knows of the queued papers (free lookups, never while
-    # a page waits).
-    report.drafts_filled = enrich_queued(store, client, config).filled
-    # The weekly audit sample and uncertainty picks (idempotent: drawn once a week).
+    if refreshed is None:
+        return 0
+    log.info(
+        "retrained on a grown pool: model %d, %d open works rescored, %d newly queued",
+        refreshed.model_version,
+        refreshed.scored,
+        len(refreshed.queued),
+    )
+    return len(refreshed.queued)
+
+
+def draw_weekly_picks(store: Store, config: Config) -> None:
+    """The weekly audit sample and uncertainty picks (idempotent: drawn once a week)."""
     draw = queue_weekly(store, config.review.audit_per_week, config.review.uncertain_share)
     if draw is not None:  # picks below the threshold were scored without why-terms
         explain_works(store, draw.audit + draw.uncertain)
-    found = store.models.active_model()
-    report.model_version = found[0] if found else None
-    report.finished = utcnow()
-    return report

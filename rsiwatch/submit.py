@@ -8,8 +8,10 @@ robots.txt (a rule for crawlers) is not consulted.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from crawler.errors import ParseError
 from crawler.html import HTML_ACCEPT, page_item
@@ -82,7 +84,7 @@ def file_submission(
     outcome = store.submissions.record_submission(
         item.canonical_id, url, note, submitter=submitter, fetch_error=fetch_error
     )
-    work = store.works.work(item.canonical_id) or {}
+    work: Mapping[str, Any] = store.works.work(item.canonical_id) or {}
     return Submission(
         canonical_id=item.canonical_id,
         title=work.get("title", item.title),

@@ -4,6 +4,9 @@ decision at a past time).  They use the store's own helpers, so they follow its 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from rsiwatch.store import Store
@@ -66,3 +69,22 @@ def sightings_since_decision(store: Store, work_id: str) -> dict[str, Any]:
     since = decision["decided_at"] if decision else ""
     rows = store.all("SELECT * FROM sightings WHERE work_id = ? AND seen_at > ? ORDER BY seen_at, id", (work_id, since))
     return {"decision": decision, "sightings": [dict(r) for r in rows]}
+
+
+@contextmanager
+def statements_run(monkeypatch: Any) -> Iterator[list[str]]:
+    """The SQL statements run, inside the block, on every database opened inside it (N+1 tests count them)."""
+    from rsiwatch.store import Database
+
+    statements: list[str] = []
+    opened = Database.__init__
+
+    def traced(self: Database, path: str | Path) -> None:
+        opened(self, path)
+        self.conn.set_trace_callback(statements.append)
+
+    monkeypatch.setattr(Database, "__init__", traced)
+    try:
+        yield statements
+    finally:
+        monkeypatch.setattr(Database, "__init__", opened)

@@ -52,6 +52,7 @@ def test_arxiv_api_results_are_not_listings() -> None:
     assert not [f.name for f in files if is_arxiv_listing(f.read_bytes())]
 
 
+@pytest.mark.slow
 def test_a_mirrored_listing_as_a_plain_feed_publishes_no_framing(tmp_path: Path, local_server) -> None:
     local_server.add("/mirror/cs.LG", body=(FEEDS / "arxiv_rss_mirror.xml").read_bytes(),
                      headers={"Content-Type": "application/rss+xml"})

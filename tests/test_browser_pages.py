@@ -277,16 +277,21 @@ def test_counts_follow_decisions_and_the_accept_dialog_guards_its_fields(browser
         expect(total).to_have_text(str(before - 1))
         expect(new_option).to_have_text(f"new ({before - 1})")
 
-        # A refusal by its field: shown there, marked invalid, focused.
+        # A refusal by its fields, every one at once: each shown there, marked invalid; the first focused.
         page.keyboard.press("a")
         dialog = page.locator("#accept-dialog")
         expect(dialog.locator('input[name="title"]')).not_to_have_value("")
         dialog.locator('input[name="year"]').fill("19x")
+        dialog.locator('textarea[name="description"]').fill("")
         dialog.locator('input[name="title"]').press("Enter")
         year = dialog.locator('input[name="year"]')
         expect(year).to_have_attribute("aria-invalid", "true")
         expect(year).to_be_focused()
         expect(dialog.locator("#accept-error-year")).to_contain_text("year")
+        description = dialog.locator('textarea[name="description"]')
+        expect(description).to_have_attribute("aria-invalid", "true")
+        expect(description).to_have_attribute("aria-describedby", "accept-error-description")
+        expect(dialog.locator("#accept-error-description")).to_contain_text("description: required")
         # Leaving the edited form asks first; dismissed, the dialog and its text stay.
         page.keyboard.press("Escape")
         expect(dialog).to_be_visible()

@@ -11,7 +11,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from browser_support import CHROMIUM, CHROMIUM_ARGS, playwright_or_skip
+from browser_support import playwright_or_skip
 from cli_support import run_cli
 from test_publish import hostile_catalog
 
@@ -43,14 +43,6 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, l
     finally:
         server.shutdown()
         thread.join(5)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def open_page(browser: Any, javascript: bool = True) -> tuple[Any, Any, list[str]]:

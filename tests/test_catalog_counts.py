@@ -7,11 +7,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from cli_support import run_cli, run_json
 
 from rsiwatch.config import load_config
 from rsiwatch.review.web import create_app
 from rsiwatch.store import Store
+
+pytestmark = pytest.mark.slow  # every test here runs the command line or a daemon as processes
 
 
 def test_every_door_counts_the_same_catalog(tmp_path: Path) -> None:

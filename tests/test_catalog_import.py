@@ -228,6 +228,7 @@ def test_a_row_without_a_title_takes_its_known_works_title(tmp_path: Path) -> No
             200, "Reward models trained from AI feedback", "A brand new entry about self-play")
 
 
+@pytest.mark.slow
 def test_a_json_export_into_a_fresh_database_keeps_who_reviewed_each_entry(tmp_path: Path) -> None:
     """Before: every imported entry became reviewed by whoever ran the import (a CI job's user)."""
     first, fresh = tmp_path / "first", tmp_path / "fresh"

@@ -110,6 +110,7 @@ def test_split_authors_reads_bylines_as_curators_write_them() -> None:
     assert family_given("DeepMind") == {"literal": "DeepMind"}
 
 
+@pytest.mark.slow
 def test_bibtex_reads_back_whole_in_bibtexparser_and_pybtex(catalog_folder: Path) -> None:
     entries = catalog_of(catalog_folder)
     text = export(catalog_folder, "bibtex")
@@ -139,6 +140,7 @@ def test_bibtex_reads_back_whole_in_bibtexparser_and_pybtex(catalog_folder: Path
 
 
 @pytest.mark.skipif(shutil.which("bibtool") is None, reason="Debian's bibtool is not installed")
+@pytest.mark.slow
 def test_bibtool_reads_the_bibtex_without_a_complaint(catalog_folder: Path, tmp_path: Path) -> None:
     path = tmp_path / "catalog.bib"
     path.write_text(export(catalog_folder, "bibtex"), encoding="utf-8")
@@ -147,6 +149,7 @@ def test_bibtool_reads_the_bibtex_without_a_complaint(catalog_folder: Path, tmp_
     assert proc.stdout.count("@") == len(catalog_of(catalog_folder))
 
 
+@pytest.mark.slow
 def test_ris_reads_back_in_rispy_with_authors_split(catalog_folder: Path) -> None:
     records = rispy.loads(export(catalog_folder, "ris"))
     entries = catalog_of(catalog_folder)
@@ -161,6 +164,7 @@ def test_ris_reads_back_in_rispy_with_authors_split(catalog_folder: Path) -> Non
     assert by_id["rsiwatch501"]["authors"] == ["Lovelace, Ada", "Turing, Alan"]
 
 
+@pytest.mark.slow
 def test_csljson_renders_a_bibliography_in_citeproc(catalog_folder: Path) -> None:
     from citeproc import Citation, CitationItem, CitationStylesBibliography, CitationStylesStyle, formatter
     from citeproc.source.json import CiteProcJSON
@@ -182,6 +186,7 @@ def test_csljson_renders_a_bibliography_in_citeproc(catalog_folder: Path) -> Non
     assert any("Lovelace" in line and "2025" in line for line in rendered)
 
 
+@pytest.mark.slow
 def test_keys_are_stable_as_the_catalog_grows(catalog_folder: Path, tmp_path: Path) -> None:
     before = export(catalog_folder, "bibtex")
     assert export(catalog_folder, "bibtex") == before  # same catalog, same bytes
@@ -196,6 +201,7 @@ def test_keys_are_stable_as_the_catalog_grows(catalog_folder: Path, tmp_path: Pa
     assert after.entries[-1].key == "rsiwatch600:2502.00002"
 
 
+@pytest.mark.slow
 def test_the_published_site_offers_the_same_bytes(catalog_folder: Path, tmp_path: Path) -> None:
     for name in ("config.yaml", "candidates.db"):
         shutil.copyfile(catalog_folder / name, tmp_path / name)

@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from cli_support import run_cli, write_config
 from review_fixtures import populate
 
 
+@pytest.mark.slow
 def test_candidates_says_when_the_limit_cuts_the_listing(tmp_path: Path) -> None:
     write_config(tmp_path / "config.yaml", [])
     populate(tmp_path / "candidates.db", 5)
@@ -21,6 +23,7 @@ def test_candidates_says_when_the_limit_cuts_the_listing(tmp_path: Path) -> None
     assert "showing" not in whole.stderr
 
 
+@pytest.mark.slow
 def test_backfill_refuses_a_backward_range_and_unknown_categories(tmp_path: Path) -> None:
     write_config(tmp_path / "config.yaml", [])
     backward = run_cli("backfill", "--from", "2026-02-01", "--until", "2026-01-01", cwd=tmp_path, check=False)
@@ -41,6 +44,7 @@ def test_a_key_written_twice_in_the_config_is_an_error(tmp_path: Path) -> None:
     assert refused.returncode == 2 and "config.yaml" in line and "threshold" in line and "line" in line
 
 
+@pytest.mark.slow
 def test_a_work_a_retrain_put_below_the_threshold_says_which_model_queued_it(tmp_path: Path) -> None:
     from types import SimpleNamespace
 

@@ -101,6 +101,7 @@ def test_an_empty_file_gives_the_defaults() -> None:
     assert parse_config("") == Config()
 
 
+@pytest.mark.slow
 def test_cli_exits_2_with_one_line_on_a_bad_config(tmp_path: Path) -> None:
     (tmp_path / "config.yaml").write_text("sources: [{name: a, kind: feed, url: 'https://x.org/f', every: soon}]\n")
     proc = run_cli("status", cwd=tmp_path, check=False)
@@ -111,6 +112,7 @@ def test_cli_exits_2_with_one_line_on_a_bad_config(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr
 
 
+@pytest.mark.slow
 def test_cli_exits_2_when_a_named_config_is_missing(tmp_path: Path) -> None:
     proc = run_cli("crawl", "--config", "nope.yaml", cwd=tmp_path, check=False)
     assert proc.returncode == 2

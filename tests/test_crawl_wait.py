@@ -6,9 +6,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from cli_support import run_cli, write_config
 
 from rsiwatch.lock import take_lock
+
+pytestmark = pytest.mark.slow  # every test here runs the command line or a daemon as processes
 
 
 def test_crawl_wait_gives_up_at_its_deadline_with_one_line_and_exit_1(tmp_path: Path) -> None:

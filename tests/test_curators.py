@@ -74,6 +74,7 @@ def curated(tmp_path: Path):
     return create_app(config, db).test_client(), ids
 
 
+@pytest.mark.slow
 def test_the_review_page_asks_curators_to_sign_in(curated) -> None:
     client, ids = curated
     first = client.get("/catalog", base_url=BASE)
@@ -119,6 +120,7 @@ def test_curators_let_the_page_serve_beyond_loopback() -> None:
     check_binding(Binding("0.0.0.0", 8765, None, {"ada": hash_password("x" * 8)}))
 
 
+@pytest.mark.slow
 def test_curator_add_says_a_running_server_needs_a_restart(tmp_path: Path) -> None:
     """What it says is true: a review page already running keeps answering without sign-in until restarted."""
     from rsiwatch.review.web import create_app

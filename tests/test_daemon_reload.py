@@ -15,9 +15,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 import yaml
 from cli_support import run_cli, run_json
 from test_daemon import DEADLINE_S, quick_project, stop_daemon
+
+pytestmark = pytest.mark.slow  # every test here runs the command line or a daemon as processes
 
 FEED = (Path(__file__).parent / "fixtures" / "e2e" / "newsletter.xml").read_bytes()
 

@@ -185,6 +185,7 @@ def test_digest_says_when_nothing_came_back(db: Path) -> None:
     assert "Nothing decided came back." in to_html(digest) and "Nothing decided came back." in to_markdown(digest)
 
 
+@pytest.mark.slow
 def test_digest_mail_carries_the_headers_relays_expect(db: Path, tmp_path: Path, smtp: SMTPServer) -> None:
     """Issue 17: Date (RFC 5322 requires it), a unique Message-ID, Auto-Submitted (RFC 3834); the real CLI."""
     from cli_support import run_cli

@@ -10,6 +10,8 @@ import pytest
 from cli_support import run_cli, run_json, write_config
 from test_rules import PLAIN, rss
 
+pytestmark = pytest.mark.slow  # every test here runs the command line or a daemon as processes
+
 PAPER = "arxiv:2611.02001"
 LINK = "https://arxiv.org/abs/2611.02001"
 

@@ -250,6 +250,7 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+@pytest.mark.slow
 def test_accept_and_catalog_edit_on_the_command_line_check_the_same(home: Path) -> None:
     for date_text, why in (("2025-02-30", "no such day"), ("2099-01-01", "a date in the future")):
         proc = run_cli("accept", "arxiv:2501.10000", "--date", date_text, cwd=home, check=False)
@@ -273,6 +274,7 @@ def test_accept_and_catalog_edit_on_the_command_line_check_the_same(home: Path) 
     assert (entry["date_published"], entry["year"], entry["date_iso"]) == ("21/03/2025", 2025, "2025-03-21")
 
 
+@pytest.mark.slow
 def test_an_import_keeps_bad_rows_flagged_and_doctor_names_them(home: Path) -> None:
     proc = run_cli("catalog", "import", "sheet.csv", cwd=home)
     assert "'kernels'" in proc.stderr and "'2025-02-30'" in proc.stderr

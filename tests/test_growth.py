@@ -8,10 +8,13 @@ import json
 import sqlite3
 from pathlib import Path
 
+import pytest
 from cli_support import run_cli, write_config
 from local_server import LocalServer
 
 from rsiwatch.lock import take_lock
+
+pytestmark = pytest.mark.slow  # every test here runs the command line or a daemon as processes
 
 FIXTURES = Path(__file__).parent / "fixtures" / "e2e"
 RSS = {"Content-Type": "application/rss+xml"}

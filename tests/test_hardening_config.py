@@ -325,6 +325,7 @@ def test_mangled_configs_exit_2_with_one_line(tmp_path: Path) -> None:
     assert result.ok, "\n".join(result.failures[:30] + result.notes)
 
 
+@pytest.mark.slow
 def test_what_the_fuzzer_found_stays_fixed() -> None:
     """Regressions: each of these once hung, overflowed later, or escaped as a traceback."""
     import pytest

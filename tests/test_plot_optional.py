@@ -42,6 +42,7 @@ def test_the_stats_tab_without_matplotlib_says_how_to_get_the_chart(tmp_path: Pa
     assert chart.status_code == 404 and "rsiwatch[plot]" in chart.get_data(as_text=True)
 
 
+@pytest.mark.slow
 def test_tune_plot_without_matplotlib_says_how_to_get_it_in_one_line(tmp_path: Path) -> None:
     write_config(tmp_path / "config.yaml", [])
     _reviewed(tmp_path / "candidates.db")

@@ -14,6 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from cli_support import run_cli, write_config
 from local_server import LocalServer
 from oai_server import OaiEndpoint
@@ -24,6 +25,7 @@ FIXTURES = Path(__file__).parent / "fixtures" / "e2e"
 SPACING_S = 3.0  # longer than a process's start, so a spacing kept only in memory shows
 
 
+@pytest.mark.slow
 def test_two_crawls_back_to_back_keep_the_host_groups_spacing(tmp_path: Path, local_server: LocalServer) -> None:
     body = (FIXTURES / "newsletter.xml").read_bytes()
     local_server.add("/a", body=body, headers={"Content-Type": "application/rss+xml"})
@@ -45,6 +47,7 @@ def test_two_crawls_back_to_back_keep_the_host_groups_spacing(tmp_path: Path, lo
     assert min(gaps) >= SPACING_S, f"gaps between processes {gaps}, spacing {SPACING_S} s"
 
 
+@pytest.mark.slow
 def test_backfill_resumed_after_sigkill_waits_from_the_killed_ones_last_request(
     tmp_path: Path, local_server: LocalServer
 ) -> None:
@@ -76,6 +79,7 @@ def test_backfill_resumed_after_sigkill_waits_from_the_killed_ones_last_request(
     assert all(b - a >= SPACING_S for a, b in itertools.pairwise(arrivals))
 
 
+@pytest.mark.slow
 def test_backfill_takes_the_crawl_lock(tmp_path: Path, local_server: LocalServer) -> None:
     url = local_server.add("/oai", handler=OaiEndpoint(total=20, size=20))
     write_config(tmp_path / "config.yaml", [])
@@ -103,6 +107,7 @@ def test_the_lock_follows_a_symlink_to_the_database(tmp_path: Path) -> None:
             raise AssertionError("a crawl through the symlink took the lock the daemon holds")
 
 
+@pytest.mark.slow
 def test_submissions_back_to_back_keep_the_spacing(tmp_path: Path, local_server: LocalServer) -> None:
     """A page sent in (``submit``, and the public form's inbox read by a crawl) counts against its host too."""
     page = b"<html><head><title>Agents that write kernels</title></head><body><p>We train.</p></body></html>"

@@ -10,6 +10,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
 from local_server import LocalServer
 
 from crawler.http import PoliteClient
@@ -49,6 +50,7 @@ def sources(local_server: LocalServer, sizes: list[int]) -> list[Source]:
     return out
 
 
+@pytest.mark.slow
 def test_prefetched_items_equal_items_parsed_in_line(tmp_path: Path, local_server: LocalServer) -> None:
     srcs = sources(local_server, [120, 3, 90, 1, 150])
     assert len(feed(0, 120)) >= PARSE_IN_WORKER_FROM > len(feed(1, 3))  # both paths are taken
@@ -66,6 +68,7 @@ def test_prefetched_items_equal_items_parsed_in_line(tmp_path: Path, local_serve
     assert [len(r.items) for r in ahead] == [120, 3, 90, 1, 150]
 
 
+@pytest.mark.slow
 def test_a_killed_worker_costs_a_parse_in_line_not_the_source(tmp_path: Path, local_server: LocalServer) -> None:
     srcs = sources(local_server, [120] * 8)  # more than PREFETCH_AHEAD: the last ones are fetched after the kill
     with Store(tmp_path / "c.db") as store, client() as c:

@@ -54,6 +54,7 @@ def catalog_of(folder: Path) -> list[dict]:
         return store.catalog.entries()
 
 
+@pytest.mark.slow
 def test_publish_writes_every_entry_at_its_stable_address(seeded: Path) -> None:
     run_cli("publish", "--out", "site", cwd=seeded)
     site = seeded / "site"
@@ -76,6 +77,7 @@ def test_publish_writes_every_entry_at_its_stable_address(seeded: Path) -> None:
     assert "once the weekly audit has reviewed enough" in index  # a fresh database has no audited stream
 
 
+@pytest.mark.slow
 def test_feed_is_atom_newest_first_with_stable_ids(seeded: Path) -> None:
     run_cli("publish", "--out", "site", "--feed-size", "30", "--base-url", "https://lists.example.org/rsi/", cwd=seeded)
     parsed = feedparser.parse((seeded / "site" / "feed.xml").read_bytes())
@@ -92,6 +94,7 @@ def test_feed_is_atom_newest_first_with_stable_ids(seeded: Path) -> None:
     assert parsed.entries[0].title == newest[0]["title"]
 
 
+@pytest.mark.slow
 def test_an_old_paper_accepted_today_leads_the_feed_and_an_edit_updates_it(seeded: Path) -> None:
     """Subscribers see what entered the catalog, whatever year the paper is from; an edit moves `updated`."""
     from rsiwatch.catalog.formats import ENTRY_FIELDS
@@ -153,6 +156,7 @@ def test_an_old_paper_accepted_today_leads_the_feed_and_an_edit_updates_it(seede
     assert edited.feed.updated_parsed == edited.entries[0].updated_parsed
 
 
+@pytest.mark.slow
 def test_csv_and_json(seeded: Path) -> None:
     run_cli("publish", "--out", "site", cwd=seeded)
     entries = catalog_of(seeded)
@@ -196,6 +200,7 @@ def test_republishing_the_same_catalog_gives_the_same_bytes(seeded: Path, tmp_pa
     assert ids[0] == ids[1]
 
 
+@pytest.mark.slow
 def test_an_edit_rewrites_only_what_changed_and_a_removed_entry_loses_its_page(seeded: Path) -> None:
     run_cli("publish", "--out", "site", cwd=seeded)
     before = digest(seeded / "site")
@@ -245,6 +250,7 @@ def hostile_catalog(folder: Path) -> None:
     run_cli("catalog", "import", "hostile.json", cwd=folder)
 
 
+@pytest.mark.slow
 def test_script_payloads_in_every_field_render_as_text(seeded: Path) -> None:
     hostile_catalog(seeded)
     run_cli("publish", "--out", "site", cwd=seeded)
@@ -271,6 +277,7 @@ def test_script_payloads_in_every_field_render_as_text(seeded: Path) -> None:
     assert "<script>alert('title')</script>" in (site / "catalog.json").read_text()  # data stays data
 
 
+@pytest.mark.slow
 def test_publish_reports_bad_input_in_one_line(seeded: Path) -> None:
     (seeded / "afile").write_text("x")
     proc = run_cli("publish", "--out", "afile", cwd=seeded, check=False)
@@ -279,6 +286,7 @@ def test_publish_reports_bad_input_in_one_line(seeded: Path) -> None:
     assert proc.returncode == 2 and "http(s)" in proc.stderr and "Traceback" not in proc.stderr
 
 
+@pytest.mark.slow
 def test_the_index_shows_the_estimated_share_once_the_stream_is_audited(seeded: Path) -> None:
     from tuning_replay import replay, synthetic_rows
 
@@ -330,6 +338,7 @@ def test_entry_dates_and_an_empty_catalog() -> None:
     assert files["catalog.json"] == b"[]\n" and files["catalog.csv"].decode().strip() == ",".join(SITE_COLUMNS)
 
 
+@pytest.mark.slow
 def test_publish_in_a_folder_without_a_database_creates_nothing_and_leaves_the_site(
     seeded: Path, tmp_path: Path
 ) -> None:
@@ -345,6 +354,7 @@ def test_publish_in_a_folder_without_a_database_creates_nothing_and_leaves_the_s
     assert list(elsewhere.iterdir()) == [] and digest(seeded / "site") == before
 
 
+@pytest.mark.slow
 def test_publish_refuses_a_site_of_another_database_or_a_larger_one_unless_forced(seeded: Path, tmp_path: Path) -> None:
     run_cli("publish", "--out", "site", cwd=seeded)
     before = digest(seeded / "site")
@@ -374,6 +384,28 @@ def test_publish_refuses_a_site_of_another_database_or_a_larger_one_unless_force
         store.conn.execute("DELETE FROM catalog WHERE id = (SELECT MAX(id) FROM catalog)")
     proc = run_cli("publish", "--out", "site", cwd=seeded, check=False)
     assert proc.returncode == 1 and "would remove 1 entries" in proc.stderr
+
+
+@pytest.mark.slow
+def test_a_withdrawal_leaves_the_site_without_force_and_is_named(seeded: Path) -> None:
+    # the routine sitting: a curator rejects a work accepted earlier (its entry withdrawn, recorded), then
+    # publishes; the entry leaves the site with no --force, and the output says it was a withdrawal
+    run_cli("publish", "--out", "site", cwd=seeded)
+    entry = catalog_of(seeded)[0]
+    run_cli("reject", entry["work_id"], "--note", "not an example after all", cwd=seeded)
+    out = run_json("publish", "--out", "site", cwd=seeded)
+    assert out["removed_entries"] == [entry["id"]] and out["withdrawn_entries"] == [entry["id"]]
+    assert not (seeded / "site" / "entries" / f"{entry['id']}.html").exists()
+    # the plain output names it as a withdrawal; a deleted row (no record) is still refused
+    run_cli("accept", entry["work_id"], cwd=seeded)
+    run_cli("publish", "--out", "site", cwd=seeded)
+    run_cli("out-of-scope", entry["work_id"], cwd=seeded)
+    proc = run_cli("publish", "--out", "site", cwd=seeded)
+    assert f"removed 1 entries from the site: {entry['id']} (1 withdrawn by a decision: {entry['id']})" in proc.stderr
+    with Store(seeded / "candidates.db") as store:
+        store.conn.execute("DELETE FROM catalog WHERE id = (SELECT MAX(id) FROM catalog)")
+    proc = run_cli("publish", "--out", "site", cwd=seeded, check=False)
+    assert proc.returncode == 1 and "would remove 1 entries" in proc.stderr and "--force" in proc.stderr
 
 
 def test_text_in_any_script_reads_in_its_own_direction_and_stays_text() -> None:

@@ -104,6 +104,7 @@ def queue_of(folder: Path) -> dict[str, dict]:
     return {c["canonical_id"]: c for c in run_json("candidates", "--limit", "500", cwd=folder)}
 
 
+@pytest.mark.slow
 def test_a_rule_previewed_saved_applied_and_shown(project: Path, local_server) -> None:
     before = queue_of(project)
     assert "arxiv:2611.01001" not in before and "arxiv:2611.01002" in before
@@ -144,6 +145,7 @@ def test_a_rule_previewed_saved_applied_and_shown(project: Path, local_server) -
     assert queue_of(project)["arxiv:2611.01002"]["queue_reason"] == "score"
 
 
+@pytest.mark.slow
 def test_saved_rules_meet_new_items(project: Path, local_server) -> None:
     run_cli("rules", "add", "pin", "--phrase", "concrete bridges", cwd=project)
     run_cli("rules", "add", "mute", "--source", "news", cwd=project)
@@ -164,6 +166,7 @@ def test_saved_rules_meet_new_items(project: Path, local_server) -> None:
     assert "arxiv:2611.01004" not in {c["canonical_id"] for c in found}
 
 
+@pytest.mark.slow
 def test_the_command_line_refuses_what_the_config_would(project: Path) -> None:
     proc = run_cli("rules", "add", "mute", "--author", "Ada Lovelace", cwd=project, check=False)
     assert proc.returncode == 2 and "not an author" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1

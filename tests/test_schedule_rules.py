@@ -82,37 +82,16 @@ def test_a_digest_crontab_the_scheduler_refuses_is_refused_when_the_config_loads
     ]
 
 
+@pytest.mark.slow
 def test_sources_add_checks_every_the_same_way(tmp_path: Path) -> None:
     config = write_config(tmp_path / "config.yaml", [])
     before = config.read_text()
-    result = run_cli(
-        "sources",
-        "add",
-        "blog",
-        "--kind",
-        "feed",
-        "--url",
-        "https://blog.example.org/feed",
-        "--every",
-        "99 * * * *",
-        cwd=tmp_path,
-        check=False,
-    )
+    add_blog = ("sources", "add", "blog", "--kind", "feed", "--url", "https://blog.example.org/feed", "--every")
+    result = run_cli(*add_blog, "99 * * * *", cwd=tmp_path, check=False)
     assert result.returncode == 2, result.stderr
     assert len(result.stderr.strip().splitlines()) == 1 and "99" in result.stderr and "every" in result.stderr
     assert config.read_text() == before
-    run_cli(
-        "sources",
-        "add",
-        "blog",
-        "--kind",
-        "feed",
-        "--url",
-        "https://blog.example.org/feed",
-        "--every",
-        "0 6 * * mon-fri",
-        cwd=tmp_path,
-    )
+    run_cli(*add_blog, "0 6 * * mon-fri", cwd=tmp_path)
     assert yaml.safe_load(config.read_text())["sources"][0]["every"] == "0 6 * * mon-fri"
 
 

@@ -15,6 +15,7 @@ from cli_support import run_cli, run_json, write_config
 from local_server import Response
 
 from crawler.openalex import abstract_text, parse_work
+from rsiwatch.store import Store
 
 KEY = "SECRET-oa-key-7f3a"
 NAS, NAS_W = "1611.01578", "W2963446712"  # Neural Architecture Search with RL (a seed entry)
@@ -155,6 +156,7 @@ def test_openalex_works_parse_as_documented() -> None:
     assert preprint.venue is None and preprint.canonical_id == "doi:10.1234/x.y" and preprint.doi == "10.1234/x.y"
 
 
+@pytest.mark.slow
 def test_the_citation_watch_takes_in_works_citing_the_catalog(project, local_server) -> None:
     folder, api = project
     report = run_cli("crawl", "--json", cwd=folder)
@@ -192,6 +194,10 @@ def test_the_citation_watch_takes_in_works_citing_the_catalog(project, local_ser
     assert "Filled in from OpenAlex" in page and "University of Cambridge" in page
     card = client.get("/", base_url="http://127.0.0.1:8765").get_data(as_text=True)
     assert "queued: cites 2 catalog entries" in card
+    with Store(folder / "candidates.db") as store:  # the card names the cited entries by their titles
+        cited_titles = store.catalog.titles_of([f"arxiv:{L2L}", f"arxiv:{NAS}", "arxiv:0000.00000"])
+    assert len(cited_titles) == 2
+    assert all(f'<span class="near" dir="auto">{t}</span>' in card for t in cited_titles.values())
     assert len(local_server.requests) == before
 
     run_cli("accept", f"arxiv:{CITING}", "--description", "Agents cite.", cwd=folder)
@@ -203,6 +209,7 @@ def test_the_citation_watch_takes_in_works_citing_the_catalog(project, local_ser
     assert not any(KEY in p.read_text(errors="replace") for p in (folder / "site").rglob("*") if p.is_file())
 
 
+@pytest.mark.slow
 def test_a_spent_budget_waits_for_the_next_day_and_says_so(project) -> None:
     folder, api = project
     api.budget_spent = True
@@ -215,6 +222,7 @@ def test_a_spent_budget_waits_for_the_next_day_and_says_so(project) -> None:
     assert len(api.lists) == 1 and "no source is due" in again.stderr  # it waits for the budget to renew
 
 
+@pytest.mark.slow
 def test_the_catalog_check_flags_news_for_the_curator(project, local_server) -> None:
     folder, _ = project
     answers = {"round": 1}
@@ -281,6 +289,7 @@ def test_the_catalog_check_flags_news_for_the_curator(project, local_server) -> 
     assert re.search(r"withdrawn on arXiv", news) and "v2 since accepted" in news
 
 
+@pytest.mark.slow
 def test_a_failed_catalog_check_names_its_cause_in_one_short_line(tmp_path: Path) -> None:
     """A walk found the cause cut off: the id_list URL of 59 papers filled the error's one line."""
     import socket

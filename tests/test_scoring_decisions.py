@@ -12,8 +12,8 @@ from crawler.items import Item
 from rsiwatch.catalog.formats import read_catalog
 from rsiwatch.catalog.load import import_entries
 from rsiwatch.cli import SEED_CATALOG
-from rsiwatch.commands_review import entry_from_work
 from rsiwatch.config import Config
+from rsiwatch.review.accepting import accept_work
 from rsiwatch.scoring import score_works, train_and_save, training_set
 from rsiwatch.store import Store
 
@@ -51,7 +51,7 @@ def test_an_accepted_work_trains_on_its_abstract_and_the_seed_on_its_description
     with _store(tmp_path) as store:
         score_works(store, Config(), store.works.open_work_ids())  # a queue's accept records the score it had
         work = store.works.work("url:https://x.org/a")
-        store.decisions.accept(work["id"], entry_from_work(work, None, None), origin="cli", by="t")
+        accept_work(store, work, {}, origin="cli", by="t")  # as `rsiwatch accept ID` does
         ts = training_set(store)
     by_id = {d.id: d for d in ts.positives}
     assert by_id["url:https://x.org/a"].summary == ACCEPTED[1]  # the abstract, not the entry's first sentence
@@ -67,7 +67,7 @@ def test_words_past_the_first_sentence_of_an_accepted_abstract_count(tmp_path: P
         score_works(store, Config(), store.works.open_work_ids())
         for work_id in ("url:https://x.org/a", "url:https://x.org/b"):
             work = store.works.work(work_id)
-            store.decisions.accept(work_id, entry_from_work(work, None, None), origin="cli", by="t")
+            accept_work(store, work, {}, origin="cli", by="t")
         _, model = train_and_save(store, "after the accept")
     names = model.featurizer.feature_names()
     weight = {n: float(w) for n, w in zip(names, model.coef, strict=False)}

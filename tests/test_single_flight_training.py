@@ -11,6 +11,7 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
 from cli_support import run_cli, write_config
 from local_server import LocalServer
 
@@ -41,6 +42,7 @@ def _count(db: Path, sql: str) -> int:
         conn.close()
 
 
+@pytest.mark.slow
 def test_a_first_daemon_start_with_several_sources_trains_one_model(tmp_path: Path, local_server: LocalServer) -> None:
     sources = []
     for i in range(SOURCES):  # new works in every source, so every job scores; too few (36) to refresh the model

@@ -74,6 +74,7 @@ def test_feed_links_as_feed_readers_find_them(head: str, url: str, expected: lis
     assert feed_links(page(head), url) == expected
 
 
+@pytest.mark.slow
 def test_sources_test_a_page_uses_the_feed_it_names(project: Path, local_server: LocalServer) -> None:
     local_server.add("/feeds/posts.xml", body=BLOG_FEED, headers=RSS)
     home = local_server.add(
@@ -124,6 +125,7 @@ def test_a_page_without_a_feed_is_html_with_a_hint(project: Path, local_server: 
     assert refused.returncode == 1 and "names no feed" in refused.stderr and "--kind html" in refused.stderr
 
 
+@pytest.mark.slow
 def test_sources_test_a_url_with_kind_and_select(project: Path, local_server: LocalServer) -> None:
     listing = local_server.add("/list", body=(FIXTURES / "sources" / "blog_listing.html").read_bytes(), headers=HTML)
     report = json.loads(
@@ -184,6 +186,7 @@ def test_urls_from_a_person_go_through_the_address_guard(tmp_path: Path, local_s
     assert "name: x" not in (tmp_path / "config.yaml").read_text()
 
 
+@pytest.mark.slow
 def test_an_explicit_feed_that_cannot_be_fetched_is_added_as_given(project: Path, local_server: LocalServer) -> None:
     gone = local_server.url + "/gone.xml"  # 404: the site is down today, the operator knows it is a feed
     added = run_cli("sources", "add", "later", "--kind", "feed", "--url", gone, cwd=project)

@@ -12,6 +12,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from cli_support import run_cli, run_json, write_config
 from local_server import Response
 
@@ -53,6 +54,7 @@ def tty_output(args: list[str], cwd: Path) -> str:
     return re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]", "", b"".join(chunks).decode())
 
 
+@pytest.mark.slow
 def test_status_fits_80_columns_with_errors_timed_and_cleared_and_the_backfill_named(
     tmp_path: Path, local_server
 ) -> None:

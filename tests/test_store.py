@@ -291,6 +291,7 @@ def search_hits(store: Store, query: str) -> list[str]:
     return [*sorted(r["id"] for r in rows), f"total={total.count} capped={total.capped}"]
 
 
+@pytest.mark.slow
 def test_search_is_the_same_after_the_index_became_external_content(tmp_path: Path) -> None:
     """Migration 9 stores each title and summary once (the index reads them from `works`): every search
     answers as before, newest edit first past the cap, through VACUUM, edits and new works."""

@@ -88,6 +88,7 @@ def test_unknown_without_enough_audit_or_without_any_decision_above() -> None:
     assert share_estimate("q", [], works=0, above=0, weeks=0).share is None
 
 
+@pytest.mark.slow
 def test_the_interval_covers_the_truth_on_simulated_streams() -> None:
     """Streams with a known share: the 95% interval holds it in about 95% of them (at least 88%)."""
     rng = random.Random(5)
@@ -110,6 +111,7 @@ def test_the_interval_covers_the_truth_on_simulated_streams() -> None:
     assert covered / trials >= 0.88, f"coverage {covered}/{trials}"
 
 
+@pytest.mark.slow
 def test_quarterly_shares_from_a_replayed_database_match_the_labels(tmp_path: Path) -> None:
     """A review history replayed through the real store (ingest, scores, weekly audit draws, decisions):
     each quarter's figures are recomputed here from the works' labels, reasons and the recorded draws."""

@@ -29,7 +29,7 @@ SHARE = 0.1
 Z = 1.959963984540054
 
 
-@pytest.fixture(scope="module", params=["synthetic", "shared"])
+@pytest.fixture(scope="module", params=["synthetic", pytest.param("shared", marks=pytest.mark.slow)])
 def replayed(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> tuple[Path, Replay, list[Row]]:

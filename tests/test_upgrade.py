@@ -14,6 +14,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from cli_support import run_cli
 from click.testing import CliRunner
 from test_daemon import DEADLINE_S, daemon_log, quick_project, start_daemon, stop_daemon, wait_until
@@ -54,6 +55,7 @@ def previous_release_database(path: Path) -> None:
     conn.close()
 
 
+@pytest.mark.slow
 def test_commands_started_together_on_a_previous_release_database_all_succeed(tmp_path: Path) -> None:
     """0.1 -> 0.2 with three commands racing: one failed in 8 runs of 10 ("duplicate column name: doc")."""
     for round_ in range(4):
@@ -130,6 +132,7 @@ for n in range(1, 100000):
     assert again.exit_code == 1 and "already exists" in again.output
 
 
+@pytest.mark.slow
 def test_a_daemon_meeting_a_newer_schema_exits_3_once_and_commands_say_so_in_one_line(
     tmp_path: Path, local_server
 ) -> None:
@@ -160,6 +163,7 @@ def test_a_daemon_meeting_a_newer_schema_exits_3_once_and_commands_say_so_in_one
         )
 
 
+@pytest.mark.slow
 def test_the_0_1_lock_name_is_honoured_both_ways(tmp_path: Path, local_server) -> None:
     local_server.add("/feed", body=FEED)
     quick_project(tmp_path, [{"name": "news", "kind": "feed", "url": local_server.url + "/feed", "every": "1d"}])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from pathlib import Path
 
@@ -44,13 +45,14 @@ def test_curators_spreadsheet_keeps_its_rows(tmp_path: Path) -> None:
     assert roundtrip(again, exported) == exported
 
 
-def edit_client(tmp_path: Path):
+def edit_client(tmp_path: Path, *, imported: bool = True):
     from review_fixtures import make_config
 
     from rsiwatch.review.web import create_app
 
-    with Store(tmp_path / "candidates.db") as store:
-        import_entries(store, parse_catalog(EXPORTED, "test.csv"), origin="import")
+    if imported:
+        with Store(tmp_path / "candidates.db") as store:
+            import_entries(store, parse_catalog(EXPORTED, "test.csv"), origin="import")
     client = create_app(make_config(tmp_path), tmp_path / "candidates.db").test_client()
     page = client.get("/catalog", base_url=BASE).get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
@@ -111,3 +113,26 @@ def test_a_bad_edit_or_a_forged_one_changes_nothing(tmp_path: Path) -> None:
         store.catalog.catalog_edit(3, {**store.catalog.catalog_entry(3), "title": "changed"}, origin="test")
         with pytest.raises(sqlite3.IntegrityError, match="append-only"):
             store.conn.execute("DELETE FROM catalog_edits")
+
+
+def test_editing_the_published_version_keeps_the_entrys_other_columns(tmp_path: Path) -> None:
+    # An imported spreadsheet's extra columns (Notes) sit in the entry's extra beside the published
+    # version's (Venue, DOI, Code). The edit form shows the published version's as fields; saving the
+    # form sets those as sent (an emptied field removes its column) and keeps every other column.
+    sheet = EXPORTED.replace("Title,Flags\n", "Title,Flags,Venue,Notes\n", 1).replace(
+        ",MLGO,deployed_in_production\n", ",MLGO,deployed_in_production,CGO 2021,from the 2022 sheet\n")
+    with Store(tmp_path / "candidates.db") as store:
+        import_entries(store, parse_catalog(sheet, "sheet.csv"), origin="import")
+        assert store.catalog.catalog_entry(3)["extra"] == {"Venue": "CGO 2021", "Notes": "from the 2022 sheet"}
+    client, token, page = edit_client(tmp_path, imported=False)
+    form_3 = page[page.index('action="/catalog/3"'):]
+    assert 'name="published_venue" maxlength="500" dir="auto" value="CGO 2021"' in form_3[:form_3.index("</form>")]
+    answer = client.post("/catalog/3", base_url=BASE, headers={"Origin": BASE}, data=entry_form(
+        token, published_venue="", published_doi="10.1109/CGO51591.2021.9370335", code_url="https://github.com/google/ml-compiler-opt"))
+    assert answer.status_code == 303
+    with Store(tmp_path / "candidates.db") as store:
+        assert store.catalog.catalog_entry(3)["extra"] == {
+            "Notes": "from the 2022 sheet", "DOI": "10.1109/CGO51591.2021.9370335",
+            "Code": "https://github.com/google/ml-compiler-opt"}
+        (edit,) = store.catalog.catalog_edits(3)
+        assert json.loads(edit["before"]["extra"]) == {"Venue": "CGO 2021", "Notes": "from the 2022 sheet"}

@@ -10,11 +10,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from review_fixtures import populate
 
 PROJECT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow
 def test_serve_process(tmp_path: Path) -> None:
     db = tmp_path / "candidates.db"
     populate(db, 3)

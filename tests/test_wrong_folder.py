@@ -34,6 +34,7 @@ def files(tmp_path: Path) -> dict[str, str]:
     return {"ITEMS": str(inputs / "items.jsonl"), "SHEET": str(inputs / "sheet.csv")}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
 def test_a_command_in_a_folder_without_config_or_database_makes_nothing(
         command: tuple[str, ...], files: dict[str, str], tmp_path: Path) -> None:
@@ -63,6 +64,7 @@ def test_editing_the_sources_without_a_config_refuses_instead_of_writing_one(
     assert not (tmp_path / "config.yaml").exists()
 
 
+@pytest.mark.slow
 def test_evaluate_still_needs_no_config_and_writes_no_database(tmp_path: Path) -> None:
     rows = [
         {
@@ -85,6 +87,7 @@ def initialised(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return folder
 
 
+@pytest.mark.slow
 def test_the_daemon_refuses_a_database_init_did_not_set_up(initialised: Path, tmp_path: Path) -> None:
     Store(tmp_path / "made-elsewhere.db").close()  # what a command of an earlier release left behind
     proc = run_cli(
@@ -96,6 +99,7 @@ def test_the_daemon_refuses_a_database_init_did_not_set_up(initialised: Path, tm
         assert store.models.setting(INIT_SETTING) == {"by": "init"}
 
 
+@pytest.mark.slow
 def test_a_database_of_an_earlier_release_with_a_catalog_counts_as_set_up(initialised: Path, tmp_path: Path) -> None:
     import sqlite3
 
@@ -158,6 +162,7 @@ def test_reads_nothing_of_the_project_folder():
 """
 
 
+@pytest.mark.slow
 def test_a_hostile_config_and_database_in_the_project_folder_are_not_read(tmp_path: Path) -> None:
     """A project folder after README's `rsiwatch init` (here a copy, with hostile files) runs its tests in
     private folders: the inner test finds no config.yaml or candidates.db where it runs."""

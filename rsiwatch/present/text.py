@@ -8,7 +8,7 @@ ever become links.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -89,7 +89,7 @@ class Link:
     kind: str  # abstract, pdf, code, link
 
 
-def work_links(work: dict[str, Any]) -> list[Link]:
+def work_links(work: Mapping[str, Any]) -> list[Link]:
     """Abstract, PDF (arXiv), code and other links of a work; only http(s) URLs, each once."""
     out: list[Link] = []
     seen: set[str] = set()
@@ -176,7 +176,7 @@ def _year(text: str) -> int | None:
     return int(text[:4]) if text[:4].isdigit() and 1900 <= int(text[:4]) <= 2100 else None
 
 
-def work_date(work: dict[str, Any]) -> tuple[int | None, str | None]:
+def work_date(work: Mapping[str, Any]) -> tuple[int | None, str | None]:
     """The year and publication date a catalog entry should carry for a work.
 
     An arXiv id names the month of its first version (2101.04808: January 2021), which beats the date a
@@ -204,7 +204,13 @@ def work_date(work: dict[str, Any]) -> tuple[int | None, str | None]:
 PUBLISHED_FIELDS = {"published_venue": "Venue", "published_doi": "DOI", "code_url": "Code"}
 
 
-def entry_prefill(work: dict[str, Any], meta: dict[str, Any] | None = None) -> dict[str, Any]:
+def published_fields(entry: Mapping[str, Any]) -> dict[str, str]:
+    """An entry's published-version columns (its ``extra``) as the form's fields, to prefill an edit."""
+    extra = entry.get("extra") or {}
+    return {name: str(extra[column]) for name, column in PUBLISHED_FIELDS.items() if extra.get(column)}
+
+
+def entry_prefill(work: Mapping[str, Any], meta: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """A catalog entry drafted from a work, for the curator to edit before it is saved; ``meta`` is what
     OpenAlex said of it (``work_meta``), named in ``filled_from`` beside each value it gave."""
     year, date_published = work_date(work)
@@ -258,11 +264,33 @@ def draft_authors(authors: Sequence[Any]) -> str | None:
 
 
 class EntryError(ValueError):
-    """A catalog-entry form field the curator must fix (one line naming the field)."""
+    """Catalog-entry fields the curator must fix: one message each naming its field (``"year: expected ..."``),
+    read as one line (the messages joined by "; ") on the command line, each shown by its field in a form."""
+
+    def __init__(self, *messages: str) -> None:
+        super().__init__("; ".join(messages))
+        self.messages: tuple[str, ...] = messages
 
     @property
     def field(self) -> str | None:
-        return error_field(str(self))
+        """The field the first message names."""
+        return error_field(self.messages[0]) if self.messages else None
+
+    @property
+    def by_field(self) -> dict[str, str]:
+        """Each named field's message (the first, if two name one field); "" holds what names no field."""
+        found: dict[str, str] = {}
+        for message in self.messages:
+            name = error_field(message) or ""
+            if name not in found:
+                found[name] = message
+            elif not name:
+                found[name] += "; " + message
+        return found
+
+    def as_json(self) -> list[dict[str, str | None]]:
+        """The messages for the page's script: ``[{"field": "year", "message": "year: ..."}, ...]``."""
+        return [{"field": error_field(m), "message": m} for m in self.messages]
 
 
 def error_field(message: str) -> str | None:
@@ -306,29 +334,46 @@ def score_range(low_text: str, high_text: str) -> ScoreRange:
 
 def entry_from_form(form: Any, work_id: str | None) -> dict[str, Any]:
     """Read the accept form into a catalog entry (each field's form: lengths, a URL, a year); raises
-    ``EntryError`` naming the bad field.  The entry's rules are ``entry_rules.check_entry``'s."""
+    ``EntryError`` naming every bad field.  The entry's rules are ``entry_rules.check_entry``'s."""
+    entry, problems = read_entry_form(form, work_id)
+    if problems:
+        raise EntryError(*problems)
+    return entry
+
+
+def read_entry_form(form: Any, work_id: str | None) -> tuple[dict[str, Any], list[str]]:
+    """The accept form read into a catalog entry, and one line per field whose form is wrong (too long, a
+    missing title, a URL that is not http(s), a year that is not one), naming it.  A wrong field is left
+    empty in the entry, so the entry's rules can still be checked on the rest and every field named at once."""
+    problems: list[str] = []
 
     def field(name: str, limit: int) -> str:
         value = clean_text(form.get(name, ""))
         if len(value) > limit:
-            raise EntryError(f"{name}: at most {limit} characters")
+            problems.append(f"{name}: at most {limit} characters")
+            return ""
+        return value
+
+    def checked(name: str, value: str, fine: bool, why: str) -> str:
+        if value and not fine:
+            problems.append(f"{name}: {why}")
+            return ""
         return value
 
     title = field("title", ENTRY_TITLE_MAX)
-    if not title:
-        raise EntryError("title: required")
-    category = field("category", 64) or None  # checked with the rest of the entry (review/entry_rules.py)
+    if not title and not any(p.startswith("title:") for p in problems):
+        problems.append("title: required")
+    category = field("category", 64) or None  # checked with the rest of the entry (catalog/entry_rules.py)
     url = field("url", 2000)
-    if url and not safe_url(url):
-        raise EntryError("url: expected an http(s) URL")
+    url = checked("url", url, bool(safe_url(url)), "expected an http(s) URL")
     year_text = field("year", 4)
-    if year_text and not (year_text.isdigit() and 1900 <= int(year_text) <= 2100):
-        raise EntryError("year: expected a year such as 2025")
+    year_text = checked("year", year_text, year_text.isdigit() and 1900 <= int(year_text) <= 2100,
+                        "expected a year such as 2025")
     # Kept as written ("2023-04-21", "April 2023", "2023"), as imports keep it.
     date_published = field("date_published", 40) or None
     flags = [f for f in FLAGS if form.get(f) in ("on", "1", "true", "yes")]
     published = {column: field(name, 500) for name, column in PUBLISHED_FIELDS.items() if form.get(name)}
-    return {
+    entry = {
         **({"extra": published} if published else {}),
         "work_id": work_id,
         "title": title,
@@ -342,3 +387,4 @@ def entry_from_form(form: Any, work_id: str | None) -> dict[str, Any]:
         "submitter": field("submitter", 200) or None,
         "flags": flags,
     }
+    return entry, problems

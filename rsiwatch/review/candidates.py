@@ -1,12 +1,12 @@
 """The shape of ``rsiwatch candidates --json``: one record per queued work, read in a few batched queries
-(scores, sightings, submissions for the whole list), never two a row."""
+(scores, sightings, submissions, queue reasons for the whole list), never one a row."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, TypedDict
+from typing import TypedDict
 
-from rsiwatch.store import Store
+from rsiwatch.store import Store, Work
 
 
 class CandidateRecord(TypedDict):
@@ -33,7 +33,7 @@ class CandidateRecord(TypedDict):
     cites: list[str]  # the catalog works it cites (the citation watch)
 
 
-def candidate_records(store: Store, rows: Sequence[dict[str, Any]]) -> list[CandidateRecord]:
+def candidate_records(store: Store, rows: Sequence[Work]) -> list[CandidateRecord]:
     """The records of these queue rows (``Scores.candidates``), in their order."""
     ids = [r["id"] for r in rows]
     scores = store.scores.latest_scores(ids)
@@ -41,6 +41,7 @@ def candidate_records(store: Store, rows: Sequence[dict[str, Any]]) -> list[Cand
     submitted = store.submissions.latest_submissions(ids)
     rules, discussed = store.rule_matches.labels_of(ids), store.discussion.sources_discussing(ids)
     cites = store.scholarly.citations_of(ids)
+    reasons = store.scores.queue_reasons_now(ids)
     return [
         CandidateRecord(
             canonical_id=row["id"],
@@ -50,7 +51,7 @@ def candidate_records(store: Store, rows: Sequence[dict[str, Any]]) -> list[Cand
             status=row["status"],
             category=row["category"],
             queued_at=row["queued_at"],
-            queue_reason=store.scores.queue_reason_now(row["id"]),
+            queue_reason=reasons.get(row["id"]),
             published=row["published"],
             model_version=row["model_version"],
             why=[t for t, _ in scores.get(row["id"], {}).get("why", [])],

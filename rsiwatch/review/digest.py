@@ -11,10 +11,11 @@ from __future__ import annotations
 import email.utils
 import smtplib
 import ssl
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
@@ -56,7 +57,7 @@ class Digest:
         )
 
 
-def _row(work: dict[str, Any]) -> dict[str, Any]:
+def _row(work: Mapping[str, Any]) -> dict[str, Any]:
     links = work_links(work)
     return {
         "id": work["id"],
@@ -130,113 +131,158 @@ def md_link(text: str, url: str | None) -> str:
     return f"[{md_text(text)}]({url.replace('(', '%28').replace(')', '%29').replace('<', '%3C').replace('>', '%3E')})"
 
 
-def to_markdown(digest: Digest) -> str:
-    lines = [f"# rsiwatch digest, {digest.since[:10]} to {digest.until[:10]}", ""]
+SOURCE_COLUMNS = ("source", "sightings", "new works", "candidates", "accepted")
+
+
+class _Renderer(Protocol):
+    """How one format writes the digest's parts; ``_render`` walks the sections in their order.  Each row
+    method gets the row's place in its section (from 1) and the row, and returns its lines."""
+
+    def title(self, text: str) -> str: ...
+    def heading(self, name: str, columns: tuple[str, ...]) -> list[str]: ...
+    def trouble(self, i: int, line: str) -> list[str]: ...
+    def accepted(self, i: int, w: dict[str, Any]) -> list[str]: ...
+    def top(self, i: int, w: dict[str, Any]) -> list[str]: ...
+    def discussed(self, i: int, w: dict[str, Any]) -> list[str]: ...
+    def catalog_news(self, i: int, f: dict[str, Any]) -> list[str]: ...
+    def seen_again(self, i: int, w: dict[str, Any]) -> list[str]: ...
+    def source(self, i: int, s: dict[str, Any]) -> list[str]: ...
+
+
+def _render(digest: Digest, r: _Renderer) -> str:
+    """The digest's sections, in the same order and with the same words for nothing, in either format."""
+    lines = [r.title(f"rsiwatch digest, {digest.since[:10]} to {digest.until[:10]}"), ""]
     if digest.troubles:
-        lines += ["## Sources needing attention", ""] + [f"- {md_text(t)}" for t in digest.troubles] + [""]
-    lines += [f"{digest.queued} candidates queued, {len(digest.accepted)} accepted.", "", "## Accepted", ""]
-    lines += [
-        f"- {md_link(w['title'], w['url'])} ({md_text(w['category'] or 'no category')}"
-        + (f", accepted by {md_text(w['decided_by'])}" if w["decided_by"] else "")
-        + f"): {md_text(w['summary'])}"
-        for w in digest.accepted
-    ] or ["Nothing accepted this week."]
-    lines += ["", "## Top candidates", ""]
-    lines += [
-        f"{i}. **{'–' if w['score'] is None else format(w['score'], '.2f')}** {md_link(w['title'], w['url'])} · "
-        f"{md_text(w['category'] or 'no category')}"
-        f" · {md_text(w['status'])}"
-        for i, w in enumerate(digest.top, 1)
-    ] or ["No new candidates."]
-    lines += ["", "## Most discussed", ""]
-    lines += [
-        f"- {md_link(w['title'], w['url'])}: {len(w['sources'])} sources ({md_text(', '.join(w['sources']))})"
-        f" · {md_text((w['status'] or '').replace('_', ' '))}"
-        for w in digest.discussed
-    ] or ["No work was discussed by two or more sources."]
-    lines += ["", "## Catalog news", ""]
-    lines += [
-        f"- entry {f['entry_id']} ({md_text(f['work_id'])}): {md_text(f['detail'])}"
-        f" (rsiwatch catalog flags apply {f['id']})"
-        for f in digest.catalog_news
-    ] or ["No news of catalog entries."]
-    lines += ["", "## Seen again after a decision", ""]
-    lines += [
-        f"- {md_link(w['title'], w['url'])}: {md_text((w['status'] or '').replace('_', ' '))} on "
-        f"{w['decided_at'][:10]},"
-        f" since then {w['new_sightings']} sighting(s) in {md_text(', '.join(w['sources']))}"
-        for w in digest.seen_again
-    ] or ["Nothing decided came back."]
-    lines += [
-        "",
-        "## Sources",
-        "",
-        "| source | sightings | new works | candidates | accepted |",
-        "| --- | --- | --- | --- | --- |",
-    ]
-    lines += [
-        f"| {md_text(s['source'])} | {s['sightings']} | {s['new_works']} | {s['candidates']} | {s['accepted']} |"
-        for s in digest.sources
-    ]
-    return "\n".join(lines) + "\n"
+        lines += _section(r, "Sources needing attention", digest.troubles, r.trouble)
+    lines += [f"{digest.queued} candidates queued, {len(digest.accepted)} accepted.", ""]
+    lines += _section(r, "Accepted", digest.accepted, r.accepted, "Nothing accepted this week.")
+    lines += _section(r, "Top candidates", digest.top, r.top, "No new candidates.")
+    lines += _section(
+        r, "Most discussed", digest.discussed, r.discussed, "No work was discussed by two or more sources."
+    )
+    lines += _section(r, "Catalog news", digest.catalog_news, r.catalog_news, "No news of catalog entries.")
+    lines += _section(r, "Seen again after a decision", digest.seen_again, r.seen_again, "Nothing decided came back.")
+    lines += _section(r, "Sources", digest.sources, r.source, columns=SOURCE_COLUMNS)
+    return "\n".join(lines[:-1]) + "\n"  # no blank line after the last section
+
+
+def _section(
+    r: _Renderer, name: str, rows: Sequence[Any], row: Callable[[int, Any], list[str]], empty: str | None = None,
+    columns: tuple[str, ...] = (),
+) -> list[str]:
+    """A section: its heading, then its rows (or ``empty`` when it has none), then a blank line."""
+    body = [line for i, item in enumerate(rows, 1) for line in row(i, item)]
+    return [*r.heading(name, columns), *(body or ([empty] if empty else [])), ""]
+
+
+class _Markdown:
+    """Markdown: web text escaped (``md_text``), only http(s) URLs linked (``md_link``)."""
+
+    def title(self, text: str) -> str:
+        return f"# {text}"
+
+    def heading(self, name: str, columns: tuple[str, ...]) -> list[str]:
+        table = [f"| {' | '.join(columns)} |", f"| {' | '.join('---' for _ in columns)} |"] if columns else []
+        return [f"## {name}", "", *table]
+
+    def trouble(self, i: int, line: str) -> list[str]:
+        return [f"- {md_text(line)}"]
+
+    def accepted(self, i: int, w: dict[str, Any]) -> list[str]:
+        by = f", accepted by {md_text(w['decided_by'])}" if w["decided_by"] else ""
+        category = md_text(w["category"] or "no category")
+        return [f"- {md_link(w['title'], w['url'])} ({category}{by}): {md_text(w['summary'])}"]
+
+    def top(self, i: int, w: dict[str, Any]) -> list[str]:
+        score = "–" if w["score"] is None else format(w["score"], ".2f")
+        return [
+            f"{i}. **{score}** {md_link(w['title'], w['url'])} · {md_text(w['category'] or 'no category')}"
+            f" · {md_text(w['status'])}"
+        ]
+
+    def discussed(self, i: int, w: dict[str, Any]) -> list[str]:
+        return [
+            f"- {md_link(w['title'], w['url'])}: {len(w['sources'])} sources ({md_text(', '.join(w['sources']))})"
+            f" · {md_text((w['status'] or '').replace('_', ' '))}"
+        ]
+
+    def catalog_news(self, i: int, f: dict[str, Any]) -> list[str]:
+        return [
+            f"- entry {f['entry_id']} ({md_text(f['work_id'])}): {md_text(f['detail'])}"
+            f" (rsiwatch catalog flags apply {f['id']})"
+        ]
+
+    def seen_again(self, i: int, w: dict[str, Any]) -> list[str]:
+        return [
+            f"- {md_link(w['title'], w['url'])}: {md_text((w['status'] or '').replace('_', ' '))} on "
+            f"{w['decided_at'][:10]}, since then {w['new_sightings']} sighting(s) in {md_text(', '.join(w['sources']))}"
+        ]
+
+    def source(self, i: int, s: dict[str, Any]) -> list[str]:
+        counts = (s["sightings"], s["new_works"], s["candidates"], s["accepted"])
+        return [f"| {md_text(s['source'])} | {' | '.join(str(c) for c in counts)} |"]
+
+
+class _Text:
+    """The mail's text part: plain text (no Markdown, no escapes), each link on its own line."""
+
+    def title(self, text: str) -> str:
+        return text
+
+    def heading(self, name: str, columns: tuple[str, ...]) -> list[str]:
+        named = f" ({', '.join(columns[1:])})" if columns else ""  # the first column is the row's own name
+        return [f"{name.upper()}{named}", ""]
+
+    def trouble(self, i: int, line: str) -> list[str]:
+        return [f"- {line}"]
+
+    def accepted(self, i: int, w: dict[str, Any]) -> list[str]:
+        by = f", accepted by {clean_text(w['decided_by'])}" if w["decided_by"] else ""
+        summary = [f"   {clean_text(w['summary'])}"] if w["summary"] else []
+        return [f"- {clean_text(w['title'])} ({_category(w)}{by})", *_link(w["url"]), *summary]
+
+    def top(self, i: int, w: dict[str, Any]) -> list[str]:
+        score = "-" if w["score"] is None else format(w["score"], ".2f")
+        return [f"{i}. {score}  {clean_text(w['title'])} ({_category(w)}, {clean_text(w['status'])})", *_link(w["url"])]
+
+    def discussed(self, i: int, w: dict[str, Any]) -> list[str]:
+        return [
+            f"- {clean_text(w['title'])}: {len(w['sources'])} sources ({clean_text(', '.join(w['sources']))})",
+            *_link(w["url"]),
+        ]
+
+    def catalog_news(self, i: int, f: dict[str, Any]) -> list[str]:
+        return [f"- entry {f['entry_id']} ({f['work_id']}): {f['detail']} (rsiwatch catalog flags apply {f['id']})"]
+
+    def seen_again(self, i: int, w: dict[str, Any]) -> list[str]:
+        return [
+            f"- {clean_text(w['title'])}: {clean_text((w['status'] or '').replace('_', ' '))} on "
+            f"{w['decided_at'][:10]}, since then {w['new_sightings']} sighting(s) in "
+            f"{clean_text(', '.join(w['sources']))}",
+            *_link(w["url"]),
+        ]
+
+    def source(self, i: int, s: dict[str, Any]) -> list[str]:
+        return [f"- {clean_text(s['source'])}: {s['sightings']}, {s['new_works']}, {s['candidates']}, {s['accepted']}"]
+
+
+def _link(url: str | None) -> list[str]:
+    """A link on its own indented line in the text part; none for an unsafe or missing URL."""
+    safe = safe_url(url)
+    return [f"   {safe}"] if safe else []
+
+
+def _category(w: dict[str, Any]) -> str:
+    return clean_text(w["category"] or "no category")
+
+
+def to_markdown(digest: Digest) -> str:
+    return _render(digest, _Markdown())
 
 
 def to_text(digest: Digest) -> str:
     """The mail's text part: plain text (no Markdown, no escapes), each link on its own line."""
-
-    def link(url: str | None) -> list[str]:
-        safe = safe_url(url)
-        return [f"   {safe}"] if safe else []
-
-    def category(w: dict[str, Any]) -> str:
-        return clean_text(w["category"] or "no category")
-
-    lines = [f"rsiwatch digest, {digest.since[:10]} to {digest.until[:10]}", ""]
-    if digest.troubles:
-        lines += ["SOURCES NEEDING ATTENTION", "", *(f"- {t}" for t in digest.troubles), ""]
-    lines += [f"{digest.queued} candidates queued, {len(digest.accepted)} accepted.", "", "ACCEPTED", ""]
-    for w in digest.accepted:
-        by = f", accepted by {clean_text(w['decided_by'])}" if w["decided_by"] else ""
-        lines += [f"- {clean_text(w['title'])} ({category(w)}{by})", *link(w["url"])]
-        if w["summary"]:
-            lines.append(f"   {clean_text(w['summary'])}")
-    if not digest.accepted:
-        lines.append("Nothing accepted this week.")
-    lines += ["", "TOP CANDIDATES", ""]
-    for i, w in enumerate(digest.top, 1):
-        score = "-" if w["score"] is None else format(w["score"], ".2f")
-        lines += [f"{i}. {score}  {clean_text(w['title'])} ({category(w)}, {clean_text(w['status'])})", *link(w["url"])]
-    if not digest.top:
-        lines.append("No new candidates.")
-    lines += ["", "MOST DISCUSSED", ""]
-    for w in digest.discussed:
-        lines += [
-            f"- {clean_text(w['title'])}: {len(w['sources'])} sources ({clean_text(', '.join(w['sources']))})",
-            *link(w["url"]),
-        ]
-    if not digest.discussed:
-        lines.append("No work was discussed by two or more sources.")
-    lines += ["", "CATALOG NEWS", ""]
-    lines += [
-        f"- entry {f['entry_id']} ({f['work_id']}): {f['detail']} (rsiwatch catalog flags apply {f['id']})"
-        for f in digest.catalog_news
-    ] or ["No news of catalog entries."]
-    lines += ["", "SEEN AGAIN AFTER A DECISION", ""]
-    for w in digest.seen_again:
-        lines += [
-            f"- {clean_text(w['title'])}: {clean_text((w['status'] or '').replace('_', ' '))} on "
-            f"{w['decided_at'][:10]}, since then {w['new_sightings']} sighting(s) in "
-            f"{clean_text(', '.join(w['sources']))}",
-            *link(w["url"]),
-        ]
-    if not digest.seen_again:
-        lines.append("Nothing decided came back.")
-    lines += ["", "SOURCES (sightings, new works, candidates, accepted)", ""]
-    lines += [
-        f"- {clean_text(s['source'])}: {s['sightings']}, {s['new_works']}, {s['candidates']}, {s['accepted']}"
-        for s in digest.sources
-    ]
-    return "\n".join(lines) + "\n"
+    return _render(digest, _Text())
 
 
 # Addresses of the reserved example domains (RFC 2606) are placeholders (``contact`` as ``init`` writes it),

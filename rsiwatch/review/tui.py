@@ -20,16 +20,15 @@ from rich.text import Text
 
 from rsiwatch.present.text import (
     CATEGORIES,
+    EntryError,
     clean_text,
-    draft_as_entry,
-    entry_prefill,
     highlight_segments,
     positive_terms,
     readable_text,
     work_links,
 )
-from rsiwatch.review.accepting import accept_work
-from rsiwatch.store import StaleDecision, Store, StoreError
+from rsiwatch.review.accepting import accept_work, drafted_entry
+from rsiwatch.store import StaleDecision, Store, StoreError, Work
 
 HELP = "j/k move · a accept · r reject · o out of scope · d defer · u undo · ? help · q quit"
 SUMMARY_CHARS = 900
@@ -82,7 +81,7 @@ class Session:
     store: Store
     console: Console
     keys: KeyReader
-    works: list[dict[str, Any]]
+    works: list[Work]
     index: int = 0
     decided: list[str] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
@@ -127,7 +126,7 @@ class Session:
 
     # ---- actions ---------------------------------------------------------------------------------
 
-    def current(self) -> dict[str, Any]:
+    def current(self) -> Work:
         return self.works[self.index]
 
     def move(self, step: int) -> None:
@@ -139,19 +138,26 @@ class Session:
 
     def accept(self) -> None:
         work = self.store.works.work(self.current()["id"]) or self.current()
-        entry = draft_as_entry(entry_prefill(work, self.store.scholarly.meta_of(work["id"])))
+        suggested = drafted_entry(self.store, work)["category"]
         choices = "  ".join(f"{i}={c}" for i, c in enumerate(CATEGORIES, 1))
-        answer = self.ask(f"{choices}\ncategory [{entry['category'] or 'none'}] (Enter keeps, 1-9 picks): ")
+        answer = self.ask(f"{choices}\ncategory [{suggested or 'none'}] (Enter keeps, 1-9 picks): ")
         if answer is None:
             return
         answer = answer.strip()
         if answer.isdigit() and 1 <= int(answer) <= len(CATEGORIES):
-            entry["category"] = CATEGORIES[int(answer) - 1]
+            suggested = CATEGORIES[int(answer) - 1]
         elif answer in CATEGORIES:
-            entry["category"] = answer
+            suggested = answer
         # the one accept rule (an entry the work has is kept; here only the category is given)
-        given = {"category": entry["category"]} if entry["category"] else {}
-        accepted = accept_work(self.store, work, given, origin="tui", by=self.by, seen=self.seen.get(work["id"]))
+        given = {"category": suggested} if suggested else {}
+        try:
+            accepted = accept_work(self.store, work, given, origin="tui", by=self.by, seen=self.seen.get(work["id"]))
+        except EntryError as exc:  # the entry rules refuse it: nothing saved, the curator fixes it elsewhere
+            self.console.print(Text(
+                f"not accepted: {exc} (give the field on the review page or with `rsiwatch accept {work['id']}`)",
+                style="red",
+            ))
+            return
         self.seen[work["id"]] = accepted.decision_id
         self.after_decision(work["id"], "accept")
 

@@ -9,9 +9,8 @@ it, each card's plain form posts to the same calls and ``web_forms`` answers wit
 from __future__ import annotations
 
 import math
-import re
 import time
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +33,6 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from werkzeug.exceptions import HTTPException
 
-from rsiwatch.catalog.entry_rules import check_entry
 from rsiwatch.catalog.formats import FORMAT_FILES, FORMATS
 from rsiwatch.config import Config, curator_name
 from rsiwatch.curators import check_curator
@@ -46,26 +44,25 @@ from rsiwatch.present.text import (
     CATEGORIES,
     ENTRY_TITLE_MAX,
     FLAGS,
+    PUBLISHED_FIELDS,
     EntryError,
-    entry_from_form,
     entry_prefill,
     highlight_html,
     html_to_text,
-    positive_terms,
+    published_fields,
     readable_text,
     safe_url,
-    score_range,
-    work_links,
 )
 from rsiwatch.review.accepting import accept_work
+from rsiwatch.review.entry_form import checked_form_entry
+from rsiwatch.review.queue_cards import queue_cards
+from rsiwatch.review.queue_filters import QueueFilters, read_queue_filters
 from rsiwatch.review.web_forms import form_values, install_plain_forms, safe_next
-from rsiwatch.store import ACTIONS, QUEUE_ORDERS, QUEUE_STATUSES, StaleDecision, Store, StoreError
-from rsiwatch.store.queue import DecisionState
+from rsiwatch.store import ACTIONS, QUEUE_STATUSES, QueueTotal, StaleDecision, Store, StoreError, Work
 from rsiwatch.tuning.plot import PLOT_HINT, plot_available, report_png
 from rsiwatch.tuning.report import TuningReport, build_report
 
 PAGE_SIZE = 100
-MAX_OFFSET = 2**62  # an offset past any list, yet one SQLite can take (a larger one raised OverflowError: HTTP 500)
 LOGIN_LIMIT = "10 per minute; 100 per day"
 def create_app(
     config: Config, db_path: str | Path, *, host: str | None = None, port: int | None = None,
@@ -150,137 +147,45 @@ def _hl(text: Any, terms: list[str]) -> Any:
 # ---- pages ---------------------------------------------------------------------------------------
 
 
-def _week_range(text: str) -> tuple[str, str] | None:
-    """``2026-W05`` (an HTML week input) -> its Monday and the next Monday as ISO timestamps."""
-    try:
-        year, week = text.split("-W")
-        monday = date.fromisocalendar(int(year), int(week), 1)
-    except ValueError:
-        return None
-    return f"{monday.isoformat()}T00:00:00Z", f"{(monday + timedelta(days=7)).isoformat()}T00:00:00Z"
-
-
 def queue() -> str:
-    args = request.args
-    query = args.get("q", "").strip()[:200]
-    # A filter in the address that cannot be applied is said on the page, never silently dropped.
-    problems: list[str] = []
-    status = args.get("status") or ("all" if query else "new")
-    if status not in QUEUE_STATUSES:
-        problems.append(f"status {status[:40]!r} is not one of {', '.join(QUEUE_STATUSES)}, so new is shown")
-        status = "new"
-    week = args.get("week", "").strip()
-    since, until = _week_range(week) or (None, None)
-    if week and since is None:
-        problems.append(f"week {week[:40]!r} is not a week such as 2026-W05, so it was ignored")
-    category = args.get("category", "")
-    if category and category not in CATEGORIES:
-        problems.append(f"category {category[:64]!r} is not one of the categories, so it was ignored")
-    scores = score_range(args.get("min", ""), args.get("max", ""))
-    problems += [f"score filter: {p}" for p in scores.problems]
-    filters: dict[str, Any] = {
-        "q": query, "status": status, "source": args.get("source", "").strip()[:200],
-        "category": category if category in CATEGORIES else "",
-        "min": scores.low, "max": scores.high, "week": week if since else "",
-        "sort": args.get("sort") if args.get("sort") in QUEUE_ORDERS else "score",
-        "suggested": args.get("suggested") == "1",
-    }
-    try:
-        offset = min(max(0, int(args.get("offset", "0"))), MAX_OFFSET)
-    except ValueError:
-        problems.append(f"offset {args.get('offset', '')[:20]!r} is not a number, so the list starts at its top")
-        offset = 0
+    """The review queue: the address's filters, one page of works, a card each."""
     s = store()
-    works, total = s.queue.review_queue(
-        status=status, query=query or None, source=filters["source"] or None, category=filters["category"] or None,
-        min_score=filters["min"], max_score=filters["max"], since=since, until=until, suggested=filters["suggested"],
-        limit=PAGE_SIZE, offset=offset, order=filters["sort"],
+    filters = read_queue_filters(request.args)
+    works, total = _queue_page(s, filters)
+    problems = list(filters.problems)
+    if filters.offset and not works and total.count:
+        problems.append(f"nothing at offset {filters.offset}: this list holds {total.count}")
+    return _render_queue(s, filters, queue_cards(s, works, filters.query), total, problems)
+
+
+def _queue_page(s: Store, filters: QueueFilters) -> tuple[list[Work], QueueTotal]:
+    """The page's works (at most ``PAGE_SIZE`` from the filters' offset) and the count of the whole list."""
+    return s.queue.review_queue(
+        status=filters.status, query=filters.query or None, source=filters.source or None,
+        category=filters.category or None, min_score=filters.min_score, max_score=filters.max_score,
+        since=filters.since, until=filters.until, suggested=filters.suggested, limit=PAGE_SIZE,
+        offset=filters.offset, order=filters.sort,
     )
-    if offset and not works and total.count:
-        problems.append(f"nothing at offset {offset}: this list holds {total.count}")
-    # A few batched queries for the whole page, never one per card.
-    ids = [w["id"] for w in works]
-    scores_of = s.scores.latest_scores(ids)
-    latest = _with_explanations(s, {i: scores_of.get(i) or {} for i in ids})
-    sightings, states = s.works.sightings_of(ids), s.queue.decision_states(ids)
-    submissions = s.submissions.latest_submissions(ids)
-    rules, discussed = s.rule_matches.labels_of(ids), s.discussion.sources_discussing(ids)
-    cites = s.scholarly.citations_of(ids)
-    titles = {e["work_id"]: e["title"] for e in s.catalog.entries() if e["work_id"]} if cites else {}
-    items = [
-        {
-            **_item(w, latest[w["id"]], sightings[w["id"]], states[w["id"]], submissions.get(w["id"])),
-            "rules": rules.get(w["id"], []),
-            "discussed_in": discussed.get(w["id"], []),
-            "cites": [readable_text(titles.get(c, c)) for c in cites.get(w["id"], [])],
-        }
-        for w in works
-    ]
-    for item in items:  # the searched words are highlighted too
-        item["terms"] = [*item["terms"], *re.findall(r"\w{3,}", query)]
+
+
+def _render_queue(
+    s: Store, filters: QueueFilters, cards: list[dict[str, Any]], total: QueueTotal, problems: list[str]
+) -> str:
+    removed = _removed_sources(s)
     return render_template(
         "queue.html",
-        items=items,
+        items=cards,
         total=total,
-        offset=offset,
+        offset=filters.offset,
         page_size=PAGE_SIZE,
-        filters=filters,
-        sources=[n for n in s.queue.source_names() if n not in _removed_sources(s) or n == filters["source"]],
-        removed=_removed_sources(s),
+        filters=filters.form_values(),
+        sources=[n for n in s.queue.source_names() if n not in removed or n == filters.source],
+        removed=removed,
         statuses=QUEUE_STATUSES,
         counts=s.queue.status_counts(),
         filter_problems=problems,
-        suggested_count=s.queue.suggested_count(status),
+        suggested_count=s.queue.suggested_count(filters.status),
     )
-
-
-def _with_explanations(s: Store, latest: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Scores with why-terms and nearest entries, computed now for works scored without them (below the
-    threshold and never queued: a search finds them) when the model that scored them is still active."""
-    active = s.models.active_model_version()
-    missing = [i for i, score in latest.items() if score and not score["why"] and score["model_version"] == active]
-    if not missing:
-        return latest
-    from rsiwatch.scoring import explanations  # the classifier is loaded only when a page needs it
-
-    found = explanations(s, missing)
-    return {
-        i: {**score, "why": found[i].why, "nearest": found[i].nearest} if i in found else score
-        for i, score in latest.items()
-    }
-
-
-def _item(
-    work: dict[str, Any], latest: dict[str, Any], seen_in: list[dict[str, Any]], state: DecisionState,
-    submission: dict[str, Any] | None,
-) -> dict[str, Any]:
-    why = latest.get("why") or []
-    sightings = [
-        {
-            "source": g_["source"],
-            "title": readable_text(g_.get("title")),
-            "url": safe_url(g_.get("url")),
-            "raw_url": g_.get("url") or "",
-            "seen_at": (g_.get("seen_at") or "")[:10],
-            "via": g_.get("via"),
-        }
-        for g_ in seen_in
-    ]
-    standing = state.standing
-    return {
-        **work,
-        "terms": positive_terms(why),
-        "why": why[:8],
-        "nearest": latest.get("nearest") or [],
-        "category_fits": latest.get("category_fits", 1),
-        "links": work_links(work),
-        "sightings": sightings,
-        "note": (standing or {}).get("note"),
-        "safe_url": safe_url(work.get("url")),
-        "decided_by": (standing or {}).get("decided_by"),
-        "seen": state.latest_id,
-        "submission": submission,
-    }
 
 
 def login_page() -> str:
@@ -329,7 +234,8 @@ def catalog(draft: dict[str, Any] | None = None, error: EntryError | None = None
     saved = request.args.get("saved", "")
     edited = request.args.get("edited", "")
     return render_template(
-        "catalog.html", entries=store().catalog.entries(), formats=sorted(FORMATS), exports=_exports(),
+        "catalog.html", entries=[{**e, **published_fields(e)} for e in store().catalog.entries()],
+        formats=sorted(FORMATS), exports=_exports(),
         note_descriptions=store().catalog.note_descriptions(),
         saved=saved if saved in _exports() else "", edited=int(edited) if edited.isdigit() else None,
         draft=draft, error=error, news=store().scholarly.flags(), withdrawn=store().catalog.catalog_counts()[1],
@@ -343,8 +249,8 @@ def catalog_edit(entry_id: int) -> ResponseReturnValue:
     if entry is None:
         abort(404, description=f"catalog entry {entry_id}: no such entry")
     try:
-        edited = check_entry(entry_from_form(request.form, entry["work_id"]), entry)
-    except EntryError as exc:  # the form again, the error by its field, every input as sent
+        edited = checked_form_entry(request.form, entry["work_id"], entry)
+    except EntryError as exc:  # the form again, each error by its field, every input as sent
         return Response(catalog(draft={**form_values(request.form), "id": entry_id}, error=exc), status=400)
     s.catalog.catalog_edit(entry_id, edited, origin="web", by=_curator())
     return redirect(url_for("catalog", edited=entry_id) + f"#entry-{entry_id}", code=303)
@@ -415,7 +321,7 @@ def stats_plot() -> Response:
 # ---- the JSON calls the page makes ---------------------------------------------------------------
 
 
-def _work_or_404(work_id: str) -> dict[str, Any]:
+def _work_or_404(work_id: str) -> Work:
     work = store().works.work(work_id) if work_id else None
     if work is None:
         abort(404, description=f"no work with id {work_id!r}")
@@ -445,12 +351,13 @@ def api_entry() -> Response:
     work = _work_or_404(request.args.get("id", ""))
     existing = store().decisions.work_entry(work["id"])
     if existing is not None:
-        shown = dict(existing)
-        return jsonify({k: shown[k] for k in (*entry_prefill(work), "affiliations", "submitter") if k in shown})
+        shown = {**existing, **published_fields(existing)}
+        return jsonify({k: shown[k] for k in (*entry_prefill(work), "affiliations", "submitter", *PUBLISHED_FIELDS)
+                        if k in shown})
     return jsonify(_drafted_entry(work))
 
 
-def _drafted_entry(work: dict[str, Any]) -> dict[str, Any]:
+def _drafted_entry(work: Work) -> dict[str, Any]:
     """An entry drafted from a work, crediting whoever sent it in (the Submitter column)."""
     return {
         **entry_prefill(work, store().scholarly.meta_of(work["id"])),
@@ -466,20 +373,19 @@ def api_decide() -> Response:
     note = (request.form.get("note") or "").strip()[:2000] or None
     s = store()
     decision = s.decisions.decide(work["id"], action, note=note, origin="web", by=_curator(), seen=_seen())
-    return jsonify(id=work["id"], status=(s.works.work(work["id"]) or {}).get("status"), decision=decision)
+    now = s.works.work(work["id"])
+    return jsonify(id=work["id"], status=now["status"] if now else None, decision=decision)
 
 
 def api_accept() -> ResponseReturnValue:
     work = _work_or_404(request.form.get("id", ""))
     s = store()
     try:
-        entry = entry_from_form(request.form, work["id"])
         # Fields the form does not carry (an older page, a reduced form) keep the entry's values.
-        entry = {k: v for k, v in entry.items() if k in ("work_id", "flags") or k in request.form}
-        entry = check_entry(entry, s.decisions.work_entry(work["id"]))
-    except EntryError as exc:
-        return jsonify(error=str(exc)), 400
-    accepted = accept_work(s, work, entry, origin="web", by=_curator(), seen=_seen(), given_is_draft=True)
+        entry = checked_form_entry(request.form, work["id"], s.decisions.work_entry(work["id"]), sent_only=True)
+        accepted = accept_work(s, work, entry, origin="web", by=_curator(), seen=_seen(), given_is_draft=True)
+    except EntryError as exc:  # every broken field: ``error`` one line, ``errors`` one by field for the form
+        return jsonify(error=str(exc), errors=exc.as_json()), 400
     decision, catalog_id = accepted.decision_id, accepted.entry_id
     return jsonify(
         id=work["id"],

@@ -4,7 +4,7 @@ The script posts to ``/api/decide``, ``/api/accept`` and ``/api/undo`` and reads
 to the same endpoints, so it passes the same checks (CSRF token, validation, refusals), and says where to
 go back to in a ``next`` field.  For such a request the JSON answer is turned here into what a browser
 without a script needs: a 303 back to that page with a message (and an undo button), or, when an accept
-is refused over a field, its form again with the error by that field and every input kept.
+is refused over its fields, its form again with each error by its field and every input kept.
 """
 
 from __future__ import annotations
@@ -68,13 +68,22 @@ def _answer(response: Response) -> BaseResponse:
         return Response(render_template("error.html", code=403, message=message), status=403)
     if response.status_code == 409 and "latest" in data:
         return Response(_stale_page(data, back), status=409)
-    field = error_field(message)
-    if request.endpoint == "api_accept" and response.status_code == 400 and field:
+    errors = field_errors(data, message)
+    if request.endpoint == "api_accept" and response.status_code == 400 and any(errors):
         page = render_template("accept.html", work_id=request.form.get("id", ""), values=form_values(request.form),
-                               error=message, error_at=field, back=back, seen=request.form.get("seen", ""))
+                               error=message, errors=errors, back=back, seen=request.form.get("seen", ""))
         return Response(page, status=400)
     flash(f"not saved: {message}", "error")
     return redirect(back, code=303)
+
+
+def field_errors(data: dict[str, Any], message: str) -> dict[str, str]:
+    """A refusal's messages by the field each names ("" for none): every broken field of an entry
+    (``errors``, see ``EntryError.as_json``), else the one message."""
+    found: dict[str, str] = {}
+    for item in data.get("errors") or [{"field": error_field(message), "message": message}]:
+        found.setdefault(str(item.get("field") or ""), str(item.get("message") or ""))
+    return found
 
 
 def yours(form: Any, endpoint: str | None) -> str:

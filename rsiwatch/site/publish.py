@@ -3,7 +3,10 @@ written into its folder (``files.write_tree``).  ``rsiwatch publish`` and ``serv
 
 A publish never wipes a site by accident: the site carries the identity of the database it was written
 from (``SITE_MARKER``), and a folder holding a site of another database, or of more entries than are about
-to be written, is refused unless forced, naming what would be removed.  What a publish removes it names.
+to be written, is refused unless forced, naming what would be removed.  An entry this database withdrew
+(a reject, an out-of-scope or an undo after an accept: recorded, kept with ``withdrawn_at``) leaves the
+site as routine, so publishing after a withdrawal needs no ``--force``; an entry gone without a record
+(another database, a deleted row) is what the refusal guards against.  What a publish removes it names.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ class Published:
     written: TreeWrite
     shares: list[ShareEstimate]
     removed_ids: list[int]
+    withdrawn_ids: list[int]  # of removed_ids, those this database withdrew (recorded)
 
 
 @dataclass(frozen=True)
@@ -73,15 +77,21 @@ def _named(ids: list[int], limit: int = 20) -> str:
     return ", ".join(map(str, ids[:limit])) + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
 
 
-def refusal(there: SiteThere | None, database: str, new_ids: list[int]) -> str | None:
-    """Why writing ``new_ids`` over ``there`` needs ``--force`` (None: it does not)."""
+def refusal(
+    there: SiteThere | None, database: str, new_ids: list[int], withdrawn_ids: frozenset[int] = frozenset()
+) -> str | None:
+    """Why writing ``new_ids`` over ``there`` needs ``--force`` (None: it does not).  ``withdrawn_ids``
+    are entries this database withdrew: their leaving the site is recorded, so they do not count as a
+    shrink when the site is this database's own."""
     if there is None or not there.entry_ids:
         return None
     removed = sorted(set(there.entry_ids) - set(new_ids))
     reasons = []
-    if there.database is not None and there.database != database:
+    own = there.database is None or there.database == database
+    if not own:
         reasons.append("was written from another database")
-    if len(there.entry_ids) > len(new_ids):
+    still_listed = [i for i in there.entry_ids if not (own and i in withdrawn_ids)]
+    if len(still_listed) > len(new_ids):
         reasons.append(f"has {len(there.entry_ids)} entries, more than the {len(new_ids)} about to be written")
     if not reasons:
         return None
@@ -96,11 +106,13 @@ def publish_site(store: Store, out_dir: Path, options: SiteOptions, *, force: bo
     new_ids = sorted(int(e["id"]) for e in entries)
     database = database_id(store)
     there = site_there(Path(out_dir)) if Path(out_dir).is_dir() else None
-    why = refusal(there, database, new_ids)
+    withdrawn = frozenset(int(e["id"]) for e in store.catalog.entries(withdrawn=True) if e["withdrawn_at"])
+    why = refusal(there, database, new_ids, withdrawn)
     if why is not None and not force:
         raise SiteRefused(f"{out_dir}: {why}")
     shares = quarterly_shares(store)
     files = build_site(entries, replace(options, shares=shares))
     files[SITE_MARKER] = (json.dumps({"database": database, "entries": new_ids}) + "\n").encode("utf-8")
     removed = sorted(set(there.entry_ids) - set(new_ids)) if there else []
-    return Published(entries, files, write_tree(out_dir, files, owned_dirs=("entries",)), list(shares), removed)
+    written = write_tree(out_dir, files, owned_dirs=("entries",))
+    return Published(entries, files, written, list(shares), removed, [i for i in removed if i in withdrawn])

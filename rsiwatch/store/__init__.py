@@ -32,6 +32,7 @@ from rsiwatch.store.base import (  # noqa: F401 - the names callers import from 
     SchemaTooNew,
     SourceState,
     StoreError,
+    Work,
     WorkText,
     _split_sql,
     fts_query,

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Self, TypedDict, cast
 
 from crawler.items import Validators
 from crawler.settings import package_version
@@ -274,13 +274,36 @@ def _standing_decisions(conn: sqlite3.Connection, work_id: str) -> list[sqlite3.
     return [r for r in rows if r["action"] != "undo" and r["id"] not in reversed_ids]
 
 
-def _work_dict(row: sqlite3.Row) -> dict[str, Any]:
+class Work(TypedDict):
+    """A work as the store hands it out (``Works.work``): to the review page, the terminal review, the CLI's
+    accept and the catalog's loading.  One per canonical id, whichever sources saw it."""
+
+    id: str  # canonical id: arxiv:2401.01234, doi:..., url:...
+    canonical_id: str  # the same (older callers' name)
+    title: str
+    summary: str
+    url: str
+    published: str | None  # the date its source gave, as an ISO string
+    authors: list[Any]  # names as the feeds gave them
+    links: list[Any]  # the work's other addresses (code, project page)
+    first_seen: str
+    last_seen: str
+    status: str  # new, accepted, rejected, deferred, out_of_scope: the standing decision
+    queued_at: str | None  # when it joined the review queue (None: never)
+    queue_reason: str | None  # score, submitted, audit, uncertain, pinned, discussed, cites
+    score: float | None  # the latest score, under model_version
+    model_version: int | None
+    category: str | None  # the classifier's category
+    muted_by: str | None  # the mute rule that keeps it out of the queue
+
+
+def _work_dict(row: sqlite3.Row) -> Work:
     work = dict(row)
     work.pop("doc", None)  # the search index's key (schema migration 9), nothing a reader needs
     work["canonical_id"] = work["id"]
     work["authors"] = json.loads(work["authors"])
     work["links"] = json.loads(work["links"])
-    return work
+    return cast(Work, work)
 
 
 def _pairs(pairs: Sequence[tuple[str, float]]) -> list[list[Any]]:

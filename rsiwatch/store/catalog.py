@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from rsiwatch.store.base import STATUS_OF_ACTION, Database
+from rsiwatch.store.base import STATUS_OF_ACTION, Database, _chunks
 from rsiwatch.store.entries import (
     CATALOG_FIELDS,
     CatalogEntry,
@@ -52,6 +53,17 @@ class Catalog:
             " COALESCE((SELECT MAX(e.edited_at) FROM catalog_edits e WHERE e.entry_id = catalog.id), catalog.added_at)"
             f" AS changed_at FROM catalog{where} ORDER BY id"
         )]
+
+    def titles_of(self, work_ids: Sequence[str]) -> dict[str, str]:
+        """The published entries' titles of these works (a work without one is left out)."""
+        out: dict[str, str] = {}
+        for chunk in _chunks(list(dict.fromkeys(work_ids)), 500):
+            marks = ",".join("?" * len(chunk))
+            for row in self.db.all(
+                f"SELECT work_id, title FROM catalog WHERE withdrawn_at IS NULL AND work_id IN ({marks})", chunk
+            ):
+                out[row[0]] = row[1]
+        return out
 
     def catalog_counts(self) -> tuple[int, int]:
         """(published entries, withdrawn ones): the one count every command and page shows."""

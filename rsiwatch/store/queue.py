@@ -11,6 +11,7 @@ from typing import Any
 from rsiwatch.store.base import (
     Database,
     QueueTotal,
+    Work,
     _standing_decisions,
     _work_dict,
     fts_query,
@@ -93,7 +94,7 @@ class Queue:
         limit: int = 100,
         offset: int = 0,
         order: str = "score",
-    ) -> tuple[list[dict[str, Any]], QueueTotal]:
+    ) -> tuple[list[Work], QueueTotal]:
         """The queue for the review page, best first, with its total; ``query`` searches titles and summaries.
 
         With a query every matching work is a result, queued or not (the curator is looking for it),
@@ -192,7 +193,7 @@ class Queue:
         )
         return [dict(r) for r in rows]
 
-    def accepted_since(self, since: str) -> list[dict[str, Any]]:
+    def accepted_since(self, since: str) -> list[Work]:
         """Works accepted by a curator since then and still accepted, with their catalog entry's fields."""
         rows = self.db.all(
             f"""
@@ -206,7 +207,8 @@ class Queue:
             """,
             (since,),
         )
-        out, seen = [], set()
+        out: list[Work] = []
+        seen = set()
         for row in rows:
             if row["id"] not in seen:
                 seen.add(row["id"])

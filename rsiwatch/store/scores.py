@@ -8,6 +8,7 @@ from typing import Any
 
 from rsiwatch.store.base import (
     Database,
+    Work,
     _chunks,
     _pairs,
     _work_dict,
@@ -81,27 +82,26 @@ class Scores:
             conn.executemany("UPDATE works SET queued_at = NULL, queue_reason = NULL WHERE id = ?", [(i,) for i in ids])
         return ids
 
-    def queue_reason_now(self, work_id: str) -> str | None:
-        """The work's queue reason as true today: a work queued for its score whose score a later model put
-        below the threshold says which model queued it ("score under model 1"), not plain "score"."""
-        row = self.db.one(
-            "SELECT w.queue_reason, w.queued_at, w.score, s.threshold FROM works w LEFT JOIN scores s"
-            " ON s.work_id = w.id AND s.model_version = w.model_version WHERE w.id = ?",
-            (work_id,),
-        )
-        if (
-            row is None
-            or row["queue_reason"] != "score"
-            or row["threshold"] is None
-            or row["score"] >= row["threshold"]
-        ):
-            return row["queue_reason"] if row else None
-        queued_by = self.db.one(  # the score recorded when it was queued (same moment: ``record_scores``)
-            "SELECT model_version FROM scores WHERE work_id = ? AND scored_at <= ? AND score >= threshold"
-            " ORDER BY scored_at DESC, model_version DESC LIMIT 1",
-            (work_id, row["queued_at"]),
-        )
-        return f"score under model {queued_by[0]}" if queued_by else "score under an earlier model"
+    def queue_reasons_now(self, work_ids: Sequence[str]) -> dict[str, str | None]:
+        """Each work's queue reason as true today (``reason_now``), in one query per 500 works; a work
+        not in the store is left out."""
+        out: dict[str, str | None] = {}
+        for chunk in _chunks(list(work_ids), 500):
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.all(
+                "SELECT w.id, w.queue_reason, w.score, s.threshold, CASE WHEN w.queue_reason = 'score' THEN"
+                # the score recorded when it was queued (same moment: ``record_scores``)
+                " (SELECT q.model_version FROM scores q WHERE q.work_id = w.id AND q.scored_at <= w.queued_at"
+                "  AND q.score >= q.threshold ORDER BY q.scored_at DESC, q.model_version DESC LIMIT 1)"
+                " END AS queued_by"
+                " FROM works w LEFT JOIN scores s ON s.work_id = w.id AND s.model_version = w.model_version"
+                f" WHERE w.id IN ({marks})",
+                chunk,
+            )
+            out.update(
+                (r["id"], reason_now(r["queue_reason"], r["score"], r["threshold"], r["queued_by"])) for r in rows
+            )
+        return out
 
     def queued_among(self, work_ids: Sequence[str]) -> list[str]:
         """The given works that are in the queue (whatever their status)."""
@@ -135,7 +135,7 @@ class Scores:
         min_score: float | None = None,
         max_score: float | None = None,
         order: str = "score",
-    ) -> list[dict[str, Any]]:
+    ) -> list[Work]:
         """The review queue, best first (the review page's filters, ``queue_filter``); ``order`` names one of
         ``QUEUE_ORDERS`` (score, discussion)."""
         table, condition, params = queue_filter(
@@ -182,3 +182,11 @@ class Scores:
         out["why"] = json.loads(out["why"])
         out["nearest"] = json.loads(out["nearest"])
         return out
+
+
+def reason_now(queue_reason: str | None, score: float, threshold: float | None, queued_by: int | None) -> str | None:
+    """A work's queue reason as true today: a work queued for its score whose score a later model put below
+    the threshold says which model queued it (``queued_by``: "score under model 1"), not plain "score"."""
+    if queue_reason != "score" or threshold is None or score >= threshold:
+        return queue_reason
+    return f"score under model {queued_by}" if queued_by is not None else "score under an earlier model"

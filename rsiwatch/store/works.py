@@ -10,6 +10,7 @@ from crawler.items import Item
 from rsiwatch.store.base import (
     Database,
     IngestStats,
+    Work,
     WorkText,
     _chunks,
     _sources_of,
@@ -69,7 +70,7 @@ class Works:
             new_sightings = conn.total_changes - before
         return IngestStats(len(items), list(new_rows), new_sightings, ids)
 
-    def work(self, work_id: str) -> dict[str, Any] | None:
+    def work(self, work_id: str) -> Work | None:
         row = self.db.one("SELECT * FROM works WHERE id = ?", (work_id,))
         return _work_dict(row) if row else None
 

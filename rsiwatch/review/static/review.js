@@ -187,22 +187,31 @@ function reviewPage() {
     dialog.querySelectorAll(".field-error[data-js]").forEach((el) => el.remove());
   }
 
-  // A refusal names its field ("year: expected ..."): shown by that field, marked invalid, focused.
-  function showFieldError(dialog, message) {
+  // A refusal names its fields ("year: expected ..."; the server sends every broken field in `errors`):
+  // each shown by its field, marked invalid and pointed to (aria-describedby); the first one is focused.
+  // A message that names no field of the form is said under the fields.
+  function showFieldErrors(dialog, err) {
     clearFieldErrors(dialog);
-    const name = (message.match(/^([a-z_]+):/) || [])[1];
-    const field = name ? dialog.querySelector("form").elements[name] : null;
-    if (!field || !field.closest) { dialog.querySelector("[data-error]").textContent = message; return; }
-    const note = document.createElement("span");
-    note.className = "field-error";
-    note.dataset.js = "1";
-    note.id = "accept-error-" + name;
-    note.setAttribute("role", "alert");
-    note.textContent = message;
-    field.setAttribute("aria-invalid", "true");
-    field.setAttribute("aria-describedby", note.id);
-    field.insertAdjacentElement("afterend", note);
-    field.focus();
+    const found = (err.data && Array.isArray(err.data.errors) && err.data.errors.length) ? err.data.errors
+      : [{ field: (err.message.match(/^([a-z_]+):/) || [])[1], message: err.message }];
+    const elsewhere = [];
+    let first = null;
+    found.forEach(({ field: name, message }) => {
+      const field = name ? dialog.querySelector("form").elements[name] : null;
+      if (!field || !field.closest || field.hasAttribute("aria-invalid")) { elsewhere.push(message); return; }
+      const note = document.createElement("span");
+      note.className = "field-error";
+      note.dataset.js = "1";
+      note.id = "accept-error-" + name;
+      note.setAttribute("role", "alert");
+      note.textContent = message;
+      field.setAttribute("aria-invalid", "true");
+      field.setAttribute("aria-describedby", note.id);
+      field.insertAdjacentElement("afterend", note);
+      if (!first) first = field;
+    });
+    dialog.querySelector("[data-error]").textContent = elsewhere.join("; ");
+    if (first) first.focus();
   }
 
   // Leaving an edited accept form asks first (Esc, Cancel): a slip of the key loses no typing.
@@ -273,7 +282,7 @@ function reviewPage() {
         say("accepted into the catalog as entry " + data.catalog_id, false, id);
         if (item) { select(items.indexOf(item)); select(nextUndecided()); }
       } catch (err) {
-        if (err.status === 400) { acceptDialog.showModal(); showFieldError(acceptDialog, err.message); }
+        if (err.status === 400) { acceptDialog.showModal(); showFieldErrors(acceptDialog, err); }
         else say("could not accept: " + err.message, true);
       }
     });
