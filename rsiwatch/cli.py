@@ -106,6 +106,13 @@ class Env:
     def store(self) -> Store:
         """The existing database: never created here, so a folder without one or a mistyped ``--db`` says
         so instead of leaving (and acting on) an empty database."""
+        return Store(self.existing_db_path())
+
+    existing_store = store  # the older name, kept for callers
+
+    def existing_db_path(self) -> Path:
+        """The database's path once it is known to hold one: for a command that opens it by another way
+        than ``store`` (``backup`` copies it with SQLite's backup API)."""
         path = self.db_path
         where = "--db" if self.db_override is not None else f"the database of {self.config_path}"
         if not path.is_file():
@@ -114,9 +121,7 @@ class Env:
             # SQLite would take a 0-byte file (``touch``, a failed copy) for a new database and migrate it.
             raise Failure(f"{path}: an empty file, no database ({where}); run `rsiwatch init --db {path}` to make "
                           "one, or give --db PATH")
-        return Store(path)
-
-    existing_store = store  # the older name, kept for callers
+        return path
 
     def create_store(self) -> Store:
         """The database, created and migrated if it is not there: for ``init`` alone."""

@@ -18,9 +18,7 @@ def backup(env: Env, target: Path, force: bool) -> None:
     """Copy the database to TARGET with SQLite's online backup API: consistent even while the daemon or a
     crawl writes (a plain `cp` of a WAL database is not).  Restore by stopping rsiwatch and putting TARGET
     in the database's place.  A copy is also taken automatically before a schema migration."""
-    source = env.db_path
-    if not source.is_file():
-        raise Failure(f"{source}: no such database; give --db PATH")
+    source = env.existing_db_path()  # a missing or 0-byte file is no database to copy
     if target.exists() and not force:
         raise Failure(f"{target}: already exists; give another name or --force")
     if target.resolve() == source.resolve():

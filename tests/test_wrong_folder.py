@@ -21,6 +21,7 @@ COMMANDS = [
     ("serve", "--public"), ("review",), ("daemon",), ("train",), ("crawl",), ("candidates",), ("status",),
     ("accept", "arxiv:2501.00001"), ("undo", "arxiv:2501.00001"), ("tune",), ("digest",),
     ("submit", "https://example.org/x"), ("sources", "pause", "arxiv"), ("backfill", "--from", "2025-01-01"),
+    ("backup", "copy.db"), ("vacuum",),
 ]
 
 
