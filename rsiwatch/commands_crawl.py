@@ -53,10 +53,23 @@ def catalog_line(store: Store) -> str:
     published, withdrawn = store.catalog.catalog_counts()
     return f"{published} published catalog entries" + (f" ({withdrawn} withdrawn, kept off it)" if withdrawn else "")
 
+def _refuse_missing_folders(env: Env) -> None:
+    """Before writing anything: a config or database path in a folder that is not there is one line naming
+    the folder (SQLite would say only "unable to open database file", after the config was written)."""
+    paths = [env.config_path]
+    if env.db_override is not None or env.config_path.exists():
+        paths.append(env.db_path)  # else the new config's database, which lies beside the config
+    for path in paths:
+        folder = path.parent
+        if not folder.is_dir():
+            raise Failure(f"{folder}: no such folder (for {path}); create it first, or give another path")
+
+
 @cli.command()
 @common
 def init(env: Env) -> None:
     """Write a commented config.yaml if none exists, create the database, load the seed catalog."""
+    _refuse_missing_folders(env)
     if not env.config_path.exists():
         shutil.copyfile(DEFAULT_CONFIG_TEMPLATE, env.config_path)
         click.echo(f"wrote {env.config_path} (edit `contact` and the sources to taste)", err=True)

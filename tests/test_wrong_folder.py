@@ -65,6 +65,25 @@ def test_editing_the_sources_without_a_config_refuses_instead_of_writing_one(
     assert not (tmp_path / "config.yaml").exists()
 
 
+@pytest.mark.parametrize(
+    ("args", "folder"),
+    [
+        (("--db", "nodir/x.db", "--config", "c2.yaml"), "nodir"),
+        (("--config", "nodir/c2.yaml"), "nodir"),
+        (("--config", "given.yaml"), "data"),  # the existing config's database lies in a missing folder
+    ],
+)
+def test_init_names_a_missing_folder_before_writing_anything(args: tuple[str, ...], folder: str, tmp_path: Path) -> None:
+    """A user walk found `init --db nodir/x.db --config c2.yaml` writing c2.yaml, then failing with SQLite's
+    "unable to open database file" and no word of the missing folder."""
+    (tmp_path / "given.yaml").write_text("database: data/x.db\n")
+    proc = run_cli("init", *args, cwd=tmp_path, check=False)
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.strip().splitlines() == [proc.stderr.strip()]
+    assert proc.stderr.startswith(f"rsiwatch: {folder}: no such folder"), proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["given.yaml"]
+
+
 @pytest.mark.slow
 def test_evaluate_still_needs_no_config_and_writes_no_database(tmp_path: Path) -> None:
     rows = [
