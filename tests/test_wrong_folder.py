@@ -73,7 +73,9 @@ def test_editing_the_sources_without_a_config_refuses_instead_of_writing_one(
         (("--config", "given.yaml"), "data"),  # the existing config's database lies in a missing folder
     ],
 )
-def test_init_names_a_missing_folder_before_writing_anything(args: tuple[str, ...], folder: str, tmp_path: Path) -> None:
+def test_init_names_a_missing_folder_before_writing_anything(
+    args: tuple[str, ...], folder: str, tmp_path: Path
+) -> None:
     """A user walk found `init --db nodir/x.db --config c2.yaml` writing c2.yaml, then failing with SQLite's
     "unable to open database file" and no word of the missing folder."""
     (tmp_path / "given.yaml").write_text("database: data/x.db\n")
