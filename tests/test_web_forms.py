@@ -119,6 +119,27 @@ def test_a_plain_form_without_its_token_is_refused_as_a_page(client, db: Path) -
         assert decisions(store) == []
 
 
+def test_a_form_from_before_a_restart_is_refused_with_a_way_back_not_a_reload(tmp_path: Path, db: Path) -> None:
+    """A user walk: after `serve` restarted (a new secret key), a plain form of the old page got a 403 page
+    saying "reload the page", and reloading that page posts the same stale form again."""
+    before = create_app(make_config(tmp_path), db).test_client()
+    csrf = token(before)
+    cookie = before.get_cookie("rsiwatch_session", domain="127.0.0.1")
+    after = create_app(make_config(tmp_path), db).test_client()  # the restarted server
+    after.set_cookie("rsiwatch_session", cookie.value, domain="127.0.0.1")
+    answer = post(after, "/api/decide", csrf_token=csrf, id="arxiv:2501.10000", action="reject",
+                  next="/?status=all", seen="0")
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 403 and answer.mimetype == "text/html"
+    assert "nothing was saved: reload the page you came from" in page
+    assert re.search(r'<a [^>]*href="/\?status=all"[^>]*data-back>Back to the page</a>', page)
+    export = after.post("/export/catalog.csv", data={"csrf_token": csrf}, headers=FORM_HEADERS, base_url=BASE)
+    assert export.status_code == 403 and "reload the page you came from" in export.get_data(as_text=True)
+    assert re.search(r'<a [^>]*href="/"[^>]*data-back>', export.get_data(as_text=True))  # no `next`: the queue
+    with Store(db) as store:
+        assert decisions(store) == []
+
+
 def test_a_refused_catalog_edit_keeps_the_page(tmp_path: Path, client, db: Path) -> None:
     with Store(db) as store:
         entry_id = catalog_add(

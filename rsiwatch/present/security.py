@@ -134,7 +134,10 @@ def install(app: Flask, binding: Binding) -> None:
             expected = session.get("csrf")
             given_token = request.headers.get("X-CSRF-Token") or request.form.get("csrf_token") or ""
             if not isinstance(expected, str) or not hmac.compare_digest(given_token.encode(), expected.encode()):
-                abort(403, description="missing or wrong CSRF token; reload the page")
+                # Said for both the script and a plain form: after a restart of `serve` the form's page is
+                # stale, and reloading the refusal itself would post the same stale form again.
+                abort(403, description="missing or wrong CSRF token (the page is older than the server's last "
+                      "start); nothing was saved: reload the page you came from and send it again")
         return None
 
     @app.after_request

@@ -100,7 +100,10 @@ def create_app(
             return jsonify(error=exc.description), exc.code
         if exc.code == 429 and request.endpoint == "login_post":
             return _login_refused(limiter)
-        return render_template("error.html", code=exc.code, message=exc.description), exc.code
+        # A refused form post links back to a page (its `next`, else the queue): reloading the refusal
+        # would post the same form again.
+        back = safe_next(request.form) if request.method == "POST" else None
+        return render_template("error.html", code=exc.code, message=exc.description, back=back), exc.code
 
     @app.errorhandler(StoreError)
     def store_error(exc: StoreError) -> Any:

@@ -65,7 +65,7 @@ def _answer(response: Response) -> BaseResponse:
     if response.status_code in (401, 403):  # refused by the guards: said as a page, nothing else happens
         if response.status_code == 401:
             return response
-        return Response(render_template("error.html", code=403, message=message), status=403)
+        return Response(render_template("error.html", code=403, message=message, back=back), status=403)
     if response.status_code == 409 and "latest" in data:
         return Response(_stale_page(data, back), status=409)
     errors = field_errors(data, message)
