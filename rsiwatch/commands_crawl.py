@@ -31,6 +31,7 @@ from rsiwatch.source_health import source_troubles
 from rsiwatch.status_report import StatusReport, gather_status
 from rsiwatch.status_view import TABLE_COLUMNS, catalog_lines, current_error_lines, table_row, table_title
 from rsiwatch.store import INIT_SETTING, Store
+from rsiwatch.words import plural
 
 stderr = Console(stderr=True, soft_wrap=True)
 # `crawl --wait` without a duration: long enough for a daemon's crawl to finish, short of waiting forever.
@@ -51,7 +52,9 @@ def load_seed_catalog(store: Store, path: Path) -> int:
 def catalog_line(store: Store) -> str:
     """The catalog's size as every command says it: published entries, and the withdrawn ones by name."""
     published, withdrawn = store.catalog.catalog_counts()
-    return f"{published} published catalog entries" + (f" ({withdrawn} withdrawn, kept off it)" if withdrawn else "")
+    kept_off = f" ({withdrawn} withdrawn, kept off it)" if withdrawn else ""
+    return plural(published, "published catalog entry") + kept_off
+
 
 def _refuse_missing_folders(env: Env) -> None:
     """Before writing anything: a config or database path in a folder that is not there is one line naming
@@ -96,8 +99,8 @@ def _print_outcome(outcome: SourceOutcome) -> None:
         stderr.print(f"[dim]=[/dim] {outcome.source}: not modified", highlight=False)
     else:
         stderr.print(
-            f"[green]✓[/green] {outcome.source}: {outcome.items} items, {outcome.new_works} new works, "
-            f"{outcome.new_candidates} new candidates",
+            f"[green]✓[/green] {outcome.source}: {plural(outcome.items, 'item')}, "
+            f"{plural(outcome.new_works, 'new work')}, {plural(outcome.new_candidates, 'new candidate')}",
             highlight=False,
         )
     for warning in outcome.warnings:
@@ -150,13 +153,13 @@ def crawl_command(
     else:
         totals = report.totals()
         stderr.print(
-            f"crawled {len(report.sources)} sources ({len(report.failed)} failed): "
-            f"{totals['new_works']} new works, "
-            f"{totals['new_candidates'] + report.queued_after_retrain + report.queued_discussed} new candidates"
+            f"crawled {plural(len(report.sources), 'source')} ({len(report.failed)} failed): "
+            f"{plural(totals['new_works'], 'new work')}, "
+            + plural(totals["new_candidates"] + report.queued_after_retrain + report.queued_discussed, "new candidate")
             + (f" ({report.queued_discussed} for their discussion)" if report.queued_discussed else "")
             + "; "
             + _suggestions(report.submissions_read, report.submissions_unread)
-            + f"{run.works} works in {env.db_path}",
+            + f"{plural(run.works, 'work')} in {env.db_path}",
             highlight=False,
         )
     # A source that keeps failing or was paused is said on every crawl, so cron's mail carries it even
@@ -178,7 +181,7 @@ def _suggestions(read: int, unread: int) -> str:
     if not read and not unread:
         return ""
     return (
-        f"{read + unread} suggestions from the public form queued"
+        f"{plural(read + unread, 'suggestion')} from the public form queued"
         + (f" ({unread} whose page could not be read yet)" if unread else "")
         + "; "
     )

@@ -12,6 +12,7 @@ from classifier import DataFileError, Doc, load_catalog_csv, load_jsonl_docs
 from rsiwatch.cli import EXISTING_FILE, SEED_CATALOG, Env, Failure, cli, common, emit_json, json_safe
 from rsiwatch.retention import fold_superseded_scores
 from rsiwatch.scoring import catalog_docs, ensure_model, rollback_model, score_works, train_and_save, training
+from rsiwatch.words import plural
 
 # An input file: click says which one is missing, or is a folder, before the command starts.
 
@@ -51,7 +52,7 @@ def train(env: Env, rollback: bool, as_json: bool) -> None:
     else:
         verb = "rolled back to" if rollback else "trained"
         click.echo(
-            f"{verb} model version {version} ({json.dumps(trained_on)}); rescored {run.scored} open works, "
+            f"{verb} model version {version} ({json.dumps(trained_on)}); rescored {plural(run.scored, 'open work')}, "
             f"{len(run.queued)} newly queued"
             + (f", {len(unqueued)} out of the queue again (only the newer model had queued them)" if rollback else ""),
             err=True,

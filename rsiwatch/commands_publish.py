@@ -10,6 +10,7 @@ from rsiwatch.cli import Env, Failure, cli, common, emit_json
 from rsiwatch.present.text import safe_url
 from rsiwatch.site.build import DEFAULT_FEED_SIZE, DEFAULT_TITLE, SiteOptions
 from rsiwatch.site.publish import SiteRefused, publish_site
+from rsiwatch.words import plural
 
 
 @cli.command()
@@ -103,12 +104,14 @@ def publish(
         )
         return
     click.echo(
-        f"published {len(entries)} entries to {out_dir}: {result.written} files written, {result.unchanged} "
-        f"unchanged, {result.removed} removed; the share estimated for {estimated} quarters",
+        f"published {plural(len(entries), 'entry')} to {out_dir}: {plural(result.written, 'file')} written, "
+        f"{result.unchanged} unchanged, {result.removed} removed; "
+        f"the share estimated for {plural(estimated, 'quarter')}",
         err=True,
     )
     if published.removed_ids:
         removed = published.removed_ids
         withdrawn = published.withdrawn_ids
         because = f" ({len(withdrawn)} withdrawn by a decision: {', '.join(map(str, withdrawn))})" if withdrawn else ""
-        click.echo(f"removed {len(removed)} entries from the site: {', '.join(map(str, removed))}{because}", err=True)
+        click.echo(f"removed {plural(len(removed), 'entry')} from the site: {', '.join(map(str, removed))}{because}",
+                   err=True)

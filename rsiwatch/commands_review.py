@@ -19,6 +19,7 @@ from rsiwatch.present.text import CATEGORIES, EntryError, readable_text
 from rsiwatch.review.accepting import accept_work
 from rsiwatch.review.candidates import candidate_records
 from rsiwatch.store import QUEUE_ORDERS, QUEUE_STATUSES, Store, StoreError, Work
+from rsiwatch.words import plural
 
 
 @cli.command()
@@ -235,8 +236,8 @@ def doctor(env: Env, as_json: bool) -> None:
             click.echo(line)
         click.echo(
             f"catalog and decisions "
-            f"{'disagree in ' + str(len(disagreements)) + ' places' if disagreements else 'agree'}"
-            + (f"; {len(warnings)} warnings" if warnings else ""),
+            f"{'disagree in ' + plural(len(disagreements), 'place') if disagreements else 'agree'}"
+            + (f"; {plural(len(warnings), 'warning')}" if warnings else ""),
             err=True,
         )
     for entry_id, private_work in private.items():
@@ -356,7 +357,7 @@ def catalog_import(env: Env, file: Path, dry_run: bool, by: str | None) -> None:
         total = len(store.catalog.entries())
     for line in report.lines(str(file), dry_run):
         click.echo(line, err=True)
-    click.echo(f"the catalog holds {total} entries", err=True)
+    click.echo(f"the catalog holds {plural(total, 'entry')}", err=True)
 
 
 # ---- the catalog kept current (issue 24): arXiv's news of catalog works, flagged for the curator --------
@@ -381,8 +382,8 @@ def catalog_check(env: Env, as_json: bool) -> None:
         )
     else:
         click.echo(
-            f"checked {report.checked} catalog papers on arXiv in {report.requests} requests: "
-            f"{report.flags} new flags (rsiwatch catalog flags)",
+            f"checked {plural(report.checked, 'catalog paper')} on arXiv in {plural(report.requests, 'request')}: "
+            f"{plural(report.flags, 'new flag')} (rsiwatch catalog flags)",
             err=True,
         )
     if report.errors:

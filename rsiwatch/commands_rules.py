@@ -20,6 +20,7 @@ from rsiwatch.present.text import readable_text
 from rsiwatch.rule_queue import RulePreview, apply_rules, preview, today
 from rsiwatch.source_list import add_list_entries_text, remove_list_item_text
 from rsiwatch.store import iso_ago
+from rsiwatch.words import plural
 
 
 @cli.group()
@@ -84,7 +85,8 @@ def rules_list(env: Env, as_json: bool) -> None:
 
 
 def _show(found: RulePreview, weeks: int) -> None:
-    click.echo(f"{found.rule.label}: over the last {weeks} weeks ({found.works:,} works), it matches "
+    click.echo(f"{found.rule.label}: over the last {plural(weeks, 'week')} "
+               f"({plural(found.works, 'work', grouped=True)}), it matches "
                f"{len(found.matched)}")
     if found.rule.action == "pin":
         click.echo(f"  would add {len(found.would_add)} to the queue")
@@ -151,7 +153,8 @@ def rules_remove(env: Env, number: int) -> None:
     """Remove rule NUMBER (as `rules list` numbers them); what it muted stands on its score again."""
     current = env.config.rules
     if number > len(current):
-        raise BadOption("NUMBER", str(number), f"there are {len(current)} rules")
+        there = f"there {'is' if len(current) == 1 else 'are'} {plural(len(current), 'rule')}"
+        raise BadOption("NUMBER", str(number), there)
     text = remove_list_item_text(_config_text(env), "rules", number - 1, env.config_path)
     write_atomically(env.config_path, text)
     click.echo(f"removed {current[number - 1].label} from {env.config_path}", err=True)
@@ -160,7 +163,8 @@ def rules_remove(env: Env, number: int) -> None:
         muted = store.rule_matches.muted_by_rule(current[number - 1].label)
         if muted:
             run = apply_rules(store, env.config, muted)
-            click.echo(f"{len(muted)} works it muted are unmuted; {len(run.pinned)} pinned by another rule", err=True)
+            click.echo(f"{plural(len(muted), 'work')} it muted {'is' if len(muted) == 1 else 'are'} unmuted; "
+                       f"{len(run.pinned)} pinned by another rule", err=True)
 
 
 def _apply(env: Env, weeks: int) -> None:
@@ -168,7 +172,8 @@ def _apply(env: Env, weeks: int) -> None:
     with env.store() as store:
         ids = [r["id"] for r in store.rule_matches.facts_since(since) if r["status"] == "new"]
         run = apply_rules(store, env.config, ids)
-    click.echo(f"applied {len(env.config.rules)} rules to {len(ids):,} undecided works of the last {weeks} weeks: "
+    click.echo(f"applied {plural(len(env.config.rules), 'rule')} to {plural(len(ids), 'undecided work', grouped=True)} "
+               f"of the last {plural(weeks, 'week')}: "
                f"{len(run.pinned)} pinned into the queue, {len(run.muted)} muted out of it", err=True)
 
 

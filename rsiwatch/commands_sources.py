@@ -42,6 +42,7 @@ from rsiwatch.source_list import (
     slug,
 )
 from rsiwatch.source_probe import PROBED_KINDS, guarded_client, probe
+from rsiwatch.words import plural
 
 stderr = Console(stderr=True)
 
@@ -337,7 +338,8 @@ def sources_test(
             }
         )
         return
-    stderr.print(f"{name}: {len(items)} items, {result.requests} requests, {result.bytes_read} bytes", highlight=False)
+    stderr.print(f"{name}: {plural(len(items), 'item')}, {plural(result.requests, 'request')}, "
+                 f"{plural(result.bytes_read, 'byte')}", highlight=False)
     _say(notes)
     for warning in result.warnings:
         stderr.print(f"  ! {warning}", highlight=False, markup=False)
@@ -365,7 +367,8 @@ def import_opml(env: Env, file: Path, every: str | None, dry_run: bool) -> None:
         _write_config(env, add_sources_text(_config_text(env), entries, env.config_path))
     for entry in entries:
         click.echo(f"{'would add' if dry_run else 'added'} {entry['name']} ({entry['kind']}) {entry['url']}", err=True)
-    click.echo(f"{len(entries)} feeds {'to add' if dry_run else 'added'}, {len(skipped)} already configured", err=True)
+    click.echo(f"{plural(len(entries), 'feed')} {'to add' if dry_run else 'added'}, {len(skipped)} already configured",
+               err=True)
 
 
 @sources.command(name="export-opml")
@@ -454,7 +457,8 @@ def backfill(
         tasks: dict[str | None, Any] = {}
 
         def on_page(p: PageProgress) -> None:
-            detail = f"{p.pages} pages, {p.new_works} new works, {p.new_candidates} candidates"
+            detail = (f"{plural(p.pages, 'page')}, {plural(p.new_works, 'new work')}, "
+                      f"{plural(p.new_candidates, 'candidate')}")
             if p.set_spec not in tasks:
                 tasks[p.set_spec] = progress.add_task(
                     f"set {p.set_spec or 'all'}" + (" (resumed)" if p.resumed else ""),
@@ -476,8 +480,8 @@ def backfill(
     for warning in report.warnings:
         stderr.print(f"! {warning}", highlight=False, markup=False)
     stderr.print(
-        f"backfill: {report.records} records in {report.pages} pages, {report.new_works} new works, "
-        f"{report.new_candidates} new candidates",
+        f"backfill: {plural(report.records, 'record')} in {plural(report.pages, 'page')}, "
+        f"{plural(report.new_works, 'new work')}, {plural(report.new_candidates, 'new candidate')}",
         highlight=False,
     )
 

@@ -8,6 +8,7 @@ import click
 from rsiwatch.cli import Env, Failure, cli, common, emit_json
 from rsiwatch.lock import LockHeld, take_lock
 from rsiwatch.retention import prune
+from rsiwatch.words import plural
 
 
 def _mib(n: int) -> str:
@@ -35,5 +36,6 @@ def vacuum(env: Env, as_json: bool) -> None:
     if as_json:
         emit_json(result)
         return
-    click.echo(f"{env.db_path}: {_mib(before)} -> {_mib(after)} ({folded.scores} old score rows and "
-               f"{folded.fetches} fetch rows folded, {len(folded.models)} model blobs dropped)", err=True)
+    click.echo(f"{env.db_path}: {_mib(before)} -> {_mib(after)} ({plural(folded.scores, 'old score row')} and "
+               f"{plural(folded.fetches, 'fetch row')} folded, {plural(len(folded.models), 'model blob')} dropped)",
+               err=True)

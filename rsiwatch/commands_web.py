@@ -14,6 +14,7 @@ from rsiwatch.files import write_atomically
 from rsiwatch.present.security import UnsafeBind
 from rsiwatch.present.text import CATEGORIES
 from rsiwatch.review.digest import DEFAULT_TOP, DigestError, build_digest, send_digest, to_html, to_markdown, to_text
+from rsiwatch.words import plural
 
 
 @cli.command()
@@ -84,7 +85,7 @@ def _public_app(env: Env, host: str | None, port: int | None, site: Path | None)
                 ),
             )
             click.echo(
-                f"published {len(published.entries)} entries to {site} (rsiwatch publish --out {site} "
+                f"published {plural(len(published.entries), 'entry')} to {site} (rsiwatch publish --out {site} "
                 "--submit-url /submit refreshes it)",
                 err=True,
             )

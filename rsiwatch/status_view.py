@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any, TypedDict
 
 from rsiwatch.config import Source
+from rsiwatch.words import plural
 
 ERROR_WIDTH = 40  # a table's last-error cell; the whole message is in --json and `rsiwatch sources`
 
@@ -143,7 +144,8 @@ def table_row(status: SourceStatus, now: datetime) -> tuple[str, ...]:
 
 
 def table_title(summary: StatusSummary) -> str:
-    return f"rsiwatch: {summary['works']} works, {summary['queue']} in the queue, threshold {summary['threshold']}"
+    works = plural(summary["works"], "work")
+    return f"rsiwatch: {works}, {summary['queue']} in the queue, threshold {summary['threshold']}"
 
 
 def current_error_lines(sources: Sequence[SourceStatus], now: datetime) -> list[str]:
@@ -161,16 +163,16 @@ def catalog_lines(summary: StatusSummary) -> list[str]:
     disagreements = summary["catalog_disagreements"]
     withdrawn = f" ({summary['catalog_withdrawn']} withdrawn, kept off it)" if summary["catalog_withdrawn"] else ""
     lines = [
-        f"catalog: {summary['catalog']} published entries{withdrawn}, "
+        f"catalog: {plural(summary['catalog'], 'published entry')}{withdrawn}, "
         + (
-            f"{disagreements} disagreements with the decisions (see `rsiwatch doctor`)"
+            f"{plural(disagreements, 'disagreement')} with the decisions (see `rsiwatch doctor`)"
             if disagreements
             else "agrees with the decisions"
         )
     ]
     if summary["catalog_flags"]:
         lines.append(
-            f"catalog news: {summary['catalog_flags']} open flags (new versions, withdrawals, venues): "
+            f"catalog news: {plural(summary['catalog_flags'], 'open flag')} (new versions, withdrawals, venues): "
             "rsiwatch catalog flags"
         )
     return lines

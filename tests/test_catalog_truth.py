@@ -124,7 +124,7 @@ def test_doctor_finds_a_disagreement_and_status_shows_it(home: Path) -> None:
     result = run_cli("doctor", cwd=home, check=False)
     assert result.returncode == 1
     assert f"{WORK}: accepted but not in the published catalog" in result.stdout
-    assert "1 disagreements with the decisions" in run_cli("status", cwd=home).stdout
+    assert "1 disagreement with the decisions" in run_cli("status", cwd=home).stdout
     assert json.loads(run_cli("doctor", "--json", cwd=home, check=False).stdout) == [
         f"{WORK}: accepted but not in the published catalog"
     ]
@@ -154,7 +154,7 @@ def test_an_import_listing_a_rejected_work_accepts_it_and_says_so(home: Path) ->
     (home / "list.csv").write_text(f"ID,Description,Source\n500,Theirs.,{URL}\n")
     result = run_cli("catalog", "import", "list.csv", cwd=home)
     assert (
-        f"accepted 1 works not accepted before (the file lists them, so their entries are published): {WORK}"
+        f"accepted 1 work not accepted before (the file lists them, so their entries are published): {WORK}"
         in result.stderr
     )
     entry = published(home)[URL]

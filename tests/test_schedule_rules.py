@@ -131,5 +131,5 @@ def test_crawling_a_paused_source_by_name_needs_force(tmp_path: Path, local_serv
     assert local_server.hits("/feed") == []  # nothing fetched
 
     forced = run_cli("crawl", "--source", "blog", "--force", cwd=tmp_path)
-    assert "1 sources (0 failed)" in forced.stderr, forced.stderr
+    assert "1 source (0 failed)" in forced.stderr, forced.stderr
     assert len(local_server.hits("/feed")) == 1

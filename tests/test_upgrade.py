@@ -88,7 +88,7 @@ def test_commands_started_together_on_a_previous_release_database_all_succeed(tm
         told = [err for *_rest, err, _code in outputs if "upgraded the schema" in err]
         assert len(told) == 1, [o[2] for o in outputs]
         assert f"from version {PREVIOUS_SCHEMA} to {len(MIGRATIONS)}" in told[0] and str(backups[0].name) in told[0]
-        assert "withdrew 1 catalog entries" in told[0] and "A rejected paper that stayed listed" in told[0], told[0]
+        assert "withdrew 1 catalog entry whose" in told[0] and "A rejected paper that stayed listed" in told[0], told[0]
         # The backup is the database exactly as 0.1 left it, and opens on its own.
         with sqlite3.connect(backups[0]) as old:
             assert old.execute("PRAGMA user_version").fetchone()[0] == PREVIOUS_SCHEMA

@@ -16,6 +16,7 @@ from typing import Any
 
 from rsiwatch.catalog.formats import ENTRY_FIELDS, new_entry, unknown_columns, written_date
 from rsiwatch.store import ImportPlan
+from rsiwatch.words import plural
 
 DUPLICATE_FLAG = "duplicate_source"
 # Fields a row sets as they are; dates and extra columns are compared in their own way.
@@ -39,7 +40,8 @@ class ImportReport:
             out.append(f"kept columns this catalog does not know, in each entry's extra fields: "
                        f"{', '.join(self.unknown_columns)}")
         if self.accepted:
-            out.append(f"{'would accept' if dry_run else 'accepted'} {len(self.accepted)} works not accepted before "
+            verb = "would accept" if dry_run else "accepted"
+            out.append(f"{verb} {plural(len(self.accepted), 'work')} not accepted before "
                        f"(the file lists them, so their entries are published): {', '.join(self.accepted[:5])}"
                        + (" ..." if len(self.accepted) > 5 else ""))
         for old, new, what, why in self.renumbered:

@@ -24,6 +24,7 @@ from rsiwatch.present.security import is_loopback
 from rsiwatch.present.text import clean_text, one_sentence, readable_text, safe_url, work_links
 from rsiwatch.source_health import source_troubles
 from rsiwatch.store import Store, utcnow
+from rsiwatch.words import plural
 
 DEFAULT_TOP = 20
 SMTP_TIMEOUT_S = 30.0
@@ -50,9 +51,10 @@ class Digest:
 
     @property
     def subject(self) -> str:
-        trouble = f", {len(self.troubles)} sources need attention" if self.troubles else ""
+        needs = "needs" if len(self.troubles) == 1 else "need"
+        trouble = f", {plural(len(self.troubles), 'source')} {needs} attention" if self.troubles else ""
         return (
-            f"rsiwatch digest {self.since[:10]} to {self.until[:10]}: {self.queued} candidates, "
+            f"rsiwatch digest {self.since[:10]} to {self.until[:10]}: {plural(self.queued, 'candidate')}, "
             f"{len(self.accepted)} accepted{trouble}"
         )
 
@@ -154,7 +156,7 @@ def _render(digest: Digest, r: _Renderer) -> str:
     lines = [r.title(f"rsiwatch digest, {digest.since[:10]} to {digest.until[:10]}"), ""]
     if digest.troubles:
         lines += _section(r, "Sources needing attention", digest.troubles, r.trouble)
-    lines += [f"{digest.queued} candidates queued, {len(digest.accepted)} accepted.", ""]
+    lines += [f"{plural(digest.queued, 'candidate')} queued, {len(digest.accepted)} accepted.", ""]
     lines += _section(r, "Accepted", digest.accepted, r.accepted, "Nothing accepted this week.")
     lines += _section(r, "Top candidates", digest.top, r.top, "No new candidates.")
     lines += _section(

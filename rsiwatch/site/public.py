@@ -28,6 +28,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from rsiwatch.config import Config
 from rsiwatch.present.security import csrf_token, security_headers
 from rsiwatch.store import Store
+from rsiwatch.words import plural
 
 log = logging.getLogger(__name__)
 
@@ -196,9 +197,9 @@ def _refused(code: int, limiter: Limiter) -> Any:
 
 def _duration(seconds: int) -> str:
     if seconds < 90:
-        return f"{seconds} second{'s' * (seconds != 1)}"
+        return plural(seconds, "second")
     minutes, hours = round(seconds / 60), round(seconds / 3600)
-    return f"{minutes} minutes" if seconds < 90 * 60 else f"{hours} hour{'s' * (hours != 1)}"
+    return plural(minutes, "minute") if seconds < 90 * 60 else plural(hours, "hour")
 
 
 def thanks() -> str:

@@ -21,6 +21,7 @@ from rsiwatch.site.build import SiteOptions, build_site
 from rsiwatch.store import CatalogEntry, Store
 from rsiwatch.tuning.trend import ShareEstimate
 from rsiwatch.tuning.trend_report import quarterly_shares
+from rsiwatch.words import plural
 
 SITE_MARKER = "rsiwatch-site.json"  # which database wrote the site, and its entries' IDs
 DATABASE_ID_SETTING = "database_id"  # a database's identity, made the first time it publishes
@@ -92,10 +93,10 @@ def refusal(
         reasons.append("was written from another database")
     still_listed = [i for i in there.entry_ids if not (own and i in withdrawn_ids)]
     if len(still_listed) > len(new_ids):
-        reasons.append(f"has {len(there.entry_ids)} entries, more than the {len(new_ids)} about to be written")
+        reasons.append(f"has {plural(len(there.entry_ids), 'entry')}, more than the {len(new_ids)} about to be written")
     if not reasons:
         return None
-    what = f"would remove {len(removed)} entries ({_named(removed)})" if removed else "would remove no entry"
+    what = f"would remove {plural(len(removed), 'entry')} ({_named(removed)})" if removed else "would remove no entry"
     return f"the site there {' and '.join(reasons)}; publishing {what}; give --force to publish anyway"
 
 

@@ -16,22 +16,25 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from rsiwatch.store.schema import MIGRATIONS
+from rsiwatch.words import plural
 
 log = logging.getLogger("rsiwatch.store")
 
 # What a migration changed that a curator should hear of: keyed by a phrase of the migration's own text
 # (migrations are renumbered when branches merge, their text never changes), a query for a label of each
-# row it touched, and what to say.
-MIGRATION_REPORTS: dict[str, tuple[str, str]] = {
+# row it touched, what such a row is, and what to say ({counted}: the count and that noun).
+MIGRATION_REPORTS: dict[str, tuple[str, str, str]] = {
     "'migration: one truth for each work'": (
         "SELECT '#' || c.id || ' ' || c.title FROM catalog_edits e JOIN catalog c ON c.id = e.entry_id "
         "WHERE e.origin = 'migration: one truth for each work' ORDER BY c.id",
-        "withdrew {count} catalog entries whose work's latest decision is not an accept (one truth for each "
+        "catalog entry",
+        "withdrew {counted} whose work's latest decision is not an accept (one truth for each "
         "work; `rsiwatch accept` brings one back): {rows}",
     ),
     "'resumed by the upgrade (was: '": (
         "SELECT name FROM sources WHERE paused = 0 AND paused_reason LIKE 'resumed by the upgrade%' ORDER BY name",
-        "resumed {count} sources that 0.1 had paused after repeated failures (failing sources are now retried "
+        "source",
+        "resumed {counted} that 0.1 had paused after repeated failures (failing sources are now retried "
         "at most an hour apart, and reported by `rsiwatch status --check`): {rows}",
     ),
 }
@@ -95,14 +98,14 @@ def backup_database(db_path: Path, target: Path) -> None:
 def migration_changes(conn: sqlite3.Connection, from_version: int) -> list[str]:
     """What the migrations after ``from_version`` changed that someone should hear of, one line each."""
     lines = []
-    for marker, (query, message) in MIGRATION_REPORTS.items():
+    for marker, (query, noun, message) in MIGRATION_REPORTS.items():
         number = next(n for n, script in enumerate(MIGRATIONS, start=1) if marker in script)
         if number <= from_version:
             continue
         rows = conn.execute(query).fetchall()
         if rows:
             named = "; ".join(" ".join(str(row[0]).split())[:70] for row in rows)
-            lines.append(message.format(count=len(rows), rows=named))
+            lines.append(message.format(counted=plural(len(rows), noun), rows=named))
     return lines
 
 
