@@ -18,6 +18,7 @@ from crawler.items import SourceResult
 from crawler.link import link_items
 from rsiwatch.config import Config, Source
 from rsiwatch.scoring import score_works
+from rsiwatch.source_health import recovery_line
 from rsiwatch.store import IngestStats, Store
 
 log = logging.getLogger("rsiwatch.crawl")
@@ -60,6 +61,7 @@ def store_batch(batch: Sequence[FetchedSource], store: Store, config: Config) ->
         stats.append(store.works.ingest(fetched.source.name, result.items) if result.items else None)
     new_works = [work for s in stats if s for work in s.new_works]
     queued = set(score_works(store, config, new_works).queued) if new_works else set()
+    failures_before = {f.source.name: store.sources.source_state(f.source.name).consecutive_failures for f in batch}
     outcomes = []
     with store.transaction(durable=False):
         for fetched, s in zip(batch, stats, strict=False):
@@ -68,7 +70,17 @@ def store_batch(batch: Sequence[FetchedSource], store: Store, config: Config) ->
             outcomes.append(_outcome(fetched, s, candidates))
     for outcome in outcomes:
         _log(outcome)
+        _log_recovery(outcome.source, failures_before[outcome.source], config.schedule.warn_after_failures)
     return outcomes
+
+
+def _log_recovery(name: str, failures_before: int, warn_after_failures: int) -> None:
+    """Once, when a source that was failing succeeds: at the failing warning's level, so whoever reads the
+    log at that level sees the end of the trouble as well as its start."""
+    line = recovery_line(name, failures_before, warn_after_failures)
+    if line is not None:
+        fields = {"source": name, "outcome": "recovered", "failures_before": failures_before}
+        log.warning("%s", line, extra={"fields": fields})
 
 
 def _outcome(fetched: FetchedSource, stats: IngestStats | None, candidates: int) -> SourceOutcome:

@@ -14,6 +14,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from rsiwatch.config import Source
+from rsiwatch.words import plural
+
+
+def is_failing(consecutive_failures: int, warn_after_failures: int) -> bool:
+    """Whether a source has failed long enough to be the operator's trouble (one home for the line)."""
+    return consecutive_failures >= warn_after_failures
+
+
+def recovery_line(name: str, failures_before: int, warn_after_failures: int) -> str | None:
+    """The line a source that was failing gets when it succeeds again (its failing warning said "until it
+    recovers"); None for a source that had not crossed the line, or was not failing at all."""
+    if not is_failing(failures_before, warn_after_failures):
+        return None
+    return f"{name}: recovered after {plural(failures_before, 'failure')} in a row"
 
 
 @dataclass(frozen=True)
@@ -40,7 +54,7 @@ def source_troubles(
                 f"source {name} is paused ({row['paused_reason'] or 'by hand'}): it is not fetched until "
                 f"`rsiwatch sources resume {name}`",
             ))
-        elif row["consecutive_failures"] >= warn_after_failures:
+        elif is_failing(row["consecutive_failures"], warn_after_failures):
             since = (
                 f"last success {row['last_success'][:16].replace('T', ' ')} UTC"
                 if row["last_success"]
@@ -50,7 +64,7 @@ def source_troubles(
                 SourceTrouble(
                     name,
                     "failing",
-                    f"source {name} has failed {row['consecutive_failures']} times in a row ({since}); "
+                    f"source {name} has failed {plural(row['consecutive_failures'], 'time')} in a row ({since}); "
                     f"last error: {row['last_error']}",
                 )
             )

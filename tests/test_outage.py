@@ -84,14 +84,43 @@ def test_a_seven_hour_outage_is_retried_at_a_capped_interval_noticed_and_recover
         assert warnings == ["news: failing: 5 failures in a row; retried every 1 h until it recovers"]
         assert not store.sources.source_state("news").paused
 
-        # The outage ends: the next due time fetches it, and the warnings clear.
+        # The outage ends: the next due time fetches it, the log says it recovered, and the warnings clear.
         down["now"] = False
+        failed = store.sources.source_state("news").consecutive_failures
         (outcome,) = crawl(config, store, client, due_sources(config, store)).sources
         assert outcome.ok
         assert store.sources.source_state("news").consecutive_failures == 0
         code, output = status_check(config_path)
         assert code == 0, output
         assert build_digest(store, "2026-11-01T00:00:00Z", config=config).troubles == []
+        # Once: the next successful fetch says nothing of it.
+        clock.move_to(next_due(source, store))
+        assert [o.ok for o in crawl(config, store, client, due_sources(config, store)).sources] == [True]
+    recovered = [r for r in caplog.records if "recovered" in r.getMessage()]
+    assert [(r.levelno, r.getMessage()) for r in recovered] == [
+        (logging.WARNING, f"news: recovered after {failed} failures in a row")
+    ]
+    assert recovered[0].fields == {"source": "news", "outcome": "recovered", "failures_before": failed}
+
+
+def test_a_source_that_never_crossed_the_warning_line_recovers_silently(
+    tmp_path: Path, local_server, caplog: pytest.LogCaptureFixture
+) -> None:
+    down = {"now": True}
+    local_server.add("/feed", handler=lambda request: Response(503, b"down") if down["now"] else Response(200, FEED))
+    config = load_config(write_config(tmp_path / "config.yaml",
+                                      [{"name": "news", "kind": "feed", "url": local_server.url + "/feed"}]))
+    from crawler.http import PoliteClient
+
+    caplog.set_level(logging.INFO)
+    with time_machine.travel(T0, tick=False) as clock, Store(tmp_path / "candidates.db") as store, \
+            PoliteClient(config.http.settings, config.politeness.settings, config.contact) as client:
+        for _ in range(config.schedule.warn_after_failures - 1):
+            assert [o.ok for o in crawl(config, store, client, due_sources(config, store)).sources] == [False]
+            clock.move_to(next_due(config.sources[0], store))
+        down["now"] = False
+        assert [o.ok for o in crawl(config, store, client, due_sources(config, store)).sources] == [True]
+    assert not [r for r in caplog.records if "recovered" in r.getMessage() or "failing" in r.getMessage()]
 
 
 def test_retry_waits_are_capped_at_a_day_even_when_configured_or_asked_longer(tmp_path: Path) -> None:
