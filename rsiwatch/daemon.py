@@ -33,6 +33,7 @@ from rsiwatch.pipeline import next_due
 from rsiwatch.polite import RememberingClient
 from rsiwatch.retention import fold_superseded_scores
 from rsiwatch.scoring import score_works, training
+from rsiwatch.source_changes import source_changes
 from rsiwatch.store import SchemaTooNew, Store, iso_ago, moment, parse_iso, quiesce_writes, utcnow
 
 log = logging.getLogger("rsiwatch.daemon")
@@ -286,6 +287,7 @@ def run_daemon(config: Config, db_path: Path, *, config_path: Path | None = None
         fresh = reload_config(config_path, config)
         if fresh is None:
             continue
+        changed_sources = source_changes(config, fresh)
         config = fresh
         try:
             with Store(db_path) as store:
@@ -295,12 +297,13 @@ def run_daemon(config: Config, db_path: Path, *, config_path: Path | None = None
             continue
         added, removed = scheduler.replace_jobs(build_jobs(config, db_path, client, fatal))
         log.info(
-            "config reloaded from %s (%s): %d sources; added %s; removed %s",
+            "config reloaded from %s (%s): %d sources; added %s; removed %s; changed %s",
             config_path,
             why,
             sum(s.enabled for s in config.sources),
             ", ".join(added) or "none",
             ", ".join(removed) or "none",
+            ", ".join(changed_sources) or "none",
         )
     clean = scheduler.stop(STOP_GRACE_S)
     if not clean:

@@ -104,3 +104,33 @@ def test_sources_added_and_removed_reach_the_running_daemon_and_a_bad_config_is_
         exit_status = stop_daemon(daemon)
     assert exit_status == 0, logged(tmp_path)
     assert "Traceback" not in logged(tmp_path)
+
+
+def test_a_reload_that_changes_only_a_schedule_names_the_source_and_what_changed(tmp_path: Path, local_server) -> None:
+    """A user walk: a reload that changed only sources' `every` logged "added none; removed none" and
+    nothing of what had changed."""
+    local_server.add("/a", body=FEED)
+    local_server.add("/b", body=FEED)
+    hits = lambda name: len(local_server.hits(f"/{name}"))  # noqa: E731
+    quick_project(tmp_path, [{"name": "a", "kind": "feed", "url": local_server.url + "/a", "every": "1h"},
+                             {"name": "b", "kind": "feed", "url": local_server.url + "/b", "every": "1h"}])
+    daemon = subprocess.Popen(
+        [sys.executable, "-m", "rsiwatch", "daemon", "--log-file", "daemon.log"],
+        cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, text=True,
+    )
+    try:
+        wait_for(lambda: hits("a") >= 1 and hits("b") >= 1, "the first fetch of each source", tmp_path, daemon)
+        config = yaml.safe_load((tmp_path / "config.yaml").read_text())
+        config["sources"][0]["every"] = "1s"
+        (tmp_path / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+        daemon.send_signal(signal.SIGHUP)
+        reloads = lambda: [line for line in logged(tmp_path).splitlines() if "config reloaded" in line]  # noqa: E731
+        wait_for(lambda: bool(reloads()), "the reload", tmp_path, daemon)
+        wait_for(lambda: hits("a") >= 3, "a fetched on its new schedule", tmp_path, daemon)
+    finally:
+        exit_status = stop_daemon(daemon)
+    assert exit_status == 0, logged(tmp_path)
+    # The file watch may reload too, after the signal's reload: that one changes nothing.
+    assert reloads()[0].endswith("added none; removed none; changed source:a (every 1h -> 1s)"), reloads()
+    assert all(line.endswith("changed none") for line in reloads()[1:]), reloads()
+    assert hits("b") == 1
