@@ -61,6 +61,7 @@ from rsiwatch.review.web_forms import form_values, install_plain_forms, safe_nex
 from rsiwatch.store import ACTIONS, QUEUE_STATUSES, QueueTotal, StaleDecision, Store, StoreError, Work
 from rsiwatch.tuning.plot import PLOT_HINT, plot_available, report_png
 from rsiwatch.tuning.report import TuningReport, build_report
+from rsiwatch.words import plural
 
 PAGE_SIZE = 100
 LOGIN_LIMIT = "10 per minute; 100 per day"
@@ -212,11 +213,11 @@ def _login_refused(limiter: Limiter) -> Response:
     limit = limiter.current_limit
     wait = max(1, math.ceil(limit.reset_at - time.time())) if limit is not None else 60
     when = (
-        f"{wait} seconds"
+        plural(wait, "second")
         if wait < 120
-        else f"{round(wait / 60)} minutes"
+        else plural(round(wait / 60), "minute")
         if wait < 7200
-        else f"{round(wait / 3600)} hours"
+        else plural(round(wait / 3600), "hour")
     )
     page = render_template(
         "login.html",
