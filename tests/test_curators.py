@@ -12,11 +12,13 @@ from pathlib import Path
 import pytest
 import yaml
 from review_fixtures import populate
+from store_support import decisions
 
 from rsiwatch.config import parse_config
 from rsiwatch.curators import add_curator_text, check_curator, hash_password
 from rsiwatch.present.security import Binding, UnsafeBind, check_binding
 from rsiwatch.review.web import create_app
+from rsiwatch.store import Store
 
 BASE = "http://127.0.0.1:8765"
 CONFIG = """# my rsiwatch config
@@ -143,3 +145,29 @@ def test_a_curator_name_in_any_script_is_written_as_typed(name: str) -> None:
     text = add_curator_text("review:\n  host: 127.0.0.1\n", name, hashed)
     assert f"    {name}: " in text and "\\u" not in text, text
     assert yaml.safe_load(text)["review"]["curators"] == {name: hashed}
+
+
+def test_a_plain_form_after_a_restart_asks_to_sign_in_again_with_a_way_back(tmp_path: Path) -> None:
+    """After `serve` restarts, every session has ended: a curator's plain form got a JSON 401 body, with
+    no way back but to reload it (which posts it again)."""
+    db = tmp_path / "candidates.db"
+    ids = populate(db, 2)
+    config = parse_config(yaml.safe_dump({"review": {"curators": {"ada": hash_password("ada's password")}}}))
+    before = create_app(config, db).test_client()
+    login = before.get("/login", base_url=BASE).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', login).group(1)
+    before.post("/login", data={"csrf_token": token, "name": "ada", "password": "ada's password"}, base_url=BASE)
+    csrf = re.search(r'<meta name="csrf-token" content="([^"]+)">', before.get("/", base_url=BASE).get_data(
+        as_text=True)).group(1)
+    after = create_app(config, db).test_client()  # the restarted server
+    after.set_cookie("rsiwatch_session", before.get_cookie("rsiwatch_session", domain="127.0.0.1").value,
+                     domain="127.0.0.1")
+    answer = after.post("/api/decide", data={"csrf_token": csrf, "id": ids[0], "action": "reject", "seen": "0",
+                                             "next": "/?status=all"},
+                        headers={"Origin": BASE, "Accept": "text/html,*/*;q=0.8"}, base_url=BASE)
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 401 and answer.mimetype == "text/html", page
+    assert "your session ended; nothing was saved: reload the page you came from" in page
+    assert re.search(r'<a [^>]*href="/\?status=all"[^>]*data-back>Back to the page</a>', page)
+    with Store(db) as store:
+        assert decisions(store) == []

@@ -117,7 +117,8 @@ def install(app: Flask, binding: Binding) -> None:
         if binding.curators and request.endpoint not in OPEN_ENDPOINTS and signed_in_curator() is None:
             if request.method == "GET" and not request.path.startswith("/api/"):
                 return redirect(f"/login?next={quote(request.full_path.rstrip('?'), safe='/?=&')}", code=303)
-            abort(401, description="sign in first: your session ended (reload the page)")
+            abort(401, description="sign in first: your session ended; nothing was saved: reload the page you "
+                  "came from")
         if binding.password and not binding.curators:
             auth = request.authorization
             given = (auth.password or "") if auth is not None else ""

@@ -63,9 +63,12 @@ def _answer(response: Response) -> BaseResponse:
         return redirect(back + (f"#w-{after}" if after and not _UNSAFE_NEXT.search(after) else ""), code=303)
     message = str(data.get("error") or response.status)
     if response.status_code in (401, 403):  # refused by the guards: said as a page, nothing else happens
-        if response.status_code == 401:
+        if "WWW-Authenticate" in response.headers:  # the password prompt: the browser must get it as it is
             return response
-        return Response(render_template("error.html", code=403, message=message, back=back), status=403)
+        # A link back, as reloading the refusal would post the same form again (a restart of `serve` ends
+        # every session and token).
+        page = render_template("error.html", code=response.status_code, message=message, back=back)
+        return Response(page, status=response.status_code)
     if response.status_code == 409 and "latest" in data:
         return Response(_stale_page(data, back), status=409)
     errors = field_errors(data, message)
