@@ -80,7 +80,7 @@ def measure(path: Path) -> tuple[int, dict[str, int], int]:
     owner = {r[0]: r[1] for r in conn.execute("SELECT name, tbl_name FROM sqlite_master")}
     for name, size in conn.execute("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name"):
         key = owner.get(name, name)
-        for fts in ("works_fts", "titles_fts"):  # an FTS5 table's shadow tables count as the table
+        for fts in ("works_fts", "titles_fts", "works_cjk"):  # an FTS5 table's shadow tables count as the table
             if key.startswith(fts + "_"):
                 key = fts
         tables[key] = tables.get(key, 0) + size

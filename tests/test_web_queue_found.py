@@ -118,12 +118,9 @@ def test_sources_removed_from_the_config_leave_the_filters_and_stats_but_stay_re
 JAPANESE = "url:https://example.org/ja"
 
 
-@pytest.mark.xfail(strict=True, reason="works_fts uses the unicode61 tokenizer: a run of Japanese or Chinese is "
-                   "one token, so a word inside it (研究 in 自己改善するAI研究エージェント) is not found; needs a "
-                   "migration to a tokenizer that splits CJK (FTS5 trigram, or bigrams for CJK runs)")
 def test_a_japanese_word_inside_a_title_is_found(db: Path) -> None:
     """Found by a user walk: the review page's search found 自己改善 (the run's start) but not 研究 or
-    エージェント in the same title."""
+    エージェント in the same title (works_fts keeps a run of Japanese as one token; works_cjk finds them)."""
     with Store(db) as store:
         store.works.ingest("newsletter", [Item(JAPANESE, "自己改善するAI研究エージェント",
                                                "大規模言語モデルが自ら機械学習研究を行う。", "https://example.org/ja",

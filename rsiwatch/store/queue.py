@@ -19,6 +19,7 @@ from rsiwatch.store.base import (
     reviewed_sql,
     symbol_words,
 )
+from rsiwatch.store.cjk import cjk_hits_sql
 from rsiwatch.store.discussion import QUEUE_ORDERS
 
 SUGGESTED = "w.queue_reason = 'submitted' AND w.id IN (SELECT work_id FROM submissions)"
@@ -101,20 +102,11 @@ class Queue:
         among the newest SEARCH_CAP text matches (the total's ``capped`` says there were more);
         without one, only queued works.  ``since``/``until`` bound ``queued_at`` (a week).
         """
-        match = fts_query(query) if query else None
+        hits = self._text_matches(query) if query else None
         matched: list[str] | None = None
         capped = False
         reasons = self._reason_matches(query) if query else []
-        if match:
-            # Every match's work id is a read of the work's row (by `works.doc`): at a million works a common
-            # word matches tens of thousands (and ranking them by bm25 costs as much).  The newest
-            # SEARCH_CAP matches (by FTS rowid, `works.doc`: the order works arrived or were last edited)
-            # are the candidates, ordered by score like the queue.
-            hits = [r[0] for r in self.db.all(
-                "SELECT w.id FROM works_fts JOIN works w ON w.doc = works_fts.rowid WHERE works_fts MATCH ?"
-                " ORDER BY works_fts.rowid DESC LIMIT ?",
-                (match, SEARCH_CAP + 1),
-            )]
+        if hits is not None:
             capped = len(hits) > SEARCH_CAP
             matched = [*reasons, *(h for h in hits[:SEARCH_CAP] if h not in reasons)]
         elif reasons:
@@ -143,6 +135,24 @@ class Queue:
                 [*params, limit - len(rows), max(0, offset - first)],
             )
         return [_work_dict(r) for r in rows], QueueTotal(total, capped, SEARCH_CAP)
+
+    def _text_matches(self, query: str) -> list[str] | None:
+        """The ids of the newest SEARCH_CAP + 1 works whose title or summary holds the search's words (None:
+        it has no word to look for): a search with Chinese, Japanese or Korean from ``works_cjk``, any
+        other from ``works_fts``."""
+        # Every match's work id is a read of the work's row (by `works.doc`): at a million works a common
+        # word matches tens of thousands (and ranking them by bm25 costs as much).  The newest SEARCH_CAP
+        # matches (by FTS rowid, `works.doc`: the order works arrived or were last edited) are the
+        # candidates, ordered by score like the queue.
+        search = cjk_hits_sql(query)
+        if search is None:
+            match = fts_query(query)
+            if not match:
+                return None
+            search = ("SELECT w.id FROM works_fts JOIN works w ON w.doc = works_fts.rowid WHERE works_fts MATCH ?"
+                      " ORDER BY works_fts.rowid DESC", [match])
+        sql, params = search
+        return [r[0] for r in self.db.all(f"{sql} LIMIT ?", [*params, SEARCH_CAP + 1])]
 
     def _reason_matches(self, query: str) -> list[str]:
         """Works whose submitter's reason holds every word of the search (suggestions are few: a scan)."""

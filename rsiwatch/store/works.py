@@ -17,6 +17,7 @@ from rsiwatch.store.base import (
     _work_dict,
     utcnow,
 )
+from rsiwatch.store.cjk import has_cjk
 
 
 class Works:
@@ -52,6 +53,10 @@ class Works:
             conn.executemany(  # the search index, text read back from `works` (migrations 6 and 9)
                 "INSERT INTO works_fts (rowid, title, summary) VALUES (?, ?, ?)",
                 [(row[9], row[1], row[2]) for row in new_rows.values()],
+            )
+            conn.executemany(  # and the trigram index, for the few with Chinese, Japanese or Korean text
+                "INSERT INTO works_cjk (rowid, title, summary) VALUES (?, ?, ?)",
+                [(row[9], row[1], row[2]) for row in new_rows.values() if has_cjk(row[1]) or has_cjk(row[2])],
             )
             known = [i for i in ids if i in existing]
             for chunk in _chunks(known, 500):
