@@ -178,6 +178,7 @@ def test_the_command_line_refuses_what_the_config_would(project: Path) -> None:
     assert proc.returncode == 2 and "there are 0 rules" in proc.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("option", "value"), [("author", "X"), ("phrase", "a"), ("category", "")])
 def test_a_value_the_config_refuses_is_named_by_its_own_option(project: Path, option: str, value: str) -> None:
     """A user walk found `rules add pin --author X` (too short) answered "--until None: String should have
