@@ -77,19 +77,21 @@ def _entry(entry: Any, url: str, warnings: list[str] | None, announced: str | No
     paper = arxiv_id(ident)
     assert paper is not None
     version = arxiv_version(ident) or (arxiv_version(prefixed_id) if prefixed_id else None)
-    announce = str(entry.get("arxiv_announce_type") or prefixed_type or "").strip().lower() or None
-    authors = split_authors(entry.get("author", "")) if entry.get("author") else ()
-    links = [f"https://arxiv.org/pdf/{paper}" + (f"v{version}" if version else "")]
-    links += arxiv_doi_links(entry)
+    versioned = paper + (f"v{version}" if version else "")
     return Item(
         canonical_id=f"arxiv:{paper}",
         title=clean_text(entry.get("title"), TITLE_MAX, html=is_html(entry.get("title_detail"))),
         summary=abstract[:SUMMARY_MAX].rstrip(),
         url=f"https://arxiv.org/abs/{paper}",
-        key=guid or f"oai:arXiv.org:{paper}" + (f"v{version}" if version else ""),
+        key=guid or f"oai:arXiv.org:{versioned}",
         published=entry_date(entry) or announced,
-        authors=authors,
+        authors=split_authors(entry.get("author", "")) if entry.get("author") else (),
         version=version,
-        announce_type=announce,
-        links=tuple(links),
+        announce_type=_announce_type(entry, prefixed_type),
+        links=(f"https://arxiv.org/pdf/{versioned}", *arxiv_doi_links(entry)),
     )
+
+
+def _announce_type(entry: Any, prefixed_type: str | None) -> str | None:
+    """new, cross, replace, replace-cross: the feed's element, else the summary's "Announce Type:" prefix."""
+    return str(entry.get("arxiv_announce_type") or prefixed_type or "").strip().lower() or None

@@ -139,10 +139,18 @@ def link_items(items: Sequence[Item], store: TitleIndex) -> list[Item]:
     }
     if not references:
         return list(items)
-    several = (
-        {p for papers in references.values() for p in papers} if any(len(p) > 1 for p in references.values()) else set()
-    )
-    known_titles = store.titles_of(sorted(several)) if several else {}
+    linked, unlinked = _link_by_references(items, references, store)
+    linked.update(_link_by_titles(unlinked, store))
+    return [linked.get(index, item) for index, item in enumerate(items)]
+
+
+def _link_by_references(
+    items: Sequence[Item], references: Mapping[int, list[str]], store: TitleIndex
+) -> tuple[dict[int, Item], list[tuple[int, Item]]]:
+    """Rule 1 over the batch: (the items linked, by index; the items that name no paper, for rule 2).
+    Titles are looked up, in one query, only when some item names several papers."""
+    several = any(len(papers) > 1 for papers in references.values())
+    known_titles = store.titles_of(sorted({p for papers in references.values() for p in papers})) if several else {}
     linked: dict[int, Item] = {}
     unlinked: list[tuple[int, Item]] = []
     for index, papers in references.items():
@@ -152,22 +160,28 @@ def link_items(items: Sequence[Item], store: TitleIndex) -> list[Item]:
             linked[index] = result
         elif not papers:
             unlinked.append((index, item))
+    return linked, unlinked
+
+
+def _link_by_titles(unlinked: Sequence[tuple[int, Item]], store: TitleIndex) -> dict[int, Item]:
+    """Rule 2: an item whose title is one paper's (exactly, in one lookup for the batch, else by similarity)."""
     variants = {index: title_variants(item.title) for index, item in unlinked}
     exact = store.work_ids_by_title(
         sorted({v for vs in variants.values() for v in vs if len(v.split()) >= MIN_EXACT_TOKENS})
     )
+    linked: dict[int, Item] = {}
     for index, item in unlinked:
-        ambiguous = any(
-            len([w for w in exact.get(v, []) if w.startswith(("arxiv:", "doi:"))]) > 1 for v in variants[index]
-        )
-        match = (
-            None
-            if ambiguous
-            else _exact_match(item, variants[index], exact) or _similar_match(item, variants[index], store)
-        )
+        if _ambiguous(variants[index], exact):
+            continue
+        match = _exact_match(item, variants[index], exact) or _similar_match(item, variants[index], store)
         if match:
             linked[index] = attach(item, match)
-    return [linked.get(index, item) for index, item in enumerate(items)]
+    return linked
+
+
+def _ambiguous(variants: Iterable[str], exact: Mapping[str, list[str]]) -> bool:
+    """Two papers share one of these titles: we cannot tell which the item means."""
+    return any(len([w for w in exact.get(v, []) if w.startswith(("arxiv:", "doi:"))]) > 1 for v in variants)
 
 
 def _exact_match(item: Item, variants: Iterable[str], exact: Mapping[str, list[str]]) -> str | None:

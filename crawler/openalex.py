@@ -154,19 +154,7 @@ def parse_work(work: Mapping[str, Any]) -> OpenAlexWork:
     oid = w_id(work.get("id"))
     if oid is None:
         raise ParseError(f"OpenAlex: a work without an id: {str(work)[:80]}")
-    arxiv = _arxiv_of(work)
-    doi = normalize_doi(str(work["doi"])) if work.get("doi") else None
-    published_doi = doi if doi and not doi.startswith("10.48550/") else None
-    cid = canonical_id(arxiv=arxiv) if arxiv else (canonical_id(doi=doi) if doi else None)
-    authorships = tuple(
-        Authorship(
-            name=clean_text(str((a.get("author") or {}).get("display_name") or a.get("raw_author_name") or ""), 300),
-            institutions=tuple(clean_text(str(i.get("display_name")), 300) for i in a.get("institutions") or []
-                               if i and i.get("display_name")),
-            raw_affiliations=tuple(clean_text(str(s), 300) for s in a.get("raw_affiliation_strings") or [] if s),
-        )
-        for a in work.get("authorships") or [] if isinstance(a, Mapping)
-    )
+    cid, published_doi = _identity(work)
     summary = clean_text(abstract_text(work.get("abstract_inverted_index")), SUMMARY_MAX)
     code = _CODE.search(summary)
     return OpenAlexWork(
@@ -178,10 +166,38 @@ def parse_work(work: Mapping[str, Any]) -> OpenAlexWork:
         doi=published_doi,
         venue=_venue(work.get("primary_location")),
         landing_url=_landing(work),
-        authorships=tuple(a for a in authorships if a.name),
+        authorships=_authorships(work.get("authorships") or []),
         referenced_works=tuple(x for x in (w_id(r) for r in work.get("referenced_works") or []) if x),
         code_url=code.group(0).rstrip(".") if code else None,
         retracted=bool(work.get("is_retracted")),
+    )
+
+
+def _identity(work: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """(the canonical id: its arXiv id, else its DOI; the DOI of a published version: not arXiv's own)."""
+    arxiv = _arxiv_of(work)
+    doi = normalize_doi(str(work["doi"])) if work.get("doi") else None
+    published_doi = doi if doi and not doi.startswith("10.48550/") else None
+    if arxiv:
+        return canonical_id(arxiv=arxiv), published_doi
+    return (canonical_id(doi=doi) if doi else None), published_doi
+
+
+def _authorships(given: Sequence[Any]) -> tuple[Authorship, ...]:
+    """The named authors, each with its institutions and the affiliation strings as written."""
+    out = (_authorship(a) for a in given if isinstance(a, Mapping))
+    return tuple(a for a in out if a.name)
+
+
+def _authorship(given: Mapping[str, Any]) -> Authorship:
+    author = given.get("author") or {}
+    return Authorship(
+        name=clean_text(str(author.get("display_name") or given.get("raw_author_name") or ""), 300),
+        institutions=tuple(
+            clean_text(str(i.get("display_name")), 300) for i in given.get("institutions") or []
+            if i and i.get("display_name")
+        ),
+        raw_affiliations=tuple(clean_text(str(s), 300) for s in given.get("raw_affiliation_strings") or [] if s),
     )
 
 

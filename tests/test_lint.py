@@ -22,6 +22,13 @@ def test_ruff_finds_nothing() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_no_library_function_is_too_complex_to_follow() -> None:
+    """radon's cyclomatic complexity: no function of the library above 20 (grade D and worse), so each one
+    reads as one stage; a function that grows past it is split where it does two things."""
+    result = run("radon", "cc", "--min", "D", "--show-complexity", "rsiwatch", "crawler", "classifier")
+    assert result.returncode == 0 and result.stdout.strip() == "", result.stdout + result.stderr
+
+
 @pytest.mark.slow
 def test_mypy_finds_nothing() -> None:
     result = run("mypy")
