@@ -18,6 +18,7 @@ from rsiwatch.tuning.plot import PLOT_HINT, plot_available
 from rsiwatch.tuning.report import TuningReport, build_report
 from rsiwatch.tuning.save import ThresholdAsked, TuneOutcome, apply_threshold, budget_line, pct
 from rsiwatch.tuning.threshold import CurvePoint
+from rsiwatch.words import plural
 
 
 def _recall_line(report: TuningReport) -> str:
@@ -237,7 +238,7 @@ def _print_saved(outcome: TuneOutcome, requeue_days: int) -> None:
     )
     if outcome.requeued:
         click.echo(
-            f"queued {len(outcome.requeued)} undecided works first seen in the last {requeue_days} days that now "
-            "reach it",
+            f"queued {plural(len(outcome.requeued), 'undecided work')} first seen in the last "
+            f"{plural(requeue_days, 'day')} that now reach it",
             err=True,
         )
