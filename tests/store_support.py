@@ -4,6 +4,7 @@ decision at a past time).  They use the store's own helpers, so they follow its 
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -88,3 +89,17 @@ def statements_run(monkeypatch: Any) -> Iterator[list[str]]:
         yield statements
     finally:
         monkeypatch.setattr(Database, "__init__", opened)
+
+
+def database_at_schema(path: Path, version: int) -> sqlite3.Connection:
+    """A database as an older rsiwatch left it: migrations 1..``version`` applied."""
+    from rsiwatch.store import _split_sql
+    from rsiwatch.store.schema import MIGRATIONS
+
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    for number, script in enumerate(MIGRATIONS[:version]):
+        for statement in _split_sql(script):
+            conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {number + 1}")
+    return conn

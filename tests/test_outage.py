@@ -178,7 +178,7 @@ def test_410_gone_pauses_the_source_says_so_in_the_log_and_in_status_check(
 
 
 def test_a_source_0_1_paused_after_failures_is_resumed_by_the_upgrade(tmp_path: Path, capsys) -> None:
-    from test_store import database_at_schema
+    from store_support import database_at_schema
 
     from rsiwatch.store.schema import MIGRATIONS
 

@@ -8,7 +8,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from test_store import database_at_schema
+from store_support import database_at_schema
 
 from crawler.items import Item
 from rsiwatch.store import Store, fts_query

@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from store_support import decisions, integrity_ok
+from store_support import database_at_schema, decisions, integrity_ok
 
 from crawler.items import Item
 from rsiwatch.store import Store, StoreError
@@ -125,20 +125,6 @@ def test_writers_in_many_threads_lose_nothing(tmp_path: Path, store: Store) -> N
         t.join()
     assert errors == []
     assert len(decisions(store)) == 240
-
-
-def database_at_schema(path: Path, version: int) -> sqlite3.Connection:
-    """A database as an older rsiwatch left it: migrations 1..``version`` applied."""
-    from rsiwatch.store import _split_sql
-    from rsiwatch.store.schema import MIGRATIONS
-
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA journal_mode = WAL")
-    for number, script in enumerate(MIGRATIONS[:version]):
-        for statement in _split_sql(script):
-            conn.execute(statement)
-        conn.execute(f"PRAGMA user_version = {number + 1}")
-    return conn
 
 
 OLD_WORK = (

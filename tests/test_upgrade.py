@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from cli_support import run_cli
 from click.testing import CliRunner
+from store_support import database_at_schema
 from test_daemon import DEADLINE_S, daemon_log, quick_project, start_daemon, stop_daemon, wait_until
-from test_store import database_at_schema
 
 from rsiwatch.cli import cli
 from rsiwatch.store import SchemaTooNew, Store
