@@ -83,8 +83,8 @@ def test_a_refused_plain_accept_shows_its_form_again(client, db: Path) -> None:
                    title="Self-play prover", description="Kept as typed.", year="20x6", disputed="on")
     html = refused.get_data(as_text=True)
     assert refused.status_code == 400 and "<h1>Accept into the catalog</h1>" in html
-    assert re.search(r'name="year"[^>]*value="20x6" aria-invalid="true" autofocus>'
-                     r'<span class="field-error" role="alert">year: expected a year', html)
+    assert re.search(r'name="year"[^>]*value="20x6" aria-invalid="true" autofocus aria-describedby="year-error">'
+                     r'<span class="field-error" role="alert" id="year-error">year: expected a year', html)
     assert 'value="Self-play prover"' in html and ">Kept as typed.</textarea>" in html
     assert re.search(r'name="disputed" checked>', html) and 'name="next" value="/?status=all"' in html
     assert 'name="seen" value="0"' in html  # the refused form keeps the state it was drafted on
@@ -159,7 +159,7 @@ def test_a_refused_catalog_edit_keeps_the_page(tmp_path: Path, client, db: Path)
     html = answer.get_data(as_text=True)
     assert answer.status_code == 400 and "<h1>Catalog" in html
     assert f"Entry {entry_id} was not saved: year: expected a year such as 2025" in html
-    assert 'value="MLGO edited"' in html and 'value="20x6" aria-invalid="true" autofocus>' in html
+    assert 'value="MLGO edited"' in html and 'value="20x6" aria-invalid="true" autofocus aria-describedby="year-error">' in html
     assert '<details class="entry-edit" open>' in html and 'name="deployed_in_production" checked>' in html
     with Store(db) as store:
         assert store.catalog.catalog_entry(entry_id)["title"] == "MLGO" and store.catalog.catalog_edits(entry_id) == []

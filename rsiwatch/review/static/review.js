@@ -195,7 +195,6 @@ function reviewPage() {
     const found = (err.data && Array.isArray(err.data.errors) && err.data.errors.length) ? err.data.errors
       : [{ field: (err.message.match(/^([a-z_]+):/) || [])[1], message: err.message }];
     const elsewhere = [];
-    let first = null;
     found.forEach(({ field: name, message }) => {
       const field = name ? dialog.querySelector("form").elements[name] : null;
       if (!field || !field.closest || field.hasAttribute("aria-invalid")) { elsewhere.push(message); return; }
@@ -208,9 +207,10 @@ function reviewPage() {
       field.setAttribute("aria-invalid", "true");
       field.setAttribute("aria-describedby", note.id);
       field.insertAdjacentElement("afterend", note);
-      if (!first) first = field;
     });
     dialog.querySelector("[data-error]").textContent = elsewhere.join("; ");
+    // The first broken field of the form, top to bottom (the rules name them in their own order).
+    const first = dialog.querySelector("form [aria-invalid]");
     if (first) first.focus();
   }
 
