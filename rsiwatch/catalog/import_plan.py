@@ -31,6 +31,9 @@ class ImportReport:
     # Every ID change, whatever caused it: old ID, new ID, what it is, why it moved.
     renumbered: list[tuple[int, int, str, str]] = field(default_factory=list)
     flagged: list[str] = field(default_factory=list)  # one warning line each
+    # The rows (as the spreadsheet numbers them) those lines are about: one row may break several rules,
+    # and the summary counts rows, as it counts the rows added and updated.
+    flagged_rows: set[int] = field(default_factory=set)
     unknown_columns: list[str] = field(default_factory=list)
     accepted: list[str] = field(default_factory=list)  # works the import accepts (undecided or not accepted before)
 
@@ -49,7 +52,7 @@ class ImportReport:
         verb = "would import" if dry_run else "imported"
         out.append(
             f"{verb} {name}: {len(self.added)} added, {len(self.updated)} updated, {self.unchanged} unchanged, "
-            f"{len(self.renumbered)} renumbered, {len(self.flagged)} flagged"
+            f"{len(self.renumbered)} renumbered, {len(self.flagged_rows)} flagged"
             + (" (dry run: nothing written)" if dry_run else "")
         )
         return out
@@ -116,6 +119,7 @@ def _one_row_per_work(
             if i != primary:
                 report.flagged.append(f"rows {rows[primary]['line']} and {rows[i]['line']} share the source "
                                       f"{rows[i].get('url') or work_id}: both kept")
+                report.flagged_rows.add(rows[i]["line"])
                 rows[i] = _flagged(rows[i], by_id.get(rows[i].get("id")))  # type: ignore[arg-type]
     return rows
 
@@ -157,6 +161,7 @@ def _final_ids(
                     f"row {row['line']} repeats ID {rid} of row {rows[claimed[rid]]['line']}: "
                     "both kept, this one under a new ID"
                 )
+                report.flagged_rows.add(row["line"])
             given.append(None)
     next_id = max([0, *by_id, *claimed]) + 1
     finals: list[int] = []

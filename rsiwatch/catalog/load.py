@@ -39,6 +39,7 @@ def import_entries(
     rows, flagged = _prepared(store, rows, existing)
     plan, report = plan_import(rows, existing)
     report.flagged[:0] = flagged
+    report.flagged_rows.update(row["line"] for row in rows if row.get("line") and _breaks_a_rule(row))
     report.accepted = _newly_accepted(store, plan.work_ids)
     if dry_run:
         return report
@@ -88,6 +89,10 @@ def _checked(row: dict[str, Any], entry: Mapping[str, Any] | None) -> tuple[dict
     if flags != base or "flags" in row:
         row = {**row, "flags": flags}
     return row, lines
+
+
+def _breaks_a_rule(row: Mapping[str, Any]) -> bool:
+    return any(flag in CHECK_FLAGS for flag in row.get("flags") or [])
 
 
 def _titled(store: Store, row: dict[str, Any]) -> dict[str, Any]:

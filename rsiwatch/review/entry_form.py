@@ -36,10 +36,12 @@ def checked_form_entry(
 def _edited_extra(entry: Mapping[str, Any], form: Any, stored: Mapping[str, Any]) -> dict[str, Any]:
     """The columns an entry keeps beyond the list's (``extra``) after an edit of its whole form (the Catalog
     tab, prefilled from the entry): the published version's columns are as the form sends them, an
-    emptied field removing its column; every other column (an import's) is kept as it is."""
+    emptied field removing its column; every other column (an import's) is kept as it is.  The columns keep
+    their order (an export's columns follow it: an edit must not move a spreadsheet's columns about)."""
     carried = {column for name, column in PUBLISHED_FIELDS.items() if name in form}
-    kept = {k: v for k, v in (stored.get("extra") or {}).items() if k not in carried}
-    return {**kept, **(entry.get("extra") or {})}
+    sent = entry.get("extra") or {}
+    kept = {k: sent.get(k, v) for k, v in (stored.get("extra") or {}).items() if k not in carried or k in sent}
+    return {**kept, **sent}
 
 
 def _sent(entry: dict[str, Any], form: Any, stored: Mapping[str, Any] | None) -> dict[str, Any]:
