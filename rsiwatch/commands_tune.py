@@ -46,19 +46,27 @@ def _print_sources(report: TuningReport) -> None:
     """Per source: its threshold, candidates, accepted share and audited recall."""
     if not report.sources:
         return
-    echo = click.echo
-    echo("")
-    echo("  source                 threshold  candidates  accepted share  recall (audit, 95% CI)")
-    for s in report.sources:
+    click.echo("")
+    for line in source_table(report.sources):
+        click.echo(line)
+
+
+def source_table(sources: list[dict[str, Any]]) -> list[str]:
+    """The per-source table's lines, its first column as wide as the longest name (the default config's
+    ``arxiv-kernels-compilers`` is 23 characters: a fixed 22 pushed its row out of line)."""
+    width = max(22, *(len(s["source"]) for s in sources))
+    lines = [f"  {'source':<{width}} threshold  candidates  accepted share  recall (audit, 95% CI)"]
+    for s in sources:
         ci = (
             f" ({pct(s['recall_low'])}-{pct(s['recall_high'])}, {s['audited']} audited)"
             if s["recall_low"] is not None
             else ""
         )
-        echo(
-            f"  {s['source']:<22} {s['threshold']:9.3f}  {s['candidates']:10d}  "
+        lines.append(
+            f"  {s['source']:<{width}} {s['threshold']:9.3f}  {s['candidates']:10d}  "
             f"{pct(s['accepted_share']):>14}  {pct(s['recall'])}{ci}"
         )
+    return lines
 
 
 def _print(report: TuningReport, chosen: CurvePoint | None, saved: bool) -> None:
