@@ -159,7 +159,8 @@ def test_a_refused_catalog_edit_keeps_the_page(tmp_path: Path, client, db: Path)
     html = answer.get_data(as_text=True)
     assert answer.status_code == 400 and "<h1>Catalog" in html
     assert f"Entry {entry_id} was not saved: year: expected a year such as 2025" in html
-    assert 'value="MLGO edited"' in html and 'value="20x6" aria-invalid="true" autofocus aria-describedby="year-error">' in html
+    assert 'value="MLGO edited"' in html
+    assert 'value="20x6" aria-invalid="true" autofocus aria-describedby="year-error">' in html
     assert '<details class="entry-edit" open>' in html and 'name="deployed_in_production" checked>' in html
     with Store(db) as store:
         assert store.catalog.catalog_entry(entry_id)["title"] == "MLGO" and store.catalog.catalog_edits(entry_id) == []
