@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -102,6 +103,10 @@ class Queue:
         among the newest SEARCH_CAP text matches (the total's ``capped`` says there were more);
         without one, only queued works.  ``since``/``until`` bound ``queued_at`` (a week).
         """
+        # As the stored text is written, whatever the keyboard typed: an input method's full-width Latin
+        # (ＡＩ) and half-width kana (ｴｰｼﾞｪﾝﾄ) are the usual forms (NFKC).  The indexed text is not folded,
+        # so a title written in such forms is found only as typed.
+        query = unicodedata.normalize("NFKC", query) if query else query
         hits = self._text_matches(query) if query else None
         matched: list[str] | None = None
         capped = False
