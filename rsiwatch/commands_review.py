@@ -127,13 +127,18 @@ def _decision_command(action: str, help_text: str) -> None:
         by = _by(env, by)
         with env.store() as store:
             canonical_id, work = resolve_work(store, given_id)
+            entry_news = None
             if action == "accept":
                 decision_id = _accept(store, work, category, note, by, **more)
             else:
+                before = store.decisions.work_entry(canonical_id)
                 decision_id = store.decisions.decide(
                     canonical_id, action, category=category, note=note, origin="cli", by=by
                 )
+                entry_news = entry_change(before, store.decisions.work_entry(canonical_id))
         click.echo(f"{action} {canonical_id} (decision {decision_id})", err=True)
+        if entry_news:
+            click.echo(entry_news, err=True)
 
     if action == "accept":
         click.option(
@@ -205,8 +210,23 @@ def undo(env: Env, given_id: str, by: str | None) -> None:
     by = _by(env, by)
     with env.store() as store:
         canonical_id, _ = resolve_work(store, given_id)
+        before = store.decisions.work_entry(canonical_id)
         status = store.decisions.undo(canonical_id, origin="cli", by=by)
+        entry_news = entry_change(before, store.decisions.work_entry(canonical_id))
     click.echo(f"undid the latest decision on {canonical_id}; it is {status} again", err=True)
+    if entry_news:
+        click.echo(entry_news, err=True)
+
+
+def entry_change(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> str | None:
+    """What a decision did to the work's catalog entry, when it took it off the published catalog or put it
+    back (a curator should not learn it from the next publish)."""
+    if before is None or after is None or bool(before["withdrawn_at"]) == bool(after["withdrawn_at"]):
+        return None
+    if after["withdrawn_at"]:
+        return (f"catalog entry {after['id']} withdrawn: off the published catalog (kept; the next `publish` "
+                "takes it off the site)")
+    return f"catalog entry {after['id']} published again"
 
 
 @cli.command()

@@ -392,11 +392,14 @@ def test_a_withdrawal_leaves_the_site_without_force_and_is_named(seeded: Path) -
     # publishes; the entry leaves the site with no --force, and the output says it was a withdrawal
     run_cli("publish", "--out", "site", cwd=seeded)
     entry = catalog_of(seeded)[0]
-    run_cli("reject", entry["work_id"], "--note", "not an example after all", cwd=seeded)
+    rejected = run_cli("reject", entry["work_id"], "--note", "not an example after all", cwd=seeded)
+    assert f"catalog entry {entry['id']} withdrawn: off the published catalog" in rejected.stderr  # said now
     out = run_json("publish", "--out", "site", cwd=seeded)
     assert out["removed_entries"] == [entry["id"]] and out["withdrawn_entries"] == [entry["id"]]
     assert not (seeded / "site" / "entries" / f"{entry['id']}.html").exists()
-    # the plain output names it as a withdrawal; a deleted row (no record) is still refused
+    # an undo puts it back, and says so; the plain output names a withdrawal; a deleted row is still refused
+    undone = run_cli("undo", entry["work_id"], cwd=seeded)
+    assert f"catalog entry {entry['id']} published again" in undone.stderr
     run_cli("accept", entry["work_id"], cwd=seeded)
     run_cli("publish", "--out", "site", cwd=seeded)
     run_cli("out-of-scope", entry["work_id"], cwd=seeded)
