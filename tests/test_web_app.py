@@ -293,3 +293,13 @@ def test_the_queue_page_reads_a_few_batched_queries_whatever_the_number_of_cards
         assert page.get_data(as_text=True).count('<li class="item" data-id=') == n
         counts[n] = len(statements)
     assert counts[3] == counts[12], counts
+
+
+def test_an_address_without_a_work_says_what_it_needs(client) -> None:
+    # a walk typed /accept?work=... (the wrong parameter name): "no work with id ''" named nothing useful
+    response = client.get("/accept?work=arxiv:2401.01234", base_url=BASE)
+    assert response.status_code == 400 and b"the address needs ?id=" in response.data
+    missing = client.get("/accept?id=arxiv:0000.00000", base_url=BASE)
+    assert missing.status_code == 404 and b"no work with id" in missing.data
+    api = client.get("/api/entry", base_url=BASE)
+    assert api.status_code == 400 and "?id=" in api.get_json()["error"]

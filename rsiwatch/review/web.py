@@ -326,7 +326,9 @@ def stats_plot() -> Response:
 
 
 def _work_or_404(work_id: str) -> Work:
-    work = store().works.work(work_id) if work_id else None
+    if not work_id:  # an address typed or pasted without its ?id= (or a form without its id field)
+        abort(400, description="no work named: the address needs ?id= and a work's id, e.g. ?id=arxiv:2401.01234")
+    work = store().works.work(work_id)
     if work is None:
         abort(404, description=f"no work with id {work_id!r}")
     return work
