@@ -10,6 +10,7 @@ from rsiwatch.cli import Env, Failure, cli, common, emit_json
 from rsiwatch.present.text import safe_url
 from rsiwatch.site.build import DEFAULT_FEED_SIZE, DEFAULT_TITLE, SiteOptions
 from rsiwatch.site.publish import SiteRefused, publish_site
+from rsiwatch.tuning.trend import MIN_AUDITED
 from rsiwatch.words import plural
 
 
@@ -106,7 +107,8 @@ def publish(
     click.echo(
         f"published {plural(len(entries), 'entry')} to {out_dir}: {plural(result.written, 'file')} written, "
         f"{result.unchanged} unchanged, {result.removed} removed; "
-        f"the share estimated for {plural(estimated, 'quarter')}",
+        + (f"the share estimated for {plural(estimated, 'quarter')}" if estimated else
+           f"no share estimated yet (a quarter needs {MIN_AUDITED} works with audit decisions)"),
         err=True,
     )
     if published.removed_ids:
