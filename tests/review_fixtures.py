@@ -6,9 +6,9 @@ Scores are recorded with simple objects carrying the fields of ``classifier.Scor
 from __future__ import annotations
 
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
+from classifier import Scored
 from crawler.items import Item
 from rsiwatch.config import Config, parse_config
 from rsiwatch.store import Store
@@ -82,7 +82,7 @@ def populate(db: Path, n: int = 24, *, hostile: bool = False) -> list[str]:
         (items_a if i % 2 == 0 else items_b).append(item)
         why = [(phrase.lower().split()[0], 0.42), ("ai", 0.12), ("benchmark", -0.05)]
         scored.append(
-            SimpleNamespace(
+            Scored(
                 id=work_id,
                 score=round(0.95 - i * 0.02, 4),
                 category=category,
@@ -95,7 +95,7 @@ def populate(db: Path, n: int = 24, *, hostile: bool = False) -> list[str]:
     if hostile:
         for j, item in enumerate(HOSTILE):
             scored.append(
-                SimpleNamespace(
+                Scored(
                     id=item.canonical_id,
                     score=0.99 - j * 0.001,
                     category="\"><script>alert('cat')</script>",

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from types import SimpleNamespace
 
 from review_fixtures import make_config
 
+from classifier import Scored
 from crawler.items import Item
 from crawler.text import TITLE_MAX
 from rsiwatch.present.text import AUTHORS_MAX, entry_from_form
@@ -41,7 +41,7 @@ def _db(tmp_path: Path) -> Path:
         store.scores.record_scores(
             1,
             [
-                SimpleNamespace(
+                Scored(
                     id=WORK,
                     score=0.9,
                     category="research-automation",

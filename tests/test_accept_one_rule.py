@@ -10,12 +10,12 @@ import io
 import re
 import shutil
 from pathlib import Path
-from types import SimpleNamespace
 
 from cli_support import run_cli
 from review_fixtures import make_config, populate
 from rich.console import Console
 
+from classifier import Scored
 from crawler.items import Item
 from rsiwatch.review.tui import review_terminal
 from rsiwatch.review.web import create_app
@@ -118,7 +118,7 @@ def misdated(db: Path) -> str:
         store.sources.ensure_sources([("blog", "feed", None)])
         store.works.ingest("blog", [Item(work_id, "A model that tunes its successor", "It tunes. It ships.",
                                          "https://example.org/post", key="post", published="2099-03-01T00:00:00Z")])
-        store.scores.record_scores(1, [SimpleNamespace(
+        store.scores.record_scores(1, [Scored(
             id=work_id, score=0.99, category="research-automation", category_confidence=0.8, category_fits=True,
             why=[], nearest=[])], {work_id: 0.35})
     return work_id

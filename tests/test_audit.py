@@ -6,7 +6,7 @@ import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from tuning_replay import FakeScored
+from tuning_replay import scored_as
 
 from crawler.items import Item
 from rsiwatch.store import Store, iso
@@ -22,7 +22,7 @@ def seed(store: Store, n: int = 60, threshold: float = 0.5, when: datetime = LAS
         for i in range(n)
     ]
     store.works.ingest("feed", items, now=iso(when + timedelta(hours=3)))
-    scored = [FakeScored(it.canonical_id, i / n) for i, it in enumerate(items)]  # 0, 1/60, ... 59/60
+    scored = [scored_as(it.canonical_id, i / n) for i, it in enumerate(items)]  # 0, 1/60, ... 59/60
     store.scores.record_scores(1, scored, {s.id: threshold for s in scored})
     return [it.canonical_id for it in items]
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -22,6 +21,7 @@ from page_checks import SIZES, axe_or_skip, serious_violations, sideways_scroll
 from review_fixtures import populate
 from store_support import catalog_add
 
+from classifier import Scored
 from crawler.items import Item
 from rsiwatch.config import parse_config
 from rsiwatch.curators import hash_password
@@ -84,7 +84,7 @@ def _fill(folder: Path) -> tuple[str, int]:
         store.scores.record_scores(
             1,
             [
-                SimpleNamespace(
+                Scored(
                     id=i.canonical_id,
                     score=0.99 - n * 0.001,
                     category="compilers-kernels",

@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -17,6 +16,7 @@ from browser_support import SCREENSHOTS, playwright_or_skip, serve
 from review_fixtures import populate
 from store_support import catalog_add, decisions
 
+from classifier import Scored
 from crawler.items import Item
 from rsiwatch.store import Store
 
@@ -56,7 +56,7 @@ def add_candidates(db: Path, items: list[Item], score: float = 0.97) -> None:
     with Store(db) as store:
         store.sources.ensure_sources([("newsletter", "feed", None)])
         store.works.ingest("newsletter", items)
-        scored = [SimpleNamespace(id=item.canonical_id, score=score - n * 0.001, category="compilers-kernels",
+        scored = [Scored(id=item.canonical_id, score=score - n * 0.001, category="compilers-kernels",
                                   category_confidence=0.7, category_fits=True, why=[("compiler", 0.3)], nearest=[])
                   for n, item in enumerate(items)]
         store.scores.record_scores(1, scored, {s.id: 0.35 for s in scored})

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import sqlite3
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from cli_support import write_config
@@ -14,6 +13,7 @@ from click.testing import CliRunner
 from review_fixtures import populate
 from store_support import statements_run
 
+from classifier import Scored
 from rsiwatch.cli import cli
 from rsiwatch.store import Store
 
@@ -22,7 +22,7 @@ def _retrained(db: Path, ids: list[str], lowered: list[str]) -> None:
     """A retrain (model 2) puts the ``lowered`` works below the threshold (queued, they stay queued) and
     the others above it (those not queued yet join the queue)."""
     scored = [
-        SimpleNamespace(id=i, score=0.05 if i in lowered else 0.9, category="research-automation",
+        Scored(id=i, score=0.05 if i in lowered else 0.9, category="research-automation",
                         category_confidence=0.5, category_fits=True, why=[], nearest=[])
         for i in ids
     ]

@@ -46,14 +46,13 @@ def test_a_key_written_twice_in_the_config_is_an_error(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_a_work_a_retrain_put_below_the_threshold_says_which_model_queued_it(tmp_path: Path) -> None:
-    from types import SimpleNamespace
-
+    from classifier import Scored
     from rsiwatch.store import Store
 
     write_config(tmp_path / "config.yaml", [])
     ids = populate(tmp_path / "candidates.db", 3)  # queued for their scores under model 1
     with Store(tmp_path / "candidates.db") as store:
-        lowered = SimpleNamespace(id=ids[0], score=0.05, category="research-automation", category_confidence=0.5,
+        lowered = Scored(id=ids[0], score=0.05, category="research-automation", category_confidence=0.5,
                                   category_fits=True, why=[], nearest=[])
         store.scores.record_scores(2, [lowered], {ids[0]: 0.35})  # a retrain: now below the threshold, still queued
     listed = {c["canonical_id"]: c for c in json.loads(run_cli("candidates", "--json", cwd=tmp_path).stdout)}

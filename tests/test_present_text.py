@@ -10,11 +10,11 @@ from __future__ import annotations
 import io
 import random
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from rich.console import Console
 
+from classifier import Scored
 from crawler.items import Item
 from rsiwatch.present.latex import _rendered, latex_to_text
 from rsiwatch.present.text import (
@@ -94,7 +94,7 @@ def test_the_digest_and_the_terminal_show_latex_as_text(tmp_path: Path) -> None:
         store.scores.record_scores(
             1,
             [
-                SimpleNamespace(
+                Scored(
                     id="arxiv:2603.01234",
                     score=0.9,
                     category=None,

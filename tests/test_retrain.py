@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from store_support import catalog_add, record_decision_at
-from tuning_replay import FakeScored
+from tuning_replay import scored_as
 
 from classifier import Model, TrainingSet, TrainParams, train
 from crawler.items import Item
@@ -66,7 +66,7 @@ def db(tmp_path: Path) -> Path:
             items.append(Item(work_id, title, summary, work_id[4:], work_id))
         store.works.ingest("feed", items, now=iso(START))
         store.scores.record_scores(
-            1, [FakeScored(it.canonical_id, 0.5) for it in items], {it.canonical_id: 0.4 for it in items}, queue=False
+            1, [scored_as(it.canonical_id, 0.5) for it in items], {it.canonical_id: 0.4 for it in items}, queue=False
         )
         for day, (work_id, relevant) in enumerate(labelled):
             record_decision_at(store, work_id, "accept" if relevant else "reject", iso(START + timedelta(days=day)))

@@ -159,11 +159,11 @@ def test_lowering_the_threshold_queues_this_weeks_works_that_now_reach_it(store:
     store.works.ingest("feed", old, now="2020-01-06T00:00:00Z")  # long ago: a lower threshold leaves them alone
     ids = [i.canonical_id for i in recent + old]
     # Scores spread over 0..1 by hand (the toy model's are all near 0 or 1), as the active model's.
-    from tuning_replay import FakeScored
+    from tuning_replay import scored_as
 
     spread = {w: (n * 0.37) % 1.0 for n, w in enumerate(ids)}
     version = store.models.active_model_version()
-    store.scores.record_scores(version, [FakeScored(w, v) for w, v in spread.items()], dict.fromkeys(ids, 0.99))
+    store.scores.record_scores(version, [scored_as(w, v) for w, v in spread.items()], dict.fromkeys(ids, 0.99))
     reaching = {w for w, v in spread.items() if 0.3 <= v < 0.99}
     queued_before = {r[0] for r in store.conn.execute("SELECT id FROM works WHERE queued_at IS NOT NULL")}
     assert reaching & {i.canonical_id for i in recent} and reaching & {i.canonical_id for i in old}

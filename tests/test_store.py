@@ -225,7 +225,7 @@ END; CREATE INDEX t_a ON t (a)"""
 
 def test_candidates_and_the_review_page_filter_the_queue_alike(store: Store) -> None:
     """``candidates`` (CLI) and ``review_queue`` (page) share one filter: the same filters, the same works."""
-    from types import SimpleNamespace
+    from classifier import Scored
 
     items = [
         Item(f"arxiv:2611.{n:05d}", f"Paper {n}", "", f"https://arxiv.org/abs/2611.{n:05d}", f"k{n}") for n in range(12)
@@ -234,7 +234,7 @@ def test_candidates_and_the_review_page_filter_the_queue_alike(store: Store) -> 
     store.works.ingest("blog", items[5:])
     categories = ["compilers-kernels", "hardware-design", None]
     scored = [
-        SimpleNamespace(
+        Scored(
             id=i.canonical_id,
             score=n / 12,
             category=categories[n % 3],

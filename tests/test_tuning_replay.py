@@ -260,7 +260,7 @@ def test_audit_draw_recorded_for_every_week(replayed) -> None:
 
 def test_health_warns_when_the_score_distribution_moves(tmp_path: Path) -> None:
     """Four steady weeks, then a week whose works all score higher: `status` should hear about it."""
-    from tuning_replay import FakeScored
+    from tuning_replay import scored_as
 
     from crawler.items import Item
     from rsiwatch.store import iso
@@ -276,7 +276,7 @@ def test_health_warns_when_the_score_distribution_moves(tmp_path: Path) -> None:
                 "feed", [Item(i, "t", "", i[4:], i) for i in ids], now=iso(now - timedelta(days=day, hours=1))
             )
             store.scores.record_scores(
-                1, [FakeScored(i, float(min(rng.beta(2, 8) + shift, 0.99))) for i in ids], {i: 0.99 for i in ids}
+                1, [scored_as(i, float(min(rng.beta(2, 8) + shift, 0.99))) for i in ids], {i: 0.99 for i in ids}
             )
         warnings = health_warnings(store, Config(review=Review(audit_per_week=0)), now=now)
     assert len([w for w in warnings if w.startswith("drift: scores")]) == 1, warnings

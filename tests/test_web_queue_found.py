@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 from review_fixtures import make_config, populate
 
+from classifier import Scored
 from crawler.items import Item
 from rsiwatch.review.web import create_app
 from rsiwatch.store import Store
@@ -31,7 +31,7 @@ def db(tmp_path: Path) -> Path:
             Item("url:https://example.org/low", "A low-scoring post", "Barely in scope.", "https://example.org/low",
                  key="low"),
         ])
-        store.scores.record_scores(1, [SimpleNamespace(id=i, score=s, category=None, category_confidence=0.1,
+        store.scores.record_scores(1, [Scored(id=i, score=s, category=None, category_confidence=0.1,
                                                 category_fits=False, why=[], nearest=[])
                                 for i, s in ((CPP, 0.5), ("url:https://example.org/low", 0.03))],
                             {CPP: 0.35, "url:https://example.org/low": 0.35})

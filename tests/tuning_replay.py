@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 from store_support import record_decision_at
 
+from classifier import Scored
 from crawler.items import Item
 from rsiwatch.store import Store, iso
 from rsiwatch.tuning import audit
@@ -34,17 +35,9 @@ class Row:
     score: float
 
 
-@dataclass(frozen=True)
-class FakeScored:
-    """The fields of ``classifier.Scored`` the store records."""
-
-    id: str
-    score: float
-    category: str | None = None
-    category_confidence: float = 0.0
-    category_fits: bool = True
-    why: tuple = ()
-    nearest: tuple = ()
+def scored_as(work_id: str, score: float, category: str | None = None) -> Scored:
+    """A score record as the classifier makes it (``classifier.Scored``), with no explanation."""
+    return Scored(work_id, score, category, 0.0, True, [], [])
 
 
 @dataclass
@@ -124,7 +117,7 @@ def replay(
             ]
             if items:
                 store.works.ingest(source, items, now=seen)
-        store.scores.record_scores(1, [FakeScored(r.id, r.score) for r in chunk], {r.id: threshold for r in chunk})
+        store.scores.record_scores(1, [scored_as(r.id, r.score) for r in chunk], {r.id: threshold for r in chunk})
         week.draw = audit.queue_weekly(
             store, audit_per_week, uncertain_share, now=end + timedelta(minutes=30), rng=random.Random(seed + w)
         )

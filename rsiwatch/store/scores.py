@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rsiwatch.store.base import (
     Database,
@@ -17,6 +17,9 @@ from rsiwatch.store.base import (
 from rsiwatch.store.discussion import QUEUE_ORDERS
 from rsiwatch.store.queue import queue_filter
 
+if TYPE_CHECKING:  # the classifier (scikit-learn) is not imported to open a store
+    from classifier import Scored
+
 
 class Scores:
 
@@ -24,7 +27,7 @@ class Scores:
         self.db = db
 
     def record_scores(
-        self, model_version: int, scored: Sequence[Any], thresholds: dict[str, float], *, queue: bool = True
+        self, model_version: int, scored: Sequence[Scored], thresholds: dict[str, float], *, queue: bool = True
     ) -> list[str]:
         """Store each score with its model version and threshold; queue undecided works above it.
 
