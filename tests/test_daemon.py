@@ -8,13 +8,13 @@ import sqlite3
 import statistics
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from datetime import UTC
 from pathlib import Path
 from typing import Any
 
 import pytest
+import waiting
 from cli_support import run_cli, run_json, write_config
 from local_server import Response
 
@@ -44,16 +44,8 @@ def daemon_log(project: Path) -> str:
 
 def wait_until(condition: Callable[[], bool], what: str, project: Path, daemon: subprocess.Popen[str] | None = None,
                deadline_s: float = DEADLINE_S) -> None:
-    """Poll ``condition`` until it holds; fail naming ``what`` if the daemon dies or the deadline passes."""
-    give_up = time.monotonic() + deadline_s
-    while not condition():
-        if daemon is not None and daemon.poll() is not None:
-            raise AssertionError(
-                f"the daemon exited {daemon.returncode} while waiting for {what}:\n{daemon_log(project)}"
-            )
-        if time.monotonic() > give_up:
-            raise AssertionError(f"gave up after {deadline_s:.0f} s waiting for {what}:\n{daemon_log(project)[-3000:]}")
-        time.sleep(0.1)
+    """``waiting.wait_until`` with the daemon's log in its failure."""
+    waiting.wait_until(condition, what, deadline_s=deadline_s, process=daemon, log=lambda: daemon_log(project))
 
 
 def stop_daemon(daemon: subprocess.Popen[str]) -> int:

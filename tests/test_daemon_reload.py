@@ -11,7 +11,6 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import pytest
 import yaml
 from cli_support import run_cli, run_json
 from test_daemon import DEADLINE_S, quick_project, stop_daemon
+from waiting import wait_until
 
 pytestmark = pytest.mark.slow  # every test here runs the command line or a daemon as processes
 
@@ -30,15 +30,7 @@ def logged(project: Path) -> str:
 
 
 def wait_for(condition: Callable[[], bool], what: str, project: Path, daemon: subprocess.Popen[str]) -> None:
-    give_up = time.monotonic() + DEADLINE_S
-    while not condition():
-        if daemon.poll() is not None:
-            raise AssertionError(
-                f"the daemon exited {daemon.returncode} waiting for {what}:\n{logged(project)[-3000:]}"
-            )
-        if time.monotonic() > give_up:
-            raise AssertionError(f"gave up waiting for {what}:\n{logged(project)[-3000:]}")
-        time.sleep(0.1)
+    wait_until(condition, what, deadline_s=DEADLINE_S, process=daemon, log=lambda: logged(project))
 
 
 def test_sources_added_and_removed_reach_the_running_daemon_and_a_bad_config_is_refused(

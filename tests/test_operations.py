@@ -20,6 +20,7 @@ import pytest
 from cli_support import run_cli, write_config
 from local_server import LocalServer, Response
 from test_prefetch import RSS, feed
+from waiting import wait_until
 
 FIXTURES = Path(__file__).parent / "fixtures" / "e2e"
 DEADLINE_S = 60.0
@@ -27,14 +28,8 @@ QUICK = {"jitter_s": 0.1, "retrain_every": None, "digest_every": None}
 
 
 def wait_for(condition: Callable[[], object], what: str, deadline_s: float = DEADLINE_S) -> object:
-    """Poll until ``condition`` is truthy (returned), or fail naming ``what``."""
-    end = time.monotonic() + deadline_s
-    while time.monotonic() < end:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
+    """``condition``'s first truthy value, or fail naming ``what``."""
+    return wait_until(condition, what, deadline_s=deadline_s)
 
 
 def start(project: Path, *args: str) -> subprocess.Popen[str]:

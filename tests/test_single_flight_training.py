@@ -8,12 +8,12 @@ import sqlite3
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 
 import pytest
 from cli_support import run_cli, write_config
 from local_server import LocalServer
+from waiting import wait_until
 
 from rsiwatch.scoring import ensure_model
 from rsiwatch.store import Store
@@ -63,11 +63,11 @@ def test_a_first_daemon_start_with_several_sources_trains_one_model(tmp_path: Pa
     )
     log.close()
     try:
-        give_up = time.monotonic() + DEADLINE_S
-        while _count(db, "SELECT COUNT(*) FROM sources WHERE last_success IS NOT NULL") < SOURCES:
-            assert daemon.poll() is None, (tmp_path / "daemon.stderr").read_text()
-            assert time.monotonic() < give_up, "the daemon never crawled every source"
-            time.sleep(0.2)
+        wait_until(
+            lambda: _count(db, "SELECT COUNT(*) FROM sources WHERE last_success IS NOT NULL") == SOURCES,
+            "the daemon to crawl every source", deadline_s=DEADLINE_S, process=daemon,
+            log=lambda: (tmp_path / "daemon.stderr").read_text(),
+        )
     finally:
         daemon.send_signal(signal.SIGTERM)
         try:
