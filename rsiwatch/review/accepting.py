@@ -62,4 +62,4 @@ def accept_work(
 def drafted_entry(store: Store, work: Mapping[str, Any]) -> dict[str, Any]:
     """The entry a work without one is accepted with when the curator gives no more: the same draft the
     review page's form is prefilled with (the submitter is credited by the store)."""
-    return draft_as_entry(entry_prefill(dict(work), store.scholarly.meta_of(work["id"])))
+    return draft_as_entry(entry_prefill(work, store.scholarly.meta_of(work["id"])))

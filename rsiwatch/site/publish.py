@@ -107,7 +107,7 @@ def publish_site(store: Store, out_dir: Path, options: SiteOptions, *, force: bo
     new_ids = sorted(int(e["id"]) for e in entries)
     database = database_id(store)
     there = site_there(Path(out_dir)) if Path(out_dir).is_dir() else None
-    withdrawn = frozenset(int(e["id"]) for e in store.catalog.entries(withdrawn=True) if e["withdrawn_at"])
+    withdrawn = store.catalog.withdrawn_ids()
     why = refusal(there, database, new_ids, withdrawn)
     if why is not None and not force:
         raise SiteRefused(f"{out_dir}: {why}")

@@ -54,6 +54,10 @@ class Catalog:
             f" AS changed_at FROM catalog{where} ORDER BY id"
         )]
 
+    def withdrawn_ids(self) -> frozenset[int]:
+        """The entries taken off the published catalog by a decision (kept, with ``withdrawn_at``)."""
+        return frozenset(r[0] for r in self.db.all("SELECT id FROM catalog WHERE withdrawn_at IS NOT NULL"))
+
     def titles_of(self, work_ids: Sequence[str]) -> dict[str, str]:
         """The published entries' titles of these works (a work without one is left out)."""
         out: dict[str, str] = {}
